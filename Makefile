@@ -1,0 +1,45 @@
+# The README's two commands:
+#   make run   install what is missing, build, start sitrepd on the embedded store
+#   make test  install what is missing, build, run every test
+# Both are idempotent and work as root (or through sudo for the packages).
+BUILD_DIR ?= build
+ASAN_BUILD_DIR ?= build-asan
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+RUN_FLAGS ?=
+CTEST_FLAGS ?=
+
+.PHONY: all deps configure build run test test-asan test-unit test-integration clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	./$(BUILD_DIR)/server/sitrepd $(RUN_FLAGS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
+
+test-unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
+
+test-integration: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L integration
+
+# The AddressSanitizer + UndefinedBehaviorSanitizer build of everything, and
+# all tests under it.
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSITREP_SANITIZE=ON -DSITREP_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
+	cd $(ASAN_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

@@ -1,0 +1,51 @@
+#ifndef SITREP_SERVER_FILTER_FILTER_MATCHER_H_
+#define SITREP_SERVER_FILTER_FILTER_MATCHER_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "sitrep/v1/filter.pb.h"
+#include "sitrep/v1/situation_update.pb.h"
+
+namespace sitrep {
+
+// Limits on the size of a filter, so that a hostile subscriber cannot make
+// every publish expensive.
+struct FilterLimits {
+  int max_values_per_field = 64;
+  int max_label_requirements = 32;
+  size_t max_label_selector_bytes = 4096;
+};
+
+// A v1::Filter compiled once (enums into bitsets, municipalities normalised
+// to their ids, the label selector parsed) and then matched against many
+// updates.
+//
+// Thread safety: immutable after Compile; Matches may be called concurrently.
+class FilterMatcher {
+ public:
+  virtual ~FilterMatcher() = default;
+
+  // True when `update` satisfies every set field of the filter (AND across
+  // fields, OR within a repeated field).
+  virtual bool Matches(const v1::SituationUpdate& update) const = 0;
+
+  // True when the filter restricts nothing (every update matches).
+  virtual bool MatchesEverything() const = 0;
+
+  // If the filter restricts missions, the bit (1 << Mission) of each allowed
+  // mission; otherwise all bits set. Lets the fan-out skip cursors cheaply.
+  virtual uint32_t MissionMask() const = 0;
+
+  // Compiles `filter`. INVALID_ARGUMENT names the offending field with
+  // `field_prefix` ("filter") in front: "filter.municipalities[2]: 'Foo' is
+  // not a municipality of Kosovo", "filter.label_selector: ...",
+  // "filter.missions[0]: unknown mission 17", "filter.bounding_box: ...".
+  static absl::StatusOr<std::unique_ptr<const FilterMatcher>> Compile(
+      const v1::Filter& filter, const FilterLimits& limits = {},
+      absl::string_view field_prefix = "filter");
+};
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_FILTER_FILTER_MATCHER_H_

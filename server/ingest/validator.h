@@ -1,0 +1,49 @@
+#ifndef SITREP_SERVER_INGEST_VALIDATOR_H_
+#define SITREP_SERVER_INGEST_VALIDATOR_H_
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "sitrep/v1/situation_update.pb.h"
+
+namespace sitrep {
+
+struct ValidationLimits {
+  size_t max_headline_chars = 200;
+  size_t max_description_bytes = 8 * 1024;
+  size_t max_place_chars = 200;
+  size_t max_event_id_chars = 128;
+  size_t max_incident_id_chars = 128;
+  int max_labels = 32;
+  size_t max_label_key_chars = 63;
+  size_t max_label_value_bytes = 256;
+  // occurred_at may be at most this far ahead of the server's clock.
+  absl::Duration max_clock_skew = absl::Minutes(5);
+};
+
+// Checks and normalises an update as sent by a publisher, in place:
+//   - clears the server-set fields (sequence, received_at, publisher,
+//     incident_version);
+//   - replaces location.municipality by its canonical id;
+//   - sets occurred_at to `now` when unset.
+// Returns INVALID_ARGUMENT whose message starts with the offending field
+// path under `field_prefix` (e.g. "update.headline: is required",
+// "update.location.municipality: 'Foo' is not a municipality of Kosovo").
+// On error `update` may be partly normalised; the caller discards it.
+//
+// Rules: mission, role, severity, category set and known; KIND_EXPIRED is
+// server-only; kind unset iff incident_id empty; incident_id and event_id
+// charset and length; headline required, UTF-8, no control characters, at
+// most 200 characters; description UTF-8, at most 8 KiB; place at most 200
+// characters; point inside 41.5..43.5 N, 19.5..22.0 E and finite;
+// occurred_at a valid timestamp not beyond now + max_clock_skew; expires_at
+// valid, after occurred_at, and only with an incident_id; labels within the
+// limits.
+absl::Status ValidateAndNormalizeUpdate(v1::SituationUpdate& update,
+                                        absl::Time now,
+                                        const ValidationLimits& limits = {},
+                                        absl::string_view field_prefix =
+                                            "update");
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_INGEST_VALIDATOR_H_

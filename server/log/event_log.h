@@ -1,0 +1,179 @@
+#ifndef SITREP_SERVER_LOG_EVENT_LOG_H_
+#define SITREP_SERVER_LOG_EVENT_LOG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/log/log_entry.h"
+#include "server/runtime/clock.h"
+#include "sitrep/v1/situation_update.pb.h"
+
+namespace sitrep {
+
+// One update to append. `update` is validated and normalised; the log sets
+// `sequence`, `received_at` and `incident_version` and keeps every other
+// field (including `publisher` and `event_id`, which must be non-empty).
+struct AppendRequest {
+  v1::SituationUpdate update;
+  // See PublishRequest.expected_incident_version.
+  std::optional<uint64_t> expected_incident_version;
+};
+
+struct AppendResult {
+  // The stored update: the new one, or the original one for a duplicate.
+  LogEntryPtr entry;
+  // True when `(publisher, event_id)` was stored before with equal content.
+  bool duplicate = false;
+};
+
+using AppendCallback =
+    absl::AnyInvocable<void(std::vector<absl::StatusOr<AppendResult>>)>;
+
+// The state of one incident thread as of the log's head.
+struct IncidentRecord {
+  std::string incident_id;
+  // The number of updates in the thread; the incident_version of `latest`.
+  uint64_t version = 0;
+  // True once a RESOLVE, CANCEL or EXPIRED update closed the thread.
+  bool closed = false;
+  // The thread's latest update. Kept even when retention removed it from the
+  // log, so that the situation survives retention.
+  LogEntryPtr latest;
+  // The first update (KIND_NEW) of the thread, for opened_at / opened_by.
+  // Only `mission`, `occurred_at`, `received_at` are guaranteed.
+  v1::SituationUpdate opening;
+  // Thread facts derived from all updates so far.
+  bool support_requested = false;
+  bool support_acknowledged = false;
+  v1::Role current_tier = v1::ROLE_UNSPECIFIED;
+  v1::Severity peak_severity = v1::SEVERITY_UNSPECIFIED;
+};
+
+// Told about every append after it is durable, in sequence order, before the
+// appenders' callbacks run. Called on the log's writer thread: must be quick
+// and must not call back into the log's Append.
+class AppendListener {
+ public:
+  virtual ~AppendListener() = default;
+  virtual void OnAppended(const std::vector<LogEntryPtr>& entries) = 0;
+};
+
+struct RetentionPolicy {
+  // Remove updates received before now - max_age. Infinite: keep.
+  absl::Duration max_age = absl::InfiniteDuration();
+  // Keep at most this many updates (the newest). 0: no limit.
+  uint64_t max_updates = 0;
+};
+
+// A range of sequences to read, inclusive on both ends.
+struct ReadRange {
+  uint64_t first = 1;
+  uint64_t last = UINT64_MAX;
+  bool descending = false;
+  // At most this many entries.
+  size_t limit = 1024;
+};
+
+// The durable, ordered, deduplicated log of situation updates: the single
+// source of truth. Sequences start at 1, increase by 1 per appended update
+// and are never reused; retention removes only from the oldest end, so the
+// retained sequences are always the dense range [Oldest(), Head()].
+//
+// Thread safety: every method is safe to call concurrently. Append never
+// blocks on disk I/O; reads may.
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+
+  // A random id made when the log was created; stable across restarts.
+  virtual const std::string& log_id() const = 0;
+
+  // Appends `batch` atomically per request: each request is stored, found
+  // to be a duplicate, or rejected with nothing stored:
+  //   ALREADY_EXISTS      (publisher, event_id) was stored with other content
+  //   FAILED_PRECONDITION the incident thread does not allow the kind (NEW on
+  //                       a used id, anything else on an unknown or closed
+  //                       id) or `expected_incident_version` is stale
+  //   UNAVAILABLE         the log is closed or the store failed (the whole
+  //                       batch fails; nothing of it was stored)
+  // Requests are applied in order, so a later request sees an earlier one of
+  // the same batch. `done` runs exactly once, on the writer thread, after the
+  // batch is durable per the fsync policy, with one result per request.
+  // Concurrent appends are committed together (group commit).
+  virtual void Append(std::vector<AppendRequest> batch, AppendCallback done) = 0;
+
+  // The entries of `range` that are retained, in the requested order, at
+  // most `range.limit`. Never returns a sequence outside the range.
+  virtual absl::StatusOr<std::vector<LogEntryPtr>> Read(
+      const ReadRange& range) const = 0;
+
+  // The last appended sequence; 0 for an empty log.
+  virtual uint64_t Head() const = 0;
+  // The oldest retained sequence; Head() + 1 when nothing is retained.
+  virtual uint64_t Oldest() const = 0;
+
+  // The first sequence received at or after `time`; Head() + 1 if none.
+  // Exact because the log assigns `received_at` in sequence order (never
+  // decreasing).
+  virtual absl::StatusOr<uint64_t> FirstSequenceAtOrAfter(
+      absl::Time time) const = 0;
+
+  // Every incident that is not closed, as of the returned head sequence.
+  struct OpenIncidents {
+    std::vector<IncidentRecord> incidents;
+    uint64_t head = 0;
+  };
+  virtual absl::StatusOr<OpenIncidents> LoadOpenIncidents() const = 0;
+
+  // Removes updates the policy no longer keeps, from the oldest end, in
+  // small steps so that appends are never held up for long. Returns the
+  // number removed. Incident records are kept.
+  virtual absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
+                                                  absl::Time now) = 0;
+
+  // Registers the one listener (or nullptr). Must be called before the first
+  // Append; `listener` must outlive the log or be reset to nullptr first.
+  virtual void SetAppendListener(AppendListener* listener) = 0;
+
+  // Stops accepting appends (UNAVAILABLE), completes those already accepted
+  // and flushes. Idempotent. Reads keep working until destruction.
+  virtual void Close() = 0;
+};
+
+enum class FsyncPolicy {
+  // fsync before every commit is acknowledged: survives power loss.
+  kAlways,
+  // Commits survive a crash of sitrepd at once; the OS writes them to disk
+  // within its own delay (SQLite WAL synchronous=NORMAL: a power loss may
+  // lose the last commits, never corrupts).
+  kBatch,
+  // No fsync at all: for tests and throwaway data.
+  kOff,
+};
+
+absl::StatusOr<FsyncPolicy> ParseFsyncPolicy(absl::string_view text);
+
+struct SqliteOptions {
+  // Directory holding the database file (created if missing).
+  std::string data_dir = "./sitrep-data";
+  FsyncPolicy fsync = FsyncPolicy::kAlways;
+  // At most this many requests per group-commit transaction.
+  size_t max_batch = 4096;
+  // Clock for received_at; not owned, must outlive the log. Null: real.
+  Clock* clock = nullptr;
+};
+
+// Opens (or creates) the SQLite log in `options.data_dir`.
+// Errors: UNAVAILABLE / FAILED_PRECONDITION with the file and SQLite message.
+absl::StatusOr<std::unique_ptr<EventLog>> OpenSqliteEventLog(
+    const SqliteOptions& options);
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_LOG_EVENT_LOG_H_
