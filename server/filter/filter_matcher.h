@@ -1,19 +1,27 @@
 #ifndef SITREP_SERVER_FILTER_FILTER_MATCHER_H_
 #define SITREP_SERVER_FILTER_FILTER_MATCHER_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "sitrep/v1/filter.pb.h"
 #include "sitrep/v1/situation_update.pb.h"
 
 namespace sitrep {
 
 // Limits on the size of a filter, so that a hostile subscriber cannot make
-// every publish expensive.
+// every publish expensive. Exceeding one is INVALID_ARGUMENT naming the field.
 struct FilterLimits {
+  // Values of each repeated field (missions, roles, categories,
+  // municipalities, incident_ids, kinds), and of each "in (...)" set of the
+  // label selector.
   int max_values_per_field = 64;
+  // Comma-separated requirements of label_selector.
   int max_label_requirements = 32;
+  // Length of label_selector in bytes.
   size_t max_label_selector_bytes = 4096;
 };
 
@@ -27,7 +35,14 @@ class FilterMatcher {
   virtual ~FilterMatcher() = default;
 
   // True when `update` satisfies every set field of the filter (AND across
-  // fields, OR within a repeated field).
+  // fields, OR within a repeated field). Runs for every (update, subscriber)
+  // pair: cheapest checks first, and it never allocates.
+  //
+  // `update` is a stored update: location.municipality is compared with the
+  // canonical ids as the publisher's validator left it (no re-normalising
+  // here). A restricted min_severity does not match SEVERITY_UNSPECIFIED or
+  // a value above EXTREME; a bounding box does not match an update without
+  // location.point.
   virtual bool Matches(const v1::SituationUpdate& update) const = 0;
 
   // True when the filter restricts nothing (every update matches).
@@ -40,7 +55,9 @@ class FilterMatcher {
   // Compiles `filter`. INVALID_ARGUMENT names the offending field with
   // `field_prefix` ("filter") in front: "filter.municipalities[2]: 'Foo' is
   // not a municipality of Kosovo", "filter.label_selector: ...",
-  // "filter.missions[0]: unknown mission 17", "filter.bounding_box: ...".
+  // "filter.missions[0]: unknown mission 17", "filter.missions[1]:
+  // MISSION_UNSPECIFIED ...", "filter.bounding_box: ...", "filter.kinds: has
+  // 65 values; ...". An empty `field_prefix` names the bare field.
   static absl::StatusOr<std::unique_ptr<const FilterMatcher>> Compile(
       const v1::Filter& filter, const FilterLimits& limits = {},
       absl::string_view field_prefix = "filter");

@@ -9,27 +9,41 @@
 
 namespace sitrep {
 
-// One of Kosovo's 38 municipalities (data/kosovo-municipalities.tsv).
+// One of Kosovo's 38 municipalities (data/kosovo-municipalities.tsv, embedded
+// in the binary at build time).
 struct Municipality {
-  std::string id;               // stable ASCII slug, e.g. "mitrovice-e-veriut"
-  std::string albanian;         // "Mitrovicë e Veriut"
-  std::string serbian_latin;    // "Severna Kosovska Mitrovica"
-  std::string english;          // the first of the "also" spellings
+  std::string id;                 // stable ASCII slug, e.g. "mitrovice-e-veriut"
+  std::string albanian;           // "Mitrovicë e Veriut"
+  std::string albanian_definite;  // "Mitrovica e Veriut"
+  std::string serbian_latin;      // "Severna Kosovska Mitrovica"
+  std::string serbian_cyrillic;   // "Северна Косовска Митровица"
+  std::string english;            // the first of the "also" spellings
+  std::vector<std::string> also;  // every "also" spelling, in file order
 };
 
 // All 38, in the order of the data file. Never empty; lives forever.
+// Thread safety: safe to call concurrently (built once, then immutable).
 const std::vector<Municipality>& AllMunicipalities();
 
 // Maps any accepted spelling to the municipality's id. Accepted: the id, the
 // Albanian indefinite and definite forms, Serbian Latin and Cyrillic, and the
-// listed other spellings, ignoring case, diacritics (ë→e, ç→c, č→c, ć→c,
-// đ→d/dj, š→s, ž→z), surrounding space and '-' vs ' '.
-// NOT_FOUND (message: "'X' is not a municipality of Kosovo") otherwise.
+// listed other spellings, ignoring case (ASCII, Latin-1, Latin Extended-A and
+// Cyrillic), diacritics (ë→e, ç→c, č→c, ć→c, đ→d or dj, š→s, ž→z, ş→s, ...),
+// surrounding space, and '-' vs runs of spaces. So "Mitrovicë", "Kosovska
+// Mitrovica", "MITROVICË" and "mitrovica" all give "mitrovice".
+// NOT_FOUND (message: "'X' is not a municipality of Kosovo", with X cut to
+// 64 bytes) otherwise, including for invalid UTF-8.
 // Thread safety: safe to call concurrently.
 absl::StatusOr<std::string> NormalizeMunicipality(absl::string_view name);
 
-// The municipality with this id, or nullptr.
+// The municipality with this id (exact, already canonical), or nullptr.
 const Municipality* FindMunicipalityById(absl::string_view id);
+
+// Folded spellings that the data file gives to more than one municipality,
+// as "key: id1, id2". Such a key names none of them (NormalizeMunicipality
+// rejects it rather than guess). Empty for the shipped data; a unit test
+// keeps it so.
+const std::vector<std::string>& AmbiguousMunicipalitySpellings();
 
 }  // namespace sitrep
 

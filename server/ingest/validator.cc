@@ -1,0 +1,538 @@
+#include "server/ingest/validator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/generated_enum_reflection.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/ingest/municipality.h"
+
+namespace sitrep {
+namespace {
+
+// Kosovo with a margin; a point outside is almost always a typo or swapped
+// coordinates (see GeoPoint in situation_update.proto).
+constexpr double kMinLatitude = 41.5;
+constexpr double kMaxLatitude = 43.5;
+constexpr double kMinLongitude = 19.5;
+constexpr double kMaxLongitude = 22.0;
+
+// Copied into constexpr locals: the TimeUtil members are declared but not
+// defined out of class, so binding them to a reference would not link.
+constexpr int64_t kMinTimestampSeconds =
+    google::protobuf::util::TimeUtil::kTimestampMinSeconds;
+constexpr int64_t kMaxTimestampSeconds =
+    google::protobuf::util::TimeUtil::kTimestampMaxSeconds;
+
+// A longer municipality cannot be a spelling we know; checking first keeps a
+// huge string out of the normaliser and out of the error message.
+constexpr size_t kMaxMunicipalityBytes = 128;
+// Labels keys are quoted in error paths; a hostile key is cut to this.
+constexpr size_t kMaxQuotedKeyBytes = 64;
+
+// Builds "<prefix>.<field>: <message>" errors.
+class Errors {
+ public:
+  explicit Errors(absl::string_view prefix) : prefix_(prefix) {}
+
+  std::string Path(absl::string_view field) const {
+    return prefix_.empty() ? std::string(field)
+                           : absl::StrCat(prefix_, ".", field);
+  }
+
+  template <typename... Args>
+  absl::Status Invalid(absl::string_view field, const Args&... message) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Path(field), ": ", message...));
+  }
+
+ private:
+  absl::string_view prefix_;
+};
+
+// --- Text ------------------------------------------------------------------
+
+struct TextRules {
+  size_t max_code_points = SIZE_MAX;
+  size_t max_bytes = SIZE_MAX;
+  bool check_controls = true;
+  // Line breaks and tabs, for multi-line bodies.
+  bool allow_newline_and_tab = false;
+  // Added to the control-character message to say where such text belongs.
+  absl::string_view control_hint;
+};
+
+bool IsControl(char32_t cp) {
+  return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
+}
+
+// Decodes one code point of `text` at `*pos` and advances `*pos`. Returns
+// nullptr on success and a description of the defect otherwise (RFC 3629:
+// no overlong forms, no surrogates, nothing above U+10FFFF).
+const char* DecodeUtf8(absl::string_view text, size_t* pos, char32_t* cp) {
+  const auto lead = static_cast<unsigned char>(text[*pos]);
+  size_t length;
+  if (lead < 0x80) {
+    *cp = lead;
+    ++*pos;
+    return nullptr;
+  } else if (lead < 0xC0) {
+    return "a continuation byte without a lead byte";
+  } else if (lead < 0xC2) {
+    return "an overlong encoding";
+  } else if (lead < 0xE0) {
+    length = 2;
+    *cp = lead & 0x1F;
+  } else if (lead < 0xF0) {
+    length = 3;
+    *cp = lead & 0x0F;
+  } else if (lead < 0xF8) {
+    length = 4;
+    *cp = lead & 0x07;
+  } else {
+    return "a byte that never occurs in UTF-8";
+  }
+  if (text.size() - *pos < length) return "a truncated sequence";
+  for (size_t i = 1; i < length; ++i) {
+    const auto byte = static_cast<unsigned char>(text[*pos + i]);
+    if ((byte & 0xC0) != 0x80) return "a truncated sequence";
+    *cp = (*cp << 6) | (byte & 0x3F);
+  }
+  if ((length == 3 && *cp < 0x800) || (length == 4 && *cp < 0x10000)) {
+    return "an overlong encoding";
+  }
+  if (*cp >= 0xD800 && *cp <= 0xDFFF) return "a UTF-16 surrogate";
+  if (*cp > 0x10FFFF) return "a code point above U+10FFFF";
+  *pos += length;
+  return nullptr;
+}
+
+absl::Status CheckText(const Errors& errors, absl::string_view field,
+                       absl::string_view text, const TextRules& rules) {
+  if (text.size() > rules.max_bytes) {
+    return errors.Invalid(field, "is ", text.size(), " bytes long; at most ",
+                          rules.max_bytes, " bytes are allowed, shorten it");
+  }
+  size_t code_points = 0;
+  for (size_t pos = 0; pos < text.size(); ++code_points) {
+    const size_t start = pos;
+    char32_t cp = 0;
+    if (const char* defect = DecodeUtf8(text, &pos, &cp)) {
+      return errors.Invalid(field, "is not valid UTF-8 (", defect,
+                            " at byte ", start,
+                            "); send the text encoded as UTF-8");
+    }
+    if (!rules.check_controls || !IsControl(cp)) continue;
+    if (rules.allow_newline_and_tab && (cp == '\n' || cp == '\t')) continue;
+    return errors.Invalid(
+        field, "contains the control character ",
+        absl::StrFormat("U+%04X", static_cast<uint32_t>(cp)), " at character ",
+        code_points, "; remove it",
+        rules.allow_newline_and_tab ? " (only line feeds and tabs are allowed)"
+                                    : "",
+        rules.control_hint);
+  }
+  if (code_points > rules.max_code_points) {
+    return errors.Invalid(field, "is ", code_points,
+                          " characters long; at most ", rules.max_code_points,
+                          " are allowed, shorten it");
+  }
+  return absl::OkStatus();
+}
+
+// --- Enums -----------------------------------------------------------------
+
+// The names of the values a publisher may send, for "use one of" hints.
+template <typename Enum>
+std::string AllowedNames(std::vector<int> excluded) {
+  excluded.push_back(0);
+  const auto* descriptor = google::protobuf::GetEnumDescriptor<Enum>();
+  std::vector<std::string> names;
+  for (int i = 0; i < descriptor->value_count(); ++i) {
+    const auto* value = descriptor->value(i);
+    if (std::find(excluded.begin(), excluded.end(), value->number()) ==
+        excluded.end()) {
+      names.push_back(value->name());
+    }
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+// Rejects values the schema does not know (a newer client, or garbage).
+template <typename Enum>
+absl::Status CheckKnown(const Errors& errors, absl::string_view field,
+                        int value, std::vector<int> excluded = {}) {
+  if (google::protobuf::GetEnumDescriptor<Enum>()->FindValueByNumber(value) !=
+      nullptr) {
+    return absl::OkStatus();
+  }
+  return errors.Invalid(field, "unknown value ", value, "; use one of ",
+                        AllowedNames<Enum>(std::move(excluded)));
+}
+
+template <typename Enum>
+absl::Status CheckRequired(const Errors& errors, absl::string_view field,
+                           int value) {
+  if (value == 0) {
+    return errors.Invalid(field, "is required; use one of ",
+                          AllowedNames<Enum>({}));
+  }
+  return CheckKnown<Enum>(errors, field, value);
+}
+
+// --- Identifiers -----------------------------------------------------------
+
+absl::Status CheckEventId(const Errors& errors, const std::string& id,
+                          size_t max_chars) {
+  constexpr absl::string_view kRule =
+      "; use printable ASCII without spaces (e.g. a UUID), or leave it "
+      "empty to let the server make one";
+  if (id.size() > max_chars) {
+    return errors.Invalid("event_id", "is ", id.size(),
+                          " characters long; at most ", max_chars,
+                          " are allowed", kRule);
+  }
+  for (size_t i = 0; i < id.size(); ++i) {
+    const auto c = static_cast<unsigned char>(id[i]);
+    if (c < 0x21 || c > 0x7E) {
+      return errors.Invalid("event_id", "contains the byte ",
+                            absl::StrFormat("0x%02X", c), " at position ", i,
+                            kRule);
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool IsIncidentIdChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
+         c == '-';
+}
+
+absl::Status CheckIncidentId(const Errors& errors, const std::string& id,
+                             size_t max_chars) {
+  constexpr absl::string_view kRule =
+      "; use letters, digits and . _ : - only (e.g. \"KP-2024-0815\")";
+  if (id.size() > max_chars) {
+    return errors.Invalid("incident_id", "is ", id.size(),
+                          " characters long; at most ", max_chars,
+                          " are allowed", kRule);
+  }
+  for (size_t i = 0; i < id.size(); ++i) {
+    if (!IsIncidentIdChar(id[i])) {
+      return errors.Invalid(
+          "incident_id", "contains '",
+          absl::CHexEscape(absl::string_view(&id[i], 1)), "' at position ", i,
+          kRule);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// KIND_EXPIRED is appended by the server when expires_at passes, so that
+// every subscriber sees the same moment; publishers close with RESOLVE or
+// CANCEL.
+absl::Status CheckKind(const Errors& errors, const v1::SituationUpdate& u) {
+  if (auto status = CheckKnown<v1::Kind>(errors, "kind", u.kind(),
+                                         {v1::KIND_EXPIRED});
+      !status.ok()) {
+    return status;
+  }
+  if (u.kind() == v1::KIND_EXPIRED) {
+    return errors.Invalid(
+        "kind", "KIND_EXPIRED is set by the server only, when expires_at "
+                "passes; close the incident with KIND_RESOLVE or KIND_CANCEL");
+  }
+  if (u.incident_id().empty() && u.kind() != v1::KIND_UNSPECIFIED) {
+    return errors.Invalid("kind", "must be unset for a stand-alone report ",
+                          "(incident_id is empty); set ",
+                          errors.Path("incident_id"), " to publish ",
+                          v1::Kind_Name(u.kind()), " into an incident thread");
+  }
+  if (!u.incident_id().empty() && u.kind() == v1::KIND_UNSPECIFIED) {
+    return errors.Invalid(
+        "kind", "is required with an incident_id; use KIND_NEW to open "
+                "incident '",
+        u.incident_id(), "' or KIND_UPDATE (or another kind) to add to it");
+  }
+  return absl::OkStatus();
+}
+
+// --- Time ------------------------------------------------------------------
+
+absl::Status CheckTimestamp(const Errors& errors, absl::string_view field,
+                            const google::protobuf::Timestamp& t) {
+  if (t.seconds() < kMinTimestampSeconds ||
+      t.seconds() > kMaxTimestampSeconds) {
+    return errors.Invalid(
+        absl::StrCat(field, ".seconds"), t.seconds(),
+        " is outside the valid range (0001-01-01 to 9999-12-31 UTC, i.e. ",
+        kMinTimestampSeconds, "..", kMaxTimestampSeconds,
+        " seconds since the Unix epoch)");
+  }
+  if (t.nanos() < 0 || t.nanos() > 999'999'999) {
+    return errors.Invalid(absl::StrCat(field, ".nanos"), t.nanos(),
+                          " is outside 0..999999999; carry whole seconds "
+                          "into the seconds field");
+  }
+  return absl::OkStatus();
+}
+
+absl::Time ToTime(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+std::string Rfc3339(absl::Time time) {
+  // RFC 3339 in UTC with "Z", as protobuf's JSON mapping writes timestamps.
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", time, absl::UTCTimeZone());
+}
+
+absl::Status CheckTimes(const Errors& errors, v1::SituationUpdate& u,
+                        absl::Time now, const ValidationLimits& limits) {
+  if (u.has_occurred_at()) {
+    if (auto s = CheckTimestamp(errors, "occurred_at", u.occurred_at());
+        !s.ok()) {
+      return s;
+    }
+    const absl::Time occurred = ToTime(u.occurred_at());
+    if (occurred > now + limits.max_clock_skew) {
+      return errors.Invalid(
+          "occurred_at", Rfc3339(occurred), " is ",
+          absl::FormatDuration(occurred - now),
+          " ahead of the server's clock (at most ",
+          absl::FormatDuration(limits.max_clock_skew),
+          " allowed); send the time the event happened, or leave it unset "
+          "to use the time of receipt");
+    }
+  }
+  // An unset occurred_at stays unset here: the log sets it to received_at,
+  // and a retry of the same request stays recognisable as a duplicate.
+  if (!u.has_expires_at()) return absl::OkStatus();
+  if (auto s = CheckTimestamp(errors, "expires_at", u.expires_at()); !s.ok()) {
+    return s;
+  }
+  if (u.incident_id().empty()) {
+    return errors.Invalid("expires_at",
+                          "is only allowed with an incident_id; set ",
+                          errors.Path("incident_id"),
+                          " or remove expires_at");
+  }
+  const absl::Time expires = ToTime(u.expires_at());
+  const absl::Time occurred =
+      u.has_occurred_at() ? ToTime(u.occurred_at()) : now;
+  if (expires <= occurred) {
+    return errors.Invalid("expires_at", Rfc3339(expires),
+                          " is not after occurred_at (", Rfc3339(occurred),
+                          "); set a later expiry or remove it");
+  }
+  return absl::OkStatus();
+}
+
+// --- Location --------------------------------------------------------------
+
+bool InKosovo(double latitude, double longitude) {
+  return latitude >= kMinLatitude && latitude <= kMaxLatitude &&
+         longitude >= kMinLongitude && longitude <= kMaxLongitude;
+}
+
+absl::Status CheckPoint(const Errors& errors, const v1::GeoPoint& point) {
+  const double lat = point.latitude();
+  const double lon = point.longitude();
+  constexpr absl::string_view kLat = "location.point.latitude";
+  constexpr absl::string_view kLon = "location.point.longitude";
+  if (!std::isfinite(lat) || lat < -90 || lat > 90) {
+    return errors.Invalid(kLat, lat,
+                          " is not a latitude; send WGS84 degrees north "
+                          "(-90..90)");
+  }
+  if (!std::isfinite(lon) || lon < -180 || lon > 180) {
+    return errors.Invalid(kLon, lon,
+                          " is not a longitude; send WGS84 degrees east "
+                          "(-180..180)");
+  }
+  if (InKosovo(lat, lon)) return absl::OkStatus();
+  if (InKosovo(lon, lat)) {
+    return errors.Invalid("location.point", "(", lat, ", ", lon,
+                          ") is outside Kosovo but (", lon, ", ", lat,
+                          ") is inside; latitude and longitude look swapped");
+  }
+  if (lat < kMinLatitude || lat > kMaxLatitude) {
+    return errors.Invalid(kLat, lat, " is outside Kosovo (", kMinLatitude,
+                          "..", kMaxLatitude,
+                          " N); check the coordinates (WGS84 degrees)");
+  }
+  return errors.Invalid(kLon, lon, " is outside Kosovo (", kMinLongitude,
+                        "..", kMaxLongitude,
+                        " E); check the coordinates (WGS84 degrees)");
+}
+
+absl::Status CheckLocation(const Errors& errors, v1::Location& location,
+                           const ValidationLimits& limits) {
+  if (!location.municipality().empty()) {
+    constexpr absl::string_view kField = "location.municipality";
+    if (location.municipality().size() > kMaxMunicipalityBytes) {
+      return errors.Invalid(kField, "is ", location.municipality().size(),
+                            " bytes long, longer than any municipality "
+                            "name; send one of Kosovo's 38 municipalities");
+    }
+    if (auto s = CheckText(errors, kField, location.municipality(), {});
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<std::string> id =
+        NormalizeMunicipality(location.municipality());
+    if (!id.ok()) {
+      return errors.Invalid(
+          kField, id.status().message(),
+          "; use an Albanian, Serbian or English name of one of the 38 "
+          "municipalities (e.g. \"Prishtinë\", \"Mitrovica\"), or leave it "
+          "empty");
+    }
+    location.set_municipality(*std::move(id));
+  }
+  TextRules place;
+  place.max_code_points = limits.max_place_chars;
+  place.control_hint = " (a place name is one line of text)";
+  if (auto s = CheckText(errors, "location.place", location.place(), place);
+      !s.ok()) {
+    return s;
+  }
+  if (location.has_point()) return CheckPoint(errors, location.point());
+  return absl::OkStatus();
+}
+
+// --- Labels ----------------------------------------------------------------
+
+bool IsLabelKeyChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '/' ||
+         c == '-';
+}
+
+bool IsAlnum(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9');
+}
+
+// "labels[\"key\"]", escaped so that the path stays one printable line.
+std::string LabelField(absl::string_view key) {
+  const bool cut = key.size() > kMaxQuotedKeyBytes;
+  return absl::StrCat("labels[\"",
+                      absl::CHexEscape(key.substr(0, kMaxQuotedKeyBytes)),
+                      cut ? "..." : "", "\"]");
+}
+
+absl::Status CheckLabels(const Errors& errors, const v1::SituationUpdate& u,
+                         const ValidationLimits& limits) {
+  if (u.labels_size() > limits.max_labels) {
+    return errors.Invalid("labels", "has ", u.labels_size(),
+                          " labels; at most ", limits.max_labels,
+                          " are allowed, drop or merge some");
+  }
+  // Sorted so that the first error reported does not depend on map order.
+  std::vector<const std::string*> keys;
+  keys.reserve(u.labels_size());
+  for (const auto& [key, value] : u.labels()) keys.push_back(&key);
+  std::sort(keys.begin(), keys.end(),
+            [](const std::string* a, const std::string* b) { return *a < *b; });
+  const std::string rule =
+      absl::StrCat("label keys are 1..", limits.max_label_key_chars,
+                   " characters of letters, digits and . _ / -, starting "
+                   "with a letter or digit");
+  for (const std::string* key : keys) {
+    const std::string field = LabelField(*key);
+    if (key->empty()) return errors.Invalid(field, "empty key; ", rule);
+    if (key->size() > limits.max_label_key_chars) {
+      return errors.Invalid(field, "key is ", key->size(),
+                            " characters long; ", rule);
+    }
+    if (!IsAlnum((*key)[0])) {
+      return errors.Invalid(field, "key must start with a letter or digit; ",
+                            rule);
+    }
+    if (!std::all_of(key->begin(), key->end(), IsLabelKeyChar)) {
+      return errors.Invalid(field, "key has a character outside the set; ",
+                            rule);
+    }
+    TextRules value;
+    value.max_bytes = limits.max_label_value_bytes;
+    value.check_controls = false;
+    if (auto s = CheckText(errors, field, u.labels().at(*key), value);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateAndNormalizeUpdate(v1::SituationUpdate& update,
+                                        absl::Time now,
+                                        const ValidationLimits& limits,
+                                        absl::string_view field_prefix) {
+  const Errors errors(field_prefix);
+  // Server-set fields are never taken from a publisher.
+  update.clear_sequence();
+  update.clear_received_at();
+  update.clear_publisher();
+  update.clear_incident_version();
+
+  if (auto s = CheckEventId(errors, update.event_id(),
+                            limits.max_event_id_chars);
+      !s.ok()) {
+    return s;
+  }
+  for (absl::Status s :
+       {CheckRequired<v1::Mission>(errors, "mission", update.mission()),
+        CheckRequired<v1::Role>(errors, "role", update.role()),
+        CheckRequired<v1::Severity>(errors, "severity", update.severity()),
+        CheckRequired<v1::Category>(errors, "category", update.category()),
+        CheckIncidentId(errors, update.incident_id(),
+                        limits.max_incident_id_chars),
+        CheckKind(errors, update)}) {
+    if (!s.ok()) return s;
+  }
+  if (auto s = CheckTimes(errors, update, now, limits); !s.ok()) return s;
+
+  if (update.headline().empty()) {
+    return errors.Invalid("headline", "is required; give a short title of "
+                                      "at most ",
+                          limits.max_headline_chars, " characters");
+  }
+  TextRules headline;
+  headline.max_code_points = limits.max_headline_chars;
+  headline.control_hint =
+      " (a headline is one line; put details in description)";
+  if (auto s = CheckText(errors, "headline", update.headline(), headline);
+      !s.ok()) {
+    return s;
+  }
+  if (update.headline().find_first_not_of(' ') == std::string::npos) {
+    return errors.Invalid("headline", "is blank; give a short title");
+  }
+  TextRules description;
+  description.max_bytes = limits.max_description_bytes;
+  description.allow_newline_and_tab = true;
+  if (auto s = CheckText(errors, "description", update.description(),
+                         description);
+      !s.ok()) {
+    return s;
+  }
+  if (update.has_location()) {
+    if (auto s = CheckLocation(errors, *update.mutable_location(), limits);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return CheckLabels(errors, update, limits);
+}
+
+}  // namespace sitrep

@@ -24,7 +24,7 @@ struct ValidationLimits {
 //   - clears the server-set fields (sequence, received_at, publisher,
 //     incident_version);
 //   - replaces location.municipality by its canonical id;
-//   - sets occurred_at to `now` when unset.
+//   - leaves an unset occurred_at unset (the log sets it to received_at).
 // Returns INVALID_ARGUMENT whose message starts with the offending field
 // path under `field_prefix` (e.g. "update.headline: is required",
 // "update.location.municipality: 'Foo' is not a municipality of Kosovo").

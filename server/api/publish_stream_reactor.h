@@ -1,0 +1,71 @@
+#ifndef SITREP_SERVER_API_PUBLISH_STREAM_REACTOR_H_
+#define SITREP_SERVER_API_PUBLISH_STREAM_REACTOR_H_
+
+#include <cstdint>
+#include <deque>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "server/auth/principal.h"
+#include "server/ingest/publisher.h"
+#include "sitrep/v1/situation_feed.pb.h"
+
+namespace sitrep {
+
+// PublishStream: one ack per request, in request order, each with the
+// sequence or that request's error; a bad request does not end the stream.
+// Keeps reading while earlier requests are being committed (up to `window`
+// outstanding) so that group commit sees many of them at once; acks are
+// written one at a time, in order.
+//
+// Lifetime: owned by gRPC; deletes itself in OnDone. Finish waits for every
+// outstanding append, so no callback can outlive the reactor.
+//
+// Thread safety: state guarded by mu_; gRPC operations are started outside
+// mu_ by the thread that claimed them through the in-flight flags.
+class PublishStreamReactor final
+    : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishAck> {
+ public:
+  PublishStreamReactor(Publisher* publisher, Principal principal,
+                       size_t window);
+
+  void OnReadDone(bool ok) override;
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  struct Slot {
+    bool ready = false;
+    v1::PublishAck ack;
+  };
+
+  void Complete(uint64_t index, absl::StatusOr<PublishResult> result);
+  // Starts the next read, write or Finish if one is due.
+  void Drive();
+
+  Publisher* const publisher_;
+  const Principal principal_;
+  const size_t window_;
+
+  absl::Mutex mu_;
+  // The read target; only touched by the one read in flight.
+  v1::PublishRequest request_;
+  // Acks not yet written, from index slots_base_ on.
+  std::deque<Slot> slots_ ABSL_GUARDED_BY(mu_);
+  uint64_t slots_base_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t next_index_ ABSL_GUARDED_BY(mu_) = 0;
+  // The ack being written; must live until OnWriteDone. Touched only by
+  // the thread that set write_in_flight_.
+  v1::PublishAck writing_;
+  bool read_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_API_PUBLISH_STREAM_REACTOR_H_

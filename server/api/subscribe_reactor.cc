@@ -1,0 +1,331 @@
+#include "server/api/subscribe_reactor.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "server/runtime/proto_time.h"
+#include "server/api/grpc_status.h"
+#include "sitrep/v1/situation_feed.pb.h"
+
+namespace sitrep {
+namespace {
+
+// Hands a string's bytes to gRPC without a copy; gRPC frees it.
+grpc::ByteBuffer ToByteBuffer(std::string bytes) {
+  auto* owned = new std::string(std::move(bytes));
+  grpc::Slice slice(
+      owned->data(), owned->size(),
+      [](void* p) { delete static_cast<std::string*>(p); }, owned);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+std::string EncodeCursorField(const std::string& log_id, uint64_t sequence) {
+  v1::SubscribeResponse response;
+  v1::Cursor* cursor = response.mutable_cursor();
+  cursor->set_log_id(log_id);
+  cursor->set_sequence(sequence);
+  return response.SerializeAsString();
+}
+
+// A reactor that only reports an error.
+class FailedReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  explicit FailedReactor(const absl::Status& status) {
+    Finish(ToGrpcStatus(status));
+  }
+  void OnDone() override { delete this; }
+};
+
+// The reactor gRPC sees; everything else lives in the shared Subscription.
+class SubscribeReactor final
+    : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  explicit SubscribeReactor(std::shared_ptr<Subscription> subscription)
+      : subscription_(std::move(subscription)) {}
+  void OnWriteDone(bool ok) override { subscription_->OnWriteDone(ok); }
+  void OnCancel() override { subscription_->OnCancel(); }
+  void OnDone() override {
+    subscription_->OnDone();
+    delete this;
+  }
+
+ private:
+  const std::shared_ptr<Subscription> subscription_;
+};
+
+absl::StatusOr<absl::Duration> HeartbeatInterval(
+    const v1::SubscribeRequest& request, const SubscribeOptions& options) {
+  if (!request.has_heartbeat_interval()) return options.default_heartbeat;
+  const auto& d = request.heartbeat_interval();
+  if (!IsValidDuration(d)) {
+    return absl::InvalidArgumentError(
+        "heartbeat_interval: not a valid duration");
+  }
+  const absl::Duration interval = FromProtoDuration(d);
+  if (interval < options.min_heartbeat || interval > options.max_heartbeat) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "heartbeat_interval: ", absl::FormatDuration(interval),
+        " is outside ", absl::FormatDuration(options.min_heartbeat), "..",
+        absl::FormatDuration(options.max_heartbeat)));
+  }
+  return interval;
+}
+
+}  // namespace
+
+Subscription::Subscription(Feed* feed, Clock* clock,
+                           SubscriptionRegistry* registry,
+                           std::unique_ptr<const FilterMatcher> filter,
+                           std::unique_ptr<SubscriberCursor> cursor,
+                           absl::Duration heartbeat_interval)
+    : feed_(feed),
+      clock_(clock),
+      registry_(registry),
+      filter_(std::move(filter)),
+      heartbeat_interval_(heartbeat_interval),
+      cursor_(std::move(cursor)) {}
+
+void Subscription::Start(grpc::ServerWriteReactor<grpc::ByteBuffer>* reactor) {
+  {
+    absl::MutexLock lock(&mu_);
+    reactor_ = reactor;
+    last_send_ = clock_->Now();
+  }
+  ScheduleHeartbeat(heartbeat_interval_);
+  Pump();
+}
+
+void Subscription::End(const absl::Status& status) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (finish_requested_) return;
+    finish_requested_ = true;
+    finish_status_ = status;
+  }
+  Pump();
+}
+
+void Subscription::OnNewData() {
+  {
+    absl::MutexLock lock(&mu_);
+    waiting_ = false;
+  }
+  Pump();
+}
+
+void Subscription::OnWriteDone(bool ok) {
+  {
+    absl::MutexLock lock(&mu_);
+    write_in_flight_ = false;
+    if (!ok && !finish_requested_) {
+      // The client is gone; Finish is still owed to gRPC.
+      finish_requested_ = true;
+      finish_status_ = absl::CancelledError("the client went away");
+    }
+  }
+  Pump();
+}
+
+void Subscription::OnCancel() {
+  End(absl::CancelledError("the client cancelled the stream"));
+}
+
+void Subscription::OnDone() {
+  {
+    absl::MutexLock lock(&mu_);
+    done_ = true;
+    reactor_ = nullptr;
+  }
+  feed_->CancelWait(this);
+  registry_->Remove(this);
+}
+
+void Subscription::ScheduleHeartbeat(absl::Duration delay) {
+  std::weak_ptr<Subscription> weak = weak_from_this();
+  feed_->executor().ScheduleAfter(delay, [weak] {
+    if (std::shared_ptr<Subscription> self = weak.lock()) {
+      self->HeartbeatTick();
+    }
+  });
+}
+
+void Subscription::HeartbeatTick() {
+  absl::Duration next;
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_ || done_) return;
+    const absl::Duration quiet = clock_->Now() - last_send_;
+    next = quiet >= heartbeat_interval_ ? heartbeat_interval_
+                                        : heartbeat_interval_ - quiet;
+  }
+  ScheduleHeartbeat(next);
+  Pump();
+}
+
+void Subscription::EncodeLocked(const CursorMessage& message) {
+  if (message.type == CursorMessage::Type::kUpdates) {
+    size_t size = 0;
+    for (const LogEntryPtr& entry : message.updates) size += entry->wire.size();
+    std::string bytes;
+    const std::string cursor =
+        EncodeCursorField(feed_->log_id(), message.cursor);
+    bytes.reserve(size + cursor.size());
+    // A repeated field on the wire is its elements one after another, so
+    // the batch is the entries' pre-encoded bytes: nothing is serialised
+    // per subscriber but the cursor.
+    for (const LogEntryPtr& entry : message.updates) bytes += entry->wire;
+    bytes += cursor;
+    buffer_ = ToByteBuffer(std::move(bytes));
+    return;
+  }
+  v1::SubscribeResponse response;
+  switch (message.type) {
+    case CursorMessage::Type::kCaughtUp:
+      response.mutable_caught_up()->set_sequence(message.sequence);
+      break;
+    case CursorMessage::Type::kSnapshotEnd:
+      response.mutable_snapshot_end()->set_sequence(message.sequence);
+      break;
+    case CursorMessage::Type::kGap:
+      response.mutable_gap()->set_from_sequence(message.gap_from);
+      response.mutable_gap()->set_to_sequence(message.gap_to);
+      break;
+    case CursorMessage::Type::kUpdates:
+      break;
+  }
+  response.mutable_cursor()->set_log_id(feed_->log_id());
+  response.mutable_cursor()->set_sequence(message.cursor);
+  buffer_ = ToByteBuffer(response.SerializeAsString());
+}
+
+void Subscription::EncodeHeartbeatLocked() {
+  v1::SubscribeResponse response;
+  v1::Heartbeat* heartbeat = response.mutable_heartbeat();
+  heartbeat->set_head_sequence(feed_->head());
+  *heartbeat->mutable_server_time() = ToProtoTime(clock_->Now());
+  for (v1::MissionActivity& activity : feed_->MissionActivity()) {
+    *heartbeat->add_missions() = std::move(activity);
+  }
+  response.mutable_cursor()->set_log_id(feed_->log_id());
+  response.mutable_cursor()->set_sequence(cursor_->cursor());
+  buffer_ = ToByteBuffer(response.SerializeAsString());
+}
+
+void Subscription::Pump() {
+  std::shared_ptr<Subscription> self = shared_from_this();
+  absl::ReleasableMutexLock lock(&mu_);
+  for (;;) {
+    if (finished_ || done_ || reactor_ == nullptr || write_in_flight_ ||
+        store_read_in_flight_) {
+      return;
+    }
+    grpc::ServerWriteReactor<grpc::ByteBuffer>* const reactor = reactor_;
+    if (finish_requested_) {
+      finished_ = true;
+      const grpc::Status status = ToGrpcStatus(finish_status_);
+      lock.Release();
+      reactor->Finish(status);
+      return;
+    }
+    CursorMessage message;
+    absl::Status failure;
+    switch (cursor_->Next(&message, &failure)) {
+      case SubscriberCursor::Step::kMessage:
+        EncodeLocked(message);
+        break;
+      case SubscriberCursor::Step::kReadStore: {
+        store_read_in_flight_ = true;
+        const ReadRange range = cursor_->StoreReadRange();
+        lock.Release();
+        feed_->executor().Schedule([self, range] {
+          absl::StatusOr<std::vector<LogEntryPtr>> entries =
+              self->feed_->log().Read(range);
+          {
+            absl::MutexLock relock(&self->mu_);
+            self->store_read_in_flight_ = false;
+            self->cursor_->AcceptStoreRead(std::move(entries));
+          }
+          self->Pump();
+        });
+        return;
+      }
+      case SubscriberCursor::Step::kYield:
+        if (!pump_scheduled_) {
+          pump_scheduled_ = true;
+          lock.Release();
+          feed_->executor().Schedule([self] {
+            {
+              absl::MutexLock relock(&self->mu_);
+              self->pump_scheduled_ = false;
+            }
+            self->Pump();
+          });
+        }
+        return;
+      case SubscriberCursor::Step::kIdle:
+        if (clock_->Now() - last_send_ >= heartbeat_interval_) {
+          EncodeHeartbeatLocked();
+          break;
+        }
+        if (waiting_) return;
+        if (!feed_->WaitForNew(self, cursor_->cursor(),
+                               cursor_->mission_mask())) {
+          continue;  // The head moved meanwhile: read it.
+        }
+        waiting_ = true;
+        return;
+      case SubscriberCursor::Step::kFail:
+        finish_requested_ = true;
+        finish_status_ = failure;
+        continue;
+    }
+    // A message is in buffer_: write it.
+    write_in_flight_ = true;
+    last_send_ = clock_->Now();
+    lock.Release();
+    reactor->StartWrite(&buffer_);
+    return;
+  }
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
+    const grpc::ByteBuffer& request_bytes, Feed* feed, Clock* clock,
+    SubscriptionRegistry* registry, const SubscribeOptions& options) {
+  std::vector<grpc::Slice> slices;
+  v1::SubscribeRequest request;
+  std::string bytes;
+  if (!request_bytes.Dump(&slices).ok()) {
+    return new FailedReactor(absl::InternalError("could not read the request"));
+  }
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  if (!request.ParseFromString(bytes)) {
+    return new FailedReactor(absl::InvalidArgumentError(
+        "request: not a valid sitrep.v1.SubscribeRequest"));
+  }
+  absl::StatusOr<absl::Duration> heartbeat =
+      HeartbeatInterval(request, options);
+  if (!heartbeat.ok()) return new FailedReactor(heartbeat.status());
+  absl::StatusOr<std::unique_ptr<const FilterMatcher>> filter =
+      FilterMatcher::Compile(request.filter(), options.filter_limits);
+  if (!filter.ok()) return new FailedReactor(filter.status());
+  if ((*filter)->MatchesEverything()) filter->reset();
+  absl::StatusOr<std::unique_ptr<SubscriberCursor>> cursor =
+      SubscriberCursor::Start(feed, request, filter->get(),
+                              options.cursor_limits);
+  if (!cursor.ok()) return new FailedReactor(cursor.status());
+  auto subscription = std::make_shared<Subscription>(
+      feed, clock, registry, *std::move(filter), *std::move(cursor),
+      *heartbeat);
+  absl::Status added = registry->Add(subscription);
+  if (!added.ok()) return new FailedReactor(added);
+  auto* reactor = new SubscribeReactor(subscription);
+  subscription->Start(reactor);
+  return reactor;
+}
+
+}  // namespace sitrep

@@ -1,0 +1,105 @@
+#ifndef SITREP_SERVER_API_SUBSCRIBE_REACTOR_H_
+#define SITREP_SERVER_API_SUBSCRIBE_REACTOR_H_
+
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "server/api/subscription_registry.h"
+#include "server/fanout/feed.h"
+#include "server/fanout/subscriber_cursor.h"
+#include "server/filter/filter_matcher.h"
+#include "server/runtime/clock.h"
+
+namespace sitrep {
+
+struct SubscribeOptions {
+  absl::Duration default_heartbeat = absl::Seconds(5);
+  absl::Duration min_heartbeat = absl::Seconds(1);
+  absl::Duration max_heartbeat = absl::Hours(1);
+  FilterLimits filter_limits;
+  SubscriberCursor::Limits cursor_limits;
+};
+
+// One Subscribe stream: drives its SubscriberCursor and writes what it
+// yields, batch by batch, with at most one write in flight (gRPC flow
+// control does the rest, so a slow client only slows itself). Pumping runs
+// on gRPC's callback threads (after a write) and on the executor (wake-ups,
+// store reads, heartbeat timers), never on the publish path.
+//
+// Lifetime: shared by its reactor (until OnDone), the Feed's waiter list and
+// pending executor tasks; the reactor deletes itself in OnDone.
+//
+// Thread safety: all state below is guarded by mu_; gRPC calls are made
+// outside mu_ but only by the thread that set write_in_flight_ / finished_.
+class Subscription final : public FeedWaiter,
+                           public std::enable_shared_from_this<Subscription> {
+ public:
+  Subscription(Feed* feed, Clock* clock, SubscriptionRegistry* registry,
+               std::unique_ptr<const FilterMatcher> filter,
+               std::unique_ptr<SubscriberCursor> cursor,
+               absl::Duration heartbeat_interval);
+
+  // Starts writing to `reactor` (borrowed until OnDone).
+  void Start(grpc::ServerWriteReactor<grpc::ByteBuffer>* reactor);
+
+  // Ends the stream with `status` (shutdown: UNAVAILABLE).
+  void End(const absl::Status& status);
+
+  // FeedWaiter.
+  void OnNewData() override;
+
+  // From the reactor.
+  void OnWriteDone(bool ok);
+  void OnCancel();
+  void OnDone();
+
+ private:
+  void Pump();
+  void HeartbeatTick();
+  void ScheduleHeartbeat(absl::Duration delay);
+  // Encodes into buffer_. REQUIRES: mu_ held, a write may start.
+  void EncodeLocked(const CursorMessage& message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void EncodeHeartbeatLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Constant after construction.
+  Feed* const feed_;
+  Clock* const clock_;
+  SubscriptionRegistry* const registry_;
+  const std::unique_ptr<const FilterMatcher> filter_;
+  const absl::Duration heartbeat_interval_;
+
+  absl::Mutex mu_;
+  const std::unique_ptr<SubscriberCursor> cursor_ ABSL_PT_GUARDED_BY(mu_);
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* reactor_ ABSL_GUARDED_BY(mu_) =
+      nullptr;
+  // The message being written; must live until OnWriteDone.
+  // Touched only by the thread that set write_in_flight_.
+  grpc::ByteBuffer buffer_;
+  bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool store_read_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool pump_scheduled_ ABSL_GUARDED_BY(mu_) = false;
+  bool waiting_ ABSL_GUARDED_BY(mu_) = false;
+  // Finish was requested with finish_status_; it is called once no write is
+  // in flight. finished_: Finish was called.
+  bool finish_requested_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status finish_status_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time last_send_ ABSL_GUARDED_BY(mu_);
+};
+
+// Creates the reactor for one Subscribe call: parses and checks the
+// request, starts the cursor, registers the stream. A bad request gets a
+// reactor that finishes at once with the error.
+grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
+    const grpc::ByteBuffer& request_bytes, Feed* feed, Clock* clock,
+    SubscriptionRegistry* registry, const SubscribeOptions& options);
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_API_SUBSCRIBE_REACTOR_H_

@@ -1,0 +1,135 @@
+#ifndef SITREP_SERVER_FANOUT_FEED_H_
+#define SITREP_SERVER_FANOUT_FEED_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/fanout/update_ring.h"
+#include "server/filter/filter_matcher.h"
+#include "server/log/event_log.h"
+#include "server/runtime/executor.h"
+#include "sitrep/v1/situation_feed.pb.h"
+
+namespace sitrep {
+
+// Something that waits for the log's head to move (a subscriber cursor that
+// reached the head).
+class FeedWaiter {
+ public:
+  virtual ~FeedWaiter() = default;
+  // Called once per registration, on an executor thread, after an update
+  // the waiter may care about was appended.
+  virtual void OnNewData() = 0;
+};
+
+// The current situation's updates as of a sequence, for snapshot starts.
+struct SituationSnapshot {
+  // The latest update of every current incident matching the filter, in
+  // order of sequence.
+  std::vector<LogEntryPtr> updates;
+  // The snapshot is the situation after applying every update <= sequence.
+  uint64_t sequence = 0;
+};
+
+class SnapshotProvider {
+ public:
+  virtual ~SnapshotProvider() = default;
+  // Thread-safe. `filter` may be null (everything).
+  virtual SituationSnapshot TakeSnapshot(const FilterMatcher* filter) = 0;
+};
+
+// Carries the log's tail to subscriber cursors: keeps the ring cache of
+// recent entries, the head and oldest sequences, and the cursors waiting for
+// new data. It is the log's AppendListener.
+//
+// The publish path (the log's writer thread, in OnAppended) only appends to
+// the ring, updates the head and schedules wake-ups on the executor; it never
+// runs subscriber code.
+//
+// Thread safety: all methods are safe to call concurrently.
+class Feed final : public AppendListener {
+ public:
+  struct Options {
+    // Entries kept in memory; older ones are read from the store.
+    size_t ring_capacity = 16384;
+    // Waiters woken per executor task.
+    size_t wake_chunk = 64;
+  };
+
+  // `log` and `executor` are borrowed and must outlive the Feed;
+  // `tail_listener` (nullable, borrowed) is told about every append before
+  // any waiter is woken (the situation index).
+  Feed(EventLog* log, Executor* executor, AppendListener* tail_listener,
+       SnapshotProvider* snapshots, Options options);
+  Feed(const Feed&) = delete;
+  Feed& operator=(const Feed&) = delete;
+
+  // AppendListener: runs on the log's writer thread.
+  void OnAppended(const std::vector<LogEntryPtr>& entries) override;
+
+  // Re-reads the oldest retained sequence from the log after retention and
+  // drops evicted entries from the ring.
+  void OnRetention();
+
+  uint64_t head() const { return head_.load(std::memory_order_acquire); }
+  uint64_t oldest() const { return oldest_.load(std::memory_order_acquire); }
+  const std::string& log_id() const { return log_->log_id(); }
+  EventLog& log() const { return *log_; }
+  const UpdateRing& ring() const { return ring_; }
+  Executor& executor() const { return *executor_; }
+  SnapshotProvider* snapshots() const { return snapshots_; }
+
+  // Registers `waiter` to be told (once) when an update with a mission in
+  // `mission_mask` (bit 1 << Mission) is appended after `after`. Returns
+  // false without registering when head() > after already: the caller has
+  // unread entries and should read them instead.
+  bool WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
+                  uint32_t mission_mask);
+  // Removes a registration, if any.
+  void CancelWait(const FeedWaiter* waiter);
+
+  // The latest update time and sequence of each mission seen by this Feed.
+  std::vector<v1::MissionActivity> MissionActivity() const;
+
+  // How many waiters are registered (for tests and metrics).
+  size_t waiting() const;
+
+ private:
+  // Masks have 4 bits (missions 0..3): one bucket of waiters per mask.
+  static constexpr int kMaskBuckets = 16;
+
+  // Constant after construction.
+  EventLog* const log_;
+  Executor* const executor_;
+  AppendListener* const tail_listener_;
+  SnapshotProvider* const snapshots_;
+  const Options options_;
+
+  UpdateRing ring_;
+  std::atomic<uint64_t> head_;
+  std::atomic<uint64_t> oldest_;
+
+  mutable absl::Mutex mu_;
+  std::array<std::vector<std::shared_ptr<FeedWaiter>>, kMaskBuckets> waiters_
+      ABSL_GUARDED_BY(mu_);
+  struct Activity {
+    absl::Time time = absl::InfinitePast();
+    uint64_t sequence = 0;
+  };
+  std::array<Activity, 4> activity_ ABSL_GUARDED_BY(mu_);
+};
+
+// The bit of `mission` in a mission mask.
+inline uint32_t MissionBit(int mission) {
+  return (mission >= 0 && mission < 4) ? (1u << mission) : 1u;
+}
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_FANOUT_FEED_H_

@@ -1,0 +1,233 @@
+#include "server/fanout/subscriber_cursor.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/runtime/proto_time.h"
+
+namespace sitrep {
+
+absl::StatusOr<std::unique_ptr<SubscriberCursor>> SubscriberCursor::Start(
+    Feed* feed, const v1::SubscribeRequest& request,
+    const FilterMatcher* filter, Limits limits) {
+  if (!request.log_id().empty() && request.log_id() != feed->log_id()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "log_id: the cursor belongs to log '", request.log_id(),
+        "' but this server's log is '", feed->log_id(),
+        "' (the store was wiped, restored or replaced); the cursor's "
+        "sequences mean nothing here: subscribe again without after_sequence "
+        "(e.g. with situation) and drop the old cursor"));
+  }
+  std::unique_ptr<SubscriberCursor> cursor(new SubscriberCursor(
+      feed, filter, limits, request.on_gap(), request.max_lag()));
+  const uint64_t head = feed->head();
+  switch (request.start_case()) {
+    case v1::SubscribeRequest::kAfterSequence:
+      if (request.after_sequence() > head) {
+        return absl::OutOfRangeError(absl::StrCat(
+            "after_sequence: ", request.after_sequence(),
+            " is beyond the head of log '", feed->log_id(), "' (", head,
+            "); a cursor can only come from this log"));
+      }
+      cursor->cursor_ = request.after_sequence();
+      break;
+    case v1::SubscribeRequest::kSinceTime: {
+      if (!IsValidTimestamp(request.since_time())) {
+        return absl::InvalidArgumentError(
+            "since_time: not a valid timestamp");
+      }
+      absl::StatusOr<uint64_t> first = feed->log().FirstSequenceAtOrAfter(
+          FromProtoTime(request.since_time()));
+      if (!first.ok()) return first.status();
+      // Start no earlier than what is retained: a time before retention is
+      // "from the beginning", not a gap.
+      cursor->cursor_ = std::max(*first, feed->oldest()) - 1;
+      break;
+    }
+    case v1::SubscribeRequest::kFromBeginning:
+      cursor->cursor_ = feed->oldest() - 1;
+      break;
+    case v1::SubscribeRequest::kSituation:
+      cursor->cursor_ = 0;
+      cursor->StartSnapshot();
+      break;
+    case v1::SubscribeRequest::kFromNow:
+    case v1::SubscribeRequest::START_NOT_SET:
+      cursor->cursor_ = head;
+      break;
+  }
+  return cursor;
+}
+
+SubscriberCursor::SubscriberCursor(Feed* feed, const FilterMatcher* filter,
+                                   Limits limits, v1::GapPolicy on_gap,
+                                   uint64_t max_lag)
+    : feed_(feed),
+      filter_(filter),
+      limits_(limits),
+      on_gap_(on_gap),
+      max_lag_(max_lag),
+      mission_mask_(filter == nullptr ? ~0u : filter->MissionMask()) {}
+
+void SubscriberCursor::StartSnapshot() {
+  SituationSnapshot snapshot;
+  if (feed_->snapshots() != nullptr) {
+    snapshot = feed_->snapshots()->TakeSnapshot(filter_);
+  } else {
+    snapshot.sequence = feed_->head();
+  }
+  snapshot_.assign(snapshot.updates.begin(), snapshot.updates.end());
+  snapshot_sequence_ = snapshot.sequence;
+  in_snapshot_ = true;
+  buffered_.clear();
+}
+
+bool SubscriberCursor::BatchFull(const std::vector<LogEntryPtr>& batch,
+                                 size_t bytes) const {
+  return batch.size() >= limits_.max_batch_updates ||
+         bytes >= limits_.max_batch_bytes;
+}
+
+void SubscriberCursor::Consider(const LogEntryPtr& entry,
+                                std::vector<LogEntryPtr>* batch,
+                                size_t* bytes) {
+  cursor_ = entry->sequence();
+  if (filter_ == nullptr || filter_->Matches(entry->update)) {
+    *bytes += entry->wire.size();
+    batch->push_back(entry);
+  }
+}
+
+bool SubscriberCursor::Scan(std::vector<LogEntryPtr>* batch, size_t* bytes,
+                            size_t* scanned, uint64_t head) {
+  while (cursor_ < head && !BatchFull(*batch, *bytes) &&
+         *scanned < limits_.max_scan) {
+    // Entries read from the store come first: they precede the ring.
+    if (!buffered_.empty()) {
+      if (buffered_.front()->sequence() != cursor_ + 1) {
+        buffered_.clear();  // Stale after a snapshot or gap: read again.
+        continue;
+      }
+      Consider(buffered_.front(), batch, bytes);
+      buffered_.pop_front();
+      ++*scanned;
+      continue;
+    }
+    const size_t budget = limits_.max_scan - *scanned;
+    const bool cached = feed_->ring().ForEachFrom(
+        cursor_ + 1, budget, [&](const LogEntryPtr& entry) {
+          Consider(entry, batch, bytes);
+          ++*scanned;
+          return !BatchFull(*batch, *bytes);
+        });
+    if (!cached) return false;
+  }
+  return true;
+}
+
+SubscriberCursor::Step SubscriberCursor::Next(CursorMessage* message,
+                                              absl::Status* failure) {
+  if (!store_error_.ok()) {
+    *failure = store_error_;
+    return Step::kFail;
+  }
+  if (in_snapshot_) {
+    message->type = CursorMessage::Type::kUpdates;
+    message->updates.clear();
+    message->cursor = cursor_;
+    size_t bytes = 0;
+    while (!snapshot_.empty() && !BatchFull(message->updates, bytes)) {
+      bytes += snapshot_.front()->wire.size();
+      message->updates.push_back(std::move(snapshot_.front()));
+      snapshot_.pop_front();
+    }
+    if (!message->updates.empty()) return Step::kMessage;
+    in_snapshot_ = false;
+    cursor_ = snapshot_sequence_;
+    message->type = CursorMessage::Type::kSnapshotEnd;
+    message->sequence = snapshot_sequence_;
+    message->cursor = cursor_;
+    return Step::kMessage;
+  }
+
+  const uint64_t head = feed_->head();
+  if (max_lag_ > 0 && head > cursor_ + max_lag_) {
+    *failure = absl::ResourceExhaustedError(absl::StrCat(
+        "max_lag: the subscriber is ", head - cursor_,
+        " updates behind the head (more than max_lag ", max_lag_,
+        "); resume from the last cursor, or subscribe with situation"));
+    return Step::kFail;
+  }
+
+  const uint64_t gap_to = std::max(feed_->oldest() - 1, store_gap_to_);
+  store_gap_to_ = 0;
+  if (cursor_ < gap_to) {
+    if (on_gap_ == v1::GAP_POLICY_FAIL) {
+      *failure = absl::OutOfRangeError(absl::StrCat(
+          "after_sequence: updates ", cursor_ + 1, " to ", gap_to,
+          " were removed by retention before this subscriber read them "
+          "(on_gap=FAIL); subscribe with situation to resync"));
+      return Step::kFail;
+    }
+    message->type = CursorMessage::Type::kGap;
+    message->updates.clear();
+    message->gap_from = cursor_ + 1;
+    message->gap_to = gap_to;
+    cursor_ = gap_to;
+    message->cursor = cursor_;
+    buffered_.clear();
+    if (on_gap_ == v1::GAP_POLICY_SITUATION) {
+      StartSnapshot();
+      // The snapshot's own batches carry the pre-snapshot cursor.
+    }
+    return Step::kMessage;
+  }
+
+  message->type = CursorMessage::Type::kUpdates;
+  message->updates.clear();
+  size_t bytes = 0;
+  size_t scanned = 0;
+  const bool complete = Scan(&message->updates, &bytes, &scanned, head);
+  message->cursor = cursor_;
+  if (!message->updates.empty()) return Step::kMessage;
+  if (!complete) return Step::kReadStore;
+  if (cursor_ < head) return Step::kYield;
+  if (!caught_up_sent_) {
+    caught_up_sent_ = true;
+    message->type = CursorMessage::Type::kCaughtUp;
+    message->sequence = cursor_;
+    return Step::kMessage;
+  }
+  return Step::kIdle;
+}
+
+ReadRange SubscriberCursor::StoreReadRange() const {
+  ReadRange range;
+  range.first = cursor_ + 1;
+  // Read up to what the ring has, so the scan continues there.
+  const uint64_t ring_first = feed_->ring().first();
+  range.last = ring_first > range.first ? ring_first - 1 : feed_->head();
+  range.last = std::min(range.last, feed_->head());
+  range.limit = limits_.store_batch;
+  return range;
+}
+
+void SubscriberCursor::AcceptStoreRead(
+    absl::StatusOr<std::vector<LogEntryPtr>> entries) {
+  if (!entries.ok()) {
+    store_error_ = absl::UnavailableError(absl::StrCat(
+        "reading the store failed: ", entries.status().message(),
+        "; resume from the last cursor"));
+    return;
+  }
+  const uint64_t from = cursor_ + 1;
+  if (entries->empty() || entries->front()->sequence() != from) {
+    // Retention removed what we asked for between deciding and reading.
+    store_gap_to_ =
+        entries->empty() ? feed_->oldest() - 1 : entries->front()->sequence() - 1;
+    if (store_gap_to_ < from) store_gap_to_ = 0;
+  }
+  buffered_.assign(entries->begin(), entries->end());
+}
+
+}  // namespace sitrep

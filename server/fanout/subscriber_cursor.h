@@ -1,0 +1,115 @@
+#ifndef SITREP_SERVER_FANOUT_SUBSCRIBER_CURSOR_H_
+#define SITREP_SERVER_FANOUT_SUBSCRIBER_CURSOR_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/fanout/feed.h"
+#include "server/filter/filter_matcher.h"
+#include "server/log/log_entry.h"
+#include "sitrep/v1/situation_feed.pb.h"
+
+namespace sitrep {
+
+// One message for a subscriber, before encoding.
+struct CursorMessage {
+  enum class Type { kUpdates, kCaughtUp, kSnapshotEnd, kGap };
+  Type type = Type::kUpdates;
+  // kUpdates: the batch, in order.
+  std::vector<LogEntryPtr> updates;
+  // The cursor after this message (Cursor.sequence).
+  uint64_t cursor = 0;
+  // kCaughtUp / kSnapshotEnd: the marker's sequence. kGap: the missing range.
+  uint64_t sequence = 0;
+  uint64_t gap_from = 0;
+  uint64_t gap_to = 0;
+};
+
+// One subscriber's position over the log (DESIGN §3): delivering is advancing
+// the cursor, taking cursor+1 from the ring when it is cached and from the
+// store otherwise, so catching up and live are one path with no gap and no
+// duplicate. Decides on Gap, CaughtUp and snapshots; knows nothing of gRPC.
+//
+// Thread safety: thread-compatible. The owner serialises all calls (the
+// subscribe reactor holds its mutex, and does the store read in between).
+class SubscriberCursor {
+ public:
+  struct Limits {
+    size_t max_batch_updates = 256;
+    size_t max_batch_bytes = 64 * 1024;
+    // Entries scanned per Next() before yielding to other subscribers.
+    size_t max_scan = 16384;
+    // Entries per store read.
+    size_t store_batch = 1024;
+  };
+
+  // Resolves the request's start position against `feed`. Errors:
+  // FAILED_PRECONDITION (log_id of another log), OUT_OF_RANGE
+  // (after_sequence beyond the head), UNAVAILABLE (store read failed).
+  // `feed` and `filter` are borrowed and must outlive the cursor.
+  static absl::StatusOr<std::unique_ptr<SubscriberCursor>> Start(
+      Feed* feed, const v1::SubscribeRequest& request,
+      const FilterMatcher* filter, Limits limits);
+
+  enum class Step {
+    kMessage,    // *message is filled: send it.
+    kReadStore,  // call StoreReadRange(), read, AcceptStoreRead(), Next().
+    kYield,      // scanned a lot without a match: call Next() again later.
+    kIdle,       // nothing to send until the head moves past cursor().
+    kFail,       // end the stream with *failure.
+  };
+  Step Next(CursorMessage* message, absl::Status* failure);
+
+  // The range to read when Next() said kReadStore.
+  ReadRange StoreReadRange() const;
+  // The result of reading StoreReadRange() (an error ends in kFail).
+  void AcceptStoreRead(absl::StatusOr<std::vector<LogEntryPtr>> entries);
+
+  // Every update <= cursor() was sent or skipped.
+  uint64_t cursor() const { return cursor_; }
+  uint32_t mission_mask() const { return mission_mask_; }
+  bool caught_up() const { return caught_up_sent_; }
+
+ private:
+  SubscriberCursor(Feed* feed, const FilterMatcher* filter, Limits limits,
+                   v1::GapPolicy on_gap, uint64_t max_lag);
+
+  void StartSnapshot();
+  // Scans from cursor_+1, adding matches to `batch`. Returns false when the
+  // next entry is neither cached nor buffered (a store read is needed).
+  bool Scan(std::vector<LogEntryPtr>* batch, size_t* bytes, size_t* scanned,
+            uint64_t head);
+  // Takes `entry` (the one at cursor_+1) into the scan.
+  void Consider(const LogEntryPtr& entry, std::vector<LogEntryPtr>* batch,
+                size_t* bytes);
+  bool BatchFull(const std::vector<LogEntryPtr>& batch, size_t bytes) const;
+
+  // Constant after construction.
+  Feed* const feed_;
+  const FilterMatcher* const filter_;
+  const Limits limits_;
+  const v1::GapPolicy on_gap_;
+  const uint64_t max_lag_;
+  const uint32_t mission_mask_;
+
+  uint64_t cursor_ = 0;
+  bool caught_up_sent_ = false;
+  // Snapshot in progress: updates still to send, and the sequence it ends at.
+  bool in_snapshot_ = false;
+  std::deque<LogEntryPtr> snapshot_;
+  uint64_t snapshot_sequence_ = 0;
+  // Entries read from the store, starting at cursor_ + 1.
+  std::deque<LogEntryPtr> buffered_;
+  // A store read found that retention removed (cursor_, gap_to_].
+  uint64_t store_gap_to_ = 0;
+  absl::Status store_error_;
+};
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_FANOUT_SUBSCRIBER_CURSOR_H_

@@ -1,0 +1,56 @@
+#ifndef SITREP_SERVER_INGEST_PUBLISHER_H_
+#define SITREP_SERVER_INGEST_PUBLISHER_H_
+
+#include <atomic>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "server/auth/principal.h"
+#include "server/ingest/validator.h"
+#include "server/log/event_log.h"
+#include "server/runtime/clock.h"
+#include "sitrep/v1/situation_feed.pb.h"
+
+namespace sitrep {
+
+struct PublishResult {
+  LogEntryPtr entry;
+  bool duplicate = false;
+};
+
+using PublishCallback = absl::AnyInvocable<void(absl::StatusOr<PublishResult>)>;
+
+// Turns publish requests into appends: validate and normalise -> authorise
+// -> set the server's fields -> EventLog::Append. Bad input fails before
+// anything reaches the log, so a rejected request stores nothing.
+//
+// Thread safety: all methods are safe to call concurrently.
+class Publisher {
+ public:
+  // `log` and `clock` are borrowed and must outlive the Publisher.
+  Publisher(EventLog* log, Clock* clock, ValidationLimits limits);
+
+  // Publishes one request as `principal`. `done` runs exactly once: inline
+  // when the request is rejected before the log, else on the log's writer
+  // thread once the update is durable.
+  void Publish(v1::PublishRequest request, const Principal& principal,
+               PublishCallback done);
+
+  // Validates, authorises and completes `request` into an AppendRequest.
+  absl::StatusOr<AppendRequest> Prepare(v1::PublishRequest request,
+                                        const Principal& principal) const;
+
+  // Publishes are refused with UNAVAILABLE from now on (shutdown).
+  void StopAccepting() { accepting_.store(false); }
+
+ private:
+  EventLog* const log_;
+  Clock* const clock_;
+  const ValidationLimits limits_;
+  std::atomic<bool> accepting_{true};
+};
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_INGEST_PUBLISHER_H_

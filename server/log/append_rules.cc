@@ -1,0 +1,93 @@
+#include "server/log/append_rules.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
+namespace sitrep {
+namespace {
+
+// The deterministic encoding of `update` without its server-set fields.
+// `without_occurred_at`: also ignore occurred_at, which the log fills in
+// from received_at when the publisher left it unset.
+std::string ContentBytes(const v1::SituationUpdate& update,
+                         bool without_occurred_at) {
+  v1::SituationUpdate content = update;
+  content.clear_sequence();
+  content.clear_received_at();
+  content.clear_incident_version();
+  if (without_occurred_at) content.clear_occurred_at();
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream raw(&bytes);
+    google::protobuf::io::CodedOutputStream out(&raw);
+    out.SetSerializationDeterministic(true);
+    content.SerializeToCodedStream(&out);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+absl::Status CheckAppendRequest(const AppendRequest& request) {
+  if (request.update.publisher().empty()) {
+    return absl::InvalidArgumentError(
+        "update.publisher: must be set by the server before appending");
+  }
+  if (request.update.event_id().empty()) {
+    return absl::InvalidArgumentError(
+        "update.event_id: must be set (the server makes one when absent) "
+        "before appending");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckSameContent(const v1::SituationUpdate& stored,
+                              const v1::SituationUpdate& request) {
+  const bool defaulted = !request.has_occurred_at();
+  if (ContentBytes(stored, defaulted) == ContentBytes(request, defaulted)) {
+    return absl::OkStatus();
+  }
+  return absl::AlreadyExistsError(absl::StrCat(
+      "update.event_id: '", request.event_id(),
+      "' was already used by this publisher for a different update (sequence ",
+      stored.sequence(), ")"));
+}
+
+absl::Time NextReceivedAt(absl::Time now, absl::Time last) {
+  const absl::Time truncated = absl::FromUnixMicros(absl::ToUnixMicros(now));
+  return truncated > last ? truncated : last;
+}
+
+void SetServerFields(uint64_t sequence, absl::Time received_at,
+                     uint64_t incident_version, v1::SituationUpdate* update) {
+  update->set_sequence(sequence);
+  const int64_t micros = absl::ToUnixMicros(received_at);
+  int64_t seconds = micros / 1000000;
+  int64_t rest = micros % 1000000;
+  if (rest < 0) {
+    rest += 1000000;
+    --seconds;
+  }
+  update->mutable_received_at()->set_seconds(seconds);
+  update->mutable_received_at()->set_nanos(static_cast<int32_t>(rest * 1000));
+  update->set_incident_version(incident_version);
+  // "When unset, the server uses received_at" (SituationUpdate.occurred_at).
+  if (!update->has_occurred_at()) {
+    *update->mutable_occurred_at() = update->received_at();
+  }
+}
+
+absl::string_view EncodedUpdate(const LogEntry& entry) {
+  const size_t size = entry.update.ByteSizeLong();
+  return absl::string_view(entry.wire).substr(entry.wire.size() - size);
+}
+
+int64_t ReceivedAtMicros(const v1::SituationUpdate& update) {
+  return update.received_at().seconds() * 1000000 +
+         update.received_at().nanos() / 1000;
+}
+
+}  // namespace sitrep

@@ -1,0 +1,48 @@
+#ifndef SITREP_SERVER_LOG_APPEND_RULES_H_
+#define SITREP_SERVER_LOG_APPEND_RULES_H_
+
+// The per-request rules of EventLog::Append that do not depend on a backend
+// (the incident rules are in incident_thread.h), shared by the SQLite log
+// and the in-memory test log so that both give the same answers.
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "server/log/event_log.h"
+#include "server/log/log_entry.h"
+#include "sitrep/v1/situation_update.pb.h"
+
+namespace sitrep {
+
+// INVALID_ARGUMENT when the request lacks what the log needs to store it
+// (publisher and event_id; the publisher normally makes both).
+absl::Status CheckAppendRequest(const AppendRequest& request);
+
+// `stored` is the update stored under the request's (publisher, event_id).
+// OK when the request has the same content (the server-set fields sequence,
+// received_at and incident_version aside): a duplicate. ALREADY_EXISTS
+// naming the event_id and the stored sequence otherwise.
+absl::Status CheckSameContent(const v1::SituationUpdate& stored,
+                              const v1::SituationUpdate& request);
+
+// The received_at of the next update: `now` truncated to microseconds (the
+// precision the store keeps), but never before `last`.
+absl::Time NextReceivedAt(absl::Time now, absl::Time last);
+
+// Sets the server-set fields of `update`.
+void SetServerFields(uint64_t sequence, absl::Time received_at,
+                     uint64_t incident_version, v1::SituationUpdate* update);
+
+// The update's deterministic encoding inside entry.wire (the wire bytes
+// without the field tag and length), so that storing it encodes nothing
+// again.
+absl::string_view EncodedUpdate(const LogEntry& entry);
+
+// received_at of `update` in microseconds since the Unix epoch.
+int64_t ReceivedAtMicros(const v1::SituationUpdate& update);
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_LOG_APPEND_RULES_H_

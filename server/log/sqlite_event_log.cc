@@ -1,0 +1,896 @@
+#include "server/log/sqlite_event_log.h"
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "server/log/append_rules.h"
+#include "server/log/group_commit.h"
+#include "server/log/incident_thread.h"
+#include "server/log/sqlite_statement.h"
+#include "server/runtime/logging.h"
+
+namespace sitrep {
+namespace {
+
+constexpr int64_t kSchemaVersion = 1;
+// Rows removed per retention transaction: small enough that an append batch
+// queued meanwhile waits for milliseconds, not seconds.
+constexpr uint64_t kRetentionChunk = 2000;
+// Idle read connections kept for reuse; more may exist while busy.
+constexpr size_t kMaxIdleReaders = 4;
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);
+CREATE TABLE IF NOT EXISTS updates(
+  sequence INTEGER PRIMARY KEY,
+  publisher TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  received_at_us INTEGER NOT NULL,
+  mission INTEGER NOT NULL,
+  role INTEGER NOT NULL,
+  severity INTEGER NOT NULL,
+  category INTEGER NOT NULL,
+  municipality TEXT NOT NULL,
+  incident_id TEXT NOT NULL,
+  body BLOB NOT NULL,
+  UNIQUE(publisher, event_id));
+CREATE INDEX IF NOT EXISTS updates_by_received_at ON updates(received_at_us);
+CREATE INDEX IF NOT EXISTS updates_by_incident ON updates(incident_id);
+CREATE TABLE IF NOT EXISTS incidents(
+  incident_id TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  closed INTEGER NOT NULL,
+  latest BLOB NOT NULL,
+  opening BLOB NOT NULL,
+  support_requested INTEGER NOT NULL,
+  support_acknowledged INTEGER NOT NULL,
+  current_tier INTEGER NOT NULL,
+  peak_severity INTEGER NOT NULL,
+  latest_sequence INTEGER NOT NULL);
+)sql";
+
+constexpr char kIncidentColumns[] =
+    "incident_id, version, closed, latest, opening, support_requested, "
+    "support_acknowledged, current_tier, peak_severity";
+
+// The first retained sequence received at or after a time (in microseconds),
+// not beyond a head: exact because received_at never decreases.
+constexpr char kFirstAtOrAfter[] =
+    "SELECT sequence FROM updates WHERE received_at_us >= ?1 AND sequence <= ?2"
+    " ORDER BY received_at_us, sequence LIMIT 1";
+
+absl::Status CloseError() {
+  return absl::UnavailableError("the log is closed (server shutting down)");
+}
+
+std::string NewLogId() {
+  std::random_device random;
+  std::string id;
+  for (int i = 0; i < 4; ++i) absl::StrAppendFormat(&id, "%08x", random());
+  return id;
+}
+
+// Microseconds since the epoch of the first instant >= `time`.
+int64_t CeilMicros(absl::Time time) {
+  int64_t micros = absl::ToUnixMicros(time);
+  if (absl::FromUnixMicros(micros) < time) ++micros;
+  return micros;
+}
+
+absl::StatusOr<LogEntryPtr> ParseEntry(absl::string_view body,
+                                       absl::string_view what) {
+  v1::SituationUpdate update;
+  if (!update.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    return absl::DataLossError(
+        absl::StrCat("cannot decode ", what, " stored in the event log"));
+  }
+  return MakeLogEntry(std::move(update));
+}
+
+absl::Status ParseUpdate(absl::string_view body, absl::string_view what,
+                         v1::SituationUpdate* update) {
+  if (!update->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    return absl::DataLossError(
+        absl::StrCat("cannot decode ", what, " stored in the event log"));
+  }
+  return absl::OkStatus();
+}
+
+// Reads the incident record from a row of `SELECT kIncidentColumns`.
+absl::StatusOr<IncidentRecord> IncidentFromRow(const sqlite::Statement& row) {
+  IncidentRecord record;
+  record.incident_id = std::string(row.ColumnText(0));
+  record.version = static_cast<uint64_t>(row.ColumnInt64(1));
+  record.closed = row.ColumnInt64(2) != 0;
+  const std::string what = absl::StrCat("incident '", record.incident_id, "'");
+  absl::StatusOr<LogEntryPtr> latest = ParseEntry(row.ColumnBlob(3), what);
+  if (!latest.ok()) return latest.status();
+  record.latest = *std::move(latest);
+  absl::Status status = ParseUpdate(row.ColumnBlob(4), what, &record.opening);
+  if (!status.ok()) return status;
+  record.support_requested = row.ColumnInt64(5) != 0;
+  record.support_acknowledged = row.ColumnInt64(6) != 0;
+  record.current_tier = static_cast<v1::Role>(row.ColumnInt64(7));
+  record.peak_severity = static_cast<v1::Severity>(row.ColumnInt64(8));
+  return record;
+}
+
+// Opens a connection with the settings every connection of the log shares.
+absl::StatusOr<std::unique_ptr<sqlite::Database>> OpenConnection(
+    const std::string& path, bool create) {
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
+      sqlite::Database::Open(path, create);
+  if (!db.ok()) return db.status();
+  // Readers never wait for the writer in WAL mode; the timeout covers the
+  // short exclusive moments (checkpoint, recovery after a crash).
+  sqlite3_busy_timeout((*db)->handle(), 5000);
+  return db;
+}
+
+// Everything the writer thread does runs through these statements.
+struct WriterStatements {
+  sqlite::Statement begin, commit, rollback;
+  sqlite::Statement find_event;
+  sqlite::Statement insert_update;
+  sqlite::Statement upsert_incident;
+  sqlite::Statement set_meta;
+  sqlite::Statement delete_before;
+  sqlite::Statement first_at_or_after;
+
+  absl::Status Prepare(sqlite::Database* db) {
+    const std::pair<sqlite::Statement*, const char*> all[] = {
+        {&begin, "BEGIN IMMEDIATE"},
+        {&commit, "COMMIT"},
+        {&rollback, "ROLLBACK"},
+        {&find_event,
+         "SELECT body FROM updates WHERE publisher = ?1 AND event_id = ?2"},
+        {&insert_update,
+         "INSERT INTO updates(sequence, publisher, event_id, received_at_us, "
+         "mission, role, severity, category, municipality, incident_id, body) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
+        {&upsert_incident,
+         "INSERT OR REPLACE INTO incidents(incident_id, version, closed, "
+         "latest, opening, support_requested, support_acknowledged, "
+         "current_tier, peak_severity, latest_sequence) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+        {&set_meta,
+         "INSERT OR REPLACE INTO meta(key, value) "
+         "VALUES('head', ?1), ('last_received_at_us', ?2)"},
+        {&delete_before, "DELETE FROM updates WHERE sequence < ?1"},
+        {&first_at_or_after, kFirstAtOrAfter},
+    };
+    for (const auto& [statement, sql] : all) {
+      absl::Status status = statement->Prepare(db, sql);
+      if (!status.ok()) return status;
+    }
+    return absl::OkStatus();
+  }
+};
+
+// One read connection and its cached statements.
+struct Reader {
+  std::unique_ptr<sqlite::Database> db;
+  sqlite::Statement read_ascending, read_descending, first_at_or_after;
+  sqlite::Statement begin, commit, head, open_incidents;
+
+  absl::Status Prepare() {
+    static const std::string open_incidents_sql = absl::StrCat(
+        "SELECT ", kIncidentColumns, " FROM incidents WHERE closed = 0");
+    const std::pair<sqlite::Statement*, const char*> all[] = {
+        {&read_ascending,
+         "SELECT body FROM updates WHERE sequence BETWEEN ?1 AND ?2 "
+         "ORDER BY sequence ASC LIMIT ?3"},
+        {&read_descending,
+         "SELECT body FROM updates WHERE sequence BETWEEN ?1 AND ?2 "
+         "ORDER BY sequence DESC LIMIT ?3"},
+        {&first_at_or_after, kFirstAtOrAfter},
+        {&begin, "BEGIN"},
+        {&commit, "COMMIT"},
+        {&head, "SELECT value FROM meta WHERE key = 'head'"},
+        {&open_incidents, open_incidents_sql.c_str()},
+    };
+    for (const auto& [statement, sql] : all) {
+      absl::Status status = statement->Prepare(db.get(), sql);
+      if (!status.ok()) return status;
+    }
+    return absl::OkStatus();
+  }
+};
+
+// The retention run ApplyRetention waits for; advanced a chunk at a time
+// by tasks on the writer thread.
+struct RetentionJob {
+  RetentionPolicy policy;
+  absl::Time now;
+  bool started = false;
+  uint64_t target = 0;  // The first sequence to keep.
+  uint64_t removed = 0;
+  absl::Status status;
+  absl::Notification done;
+};
+
+// The SQLite EventLog: one database file in WAL mode, one writer thread
+// doing group commit, a small pool of read connections.
+//
+// Thread safety: every public method may be called from any thread, except
+// that Close() and the destructor must not run on the writer thread (in an
+// AppendListener or an AppendCallback) and ApplyRetention() must not either.
+// Appends go through queue_ to the writer thread, which alone uses
+// writer_db_ and the state under "Owned by the writer thread". Readers take
+// a connection of their own from the pool; WAL lets them read a consistent
+// snapshot while the writer commits.
+//
+// Invariants: the retained sequences are exactly [oldest_, head_]; head_ is
+// published only after the commit that stored it, so a Read up to Head()
+// finds every entry; the incident cache equals the incidents table as of
+// the last commit. LoadOpenIncidents() reads its head and incidents from one
+// snapshot, which may include a commit whose head_ is not published yet: its
+// head can be ahead of Head() for an instant, never behind.
+class SqliteEventLog final : public EventLog {
+ public:
+  static absl::StatusOr<std::unique_ptr<SqliteEventLog>> Open(
+      const SqliteOptions& options);
+
+  ~SqliteEventLog() override { Close(); }
+
+  const std::string& log_id() const override { return log_id_; }
+  void Append(std::vector<AppendRequest> batch, AppendCallback done) override;
+  absl::StatusOr<std::vector<LogEntryPtr>> Read(
+      const ReadRange& range) const override;
+  uint64_t Head() const override { return head_.load(std::memory_order_acquire); }
+  uint64_t Oldest() const override {
+    return oldest_.load(std::memory_order_acquire);
+  }
+  absl::StatusOr<uint64_t> FirstSequenceAtOrAfter(
+      absl::Time time) const override;
+  absl::StatusOr<OpenIncidents> LoadOpenIncidents() const override;
+  absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
+                                          absl::Time now) override;
+  void SetAppendListener(AppendListener* listener) override {
+    listener_.store(listener, std::memory_order_release);
+  }
+  void Close() override;
+
+  SqliteEventLogStats stats() const {
+    SqliteEventLogStats stats;
+    stats.transactions = transactions_.load(std::memory_order_relaxed);
+    stats.appended = appended_.load(std::memory_order_relaxed);
+    stats.retention_steps = retention_steps_.load(std::memory_order_relaxed);
+    return stats;
+  }
+
+ private:
+  // The changes of the open transaction, applied to the log's state only
+  // once it commits.
+  struct Transaction {
+    uint64_t head = 0;
+    absl::Time last_received_at;
+    absl::flat_hash_map<std::string, IncidentRecord> incidents;
+    std::vector<LogEntryPtr> added;
+  };
+
+  SqliteEventLog(const SqliteOptions& options, std::string path)
+      : options_(options),
+        clock_(options.clock != nullptr ? options.clock : RealClock()),
+        path_(std::move(path)),
+        queue_(options.max_batch) {}
+
+  // Creates or checks the schema and loads the writer's state.
+  absl::Status Initialize();
+  absl::Status LoadIncidents();
+
+  // Writer thread.
+  void WriterLoop();
+  void CommitBatch(std::vector<GroupCommitQueue::PendingAppend>* appends);
+  // Applies one request inside the open transaction. A per-request failure
+  // is returned; a store failure is returned and also put in *store_error.
+  absl::StatusOr<AppendResult> ApplyInTransaction(const AppendRequest& request,
+                                                  Transaction* tx,
+                                                  absl::Status* store_error);
+  absl::Status InsertUpdate(const LogEntry& entry);
+  absl::Status StoreIncident(const IncidentRecord& record);
+  void RetentionStep(const std::shared_ptr<RetentionJob>& job);
+  absl::StatusOr<uint64_t> RetentionTarget(const RetentionJob& job);
+
+  // Read connections.
+  absl::StatusOr<std::unique_ptr<Reader>> AcquireReader() const;
+  void ReleaseReader(std::unique_ptr<Reader> reader) const;
+
+  // Constant after construction.
+  const SqliteOptions options_;
+  Clock* const clock_;
+  const std::string path_;
+  std::string log_id_;  // Set by Initialize(), before any other thread runs.
+  std::thread::id writer_id_;
+
+  // Owned by the writer thread (Initialize() runs before it starts).
+  std::unique_ptr<sqlite::Database> writer_db_;
+  WriterStatements w_;
+  uint64_t writer_head_ = 0;
+  absl::Time last_received_at_ = absl::UnixEpoch();
+  absl::flat_hash_map<std::string, IncidentRecord> incidents_;
+
+  // Read without locking by any thread; written by the writer thread.
+  std::atomic<uint64_t> head_{0};
+  std::atomic<uint64_t> oldest_{1};
+  std::atomic<AppendListener*> listener_{nullptr};
+  std::atomic<uint64_t> transactions_{0};
+  std::atomic<uint64_t> appended_{0};
+  std::atomic<uint64_t> retention_steps_{0};
+
+  GroupCommitQueue queue_;
+  std::thread writer_;
+
+  // State below is protected by readers_mu_.
+  mutable absl::Mutex readers_mu_;
+  mutable std::vector<std::unique_ptr<Reader>> idle_readers_
+      ABSL_GUARDED_BY(readers_mu_);
+
+  // Serialises Close() so that the writer is joined once.
+  absl::Mutex close_mu_;
+};
+
+absl::StatusOr<std::unique_ptr<SqliteEventLog>> SqliteEventLog::Open(
+    const SqliteOptions& options) {
+  std::error_code error;
+  std::filesystem::create_directories(options.data_dir, error);
+  if (error) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot create the data directory '", options.data_dir,
+        "' (--data_dir): ", error.message()));
+  }
+  std::string path =
+      (std::filesystem::path(options.data_dir) / kSqliteFileName).string();
+  std::unique_ptr<SqliteEventLog> log(
+      new SqliteEventLog(options, std::move(path)));
+  absl::Status status = log->Initialize();
+  if (!status.ok()) return status;
+  log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
+  log->writer_id_ = log->writer_.get_id();
+  LogInfo("log", "opened the SQLite event log",
+          {{"path", log->path_},
+           {"log_id", log->log_id_},
+           {"oldest", absl::StrCat(log->Oldest())},
+           {"head", absl::StrCat(log->Head())}});
+  return log;
+}
+
+absl::Status SqliteEventLog::Initialize() {
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
+      OpenConnection(path_, /*create=*/true);
+  if (!db.ok()) return db.status();
+  writer_db_ = *std::move(db);
+  const char* synchronous = "PRAGMA synchronous = FULL";
+  if (options_.fsync == FsyncPolicy::kBatch) {
+    synchronous = "PRAGMA synchronous = NORMAL";
+  } else if (options_.fsync == FsyncPolicy::kOff) {
+    synchronous = "PRAGMA synchronous = OFF";
+  }
+  for (const char* sql : {"PRAGMA journal_mode = WAL", synchronous, "BEGIN IMMEDIATE",
+                          static_cast<const char*>(kSchema)}) {
+    absl::Status status = writer_db_->Exec(sql);
+    if (!status.ok()) return status;
+  }
+  auto rollback = [this](absl::Status status) {
+    writer_db_->Exec("ROLLBACK").IgnoreError();
+    return status;
+  };
+
+  sqlite::Statement get_meta;
+  absl::Status status =
+      get_meta.Prepare(writer_db_.get(), "SELECT key, value FROM meta");
+  if (!status.ok()) return rollback(status);
+  absl::flat_hash_map<std::string, std::string> meta;
+  for (;;) {
+    absl::StatusOr<bool> row = get_meta.Step();
+    if (!row.ok()) return rollback(row.status());
+    if (!*row) break;
+    meta[std::string(get_meta.ColumnText(0))] =
+        std::string(get_meta.ColumnText(1));
+  }
+  get_meta.Reset();
+  if (meta.empty()) {
+    log_id_ = NewLogId();
+    sqlite::Statement put;
+    status = put.Prepare(
+        writer_db_.get(),
+        "INSERT INTO meta(key, value) VALUES('log_id', ?1), "
+        "('schema_version', ?2), ('head', 0), ('last_received_at_us', 0)");
+    if (!status.ok()) return rollback(status);
+    put.BindText(1, log_id_);
+    put.BindInt64(2, kSchemaVersion);
+    status = put.Run();
+    if (!status.ok()) return rollback(status);
+  } else {
+    if (meta["schema_version"] != absl::StrCat(kSchemaVersion) ||
+        meta["log_id"].empty()) {
+      return rollback(absl::FailedPreconditionError(absl::StrCat(
+          path_, " has schema version '", meta["schema_version"],
+          "' and log_id '", meta["log_id"], "'; this sitrepd needs version ",
+          kSchemaVersion, ": use a matching sitrepd or another --data_dir")));
+    }
+    log_id_ = meta["log_id"];
+    uint64_t head = 0;
+    int64_t last_us = 0;
+    if (!absl::SimpleAtoi(meta["head"], &head) ||
+        !absl::SimpleAtoi(meta["last_received_at_us"], &last_us)) {
+      return rollback(absl::FailedPreconditionError(absl::StrCat(
+          path_, " has a damaged meta table (head '", meta["head"], "')")));
+    }
+    writer_head_ = head;
+    last_received_at_ = absl::FromUnixMicros(last_us);
+  }
+  status = writer_db_->Exec("COMMIT");
+  if (!status.ok()) return rollback(status);
+
+  sqlite::Statement oldest;
+  status = oldest.Prepare(writer_db_.get(), "SELECT min(sequence) FROM updates");
+  if (!status.ok()) return status;
+  absl::StatusOr<bool> row = oldest.Step();
+  if (!row.ok()) return row.status();
+  const uint64_t first = oldest.ColumnIsNull(0)
+                             ? writer_head_ + 1
+                             : static_cast<uint64_t>(oldest.ColumnInt64(0));
+  oldest.Reset();
+  head_.store(writer_head_);
+  oldest_.store(first);
+
+  status = LoadIncidents();
+  if (!status.ok()) return status;
+  return w_.Prepare(writer_db_.get());
+}
+
+absl::Status SqliteEventLog::LoadIncidents() {
+  sqlite::Statement select;
+  absl::Status status = select.Prepare(
+      writer_db_.get(),
+      absl::StrCat("SELECT ", kIncidentColumns, " FROM incidents").c_str());
+  if (!status.ok()) return status;
+  for (;;) {
+    absl::StatusOr<bool> row = select.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+    absl::StatusOr<IncidentRecord> record = IncidentFromRow(select);
+    if (!record.ok()) return record.status();
+    std::string id = record->incident_id;
+    incidents_.emplace(std::move(id), *std::move(record));
+  }
+}
+
+void SqliteEventLog::Append(std::vector<AppendRequest> batch,
+                            AppendCallback done) {
+  GroupCommitQueue::PendingAppend pending{std::move(batch), std::move(done)};
+  if (queue_.PushAppend(std::move(pending))) return;
+  // Closed: there is no writer to run the callback, so it runs here.
+  std::vector<absl::StatusOr<AppendResult>> results(pending.batch.size(),
+                                                    CloseError());
+  pending.done(std::move(results));
+}
+
+void SqliteEventLog::WriterLoop() {
+  GroupCommitQueue::Work work;
+  while (queue_.Next(&work)) {
+    if (!work.appends.empty()) CommitBatch(&work.appends);
+    if (work.task != nullptr) work.task();
+  }
+  // Fold the WAL back into the database so that the next open starts
+  // quickly. Readers may still hold snapshots: then the checkpoint is partial,
+  // which is harmless.
+  absl::Status status = writer_db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  if (!status.ok()) {
+    LogWarning("log", "checkpoint at close failed",
+               {{"error", status.ToString()}});
+  }
+}
+
+void SqliteEventLog::CommitBatch(
+    std::vector<GroupCommitQueue::PendingAppend>* appends) {
+  std::vector<std::vector<absl::StatusOr<AppendResult>>> results(
+      appends->size());
+  Transaction tx;
+  tx.head = writer_head_;
+  tx.last_received_at = last_received_at_;
+  absl::Status store_error = w_.begin.Run();
+  for (size_t i = 0; i < appends->size() && store_error.ok(); ++i) {
+    for (const AppendRequest& request : (*appends)[i].batch) {
+      results[i].push_back(ApplyInTransaction(request, &tx, &store_error));
+      if (!store_error.ok()) break;
+    }
+  }
+  if (store_error.ok() && !tx.added.empty()) {
+    sqlite::ScopedReset reset(&w_.set_meta);
+    w_.set_meta.BindInt64(1, static_cast<int64_t>(tx.head));
+    w_.set_meta.BindInt64(2, absl::ToUnixMicros(tx.last_received_at));
+    store_error = w_.set_meta.Run();
+  }
+  if (store_error.ok()) store_error = w_.commit.Run();
+
+  if (!store_error.ok()) {
+    // Nothing of the transaction stays: not in the file, not in memory.
+    if (!sqlite3_get_autocommit(writer_db_->handle())) {
+      w_.rollback.Run().IgnoreError();
+    }
+    LogError("log", "append transaction failed",
+             {{"error", store_error.ToString()}});
+    const absl::Status failed = absl::UnavailableError(absl::StrCat(
+        "the event log could not store the update: ", store_error.message()));
+    for (size_t i = 0; i < appends->size(); ++i) {
+      results[i].assign((*appends)[i].batch.size(), failed);
+    }
+  } else {
+    transactions_.fetch_add(1, std::memory_order_relaxed);
+    if (!tx.added.empty()) {
+      writer_head_ = tx.head;
+      last_received_at_ = tx.last_received_at;
+      for (auto& [id, record] : tx.incidents) {
+        incidents_[id] = std::move(record);
+      }
+      appended_.fetch_add(tx.added.size(), std::memory_order_relaxed);
+      head_.store(tx.head, std::memory_order_release);
+      if (AppendListener* listener = listener_.load(std::memory_order_acquire)) {
+        listener->OnAppended(tx.added);
+      }
+    }
+  }
+  for (size_t i = 0; i < appends->size(); ++i) {
+    (*appends)[i].done(std::move(results[i]));
+  }
+}
+
+absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
+    const AppendRequest& request, Transaction* tx, absl::Status* store_error) {
+  absl::Status status = CheckAppendRequest(request);
+  if (!status.ok()) return status;
+  const v1::SituationUpdate& update = request.update;
+
+  // Deduplicate: the same (publisher, event_id) was stored before, maybe
+  // earlier in this very transaction.
+  {
+    sqlite::ScopedReset reset(&w_.find_event);
+    w_.find_event.BindText(1, update.publisher());
+    w_.find_event.BindText(2, update.event_id());
+    absl::StatusOr<bool> row = w_.find_event.Step();
+    if (!row.ok()) return *store_error = row.status();
+    if (*row) {
+      absl::StatusOr<LogEntryPtr> stored = ParseEntry(
+          w_.find_event.ColumnBlob(0),
+          absl::StrCat("the update with event_id '", update.event_id(), "'"));
+      if (!stored.ok()) return *store_error = stored.status();
+      status = CheckSameContent((*stored)->update, update);
+      if (!status.ok()) return status;
+      return AppendResult{*std::move(stored), /*duplicate=*/true};
+    }
+  }
+
+  // The incident thread, as changed by this transaction so far.
+  const IncidentRecord* current = nullptr;
+  const bool threaded = !update.incident_id().empty();
+  if (threaded) {
+    if (auto it = tx->incidents.find(update.incident_id());
+        it != tx->incidents.end()) {
+      current = &it->second;
+    } else if (auto it = incidents_.find(update.incident_id());
+               it != incidents_.end()) {
+      current = &it->second;
+    }
+    status = CheckIncidentTransition(current, update,
+                                     request.expected_incident_version);
+    if (!status.ok()) return status;
+  }
+
+  v1::SituationUpdate stored = update;
+  const absl::Time received_at =
+      NextReceivedAt(clock_->Now(), tx->last_received_at);
+  SetServerFields(tx->head + 1, received_at,
+                  threaded ? NextIncidentVersion(current) : 0, &stored);
+  LogEntryPtr entry = MakeLogEntry(std::move(stored));
+  status = InsertUpdate(*entry);
+  if (!status.ok()) return *store_error = status;
+  if (threaded) {
+    IncidentRecord record = current != nullptr ? *current : IncidentRecord();
+    ApplyToIncident(entry, &record);
+    status = StoreIncident(record);
+    if (!status.ok()) return *store_error = status;
+    tx->incidents[record.incident_id] = std::move(record);
+  }
+  tx->head += 1;
+  tx->last_received_at = received_at;
+  tx->added.push_back(entry);
+  return AppendResult{std::move(entry), /*duplicate=*/false};
+}
+
+absl::Status SqliteEventLog::InsertUpdate(const LogEntry& entry) {
+  const v1::SituationUpdate& u = entry.update;
+  sqlite::Statement& s = w_.insert_update;
+  sqlite::ScopedReset reset(&s);
+  s.BindInt64(1, static_cast<int64_t>(u.sequence()));
+  s.BindText(2, u.publisher());
+  s.BindText(3, u.event_id());
+  s.BindInt64(4, ReceivedAtMicros(u));
+  s.BindInt64(5, u.mission());
+  s.BindInt64(6, u.role());
+  s.BindInt64(7, u.severity());
+  s.BindInt64(8, u.category());
+  s.BindText(9, u.location().municipality());
+  s.BindText(10, u.incident_id());
+  s.BindBlob(11, EncodedUpdate(entry));
+  return s.Run();
+}
+
+absl::Status SqliteEventLog::StoreIncident(const IncidentRecord& record) {
+  const std::string opening = record.opening.SerializeAsString();
+  sqlite::Statement& s = w_.upsert_incident;
+  sqlite::ScopedReset reset(&s);
+  s.BindText(1, record.incident_id);
+  s.BindInt64(2, static_cast<int64_t>(record.version));
+  s.BindInt64(3, record.closed ? 1 : 0);
+  s.BindBlob(4, EncodedUpdate(*record.latest));
+  s.BindBlob(5, opening);
+  s.BindInt64(6, record.support_requested ? 1 : 0);
+  s.BindInt64(7, record.support_acknowledged ? 1 : 0);
+  s.BindInt64(8, record.current_tier);
+  s.BindInt64(9, record.peak_severity);
+  s.BindInt64(10, static_cast<int64_t>(record.latest->sequence()));
+  return s.Run();
+}
+
+absl::StatusOr<uint64_t> SqliteEventLog::ApplyRetention(
+    const RetentionPolicy& policy, absl::Time now) {
+  auto job = std::make_shared<RetentionJob>();
+  job->policy = policy;
+  job->now = now;
+  if (!queue_.PushTask([this, job] { RetentionStep(job); })) {
+    return CloseError();
+  }
+  job->done.WaitForNotification();
+  if (!job->status.ok()) return job->status;
+  return job->removed;
+}
+
+absl::StatusOr<uint64_t> SqliteEventLog::RetentionTarget(
+    const RetentionJob& job) {
+  uint64_t target = Oldest();
+  const uint64_t max_updates = job.policy.max_updates;
+  if (max_updates > 0 && writer_head_ > max_updates) {
+    target = std::max(target, writer_head_ - max_updates + 1);
+  }
+  if (job.policy.max_age != absl::InfiniteDuration()) {
+    sqlite::Statement& s = w_.first_at_or_after;
+    sqlite::ScopedReset reset(&s);
+    s.BindInt64(1, CeilMicros(job.now - job.policy.max_age));
+    s.BindInt64(2, static_cast<int64_t>(writer_head_));
+    absl::StatusOr<bool> row = s.Step();
+    if (!row.ok()) return row.status();
+    const uint64_t first_young =
+        *row ? static_cast<uint64_t>(s.ColumnInt64(0)) : writer_head_ + 1;
+    target = std::max(target, first_young);
+  }
+  return target;
+}
+
+void SqliteEventLog::RetentionStep(const std::shared_ptr<RetentionJob>& job) {
+  if (!job->started) {
+    job->started = true;
+    absl::StatusOr<uint64_t> target = RetentionTarget(*job);
+    if (!target.ok()) {
+      job->status = target.status();
+      job->done.Notify();
+      return;
+    }
+    job->target = *target;
+  }
+  const uint64_t oldest = Oldest();
+  if (oldest >= job->target) {
+    job->done.Notify();
+    return;
+  }
+  // One chunk per transaction; the appends queued meanwhile go next.
+  const uint64_t upto = std::min(job->target, oldest + kRetentionChunk);
+  {
+    sqlite::ScopedReset reset(&w_.delete_before);
+    w_.delete_before.BindInt64(1, static_cast<int64_t>(upto));
+    absl::Status status = w_.delete_before.Run();
+    if (!status.ok()) {
+      job->status = status;
+      job->done.Notify();
+      return;
+    }
+  }
+  retention_steps_.fetch_add(1, std::memory_order_relaxed);
+  job->removed += upto - oldest;
+  oldest_.store(upto, std::memory_order_release);
+  if (upto >= job->target) {
+    job->done.Notify();
+  } else if (!queue_.PushTask([this, job] { RetentionStep(job); })) {
+    job->status = absl::UnavailableError(absl::StrCat(
+        "the log was closed during retention after removing ", job->removed,
+        " updates"));
+    job->done.Notify();
+  }
+}
+
+void SqliteEventLog::Close() {
+  queue_.Close();
+  // On the writer thread (a callback or listener) the writer cannot join
+  // itself; it ends after the current batch and the destructor joins it.
+  if (std::this_thread::get_id() == writer_id_) return;
+  absl::MutexLock lock(&close_mu_);
+  if (writer_.joinable()) writer_.join();
+}
+
+absl::StatusOr<std::unique_ptr<Reader>> SqliteEventLog::AcquireReader() const {
+  {
+    absl::MutexLock lock(&readers_mu_);
+    if (!idle_readers_.empty()) {
+      std::unique_ptr<Reader> reader = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return reader;
+    }
+  }
+  auto reader = std::make_unique<Reader>();
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
+      OpenConnection(path_, /*create=*/false);
+  if (!db.ok()) return db.status();
+  reader->db = *std::move(db);
+  absl::Status status = reader->db->Exec("PRAGMA query_only = 1");
+  if (!status.ok()) return status;
+  status = reader->Prepare();
+  if (!status.ok()) return status;
+  return reader;
+}
+
+void SqliteEventLog::ReleaseReader(std::unique_ptr<Reader> reader) const {
+  absl::MutexLock lock(&readers_mu_);
+  if (idle_readers_.size() < kMaxIdleReaders) {
+    idle_readers_.push_back(std::move(reader));
+  }
+}
+
+absl::StatusOr<std::vector<LogEntryPtr>> SqliteEventLog::Read(
+    const ReadRange& range) const {
+  std::vector<LogEntryPtr> entries;
+  // Never beyond Head(): rows of a commit whose head is not published yet
+  // stay invisible, so readers and the listener agree.
+  const uint64_t first = std::max<uint64_t>(range.first, 1);
+  const uint64_t last = std::min(range.last, Head());
+  if (range.limit == 0 || first > last) return entries;
+  absl::StatusOr<std::unique_ptr<Reader>> reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  sqlite::Statement& s = range.descending ? (*reader)->read_descending
+                                          : (*reader)->read_ascending;
+  absl::Status status;
+  {
+    sqlite::ScopedReset reset(&s);
+    s.BindInt64(1, static_cast<int64_t>(first));
+    s.BindInt64(2, static_cast<int64_t>(last));
+    s.BindInt64(3, static_cast<int64_t>(
+                       std::min<size_t>(range.limit, INT64_MAX)));
+    for (;;) {
+      absl::StatusOr<bool> row = s.Step();
+      if (!row.ok() || !*row) {
+        status = row.status();
+        break;
+      }
+      absl::StatusOr<LogEntryPtr> entry = ParseEntry(s.ColumnBlob(0), "an update");
+      if (!entry.ok()) {
+        status = entry.status();
+        break;
+      }
+      entries.push_back(*std::move(entry));
+    }
+  }
+  ReleaseReader(*std::move(reader));
+  if (!status.ok()) return status;
+  return entries;
+}
+
+absl::StatusOr<uint64_t> SqliteEventLog::FirstSequenceAtOrAfter(
+    absl::Time time) const {
+  const uint64_t head = Head();
+  if (time == absl::InfinitePast()) return std::min(Oldest(), head + 1);
+  if (time == absl::InfiniteFuture()) return head + 1;
+  absl::StatusOr<std::unique_ptr<Reader>> reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  sqlite::Statement& s = (*reader)->first_at_or_after;
+  absl::StatusOr<uint64_t> result;
+  {
+    sqlite::ScopedReset reset(&s);
+    s.BindInt64(1, CeilMicros(time));
+    s.BindInt64(2, static_cast<int64_t>(head));
+    absl::StatusOr<bool> row = s.Step();
+    if (!row.ok()) {
+      result = row.status();
+    } else {
+      result = *row ? static_cast<uint64_t>(s.ColumnInt64(0)) : head + 1;
+    }
+  }
+  ReleaseReader(*std::move(reader));
+  return result;
+}
+
+absl::StatusOr<EventLog::OpenIncidents> SqliteEventLog::LoadOpenIncidents()
+    const {
+  absl::StatusOr<std::unique_ptr<Reader>> reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  Reader& r = **reader;
+  OpenIncidents result;
+  // One read transaction: the head and the incidents come from the same
+  // snapshot.
+  absl::Status status = r.begin.Run();
+  if (status.ok()) {
+    sqlite::ScopedReset reset(&r.head);
+    absl::StatusOr<bool> row = r.head.Step();
+    if (!row.ok()) {
+      status = row.status();
+    } else if (*row) {
+      result.head = static_cast<uint64_t>(r.head.ColumnInt64(0));
+    }
+  }
+  if (status.ok()) {
+    sqlite::ScopedReset reset(&r.open_incidents);
+    for (;;) {
+      absl::StatusOr<bool> row = r.open_incidents.Step();
+      if (!row.ok() || !*row) {
+        status = row.status();
+        break;
+      }
+      absl::StatusOr<IncidentRecord> record = IncidentFromRow(r.open_incidents);
+      if (!record.ok()) {
+        status = record.status();
+        break;
+      }
+      result.incidents.push_back(*std::move(record));
+    }
+  }
+  if (!sqlite3_get_autocommit(r.db->handle())) r.commit.Run().IgnoreError();
+  ReleaseReader(*std::move(reader));
+  if (!status.ok()) return status;
+  std::sort(result.incidents.begin(), result.incidents.end(),
+            [](const IncidentRecord& a, const IncidentRecord& b) {
+              return a.latest->sequence() < b.latest->sequence();
+            });
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<FsyncPolicy> ParseFsyncPolicy(absl::string_view text) {
+  const std::string lower = absl::AsciiStrToLower(text);
+  if (lower == "always") return FsyncPolicy::kAlways;
+  if (lower == "batch") return FsyncPolicy::kBatch;
+  if (lower == "off") return FsyncPolicy::kOff;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--fsync: '", text, "' is not one of always, batch, off"));
+}
+
+absl::StatusOr<std::unique_ptr<EventLog>> OpenSqliteEventLog(
+    const SqliteOptions& options) {
+  absl::StatusOr<std::unique_ptr<SqliteEventLog>> log =
+      SqliteEventLog::Open(options);
+  if (!log.ok()) return log.status();
+  return std::unique_ptr<EventLog>(*std::move(log));
+}
+
+std::optional<SqliteEventLogStats> GetSqliteEventLogStats(const EventLog& log) {
+  const auto* sqlite_log = dynamic_cast<const SqliteEventLog*>(&log);
+  if (sqlite_log == nullptr) return std::nullopt;
+  return sqlite_log->stats();
+}
+
+}  // namespace sitrep

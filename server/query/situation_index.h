@@ -1,0 +1,115 @@
+#ifndef SITREP_SERVER_QUERY_SITUATION_INDEX_H_
+#define SITREP_SERVER_QUERY_SITUATION_INDEX_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/filter/filter_matcher.h"
+#include "server/log/event_log.h"
+#include "server/log/log_entry.h"
+#include "sitrep/v1/situation_feed.pb.h"
+
+namespace sitrep {
+
+// An immutable incident record, shared between the index and the snapshots
+// taken from it. The index replaces a record instead of changing it, so a
+// snapshot stays valid (and unchanged) after the lock is released.
+using IncidentRecordPtr = std::shared_ptr<const IncidentRecord>;
+
+// The current situation (DESIGN §1): every open incident with the facts of
+// its thread, as of the last applied sequence. Built from
+// EventLog::LoadOpenIncidents at start-up and then kept current by applying
+// every appended entry (EventLog's AppendListener), so that GetSituation and
+// `situation` subscriptions never scan the log.
+//
+// Thread facts (tier, support, peak severity) are folded by ApplyToIncident
+// (server/log/incident_thread.h), the same code the log backends use, so the
+// index and the log cannot disagree about a thread.
+//
+// Thread safety: every method may be called concurrently. One writer (the
+// log's append listener) calls Apply; readers call Take / ExpiredAt. Apply
+// holds mu_ only to swap record pointers, and readers hold it only to copy
+// pointers, so neither waits on the other for long; filtering runs outside
+// the lock on the immutable records.
+//
+// Invariants (under mu_):
+//   - every record in by_sequence_ is open (not closed) and is keyed by the
+//     sequence of its latest update;
+//   - latest_sequence_ maps each incident id to exactly that key;
+//   - sequence_ >= every key of by_sequence_.
+class SituationIndex {
+ public:
+  // A consistent view: exactly the incidents that were open after applying
+  // every update up to and including `sequence`.
+  struct Snapshot {
+    // In the order of their latest update's sequence.
+    std::vector<IncidentRecordPtr> incidents;
+    uint64_t sequence = 0;
+  };
+
+  SituationIndex() = default;
+  SituationIndex(const SituationIndex&) = delete;
+  SituationIndex& operator=(const SituationIndex&) = delete;
+
+  // Replaces the whole index by `initial` (closed records in it are
+  // ignored) at sequence `initial.head`.
+  // REQUIRES: no update after `initial.head` was applied before this call
+  // and then lost: register the listener first and call Reset before the
+  // log accepts appends (Apply skips entries at or below the current
+  // sequence, so an overlap between the two is harmless).
+  void Reset(EventLog::OpenIncidents initial) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Folds `entries` (in sequence order, as delivered by the log) into the
+  // index. Entries without incident_id only advance the sequence; entries at
+  // or below the current sequence were already applied and are skipped; a
+  // closing update (RESOLVE, CANCEL, EXPIRED) removes its incident.
+  void Apply(const std::vector<LogEntryPtr>& entries) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The open incidents whose latest update matches `filter` (nullptr: all)
+  // and whose latest update's expires_at is unset or after `now`. `filter`
+  // is borrowed for the call only.
+  Snapshot Take(const FilterMatcher* filter, absl::Time now) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The open incidents whose latest update's expires_at is at or before
+  // `now`, in sequence order: the server appends a KIND_EXPIRED update for
+  // each (with expected_incident_version = version, so a concurrent update
+  // wins over the expiry).
+  std::vector<IncidentRecord> ExpiredAt(absl::Time now) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The last applied sequence (0 before anything was applied).
+  uint64_t sequence() const ABSL_LOCKS_EXCLUDED(mu_);
+  // The number of open incidents, expired ones included.
+  size_t size() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  void ApplyLocked(const LogEntryPtr& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void InsertLocked(std::shared_ptr<IncidentRecord> record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // State below is protected by mu_.
+  mutable absl::Mutex mu_;
+  // Open incidents keyed by their latest sequence: iteration order is the
+  // order a snapshot is sent in.
+  std::map<uint64_t, IncidentRecordPtr> by_sequence_ ABSL_GUARDED_BY(mu_);
+  // incident_id -> its key in by_sequence_.
+  absl::flat_hash_map<std::string, uint64_t> latest_sequence_
+      ABSL_GUARDED_BY(mu_);
+  uint64_t sequence_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// The API form of a record (sitrep.v1.Incident). opened_at is the opening
+// update's occurred_at.
+v1::Incident ToIncidentProto(const IncidentRecord& record);
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_QUERY_SITUATION_INDEX_H_

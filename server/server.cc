@@ -1,0 +1,305 @@
+#include "server/server.h"
+
+#include <cstdio>
+#include <fstream>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/api/situation_feed_service.h"
+#include "server/api/subscription_registry.h"
+#include "server/auth/principal.h"
+#include "server/fanout/feed.h"
+#include "server/ingest/publisher.h"
+#include "server/log/event_log.h"
+#include "server/query/situation_index.h"
+#include "server/runtime/executor.h"
+#include "server/runtime/logging.h"
+
+namespace sitrep {
+namespace {
+
+constexpr char kServiceName[] = "sitrep.v1.SituationFeed";
+
+// Connects the situation index to the log's tail and to snapshot starts.
+class SituationAdapter final : public AppendListener, public SnapshotProvider {
+ public:
+  SituationAdapter(SituationIndex* index, Clock* clock)
+      : index_(index), clock_(clock) {}
+  void OnAppended(const std::vector<LogEntryPtr>& entries) override {
+    index_->Apply(entries);
+  }
+  SituationSnapshot TakeSnapshot(const FilterMatcher* filter) override {
+    SituationIndex::Snapshot snapshot = index_->Take(filter, clock_->Now());
+    SituationSnapshot result;
+    result.sequence = snapshot.sequence;
+    result.updates.reserve(snapshot.incidents.size());
+    for (const IncidentRecordPtr& record : snapshot.incidents) {
+      result.updates.push_back(record->latest);
+    }
+    return result;
+  }
+
+ private:
+  SituationIndex* const index_;
+  Clock* const clock_;
+};
+
+absl::Status WritePortFile(const std::string& path, int port) {
+  const std::string temp = absl::StrCat(path, ".tmp");
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << port << "\n";
+    if (!out.good()) {
+      return absl::UnavailableError(
+          absl::StrCat("--port_file: cannot write ", temp));
+    }
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("--port_file: cannot rename ", temp, " to ", path));
+  }
+  return absl::OkStatus();
+}
+
+bool IsLoopback(absl::string_view listen) {
+  return absl::StartsWith(listen, "127.") ||
+         absl::StartsWith(listen, "localhost:") ||
+         absl::StartsWith(listen, "[::1]:");
+}
+
+class ServerImpl final : public Server {
+ public:
+  ServerImpl(const ServerConfig& config, Clock* clock)
+      : config_(config), clock_(clock) {}
+  ~ServerImpl() override { Shutdown(); }
+
+  absl::Status Init() {
+    SqliteOptions store;
+    store.data_dir = config_.data_dir;
+    store.fsync = config_.fsync;
+    store.clock = clock_;
+    absl::StatusOr<std::unique_ptr<EventLog>> log = OpenSqliteEventLog(store);
+    if (!log.ok()) return log.status();
+    log_ = *std::move(log);
+
+    absl::StatusOr<EventLog::OpenIncidents> incidents =
+        log_->LoadOpenIncidents();
+    if (!incidents.ok()) return incidents.status();
+    situation_ = std::make_unique<SituationIndex>();
+    situation_->Reset(*std::move(incidents));
+    situation_adapter_ =
+        std::make_unique<SituationAdapter>(situation_.get(), clock_);
+
+    executor_ = std::make_unique<ThreadPoolExecutor>(config_.executor_threads);
+    Feed::Options feed_options;
+    feed_options.ring_capacity = config_.ring_capacity;
+    feed_ = std::make_unique<Feed>(log_.get(), executor_.get(),
+                                   situation_adapter_.get(),
+                                   situation_adapter_.get(), feed_options);
+    log_->SetAppendListener(feed_.get());
+
+    publisher_ =
+        std::make_unique<Publisher>(log_.get(), clock_, config_.validation);
+    subscriptions_ =
+        std::make_unique<SubscriptionRegistry>(config_.max_subscriptions);
+    SituationFeedService::Options service_options;
+    service_options.subscribe.min_heartbeat = config_.min_heartbeat;
+    service_options.subscribe.filter_limits = config_.filter_limits;
+    service_options.publish_stream_window = config_.publish_stream_window;
+    service_ = std::make_unique<SituationFeedService>(
+        publisher_.get(), feed_.get(), situation_.get(), subscriptions_.get(),
+        clock_, service_options);
+
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(),
+                             &port_);
+    builder.RegisterService(service_.get());
+    builder.SetMaxReceiveMessageSize(static_cast<int>(config_.max_message_bytes));
+    grpc_server_ = builder.BuildAndStart();
+    if (grpc_server_ == nullptr || port_ == 0) {
+      return absl::UnavailableError(absl::StrCat(
+          "--listen: cannot listen on ", config_.listen,
+          " (address in use, or not an address of this machine?)"));
+    }
+    grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+    grpc_server_->GetHealthCheckService()->SetServingStatus(kServiceName, true);
+    if (!IsLoopback(config_.listen)) {
+      LogWarning("server",
+                 "serving PLAINTEXT without authentication on a non-loopback "
+                 "address: anyone who can reach it can read and publish",
+                 {{"listen", config_.listen}});
+    }
+    if (!config_.port_file.empty()) {
+      absl::Status written = WritePortFile(config_.port_file, port_);
+      if (!written.ok()) return written;
+    }
+    ScheduleExpiry();
+    if (config_.retention_max_age != absl::InfiniteDuration() ||
+        config_.retention_max_updates > 0) {
+      ScheduleRetention();
+    }
+    LogInfo("server", "serving",
+            {{"address", address()},
+             {"data_dir", config_.data_dir},
+             {"log_id", log_->log_id()},
+             {"head", absl::StrCat(log_->Head())}});
+    return absl::OkStatus();
+  }
+
+  int port() const override { return port_; }
+  std::string address() const override {
+    const size_t colon = config_.listen.rfind(':');
+    return absl::StrCat(config_.listen.substr(0, colon), ":", port_);
+  }
+  const std::string& log_id() const override { return log_->log_id(); }
+
+  void Shutdown() override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (shutdown_started_) {
+        mu_.Await(absl::Condition(&shutdown_done_));
+        return;
+      }
+      shutdown_started_ = true;
+    }
+    if (grpc_server_ != nullptr) {
+      LogInfo("server", "shutting down");
+      grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+      publisher_->StopAccepting();
+      subscriptions_->EndAll(absl::UnavailableError(
+          "the server is shutting down; resume from your last cursor (on "
+          "this server when it is back, or on another replica)"));
+      grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() +
+                                                config_.shutdown_grace));
+    }
+    if (executor_ != nullptr) executor_->Shutdown();
+    if (log_ != nullptr) log_->Close();
+    if (grpc_server_ != nullptr) LogInfo("server", "stopped");
+    absl::MutexLock lock(&mu_);
+    shutdown_done_ = true;
+  }
+
+  void Wait() override {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&shutdown_done_));
+  }
+
+  absl::StatusOr<uint64_t> RunRetentionNow() override {
+    RetentionPolicy policy;
+    policy.max_age = config_.retention_max_age;
+    policy.max_updates = config_.retention_max_updates;
+    absl::StatusOr<uint64_t> removed =
+        log_->ApplyRetention(policy, clock_->Now());
+    feed_->OnRetention();
+    if (!removed.ok()) {
+      LogError("retention", "failed",
+               {{"error", std::string(removed.status().message())}});
+    } else if (*removed > 0) {
+      LogInfo("retention", "removed updates",
+              {{"count", absl::StrCat(*removed)},
+               {"oldest", absl::StrCat(log_->Oldest())}});
+    }
+    return removed;
+  }
+
+  size_t RunExpiryNow() override {
+    std::vector<IncidentRecord> expired = situation_->ExpiredAt(clock_->Now());
+    if (expired.empty()) return 0;
+    std::vector<AppendRequest> batch;
+    for (const IncidentRecord& record : expired) {
+      AppendRequest& request = batch.emplace_back();
+      v1::SituationUpdate& update = request.update;
+      update = record.latest->update;
+      update.clear_sequence();
+      update.clear_received_at();
+      update.clear_incident_version();
+      update.clear_expires_at();
+      update.clear_description();
+      update.set_kind(v1::KIND_EXPIRED);
+      update.set_publisher(kSystemPublisher);
+      update.set_event_id(absl::StrCat("expired:", record.incident_id, ":v",
+                                       record.version));
+      *update.mutable_occurred_at() = record.latest->update.expires_at();
+      std::string headline = absl::StrCat("Expired: ", update.headline());
+      if (headline.size() > 200) headline.resize(200);
+      // Cut on a UTF-8 boundary.
+      while (!headline.empty() &&
+             (static_cast<unsigned char>(headline.back()) & 0xC0) == 0x80) {
+        headline.pop_back();
+      }
+      if (!headline.empty() &&
+          (static_cast<unsigned char>(headline.back()) & 0xC0) == 0xC0) {
+        headline.pop_back();
+      }
+      update.set_headline(headline);
+      // Loses cleanly against a publisher who updated the thread meanwhile.
+      request.expected_incident_version = record.version;
+    }
+    absl::Notification done;
+    size_t appended = 0;
+    log_->Append(std::move(batch),
+                 [&](std::vector<absl::StatusOr<AppendResult>> results) {
+                   for (const auto& result : results) {
+                     if (result.ok() && !result->duplicate) ++appended;
+                   }
+                   done.Notify();
+                 });
+    done.WaitForNotification();
+    return appended;
+  }
+
+ private:
+  void ScheduleExpiry() {
+    executor_->ScheduleAfter(config_.expiry_interval, [this] {
+      RunExpiryNow();
+      ScheduleExpiry();
+    });
+  }
+  void ScheduleRetention() {
+    executor_->ScheduleAfter(config_.retention_interval, [this] {
+      (void)RunRetentionNow();
+      ScheduleRetention();
+    });
+  }
+
+  const ServerConfig config_;
+  Clock* const clock_;
+
+  // Owned parts, in construction order (destroyed in reverse).
+  std::unique_ptr<EventLog> log_;
+  std::unique_ptr<SituationIndex> situation_;
+  std::unique_ptr<SituationAdapter> situation_adapter_;
+  std::unique_ptr<ThreadPoolExecutor> executor_;
+  std::unique_ptr<Feed> feed_;
+  std::unique_ptr<Publisher> publisher_;
+  std::unique_ptr<SubscriptionRegistry> subscriptions_;
+  std::unique_ptr<SituationFeedService> service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int port_ = 0;
+
+  absl::Mutex mu_;
+  bool shutdown_started_ ABSL_GUARDED_BY(mu_) = false;
+  bool shutdown_done_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(
+    const ServerConfig& config, Clock* clock) {
+  auto server =
+      std::make_unique<ServerImpl>(config, clock ? clock : RealClock());
+  absl::Status started = server->Init();
+  if (!started.ok()) return started;
+  return server;
+}
+
+}  // namespace sitrep

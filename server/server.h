@@ -1,0 +1,53 @@
+#ifndef SITREP_SERVER_SERVER_H_
+#define SITREP_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "server/config/server_config.h"
+#include "server/runtime/clock.h"
+
+namespace sitrep {
+
+// A running sitrepd: the store, the fan-out, the gRPC server with
+// sitrep.v1.SituationFeed, grpc.health.v1.Health and server reflection, and
+// the background sweeps (retention, expiry).
+//
+// Thread safety: all methods are safe to call concurrently.
+class Server {
+ public:
+  // Opens the store and starts serving. Errors name the flag or file to
+  // fix (e.g. UNAVAILABLE "--listen: cannot bind 127.0.0.1:50051").
+  // `clock` is borrowed (null: real) and must outlive the server.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(
+      const ServerConfig& config, Clock* clock = nullptr);
+
+  virtual ~Server() = default;
+
+  // The bound port (useful with port 0) and "host:port" to dial.
+  virtual int port() const = 0;
+  virtual std::string address() const = 0;
+  virtual const std::string& log_id() const = 0;
+
+  // Graceful shutdown: health goes NOT_SERVING, publishes are refused with
+  // UNAVAILABLE, every Subscribe stream ends with UNAVAILABLE (its last
+  // cursor stays valid on the next server), in-flight calls get
+  // `shutdown_grace` to finish, then the store is flushed and closed.
+  // Idempotent; the destructor calls it.
+  virtual void Shutdown() = 0;
+
+  // Blocks until Shutdown() completed.
+  virtual void Wait() = 0;
+
+  // Applies retention now and waits for it; returns how many updates were
+  // removed. For operators' tools and tests.
+  virtual absl::StatusOr<uint64_t> RunRetentionNow() = 0;
+  // Appends the EXPIRED updates that are due now and waits for them.
+  // Returns how many were appended.
+  virtual size_t RunExpiryNow() = 0;
+};
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_SERVER_H_

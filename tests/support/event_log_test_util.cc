@@ -1,0 +1,45 @@
+#include "tests/support/event_log_test_util.h"
+
+#include <utility>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+
+namespace sitrep {
+
+std::vector<absl::StatusOr<AppendResult>> AppendAndWait(
+    EventLog* log, std::vector<AppendRequest> batch) {
+  absl::Notification done;
+  std::vector<absl::StatusOr<AppendResult>> results;
+  log->Append(std::move(batch),
+              [&](std::vector<absl::StatusOr<AppendResult>> r) {
+                results = std::move(r);
+                done.Notify();
+              });
+  done.WaitForNotification();
+  return results;
+}
+
+absl::StatusOr<AppendResult> AppendOneAndWait(EventLog* log,
+                                              AppendRequest request) {
+  std::vector<AppendRequest> batch;
+  batch.push_back(std::move(request));
+  std::vector<absl::StatusOr<AppendResult>> results =
+      AppendAndWait(log, std::move(batch));
+  if (results.size() != 1) {
+    return absl::InternalError("Append returned other than one result");
+  }
+  return std::move(results[0]);
+}
+
+absl::StatusOr<uint64_t> RetainFrom(EventLog* log, uint64_t first_kept) {
+  const uint64_t head = log->Head();
+  if (first_kept <= 1 || first_kept > head) {
+    return absl::InvalidArgumentError("RetainFrom: first_kept must be in (1, Head()]");
+  }
+  RetentionPolicy policy;
+  policy.max_updates = head - first_kept + 1;
+  return log->ApplyRetention(policy, absl::Now());
+}
+
+}  // namespace sitrep

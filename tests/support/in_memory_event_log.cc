@@ -1,0 +1,219 @@
+#include "tests/support/in_memory_event_log.h"
+
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "server/log/append_rules.h"
+#include "server/log/incident_thread.h"
+
+namespace sitrep {
+namespace {
+
+// Distinct per log in the process, so that tests of log_id mismatches can
+// use two in-memory logs; deterministic, so that they read well.
+std::string NextLogId() {
+  static std::atomic<uint64_t> next{1};
+  return absl::StrFormat("%032x", next.fetch_add(1));
+}
+
+absl::Status CloseError() {
+  return absl::UnavailableError("the log is closed (server shutting down)");
+}
+
+// Thread safety: every method may be called from any thread. append_mu_
+// serialises whole appends (apply + listener) so that the listener sees
+// sequence order; mu_ guards the data and is held only briefly, so that the
+// listener may read the log.
+//
+// Invariant: entries_ holds exactly the sequences [oldest_, head_].
+class InMemoryEventLog final : public EventLog {
+ public:
+  explicit InMemoryEventLog(Clock* clock)
+      : clock_(clock != nullptr ? clock : RealClock()),
+        log_id_(NextLogId()) {}
+
+  const std::string& log_id() const override { return log_id_; }
+
+  void Append(std::vector<AppendRequest> batch, AppendCallback done) override {
+    std::vector<absl::StatusOr<AppendResult>> results;
+    {
+      absl::MutexLock order(&append_mu_);
+      std::vector<LogEntryPtr> added;
+      AppendListener* listener = nullptr;
+      {
+        absl::MutexLock lock(&mu_);
+        if (closed_) {
+          results.assign(batch.size(), CloseError());
+        } else {
+          for (const AppendRequest& request : batch) {
+            results.push_back(ApplyLocked(request, &added));
+          }
+        }
+        listener = listener_;
+      }
+      if (listener != nullptr && !added.empty()) listener->OnAppended(added);
+    }
+    done(std::move(results));
+  }
+
+  absl::StatusOr<std::vector<LogEntryPtr>> Read(
+      const ReadRange& range) const override {
+    absl::MutexLock lock(&mu_);
+    std::vector<LogEntryPtr> out;
+    const uint64_t first = std::max(range.first, oldest_);
+    const uint64_t last = std::min(range.last, head_);
+    if (first > last) return out;
+    const uint64_t count = std::min<uint64_t>(last - first + 1, range.limit);
+    for (uint64_t i = 0; i < count; ++i) {
+      const uint64_t sequence = range.descending ? last - i : first + i;
+      out.push_back(entries_[sequence - oldest_]);
+    }
+    return out;
+  }
+
+  uint64_t Head() const override {
+    absl::MutexLock lock(&mu_);
+    return head_;
+  }
+
+  uint64_t Oldest() const override {
+    absl::MutexLock lock(&mu_);
+    return oldest_;
+  }
+
+  absl::StatusOr<uint64_t> FirstSequenceAtOrAfter(
+      absl::Time time) const override {
+    absl::MutexLock lock(&mu_);
+    return FirstAtOrAfterLocked(time);
+  }
+
+  absl::StatusOr<OpenIncidents> LoadOpenIncidents() const override {
+    absl::MutexLock lock(&mu_);
+    OpenIncidents result;
+    result.head = head_;
+    for (const auto& [id, record] : incidents_) {
+      if (!record.closed) result.incidents.push_back(record);
+    }
+    std::sort(result.incidents.begin(), result.incidents.end(),
+              [](const IncidentRecord& a, const IncidentRecord& b) {
+                return a.latest->sequence() < b.latest->sequence();
+              });
+    return result;
+  }
+
+  absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
+                                          absl::Time now) override {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return CloseError();
+    uint64_t target = oldest_;
+    if (policy.max_updates > 0 && head_ > policy.max_updates) {
+      target = std::max(target, head_ - policy.max_updates + 1);
+    }
+    if (policy.max_age != absl::InfiniteDuration()) {
+      target = std::max(target, FirstAtOrAfterLocked(now - policy.max_age));
+    }
+    const uint64_t removed = target - oldest_;
+    for (uint64_t i = 0; i < removed; ++i) {
+      const v1::SituationUpdate& update = entries_.front()->update;
+      by_event_.erase({update.publisher(), update.event_id()});
+      entries_.pop_front();
+    }
+    oldest_ = target;
+    return removed;
+  }
+
+  void SetAppendListener(AppendListener* listener) override {
+    absl::MutexLock lock(&mu_);
+    listener_ = listener;
+  }
+
+  void Close() override {
+    // Waits for an append in progress: it was accepted, so it completes.
+    absl::MutexLock order(&append_mu_);
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+  }
+
+ private:
+  // REQUIRES: mu_ held.
+  uint64_t FirstAtOrAfterLocked(absl::Time time) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = std::partition_point(
+        entries_.begin(), entries_.end(), [time](const LogEntryPtr& entry) {
+          return absl::FromUnixMicros(ReceivedAtMicros(entry->update)) < time;
+        });
+    return it == entries_.end() ? head_ + 1 : (*it)->sequence();
+  }
+
+  // Applies one request; stored entries are added to *added.
+  // REQUIRES: mu_ held.
+  absl::StatusOr<AppendResult> ApplyLocked(const AppendRequest& request,
+                                           std::vector<LogEntryPtr>* added)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    absl::Status status = CheckAppendRequest(request);
+    if (!status.ok()) return status;
+    const v1::SituationUpdate& update = request.update;
+    auto stored = by_event_.find({update.publisher(), update.event_id()});
+    if (stored != by_event_.end()) {
+      status = CheckSameContent(stored->second->update, update);
+      if (!status.ok()) return status;
+      return AppendResult{stored->second, /*duplicate=*/true};
+    }
+    IncidentRecord* current = nullptr;
+    const bool threaded = !update.incident_id().empty();
+    if (threaded) {
+      auto it = incidents_.find(update.incident_id());
+      if (it != incidents_.end()) current = &it->second;
+      status = CheckIncidentTransition(current, update,
+                                       request.expected_incident_version);
+      if (!status.ok()) return status;
+    }
+    v1::SituationUpdate copy = update;
+    last_received_at_ = NextReceivedAt(clock_->Now(), last_received_at_);
+    SetServerFields(head_ + 1, last_received_at_,
+                    threaded ? NextIncidentVersion(current) : 0, &copy);
+    LogEntryPtr entry = MakeLogEntry(std::move(copy));
+    if (threaded) ApplyToIncident(entry, &incidents_[update.incident_id()]);
+    ++head_;
+    entries_.push_back(entry);
+    by_event_[{update.publisher(), update.event_id()}] = entry;
+    added->push_back(entry);
+    return AppendResult{std::move(entry), /*duplicate=*/false};
+  }
+
+  // Constant after construction.
+  Clock* const clock_;
+  const std::string log_id_;
+
+  // Held across a whole append (apply + listener), never while calling
+  // `done`.
+  absl::Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+
+  // State below is protected by mu_.
+  mutable absl::Mutex mu_;
+  std::deque<LogEntryPtr> entries_ ABSL_GUARDED_BY(mu_);
+  uint64_t head_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t oldest_ ABSL_GUARDED_BY(mu_) = 1;
+  absl::Time last_received_at_ ABSL_GUARDED_BY(mu_) = absl::UnixEpoch();
+  std::map<std::pair<std::string, std::string>, LogEntryPtr> by_event_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, IncidentRecord> incidents_ ABSL_GUARDED_BY(mu_);
+  AppendListener* listener_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+std::unique_ptr<EventLog> NewInMemoryEventLog(Clock* clock) {
+  return std::make_unique<InMemoryEventLog>(clock);
+}
+
+}  // namespace sitrep

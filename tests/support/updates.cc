@@ -1,0 +1,53 @@
+#include "tests/support/updates.h"
+
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+
+namespace sitrep::testing {
+
+v1::SituationUpdate UpdateFromText(absl::string_view text) {
+  v1::SituationUpdate update;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(std::string(text),
+                                                            &update))
+      << text;
+  return update;
+}
+
+v1::PublishRequest PublishRequestFromText(absl::string_view text) {
+  v1::PublishRequest request;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(std::string(text),
+                                                            &request))
+      << text;
+  return request;
+}
+
+v1::SituationUpdate PatrolUpdate(v1::Mission mission,
+                                 absl::string_view headline) {
+  v1::SituationUpdate update = UpdateFromText(R"pb(
+    role: ROLE_SUPPORT
+    severity: SEVERITY_MINOR
+    category: CATEGORY_PATROL
+    location { municipality: "Prishtinë" }
+  )pb");
+  update.set_mission(mission);
+  update.set_headline(std::string(headline));
+  return update;
+}
+
+v1::SituationUpdate NewIncident(absl::string_view incident_id,
+                                v1::Mission mission) {
+  v1::SituationUpdate update = UpdateFromText(R"pb(
+    role: ROLE_FIRST_RESPONDER
+    severity: SEVERITY_MODERATE
+    category: CATEGORY_CIVIL_DISTURBANCE
+    kind: KIND_NEW
+    headline: "Crowd gathering at the main bridge"
+    location { municipality: "Mitrovicë" place: "Ibar bridge" }
+    labels { key: "unit" value: "ROSU" }
+  )pb");
+  update.set_mission(mission);
+  update.set_incident_id(std::string(incident_id));
+  return update;
+}
+
+}  // namespace sitrep::testing

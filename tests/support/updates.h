@@ -1,0 +1,27 @@
+#ifndef SITREP_TESTS_SUPPORT_UPDATES_H_
+#define SITREP_TESTS_SUPPORT_UPDATES_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "sitrep/v1/situation_feed.pb.h"
+#include "sitrep/v1/situation_update.pb.h"
+
+namespace sitrep::testing {
+
+// Parses a text-format proto; fails the test on a parse error.
+v1::SituationUpdate UpdateFromText(absl::string_view text);
+v1::PublishRequest PublishRequestFromText(absl::string_view text);
+
+// A valid update of `mission` with a unique-enough headline: stand-alone
+// (no incident), PATROL, MINOR, in Prishtinë.
+v1::SituationUpdate PatrolUpdate(v1::Mission mission,
+                                 absl::string_view headline = "Patrol");
+
+// A valid KIND_NEW update opening `incident_id`.
+v1::SituationUpdate NewIncident(absl::string_view incident_id,
+                                v1::Mission mission = v1::MISSION_KOSOVO_POLICE);
+
+}  // namespace sitrep::testing
+
+#endif  // SITREP_TESTS_SUPPORT_UPDATES_H_

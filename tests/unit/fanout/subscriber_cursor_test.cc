@@ -1,0 +1,254 @@
+#include "server/fanout/subscriber_cursor.h"
+
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/fanout/feed.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/in_memory_event_log.h"
+#include "tests/support/manual_executor.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/updates.h"
+
+namespace sitrep {
+namespace {
+
+using ::sitrep::testing::StatusIs;
+using ::testing::ElementsAre;
+using Type = CursorMessage::Type;
+using Step = SubscriberCursor::Step;
+
+const v1::Mission kMissions[] = {v1::MISSION_KFOR, v1::MISSION_EULEX,
+                                 v1::MISSION_KOSOVO_POLICE};
+
+class SubscriberCursorTest : public ::testing::Test {
+ protected:
+  SubscriberCursorTest() {
+    clock_.Set(absl::FromUnixSeconds(1'800'000'000));
+    log_ = NewInMemoryEventLog(&clock_);
+    Feed::Options options;
+    options.ring_capacity = 16;
+    feed_ = std::make_unique<Feed>(log_.get(), &executor_, nullptr, nullptr,
+                                   options);
+    log_->SetAppendListener(feed_.get());
+  }
+
+  // Appends `count` patrols cycling KFOR, EULEX, KOSOVO_POLICE.
+  void Append(int count) {
+    for (int i = 0; i < count; ++i) {
+      AppendRequest request;
+      request.update = testing::PatrolUpdate(kMissions[appended_ % 3],
+                                             absl::StrCat("p", appended_));
+      request.update.set_publisher("test");
+      request.update.set_event_id(absl::StrCat("e", appended_));
+      ++appended_;
+      std::vector<AppendRequest> batch;
+      batch.push_back(std::move(request));
+      absl::Notification done;
+      log_->Append(std::move(batch), [&](auto results) {
+        EXPECT_TRUE(results.at(0).ok());
+        done.Notify();
+      });
+      done.WaitForNotification();
+    }
+  }
+
+  std::unique_ptr<SubscriberCursor> Start(const v1::SubscribeRequest& request,
+                                          const FilterMatcher* filter = nullptr,
+                                          SubscriberCursor::Limits limits = {}) {
+    auto cursor = SubscriberCursor::Start(feed_.get(), request, filter, limits);
+    EXPECT_TRUE(cursor.ok()) << cursor.status();
+    return cursor.ok() ? *std::move(cursor) : nullptr;
+  }
+
+  // Drives the cursor like the reactor does (reading the store when asked)
+  // until it is idle; returns the messages.
+  std::vector<CursorMessage> Drain(SubscriberCursor& cursor,
+                                   absl::Status* failure = nullptr) {
+    std::vector<CursorMessage> messages;
+    for (int guard = 0; guard < 10000; ++guard) {
+      CursorMessage message;
+      absl::Status status;
+      switch (cursor.Next(&message, &status)) {
+        case Step::kMessage:
+          messages.push_back(std::move(message));
+          break;
+        case Step::kReadStore:
+          ++store_reads_;
+          cursor.AcceptStoreRead(log_->Read(cursor.StoreReadRange()));
+          break;
+        case Step::kYield:
+          break;
+        case Step::kIdle:
+          return messages;
+        case Step::kFail:
+          if (failure != nullptr) *failure = status;
+          return messages;
+      }
+    }
+    ADD_FAILURE() << "the cursor never went idle";
+    return messages;
+  }
+
+  static std::vector<uint64_t> Sequences(
+      const std::vector<CursorMessage>& messages) {
+    std::vector<uint64_t> sequences;
+    for (const auto& m : messages) {
+      for (const auto& e : m.updates) sequences.push_back(e->sequence());
+    }
+    return sequences;
+  }
+
+  FakeClock clock_;
+  testing::ManualExecutor executor_;
+  std::unique_ptr<EventLog> log_;
+  std::unique_ptr<Feed> feed_;
+  int appended_ = 0;
+  int store_reads_ = 0;
+};
+
+TEST_F(SubscriberCursorTest, FromNowIsCaughtUpAtOnceThenIdle) {
+  Append(5);
+  auto cursor = Start(v1::SubscribeRequest());
+  std::vector<CursorMessage> messages = Drain(*cursor);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].type, Type::kCaughtUp);
+  EXPECT_EQ(messages[0].sequence, 5u);
+  EXPECT_EQ(messages[0].cursor, 5u);
+  Append(2);
+  EXPECT_EQ(Sequences(Drain(*cursor)), std::vector<uint64_t>({6, 7}));
+}
+
+TEST_F(SubscriberCursorTest, ResumeReadsEvictedEntriesFromTheStoreThenTheRing) {
+  Append(100);  // the ring holds 85..100
+  v1::SubscribeRequest request;
+  request.set_after_sequence(10);
+  SubscriberCursor::Limits limits;
+  limits.store_batch = 20;
+  auto cursor = Start(request, nullptr, limits);
+  std::vector<CursorMessage> messages = Drain(*cursor);
+  std::vector<uint64_t> expected;
+  for (uint64_t s = 11; s <= 100; ++s) expected.push_back(s);
+  EXPECT_EQ(Sequences(messages), expected);
+  EXPECT_GE(store_reads_, 4) << "11..84 came from the store in batches";
+  EXPECT_EQ(messages.back().type, Type::kCaughtUp);
+}
+
+TEST_F(SubscriberCursorTest, BatchesAreBoundedInCount) {
+  Append(10);
+  v1::SubscribeRequest request;
+  request.set_from_beginning(true);
+  SubscriberCursor::Limits limits;
+  limits.max_batch_updates = 4;
+  auto cursor = Start(request, nullptr, limits);
+  std::vector<CursorMessage> messages = Drain(*cursor);
+  ASSERT_EQ(messages.size(), 4u);  // 4 + 4 + 2, then CaughtUp
+  EXPECT_EQ(messages[0].updates.size(), 4u);
+  EXPECT_EQ(messages[0].cursor, 4u);
+  EXPECT_EQ(messages[2].updates.size(), 2u);
+  EXPECT_EQ(messages[3].type, Type::kCaughtUp);
+}
+
+TEST_F(SubscriberCursorTest, AFilterSkipsButTheCursorMovesOn) {
+  Append(9);
+  v1::Filter filter_proto;
+  filter_proto.add_missions(v1::MISSION_EULEX);
+  auto filter = FilterMatcher::Compile(filter_proto);
+  ASSERT_TRUE(filter.ok()) << filter.status();
+  v1::SubscribeRequest request;
+  request.set_from_beginning(true);
+  auto cursor = Start(request, filter->get());
+  std::vector<CursorMessage> messages = Drain(*cursor);
+  EXPECT_EQ(Sequences(messages), std::vector<uint64_t>({2, 5, 8}));
+  EXPECT_EQ(cursor->cursor(), 9u);
+}
+
+TEST_F(SubscriberCursorTest, BehindRetentionSendsAGapThenContinues) {
+  Append(30);
+  RetentionPolicy keep_ten;
+  keep_ten.max_updates = 10;
+  ASSERT_TRUE(log_->ApplyRetention(keep_ten, clock_.Now()).ok());
+  feed_->OnRetention();
+  v1::SubscribeRequest request;
+  request.set_after_sequence(5);
+  auto cursor = Start(request);
+  std::vector<CursorMessage> messages = Drain(*cursor);
+  ASSERT_FALSE(messages.empty());
+  EXPECT_EQ(messages[0].type, Type::kGap);
+  EXPECT_EQ(messages[0].gap_from, 6u);
+  EXPECT_EQ(messages[0].gap_to, 20u);
+  EXPECT_EQ(messages[0].cursor, 20u);
+  std::vector<uint64_t> expected;
+  for (uint64_t s = 21; s <= 30; ++s) expected.push_back(s);
+  EXPECT_EQ(Sequences(messages), expected);
+}
+
+TEST_F(SubscriberCursorTest, BehindRetentionWithOnGapFailFails) {
+  Append(30);
+  RetentionPolicy keep_ten;
+  keep_ten.max_updates = 10;
+  ASSERT_TRUE(log_->ApplyRetention(keep_ten, clock_.Now()).ok());
+  feed_->OnRetention();
+  v1::SubscribeRequest request;
+  request.set_after_sequence(5);
+  request.set_on_gap(v1::GAP_POLICY_FAIL);
+  auto cursor = Start(request);
+  absl::Status failure;
+  EXPECT_TRUE(Drain(*cursor, &failure).empty());
+  EXPECT_THAT(failure, StatusIs(absl::StatusCode::kOutOfRange, "6 to 20"));
+}
+
+TEST_F(SubscriberCursorTest, MaxLagEndsASubscriberTooFarBehind) {
+  v1::SubscribeRequest request;
+  request.set_max_lag(10);
+  auto cursor = Start(request);
+  Drain(*cursor);
+  Append(11);
+  absl::Status failure;
+  Drain(*cursor, &failure);
+  EXPECT_THAT(failure, StatusIs(absl::StatusCode::kResourceExhausted,
+                                "max_lag"));
+}
+
+TEST_F(SubscriberCursorTest, RefusesAnotherLogsCursorAndOneBeyondTheHead) {
+  Append(3);
+  v1::SubscribeRequest request;
+  request.set_after_sequence(2);
+  request.set_log_id("not-this-log");
+  EXPECT_THAT(SubscriberCursor::Start(feed_.get(), request, nullptr, {}),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "not-this-log"));
+  request.set_log_id(feed_->log_id());
+  request.set_after_sequence(4);
+  EXPECT_THAT(SubscriberCursor::Start(feed_.get(), request, nullptr, {}),
+              StatusIs(absl::StatusCode::kOutOfRange, "beyond the head"));
+}
+
+class CountingWaiter : public FeedWaiter {
+ public:
+  void OnNewData() override { ++woken; }
+  int woken = 0;
+};
+
+TEST_F(SubscriberCursorTest, FeedWakesOnlyWaitersWhoseMissionsWereAppended) {
+  Append(3);
+  auto kfor = std::make_shared<CountingWaiter>();
+  auto eulex = std::make_shared<CountingWaiter>();
+  EXPECT_FALSE(feed_->WaitForNew(kfor, 2, MissionBit(v1::MISSION_KFOR)))
+      << "the head is past 2 already: read instead of waiting";
+  EXPECT_TRUE(feed_->WaitForNew(kfor, 3, MissionBit(v1::MISSION_KFOR)));
+  EXPECT_TRUE(feed_->WaitForNew(eulex, 3, MissionBit(v1::MISSION_EULEX)));
+  Append(1);  // sequence 4 is KFOR
+  executor_.RunReady();
+  EXPECT_EQ(kfor->woken, 1);
+  EXPECT_EQ(eulex->woken, 0);
+  EXPECT_EQ(feed_->waiting(), 1u);
+  feed_->CancelWait(eulex.get());
+  EXPECT_EQ(feed_->waiting(), 0u);
+}
+
+}  // namespace
+}  // namespace sitrep

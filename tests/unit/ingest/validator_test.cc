@@ -1,0 +1,527 @@
+#include "server/ingest/validator.h"
+
+#include <cmath>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/text_format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/status_matchers.h"
+
+namespace sitrep {
+namespace {
+
+using ::sitrep::testing::IsOk;
+using ::sitrep::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr int64_t kNowSeconds = 1'700'000'000;
+const absl::Time kNow = absl::FromUnixSeconds(kNowSeconds) + absl::Milliseconds(250);
+
+// A complete, valid update; each test breaks one thing.
+constexpr char kValid[] = R"pb(
+  event_id: "kp-ops-0001"
+  mission: MISSION_KOSOVO_POLICE
+  role: ROLE_FIRST_RESPONDER
+  severity: SEVERITY_MODERATE
+  category: CATEGORY_PUBLIC_ORDER
+  incident_id: "KP-2024.08:15_a-b"
+  kind: KIND_NEW
+  occurred_at { seconds: 1699999940 }
+  expires_at { seconds: 1700003600 }
+  headline: "Crowd gathering at the Ibar bridge"
+  description: "About 200 people.\n\tRoad closed."
+  location {
+    municipality: "Kosovska Mitrovica"
+    place: "Ibar bridge, south end"
+    point { latitude: 42.8914 longitude: 20.8660 }
+  }
+  labels { key: "unit" value: "ROSU" }
+  labels { key: "source/link" value: "https://kosovopolice.com/1" }
+)pb";
+
+v1::SituationUpdate Valid() {
+  v1::SituationUpdate update;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(kValid, &update));
+  return update;
+}
+
+absl::Status Validate(v1::SituationUpdate& update) {
+  return ValidateAndNormalizeUpdate(update, kNow);
+}
+
+// Validates kValid with `text` merged into it (repeated fields append,
+// singular fields replace).
+absl::Status ValidateWith(const std::string& text) {
+  v1::SituationUpdate update = Valid();
+  EXPECT_TRUE(google::protobuf::TextFormat::MergeFromString(text, &update))
+      << text;
+  return Validate(update);
+}
+
+// Validates kValid after `edit`.
+template <typename Edit>
+absl::Status ValidateEdited(Edit edit) {
+  v1::SituationUpdate update = Valid();
+  edit(update);
+  return Validate(update);
+}
+
+auto Invalid(const std::string& message) {
+  return StatusIs(absl::StatusCode::kInvalidArgument, message);
+}
+
+// --- Accepted input and normalisation ---------------------------------------
+
+TEST(ValidatorTest, CompleteUpdateIsAccepted) {
+  v1::SituationUpdate update = Valid();
+  EXPECT_THAT(Validate(update), IsOk());
+}
+
+TEST(ValidatorTest, MinimalStandAloneReportIsAccepted) {
+  v1::SituationUpdate update;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(mission: MISSION_KFOR role: ROLE_LIAISON severity: SEVERITY_MINOR
+           category: CATEGORY_DIPLOMATIC headline: "Meeting with the mayor")pb",
+      &update));
+  EXPECT_THAT(Validate(update), IsOk());
+}
+
+TEST(ValidatorTest, ServerSetFieldsAreCleared) {
+  v1::SituationUpdate update = Valid();
+  update.set_sequence(42);
+  update.mutable_received_at()->set_seconds(5);
+  update.set_publisher("someone-else");
+  update.set_incident_version(7);
+  ASSERT_THAT(Validate(update), IsOk());
+  EXPECT_EQ(update.sequence(), 0u);
+  EXPECT_FALSE(update.has_received_at());
+  EXPECT_EQ(update.publisher(), "");
+  EXPECT_EQ(update.incident_version(), 0u);
+}
+
+TEST(ValidatorTest, MissingOccurredAtIsLeftForTheLogToFillIn) {
+  // The log sets it to received_at; leaving it unset here keeps a retry of
+  // the same request recognisable as a duplicate.
+  v1::SituationUpdate update = Valid();
+  update.clear_occurred_at();
+  ASSERT_THAT(Validate(update), IsOk());
+  EXPECT_FALSE(update.has_occurred_at());
+}
+
+TEST(ValidatorTest, MunicipalityIsReplacedByItsCanonicalId) {
+  v1::SituationUpdate update = Valid();
+  ASSERT_THAT(Validate(update), IsOk());
+  EXPECT_EQ(update.location().municipality(), "mitrovice");
+}
+
+TEST(ValidatorTest, FieldPrefixIsConfigurable) {
+  v1::SituationUpdate update = Valid();
+  update.clear_headline();
+  EXPECT_THAT(ValidateAndNormalizeUpdate(update, kNow, {}, "updates[3]"),
+              Invalid("updates[3].headline: is required"));
+}
+
+// --- Enums ------------------------------------------------------------------
+
+TEST(ValidatorTest, RequiredEnumsMustBeSet) {
+  EXPECT_THAT(
+      ValidateEdited([](auto& u) { u.clear_mission(); }),
+      Invalid("update.mission: is required; use one of MISSION_KFOR, "
+              "MISSION_EULEX, MISSION_KOSOVO_POLICE"));
+  EXPECT_THAT(ValidateEdited([](auto& u) { u.clear_role(); }),
+              Invalid("update.role: is required; use one of "
+                      "ROLE_FIRST_RESPONDER"));
+  EXPECT_THAT(ValidateEdited([](auto& u) { u.clear_severity(); }),
+              Invalid("update.severity: is required; use one of "
+                      "SEVERITY_UNKNOWN, SEVERITY_MINOR"));
+  EXPECT_THAT(ValidateEdited([](auto& u) { u.clear_category(); }),
+              Invalid("update.category: is required; use one of "
+                      "CATEGORY_PUBLIC_ORDER"));
+}
+
+TEST(ValidatorTest, UnknownEnumValuesAreRejected) {
+  EXPECT_THAT(ValidateEdited([](auto& u) {
+                u.set_mission(static_cast<v1::Mission>(17));
+              }),
+              Invalid("update.mission: unknown value 17; use one of "
+                      "MISSION_KFOR"));
+  EXPECT_THAT(ValidateEdited([](auto& u) {
+                u.set_role(static_cast<v1::Role>(-1));
+              }),
+              Invalid("update.role: unknown value -1"));
+  EXPECT_THAT(ValidateEdited([](auto& u) {
+                u.set_severity(static_cast<v1::Severity>(6));
+              }),
+              Invalid("update.severity: unknown value 6"));
+  EXPECT_THAT(ValidateEdited([](auto& u) {
+                u.set_category(static_cast<v1::Category>(99));
+              }),
+              Invalid("update.category: unknown value 99"));
+  EXPECT_THAT(ValidateEdited([](auto& u) {
+                u.set_kind(static_cast<v1::Kind>(10));
+              }),
+              Invalid("update.kind: unknown value 10; use one of KIND_NEW"));
+}
+
+// --- Identifiers ------------------------------------------------------------
+
+TEST(ValidatorTest, EventIdIsPrintableAsciiWithoutSpaces) {
+  EXPECT_THAT(ValidateWith("event_id: 'has space'"),
+              Invalid("update.event_id: contains the byte 0x20 at position 3; "
+                      "use printable ASCII without spaces"));
+  EXPECT_THAT(ValidateWith("event_id: 'tab\\there'"),
+              Invalid("update.event_id: contains the byte 0x09 at position 3"));
+  EXPECT_THAT(ValidateWith("event_id: 'caf\\303\\251'"),
+              Invalid("update.event_id: contains the byte 0xC3"));
+  EXPECT_THAT(ValidateWith("event_id: '" + std::string(128, 'x') + "'"),
+              IsOk());
+  EXPECT_THAT(ValidateWith("event_id: '" + std::string(129, 'x') + "'"),
+              Invalid("update.event_id: is 129 characters long; at most 128"));
+  EXPECT_THAT(ValidateWith("event_id: ''"), IsOk());
+}
+
+TEST(ValidatorTest, IncidentIdUsesItsCharacterSet) {
+  EXPECT_THAT(ValidateWith("incident_id: 'KP 1'"),
+              Invalid("update.incident_id: contains ' ' at position 2; use "
+                      "letters, digits and . _ : - only"));
+  EXPECT_THAT(ValidateWith("incident_id: 'KP/1'"),
+              Invalid("update.incident_id: contains '/' at position 2"));
+  EXPECT_THAT(ValidateWith("incident_id: '" + std::string(128, 'a') + "'"),
+              IsOk());
+  EXPECT_THAT(ValidateWith("incident_id: '" + std::string(129, 'a') + "'"),
+              Invalid("update.incident_id: is 129 characters long; at most "
+                      "128"));
+}
+
+// --- Kind -------------------------------------------------------------------
+
+TEST(ValidatorTest, ExpiredKindIsServerOnly) {
+  EXPECT_THAT(ValidateWith("kind: KIND_EXPIRED"),
+              Invalid("update.kind: KIND_EXPIRED is set by the server only"));
+}
+
+TEST(ValidatorTest, StandAloneReportHasNoKind) {
+  EXPECT_THAT(ValidateEdited([](auto& u) {
+                u.clear_incident_id();
+                u.clear_expires_at();
+              }),
+              Invalid("update.kind: must be unset for a stand-alone report "
+                      "(incident_id is empty); set update.incident_id to "
+                      "publish KIND_NEW into an incident thread"));
+}
+
+TEST(ValidatorTest, IncidentUpdateNeedsAKind) {
+  EXPECT_THAT(ValidateEdited([](auto& u) { u.clear_kind(); }),
+              Invalid("update.kind: is required with an incident_id; use "
+                      "KIND_NEW to open incident 'KP-2024.08:15_a-b'"));
+}
+
+TEST(ValidatorTest, EveryPublishableKindIsAccepted) {
+  for (const char* kind :
+       {"KIND_NEW", "KIND_UPDATE", "KIND_REQUEST_SUPPORT", "KIND_ACKNOWLEDGE",
+        "KIND_ESCALATE", "KIND_DEESCALATE", "KIND_RESOLVE", "KIND_CANCEL"}) {
+    EXPECT_THAT(ValidateWith(absl::StrCat("kind: ", kind)), IsOk()) << kind;
+  }
+}
+
+// --- Time -------------------------------------------------------------------
+
+TEST(ValidatorTest, TimestampsMustBeInTheValidRange) {
+  EXPECT_THAT(ValidateWith("occurred_at { seconds: -62135596801 }"),
+              Invalid("update.occurred_at.seconds: -62135596801 is outside the "
+                      "valid range (0001-01-01 to 9999-12-31 UTC"));
+  EXPECT_THAT(ValidateWith("expires_at { seconds: 253402300800 }"),
+              Invalid("update.expires_at.seconds: 253402300800 is outside"));
+  EXPECT_THAT(ValidateWith("occurred_at { nanos: -1 }"),
+              Invalid("update.occurred_at.nanos: -1 is outside 0..999999999"));
+  EXPECT_THAT(ValidateWith("expires_at { nanos: 1000000000 }"),
+              Invalid("update.expires_at.nanos: 1000000000 is outside"));
+  EXPECT_THAT(ValidateWith("occurred_at { nanos: 999999999 }"), IsOk());
+}
+
+TEST(ValidatorTest, OccurredAtMayNotBeBeyondTheClockSkew) {
+  const int64_t skew_edge = kNowSeconds + 300;
+  EXPECT_THAT(ValidateWith(absl::StrCat("occurred_at { seconds: ", skew_edge,
+                                        " } expires_at { seconds: ",
+                                        skew_edge + 1, " }")),
+              IsOk());
+  EXPECT_THAT(
+      ValidateWith(absl::StrCat("occurred_at { seconds: ", kNowSeconds + 3600,
+                                " } expires_at { seconds: ",
+                                kNowSeconds + 7200, " }")),
+      Invalid("update.occurred_at: 2023-11-14T23:13:20Z is 59m59.75s ahead of "
+              "the server's clock (at most 5m allowed)"));
+}
+
+TEST(ValidatorTest, ExpiresAtNeedsAnIncident) {
+  EXPECT_THAT(ValidateEdited([](auto& u) {
+                u.clear_incident_id();
+                u.clear_kind();
+              }),
+              Invalid("update.expires_at: is only allowed with an incident_id; "
+                      "set update.incident_id or remove expires_at"));
+}
+
+TEST(ValidatorTest, ExpiresAtMustBeAfterOccurredAt) {
+  EXPECT_THAT(ValidateWith("expires_at { seconds: 1699999940 }"),
+              Invalid("update.expires_at: 2023-11-14T22:12:20Z is not after "
+                      "occurred_at (2023-11-14T22:12:20Z)"));
+  // Without occurred_at it is compared with now.
+  EXPECT_THAT(ValidateEdited([](auto& u) {
+                u.clear_occurred_at();
+                u.mutable_expires_at()->set_seconds(kNowSeconds);
+              }),
+              Invalid("update.expires_at: 2023-11-14T22:13:20Z is not after "
+                      "occurred_at (2023-11-14T22:13:20.25Z)"));
+}
+
+// --- Headline, description, place -------------------------------------------
+
+TEST(ValidatorTest, HeadlineIsRequiredAndNotBlank) {
+  EXPECT_THAT(ValidateWith("headline: ''"),
+              Invalid("update.headline: is required; give a short title of at "
+                      "most 200 characters"));
+  EXPECT_THAT(ValidateWith("headline: '   '"),
+              Invalid("update.headline: is blank"));
+}
+
+TEST(ValidatorTest, HeadlineLengthCountsCodePointsNotBytes) {
+  std::string two_hundred;
+  for (int i = 0; i < 200; ++i) two_hundred += "\xC3\xAB";  // ë: 2 bytes
+  EXPECT_THAT(ValidateEdited([&](auto& u) { u.set_headline(two_hundred); }),
+              IsOk());
+  EXPECT_THAT(
+      ValidateEdited([&](auto& u) { u.set_headline(two_hundred + "x"); }),
+      Invalid("update.headline: is 201 characters long; at most 200 are "
+              "allowed, shorten it"));
+}
+
+TEST(ValidatorTest, HeadlineRejectsEveryControlCharacter) {
+  const struct {
+    std::string text;
+    const char* code;
+  } kCases[] = {
+      {std::string("a\0b", 3), "U+0000"}, {"a\nb", "U+000A"},
+      {"a\tb", "U+0009"},                {"a\x1F", "U+001F"},
+      {"a\x7F", "U+007F"},               {"a\xC2\x80", "U+0080"},
+      {"a\xC2\x9F", "U+009F"},
+  };
+  for (const auto& c : kCases) {
+    EXPECT_THAT(
+        ValidateEdited([&](auto& u) { u.set_headline(c.text); }),
+        Invalid(absl::StrCat("update.headline: contains the control character ",
+                             c.code, " at character 1; remove it (a headline "
+                                     "is one line; put details in description)")))
+        << c.code;
+  }
+  // U+00A0 (no-break space) is just past C1.
+  EXPECT_THAT(ValidateWith("headline: 'a\\302\\240b'"), IsOk());
+}
+
+TEST(ValidatorTest, TextMustBeValidUtf8) {
+  const struct {
+    std::string bytes;
+    const char* defect;
+  } kCases[] = {
+      {"\x80", "a continuation byte without a lead byte at byte 1"},
+      {"\xC0\xAF", "an overlong encoding at byte 1"},
+      {"\xC1\xBF", "an overlong encoding at byte 1"},
+      {"\xE0\x80\xAF", "an overlong encoding at byte 1"},
+      {"\xF0\x80\x80\xAF", "an overlong encoding at byte 1"},
+      {"\xED\xA0\x80", "a UTF-16 surrogate at byte 1"},
+      {"\xED\xBF\xBF", "a UTF-16 surrogate at byte 1"},
+      {"\xF4\x90\x80\x80", "a code point above U+10FFFF at byte 1"},
+      {"\xF5\x80\x80\x80", "a code point above U+10FFFF at byte 1"},
+      {"\xF8\x88\x80\x80\x80", "a byte that never occurs in UTF-8 at byte 1"},
+      {"\xFF", "a byte that never occurs in UTF-8 at byte 1"},
+      {"\xE2\x82", "a truncated sequence at byte 1"},
+      {"\xE2\x28\xA1", "a truncated sequence at byte 1"},
+  };
+  for (const auto& c : kCases) {
+    const std::string text = "x" + c.bytes + "y";
+    EXPECT_THAT(ValidateEdited([&](auto& u) { u.set_headline(text); }),
+                Invalid(absl::StrCat("update.headline: is not valid UTF-8 (",
+                                     c.defect,
+                                     "); send the text encoded as UTF-8")))
+        << c.defect;
+    EXPECT_THAT(ValidateEdited([&](auto& u) { u.set_description(text); }),
+                Invalid("update.description: is not valid UTF-8"))
+        << c.defect;
+    EXPECT_THAT(ValidateEdited([&](auto& u) {
+                  u.mutable_location()->set_place(text);
+                }),
+                Invalid("update.location.place: is not valid UTF-8"))
+        << c.defect;
+  }
+  // The largest code points of each length are fine.
+  EXPECT_THAT(ValidateWith("headline: '\\177\\337\\277\\357\\277\\277"
+                           "\\364\\217\\277\\277'"),
+              Invalid("U+007F"));  // DEL is a control; the rest decode.
+  EXPECT_THAT(ValidateWith("headline: 'A\\337\\277\\357\\277\\277"
+                           "\\364\\217\\277\\277 Prishtin\\303\\253 "
+                           "\\320\\237\\321\\200'"),
+              IsOk());
+}
+
+TEST(ValidatorTest, DescriptionAllowsLineFeedsAndTabsOnly) {
+  EXPECT_THAT(ValidateWith("description: 'line 1\\nline 2\\tcol'"), IsOk());
+  EXPECT_THAT(ValidateWith("description: 'line 1\\r\\nline 2'"),
+              Invalid("update.description: contains the control character "
+                      "U+000D at character 6; remove it (only line feeds and "
+                      "tabs are allowed)"));
+  EXPECT_THAT(ValidateWith("description: 'bell\\007'"),
+              Invalid("update.description: contains the control character "
+                      "U+0007"));
+}
+
+TEST(ValidatorTest, DescriptionIsAtMost8KiB) {
+  EXPECT_THAT(
+      ValidateEdited([](auto& u) { u.set_description(std::string(8192, 'a')); }),
+      IsOk());
+  EXPECT_THAT(
+      ValidateEdited([](auto& u) { u.set_description(std::string(8193, 'a')); }),
+      Invalid("update.description: is 8193 bytes long; at most 8192 bytes are "
+              "allowed, shorten it"));
+}
+
+TEST(ValidatorTest, PlaceIsOneLineOfAtMost200Characters) {
+  EXPECT_THAT(ValidateEdited([](auto& u) {
+                u.mutable_location()->set_place(std::string(201, 'p'));
+              }),
+              Invalid("update.location.place: is 201 characters long; at most "
+                      "200"));
+  EXPECT_THAT(ValidateWith("location { place: 'Bridge\\nNorth' }"),
+              Invalid("update.location.place: contains the control character "
+                      "U+000A at character 6; remove it (a place name is one "
+                      "line of text)"));
+}
+
+// --- Location ---------------------------------------------------------------
+
+TEST(ValidatorTest, UnknownMunicipalityIsRejected) {
+  EXPECT_THAT(ValidateWith("location { municipality: 'Belgrade' }"),
+              Invalid("update.location.municipality: 'Belgrade' is not a "
+                      "municipality of Kosovo; use an Albanian, Serbian or "
+                      "English name of one of the 38 municipalities"));
+  EXPECT_THAT(ValidateEdited([](auto& u) {
+                u.mutable_location()->set_municipality(std::string(500, 'x'));
+              }),
+              Invalid("update.location.municipality: is 500 bytes long"));
+}
+
+TEST(ValidatorTest, PointMustBeInsideKosovo) {
+  EXPECT_THAT(ValidateWith("location { point { latitude: 44.8 longitude: 20.4 } }"),
+              Invalid("update.location.point.latitude: 44.8 is outside Kosovo "
+                      "(41.5..43.5 N)"));
+  EXPECT_THAT(ValidateWith("location { point { latitude: 42.6 longitude: 23.3 } }"),
+              Invalid("update.location.point.longitude: 23.3 is outside Kosovo "
+                      "(19.5..22 E)"));
+  EXPECT_THAT(ValidateWith("location { point { latitude: 95 longitude: 21 } }"),
+              Invalid("update.location.point.latitude: 95 is not a latitude"));
+  EXPECT_THAT(ValidateWith("location { point { latitude: 42 longitude: 181 } }"),
+              Invalid("update.location.point.longitude: 181 is not a "
+                      "longitude"));
+  EXPECT_THAT(ValidateWith("location { point { latitude: 0 longitude: 0 } }"),
+              Invalid("update.location.point.latitude: 0 is outside Kosovo"));
+}
+
+TEST(ValidatorTest, SwappedCoordinatesAreNamedAsSuch) {
+  EXPECT_THAT(
+      ValidateWith("location { point { latitude: 21.16 longitude: 42.66 } }"),
+      Invalid("update.location.point: (21.16, 42.66) is outside Kosovo but "
+              "(42.66, 21.16) is inside; latitude and longitude look swapped"));
+}
+
+TEST(ValidatorTest, NonFiniteCoordinatesAreRejected) {
+  EXPECT_THAT(ValidateEdited([](auto& u) {
+                u.mutable_location()->mutable_point()->set_latitude(NAN);
+              }),
+              Invalid("update.location.point.latitude: nan is not a latitude"));
+  EXPECT_THAT(ValidateEdited([](auto& u) {
+                u.mutable_location()->mutable_point()->set_longitude(INFINITY);
+              }),
+              Invalid("update.location.point.longitude: inf is not a "
+                      "longitude"));
+}
+
+// --- Labels -----------------------------------------------------------------
+
+TEST(ValidatorTest, AtMost32Labels) {
+  auto with_labels = [](int count) {
+    return ValidateEdited([count](auto& u) {
+      u.clear_labels();
+      for (int i = 0; i < count; ++i) {
+        (*u.mutable_labels())[absl::StrCat("k", i)] = "v";
+      }
+    });
+  };
+  EXPECT_THAT(with_labels(32), IsOk());
+  EXPECT_THAT(with_labels(33),
+              Invalid("update.labels: has 33 labels; at most 32 are allowed"));
+}
+
+TEST(ValidatorTest, LabelKeysFollowTheKeyRule) {
+  EXPECT_THAT(ValidateWith("labels { key: 'bad key' value: 'v' }"),
+              Invalid("update.labels[\"bad key\"]: key has a character outside "
+                      "the set; label keys are 1..63 characters of letters, "
+                      "digits and . _ / -, starting with a letter or digit"));
+  EXPECT_THAT(ValidateWith("labels { key: '' value: 'v' }"),
+              Invalid("update.labels[\"\"]: empty key"));
+  EXPECT_THAT(ValidateWith("labels { key: '-unit' value: 'v' }"),
+              Invalid("update.labels[\"-unit\"]: key must start with a letter "
+                      "or digit"));
+  EXPECT_THAT(ValidateWith("labels { key: '" + std::string(63, 'k') +
+                           "' value: 'v' }"),
+              IsOk());
+  EXPECT_THAT(ValidateWith("labels { key: '" + std::string(64, 'k') +
+                           "' value: 'v' }"),
+              Invalid("update.labels[\"" + std::string(64, 'k') +
+                      "\"]: key is 64 characters long"));
+}
+
+TEST(ValidatorTest, LabelKeysAreQuotedSafelyInThePath) {
+  EXPECT_THAT(ValidateWith("labels { key: 'a\"b\\n' value: 'v' }"),
+              Invalid("update.labels[\"a\\\"b\\n\"]: key has a character"));
+  EXPECT_THAT(ValidateWith("labels { key: '" + std::string(100, '?') +
+                           "' value: 'v' }"),
+              Invalid("update.labels[\"" + std::string(64, '?') + "...\"]:"));
+}
+
+TEST(ValidatorTest, LabelValuesAreUtf8OfAtMost256Bytes) {
+  EXPECT_THAT(ValidateWith("labels { key: 'unit' value: '" +
+                           std::string(256, 'v') + "' }"),
+              IsOk());
+  EXPECT_THAT(ValidateWith("labels { key: 'unit' value: '" +
+                           std::string(257, 'v') + "' }"),
+              Invalid("update.labels[\"unit\"]: is 257 bytes long; at most "
+                      "256 bytes"));
+  EXPECT_THAT(ValidateWith("labels { key: 'unit' value: '\\300\\257' }"),
+              Invalid("update.labels[\"unit\"]: is not valid UTF-8 (an "
+                      "overlong encoding at byte 0)"));
+}
+
+TEST(ValidatorTest, FirstLabelErrorDoesNotDependOnMapOrder) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    EXPECT_THAT(ValidateWith("labels { key: 'z z' value: 'v' } "
+                             "labels { key: 'a a' value: 'v' }"),
+                Invalid("update.labels[\"a a\"]"));
+  }
+}
+
+// --- Error messages ---------------------------------------------------------
+
+TEST(ValidatorTest, EveryErrorStartsWithTheFieldPath) {
+  for (const char* change :
+       {"mission: 0", "headline: ''", "kind: KIND_EXPIRED",
+        "location { point { latitude: 1 } }", "labels { key: '!' value: '' }"}) {
+    const absl::Status status = ValidateWith(change);
+    EXPECT_THAT(std::string(status.message()), StartsWith("update.")) << change;
+    EXPECT_THAT(std::string(status.message()), HasSubstr(": ")) << change;
+  }
+}
+
+}  // namespace
+}  // namespace sitrep

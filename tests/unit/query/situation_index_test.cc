@@ -1,0 +1,272 @@
+#include "server/query/situation_index.h"
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/text_format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/log/incident_thread.h"
+
+namespace sitrep {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
+
+// An update as the log stores it: `text` plus the server-set fields.
+LogEntryPtr Entry(uint64_t sequence, uint64_t incident_version,
+                  const std::string& text) {
+  v1::SituationUpdate update;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &update))
+      << text;
+  update.set_sequence(sequence);
+  update.set_incident_version(incident_version);
+  return MakeLogEntry(std::move(update));
+}
+
+LogEntryPtr Opened(uint64_t sequence, const std::string& id) {
+  return Entry(sequence, 1, absl::StrCat(R"pb(
+    mission: MISSION_KOSOVO_POLICE role: ROLE_FIRST_RESPONDER
+    severity: SEVERITY_MINOR category: CATEGORY_PUBLIC_ORDER
+    kind: KIND_NEW headline: "Crowd at the bridge"
+    occurred_at { seconds: 1699999000 } incident_id: ")pb",
+                                         id, "\""));
+}
+
+std::vector<std::string> Ids(const SituationIndex::Snapshot& snapshot) {
+  std::vector<std::string> ids;
+  for (const auto& record : snapshot.incidents) {
+    ids.push_back(record->incident_id);
+  }
+  return ids;
+}
+
+// Matches the updates of one mission: the index only calls Matches.
+class MissionFilter : public FilterMatcher {
+ public:
+  explicit MissionFilter(v1::Mission mission) : mission_(mission) {}
+  bool Matches(const v1::SituationUpdate& update) const override {
+    return update.mission() == mission_;
+  }
+  bool MatchesEverything() const override { return false; }
+  uint32_t MissionMask() const override { return 1u << mission_; }
+
+ private:
+  v1::Mission mission_;
+};
+
+TEST(SituationIndexTest, StartsEmptyAtSequenceZero) {
+  SituationIndex index;
+  EXPECT_EQ(index.sequence(), 0u);
+  EXPECT_EQ(index.size(), 0u);
+  EXPECT_THAT(index.Take(nullptr, kNow).incidents, IsEmpty());
+}
+
+TEST(SituationIndexTest, NewIncidentBecomesCurrent) {
+  SituationIndex index;
+  index.Apply({Opened(1, "KP-1")});
+  const SituationIndex::Snapshot snapshot = index.Take(nullptr, kNow);
+  EXPECT_EQ(snapshot.sequence, 1u);
+  ASSERT_THAT(Ids(snapshot), ElementsAre("KP-1"));
+  EXPECT_EQ(snapshot.incidents[0]->version, 1u);
+  EXPECT_EQ(snapshot.incidents[0]->latest->sequence(), 1u);
+}
+
+TEST(SituationIndexTest, StandAloneReportOnlyAdvancesTheSequence) {
+  SituationIndex index;
+  index.Apply({Entry(1, 0, R"pb(mission: MISSION_KFOR role: ROLE_LIAISON
+                                 headline: "Meeting with the mayor")pb")});
+  EXPECT_EQ(index.sequence(), 1u);
+  EXPECT_EQ(index.size(), 0u);
+}
+
+TEST(SituationIndexTest, ClosingKindsRemoveTheIncident) {
+  for (const char* kind : {"KIND_RESOLVE", "KIND_CANCEL", "KIND_EXPIRED"}) {
+    SituationIndex index;
+    index.Apply({Opened(1, "KP-1"), Opened(2, "KP-2"),
+                 Entry(3, 2, absl::StrCat("incident_id: 'KP-1' kind: ", kind))});
+    EXPECT_THAT(Ids(index.Take(nullptr, kNow)), ElementsAre("KP-2")) << kind;
+    EXPECT_EQ(index.size(), 1u);
+    EXPECT_EQ(index.sequence(), 3u);
+  }
+}
+
+TEST(SituationIndexTest, SnapshotIsOrderedByLatestSequence) {
+  SituationIndex index;
+  index.Apply({Opened(1, "A"), Opened(2, "B"), Opened(3, "C")});
+  index.Apply({Entry(4, 2, "incident_id: 'A' kind: KIND_UPDATE")});
+  EXPECT_THAT(Ids(index.Take(nullptr, kNow)), ElementsAre("B", "C", "A"));
+}
+
+TEST(SituationIndexTest, ThreadFactsFollowTheWholeThread) {
+  SituationIndex index;
+  index.Apply({
+      Opened(1, "KP-1"),
+      Entry(2, 2, R"pb(incident_id: "KP-1" kind: KIND_REQUEST_SUPPORT
+                       role: ROLE_FIRST_RESPONDER severity: SEVERITY_SEVERE)pb"),
+      Entry(3, 3, R"pb(incident_id: "KP-1" kind: KIND_ACKNOWLEDGE
+                       mission: MISSION_EULEX role: ROLE_SECOND_RESPONDER
+                       severity: SEVERITY_MODERATE)pb"),
+      Entry(4, 4, R"pb(incident_id: "KP-1" kind: KIND_UPDATE
+                       mission: MISSION_EULEX role: ROLE_SUPPORT
+                       severity: SEVERITY_MINOR)pb"),
+  });
+  const auto snapshot = index.Take(nullptr, kNow);
+  ASSERT_EQ(snapshot.incidents.size(), 1u);
+  const IncidentRecord& record = *snapshot.incidents[0];
+  EXPECT_EQ(record.version, 4u);
+  EXPECT_EQ(record.current_tier, v1::ROLE_SECOND_RESPONDER);
+  EXPECT_TRUE(record.support_requested);
+  EXPECT_TRUE(record.support_acknowledged);
+  EXPECT_EQ(record.peak_severity, v1::SEVERITY_SEVERE);
+  EXPECT_EQ(record.opening.mission(), v1::MISSION_KOSOVO_POLICE);
+}
+
+TEST(SituationIndexTest, FilterIsMatchedAgainstTheLatestUpdate) {
+  SituationIndex index;
+  index.Apply({Opened(1, "A"), Opened(2, "B"),
+               Entry(3, 2, R"pb(incident_id: "B" kind: KIND_ESCALATE
+                                mission: MISSION_KFOR
+                                role: ROLE_THIRD_RESPONDER)pb")});
+  const MissionFilter kfor(v1::MISSION_KFOR);
+  const auto snapshot = index.Take(&kfor, kNow);
+  EXPECT_THAT(Ids(snapshot), ElementsAre("B"));
+  EXPECT_EQ(snapshot.sequence, 3u);
+}
+
+TEST(SituationIndexTest, ExpiredIncidentLeavesSnapshotAndIsReportedForExpiry) {
+  SituationIndex index;
+  index.Apply({Opened(1, "A"), Opened(2, "B"),
+               Entry(3, 2, absl::StrCat("incident_id: 'A' kind: KIND_UPDATE ",
+                                        "expires_at { seconds: ",
+                                        absl::ToUnixSeconds(kNow), " }"))});
+  // expires_at == now counts as expired; one second earlier it is current.
+  EXPECT_THAT(Ids(index.Take(nullptr, kNow - absl::Seconds(1))),
+              ElementsAre("B", "A"));
+  EXPECT_THAT(Ids(index.Take(nullptr, kNow)), ElementsAre("B"));
+  EXPECT_THAT(index.ExpiredAt(kNow - absl::Seconds(1)), IsEmpty());
+  const std::vector<IncidentRecord> expired = index.ExpiredAt(kNow);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].incident_id, "A");
+  EXPECT_EQ(expired[0].version, 2u);
+  // Still open until the server appends the KIND_EXPIRED update.
+  EXPECT_EQ(index.size(), 2u);
+}
+
+TEST(SituationIndexTest, LaterUpdateWithoutExpiryKeepsIncidentCurrent) {
+  SituationIndex index;
+  index.Apply({Opened(1, "A"),
+               Entry(2, 2, "incident_id: 'A' kind: KIND_UPDATE "
+                           "expires_at { seconds: 1 }"),
+               Entry(3, 3, "incident_id: 'A' kind: KIND_UPDATE")});
+  EXPECT_THAT(Ids(index.Take(nullptr, kNow)), ElementsAre("A"));
+  EXPECT_THAT(index.ExpiredAt(kNow), IsEmpty());
+}
+
+TEST(SituationIndexTest, TakenSnapshotDoesNotChangeWhenIndexMovesOn) {
+  SituationIndex index;
+  index.Apply({Opened(1, "A")});
+  const auto before = index.Take(nullptr, kNow);
+  index.Apply({Entry(2, 2, "incident_id: 'A' kind: KIND_UPDATE"),
+               Entry(3, 3, "incident_id: 'A' kind: KIND_RESOLVE")});
+  ASSERT_EQ(before.incidents.size(), 1u);
+  EXPECT_EQ(before.incidents[0]->version, 1u);
+  EXPECT_EQ(before.sequence, 1u);
+  EXPECT_THAT(index.Take(nullptr, kNow).incidents, IsEmpty());
+}
+
+TEST(SituationIndexTest, ResetReplacesEverythingAndSkipsClosedRecords) {
+  SituationIndex index;
+  index.Apply({Opened(1, "old")});
+
+  EventLog::OpenIncidents initial;
+  initial.head = 10;
+  IncidentRecord open;
+  ApplyToIncident(Opened(7, "open"), &open);
+  IncidentRecord closed;
+  ApplyToIncident(Opened(8, "closed"), &closed);
+  closed.closed = true;
+  initial.incidents = {open, closed};
+  index.Reset(std::move(initial));
+
+  EXPECT_EQ(index.sequence(), 10u);
+  EXPECT_THAT(Ids(index.Take(nullptr, kNow)), ElementsAre("open"));
+}
+
+TEST(SituationIndexTest, EntriesAlreadyCoveredByResetAreSkipped) {
+  SituationIndex index;
+  EventLog::OpenIncidents initial;
+  initial.head = 5;
+  index.Reset(std::move(initial));
+  // Delivered by the listener while the open incidents were loading.
+  index.Apply({Opened(5, "seen"), Opened(6, "new")});
+  EXPECT_THAT(Ids(index.Take(nullptr, kNow)), ElementsAre("new"));
+  EXPECT_EQ(index.sequence(), 6u);
+}
+
+TEST(SituationIndexTest, UpdateOfUnknownIncidentIsStillShown) {
+  SituationIndex index;
+  index.Apply({Entry(4, 3, R"pb(incident_id: "X" kind: KIND_UPDATE
+                                mission: MISSION_EULEX)pb")});
+  const auto snapshot = index.Take(nullptr, kNow);
+  ASSERT_THAT(Ids(snapshot), ElementsAre("X"));
+  EXPECT_EQ(snapshot.incidents[0]->version, 3u);
+}
+
+TEST(SituationIndexTest, ToIncidentProtoFillsEveryField) {
+  SituationIndex index;
+  index.Apply({Opened(1, "KP-1"),
+               Entry(2, 2, R"pb(incident_id: "KP-1" kind: KIND_ESCALATE
+                                mission: MISSION_KFOR role: ROLE_THIRD_RESPONDER
+                                severity: SEVERITY_EXTREME)pb")});
+  const auto snapshot = index.Take(nullptr, kNow);
+  ASSERT_EQ(snapshot.incidents.size(), 1u);
+  const v1::Incident incident = ToIncidentProto(*snapshot.incidents[0]);
+  EXPECT_EQ(incident.incident_id(), "KP-1");
+  EXPECT_EQ(incident.latest().sequence(), 2u);
+  EXPECT_EQ(incident.latest().kind(), v1::KIND_ESCALATE);
+  EXPECT_EQ(incident.current_tier(), v1::ROLE_THIRD_RESPONDER);
+  EXPECT_FALSE(incident.support_requested());
+  EXPECT_FALSE(incident.support_acknowledged());
+  EXPECT_EQ(incident.opened_at().seconds(), 1699999000);
+  EXPECT_EQ(incident.opened_by(), v1::MISSION_KOSOVO_POLICE);
+  EXPECT_EQ(incident.version(), 2u);
+  EXPECT_EQ(incident.peak_severity(), v1::SEVERITY_EXTREME);
+}
+
+// Every sequence opens one incident, so a consistent snapshot holds exactly
+// `sequence` incidents, never one more or less.
+TEST(SituationIndexTest, SnapshotsTakenDuringApplyAreConsistent) {
+  constexpr uint64_t kUpdates = 2000;
+  std::vector<LogEntryPtr> entries;
+  for (uint64_t s = 1; s <= kUpdates; ++s) {
+    entries.push_back(Opened(s, absl::StrCat("I-", s)));
+  }
+  SituationIndex index;
+  std::thread writer([&] {
+    for (const LogEntryPtr& entry : entries) index.Apply({entry});
+  });
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      uint64_t last = 0;
+      while (last < kUpdates) {
+        const auto snapshot = index.Take(nullptr, kNow);
+        ASSERT_EQ(snapshot.incidents.size(), snapshot.sequence);
+        ASSERT_GE(snapshot.sequence, last);
+        last = snapshot.sequence;
+      }
+    });
+  }
+  writer.join();
+  for (auto& reader : readers) reader.join();
+  EXPECT_EQ(index.size(), kUpdates);
+}
+
+}  // namespace
+}  // namespace sitrep

@@ -1,0 +1,78 @@
+#include "server/runtime/executor.h"
+
+#include <atomic>
+#include <vector>
+
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace sitrep {
+namespace {
+
+TEST(ExecutorTest, RunsEveryScheduledTask) {
+  ThreadPoolExecutor executor(2);
+  constexpr int kTasks = 1000;
+  absl::BlockingCounter done(kTasks);
+  std::atomic<int> ran{0};
+  for (int i = 0; i < kTasks; ++i) {
+    executor.Schedule([&] {
+      ran.fetch_add(1);
+      done.DecrementCount();
+    });
+  }
+  done.Wait();
+  EXPECT_EQ(ran.load(), kTasks);
+}
+
+TEST(ExecutorTest, DelayedTasksRunInOrderOfDueTimeAfterTheirDelay) {
+  ThreadPoolExecutor executor(1);
+  absl::Mutex mu;
+  std::vector<int> order;
+  absl::Notification last;
+  const absl::Time start = absl::Now();
+  executor.ScheduleAfter(absl::Milliseconds(60), [&] {
+    absl::MutexLock lock(&mu);
+    order.push_back(3);
+    last.Notify();
+  });
+  executor.ScheduleAfter(absl::Milliseconds(20), [&] {
+    absl::MutexLock lock(&mu);
+    order.push_back(2);
+  });
+  executor.Schedule([&] {
+    absl::MutexLock lock(&mu);
+    order.push_back(1);
+  });
+  last.WaitForNotification();
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(60));
+  absl::MutexLock lock(&mu);
+  EXPECT_THAT(order, ::testing::ElementsAre(1, 2, 3));
+}
+
+TEST(ExecutorTest, AnEarlierDelayedTaskWakesASleepingWorker) {
+  ThreadPoolExecutor executor(1);
+  absl::Notification early;
+  // A worker now sleeps until the far task is due...
+  executor.ScheduleAfter(absl::Hours(1), [] {});
+  const absl::Time start = absl::Now();
+  // ...and must wake for this one.
+  executor.ScheduleAfter(absl::Milliseconds(10), [&] { early.Notify(); });
+  EXPECT_TRUE(early.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(30));
+}
+
+TEST(ExecutorTest, ShutdownDropsPendingTasksAndRefusesNewOnes) {
+  ThreadPoolExecutor executor(1);
+  std::atomic<int> ran{0};
+  executor.ScheduleAfter(absl::Hours(1), [&] { ran.fetch_add(1); });
+  executor.Shutdown();
+  executor.Schedule([&] { ran.fetch_add(1); });
+  executor.Shutdown();  // idempotent
+  EXPECT_EQ(ran.load(), 0);
+}
+
+}  // namespace
+}  // namespace sitrep
