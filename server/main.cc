@@ -4,15 +4,26 @@
 
 #include <cstdio>
 
+#include "absl/strings/match.h"
+
 #include "absl/flags/parse.h"
+#include "absl/flags/usage_config.h"
 #include "absl/flags/usage.h"
 #include "server/config/server_config.h"
 #include "server/runtime/logging.h"
 #include "server/server.h"
 
 int main(int argc, char** argv) {
+  // --help lists the flags defined for sitrepd (server_config.cc), not
+  // abseil's or gRPC's own.
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::StrContains(file, "server_config");
+  };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage);
   absl::SetProgramUsageMessage(
-      "sitrepd: the sitrep situation feed server.\n"
+      "the sitrep situation feed server.\n"
       "  sitrepd                      serve 127.0.0.1:50051, data in "
       "./sitrep-data\n"
       "  sitrepd --listen=127.0.0.1:0 --port_file=PORT --data_dir=DIR\n"

@@ -7,4 +7,4 @@ target_link_libraries(sitrep_server
   PRIVATE sitrep_api sitrep_fanout sitrep_query gRPC::grpc++ gRPC::grpc++_reflection absl::strings)
 
 add_executable(sitrepd main.cc)
-target_link_libraries(sitrepd PRIVATE sitrep_server absl::flags absl::flags_parse absl::flags_usage)
+target_link_libraries(sitrepd PRIVATE sitrep_server absl::flags absl::flags_parse absl::flags_usage absl::flags_usage_internal absl::strings)

@@ -130,12 +130,15 @@ absl::Status CheckText(const Errors& errors, absl::string_view field,
                             "); send the text encoded as UTF-8");
     }
     if (!rules.check_controls || !IsControl(cp)) continue;
-    if (rules.allow_newline_and_tab && (cp == '\n' || cp == '\t')) continue;
+    // \r too: text from Windows clients ends its lines with \r\n.
+    if (rules.allow_newline_and_tab && (cp == '\n' || cp == '\t' || cp == '\r')) {
+      continue;
+    }
     return errors.Invalid(
         field, "contains the control character ",
         absl::StrFormat("U+%04X", static_cast<uint32_t>(cp)), " at character ",
-        code_points, "; remove it",
-        rules.allow_newline_and_tab ? " (only line feeds and tabs are allowed)"
+        code_points + 1, "; remove it",
+        rules.allow_newline_and_tab ? " (only line breaks and tabs are allowed)"
                                     : "",
         rules.control_hint);
   }
