@@ -151,13 +151,6 @@ SubscriberCursor::Step SubscriberCursor::Next(CursorMessage* message,
   }
 
   const uint64_t head = feed_->head();
-  if (max_lag_ > 0 && head > cursor_ + max_lag_) {
-    *failure = absl::ResourceExhaustedError(absl::StrCat(
-        "max_lag: the subscriber is ", head - cursor_,
-        " updates behind the head (more than max_lag ", max_lag_,
-        "); resume from the last cursor, or subscribe with situation"));
-    return Step::kFail;
-  }
 
   const uint64_t gap_to = std::max(feed_->oldest() - 1, store_gap_to_);
   store_gap_to_ = 0;
@@ -187,8 +180,19 @@ SubscriberCursor::Step SubscriberCursor::Next(CursorMessage* message,
   message->updates.clear();
   size_t bytes = 0;
   size_t scanned = 0;
+  const uint64_t lag = head - cursor_;
   const bool complete = Scan(&message->updates, &bytes, &scanned, head);
   message->cursor = cursor_;
+  // Lagging means having more to deliver than one batch while far behind:
+  // a narrow filter that skips many updates is quick to catch up, not
+  // lagging.
+  if (max_lag_ > 0 && lag > max_lag_ && BatchFull(message->updates, bytes)) {
+    *failure = absl::ResourceExhaustedError(absl::StrCat(
+        "max_lag: the subscriber is ", lag,
+        " updates behind the head (more than max_lag ", max_lag_,
+        "); resume from the last cursor, or subscribe with situation"));
+    return Step::kFail;
+  }
   if (!message->updates.empty()) return Step::kMessage;
   if (!complete) return Step::kReadStore;
   if (cursor_ < head) return Step::kYield;

@@ -205,13 +205,33 @@ TEST_F(SubscriberCursorTest, BehindRetentionWithOnGapFailFails) {
 TEST_F(SubscriberCursorTest, MaxLagEndsASubscriberTooFarBehind) {
   v1::SubscribeRequest request;
   request.set_max_lag(10);
-  auto cursor = Start(request);
+  SubscriberCursor::Limits limits;
+  limits.max_batch_updates = 4;
+  auto cursor = Start(request, nullptr, limits);
   Drain(*cursor);
   Append(11);
   absl::Status failure;
   Drain(*cursor, &failure);
   EXPECT_THAT(failure, StatusIs(absl::StatusCode::kResourceExhausted,
-                                "max_lag"));
+                                "11 updates behind"));
+}
+
+TEST_F(SubscriberCursorTest, MaxLagSparesANarrowFilterThatSkipsMuch) {
+  v1::Filter filter_proto;
+  filter_proto.add_missions(v1::MISSION_EULEX);
+  auto filter = FilterMatcher::Compile(filter_proto);
+  ASSERT_TRUE(filter.ok());
+  v1::SubscribeRequest request;
+  request.set_max_lag(10);
+  SubscriberCursor::Limits limits;
+  limits.max_batch_updates = 16;
+  auto cursor = Start(request, filter->get(), limits);
+  Drain(*cursor);
+  Append(30);  // 30 behind, but only 10 of them match: one short batch
+  absl::Status failure;
+  std::vector<CursorMessage> messages = Drain(*cursor, &failure);
+  EXPECT_TRUE(failure.ok()) << failure;
+  EXPECT_EQ(Sequences(messages).size(), 10u);
 }
 
 TEST_F(SubscriberCursorTest, RefusesAnotherLogsCursorAndOneBeyondTheHead) {
