@@ -230,15 +230,17 @@ class ServerImpl final : public Server {
                                        record.version));
       *update.mutable_occurred_at() = record.latest->update.expires_at();
       std::string headline = absl::StrCat("Expired: ", update.headline());
-      if (headline.size() > 200) headline.resize(200);
-      // Cut on a UTF-8 boundary.
-      while (!headline.empty() &&
-             (static_cast<unsigned char>(headline.back()) & 0xC0) == 0x80) {
-        headline.pop_back();
-      }
-      if (!headline.empty() &&
-          (static_cast<unsigned char>(headline.back()) & 0xC0) == 0xC0) {
-        headline.pop_back();
+      if (headline.size() > 200) {
+        // Cut on a UTF-8 boundary: when the first byte dropped is a
+        // continuation byte, the character it belongs to straddles the cut
+        // and goes as a whole. (Only when cutting: a headline that fits is
+        // kept as it is.)
+        size_t cut = 200;
+        while (cut > 0 &&
+               (static_cast<unsigned char>(headline[cut]) & 0xC0) == 0x80) {
+          --cut;
+        }
+        headline.resize(cut);
       }
       update.set_headline(headline);
       // Loses cleanly against a publisher who updated the thread meanwhile.

@@ -3,6 +3,7 @@
 // subscriber that stops reading neither holds up publishers nor other
 // subscribers nor grows the server's memory.
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -138,11 +139,12 @@ TEST(LoadTest, ASubscriberThatStopsReadingHoldsUpNobodyAndGrowsNoMemory) {
     });
     return seen;
   };
-  constexpr int kCount = 20000;  // 20,000 x 4 KiB = 80 MiB through the feed
+  constexpr int kCount = 20000;  // 20,000 x 6 KiB = 120 MiB through the feed
+  constexpr size_t kBytes = 6 * 1024;
 
   // Phase A, without a stalled subscriber: brings caches, the store and the
   // allocator to their working size.
-  PublishOverStream(*stub, 1, kCount, 4096);
+  PublishOverStream(*stub, 1, kCount, kBytes);
   ASSERT_EQ(read_count(kCount), static_cast<size_t>(kCount));
   const int64_t before = ResidentKiB();
 
@@ -151,16 +153,21 @@ TEST(LoadTest, ASubscriberThatStopsReadingHoldsUpNobodyAndGrowsNoMemory) {
   stalled_context.set_deadline(
       absl::ToChronoTime(absl::Now() + absl::Seconds(120)));
   auto stalled = stub->Subscribe(&stalled_context, v1::SubscribeRequest());
-  std::vector<uint64_t> acked = PublishOverStream(*stub, 2, kCount, 4096);
+  std::vector<uint64_t> acked = PublishOverStream(*stub, 2, kCount, kBytes);
   EXPECT_EQ(acked.size(), static_cast<size_t>(kCount));
   EXPECT_EQ(read_count(kCount), static_cast<size_t>(kCount))
       << "the other subscriber got everything meanwhile";
   const int64_t after = ResidentKiB();
 
   // Had the server queued the feed for the stalled subscriber, it would hold
-  // 80 MiB more; it holds one write in flight and a cursor.
-  EXPECT_LT(after - before, 24 * 1024)
+  // 120 MiB more; it holds one write in flight and a cursor. (Under
+  // AddressSanitizer RSS says little: its quarantine holds freed memory.)
+#if !defined(__SANITIZE_ADDRESS__)
+  EXPECT_LT(after - before, 60 * 1024)
       << "RSS grew by " << (after - before) << " KiB";
+#endif
+  std::printf("RSS grew by %lld KiB with a stalled subscriber\n",
+              static_cast<long long>(after - before));
   stalled_context.TryCancel();
   v1::SubscribeResponse ignored;
   while (stalled->Read(&ignored)) {
