@@ -92,7 +92,12 @@ void SubscriberCursor::Consider(const LogEntryPtr& entry,
                                 std::vector<LogEntryPtr>* batch,
                                 size_t* bytes) {
   cursor_ = entry->sequence();
-  if (filter_ == nullptr || filter_->Matches(entry->update)) {
+  // An incident update that no longer matches is still sent when the
+  // incident's previous update did: it is how the incident leaves this
+  // subscriber's view (closed by another mission, de-escalated below its
+  // minimum severity), so a filtered situation never keeps a stale entry.
+  if (filter_ == nullptr || filter_->Matches(entry->update) ||
+      (entry->previous != nullptr && filter_->Matches(*entry->previous))) {
     *bytes += entry->wire.size();
     batch->push_back(entry);
   }

@@ -8,9 +8,12 @@
 
 namespace sitrep {
 
-LogEntryPtr MakeLogEntry(v1::SituationUpdate update) {
+LogEntryPtr MakeLogEntry(
+    v1::SituationUpdate update,
+    std::shared_ptr<const v1::SituationUpdate> previous) {
   auto entry = std::make_shared<LogEntry>();
   entry->update = std::move(update);
+  entry->previous = std::move(previous);
   using google::protobuf::internal::WireFormatLite;
   const size_t size = entry->update.ByteSizeLong();
   {
@@ -24,6 +27,17 @@ LogEntryPtr MakeLogEntry(v1::SituationUpdate update) {
     entry->update.SerializeWithCachedSizes(&out);
   }
   return entry;
+}
+
+std::shared_ptr<const v1::SituationUpdate> FilterView(
+    const v1::SituationUpdate& update) {
+  auto view = std::make_shared<v1::SituationUpdate>(update);
+  view->clear_headline();
+  view->clear_description();
+  view->clear_event_id();
+  view->clear_publisher();
+  view->mutable_location()->clear_place();
+  return view;
 }
 
 }  // namespace sitrep

@@ -19,6 +19,13 @@ namespace sitrep {
 struct LogEntry {
   v1::SituationUpdate update;
   std::string wire;
+  // For an incident update after the first: the incident's previous update,
+  // reduced to the fields filters look at (see FilterView). A subscriber's
+  // filter also lets an update through when this matched, so a filtered
+  // view sees the update by which an incident leaves it (resolved by
+  // another mission, de-escalated below its minimum severity). Null
+  // otherwise. Never a chain: FilterView holds no previous of its own.
+  std::shared_ptr<const v1::SituationUpdate> previous;
 
   uint64_t sequence() const { return update.sequence(); }
 };
@@ -26,7 +33,14 @@ struct LogEntry {
 using LogEntryPtr = std::shared_ptr<const LogEntry>;
 
 // Encodes `update` (which must have its sequence set) once.
-LogEntryPtr MakeLogEntry(v1::SituationUpdate update);
+LogEntryPtr MakeLogEntry(
+    v1::SituationUpdate update,
+    std::shared_ptr<const v1::SituationUpdate> previous = nullptr);
+
+// `update` without the fields no filter looks at (headline, description,
+// place, event id, publisher): what LogEntry::previous keeps.
+std::shared_ptr<const v1::SituationUpdate> FilterView(
+    const v1::SituationUpdate& update);
 
 // Field number of `updates` in SubscribeResponse and ListUpdatesResponse.
 inline constexpr int kUpdatesFieldNumber = 1;

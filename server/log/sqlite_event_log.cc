@@ -28,7 +28,7 @@
 namespace sitrep {
 namespace {
 
-constexpr int64_t kSchemaVersion = 1;
+constexpr int64_t kSchemaVersion = 2;
 // Rows removed per retention transaction: small enough that an append batch
 // queued meanwhile waits for milliseconds, not seconds.
 constexpr uint64_t kRetentionChunk = 2000;
@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS updates(
   municipality TEXT NOT NULL,
   incident_id TEXT NOT NULL,
   body BLOB NOT NULL,
+  -- LogEntry::previous: the incident's previous update as FilterView.
+  previous BLOB,
   UNIQUE(publisher, event_id));
 CREATE INDEX IF NOT EXISTS updates_by_received_at ON updates(received_at_us);
 CREATE INDEX IF NOT EXISTS updates_by_incident ON updates(incident_id);
@@ -94,13 +96,23 @@ int64_t CeilMicros(absl::Time time) {
 }
 
 absl::StatusOr<LogEntryPtr> ParseEntry(absl::string_view body,
-                                       absl::string_view what) {
+                                       absl::string_view what,
+                                       absl::string_view previous = {}) {
   v1::SituationUpdate update;
   if (!update.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
     return absl::DataLossError(
         absl::StrCat("cannot decode ", what, " stored in the event log"));
   }
-  return MakeLogEntry(std::move(update));
+  std::shared_ptr<v1::SituationUpdate> previous_update;
+  if (!previous.empty()) {
+    previous_update = std::make_shared<v1::SituationUpdate>();
+    if (!previous_update->ParseFromArray(previous.data(),
+                                         static_cast<int>(previous.size()))) {
+      return absl::DataLossError(absl::StrCat(
+          "cannot decode the previous incident update of ", what));
+    }
+  }
+  return MakeLogEntry(std::move(update), std::move(previous_update));
 }
 
 absl::Status ParseUpdate(absl::string_view body, absl::string_view what,
@@ -162,8 +174,8 @@ struct WriterStatements {
          "SELECT body FROM updates WHERE publisher = ?1 AND event_id = ?2"},
         {&insert_update,
          "INSERT INTO updates(sequence, publisher, event_id, received_at_us, "
-         "mission, role, severity, category, municipality, incident_id, body) "
-         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
+         "mission, role, severity, category, municipality, incident_id, body, "
+         "previous) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
         {&upsert_incident,
          "INSERT OR REPLACE INTO incidents(incident_id, version, closed, "
          "latest, opening, support_requested, support_acknowledged, "
@@ -194,10 +206,10 @@ struct Reader {
         "SELECT ", kIncidentColumns, " FROM incidents WHERE closed = 0");
     const std::pair<sqlite::Statement*, const char*> all[] = {
         {&read_ascending,
-         "SELECT body FROM updates WHERE sequence BETWEEN ?1 AND ?2 "
+         "SELECT body, previous FROM updates WHERE sequence BETWEEN ?1 AND ?2 "
          "ORDER BY sequence ASC LIMIT ?3"},
         {&read_descending,
-         "SELECT body FROM updates WHERE sequence BETWEEN ?1 AND ?2 "
+         "SELECT body, previous FROM updates WHERE sequence BETWEEN ?1 AND ?2 "
          "ORDER BY sequence DESC LIMIT ?3"},
         {&first_at_or_after, kFirstAtOrAfter},
         {&begin, "BEGIN"},
@@ -599,7 +611,9 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
       NextReceivedAt(clock_->Now(), tx->last_received_at);
   SetServerFields(tx->head + 1, received_at,
                   threaded ? NextIncidentVersion(current) : 0, &stored);
-  LogEntryPtr entry = MakeLogEntry(std::move(stored));
+  LogEntryPtr entry = MakeLogEntry(
+      std::move(stored),
+      current != nullptr ? FilterView(current->latest->update) : nullptr);
   status = InsertUpdate(*entry);
   if (!status.ok()) return *store_error = status;
   if (threaded) {
@@ -630,6 +644,13 @@ absl::Status SqliteEventLog::InsertUpdate(const LogEntry& entry) {
   s.BindText(9, u.location().municipality());
   s.BindText(10, u.incident_id());
   s.BindBlob(11, EncodedUpdate(entry));
+  // Left NULL (unbound) for the first update of a thread and stand-alone
+  // reports.
+  std::string previous;
+  if (entry.previous != nullptr) {
+    previous = entry.previous->SerializeAsString();
+    s.BindBlob(12, previous);
+  }
   return s.Run();
 }
 
@@ -787,7 +808,9 @@ absl::StatusOr<std::vector<LogEntryPtr>> SqliteEventLog::Read(
         status = row.status();
         break;
       }
-      absl::StatusOr<LogEntryPtr> entry = ParseEntry(s.ColumnBlob(0), "an update");
+      absl::StatusOr<LogEntryPtr> entry =
+          ParseEntry(s.ColumnBlob(0), "an update",
+                     s.ColumnIsNull(1) ? absl::string_view() : s.ColumnBlob(1));
       if (!entry.ok()) {
         status = entry.status();
         break;

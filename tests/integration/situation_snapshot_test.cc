@@ -405,16 +405,12 @@ TEST_F(SituationTest, LargeSnapshotSpansBatchesWithNoIncidentTwice) {
   EXPECT_THAT(Sequences(live), ElementsAre(kIncidents + 1));
 }
 
-// Known gap (reported to the lead, see DESIGN §3 "Filter"): the filter is
-// applied to each update on its own, so a `situation` subscriber with a
-// filter never learns that an incident in its snapshot was closed by an
-// update outside the filter (here: opened by Kosovo Police, resolved by
-// KFOR) and keeps showing it forever, while GetSituation with the same
-// filter drops it. Kubernetes' watch cache solves the same problem by
-// sending a DELETED event when an object stops matching. Enable when the
-// server delivers such updates.
+// The filter is applied to each update, so without more a `situation`
+// subscriber filtered to the Kosovo Police would never learn that KFOR
+// resolved an incident in its snapshot. The server also sends an incident
+// update whose incident's previous update matched the filter.
 TEST_F(SituationTest,
-       DISABLED_IncidentClosedByAnUpdateOutsideTheFilterLeavesAFilteredSituationStream) {
+       IncidentClosedByAnUpdateOutsideTheFilterLeavesAFilteredSituationStream) {
   Publish(NewIncident("kp-1", v1::MISSION_KOSOVO_POLICE));  // 1
   StreamReader reader(*stub_, SituationStart(FilterFromText(
                                   R"pb(missions: MISSION_KOSOVO_POLICE)pb")));

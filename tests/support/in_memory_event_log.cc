@@ -180,7 +180,9 @@ class InMemoryEventLog final : public EventLog {
     last_received_at_ = NextReceivedAt(clock_->Now(), last_received_at_);
     SetServerFields(head_ + 1, last_received_at_,
                     threaded ? NextIncidentVersion(current) : 0, &copy);
-    LogEntryPtr entry = MakeLogEntry(std::move(copy));
+    LogEntryPtr entry = MakeLogEntry(
+        std::move(copy),
+        current != nullptr ? FilterView(current->latest->update) : nullptr);
     if (threaded) ApplyToIncident(entry, &incidents_[update.incident_id()]);
     ++head_;
     entries_.push_back(entry);

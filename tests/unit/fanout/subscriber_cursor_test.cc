@@ -247,6 +247,40 @@ TEST_F(SubscriberCursorTest, RefusesAnotherLogsCursorAndOneBeyondTheHead) {
               StatusIs(absl::StatusCode::kOutOfRange, "beyond the head"));
 }
 
+TEST_F(SubscriberCursorTest, AnIncidentLeavingTheFilterIsDeliveredOnceThenNotAgain) {
+  auto append = [&](v1::SituationUpdate update) {
+    AppendRequest request;
+    request.update = std::move(update);
+    request.update.set_publisher("test");
+    request.update.set_event_id(absl::StrCat("i", appended_++));
+    std::vector<AppendRequest> batch;
+    batch.push_back(std::move(request));
+    absl::Notification done;
+    log_->Append(std::move(batch), [&](auto results) {
+      EXPECT_TRUE(results.at(0).ok()) << results.at(0).status();
+      done.Notify();
+    });
+    done.WaitForNotification();
+  };
+  v1::Filter filter_proto;
+  filter_proto.add_missions(v1::MISSION_KOSOVO_POLICE);
+  auto filter = FilterMatcher::Compile(filter_proto);
+  ASSERT_TRUE(filter.ok());
+  v1::SubscribeRequest request;
+  request.set_from_beginning(true);
+
+  append(testing::NewIncident("x", v1::MISSION_KOSOVO_POLICE));    // 1: KP
+  v1::SituationUpdate escalate = testing::NewIncident("x", v1::MISSION_KFOR);
+  escalate.set_kind(v1::KIND_ESCALATE);
+  append(escalate);                                                // 2: KFOR
+  v1::SituationUpdate update = escalate;
+  update.set_kind(v1::KIND_UPDATE);
+  append(update);                                                  // 3: KFOR
+  auto cursor = Start(request, filter->get());
+  EXPECT_EQ(Sequences(Drain(*cursor)), std::vector<uint64_t>({1, 2}))
+      << "2 leaves the KP view; 3 is KFOR's business only";
+}
+
 class CountingWaiter : public FeedWaiter {
  public:
   void OnNewData() override { ++woken; }

@@ -147,6 +147,29 @@ TEST_F(sqlite_event_log, ReopenAfterRetentionOfEverythingContinuesTheSequence) {
             absl::ToUnixSeconds(clock_.Now() + absl::Hours(3)));
 }
 
+TEST_F(sqlite_event_log, AnIncidentUpdateKeepsItsPreviousUpdateForFiltersAcrossReopen) {
+  {
+    std::unique_ptr<EventLog> log = Open();
+    ASSERT_THAT(AppendOneAndWait(log.get(), Incident("n", "INC-1", v1::KIND_NEW)),
+                IsOk());
+    absl::StatusOr<AppendResult> update =
+        AppendOneAndWait(log.get(), Incident("u", "INC-1", v1::KIND_UPDATE));
+    ASSERT_THAT(update, IsOk());
+    ASSERT_NE(update->entry->previous, nullptr);
+    EXPECT_EQ(update->entry->previous->kind(), v1::KIND_NEW);
+    EXPECT_TRUE(update->entry->previous->headline().empty())
+        << "only what filters read is kept";
+  }
+  std::unique_ptr<EventLog> log = Open();
+  absl::StatusOr<std::vector<LogEntryPtr>> entries = log->Read(ReadRange{});
+  ASSERT_THAT(entries, IsOk());
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0]->previous, nullptr) << "KIND_NEW has no previous";
+  ASSERT_NE((*entries)[1]->previous, nullptr);
+  EXPECT_EQ((*entries)[1]->previous->kind(), v1::KIND_NEW);
+  EXPECT_EQ((*entries)[1]->previous->incident_id(), "INC-1");
+}
+
 TEST_F(sqlite_event_log, DatabaseIsInWalModeWithTheDocumentedTables) {
   std::unique_ptr<EventLog> log = Open();
   ASSERT_NE(log, nullptr);
@@ -167,7 +190,7 @@ TEST_F(sqlite_event_log, DatabaseIsInWalModeWithTheDocumentedTables) {
   };
   EXPECT_EQ(text("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(text("SELECT value FROM meta WHERE key = 'log_id'"), log->log_id());
-  EXPECT_EQ(text("SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+  EXPECT_EQ(text("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
   EXPECT_EQ(text("SELECT municipality FROM updates WHERE sequence = 1"),
             "leposaviq");
   EXPECT_EQ(text("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
