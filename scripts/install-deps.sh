@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libgtest-dev libgmock-dev libsqlite3-dev libcli11-dev
+  libabsl-dev libgtest-dev libgmock-dev libsqlite3-dev libcli11-dev libssl-dev
 )
 
 missing=()

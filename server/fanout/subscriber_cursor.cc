@@ -96,8 +96,10 @@ void SubscriberCursor::Consider(const LogEntryPtr& entry,
   // incident's previous update did: it is how the incident leaves this
   // subscriber's view (closed by another mission, de-escalated below its
   // minimum severity), so a filtered situation never keeps a stale entry.
+  // A filter on kinds asks for events, not for a view: no leaving there.
   if (filter_ == nullptr || filter_->Matches(entry->update) ||
-      (entry->previous != nullptr && filter_->Matches(*entry->previous))) {
+      (entry->previous != nullptr && !filter_->RestrictsKinds() &&
+       filter_->Matches(*entry->previous))) {
     *bytes += entry->wire.size();
     batch->push_back(entry);
   }

@@ -96,6 +96,7 @@ class CompiledFilter final : public FilterMatcher {
   }
 
   uint32_t MissionMask() const override { return mission_mask_; }
+  bool RestrictsKinds() const override { return kind_mask_ != kAll; }
 
  private:
   friend class FilterCompiler;

@@ -50,6 +50,11 @@ class FilterMatcher {
 
   // If the filter restricts missions, the bit (1 << Mission) of each allowed
   // mission; otherwise all bits set. Lets the fan-out skip cursors cheaply.
+  // True when the filter selects by `kinds`: it asks for events of those
+  // kinds, not for a view of incidents, so an incident "leaving" it means
+  // nothing (see SubscriberCursor).
+  virtual bool RestrictsKinds() const = 0;
+
   virtual uint32_t MissionMask() const = 0;
 
   // Compiles `filter`. INVALID_ARGUMENT names the offending field with

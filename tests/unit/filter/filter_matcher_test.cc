@@ -506,3 +506,21 @@ TEST(FilterMatcherTest, LabelSelectorIsLimitedInBytesRequirementsAndSetSize) {
 
 }  // namespace
 }  // namespace sitrep
+
+namespace sitrep {
+namespace {
+
+TEST(FilterMatcherKindsTest, RestrictsKindsOnlyWhenKindsAreGiven) {
+  v1::Filter filter;
+  filter.add_missions(v1::MISSION_KFOR);
+  auto by_mission = FilterMatcher::Compile(filter);
+  ASSERT_TRUE(by_mission.ok());
+  EXPECT_FALSE((*by_mission)->RestrictsKinds());
+  filter.add_kinds(v1::KIND_NEW);
+  auto by_kind = FilterMatcher::Compile(filter);
+  ASSERT_TRUE(by_kind.ok());
+  EXPECT_TRUE((*by_kind)->RestrictsKinds());
+}
+
+}  // namespace
+}  // namespace sitrep

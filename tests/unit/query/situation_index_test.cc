@@ -55,6 +55,7 @@ class MissionFilter : public FilterMatcher {
   }
   bool MatchesEverything() const override { return false; }
   uint32_t MissionMask() const override { return 1u << mission_; }
+  bool RestrictsKinds() const override { return false; }
 
  private:
   v1::Mission mission_;

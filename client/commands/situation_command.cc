@@ -1,0 +1,71 @@
+// `sitrep situation`: the current incidents, grouped by municipality.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "client/commands/commands.h"
+#include "client/filter_flags.h"
+#include "client/output.h"
+#include "client/status_text.h"
+
+namespace sitrep::cli {
+namespace {
+
+struct SituationFlags {
+  FilterFlags filter;
+  std::string output;
+  bool no_color = false;
+};
+
+int RunSituation(const SituationFlags& flags, const GlobalFlags& global) {
+  absl::StatusOr<OutputFormat> format =
+      ParseOutputFormat(flags.output, isatty(STDOUT_FILENO) != 0);
+  if (!format.ok()) return ReportUsageError(format.status());
+  sitrep::v1::GetSituationRequest request;
+  absl::StatusOr<sitrep::v1::Filter> filter = BuildFilter(flags.filter);
+  if (!filter.ok()) return ReportUsageError(filter.status());
+  *request.mutable_filter() = *std::move(filter);
+  absl::StatusOr<std::unique_ptr<FeedClient>> client = MakeFeedClient(global);
+  if (!client.ok()) return ReportUsageError(client.status());
+  sitrep::v1::Situation situation;
+  grpc::Status status = (*client)->GetSituation(request, &situation);
+  if (!status.ok()) return ReportRpcError("situation", status, global.server);
+  switch (*format) {
+    case OutputFormat::kTable: {
+      RenderOptions render;
+      render.color = !flags.no_color && ColorByDefault();
+      std::fputs(SituationTable(situation, render).c_str(), stdout);
+      break;
+    }
+    case OutputFormat::kJson:
+      std::printf("%s\n", ToJson(situation, /*pretty=*/true).c_str());
+      break;
+    case OutputFormat::kJsonl:
+      for (const sitrep::v1::Incident& incident : situation.incidents()) {
+        std::printf("%s\n", ToJson(incident, /*pretty=*/false).c_str());
+      }
+      break;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command AddSituationCommand(CLI::App* root, const GlobalFlags* global) {
+  auto flags = std::make_shared<SituationFlags>();
+  CLI::App* app = root->add_subcommand(
+      "situation",
+      "The current incidents (open, unexpired), grouped by municipality, with "
+      "mission, current tier of the security chain, severity and age.");
+  AddFilterFlags(app, &flags->filter);
+  app->add_option("-o,--output", flags->output,
+                  "table | json (the Situation) | jsonl (one incident per line); "
+                  "default: table on a terminal, jsonl when piped");
+  app->add_flag("--no-color", flags->no_color, "No colours in the table");
+  Command command;
+  command.app = app;
+  command.run = [flags, global] { return RunSituation(*flags, *global); };
+  return command;
+}
+
+}  // namespace sitrep::cli

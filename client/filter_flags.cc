@@ -1,0 +1,258 @@
+#include "client/filter_flags.h"
+
+#include <cctype>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/descriptor.h"
+
+namespace sitrep::cli {
+namespace {
+
+using google::protobuf::EnumDescriptor;
+using google::protobuf::EnumValueDescriptor;
+
+std::string Short(const EnumDescriptor* type, int number, absl::string_view prefix,
+                  absl::string_view strip_suffix = "") {
+  const EnumValueDescriptor* value = type->FindValueByNumber(number);
+  if (value == nullptr) return absl::StrCat(number);
+  absl::string_view name = value->name();
+  absl::ConsumePrefix(&name, prefix);
+  if (!strip_suffix.empty()) absl::ConsumeSuffix(&name, strip_suffix);
+  std::string out = absl::AsciiStrToLower(name);
+  absl::StrReplaceAll({{"_", "-"}}, &out);
+  return out;
+}
+
+// Finds the value `text` names; see the header for the accepted spellings.
+absl::StatusOr<int> ParseEnum(const EnumDescriptor* type, absl::string_view prefix,
+                              absl::string_view text, absl::string_view flag,
+                              absl::string_view strip_suffix,
+                              const std::vector<std::pair<std::string, std::string>>& aliases) {
+  std::string key = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text));
+  for (char& c : key) {
+    if (c == '-' || c == ' ') c = '_';
+  }
+  for (const auto& [alias, target] : aliases) {
+    if (key == alias) key = target;
+  }
+  std::vector<std::string> candidates = {key, absl::StrCat(prefix, key)};
+  if (!strip_suffix.empty()) {
+    candidates.push_back(absl::StrCat(prefix, key, strip_suffix));
+  }
+  if (!key.empty()) {
+    for (const std::string& candidate : candidates) {
+      const EnumValueDescriptor* value = type->FindValueByName(candidate);
+      if (value != nullptr && value->number() != 0) return value->number();
+    }
+  }
+  std::vector<std::string> valid;
+  for (int i = 0; i < type->value_count(); ++i) {
+    if (type->value(i)->number() == 0) continue;
+    valid.push_back(Short(type, type->value(i)->number(), prefix, strip_suffix));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      flag, ": unknown value '", text, "' (valid: ", absl::StrJoin(valid, ", "), ")"));
+}
+
+}  // namespace
+
+absl::StatusOr<sitrep::v1::Mission> ParseMission(absl::string_view text,
+                                                 absl::string_view flag) {
+  absl::StatusOr<int> v =
+      ParseEnum(sitrep::v1::Mission_descriptor(), "MISSION_", text, flag, "",
+                {{"KP", "KOSOVO_POLICE"}, {"POLICE", "KOSOVO_POLICE"},
+                 {"KPS", "KOSOVO_POLICE"}});
+  if (!v.ok()) return v.status();
+  return static_cast<sitrep::v1::Mission>(*v);
+}
+
+absl::StatusOr<sitrep::v1::Role> ParseRole(absl::string_view text,
+                                           absl::string_view flag) {
+  absl::StatusOr<int> v =
+      ParseEnum(sitrep::v1::Role_descriptor(), "ROLE_", text, flag, "_RESPONDER",
+                {{"1", "FIRST"}, {"2", "SECOND"}, {"3", "THIRD"}});
+  if (!v.ok()) return v.status();
+  return static_cast<sitrep::v1::Role>(*v);
+}
+
+absl::StatusOr<sitrep::v1::Severity> ParseSeverity(absl::string_view text,
+                                                   absl::string_view flag) {
+  absl::StatusOr<int> v =
+      ParseEnum(sitrep::v1::Severity_descriptor(), "SEVERITY_", text, flag, "", {});
+  if (!v.ok()) return v.status();
+  return static_cast<sitrep::v1::Severity>(*v);
+}
+
+absl::StatusOr<sitrep::v1::Category> ParseCategory(absl::string_view text,
+                                                   absl::string_view flag) {
+  absl::StatusOr<int> v =
+      ParseEnum(sitrep::v1::Category_descriptor(), "CATEGORY_", text, flag, "",
+                {{"BORDER", "BORDER_CROSSING"}, {"CROSSING", "BORDER_CROSSING"}});
+  if (!v.ok()) return v.status();
+  return static_cast<sitrep::v1::Category>(*v);
+}
+
+absl::StatusOr<sitrep::v1::Kind> ParseKind(absl::string_view text,
+                                           absl::string_view flag) {
+  absl::StatusOr<int> v =
+      ParseEnum(sitrep::v1::Kind_descriptor(), "KIND_", text, flag, "",
+                {{"ACK", "ACKNOWLEDGE"}, {"REQUEST", "REQUEST_SUPPORT"}});
+  if (!v.ok()) return v.status();
+  return static_cast<sitrep::v1::Kind>(*v);
+}
+
+std::string ShortName(sitrep::v1::Mission value) {
+  return Short(sitrep::v1::Mission_descriptor(), value, "MISSION_");
+}
+std::string ShortName(sitrep::v1::Role value) {
+  return Short(sitrep::v1::Role_descriptor(), value, "ROLE_", "_RESPONDER");
+}
+std::string ShortName(sitrep::v1::Severity value) {
+  return Short(sitrep::v1::Severity_descriptor(), value, "SEVERITY_");
+}
+std::string ShortName(sitrep::v1::Category value) {
+  return Short(sitrep::v1::Category_descriptor(), value, "CATEGORY_");
+}
+std::string ShortName(sitrep::v1::Kind value) {
+  return Short(sitrep::v1::Kind_descriptor(), value, "KIND_");
+}
+
+absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view text,
+                                                 absl::string_view flag) {
+  absl::string_view rest = absl::StripAsciiWhitespace(text);
+  absl::Duration total = absl::ZeroDuration();
+  // absl::ParseDuration knows h/m/s/ms/us/ns; days are added here.
+  const size_t d = rest.find('d');
+  if (d != absl::string_view::npos && d > 0) {
+    int64_t days = 0;
+    if (absl::SimpleAtoi(rest.substr(0, d), &days) && days >= 0) {
+      total += absl::Hours(24 * days);
+      rest.remove_prefix(d + 1);
+    }
+  }
+  const bool had_days = rest.size() != absl::StripAsciiWhitespace(text).size();
+  absl::Duration part;
+  if ((rest.empty() && !had_days) ||
+      (!rest.empty() && !absl::ParseDuration(rest, &part)) ||
+      part == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, ": '", text, "' is not a duration (e.g. 90s, 15m, 2h30m, 1d)"));
+  }
+  total += part;
+  if (total < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": must not be negative"));
+  }
+  return total;
+}
+
+absl::StatusOr<absl::Time> ParseTimeFlag(absl::string_view text,
+                                         absl::string_view flag, absl::Time now) {
+  const std::string trimmed(absl::StripAsciiWhitespace(text));
+  absl::Time time;
+  std::string error;
+  if (absl::ParseTime(absl::RFC3339_full, trimmed, &time, &error)) return time;
+  absl::StatusOr<absl::Duration> ago = ParseDurationFlag(trimmed, flag);
+  if (ago.ok()) return now - *ago;
+  return absl::InvalidArgumentError(absl::StrCat(
+      flag, ": '", text,
+      "' is neither a duration ago (2h, 30m, 1d) nor an RFC 3339 time "
+      "(2024-05-01T12:00:00Z)"));
+}
+
+void AddFilterFlags(CLI::App* app, FilterFlags* flags) {
+  app->add_option("--mission", flags->missions,
+                  "Only these missions: kfor, eulex, kosovo-police (kp)")
+      ->delimiter(',')->group("Filter");
+  app->add_option("--role", flags->roles,
+                  "Only these roles: first, second, third, support, liaison")
+      ->delimiter(',')->group("Filter");
+  app->add_option("--min-severity", flags->min_severity,
+                  "At least this severe: unknown < minor < moderate < severe < extreme")
+      ->group("Filter");
+  app->add_option("--category", flags->categories,
+                  "Only these categories: public-order, civil-disturbance, "
+                  "freedom-of-movement, border-crossing, patrol, crime, "
+                  "explosive-hazard, infrastructure, diplomatic, exercise, other")
+      ->delimiter(',')->group("Filter");
+  app->add_option("--municipality", flags->municipalities,
+                  "Only these municipalities (any spelling: Zveçan, Zvečan, zvecan)")
+      ->delimiter(',')->group("Filter");
+  app->add_option("--incident", flags->incidents, "Only these incident ids")
+      ->delimiter(',')->group("Filter");
+  app->add_option("--kind", flags->kinds,
+                  "Only these kinds: new, update, request-support, acknowledge, "
+                  "escalate, deescalate, resolve, cancel, expired")
+      ->delimiter(',')->group("Filter");
+  app->add_option("-l,--selector", flags->selector,
+                  "Label selector: k=v, k!=v, k in (a,b), k notin (a,b), k, !k; "
+                  "comma-separated, all must hold")
+      ->group("Filter");
+  app->add_option("--bbox", flags->bbox,
+                  "Only updates with a point in MIN_LAT,MIN_LON,MAX_LAT,MAX_LON")
+      ->group("Filter");
+}
+
+absl::StatusOr<sitrep::v1::Filter> BuildFilter(const FilterFlags& flags) {
+  sitrep::v1::Filter filter;
+  for (const std::string& s : flags.missions) {
+    absl::StatusOr<sitrep::v1::Mission> v = ParseMission(s);
+    if (!v.ok()) return v.status();
+    filter.add_missions(*v);
+  }
+  for (const std::string& s : flags.roles) {
+    absl::StatusOr<sitrep::v1::Role> v = ParseRole(s);
+    if (!v.ok()) return v.status();
+    filter.add_roles(*v);
+  }
+  if (!flags.min_severity.empty()) {
+    absl::StatusOr<sitrep::v1::Severity> v =
+        ParseSeverity(flags.min_severity, "--min-severity");
+    if (!v.ok()) return v.status();
+    filter.set_min_severity(*v);
+  }
+  for (const std::string& s : flags.categories) {
+    absl::StatusOr<sitrep::v1::Category> v = ParseCategory(s);
+    if (!v.ok()) return v.status();
+    filter.add_categories(*v);
+  }
+  for (const std::string& s : flags.kinds) {
+    absl::StatusOr<sitrep::v1::Kind> v = ParseKind(s);
+    if (!v.ok()) return v.status();
+    filter.add_kinds(*v);
+  }
+  for (const std::string& s : flags.municipalities) {
+    std::string m(absl::StripAsciiWhitespace(s));
+    if (!m.empty()) filter.add_municipalities(m);
+  }
+  for (const std::string& s : flags.incidents) {
+    std::string id(absl::StripAsciiWhitespace(s));
+    if (!id.empty()) filter.add_incident_ids(id);
+  }
+  filter.set_label_selector(flags.selector);
+  if (!flags.bbox.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(flags.bbox, ',');
+    double v[4];
+    bool ok = parts.size() == 4;
+    for (size_t i = 0; ok && i < 4; ++i) {
+      ok = absl::SimpleAtod(absl::StripAsciiWhitespace(parts[i]), &v[i]);
+    }
+    if (!ok || v[0] > v[2] || v[1] > v[3]) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--bbox: '", flags.bbox,
+          "' is not MIN_LAT,MIN_LON,MAX_LAT,MAX_LON (e.g. 42.8,20.7,43.3,21.0)"));
+    }
+    sitrep::v1::BoundingBox* box = filter.mutable_bounding_box();
+    box->set_min_latitude(v[0]);
+    box->set_min_longitude(v[1]);
+    box->set_max_latitude(v[2]);
+    box->set_max_longitude(v[3]);
+  }
+  return filter;
+}
+
+}  // namespace sitrep::cli

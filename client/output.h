@@ -1,0 +1,56 @@
+// Rendering of updates, markers and the situation: an aligned table (with
+// colour by severity on a terminal), JSON, and JSON lines. JSON is protobuf's
+// JSON mapping (lowerCamelCase names, enum names, 64-bit integers as strings),
+// so it parses back with any protobuf library.
+#ifndef SITREP_CLIENT_OUTPUT_H_
+#define SITREP_CLIENT_OUTPUT_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "google/protobuf/message.h"
+#include "sitrep/v1/situation_feed.pb.h"
+
+namespace sitrep::cli {
+
+enum class OutputFormat { kTable, kJson, kJsonl };
+
+// "table" | "json" | "jsonl"; empty: table on a terminal, jsonl otherwise.
+absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view text,
+                                               bool stdout_is_tty);
+
+// True when stdout is a terminal and NO_COLOR is not set.
+bool ColorByDefault();
+
+struct RenderOptions {
+  bool color = false;
+  absl::TimeZone zone = absl::LocalTimeZone();
+  absl::Time now = absl::Now();  // for ages
+};
+
+// One line of JSON (no newline), or indented JSON when `pretty`.
+std::string ToJson(const google::protobuf::Message& message, bool pretty);
+
+// The table of updates: header, then one row per update.
+std::string UpdateTableHeader(const RenderOptions& options);
+std::string UpdateTableRow(const sitrep::v1::SituationUpdate& update,
+                           const RenderOptions& options);
+
+// A human line for a marker ("caught up at #42: live from here"), or empty
+// for messages that are not worth a line (heartbeats).
+std::string MarkerText(const sitrep::v1::SubscribeResponse& response);
+
+// The situation grouped by municipality, with mission, tier, severity and
+// age of each incident, and a footer naming the sequence it is consistent at.
+std::string SituationTable(const sitrep::v1::Situation& situation,
+                           const RenderOptions& options);
+
+// "45s", "12m", "2h13m", "3d4h".
+std::string FormatAge(absl::Duration age);
+
+}  // namespace sitrep::cli
+
+#endif  // SITREP_CLIENT_OUTPUT_H_

@@ -1,0 +1,95 @@
+#include "client/status_text.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+
+namespace sitrep::cli {
+
+const char kExitCodesHelp[] =
+    "Exit codes:\n"
+    "  0  success (health: SERVING)\n"
+    "  1  the server refused the request, or some import/demo lines failed\n"
+    "  2  usage: bad flags, arguments or input\n"
+    "  3  server unreachable, unavailable or too slow (UNAVAILABLE, "
+    "DEADLINE_EXCEEDED)\n"
+    "  4  health: the server answered but is not SERVING\n"
+    "  5  subscribe: the cursor belongs to another log (store wiped or "
+    "replaced)\n";
+
+const char* StatusCodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED: return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
+    default: return "UNKNOWN_CODE";
+  }
+}
+
+std::string RpcCodeName(int code) {
+  if (code < 0 || code > 16) return absl::StrCat("CODE_", code);
+  return StatusCodeName(static_cast<grpc::StatusCode>(code));
+}
+
+namespace {
+std::string OneLine(std::string s) {
+  for (char& c : s) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return s;
+}
+}  // namespace
+
+std::string FormatStatus(const grpc::Status& status) {
+  std::string out = StatusCodeName(status.error_code());
+  if (!status.error_message().empty()) {
+    absl::StrAppend(&out, ": ", OneLine(status.error_message()));
+  }
+  return out;
+}
+
+int ExitCodeFor(const grpc::Status& status) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::OK: return kExitOk;
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return kExitUnavailable;
+    default: return kExitFailed;
+  }
+}
+
+int ReportRpcError(const std::string& what, const grpc::Status& status,
+                   const std::string& server_address) {
+  std::string line = absl::StrCat("sitrep: ", what, ": ");
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    absl::StrAppend(&line, "server ", server_address, ": ");
+  }
+  absl::StrAppend(&line, FormatStatus(status), "\n");
+  std::fputs(line.c_str(), stderr);
+  return ExitCodeFor(status);
+}
+
+int ReportUsageError(const std::string& message) {
+  std::fprintf(stderr, "sitrep: %s\n", OneLine(message).c_str());
+  return kExitUsage;
+}
+
+int ReportUsageError(const absl::Status& status) {
+  return ReportUsageError(std::string(status.message()));
+}
+
+}  // namespace sitrep::cli

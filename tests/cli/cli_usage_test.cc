@@ -1,0 +1,135 @@
+// The real `sitrep` binary without a server: bad flags and unreachable
+// servers give one clear line on stderr and the documented exit code.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/cli/subprocess.h"
+
+namespace sitrep::cli_testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// A loopback port nobody listens on: bound, then released.
+int ClosedPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+RunResult Sitrep(std::vector<std::string> args, const std::string& stdin_text = "",
+                 std::vector<std::string> env = {}) {
+  args.insert(args.begin(), SITREP_BIN);
+  env.push_back("NO_COLOR=1");
+  return Run(args, stdin_text, env, absl::Seconds(60));
+}
+
+TEST(CliUsageTest, HelpListsCommandsAndExitCodes) {
+  RunResult r = Sitrep({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* word : {"publish", "import", "subscribe, tail", "history", "situation",
+                           "health", "demo", "Exit codes:", "SITREP_SERVER"}) {
+    EXPECT_THAT(r.out, HasSubstr(word));
+  }
+}
+
+TEST(CliUsageTest, MissingCommandIsAUsageError) {
+  RunResult r = Sitrep({});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("subcommand is required"));
+}
+
+TEST(CliUsageTest, UnknownFlagIsAUsageError) {
+  RunResult r = Sitrep({"tail", "--frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--frobnicate"));
+}
+
+TEST(CliUsageTest, BadEnumValueNamesTheFlagAndTheValidValues) {
+  RunResult r = Sitrep({"subscribe", "--mission", "nato"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "sitrep: --mission: unknown value 'nato' (valid: kfor, eulex, kosovo-police)\n");
+}
+
+TEST(CliUsageTest, ConflictingStartPositionsAreRejected) {
+  RunResult r = Sitrep({"subscribe", "--from-beginning", "--after", "3"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("at most one of"));
+}
+
+TEST(CliUsageTest, PublishNeedsTheRequiredFlagsOrJson) {
+  RunResult r = Sitrep({"publish", "--mission", "kfor"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--severity is required"));
+  r = Sitrep({"publish", "--mission", "kp", "--severity", "minor", "--category", "crime",
+              "--headline", "x", "--incident", "kp-1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--incident needs --kind"));
+  r = Sitrep({"publish", "-"}, "{not json");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("stdin: not a JSON object"));
+  r = Sitrep({"publish", "--mission", "kp", "--severity", "minor", "--category", "crime",
+              "--headline", "x", "--incident", "kp-1", "--kind", "expired"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("set by the server only"));
+}
+
+TEST(CliUsageTest, BadDurationsAndFilesAreUsageErrors) {
+  EXPECT_EQ(Sitrep({"history", "--timeout", "soon"}).exit_code, 2);
+  EXPECT_EQ(Sitrep({"tail", "--since", "yesterday"}).exit_code, 2);
+  RunResult r = Sitrep({"import", "/nonexistent/updates.jsonl"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("cannot read /nonexistent/updates.jsonl"));
+  TempDir dir;
+  const std::string cursor = dir.path() + "/cursor.json";
+  std::ofstream(cursor) << "garbage";
+  r = Sitrep({"tail", "--cursor-file", cursor});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("is not a cursor"));
+}
+
+TEST(CliUsageTest, UnreachableServerIsExitThreeNamingTheAddress) {
+  const std::string server = absl::StrCat("127.0.0.1:", ClosedPort());
+  const std::vector<std::vector<std::string>> commands = {
+      {"health"},
+      {"situation"},
+      {"history"},
+      {"subscribe", "--from-beginning"},
+      {"publish", "--mission", "kfor", "--severity", "minor", "--category", "patrol",
+       "--headline", "Patrol in Zveçan"},
+  };
+  for (std::vector<std::string> args : commands) {
+    SCOPED_TRACE(args[0]);
+    args.push_back("--server");
+    args.push_back(server);
+    RunResult r = Sitrep(args);
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_THAT(r.err, HasSubstr(absl::StrCat("server ", server, ": UNAVAILABLE")));
+    EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  }
+}
+
+TEST(CliUsageTest, SitrepServerEnvironmentVariableChoosesTheServer) {
+  const std::string server = absl::StrCat("127.0.0.1:", ClosedPort());
+  RunResult r = Sitrep({"health"}, "", {"SITREP_SERVER=" + server});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, HasSubstr(server));
+  EXPECT_THAT(r.err, Not(HasSubstr("50051")));
+}
+
+}  // namespace
+}  // namespace sitrep::cli_testing

@@ -1,0 +1,111 @@
+#include "client/output.h"
+
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+
+namespace sitrep::cli {
+namespace {
+
+template <typename T>
+T Parse(const std::string& text) {
+  T message;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message)) << text;
+  return message;
+}
+
+RenderOptions Plain() {
+  RenderOptions options;
+  options.color = false;
+  options.zone = absl::UTCTimeZone();
+  options.now = absl::FromUnixSeconds(1700000000);
+  return options;
+}
+
+const char kUpdate[] = R"pb(
+  sequence: 42 mission: MISSION_KFOR role: ROLE_THIRD_RESPONDER
+  severity: SEVERITY_SEVERE category: CATEGORY_PUBLIC_ORDER
+  incident_id: "kp-7" kind: KIND_ESCALATE
+  occurred_at { seconds: 1700000000 }
+  headline: "KFOR takes over at Ibar bridge"
+  location { municipality: "mitrovice-e-veriut" })pb";
+
+TEST(OutputTest, FormatDefaultsToTableOnATerminalAndJsonlWhenPiped) {
+  EXPECT_EQ(*ParseOutputFormat("", true), OutputFormat::kTable);
+  EXPECT_EQ(*ParseOutputFormat("", false), OutputFormat::kJsonl);
+  EXPECT_EQ(*ParseOutputFormat("json", true), OutputFormat::kJson);
+  EXPECT_FALSE(ParseOutputFormat("yaml", true).ok());
+}
+
+TEST(OutputTest, TableRowShowsTheUpdateInColumns) {
+  const std::string row =
+      UpdateTableRow(Parse<sitrep::v1::SituationUpdate>(kUpdate), Plain());
+  EXPECT_EQ(row,
+            "     42  11-14 22:13:20  kfor           third    severe    "
+            "public-order        Mitrovicë e Ver…  kp-7                  "
+            "escalate         KFOR takes over at Ibar bridge\n");
+}
+
+TEST(OutputTest, SeverityIsColouredOnlyWhenAsked) {
+  RenderOptions colour = Plain();
+  colour.color = true;
+  const auto update = Parse<sitrep::v1::SituationUpdate>(kUpdate);
+  EXPECT_NE(UpdateTableRow(update, colour).find("\033[1;31msevere\033[0m"), std::string::npos);
+  EXPECT_EQ(UpdateTableRow(update, Plain()).find('\033'), std::string::npos);
+}
+
+TEST(OutputTest, JsonIsProtobufsJsonMapping) {
+  EXPECT_EQ(ToJson(Parse<sitrep::v1::SituationUpdate>(
+                       R"pb(sequence: 42 mission: MISSION_KFOR headline: "x")pb"),
+                   false),
+            R"({"mission":"MISSION_KFOR","headline":"x","sequence":"42"})");
+}
+
+TEST(OutputTest, MarkersReadAsSentences) {
+  EXPECT_EQ(MarkerText(Parse<sitrep::v1::SubscribeResponse>("caught_up { sequence: 9 }")),
+            "caught up at #9: history complete, live from here");
+  EXPECT_NE(MarkerText(Parse<sitrep::v1::SubscribeResponse>(
+                           "gap { from_sequence: 1 to_sequence: 5 }"))
+                .find("GAP: updates #1..#5"),
+            std::string::npos);
+  EXPECT_EQ(MarkerText(Parse<sitrep::v1::SubscribeResponse>("heartbeat {}")), "");
+}
+
+TEST(OutputTest, SituationIsGroupedByMunicipalityWithTierAndAge) {
+  const auto situation = Parse<sitrep::v1::Situation>(R"pb(
+    sequence: 99 as_of { seconds: 1700000000 }
+    incidents {
+      incident_id: "kp-1" current_tier: ROLE_SECOND_RESPONDER
+      support_requested: true support_acknowledged: true
+      opened_at { seconds: 1699992000 } peak_severity: SEVERITY_SEVERE
+      latest { mission: MISSION_EULEX role: ROLE_SECOND_RESPONDER severity: SEVERITY_MODERATE
+               kind: KIND_ESCALATE headline: "EULEX in charge"
+               location { municipality: "zvecan" } }
+    }
+    incidents {
+      incident_id: "kp-2" current_tier: ROLE_FIRST_RESPONDER
+      opened_at { seconds: 1699999955 } peak_severity: SEVERITY_MINOR
+      latest { mission: MISSION_KOSOVO_POLICE severity: SEVERITY_MINOR kind: KIND_NEW
+               headline: "Power line down" location { municipality: "prishtine" } }
+    })pb");
+  const std::string table = SituationTable(situation, Plain());
+  EXPECT_NE(table.find("Prishtinë / Priština (1 incident)"), std::string::npos) << table;
+  EXPECT_NE(table.find("Zveçan / Zvečan (1 incident)"), std::string::npos) << table;
+  EXPECT_NE(table.find("kp-1                  eulex          second   moderate  severe    2h13m   acked"),
+            std::string::npos) << table;
+  EXPECT_NE(table.find("kp-2                  kosovo-police  first    minor     minor     45s"),
+            std::string::npos) << table;
+  EXPECT_NE(table.find("2 current incidents as of 2023-11-14 22:13:20 UTC (consistent at #99)"),
+            std::string::npos) << table;
+  // Groups in name order: Prishtinë before Zveçan.
+  EXPECT_LT(table.find("Prishtinë"), table.find("Zveçan"));
+}
+
+TEST(OutputTest, AgesAreShort) {
+  EXPECT_EQ(FormatAge(absl::Seconds(45)), "45s");
+  EXPECT_EQ(FormatAge(absl::Minutes(12)), "12m");
+  EXPECT_EQ(FormatAge(absl::Minutes(133)), "2h13m");
+  EXPECT_EQ(FormatAge(absl::Hours(76)), "3d4h");
+}
+
+}  // namespace
+}  // namespace sitrep::cli
