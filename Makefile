@@ -9,7 +9,7 @@ CMAKE_FLAGS ?=
 RUN_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: all deps configure build run test test-asan test-unit test-integration clean
+.PHONY: all deps configure build run test test-asan test-unit test-integration check-thread-safety clean
 
 all: build
 
@@ -25,8 +25,13 @@ build: configure
 run: build
 	./$(BUILD_DIR)/server/sitrepd $(RUN_FLAGS)
 
+# clang's thread-safety analysis of the annotations, then every test.
 test: build
+	@bash scripts/check-thread-safety.sh $(BUILD_DIR)
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
+
+check-thread-safety: build
+	@bash scripts/check-thread-safety.sh $(BUILD_DIR)
 
 test-unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
