@@ -82,7 +82,6 @@ void PublishStreamReactor::OnDone() { delete this; }
 void PublishStreamReactor::Drive() {
   bool start_read = false;
   bool start_write = false;
-  bool more_acks_ready = false;
   bool finish = false;
   grpc::Status finish_status;
   {
@@ -102,7 +101,6 @@ void PublishStreamReactor::Drive() {
       ++slots_base_;
       write_in_flight_ = true;
       start_write = true;
-      more_acks_ready = !slots_.empty() && slots_.front().ready;
     }
     if (!cancelled_ && !reads_done_ && !read_in_flight_ &&
         slots_.size() < window_) {
@@ -119,12 +117,9 @@ void PublishStreamReactor::Drive() {
       }
     }
   }
-  if (start_write) {
-    // Let gRPC coalesce acks that are already waiting into fewer frames.
-    grpc::WriteOptions options;
-    if (more_acks_ready) options.set_buffer_hint();
-    StartWrite(&writing_, options);
-  }
+  // No buffer_hint on acks: a corked write may wait for a next write that
+  // this reactor only starts after OnWriteDone (seen as a hung import).
+  if (start_write) StartWrite(&writing_);
   if (start_read) StartRead(&request_);
   if (finish) Finish(finish_status);
 }

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Runs every benchmark scenario of issue 4 against sitrepd and the ceiling
+# server (and NATS JetStream / NATS core when sitrep-bench was built with
+# libnats and nats-server is installed: scripts/install-bench-deps.sh), then
+# prints one table: scenario x figure x system, the ratios sitrep/ceiling and
+# sitrep/JetStream, and each target of issue 4 with met / not met.
+#
+#   bench/run.sh                 # full run, ~10 minutes on 2 cores
+#   QUICK=1 bench/run.sh         # short phases and small N, ~3 minutes
+#   BUILD_DIR=build bench/run.sh # another build directory
+#   RESULTS=f.tsv bench/run.sh   # only print the table of an earlier run
+#
+# Everything runs on 127.0.0.1. Every scenario is bounded in time by
+# sitrep-bench itself and by `timeout` here, and the whole run by a 15-minute
+# budget (a scenario that would start past it is skipped). Raw RESULT lines
+# are kept in $OUT_DIR/results.tsv (default: a temp dir, printed at the end).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build_dir=${BUILD_DIR:-$root/build-bench}
+if [ -z "${RESULTS:-}" ]; then
+  out_dir=${OUT_DIR:-$(mktemp -d /tmp/sitrep-bench-run-XXXXXX)}
+  mkdir -p "$out_dir"
+  results=$out_dir/results.tsv
+  log=$out_dir/bench.log
+  : >"$results"
+  : >"$log"
+fi
+
+bench=$build_dir/bench/sitrep-bench
+budget=900  # seconds for the whole run
+if [ -n "${RESULTS:-}" ]; then
+  results=$RESULTS
+  n_small=100; n_large=1000
+  load_before="?"; load_after="?"; elapsed="?"; log=
+else
+if [ ! -x "$bench" ] || [ ! -x "$build_dir/bench/ceiling_server" ] ||
+   [ ! -x "$build_dir/server/sitrepd" ]; then
+  echo "run.sh: building sitrepd, sitrep-bench and ceiling_server in $build_dir" >&2
+  if [ ! -f "$build_dir/build.ninja" ] && [ ! -f "$build_dir/Makefile" ]; then
+    cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DSITREP_BUILD_CLIENT=OFF >/dev/null
+  fi
+  cmake --build "$build_dir" -j"$(nproc)" --target sitrepd sitrep-bench ceiling_server
+fi
+
+systems=sitrep,ceiling
+# (--helpfull exits 1: read its output first, pipefail would see that.)
+bench_flags=$("$bench" --helpfull 2>&1 || true)
+if grep -q -- "-nats_server" <<<"$bench_flags" && command -v nats-server >/dev/null; then
+  systems=sitrep,ceiling,jetstream,natscore
+else
+  echo "run.sh: NATS peers skipped (run scripts/install-bench-deps.sh and rebuild)" >&2
+fi
+
+if [ -n "${QUICK:-}" ]; then
+  phase=3s; warmup=1s; n_small=100; n_large=300; catchup=100000; idle=2000
+else
+  phase=10s; warmup=2s; n_small=100; n_large=1000; catchup=1000000; idle=10000
+fi
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date +%s)
+
+# run LIMIT_SECONDS ARGS...: one bounded sitrep-bench invocation, within
+# what is left of the budget.
+run() {
+  local limit=$1
+  shift
+  local left=$(( budget - ($(date +%s) - started) - 15 ))
+  if [ "$left" -lt 30 ]; then
+    echo "run.sh: skipping sitrep-bench $* (15-minute budget spent)" >&2
+    return
+  fi
+  [ "$limit" -gt "$left" ] && limit=$left
+  echo "run.sh: sitrep-bench $*" >&2
+  if ! timeout --kill-after=10 "$limit" "$bench" "$@" >>"$results" 2>>"$log"; then
+    echo "run.sh: sitrep-bench $* failed or timed out (see $log)" >&2
+  fi
+}
+
+# Phase A's publisher stays at most --lag_limit updates ahead of the slowest
+# subscriber: ~700,000 deliveries of backlog at most, so every drain is short.
+run 40 --scenario=sqlite --duration=8s
+run 300 --scenario=fanout --systems=$systems --subscribers=$n_small \
+  --warmup=$warmup --duration=$phase --rate=2000 --lag_limit=8192
+run 300 --scenario=fanout --systems=$systems --subscribers=$n_large \
+  --warmup=$warmup --duration=$phase --rate=200 --lag_limit=2048
+# Isolation: the same run with 10 % of the subscribers never reading.
+run 120 --scenario=fanout --systems=sitrep --subscribers=$n_large \
+  --warmup=$warmup --duration=$phase --rate=200 --lag_limit=2048 \
+  --stalled_fraction=0.1
+run 120 --scenario=ingest --systems=sitrep,ceiling --fsync=batch,always \
+  --duration=$phase
+run 300 --scenario=catchup --catchup_updates=$catchup --fill_timeout=240s
+run 150 --scenario=idle --systems=sitrep,ceiling --idle_subscribers=$idle
+
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+elapsed=$(( $(date +%s) - started ))
+fi
+
+echo
+echo "sitrep benchmark: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "load average before: $load_before, after: $load_after (other work on the machine counts); ran ${elapsed}s"
+echo
+awk -F'\t' '
+  $1 == "RESULT" {
+    key = $2 SUBSEP $4
+    if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+    v[key, $3] = $5
+  }
+  function val(s, f, sys) { return ((s SUBSEP f, sys) in v) ? v[s SUBSEP f, sys] : "" }
+  function fmt(x) {
+    if (x == "") return "-"
+    if (x + 0 >= 1000) return sprintf("%.0f", x)
+    return sprintf("%.3g", x)
+  }
+  function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
+  END {
+    printf "%-24s %-24s %12s %12s %12s %12s %9s %9s\n", "scenario", "figure", "sitrep", "ceiling", "jetstream", "nats core", "s/ceil", "s/JS"
+    for (i = 1; i <= n; i++) {
+      split(order[i], k, SUBSEP)
+      s = k[1]; f = k[2]
+      sitrep = val(s, f, "sitrep"); if (sitrep == "") sitrep = val(s, f, "sqlite")
+      ceil = val(s, f, "ceiling"); js = val(s, f, "jetstream"); core = val(s, f, "natscore")
+      printf "%-24s %-24s %12s %12s %12s %12s %9s %9s\n", s, f, fmt(sitrep), fmt(ceil), fmt(js), fmt(core), ratio(sitrep, ceil), ratio(sitrep, js)
+    }
+    print ""
+    print "targets (issue 4):"
+    # target(name, ok, detail)
+    a = val("fanout N='"$n_large"'", "A delivered/s", "sitrep"); c = val("fanout N='"$n_large"'", "A delivered/s", "ceiling")
+    j = val("fanout N='"$n_large"'", "A delivered/s", "jetstream"); nc = val("fanout N='"$n_large"'", "A delivered/s", "natscore")
+    t("fanout N='"$n_large"' A: delivered/s >= 0.8 x ceiling", a != "" && c != "" && a >= 0.8 * c, "sitrep/ceiling = " ratio(a, c))
+    t("fanout N='"$n_large"' A: delivered/s >= 2 x JetStream", j == "" ? -1 : (a != "" && a >= 2 * j), "sitrep/JetStream = " ratio(a, j) ", sitrep/NATS core = " ratio(a, nc) " (stretch: > 1)")
+    for (m = 1; m <= 2; m++) {
+      s = (m == 1) ? "fanout N='"$n_small"'" : "fanout N='"$n_large"'"
+      p = val(s, "B p99 ms", "sitrep"); q = val(s, "B p99 ms", "ceiling")
+      t(s " B: p99 <= 1.5 x ceiling p99", p != "" && q != "" && p <= 1.5 * q, "sitrep " fmt(p) " ms, ceiling " fmt(q) " ms, ratio " ratio(p, q))
+    }
+    bad = 0; any = 0
+    for (i = 1; i <= n; i++) {
+      split(order[i], k, SUBSEP)
+      if (k[2] == "lost" || k[2] == "duplicates" || k[2] == "reordered" || k[2] == "contract violations") {
+        x = val(k[1], k[2], "sitrep"); if (x != "") { any = 1; bad += x }
+      }
+    }
+    t("no loss, duplicate, reorder or contract violation (sitrep)", any && bad == 0, bad " in total")
+    ing = val("ingest fsync=batch", "stream acked/s", "sitrep"); raw = val("raw SQLite (reference)", "rows/s (1024-row tx)", "sqlite")
+    t("ingest PublishStream fsync=batch >= 50 % of raw SQLite", ing != "" && raw != "" && ing >= 0.5 * raw, fmt(ing) " vs " fmt(raw) " rows/s = " ratio(ing, raw))
+    cu = val("catchup", "scanned/s", "sitrep")
+    t("catchup >= 250,000 updates/s scanned", cu != "" && cu >= 250000, fmt(cu) " updates/s over " fmt(val("catchup", "stored updates", "sitrep")) " stored")
+    id = val("idle", "RSS KiB/subscriber", "sitrep")
+    t("idle <= 32 KiB per subscriber", id != "" && id <= 32, fmt(id) " KiB (ceiling " fmt(val("idle", "RSS KiB/subscriber", "ceiling")) " KiB)")
+    st = "fanout N='"$n_large"' stalled 10%"
+    sp = val(st, "A published/s", "sitrep"); sd = val(st, "A delivered/s", "sitrep")
+    bp = val("fanout N='"$n_large"'", "A published/s", "sitrep")
+    t("isolation: 10 % stalled keeps >= 0.9 x publish and delivered rate", sp != "" && bp != "" && sp >= 0.9 * bp && sd >= 0.9 * 0.9 * a, "published " ratio(sp, bp) "x, delivered " ratio(sd, a) "x (0.9 of the subscribers read), peak RSS " fmt(val(st, "server peak RSS MiB", "sitrep")) " MiB vs " fmt(val("fanout N='"$n_large"'", "server peak RSS MiB", "sitrep")) " MiB")
+  }
+  function t(name, ok, detail) {
+    printf "  %-62s %-9s %s\n", name, ok == -1 ? "n/a" : (ok ? "met" : "NOT MET"), detail
+  }
+' "$results"
+echo
+echo "raw results: $results${log:+; log: $log}"

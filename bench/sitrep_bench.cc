@@ -1,0 +1,1567 @@
+// sitrep-bench: the instrument of issue 4. Starts the server under test
+// (sitrepd or bench/ceiling_server) as a child process on 127.0.0.1 with a
+// fresh data dir, drives it over gRPC and prints one line per figure:
+//
+//   RESULT<TAB>scenario<TAB>system<TAB>figure<TAB>value
+//
+// Scenarios (--scenario):
+//   fanout   N filtered subscribers (one mission each), one PublishStream
+//            publisher. Phase A: max rate (flow-controlled: the publisher
+//            stays at most --lag_limit updates ahead of the slowest
+//            subscriber, so the figure is the sustainable rate and the drain
+//            is bounded) for --duration after --warmup. Phase B: --rate
+//            updates/s for --duration; publish->deliver latency from a
+//            timestamp in label "b". Both phases verify exactly-once,
+//            in-order delivery of every matching update.
+//   ingest   PublishStream at max rate and unary Publish with --callers
+//            concurrent callers, for each --fsync mode.
+//   catchup  --catchup_updates stored updates; one subscriber from_beginning
+//            filtered to one mission; updates/s until CaughtUp.
+//   idle     --idle_subscribers idle subscribers; server RSS delta / N.
+// Systems (--systems): sitrep, ceiling, and when built with libnats,
+// jetstream and natscore (fanout only).
+//
+//   sqlite   raw SQLite: 1024-row transactions into the `updates` table
+//            shape of server/log/sqlite_event_log.cc; rows/s.
+//
+// Subscribers are callback-API reactors (grpc::ClientReadReactor over a raw
+// ByteBuffer method, so the client decodes only the fields it checks),
+// multiplexed over --channels channels and gRPC's callback threads: no
+// thread per subscriber. --check exits 1 on any loss, duplicate, reorder or
+// contract violation (the CTest smoke).
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdarg>
+#include <functional>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "bench/server_process.h"
+#include "grpcpp/grpcpp.h"
+#include "sitrep/v1/situation_feed.grpc.pb.h"
+
+#ifdef SITREP_BENCH_NATS
+#include <nats/nats.h>
+#endif
+
+#ifndef SITREP_BENCH_SITREPD
+#define SITREP_BENCH_SITREPD "sitrepd"
+#endif
+#ifndef SITREP_BENCH_CEILING
+#define SITREP_BENCH_CEILING "ceiling_server"
+#endif
+
+ABSL_FLAG(std::string, scenario, "fanout",
+          "fanout | ingest | catchup | idle | sqlite");
+ABSL_FLAG(std::string, systems, "sitrep,ceiling",
+          "Comma-separated servers to measure: sitrep, ceiling");
+ABSL_FLAG(std::string, sitrepd, SITREP_BENCH_SITREPD, "Path of sitrepd");
+ABSL_FLAG(std::string, ceiling, SITREP_BENCH_CEILING,
+          "Path of ceiling_server");
+ABSL_FLAG(int, subscribers, 100, "fanout: subscribers");
+ABSL_FLAG(int, channels, 8, "gRPC channels the subscribers share");
+ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Warm-up before phase A");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(10),
+          "Length of each measured phase");
+ABSL_FLAG(double, rate, 2000, "fanout phase B: updates/s");
+ABSL_FLAG(int64_t, lag_limit, 8192,
+          "fanout phase A: most updates the publisher may be ahead of the "
+          "slowest subscriber");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(60),
+          "Longest wait for subscribers to receive everything published");
+ABSL_FLAG(std::string, fsync, "batch",
+          "--fsync of sitrepd (ingest: comma-separated list)");
+ABSL_FLAG(int, callers, 32, "ingest: concurrent unary Publish callers");
+ABSL_FLAG(int, window, 1024, "PublishStream: most unacknowledged requests");
+ABSL_FLAG(int64_t, catchup_updates, 1000000, "catchup: stored updates");
+ABSL_FLAG(absl::Duration, fill_timeout, absl::Seconds(300),
+          "catchup: longest time to store the updates");
+ABSL_FLAG(int, idle_subscribers, 10000, "idle: subscribers");
+ABSL_FLAG(int64_t, sqlite_rows, 300000, "sqlite: rows to insert (at most)");
+ABSL_FLAG(double, stalled_fraction, 0,
+          "fanout: this fraction of the subscribers stops reading after "
+          "CaughtUp (isolation); they are left out of the figures");
+#ifdef SITREP_BENCH_NATS
+ABSL_FLAG(std::string, nats_server, "nats-server",
+          "Path of nats-server (systems jetstream and natscore)");
+#endif
+ABSL_FLAG(bool, check, false,
+          "Exit 1 on any loss, duplicate, reorder or contract violation");
+
+namespace sitrep::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             Clock::now().time_since_epoch())
+      .count();
+}
+
+double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
+
+void Result(const std::string& scenario, const std::string& system,
+            const std::string& figure, double value) {
+  std::printf("RESULT\t%s\t%s\t%s\t%.6g\n", scenario.c_str(), system.c_str(),
+              figure.c_str(), value);
+  std::fflush(stdout);
+}
+
+void Note(const char* format, ...) __attribute__((format(printf, 1, 2)));
+void Note(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  std::fprintf(stderr, "sitrep-bench: ");
+  std::vfprintf(stderr, format, args);
+  std::fprintf(stderr, "\n");
+  va_end(args);
+}
+
+// Percentile of sorted values (nearest rank).
+double Percentile(const std::vector<int64_t>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t rank = static_cast<size_t>(p * static_cast<double>(sorted.size()));
+  if (rank >= sorted.size()) rank = sorted.size() - 1;
+  return static_cast<double>(sorted[rank]);
+}
+
+// ---------------------------------------------------------------------------
+// The server under test.
+
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/sitrep-bench-XXXXXX";
+    path_ = mkdtemp(pattern) ? pattern : "/tmp/sitrep-bench-failed";
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct System {
+  std::string name;  // sitrep | ceiling
+  TempDir dir;
+  ServerProcess process;
+
+  bool Start(const std::string& fsync,
+             std::vector<std::string> extra = {}) {
+    const std::string port_file = dir.path() + "/port";
+    std::vector<std::string> argv;
+    if (name == "ceiling") {
+      argv = {absl::GetFlag(FLAGS_ceiling), "--listen=127.0.0.1:0",
+              "--port_file=" + port_file};
+    } else {
+      argv = {absl::GetFlag(FLAGS_sitrepd), "--listen=127.0.0.1:0",
+              "--port_file=" + port_file, "--data_dir=" + dir.path() + "/data",
+              "--fsync=" + fsync};
+    }
+    for (std::string& e : extra) argv.push_back(std::move(e));
+    return process.Start(argv, port_file);
+  }
+  ProcStats Stats() const { return ReadProcStats(process.pid()); }
+};
+
+// ---------------------------------------------------------------------------
+// Payload. Every update is the same realistic report; label "b" carries
+// "<g>:<t>": g, the global publish index (mission = g % 3), and t, the
+// publish time in steady-clock nanoseconds. Labels are kept verbatim.
+
+v1::Mission MissionOf(int64_t g) {
+  return static_cast<v1::Mission>(g % 3 + 1);
+}
+
+class PayloadMaker {
+ public:
+  explicit PayloadMaker(std::string run) : run_(std::move(run)) {
+    v1::SituationUpdate* u = request_.mutable_update();
+    u->set_role(v1::ROLE_FIRST_RESPONDER);
+    u->set_severity(v1::SEVERITY_MODERATE);
+    u->set_category(v1::CATEGORY_PATROL);
+    u->set_headline("Routine patrol along the main road, no incidents");
+    u->set_description(
+        "Joint patrol of two vehicles passed the northern bridge and the "
+        "market area. Traffic normal, no gatherings observed. Next patrol "
+        "scheduled in two hours.");
+    u->mutable_location()->set_municipality("Prishtinë");
+    u->mutable_location()->set_place("Main road");
+    (*u->mutable_labels())["unit"] = "bench-unit-7";
+  }
+
+  const v1::PublishRequest& Make(int64_t g, int64_t t_ns) {
+    v1::SituationUpdate* u = request_.mutable_update();
+    u->set_mission(MissionOf(g));
+    u->set_event_id(absl::StrCat(run_, "-", g));
+    (*u->mutable_labels())["b"] = absl::StrCat(g, ":", t_ns);
+    return request_;
+  }
+
+ private:
+  const std::string run_;
+  v1::PublishRequest request_;
+};
+
+// ---------------------------------------------------------------------------
+// Minimal protobuf wire reading: the client decodes only what it checks.
+
+bool ReadVarint(const uint8_t** p, const uint8_t* end, uint64_t* v) {
+  uint64_t result = 0;
+  for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+    const uint8_t b = *(*p)++;
+    result |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if ((b & 0x80) == 0) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Calls fn(field, wire_type, varint, data, size) for each field; false on
+// malformed input.
+template <typename Fn>
+bool ForEachField(const uint8_t* p, const uint8_t* end, Fn fn) {
+  while (p < end) {
+    uint64_t key, v = 0;
+    if (!ReadVarint(&p, end, &key)) return false;
+    const int field = static_cast<int>(key >> 3);
+    const int type = static_cast<int>(key & 7);
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+    switch (type) {
+      case 0:
+        if (!ReadVarint(&p, end, &v)) return false;
+        break;
+      case 1:
+        if (end - p < 8) return false;
+        p += 8;
+        break;
+      case 5:
+        if (end - p < 4) return false;
+        p += 4;
+        break;
+      case 2:
+        if (!ReadVarint(&p, end, &v) || static_cast<uint64_t>(end - p) < v) {
+          return false;
+        }
+        data = p;
+        size = v;
+        p += v;
+        break;
+      default:
+        return false;
+    }
+    fn(field, type, v, data, size);
+  }
+  return true;
+}
+
+// Decimal digits to a number; -1 when empty or not digits.
+int64_t ParseDigits(std::string_view s) {
+  if (s.empty() || s.size() > 18) return -1;
+  int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return -1;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+struct DecodedUpdate {
+  uint64_t sequence = 0;
+  int mission = 0;
+  int64_t g = -1;
+  int64_t t_ns = 0;
+};
+
+bool DecodeUpdate(const uint8_t* p, size_t size, DecodedUpdate* out) {
+  return ForEachField(p, p + size, [out](int field, int type, uint64_t v,
+                                         const uint8_t* data, size_t n) {
+    if (field == 100 && type == 0) out->sequence = v;
+    if (field == 2 && type == 0) out->mission = static_cast<int>(v);
+    if (field == 13 && type == 2) {
+      std::string_view key, value;
+      ForEachField(data, data + n,
+                   [&](int f, int t, uint64_t, const uint8_t* d, size_t m) {
+                     if (t != 2) return;
+                     std::string_view s(reinterpret_cast<const char*>(d), m);
+                     if (f == 1) key = s;
+                     if (f == 2) value = s;
+                   });
+      if (key == "b") {
+        const size_t colon = value.find(':');
+        if (colon != std::string_view::npos) {
+          out->g = ParseDigits(value.substr(0, colon));
+          out->t_ns = ParseDigits(value.substr(colon + 1));
+        }
+      }
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Channels.
+
+struct Channel {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<grpc::internal::RpcMethod> subscribe;
+  std::unique_ptr<v1::SituationFeed::Stub> stub;
+};
+
+std::vector<Channel> MakeChannels(const std::string& address, int count) {
+  std::vector<Channel> channels(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetInt("sitrep.bench.channel", i);
+    args.SetMaxReceiveMessageSize(-1);
+    Channel& c = channels[static_cast<size_t>(i)];
+    c.channel = grpc::CreateCustomChannel(
+        address, grpc::InsecureChannelCredentials(), args);
+    c.subscribe = std::make_unique<grpc::internal::RpcMethod>(
+        "/sitrep.v1.SituationFeed/Subscribe",
+        grpc::internal::RpcMethod::SERVER_STREAMING, c.channel);
+    c.stub = v1::SituationFeed::NewStub(c.channel);
+  }
+  for (Channel& c : channels) {
+    c.channel->WaitForConnected(std::chrono::system_clock::now() +
+                                std::chrono::seconds(10));
+  }
+  return channels;
+}
+
+grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// ---------------------------------------------------------------------------
+// Subscribers. VerifyingSubscriber checks one subscriber's stream of g's;
+// its transport (gRPC here, NATS below) calls OnUpdate from one thread at a
+// time. The atomics are what other threads read while it runs; the rest is
+// read only after done().
+
+std::atomic<bool> g_recording{false};
+
+class VerifyingSubscriber {
+ public:
+  // mission_index 0..2: expects g = mission_index, +3, +6, ...
+  explicit VerifyingSubscriber(int mission_index)
+      : mission_index_(mission_index) {
+    expected_g_.store(mission_index, std::memory_order_relaxed);
+  }
+  virtual ~VerifyingSubscriber() = default;
+
+  // Ends the subscription; done() turns true once no callback runs any more.
+  virtual void Cancel() = 0;
+
+  // Readable any time.
+  bool caught_up() const { return caught_up_.load(std::memory_order_acquire); }
+  bool done() const { return done_.load(std::memory_order_acquire); }
+  uint64_t received() const { return received_.load(std::memory_order_relaxed); }
+  int64_t expected_g() const {
+    return expected_g_.load(std::memory_order_relaxed);
+  }
+  int mission_index() const { return mission_index_; }
+
+  // Readable after done().
+  const std::vector<int64_t>& latencies() const { return latencies_; }
+  uint64_t duplicates() const { return duplicates_; }
+  uint64_t lost() const { return lost_; }
+  uint64_t reordered() const { return reordered_; }
+  uint64_t contract_violations() const { return contract_violations_; }
+  uint64_t gaps() const { return gaps_; }
+  double seconds_to_caught_up() const {
+    return static_cast<double>(caught_up_ns_ - start_ns_) / 1e9;
+  }
+
+  // Counts what never arrived of the `published` updates (g < published).
+  void FinishVerification(int64_t published) {
+    int64_t e = expected_g();
+    while (e < published) {
+      ++lost_;
+      e += 3;
+    }
+  }
+
+ protected:
+  void OnUpdate(const DecodedUpdate& u, int64_t now, bool recording) {
+    if (u.sequence != 0) {  // NATS payloads carry no sitrep sequence
+      if (u.sequence <= last_sequence_) ++reordered_;
+      last_sequence_ = u.sequence;
+    }
+    if (u.g < 0 || u.mission != mission_index_ + 1) {
+      ++contract_violations_;  // not ours: the filter failed
+      return;
+    }
+    const int64_t e = expected_g_.load(std::memory_order_relaxed);
+    if (u.g == e) {
+      expected_g_.store(e + 3, std::memory_order_relaxed);
+    } else if (u.g < e) {
+      ++duplicates_;
+    } else {
+      lost_ += static_cast<uint64_t>((u.g - e) / 3);
+      expected_g_.store(u.g + 3, std::memory_order_relaxed);
+    }
+    if (recording) latencies_.push_back(now - u.t_ns);
+  }
+  void SetCaughtUp(int64_t now) {
+    if (!caught_up_.load(std::memory_order_relaxed)) {
+      caught_up_ns_ = now;
+      caught_up_.store(true, std::memory_order_release);
+    }
+  }
+  void AddReceived(uint64_t n) {
+    received_.fetch_add(n, std::memory_order_relaxed);
+  }
+  void SetDone() { done_.store(true, std::memory_order_release); }
+
+  int64_t start_ns_ = 0;
+  uint64_t contract_violations_ = 0, heartbeats_ = 0, gaps_ = 0;
+
+ private:
+  const int mission_index_;
+  int64_t caught_up_ns_ = 0;
+  std::atomic<bool> caught_up_{false};
+  std::atomic<bool> done_{false};
+  std::atomic<uint64_t> received_{0};
+  std::atomic<int64_t> expected_g_{0};
+  uint64_t last_sequence_ = 0;
+  uint64_t duplicates_ = 0, lost_ = 0, reordered_ = 0;
+  std::vector<int64_t> latencies_;
+};
+
+// One gRPC Subscribe stream. Callbacks of one reactor never run
+// concurrently.
+class Subscriber final : public VerifyingSubscriber,
+                         public grpc::ClientReadReactor<grpc::ByteBuffer> {
+ public:
+  // `stall`: stop reading after the first message (isolation runs).
+  Subscriber(int mission_index, bool stall = false)
+      : VerifyingSubscriber(mission_index), stall_(stall) {}
+
+  void Start(Channel* channel, const v1::SubscribeRequest& request) {
+    request_ = ToByteBuffer(request.SerializeAsString());
+    start_ns_ = NowNs();
+    // What the generated stub's async()->Subscribe does, with ByteBuffer as
+    // the response type (gRPC 1.51 has no public generic server-streaming
+    // callback call), so the client can skip full protobuf parsing.
+    grpc::internal::ClientCallbackReaderFactory<grpc::ByteBuffer>::Create(
+        channel->channel.get(), *channel->subscribe, &context_, &request_,
+        this);
+    StartRead(&response_);
+    StartCall();
+  }
+
+  void Cancel() override { context_.TryCancel(); }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    grpc::Slice slice;
+    if (!response_.TrySingleSlice(&slice).ok()) {
+      response_.DumpToSingleSlice(&slice);
+    }
+    const int64_t now = NowNs();
+    const bool recording = g_recording.load(std::memory_order_relaxed);
+    int updates = 0, markers = 0;
+    bool has_cursor = false;
+    uint64_t delivered = 0;
+    const bool parsed = ForEachField(
+        slice.begin(), slice.end(),
+        [&](int field, int type, uint64_t, const uint8_t* data, size_t n) {
+          if (type != 2) return;
+          switch (field) {
+            case 1: {
+              ++updates;
+              DecodedUpdate u;
+              if (!DecodeUpdate(data, n, &u)) {
+                ++contract_violations_;
+                return;
+              }
+              OnUpdate(u, now, recording);
+              ++delivered;
+              break;
+            }
+            case 3:
+              ++markers;
+              SetCaughtUp(now);
+              break;
+            case 2:
+              ++markers;
+              ++heartbeats_;
+              break;
+            case 4:
+              ++markers;
+              break;
+            case 5:
+              ++markers;
+              ++gaps_;
+              break;
+            case 15:
+              has_cursor = true;
+              break;
+            default:
+              break;
+          }
+        });
+    // A message is a batch of updates or exactly one marker, and always
+    // carries the cursor.
+    if (!parsed || !has_cursor || (updates > 0 && markers > 0) ||
+        markers > 1 || (updates == 0 && markers == 0)) {
+      ++contract_violations_;
+    }
+    AddReceived(delivered);
+    if (stall_) return;  // never reads again: the server must cope
+    StartRead(&response_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    status_ = status;
+    SetDone();
+  }
+
+  const grpc::Status& status() const { return status_; }
+
+ private:
+  const bool stall_;
+  grpc::ClientContext context_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+  grpc::Status status_;
+};
+
+v1::SubscribeRequest MissionRequest(int mission_index, int heartbeat_s) {
+  v1::SubscribeRequest request;
+  request.mutable_filter()->add_missions(
+      static_cast<v1::Mission>(mission_index + 1));
+  request.set_from_now(true);
+  request.mutable_heartbeat_interval()->set_seconds(heartbeat_s);
+  return request;
+}
+
+// Waits until pred() or timeout; true if pred().
+template <typename Pred>
+bool WaitFor(Pred pred, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!pred()) {
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return true;
+}
+
+template <typename T>
+void CancelAll(std::vector<std::unique_ptr<T>>& subscribers) {
+  for (auto& s : subscribers) s->Cancel();
+  if (!WaitFor(
+          [&] {
+            for (auto& s : subscribers) {
+              if (!s->done()) return false;
+            }
+            return true;
+          },
+          absl::Seconds(30))) {
+    Note("some subscribers did not end within 30 s; leaking them");
+    for (auto& s : subscribers) {
+      if (!s->done()) s.release();
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Publishers: one writer thread (the caller).
+
+class FanoutPublisher {
+ public:
+  virtual ~FanoutPublisher() = default;
+  // Publishes g (mission MissionOf(g)); waits while `window` publishes are
+  // unacknowledged. False when the publisher failed.
+  virtual bool Publish(int64_t g, size_t window) = 0;
+  virtual uint64_t acked() const = 0;
+  virtual uint64_t errors() const = 0;
+  virtual bool WaitAcked(absl::Duration timeout) = 0;
+  virtual void Close() = 0;
+};
+
+// PublishStream: one writer (the caller), one ack reader thread.
+class StreamPublisher final : public FanoutPublisher {
+ public:
+  StreamPublisher(v1::SituationFeed::Stub* stub, std::string run)
+      : payload_(std::move(run)), send_ns_(kRing) {
+    stream_ = stub->PublishStream(&context_);
+    reader_ = std::thread([this] { ReadAcks(); });
+  }
+  ~StreamPublisher() override { Close(); }
+
+  bool Publish(int64_t g, size_t window) override {
+    while (sent_ - acked_.load(std::memory_order_acquire) >= window) {
+      if (failed_.load()) return false;
+      std::this_thread::sleep_for(std::chrono::microseconds(20));
+    }
+    const int64_t now = NowNs();
+    send_ns_[sent_ % kRing] = now;
+    ++sent_;
+    return stream_->Write(payload_.Make(g, now));
+  }
+
+  void Close() override {
+    if (closed_) return;
+    closed_ = true;
+    stream_->WritesDone();
+    reader_.join();
+    grpc::Status status = stream_->Finish();
+    if (!status.ok()) {
+      Note("PublishStream ended: %s", status.error_message().c_str());
+    }
+  }
+
+  uint64_t sent() const { return sent_; }
+  uint64_t acked() const override {
+    return acked_.load(std::memory_order_acquire);
+  }
+  uint64_t errors() const override { return errors_.load(); }
+  bool WaitAcked(absl::Duration timeout) override {
+    return WaitFor([this] { return acked() >= sent_ || failed_.load(); },
+                   timeout);
+  }
+  void set_recording(bool on) { recording_.store(on); }
+  std::vector<int64_t> TakeLatencies() {
+    absl::MutexLock lock(&mu_);
+    return std::move(latencies_);
+  }
+
+ private:
+  static constexpr size_t kRing = 1 << 16;
+
+  void ReadAcks() {
+    v1::PublishAck ack;
+    while (stream_->Read(&ack)) {
+      const int64_t now = NowNs();
+      if (ack.has_error()) {
+        if (errors_.fetch_add(1) < 3) {
+          Note("publish error: %s", ack.error().message().c_str());
+        }
+      }
+      if (recording_.load(std::memory_order_relaxed)) {
+        absl::MutexLock lock(&mu_);
+        latencies_.push_back(now - send_ns_[ack.index() % kRing]);
+      }
+      acked_.fetch_add(1, std::memory_order_release);
+    }
+    failed_.store(true);
+  }
+
+  PayloadMaker payload_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::PublishRequest, v1::PublishAck>>
+      stream_;
+  std::vector<int64_t> send_ns_;  // written before the Write, read on ack
+  uint64_t sent_ = 0;             // writer only
+  std::atomic<uint64_t> acked_{0};
+  std::atomic<uint64_t> errors_{0};
+  std::atomic<bool> failed_{false};
+  std::atomic<bool> recording_{false};
+  bool closed_ = false;
+  std::thread reader_;
+  absl::Mutex mu_;
+  std::vector<int64_t> latencies_ ABSL_GUARDED_BY(mu_);
+};
+
+// ---------------------------------------------------------------------------
+// fanout targets: what a fanout run needs from a system.
+
+class FanoutTarget {
+ public:
+  virtual ~FanoutTarget() = default;
+  virtual bool Start() = 0;
+  // A subscriber to mission_index's updates, started.
+  virtual std::unique_ptr<VerifyingSubscriber> Subscribe(int index,
+                                                         int mission_index,
+                                                         bool stall) = 0;
+  // Called once every subscriber exists; false if they are not ready.
+  virtual bool AllSubscribed(
+      const std::vector<std::unique_ptr<VerifyingSubscriber>>& all) {
+    return WaitFor(
+        [&] {
+          for (auto& s : all) {
+            if (!s->caught_up()) return false;
+          }
+          return true;
+        },
+        absl::Seconds(120));
+  }
+  virtual std::unique_ptr<FanoutPublisher> NewPublisher(
+      const std::string& run) = 0;
+  virtual ProcStats Stats() = 0;
+  virtual void Stop() = 0;
+};
+
+class GrpcTarget final : public FanoutTarget {
+ public:
+  explicit GrpcTarget(const std::string& name) : system_{name, {}, {}} {}
+
+  bool Start() override {
+    if (!system_.Start(absl::GetFlag(FLAGS_fsync))) return false;
+    channels_ = MakeChannels(system_.process.address(),
+                             absl::GetFlag(FLAGS_channels));
+    publisher_channel_ = MakeChannels(system_.process.address(), 1);
+    return true;
+  }
+  std::unique_ptr<VerifyingSubscriber> Subscribe(int index, int mission_index,
+                                                 bool stall) override {
+    auto s = std::make_unique<Subscriber>(mission_index, stall);
+    s->Start(&channels_[static_cast<size_t>(index) % channels_.size()],
+             MissionRequest(mission_index, 5));
+    return s;
+  }
+  std::unique_ptr<FanoutPublisher> NewPublisher(
+      const std::string& run) override {
+    return std::make_unique<StreamPublisher>(publisher_channel_[0].stub.get(),
+                                             run);
+  }
+  ProcStats Stats() override { return system_.Stats(); }
+  void Stop() override { system_.process.Stop(); }
+
+ private:
+  System system_;
+  std::vector<Channel> channels_;
+  std::vector<Channel> publisher_channel_;
+};
+
+std::unique_ptr<FanoutTarget> NewNatsTarget(const std::string& name);
+
+struct FanoutOutcome {
+  uint64_t failures = 0;  // losses + duplicates + reorders + violations
+};
+
+void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
+  const double stalled_fraction = absl::GetFlag(FLAGS_stalled_fraction);
+  std::string scenario = absl::StrCat("fanout N=", n);
+  if (stalled_fraction > 0) {
+    absl::StrAppend(&scenario, " stalled ",
+                    static_cast<int>(stalled_fraction * 100 + 0.5), "%");
+  }
+  const absl::Duration warmup = absl::GetFlag(FLAGS_warmup);
+  const absl::Duration duration = absl::GetFlag(FLAGS_duration);
+  const double rate = absl::GetFlag(FLAGS_rate);
+  const int64_t lag_limit = absl::GetFlag(FLAGS_lag_limit);
+  const size_t window = static_cast<size_t>(absl::GetFlag(FLAGS_window));
+
+  std::unique_ptr<FanoutTarget> system;
+  if (system_name == "sitrep" || system_name == "ceiling") {
+    system = std::make_unique<GrpcTarget>(system_name);
+  } else {
+    system = NewNatsTarget(system_name);
+  }
+  if (system == nullptr || !system->Start()) {
+    Note("%s: cannot start %s", scenario.c_str(), system_name.c_str());
+    ++outcome->failures;
+    return;
+  }
+
+  std::vector<std::unique_ptr<VerifyingSubscriber>> subscribers;
+  std::vector<std::unique_ptr<VerifyingSubscriber>> stalled;
+  for (int i = 0; i < n; ++i) {
+    // Spread the stalled ones evenly over missions and channels.
+    const bool stall = static_cast<int>((i + 1) * stalled_fraction) >
+                       static_cast<int>(i * stalled_fraction);
+    (stall ? stalled : subscribers)
+        .push_back(system->Subscribe(i, i % 3, stall));
+  }
+  auto all = [&](auto pred) {
+    for (auto& s : subscribers) {
+      if (!pred(*s)) return false;
+    }
+    return true;
+  };
+  if (!system->AllSubscribed(stalled)) {
+    Note("%s %s: stalled subscribers did not all start", scenario.c_str(),
+         system_name.c_str());
+  }
+  if (!system->AllSubscribed(subscribers)) {
+    Note("%s %s: subscribers did not all start", scenario.c_str(),
+         system_name.c_str());
+    ++outcome->failures;
+  }
+  // The slowest subscriber's position, for the publisher's lag limit.
+  std::atomic<int64_t> min_expected{0};
+  std::atomic<bool> stop_monitor{false};
+  std::thread monitor([&] {
+    while (!stop_monitor.load()) {
+      int64_t m = INT64_MAX;
+      for (auto& s : subscribers) m = std::min(m, s->expected_g());
+      min_expected.store(m);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+
+  std::unique_ptr<FanoutPublisher> publisher_owner =
+      system->NewPublisher(absl::StrCat("fan", getpid(), "-", n));
+  FanoutPublisher& publisher = *publisher_owner;
+  int64_t g = 0;
+  uint64_t delivered_total = 0;
+  auto delivered = [&] {
+    uint64_t sum = 0;
+    for (auto& s : subscribers) sum += s->received();
+    return sum;
+  };
+  // Everything published so far has arrived everywhere.
+  auto drained = [&] {
+    // A subscriber's next expected g passes g once it has everything of
+    // its mission below g.
+    return all([&](VerifyingSubscriber& s) { return s.expected_g() >= g; });
+  };
+
+  // Phase A: flow-controlled max rate.
+  const ProcStats stats0 = system->Stats();
+  auto run_max = [&](absl::Duration length) {
+    const absl::Time end = absl::Now() + length;
+    while (absl::Now() < end) {
+      if (g - min_expected.load(std::memory_order_relaxed) > lag_limit) {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+        continue;
+      }
+      if (!publisher.Publish(g, window)) break;
+      ++g;
+    }
+  };
+  run_max(warmup);
+  const uint64_t acked_a0 = publisher.acked();
+  const uint64_t delivered_a0 = delivered();
+  const ProcStats stats_a0 = system->Stats();
+  const ProcStats client_a0 = ReadProcStats(getpid());
+  const absl::Time a0 = absl::Now();
+  run_max(duration);
+  const double a_seconds = Seconds(absl::Now() - a0);
+  const uint64_t acked_a1 = publisher.acked();
+  const uint64_t delivered_a1 = delivered();
+  const ProcStats stats_a1 = system->Stats();
+  const ProcStats client_a1 = ReadProcStats(getpid());
+  Result(scenario, system_name, "A published/s",
+         static_cast<double>(acked_a1 - acked_a0) / a_seconds);
+  Result(scenario, system_name, "A delivered/s",
+         static_cast<double>(delivered_a1 - delivered_a0) / a_seconds);
+  Result(scenario, system_name, "A server CPU s",
+         stats_a1.cpu_seconds - stats_a0.cpu_seconds);
+  // The load generator shares the machine: its CPU is part of the picture.
+  Result(scenario, system_name, "A client CPU s",
+         client_a1.cpu_seconds - client_a0.cpu_seconds);
+  publisher.WaitAcked(absl::Seconds(30));
+  if (!WaitFor(drained, absl::GetFlag(FLAGS_drain_timeout))) {
+    Note("%s %s: phase A did not drain in time", scenario.c_str(),
+         system_name.c_str());
+  }
+
+  // Phase B: fixed rate, latency.
+  const ProcStats stats_b0 = system->Stats();
+  g_recording.store(true);
+  {
+    const int64_t t0 = NowNs();
+    const int64_t count = static_cast<int64_t>(rate * Seconds(duration));
+    for (int64_t k = 0; k < count; ++k) {
+      const int64_t due = t0 + static_cast<int64_t>(1e9 * k / rate);
+      const int64_t wait = due - NowNs();
+      if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+      if (!publisher.Publish(g, window)) break;
+      ++g;
+    }
+  }
+  publisher.WaitAcked(absl::Seconds(30));
+  const bool b_drained = WaitFor(drained, absl::GetFlag(FLAGS_drain_timeout));
+  g_recording.store(false);
+  if (!b_drained) {
+    Note("%s %s: phase B did not drain in time", scenario.c_str(),
+         system_name.c_str());
+  }
+  const ProcStats stats_b1 = system->Stats();
+  delivered_total = delivered();
+  stop_monitor.store(true);
+  monitor.join();
+  publisher.Close();
+  CancelAll(subscribers);
+  CancelAll(stalled);
+
+  std::vector<int64_t> latencies;
+  uint64_t lost = 0, duplicates = 0, reordered = 0, violations = 0, gaps = 0;
+  for (auto& s : subscribers) {
+    if (!s->done()) continue;
+    s->FinishVerification(g);
+    latencies.insert(latencies.end(), s->latencies().begin(),
+                     s->latencies().end());
+    lost += s->lost();
+    duplicates += s->duplicates();
+    reordered += s->reordered();
+    violations += s->contract_violations();
+    gaps += s->gaps();
+  }
+  std::sort(latencies.begin(), latencies.end());
+  Result(scenario, system_name, "B rate/s", rate);
+  Result(scenario, system_name, "B p50 ms", Percentile(latencies, 0.50) / 1e6);
+  Result(scenario, system_name, "B p99 ms", Percentile(latencies, 0.99) / 1e6);
+  Result(scenario, system_name, "B p99.9 ms",
+         Percentile(latencies, 0.999) / 1e6);
+  Result(scenario, system_name, "B max ms",
+         latencies.empty() ? 0 : static_cast<double>(latencies.back()) / 1e6);
+  Result(scenario, system_name, "B server CPU s",
+         stats_b1.cpu_seconds - stats_b0.cpu_seconds);
+  Result(scenario, system_name, "published", static_cast<double>(g));
+  Result(scenario, system_name, "delivered", static_cast<double>(delivered_total));
+  Result(scenario, system_name, "lost", static_cast<double>(lost));
+  Result(scenario, system_name, "duplicates", static_cast<double>(duplicates));
+  Result(scenario, system_name, "reordered", static_cast<double>(reordered));
+  Result(scenario, system_name, "contract violations",
+         static_cast<double>(violations));
+  Result(scenario, system_name, "publish errors",
+         static_cast<double>(publisher.errors()));
+  const ProcStats end = system->Stats();
+  Result(scenario, system_name, "server CPU s",
+         end.cpu_seconds - stats0.cpu_seconds);
+  Result(scenario, system_name, "server peak RSS MiB", end.peak_rss_kib / 1024);
+  if (!stalled.empty()) {
+    Result(scenario, system_name, "stalled subscribers",
+           static_cast<double>(stalled.size()));
+  }
+  outcome->failures += lost + duplicates + reordered + violations + gaps +
+                       publisher.errors();
+  system->Stop();
+}
+
+
+// ---------------------------------------------------------------------------
+// NATS peers: nats-server with JetStream file storage (one stream
+// "sitrep.>", one filtered ephemeral push consumer per subscriber, no acks,
+// Nats-Msg-Id = event id) and NATS core pub/sub (no storage). The payload is
+// the same SituationUpdate bytes, on subject sitrep.<mission>.<role>.<severity>.
+// Subscribers share --channels connections and libnats' global delivery
+// pool of 2 threads.
+
+#ifdef SITREP_BENCH_NATS
+
+class NatsSubscriber final : public VerifyingSubscriber {
+ public:
+  explicit NatsSubscriber(int mission_index)
+      : VerifyingSubscriber(mission_index) {}
+  ~NatsSubscriber() override {
+    if (sub_ != nullptr) natsSubscription_Destroy(sub_);
+  }
+
+  bool Start(natsConnection* nc, jsCtx* js, const std::string& subject) {
+    start_ns_ = NowNs();
+    natsStatus status;
+    if (js != nullptr) {
+      jsSubOptions options;
+      jsSubOptions_Init(&options);
+      options.Stream = "SITREP";
+      options.Config.AckPolicy = js_AckNone;
+      options.Config.DeliverPolicy = js_DeliverNew;
+      jsErrCode error = static_cast<jsErrCode>(0);
+      status = js_Subscribe(&sub_, js, subject.c_str(), OnMessage, this,
+                            nullptr, &options, &error);
+    } else {
+      status = natsConnection_Subscribe(&sub_, nc, subject.c_str(), OnMessage,
+                                        this);
+    }
+    if (status != NATS_OK) {
+      Note("nats subscribe %s: %s", subject.c_str(),
+           natsStatus_GetText(status));
+      SetDone();
+      return false;
+    }
+    natsSubscription_SetPendingLimits(sub_, -1, -1);
+    SetCaughtUp(NowNs());
+    return true;
+  }
+
+  void Cancel() override {
+    if (sub_ != nullptr && natsSubscription_Drain(sub_) == NATS_OK) {
+      natsSubscription_WaitForDrainCompletion(sub_, 10000);
+    }
+    SetDone();
+  }
+
+ private:
+  static void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg,
+                        void* closure) {
+    auto* self = static_cast<NatsSubscriber*>(closure);
+    const int64_t now = NowNs();
+    DecodedUpdate u;
+    if (DecodeUpdate(reinterpret_cast<const uint8_t*>(natsMsg_GetData(msg)),
+                     static_cast<size_t>(natsMsg_GetDataLength(msg)), &u)) {
+      self->OnUpdate(u, now, g_recording.load(std::memory_order_relaxed));
+      self->AddReceived(1);
+    } else {
+      ++self->contract_violations_;
+    }
+    natsMsg_Destroy(msg);
+  }
+
+  natsSubscription* sub_ = nullptr;
+};
+
+class NatsPublisher final : public FanoutPublisher {
+ public:
+  NatsPublisher(natsConnection* nc, bool jetstream, std::string run)
+      : nc_(nc), payload_(std::move(run)) {
+    if (jetstream) {
+      jsOptions options;
+      jsOptions_Init(&options);
+      options.PublishAsync.MaxPending = absl::GetFlag(FLAGS_window);
+      options.PublishAsync.AckHandler = OnAck;
+      options.PublishAsync.AckHandlerClosure = this;
+      options.PublishAsync.StallWait = 10000;
+      natsConnection_JetStream(&js_, nc_, &options);
+    }
+  }
+  ~NatsPublisher() override {
+    if (js_ != nullptr) jsCtx_Destroy(js_);
+  }
+
+  bool Publish(int64_t g, size_t /*window: MaxPending*/) override {
+    const v1::SituationUpdate& update = payload_.Make(g, NowNs()).update();
+    update.SerializeToString(&bytes_);
+    const std::string subject =
+        absl::StrCat("sitrep.", update.mission(), ".", update.role(), ".",
+                     update.severity());
+    natsStatus status;
+    if (js_ != nullptr) {
+      jsPubOptions options;
+      jsPubOptions_Init(&options);
+      options.MsgId = update.event_id().c_str();
+      status = js_PublishAsync(js_, subject.c_str(), bytes_.data(),
+                               static_cast<int>(bytes_.size()), &options);
+    } else {
+      status = natsConnection_Publish(nc_, subject.c_str(), bytes_.data(),
+                                      static_cast<int>(bytes_.size()));
+      if (status == NATS_OK) acked_.fetch_add(1);
+    }
+    if (status != NATS_OK) {
+      Note("nats publish: %s", natsStatus_GetText(status));
+      errors_.fetch_add(1);
+      return false;
+    }
+    return true;
+  }
+  uint64_t acked() const override { return acked_.load(); }
+  uint64_t errors() const override { return errors_.load(); }
+  bool WaitAcked(absl::Duration timeout) override {
+    const int64_t ms = absl::ToInt64Milliseconds(timeout);
+    if (js_ == nullptr) return natsConnection_FlushTimeout(nc_, ms) == NATS_OK;
+    jsPubOptions options;
+    jsPubOptions_Init(&options);
+    options.MaxWait = ms;
+    return js_PublishAsyncComplete(js_, &options) == NATS_OK;
+  }
+  void Close() override { WaitAcked(absl::Seconds(30)); }
+
+ private:
+  static void OnAck(jsCtx*, natsMsg* msg, jsPubAck*, jsPubAckErr* error,
+                    void* closure) {
+    auto* self = static_cast<NatsPublisher*>(closure);
+    if (error != nullptr) self->errors_.fetch_add(1);
+    self->acked_.fetch_add(1);
+    natsMsg_Destroy(msg);
+  }
+
+  natsConnection* const nc_;
+  jsCtx* js_ = nullptr;
+  PayloadMaker payload_;
+  std::string bytes_;
+  std::atomic<uint64_t> acked_{0};
+  std::atomic<uint64_t> errors_{0};
+};
+
+class NatsTarget final : public FanoutTarget {
+ public:
+  explicit NatsTarget(bool jetstream) : jetstream_(jetstream) {}
+  ~NatsTarget() override { Stop(); }
+
+  bool Start() override {
+    std::vector<std::string> argv = {absl::GetFlag(FLAGS_nats_server), "-a",
+                                     "127.0.0.1", "-p", "-1"};
+    if (jetstream_) {
+      argv.insert(argv.end(), {"-js", "-sd", dir_.path() + "/js"});
+    }
+    if (!process_.Start(argv, "", absl::Seconds(30), "Server is ready")) {
+      return false;
+    }
+    nats_Open(-1);
+    nats_SetMessageDeliveryPoolSize(2);
+    const std::string url = absl::StrCat("nats://", process_.address());
+    const int count = absl::GetFlag(FLAGS_channels) + 1;  // + the publisher
+    for (int i = 0; i < count; ++i) {
+      natsOptions* options = nullptr;
+      natsOptions_Create(&options);
+      natsOptions_SetURL(options, url.c_str());
+      natsOptions_UseGlobalMessageDelivery(options, true);
+      natsOptions_SetMaxPendingMsgs(options, 1 << 20);
+      natsConnection* nc = nullptr;
+      const natsStatus status = natsConnection_Connect(&nc, options);
+      natsOptions_Destroy(options);
+      if (status != NATS_OK) {
+        Note("nats connect %s: %s", url.c_str(), natsStatus_GetText(status));
+        return false;
+      }
+      connections_.push_back(nc);
+      jsCtx* js = nullptr;
+      if (jetstream_) natsConnection_JetStream(&js, nc, nullptr);
+      contexts_.push_back(js);
+    }
+    if (jetstream_) {
+      jsStreamConfig config;
+      jsStreamConfig_Init(&config);
+      config.Name = "SITREP";
+      const char* subjects[] = {"sitrep.>"};
+      config.Subjects = subjects;
+      config.SubjectsLen = 1;
+      config.Storage = js_FileStorage;
+      jsErrCode error = static_cast<jsErrCode>(0);
+      const natsStatus status =
+          js_AddStream(nullptr, contexts_.back(), &config, nullptr, &error);
+      if (status != NATS_OK) {
+        Note("js_AddStream: %s (%d)", natsStatus_GetText(status),
+             static_cast<int>(error));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  std::unique_ptr<VerifyingSubscriber> Subscribe(int index, int mission_index,
+                                                 bool /*stall*/) override {
+    const size_t c = static_cast<size_t>(index) % (connections_.size() - 1);
+    auto s = std::make_unique<NatsSubscriber>(mission_index);
+    s->Start(connections_[c], contexts_[c],
+             absl::StrCat("sitrep.", mission_index + 1, ".>"));
+    return s;
+  }
+
+  bool AllSubscribed(
+      const std::vector<std::unique_ptr<VerifyingSubscriber>>& all) override {
+    for (natsConnection* nc : connections_) natsConnection_FlushTimeout(nc, 10000);
+    return FanoutTarget::AllSubscribed(all);
+  }
+
+  std::unique_ptr<FanoutPublisher> NewPublisher(
+      const std::string& run) override {
+    return std::make_unique<NatsPublisher>(connections_.back(), jetstream_,
+                                           run);
+  }
+  ProcStats Stats() override { return ReadProcStats(process_.pid()); }
+
+  void Stop() override {
+    for (jsCtx* js : contexts_) {
+      if (js != nullptr) jsCtx_Destroy(js);
+    }
+    contexts_.clear();
+    for (natsConnection* nc : connections_) {
+      natsConnection_Close(nc);
+      natsConnection_Destroy(nc);
+    }
+    connections_.clear();
+    process_.Stop();
+  }
+
+ private:
+  const bool jetstream_;
+  TempDir dir_;
+  ServerProcess process_;
+  std::vector<natsConnection*> connections_;
+  std::vector<jsCtx*> contexts_;
+};
+
+std::unique_ptr<FanoutTarget> NewNatsTarget(const std::string& name) {
+  if (name == "jetstream") return std::make_unique<NatsTarget>(true);
+  if (name == "natscore") return std::make_unique<NatsTarget>(false);
+  Note("unknown system %s", name.c_str());
+  return nullptr;
+}
+
+#else
+
+std::unique_ptr<FanoutTarget> NewNatsTarget(const std::string& name) {
+  Note("system %s needs sitrep-bench built with libnats "
+       "(scripts/install-bench-deps.sh)", name.c_str());
+  return nullptr;
+}
+
+#endif  // SITREP_BENCH_NATS
+
+// ---------------------------------------------------------------------------
+// ingest
+
+void RunIngest(const std::string& system_name, const std::string& fsync) {
+  const std::string scenario =
+      system_name == "ceiling" ? "ingest fsync=batch"  // stores nothing
+                               : absl::StrCat("ingest fsync=", fsync);
+  const absl::Duration duration = absl::GetFlag(FLAGS_duration);
+  System system{system_name, {}, {}};
+  if (!system.Start(fsync)) return;
+  std::vector<Channel> channels = MakeChannels(system.process.address(), 1);
+  const ProcStats stats0 = system.Stats();
+
+  {  // PublishStream at max rate.
+    StreamPublisher publisher(channels[0].stub.get(),
+                              absl::StrCat("ing", getpid(), fsync));
+    const size_t window = static_cast<size_t>(absl::GetFlag(FLAGS_window));
+    int64_t g = 0;
+    const absl::Time warm_end = absl::Now() + absl::Seconds(1);
+    while (absl::Now() < warm_end && publisher.Publish(g, window)) ++g;
+    const uint64_t acked0 = publisher.acked();
+    publisher.set_recording(true);
+    const absl::Time t0 = absl::Now();
+    const absl::Time end = t0 + duration;
+    while (absl::Now() < end && publisher.Publish(g, window)) ++g;
+    const uint64_t acked1 = publisher.acked();
+    const double seconds = Seconds(absl::Now() - t0);
+    publisher.set_recording(false);
+    publisher.WaitAcked(absl::Seconds(30));
+    std::vector<int64_t> latencies = publisher.TakeLatencies();
+    std::sort(latencies.begin(), latencies.end());
+    Result(scenario, system_name, "stream acked/s",
+           static_cast<double>(acked1 - acked0) / seconds);
+    Result(scenario, system_name, "stream ack p50 ms",
+           Percentile(latencies, 0.5) / 1e6);
+    Result(scenario, system_name, "stream ack p99 ms",
+           Percentile(latencies, 0.99) / 1e6);
+    Result(scenario, system_name, "stream errors",
+           static_cast<double>(publisher.errors()));
+  }
+
+  if (system_name == "sitrep") {  // unary Publish, `callers` concurrent.
+    const int callers = absl::GetFlag(FLAGS_callers);
+    struct Call {
+      grpc::ClientContext context;
+      v1::PublishRequest request;
+      v1::PublishResponse response;
+      int64_t start_ns = 0;
+    };
+    absl::Mutex mu;
+    std::vector<int64_t> latencies;
+    int outstanding = 0;
+    uint64_t acked = 0, errors = 0;
+    std::atomic<bool> stop{false};
+    std::atomic<bool> recording{false};
+    std::atomic<int64_t> next_g{0};
+    PayloadMaker payload(absl::StrCat("una", getpid(), fsync));
+    absl::Mutex payload_mu;
+    v1::SituationFeed::Stub* stub = channels[0].stub.get();
+    std::function<void()> issue = [&] {
+      auto* call = new Call;
+      {
+        absl::MutexLock lock(&payload_mu);
+        call->start_ns = NowNs();
+        call->request = payload.Make(next_g.fetch_add(1), call->start_ns);
+      }
+      stub->async()->Publish(
+          &call->context, &call->request, &call->response,
+          [&, call](grpc::Status status) {
+            const int64_t now = NowNs();
+            bool again;
+            {
+              absl::MutexLock lock(&mu);
+              if (status.ok()) {
+                ++acked;
+                if (recording.load()) latencies.push_back(now - call->start_ns);
+              } else if (errors++ < 3) {
+                Note("Publish: %s", status.error_message().c_str());
+              }
+              again = !stop.load();
+              if (!again) --outstanding;
+            }
+            delete call;
+            if (again) issue();
+          });
+    };
+    {
+      absl::MutexLock lock(&mu);
+      outstanding = callers;
+    }
+    for (int i = 0; i < callers; ++i) issue();
+    absl::SleepFor(absl::Seconds(1));
+    uint64_t acked0;
+    {
+      absl::MutexLock lock(&mu);
+      acked0 = acked;
+    }
+    recording.store(true);
+    const absl::Time t0 = absl::Now();
+    absl::SleepFor(duration);
+    uint64_t acked1;
+    {
+      absl::MutexLock lock(&mu);
+      acked1 = acked;
+    }
+    const double seconds = Seconds(absl::Now() - t0);
+    recording.store(false);
+    stop.store(true);
+    {
+      absl::MutexLock lock(&mu);
+      auto none = [&outstanding]() { return outstanding == 0; };
+      mu.AwaitWithTimeout(absl::Condition(&none), absl::Seconds(30));
+      std::sort(latencies.begin(), latencies.end());
+      Result(scenario, system_name, "unary acked/s",
+             static_cast<double>(acked1 - acked0) / seconds);
+      Result(scenario, system_name, "unary p50 ms",
+             Percentile(latencies, 0.5) / 1e6);
+      Result(scenario, system_name, "unary p99 ms",
+             Percentile(latencies, 0.99) / 1e6);
+      Result(scenario, system_name, "unary errors", static_cast<double>(errors));
+    }
+  }
+  const ProcStats end = system.Stats();
+  Result(scenario, system_name, "server CPU s",
+         end.cpu_seconds - stats0.cpu_seconds);
+  Result(scenario, system_name, "server peak RSS MiB", end.peak_rss_kib / 1024);
+  system.process.Stop();
+}
+
+// ---------------------------------------------------------------------------
+// catchup
+
+void RunCatchup(FanoutOutcome* outcome) {
+  const std::string scenario = "catchup";
+  const int64_t count = absl::GetFlag(FLAGS_catchup_updates);
+  System system{"sitrep", {}, {}};
+  // The fill is not what is measured: no fsync.
+  if (!system.Start("off")) {
+    ++outcome->failures;
+    return;
+  }
+  std::vector<Channel> channels = MakeChannels(system.process.address(), 1);
+  int64_t g = 0;
+  {
+    StreamPublisher publisher(channels[0].stub.get(),
+                              absl::StrCat("cat", getpid()));
+    const absl::Time t0 = absl::Now();
+    const absl::Time end = t0 + absl::GetFlag(FLAGS_fill_timeout);
+    while (g < count && absl::Now() < end && publisher.Publish(g, 1024)) ++g;
+    publisher.WaitAcked(absl::Seconds(60));
+    Note("catchup: stored %lld updates in %.1f s", static_cast<long long>(g),
+         Seconds(absl::Now() - t0));
+    publisher.Close();
+  }
+  Result(scenario, "sitrep", "stored updates", static_cast<double>(g));
+  const ProcStats stats0 = system.Stats();
+  v1::SubscribeRequest request;
+  request.mutable_filter()->add_missions(v1::MISSION_KFOR);
+  request.set_from_beginning(true);
+  std::vector<std::unique_ptr<Subscriber>> subscribers;
+  subscribers.push_back(std::make_unique<Subscriber>(0));
+  Subscriber& s = *subscribers[0];
+  s.Start(&channels[0], request);
+  WaitFor([&] { return s.caught_up() || s.done(); }, absl::Seconds(300));
+  const uint64_t received = s.received();
+  CancelAll(subscribers);
+  const ProcStats stats1 = system.Stats();
+  if (!s.caught_up()) {
+    Note("catchup: no CaughtUp (%s)", s.status().error_message().c_str());
+    ++outcome->failures;
+    return;
+  }
+  s.FinishVerification(g);
+  const double seconds = s.seconds_to_caught_up();
+  Result(scenario, "sitrep", "scanned/s", static_cast<double>(g) / seconds);
+  Result(scenario, "sitrep", "delivered/s",
+         static_cast<double>(received) / seconds);
+  Result(scenario, "sitrep", "seconds", seconds);
+  Result(scenario, "sitrep", "lost", static_cast<double>(s.lost()));
+  Result(scenario, "sitrep", "duplicates", static_cast<double>(s.duplicates()));
+  Result(scenario, "sitrep", "server CPU s",
+         stats1.cpu_seconds - stats0.cpu_seconds);
+  Result(scenario, "sitrep", "server peak RSS MiB", stats1.peak_rss_kib / 1024);
+  outcome->failures += s.lost() + s.duplicates() + s.reordered();
+  system.process.Stop();
+}
+
+// ---------------------------------------------------------------------------
+// idle
+
+void RunIdle(const std::string& system_name) {
+  const std::string scenario = "idle";
+  const int n = absl::GetFlag(FLAGS_idle_subscribers);
+  System system{system_name, {}, {}};
+  if (!system.Start(absl::GetFlag(FLAGS_fsync))) return;
+  std::vector<Channel> channels =
+      MakeChannels(system.process.address(), absl::GetFlag(FLAGS_channels));
+  absl::SleepFor(absl::Milliseconds(500));
+  const ProcStats before = system.Stats();
+  std::vector<std::unique_ptr<Subscriber>> subscribers;
+  for (int i = 0; i < n; ++i) {
+    subscribers.push_back(std::make_unique<Subscriber>(i % 3));
+    subscribers.back()->Start(&channels[static_cast<size_t>(i) % channels.size()],
+                              MissionRequest(i % 3, 3600));
+  }
+  int started = 0;
+  WaitFor(
+      [&] {
+        started = 0;
+        for (auto& s : subscribers) started += s->caught_up() ? 1 : 0;
+        return started == n;
+      },
+      absl::Seconds(180));
+  absl::SleepFor(absl::Seconds(2));
+  const ProcStats after = system.Stats();
+  Result(scenario, system_name, "subscribers", started);
+  Result(scenario, system_name, "RSS KiB/subscriber",
+         started > 0 ? (after.rss_kib - before.rss_kib) / started : 0);
+  Result(scenario, system_name, "server CPU s",
+         after.cpu_seconds - before.cpu_seconds);
+  Result(scenario, system_name, "server peak RSS MiB", after.peak_rss_kib / 1024);
+  CancelAll(subscribers);
+  system.process.Stop();
+}
+
+// ---------------------------------------------------------------------------
+// sqlite: the raw reference for ingest.
+
+bool Exec(sqlite3* db, const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    Note("sqlite: %s: %s", sql, error ? error : "?");
+    sqlite3_free(error);
+    return false;
+  }
+  return true;
+}
+
+void RunSqlite() {
+  TempDir dir;
+  const std::string path = dir.path() + "/raw.db";
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return;
+  // Same shape as server/log/sqlite_event_log.cc; synchronous=NORMAL in WAL
+  // is what sitrepd's --fsync=batch uses.
+  Exec(db, "PRAGMA journal_mode=WAL");
+  Exec(db, "PRAGMA synchronous=NORMAL");
+  Exec(db,
+       "CREATE TABLE updates(sequence INTEGER PRIMARY KEY, publisher TEXT NOT "
+       "NULL, event_id TEXT NOT NULL, received_at_us INTEGER NOT NULL, "
+       "mission INTEGER NOT NULL, role INTEGER NOT NULL, severity INTEGER NOT "
+       "NULL, category INTEGER NOT NULL, municipality TEXT NOT NULL, "
+       "incident_id TEXT NOT NULL, body BLOB NOT NULL, UNIQUE(publisher, "
+       "event_id));"
+       "CREATE INDEX updates_by_received_at ON updates(received_at_us);"
+       "CREATE INDEX updates_by_incident ON updates(incident_id);");
+  sqlite3_stmt* insert = nullptr;
+  sqlite3_prepare_v2(
+      db,
+      "INSERT INTO updates(sequence, publisher, event_id, received_at_us, "
+      "mission, role, severity, category, municipality, incident_id, body) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+      -1, &insert, nullptr);
+  PayloadMaker payload(absl::StrCat("sql", getpid()));
+  const int64_t rows = absl::GetFlag(FLAGS_sqlite_rows);
+  const absl::Duration limit = absl::GetFlag(FLAGS_duration);
+  const absl::Time t0 = absl::Now();
+  int64_t g = 0;
+  while (g < rows && absl::Now() - t0 < limit) {
+    Exec(db, "BEGIN IMMEDIATE");
+    for (int i = 0; i < 1024; ++i, ++g) {
+      v1::SituationUpdate update = payload.Make(g, NowNs()).update();
+      update.set_sequence(static_cast<uint64_t>(g + 1));
+      update.set_publisher("anonymous");
+      update.mutable_location()->set_municipality("prishtine");
+      const std::string body = update.SerializeAsString();
+      sqlite3_bind_int64(insert, 1, g + 1);
+      sqlite3_bind_text(insert, 2, "anonymous", -1, SQLITE_STATIC);
+      sqlite3_bind_text(insert, 3, update.event_id().c_str(), -1,
+                        SQLITE_TRANSIENT);
+      sqlite3_bind_int64(insert, 4, absl::ToUnixMicros(absl::Now()));
+      sqlite3_bind_int64(insert, 5, update.mission());
+      sqlite3_bind_int64(insert, 6, update.role());
+      sqlite3_bind_int64(insert, 7, update.severity());
+      sqlite3_bind_int64(insert, 8, update.category());
+      sqlite3_bind_text(insert, 9, "prishtine", -1, SQLITE_STATIC);
+      sqlite3_bind_text(insert, 10, "", -1, SQLITE_STATIC);
+      sqlite3_bind_blob(insert, 11, body.data(), static_cast<int>(body.size()),
+                        SQLITE_TRANSIENT);
+      if (sqlite3_step(insert) != SQLITE_DONE) {
+        Note("sqlite insert: %s", sqlite3_errmsg(db));
+      }
+      sqlite3_reset(insert);
+    }
+    Exec(db, "COMMIT");
+  }
+  const double seconds = Seconds(absl::Now() - t0);
+  sqlite3_finalize(insert);
+  sqlite3_close(db);
+  Result("raw SQLite (reference)", "sqlite", "rows/s (1024-row tx)",
+         static_cast<double>(g) / seconds);
+}
+
+}  // namespace
+}  // namespace sitrep::bench
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "sitrep-bench --scenario=fanout|ingest|catchup|idle|sqlite "
+      "[--systems=sitrep,ceiling] ...: prints RESULT lines (see "
+      "bench/run.sh)");
+  absl::ParseCommandLine(argc, argv);
+  signal(SIGPIPE, SIG_IGN);
+  using namespace sitrep::bench;
+  const std::string scenario = absl::GetFlag(FLAGS_scenario);
+  const std::vector<std::string> systems =
+      absl::StrSplit(absl::GetFlag(FLAGS_systems), ',', absl::SkipEmpty());
+  FanoutOutcome outcome;
+  if (scenario == "fanout") {
+    for (const std::string& system : systems) {
+      RunFanout(system, absl::GetFlag(FLAGS_subscribers), &outcome);
+    }
+  } else if (scenario == "ingest") {
+    for (const std::string& system : systems) {
+      if (system == "ceiling") {
+        RunIngest(system, "off");
+        continue;
+      }
+      for (absl::string_view fsync :
+           absl::StrSplit(absl::GetFlag(FLAGS_fsync), ',')) {
+        RunIngest(system, std::string(fsync));
+      }
+    }
+  } else if (scenario == "catchup") {
+    RunCatchup(&outcome);
+  } else if (scenario == "idle") {
+    for (const std::string& system : systems) RunIdle(system);
+  } else if (scenario == "sqlite") {
+    RunSqlite();
+  } else {
+    std::fprintf(stderr, "sitrep-bench: unknown --scenario=%s\n",
+                 scenario.c_str());
+    return 2;
+  }
+  if (outcome.failures > 0) {
+    std::fprintf(stderr, "sitrep-bench: %llu failures (loss, duplicate, "
+                 "reorder, contract violation or error)\n",
+                 static_cast<unsigned long long>(outcome.failures));
+    if (absl::GetFlag(FLAGS_check)) return 1;
+  }
+  return 0;
+}
