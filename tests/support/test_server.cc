@@ -1,28 +1,9 @@
 #include "tests/support/test_server.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
-
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace sitrep::testing {
-
-TempDir::TempDir() {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "sitrep-test-XXXXXX").string();
-  char* made = mkdtemp(pattern.data());
-  if (made == nullptr) {
-    ADD_FAILURE() << "mkdtemp failed for " << pattern;
-  }
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
 
 TestServer::TestServer(std::function<void(ServerConfig&)> tweak) {
   config_.listen = "127.0.0.1:0";

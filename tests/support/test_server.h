@@ -12,22 +12,11 @@
 #include "server/config/server_config.h"
 #include "server/server.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
+#include "tests/support/scoped_temp_dir.h"
 
 namespace sitrep::testing {
 
-// A fresh temporary directory, removed with everything in it on
-// destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::sitrep::ScopedTempDir;
 
 // An in-process sitrepd on 127.0.0.1 with a free port and its own data
 // directory, tuned for tests (fsync off, short heartbeats allowed, quick
