@@ -2,12 +2,15 @@
 # Installs every Debian 12 package the build, the server and the tests need.
 # Idempotent: does nothing (and needs no network) when all are present.
 # Runs as root directly, otherwise through sudo; never prompts.
+# Extra package names given as arguments are installed too (see
+# install-bench-deps.sh).
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config clang python3
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgtest-dev libgmock-dev libsqlite3-dev libcli11-dev libssl-dev
+  "$@"
 )
 
 missing=()
