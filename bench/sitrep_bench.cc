@@ -181,7 +181,11 @@ struct System {
     } else {
       argv = {absl::GetFlag(FLAGS_sitrepd), "--listen=127.0.0.1:0",
               "--port_file=" + port_file, "--data_dir=" + dir.path() + "/data",
-              "--fsync=" + fsync};
+              "--fsync=" + fsync,
+              // Every bench client is the one anonymous principal: measure
+              // the server, not the per-principal limits (10,000 idle
+              // subscribers, max-rate ingest).
+              "--publish_rate=0", "--max_streams_per_principal=0"};
     }
     for (std::string& e : extra) argv.push_back(std::move(e));
     return process.Start(argv, port_file);

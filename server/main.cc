@@ -3,18 +3,59 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <iostream>
+#include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 
 #include "absl/flags/parse.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/flags/usage_config.h"
 #include "absl/flags/usage.h"
+#include "server/auth/token_hash.h"
 #include "server/config/server_config.h"
 #include "server/runtime/logging.h"
 #include "server/server.h"
 
+namespace {
+
+// `sitrepd hash-token`: the SHA-256 of the token on stdin, for the access
+// policy. `sitrepd new-token`: a new random token on stdout, its hash on
+// stderr (so `sitrepd new-token > kp.token` keeps only the token).
+int TokenCommand(absl::string_view command) {
+  if (command == "new-token") {
+    absl::StatusOr<std::string> token = sitrep::GenerateToken();
+    if (!token.ok()) {
+      std::fprintf(stderr, "sitrepd: %s\n",
+                   std::string(token.status().message()).c_str());
+      return 1;
+    }
+    std::printf("%s\n", token->c_str());
+    std::fprintf(stderr, "tokenSha256: %s\n",
+                 sitrep::HashToken(*token).c_str());
+    return 0;
+  }
+  std::string token;
+  std::getline(std::cin, token);
+  absl::string_view trimmed = absl::StripAsciiWhitespace(token);
+  if (trimmed.empty()) {
+    std::fprintf(stderr,
+                 "sitrepd hash-token: give the token on stdin, e.g. "
+                 "`sitrepd hash-token < kp.token`\n");
+    return 2;
+  }
+  std::printf("%s\n", sitrep::HashToken(trimmed).c_str());
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  if (argc == 2 && (absl::string_view(argv[1]) == "hash-token" ||
+                    absl::string_view(argv[1]) == "new-token")) {
+    return TokenCommand(argv[1]);
+  }
   // Debian's abseil checks every Mutex acquisition for lock-order cycles
   // (2.6-3.6 % of sitrepd's CPU in a fan-out profile, docs/performance.md).
   // The tests keep the check; the production binary does not pay for it.
@@ -32,7 +73,13 @@ int main(int argc, char** argv) {
       "  sitrepd                      serve 127.0.0.1:50051, data in "
       "./sitrep-data\n"
       "  sitrepd --listen=127.0.0.1:0 --port_file=PORT --data_dir=DIR\n"
-      "SIGTERM/SIGINT shut down gracefully. Flags:");
+      "  sitrepd --listen=0.0.0.0:50051 --tls_cert=C --tls_key=K "
+      "--auth_file=policy.json\n"
+      "  sitrepd new-token > kp.token   a new bearer token (its hash on "
+      "stderr)\n"
+      "  sitrepd hash-token < kp.token  the hash to put in the policy\n"
+      "SIGTERM/SIGINT shut down gracefully; SIGHUP reloads --auth_file. "
+      "Flags:");
   absl::ParseCommandLine(argc, argv);
 
   // Block the shutdown signals in every thread (threads inherit the mask);
@@ -41,6 +88,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   // A client that disappears must not kill the server.
   signal(SIGPIPE, SIG_IGN);
@@ -59,7 +107,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   int received = 0;
-  sigwait(&signals, &received);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
+    sitrep::LogInfo("server", "signal received", {{"signal", "SIGHUP"}});
+    (void)(*server)->ReloadAccessPolicy();  // Logs its outcome.
+  }
   sitrep::LogInfo("server", "signal received",
                   {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*server)->Shutdown();

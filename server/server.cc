@@ -1,7 +1,9 @@
 #include "server/server.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -12,9 +14,14 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/api/server_credentials.h"
 #include "server/api/situation_feed_service.h"
 #include "server/api/subscription_registry.h"
+#include "server/auth/access_policy.h"
+#include "server/auth/authenticator.h"
 #include "server/auth/principal.h"
+#include "server/auth/publish_rate_limiter.h"
+#include "server/auth/stream_quota.h"
 #include "server/fanout/feed.h"
 #include "server/ingest/publisher.h"
 #include "server/log/event_log.h"
@@ -68,12 +75,6 @@ absl::Status WritePortFile(const std::string& path, int port) {
   return absl::OkStatus();
 }
 
-bool IsLoopback(absl::string_view listen) {
-  return absl::StartsWith(listen, "127.") ||
-         absl::StartsWith(listen, "localhost:") ||
-         absl::StartsWith(listen, "[::1]:");
-}
-
 class ServerImpl final : public Server {
  public:
   ServerImpl(const ServerConfig& config, Clock* clock)
@@ -81,6 +82,21 @@ class ServerImpl final : public Server {
   ~ServerImpl() override { Shutdown(); }
 
   absl::Status Init() {
+    if (absl::Status valid = ValidateServerConfig(config_); !valid.ok()) {
+      return valid;
+    }
+    std::shared_ptr<const AccessPolicy> policy;
+    if (!config_.auth_file.empty()) {
+      absl::StatusOr<std::shared_ptr<const AccessPolicy>> loaded =
+          AccessPolicy::Load(config_.auth_file);
+      if (!loaded.ok()) return loaded.status();
+      policy = *std::move(loaded);
+    }
+    authenticator_ = std::make_unique<Authenticator>(policy);
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+        MakeServerCredentials(config_.tls);
+    if (!credentials.ok()) return credentials.status();
+
     SqliteOptions store;
     store.data_dir = config_.data_dir;
     store.fsync = config_.fsync;
@@ -109,21 +125,29 @@ class ServerImpl final : public Server {
         std::make_unique<Publisher>(log_.get(), clock_, config_.validation);
     subscriptions_ =
         std::make_unique<SubscriptionRegistry>(config_.max_subscriptions);
+    publish_rate_ = std::make_unique<PublishRateLimiter>(
+        clock_, PublishRateLimiter::Options{config_.publish_rate,
+                                            config_.publish_burst});
+    streams_ = std::make_unique<StreamQuota>(config_.max_streams_per_principal);
     SituationFeedService::Options service_options;
     service_options.subscribe.min_heartbeat = config_.min_heartbeat;
     service_options.subscribe.filter_limits = config_.filter_limits;
+    service_options.list = config_.list;
     service_options.publish_stream_window = config_.publish_stream_window;
     service_ = std::make_unique<SituationFeedService>(
         publisher_.get(), feed_.get(), situation_.get(), subscriptions_.get(),
-        clock_, service_options);
+        clock_,
+        SituationFeedService::Guards{authenticator_.get(), publish_rate_.get(),
+                                     streams_.get()},
+        service_options);
 
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(),
-                             &port_);
+    builder.AddListeningPort(config_.listen, *credentials, &port_);
     builder.RegisterService(service_.get());
     builder.SetMaxReceiveMessageSize(static_cast<int>(config_.max_message_bytes));
+    SetConnectionLimits(&builder);
     grpc_server_ = builder.BuildAndStart();
     if (grpc_server_ == nullptr || port_ == 0) {
       return absl::UnavailableError(absl::StrCat(
@@ -132,11 +156,17 @@ class ServerImpl final : public Server {
     }
     grpc_server_->GetHealthCheckService()->SetServingStatus(true);
     grpc_server_->GetHealthCheckService()->SetServingStatus(kServiceName, true);
-    if (!IsLoopback(config_.listen)) {
+    if (!IsLoopbackAddress(config_.listen) && !config_.tls.enabled()) {
       LogWarning("server",
-                 "serving PLAINTEXT without authentication on a non-loopback "
-                 "address: anyone who can reach it can read and publish",
+                 "serving PLAINTEXT on a non-loopback address (--plaintext): "
+                 "tokens and updates cross the network unencrypted unless a "
+                 "proxy in front terminates TLS",
                  {{"listen", config_.listen}});
+    }
+    if (policy == nullptr) {
+      LogWarning("server",
+                 "no --auth_file: development mode, every caller is "
+                 "'anonymous' with every right (loopback only)");
     }
     if (!config_.port_file.empty()) {
       absl::Status written = WritePortFile(config_.port_file, port_);
@@ -150,6 +180,11 @@ class ServerImpl final : public Server {
     LogInfo("server", "serving",
             {{"address", address()},
              {"data_dir", config_.data_dir},
+             {"tls", !config_.tls.enabled()                ? "off"
+                     : config_.tls.client_ca_file.empty() ? "on"
+                                                          : "mtls"},
+             {"principals",
+              policy == nullptr ? "anonymous" : absl::StrCat(policy->size())},
              {"log_id", log_->log_id()},
              {"head", absl::StrCat(log_->Head())}});
     return absl::OkStatus();
@@ -211,6 +246,27 @@ class ServerImpl final : public Server {
     return removed;
   }
 
+  absl::Status ReloadAccessPolicy() override {
+    if (config_.auth_file.empty()) {
+      return absl::FailedPreconditionError(
+          "no --auth_file: nothing to reload (development mode)");
+    }
+    absl::StatusOr<std::shared_ptr<const AccessPolicy>> loaded =
+        AccessPolicy::Load(config_.auth_file);
+    if (!loaded.ok()) {
+      LogError("auth", "access policy not reloaded; the previous one stays",
+               {{"file", config_.auth_file},
+                {"error", std::string(loaded.status().message())}});
+      return loaded.status();
+    }
+    const size_t principals = (*loaded)->size();
+    authenticator_->Replace(*std::move(loaded));
+    LogInfo("auth", "access policy reloaded",
+            {{"file", config_.auth_file},
+             {"principals", absl::StrCat(principals)}});
+    return absl::OkStatus();
+  }
+
   size_t RunExpiryNow() override {
     std::vector<IncidentRecord> expired = situation_->ExpiredAt(clock_->Now());
     if (expired.empty()) return 0;
@@ -260,6 +316,27 @@ class ServerImpl final : public Server {
   }
 
  private:
+  // Keepalive enforcement and connection ageing.
+  void SetConnectionLimits(grpc::ServerBuilder* builder) const {
+    builder->AddChannelArgument(
+        GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+        static_cast<int>(absl::ToInt64Milliseconds(config_.min_ping_interval)));
+    // A client gets two pings too many before GOAWAY "too_many_pings".
+    builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+    if (config_.max_connection_age != absl::InfiniteDuration()) {
+      builder->AddChannelArgument(
+          GRPC_ARG_MAX_CONNECTION_AGE_MS,
+          static_cast<int>(std::min<int64_t>(
+              absl::ToInt64Milliseconds(config_.max_connection_age),
+              std::numeric_limits<int>::max())));
+      builder->AddChannelArgument(
+          GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+          static_cast<int>(std::min<int64_t>(
+              absl::ToInt64Milliseconds(config_.max_connection_age_grace),
+              std::numeric_limits<int>::max())));
+    }
+  }
+
   void ScheduleExpiry() {
     executor_->ScheduleAfter(config_.expiry_interval, [this] {
       RunExpiryNow();
@@ -284,6 +361,9 @@ class ServerImpl final : public Server {
   std::unique_ptr<Feed> feed_;
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<SubscriptionRegistry> subscriptions_;
+  std::unique_ptr<Authenticator> authenticator_;
+  std::unique_ptr<PublishRateLimiter> publish_rate_;
+  std::unique_ptr<StreamQuota> streams_;
   std::unique_ptr<SituationFeedService> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;

@@ -43,6 +43,11 @@ class Server {
   // Applies retention now and waits for it; returns how many updates were
   // removed. For operators' tools and tests.
   virtual absl::StatusOr<uint64_t> RunRetentionNow() = 0;
+  // Re-reads --auth_file (SIGHUP): calls after it are authenticated by the
+  // new policy; revoked tokens stop working for new calls. On error the
+  // previous policy stays and the error is returned (and logged).
+  virtual absl::Status ReloadAccessPolicy() = 0;
+
   // Appends the EXPIRED updates that are due now and waits for them.
   // Returns how many were appended.
   virtual size_t RunExpiryNow() = 0;

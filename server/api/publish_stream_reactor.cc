@@ -6,10 +6,10 @@
 
 namespace sitrep {
 
-PublishStreamReactor::PublishStreamReactor(Publisher* publisher,
-                                           Principal principal, size_t window)
-    : publisher_(publisher),
-      principal_(std::move(principal)),
+PublishStreamReactor::PublishStreamReactor(PublishFunction publish,
+                                           StreamLease lease, size_t window)
+    : publish_(std::move(publish)),
+      lease_(std::move(lease)),
       window_(window < 1 ? 1 : window) {
   Drive();
 }
@@ -27,10 +27,10 @@ void PublishStreamReactor::OnReadDone(bool ok) {
     // reach the log in the order of the stream.
     v1::PublishRequest request = std::move(request_);
     request_.Clear();
-    publisher_->Publish(std::move(request), principal_,
-                        [this, index](absl::StatusOr<PublishResult> result) {
-                          Complete(index, std::move(result));
-                        });
+    publish_(std::move(request),
+             [this, index](absl::StatusOr<PublishResult> result) {
+               Complete(index, std::move(result));
+             });
   }
   {
     absl::MutexLock lock(&mu_);

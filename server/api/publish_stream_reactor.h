@@ -3,11 +3,12 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
-#include "server/auth/principal.h"
+#include "server/auth/stream_quota.h"
 #include "server/ingest/publisher.h"
 #include "sitrep/v1/situation_feed.pb.h"
 
@@ -27,7 +28,13 @@ namespace sitrep {
 class PublishStreamReactor final
     : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishAck> {
  public:
-  PublishStreamReactor(Publisher* publisher, Principal principal,
+  // Publishes one request on behalf of the stream's caller (rights and
+  // rate limit included); `done` runs exactly once.
+  using PublishFunction =
+      std::function<void(v1::PublishRequest request, PublishCallback done)>;
+
+  // `lease` counts the stream against its principal until OnDone.
+  PublishStreamReactor(PublishFunction publish, StreamLease lease,
                        size_t window);
 
   void OnReadDone(bool ok) override;
@@ -45,8 +52,8 @@ class PublishStreamReactor final
   // Starts the next read, write or Finish if one is due.
   void Drive();
 
-  Publisher* const publisher_;
-  const Principal principal_;
+  const PublishFunction publish_;
+  StreamLease lease_;
   const size_t window_;
 
   absl::Mutex mu_;

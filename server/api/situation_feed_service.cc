@@ -2,35 +2,100 @@
 
 #include <utility>
 
-#include "server/runtime/proto_time.h"
 #include "server/api/grpc_status.h"
 #include "server/api/publish_stream_reactor.h"
-#include "server/query/list_updates.h"
+#include "server/auth/audit.h"
+#include "server/auth/read_rights.h"
+#include "server/runtime/proto_time.h"
 
 namespace sitrep {
+namespace {
+
+// A PublishStream refused before it started (authentication, stream quota).
+class RefusedPublishStream final
+    : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishAck> {
+ public:
+  explicit RefusedPublishStream(const absl::Status& status) {
+    Finish(ToGrpcStatus(status));
+  }
+  void OnDone() override { delete this; }
+};
+
+grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context,
+                                     const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+}  // namespace
 
 SituationFeedService::SituationFeedService(
     Publisher* publisher, Feed* feed, SituationIndex* situation,
-    SubscriptionRegistry* subscriptions, Clock* clock, Options options)
+    SubscriptionRegistry* subscriptions, Clock* clock, Guards guards,
+    Options options)
     : publisher_(publisher),
       feed_(feed),
       situation_(situation),
       subscriptions_(subscriptions),
       clock_(clock),
+      guards_(guards),
       options_(std::move(options)) {}
 
-Principal SituationFeedService::PrincipalOf(
-    grpc::CallbackServerContext* /*context*/) const {
-  return AnonymousPrincipal();
+void SituationFeedService::PublishAs(const CallIdentity& caller,
+                                     absl::string_view rpc,
+                                     v1::PublishRequest request,
+                                     PublishCallback done) {
+  absl::Status admitted =
+      guards_.publish_rate->Admit(caller.principal.name);
+  if (!admitted.ok()) {
+    done(std::move(admitted));
+    return;
+  }
+  publisher_->Publish(
+      std::move(request), caller.principal,
+      [caller_name = caller.principal.name, peer = caller.peer,
+       rpc = std::string(rpc),
+       done = std::move(done)](absl::StatusOr<PublishResult> result) mutable {
+        if (result.status().code() == absl::StatusCode::kPermissionDenied) {
+          AuditDenied(rpc, caller_name, peer, result.status());
+        }
+        done(std::move(result));
+      });
+}
+
+absl::Status SituationFeedService::CheckRead(const CallIdentity& caller,
+                                             absl::string_view rpc,
+                                             const v1::Filter& filter) const {
+  absl::Status allowed = CheckReadRights(caller.principal, filter);
+  if (!allowed.ok()) {
+    AuditDenied(rpc, caller.principal.name, caller.peer, allowed);
+  }
+  return allowed;
+}
+
+absl::StatusOr<CallIdentity> SituationFeedService::IdentifyReader(
+    const grpc::CallbackServerContext& context, absl::string_view rpc,
+    const v1::Filter& filter) const {
+  absl::StatusOr<CallIdentity> caller =
+      IdentifyCall(*guards_.authenticator, context, rpc);
+  if (!caller.ok()) return caller.status();
+  if (absl::Status allowed = CheckRead(*caller, rpc, filter); !allowed.ok()) {
+    return allowed;
+  }
+  return caller;
 }
 
 grpc::ServerUnaryReactor* SituationFeedService::Publish(
     grpc::CallbackServerContext* context, const v1::PublishRequest* request,
     v1::PublishResponse* response) {
+  absl::StatusOr<CallIdentity> caller =
+      IdentifyCall(*guards_.authenticator, *context, "Publish");
+  if (!caller.ok()) return FinishWith(context, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const std::string& log_id = feed_->log_id();
-  publisher_->Publish(
-      *request, PrincipalOf(context),
+  PublishAs(
+      *caller, "Publish", *request,
       [reactor, response, &log_id](absl::StatusOr<PublishResult> result) {
         if (!result.ok()) {
           reactor->Finish(ToGrpcStatus(result.status()));
@@ -50,44 +115,66 @@ grpc::ServerUnaryReactor* SituationFeedService::Publish(
 
 grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishAck>*
 SituationFeedService::PublishStream(grpc::CallbackServerContext* context) {
-  return new PublishStreamReactor(publisher_, PrincipalOf(context),
-                                  options_.publish_stream_window);
+  absl::StatusOr<CallIdentity> caller =
+      IdentifyCall(*guards_.authenticator, *context, "PublishStream");
+  if (!caller.ok()) return new RefusedPublishStream(caller.status());
+  absl::StatusOr<StreamLease> lease =
+      guards_.streams->Acquire(caller->principal.name);
+  if (!lease.ok()) return new RefusedPublishStream(lease.status());
+  return new PublishStreamReactor(
+      [this, caller = *caller](v1::PublishRequest request,
+                               PublishCallback done) {
+        PublishAs(caller, "PublishStream", std::move(request),
+                  std::move(done));
+      },
+      *std::move(lease), options_.publish_stream_window);
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* SituationFeedService::Subscribe(
-    grpc::CallbackServerContext* /*context*/, const grpc::ByteBuffer* request) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  absl::StatusOr<CallIdentity> caller =
+      IdentifyCall(*guards_.authenticator, *context, "Subscribe");
+  if (!caller.ok()) return NewFailedSubscribeReactor(caller.status());
+  absl::StatusOr<StreamLease> lease =
+      guards_.streams->Acquire(caller->principal.name);
+  if (!lease.ok()) return NewFailedSubscribeReactor(lease.status());
+  SubscribeAccess access;
+  access.read_missions = caller->principal.read_missions;
+  access.check_filter = [this, caller = *caller](const v1::Filter& filter) {
+    return CheckRead(caller, "Subscribe", filter);
+  };
+  access.lease = *std::move(lease);
   return NewSubscribeReactor(*request, feed_, clock_, subscriptions_,
-                             options_.subscribe);
+                             options_.subscribe, std::move(access));
 }
 
 grpc::ServerUnaryReactor* SituationFeedService::ListUpdates(
     grpc::CallbackServerContext* context, const v1::ListUpdatesRequest* request,
     v1::ListUpdatesResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<CallIdentity> caller =
+      IdentifyReader(*context, "ListUpdates", request->filter());
+  if (!caller.ok()) return FinishWith(context, caller.status());
   // Reads the store on the calling callback thread: a page is bounded in
   // rows scanned, so this stays short.
   absl::StatusOr<v1::ListUpdatesResponse> page = sitrep::ListUpdates(
-      feed_->log(), *request, options_.subscribe.filter_limits);
-  if (!page.ok()) {
-    reactor->Finish(ToGrpcStatus(page.status()));
-  } else {
-    *response = *std::move(page);
-    reactor->Finish(grpc::Status::OK);
-  }
-  return reactor;
+      feed_->log(), *request, options_.subscribe.filter_limits, options_.list,
+      caller->principal.read_missions);
+  if (!page.ok()) return FinishWith(context, page.status());
+  *response = *std::move(page);
+  return FinishWith(context, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* SituationFeedService::GetSituation(
     grpc::CallbackServerContext* context,
     const v1::GetSituationRequest* request, v1::Situation* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<CallIdentity> caller =
+      IdentifyReader(*context, "GetSituation", request->filter());
+  if (!caller.ok()) return FinishWith(context, caller.status());
   absl::StatusOr<std::unique_ptr<const FilterMatcher>> filter =
       FilterMatcher::Compile(request->filter(),
-                             options_.subscribe.filter_limits);
-  if (!filter.ok()) {
-    reactor->Finish(ToGrpcStatus(filter.status()));
-    return reactor;
-  }
+                             options_.subscribe.filter_limits, "filter",
+                             caller->principal.read_missions);
+  if (!filter.ok()) return FinishWith(context, filter.status());
   const absl::Time now = clock_->Now();
   SituationIndex::Snapshot snapshot = situation_->Take(filter->get(), now);
   for (const IncidentRecordPtr& record : snapshot.incidents) {
@@ -96,8 +183,7 @@ grpc::ServerUnaryReactor* SituationFeedService::GetSituation(
   response->set_sequence(snapshot.sequence);
   response->set_log_id(feed_->log_id());
   *response->mutable_as_of() = ToProtoTime(now);
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return FinishWith(context, absl::OkStatus());
 }
 
 }  // namespace sitrep

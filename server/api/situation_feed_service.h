@@ -2,10 +2,15 @@
 #define SITREP_SERVER_API_SITUATION_FEED_SERVICE_H_
 
 #include "grpcpp/grpcpp.h"
+#include "server/api/call_identity.h"
 #include "server/api/subscribe_reactor.h"
 #include "server/api/subscription_registry.h"
 #include "server/fanout/feed.h"
+#include "server/auth/authenticator.h"
+#include "server/auth/publish_rate_limiter.h"
+#include "server/auth/stream_quota.h"
 #include "server/ingest/publisher.h"
+#include "server/query/list_updates.h"
 #include "server/query/situation_index.h"
 #include "server/runtime/clock.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
@@ -16,6 +21,11 @@ namespace sitrep {
 // Subscribe is a raw method so that each batch is written from the
 // entries' pre-encoded bytes.
 //
+// Every call is authenticated first (UNAUTHENTICATED otherwise) and then
+// held to its principal's rights: publishing as another mission is
+// PERMISSION_DENIED with nothing stored, and reads only ever see the
+// missions the principal may read. Refusals are audited.
+//
 // Thread safety: every method may run concurrently; the borrowed parts are
 // thread-safe. Everything borrowed must outlive the service.
 class SituationFeedService final
@@ -24,13 +34,21 @@ class SituationFeedService final
  public:
   struct Options {
     SubscribeOptions subscribe;
+    ListLimits list;
     size_t publish_stream_window = 1024;
+  };
+
+  // The access-control parts, borrowed.
+  struct Guards {
+    const Authenticator* authenticator;
+    PublishRateLimiter* publish_rate;
+    StreamQuota* streams;
   };
 
   SituationFeedService(Publisher* publisher, Feed* feed,
                        SituationIndex* situation,
                        SubscriptionRegistry* subscriptions, Clock* clock,
-                       Options options);
+                       Guards guards, Options options);
 
   grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
                                     const v1::PublishRequest* request,
@@ -49,15 +67,27 @@ class SituationFeedService final
                                          v1::Situation* response) override;
 
  private:
-  // The principal of a call. Until authentication lands every call is the
-  // anonymous development principal.
-  Principal PrincipalOf(grpc::CallbackServerContext* context) const;
+  // Publishes as `caller`: its rate limit first, then the publisher.
+  // Refusals of rights are audited under `rpc`.
+  void PublishAs(const CallIdentity& caller, absl::string_view rpc,
+                 v1::PublishRequest request, PublishCallback done);
+
+  // Checks a read's filter against the caller's rights (audited when
+  // refused).
+  absl::Status CheckRead(const CallIdentity& caller, absl::string_view rpc,
+                         const v1::Filter& filter) const;
+
+  // Authenticates a unary read and checks its filter (both audited).
+  absl::StatusOr<CallIdentity> IdentifyReader(
+      const grpc::CallbackServerContext& context, absl::string_view rpc,
+      const v1::Filter& filter) const;
 
   Publisher* const publisher_;
   Feed* const feed_;
   SituationIndex* const situation_;
   SubscriptionRegistry* const subscriptions_;
   Clock* const clock_;
+  const Guards guards_;
   const Options options_;
 };
 

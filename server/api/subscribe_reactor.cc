@@ -80,12 +80,14 @@ Subscription::Subscription(Feed* feed, Clock* clock,
                            SubscriptionRegistry* registry,
                            std::unique_ptr<const FilterMatcher> filter,
                            std::unique_ptr<SubscriberCursor> cursor,
-                           absl::Duration heartbeat_interval)
+                           absl::Duration heartbeat_interval,
+                           StreamLease lease)
     : feed_(feed),
       clock_(clock),
       registry_(registry),
       filter_(std::move(filter)),
       heartbeat_interval_(heartbeat_interval),
+      lease_(std::move(lease)),
       cursor_(std::move(cursor)) {}
 
 void Subscription::Start(grpc::ServerWriteReactor<grpc::ByteBuffer>* reactor) {
@@ -138,6 +140,9 @@ void Subscription::OnDone() {
     absl::MutexLock lock(&mu_);
     done_ = true;
     reactor_ = nullptr;
+    // Now, not when the last executor task lets go of the subscription: a
+    // client that closes one stream may open the next at once.
+    lease_.Release();
   }
   feed_->CancelWait(this);
   registry_->Remove(this);
@@ -293,7 +298,8 @@ void Subscription::Pump() {
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
     const grpc::ByteBuffer& request_bytes, Feed* feed, Clock* clock,
-    SubscriptionRegistry* registry, const SubscribeOptions& options) {
+    SubscriptionRegistry* registry, const SubscribeOptions& options,
+    SubscribeAccess access) {
   std::vector<grpc::Slice> slices;
   v1::SubscribeRequest request;
   std::string bytes;
@@ -310,8 +316,13 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
   absl::StatusOr<absl::Duration> heartbeat =
       HeartbeatInterval(request, options);
   if (!heartbeat.ok()) return new FailedReactor(heartbeat.status());
+  if (access.check_filter) {
+    absl::Status allowed = access.check_filter(request.filter());
+    if (!allowed.ok()) return new FailedReactor(allowed);
+  }
   absl::StatusOr<std::unique_ptr<const FilterMatcher>> filter =
-      FilterMatcher::Compile(request.filter(), options.filter_limits);
+      FilterMatcher::Compile(request.filter(), options.filter_limits, "filter",
+                             access.read_missions);
   if (!filter.ok()) return new FailedReactor(filter.status());
   if ((*filter)->MatchesEverything()) filter->reset();
   absl::StatusOr<std::unique_ptr<SubscriberCursor>> cursor =
@@ -320,12 +331,17 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
   if (!cursor.ok()) return new FailedReactor(cursor.status());
   auto subscription = std::make_shared<Subscription>(
       feed, clock, registry, *std::move(filter), *std::move(cursor),
-      *heartbeat);
+      *heartbeat, std::move(access.lease));
   absl::Status added = registry->Add(subscription);
   if (!added.ok()) return new FailedReactor(added);
   auto* reactor = new SubscribeReactor(subscription);
   subscription->Start(reactor);
   return reactor;
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* NewFailedSubscribeReactor(
+    const absl::Status& status) {
+  return new FailedReactor(status);
 }
 
 }  // namespace sitrep

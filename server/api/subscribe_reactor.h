@@ -1,6 +1,7 @@
 #ifndef SITREP_SERVER_API_SUBSCRIBE_REACTOR_H_
 #define SITREP_SERVER_API_SUBSCRIBE_REACTOR_H_
 
+#include <functional>
 #include <memory>
 
 #include "absl/base/thread_annotations.h"
@@ -9,6 +10,8 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "server/api/subscription_registry.h"
+#include "server/auth/principal.h"
+#include "server/auth/stream_quota.h"
 #include "server/fanout/feed.h"
 #include "server/fanout/subscriber_cursor.h"
 #include "server/filter/filter_matcher.h"
@@ -38,10 +41,11 @@ struct SubscribeOptions {
 class Subscription final : public FeedWaiter,
                            public std::enable_shared_from_this<Subscription> {
  public:
+  // `lease` counts the stream against its principal until OnDone.
   Subscription(Feed* feed, Clock* clock, SubscriptionRegistry* registry,
                std::unique_ptr<const FilterMatcher> filter,
                std::unique_ptr<SubscriberCursor> cursor,
-               absl::Duration heartbeat_interval);
+               absl::Duration heartbeat_interval, StreamLease lease);
 
   // Starts writing to `reactor` (borrowed until OnDone).
   void Start(grpc::ServerWriteReactor<grpc::ByteBuffer>* reactor);
@@ -74,6 +78,7 @@ class Subscription final : public FeedWaiter,
   const absl::Duration heartbeat_interval_;
 
   absl::Mutex mu_;
+  StreamLease lease_ ABSL_GUARDED_BY(mu_);
   const std::unique_ptr<SubscriberCursor> cursor_ ABSL_PT_GUARDED_BY(mu_);
   grpc::ServerWriteReactor<grpc::ByteBuffer>* reactor_ ABSL_GUARDED_BY(mu_) =
       nullptr;
@@ -93,12 +98,28 @@ class Subscription final : public FeedWaiter,
   absl::Time last_send_ ABSL_GUARDED_BY(mu_);
 };
 
+// What the caller of one Subscribe may read.
+struct SubscribeAccess {
+  // Missions the caller may read (bit 1 << Mission each).
+  uint32_t read_missions = kAllMissions;
+  // Refuses a filter that asks for more than the caller may read (and
+  // audits it); null: every filter passes.
+  std::function<absl::Status(const v1::Filter&)> check_filter;
+  // The stream's place in its principal's quota.
+  StreamLease lease;
+};
+
 // Creates the reactor for one Subscribe call: parses and checks the
 // request, starts the cursor, registers the stream. A bad request gets a
 // reactor that finishes at once with the error.
 grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
     const grpc::ByteBuffer& request_bytes, Feed* feed, Clock* clock,
-    SubscriptionRegistry* registry, const SubscribeOptions& options);
+    SubscriptionRegistry* registry, const SubscribeOptions& options,
+    SubscribeAccess access);
+
+// A reactor that only finishes the call with `status`.
+grpc::ServerWriteReactor<grpc::ByteBuffer>* NewFailedSubscribeReactor(
+    const absl::Status& status);
 
 }  // namespace sitrep
 

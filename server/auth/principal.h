@@ -1,31 +1,48 @@
 #ifndef SITREP_SERVER_AUTH_PRINCIPAL_H_
 #define SITREP_SERVER_AUTH_PRINCIPAL_H_
 
+#include <cstdint>
 #include <string>
 
 namespace sitrep {
 
-// Who is calling. Until authentication lands (issue: security), every call
-// is the anonymous development principal, which may publish and read as
-// every mission; sitrepd then only listens on loopback by default.
+// Bit (1 << Mission) for each mission; all bits: every mission, including
+// ones a newer proto adds.
+inline constexpr uint32_t kAllMissions = ~uint32_t{0};
+
+inline bool MissionInMask(uint32_t mask, int mission) {
+  const auto m = static_cast<uint32_t>(mission);
+  return m < 32 ? ((mask >> m) & 1u) != 0 : mask == kAllMissions;
+}
+
+// Who is calling, and what they may do: from a bearer token or a verified
+// client certificate mapped by the access policy (access_policy.h), or the
+// anonymous development principal when sitrepd runs without a policy on
+// loopback.
 struct Principal {
   std::string name;
-  // Bit (1 << Mission) for each mission the principal may publish as / read.
+  // Missions the principal may publish as / read (kAllMissions: all).
   uint32_t publish_missions = 0;
   uint32_t read_missions = 0;
+  // Reserved for administrative calls; implies no other right.
   bool admin = false;
 
   bool MayPublish(int mission) const {
-    return mission >= 0 && mission < 32 && (publish_missions >> mission) & 1u;
+    return MissionInMask(publish_missions, mission);
+  }
+  bool MayRead(int mission) const {
+    return MissionInMask(read_missions, mission);
   }
 };
 
-// The principal of unauthenticated calls in development mode.
+// The principal of every call in development mode (no access policy, which
+// sitrepd only allows on a loopback address).
 inline Principal AnonymousPrincipal() {
-  return Principal{"anonymous", ~0u, ~0u, false};
+  return Principal{"anonymous", kAllMissions, kAllMissions, false};
 }
 
-// The principal the server itself publishes as (EXPIRED updates).
+// The principal the server itself publishes as (EXPIRED updates). No access
+// policy may name a principal so.
 inline constexpr char kSystemPublisher[] = "sitrep";
 
 }  // namespace sitrep

@@ -3,12 +3,53 @@
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/runtime/logging.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
-          "host:port to serve gRPC on (port 0: any free port). Plaintext and "
-          "unauthenticated: keep it on loopback.");
+          "host:port to serve gRPC on (port 0: any free port). A "
+          "non-loopback address needs --tls_cert/--tls_key (or --plaintext) "
+          "and --auth_file.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM server certificate (chain) file: serve TLS. Reloaded when it "
+          "changes (see --tls_reload_interval).");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA file: require client certificates signed by it (mTLS).");
+ABSL_FLAG(absl::Duration, tls_reload_interval, absl::Minutes(1),
+          "How often the TLS files are checked for changes.");
+ABSL_FLAG(bool, plaintext, false,
+          "Allow serving without TLS on a non-loopback address (e.g. behind "
+          "a TLS-terminating proxy). Loopback needs no flag.");
+ABSL_FLAG(std::string, auth_file, "",
+          "Access policy (JSON: principals with token hashes, certificate "
+          "names and rights); reloaded on SIGHUP. Without it every caller is "
+          "'anonymous' with all rights, which only loopback allows.");
+ABSL_FLAG(uint64_t, max_streams_per_principal, 1000,
+          "Open Subscribe + PublishStream streams per principal (0: no "
+          "limit).");
+ABSL_FLAG(double, publish_rate, 5000,
+          "Publishes per second per principal, on average (0: no limit).");
+ABSL_FLAG(double, publish_burst, 20000,
+          "Publishes a principal may make at once above --publish_rate.");
+ABSL_FLAG(int32_t, max_page_size, 1000,
+          "Largest ListUpdates page; larger page_size values are clamped.");
+ABSL_FLAG(int32_t, max_filter_values, 64,
+          "Values per repeated filter field and per label-selector set.");
+ABSL_FLAG(int32_t, max_label_requirements, 32,
+          "Requirements per label selector.");
+ABSL_FLAG(int32_t, max_labels, 32, "Labels per update.");
+ABSL_FLAG(uint64_t, max_label_value_bytes, 256,
+          "Bytes per label value.");
+ABSL_FLAG(absl::Duration, min_ping_interval, absl::Seconds(10),
+          "Clients pinging more often than this are disconnected "
+          "(keepalive enforcement).");
+ABSL_FLAG(absl::Duration, max_connection_age, absl::InfiniteDuration(),
+          "Close connections after this age so clients rebalance over "
+          "replicas (inf: never).");
+ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Seconds(10),
+          "How long calls on an aged-out connection may still run.");
 ABSL_FLAG(std::string, data_dir, "./sitrep-data",
           "Directory of the embedded SQLite store (created if missing).");
 ABSL_FLAG(std::string, store, "sqlite",
@@ -47,9 +88,99 @@ ABSL_FLAG(std::string, log_format, "text", "Log lines as 'text' or 'json'.");
 
 namespace sitrep {
 
+bool IsLoopbackAddress(absl::string_view listen) {
+  return absl::StartsWith(listen, "127.") ||
+         absl::StartsWith(listen, "localhost:") ||
+         absl::StartsWith(listen, "[::1]:");
+}
+
+absl::Status ValidateServerConfig(const ServerConfig& config) {
+  const TlsConfig& tls = config.tls;
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls_cert, --tls_key: give both (the certificate and its key)");
+  }
+  if (!tls.client_ca_file.empty() && !tls.enabled()) {
+    return absl::InvalidArgumentError(
+        "--tls_client_ca: needs --tls_cert and --tls_key (mTLS is TLS)");
+  }
+  if (tls.reload_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError(
+        "--tls_reload_interval: at least 1s");
+  }
+  if (!IsLoopbackAddress(config.listen)) {
+    if (!tls.enabled() && !config.plaintext) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--listen: ", config.listen,
+          " is not a loopback address; give --tls_cert and --tls_key, or "
+          "--plaintext to serve unencrypted behind a TLS-terminating proxy"));
+    }
+    if (config.auth_file.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--listen: ", config.listen,
+          " is not a loopback address; give --auth_file (anonymous access "
+          "is for loopback development only)"));
+    }
+  }
+  if (config.publish_rate < 0 || config.publish_burst < 0) {
+    return absl::InvalidArgumentError(
+        "--publish_rate, --publish_burst: must not be negative");
+  }
+  if (config.publish_rate > 0 && config.publish_burst < 1) {
+    return absl::InvalidArgumentError(
+        "--publish_burst: at least 1 when --publish_rate is set");
+  }
+  if (config.list.max_page_size < 1) {
+    return absl::InvalidArgumentError("--max_page_size: at least 1");
+  }
+  if (config.list.default_page_size > config.list.max_page_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max_page_size: at least the default page size (",
+        config.list.default_page_size, ")"));
+  }
+  if (config.filter_limits.max_values_per_field < 1 ||
+      config.filter_limits.max_label_requirements < 1 ||
+      config.validation.max_labels < 0 ||
+      config.validation.max_label_value_bytes < 1) {
+    return absl::InvalidArgumentError(
+        "--max_filter_values, --max_label_requirements, "
+        "--max_label_value_bytes: at least 1; --max_labels: at least 0");
+  }
+  if (config.min_ping_interval < absl::ZeroDuration() ||
+      config.max_connection_age <= absl::ZeroDuration() ||
+      config.max_connection_age_grace < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--min_ping_interval, --max_connection_age_grace: not negative; "
+        "--max_connection_age: positive (inf: never)");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   ServerConfig config;
   config.listen = absl::GetFlag(FLAGS_listen);
+  config.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  config.tls.key_file = absl::GetFlag(FLAGS_tls_key);
+  config.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  config.tls.reload_interval = absl::GetFlag(FLAGS_tls_reload_interval);
+  config.plaintext = absl::GetFlag(FLAGS_plaintext);
+  config.auth_file = absl::GetFlag(FLAGS_auth_file);
+  config.max_streams_per_principal =
+      absl::GetFlag(FLAGS_max_streams_per_principal);
+  config.publish_rate = absl::GetFlag(FLAGS_publish_rate);
+  config.publish_burst = absl::GetFlag(FLAGS_publish_burst);
+  config.list.max_page_size = absl::GetFlag(FLAGS_max_page_size);
+  config.filter_limits.max_values_per_field =
+      absl::GetFlag(FLAGS_max_filter_values);
+  config.filter_limits.max_label_requirements =
+      absl::GetFlag(FLAGS_max_label_requirements);
+  config.validation.max_labels = absl::GetFlag(FLAGS_max_labels);
+  config.validation.max_label_value_bytes =
+      absl::GetFlag(FLAGS_max_label_value_bytes);
+  config.min_ping_interval = absl::GetFlag(FLAGS_min_ping_interval);
+  config.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  config.max_connection_age_grace =
+      absl::GetFlag(FLAGS_max_connection_age_grace);
   config.data_dir = absl::GetFlag(FLAGS_data_dir);
   if (absl::GetFlag(FLAGS_store) != "sqlite") {
     return absl::InvalidArgumentError(
@@ -91,6 +222,9 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
       config.max_message_bytes > (64u << 20)) {
     return absl::InvalidArgumentError(
         "--max_message_bytes: between 16384 and 67108864");
+  }
+  if (absl::Status valid = ValidateServerConfig(config); !valid.ok()) {
+    return valid;
   }
   LogFormat format;
   absl::Status parsed = ParseLogFormat(absl::GetFlag(FLAGS_log_format), &format);

@@ -9,14 +9,40 @@
 #include "server/filter/filter_matcher.h"
 #include "server/ingest/validator.h"
 #include "server/log/event_log.h"
+#include "server/query/list_updates.h"
 
 namespace sitrep {
+
+// TLS of the gRPC listener. All empty: plaintext (see ServerConfig).
+struct TlsConfig {
+  // PEM server certificate (chain) and its private key.
+  std::string cert_file;
+  std::string key_file;
+  // PEM CA certificates; when set, every client must present a certificate
+  // signed by one of them (mTLS).
+  std::string client_ca_file;
+  // How often the files are checked for changes: renewed certificates are
+  // picked up without a restart, and open streams keep their connection.
+  absl::Duration reload_interval = absl::Minutes(1);
+
+  bool enabled() const { return !cert_file.empty(); }
+};
 
 // Everything sitrepd can be told. Every default is the safe one: loopback
 // only, fsync before acknowledging, nothing deleted.
 struct ServerConfig {
   // host:port to serve gRPC on. Port 0 picks a free port (see port_file).
+  // A non-loopback address needs TLS (or plaintext explicitly) and an
+  // access policy.
   std::string listen = "127.0.0.1:50051";
+  TlsConfig tls;
+  // Serve without TLS on a non-loopback address (behind a TLS-terminating
+  // proxy, say). Logged as a warning.
+  bool plaintext = false;
+  // The access policy (auth/access_policy.proto). Empty: development mode,
+  // every call is the anonymous principal with every right; only allowed on
+  // loopback.
+  std::string auth_file;
   // Directory of the embedded store (created if missing).
   std::string data_dir = "./sitrep-data";
   // When an acknowledged publish is on disk; see FsyncPolicy.
@@ -49,10 +75,33 @@ struct ServerConfig {
   absl::Duration min_heartbeat = absl::Seconds(1);
   ValidationLimits validation;
   FilterLimits filter_limits;
+  ListLimits list;
+  // Per principal: open streams (Subscribe + PublishStream; 0: no limit)
+  // and publishes per second with bursts (rate 0: no limit).
+  size_t max_streams_per_principal = 1000;
+  double publish_rate = 5000;
+  double publish_burst = 20000;
+  // Clients may not ping more often than this (keepalive enforcement): a
+  // client that does is disconnected with GOAWAY "too_many_pings".
+  absl::Duration min_ping_interval = absl::Seconds(10);
+  // Connections are closed (GOAWAY) after this age, so clients spread over
+  // replicas again; streams then get max_connection_age_grace to finish and
+  // resume from their cursor. Infinite: never.
+  absl::Duration max_connection_age = absl::InfiniteDuration();
+  absl::Duration max_connection_age_grace = absl::Seconds(10);
 
   // How long shutdown waits for in-flight calls before cancelling them.
   absl::Duration shutdown_grace = absl::Seconds(5);
 };
+
+// True for 127.x.x.x, localhost and [::1] listen addresses.
+bool IsLoopbackAddress(absl::string_view listen);
+
+// Checks the combinations no single flag can: TLS files in pairs, a
+// non-loopback listener only with TLS (or --plaintext) and an access policy,
+// limits in range. INVALID_ARGUMENT naming the flags. Server::Start runs it
+// too, so embedded servers get the same rules.
+absl::Status ValidateServerConfig(const ServerConfig& config);
 
 // Builds the config from sitrepd's command-line flags (defined in
 // server_config.cc, documented by `sitrepd --help`). INVALID_ARGUMENT names

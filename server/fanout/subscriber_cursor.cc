@@ -97,8 +97,11 @@ void SubscriberCursor::Consider(const LogEntryPtr& entry,
   // subscriber's view (closed by another mission, de-escalated below its
   // minimum severity), so a filtered situation never keeps a stale entry.
   // A filter on kinds asks for events, not for a view: no leaving there.
+  // Rights come first: a reader never gets an update of a mission it may
+  // not read, even one that closes an incident it saw.
   if (filter_ == nullptr || filter_->Matches(entry->update) ||
       (entry->previous != nullptr && !filter_->RestrictsKinds() &&
+       filter_->Readable(entry->update) &&
        filter_->Matches(*entry->previous))) {
     *bytes += entry->wire.size();
     batch->push_back(entry);

@@ -65,7 +65,8 @@ class StringSet {
 class CompiledFilter final : public FilterMatcher {
  public:
   bool Matches(const v1::SituationUpdate& update) const override {
-    if (!InMask(mission_mask_, update.mission()) ||
+    if (!InMask(readable_mask_, update.mission()) ||
+        !InMask(mission_mask_, update.mission()) ||
         !InMask(role_mask_, update.role()) ||
         !InMask(category_mask_, update.category()) ||
         !InMask(kind_mask_, update.kind())) {
@@ -87,19 +88,26 @@ class CompiledFilter final : public FilterMatcher {
     return selector_.empty() || selector_.Matches(update.labels());
   }
 
+  bool Readable(const v1::SituationUpdate& update) const override {
+    return InMask(readable_mask_, update.mission());
+  }
+
   bool MatchesEverything() const override {
-    return mission_mask_ == kAll && role_mask_ == kAll &&
+    return readable_mask_ == kAll && mission_mask_ == kAll && role_mask_ == kAll &&
            category_mask_ == kAll && kind_mask_ == kAll &&
            min_severity_ == v1::SEVERITY_UNSPECIFIED && !has_box_ &&
            incident_ids_.empty() && municipalities_.empty() &&
            selector_.empty();
   }
 
-  uint32_t MissionMask() const override { return mission_mask_; }
+  uint32_t MissionMask() const override {
+    return mission_mask_ & readable_mask_;
+  }
   bool RestrictsKinds() const override { return kind_mask_ != kAll; }
 
  private:
   friend class FilterCompiler;
+  friend class FilterMatcher;  // Compile sets readable_mask_.
 
   bool InBox(const v1::Location& location) const {
     if (!location.has_point()) return false;
@@ -110,6 +118,7 @@ class CompiledFilter final : public FilterMatcher {
            lng <= max_lng_;
   }
 
+  uint32_t readable_mask_ = kAll;
   uint32_t mission_mask_ = kAll;
   uint32_t role_mask_ = kAll;
   uint32_t category_mask_ = kAll;
@@ -329,8 +338,9 @@ class FilterCompiler {
 
 absl::StatusOr<std::unique_ptr<const FilterMatcher>> FilterMatcher::Compile(
     const v1::Filter& filter, const FilterLimits& limits,
-    absl::string_view field_prefix) {
+    absl::string_view field_prefix, uint32_t readable_missions) {
   auto compiled = std::make_unique<CompiledFilter>();
+  compiled->readable_mask_ = readable_missions;
   if (absl::Status s =
           FilterCompiler(limits, field_prefix).Compile(filter, *compiled);
       !s.ok()) {

@@ -43,18 +43,26 @@ class FilterMatcher {
   // here). A restricted min_severity does not match SEVERITY_UNSPECIFIED or
   // a value above EXTREME; a bounding box does not match an update without
   // location.point.
+  // An update of a mission outside the reader's rights never matches.
   virtual bool Matches(const v1::SituationUpdate& update) const = 0;
+
+  // True when the reader may see `update` at all (its mission is among the
+  // readable missions given to Compile). Matches() implies it; callers that
+  // admit an update for another reason (its incident's previous update
+  // matched) must check it themselves.
+  virtual bool Readable(const v1::SituationUpdate& update) const = 0;
 
   // True when the filter restricts nothing (every update matches).
   virtual bool MatchesEverything() const = 0;
 
-  // If the filter restricts missions, the bit (1 << Mission) of each allowed
-  // mission; otherwise all bits set. Lets the fan-out skip cursors cheaply.
   // True when the filter selects by `kinds`: it asks for events of those
   // kinds, not for a view of incidents, so an incident "leaving" it means
   // nothing (see SubscriberCursor).
   virtual bool RestrictsKinds() const = 0;
 
+  // If the filter or the reader's rights restrict missions, the bit
+  // (1 << Mission) of each allowed mission; otherwise all bits set. Lets the
+  // fan-out skip cursors cheaply.
   virtual uint32_t MissionMask() const = 0;
 
   // Compiles `filter`. INVALID_ARGUMENT names the offending field with
@@ -63,9 +71,14 @@ class FilterMatcher {
   // "filter.missions[0]: unknown mission 17", "filter.missions[1]:
   // MISSION_UNSPECIFIED ...", "filter.bounding_box: ...", "filter.kinds: has
   // 65 values; ...". An empty `field_prefix` names the bare field.
+  //
+  // `readable_missions` (bit 1 << Mission each) are the missions the reader
+  // may read; updates of other missions never match, whatever the filter
+  // says (auth/read_rights.h rejects a filter naming them beforehand).
   static absl::StatusOr<std::unique_ptr<const FilterMatcher>> Compile(
       const v1::Filter& filter, const FilterLimits& limits = {},
-      absl::string_view field_prefix = "filter");
+      absl::string_view field_prefix = "filter",
+      uint32_t readable_missions = ~uint32_t{0});
 };
 
 }  // namespace sitrep

@@ -59,7 +59,8 @@ absl::StatusOr<Range> RequestedRange(const EventLog& log,
 
 absl::StatusOr<v1::ListUpdatesResponse> ListUpdates(
     const EventLog& log, const v1::ListUpdatesRequest& request,
-    const FilterLimits& filter_limits, const ListLimits& limits) {
+    const FilterLimits& filter_limits, const ListLimits& limits,
+    uint32_t readable_missions) {
   if (request.page_size() < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "page_size: must not be negative (0 means ", limits.default_page_size,
@@ -70,7 +71,8 @@ absl::StatusOr<v1::ListUpdatesResponse> ListUpdates(
                                : std::min(request.page_size(),
                                           limits.max_page_size);
   absl::StatusOr<std::unique_ptr<const FilterMatcher>> filter =
-      FilterMatcher::Compile(request.filter(), filter_limits);
+      FilterMatcher::Compile(request.filter(), filter_limits, "filter",
+                             readable_missions);
   if (!filter.ok()) return filter.status();
   absl::StatusOr<Range> range = RequestedRange(log, request);
   if (!range.ok()) return range.status();

@@ -51,6 +51,16 @@ inline absl::Duration FromProtoDuration(const google::protobuf::Duration& d) {
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
 }
 
+// A finite, non-negative duration (seconds and nanos then share the sign).
+inline google::protobuf::Duration ToProtoDuration(absl::Duration duration) {
+  google::protobuf::Duration d;
+  const int64_t seconds =
+      absl::IDivDuration(duration, absl::Seconds(1), &duration);
+  d.set_seconds(seconds);
+  d.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(duration)));
+  return d;
+}
+
 }  // namespace sitrep
 
 #endif  // SITREP_SERVER_RUNTIME_PROTO_TIME_H_

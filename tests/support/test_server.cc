@@ -53,8 +53,9 @@ std::unique_ptr<v1::SituationFeed::Stub> TestServer::NewStub() const {
 
 StreamReader::StreamReader(v1::SituationFeed::Stub& stub,
                            const v1::SubscribeRequest& request,
-                           absl::Duration lifetime) {
+                           absl::Duration lifetime, const std::string& token) {
   context_.set_deadline(absl::ToChronoTime(absl::Now() + lifetime));
+  if (!token.empty()) context_.AddMetadata("authorization", "Bearer " + token);
   reader_ = stub.Subscribe(&context_, request);
 }
 

@@ -54,9 +54,11 @@ class TestServer {
 // test instead of blocking it.
 class StreamReader {
  public:
+  // A non-empty `token` is sent as "authorization: Bearer <token>".
   StreamReader(v1::SituationFeed::Stub& stub,
                const v1::SubscribeRequest& request,
-               absl::Duration lifetime = absl::Seconds(60));
+               absl::Duration lifetime = absl::Seconds(60),
+               const std::string& token = "");
   ~StreamReader();
 
   // The next message, or nullopt when the stream ended (see Finish()).

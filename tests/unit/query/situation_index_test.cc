@@ -53,6 +53,7 @@ class MissionFilter : public FilterMatcher {
   bool Matches(const v1::SituationUpdate& update) const override {
     return update.mission() == mission_;
   }
+  bool Readable(const v1::SituationUpdate&) const override { return true; }
   bool MatchesEverything() const override { return false; }
   uint32_t MissionMask() const override { return 1u << mission_; }
   bool RestrictsKinds() const override { return false; }
