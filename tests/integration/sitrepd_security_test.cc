@@ -1,0 +1,170 @@
+// The real sitrepd binary's security behaviour: it refuses unsafe listeners
+// at start, writes audit lines without tokens, reloads the access policy on
+// SIGHUP, and makes tokens and their hashes.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/auth/token_hash.h"
+#include "tests/integration/feed_calls.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/test_server.h"
+#include "tests/support/token_channel.h"
+#include "tests/support/updates.h"
+
+namespace sitrep::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kToken[] = "sitrep_desk-token-that-must-not-leak";
+constexpr char kRotated[] = "sitrep_rotated-token-0123456789";
+
+void WritePolicy(const std::string& path, const std::string& token) {
+  std::ofstream(path) << R"({"principals": [{"name": "kp-desk",
+      "tokenSha256": [")" << HashToken(token)
+                      << R"("], "publish": ["KOSOVO_POLICE"], "read": ["*"]}]})";
+}
+
+// Runs sitrepd with `flags` until it exits; returns its exit code.
+int RunToExit(Subprocess& process) {
+  const int status = process.Wait(absl::Seconds(30));
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(SitrepdSecurityTest, RefusesANonLoopbackListenerWithoutTlsOrPolicy) {
+  TempDir dir;
+  {
+    Subprocess sitrepd({SITREPD_PATH, "--listen=0.0.0.0:0",
+                        "--data_dir=" + dir.path() + "/a"});
+    EXPECT_EQ(RunToExit(sitrepd), 2);
+    EXPECT_THAT(sitrepd.stderr_text(),
+                HasSubstr("is not a loopback address; give --tls_cert"));
+  }
+  {
+    Subprocess sitrepd({SITREPD_PATH, "--listen=0.0.0.0:0", "--plaintext",
+                        "--data_dir=" + dir.path() + "/b"});
+    EXPECT_EQ(RunToExit(sitrepd), 2);
+    EXPECT_THAT(sitrepd.stderr_text(), HasSubstr("give --auth_file"));
+  }
+  {
+    Subprocess sitrepd({SITREPD_PATH, "--tls_cert=" + dir.path() + "/none.crt",
+                        "--data_dir=" + dir.path() + "/c"});
+    EXPECT_EQ(RunToExit(sitrepd), 2);
+    EXPECT_THAT(sitrepd.stderr_text(), HasSubstr("--tls_cert, --tls_key"));
+  }
+  {
+    Subprocess sitrepd({SITREPD_PATH, "--listen=127.0.0.1:0",
+                        "--tls_cert=" + dir.path() + "/none.crt",
+                        "--tls_key=" + dir.path() + "/none.key",
+                        "--data_dir=" + dir.path() + "/d"});
+    EXPECT_NE(RunToExit(sitrepd), 0);
+    EXPECT_THAT(sitrepd.stderr_text(), HasSubstr("--tls_cert: cannot read"));
+  }
+}
+
+class RunningSitrepd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    policy_ = dir_.path() + "/policy.json";
+    WritePolicy(policy_, kToken);
+    const std::string port_file = dir_.path() + "/port";
+    process_ = std::make_unique<Subprocess>(std::vector<std::string>{
+        SITREPD_PATH, "--listen=127.0.0.1:0", "--port_file=" + port_file,
+        "--data_dir=" + dir_.path() + "/data", "--fsync=off",
+        "--auth_file=" + policy_, "--log_format=json"});
+    ASSERT_TRUE(process_->WaitForStderr("serving")) << process_->stderr_text();
+    std::ifstream in(port_file);
+    std::string text;
+    std::getline(in, text);
+    int port = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(text, &port)) << text;
+    address_ = absl::StrCat("127.0.0.1:", port);
+  }
+
+  std::unique_ptr<v1::SituationFeed::Stub> Stub(const std::string& token) {
+    return v1::SituationFeed::NewStub(NewTokenChannel(address_, token));
+  }
+
+  TempDir dir_;
+  std::string policy_;
+  std::string address_;
+  std::unique_ptr<Subprocess> process_;
+};
+
+TEST_F(RunningSitrepd, AuditLinesNameRpcPeerAndReasonButNeverTheToken) {
+  // A token one character off: close to the real one, and refused.
+  const std::string wrong = std::string(kToken) + "x";
+  EXPECT_THAT(Publish(*Stub(wrong), PatrolUpdate(v1::MISSION_KOSOVO_POLICE)),
+              StatusIs(absl::StatusCode::kUnauthenticated, ""));
+  ASSERT_TRUE(process_->WaitForStderr("authentication refused"));
+  EXPECT_THAT(Publish(*Stub(kToken), PatrolUpdate(v1::MISSION_KFOR)),
+              StatusIs(absl::StatusCode::kPermissionDenied, ""));
+  ASSERT_TRUE(process_->WaitForStderr("authorization refused"));
+
+  const std::string& log = process_->stderr_text();
+  EXPECT_THAT(log, HasSubstr(R"("component":"audit")"));
+  EXPECT_THAT(log, HasSubstr(R"("rpc":"Publish")"));
+  EXPECT_THAT(log, HasSubstr(R"("principal":"kp-desk")"));
+  EXPECT_THAT(log, HasSubstr(R"("peer":"ipv4:127.0.0.1:)"));
+  EXPECT_THAT(log, HasSubstr("unknown or revoked token"));
+  EXPECT_THAT(log, HasSubstr("may not publish as MISSION_KFOR"));
+  EXPECT_THAT(log, Not(HasSubstr("desk-token-that-must-not-leak")));
+}
+
+TEST_F(RunningSitrepd, SighupReloadsThePolicy) {
+  SITREP_ASSERT_OK(
+      Publish(*Stub(kToken), PatrolUpdate(v1::MISSION_KOSOVO_POLICE))
+          .status());
+  WritePolicy(policy_, kRotated);
+  process_->Signal(SIGHUP);
+  ASSERT_TRUE(process_->WaitForStderr("access policy reloaded"))
+      << process_->stderr_text();
+  EXPECT_THAT(Publish(*Stub(kToken), PatrolUpdate(v1::MISSION_KOSOVO_POLICE)),
+              StatusIs(absl::StatusCode::kUnauthenticated, "revoked"));
+  SITREP_EXPECT_OK(
+      Publish(*Stub(kRotated), PatrolUpdate(v1::MISSION_KOSOVO_POLICE))
+          .status());
+
+  // A broken policy keeps the previous one.
+  std::ofstream(policy_) << "{";
+  process_->Signal(SIGHUP);
+  ASSERT_TRUE(process_->WaitForStderr("access policy not reloaded"));
+  SITREP_EXPECT_OK(
+      Publish(*Stub(kRotated), PatrolUpdate(v1::MISSION_KOSOVO_POLICE))
+          .status());
+  process_->Signal(SIGTERM);
+  EXPECT_EQ(RunToExit(*process_), 0);
+}
+
+TEST(SitrepdTokensTest, NewTokenAndHashToken) {
+  Subprocess new_token({SITREPD_PATH, "new-token"});
+  ASSERT_EQ(RunToExit(new_token), 0);
+  const std::string token(
+      absl::StripAsciiWhitespace(new_token.stdout_text()));
+  EXPECT_EQ(token.rfind("sitrep_", 0), 0u) << token;
+  EXPECT_THAT(new_token.stderr_text(),
+              HasSubstr("tokenSha256: " + HashToken(token)));
+
+  Subprocess hash({"/bin/sh", "-c",
+                   absl::StrCat("echo '", token, "' | ", SITREPD_PATH,
+                                " hash-token")});
+  ASSERT_EQ(RunToExit(hash), 0);
+  EXPECT_EQ(absl::StripAsciiWhitespace(hash.stdout_text()), HashToken(token));
+
+  Subprocess empty({"/bin/sh", "-c",
+                    absl::StrCat(SITREPD_PATH, " hash-token < /dev/null")});
+  EXPECT_EQ(RunToExit(empty), 2);
+}
+
+}  // namespace
+}  // namespace sitrep::testing
