@@ -8,8 +8,9 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 RUN_FLAGS ?=
 CTEST_FLAGS ?=
+FUZZ_SECONDS ?= 30
 
-.PHONY: all deps configure build run test test-asan test-unit test-integration check-thread-safety clean
+.PHONY: all deps configure build run test test-asan test-unit test-integration check-thread-safety fuzz clean
 
 all: build
 
@@ -25,10 +26,17 @@ build: configure
 run: build
 	./$(BUILD_DIR)/server/sitrepd $(RUN_FLAGS)
 
-# clang's thread-safety analysis of the annotations, then every test.
+# clang's thread-safety analysis of the annotations, every test, then a
+# short run of each fuzzer (FUZZ_SECONDS each) under ASan/UBSan.
 test: build
 	@bash scripts/check-thread-safety.sh $(BUILD_DIR)
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
+	@$(MAKE) --no-print-directory fuzz
+
+# libFuzzer + ASan/UBSan over the hostile-input paths (tests/fuzz/README.md),
+# in its own clang build (build-fuzz).
+fuzz: deps
+	@bash scripts/run-fuzzers.sh $(FUZZ_SECONDS)
 
 check-thread-safety: build
 	@bash scripts/check-thread-safety.sh $(BUILD_DIR)
@@ -47,4 +55,4 @@ test-asan: deps
 	cd $(ASAN_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) build-fuzz

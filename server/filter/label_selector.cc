@@ -36,9 +36,16 @@ bool IsValueChar(char c) {
   return b > 0x20 && b != 0x7F && c != ',' && c != '(' && c != ')';
 }
 
+// At most kMaxSnippetBytes of `text`, cut before a character rather than
+// inside one: the message must stay valid UTF-8 (it travels in proto3
+// strings, e.g. google.rpc.BadRequest). Found by tests/fuzz.
 std::string Snippet(absl::string_view text) {
   if (text.size() <= kMaxSnippetBytes) return std::string(text);
-  return absl::StrCat(text.substr(0, kMaxSnippetBytes), "...");
+  size_t end = kMaxSnippetBytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  return absl::StrCat(text.substr(0, end), "...");
 }
 
 }  // namespace

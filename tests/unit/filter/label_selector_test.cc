@@ -252,5 +252,27 @@ TEST(LabelSelectorTest, SetsLargerThanTheLimitAreRejected) {
                        "the set of 'k' has more than 2 values"));
 }
 
+// Found by tests/fuzz: the quoted part of an error was cut inside a
+// two-byte character.
+TEST(LabelSelectorTest, ErrorSnippetsStayValidUtf8) {
+  std::string selector = "k in (a";
+  for (int i = 0; i < 40; ++i) selector += "\xC3\xAB";  // ë
+  absl::StatusOr<LabelSelector> parsed = LabelSelector::Parse(selector);
+  ASSERT_FALSE(parsed.ok());
+  const std::string message(parsed.status().message());
+  EXPECT_THAT(message, ::testing::HasSubstr("..."));
+  // Every lead byte is followed by its continuation byte.
+  for (size_t i = 0; i < message.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(message[i]);
+    if (byte == 0xC3) {
+      ASSERT_LT(i + 1, message.size());
+      EXPECT_EQ(static_cast<unsigned char>(message[i + 1]) & 0xC0, 0x80) << i;
+    } else if ((byte & 0xC0) == 0x80) {
+      ASSERT_GT(i, 0u);
+      EXPECT_EQ(static_cast<unsigned char>(message[i - 1]), 0xC3) << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sitrep
