@@ -185,7 +185,9 @@ struct System {
               // Every bench client is the one anonymous principal: measure
               // the server, not the per-principal limits (10,000 idle
               // subscribers, max-rate ingest).
-              "--publish_rate=0", "--max_streams_per_principal=0"};
+              "--publish_rate=0", "--max_streams_per_principal=0",
+              // The bench smoke test runs beside other tests.
+              "--metrics_address=127.0.0.1:0"};
     }
     for (std::string& e : extra) argv.push_back(std::move(e));
     return process.Start(argv, port_file);

@@ -1,11 +1,13 @@
-// How the CLI reaches a server: address (and, once the security issue lands,
-// TLS files and a bearer token) -> grpc::Channel + per-call context.
+// How the CLI reaches a server: address, TLS (server verification and an
+// optional client certificate) and a bearer token -> grpc::Channel + per-call
+// context.
 #ifndef SITREP_CLIENT_CHANNEL_H_
 #define SITREP_CLIENT_CHANNEL_H_
 
 #include <memory>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
@@ -26,19 +28,45 @@ struct ChannelOptions {
   // CLI's resume backoff has the same cap, so a restarted server is found
   // within this much time.
   absl::Duration max_reconnect_backoff = absl::Seconds(5);
-  // Later (security issue): TLS root/cert/key files and a bearer token. They
-  // slot in here; MakeChannel() picks the credentials and PrepareContext()
-  // adds the `authorization` metadata, so no command changes.
+
+  // TLS. Off: plaintext (the fields below are ignored).
+  bool tls = false;
+  // PEM CA certificates the server's certificate must chain to. Empty: the
+  // system's roots (gRPC's default root store).
+  std::string tls_root_certs;
+  // PEM client certificate (chain) and its private key, for servers that
+  // require one (mTLS). Both or neither.
+  std::string tls_cert_chain;
+  std::string tls_private_key;  // secret
+  // The name checked against the server's certificate instead of the host of
+  // `address` (e.g. when connecting by IP to a certificate for a DNS name).
+  std::string tls_server_name;
+
+  // Bearer token sent as `authorization: Bearer <token>` on every call.
+  // Empty: none. Secret: never printed.
+  std::string token;
 };
 
-// A channel to options.address with plaintext credentials (TLS: later).
-// Never fails: connection errors surface as UNAVAILABLE on the first call.
+// A channel to options.address: TLS credentials (grpc::SslCredentials) when
+// options.tls, plaintext otherwise. Never fails: connection and handshake
+// errors surface as UNAVAILABLE on the first call.
 std::shared_ptr<grpc::Channel> MakeChannel(const ChannelOptions& options);
 
-// Sets what every call carries (credentials metadata, later). When `unary` is
-// true, also sets the deadline to now + options.unary_timeout.
+// Sets what every call carries: the `authorization` metadata when a token is
+// configured. When `unary` is true, also sets the deadline to
+// now + options.unary_timeout. Every call (unary, streams, each reconnect of
+// a subscription, the health check) goes through here.
 void PrepareContext(const ChannelOptions& options, bool unary,
                     grpc::ClientContext* context);
+
+// True when the gRPC target names this machine: 127.0.0.0/8, ::1,
+// "localhost", or a unix socket ("unix:...", "unix-abstract:..."), with or
+// without the "dns:", "ipv4:" and "ipv6:" schemes. False when unsure.
+bool IsLoopbackTarget(absl::string_view target);
+
+// True when `options` would send the token without TLS to a host that is not
+// this machine (the CLI then warns).
+bool TokenSentInPlaintext(const ChannelOptions& options);
 
 }  // namespace sitrep::cli
 

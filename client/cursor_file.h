@@ -14,13 +14,12 @@
 namespace sitrep::cli {
 
 // nullopt when the file does not exist (a first run). INVALID_ARGUMENT when
-// it exists but is not a cursor (names the path); other errors from the OS.
+// it exists but is not a cursor (names the path); UNAVAILABLE from the OS.
 absl::StatusOr<std::optional<sitrep::v1::Cursor>> LoadCursorFile(
     const std::string& path);
 
-// Replaces the file atomically: writes `path`.tmp.<pid>, fsyncs it, renames
-// it over `path` and fsyncs the directory. After a crash the file holds
-// either the old or the new cursor, never a mix.
+// Replaces the file atomically and durably (common/cursor_file.h): after a
+// crash the file holds either the old or the new cursor, never a mix.
 absl::Status SaveCursorFile(const std::string& path,
                             const sitrep::v1::Cursor& cursor);
 

@@ -1,25 +1,39 @@
 // sitrep: the command-line client of the sitrep situation feed.
 // Parses the command line and dispatches; the commands live in sitrep_client.
+#include <cstdlib>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "client/commands/commands.h"
 #include "client/status_text.h"
 #include "client/stop_signal.h"
+#include "grpc/support/log.h"
+
+namespace {
+
+// gRPC's own log lines ("E1128 ... ssl_transport_security.cc:1501] Handshake
+// failed ...") would come on top of the one-line error that already carries
+// the same reason; GRPC_VERBOSITY=error|info|debug brings them back.
+void DropGrpcLog(gpr_log_func_args* /*args*/) {}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace sitrep::cli;
   // Before any thread exists: SIGINT/SIGTERM become a cooperative stop.
   InstallStopSignalHandler();
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function(DropGrpcLog);
 
   CLI::App app(
       "sitrep: publish, stream and query the Kosovo situation feed "
       "(KFOR, EULEX, Kosovo Police).",
       "sitrep");
   app.require_subcommand(1);
-  app.fallthrough();  // --server / --timeout also after the command name
-  app.footer(std::string("\nEnvironment:\n  SITREP_SERVER  server address "
-                         "(default 127.0.0.1:50051)\n\n") +
+  app.fallthrough();  // global flags (--server, --tls_ca, ...) also after the command name
+  app.footer(std::string("\nEnvironment:\n"
+                         "  SITREP_SERVER  server address (default 127.0.0.1:50051)\n"
+                         "  SITREP_TOKEN   bearer token, when --token is not given\n"
+                         "  SITREP_TLS_CA  --tls_ca, when not given\n\n") +
              kExitCodesHelp);
   GlobalFlags global;
   AddGlobalFlags(&app, &global);
@@ -27,11 +41,18 @@ int main(int argc, char** argv) {
       AddPublishCommand(&app, &global),   AddImportCommand(&app, &global),
       AddSubscribeCommand(&app, &global), AddHistoryCommand(&app, &global),
       AddSituationCommand(&app, &global), AddHealthCommand(&app, &global),
-      AddDemoCommand(&app, &global),
+      AddDemoCommand(&app, &global),      AddCheckCommand(&app, &global),
   };
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // A command that reports its own usage errors gets them once CLI11 has
+    // entered it (parsed() is set on entry); --help is not an error.
+    if (e.get_exit_code() != 0) {
+      for (const Command& command : commands) {
+        if (command.usage_error && command.app->parsed()) return command.usage_error(e.what());
+      }
+    }
     const int code = app.exit(e);  // prints help, or the error on stderr
     return code == 0 ? kExitOk : kExitUsage;
   }

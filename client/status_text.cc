@@ -2,7 +2,11 @@
 
 #include <cstdio>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/synchronization/mutex.h"
 
 namespace sitrep::cli {
 
@@ -15,7 +19,12 @@ const char kExitCodesHelp[] =
     "DEADLINE_EXCEEDED)\n"
     "  4  health: the server answered but is not SERVING\n"
     "  5  subscribe: the cursor belongs to another log (store wiped or "
-    "replaced)\n";
+    "replaced)\n"
+    "  6  the server refused the credentials (UNAUTHENTICATED: no, wrong or "
+    "unknown token or client certificate)\n"
+    "  7  the credentials do not allow this (PERMISSION_DENIED)\n"
+    "  check: the monitoring-plugin codes instead (0 OK, 1 WARNING, 2 CRITICAL, "
+    "3 UNKNOWN)\n";
 
 const char* StatusCodeName(grpc::StatusCode code) {
   switch (code) {
@@ -46,13 +55,51 @@ std::string RpcCodeName(int code) {
 }
 
 namespace {
+
+absl::Mutex secret_mu(absl::kConstInit);
+std::string* secret ABSL_GUARDED_BY(secret_mu) = nullptr;
+std::string* connection_hint ABSL_GUARDED_BY(secret_mu) = nullptr;
+
+// What gRPC says when the peer hung up during the handshake.
+bool LooksLikeHandshakeFailure(const std::string& message) {
+  for (const char* text : {"Socket closed", "Connection reset", "andshake", "SSL_ERROR",
+                           "Peer name"}) {
+    if (absl::StrContains(message, text)) return true;
+  }
+  return false;
+}
+
+std::string ConnectionHint() {
+  absl::MutexLock lock(&secret_mu);
+  return connection_hint == nullptr ? "" : *connection_hint;
+}
+
 std::string OneLine(std::string s) {
   for (char& c : s) {
     if (c == '\n' || c == '\r') c = ' ';
   }
-  return s;
+  return Redacted(std::move(s));
 }
+
 }  // namespace
+
+void RedactInMessages(std::string value) {
+  absl::MutexLock lock(&secret_mu);
+  if (secret == nullptr) secret = new std::string;  // never freed: used until exit
+  *secret = std::move(value);
+}
+
+void SetConnectionHint(std::string hint) {
+  absl::MutexLock lock(&secret_mu);
+  if (connection_hint == nullptr) connection_hint = new std::string;  // never freed
+  *connection_hint = std::move(hint);
+}
+
+std::string Redacted(std::string text) {
+  absl::MutexLock lock(&secret_mu);
+  if (secret == nullptr || secret->empty()) return text;
+  return absl::StrReplaceAll(text, {{*secret, "<redacted>"}});
+}
 
 std::string FormatStatus(const grpc::Status& status) {
   std::string out = StatusCodeName(status.error_code());
@@ -67,6 +114,8 @@ int ExitCodeFor(const grpc::Status& status) {
     case grpc::StatusCode::OK: return kExitOk;
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED: return kExitUnavailable;
+    case grpc::StatusCode::UNAUTHENTICATED: return kExitUnauthenticated;
+    case grpc::StatusCode::PERMISSION_DENIED: return kExitPermissionDenied;
     default: return kExitFailed;
   }
 }
@@ -74,11 +123,31 @@ int ExitCodeFor(const grpc::Status& status) {
 int ReportRpcError(const std::string& what, const grpc::Status& status,
                    const std::string& server_address) {
   std::string line = absl::StrCat("sitrep: ", what, ": ");
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    absl::StrAppend(&line, "server ", server_address, ": ");
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      absl::StrAppend(&line, "server ", server_address, ": ", FormatStatus(status));
+      if (LooksLikeHandshakeFailure(status.error_message())) {
+        const std::string hint = ConnectionHint();
+        if (!hint.empty()) absl::StrAppend(&line, " (", hint, ")");
+      }
+      break;
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      absl::StrAppend(&line,
+                      status.error_code() == grpc::StatusCode::UNAUTHENTICATED
+                          ? "the server refused the credentials ("
+                          : "the credentials do not allow this (",
+                      StatusCodeName(status.error_code()), ")");
+      if (!status.error_message().empty()) {
+        absl::StrAppend(&line, ": ", OneLine(status.error_message()));
+      }
+      break;
+    default:
+      absl::StrAppend(&line, FormatStatus(status));
+      break;
   }
-  absl::StrAppend(&line, FormatStatus(status), "\n");
+  line.push_back('\n');
   std::fputs(line.c_str(), stderr);
   return ExitCodeFor(status);
 }

@@ -27,6 +27,12 @@ inline constexpr int kExitNotServing = 4;
 // `sitrep subscribe`: the cursor belongs to another log (FAILED_PRECONDITION
 // on resume: the store was wiped, restored or replaced).
 inline constexpr int kExitCursorMismatch = 5;
+// The server refused the credentials (UNAUTHENTICATED): none were sent, or
+// the token or client certificate is wrong, expired or unknown to it.
+inline constexpr int kExitUnauthenticated = 6;
+// The credentials are valid but do not allow this call (PERMISSION_DENIED):
+// e.g. publishing as another mission.
+inline constexpr int kExitPermissionDenied = 7;
 
 extern const char kExitCodesHelp[];
 
@@ -39,19 +45,38 @@ std::string RpcCodeName(int code);
 // the message become spaces).
 std::string FormatStatus(const grpc::Status& status);
 
-// kExitUnavailable for UNAVAILABLE / DEADLINE_EXCEEDED, kExitOk for OK,
-// kExitFailed otherwise.
+// kExitUnavailable for UNAVAILABLE / DEADLINE_EXCEEDED, kExitUnauthenticated
+// for UNAUTHENTICATED, kExitPermissionDenied for PERMISSION_DENIED, kExitOk
+// for OK, kExitFailed otherwise.
 int ExitCodeFor(const grpc::Status& status);
 
 // Prints "sitrep: <what>: <status>" on stderr and returns ExitCodeFor(status).
 // When the server could not be reached at all, adds the address, so the one
-// line says what to check.
+// line says what to check (plus the SetConnectionHint hint when the
+// connection was closed during the handshake); UNAUTHENTICATED and PERMISSION_DENIED say in
+// words that the credentials were refused / do not allow the call:
+//   sitrep: publish failed: the server refused the credentials (UNAUTHENTICATED): ...
 int ReportRpcError(const std::string& what, const grpc::Status& status,
                    const std::string& server_address);
 
 // Prints "sitrep: <message>" on stderr and returns kExitUsage.
 int ReportUsageError(const std::string& message);
 int ReportUsageError(const absl::Status& status);
+
+// From now on, every message rendered here (FormatStatus, ReportRpcError,
+// ReportUsageError) shows `secret` as "<redacted>": the bearer token must
+// not reach a terminal or a log even if a server or gRPC echoed it. Empty:
+// nothing is redacted. Thread-safe.
+void RedactInMessages(std::string secret);
+// `text` with the secret of RedactInMessages replaced.
+std::string Redacted(std::string text);
+
+// A hint ReportRpcError appends to an UNAVAILABLE whose message says the
+// connection was closed or reset, or the TLS handshake failed: what gRPC
+// reports when client and server disagree about TLS or client certificates
+// ("Socket closed" says nothing about that). MakeFeedClient sets it from
+// the channel options. Empty: none. Thread-safe.
+void SetConnectionHint(std::string hint);
 
 }  // namespace sitrep::cli
 

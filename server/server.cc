@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -14,6 +15,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/api/call_metrics_interceptor.h"
 #include "server/api/server_credentials.h"
 #include "server/api/situation_feed_service.h"
 #include "server/api/subscription_registry.h"
@@ -25,14 +27,25 @@
 #include "server/fanout/feed.h"
 #include "server/ingest/publisher.h"
 #include "server/log/event_log.h"
+#include "server/log/observed_event_log.h"
+#include "server/log/store_health.h"
+#include "server/metrics/http_endpoint.h"
+#include "server/metrics/metrics.h"
 #include "server/query/situation_index.h"
 #include "server/runtime/executor.h"
 #include "server/runtime/logging.h"
+#include "server/sinks/webhook_config.h"
+#include "server/sinks/webhook_sinks.h"
+#include "server/state_gauges.h"
 
 namespace sitrep {
 namespace {
 
 constexpr char kServiceName[] = "sitrep.v1.SituationFeed";
+// While the store is unavailable, how often a small read checks whether it
+// works again (a read failure would otherwise only heal when some client
+// reads, and NOT_SERVING keeps clients away).
+constexpr absl::Duration kStoreProbeInterval = absl::Seconds(1);
 
 // Connects the situation index to the log's tail and to snapshot starts.
 class SituationAdapter final : public AppendListener, public SnapshotProvider {
@@ -58,19 +71,21 @@ class SituationAdapter final : public AppendListener, public SnapshotProvider {
   Clock* const clock_;
 };
 
-absl::Status WritePortFile(const std::string& path, int port) {
+// `flag` names the flag in errors.
+absl::Status WritePortFile(const std::string& path, int port,
+                           absl::string_view flag = "--port_file") {
   const std::string temp = absl::StrCat(path, ".tmp");
   {
     std::ofstream out(temp, std::ios::trunc);
     out << port << "\n";
     if (!out.good()) {
       return absl::UnavailableError(
-          absl::StrCat("--port_file: cannot write ", temp));
+          absl::StrCat(flag, ": cannot write ", temp));
     }
   }
   if (std::rename(temp.c_str(), path.c_str()) != 0) {
     return absl::UnavailableError(
-        absl::StrCat("--port_file: cannot rename ", temp, " to ", path));
+        absl::StrCat(flag, ": cannot rename ", temp, " to ", path));
   }
   return absl::OkStatus();
 }
@@ -93,6 +108,19 @@ class ServerImpl final : public Server {
       policy = *std::move(loaded);
     }
     authenticator_ = std::make_unique<Authenticator>(policy);
+    // Webhook sinks: the file is checked before anything starts, so a
+    // mistake stops sitrepd with the field's name.
+    std::vector<WebhookSinkConfig> webhooks;
+    if (!config_.webhooks_file.empty()) {
+      absl::StatusOr<std::vector<WebhookSinkConfig>> loaded =
+          LoadWebhooksFile(config_.webhooks_file);
+      if (!loaded.ok()) {
+        return absl::Status(loaded.status().code(),
+                            absl::StrCat("--webhooks_file: ",
+                                         loaded.status().message()));
+      }
+      webhooks = *std::move(loaded);
+    }
     absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
         MakeServerCredentials(config_.tls);
     if (!credentials.ok()) return credentials.status();
@@ -101,9 +129,12 @@ class ServerImpl final : public Server {
     store.data_dir = config_.data_dir;
     store.fsync = config_.fsync;
     store.clock = clock_;
+    // Health follows the store: every store operation reports to
+    // store_health_, which flips health and /readyz on a change.
+    store_health_.SetListener([this](bool) { UpdateServing(); });
     absl::StatusOr<std::unique_ptr<EventLog>> log = OpenSqliteEventLog(store);
     if (!log.ok()) return log.status();
-    log_ = *std::move(log);
+    log_ = ObserveEventLog(*std::move(log), &store_health_);
 
     absl::StatusOr<EventLog::OpenIncidents> incidents =
         log_->LoadOpenIncidents();
@@ -121,6 +152,19 @@ class ServerImpl final : public Server {
                                    situation_adapter_.get(), feed_options);
     log_->SetAppendListener(feed_.get());
 
+    // Webhook sinks: cursors over the Feed like subscribers, on their own
+    // thread; stopped in Shutdown() before the log closes.
+    if (!webhooks.empty()) {
+      WebhookSinks::Options sink_options;
+      sink_options.data_dir = config_.data_dir;
+      sink_options.sync = config_.fsync != FsyncPolicy::kOff;
+      sink_options.clock = clock_;
+      absl::StatusOr<std::unique_ptr<WebhookSinks>> sinks =
+          WebhookSinks::Start(webhooks, feed_.get(), sink_options);
+      if (!sinks.ok()) return sinks.status();
+      webhook_sinks_ = *std::move(sinks);
+    }
+
     publisher_ =
         std::make_unique<Publisher>(log_.get(), clock_, config_.validation);
     subscriptions_ =
@@ -134,6 +178,7 @@ class ServerImpl final : public Server {
     service_options.subscribe.filter_limits = config_.filter_limits;
     service_options.list = config_.list;
     service_options.publish_stream_window = config_.publish_stream_window;
+    service_options.metrics = &metrics_;
     service_ = std::make_unique<SituationFeedService>(
         publisher_.get(), feed_.get(), situation_.get(), subscriptions_.get(),
         clock_,
@@ -147,6 +192,11 @@ class ServerImpl final : public Server {
     builder.AddListeningPort(config_.listen, *credentials, &port_);
     builder.RegisterService(service_.get());
     builder.SetMaxReceiveMessageSize(static_cast<int>(config_.max_message_bytes));
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(NewCallMetricsInterceptorFactory(&metrics_));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
     SetConnectionLimits(&builder);
     grpc_server_ = builder.BuildAndStart();
     if (grpc_server_ == nullptr || port_ == 0) {
@@ -156,6 +206,11 @@ class ServerImpl final : public Server {
     }
     grpc_server_->GetHealthCheckService()->SetServingStatus(true);
     grpc_server_->GetHealthCheckService()->SetServingStatus(kServiceName, true);
+    {
+      absl::MutexLock lock(&serving_mu_);
+      health_ready_ = true;
+    }
+    UpdateServing();  // In case the store failed meanwhile.
     if (!IsLoopbackAddress(config_.listen) && !config_.tls.enabled()) {
       LogWarning("server",
                  "serving PLAINTEXT on a non-loopback address (--plaintext): "
@@ -172,7 +227,12 @@ class ServerImpl final : public Server {
       absl::Status written = WritePortFile(config_.port_file, port_);
       if (!written.ok()) return written;
     }
+    if (absl::Status started = StartMetricsEndpoint(); !started.ok()) {
+      return started;
+    }
     ScheduleExpiry();
+    ScheduleStoreProbe();
+    started_ = true;
     if (config_.retention_max_age != absl::InfiniteDuration() ||
         config_.retention_max_updates > 0) {
       ScheduleRetention();
@@ -185,12 +245,16 @@ class ServerImpl final : public Server {
                                                           : "mtls"},
              {"principals",
               policy == nullptr ? "anonymous" : absl::StrCat(policy->size())},
+             {"metrics", MetricsAddress()},
              {"log_id", log_->log_id()},
              {"head", absl::StrCat(log_->Head())}});
     return absl::OkStatus();
   }
 
   int port() const override { return port_; }
+  int metrics_port() const override {
+    return http_ != nullptr ? http_->port() : 0;
+  }
   std::string address() const override {
     const size_t colon = config_.listen.rfind(':');
     return absl::StrCat(config_.listen.substr(0, colon), ":", port_);
@@ -208,7 +272,18 @@ class ServerImpl final : public Server {
     }
     if (grpc_server_ != nullptr) {
       LogInfo("server", "shutting down");
-      grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+      {
+        absl::MutexLock lock(&serving_mu_);
+        draining_ = true;
+        grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+      }
+      // Load balancers and probes see NOT_SERVING while every call still
+      // works, and move new calls elsewhere before the listener closes.
+      if (started_ && config_.shutdown_drain > absl::ZeroDuration()) {
+        LogInfo("server", "draining",
+                {{"for", absl::FormatDuration(config_.shutdown_drain)}});
+        absl::SleepFor(config_.shutdown_drain);
+      }
       publisher_->StopAccepting();
       subscriptions_->EndAll(absl::UnavailableError(
           "the server is shutting down; resume from your last cursor (on "
@@ -216,8 +291,13 @@ class ServerImpl final : public Server {
       grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() +
                                                 config_.shutdown_grace));
     }
+    // Webhook sinks: in-flight POSTs get the grace, then the cursors are
+    // saved; before the log closes, since the sinks read it.
+    if (webhook_sinks_ != nullptr) webhook_sinks_->Stop(config_.shutdown_grace);
     if (executor_ != nullptr) executor_->Shutdown();
     if (log_ != nullptr) log_->Close();
+    // Last: /healthz and /metrics answer during the whole shutdown.
+    if (http_ != nullptr) http_->Stop();
     if (grpc_server_ != nullptr) LogInfo("server", "stopped");
     absl::MutexLock lock(&mu_);
     shutdown_done_ = true;
@@ -235,6 +315,7 @@ class ServerImpl final : public Server {
     absl::StatusOr<uint64_t> removed =
         log_->ApplyRetention(policy, clock_->Now());
     feed_->OnRetention();
+    if (removed.ok()) metrics_.RecordRetentionDeleted(*removed);
     if (!removed.ok()) {
       LogError("retention", "failed",
                {{"error", std::string(removed.status().message())}});
@@ -265,6 +346,11 @@ class ServerImpl final : public Server {
             {{"file", config_.auth_file},
              {"principals", absl::StrCat(principals)}});
     return absl::OkStatus();
+  }
+
+  std::vector<WebhookSinkStatus> WebhookStatus() const override {
+    if (webhook_sinks_ == nullptr) return {};
+    return webhook_sinks_->Status();
   }
 
   size_t RunExpiryNow() override {
@@ -337,6 +423,99 @@ class ServerImpl final : public Server {
     }
   }
 
+  // Health (gRPC and /readyz) is SERVING while the store works and shutdown
+  // has not started. Called on every change of either.
+  void UpdateServing() {
+    absl::MutexLock lock(&serving_mu_);
+    if (!health_ready_ || draining_) return;
+    grpc_server_->GetHealthCheckService()->SetServingStatus(
+        store_health_.available());
+  }
+
+  HttpResponse Readiness() {
+    HttpResponse response;
+    bool draining;
+    {
+      absl::MutexLock lock(&serving_mu_);
+      draining = draining_;
+    }
+    if (draining) {
+      response.status = 503;
+      response.body = "not ready: shutting down\n";
+    } else if (!store_health_.available()) {
+      response.status = 503;
+      response.body = absl::StrCat("not ready: the store is unavailable (",
+                                   store_health_.reason(), ")\n");
+    } else {
+      response.body = "ready\n";
+    }
+    return response;
+  }
+
+  // "host:port" of the metrics endpoint, "off" without one.
+  std::string MetricsAddress() const {
+    if (http_ == nullptr) return "off";
+    const size_t colon = config_.metrics_address.rfind(':');
+    return absl::StrCat(config_.metrics_address.substr(0, colon), ":",
+                        http_->port());
+  }
+
+  // /metrics, /healthz, /readyz on --metrics_address (none when empty).
+  absl::Status StartMetricsEndpoint() {
+    StateSources sources;
+    sources.log = log_.get();
+    sources.store = &store_health_;
+    sources.data_dir = config_.data_dir;
+    sources.feed = feed_.get();
+    sources.situation = situation_.get();
+    sources.subscriptions = subscriptions_.get();
+    sources.clock = clock_;
+    sources.webhooks = [this] { return WebhookStatus(); };
+    metrics_.SetRefresh([sources](Metrics& metrics) {
+      RefreshStateGauges(sources, metrics);
+    });
+    if (config_.metrics_address.empty()) return absl::OkStatus();
+    std::map<std::string, HttpHandler> routes;
+    routes["/metrics"] = [this] {
+      HttpResponse response;
+      response.content_type = Metrics::kContentType;
+      response.body = metrics_.Scrape();
+      return response;
+    };
+    // Liveness: the process runs and its endpoint thread answers.
+    routes["/healthz"] = [] {
+      HttpResponse response;
+      response.body = "ok\n";
+      return response;
+    };
+    routes["/readyz"] = [this] { return Readiness(); };
+    absl::StatusOr<std::unique_ptr<HttpEndpoint>> http = HttpEndpoint::Start(
+        config_.metrics_address, std::move(routes), HttpEndpoint::Options());
+    if (!http.ok()) {
+      return absl::UnavailableError(absl::StrCat(
+          "--metrics_address: ", http.status().message(),
+          " (address in use? another sitrepd? give another port, 0 for any "
+          "free one, or an empty value for no metrics endpoint)"));
+    }
+    http_ = *std::move(http);
+    if (!config_.metrics_port_file.empty()) {
+      return WritePortFile(config_.metrics_port_file, http_->port(),
+                           "--metrics_port_file");
+    }
+    return absl::OkStatus();
+  }
+
+  // A cheap read while the store is unavailable: its success makes reads
+  // count as working again (writes heal with the next successful append).
+  void ScheduleStoreProbe() {
+    executor_->ScheduleAfter(kStoreProbeInterval, [this] {
+      if (!store_health_.available()) {
+        (void)log_->FirstSequenceAtOrAfter(clock_->Now());
+      }
+      ScheduleStoreProbe();
+    });
+  }
+
   void ScheduleExpiry() {
     executor_->ScheduleAfter(config_.expiry_interval, [this] {
       RunExpiryNow();
@@ -354,11 +533,15 @@ class ServerImpl final : public Server {
   Clock* const clock_;
 
   // Owned parts, in construction order (destroyed in reverse).
+  // Borrowed by the log, the service, the interceptor and the endpoint.
+  StoreHealth store_health_;
+  Metrics metrics_;
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<SituationIndex> situation_;
   std::unique_ptr<SituationAdapter> situation_adapter_;
   std::unique_ptr<ThreadPoolExecutor> executor_;
   std::unique_ptr<Feed> feed_;
+  std::unique_ptr<WebhookSinks> webhook_sinks_;
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<SubscriptionRegistry> subscriptions_;
   std::unique_ptr<Authenticator> authenticator_;
@@ -367,6 +550,17 @@ class ServerImpl final : public Server {
   std::unique_ptr<SituationFeedService> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
+  // Serves until Shutdown's end; its handlers read everything above.
+  std::unique_ptr<HttpEndpoint> http_;
+  // Init() completed: Shutdown() drains only a server that served.
+  bool started_ = false;
+
+  // Orders health changes (store failures and recoveries, shutdown).
+  absl::Mutex serving_mu_;
+  // The health service has its initial status: changes may go to it.
+  bool health_ready_ ABSL_GUARDED_BY(serving_mu_) = false;
+  // Shutdown started: NOT_SERVING for good.
+  bool draining_ ABSL_GUARDED_BY(serving_mu_) = false;
 
   absl::Mutex mu_;
   bool shutdown_started_ ABSL_GUARDED_BY(mu_) = false;

@@ -3,10 +3,12 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/config/server_config.h"
 #include "server/runtime/clock.h"
+#include "server/sinks/webhook_sink_status.h"
 
 namespace sitrep {
 
@@ -29,11 +31,16 @@ class Server {
   virtual int port() const = 0;
   virtual std::string address() const = 0;
   virtual const std::string& log_id() const = 0;
+  // The bound port of the metrics endpoint (/metrics, /healthz, /readyz);
+  // 0 when --metrics_address is empty.
+  virtual int metrics_port() const = 0;
 
-  // Graceful shutdown: health goes NOT_SERVING, publishes are refused with
-  // UNAVAILABLE, every Subscribe stream ends with UNAVAILABLE (its last
-  // cursor stays valid on the next server), in-flight calls get
-  // `shutdown_grace` to finish, then the store is flushed and closed.
+  // Graceful shutdown: health goes NOT_SERVING (and /readyz 503), calls
+  // are still served for `shutdown_drain` so load balancers move away,
+  // then publishes are refused with UNAVAILABLE, every Subscribe stream
+  // ends with UNAVAILABLE (its last cursor stays valid on the next server),
+  // in-flight calls get `shutdown_grace` to finish, then the store is
+  // flushed and closed.
   // Idempotent; the destructor calls it.
   virtual void Shutdown() = 0;
 
@@ -51,6 +58,11 @@ class Server {
   // Appends the EXPIRED updates that are due now and waits for them.
   // Returns how many were appended.
   virtual size_t RunExpiryNow() = 0;
+
+  // Webhook sinks (--webhooks_file): each sink's cursor, lag, delivery
+  // counts and last success, in the file's order; empty without sinks.
+  // For metrics and tests.
+  virtual std::vector<WebhookSinkStatus> WebhookStatus() const = 0;
 };
 
 }  // namespace sitrep

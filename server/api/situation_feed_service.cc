@@ -28,6 +28,42 @@ grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context,
   return reactor;
 }
 
+SituationFeedService::Options WithSubscribeMetrics(
+    SituationFeedService::Options options) {
+  options.subscribe.metrics = options.metrics;
+  return options;
+}
+
+// The labels of a publish request, taken before the request moves on.
+struct PublishLabels {
+  int mission = 0;
+  int role = 0;
+  int severity = 0;
+
+  explicit PublishLabels(const v1::PublishRequest& request)
+      : mission(request.update().mission()),
+        role(request.update().role()),
+        severity(request.update().severity()) {}
+};
+
+// Counts one publish request's outcome: stored or duplicate (with its
+// duration), or rejected (with the refusal's reason when it is one).
+void CountPublish(Metrics* metrics, const PublishLabels& labels,
+                  const absl::StatusOr<PublishResult>& result,
+                  absl::Time received, RejectReason when_exhausted) {
+  if (metrics == nullptr) return;
+  if (result.ok()) {
+    metrics->RecordPublish(labels.mission, labels.role, labels.severity,
+                           result->duplicate ? PublishOutcome::kDuplicate
+                                             : PublishOutcome::kStored);
+    metrics->ObservePublishDuration(absl::Now() - received);
+    return;
+  }
+  metrics->RecordPublish(labels.mission, labels.role, labels.severity,
+                         PublishOutcome::kRejected);
+  metrics->RecordRefusal(result.status(), when_exhausted);
+}
+
 }  // namespace
 
 SituationFeedService::SituationFeedService(
@@ -40,26 +76,38 @@ SituationFeedService::SituationFeedService(
       subscriptions_(subscriptions),
       clock_(clock),
       guards_(guards),
-      options_(std::move(options)) {}
+      options_(WithSubscribeMetrics(std::move(options))) {}
+
+void SituationFeedService::CountRefusal(const absl::Status& status,
+                                        RejectReason when_exhausted) const {
+  if (options_.metrics != nullptr) {
+    options_.metrics->RecordRefusal(status, when_exhausted);
+  }
+}
 
 void SituationFeedService::PublishAs(const CallIdentity& caller,
                                      absl::string_view rpc,
                                      v1::PublishRequest request,
+                                     absl::Time received,
                                      PublishCallback done) {
+  const PublishLabels labels(request);
   absl::Status admitted =
       guards_.publish_rate->Admit(caller.principal.name);
   if (!admitted.ok()) {
+    CountPublish(options_.metrics, labels, admitted, received,
+                 RejectReason::kRateLimited);
     done(std::move(admitted));
     return;
   }
   publisher_->Publish(
       std::move(request), caller.principal,
       [caller_name = caller.principal.name, peer = caller.peer,
-       rpc = std::string(rpc),
+       rpc = std::string(rpc), metrics = options_.metrics, labels, received,
        done = std::move(done)](absl::StatusOr<PublishResult> result) mutable {
         if (result.status().code() == absl::StatusCode::kPermissionDenied) {
           AuditDenied(rpc, caller_name, peer, result.status());
         }
+        CountPublish(metrics, labels, result, received, RejectReason::kOther);
         done(std::move(result));
       });
 }
@@ -79,8 +127,12 @@ absl::StatusOr<CallIdentity> SituationFeedService::IdentifyReader(
     const v1::Filter& filter) const {
   absl::StatusOr<CallIdentity> caller =
       IdentifyCall(*guards_.authenticator, context, rpc);
-  if (!caller.ok()) return caller.status();
+  if (!caller.ok()) {
+    CountRefusal(caller.status());
+    return caller.status();
+  }
   if (absl::Status allowed = CheckRead(*caller, rpc, filter); !allowed.ok()) {
+    CountRefusal(allowed);
     return allowed;
   }
   return caller;
@@ -89,13 +141,18 @@ absl::StatusOr<CallIdentity> SituationFeedService::IdentifyReader(
 grpc::ServerUnaryReactor* SituationFeedService::Publish(
     grpc::CallbackServerContext* context, const v1::PublishRequest* request,
     v1::PublishResponse* response) {
+  const absl::Time received = absl::Now();
   absl::StatusOr<CallIdentity> caller =
       IdentifyCall(*guards_.authenticator, *context, "Publish");
-  if (!caller.ok()) return FinishWith(context, caller.status());
+  if (!caller.ok()) {
+    CountPublish(options_.metrics, PublishLabels(*request), caller.status(),
+                 received, RejectReason::kOther);
+    return FinishWith(context, caller.status());
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const std::string& log_id = feed_->log_id();
   PublishAs(
-      *caller, "Publish", *request,
+      *caller, "Publish", *request, received,
       [reactor, response, &log_id](absl::StatusOr<PublishResult> result) {
         if (!result.ok()) {
           reactor->Finish(ToGrpcStatus(result.status()));
@@ -117,14 +174,20 @@ grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishAck>*
 SituationFeedService::PublishStream(grpc::CallbackServerContext* context) {
   absl::StatusOr<CallIdentity> caller =
       IdentifyCall(*guards_.authenticator, *context, "PublishStream");
-  if (!caller.ok()) return new RefusedPublishStream(caller.status());
+  if (!caller.ok()) {
+    CountRefusal(caller.status());
+    return new RefusedPublishStream(caller.status());
+  }
   absl::StatusOr<StreamLease> lease =
       guards_.streams->Acquire(caller->principal.name);
-  if (!lease.ok()) return new RefusedPublishStream(lease.status());
+  if (!lease.ok()) {
+    CountRefusal(lease.status(), RejectReason::kStreamQuota);
+    return new RefusedPublishStream(lease.status());
+  }
   return new PublishStreamReactor(
       [this, caller = *caller](v1::PublishRequest request,
                                PublishCallback done) {
-        PublishAs(caller, "PublishStream", std::move(request),
+        PublishAs(caller, "PublishStream", std::move(request), absl::Now(),
                   std::move(done));
       },
       *std::move(lease), options_.publish_stream_window);
@@ -134,10 +197,16 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* SituationFeedService::Subscribe(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   absl::StatusOr<CallIdentity> caller =
       IdentifyCall(*guards_.authenticator, *context, "Subscribe");
-  if (!caller.ok()) return NewFailedSubscribeReactor(caller.status());
+  if (!caller.ok()) {
+    CountRefusal(caller.status());
+    return NewFailedSubscribeReactor(caller.status());
+  }
   absl::StatusOr<StreamLease> lease =
       guards_.streams->Acquire(caller->principal.name);
-  if (!lease.ok()) return NewFailedSubscribeReactor(lease.status());
+  if (!lease.ok()) {
+    CountRefusal(lease.status(), RejectReason::kStreamQuota);
+    return NewFailedSubscribeReactor(lease.status());
+  }
   SubscribeAccess access;
   access.read_missions = caller->principal.read_missions;
   access.check_filter = [this, caller = *caller](const v1::Filter& filter) {
@@ -159,7 +228,10 @@ grpc::ServerUnaryReactor* SituationFeedService::ListUpdates(
   absl::StatusOr<v1::ListUpdatesResponse> page = sitrep::ListUpdates(
       feed_->log(), *request, options_.subscribe.filter_limits, options_.list,
       caller->principal.read_missions);
-  if (!page.ok()) return FinishWith(context, page.status());
+  if (!page.ok()) {
+    CountRefusal(page.status());
+    return FinishWith(context, page.status());
+  }
   *response = *std::move(page);
   return FinishWith(context, absl::OkStatus());
 }
@@ -174,7 +246,10 @@ grpc::ServerUnaryReactor* SituationFeedService::GetSituation(
       FilterMatcher::Compile(request->filter(),
                              options_.subscribe.filter_limits, "filter",
                              caller->principal.read_missions);
-  if (!filter.ok()) return FinishWith(context, filter.status());
+  if (!filter.ok()) {
+    CountRefusal(filter.status());
+    return FinishWith(context, filter.status());
+  }
   const absl::Time now = clock_->Now();
   SituationIndex::Snapshot snapshot = situation_->Take(filter->get(), now);
   for (const IncidentRecordPtr& record : snapshot.incidents) {

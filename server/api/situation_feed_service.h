@@ -10,6 +10,7 @@
 #include "server/auth/publish_rate_limiter.h"
 #include "server/auth/stream_quota.h"
 #include "server/ingest/publisher.h"
+#include "server/metrics/metrics.h"
 #include "server/query/list_updates.h"
 #include "server/query/situation_index.h"
 #include "server/runtime/clock.h"
@@ -36,6 +37,8 @@ class SituationFeedService final
     SubscribeOptions subscribe;
     ListLimits list;
     size_t publish_stream_window = 1024;
+    // Borrowed; null: no metrics. Subscribe streams get it too.
+    Metrics* metrics = nullptr;
   };
 
   // The access-control parts, borrowed.
@@ -68,9 +71,15 @@ class SituationFeedService final
 
  private:
   // Publishes as `caller`: its rate limit first, then the publisher.
-  // Refusals of rights are audited under `rpc`.
+  // Refusals of rights are audited under `rpc`; the outcome is counted
+  // (duration from `received`).
   void PublishAs(const CallIdentity& caller, absl::string_view rpc,
-                 v1::PublishRequest request, PublishCallback done);
+                 v1::PublishRequest request, absl::Time received,
+                 PublishCallback done);
+
+  // Counts a refused request or call (see Metrics::RecordRefusal).
+  void CountRefusal(const absl::Status& status,
+                    RejectReason when_exhausted = RejectReason::kOther) const;
 
   // Checks a read's filter against the caller's rights (audited when
   // refused).

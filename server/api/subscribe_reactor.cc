@@ -81,12 +81,14 @@ Subscription::Subscription(Feed* feed, Clock* clock,
                            std::unique_ptr<const FilterMatcher> filter,
                            std::unique_ptr<SubscriberCursor> cursor,
                            absl::Duration heartbeat_interval,
-                           StreamLease lease)
+                           StreamLease lease, Metrics* metrics)
     : feed_(feed),
       clock_(clock),
       registry_(registry),
       filter_(std::move(filter)),
       heartbeat_interval_(heartbeat_interval),
+      metrics_(metrics),
+      mission_mask_(cursor->mission_mask()),
       lease_(std::move(lease)),
       cursor_(std::move(cursor)) {}
 
@@ -146,6 +148,13 @@ void Subscription::OnDone() {
   }
   feed_->CancelWait(this);
   registry_->Remove(this);
+}
+
+uint64_t Subscription::Lag(uint64_t head) {
+  absl::MutexLock lock(&mu_);
+  if (waiting_ || finished_ || done_ || cursor_->in_snapshot()) return 0;
+  const uint64_t cursor = cursor_->cursor();
+  return head > cursor ? head - cursor : 0;
 }
 
 void Subscription::ScheduleHeartbeat(absl::Duration delay) {
@@ -237,13 +246,28 @@ void Subscription::Pump() {
     }
     CursorMessage message;
     absl::Status failure;
+    // Live: the subscriber had caught up before this message, so its
+    // updates are new ones and received_at -> now is delivery latency.
+    const bool live = cursor_->caught_up();
     switch (cursor_->Next(&message, &failure)) {
       case SubscriberCursor::Step::kMessage:
         EncodeLocked(message);
+        if (metrics_ != nullptr &&
+            message.type == CursorMessage::Type::kUpdates) {
+          // Counted before the write starts, so that a client holding the
+          // batch always finds it counted.
+          metrics_->RecordDeliveries(message.updates,
+                                     live && !message.snapshot, clock_->Now());
+          const uint64_t head = feed_->head();
+          if (!message.snapshot && head >= message.cursor) {
+            metrics_->ObserveSubscriberLag(head - message.cursor);
+          }
+        }
         break;
       case SubscriberCursor::Step::kReadStore: {
         store_read_in_flight_ = true;
         const ReadRange range = cursor_->StoreReadRange();
+        if (metrics_ != nullptr) metrics_->RecordCatchupRead();
         lock.Release();
         feed_->executor().Schedule([self, range] {
           absl::StatusOr<std::vector<LogEntryPtr>> entries =
@@ -300,40 +324,47 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
     const grpc::ByteBuffer& request_bytes, Feed* feed, Clock* clock,
     SubscriptionRegistry* registry, const SubscribeOptions& options,
     SubscribeAccess access) {
+  // Every refusal below is the request's (or its caller's): counted.
+  auto refuse = [&options](const absl::Status& status) {
+    if (options.metrics != nullptr) {
+      options.metrics->RecordRefusal(status, RejectReason::kStreamQuota);
+    }
+    return new FailedReactor(status);
+  };
   std::vector<grpc::Slice> slices;
   v1::SubscribeRequest request;
   std::string bytes;
   if (!request_bytes.Dump(&slices).ok()) {
-    return new FailedReactor(absl::InternalError("could not read the request"));
+    return refuse(absl::InternalError("could not read the request"));
   }
   for (const grpc::Slice& slice : slices) {
     bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   }
   if (!request.ParseFromString(bytes)) {
-    return new FailedReactor(absl::InvalidArgumentError(
+    return refuse(absl::InvalidArgumentError(
         "request: not a valid sitrep.v1.SubscribeRequest"));
   }
   absl::StatusOr<absl::Duration> heartbeat =
       HeartbeatInterval(request, options);
-  if (!heartbeat.ok()) return new FailedReactor(heartbeat.status());
+  if (!heartbeat.ok()) return refuse(heartbeat.status());
   if (access.check_filter) {
     absl::Status allowed = access.check_filter(request.filter());
-    if (!allowed.ok()) return new FailedReactor(allowed);
+    if (!allowed.ok()) return refuse(allowed);
   }
   absl::StatusOr<std::unique_ptr<const FilterMatcher>> filter =
       FilterMatcher::Compile(request.filter(), options.filter_limits, "filter",
                              access.read_missions);
-  if (!filter.ok()) return new FailedReactor(filter.status());
+  if (!filter.ok()) return refuse(filter.status());
   if ((*filter)->MatchesEverything()) filter->reset();
   absl::StatusOr<std::unique_ptr<SubscriberCursor>> cursor =
       SubscriberCursor::Start(feed, request, filter->get(),
                               options.cursor_limits);
-  if (!cursor.ok()) return new FailedReactor(cursor.status());
+  if (!cursor.ok()) return refuse(cursor.status());
   auto subscription = std::make_shared<Subscription>(
       feed, clock, registry, *std::move(filter), *std::move(cursor),
-      *heartbeat, std::move(access.lease));
+      *heartbeat, std::move(access.lease), options.metrics);
   absl::Status added = registry->Add(subscription);
-  if (!added.ok()) return new FailedReactor(added);
+  if (!added.ok()) return refuse(added);
   auto* reactor = new SubscribeReactor(subscription);
   subscription->Start(reactor);
   return reactor;

@@ -15,6 +15,7 @@
 #include "server/fanout/feed.h"
 #include "server/fanout/subscriber_cursor.h"
 #include "server/filter/filter_matcher.h"
+#include "server/metrics/metrics.h"
 #include "server/runtime/clock.h"
 
 namespace sitrep {
@@ -25,6 +26,8 @@ struct SubscribeOptions {
   absl::Duration max_heartbeat = absl::Hours(1);
   FilterLimits filter_limits;
   SubscriberCursor::Limits cursor_limits;
+  // Borrowed; null: no metrics.
+  Metrics* metrics = nullptr;
 };
 
 // One Subscribe stream: drives its SubscriberCursor and writes what it
@@ -42,10 +45,12 @@ class Subscription final : public FeedWaiter,
                            public std::enable_shared_from_this<Subscription> {
  public:
   // `lease` counts the stream against its principal until OnDone.
+  // `metrics` (borrowed, nullable) counts what is written.
   Subscription(Feed* feed, Clock* clock, SubscriptionRegistry* registry,
                std::unique_ptr<const FilterMatcher> filter,
                std::unique_ptr<SubscriberCursor> cursor,
-               absl::Duration heartbeat_interval, StreamLease lease);
+               absl::Duration heartbeat_interval, StreamLease lease,
+               Metrics* metrics);
 
   // Starts writing to `reactor` (borrowed until OnDone).
   void Start(grpc::ServerWriteReactor<grpc::ByteBuffer>* reactor);
@@ -60,6 +65,14 @@ class Subscription final : public FeedWaiter,
   void OnWriteDone(bool ok);
   void OnCancel();
   void OnDone();
+
+  // For metrics: the missions the stream's filter (and its caller's
+  // rights) let through, as a mask (bit 1 << Mission).
+  uint32_t mission_mask() const { return mission_mask_; }
+  // Updates between `head` and the cursor; 0 while the stream waits at the
+  // head for its missions (updates of other missions do not concern it),
+  // sends a snapshot, or has ended.
+  uint64_t Lag(uint64_t head);
 
  private:
   void Pump();
@@ -76,6 +89,8 @@ class Subscription final : public FeedWaiter,
   SubscriptionRegistry* const registry_;
   const std::unique_ptr<const FilterMatcher> filter_;
   const absl::Duration heartbeat_interval_;
+  Metrics* const metrics_;
+  const uint32_t mission_mask_;
 
   absl::Mutex mu_;
   StreamLease lease_ ABSL_GUARDED_BY(mu_);

@@ -1,5 +1,6 @@
 #include "server/api/subscription_registry.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -47,6 +48,25 @@ bool SubscriptionRegistry::AwaitEmpty(absl::Duration timeout) {
     return subscriptions_.empty();
   };
   return mu_.AwaitWithTimeout(absl::Condition(&empty), timeout);
+}
+
+SubscriptionRegistry::Stats SubscriptionRegistry::Collect(uint64_t head) const {
+  // Copies the streams out first: each one's lag is read under its own
+  // mutex, which is never taken while holding mu_.
+  std::vector<std::shared_ptr<Subscription>> live;
+  {
+    absl::MutexLock lock(&mu_);
+    live.reserve(subscriptions_.size());
+    for (const auto& [key, weak] : subscriptions_) {
+      if (auto subscription = weak.lock()) live.push_back(subscription);
+    }
+  }
+  Stats stats;
+  for (const auto& subscription : live) {
+    ++stats.by_mission_mask[subscription->mission_mask()];
+    stats.max_lag = std::max(stats.max_lag, subscription->Lag(head));
+  }
+  return stats;
 }
 
 size_t SubscriptionRegistry::size() const {

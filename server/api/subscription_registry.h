@@ -34,6 +34,15 @@ class SubscriptionRegistry {
 
   size_t size() const;
 
+  // For metrics, at scrape time.
+  struct Stats {
+    // Streams by their mission mask (Subscription::mission_mask()).
+    absl::flat_hash_map<uint32_t, uint64_t> by_mission_mask;
+    // The largest Subscription::Lag(head).
+    uint64_t max_lag = 0;
+  };
+  Stats Collect(uint64_t head) const;
+
  private:
   const size_t max_subscriptions_;
 

@@ -60,6 +60,18 @@ ABSL_FLAG(std::string, fsync, "always",
           "off: no fsync (tests, throwaway data).");
 ABSL_FLAG(std::string, port_file, "",
           "Write the bound port to this file once serving (for port 0).");
+ABSL_FLAG(std::string, metrics_address, "127.0.0.1:9464",
+          "host:port of the HTTP endpoint serving /metrics (Prometheus text "
+          "format), /healthz and /readyz; port 0: any free port (see "
+          "--metrics_port_file); empty: no endpoint. No TLS or auth: bind "
+          "beyond loopback only where scrapers are trusted.");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "Write the metrics endpoint's bound port to this file (for port "
+          "0).");
+ABSL_FLAG(absl::Duration, shutdown_drain, absl::Seconds(1),
+          "At shutdown, how long health reports NOT_SERVING (and /readyz "
+          "503) while calls are still served, so that load balancers move "
+          "away before the listener closes (0: no pause).");
 ABSL_FLAG(absl::Duration, retention_max_age, absl::InfiniteDuration(),
           "Remove updates received longer ago than this (e.g. 720h); inf: "
           "keep all. Incidents still open stay in the situation.");
@@ -85,6 +97,11 @@ ABSL_FLAG(absl::Duration, max_clock_skew, absl::Minutes(5),
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "How long shutdown waits for in-flight calls.");
 ABSL_FLAG(std::string, log_format, "text", "Log lines as 'text' or 'json'.");
+// Webhook sinks (server/sinks/).
+ABSL_FLAG(std::string, webhooks_file, "",
+          "JSON file listing webhook sinks: each POSTs the updates matching "
+          "its filter to an HTTP(S) endpoint, at least once and in order, as "
+          "JSON or Alertmanager alerts (docs/webhooks.md).");
 
 namespace sitrep {
 
@@ -146,6 +163,10 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
         "--max_filter_values, --max_label_requirements, "
         "--max_label_value_bytes: at least 1; --max_labels: at least 0");
   }
+  if (config.shutdown_drain < absl::ZeroDuration() ||
+      config.shutdown_drain > absl::Minutes(5)) {
+    return absl::InvalidArgumentError("--shutdown_drain: between 0 and 5m");
+  }
   if (config.min_ping_interval < absl::ZeroDuration() ||
       config.max_connection_age <= absl::ZeroDuration() ||
       config.max_connection_age_grace < absl::ZeroDuration()) {
@@ -192,6 +213,9 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   if (!fsync.ok()) return fsync.status();
   config.fsync = *fsync;
   config.port_file = absl::GetFlag(FLAGS_port_file);
+  config.metrics_address = absl::GetFlag(FLAGS_metrics_address);
+  config.metrics_port_file = absl::GetFlag(FLAGS_metrics_port_file);
+  config.shutdown_drain = absl::GetFlag(FLAGS_shutdown_drain);
   config.retention_max_age = absl::GetFlag(FLAGS_retention_max_age);
   config.retention_max_updates = absl::GetFlag(FLAGS_retention_max_updates);
   config.retention_interval = absl::GetFlag(FLAGS_retention_interval);
@@ -203,6 +227,7 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   config.min_heartbeat = absl::GetFlag(FLAGS_min_heartbeat_interval);
   config.validation.max_clock_skew = absl::GetFlag(FLAGS_max_clock_skew);
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  config.webhooks_file = absl::GetFlag(FLAGS_webhooks_file);
   if (config.retention_max_age <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "--retention_max_age: must be positive (or inf to keep all)");

@@ -51,6 +51,19 @@ struct ServerConfig {
   // rename) once the server serves: for scripts and tests using port 0.
   std::string port_file;
 
+  // host:port of the HTTP endpoint with /metrics (Prometheus), /healthz and
+  // /readyz. Port 0 picks a free port (see metrics_port_file); empty: no
+  // endpoint. Neither TLS nor authentication: the pages carry no secrets,
+  // but bind beyond loopback only where scrapers are trusted.
+  std::string metrics_address = "127.0.0.1:9464";
+  // When set, the metrics endpoint's bound port is written here (like
+  // port_file).
+  std::string metrics_port_file;
+  // At shutdown, how long health reports NOT_SERVING (gRPC health, /readyz
+  // 503) while everything still works, so that load balancers stop sending
+  // new calls before the listener closes. Zero: no pause (tests).
+  absl::Duration shutdown_drain = absl::Seconds(1);
+
   // Retention: keep updates received within max_age (infinite: all) and at
   // most max_updates of them (0: no limit); applied every interval, in the
   // background.
@@ -92,6 +105,11 @@ struct ServerConfig {
 
   // How long shutdown waits for in-flight calls before cancelling them.
   absl::Duration shutdown_grace = absl::Seconds(5);
+
+  // Webhook sinks: a JSON file listing them (server/sinks/webhooks_file.proto,
+  // docs/webhooks.md). Empty: none. Checked at start; a mistake is
+  // INVALID_ARGUMENT naming the field. Cursors go to <data_dir>/webhooks/.
+  std::string webhooks_file;
 };
 
 // True for 127.x.x.x, localhost and [::1] listen addresses.

@@ -141,6 +141,7 @@ SubscriberCursor::Step SubscriberCursor::Next(CursorMessage* message,
     *failure = store_error_;
     return Step::kFail;
   }
+  message->snapshot = in_snapshot_;
   if (in_snapshot_) {
     message->type = CursorMessage::Type::kUpdates;
     message->updates.clear();

@@ -22,6 +22,9 @@ struct CursorMessage {
   Type type = Type::kUpdates;
   // kUpdates: the batch, in order.
   std::vector<LogEntryPtr> updates;
+  // kUpdates: a batch of a situation snapshot (current incidents, not new
+  // updates in sequence order).
+  bool snapshot = false;
   // The cursor after this message (Cursor.sequence).
   uint64_t cursor = 0;
   // kCaughtUp / kSnapshotEnd: the marker's sequence. kGap: the missing range.
@@ -74,6 +77,8 @@ class SubscriberCursor {
   uint64_t cursor() const { return cursor_; }
   uint32_t mission_mask() const { return mission_mask_; }
   bool caught_up() const { return caught_up_sent_; }
+  // A situation snapshot is being sent (cursor() is the one before it).
+  bool in_snapshot() const { return in_snapshot_; }
 
  private:
   SubscriberCursor(Feed* feed, const FilterMatcher* filter, Limits limits,

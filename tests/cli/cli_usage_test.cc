@@ -131,5 +131,61 @@ TEST(CliUsageTest, SitrepServerEnvironmentVariableChoosesTheServer) {
   EXPECT_THAT(r.err, Not(HasSubstr("50051")));
 }
 
+TEST(CliUsageTest, HelpListsTheSecurityFlagsAndTheirEnvironment) {
+  RunResult r = Sitrep({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* word : {"--tls ", "--tls_ca", "--tls_cert", "--tls_key", "--tls_server_name",
+                           "--token", "SITREP_TOKEN", "SITREP_TLS_CA", "UNAUTHENTICATED",
+                           "PERMISSION_DENIED"}) {
+    EXPECT_THAT(r.out, HasSubstr(word));
+  }
+}
+
+TEST(CliUsageTest, BadSecurityFlagsAreOneLineUsageErrorsNamingTheFlag) {
+  TempDir dir;
+  const std::string not_pem = dir.path() + "/not.pem";
+  std::ofstream(not_pem) << "hello\n";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"health", "--tls_ca", "/nonexistent/ca.pem"},
+       "sitrep: --tls_ca: cannot read /nonexistent/ca.pem: No such file or directory\n"},
+      {{"health", "--tls_ca", not_pem}, "sitrep: --tls_ca: " + not_pem + " holds no PEM certificate\n"},
+      {{"tail", "--tls_cert", not_pem},
+       "sitrep: --tls_cert needs --tls_key (a client certificate and its private key go "
+       "together)\n"},
+      {{"history", "--tls_key", not_pem},
+       "sitrep: --tls_key needs --tls_cert (a client certificate and its private key go "
+       "together)\n"},
+      {{"situation", "--tls_cert", "/nonexistent/c.pem", "--tls_key", "/nonexistent/c.key"},
+       "sitrep: --tls_cert: cannot read /nonexistent/c.pem: No such file or directory\n"},
+      {{"health", "--token", ""}, "sitrep: --token: empty token\n"},
+  };
+  for (const auto& [args, message] : cases) {
+    SCOPED_TRACE(args[0] + " " + args[1]);
+    RunResult r = Sitrep(args, "", {"SITREP_TOKEN=", "SITREP_TLS_CA="});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, message);
+  }
+  RunResult r = Sitrep({"health"}, "", {"SITREP_TLS_CA=/nonexistent/env.pem"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--tls_ca (from SITREP_TLS_CA): cannot read /nonexistent/env.pem"));
+}
+
+TEST(CliUsageTest, TokenInPlaintextToAnotherHostIsWarnedAboutButNeverShown) {
+  // TEST-NET-1: nobody answers; the warning comes before the call.
+  const std::string token = "kp-secret-token-123";
+  RunResult r = Sitrep({"health", "--server", "192.0.2.1:50051", "--timeout", "300ms"}, "",
+                       {"SITREP_TOKEN=" + token, "SITREP_TLS_CA="});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, HasSubstr("sitrep: warning: the token goes to 192.0.2.1:50051 without TLS"));
+  EXPECT_THAT(r.err, Not(HasSubstr(token)));
+
+  // Loopback: no warning.
+  r = Sitrep({"health", "--server", absl::StrCat("127.0.0.1:", ClosedPort()), "--token", token},
+             "", {"SITREP_TLS_CA="});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, Not(HasSubstr("warning")));
+  EXPECT_THAT(r.err, Not(HasSubstr(token)));
+}
+
 }  // namespace
 }  // namespace sitrep::cli_testing

@@ -14,6 +14,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "sitrep/v1/situation_feed.pb.h"
+#include "tests/cli/sitrepd_process.h"
 #include "tests/cli/subprocess.h"
 
 namespace sitrep::cli_testing {
@@ -25,59 +26,6 @@ using ::testing::HasSubstr;
 using sitrep::v1::SituationUpdate;
 
 constexpr absl::Duration kWait = absl::Seconds(60);
-
-// A sitrepd process on 127.0.0.1 with a data dir that outlives restarts.
-class Sitrepd {
- public:
-  Sitrepd(std::string data_dir, std::string work_dir)
-      : data_dir_(std::move(data_dir)), work_dir_(std::move(work_dir)) {}
-  ~Sitrepd() {
-    if (process_ != nullptr) Stop();
-  }
-
-  // Starts on `port` (0: any free port) and waits for the port file.
-  void Start(int port = 0) {
-    const std::string port_file = absl::StrCat(work_dir_, "/port.", ++starts_);
-    process_ = Subprocess::Start(
-        {SITREPD_BIN, absl::StrCat("--listen=127.0.0.1:", port),
-         "--data_dir=" + data_dir_, "--port_file=" + port_file, "--fsync=off"},
-        {}, work_dir_ + "/sitrepd.log");
-    ASSERT_NE(process_, nullptr);
-    // Polling is acceptable only here: the port file of a child process.
-    const absl::Time deadline = absl::Now() + kWait;
-    while (absl::Now() < deadline) {
-      std::ifstream in(port_file);
-      std::string text;
-      if (in && std::getline(in, text) && absl::SimpleAtoi(text, &port_) && port_ > 0) return;
-      ASSERT_TRUE(process_->Running()) << "sitrepd exited; log:\n" << Log();
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    FAIL() << "no port file from sitrepd; log:\n" << Log();
-  }
-
-  // SIGTERM: graceful; streams end with UNAVAILABLE.
-  void Stop() {
-    process_->Signal(SIGTERM);
-    EXPECT_EQ(process_->Wait(kWait), 0) << Log();
-    process_.reset();
-  }
-
-  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
-  int port() const { return port_; }
-  std::string Log() const {
-    std::ifstream in(work_dir_ + "/sitrepd.log");
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-
- private:
-  const std::string data_dir_;
-  const std::string work_dir_;
-  int starts_ = 0;
-  int port_ = 0;
-  std::unique_ptr<Subprocess> process_;
-};
 
 std::vector<SituationUpdate> ParseUpdates(const std::string& jsonl) {
   std::vector<SituationUpdate> updates;
@@ -116,7 +64,7 @@ std::string PatrolLine(int n, const char* mission = "MISSION_KFOR",
 class SitrepCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<Sitrepd>(dir_.path() + "/data", dir_.path());
+    server_ = std::make_unique<Sitrepd>(SITREPD_BIN, dir_.path() + "/data", dir_.path());
     ASSERT_NO_FATAL_FAILURE(server_->Start());
   }
 

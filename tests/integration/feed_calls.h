@@ -191,6 +191,8 @@ class ClockedServer {
     config_.expiry_interval = absl::Hours(1);
     config_.retention_interval = absl::Hours(1);
     config_.shutdown_grace = absl::Seconds(2);
+    config_.metrics_address = "127.0.0.1:0";
+    config_.shutdown_drain = absl::ZeroDuration();
     if (tweak) tweak(config_);
     absl::StatusOr<std::unique_ptr<Server>> server =
         Server::Start(config_, clock);

@@ -19,7 +19,9 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/integration/feed_calls.h"
+#include "tests/support/http_get.h"
 #include "tests/support/test_server.h"
+#include "tests/support/updates.h"
 
 namespace sitrep::testing {
 namespace {
@@ -258,14 +260,19 @@ TEST(HealthTest, NotServingOnceShutdownStarts) {
   shutdown.join();
 }
 
-TEST(HealthTest, WatchersAreToldNotServingWhenShutdownStarts) {
-  TestServer server;
-  GenericStream watch(server.NewChannel(), kHealthWatch);
-  ASSERT_TRUE(watch.Write(StringField(1, "sitrep.v1.SituationFeed")));
+// Sends the Watch request for `service` and expects SERVING first.
+void StartWatchServing(GenericStream& watch, const std::string& service) {
+  ASSERT_TRUE(watch.Write(StringField(1, service)));
   ASSERT_TRUE(watch.WritesDone());
   std::optional<std::string> first = watch.Read();
   ASSERT_TRUE(first.has_value()) << watch.Finish().error_message();
   EXPECT_EQ(ServingStatusOf(*first), kServing);
+}
+
+TEST(HealthTest, WatchersAreToldNotServingWhenShutdownStarts) {
+  TestServer server;
+  GenericStream watch(server.NewChannel(), kHealthWatch);
+  ASSERT_NO_FATAL_FAILURE(StartWatchServing(watch, "sitrep.v1.SituationFeed"));
 
   std::thread shutdown([&] { server.server().Shutdown(); });
   std::optional<std::string> next = watch.Read();
@@ -274,6 +281,41 @@ TEST(HealthTest, WatchersAreToldNotServingWhenShutdownStarts) {
       << watch.Finish().error_message();
   EXPECT_EQ(ServingStatusOf(*next), kNotServing);
   watch.Finish();
+  shutdown.join();
+}
+
+// --shutdown_drain: from the start of shutdown, health says NOT_SERVING
+// (Watch is told, Check answers it, /readyz is 503) while calls still work,
+// so load balancers move away before the listener closes.
+TEST(HealthTest, TheDrainPauseReportsNotServingWhileCallsStillWork) {
+  // Long enough for the checks below on a loaded machine; the test waits
+  // for it once, at the end.
+  TestServer server(
+      [](ServerConfig& c) { c.shutdown_drain = absl::Seconds(3); });
+  auto channel = server.NewChannel();
+  const int metrics_port = server.server().metrics_port();
+  GenericStream watch(channel, kHealthWatch);
+  ASSERT_NO_FATAL_FAILURE(StartWatchServing(watch, ""));
+
+  std::thread shutdown([&] { server.server().Shutdown(); });
+  std::optional<std::string> next = watch.Read();
+  ASSERT_TRUE(next.has_value()) << watch.Finish().error_message();
+  EXPECT_EQ(ServingStatusOf(*next), kNotServing);
+
+  // Now inside the drain pause.
+  HealthResult check = CheckHealth(channel, "sitrep.v1.SituationFeed");
+  ASSERT_TRUE(check.status.ok()) << check.status.error_message();
+  EXPECT_EQ(check.serving_status, kNotServing);
+  absl::StatusOr<HttpGetResult> readyz = HttpGet(metrics_port, "/readyz");
+  ASSERT_TRUE(readyz.ok()) << readyz.status();
+  EXPECT_EQ(readyz->status, 503);
+  EXPECT_THAT(readyz->body, ::testing::HasSubstr("shutting down"));
+  absl::StatusOr<HttpGetResult> healthz = HttpGet(metrics_port, "/healthz");
+  ASSERT_TRUE(healthz.ok()) << healthz.status();
+  EXPECT_EQ(healthz->status, 200);
+  auto stub = v1::SituationFeed::NewStub(channel);
+  EXPECT_GT(MustPublish(*stub, PatrolUpdate(v1::MISSION_KFOR)), 0u)
+      << "calls must still work during the drain";
   shutdown.join();
 }
 

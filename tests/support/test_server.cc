@@ -12,6 +12,10 @@ TestServer::TestServer(std::function<void(ServerConfig&)> tweak) {
   config_.min_heartbeat = absl::Milliseconds(10);
   config_.expiry_interval = absl::Milliseconds(20);
   config_.shutdown_grace = absl::Seconds(2);
+  // Any free port (tests run in parallel) and no drain pause, unless a
+  // tweak asks for them.
+  config_.metrics_address = "127.0.0.1:0";
+  config_.shutdown_drain = absl::ZeroDuration();
   if (tweak) tweak(config_);
   Start();
 }
@@ -25,8 +29,12 @@ void TestServer::Start() {
     return;
   }
   server_ = *std::move(server);
-  // Keep the port across restarts so clients can dial the same address.
+  // Keep the ports across restarts so clients can dial the same address.
   config_.listen = absl::StrCat("127.0.0.1:", server_->port());
+  if (server_->metrics_port() != 0) {
+    config_.metrics_address =
+        absl::StrCat("127.0.0.1:", server_->metrics_port());
+  }
 }
 
 void TestServer::Stop() {

@@ -1,0 +1,285 @@
+// `sitrep check`: a monitoring plugin (Nagios, Icinga, Zabbix, Sensu). One
+// output line and the plugin exit codes (plugin_output.h), not the CLI's.
+//
+// What it checks, in order:
+//  1. always: grpc.health.v1 Check. When the server is not reached or not
+//     serving, the other checks are skipped: they could only repeat that.
+//  2. with --stale-warning/--stale-critical: for each --mission, the age of
+//     its newest stored update (ListUpdates, newest first, one mission).
+//  3. with --max-severe-warning/--max-severe-critical: the open incidents at
+//     severity SEVERE or above (GetSituation), of the --mission(s) if given.
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "client/check_thresholds.h"
+#include "client/commands/commands.h"
+#include "client/filter_flags.h"
+#include "client/output.h"
+#include "client/plugin_output.h"
+#include "client/status_text.h"
+
+namespace sitrep::cli {
+namespace {
+
+struct CheckFlags {
+  std::string service;
+  std::vector<std::string> missions;
+  std::string stale_warning;
+  std::string stale_critical;
+  CLI::Option* max_severe_warning_option = nullptr;
+  CLI::Option* max_severe_critical_option = nullptr;
+  int64_t max_severe_warning = 0;
+  int64_t max_severe_critical = 0;
+};
+
+// What the command line asks for, validated before anything is sent.
+struct CheckPlan {
+  std::vector<sitrep::v1::Mission> missions;
+  Thresholds stale;  // seconds
+  Thresholds severe;  // incidents
+};
+
+// A usage problem, in the plugin's form: the monitoring system shows stdout.
+int ReportCheckUsage(const std::string& message) {
+  std::fputs(FormatPluginOutput({{PluginState::kUnknown, absl::StrCat("usage: ", message)}}, {})
+                 .c_str(),
+             stdout);
+  return static_cast<int>(PluginState::kUnknown);
+}
+
+std::optional<int64_t> GivenCount(const CLI::Option* option, int64_t value) {
+  if (option == nullptr || option->count() == 0) return std::nullopt;
+  return value;
+}
+
+absl::StatusOr<CheckPlan> MakePlan(const CheckFlags& flags) {
+  CheckPlan plan;
+  for (const std::string& text : flags.missions) {
+    absl::StatusOr<sitrep::v1::Mission> mission = ParseMission(text);
+    if (!mission.ok()) return mission.status();
+    plan.missions.push_back(*mission);
+  }
+  absl::StatusOr<Thresholds> stale = ParseDurationThresholds(
+      flags.stale_warning, "--stale-warning", flags.stale_critical, "--stale-critical");
+  if (!stale.ok()) return stale.status();
+  plan.stale = *stale;
+  absl::StatusOr<Thresholds> severe = CountThresholds(
+      GivenCount(flags.max_severe_warning_option, flags.max_severe_warning),
+      "--max-severe-warning",
+      GivenCount(flags.max_severe_critical_option, flags.max_severe_critical),
+      "--max-severe-critical");
+  if (!severe.ok()) return severe.status();
+  plan.severe = *severe;
+  // Freshness is per mission: which ones must be said, a default of "all
+  // three" would page someone for a mission that never publishes here.
+  if (plan.stale.any() && plan.missions.empty()) {
+    return absl::InvalidArgumentError(
+        "--stale-warning/--stale-critical need --mission (the feed whose freshness to check)");
+  }
+  if (!plan.missions.empty() && !plan.stale.any() && !plan.severe.any()) {
+    return absl::InvalidArgumentError(
+        "--mission needs --stale-warning/--stale-critical or "
+        "--max-severe-warning/--max-severe-critical");
+  }
+  return plan;
+}
+
+absl::Time ToTime(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+std::string ThresholdNote(PluginState state, const std::string& warn, const std::string& crit) {
+  if (state == PluginState::kCritical) return absl::StrCat(" (> ", crit, ")");
+  if (state == PluginState::kWarning) return absl::StrCat(" (> ", warn, ")");
+  return "";
+}
+
+// Step 1. Returns false when the remaining checks should not run.
+bool CheckServer(FeedClient& client, const std::string& service, const std::string& server,
+                 std::vector<CheckFinding>* findings, std::vector<PerfDatum>* perfdata) {
+  ServingStatus serving = ServingStatus::kUnknown;
+  const absl::Time start = absl::Now();
+  const grpc::Status status = client.CheckHealth(service, &serving);
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  const std::string who =
+      service.empty() ? absl::StrCat("sitrepd at ", server)
+                      : absl::StrCat("service ", service, " at ", server);
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+    // The health service answers NOT_FOUND for a service it does not serve:
+    // what is monitored is not there.
+    findings->push_back({PluginState::kCritical, absl::StrCat(who, ": unknown to the server")});
+    return false;
+  }
+  if (!status.ok()) {
+    findings->push_back(
+        {PluginStateFor(status), absl::StrCat(who, ": ", FormatStatus(status))});
+    return false;
+  }
+  perfdata->push_back({"time", seconds, "s", std::nullopt, std::nullopt, 0.0, std::nullopt});
+  if (serving != ServingStatus::kServing) {
+    findings->push_back(
+        {PluginState::kCritical, absl::StrCat(who, ": ", ServingStatusName(serving))});
+    return false;
+  }
+  findings->push_back({PluginState::kOk, absl::StrCat(who, ": SERVING")});
+  return true;
+}
+
+// The newest update of `mission` that a publisher sent. The server's own
+// EXPIRED updates carry the incident's mission but say nothing about whether
+// that mission still publishes, so they are passed over.
+grpc::Status NewestPublished(FeedClient& client, sitrep::v1::Mission mission,
+                             std::optional<sitrep::v1::SituationUpdate>* newest) {
+  sitrep::v1::ListUpdatesRequest request;
+  request.mutable_filter()->add_missions(mission);
+  request.set_descending(true);
+  request.set_page_size(1);  // the common case is one call for one update
+  sitrep::v1::ListUpdatesResponse response;
+  while (true) {
+    response.Clear();
+    grpc::Status status = client.ListUpdates(request, &response);
+    if (!status.ok()) return status;
+    for (const sitrep::v1::SituationUpdate& update : response.updates()) {
+      if (update.kind() != sitrep::v1::KIND_EXPIRED) {
+        *newest = update;
+        return grpc::Status::OK;
+      }
+    }
+    if (response.next_page_token().empty()) return grpc::Status::OK;
+    request.set_page_token(response.next_page_token());
+  }
+}
+
+// Step 2, for one mission.
+void CheckFreshness(FeedClient& client, sitrep::v1::Mission mission, const CheckFlags& flags,
+                    const Thresholds& stale, std::vector<CheckFinding>* findings,
+                    std::vector<PerfDatum>* perfdata) {
+  const std::string name = ShortName(mission);
+  PerfDatum datum{absl::StrCat("last_update_age_", name), std::nullopt, "s", stale.warn,
+                  stale.crit, 0.0, std::nullopt};
+  std::optional<sitrep::v1::SituationUpdate> newest;
+  const grpc::Status status = NewestPublished(client, mission, &newest);
+  if (!status.ok()) {
+    findings->push_back({PluginStateFor(status),
+                         absl::StrCat(name, ": cannot read updates: ", FormatStatus(status))});
+  } else if (!newest.has_value()) {
+    // Never published (or all of it removed by retention): as stale as it
+    // gets, whatever the thresholds.
+    findings->push_back({PluginState::kCritical, absl::StrCat(name, ": no update stored")});
+  } else {
+    // The server stamps received_at; the check compares it with this
+    // machine's clock, so both need NTP (a skew of seconds is harmless
+    // against thresholds of minutes). Negative ages count as 0.
+    const absl::Duration age =
+        std::max(absl::ZeroDuration(), absl::Now() - ToTime(newest->received_at()));
+    const double seconds = absl::ToDoubleSeconds(age);
+    const PluginState state = Judge(seconds, stale);
+    datum.value = seconds;
+    findings->push_back(
+        {state, absl::StrCat(name, ": last update ", FormatAge(age), " ago (#",
+                             newest->sequence(), ")",
+                             ThresholdNote(state, flags.stale_warning, flags.stale_critical))});
+  }
+  perfdata->push_back(std::move(datum));
+}
+
+// Step 3.
+void CheckSevereIncidents(FeedClient& client, const CheckPlan& plan,
+                          std::vector<CheckFinding>* findings,
+                          std::vector<PerfDatum>* perfdata) {
+  sitrep::v1::GetSituationRequest request;
+  request.mutable_filter()->set_min_severity(sitrep::v1::SEVERITY_SEVERE);
+  std::vector<std::string> names;
+  for (const sitrep::v1::Mission mission : plan.missions) {
+    request.mutable_filter()->add_missions(mission);
+    names.push_back(ShortName(mission));
+  }
+  const std::string scope = names.empty() ? "" : absl::StrCat(" (", absl::StrJoin(names, ", "), ")");
+  sitrep::v1::Situation situation;
+  const grpc::Status status = client.GetSituation(request, &situation);
+  if (!status.ok()) {
+    findings->push_back({PluginStateFor(status),
+                         absl::StrCat("cannot read the situation", scope, ": ",
+                                      FormatStatus(status))});
+    perfdata->push_back({"severe_incidents", std::nullopt, "", plan.severe.warn,
+                         plan.severe.crit, 0.0, std::nullopt});
+    return;
+  }
+  const int64_t count = situation.incidents_size();
+  const PluginState state = Judge(static_cast<double>(count), plan.severe);
+  std::string note;
+  if (state == PluginState::kCritical) note = absl::StrCat(" (> ", *plan.severe.crit, ")");
+  if (state == PluginState::kWarning) note = absl::StrCat(" (> ", *plan.severe.warn, ")");
+  findings->push_back({state, absl::StrCat(count, " severe/extreme incident",
+                                           count == 1 ? "" : "s", " open", scope, note)});
+  perfdata->push_back({"severe_incidents", static_cast<double>(count), "", plan.severe.warn,
+                       plan.severe.crit, 0.0, std::nullopt});
+}
+
+int RunCheck(const CheckFlags& flags, const GlobalFlags& global) {
+  absl::StatusOr<CheckPlan> plan = MakePlan(flags);
+  if (!plan.ok()) return ReportCheckUsage(std::string(plan.status().message()));
+  // Bad --server, --timeout or TLS files: the check as configured cannot run.
+  absl::StatusOr<std::unique_ptr<FeedClient>> client = MakeFeedClient(global);
+  if (!client.ok()) return ReportCheckUsage(std::string(client.status().message()));
+
+  std::vector<CheckFinding> findings;
+  std::vector<PerfDatum> perfdata;
+  if (CheckServer(**client, flags.service, global.server, &findings, &perfdata)) {
+    if (plan->stale.any()) {
+      for (const sitrep::v1::Mission mission : plan->missions) {
+        CheckFreshness(**client, mission, flags, plan->stale, &findings, &perfdata);
+      }
+    }
+    if (plan->severe.any()) CheckSevereIncidents(**client, *plan, &findings, &perfdata);
+  }
+  std::fputs(FormatPluginOutput(findings, perfdata).c_str(), stdout);
+  std::fflush(stdout);
+  return static_cast<int>(OverallState(findings));
+}
+
+}  // namespace
+
+Command AddCheckCommand(CLI::App* root, const GlobalFlags* global) {
+  auto flags = std::make_shared<CheckFlags>();
+  CLI::App* app = root->add_subcommand(
+      "check",
+      "Monitoring plugin (Nagios/Icinga/Zabbix): server health, feed freshness per "
+      "mission, open severe incidents. One line 'SITREP <STATE> - ... | perfdata'; "
+      "exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (not the other commands' codes).");
+  app->add_option("--service", flags->service,
+                  "Health-check this service (default: the whole server)");
+  app->add_option("-m,--mission", flags->missions,
+                  "Mission(s) to check (repeat or comma-separate): freshness per mission, "
+                  "and the incident count only counts these")
+      ->delimiter(',')
+      ->group("Freshness");
+  app->add_option("--stale-warning", flags->stale_warning,
+                  "WARNING when a mission's newest update is older than this (15m, 1h)")
+      ->group("Freshness");
+  app->add_option("--stale-critical", flags->stale_critical,
+                  "CRITICAL when a mission's newest update is older than this")
+      ->group("Freshness");
+  flags->max_severe_warning_option =
+      app->add_option("--max-severe-warning", flags->max_severe_warning,
+                      "WARNING when more than N severe/extreme incidents are open")
+          ->group("Incidents");
+  flags->max_severe_critical_option =
+      app->add_option("--max-severe-critical", flags->max_severe_critical,
+                      "CRITICAL when more than N severe/extreme incidents are open")
+          ->group("Incidents");
+  app->footer(
+      "\nUnreachable, timed out or not serving: CRITICAL. Bad flags, TLS files or "
+      "refused credentials: UNKNOWN. A mission with no stored update: CRITICAL.");
+  Command command;
+  command.app = app;
+  command.run = [flags, global] { return RunCheck(*flags, *global); };
+  command.usage_error = ReportCheckUsage;
+  return command;
+}
+
+}  // namespace sitrep::cli

@@ -1,0 +1,73 @@
+#include "server/state_gauges.h"
+
+#include <filesystem>
+#include <map>
+#include <system_error>
+#include <tuple>
+#include <vector>
+
+#include "server/api/subscription_registry.h"
+#include "server/log/sqlite_event_log.h"
+#include "server/runtime/proto_time.h"
+
+namespace sitrep {
+namespace {
+
+// The database file and its write-ahead log; a missing file counts 0.
+uint64_t StoreSizeBytes(const std::string& data_dir) {
+  uint64_t total = 0;
+  const std::filesystem::path db =
+      std::filesystem::path(data_dir) / kSqliteFileName;
+  for (const std::filesystem::path& file :
+       {db, std::filesystem::path(db.string() + "-wal")}) {
+    std::error_code error;
+    const uintmax_t size = std::filesystem::file_size(file, error);
+    if (!error) total += size;
+  }
+  return total;
+}
+
+}  // namespace
+
+void RefreshStateGauges(const StateSources& sources, Metrics& metrics) {
+  Metrics::StoreState store;
+  store.head = sources.log->Head();
+  store.oldest = sources.log->Oldest();
+  // Retained sequences are the dense range [oldest, head].
+  store.updates = store.head >= store.oldest ? store.head - store.oldest + 1 : 0;
+  store.size_bytes = StoreSizeBytes(sources.data_dir);
+  store.serving = sources.store->available();
+  metrics.SetStore(store);
+
+  const SubscriptionRegistry::Stats stats =
+      sources.subscriptions->Collect(sources.feed->head());
+  Metrics::SubscriberCounts by_missions{};
+  for (const auto& [mask, count] : stats.by_mission_mask) {
+    by_missions[static_cast<int>(MissionsFollowedOfMask(mask))] += count;
+  }
+  metrics.SetSubscribers(by_missions, stats.max_lag);
+
+  const absl::Time now = sources.clock->Now();
+  std::map<std::tuple<int, int, int>, uint64_t> incidents;
+  for (const IncidentRecordPtr& record :
+       sources.situation->Take(nullptr, now).incidents) {
+    const v1::SituationUpdate& latest = record->latest->update;
+    ++incidents[{latest.mission(), record->current_tier, latest.severity()}];
+  }
+  std::vector<Metrics::IncidentCount> counts;
+  counts.reserve(incidents.size());
+  for (const auto& [key, count] : incidents) {
+    counts.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key),
+                      count});
+  }
+  metrics.SetOpenIncidents(counts);
+
+  for (const v1::MissionActivity& activity : sources.feed->MissionActivity()) {
+    metrics.SetLastUpdateAge(activity.mission(),
+                             now - FromProtoTime(activity.last_update_time()));
+  }
+
+  if (sources.webhooks) metrics.SetWebhookSinks(sources.webhooks());
+}
+
+}  // namespace sitrep

@@ -1,0 +1,63 @@
+#include "tests/cli/sitrepd_process.h"
+
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+
+namespace sitrep::cli_testing {
+
+namespace {
+constexpr absl::Duration kWait = absl::Seconds(60);
+}  // namespace
+
+Sitrepd::Sitrepd(std::string binary, std::string data_dir, std::string work_dir)
+    : binary_(std::move(binary)), data_dir_(std::move(data_dir)), work_dir_(std::move(work_dir)) {}
+
+Sitrepd::~Sitrepd() {
+  if (process_ != nullptr) Stop();
+}
+
+void Sitrepd::Start(int port, const std::vector<std::string>& extra_flags) {
+  const std::string port_file = absl::StrCat(work_dir_, "/port.", ++starts_);
+  std::vector<std::string> argv = {binary_, absl::StrCat("--listen=127.0.0.1:", port),
+                                   "--data_dir=" + data_dir_, "--port_file=" + port_file,
+                                   "--fsync=off", "--metrics_address=127.0.0.1:0",
+                                   "--shutdown_drain=0s"};
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  process_ = Subprocess::Start(argv, {}, work_dir_ + "/sitrepd.log");
+  ASSERT_NE(process_, nullptr);
+  // Polling is acceptable only here: the port file of a child process.
+  const absl::Time deadline = absl::Now() + kWait;
+  while (absl::Now() < deadline) {
+    std::ifstream in(port_file);
+    std::string text;
+    if (in && std::getline(in, text) && absl::SimpleAtoi(text, &port_) && port_ > 0) return;
+    ASSERT_TRUE(process_->Running()) << "sitrepd exited; log:\n" << Log();
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  FAIL() << "no port file from sitrepd; log:\n" << Log();
+}
+
+void Sitrepd::Stop() {
+  process_->Signal(SIGTERM);
+  EXPECT_EQ(process_->Wait(kWait), 0) << Log();
+  process_.reset();
+}
+
+std::string Sitrepd::address() const { return absl::StrCat("127.0.0.1:", port_); }
+
+std::string Sitrepd::Log() const {
+  std::ifstream in(work_dir_ + "/sitrepd.log");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace sitrep::cli_testing

@@ -1,0 +1,45 @@
+// Test helper: a real sitrepd process on 127.0.0.1 (a free port, announced
+// through --port_file) with a data dir that outlives restarts, for the tests
+// that run the real `sitrep` binary against it.
+#ifndef SITREP_TESTS_CLI_SITREPD_PROCESS_H_
+#define SITREP_TESTS_CLI_SITREPD_PROCESS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/cli/subprocess.h"
+
+namespace sitrep::cli_testing {
+
+// Not thread-safe: one test thread drives it.
+class Sitrepd {
+ public:
+  // `binary`: the sitrepd executable. Its log goes to work_dir/sitrepd.log.
+  Sitrepd(std::string binary, std::string data_dir, std::string work_dir);
+  ~Sitrepd();  // Stop() if running
+
+  // Starts with --listen=127.0.0.1:<port> (0: any free port), the data dir,
+  // a port file, --fsync=off and `extra_flags` (e.g. "--tls_cert=..."), and
+  // waits for the port file. Fails the test (fatally) when sitrepd exits or
+  // writes no port file within a minute.
+  void Start(int port = 0, const std::vector<std::string>& extra_flags = {});
+  // SIGTERM: graceful; streams end with UNAVAILABLE. Expects exit code 0.
+  void Stop();
+
+  std::string address() const;  // "127.0.0.1:<port>"
+  int port() const { return port_; }
+  std::string Log() const;
+
+ private:
+  const std::string binary_;
+  const std::string data_dir_;
+  const std::string work_dir_;
+  int starts_ = 0;
+  int port_ = 0;
+  std::unique_ptr<Subprocess> process_;
+};
+
+}  // namespace sitrep::cli_testing
+
+#endif  // SITREP_TESTS_CLI_SITREPD_PROCESS_H_
