@@ -266,12 +266,11 @@ void Subscription::Pump() {
         break;
       case SubscriberCursor::Step::kReadStore: {
         store_read_in_flight_ = true;
-        const ReadRange range = cursor_->StoreReadRange();
+        const SubscriberCursor::StoreRead read = cursor_->ReadStore();
         if (metrics_ != nullptr) metrics_->RecordCatchupRead();
         lock.Release();
-        feed_->executor().Schedule([self, range] {
-          absl::StatusOr<std::vector<LogEntryPtr>> entries =
-              self->feed_->log().Read(range);
+        feed_->executor().Schedule([self, read] {
+          absl::StatusOr<EventLog::MissionRead> entries = read();
           {
             absl::MutexLock relock(&self->mu_);
             self->store_read_in_flight_ = false;

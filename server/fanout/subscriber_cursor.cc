@@ -79,7 +79,12 @@ void SubscriberCursor::StartSnapshot() {
   snapshot_.assign(snapshot.updates.begin(), snapshot.updates.end());
   snapshot_sequence_ = snapshot.sequence;
   in_snapshot_ = true;
+  ClearBuffered();
+}
+
+void SubscriberCursor::ClearBuffered() {
   buffered_.clear();
+  buffered_through_ = 0;
 }
 
 bool SubscriberCursor::BatchFull(const std::vector<LogEntryPtr>& batch,
@@ -114,12 +119,18 @@ bool SubscriberCursor::Scan(std::vector<LogEntryPtr>* batch, size_t* bytes,
          *scanned < limits_.max_scan) {
     // Entries read from the store come first: they precede the ring.
     if (!buffered_.empty()) {
-      if (buffered_.front()->sequence() != cursor_ + 1) {
-        buffered_.clear();  // Stale after a snapshot or gap: read again.
+      if (buffered_.front()->sequence() <= cursor_) {
+        ClearBuffered();  // Stale: read again.
         continue;
       }
       Consider(buffered_.front(), batch, bytes);
       buffered_.pop_front();
+      ++*scanned;
+      continue;
+    }
+    if (cursor_ < buffered_through_) {
+      // The store left these out: none can match.
+      cursor_ = buffered_through_;
       ++*scanned;
       continue;
     }
@@ -179,7 +190,7 @@ SubscriberCursor::Step SubscriberCursor::Next(CursorMessage* message,
     message->gap_to = gap_to;
     cursor_ = gap_to;
     message->cursor = cursor_;
-    buffered_.clear();
+    ClearBuffered();
     if (on_gap_ == v1::GAP_POLICY_SITUATION) {
       StartSnapshot();
       // The snapshot's own batches carry the pre-snapshot cursor.
@@ -216,7 +227,7 @@ SubscriberCursor::Step SubscriberCursor::Next(CursorMessage* message,
   return Step::kIdle;
 }
 
-ReadRange SubscriberCursor::StoreReadRange() const {
+SubscriberCursor::StoreRead SubscriberCursor::ReadStore() const {
   ReadRange range;
   range.first = cursor_ + 1;
   // Read up to what the ring has, so the scan continues there.
@@ -224,25 +235,28 @@ ReadRange SubscriberCursor::StoreReadRange() const {
   range.last = ring_first > range.first ? ring_first - 1 : feed_->head();
   range.last = std::min(range.last, feed_->head());
   range.limit = limits_.store_batch;
-  return range;
+  return StoreRead{&feed_->log(), range, mission_mask_};
 }
 
 void SubscriberCursor::AcceptStoreRead(
-    absl::StatusOr<std::vector<LogEntryPtr>> entries) {
-  if (!entries.ok()) {
+    absl::StatusOr<EventLog::MissionRead> read) {
+  if (!read.ok()) {
     store_error_ = absl::UnavailableError(absl::StrCat(
-        "reading the store failed: ", entries.status().message(),
+        "reading the store failed: ", read.status().message(),
         "; resume from the last cursor"));
     return;
   }
+  const std::vector<LogEntryPtr>& entries = read->entries;
   const uint64_t from = cursor_ + 1;
-  if (entries->empty() || entries->front()->sequence() != from) {
-    // Retention removed what we asked for between deciding and reading.
+  if (entries.empty() || entries.front()->sequence() != from) {
+    // Retention removed what we asked for between deciding and reading
+    // (the first retained sequence always comes back).
     store_gap_to_ =
-        entries->empty() ? feed_->oldest() - 1 : entries->front()->sequence() - 1;
+        entries.empty() ? feed_->oldest() - 1 : entries.front()->sequence() - 1;
     if (store_gap_to_ < from) store_gap_to_ = 0;
   }
-  buffered_.assign(entries->begin(), entries->end());
+  buffered_.assign(entries.begin(), entries.end());
+  buffered_through_ = entries.empty() ? 0 : read->scanned_through;
 }
 
 }  // namespace sitrep

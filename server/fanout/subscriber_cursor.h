@@ -61,17 +61,27 @@ class SubscriberCursor {
 
   enum class Step {
     kMessage,    // *message is filled: send it.
-    kReadStore,  // call StoreReadRange(), read, AcceptStoreRead(), Next().
+    kReadStore,  // call ReadStore() (any thread, no lock needed while it
+                 // runs), AcceptStoreRead(), Next().
     kYield,      // scanned a lot without a match: call Next() again later.
     kIdle,       // nothing to send until the head moves past cursor().
     kFail,       // end the stream with *failure.
   };
   Step Next(CursorMessage* message, absl::Status* failure);
 
-  // The range to read when Next() said kReadStore.
-  ReadRange StoreReadRange() const;
-  // The result of reading StoreReadRange() (an error ends in kFail).
-  void AcceptStoreRead(absl::StatusOr<std::vector<LogEntryPtr>> entries);
+  // What to read when Next() said kReadStore: reads it when called, so the
+  // caller can take the read off its lock.
+  struct StoreRead {
+    EventLog* log;
+    ReadRange range;
+    uint32_t mission_mask;
+    absl::StatusOr<EventLog::MissionRead> operator()() const {
+      return log->ReadForMissions(range, mission_mask);
+    }
+  };
+  StoreRead ReadStore() const;
+  // The result of a ReadStore() (an error ends in kFail).
+  void AcceptStoreRead(absl::StatusOr<EventLog::MissionRead> read);
 
   // Every update <= cursor() was sent or skipped.
   uint64_t cursor() const { return cursor_; }
@@ -93,6 +103,7 @@ class SubscriberCursor {
   void Consider(const LogEntryPtr& entry, std::vector<LogEntryPtr>* batch,
                 size_t* bytes);
   bool BatchFull(const std::vector<LogEntryPtr>& batch, size_t bytes) const;
+  void ClearBuffered();
 
   // Constant after construction.
   Feed* const feed_;
@@ -108,8 +119,11 @@ class SubscriberCursor {
   bool in_snapshot_ = false;
   std::deque<LogEntryPtr> snapshot_;
   uint64_t snapshot_sequence_ = 0;
-  // Entries read from the store, starting at cursor_ + 1.
+  // Entries read from the store, after cursor_. The sequences between them,
+  // and from the last one to buffered_through_, were left out by the store
+  // because this cursor's missions cannot match them (ReadForMissions).
   std::deque<LogEntryPtr> buffered_;
+  uint64_t buffered_through_ = 0;
   // A store read found that retention removed (cursor_, gap_to_].
   uint64_t store_gap_to_ = 0;
   absl::Status store_error_;

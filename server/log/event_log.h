@@ -113,6 +113,26 @@ class EventLog {
   virtual absl::StatusOr<std::vector<LogEntryPtr>> Read(
       const ReadRange& range) const = 0;
 
+  // ReadForMissions' answer.
+  struct MissionRead {
+    std::vector<LogEntryPtr> entries;
+    // Every retained sequence in [range.first, scanned_through] that is not
+    // in `entries` was left out for its missions. range.first - 1 when
+    // nothing was read.
+    uint64_t scanned_through = 0;
+  };
+
+  // An ascending Read for a reader that can use only updates whose mission,
+  // or whose LogEntry::previous's mission, has its bit (1 << Mission) in
+  // `mission_mask` (FilterMatcher::MissionMask()). The log may leave the
+  // others out, so that a narrow subscriber's catch-up does not decode what
+  // its filter would drop. The first retained sequence >= range.first is
+  // always included (the reader learns from it what retention removed).
+  // At most range.limit entries; range.descending must be false.
+  // The default reads everything (scanned_through = the last entry).
+  virtual absl::StatusOr<MissionRead> ReadForMissions(
+      const ReadRange& range, uint32_t mission_mask) const;
+
   // The last appended sequence; 0 for an empty log.
   virtual uint64_t Head() const = 0;
   // The oldest retained sequence; Head() + 1 when nothing is retained.

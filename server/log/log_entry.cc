@@ -29,6 +29,25 @@ LogEntryPtr MakeLogEntry(
   return entry;
 }
 
+LogEntryPtr MakeLogEntryFromEncoded(
+    v1::SituationUpdate update, absl::string_view encoded,
+    std::shared_ptr<const v1::SituationUpdate> previous) {
+  auto entry = std::make_shared<LogEntry>();
+  entry->update = std::move(update);
+  entry->previous = std::move(previous);
+  using google::protobuf::internal::WireFormatLite;
+  entry->wire.reserve(encoded.size() + 6);
+  {
+    google::protobuf::io::StringOutputStream raw(&entry->wire);
+    google::protobuf::io::CodedOutputStream out(&raw);
+    out.WriteTag(WireFormatLite::MakeTag(
+        kUpdatesFieldNumber, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    out.WriteVarint32(static_cast<uint32_t>(encoded.size()));
+    out.WriteRaw(encoded.data(), static_cast<int>(encoded.size()));
+  }
+  return entry;
+}
+
 std::shared_ptr<const v1::SituationUpdate> FilterView(
     const v1::SituationUpdate& update) {
   auto view = std::make_shared<v1::SituationUpdate>(update);

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "sitrep/v1/situation_update.pb.h"
 
 namespace sitrep {
@@ -35,6 +36,13 @@ using LogEntryPtr = std::shared_ptr<const LogEntry>;
 // Encodes `update` (which must have its sequence set) once.
 LogEntryPtr MakeLogEntry(
     v1::SituationUpdate update,
+    std::shared_ptr<const v1::SituationUpdate> previous = nullptr);
+
+// Like MakeLogEntry for an update read back from the store: `encoded` must
+// be MakeLogEntry's encoding of `update` (EncodedUpdate), so `wire` is built
+// from it without serialising again.
+LogEntryPtr MakeLogEntryFromEncoded(
+    v1::SituationUpdate update, absl::string_view encoded,
     std::shared_ptr<const v1::SituationUpdate> previous = nullptr);
 
 // `update` without the fields no filter looks at (headline, description,

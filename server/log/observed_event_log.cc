@@ -59,6 +59,12 @@ class ObservedEventLog final : public EventLog {
     return Observe(Operation::kRead, log_->Read(range));
   }
 
+  absl::StatusOr<MissionRead> ReadForMissions(
+      const ReadRange& range, uint32_t mission_mask) const override {
+    return Observe(Operation::kRead,
+                   log_->ReadForMissions(range, mission_mask));
+  }
+
   uint64_t Head() const override { return log_->Head(); }
   uint64_t Oldest() const override { return log_->Oldest(); }
 

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <system_error>
@@ -28,7 +29,9 @@
 namespace sitrep {
 namespace {
 
-constexpr int64_t kSchemaVersion = 2;
+// 3 added updates.previous_mission; a version 2 store is upgraded in place
+// (its rows keep previous_mission NULL, which reads treat as "any mission").
+constexpr int64_t kSchemaVersion = 3;
 // Rows removed per retention transaction: small enough that an append batch
 // queued meanwhile waits for milliseconds, not seconds.
 constexpr uint64_t kRetentionChunk = 2000;
@@ -49,8 +52,10 @@ CREATE TABLE IF NOT EXISTS updates(
   municipality TEXT NOT NULL,
   incident_id TEXT NOT NULL,
   body BLOB NOT NULL,
-  -- LogEntry::previous: the incident's previous update as FilterView.
+  -- LogEntry::previous: the incident's previous update as FilterView, and
+  -- its mission, so that ReadForMissions can leave rows out unread.
   previous BLOB,
+  previous_mission INTEGER,
   UNIQUE(publisher, event_id));
 CREATE INDEX IF NOT EXISTS updates_by_received_at ON updates(received_at_us);
 CREATE INDEX IF NOT EXISTS updates_by_incident ON updates(incident_id);
@@ -76,6 +81,18 @@ constexpr char kIncidentColumns[] =
 constexpr char kFirstAtOrAfter[] =
     "SELECT sequence FROM updates WHERE received_at_us >= ?1 AND sequence <= ?2"
     " ORDER BY received_at_us, sequence LIMIT 1";
+
+// ReadForMissions: ?4 is the mission mask. The first retained row of the
+// range always comes back (the uncorrelated subquery runs once); a row
+// whose previous_mission is NULL although it has a previous update (written
+// by schema version 2) comes back too.
+constexpr char kReadForMissions[] =
+    "SELECT body, previous FROM updates WHERE sequence BETWEEN ?1 AND ?2 AND ("
+    " sequence = (SELECT min(sequence) FROM updates WHERE sequence >= ?1)"
+    " OR (mission < 32 AND (?4 >> mission) & 1)"
+    " OR (previous_mission < 32 AND (?4 >> previous_mission) & 1)"
+    " OR (previous_mission IS NULL AND previous IS NOT NULL))"
+    " ORDER BY sequence ASC LIMIT ?3";
 
 absl::Status CloseError() {
   return absl::UnavailableError("the log is closed (server shutting down)");
@@ -112,7 +129,8 @@ absl::StatusOr<LogEntryPtr> ParseEntry(absl::string_view body,
           "cannot decode the previous incident update of ", what));
     }
   }
-  return MakeLogEntry(std::move(update), std::move(previous_update));
+  return MakeLogEntryFromEncoded(std::move(update), body,
+                                 std::move(previous_update));
 }
 
 absl::Status ParseUpdate(absl::string_view body, absl::string_view what,
@@ -175,7 +193,8 @@ struct WriterStatements {
         {&insert_update,
          "INSERT INTO updates(sequence, publisher, event_id, received_at_us, "
          "mission, role, severity, category, municipality, incident_id, body, "
-         "previous) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
+         "previous, previous_mission) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"},
         {&upsert_incident,
          "INSERT OR REPLACE INTO incidents(incident_id, version, closed, "
          "latest, opening, support_requested, support_acknowledged, "
@@ -198,7 +217,8 @@ struct WriterStatements {
 // One read connection and its cached statements.
 struct Reader {
   std::unique_ptr<sqlite::Database> db;
-  sqlite::Statement read_ascending, read_descending, first_at_or_after;
+  sqlite::Statement read_ascending, read_descending, read_for_missions;
+  sqlite::Statement first_at_or_after;
   sqlite::Statement begin, commit, head, open_incidents;
 
   absl::Status Prepare() {
@@ -211,6 +231,7 @@ struct Reader {
         {&read_descending,
          "SELECT body, previous FROM updates WHERE sequence BETWEEN ?1 AND ?2 "
          "ORDER BY sequence DESC LIMIT ?3"},
+        {&read_for_missions, kReadForMissions},
         {&first_at_or_after, kFirstAtOrAfter},
         {&begin, "BEGIN"},
         {&commit, "COMMIT"},
@@ -265,6 +286,8 @@ class SqliteEventLog final : public EventLog {
   void Append(std::vector<AppendRequest> batch, AppendCallback done) override;
   absl::StatusOr<std::vector<LogEntryPtr>> Read(
       const ReadRange& range) const override;
+  absl::StatusOr<MissionRead> ReadForMissions(
+      const ReadRange& range, uint32_t mission_mask) const override;
   uint64_t Head() const override { return head_.load(std::memory_order_acquire); }
   uint64_t Oldest() const override {
     return oldest_.load(std::memory_order_acquire);
@@ -323,6 +346,12 @@ class SqliteEventLog final : public EventLog {
   // Read connections.
   absl::StatusOr<std::unique_ptr<Reader>> AcquireReader() const;
   void ReleaseReader(std::unique_ptr<Reader> reader) const;
+  // Runs a read statement (?1 first, ?2 last, ?3 limit, ?4 the mission mask
+  // if any) and appends the entries of its rows.
+  absl::Status ReadRows(sqlite::Statement Reader::*statement, uint64_t first,
+                        uint64_t last, size_t limit,
+                        std::optional<uint32_t> mission_mask,
+                        std::vector<LogEntryPtr>* entries) const;
 
   // Constant after construction.
   const SqliteOptions options_;
@@ -430,6 +459,15 @@ absl::Status SqliteEventLog::Initialize() {
     status = put.Run();
     if (!status.ok()) return rollback(status);
   } else {
+    if (meta["schema_version"] == "2" && !meta["log_id"].empty()) {
+      for (const char* sql :
+           {"ALTER TABLE updates ADD COLUMN previous_mission INTEGER",
+            "UPDATE meta SET value = 3 WHERE key = 'schema_version'"}) {
+        status = writer_db_->Exec(sql);
+        if (!status.ok()) return rollback(status);
+      }
+      meta["schema_version"] = "3";
+    }
     if (meta["schema_version"] != absl::StrCat(kSchemaVersion) ||
         meta["log_id"].empty()) {
       return rollback(absl::FailedPreconditionError(absl::StrCat(
@@ -650,6 +688,7 @@ absl::Status SqliteEventLog::InsertUpdate(const LogEntry& entry) {
   if (entry.previous != nullptr) {
     previous = entry.previous->SerializeAsString();
     s.BindBlob(12, previous);
+    s.BindInt64(13, entry.previous->mission());
   }
   return s.Run();
 }
@@ -791,17 +830,49 @@ absl::StatusOr<std::vector<LogEntryPtr>> SqliteEventLog::Read(
   const uint64_t first = std::max<uint64_t>(range.first, 1);
   const uint64_t last = std::min(range.last, Head());
   if (range.limit == 0 || first > last) return entries;
+  absl::Status status = ReadRows(
+      range.descending ? &Reader::read_descending : &Reader::read_ascending,
+      first, last, range.limit, /*mission_mask=*/std::nullopt, &entries);
+  if (!status.ok()) return status;
+  return entries;
+}
+
+absl::StatusOr<EventLog::MissionRead> SqliteEventLog::ReadForMissions(
+    const ReadRange& range, uint32_t mission_mask) const {
+  if (mission_mask == ~uint32_t{0}) {
+    return EventLog::ReadForMissions(range, mission_mask);
+  }
+  MissionRead read;
+  const uint64_t first = std::max<uint64_t>(range.first, 1);
+  const uint64_t last = std::min(range.last, Head());
+  read.scanned_through = first - 1;
+  if (range.limit == 0 || first > last) return read;
+  absl::Status status = ReadRows(&Reader::read_for_missions, first, last,
+                                 range.limit, mission_mask, &read.entries);
+  if (!status.ok()) return status;
+  // A short answer covered the whole range: every row up to `last` existed
+  // (last <= Head()) and was either returned or left out for its missions.
+  read.scanned_through = read.entries.size() < range.limit
+                             ? last
+                             : read.entries.back()->sequence();
+  return read;
+}
+
+absl::Status SqliteEventLog::ReadRows(sqlite::Statement Reader::*statement,
+                                      uint64_t first, uint64_t last,
+                                      size_t limit,
+                                      std::optional<uint32_t> mission_mask,
+                                      std::vector<LogEntryPtr>* entries) const {
   absl::StatusOr<std::unique_ptr<Reader>> reader = AcquireReader();
   if (!reader.ok()) return reader.status();
-  sqlite::Statement& s = range.descending ? (*reader)->read_descending
-                                          : (*reader)->read_ascending;
+  sqlite::Statement& s = (**reader).*statement;
   absl::Status status;
   {
     sqlite::ScopedReset reset(&s);
     s.BindInt64(1, static_cast<int64_t>(first));
     s.BindInt64(2, static_cast<int64_t>(last));
-    s.BindInt64(3, static_cast<int64_t>(
-                       std::min<size_t>(range.limit, INT64_MAX)));
+    s.BindInt64(3, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+    if (mission_mask.has_value()) s.BindInt64(4, *mission_mask);
     for (;;) {
       absl::StatusOr<bool> row = s.Step();
       if (!row.ok() || !*row) {
@@ -815,12 +886,11 @@ absl::StatusOr<std::vector<LogEntryPtr>> SqliteEventLog::Read(
         status = entry.status();
         break;
       }
-      entries.push_back(*std::move(entry));
+      entries->push_back(*std::move(entry));
     }
   }
   ReleaseReader(*std::move(reader));
-  if (!status.ok()) return status;
-  return entries;
+  return status;
 }
 
 absl::StatusOr<uint64_t> SqliteEventLog::FirstSequenceAtOrAfter(

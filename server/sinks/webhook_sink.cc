@@ -212,7 +212,7 @@ void WebhookSink::Read(absl::Time now, HttpPoster* poster) {
       case SubscriberCursor::Step::kReadStore: {
         // On this thread: a store read takes milliseconds, and the other
         // sinks' POSTs go on in the background meanwhile.
-        cursor_->AcceptStoreRead(feed_->log().Read(cursor_->StoreReadRange()));
+        cursor_->AcceptStoreRead(cursor_->ReadStore()());
         continue;
       }
       case SubscriberCursor::Step::kYield:

@@ -37,24 +37,38 @@ class SubscriberCursorTest : public ::testing::Test {
     log_->SetAppendListener(feed_.get());
   }
 
+  // Appends `update` as publisher "test" and waits until it is stored.
+  void AppendUpdate(v1::SituationUpdate update) {
+    AppendRequest request;
+    request.update = std::move(update);
+    request.update.set_publisher("test");
+    request.update.set_event_id(absl::StrCat("i", appended_++));
+    std::vector<AppendRequest> batch;
+    batch.push_back(std::move(request));
+    absl::Notification done;
+    log_->Append(std::move(batch), [&](auto results) {
+      EXPECT_TRUE(results.at(0).ok()) << results.at(0).status();
+      done.Notify();
+    });
+    done.WaitForNotification();
+  }
+
   // Appends `count` patrols cycling KFOR, EULEX, KOSOVO_POLICE.
   void Append(int count) {
     for (int i = 0; i < count; ++i) {
-      AppendRequest request;
-      request.update = testing::PatrolUpdate(kMissions[appended_ % 3],
-                                             absl::StrCat("p", appended_));
-      request.update.set_publisher("test");
-      request.update.set_event_id(absl::StrCat("e", appended_));
-      ++appended_;
-      std::vector<AppendRequest> batch;
-      batch.push_back(std::move(request));
-      absl::Notification done;
-      log_->Append(std::move(batch), [&](auto results) {
-        EXPECT_TRUE(results.at(0).ok());
-        done.Notify();
-      });
-      done.WaitForNotification();
+      AppendUpdate(testing::PatrolUpdate(kMissions[appended_ % 3],
+                                         absl::StrCat("p", appended_)));
     }
+  }
+
+  // A compiled filter on one mission.
+  static std::unique_ptr<const FilterMatcher> MissionFilter(v1::Mission mission) {
+    v1::Filter filter;
+    filter.add_missions(mission);
+    absl::StatusOr<std::unique_ptr<const FilterMatcher>> compiled =
+        FilterMatcher::Compile(filter);
+    EXPECT_TRUE(compiled.ok()) << compiled.status();
+    return compiled.ok() ? *std::move(compiled) : nullptr;
   }
 
   std::unique_ptr<SubscriberCursor> Start(const v1::SubscribeRequest& request,
@@ -79,7 +93,7 @@ class SubscriberCursorTest : public ::testing::Test {
           break;
         case Step::kReadStore:
           ++store_reads_;
-          cursor.AcceptStoreRead(log_->Read(cursor.StoreReadRange()));
+          cursor.AcceptStoreRead(cursor.ReadStore()());
           break;
         case Step::kYield:
           break;
@@ -155,16 +169,35 @@ TEST_F(SubscriberCursorTest, BatchesAreBoundedInCount) {
 
 TEST_F(SubscriberCursorTest, AFilterSkipsButTheCursorMovesOn) {
   Append(9);
-  v1::Filter filter_proto;
-  filter_proto.add_missions(v1::MISSION_EULEX);
-  auto filter = FilterMatcher::Compile(filter_proto);
-  ASSERT_TRUE(filter.ok()) << filter.status();
+  std::unique_ptr<const FilterMatcher> filter = MissionFilter(v1::MISSION_EULEX);
+  ASSERT_NE(filter, nullptr);
   v1::SubscribeRequest request;
   request.set_from_beginning(true);
-  auto cursor = Start(request, filter->get());
+  auto cursor = Start(request, filter.get());
   std::vector<CursorMessage> messages = Drain(*cursor);
   EXPECT_EQ(Sequences(messages), std::vector<uint64_t>({2, 5, 8}));
   EXPECT_EQ(cursor->cursor(), 9u);
+}
+
+// The store leaves out what the filter's missions cannot match
+// (ReadForMissions), so a narrow catch-up takes fewer, fuller reads.
+TEST_F(SubscriberCursorTest, ANarrowCatchUpReadsOnlyItsMissionsFromTheStore) {
+  Append(100);  // 1..84 are only in the store: the ring holds 16.
+  std::unique_ptr<const FilterMatcher> filter = MissionFilter(v1::MISSION_EULEX);
+  ASSERT_NE(filter, nullptr);
+  v1::SubscribeRequest request;
+  request.set_from_beginning(true);
+  SubscriberCursor::Limits limits;
+  limits.store_batch = 10;
+  auto cursor = Start(request, filter.get(), limits);
+  std::vector<uint64_t> expected;
+  for (uint64_t sequence = 2; sequence <= 100; sequence += 3) {
+    expected.push_back(sequence);
+  }
+  EXPECT_EQ(Sequences(Drain(*cursor)), expected);
+  EXPECT_EQ(cursor->cursor(), 100u);
+  EXPECT_LE(store_reads_, 4)
+      << "each read brings 10 EULEX updates, not 10 of every mission";
 }
 
 TEST_F(SubscriberCursorTest, BehindRetentionSendsAGapThenContinues) {
@@ -217,15 +250,13 @@ TEST_F(SubscriberCursorTest, MaxLagEndsASubscriberTooFarBehind) {
 }
 
 TEST_F(SubscriberCursorTest, MaxLagSparesANarrowFilterThatSkipsMuch) {
-  v1::Filter filter_proto;
-  filter_proto.add_missions(v1::MISSION_EULEX);
-  auto filter = FilterMatcher::Compile(filter_proto);
-  ASSERT_TRUE(filter.ok());
+  std::unique_ptr<const FilterMatcher> filter = MissionFilter(v1::MISSION_EULEX);
+  ASSERT_NE(filter, nullptr);
   v1::SubscribeRequest request;
   request.set_max_lag(10);
   SubscriberCursor::Limits limits;
   limits.max_batch_updates = 16;
-  auto cursor = Start(request, filter->get(), limits);
+  auto cursor = Start(request, filter.get(), limits);
   Drain(*cursor);
   Append(30);  // 30 behind, but only 10 of them match: one short batch
   absl::Status failure;
@@ -248,37 +279,41 @@ TEST_F(SubscriberCursorTest, RefusesAnotherLogsCursorAndOneBeyondTheHead) {
 }
 
 TEST_F(SubscriberCursorTest, AnIncidentLeavingTheFilterIsDeliveredOnceThenNotAgain) {
-  auto append = [&](v1::SituationUpdate update) {
-    AppendRequest request;
-    request.update = std::move(update);
-    request.update.set_publisher("test");
-    request.update.set_event_id(absl::StrCat("i", appended_++));
-    std::vector<AppendRequest> batch;
-    batch.push_back(std::move(request));
-    absl::Notification done;
-    log_->Append(std::move(batch), [&](auto results) {
-      EXPECT_TRUE(results.at(0).ok()) << results.at(0).status();
-      done.Notify();
-    });
-    done.WaitForNotification();
-  };
-  v1::Filter filter_proto;
-  filter_proto.add_missions(v1::MISSION_KOSOVO_POLICE);
-  auto filter = FilterMatcher::Compile(filter_proto);
-  ASSERT_TRUE(filter.ok());
+  std::unique_ptr<const FilterMatcher> filter = MissionFilter(v1::MISSION_KOSOVO_POLICE);
+  ASSERT_NE(filter, nullptr);
   v1::SubscribeRequest request;
   request.set_from_beginning(true);
 
-  append(testing::NewIncident("x", v1::MISSION_KOSOVO_POLICE));    // 1: KP
+  AppendUpdate(testing::NewIncident("x", v1::MISSION_KOSOVO_POLICE));    // 1: KP
   v1::SituationUpdate escalate = testing::NewIncident("x", v1::MISSION_KFOR);
   escalate.set_kind(v1::KIND_ESCALATE);
-  append(escalate);                                                // 2: KFOR
+  AppendUpdate(escalate);                                                // 2: KFOR
   v1::SituationUpdate update = escalate;
   update.set_kind(v1::KIND_UPDATE);
-  append(update);                                                  // 3: KFOR
-  auto cursor = Start(request, filter->get());
+  AppendUpdate(update);                                                  // 3: KFOR
+  auto cursor = Start(request, filter.get());
   EXPECT_EQ(Sequences(Drain(*cursor)), std::vector<uint64_t>({1, 2}))
       << "2 leaves the KP view; 3 is KFOR's business only";
+}
+
+TEST_F(SubscriberCursorTest, AnIncidentLeavingTheFilterIsFoundInTheStoreToo) {
+  AppendUpdate(testing::NewIncident("x", v1::MISSION_KOSOVO_POLICE));  // 1: KP
+  v1::SituationUpdate escalate = testing::NewIncident("x", v1::MISSION_KFOR);
+  escalate.set_kind(v1::KIND_ESCALATE);
+  AppendUpdate(escalate);  // 2: KFOR, its previous update is KP's
+  Append(40);        // 3..42; KP at 3, 6, ..., 42; 1..26 only in the store
+  std::unique_ptr<const FilterMatcher> filter = MissionFilter(v1::MISSION_KOSOVO_POLICE);
+  ASSERT_NE(filter, nullptr);
+  v1::SubscribeRequest request;
+  request.set_from_beginning(true);
+  SubscriberCursor::Limits limits;
+  limits.store_batch = 4;
+  auto cursor = Start(request, filter.get(), limits);
+  std::vector<uint64_t> expected = {1, 2};
+  for (uint64_t sequence = 3; sequence <= 42; sequence += 3) {
+    expected.push_back(sequence);
+  }
+  EXPECT_EQ(Sequences(Drain(*cursor)), expected);
 }
 
 class CountingWaiter : public FeedWaiter {

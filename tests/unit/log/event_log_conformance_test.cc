@@ -346,6 +346,44 @@ TYPED_TEST_P(EventLogConformanceTest, ReadsRangesInBothDirectionsWithLimits) {
   EXPECT_THAT(this->ReadSequences({1, 10, false, 0}), IsEmpty());
 }
 
+// Whatever a backend leaves out, it never leaves out what the missions
+// match, nor the first sequence of the range; scanned_through lets a
+// reader walk the whole log in pieces.
+TYPED_TEST_P(EventLogConformanceTest, ReadForMissionsKeepsEverythingTheMissionsMatch) {
+  const v1::Mission missions[] = {v1::MISSION_KFOR, v1::MISSION_EULEX,
+                                  v1::MISSION_KOSOVO_POLICE};
+  std::vector<uint64_t> eulex;
+  for (int i = 0; i < 14; ++i) {
+    AppendRequest request = Report(absl::StrCat("m", i));
+    request.update.set_mission(missions[i % 3]);
+    const uint64_t sequence = this->AppendOk(request);
+    if (missions[i % 3] == v1::MISSION_EULEX) eulex.push_back(sequence);
+  }
+  const uint32_t mask = 1u << v1::MISSION_EULEX;
+  std::vector<uint64_t> seen;
+  uint64_t next = 1;
+  for (int guard = 0; next <= 14 && guard < 20; ++guard) {
+    absl::StatusOr<EventLog::MissionRead> read =
+        this->log_->ReadForMissions(ReadRange{.first = next, .limit = 3}, mask);
+    ASSERT_THAT(read, IsOk());
+    ASSERT_FALSE(read->entries.empty());
+    EXPECT_EQ(read->entries.front()->sequence(), next);
+    EXPECT_LE(read->entries.size(), 3u);
+    uint64_t previous = next - 1;
+    for (const LogEntryPtr& entry : read->entries) {
+      EXPECT_GT(entry->sequence(), previous);
+      previous = entry->sequence();
+      if (entry->update.mission() == v1::MISSION_EULEX) {
+        seen.push_back(entry->sequence());
+      }
+    }
+    EXPECT_GE(read->scanned_through, previous);
+    next = read->scanned_through + 1;
+  }
+  EXPECT_EQ(next, 15u);
+  EXPECT_EQ(seen, eulex);
+}
+
 TYPED_TEST_P(EventLogConformanceTest, FirstSequenceAtOrAfterFollowsReceivedAt) {
   const absl::Time start = this->clock_.Now();
   this->AppendOk(Report("a"));  // start
@@ -542,6 +580,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     RejectedRequestDoesNotAffectOthers, IncidentRulesStoreNothingOnFailure,
     LaterRequestOfABatchSeesAnEarlierOne, ReceivedAtNeverDecreases,
     ReadsRangesInBothDirectionsWithLimits,
+    ReadForMissionsKeepsEverythingTheMissionsMatch,
     FirstSequenceAtOrAfterFollowsReceivedAt,
     ListenerSeesNewEntriesInOrderBeforeCallbacks,
     RetentionByCountKeepsTheNewest, RetentionByAgeUsesReceivedAt,

@@ -170,6 +170,112 @@ TEST_F(sqlite_event_log, AnIncidentUpdateKeepsItsPreviousUpdateForFiltersAcrossR
   EXPECT_EQ((*entries)[1]->previous->incident_id(), "INC-1");
 }
 
+// A stand-alone report of `mission`.
+AppendRequest ReportOf(const std::string& event_id, v1::Mission mission) {
+  AppendRequest request = Report(event_id);
+  request.update.set_mission(mission);
+  return request;
+}
+
+std::vector<uint64_t> SequencesOf(const std::vector<LogEntryPtr>& entries) {
+  std::vector<uint64_t> sequences;
+  for (const LogEntryPtr& entry : entries) sequences.push_back(entry->sequence());
+  return sequences;
+}
+
+constexpr uint32_t kKforOnly = 1u << v1::MISSION_KFOR;
+
+// 1 EULEX, 2 KFOR, 3 EULEX, 4 EULEX opens INC-1, 5 KFOR takes INC-1 over,
+// 6 EULEX takes it back (its previous is KFOR's), 7 EULEX.
+void AppendMixedMissions(EventLog* log) {
+  ASSERT_THAT(AppendOneAndWait(log, ReportOf("1", v1::MISSION_EULEX)), IsOk());
+  ASSERT_THAT(AppendOneAndWait(log, ReportOf("2", v1::MISSION_KFOR)), IsOk());
+  ASSERT_THAT(AppendOneAndWait(log, ReportOf("3", v1::MISSION_EULEX)), IsOk());
+  ASSERT_THAT(AppendOneAndWait(log, Incident("4", "INC-1", v1::KIND_NEW)), IsOk());
+  AppendRequest kfor = Incident("5", "INC-1", v1::KIND_UPDATE);
+  kfor.update.set_mission(v1::MISSION_KFOR);
+  ASSERT_THAT(AppendOneAndWait(log, kfor), IsOk());
+  ASSERT_THAT(AppendOneAndWait(log, Incident("6", "INC-1", v1::KIND_UPDATE)), IsOk());
+  ASSERT_THAT(AppendOneAndWait(log, ReportOf("7", v1::MISSION_EULEX)), IsOk());
+}
+
+TEST_F(sqlite_event_log, ReadForMissionsLeavesOutWhatTheMissionsCannotMatch) {
+  std::unique_ptr<EventLog> log = Open();
+  ASSERT_NO_FATAL_FAILURE(AppendMixedMissions(log.get()));
+
+  absl::StatusOr<EventLog::MissionRead> read =
+      log->ReadForMissions(ReadRange{.first = 1}, kKforOnly);
+  ASSERT_THAT(read, IsOk());
+  // 1: the first of the range, always; 2, 5: KFOR; 6: its previous is KFOR's.
+  EXPECT_THAT(SequencesOf(read->entries), ElementsAre(1, 2, 5, 6));
+  EXPECT_EQ(read->scanned_through, 7u);
+  // The entries are whole: wire is field 1 around the stored encoding.
+  const LogEntry& kfor = *read->entries[1];
+  EXPECT_EQ(kfor.update.event_id(), "2");
+  EXPECT_EQ(kfor.wire.substr(2), kfor.update.SerializeAsString());
+
+  // A limit ends the scan at the last entry returned.
+  read = log->ReadForMissions(ReadRange{.first = 3, .limit = 2}, kKforOnly);
+  ASSERT_THAT(read, IsOk());
+  EXPECT_THAT(SequencesOf(read->entries), ElementsAre(3, 5));
+  EXPECT_EQ(read->scanned_through, 5u);
+
+  // Every mission: a plain read.
+  read = log->ReadForMissions(ReadRange{.first = 6}, ~uint32_t{0});
+  ASSERT_THAT(read, IsOk());
+  EXPECT_THAT(SequencesOf(read->entries), ElementsAre(6, 7));
+  EXPECT_EQ(read->scanned_through, 7u);
+
+  // Past the head: nothing read.
+  read = log->ReadForMissions(ReadRange{.first = 8}, kKforOnly);
+  ASSERT_THAT(read, IsOk());
+  EXPECT_TRUE(read->entries.empty());
+  EXPECT_EQ(read->scanned_through, 7u);
+}
+
+TEST_F(sqlite_event_log, ReadForMissionsReturnsTheFirstRetainedAfterRetention) {
+  std::unique_ptr<EventLog> log = Open();
+  ASSERT_NO_FATAL_FAILURE(AppendMixedMissions(log.get()));
+  ASSERT_THAT(RetainFrom(log.get(), 3), IsOk());
+  absl::StatusOr<EventLog::MissionRead> read =
+      log->ReadForMissions(ReadRange{.first = 1}, kKforOnly);
+  ASSERT_THAT(read, IsOk());
+  EXPECT_THAT(SequencesOf(read->entries), ElementsAre(3, 5, 6));
+}
+
+// A store written by schema version 2 has no previous_mission: it is
+// upgraded in place, and its incident updates are never left out.
+TEST_F(sqlite_event_log, AVersion2StoreIsUpgradedAndReadsItsIncidentsWhole) {
+  {
+    std::unique_ptr<EventLog> log = Open();
+    ASSERT_NO_FATAL_FAILURE(AppendMixedMissions(log.get()));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(DatabasePath().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "ALTER TABLE updates DROP COLUMN previous_mission;"
+                         "UPDATE meta SET value = 2 WHERE key = 'schema_version'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+
+  std::unique_ptr<EventLog> log = Open();
+  ASSERT_NE(log, nullptr);
+  absl::StatusOr<EventLog::MissionRead> read =
+      log->ReadForMissions(ReadRange{.first = 2}, kKforOnly);
+  ASSERT_THAT(read, IsOk());
+  // 5 and 6 have a previous update but no previous_mission: kept.
+  EXPECT_THAT(SequencesOf(read->entries), ElementsAre(2, 5, 6));
+  // New rows get previous_mission again.
+  AppendRequest kfor = Incident("8", "INC-1", v1::KIND_UPDATE);
+  ASSERT_THAT(AppendOneAndWait(log.get(), kfor), IsOk());
+  read = log->ReadForMissions(ReadRange{.first = 7}, kKforOnly);
+  ASSERT_THAT(read, IsOk());
+  EXPECT_THAT(SequencesOf(read->entries), ElementsAre(7));
+  EXPECT_EQ(read->scanned_through, 8u);
+}
+
 TEST_F(sqlite_event_log, DatabaseIsInWalModeWithTheDocumentedTables) {
   std::unique_ptr<EventLog> log = Open();
   ASSERT_NE(log, nullptr);
@@ -190,7 +296,7 @@ TEST_F(sqlite_event_log, DatabaseIsInWalModeWithTheDocumentedTables) {
   };
   EXPECT_EQ(text("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(text("SELECT value FROM meta WHERE key = 'log_id'"), log->log_id());
-  EXPECT_EQ(text("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(text("SELECT value FROM meta WHERE key = 'schema_version'"), "3");
   EXPECT_EQ(text("SELECT municipality FROM updates WHERE sequence = 1"),
             "leposaviq");
   EXPECT_EQ(text("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "

@@ -1,0 +1,18 @@
+#include "server/log/event_log.h"
+
+#include <utility>
+
+namespace sitrep {
+
+absl::StatusOr<EventLog::MissionRead> EventLog::ReadForMissions(
+    const ReadRange& range, uint32_t /*mission_mask*/) const {
+  absl::StatusOr<std::vector<LogEntryPtr>> entries = Read(range);
+  if (!entries.ok()) return entries.status();
+  MissionRead read;
+  read.scanned_through =
+      entries->empty() ? range.first - 1 : entries->back()->sequence();
+  read.entries = *std::move(entries);
+  return read;
+}
+
+}  // namespace sitrep
