@@ -145,8 +145,11 @@ awk -F'\t' '
       }
     }
     t("no loss, duplicate, reorder or contract violation (sitrep)", any && bad == 0, bad " in total")
+    # The better of one update per message and batches (PublishRequest.batch).
     ing = val("ingest fsync=batch", "stream acked/s", "sitrep"); raw = val("raw SQLite (reference)", "rows/s (1024-row tx)", "sqlite")
-    t("ingest PublishStream fsync=batch >= 50 % of raw SQLite", ing != "" && raw != "" && ing >= 0.5 * raw, fmt(ing) " vs " fmt(raw) " rows/s = " ratio(ing, raw))
+    ingb = val("ingest fsync=batch", "stream batched acked/s", "sitrep"); how = "single messages"
+    if (ingb != "" && (ing == "" || ingb > ing)) { ing = ingb; how = "batched" }
+    t("ingest PublishStream fsync=batch >= 50 % of raw SQLite", ing != "" && raw != "" && ing >= 0.5 * raw, fmt(ing) " (" how ") vs " fmt(raw) " rows/s = " ratio(ing, raw))
     cu = val("catchup", "scanned/s", "sitrep")
     t("catchup >= 250,000 updates/s scanned", cu != "" && cu >= 250000, fmt(cu) " updates/s over " fmt(val("catchup", "stored updates", "sitrep")) " stored")
     id = val("idle", "RSS KiB/subscriber", "sitrep")

@@ -95,6 +95,9 @@ ABSL_FLAG(std::string, fsync, "batch",
 ABSL_FLAG(int, callers, 32, "ingest: concurrent unary Publish callers");
 ABSL_FLAG(int, window, 1024, "PublishStream: most unacknowledged requests");
 ABSL_FLAG(int64_t, catchup_updates, 1000000, "catchup: stored updates");
+ABSL_FLAG(int, publish_batch, 64,
+          "ingest (second run) and the catchup fill: requests per "
+          "PublishStream message");
 ABSL_FLAG(absl::Duration, fill_timeout, absl::Seconds(300),
           "catchup: longest time to store the updates");
 ABSL_FLAG(int, idle_subscribers, 10000, "idle: subscribers");
@@ -619,8 +622,10 @@ class FanoutPublisher {
 // PublishStream: one writer (the caller), one ack reader thread.
 class StreamPublisher final : public FanoutPublisher {
  public:
-  StreamPublisher(v1::SituationFeed::Stub* stub, std::string run)
-      : payload_(std::move(run)), send_ns_(kRing) {
+  // `batch` > 1: that many requests per message (PublishRequest.batch).
+  StreamPublisher(v1::SituationFeed::Stub* stub, std::string run,
+                  int batch = 1)
+      : payload_(std::move(run)), send_ns_(kRing), batch_(batch) {
     stream_ = stub->PublishStream(&context_);
     reader_ = std::thread([this] { ReadAcks(); });
   }
@@ -628,18 +633,29 @@ class StreamPublisher final : public FanoutPublisher {
 
   bool Publish(int64_t g, size_t window) override {
     while (sent_ - acked_.load(std::memory_order_acquire) >= window) {
-      if (failed_.load()) return false;
+      if (failed_.load() || !Flush()) return false;
       std::this_thread::sleep_for(std::chrono::microseconds(20));
     }
     const int64_t now = NowNs();
     send_ns_[sent_ % kRing] = now;
     ++sent_;
-    return stream_->Write(payload_.Make(g, now));
+    if (batch_ <= 1) return stream_->Write(payload_.Make(g, now));
+    *pending_.add_batch() = payload_.Make(g, now);
+    return pending_.batch_size() < batch_ || Flush();
+  }
+
+  // Writes the requests of a batch that is not full yet.
+  bool Flush() {
+    if (pending_.batch_size() == 0) return true;
+    const bool ok = stream_->Write(pending_);
+    pending_.Clear();
+    return ok;
   }
 
   void Close() override {
     if (closed_) return;
     closed_ = true;
+    Flush();
     stream_->WritesDone();
     reader_.join();
     grpc::Status status = stream_->Finish();
@@ -654,6 +670,7 @@ class StreamPublisher final : public FanoutPublisher {
   }
   uint64_t errors() const override { return errors_.load(); }
   bool WaitAcked(absl::Duration timeout) override {
+    Flush();
     return WaitFor([this] { return acked() >= sent_ || failed_.load(); },
                    timeout);
   }
@@ -670,18 +687,26 @@ class StreamPublisher final : public FanoutPublisher {
     v1::PublishAck ack;
     while (stream_->Read(&ack)) {
       const int64_t now = NowNs();
-      if (ack.has_error()) {
-        if (errors_.fetch_add(1) < 3) {
-          Note("publish error: %s", ack.error().message().c_str());
-        }
+      if (ack.batch_size() == 0) {
+        Count(ack, now);
+      } else {
+        for (const v1::PublishAck& one : ack.batch()) Count(one, now);
       }
-      if (recording_.load(std::memory_order_relaxed)) {
-        absl::MutexLock lock(&mu_);
-        latencies_.push_back(now - send_ns_[ack.index() % kRing]);
-      }
-      acked_.fetch_add(1, std::memory_order_release);
     }
     failed_.store(true);
+  }
+
+  void Count(const v1::PublishAck& ack, int64_t now) {
+    if (ack.has_error()) {
+      if (errors_.fetch_add(1) < 3) {
+        Note("publish error: %s", ack.error().message().c_str());
+      }
+    }
+    if (recording_.load(std::memory_order_relaxed)) {
+      absl::MutexLock lock(&mu_);
+      latencies_.push_back(now - send_ns_[ack.index() % kRing]);
+    }
+    acked_.fetch_add(1, std::memory_order_release);
   }
 
   PayloadMaker payload_;
@@ -689,6 +714,8 @@ class StreamPublisher final : public FanoutPublisher {
   std::unique_ptr<grpc::ClientReaderWriter<v1::PublishRequest, v1::PublishAck>>
       stream_;
   std::vector<int64_t> send_ns_;  // written before the Write, read on ack
+  const int batch_;
+  v1::PublishRequest pending_;    // writer only: the batch being filled
   uint64_t sent_ = 0;             // writer only
   std::atomic<uint64_t> acked_{0};
   std::atomic<uint64_t> errors_{0};
@@ -1232,9 +1259,17 @@ void RunIngest(const std::string& system_name, const std::string& fsync) {
   std::vector<Channel> channels = MakeChannels(system.process.address(), 1);
   const ProcStats stats0 = system.Stats();
 
-  {  // PublishStream at max rate.
+  // PublishStream at max rate: one update per message, then batches of
+  // --publish_batch requests per message (PublishRequest.batch).
+  std::vector<int> batches = {1};
+  if (absl::GetFlag(FLAGS_publish_batch) > 1 && system_name == "sitrep") {
+    batches.push_back(absl::GetFlag(FLAGS_publish_batch));  // the ceiling takes none
+  }
+  for (const int batch : batches) {
+    const std::string figure = batch == 1 ? "stream" : "stream batched";
     StreamPublisher publisher(channels[0].stub.get(),
-                              absl::StrCat("ing", getpid(), fsync));
+                              absl::StrCat("ing", getpid(), fsync, "b", batch),
+                              batch);
     const size_t window = static_cast<size_t>(absl::GetFlag(FLAGS_window));
     int64_t g = 0;
     const absl::Time warm_end = absl::Now() + absl::Seconds(1);
@@ -1250,13 +1285,13 @@ void RunIngest(const std::string& system_name, const std::string& fsync) {
     publisher.WaitAcked(absl::Seconds(30));
     std::vector<int64_t> latencies = publisher.TakeLatencies();
     std::sort(latencies.begin(), latencies.end());
-    Result(scenario, system_name, "stream acked/s",
+    Result(scenario, system_name, absl::StrCat(figure, " acked/s"),
            static_cast<double>(acked1 - acked0) / seconds);
-    Result(scenario, system_name, "stream ack p50 ms",
+    Result(scenario, system_name, absl::StrCat(figure, " ack p50 ms"),
            Percentile(latencies, 0.5) / 1e6);
-    Result(scenario, system_name, "stream ack p99 ms",
+    Result(scenario, system_name, absl::StrCat(figure, " ack p99 ms"),
            Percentile(latencies, 0.99) / 1e6);
-    Result(scenario, system_name, "stream errors",
+    Result(scenario, system_name, absl::StrCat(figure, " errors"),
            static_cast<double>(publisher.errors()));
   }
 
@@ -1364,7 +1399,8 @@ void RunCatchup(FanoutOutcome* outcome) {
   int64_t g = 0;
   {
     StreamPublisher publisher(channels[0].stub.get(),
-                              absl::StrCat("cat", getpid()));
+                              absl::StrCat("cat", getpid()),
+                              absl::GetFlag(FLAGS_publish_batch));
     const absl::Time t0 = absl::Now();
     const absl::Time end = t0 + absl::GetFlag(FLAGS_fill_timeout);
     while (g < count && absl::Now() < end && publisher.Publish(g, 1024)) ++g;

@@ -2,9 +2,45 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "server/api/grpc_status.h"
 
 namespace sitrep {
+namespace {
+
+// PublishRequest.batch: at most this many requests per message.
+constexpr int kMaxBatch = 1024;
+
+void FillAck(uint64_t index, const absl::StatusOr<PublishResult>& result,
+             v1::PublishAck* ack) {
+  ack->set_index(index);
+  if (result.ok()) {
+    const v1::SituationUpdate& update = result->entry->update;
+    ack->set_sequence(update.sequence());
+    ack->set_duplicate(result->duplicate);
+    ack->set_event_id(update.event_id());
+    ack->set_incident_version(update.incident_version());
+  } else {
+    *ack->mutable_error() = ToErrorStatus(result.status());
+  }
+}
+
+// Why a whole batch message is refused, or OK.
+absl::Status CheckBatchMessage(const v1::PublishRequest& request) {
+  if (request.has_update() || request.has_expected_incident_version()) {
+    return absl::InvalidArgumentError(
+        "batch: a message with a batch carries its updates inside the batch "
+        "only; unset update and expected_incident_version next to it");
+  }
+  if (request.batch_size() > kMaxBatch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch: ", request.batch_size(),
+                     " requests in one message; at most ", kMaxBatch));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 PublishStreamReactor::PublishStreamReactor(PublishFunction publish,
                                            StreamLease lease, size_t window)
@@ -15,23 +51,10 @@ PublishStreamReactor::PublishStreamReactor(PublishFunction publish,
 }
 
 void PublishStreamReactor::OnReadDone(bool ok) {
-  if (ok) {
-    uint64_t index;
-    {
-      absl::MutexLock lock(&mu_);
-      index = next_index_++;
-      slots_.emplace_back();
-    }
-    // read_in_flight_ stays set until the request has been handed on, so no
-    // other thread starts the next read into request_ meanwhile, and appends
-    // reach the log in the order of the stream.
-    v1::PublishRequest request = std::move(request_);
-    request_.Clear();
-    publish_(std::move(request),
-             [this, index](absl::StatusOr<PublishResult> result) {
-               Complete(index, std::move(result));
-             });
-  }
+  // read_in_flight_ stays set until the requests have been handed on, so no
+  // other thread starts the next read into request_ meanwhile, and appends
+  // reach the log in the order of the stream.
+  if (ok) PublishMessage();
   {
     absl::MutexLock lock(&mu_);
     read_in_flight_ = false;
@@ -40,22 +63,53 @@ void PublishStreamReactor::OnReadDone(bool ok) {
   Drive();
 }
 
-void PublishStreamReactor::Complete(uint64_t index,
+void PublishStreamReactor::PublishMessage() {
+  const bool batched = request_.batch_size() > 0;
+  const size_t requests = batched ? request_.batch_size() : 1;
+  uint64_t message;
+  {
+    absl::MutexLock lock(&mu_);
+    message = slots_base_ + slots_.size();
+    Slot& slot = slots_.emplace_back();
+    slot.first_index = next_index_;
+    slot.requests = requests;
+    slot.pending = requests;
+    slot.batched = batched;
+    if (batched) {
+      for (size_t i = 0; i < requests; ++i) slot.ack.add_batch();
+    }
+    next_index_ += requests;
+    outstanding_ += requests;
+  }
+  auto done = [this, message](size_t position) {
+    return [this, message, position](absl::StatusOr<PublishResult> result) {
+      Complete(message, position, std::move(result));
+    };
+  };
+  v1::PublishRequest request = std::move(request_);
+  request_.Clear();
+  if (!batched) {
+    publish_(std::move(request), done(0));
+    return;
+  }
+  if (absl::Status refused = CheckBatchMessage(request); !refused.ok()) {
+    for (size_t i = 0; i < requests; ++i) done(i)(refused);
+    return;
+  }
+  for (size_t i = 0; i < requests; ++i) {
+    publish_(std::move(*request.mutable_batch(static_cast<int>(i))), done(i));
+  }
+}
+
+void PublishStreamReactor::Complete(uint64_t message, size_t position,
                                     absl::StatusOr<PublishResult> result) {
   {
     absl::MutexLock lock(&mu_);
-    Slot& slot = slots_[index - slots_base_];
-    slot.ready = true;
-    slot.ack.set_index(index);
-    if (result.ok()) {
-      const v1::SituationUpdate& update = result->entry->update;
-      slot.ack.set_sequence(update.sequence());
-      slot.ack.set_duplicate(result->duplicate);
-      slot.ack.set_event_id(update.event_id());
-      slot.ack.set_incident_version(update.incident_version());
-    } else {
-      *slot.ack.mutable_error() = ToErrorStatus(result.status());
-    }
+    Slot& slot = slots_[message - slots_base_];
+    FillAck(slot.first_index + position, result,
+            slot.batched ? slot.ack.mutable_batch(static_cast<int>(position))
+                         : &slot.ack);
+    --slot.pending;
   }
   Drive();
 }
@@ -89,21 +143,23 @@ void PublishStreamReactor::Drive() {
     if (finished_) return;
     if (cancelled_) {
       // Drop unwritten acks; wait only for the appends still running.
-      while (!slots_.empty() && slots_.front().ready) {
+      while (!slots_.empty() && slots_.front().pending == 0) {
+        outstanding_ -= slots_.front().requests;
         slots_.pop_front();
         ++slots_base_;
       }
     }
     if (!cancelled_ && !write_in_flight_ && !slots_.empty() &&
-        slots_.front().ready) {
+        slots_.front().pending == 0) {
       writing_ = std::move(slots_.front().ack);
+      outstanding_ -= slots_.front().requests;
       slots_.pop_front();
       ++slots_base_;
       write_in_flight_ = true;
       start_write = true;
     }
     if (!cancelled_ && !reads_done_ && !read_in_flight_ &&
-        slots_.size() < window_) {
+        outstanding_ < window_) {
       read_in_flight_ = true;
       start_read = true;
     }

@@ -16,9 +16,10 @@ namespace sitrep {
 
 // PublishStream: one ack per request, in request order, each with the
 // sequence or that request's error; a bad request does not end the stream.
-// Keeps reading while earlier requests are being committed (up to `window`
-// outstanding) so that group commit sees many of them at once; acks are
-// written one at a time, in order.
+// A message with a batch of requests is answered by one message with their
+// acks. Keeps reading while earlier requests are being committed (up to
+// `window` outstanding requests) so that group commit sees many of them at
+// once; ack messages are written one at a time, in order.
 //
 // Lifetime: owned by gRPC; deletes itself in OnDone. Finish waits for every
 // outstanding append, so no callback can outlive the reactor.
@@ -43,12 +44,19 @@ class PublishStreamReactor final
   void OnDone() override;
 
  private:
+  // The answer to one message of the stream.
   struct Slot {
-    bool ready = false;
-    v1::PublishAck ack;
+    uint64_t first_index = 0;  // of the message's first request
+    size_t requests = 1;
+    size_t pending = 1;        // requests not completed yet
+    bool batched = false;
+    v1::PublishAck ack;        // the ack, or the batch's acks in ack.batch
   };
 
-  void Complete(uint64_t index, absl::StatusOr<PublishResult> result);
+  // Hands the requests of the message in request_ on.
+  void PublishMessage();
+  void Complete(uint64_t message, size_t position,
+                absl::StatusOr<PublishResult> result);
   // Starts the next read, write or Finish if one is due.
   void Drive();
 
@@ -59,10 +67,12 @@ class PublishStreamReactor final
   absl::Mutex mu_;
   // The read target; only touched by the one read in flight.
   v1::PublishRequest request_;
-  // Acks not yet written, from index slots_base_ on.
+  // Answers not yet written, from message number slots_base_ on.
   std::deque<Slot> slots_ ABSL_GUARDED_BY(mu_);
   uint64_t slots_base_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_index_ ABSL_GUARDED_BY(mu_) = 0;
+  // Requests in slots_ (what `window` bounds).
+  size_t outstanding_ ABSL_GUARDED_BY(mu_) = 0;
   // The ack being written; must live until OnWriteDone. Touched only by
   // the thread that set write_in_flight_.
   v1::PublishAck writing_;

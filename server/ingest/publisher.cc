@@ -18,6 +18,12 @@ absl::StatusOr<AppendRequest> Publisher::Prepare(
         "the server is shutting down; retry on another server or later with "
         "the same event_id");
   }
+  if (request.batch_size() > 0) {
+    // PublishStream unpacks batches before they get here.
+    return absl::InvalidArgumentError(
+        "batch: only a PublishStream message takes a batch, and a request "
+        "inside a batch cannot carry another one; send one update per Publish");
+  }
   if (!request.has_update()) {
     return absl::InvalidArgumentError("update: is required");
   }

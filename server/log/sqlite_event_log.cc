@@ -335,7 +335,7 @@ class SqliteEventLog final : public EventLog {
   void CommitBatch(std::vector<GroupCommitQueue::PendingAppend>* appends);
   // Applies one request inside the open transaction. A per-request failure
   // is returned; a store failure is returned and also put in *store_error.
-  absl::StatusOr<AppendResult> ApplyInTransaction(const AppendRequest& request,
+  absl::StatusOr<AppendResult> ApplyInTransaction(AppendRequest& request,
                                                   Transaction* tx,
                                                   absl::Status* store_error);
   absl::Status InsertUpdate(const LogEntry& entry);
@@ -558,7 +558,7 @@ void SqliteEventLog::CommitBatch(
   tx.last_received_at = last_received_at_;
   absl::Status store_error = w_.begin.Run();
   for (size_t i = 0; i < appends->size() && store_error.ok(); ++i) {
-    for (const AppendRequest& request : (*appends)[i].batch) {
+    for (AppendRequest& request : (*appends)[i].batch) {
       results[i].push_back(ApplyInTransaction(request, &tx, &store_error));
       if (!store_error.ok()) break;
     }
@@ -604,7 +604,7 @@ void SqliteEventLog::CommitBatch(
 }
 
 absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
-    const AppendRequest& request, Transaction* tx, absl::Status* store_error) {
+    AppendRequest& request, Transaction* tx, absl::Status* store_error) {
   absl::Status status = CheckAppendRequest(request);
   if (!status.ok()) return status;
   const v1::SituationUpdate& update = request.update;
@@ -644,7 +644,8 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
     if (!status.ok()) return status;
   }
 
-  v1::SituationUpdate stored = update;
+  // The request is spent once applied: take its update instead of a copy.
+  v1::SituationUpdate stored = std::move(request.update);
   const absl::Time received_at =
       NextReceivedAt(clock_->Now(), tx->last_received_at);
   SetServerFields(tx->head + 1, received_at,

@@ -260,6 +260,107 @@ TEST_F(PublishTest, PublishStreamAcksInOrderAndABadMessageDoesNotEndIt) {
   EXPECT_EQ(Head(), kCount - 5u);
 }
 
+// Batches on the wire: one message of many requests, one answer with
+// their acks; indices run on across single and batched messages.
+TEST_F(PublishTest, PublishStreamBatchesAreAnsweredWithOneAckMessageEach) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  auto stream = stub_->PublishStream(&context);
+  constexpr int kBatches = 20;
+  constexpr int kPerBatch = 50;
+  std::thread writer([&] {
+    v1::PublishRequest single;
+    *single.mutable_update() = PatrolUpdate(v1::MISSION_KFOR, "alone");
+    if (!stream->Write(single)) return;
+    for (int b = 0; b < kBatches; ++b) {
+      v1::PublishRequest message;
+      for (int i = 0; i < kPerBatch; ++i) {
+        v1::PublishRequest* request = message.add_batch();
+        *request->mutable_update() = PatrolUpdate(
+            v1::MISSION_EULEX, absl::StrCat("patrol ", b, "/", i));
+        if (i == 7) request->mutable_update()->clear_headline();
+      }
+      if (!stream->Write(message)) return;
+    }
+    stream->WritesDone();
+  });
+  std::vector<v1::PublishAck> answers;
+  v1::PublishAck ack;
+  while (stream->Read(&ack)) answers.push_back(ack);
+  writer.join();
+  ASSERT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(answers.size(), kBatches + 1u) << "one answer per message";
+  EXPECT_EQ(answers[0].batch_size(), 0);
+  EXPECT_EQ(answers[0].index(), 0u);
+  EXPECT_EQ(answers[0].sequence(), 1u);
+  uint64_t index = 1;
+  uint64_t sequence = 2;
+  for (int b = 0; b < kBatches; ++b) {
+    const v1::PublishAck& answer = answers[b + 1];
+    EXPECT_EQ(answer.sequence(), 0u) << "a batch's answer is only its acks";
+    ASSERT_EQ(answer.batch_size(), kPerBatch);
+    for (int i = 0; i < kPerBatch; ++i) {
+      const v1::PublishAck& one = answer.batch(i);
+      EXPECT_EQ(one.index(), index++);
+      if (i == 7) {
+        EXPECT_EQ(one.error().field(), "update.headline");
+        EXPECT_EQ(one.sequence(), 0u);
+      } else {
+        EXPECT_FALSE(one.has_error()) << one.error().message();
+        EXPECT_EQ(one.sequence(), sequence++);
+      }
+    }
+  }
+  EXPECT_EQ(Head(), sequence - 1);
+}
+
+TEST_F(PublishTest, AMalformedBatchFailsEachOfItsRequestsAndStoresNothing) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  auto stream = stub_->PublishStream(&context);
+  v1::PublishRequest both;  // an update next to the batch
+  *both.mutable_update() = PatrolUpdate(v1::MISSION_KFOR, "outside");
+  *both.add_batch()->mutable_update() = PatrolUpdate(v1::MISSION_KFOR, "in");
+  *both.add_batch()->mutable_update() = PatrolUpdate(v1::MISSION_KFOR, "in 2");
+  v1::PublishRequest nested;  // a batch inside a batch
+  *nested.add_batch()->add_batch()->mutable_update() =
+      PatrolUpdate(v1::MISSION_KFOR, "deep");
+  v1::PublishRequest too_big;
+  for (int i = 0; i < 1025; ++i) {
+    *too_big.add_batch()->mutable_update() =
+        PatrolUpdate(v1::MISSION_KFOR, absl::StrCat("many ", i));
+  }
+  ASSERT_TRUE(stream->Write(both));
+  ASSERT_TRUE(stream->Write(nested));
+  ASSERT_TRUE(stream->Write(too_big));
+  ASSERT_TRUE(stream->WritesDone());
+  std::vector<v1::PublishAck> answers;
+  v1::PublishAck ack;
+  while (stream->Read(&ack)) answers.push_back(ack);
+  ASSERT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(answers.size(), 3u);
+  ASSERT_EQ(answers[0].batch_size(), 2);
+  ASSERT_EQ(answers[1].batch_size(), 1);
+  ASSERT_EQ(answers[2].batch_size(), 1025);
+  for (const v1::PublishAck& answer : answers) {
+    for (const v1::PublishAck& one : answer.batch()) {
+      EXPECT_EQ(one.error().code(),
+                static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+      EXPECT_THAT(one.error().message(), HasSubstr("batch"));
+    }
+  }
+  EXPECT_EQ(answers[2].batch(1024).index(), 1027u);
+  EXPECT_EQ(Head(), 0u);
+
+  // Publish takes no batch at all.
+  v1::PublishRequest unary;
+  *unary.add_batch()->mutable_update() = PatrolUpdate(v1::MISSION_KFOR, "x");
+  v1::PublishResponse response;
+  const grpc::Status status = Publish(unary, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("batch"));
+}
+
 TEST_F(PublishTest, AcknowledgedUpdatesSurviveARestart) {
   v1::PublishResponse response;
   for (int i = 0; i < 20; ++i) {
