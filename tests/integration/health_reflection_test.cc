@@ -6,6 +6,8 @@
 // Debian ships neither compiled health/reflection protos nor a client-side
 // reflection helper, so these calls go through grpc::GenericStub with the
 // few fields they need encoded by hand (and decoded with UnknownFieldSet).
+#include <sqlite3.h>
+
 #include <optional>
 #include <string>
 #include <thread>
@@ -18,6 +20,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "server/log/sqlite_event_log.h"
 #include "tests/integration/feed_calls.h"
 #include "tests/support/http_get.h"
 #include "tests/support/test_server.h"
@@ -317,6 +320,64 @@ TEST(HealthTest, TheDrainPauseReportsNotServingWhileCallsStillWork) {
   EXPECT_GT(MustPublish(*stub, PatrolUpdate(v1::MISSION_KFOR)), 0u)
       << "calls must still work during the drain";
   shutdown.join();
+}
+
+// Runs `sql` on the live store from outside, as a second connection.
+void ExecOnStore(const TestServer& server, const char* sql) {
+  sqlite3* db = nullptr;
+  const std::string path = server.config().data_dir + "/" + kSqliteFileName;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK) << path;
+  sqlite3_busy_timeout(db, 10000);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
+  EXPECT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+// A store that refuses writes (here: a trigger standing for a full disk)
+// turns gRPC health and /readyz to NOT_SERVING with the reason, and the
+// first append that succeeds turns them back.
+TEST(HealthTest, AFailingStoreIsNotServingUntilAnAppendSucceeds) {
+  TestServer server;
+  auto channel = server.NewChannel();
+  auto stub = v1::SituationFeed::NewStub(channel);
+  const int metrics_port = server.server().metrics_port();
+  ASSERT_GT(MustPublish(*stub, PatrolUpdate(v1::MISSION_KFOR)), 0u);
+
+  ASSERT_NO_FATAL_FAILURE(ExecOnStore(
+      server,
+      "CREATE TRIGGER fail BEFORE INSERT ON updates "
+      "BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END"));
+  {
+    grpc::ClientContext context;
+    context.set_deadline(CallDeadline());
+    v1::PublishRequest request;
+    *request.mutable_update() = PatrolUpdate(v1::MISSION_KFOR);
+    v1::PublishResponse response;
+    const grpc::Status status = stub->Publish(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << status.error_message();
+  }
+  HealthResult check = CheckHealth(channel, "sitrep.v1.SituationFeed");
+  ASSERT_TRUE(check.status.ok()) << check.status.error_message();
+  EXPECT_EQ(check.serving_status, kNotServing);
+  absl::StatusOr<HttpGetResult> readyz = HttpGet(metrics_port, "/readyz");
+  ASSERT_TRUE(readyz.ok()) << readyz.status();
+  EXPECT_EQ(readyz->status, 503);
+  EXPECT_THAT(readyz->body, ::testing::HasSubstr("store is unavailable"));
+  absl::StatusOr<HttpGetResult> metrics = HttpGet(metrics_port, "/metrics");
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_THAT(metrics->body, ::testing::HasSubstr("sitrep_store_serving 0"));
+
+  ASSERT_NO_FATAL_FAILURE(ExecOnStore(server, "DROP TRIGGER fail"));
+  ASSERT_GT(MustPublish(*stub, PatrolUpdate(v1::MISSION_KFOR)), 0u);
+  check = CheckHealth(channel, "sitrep.v1.SituationFeed");
+  ASSERT_TRUE(check.status.ok()) << check.status.error_message();
+  EXPECT_EQ(check.serving_status, kServing);
+  readyz = HttpGet(metrics_port, "/readyz");
+  ASSERT_TRUE(readyz.ok()) << readyz.status();
+  EXPECT_EQ(readyz->status, 200);
 }
 
 // ServerReflectionRequest{list_services = 7} ->
