@@ -9,8 +9,11 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "server/auth/token_hash.h"
 #include "tests/integration/feed_calls.h"
@@ -120,6 +123,39 @@ TEST_F(RunningSitrepd, AuditLinesNameRpcPeerAndReasonButNeverTheToken) {
   EXPECT_THAT(log, HasSubstr(R"("peer":"ipv4:127.0.0.1:)"));
   EXPECT_THAT(log, HasSubstr("unknown or revoked token"));
   EXPECT_THAT(log, HasSubstr("may not publish as MISSION_KFOR"));
+  EXPECT_THAT(log, Not(HasSubstr("desk-token-that-must-not-leak")));
+}
+
+// --log_format=json: every line is one JSON object with time, level,
+// component and msg; at info level no update body reaches the log.
+TEST_F(RunningSitrepd, JsonLogLinesCarryNoTokensAndNoUpdateBodies) {
+  v1::SituationUpdate update = PatrolUpdate(v1::MISSION_KOSOVO_POLICE);
+  update.set_headline("Crowd of 200 gathering at the Ibar bridge north end");
+  update.set_description("Water cannon requested from the second responder");
+  SITREP_ASSERT_OK(Publish(*Stub(kToken), update).status());
+  EXPECT_THAT(Publish(*Stub("sitrep_not-a-token"), update),
+              StatusIs(absl::StatusCode::kUnauthenticated, ""));
+  ASSERT_TRUE(process_->WaitForStderr("authentication refused"));
+  process_->Signal(SIGTERM);
+  ASSERT_EQ(RunToExit(*process_), 0);
+
+  const std::string log = process_->stderr_text();
+  int lines = 0;
+  for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+    ++lines;
+    google::protobuf::Struct object;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                    std::string(line), &object)
+                    .ok())
+        << "not a JSON object: " << line;
+    for (const char* key : {"time", "level", "component", "msg"}) {
+      EXPECT_TRUE(object.fields().contains(key)) << key << " missing: " << line;
+    }
+  }
+  EXPECT_GE(lines, 3) << log;  // serving, the refusal, the shutdown
+  EXPECT_THAT(log, Not(HasSubstr("Ibar bridge")));
+  EXPECT_THAT(log, Not(HasSubstr("Water cannon")));
+  EXPECT_THAT(log, Not(HasSubstr("not-a-token")));
   EXPECT_THAT(log, Not(HasSubstr("desk-token-that-must-not-leak")));
 }
 
