@@ -1,8 +1,12 @@
 #include "server/log/append_rules.h"
 
+#include <memory>
+#include <random>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
@@ -88,6 +92,39 @@ absl::string_view EncodedUpdate(const LogEntry& entry) {
 int64_t ReceivedAtMicros(const v1::SituationUpdate& update) {
   return update.received_at().seconds() * 1000000 +
          update.received_at().nanos() / 1000;
+}
+
+int64_t CeilMicros(absl::Time time) {
+  int64_t micros = absl::ToUnixMicros(time);
+  if (absl::FromUnixMicros(micros) < time) ++micros;
+  return micros;
+}
+
+std::string NewLogId() {
+  std::random_device random;
+  std::string id;
+  for (int i = 0; i < 4; ++i) absl::StrAppendFormat(&id, "%08x", random());
+  return id;
+}
+
+absl::StatusOr<LogEntryPtr> DecodeLogEntry(absl::string_view body,
+                                           absl::string_view what,
+                                           absl::string_view previous) {
+  v1::SituationUpdate update;
+  if (!update.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    return absl::DataLossError(
+        absl::StrCat("cannot decode ", what, " stored in the event log"));
+  }
+  std::shared_ptr<v1::SituationUpdate> previous_update;
+  if (!previous.empty()) {
+    previous_update = std::make_shared<v1::SituationUpdate>();
+    if (!previous_update->ParseFromArray(previous.data(),
+                                         static_cast<int>(previous.size()))) {
+      return absl::DataLossError(absl::StrCat(
+          "cannot decode the previous incident update of ", what));
+    }
+  }
+  return MakeLogEntry(std::move(update), std::move(previous_update));
 }
 
 }  // namespace sitrep

@@ -6,8 +6,10 @@
 // and the in-memory test log so that both give the same answers.
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/log/event_log.h"
@@ -42,6 +44,19 @@ absl::string_view EncodedUpdate(const LogEntry& entry);
 
 // received_at of `update` in microseconds since the Unix epoch.
 int64_t ReceivedAtMicros(const v1::SituationUpdate& update);
+
+// Microseconds since the epoch of the first instant >= `time` (the key of
+// FirstSequenceAtOrAfter at the precision the store keeps).
+int64_t CeilMicros(absl::Time time);
+
+// A new random log_id: 32 lower-case hex digits.
+std::string NewLogId();
+
+// Decodes a stored update and, if not empty, its LogEntry::previous.
+// DATA_LOSS naming `what` when either does not decode.
+absl::StatusOr<LogEntryPtr> DecodeLogEntry(absl::string_view body,
+                                           absl::string_view what,
+                                           absl::string_view previous = {});
 
 }  // namespace sitrep
 

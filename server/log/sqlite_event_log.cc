@@ -4,7 +4,6 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
-#include <random>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -81,40 +80,6 @@ absl::Status CloseError() {
   return absl::UnavailableError("the log is closed (server shutting down)");
 }
 
-std::string NewLogId() {
-  std::random_device random;
-  std::string id;
-  for (int i = 0; i < 4; ++i) absl::StrAppendFormat(&id, "%08x", random());
-  return id;
-}
-
-// Microseconds since the epoch of the first instant >= `time`.
-int64_t CeilMicros(absl::Time time) {
-  int64_t micros = absl::ToUnixMicros(time);
-  if (absl::FromUnixMicros(micros) < time) ++micros;
-  return micros;
-}
-
-absl::StatusOr<LogEntryPtr> ParseEntry(absl::string_view body,
-                                       absl::string_view what,
-                                       absl::string_view previous = {}) {
-  v1::SituationUpdate update;
-  if (!update.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-    return absl::DataLossError(
-        absl::StrCat("cannot decode ", what, " stored in the event log"));
-  }
-  std::shared_ptr<v1::SituationUpdate> previous_update;
-  if (!previous.empty()) {
-    previous_update = std::make_shared<v1::SituationUpdate>();
-    if (!previous_update->ParseFromArray(previous.data(),
-                                         static_cast<int>(previous.size()))) {
-      return absl::DataLossError(absl::StrCat(
-          "cannot decode the previous incident update of ", what));
-    }
-  }
-  return MakeLogEntry(std::move(update), std::move(previous_update));
-}
-
 absl::Status ParseUpdate(absl::string_view body, absl::string_view what,
                          v1::SituationUpdate* update) {
   if (!update->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
@@ -131,7 +96,7 @@ absl::StatusOr<IncidentRecord> IncidentFromRow(const sqlite::Statement& row) {
   record.version = static_cast<uint64_t>(row.ColumnInt64(1));
   record.closed = row.ColumnInt64(2) != 0;
   const std::string what = absl::StrCat("incident '", record.incident_id, "'");
-  absl::StatusOr<LogEntryPtr> latest = ParseEntry(row.ColumnBlob(3), what);
+  absl::StatusOr<LogEntryPtr> latest = DecodeLogEntry(row.ColumnBlob(3), what);
   if (!latest.ok()) return latest.status();
   record.latest = *std::move(latest);
   absl::Status status = ParseUpdate(row.ColumnBlob(4), what, &record.opening);
@@ -580,7 +545,7 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
     absl::StatusOr<bool> row = w_.find_event.Step();
     if (!row.ok()) return *store_error = row.status();
     if (*row) {
-      absl::StatusOr<LogEntryPtr> stored = ParseEntry(
+      absl::StatusOr<LogEntryPtr> stored = DecodeLogEntry(
           w_.find_event.ColumnBlob(0),
           absl::StrCat("the update with event_id '", update.event_id(), "'"));
       if (!stored.ok()) return *store_error = stored.status();
@@ -809,7 +774,7 @@ absl::StatusOr<std::vector<LogEntryPtr>> SqliteEventLog::Read(
         break;
       }
       absl::StatusOr<LogEntryPtr> entry =
-          ParseEntry(s.ColumnBlob(0), "an update",
+          DecodeLogEntry(s.ColumnBlob(0), "an update",
                      s.ColumnIsNull(1) ? absl::string_view() : s.ColumnBlob(1));
       if (!entry.ok()) {
         status = entry.status();

@@ -1,0 +1,81 @@
+#ifndef SITREP_SERVER_LOG_JETSTREAM_EVENT_LOG_H_
+#define SITREP_SERVER_LOG_JETSTREAM_EVENT_LOG_H_
+
+// The NATS JetStream EventLog (--store=jetstream): several sitrepd replicas
+// share one JetStream stream, which does replication, consensus and
+// retention; sitrep grows none of its own.
+//
+// Layout of the stream (created on first open, checked on every open):
+//   name         options.stream (default SITREP)
+//   subjects     <prefix>.*.*.*: one message per update, published on
+//                <prefix>.<mission>.<role>.<severity> (lower-case enum
+//                names without their type prefix: sitrep.kfor.third_responder
+//                .minor) so that JetStream can pre-filter
+//   body         the update's deterministic encoding with its server-set
+//                fields (sequence, received_at, incident_version)
+//   headers      Nats-Msg-Id: SHA-256 of (publisher, event_id) in hex;
+//                Sitrep-Previous: LogEntry::previous, base64
+//   description  "sitrep event log <log_id>": the log_id every replica reads
+//   storage      file; max_age / max_msgs from sitrep's retention flags as a
+//                backstop; duplicate window options.duplicate_window
+// The stream sequence IS the update's sequence, so a cursor is valid on
+// every replica.
+//
+// Each log tails the stream with one ordered consumer and applies every
+// message - appended by this replica or another - to its local state
+// (incident records, the (publisher, event_id) index, the received_at index
+// and a bounded cache of recent entries), then tells the AppendListener.
+// Append validates against that state at head H and publishes with
+// Nats-Expected-Last-Sequence: H + k, so two replicas never both append on
+// a stale view: the loser waits for its tail and validates again.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/log/event_log.h"
+#include "server/runtime/clock.h"
+
+namespace sitrep {
+
+struct JetStreamOptions {
+  // NATS servers, comma-separated (nats://h1:4222,nats://h2:4222).
+  std::string nats_url = "nats://127.0.0.1:4222";
+  // The stream's name, and the first token of its subjects.
+  std::string stream = "SITREP";
+  std::string subject_prefix = "sitrep";
+  // Stream replicas when the stream is created (R3 in a 3-node cluster).
+  int replicas = 1;
+  // Optional: NATS credentials file; TLS CA, client certificate and key.
+  std::string creds_file;
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Set as the stream's max_age / max_msgs when it is created: JetStream
+  // then removes old updates even when no replica runs ApplyRetention.
+  RetentionPolicy retention;
+  // JetStream's Nats-Msg-Id duplicate window.
+  absl::Duration duplicate_window = absl::Minutes(2);
+  // Entries kept in memory for Read; older ones are fetched from the stream.
+  size_t cache_entries = 100000;
+  // At most this many requests per group commit.
+  size_t max_batch = 4096;
+  // Timeout of one NATS request (publish ack, stream info, get).
+  absl::Duration request_timeout = absl::Seconds(5);
+  // Clock for received_at; not owned, must outlive the log. Null: real.
+  Clock* clock = nullptr;
+};
+
+// Connects to NATS, creates or checks the stream and replays it into the
+// local state before returning. Errors:
+//   UNAVAILABLE          NATS unreachable (the message names --nats_url)
+//   FAILED_PRECONDITION  JetStream disabled, or a stream of that name that
+//                        sitrep cannot use (other subjects, not a sitrep log)
+absl::StatusOr<std::unique_ptr<EventLog>> OpenJetStreamEventLog(
+    const JetStreamOptions& options);
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_LOG_JETSTREAM_EVENT_LOG_H_

@@ -1,0 +1,118 @@
+#include "tests/support/nats_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "nats/nats.h"
+
+namespace sitrep::testing {
+
+std::string FindNatsServer() {
+  for (const char* path : {"/usr/sbin/nats-server", "/usr/bin/nats-server",
+                           "/usr/local/bin/nats-server"}) {
+    if (access(path, X_OK) == 0) return path;
+  }
+  return "";
+}
+
+absl::StatusOr<int> FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError(strerror(errno));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    const std::string error = strerror(errno);
+    close(fd);
+    return absl::InternalError(error);
+  }
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+namespace {
+
+// Connects to `url` and asks JetStream for the account's info: the server
+// is ready for the tests when this answers.
+absl::Status CheckJetStream(const std::string& url) {
+  natsConnection* nc = nullptr;
+  natsStatus s = natsConnection_ConnectTo(&nc, url.c_str());
+  if (s != NATS_OK) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot connect to ", url, ": ", natsStatus_GetText(s)));
+  }
+  jsCtx* js = nullptr;
+  jsAccountInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  s = natsConnection_JetStream(&js, nc, nullptr);
+  if (s == NATS_OK) s = js_GetAccountInfo(&info, js, nullptr, &code);
+  if (info != nullptr) jsAccountInfo_Destroy(info);
+  if (js != nullptr) jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(absl::StrCat(
+        "JetStream at ", url, " does not answer: ", natsStatus_GetText(s)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start() {
+  const std::string binary = FindNatsServer();
+  if (binary.empty()) {
+    return absl::NotFoundError("nats-server is not installed");
+  }
+  absl::StatusOr<int> port = FreeLoopbackPort();
+  if (!port.ok()) return port.status();
+  std::unique_ptr<NatsServer> server(new NatsServer());
+  server->port_ = *port;
+  server->url_ = absl::StrCat("nats://127.0.0.1:", *port);
+  server->process_ = std::make_unique<Subprocess>(std::vector<std::string>{
+      binary, "-js", "-a", "127.0.0.1", "-p", absl::StrCat(*port), "-sd",
+      server->store_.path()});
+  // The server says so once it accepts clients; then a real client checks.
+  if (!server->process_->WaitForStderr("Server is ready",
+                                       absl::Seconds(30))) {
+    return absl::UnavailableError(
+        absl::StrCat("nats-server did not start on port ", *port, ": ",
+                     server->process_->stderr_text()));
+  }
+  absl::Status status = CheckJetStream(server->url_);
+  if (!status.ok()) return status;
+  return server;
+}
+
+NatsServer::~NatsServer() = default;
+
+NatsServer* SharedNatsServer() {
+  static NatsServer* const server = [] {
+    absl::StatusOr<std::unique_ptr<NatsServer>> started = NatsServer::Start();
+    if (absl::IsNotFound(started.status())) return static_cast<NatsServer*>(nullptr);
+    EXPECT_TRUE(started.ok()) << started.status();
+    // Lives until the process ends; its Subprocess kills nats-server then
+    // through the atexit handler below.
+    return started.ok() ? started->release() : nullptr;
+  }();
+  static const bool cleanup = [] {
+    std::atexit([] { delete server; });
+    return true;
+  }();
+  (void)cleanup;
+  return server;
+}
+
+}  // namespace sitrep::testing

@@ -1,0 +1,49 @@
+#ifndef SITREP_TESTS_SUPPORT_NATS_SERVER_H_
+#define SITREP_TESTS_SUPPORT_NATS_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "tests/support/scoped_temp_dir.h"
+#include "tests/support/subprocess.h"
+
+namespace sitrep::testing {
+
+// The nats-server binary (Debian's package installs /usr/sbin/nats-server),
+// or "" when it is not installed: tests that need it skip then.
+std::string FindNatsServer();
+
+// A real `nats-server -js` on a free loopback port with its JetStream store
+// in a temporary directory; killed (and the store removed) on destruction.
+// Start() returns once a client connected and JetStream answered, so there
+// is no sleep anywhere.
+class NatsServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<NatsServer>> Start();
+  ~NatsServer();
+
+  // nats://127.0.0.1:<port>
+  const std::string& url() const { return url_; }
+  int port() const { return port_; }
+
+ private:
+  NatsServer() = default;
+
+  ScopedTempDir store_;
+  std::unique_ptr<Subprocess> process_;
+  int port_ = 0;
+  std::string url_;
+};
+
+// One server for the whole test binary, started on first use; null when
+// nats-server is not installed (the caller skips). Any other failure to
+// start is a test failure.
+NatsServer* SharedNatsServer();
+
+// A free TCP port on 127.0.0.1 (bound to port 0, then released).
+absl::StatusOr<int> FreeLoopbackPort();
+
+}  // namespace sitrep::testing
+
+#endif  // SITREP_TESTS_SUPPORT_NATS_SERVER_H_
