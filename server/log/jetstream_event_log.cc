@@ -76,14 +76,18 @@ std::string EventKey(const v1::SituationUpdate& update) {
                       update.event_id());
 }
 
-// Nats-Msg-Id: SHA-256 of the event key, hex (64 characters).
-std::string MsgId(const std::string& event_key) {
+}  // namespace
+
+std::string JetStreamMsgId(const v1::SituationUpdate& update) {
+  const std::string event_key = EventKey(update);
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(event_key.data()),
          event_key.size(), digest);
   return absl::BytesToHexString(absl::string_view(
       reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
+
+namespace {
 
 // Decodes a stream message (the tail's or a stream get's) into an entry.
 absl::StatusOr<LogEntryPtr> EntryFromMessage(natsMsg* msg, uint64_t sequence) {
@@ -646,7 +650,7 @@ absl::Status JetStreamEventLog::Publish(const LogEntry& entry) {
     return absl::UnavailableError(NatsErrorText("cannot make a message", s));
   }
   MsgPtr msg(raw);
-  const std::string msg_id = MsgId(EventKey(update));
+  const std::string msg_id = JetStreamMsgId(update);
   // Set directly rather than through jsPubOptions, where 0 means "unset":
   // an empty stream is expected to have last sequence 0.
   const std::string expected = absl::StrCat(entry.sequence() - 1);

@@ -68,6 +68,9 @@ struct JetStreamOptions {
   Clock* clock = nullptr;
 };
 
+// The Nats-Msg-Id of `update`: SHA-256 of its (publisher, event_id), hex.
+std::string JetStreamMsgId(const v1::SituationUpdate& update);
+
 // Connects to NATS, creates or checks the stream and replays it into the
 // local state before returning. Errors:
 //   UNAVAILABLE          NATS unreachable (the message names --nats_url)
