@@ -44,8 +44,11 @@ absl::Status CloseError() {
 std::string NatsErrorText(absl::string_view what, natsStatus status,
                           jsErrCode code = static_cast<jsErrCode>(0)) {
   std::string text = absl::StrCat(what, ": ", natsStatus_GetText(status));
+  // The library's detail, when it says more than the status.
   const char* last = nats_GetLastError(nullptr);
-  if (last != nullptr && *last != '\0') absl::StrAppend(&text, " (", last, ")");
+  if (last != nullptr && !absl::StrContains(last, natsStatus_GetText(status))) {
+    absl::StrAppend(&text, " (", last, ")");
+  }
   if (code != 0) absl::StrAppend(&text, " [JetStream error ", code, "]");
   return text;
 }
