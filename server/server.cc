@@ -404,10 +404,6 @@ class ServerImpl final : public Server {
     if (config_.store == StoreKind::kJetStream) {
       JetStreamOptions options = config_.jetstream;
       options.clock = clock_;
-      // Also the stream's own limits, so that JetStream keeps to them when
-      // no replica runs (see jetstream_event_log.h).
-      options.retention.max_age = config_.retention_max_age;
-      options.retention.max_updates = config_.retention_max_updates;
       return OpenJetStreamEventLog(options);
     }
     SqliteOptions options;

@@ -25,6 +25,7 @@
 #include "nats/nats.h"
 #include "server/log/append_rules.h"
 #include "server/log/group_commit.h"
+#include "server/log/incident_record_codec.h"
 #include "server/log/incident_thread.h"
 #include "server/runtime/logging.h"
 
@@ -120,11 +121,21 @@ struct NatsOptionsDeleter {
 struct StreamInfoDeleter {
   void operator()(jsStreamInfo* i) const { jsStreamInfo_Destroy(i); }
 };
+struct KvEntryDeleter {
+  void operator()(kvEntry* e) const { kvEntry_Destroy(e); }
+};
 struct MsgDeleter {
   void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
 };
 using StreamInfoPtr = std::unique_ptr<jsStreamInfo, StreamInfoDeleter>;
 using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
+using KvEntryPtr = std::unique_ptr<kvEntry, KvEntryDeleter>;
+
+// The incident snapshot key of an incident id: hex, within the characters
+// a key may use.
+std::string IncidentKey(absl::string_view incident_id) {
+  return absl::BytesToHexString(incident_id);
+}
 
 // The JetStream EventLog; see jetstream_event_log.h for the layout.
 //
@@ -189,6 +200,13 @@ class JetStreamEventLog final : public EventLog {
   absl::Status Connect();
   absl::StatusOr<StreamInfoPtr> CreateOrCheckStream();
   absl::Status StartTail(const jsStreamState& state);
+  // Opens (or creates) the incident snapshot bucket and loads it.
+  absl::Status LoadIncidentSnapshots();
+  // Writes the records changed since their last snapshot. Before the
+  // stream loses updates.
+  absl::Status SnapshotIncidents();
+  // Writes `record` unless the bucket holds a newer one.
+  absl::Status PutSnapshot(const IncidentRecord& record);
 
   // Tail.
   static void OnMessage(natsConnection* nc, natsSubscription* sub,
@@ -229,6 +247,7 @@ class JetStreamEventLog final : public EventLog {
   natsConnection* nc_ = nullptr;
   jsCtx* js_ = nullptr;
   natsSubscription* tail_ = nullptr;
+  kvStore* incidents_kv_ = nullptr;
   std::thread::id writer_id_;
 
   std::atomic<AppendListener*> listener_{nullptr};
@@ -248,6 +267,10 @@ class JetStreamEventLog final : public EventLog {
   absl::Time last_received_at_ ABSL_GUARDED_BY(mu_) = absl::UnixEpoch();
   absl::flat_hash_map<std::string, IncidentRecord> incidents_
       ABSL_GUARDED_BY(mu_);
+  // incident_id -> the sequence of the record's latest update in its
+  // snapshot.
+  absl::flat_hash_map<std::string, uint64_t> snapshot_sequence_
+      ABSL_GUARDED_BY(mu_);
   // (publisher, event_id) -> sequence; entries below oldest_ are stale.
   absl::flat_hash_map<std::string, uint64_t> events_ ABSL_GUARDED_BY(mu_);
   // received_at (microseconds) of the sequences [oldest_, head_].
@@ -265,6 +288,8 @@ absl::StatusOr<std::unique_ptr<JetStreamEventLog>> JetStreamEventLog::Open(
   if (!status.ok()) return status;
   absl::StatusOr<StreamInfoPtr> info = log->CreateOrCheckStream();
   if (!info.ok()) return info.status();
+  status = log->LoadIncidentSnapshots();
+  if (!status.ok()) return status;
   status = log->StartTail((*info)->State);
   if (!status.ok()) return status;
   log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
@@ -364,12 +389,6 @@ absl::StatusOr<StreamInfoPtr> JetStreamEventLog::CreateOrCheckStream() {
     config.Replicas = options_.replicas;
     config.Duplicates = absl::ToInt64Nanoseconds(options_.duplicate_window);
     config.AllowDirect = true;
-    if (options_.retention.max_age != absl::InfiniteDuration()) {
-      config.MaxAge = absl::ToInt64Nanoseconds(options_.retention.max_age);
-    }
-    if (options_.retention.max_updates > 0) {
-      config.MaxMsgs = static_cast<int64_t>(options_.retention.max_updates);
-    }
     code = static_cast<jsErrCode>(0);
     s = js_AddStream(&raw, js_, &config, nullptr, &code);
     if (s != NATS_OK && code == JSStreamNameExistErr) {
@@ -472,6 +491,120 @@ absl::Status JetStreamEventLog::StartTail(const jsStreamState& state) {
   return tail_error_;
 }
 
+absl::Status JetStreamEventLog::LoadIncidentSnapshots() {
+  const std::string bucket = absl::StrCat(options_.stream, "_INCIDENTS");
+  natsStatus s = js_KeyValue(&incidents_kv_, js_, bucket.c_str());
+  if (s == NATS_NOT_FOUND) {
+    kvConfig config;
+    kvConfig_Init(&config);
+    config.Bucket = bucket.c_str();
+    config.Description = "sitrep incident records (see jetstream_event_log.h)";
+    config.History = 1;
+    config.StorageType = js_FileStorage;
+    config.Replicas = options_.replicas;
+    s = js_CreateKeyValue(&incidents_kv_, js_, &config);
+    // Another replica created it first.
+    if (s != NATS_OK) s = js_KeyValue(&incidents_kv_, js_, bucket.c_str());
+  }
+  if (s != NATS_OK) {
+    return absl::UnavailableError(NatsErrorText(
+        absl::StrCat("cannot open the incident bucket '", bucket, "'"), s));
+  }
+  kvWatcher* watcher = nullptr;
+  s = kvStore_WatchAll(&watcher, incidents_kv_, nullptr);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(NatsErrorText(
+        absl::StrCat("cannot read the incident bucket '", bucket, "'"), s));
+  }
+  std::unique_ptr<kvWatcher, void (*)(kvWatcher*)> owner(watcher,
+                                                          &kvWatcher_Destroy);
+  absl::MutexLock lock(&mu_);
+  for (;;) {
+    kvEntry* raw = nullptr;
+    s = kvWatcher_Next(&raw, watcher, timeout_ms_);
+    if (s != NATS_OK) {
+      return absl::UnavailableError(NatsErrorText(
+          absl::StrCat("cannot read the incident bucket '", bucket, "'"), s));
+    }
+    // A null entry marks the end of the current values.
+    if (raw == nullptr) break;
+    KvEntryPtr entry(raw);
+    if (kvEntry_Operation(raw) != kvOp_Put) continue;
+    absl::StatusOr<IncidentRecord> record = DecodeIncidentRecord(
+        absl::string_view(static_cast<const char*>(kvEntry_Value(raw)),
+                          static_cast<size_t>(kvEntry_ValueLen(raw))),
+        absl::StrCat("key ", kvEntry_Key(raw), " of bucket ", bucket));
+    if (!record.ok()) return record.status();
+    snapshot_sequence_[record->incident_id] = record->latest->sequence();
+    std::string id = record->incident_id;
+    incidents_[std::move(id)] = *std::move(record);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status JetStreamEventLog::SnapshotIncidents() {
+  std::vector<IncidentRecord> changed;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, record] : incidents_) {
+      auto it = snapshot_sequence_.find(id);
+      if (it == snapshot_sequence_.end() ||
+          it->second < record.latest->sequence()) {
+        changed.push_back(record);
+      }
+    }
+  }
+  for (const IncidentRecord& record : changed) {
+    absl::Status status = PutSnapshot(record);
+    if (!status.ok()) return status;
+    absl::MutexLock lock(&mu_);
+    uint64_t& sequence = snapshot_sequence_[record.incident_id];
+    sequence = std::max(sequence, record.latest->sequence());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status JetStreamEventLog::PutSnapshot(const IncidentRecord& record) {
+  const std::string key = IncidentKey(record.incident_id);
+  const std::string value = EncodeIncidentRecord(record);
+  // Compare-and-set, so that a replica behind never replaces a newer
+  // snapshot of another.
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    kvEntry* raw = nullptr;
+    natsStatus s = kvStore_Get(&raw, incidents_kv_, key.c_str());
+    KvEntryPtr current(raw);
+    uint64_t revision = 0;
+    if (s == NATS_OK) {
+      absl::StatusOr<IncidentRecord> stored = DecodeIncidentRecord(
+          absl::string_view(static_cast<const char*>(kvEntry_Value(raw)),
+                            static_cast<size_t>(kvEntry_ValueLen(raw))),
+          absl::StrCat("incident '", record.incident_id, "'"));
+      if (stored.ok() &&
+          stored->latest->sequence() >= record.latest->sequence()) {
+        return absl::OkStatus();
+      }
+      revision = kvEntry_Revision(raw);
+    } else if (s != NATS_NOT_FOUND) {
+      return absl::UnavailableError(NatsErrorText(
+          absl::StrCat("cannot read the snapshot of incident '",
+                       record.incident_id, "'"),
+          s));
+    }
+    uint64_t written = 0;
+    s = revision == 0
+            ? kvStore_Create(&written, incidents_kv_, key.c_str(), value.data(),
+                             static_cast<int>(value.size()))
+            : kvStore_Update(&written, incidents_kv_, key.c_str(), value.data(),
+                             static_cast<int>(value.size()), revision);
+    if (s == NATS_OK) return absl::OkStatus();
+    if (!Connected()) break;
+    // Someone else wrote it meanwhile: look again.
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "cannot write the snapshot of incident '", record.incident_id,
+      "'; nothing was removed from the stream"));
+}
+
 JetStreamEventLog::~JetStreamEventLog() {
   Close();
   stopping_.store(true, std::memory_order_release);
@@ -485,6 +618,7 @@ JetStreamEventLog::~JetStreamEventLog() {
     }
     natsSubscription_Destroy(tail_);
   }
+  if (incidents_kv_ != nullptr) kvStore_Destroy(incidents_kv_);
   if (js_ != nullptr) jsCtx_Destroy(js_);
   if (nc_ != nullptr) {
     natsConnection_Close(nc_);
@@ -528,7 +662,12 @@ void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
     const v1::SituationUpdate& update = entry->update;
     events_[EventKey(update)] = sequence;
     if (!update.incident_id().empty()) {
-      ApplyToIncident(entry, &incidents_[update.incident_id()]);
+      IncidentRecord& record = incidents_[update.incident_id()];
+      // A record loaded from a snapshot already holds its updates up to
+      // its latest.
+      if (record.latest == nullptr || record.latest->sequence() < sequence) {
+        ApplyToIncident(entry, &record);
+      }
     }
     received_us_.push_back(ReceivedAtMicros(update));
     cache_.push_back(entry);
@@ -903,6 +1042,9 @@ absl::StatusOr<uint64_t> JetStreamEventLog::ApplyRetention(
     }
   }
   if (target <= oldest) return 0;
+  // The incident records must outlive the updates they were made of.
+  absl::Status snapshots = SnapshotIncidents();
+  if (!snapshots.ok()) return snapshots;
   // One request: JetStream removes everything below `target` (on every
   // replica of the stream) without holding appends up.
   jsOptions purge;

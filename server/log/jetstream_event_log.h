@@ -16,8 +16,21 @@
 //   headers      Nats-Msg-Id: SHA-256 of (publisher, event_id) in hex;
 //                Sitrep-Previous: LogEntry::previous, base64
 //   description  "sitrep event log <log_id>": the log_id every replica reads
-//   storage      file; max_age / max_msgs from sitrep's retention flags as a
-//                backstop; duplicate window options.duplicate_window
+//   storage      file; duplicate window options.duplicate_window; no
+//                max_age / max_msgs of its own (see ApplyRetention below)
+// Incident snapshots: the key-value bucket <stream>_INCIDENTS, one key per
+// incident (its id in hex), value = the IncidentRecord
+// (incident_record_codec.h) as of some sequence. ApplyRetention writes the
+// records that changed before it removes updates from the stream, and
+// never replaces a newer snapshot with an older one; on open the log loads
+// the snapshots and then replays the retained updates newer than each. So
+// the situation survives retention and restarts, as with SQLite.
+//
+// Retention: ApplyRetention (run by every replica on --retention_interval)
+// purges the stream below the first sequence to keep; one purge request,
+// applied by JetStream on every node. The stream has no JetStream limits:
+// only sitrepd appends to it, so a limit would only remove updates without
+// their incident snapshots.
 // The stream sequence IS the update's sequence, so a cursor is valid on
 // every replica.
 //
@@ -53,9 +66,6 @@ struct JetStreamOptions {
   std::string tls_ca_file;
   std::string tls_cert_file;
   std::string tls_key_file;
-  // Set as the stream's max_age / max_msgs when it is created: JetStream
-  // then removes old updates even when no replica runs ApplyRetention.
-  RetentionPolicy retention;
   // JetStream's Nats-Msg-Id duplicate window.
   absl::Duration duplicate_window = absl::Minutes(2);
   // Entries kept in memory for Read; older ones are fetched from the stream.

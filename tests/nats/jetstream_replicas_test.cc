@@ -177,6 +177,9 @@ TEST_F(JetStreamLogTest, ReopenKeepsSequencesLogIdIncidentsAndDedupe) {
   ASSERT_EQ(open->incidents.size(), 1u);
   EXPECT_EQ(open->incidents[0].incident_id, "INC-1");
   EXPECT_EQ(open->incidents[0].version, 2u);
+  // From the snapshot taken before retention removed the NEW update.
+  EXPECT_EQ(open->incidents[0].opening.kind(), v1::KIND_NEW);
+  EXPECT_EQ(open->incidents[0].latest->sequence(), 3u);
 
   // A retained event is still a duplicate; the incident rules go on.
   absl::StatusOr<AppendResult> again =
@@ -192,6 +195,51 @@ TEST_F(JetStreamLogTest, ReopenKeepsSequencesLogIdIncidentsAndDedupe) {
   EXPECT_THAT(AppendOneAndWait(log.get(),
                                IncidentUpdate("j3", "INC-2", v1::KIND_UPDATE)),
               StatusIs(absl::StatusCode::kFailedPrecondition, "is closed"));
+}
+
+TEST_F(JetStreamLogTest, IncidentsWhoseUpdatesAreAllRemovedSurviveReopen) {
+  {
+    std::unique_ptr<EventLog> log = Open();
+    ASSERT_NE(log, nullptr);
+    AppendOk(log.get(), IncidentUpdate("a1", "INC-A", v1::KIND_NEW));
+    AppendOk(log.get(), IncidentUpdate("a2", "INC-A", v1::KIND_REQUEST_SUPPORT));
+    AppendOk(log.get(), IncidentUpdate("b1", "INC-B", v1::KIND_NEW));
+    AppendOk(log.get(), IncidentUpdate("b2", "INC-B", v1::KIND_CANCEL));
+    RetentionPolicy everything;
+    everything.max_age = absl::ZeroDuration();
+    clock_.Advance(absl::Seconds(1));
+    ASSERT_THAT(log->ApplyRetention(everything, clock_.Now()), IsOk());
+    ASSERT_EQ(log->Oldest(), 5u);
+    // Snapshots are written again only for records that changed since.
+    AppendOk(log.get(), IncidentUpdate("a3", "INC-A", v1::KIND_ACKNOWLEDGE));
+    clock_.Advance(absl::Seconds(1));
+    ASSERT_THAT(log->ApplyRetention(everything, clock_.Now()), IsOk());
+    ASSERT_EQ(log->Oldest(), 6u);
+  }
+  std::unique_ptr<EventLog> log = Open();
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(log->Head(), 5u);
+  EXPECT_EQ(log->Oldest(), 6u);
+  absl::StatusOr<EventLog::OpenIncidents> open = log->LoadOpenIncidents();
+  ASSERT_THAT(open, IsOk());
+  ASSERT_EQ(open->incidents.size(), 1u);
+  const IncidentRecord& a = open->incidents[0];
+  EXPECT_EQ(a.incident_id, "INC-A");
+  EXPECT_EQ(a.version, 3u);
+  EXPECT_EQ(a.latest->sequence(), 5u);
+  EXPECT_EQ(a.opening.kind(), v1::KIND_NEW);
+  EXPECT_TRUE(a.support_requested);
+  EXPECT_TRUE(a.support_acknowledged);
+  ASSERT_NE(a.latest->previous, nullptr);
+  EXPECT_EQ(a.latest->previous->sequence(), 2u);
+  // The closed incident is still known: its id cannot be opened again.
+  EXPECT_THAT(AppendOneAndWait(log.get(),
+                               IncidentUpdate("b3", "INC-B", v1::KIND_NEW)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "already exists"));
+  absl::StatusOr<AppendResult> next = AppendOneAndWait(
+      log.get(), IncidentUpdate("a4", "INC-A", v1::KIND_UPDATE, 3));
+  ASSERT_THAT(next, IsOk());
+  EXPECT_EQ(next->entry->update.incident_version(), 4u);
 }
 
 TEST_F(JetStreamLogTest, StreamDuplicateWindowMakesARepublishIdempotent) {
