@@ -400,10 +400,22 @@ class ServerImpl final : public Server {
 
  private:
   // The one place that picks the storage backend (--store).
-  absl::StatusOr<std::unique_ptr<EventLog>> OpenStore() const {
+  absl::StatusOr<std::unique_ptr<EventLog>> OpenStore() {
     if (config_.store == StoreKind::kJetStream) {
       JetStreamOptions options = config_.jetstream;
       options.clock = clock_;
+      // Health follows the connection: NOT_SERVING while NATS is away.
+      options.on_connection_change = [this](bool connected) {
+        if (connected) {
+          store_health_.ReportSuccess(StoreHealth::Operation::kWrite);
+        } else {
+          store_health_.ReportFailure(
+              StoreHealth::Operation::kWrite,
+              absl::UnavailableError(absl::StrCat(
+                  "lost the connection to NATS at ",
+                  config_.jetstream.nats_url)));
+        }
+      };
       return OpenJetStreamEventLog(options);
     }
     SqliteOptions options;

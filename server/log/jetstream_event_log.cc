@@ -208,6 +208,11 @@ class JetStreamEventLog final : public EventLog {
   // Writes `record` unless the bucket holds a newer one.
   absl::Status PutSnapshot(const IncidentRecord& record);
 
+  // Connection events.
+  static void OnDisconnected(natsConnection* nc, void* closure);
+  static void OnReconnected(natsConnection* nc, void* closure);
+  void ConnectionChanged(bool connected);
+
   // Tail.
   static void OnMessage(natsConnection* nc, natsSubscription* sub,
                         natsMsg* msg, void* closure);
@@ -347,6 +352,15 @@ absl::Status JetStreamEventLog::Connect() {
         "files",
         s));
   }
+  if (s == NATS_OK) {
+    s = natsOptions_SetDisconnectedCB(opts.get(), &OnDisconnected, this);
+  }
+  if (s == NATS_OK) {
+    s = natsOptions_SetReconnectedCB(opts.get(), &OnReconnected, this);
+  }
+  if (s != NATS_OK) {
+    return absl::InternalError(NatsErrorText("cannot set NATS options", s));
+  }
   s = natsConnection_Connect(&nc_, opts.get());
   if (s != NATS_OK) {
     return absl::UnavailableError(NatsErrorText(
@@ -460,6 +474,8 @@ absl::Status JetStreamEventLog::StartTail(const jsStreamState& state) {
   sub_options.Ordered = true;
   sub_options.Config.DeliverPolicy = js_DeliverByStartSequence;
   sub_options.Config.OptStartSeq = std::max<uint64_t>(Oldest(), 1);
+  sub_options.Config.Heartbeat =
+      absl::ToInt64Nanoseconds(options_.tail_heartbeat);
   const std::string subject = absl::StrCat(options_.subject_prefix, ".*.*.*");
   jsErrCode code = static_cast<jsErrCode>(0);
   natsStatus s = js_Subscribe(&tail_, js_, subject.c_str(),
@@ -624,6 +640,25 @@ JetStreamEventLog::~JetStreamEventLog() {
     natsConnection_Close(nc_);
     natsConnection_Destroy(nc_);
   }
+}
+
+void JetStreamEventLog::OnDisconnected(natsConnection*, void* closure) {
+  static_cast<JetStreamEventLog*>(closure)->ConnectionChanged(false);
+}
+
+void JetStreamEventLog::OnReconnected(natsConnection*, void* closure) {
+  static_cast<JetStreamEventLog*>(closure)->ConnectionChanged(true);
+}
+
+void JetStreamEventLog::ConnectionChanged(bool connected) {
+  if (stopping_.load(std::memory_order_acquire)) return;
+  if (connected) {
+    LogInfo("log", "reconnected to NATS", {{"nats_url", options_.nats_url}});
+  } else {
+    LogWarning("log", "lost the connection to NATS; reconnecting",
+               {{"nats_url", options_.nats_url}});
+  }
+  if (options_.on_connection_change) options_.on_connection_change(connected);
 }
 
 void JetStreamEventLog::OnMessage(natsConnection*, natsSubscription*,

@@ -43,6 +43,7 @@
 // a stale view: the loser waits for its tail and validates again.
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -74,8 +75,14 @@ struct JetStreamOptions {
   size_t max_batch = 4096;
   // Timeout of one NATS request (publish ack, stream info, get).
   absl::Duration request_timeout = absl::Seconds(5);
+  // Heartbeat of the tail's ordered consumer: after two missed ones (NATS
+  // restarted, the consumer lost) libnats recreates it where it stopped.
+  absl::Duration tail_heartbeat = absl::Seconds(2);
   // Clock for received_at; not owned, must outlive the log. Null: real.
   Clock* clock = nullptr;
+  // Told when the connection to NATS is lost (false) and back (true), on
+  // libnats' thread; must be quick. Not called during destruction.
+  std::function<void(bool connected)> on_connection_change;
 };
 
 // The Nats-Msg-Id of `update`: SHA-256 of its (publisher, event_id), hex.

@@ -242,6 +242,65 @@ TEST_F(JetStreamLogTest, IncidentsWhoseUpdatesAreAllRemovedSurviveReopen) {
   EXPECT_EQ(next->entry->update.incident_version(), 4u);
 }
 
+// Records the log's connection events; waits for the next one.
+class ConnectionEvents {
+ public:
+  void Record(bool connected) {
+    absl::MutexLock lock(&mu_);
+    events_.push_back(connected);
+  }
+  // Waits until `count` events were seen; the last one, or nullopt.
+  std::optional<bool> WaitFor(size_t count) {
+    absl::MutexLock lock(&mu_);
+    auto seen = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return events_.size() >= count;
+    };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&seen), absl::Seconds(30))) {
+      return std::nullopt;
+    }
+    return events_[count - 1];
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<bool> events_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(JetStreamLogTest, LosingNatsFailsAppendsAndTheTailResumesByItself) {
+  // A server of its own, to kill and restart.
+  absl::StatusOr<std::unique_ptr<testing::NatsServer>> nats =
+      testing::NatsServer::Start();
+  ASSERT_THAT(nats, IsOk());
+  ConnectionEvents events;
+  JetStreamOptions options = Options();
+  options.nats_url = (*nats)->url();
+  options.request_timeout = absl::Seconds(1);
+  options.tail_heartbeat = absl::Milliseconds(250);
+  options.on_connection_change = [&events](bool connected) {
+    events.Record(connected);
+  };
+  std::unique_ptr<EventLog> log = Open(options);
+  ASSERT_NE(log, nullptr);
+  CollectingListener listener;
+  log->SetAppendListener(&listener);
+  ASSERT_EQ(AppendOk(log.get(), Report("before")), 1u);
+
+  (*nats)->Kill();
+  ASSERT_EQ(events.WaitFor(1), std::optional<bool>(false));
+  EXPECT_THAT(AppendOneAndWait(log.get(), Report("during")),
+              StatusIs(absl::StatusCode::kUnavailable, "NATS"));
+  EXPECT_EQ(log->Head(), 1u);
+
+  ASSERT_THAT((*nats)->Restart(), IsOk());
+  ASSERT_EQ(events.WaitFor(2), std::optional<bool>(true));
+  // The append completes only once the tail applied it: the tail is back.
+  EXPECT_EQ(AppendOk(log.get(), Report("after")), 2u);
+  EXPECT_THAT(listener.sequences(), ElementsAreArray({1u, 2u}));
+  // The update refused during the outage may be sent again.
+  EXPECT_EQ(AppendOk(log.get(), Report("during")), 3u);
+  log->SetAppendListener(nullptr);
+}
+
 TEST_F(JetStreamLogTest, StreamDuplicateWindowMakesARepublishIdempotent) {
   std::unique_ptr<EventLog> log = Open();
   ASSERT_NE(log, nullptr);

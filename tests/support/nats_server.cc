@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -79,21 +80,37 @@ absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start() {
   absl::StatusOr<int> port = FreeLoopbackPort();
   if (!port.ok()) return port.status();
   std::unique_ptr<NatsServer> server(new NatsServer());
+  server->binary_ = binary;
   server->port_ = *port;
   server->url_ = absl::StrCat("nats://127.0.0.1:", *port);
-  server->process_ = std::make_unique<Subprocess>(std::vector<std::string>{
-      binary, "-js", "-a", "127.0.0.1", "-p", absl::StrCat(*port), "-sd",
-      server->store_.path()});
-  // The server says so once it accepts clients; then a real client checks.
-  if (!server->process_->WaitForStderr("Server is ready",
-                                       absl::Seconds(30))) {
-    return absl::UnavailableError(
-        absl::StrCat("nats-server did not start on port ", *port, ": ",
-                     server->process_->stderr_text()));
-  }
-  absl::Status status = CheckJetStream(server->url_);
+  absl::Status status = server->Launch();
   if (!status.ok()) return status;
   return server;
+}
+
+absl::Status NatsServer::Launch() {
+  process_ = std::make_unique<Subprocess>(std::vector<std::string>{
+      binary_, "-js", "-a", "127.0.0.1", "-p", absl::StrCat(port_), "-sd",
+      store_.path()});
+  // The server says so once it accepts clients; then a real client checks.
+  if (!process_->WaitForStderr("Server is ready", absl::Seconds(30))) {
+    return absl::UnavailableError(
+        absl::StrCat("nats-server did not start on port ", port_, ": ",
+                     process_->stderr_text()));
+  }
+  return CheckJetStream(url_);
+}
+
+void NatsServer::Kill() {
+  if (process_ == nullptr) return;
+  process_->Signal(SIGKILL);
+  process_->Wait();
+  process_.reset();
+}
+
+absl::Status NatsServer::Restart() {
+  Kill();
+  return Launch();
 }
 
 NatsServer::~NatsServer() = default;

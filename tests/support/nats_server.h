@@ -23,15 +23,23 @@ class NatsServer {
   static absl::StatusOr<std::unique_ptr<NatsServer>> Start();
   ~NatsServer();
 
+  // Kills the server (SIGKILL) and waits for it to end.
+  void Kill();
+  // Starts it again on the same port and store; true once it is ready.
+  absl::Status Restart();
+
   // nats://127.0.0.1:<port>
   const std::string& url() const { return url_; }
   int port() const { return port_; }
 
  private:
   NatsServer() = default;
+  // Starts the process and waits until a client can use JetStream.
+  absl::Status Launch();
 
   ScopedTempDir store_;
   std::unique_ptr<Subprocess> process_;
+  std::string binary_;
   int port_ = 0;
   std::string url_;
 };
