@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "server/log/incident_thread.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace sitrep {
@@ -63,6 +64,31 @@ absl::Status CheckSameContent(const v1::SituationUpdate& stored,
 absl::Time NextReceivedAt(absl::Time now, absl::Time last) {
   const absl::Time truncated = absl::FromUnixMicros(absl::ToUnixMicros(now));
   return truncated > last ? truncated : last;
+}
+
+absl::StatusOr<PreparedAppend> PrepareAppend(const AppendRequest& request,
+                                             const IncidentRecord* current,
+                                             uint64_t sequence,
+                                             absl::Time received_at) {
+  const v1::SituationUpdate& update = request.update;
+  const bool threaded = !update.incident_id().empty();
+  if (threaded) {
+    absl::Status status = CheckIncidentTransition(
+        current, update, request.expected_incident_version);
+    if (!status.ok()) return status;
+  }
+  v1::SituationUpdate stored = update;
+  SetServerFields(sequence, received_at,
+                  threaded ? NextIncidentVersion(current) : 0, &stored);
+  PreparedAppend prepared;
+  prepared.entry = MakeLogEntry(
+      std::move(stored),
+      current != nullptr ? FilterView(current->latest->update) : nullptr);
+  if (threaded) {
+    prepared.record = current != nullptr ? *current : IncidentRecord();
+    ApplyToIncident(prepared.entry, &*prepared.record);
+  }
+  return prepared;
 }
 
 void SetServerFields(uint64_t sequence, absl::Time received_at,

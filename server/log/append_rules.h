@@ -6,6 +6,7 @@
 // and the in-memory test log so that both give the same answers.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -32,6 +33,22 @@ absl::Status CheckSameContent(const v1::SituationUpdate& stored,
 // The received_at of the next update: `now` truncated to microseconds (the
 // precision the store keeps), but never before `last`.
 absl::Time NextReceivedAt(absl::Time now, absl::Time last);
+
+// What an accepted request becomes when appended: its stored entry and,
+// for an incident update, the thread's record with the entry applied.
+struct PreparedAppend {
+  LogEntryPtr entry;
+  std::optional<IncidentRecord> record;
+};
+
+// Checks `request` (valid and not a duplicate) against its incident thread
+// `current` (null: a stand-alone report or an unknown id) and makes the
+// entry it becomes at `sequence`, received at `received_at` (see
+// NextReceivedAt). FAILED_PRECONDITION as CheckIncidentTransition.
+absl::StatusOr<PreparedAppend> PrepareAppend(const AppendRequest& request,
+                                             const IncidentRecord* current,
+                                             uint64_t sequence,
+                                             absl::Time received_at);
 
 // Sets the server-set fields of `update`.
 void SetServerFields(uint64_t sequence, absl::Time received_at,

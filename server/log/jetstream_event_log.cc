@@ -731,19 +731,13 @@ bool JetStreamEventLog::WaitNotified(uint64_t sequence,
 
 void JetStreamEventLog::Append(std::vector<AppendRequest> batch,
                                AppendCallback done) {
-  GroupCommitQueue::PendingAppend pending{std::move(batch), std::move(done)};
-  if (queue_.PushAppend(std::move(pending))) return;
-  std::vector<absl::StatusOr<AppendResult>> results(pending.batch.size(),
-                                                    CloseError());
-  pending.done(std::move(results));
+  queue_.PushAppendOrFail(std::move(batch), std::move(done), CloseError());
 }
 
 void JetStreamEventLog::WriterLoop() {
-  GroupCommitQueue::Work work;
-  while (queue_.Next(&work)) {
-    if (!work.appends.empty()) CommitBatch(&work.appends);
-    if (work.task != nullptr) work.task();
-  }
+  queue_.RunWriter([this](std::vector<GroupCommitQueue::PendingAppend>* appends) {
+    CommitBatch(appends);
+  });
 }
 
 std::vector<JetStreamEventLog::Decision> JetStreamEventLog::Decide(
@@ -779,33 +773,26 @@ std::vector<JetStreamEventLog::Decision> JetStreamEventLog::Decide(
       continue;
     }
     const IncidentRecord* current = nullptr;
-    const bool threaded = !update.incident_id().empty();
-    if (threaded) {
+    if (!update.incident_id().empty()) {
       if (auto it = incidents.find(update.incident_id()); it != incidents.end()) {
         current = &it->second;
       } else if (auto it = incidents_.find(update.incident_id());
                  it != incidents_.end()) {
         current = &it->second;
       }
-      status = CheckIncidentTransition(current, update,
-                                       request.expected_incident_version);
-      if (!status.ok()) {
-        decision.result = status;
-        continue;
-      }
     }
-    v1::SituationUpdate stored = update;
     const absl::Time received_at =
         NextReceivedAt(clock_->Now(), last_received_at);
-    SetServerFields(next, received_at,
-                    threaded ? NextIncidentVersion(current) : 0, &stored);
-    LogEntryPtr entry = MakeLogEntry(
-        std::move(stored),
-        current != nullptr ? FilterView(current->latest->update) : nullptr);
-    if (threaded) {
-      IncidentRecord record = current != nullptr ? *current : IncidentRecord();
-      ApplyToIncident(entry, &record);
-      incidents[record.incident_id] = std::move(record);
+    absl::StatusOr<PreparedAppend> prepared =
+        PrepareAppend(request, current, next, received_at);
+    if (!prepared.ok()) {
+      decision.result = prepared.status();
+      continue;
+    }
+    LogEntryPtr entry = std::move(prepared->entry);
+    if (prepared->record.has_value()) {
+      std::string id = prepared->record->incident_id;
+      incidents[std::move(id)] = *std::move(prepared->record);
     }
     added[key] = entry;
     last_received_at = received_at;
@@ -1051,10 +1038,7 @@ absl::StatusOr<EventLog::OpenIncidents> JetStreamEventLog::LoadOpenIncidents()
       if (!record.closed) result.incidents.push_back(record);
     }
   }
-  std::sort(result.incidents.begin(), result.incidents.end(),
-            [](const IncidentRecord& a, const IncidentRecord& b) {
-              return a.latest->sequence() < b.latest->sequence();
-            });
+  SortByLatestSequence(&result.incidents);
   return result;
 }
 

@@ -452,20 +452,13 @@ absl::Status SqliteEventLog::LoadIncidents() {
 
 void SqliteEventLog::Append(std::vector<AppendRequest> batch,
                             AppendCallback done) {
-  GroupCommitQueue::PendingAppend pending{std::move(batch), std::move(done)};
-  if (queue_.PushAppend(std::move(pending))) return;
-  // Closed: there is no writer to run the callback, so it runs here.
-  std::vector<absl::StatusOr<AppendResult>> results(pending.batch.size(),
-                                                    CloseError());
-  pending.done(std::move(results));
+  queue_.PushAppendOrFail(std::move(batch), std::move(done), CloseError());
 }
 
 void SqliteEventLog::WriterLoop() {
-  GroupCommitQueue::Work work;
-  while (queue_.Next(&work)) {
-    if (!work.appends.empty()) CommitBatch(&work.appends);
-    if (work.task != nullptr) work.task();
-  }
+  queue_.RunWriter([this](std::vector<GroupCommitQueue::PendingAppend>* appends) {
+    CommitBatch(appends);
+  });
   // Fold the WAL back into the database so that the next open starts
   // quickly. Readers may still hold snapshots: then the checkpoint is partial,
   // which is harmless.
@@ -557,8 +550,7 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
 
   // The incident thread, as changed by this transaction so far.
   const IncidentRecord* current = nullptr;
-  const bool threaded = !update.incident_id().empty();
-  if (threaded) {
+  if (!update.incident_id().empty()) {
     if (auto it = tx->incidents.find(update.incident_id());
         it != tx->incidents.end()) {
       current = &it->second;
@@ -566,27 +558,20 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
                it != incidents_.end()) {
       current = &it->second;
     }
-    status = CheckIncidentTransition(current, update,
-                                     request.expected_incident_version);
-    if (!status.ok()) return status;
   }
-
-  v1::SituationUpdate stored = update;
   const absl::Time received_at =
       NextReceivedAt(clock_->Now(), tx->last_received_at);
-  SetServerFields(tx->head + 1, received_at,
-                  threaded ? NextIncidentVersion(current) : 0, &stored);
-  LogEntryPtr entry = MakeLogEntry(
-      std::move(stored),
-      current != nullptr ? FilterView(current->latest->update) : nullptr);
+  absl::StatusOr<PreparedAppend> prepared =
+      PrepareAppend(request, current, tx->head + 1, received_at);
+  if (!prepared.ok()) return prepared.status();
+  LogEntryPtr entry = std::move(prepared->entry);
   status = InsertUpdate(*entry);
   if (!status.ok()) return *store_error = status;
-  if (threaded) {
-    IncidentRecord record = current != nullptr ? *current : IncidentRecord();
-    ApplyToIncident(entry, &record);
-    status = StoreIncident(record);
+  if (prepared->record.has_value()) {
+    status = StoreIncident(*prepared->record);
     if (!status.ok()) return *store_error = status;
-    tx->incidents[record.incident_id] = std::move(record);
+    std::string id = prepared->record->incident_id;
+    tx->incidents[std::move(id)] = *std::move(prepared->record);
   }
   tx->head += 1;
   tx->last_received_at = received_at;
@@ -849,10 +834,7 @@ absl::StatusOr<EventLog::OpenIncidents> SqliteEventLog::LoadOpenIncidents()
   if (!sqlite3_get_autocommit(r.db->handle())) r.commit.Run().IgnoreError();
   ReleaseReader(*std::move(reader));
   if (!status.ok()) return status;
-  std::sort(result.incidents.begin(), result.incidents.end(),
-            [](const IncidentRecord& a, const IncidentRecord& b) {
-              return a.latest->sequence() < b.latest->sequence();
-            });
+  SortByLatestSequence(&result.incidents);
   return result;
 }
 

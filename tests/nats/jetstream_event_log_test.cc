@@ -2,11 +2,9 @@
 // against the JetStream log on a real single-node nats-server -js. Each test
 // gets a stream of its own on the binary's one server.
 
-#include <atomic>
 #include <memory>
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "server/log/jetstream_event_log.h"
 #include "tests/support/event_log_conformance.h"
 #include "tests/support/nats_server.h"
@@ -21,12 +19,7 @@ using ::sitrep::testing::SharedNatsServer;
 struct JetStreamLog {
   static bool Available() { return SharedNatsServer() != nullptr; }
   static std::unique_ptr<EventLog> Open(Clock* clock, const std::string&) {
-    static std::atomic<int> streams{0};
-    const int n = ++streams;
-    JetStreamOptions options;
-    options.nats_url = SharedNatsServer()->url();
-    options.stream = absl::StrCat("CONFORMANCE", n);
-    options.subject_prefix = absl::StrCat("conformance", n);
+    JetStreamOptions options = testing::StreamOfItsOwn("conformance");
     options.clock = clock;
     absl::StatusOr<std::unique_ptr<EventLog>> log =
         OpenJetStreamEventLog(options);

@@ -114,10 +114,9 @@ class JetStreamLogTest : public ::testing::Test {
     if (SharedNatsServer() == nullptr) {
       GTEST_SKIP() << "nats-server is not installed";
     }
-    static int streams = 0;
-    ++streams;
-    stream_ = absl::StrCat("REPLICAS", streams);
-    prefix_ = absl::StrCat("replicas", streams);
+    const JetStreamOptions own = testing::StreamOfItsOwn("replicas");
+    stream_ = own.stream;
+    prefix_ = own.subject_prefix;
   }
 
   JetStreamOptions Options() {
@@ -438,7 +437,8 @@ TEST_F(JetStreamLogTest, ConcurrentAppendsOnTwoReplicasKeepIncidentsDense) {
   std::unique_ptr<EventLog> b = Open();
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
-  CollectingListener listener_b;
+  CollectingListener listener_a, listener_b;
+  a->SetAppendListener(&listener_a);
   b->SetAppendListener(&listener_b);
   ASSERT_EQ(AppendOk(a.get(), IncidentUpdate("open", "INC-C", v1::KIND_NEW)),
             1u);
@@ -459,7 +459,9 @@ TEST_F(JetStreamLogTest, ConcurrentAppendsOnTwoReplicasKeepIncidentsDense) {
   on_a.join();
   on_b.join();
 
-  // Both replicas converge on one history.
+  // Both replicas converge on one history (each tail may still be applying
+  // the other's last appends).
+  ASSERT_TRUE(listener_a.WaitFor(1 + 2 * kEach));
   ASSERT_TRUE(listener_b.WaitFor(1 + 2 * kEach));
   for (EventLog* log : {a.get(), b.get()}) {
     EXPECT_EQ(log->Head(), 1u + 2 * kEach);
@@ -493,6 +495,7 @@ TEST_F(JetStreamLogTest, ConcurrentAppendsOnTwoReplicasKeepIncidentsDense) {
       << result_a.status() << " / " << result_b.status();
   const absl::Status& loser = result_a.ok() ? result_b.status() : result_a.status();
   EXPECT_THAT(loser, StatusIs(absl::StatusCode::kFailedPrecondition, ""));
+  a->SetAppendListener(nullptr);
   b->SetAppendListener(nullptr);
 }
 

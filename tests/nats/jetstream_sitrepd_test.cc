@@ -49,24 +49,18 @@ class JetStreamSitrepdTest : public ::testing::Test {
     if (SharedNatsServer() == nullptr) {
       GTEST_SKIP() << "nats-server is not installed";
     }
-    static int streams = 0;
-    ++streams;
-    stream_ = absl::StrCat("SITREPD", streams);
-    prefix_ = absl::StrCat("sitrepd", streams);
+    stream_ = StreamOfItsOwn("sitrepd");
   }
 
   // A sitrepd replica on this test's stream.
   std::unique_ptr<TestServer> Replica() {
     return std::make_unique<TestServer>([this](ServerConfig& config) {
       config.store = StoreKind::kJetStream;
-      config.jetstream.nats_url = SharedNatsServer()->url();
-      config.jetstream.stream = stream_;
-      config.jetstream.subject_prefix = prefix_;
+      config.jetstream = stream_;
     });
   }
 
-  std::string stream_;
-  std::string prefix_;
+  JetStreamOptions stream_;
 };
 
 TEST_F(JetStreamSitrepdTest, PublishOnOneReplicaStreamsFromTheOther) {

@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "nats/nats.h"
@@ -130,6 +132,16 @@ NatsServer* SharedNatsServer() {
   }();
   (void)cleanup;
   return server;
+}
+
+JetStreamOptions StreamOfItsOwn(absl::string_view base) {
+  static std::atomic<int> streams{0};
+  const int n = ++streams;
+  JetStreamOptions options;
+  options.nats_url = SharedNatsServer()->url();
+  options.stream = absl::StrCat(absl::AsciiStrToUpper(base), n);
+  options.subject_prefix = absl::StrCat(absl::AsciiStrToLower(base), n);
+  return options;
 }
 
 }  // namespace sitrep::testing

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "server/log/jetstream_event_log.h"
 #include "tests/support/scoped_temp_dir.h"
 #include "tests/support/subprocess.h"
 
@@ -48,6 +50,11 @@ class NatsServer {
 // nats-server is not installed (the caller skips). Any other failure to
 // start is a test failure.
 NatsServer* SharedNatsServer();
+
+// Options for a stream of its own on SharedNatsServer() (which must be
+// running): stream <BASE><n>, subjects <base><n>.*.*.*, n unique in the
+// process, so that tests never share a stream.
+JetStreamOptions StreamOfItsOwn(absl::string_view base);
 
 // A free TCP port on 127.0.0.1 (bound to port 0, then released).
 absl::StatusOr<int> FreeLoopbackPort();
