@@ -404,6 +404,9 @@ class ServerImpl final : public Server {
     if (config_.store == StoreKind::kJetStream) {
       JetStreamOptions options = config_.jetstream;
       options.clock = clock_;
+      // Other replicas' updates wait for the Feed (SetAppendListener below),
+      // so that the situation loaded first misses none of them.
+      options.hold_tail_until_listener = true;
       // Health follows the connection: NOT_SERVING while NATS is away.
       options.on_connection_change = [this](bool connected) {
         if (connected) {

@@ -174,6 +174,10 @@ class JetStreamEventLog final : public EventLog {
                                           absl::Time now) override;
   void SetAppendListener(AppendListener* listener) override {
     listener_.store(listener, std::memory_order_release);
+    if (listener != nullptr) {
+      absl::MutexLock lock(&mu_);
+      listener_attached_ = true;
+    }
   }
   void Close() override;
 
@@ -282,6 +286,10 @@ class JetStreamEventLog final : public EventLog {
   std::deque<int64_t> received_us_ ABSL_GUARDED_BY(mu_);
   std::deque<LogEntryPtr> cache_ ABSL_GUARDED_BY(mu_);
   uint64_t cache_first_ ABSL_GUARDED_BY(mu_) = 1;
+  // Open's replay is done / a listener was attached once: see
+  // JetStreamOptions::hold_tail_until_listener.
+  bool replayed_ ABSL_GUARDED_BY(mu_) = false;
+  bool listener_attached_ ABSL_GUARDED_BY(mu_) = false;
   // The first error of the tail (a message sitrep cannot decode).
   absl::Status tail_error_ ABSL_GUARDED_BY(mu_);
 };
@@ -504,6 +512,7 @@ absl::Status JetStreamEventLog::StartTail(const jsStreamState& state) {
     }
     seen = head_;
   }
+  replayed_ = true;
   return tail_error_;
 }
 
@@ -624,6 +633,10 @@ absl::Status JetStreamEventLog::PutSnapshot(const IncidentRecord& record) {
 JetStreamEventLog::~JetStreamEventLog() {
   Close();
   stopping_.store(true, std::memory_order_release);
+  {
+    // Releasing mu_ wakes a tail held for a listener: it sees stopping_.
+    absl::MutexLock lock(&mu_);
+  }
   if (tail_ != nullptr) {
     // Drain waits for a delivery in progress, so that no callback runs on
     // a destroyed log; without a connection, closing it stops delivery.
@@ -676,6 +689,14 @@ void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
   absl::StatusOr<LogEntryPtr> decoded = EntryFromMessage(msg, sequence);
   {
     absl::MutexLock lock(&mu_);
+    if (options_.hold_tail_until_listener) {
+      auto may_apply = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !replayed_ || listener_attached_ ||
+               stopping_.load(std::memory_order_acquire);
+      };
+      mu_.Await(absl::Condition(&may_apply));
+      if (stopping_.load(std::memory_order_acquire)) return;
+    }
     // A redelivery after the ordered consumer was reset.
     if (sequence <= head_) return;
     if (!decoded.ok()) {

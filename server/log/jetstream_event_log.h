@@ -78,6 +78,12 @@ struct JetStreamOptions {
   // Heartbeat of the tail's ordered consumer: after two missed ones (NATS
   // restarted, the consumer lost) libnats recreates it where it stopped.
   absl::Duration tail_heartbeat = absl::Seconds(2);
+  // After the replay in Open, apply updates from other replicas only once
+  // SetAppendListener gave a listener, so that what LoadOpenIncidents and
+  // Head() said before and what the listener hears after add up to every
+  // update exactly once (sitrepd sets it; it attaches its listener right
+  // after loading the situation).
+  bool hold_tail_until_listener = false;
   // Clock for received_at; not owned, must outlive the log. Null: real.
   Clock* clock = nullptr;
   // Told when the connection to NATS is lost (false) and back (true), on

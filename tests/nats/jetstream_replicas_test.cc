@@ -432,6 +432,30 @@ TEST_F(JetStreamLogTest, AnAppendOnOneReplicaReachesTheOthersListenerInOrder) {
   b->SetAppendListener(nullptr);
 }
 
+TEST_F(JetStreamLogTest, HeldTailAddsUpWithWhatWasLoadedBeforeTheListener) {
+  std::unique_ptr<EventLog> writer = Open();
+  ASSERT_NE(writer, nullptr);
+  AppendOk(writer.get(), Report("r0"));
+  JetStreamOptions options = Options();
+  options.hold_tail_until_listener = true;
+  std::unique_ptr<EventLog> replica = Open(options);
+  ASSERT_NE(replica, nullptr);
+  // Open replays what was there, hold or not.
+  EXPECT_EQ(replica->Head(), 1u);
+  for (int i = 1; i < 4; ++i) AppendOk(writer.get(), Report(absl::StrCat("r", i)));
+  // As sitrepd starts: load the situation, then attach the listener. What
+  // the load saw and what the listener hears add up to every update once.
+  absl::StatusOr<EventLog::OpenIncidents> loaded = replica->LoadOpenIncidents();
+  ASSERT_THAT(loaded, IsOk());
+  EXPECT_EQ(loaded->head, 1u);
+  CollectingListener listener;
+  replica->SetAppendListener(&listener);
+  for (int i = 4; i < 6; ++i) AppendOk(writer.get(), Report(absl::StrCat("r", i)));
+  ASSERT_TRUE(listener.WaitFor(6));
+  EXPECT_THAT(listener.sequences(), ElementsAreArray({2u, 3u, 4u, 5u, 6u}));
+  replica->SetAppendListener(nullptr);
+}
+
 TEST_F(JetStreamLogTest, ConcurrentAppendsOnTwoReplicasKeepIncidentsDense) {
   std::unique_ptr<EventLog> a = Open();
   std::unique_ptr<EventLog> b = Open();
