@@ -37,6 +37,11 @@ constexpr char kMsgIdHeader[] = "Nats-Msg-Id";
 constexpr char kExpectedLastSeqHeader[] = "Nats-Expected-Last-Sequence";
 constexpr char kPreviousHeader[] = "Sitrep-Previous";
 
+// How often one group commit waits for a stream leader to be elected
+// before its appends fail UNAVAILABLE; each wait is at most one request
+// timeout.
+constexpr int kMaxElectionWaits = 10;
+
 absl::Status CloseError() {
   return absl::UnavailableError("the log is closed (server shutting down)");
 }
@@ -233,8 +238,10 @@ class JetStreamEventLog final : public EventLog {
                                uint64_t* head);
   // Publishes `entry` expecting the stream's last sequence to be one less.
   // OK, or ABORTED when another replica (or an earlier attempt) got there
-  // first, or UNAVAILABLE.
-  absl::Status Publish(const LogEntry& entry);
+  // first, or UNAVAILABLE; then *no_leader tells whether nothing answered
+  // at once (the stream has no leader for a moment: a node of the cluster
+  // died and an election runs).
+  absl::Status Publish(const LogEntry& entry, bool* no_leader);
   // The stream's last sequence, or UNAVAILABLE.
   absl::StatusOr<uint64_t> StreamLastSequence();
 
@@ -335,6 +342,9 @@ absl::Status JetStreamEventLog::Connect() {
   natsStatus s = natsOptions_SetServers(opts.get(), servers.data(),
                                         static_cast<int>(servers.size()));
   if (s == NATS_OK) s = natsOptions_SetName(opts.get(), "sitrepd");
+  if (s == NATS_OK && !options_.randomize_servers) {
+    s = natsOptions_SetNoRandomize(opts.get(), true);
+  }
   // Reconnect for ever: the tail resumes by itself when NATS returns.
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts.get(), -1);
   if (s == NATS_OK) s = natsOptions_SetTimeout(opts.get(), timeout_ms_);
@@ -824,7 +834,9 @@ std::vector<JetStreamEventLog::Decision> JetStreamEventLog::Decide(
   return decisions;
 }
 
-absl::Status JetStreamEventLog::Publish(const LogEntry& entry) {
+absl::Status JetStreamEventLog::Publish(const LogEntry& entry,
+                                        bool* no_leader) {
+  *no_leader = false;
   const v1::SituationUpdate& update = entry.update;
   const std::string subject = SubjectOf(options_.subject_prefix, update);
   const absl::string_view body = EncodedUpdate(entry);
@@ -869,6 +881,7 @@ absl::Status JetStreamEventLog::Publish(const LogEntry& entry) {
   if (code == JSStreamWrongLastSequenceErr) {
     return absl::AbortedError("another replica appended first");
   }
+  *no_leader = s == NATS_NO_RESPONDERS;
   return absl::UnavailableError(NatsErrorText(
       absl::StrCat("cannot publish to JetStream stream '", options_.stream,
                    "'"),
@@ -906,6 +919,7 @@ void JetStreamEventLog::CommitBatch(
   size_t next = 0;         // Items before it are decided for good.
   absl::Status failure;    // Fails every item from `next` on.
   int conflicts = 0;
+  int elections = 0;
   while (next < items.size() && failure.ok()) {
     if (!Connected()) {
       failure = absl::UnavailableError(absl::StrCat(
@@ -931,11 +945,22 @@ void JetStreamEventLog::CommitBatch(
                                            AppendResult{*stored, true})
                                      : same;
       } else {
-        absl::Status status = Publish(*decision.entry);
+        bool no_leader = false;
+        absl::Status status = Publish(*decision.entry, &no_leader);
         if (status.ok()) {
           published = decision.entry->sequence();
           *items[i].result = AppendResult{decision.entry, false};
           continue;
+        }
+        if (no_leader && ++elections <= kMaxElectionWaits) {
+          // A stream info request is answered once the stream has a leader
+          // again (or times out): then decide again, as after a conflict.
+          absl::StatusOr<uint64_t> last = StreamLastSequence();
+          if (last.ok() && !WaitNotified(*last, options_.request_timeout)) {
+            failure = absl::UnavailableError(absl::StrCat(
+                "this replica's tail did not reach sequence ", *last));
+          }
+          break;
         }
         if (status.code() != absl::StatusCode::kAborted) {
           failure = status;

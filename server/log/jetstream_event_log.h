@@ -57,6 +57,9 @@ namespace sitrep {
 struct JetStreamOptions {
   // NATS servers, comma-separated (nats://h1:4222,nats://h2:4222).
   std::string nats_url = "nats://127.0.0.1:4222";
+  // Connect to the servers in the order given rather than a random one
+  // (random spreads replicas over a cluster).
+  bool randomize_servers = true;
   // The stream's name, and the first token of its subjects.
   std::string stream = "SITREP";
   std::string subject_prefix = "sitrep";

@@ -54,32 +54,6 @@ AppendRequest IncidentUpdate(const std::string& event_id,
   return request;
 }
 
-// Waits (on the listener's own mutex, with a bound) until it saw `sequence`.
-class CollectingListener : public AppendListener {
- public:
-  void OnAppended(const std::vector<LogEntryPtr>& entries) override {
-    absl::MutexLock lock(&mu_);
-    for (const LogEntryPtr& entry : entries) {
-      sequences_.push_back(entry->sequence());
-    }
-  }
-  bool WaitFor(uint64_t sequence) {
-    absl::MutexLock lock(&mu_);
-    auto seen = [this, sequence]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !sequences_.empty() && sequences_.back() >= sequence;
-    };
-    return mu_.AwaitWithTimeout(absl::Condition(&seen), absl::Seconds(30));
-  }
-  std::vector<uint64_t> sequences() {
-    absl::MutexLock lock(&mu_);
-    return sequences_;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<uint64_t> sequences_ ABSL_GUARDED_BY(mu_);
-};
-
 // A plain libnats connection with a JetStream context, for what the tests
 // do to the stream behind the log's back.
 class RawJetStream {
@@ -241,57 +215,34 @@ TEST_F(JetStreamLogTest, IncidentsWhoseUpdatesAreAllRemovedSurviveReopen) {
   EXPECT_EQ(next->entry->update.incident_version(), 4u);
 }
 
-// Records the log's connection events; waits for the next one.
-class ConnectionEvents {
- public:
-  void Record(bool connected) {
-    absl::MutexLock lock(&mu_);
-    events_.push_back(connected);
-  }
-  // Waits until `count` events were seen; the last one, or nullopt.
-  std::optional<bool> WaitFor(size_t count) {
-    absl::MutexLock lock(&mu_);
-    auto seen = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return events_.size() >= count;
-    };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&seen), absl::Seconds(30))) {
-      return std::nullopt;
-    }
-    return events_[count - 1];
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<bool> events_ ABSL_GUARDED_BY(mu_);
-};
-
 TEST_F(JetStreamLogTest, LosingNatsFailsAppendsAndTheTailResumesByItself) {
   // A server of its own, to kill and restart.
   absl::StatusOr<std::unique_ptr<testing::NatsServer>> nats =
       testing::NatsServer::Start();
   ASSERT_THAT(nats, IsOk());
-  ConnectionEvents events;
+  RecordingAppendListener listener;
   JetStreamOptions options = Options();
   options.nats_url = (*nats)->url();
   options.request_timeout = absl::Seconds(1);
   options.tail_heartbeat = absl::Milliseconds(250);
-  options.on_connection_change = [&events](bool connected) {
-    events.Record(connected);
+  options.on_connection_change = [&listener](bool connected) {
+    listener.OnConnection(connected);
   };
   std::unique_ptr<EventLog> log = Open(options);
   ASSERT_NE(log, nullptr);
-  CollectingListener listener;
   log->SetAppendListener(&listener);
   ASSERT_EQ(AppendOk(log.get(), Report("before")), 1u);
 
   (*nats)->Kill();
-  ASSERT_EQ(events.WaitFor(1), std::optional<bool>(false));
+  ASSERT_TRUE(listener.WaitForConnectionEvents(1));
+  EXPECT_THAT(listener.connection_events(), ElementsAreArray({false}));
   EXPECT_THAT(AppendOneAndWait(log.get(), Report("during")),
               StatusIs(absl::StatusCode::kUnavailable, "NATS"));
   EXPECT_EQ(log->Head(), 1u);
 
   ASSERT_THAT((*nats)->Restart(), IsOk());
-  ASSERT_EQ(events.WaitFor(2), std::optional<bool>(true));
+  ASSERT_TRUE(listener.WaitForConnectionEvents(2));
+  EXPECT_THAT(listener.connection_events(), ElementsAreArray({false, true}));
   // The append completes only once the tail applied it: the tail is back.
   EXPECT_EQ(AppendOk(log.get(), Report("after")), 2u);
   EXPECT_THAT(listener.sequences(), ElementsAreArray({1u, 2u}));
@@ -411,13 +362,13 @@ TEST_F(JetStreamLogTest, AnAppendOnOneReplicaReachesTheOthersListenerInOrder) {
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(a->log_id(), b->log_id());
-  CollectingListener listener;
+  RecordingAppendListener listener;
   b->SetAppendListener(&listener);
   std::vector<uint64_t> expected;
   for (int i = 0; i < 20; ++i) {
     expected.push_back(AppendOk(a.get(), Report(absl::StrCat("r", i))));
   }
-  ASSERT_TRUE(listener.WaitFor(20));
+  ASSERT_TRUE(listener.WaitForSequence(20));
   EXPECT_THAT(listener.sequences(), ElementsAreArray(expected));
   EXPECT_EQ(b->Head(), 20u);
   absl::StatusOr<std::vector<LogEntryPtr>> read = b->Read({20, 20});
@@ -448,10 +399,10 @@ TEST_F(JetStreamLogTest, HeldTailAddsUpWithWhatWasLoadedBeforeTheListener) {
   absl::StatusOr<EventLog::OpenIncidents> loaded = replica->LoadOpenIncidents();
   ASSERT_THAT(loaded, IsOk());
   EXPECT_EQ(loaded->head, 1u);
-  CollectingListener listener;
+  RecordingAppendListener listener;
   replica->SetAppendListener(&listener);
   for (int i = 4; i < 6; ++i) AppendOk(writer.get(), Report(absl::StrCat("r", i)));
-  ASSERT_TRUE(listener.WaitFor(6));
+  ASSERT_TRUE(listener.WaitForSequence(6));
   EXPECT_THAT(listener.sequences(), ElementsAreArray({2u, 3u, 4u, 5u, 6u}));
   replica->SetAppendListener(nullptr);
 }
@@ -461,12 +412,12 @@ TEST_F(JetStreamLogTest, ConcurrentAppendsOnTwoReplicasKeepIncidentsDense) {
   std::unique_ptr<EventLog> b = Open();
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
-  CollectingListener listener_a, listener_b;
+  RecordingAppendListener listener_a, listener_b;
   a->SetAppendListener(&listener_a);
   b->SetAppendListener(&listener_b);
   ASSERT_EQ(AppendOk(a.get(), IncidentUpdate("open", "INC-C", v1::KIND_NEW)),
             1u);
-  ASSERT_TRUE(listener_b.WaitFor(1));
+  ASSERT_TRUE(listener_b.WaitForSequence(1));
 
   // Both replicas append to the same incident at once, without expected
   // versions: every update is stored once, the versions stay dense.
@@ -485,8 +436,8 @@ TEST_F(JetStreamLogTest, ConcurrentAppendsOnTwoReplicasKeepIncidentsDense) {
 
   // Both replicas converge on one history (each tail may still be applying
   // the other's last appends).
-  ASSERT_TRUE(listener_a.WaitFor(1 + 2 * kEach));
-  ASSERT_TRUE(listener_b.WaitFor(1 + 2 * kEach));
+  ASSERT_TRUE(listener_a.WaitForSequence(1 + 2 * kEach));
+  ASSERT_TRUE(listener_b.WaitForSequence(1 + 2 * kEach));
   for (EventLog* log : {a.get(), b.get()}) {
     EXPECT_EQ(log->Head(), 1u + 2 * kEach);
     absl::StatusOr<std::vector<LogEntryPtr>> read = log->Read({});

@@ -15,6 +15,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "nats/nats.h"
 
@@ -90,17 +91,82 @@ absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start() {
   return server;
 }
 
-absl::Status NatsServer::Launch() {
-  process_ = std::make_unique<Subprocess>(std::vector<std::string>{
-      binary_, "-js", "-a", "127.0.0.1", "-p", absl::StrCat(port_), "-sd",
-      store_.path()});
-  // The server says so once it accepts clients; then a real client checks.
+absl::Status NatsServer::Spawn() {
+  std::vector<std::string> argv = {binary_, "-js", "-a", "127.0.0.1", "-p",
+                                   absl::StrCat(port_), "-sd", store_.path()};
+  argv.insert(argv.end(), cluster_args_.begin(), cluster_args_.end());
+  process_ = std::make_unique<Subprocess>(std::move(argv));
+  // The server says so once it accepts clients.
   if (!process_->WaitForStderr("Server is ready", absl::Seconds(30))) {
     return absl::UnavailableError(
         absl::StrCat("nats-server did not start on port ", port_, ": ",
                      process_->stderr_text()));
   }
+  return absl::OkStatus();
+}
+
+absl::Status NatsServer::Launch() {
+  absl::Status status = Spawn();
+  if (!status.ok()) return status;
+  if (!cluster_args_.empty()) {
+    // "JetStream cluster new metadata leader" / "Self is new JetStream
+    // cluster metadata leader".
+    if (!process_->WaitForStderr("metadata leader", absl::Seconds(30))) {
+      return absl::UnavailableError(
+          absl::StrCat("nats-server on port ", port_,
+                       " saw no JetStream metadata leader: ",
+                       process_->stderr_text()));
+    }
+  }
+  // Then a real client checks.
   return CheckJetStream(url_);
+}
+
+absl::StatusOr<std::vector<std::unique_ptr<NatsServer>>>
+NatsServer::StartCluster(int size) {
+  const std::string binary = FindNatsServer();
+  if (binary.empty()) {
+    return absl::NotFoundError("nats-server is not installed");
+  }
+  std::vector<std::unique_ptr<NatsServer>> servers;
+  std::vector<std::string> routes;
+  std::vector<int> route_ports;
+  for (int i = 0; i < size; ++i) {
+    absl::StatusOr<int> port = FreeLoopbackPort();
+    absl::StatusOr<int> route = FreeLoopbackPort();
+    if (!port.ok()) return port.status();
+    if (!route.ok()) return route.status();
+    std::unique_ptr<NatsServer> server(new NatsServer());
+    server->binary_ = binary;
+    server->port_ = *port;
+    server->url_ = absl::StrCat("nats://127.0.0.1:", *port);
+    servers.push_back(std::move(server));
+    route_ports.push_back(*route);
+    routes.push_back(absl::StrCat("nats://127.0.0.1:", *route));
+  }
+  for (int i = 0; i < size; ++i) {
+    servers[i]->cluster_args_ = {
+        "--server_name", absl::StrCat("n", i + 1), "--cluster_name",
+        "sitrep-test", "--cluster",
+        absl::StrCat("nats://127.0.0.1:", route_ports[i]), "--routes",
+        absl::StrJoin(routes, ",")};
+  }
+  // All processes first: none elects a leader alone.
+  for (auto& server : servers) {
+    absl::Status status = server->Spawn();
+    if (!status.ok()) return status;
+  }
+  for (auto& server : servers) {
+    if (!server->process_->WaitForStderr("metadata leader", absl::Seconds(30))) {
+      return absl::UnavailableError(absl::StrCat(
+          "nats-server on port ", server->port_,
+          " saw no JetStream metadata leader: ",
+          server->process_->stderr_text()));
+    }
+    absl::Status status = CheckJetStream(server->url_);
+    if (!status.ok()) return status;
+  }
+  return servers;
 }
 
 void NatsServer::Kill() {

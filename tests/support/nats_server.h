@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -23,6 +24,10 @@ std::string FindNatsServer();
 class NatsServer {
  public:
   static absl::StatusOr<std::unique_ptr<NatsServer>> Start();
+  // A JetStream cluster of `size` servers with routes on loopback; returns
+  // once each has seen a metadata leader elected.
+  static absl::StatusOr<std::vector<std::unique_ptr<NatsServer>>>
+  StartCluster(int size);
   ~NatsServer();
 
   // Kills the server (SIGKILL) and waits for it to end.
@@ -36,12 +41,16 @@ class NatsServer {
 
  private:
   NatsServer() = default;
-  // Starts the process and waits until a client can use JetStream.
+  // Starts the process and waits until a client can use JetStream (a
+  // cluster member: until it has seen a metadata leader).
   absl::Status Launch();
+  absl::Status Spawn();
 
   ScopedTempDir store_;
   std::unique_ptr<Subprocess> process_;
   std::string binary_;
+  // Cluster flags (--server_name, --cluster, --routes...); empty: single.
+  std::vector<std::string> cluster_args_;
   int port_ = 0;
   std::string url_;
 };
