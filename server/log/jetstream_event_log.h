@@ -85,7 +85,8 @@ struct JetStreamOptions {
   // SetAppendListener gave a listener, so that what LoadOpenIncidents and
   // Head() said before and what the listener hears after add up to every
   // update exactly once (sitrepd sets it; it attaches its listener right
-  // after loading the situation).
+  // after loading the situation). Until then the log's own appends wait
+  // too: their callbacks run after the listener heard of them.
   bool hold_tail_until_listener = false;
   // Clock for received_at; not owned, must outlive the log. Null: real.
   Clock* clock = nullptr;
