@@ -10,7 +10,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang python3
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgtest-dev libgmock-dev libsqlite3-dev libcli11-dev libssl-dev
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev libnats-dev nats-server
   openssl libclang-rt-14-dev prometheus-cpp-dev
   prometheus python3-yaml systemd
   "$@"

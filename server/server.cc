@@ -27,6 +27,7 @@
 #include "server/fanout/feed.h"
 #include "server/ingest/publisher.h"
 #include "server/log/event_log.h"
+#include "server/log/jetstream_event_log.h"
 #include "server/log/observed_event_log.h"
 #include "server/log/store_health.h"
 #include "server/metrics/http_endpoint.h"
@@ -125,14 +126,10 @@ class ServerImpl final : public Server {
         MakeServerCredentials(config_.tls);
     if (!credentials.ok()) return credentials.status();
 
-    SqliteOptions store;
-    store.data_dir = config_.data_dir;
-    store.fsync = config_.fsync;
-    store.clock = clock_;
     // Health follows the store: every store operation reports to
     // store_health_, which flips health and /readyz on a change.
     store_health_.SetListener([this](bool) { UpdateServing(); });
-    absl::StatusOr<std::unique_ptr<EventLog>> log = OpenSqliteEventLog(store);
+    absl::StatusOr<std::unique_ptr<EventLog>> log = OpenStore();
     if (!log.ok()) return log.status();
     log_ = ObserveEventLog(*std::move(log), &store_health_);
 
@@ -402,6 +399,35 @@ class ServerImpl final : public Server {
   }
 
  private:
+  // The one place that picks the storage backend (--store).
+  absl::StatusOr<std::unique_ptr<EventLog>> OpenStore() {
+    if (config_.store == StoreKind::kJetStream) {
+      JetStreamOptions options = config_.jetstream;
+      options.clock = clock_;
+      // Other replicas' updates wait for the Feed (SetAppendListener below),
+      // so that the situation loaded first misses none of them.
+      options.hold_tail_until_listener = true;
+      // Health follows the connection: NOT_SERVING while NATS is away.
+      options.on_connection_change = [this](bool connected) {
+        if (connected) {
+          store_health_.ReportSuccess(StoreHealth::Operation::kWrite);
+        } else {
+          store_health_.ReportFailure(
+              StoreHealth::Operation::kWrite,
+              absl::UnavailableError(absl::StrCat(
+                  "lost the connection to NATS at ",
+                  config_.jetstream.nats_url)));
+        }
+      };
+      return OpenJetStreamEventLog(options);
+    }
+    SqliteOptions options;
+    options.data_dir = config_.data_dir;
+    options.fsync = config_.fsync;
+    options.clock = clock_;
+    return OpenSqliteEventLog(options);
+  }
+
   // Keepalive enforcement and connection ageing.
   void SetConnectionLimits(grpc::ServerBuilder* builder) const {
     builder->AddChannelArgument(

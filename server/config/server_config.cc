@@ -1,6 +1,7 @@
 #include "server/config/server_config.h"
 
 #include <string>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
@@ -53,7 +54,29 @@ ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Seconds(10),
 ABSL_FLAG(std::string, data_dir, "./sitrep-data",
           "Directory of the embedded SQLite store (created if missing).");
 ABSL_FLAG(std::string, store, "sqlite",
-          "Storage backend. Only 'sqlite' (embedded) for now.");
+          "Storage backend: 'sqlite' (embedded, one sitrepd) or 'jetstream' "
+          "(a NATS JetStream stream shared by several sitrepd replicas; see "
+          "--nats_url).");
+ABSL_FLAG(std::string, nats_url, "nats://127.0.0.1:4222",
+          "With --store=jetstream: the NATS servers, comma-separated "
+          "(nats://h1:4222,nats://h2:4222).");
+ABSL_FLAG(std::string, stream, "SITREP",
+          "With --store=jetstream: the JetStream stream (created if missing).");
+ABSL_FLAG(std::string, nats_subject_prefix, "sitrep",
+          "With --store=jetstream: the stream's subjects are "
+          "<prefix>.<mission>.<role>.<severity>.");
+ABSL_FLAG(int32_t, replicas, 1,
+          "With --store=jetstream: the stream's replicas when sitrepd creates "
+          "it (3 in a 3-node NATS cluster).");
+ABSL_FLAG(std::string, nats_creds, "",
+          "With --store=jetstream: NATS user credentials file.");
+ABSL_FLAG(std::string, nats_tls_ca, "",
+          "With --store=jetstream: PEM CA certificates to verify the NATS "
+          "servers (turns TLS on).");
+ABSL_FLAG(std::string, nats_tls_cert, "",
+          "With --store=jetstream: PEM client certificate for NATS (mTLS).");
+ABSL_FLAG(std::string, nats_tls_key, "",
+          "With --store=jetstream: PEM private key of --nats_tls_cert.");
 ABSL_FLAG(std::string, fsync, "always",
           "always: fsync before acknowledging a publish (survives power "
           "loss); batch: survives a crash of sitrepd, the OS flushes later; "
@@ -111,7 +134,44 @@ bool IsLoopbackAddress(absl::string_view listen) {
          absl::StartsWith(listen, "[::1]:");
 }
 
+namespace {
+
+// The JetStream settings, when --store=jetstream.
+absl::Status ValidateJetStreamConfig(const JetStreamOptions& js) {
+  if (js.nats_url.empty()) {
+    return absl::InvalidArgumentError("--nats_url: give the NATS servers");
+  }
+  if (js.replicas < 1 || js.replicas > 5) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--replicas: ", js.replicas, " is not in 1..5 (JetStream's range)"));
+  }
+  // JetStream names and subject tokens: no wildcards, dots or spaces.
+  for (const auto& [flag, value] :
+       {std::pair<const char*, const std::string&>{"--stream", js.stream},
+        {"--nats_subject_prefix", js.subject_prefix}}) {
+    if (value.empty() ||
+        value.find_first_of(".*> \t/\\") != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag, ": '", value,
+          "' must be a non-empty name without '.', '*', '>', '/', '\\' "
+          "or spaces"));
+    }
+  }
+  if (js.tls_cert_file.empty() != js.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--nats_tls_cert, --nats_tls_key: give both (the certificate and its "
+        "key)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ValidateServerConfig(const ServerConfig& config) {
+  if (config.store == StoreKind::kJetStream) {
+    absl::Status status = ValidateJetStreamConfig(config.jetstream);
+    if (!status.ok()) return status;
+  }
   const TlsConfig& tls = config.tls;
   if (tls.cert_file.empty() != tls.key_file.empty()) {
     return absl::InvalidArgumentError(
@@ -203,10 +263,15 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   config.max_connection_age_grace =
       absl::GetFlag(FLAGS_max_connection_age_grace);
   config.data_dir = absl::GetFlag(FLAGS_data_dir);
-  if (absl::GetFlag(FLAGS_store) != "sqlite") {
+  const std::string store = absl::GetFlag(FLAGS_store);
+  if (store == "sqlite") {
+    config.store = StoreKind::kSqlite;
+  } else if (store == "jetstream") {
+    config.store = StoreKind::kJetStream;
+  } else {
     return absl::InvalidArgumentError(
         absl::StrCat("--store: '", absl::GetFlag(FLAGS_store),
-                     "' is not available; use --store=sqlite"));
+                     "' is not one of sqlite, jetstream"));
   }
   absl::StatusOr<FsyncPolicy> fsync =
       ParseFsyncPolicy(absl::GetFlag(FLAGS_fsync));
@@ -255,6 +320,15 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   absl::Status parsed = ParseLogFormat(absl::GetFlag(FLAGS_log_format), &format);
   if (!parsed.ok()) return parsed;
   SetLogFormat(format);
+  JetStreamOptions& js = config.jetstream;
+  js.nats_url = absl::GetFlag(FLAGS_nats_url);
+  js.stream = absl::GetFlag(FLAGS_stream);
+  js.subject_prefix = absl::GetFlag(FLAGS_nats_subject_prefix);
+  js.replicas = absl::GetFlag(FLAGS_replicas);
+  js.creds_file = absl::GetFlag(FLAGS_nats_creds);
+  js.tls_ca_file = absl::GetFlag(FLAGS_nats_tls_ca);
+  js.tls_cert_file = absl::GetFlag(FLAGS_nats_tls_cert);
+  js.tls_key_file = absl::GetFlag(FLAGS_nats_tls_key);
   return config;
 }
 

@@ -9,6 +9,7 @@
 #include "server/filter/filter_matcher.h"
 #include "server/ingest/validator.h"
 #include "server/log/event_log.h"
+#include "server/log/jetstream_event_log.h"
 #include "server/query/list_updates.h"
 
 namespace sitrep {
@@ -28,6 +29,14 @@ struct TlsConfig {
   bool enabled() const { return !cert_file.empty(); }
 };
 
+// Where the updates are stored (--store).
+enum class StoreKind {
+  // The embedded SQLite file under data_dir: one sitrepd.
+  kSqlite,
+  // A NATS JetStream stream: several sitrepd replicas share it.
+  kJetStream,
+};
+
 // Everything sitrepd can be told. Every default is the safe one: loopback
 // only, fsync before acknowledging, nothing deleted.
 struct ServerConfig {
@@ -43,8 +52,14 @@ struct ServerConfig {
   // every call is the anonymous principal with every right; only allowed on
   // loopback.
   std::string auth_file;
-  // Directory of the embedded store (created if missing).
+  StoreKind store = StoreKind::kSqlite;
+  // Directory of the embedded store (created if missing); with
+  // --store=jetstream it holds only the webhook sinks' cursors.
   std::string data_dir = "./sitrep-data";
+  // With --store=jetstream: the NATS servers, stream, replicas, credentials
+  // and TLS files (jetstream_event_log.h). The server sets the clock and
+  // the retention from the fields below.
+  JetStreamOptions jetstream;
   // When an acknowledged publish is on disk; see FsyncPolicy.
   FsyncPolicy fsync = FsyncPolicy::kAlways;
   // When set, the bound port is written to this file (atomically, by

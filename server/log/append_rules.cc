@@ -1,9 +1,14 @@
 #include "server/log/append_rules.h"
 
+#include <memory>
+#include <random>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "server/log/incident_thread.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace sitrep {
@@ -61,6 +66,31 @@ absl::Time NextReceivedAt(absl::Time now, absl::Time last) {
   return truncated > last ? truncated : last;
 }
 
+absl::StatusOr<PreparedAppend> PrepareAppend(const AppendRequest& request,
+                                             const IncidentRecord* current,
+                                             uint64_t sequence,
+                                             absl::Time received_at) {
+  const v1::SituationUpdate& update = request.update;
+  const bool threaded = !update.incident_id().empty();
+  if (threaded) {
+    absl::Status status = CheckIncidentTransition(
+        current, update, request.expected_incident_version);
+    if (!status.ok()) return status;
+  }
+  v1::SituationUpdate stored = update;
+  SetServerFields(sequence, received_at,
+                  threaded ? NextIncidentVersion(current) : 0, &stored);
+  PreparedAppend prepared;
+  prepared.entry = MakeLogEntry(
+      std::move(stored),
+      current != nullptr ? FilterView(current->latest->update) : nullptr);
+  if (threaded) {
+    prepared.record = current != nullptr ? *current : IncidentRecord();
+    ApplyToIncident(prepared.entry, &*prepared.record);
+  }
+  return prepared;
+}
+
 void SetServerFields(uint64_t sequence, absl::Time received_at,
                      uint64_t incident_version, v1::SituationUpdate* update) {
   update->set_sequence(sequence);
@@ -88,6 +118,41 @@ absl::string_view EncodedUpdate(const LogEntry& entry) {
 int64_t ReceivedAtMicros(const v1::SituationUpdate& update) {
   return update.received_at().seconds() * 1000000 +
          update.received_at().nanos() / 1000;
+}
+
+int64_t CeilMicros(absl::Time time) {
+  int64_t micros = absl::ToUnixMicros(time);
+  if (absl::FromUnixMicros(micros) < time) ++micros;
+  return micros;
+}
+
+std::string NewLogId() {
+  std::random_device random;
+  std::string id;
+  for (int i = 0; i < 4; ++i) absl::StrAppendFormat(&id, "%08x", random());
+  return id;
+}
+
+absl::StatusOr<LogEntryPtr> DecodeLogEntry(absl::string_view body,
+                                           absl::string_view what,
+                                           absl::string_view previous) {
+  v1::SituationUpdate update;
+  if (!update.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    return absl::DataLossError(
+        absl::StrCat("cannot decode ", what, " stored in the event log"));
+  }
+  std::shared_ptr<v1::SituationUpdate> previous_update;
+  if (!previous.empty()) {
+    previous_update = std::make_shared<v1::SituationUpdate>();
+    if (!previous_update->ParseFromArray(previous.data(),
+                                         static_cast<int>(previous.size()))) {
+      return absl::DataLossError(absl::StrCat(
+          "cannot decode the previous incident update of ", what));
+    }
+  }
+  // `body` is the stored encoding: wire is built around it, not re-encoded.
+  return MakeLogEntryFromEncoded(std::move(update), body,
+                                 std::move(previous_update));
 }
 
 }  // namespace sitrep

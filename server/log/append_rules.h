@@ -6,8 +6,11 @@
 // and the in-memory test log so that both give the same answers.
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/log/event_log.h"
@@ -31,6 +34,22 @@ absl::Status CheckSameContent(const v1::SituationUpdate& stored,
 // precision the store keeps), but never before `last`.
 absl::Time NextReceivedAt(absl::Time now, absl::Time last);
 
+// What an accepted request becomes when appended: its stored entry and,
+// for an incident update, the thread's record with the entry applied.
+struct PreparedAppend {
+  LogEntryPtr entry;
+  std::optional<IncidentRecord> record;
+};
+
+// Checks `request` (valid and not a duplicate) against its incident thread
+// `current` (null: a stand-alone report or an unknown id) and makes the
+// entry it becomes at `sequence`, received at `received_at` (see
+// NextReceivedAt). FAILED_PRECONDITION as CheckIncidentTransition.
+absl::StatusOr<PreparedAppend> PrepareAppend(const AppendRequest& request,
+                                             const IncidentRecord* current,
+                                             uint64_t sequence,
+                                             absl::Time received_at);
+
 // Sets the server-set fields of `update`.
 void SetServerFields(uint64_t sequence, absl::Time received_at,
                      uint64_t incident_version, v1::SituationUpdate* update);
@@ -42,6 +61,19 @@ absl::string_view EncodedUpdate(const LogEntry& entry);
 
 // received_at of `update` in microseconds since the Unix epoch.
 int64_t ReceivedAtMicros(const v1::SituationUpdate& update);
+
+// Microseconds since the epoch of the first instant >= `time` (the key of
+// FirstSequenceAtOrAfter at the precision the store keeps).
+int64_t CeilMicros(absl::Time time);
+
+// A new random log_id: 32 lower-case hex digits.
+std::string NewLogId();
+
+// Decodes a stored update and, if not empty, its LogEntry::previous.
+// DATA_LOSS naming `what` when either does not decode.
+absl::StatusOr<LogEntryPtr> DecodeLogEntry(absl::string_view body,
+                                           absl::string_view what,
+                                           absl::string_view previous = {});
 
 }  // namespace sitrep
 

@@ -56,4 +56,24 @@ bool GroupCommitQueue::Next(Work* work) {
   return !work->appends.empty() || work->task != nullptr;
 }
 
+void GroupCommitQueue::PushAppendOrFail(std::vector<AppendRequest> batch,
+                                        AppendCallback done,
+                                        const absl::Status& closed) {
+  PendingAppend pending{std::move(batch), std::move(done)};
+  if (PushAppend(std::move(pending))) return;
+  // Closed: there is no writer to run the callback, so it runs here.
+  std::vector<absl::StatusOr<AppendResult>> results(pending.batch.size(),
+                                                    closed);
+  pending.done(std::move(results));
+}
+
+void GroupCommitQueue::RunWriter(
+    absl::FunctionRef<void(std::vector<PendingAppend>* appends)> commit) {
+  Work work;
+  while (Next(&work)) {
+    if (!work.appends.empty()) commit(&work.appends);
+    if (work.task != nullptr) work.task();
+  }
+}
+
 }  // namespace sitrep

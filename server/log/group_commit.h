@@ -7,6 +7,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "server/log/event_log.h"
 
@@ -43,12 +45,21 @@ class GroupCommitQueue {
   // Queues `pending`. Returns false, leaving `pending` untouched, once the
   // queue is closed.
   bool PushAppend(PendingAppend&& pending);
+  // Queues the append; once the queue is closed, runs `done` at once (on
+  // this thread) with `closed` for every request instead.
+  void PushAppendOrFail(std::vector<AppendRequest> batch, AppendCallback done,
+                        const absl::Status& closed);
   // Queues `task` behind the appends queued so far. False once closed.
   bool PushTask(Task&& task);
 
   // Rejects further pushes; Next() still hands out what is queued.
   void Close();
   bool closed() const;
+
+  // The writer thread's loop: hands each group of appends to `commit`, then
+  // runs the task, until the queue is closed and drained.
+  void RunWriter(
+      absl::FunctionRef<void(std::vector<PendingAppend>* appends)> commit);
 
   // Blocks until there is work. Returns false when the queue is closed and
   // everything queued was handed out: the writer may end.

@@ -1,5 +1,7 @@
 #include "server/log/incident_thread.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace sitrep {
@@ -73,6 +75,13 @@ void ApplyToIncident(const LogEntryPtr& entry, IncidentRecord* record) {
   if (update.severity() > record->peak_severity) {
     record->peak_severity = update.severity();
   }
+}
+
+void SortByLatestSequence(std::vector<IncidentRecord>* incidents) {
+  std::sort(incidents->begin(), incidents->end(),
+            [](const IncidentRecord& a, const IncidentRecord& b) {
+              return a.latest->sequence() < b.latest->sequence();
+            });
 }
 
 }  // namespace sitrep

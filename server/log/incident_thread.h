@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "server/log/event_log.h"
@@ -31,6 +32,10 @@ inline uint64_t NextIncidentVersion(const IncidentRecord* current) {
 // Folds a stored update (incident_version set) into its thread's record.
 // `record` is a default-constructed record for the thread's first update.
 void ApplyToIncident(const LogEntryPtr& entry, IncidentRecord* record);
+
+// Orders `incidents` by the sequence of their latest update, as
+// EventLog::LoadOpenIncidents returns them.
+void SortByLatestSequence(std::vector<IncidentRecord>* incidents);
 
 // True for the kinds that close a thread: RESOLVE, CANCEL, EXPIRED.
 bool IsClosingKind(v1::Kind kind);

@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -98,41 +97,6 @@ absl::Status CloseError() {
   return absl::UnavailableError("the log is closed (server shutting down)");
 }
 
-std::string NewLogId() {
-  std::random_device random;
-  std::string id;
-  for (int i = 0; i < 4; ++i) absl::StrAppendFormat(&id, "%08x", random());
-  return id;
-}
-
-// Microseconds since the epoch of the first instant >= `time`.
-int64_t CeilMicros(absl::Time time) {
-  int64_t micros = absl::ToUnixMicros(time);
-  if (absl::FromUnixMicros(micros) < time) ++micros;
-  return micros;
-}
-
-absl::StatusOr<LogEntryPtr> ParseEntry(absl::string_view body,
-                                       absl::string_view what,
-                                       absl::string_view previous = {}) {
-  v1::SituationUpdate update;
-  if (!update.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-    return absl::DataLossError(
-        absl::StrCat("cannot decode ", what, " stored in the event log"));
-  }
-  std::shared_ptr<v1::SituationUpdate> previous_update;
-  if (!previous.empty()) {
-    previous_update = std::make_shared<v1::SituationUpdate>();
-    if (!previous_update->ParseFromArray(previous.data(),
-                                         static_cast<int>(previous.size()))) {
-      return absl::DataLossError(absl::StrCat(
-          "cannot decode the previous incident update of ", what));
-    }
-  }
-  return MakeLogEntryFromEncoded(std::move(update), body,
-                                 std::move(previous_update));
-}
-
 absl::Status ParseUpdate(absl::string_view body, absl::string_view what,
                          v1::SituationUpdate* update) {
   if (!update->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
@@ -149,7 +113,7 @@ absl::StatusOr<IncidentRecord> IncidentFromRow(const sqlite::Statement& row) {
   record.version = static_cast<uint64_t>(row.ColumnInt64(1));
   record.closed = row.ColumnInt64(2) != 0;
   const std::string what = absl::StrCat("incident '", record.incident_id, "'");
-  absl::StatusOr<LogEntryPtr> latest = ParseEntry(row.ColumnBlob(3), what);
+  absl::StatusOr<LogEntryPtr> latest = DecodeLogEntry(row.ColumnBlob(3), what);
   if (!latest.ok()) return latest.status();
   record.latest = *std::move(latest);
   absl::Status status = ParseUpdate(row.ColumnBlob(4), what, &record.opening);
@@ -525,20 +489,13 @@ absl::Status SqliteEventLog::LoadIncidents() {
 
 void SqliteEventLog::Append(std::vector<AppendRequest> batch,
                             AppendCallback done) {
-  GroupCommitQueue::PendingAppend pending{std::move(batch), std::move(done)};
-  if (queue_.PushAppend(std::move(pending))) return;
-  // Closed: there is no writer to run the callback, so it runs here.
-  std::vector<absl::StatusOr<AppendResult>> results(pending.batch.size(),
-                                                    CloseError());
-  pending.done(std::move(results));
+  queue_.PushAppendOrFail(std::move(batch), std::move(done), CloseError());
 }
 
 void SqliteEventLog::WriterLoop() {
-  GroupCommitQueue::Work work;
-  while (queue_.Next(&work)) {
-    if (!work.appends.empty()) CommitBatch(&work.appends);
-    if (work.task != nullptr) work.task();
-  }
+  queue_.RunWriter([this](std::vector<GroupCommitQueue::PendingAppend>* appends) {
+    CommitBatch(appends);
+  });
   // Fold the WAL back into the database so that the next open starts
   // quickly. Readers may still hold snapshots: then the checkpoint is partial,
   // which is harmless.
@@ -618,7 +575,7 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
     absl::StatusOr<bool> row = w_.find_event.Step();
     if (!row.ok()) return *store_error = row.status();
     if (*row) {
-      absl::StatusOr<LogEntryPtr> stored = ParseEntry(
+      absl::StatusOr<LogEntryPtr> stored = DecodeLogEntry(
           w_.find_event.ColumnBlob(0),
           absl::StrCat("the update with event_id '", update.event_id(), "'"));
       if (!stored.ok()) return *store_error = stored.status();
@@ -630,8 +587,7 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
 
   // The incident thread, as changed by this transaction so far.
   const IncidentRecord* current = nullptr;
-  const bool threaded = !update.incident_id().empty();
-  if (threaded) {
+  if (!update.incident_id().empty()) {
     if (auto it = tx->incidents.find(update.incident_id());
         it != tx->incidents.end()) {
       current = &it->second;
@@ -639,28 +595,20 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
                it != incidents_.end()) {
       current = &it->second;
     }
-    status = CheckIncidentTransition(current, update,
-                                     request.expected_incident_version);
-    if (!status.ok()) return status;
   }
-
-  // The request is spent once applied: take its update instead of a copy.
-  v1::SituationUpdate stored = std::move(request.update);
   const absl::Time received_at =
       NextReceivedAt(clock_->Now(), tx->last_received_at);
-  SetServerFields(tx->head + 1, received_at,
-                  threaded ? NextIncidentVersion(current) : 0, &stored);
-  LogEntryPtr entry = MakeLogEntry(
-      std::move(stored),
-      current != nullptr ? FilterView(current->latest->update) : nullptr);
+  absl::StatusOr<PreparedAppend> prepared =
+      PrepareAppend(request, current, tx->head + 1, received_at);
+  if (!prepared.ok()) return prepared.status();
+  LogEntryPtr entry = std::move(prepared->entry);
   status = InsertUpdate(*entry);
   if (!status.ok()) return *store_error = status;
-  if (threaded) {
-    IncidentRecord record = current != nullptr ? *current : IncidentRecord();
-    ApplyToIncident(entry, &record);
-    status = StoreIncident(record);
+  if (prepared->record.has_value()) {
+    status = StoreIncident(*prepared->record);
     if (!status.ok()) return *store_error = status;
-    tx->incidents[record.incident_id] = std::move(record);
+    std::string id = prepared->record->incident_id;
+    tx->incidents[std::move(id)] = *std::move(prepared->record);
   }
   tx->head += 1;
   tx->last_received_at = received_at;
@@ -881,7 +829,7 @@ absl::Status SqliteEventLog::ReadRows(sqlite::Statement Reader::*statement,
         break;
       }
       absl::StatusOr<LogEntryPtr> entry =
-          ParseEntry(s.ColumnBlob(0), "an update",
+          DecodeLogEntry(s.ColumnBlob(0), "an update",
                      s.ColumnIsNull(1) ? absl::string_view() : s.ColumnBlob(1));
       if (!entry.ok()) {
         status = entry.status();
@@ -955,10 +903,7 @@ absl::StatusOr<EventLog::OpenIncidents> SqliteEventLog::LoadOpenIncidents()
   if (!sqlite3_get_autocommit(r.db->handle())) r.commit.Run().IgnoreError();
   ReleaseReader(*std::move(reader));
   if (!status.ok()) return status;
-  std::sort(result.incidents.begin(), result.incidents.end(),
-            [](const IncidentRecord& a, const IncidentRecord& b) {
-              return a.latest->sequence() < b.latest->sequence();
-            });
+  SortByLatestSequence(&result.incidents);
   return result;
 }
 

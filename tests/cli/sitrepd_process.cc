@@ -51,6 +51,12 @@ void Sitrepd::Stop() {
   process_.reset();
 }
 
+void Sitrepd::Kill() {
+  process_->Signal(SIGKILL);
+  EXPECT_EQ(process_->Wait(kWait), 128 + SIGKILL) << Log();
+  process_.reset();
+}
+
 std::string Sitrepd::address() const { return absl::StrCat("127.0.0.1:", port_); }
 
 std::string Sitrepd::Log() const {

@@ -27,6 +27,8 @@ class Sitrepd {
   // SIGTERM: graceful; streams end with UNAVAILABLE. Expects exit code 0.
   void Stop();
 
+  // SIGKILL: no shutdown at all (a crash). Waits for the process to end.
+  void Kill();
   std::string address() const;  // "127.0.0.1:<port>"
   int port() const { return port_; }
   std::string Log() const;

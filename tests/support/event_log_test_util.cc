@@ -42,4 +42,45 @@ absl::StatusOr<uint64_t> RetainFrom(EventLog* log, uint64_t first_kept) {
   return log->ApplyRetention(policy, absl::Now());
 }
 
+void RecordingAppendListener::OnAppended(
+    const std::vector<LogEntryPtr>& entries) {
+  absl::MutexLock lock(&mu_);
+  for (const LogEntryPtr& entry : entries) {
+    sequences_.push_back(entry->sequence());
+  }
+}
+
+void RecordingAppendListener::OnConnection(bool connected) {
+  absl::MutexLock lock(&mu_);
+  connection_.push_back(connected);
+}
+
+bool RecordingAppendListener::WaitForSequence(uint64_t sequence,
+                                              absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto seen = [this, sequence]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !sequences_.empty() && sequences_.back() >= sequence;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&seen), timeout);
+}
+
+bool RecordingAppendListener::WaitForConnectionEvents(size_t count,
+                                                      absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto seen = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return connection_.size() >= count;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&seen), timeout);
+}
+
+std::vector<uint64_t> RecordingAppendListener::sequences() const {
+  absl::MutexLock lock(&mu_);
+  return sequences_;
+}
+
+std::vector<bool> RecordingAppendListener::connection_events() const {
+  absl::MutexLock lock(&mu_);
+  return connection_;
+}
+
 }  // namespace sitrep

@@ -127,10 +127,7 @@ class InMemoryEventLog final : public EventLog {
     for (const auto& [id, record] : incidents_) {
       if (!record.closed) result.incidents.push_back(record);
     }
-    std::sort(result.incidents.begin(), result.incidents.end(),
-              [](const IncidentRecord& a, const IncidentRecord& b) {
-                return a.latest->sequence() < b.latest->sequence();
-              });
+    SortByLatestSequence(&result.incidents);
     return result;
   }
 
@@ -192,23 +189,21 @@ class InMemoryEventLog final : public EventLog {
       if (!status.ok()) return status;
       return AppendResult{stored->second, /*duplicate=*/true};
     }
-    IncidentRecord* current = nullptr;
-    const bool threaded = !update.incident_id().empty();
-    if (threaded) {
+    const IncidentRecord* current = nullptr;
+    if (!update.incident_id().empty()) {
       auto it = incidents_.find(update.incident_id());
       if (it != incidents_.end()) current = &it->second;
-      status = CheckIncidentTransition(current, update,
-                                       request.expected_incident_version);
-      if (!status.ok()) return status;
     }
-    v1::SituationUpdate copy = update;
-    last_received_at_ = NextReceivedAt(clock_->Now(), last_received_at_);
-    SetServerFields(head_ + 1, last_received_at_,
-                    threaded ? NextIncidentVersion(current) : 0, &copy);
-    LogEntryPtr entry = MakeLogEntry(
-        std::move(copy),
-        current != nullptr ? FilterView(current->latest->update) : nullptr);
-    if (threaded) ApplyToIncident(entry, &incidents_[update.incident_id()]);
+    const absl::Time received_at =
+        NextReceivedAt(clock_->Now(), last_received_at_);
+    absl::StatusOr<PreparedAppend> prepared =
+        PrepareAppend(request, current, head_ + 1, received_at);
+    if (!prepared.ok()) return prepared.status();
+    LogEntryPtr entry = std::move(prepared->entry);
+    if (prepared->record.has_value()) {
+      incidents_[update.incident_id()] = *std::move(prepared->record);
+    }
+    last_received_at_ = received_at;
     ++head_;
     entries_.push_back(entry);
     by_event_[{update.publisher(), update.event_id()}] = entry;

@@ -1,0 +1,126 @@
+// The real sitrepd binary on --store=jetstream: kill -9 in the middle of a
+// publish burst loses no acknowledged update (each is in the stream, at the
+// sequence the publisher was told), and a sitrepd whose NATS is unreachable
+// stops at once with a message naming --nats_url.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "server/log/jetstream_event_log.h"
+#include "sitrep/v1/situation_feed.grpc.pb.h"
+#include "tests/cli/sitrepd_process.h"
+#include "tests/cli/subprocess.h"
+#include "tests/support/nats_server.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/updates.h"
+
+namespace sitrep {
+namespace {
+
+using ::sitrep::testing::IsOk;
+using ::sitrep::testing::SharedNatsServer;
+using ::sitrep::testing::StreamOfItsOwn;
+
+std::vector<std::string> StoreFlags(const JetStreamOptions& options) {
+  return {"--store=jetstream", "--nats_url=" + options.nats_url,
+          "--stream=" + options.stream,
+          "--nats_subject_prefix=" + options.subject_prefix};
+}
+
+class JetStreamCrashTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (SharedNatsServer() == nullptr) {
+      GTEST_SKIP() << "nats-server is not installed";
+    }
+  }
+  cli_testing::TempDir data_;
+  cli_testing::TempDir work_;
+};
+
+TEST_F(JetStreamCrashTest, KillDashNineLosesNoAcknowledgedUpdate) {
+  const JetStreamOptions stream = StreamOfItsOwn("crash");
+  cli_testing::Sitrepd sitrepd(SITREPD_PATH, data_.path(), work_.path());
+  sitrepd.Start(0, StoreFlags(stream));
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
+      sitrepd.address(), grpc::InsecureChannelCredentials());
+  std::unique_ptr<v1::SituationFeed::Stub> stub =
+      v1::SituationFeed::NewStub(channel);
+
+  // Four publishers until sitrepd dies; each acknowledged event_id and the
+  // sequence it was given.
+  absl::Mutex mu;
+  std::map<std::string, uint64_t> acked;  // Guarded by mu.
+  absl::Notification enough;
+  constexpr int kKillAfter = 200;
+  auto publisher = [&](int id) {
+    for (int i = 0;; ++i) {
+      const std::string event_id = absl::StrCat("p", id, "-", i);
+      v1::PublishRequest request;
+      *request.mutable_update() = testing::PatrolUpdate(v1::MISSION_KFOR, event_id);
+      request.mutable_update()->set_event_id(event_id);
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::seconds(10));
+      v1::PublishResponse response;
+      if (!stub->Publish(&context, request, &response).ok()) return;
+      absl::MutexLock lock(&mu);
+      acked[event_id] = response.sequence();
+      if (acked.size() == kKillAfter) enough.Notify();
+    }
+  };
+  std::vector<std::thread> publishers;
+  for (int id = 0; id < 4; ++id) publishers.emplace_back(publisher, id);
+  ASSERT_TRUE(enough.WaitForNotificationWithTimeout(absl::Seconds(60)))
+      << sitrepd.Log();
+  sitrepd.Kill();
+  for (std::thread& t : publishers) t.join();
+
+  // A fresh replica reads the stream: every acknowledged update is there.
+  absl::StatusOr<std::unique_ptr<EventLog>> log =
+      OpenJetStreamEventLog(stream);
+  ASSERT_THAT(log, IsOk());
+  absl::MutexLock lock(&mu);
+  ASSERT_GE(acked.size(), static_cast<size_t>(kKillAfter));
+  for (const auto& [event_id, sequence] : acked) {
+    absl::StatusOr<std::vector<LogEntryPtr>> read =
+        (*log)->Read({sequence, sequence});
+    ASSERT_THAT(read, IsOk());
+    ASSERT_EQ(read->size(), 1u) << event_id << " at " << sequence;
+    EXPECT_EQ((*read)[0]->update.event_id(), event_id);
+  }
+  // And nothing twice: the stream's sequences hold distinct events.
+  absl::StatusOr<std::vector<LogEntryPtr>> all =
+      (*log)->Read({1, UINT64_MAX, false, 100000});
+  ASSERT_THAT(all, IsOk());
+  std::map<std::string, int> seen;
+  for (const LogEntryPtr& entry : *all) ++seen[entry->update.event_id()];
+  for (const auto& [event_id, count] : seen) EXPECT_EQ(count, 1) << event_id;
+}
+
+TEST_F(JetStreamCrashTest, UnreachableNatsStopsSitrepdNamingTheFlag) {
+  absl::StatusOr<int> port = testing::FreeLoopbackPort();
+  ASSERT_THAT(port, IsOk());
+  const std::string url = absl::StrCat("nats://127.0.0.1:", *port);
+  cli_testing::RunResult result = cli_testing::Run(
+      {SITREPD_PATH, "--listen=127.0.0.1:0", "--metrics_address=",
+       "--data_dir=" + data_.path(), "--store=jetstream", "--nats_url=" + url});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.err,
+              ::testing::HasSubstr(absl::StrCat("cannot connect to NATS at '",
+                                                url, "' (--nats_url)")));
+}
+
+}  // namespace
+}  // namespace sitrep

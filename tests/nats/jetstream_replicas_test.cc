@@ -1,0 +1,478 @@
+// What the JetStream log does beyond the conformance suite: the stream is
+// the truth, so a reopened log (a restarted sitrepd) and a second log on the
+// same stream (another replica) agree with the first; the stream's
+// duplicate window makes a publish idempotent; a stream sitrep cannot use
+// is refused with a message that says what to do.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nats/nats.h"
+#include "server/log/event_log.h"
+#include "server/log/jetstream_event_log.h"
+#include "tests/support/event_log_test_util.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/nats_server.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/updates.h"
+
+namespace sitrep {
+namespace {
+
+using ::sitrep::testing::IsOk;
+using ::sitrep::testing::SharedNatsServer;
+using ::sitrep::testing::StatusIs;
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+
+AppendRequest Report(const std::string& event_id) {
+  AppendRequest request;
+  request.update = testing::PatrolUpdate(v1::MISSION_KFOR, event_id);
+  request.update.set_publisher("kfor-ops");
+  request.update.set_event_id(event_id);
+  return request;
+}
+
+AppendRequest IncidentUpdate(const std::string& event_id,
+                             const std::string& incident_id, v1::Kind kind,
+                             std::optional<uint64_t> expected = std::nullopt) {
+  AppendRequest request;
+  request.update = testing::NewIncident(incident_id);
+  request.update.set_publisher("kp-north");
+  request.update.set_event_id(event_id);
+  request.update.set_kind(kind);
+  request.expected_incident_version = expected;
+  return request;
+}
+
+// A plain libnats connection with a JetStream context, for what the tests
+// do to the stream behind the log's back.
+class RawJetStream {
+ public:
+  explicit RawJetStream(const std::string& url) {
+    EXPECT_EQ(natsConnection_ConnectTo(&nc_, url.c_str()), NATS_OK);
+    EXPECT_EQ(natsConnection_JetStream(&js_, nc_, nullptr), NATS_OK);
+  }
+  ~RawJetStream() {
+    jsCtx_Destroy(js_);
+    natsConnection_Destroy(nc_);
+  }
+  jsCtx* js() { return js_; }
+
+  uint64_t LastSequence(const std::string& stream) {
+    jsStreamInfo* info = nullptr;
+    EXPECT_EQ(js_GetStreamInfo(&info, js_, stream.c_str(), nullptr, nullptr),
+              NATS_OK);
+    const uint64_t last = info != nullptr ? info->State.LastSeq : 0;
+    jsStreamInfo_Destroy(info);
+    return last;
+  }
+
+ private:
+  natsConnection* nc_ = nullptr;
+  jsCtx* js_ = nullptr;
+};
+
+class JetStreamLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (SharedNatsServer() == nullptr) {
+      GTEST_SKIP() << "nats-server is not installed";
+    }
+    const JetStreamOptions own = testing::StreamOfItsOwn("replicas");
+    stream_ = own.stream;
+    prefix_ = own.subject_prefix;
+  }
+
+  JetStreamOptions Options() {
+    JetStreamOptions options;
+    options.nats_url = SharedNatsServer()->url();
+    options.stream = stream_;
+    options.subject_prefix = prefix_;
+    options.clock = &clock_;
+    return options;
+  }
+
+  std::unique_ptr<EventLog> Open(JetStreamOptions options) {
+    absl::StatusOr<std::unique_ptr<EventLog>> log =
+        OpenJetStreamEventLog(options);
+    EXPECT_THAT(log, IsOk());
+    return log.ok() ? *std::move(log) : nullptr;
+  }
+  std::unique_ptr<EventLog> Open() { return Open(Options()); }
+
+  uint64_t AppendOk(EventLog* log, AppendRequest request) {
+    absl::StatusOr<AppendResult> result =
+        AppendOneAndWait(log, std::move(request));
+    EXPECT_THAT(result, IsOk());
+    return result.ok() ? result->entry->sequence() : 0;
+  }
+
+  FakeClock clock_;
+  std::string stream_;
+  std::string prefix_;
+};
+
+TEST_F(JetStreamLogTest, ReopenKeepsSequencesLogIdIncidentsAndDedupe) {
+  std::string log_id;
+  {
+    std::unique_ptr<EventLog> log = Open();
+    ASSERT_NE(log, nullptr);
+    log_id = log->log_id();
+    AppendOk(log.get(), Report("r1"));
+    AppendOk(log.get(), IncidentUpdate("i1", "INC-1", v1::KIND_NEW));
+    AppendOk(log.get(), IncidentUpdate("i2", "INC-1", v1::KIND_UPDATE));
+    AppendOk(log.get(), IncidentUpdate("j1", "INC-2", v1::KIND_NEW));
+    AppendOk(log.get(), IncidentUpdate("j2", "INC-2", v1::KIND_RESOLVE));
+    RetentionPolicy policy;
+    policy.max_updates = 3;
+    ASSERT_THAT(log->ApplyRetention(policy, clock_.Now()), IsOk());
+    ASSERT_EQ(log->Oldest(), 3u);
+    log->Close();
+  }
+  std::unique_ptr<EventLog> log = Open();
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(log->log_id(), log_id);
+  EXPECT_EQ(log->Head(), 5u);
+  EXPECT_EQ(log->Oldest(), 3u);
+  absl::StatusOr<EventLog::OpenIncidents> open = log->LoadOpenIncidents();
+  ASSERT_THAT(open, IsOk());
+  EXPECT_EQ(open->head, 5u);
+  ASSERT_EQ(open->incidents.size(), 1u);
+  EXPECT_EQ(open->incidents[0].incident_id, "INC-1");
+  EXPECT_EQ(open->incidents[0].version, 2u);
+  // From the snapshot taken before retention removed the NEW update.
+  EXPECT_EQ(open->incidents[0].opening.kind(), v1::KIND_NEW);
+  EXPECT_EQ(open->incidents[0].latest->sequence(), 3u);
+
+  // A retained event is still a duplicate; the incident rules go on.
+  absl::StatusOr<AppendResult> again =
+      AppendOneAndWait(log.get(), IncidentUpdate("i2", "INC-1", v1::KIND_UPDATE));
+  ASSERT_THAT(again, IsOk());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->entry->sequence(), 3u);
+  absl::StatusOr<AppendResult> next = AppendOneAndWait(
+      log.get(), IncidentUpdate("i3", "INC-1", v1::KIND_UPDATE, 2));
+  ASSERT_THAT(next, IsOk());
+  EXPECT_EQ(next->entry->sequence(), 6u);
+  EXPECT_EQ(next->entry->update.incident_version(), 3u);
+  EXPECT_THAT(AppendOneAndWait(log.get(),
+                               IncidentUpdate("j3", "INC-2", v1::KIND_UPDATE)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "is closed"));
+}
+
+TEST_F(JetStreamLogTest, IncidentsWhoseUpdatesAreAllRemovedSurviveReopen) {
+  {
+    std::unique_ptr<EventLog> log = Open();
+    ASSERT_NE(log, nullptr);
+    AppendOk(log.get(), IncidentUpdate("a1", "INC-A", v1::KIND_NEW));
+    AppendOk(log.get(), IncidentUpdate("a2", "INC-A", v1::KIND_REQUEST_SUPPORT));
+    AppendOk(log.get(), IncidentUpdate("b1", "INC-B", v1::KIND_NEW));
+    AppendOk(log.get(), IncidentUpdate("b2", "INC-B", v1::KIND_CANCEL));
+    RetentionPolicy everything;
+    everything.max_age = absl::ZeroDuration();
+    clock_.Advance(absl::Seconds(1));
+    ASSERT_THAT(log->ApplyRetention(everything, clock_.Now()), IsOk());
+    ASSERT_EQ(log->Oldest(), 5u);
+    // Snapshots are written again only for records that changed since.
+    AppendOk(log.get(), IncidentUpdate("a3", "INC-A", v1::KIND_ACKNOWLEDGE));
+    clock_.Advance(absl::Seconds(1));
+    ASSERT_THAT(log->ApplyRetention(everything, clock_.Now()), IsOk());
+    ASSERT_EQ(log->Oldest(), 6u);
+  }
+  std::unique_ptr<EventLog> log = Open();
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(log->Head(), 5u);
+  EXPECT_EQ(log->Oldest(), 6u);
+  absl::StatusOr<EventLog::OpenIncidents> open = log->LoadOpenIncidents();
+  ASSERT_THAT(open, IsOk());
+  ASSERT_EQ(open->incidents.size(), 1u);
+  const IncidentRecord& a = open->incidents[0];
+  EXPECT_EQ(a.incident_id, "INC-A");
+  EXPECT_EQ(a.version, 3u);
+  EXPECT_EQ(a.latest->sequence(), 5u);
+  EXPECT_EQ(a.opening.kind(), v1::KIND_NEW);
+  EXPECT_TRUE(a.support_requested);
+  EXPECT_TRUE(a.support_acknowledged);
+  ASSERT_NE(a.latest->previous, nullptr);
+  EXPECT_EQ(a.latest->previous->sequence(), 2u);
+  // The closed incident is still known: its id cannot be opened again.
+  EXPECT_THAT(AppendOneAndWait(log.get(),
+                               IncidentUpdate("b3", "INC-B", v1::KIND_NEW)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "already exists"));
+  absl::StatusOr<AppendResult> next = AppendOneAndWait(
+      log.get(), IncidentUpdate("a4", "INC-A", v1::KIND_UPDATE, 3));
+  ASSERT_THAT(next, IsOk());
+  EXPECT_EQ(next->entry->update.incident_version(), 4u);
+}
+
+TEST_F(JetStreamLogTest, LosingNatsFailsAppendsAndTheTailResumesByItself) {
+  // A server of its own, to kill and restart.
+  absl::StatusOr<std::unique_ptr<testing::NatsServer>> nats =
+      testing::NatsServer::Start();
+  ASSERT_THAT(nats, IsOk());
+  RecordingAppendListener listener;
+  JetStreamOptions options = Options();
+  options.nats_url = (*nats)->url();
+  options.request_timeout = absl::Seconds(1);
+  options.tail_heartbeat = absl::Milliseconds(250);
+  options.on_connection_change = [&listener](bool connected) {
+    listener.OnConnection(connected);
+  };
+  std::unique_ptr<EventLog> log = Open(options);
+  ASSERT_NE(log, nullptr);
+  log->SetAppendListener(&listener);
+  ASSERT_EQ(AppendOk(log.get(), Report("before")), 1u);
+
+  (*nats)->Kill();
+  ASSERT_TRUE(listener.WaitForConnectionEvents(1));
+  EXPECT_THAT(listener.connection_events(), ElementsAreArray({false}));
+  EXPECT_THAT(AppendOneAndWait(log.get(), Report("during")),
+              StatusIs(absl::StatusCode::kUnavailable, "NATS"));
+  EXPECT_EQ(log->Head(), 1u);
+
+  ASSERT_THAT((*nats)->Restart(), IsOk());
+  ASSERT_TRUE(listener.WaitForConnectionEvents(2));
+  EXPECT_THAT(listener.connection_events(), ElementsAreArray({false, true}));
+  // The append completes only once the tail applied it: the tail is back.
+  EXPECT_EQ(AppendOk(log.get(), Report("after")), 2u);
+  EXPECT_THAT(listener.sequences(), ElementsAreArray({1u, 2u}));
+  // The update refused during the outage may be sent again.
+  EXPECT_EQ(AppendOk(log.get(), Report("during")), 3u);
+  log->SetAppendListener(nullptr);
+}
+
+TEST_F(JetStreamLogTest, StreamDuplicateWindowMakesARepublishIdempotent) {
+  std::unique_ptr<EventLog> log = Open();
+  ASSERT_NE(log, nullptr);
+  absl::StatusOr<AppendResult> stored =
+      AppendOneAndWait(log.get(), Report("once"));
+  ASSERT_THAT(stored, IsOk());
+  // The same event published again by someone who never saw the first
+  // (a replica whose ack got lost): JetStream answers with the original.
+  RawJetStream raw(SharedNatsServer()->url());
+  jsPubOptions options;
+  jsPubOptions_Init(&options);
+  const std::string msg_id = JetStreamMsgId(stored->entry->update);
+  options.MsgId = msg_id.c_str();
+  jsPubAck* ack = nullptr;
+  const std::string subject = absl::StrCat(prefix_, ".kfor.x.y");
+  ASSERT_EQ(js_Publish(&ack, raw.js(), subject.c_str(), "again", 5, &options,
+                       nullptr),
+            NATS_OK);
+  EXPECT_TRUE(ack->Duplicate);
+  EXPECT_EQ(ack->Sequence, 1u);
+  jsPubAck_Destroy(ack);
+  EXPECT_EQ(raw.LastSequence(stream_), 1u);
+}
+
+TEST_F(JetStreamLogTest, ExpectedLastSequenceZeroIsEnforced) {
+  // The log's first append relies on the server refusing
+  // Nats-Expected-Last-Sequence: 0 once the stream holds a message.
+  std::unique_ptr<EventLog> log = Open();
+  ASSERT_NE(log, nullptr);
+  AppendOk(log.get(), Report("first"));
+  RawJetStream raw(SharedNatsServer()->url());
+  const std::string subject = absl::StrCat(prefix_, ".kfor.x.y");
+  natsMsg* msg = nullptr;
+  ASSERT_EQ(natsMsg_Create(&msg, subject.c_str(), nullptr, "x", 1), NATS_OK);
+  ASSERT_EQ(natsMsgHeader_Set(msg, "Nats-Expected-Last-Sequence", "0"), NATS_OK);
+  jsPubAck* ack = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  EXPECT_NE(js_PublishMsg(&ack, raw.js(), msg, nullptr, &code), NATS_OK);
+  EXPECT_EQ(code, JSStreamWrongLastSequenceErr);
+  jsPubAck_Destroy(ack);
+  natsMsg_Destroy(msg);
+  EXPECT_EQ(raw.LastSequence(stream_), 1u);
+}
+
+TEST_F(JetStreamLogTest, ReadsBeyondTheCacheComeFromTheStream) {
+  JetStreamOptions options = Options();
+  options.cache_entries = 2;
+  std::unique_ptr<EventLog> log = Open(options);
+  ASSERT_NE(log, nullptr);
+  std::vector<LogEntryPtr> appended;
+  for (AppendRequest request :
+       {IncidentUpdate("a", "INC-9", v1::KIND_NEW), Report("b"),
+        IncidentUpdate("c", "INC-9", v1::KIND_UPDATE), Report("d"),
+        Report("e")}) {
+    absl::StatusOr<AppendResult> result =
+        AppendOneAndWait(log.get(), std::move(request));
+    ASSERT_THAT(result, IsOk());
+    appended.push_back(result->entry);
+  }
+  absl::StatusOr<std::vector<LogEntryPtr>> read = log->Read({});
+  ASSERT_THAT(read, IsOk());
+  ASSERT_EQ(read->size(), appended.size());
+  for (size_t i = 0; i < appended.size(); ++i) {
+    EXPECT_EQ((*read)[i]->wire, appended[i]->wire) << i;
+    EXPECT_EQ((*read)[i]->previous == nullptr,
+              appended[i]->previous == nullptr)
+        << i;
+  }
+  // The third update's previous is the incident's first, kept by the stream.
+  ASSERT_NE((*read)[2]->previous, nullptr);
+  EXPECT_EQ((*read)[2]->previous->sequence(), 1u);
+  EXPECT_EQ((*read)[2]->previous->kind(), v1::KIND_NEW);
+}
+
+TEST_F(JetStreamLogTest, StreamWithOtherSubjectsIsRefused) {
+  RawJetStream raw(SharedNatsServer()->url());
+  jsStreamConfig config;
+  jsStreamConfig_Init(&config);
+  config.Name = stream_.c_str();
+  const std::string other = absl::StrCat(prefix_, ".orders.>");
+  const char* subjects[] = {other.c_str()};
+  config.Subjects = subjects;
+  config.SubjectsLen = 1;
+  ASSERT_EQ(js_AddStream(nullptr, raw.js(), &config, nullptr, nullptr),
+            NATS_OK);
+  absl::StatusOr<std::unique_ptr<EventLog>> log =
+      OpenJetStreamEventLog(Options());
+  EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
+                            absl::StrCat("has subjects [", other,
+                                         "]; sitrep needs exactly [", prefix_,
+                                         ".*.*.*]")));
+  EXPECT_THAT(log.status().message(), HasSubstr("choose another --stream"));
+}
+
+TEST_F(JetStreamLogTest, UnreachableNatsNamesTheFlag) {
+  absl::StatusOr<int> port = testing::FreeLoopbackPort();
+  ASSERT_THAT(port, IsOk());
+  JetStreamOptions options = Options();
+  options.nats_url = absl::StrCat("nats://127.0.0.1:", *port);
+  EXPECT_THAT(OpenJetStreamEventLog(options),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       absl::StrCat("cannot connect to NATS at '",
+                                    options.nats_url, "' (--nats_url)")));
+}
+
+TEST_F(JetStreamLogTest, AnAppendOnOneReplicaReachesTheOthersListenerInOrder) {
+  std::unique_ptr<EventLog> a = Open();
+  std::unique_ptr<EventLog> b = Open();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(a->log_id(), b->log_id());
+  RecordingAppendListener listener;
+  b->SetAppendListener(&listener);
+  std::vector<uint64_t> expected;
+  for (int i = 0; i < 20; ++i) {
+    expected.push_back(AppendOk(a.get(), Report(absl::StrCat("r", i))));
+  }
+  ASSERT_TRUE(listener.WaitForSequence(20));
+  EXPECT_THAT(listener.sequences(), ElementsAreArray(expected));
+  EXPECT_EQ(b->Head(), 20u);
+  absl::StatusOr<std::vector<LogEntryPtr>> read = b->Read({20, 20});
+  ASSERT_THAT(read, IsOk());
+  ASSERT_EQ(read->size(), 1u);
+  EXPECT_EQ((*read)[0]->update.event_id(), "r19");
+  // B dedupes what A stored.
+  absl::StatusOr<AppendResult> again = AppendOneAndWait(b.get(), Report("r3"));
+  ASSERT_THAT(again, IsOk());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->entry->sequence(), 4u);
+  b->SetAppendListener(nullptr);
+}
+
+TEST_F(JetStreamLogTest, HeldTailAddsUpWithWhatWasLoadedBeforeTheListener) {
+  std::unique_ptr<EventLog> writer = Open();
+  ASSERT_NE(writer, nullptr);
+  AppendOk(writer.get(), Report("r0"));
+  JetStreamOptions options = Options();
+  options.hold_tail_until_listener = true;
+  std::unique_ptr<EventLog> replica = Open(options);
+  ASSERT_NE(replica, nullptr);
+  // Open replays what was there, hold or not.
+  EXPECT_EQ(replica->Head(), 1u);
+  for (int i = 1; i < 4; ++i) AppendOk(writer.get(), Report(absl::StrCat("r", i)));
+  // As sitrepd starts: load the situation, then attach the listener. What
+  // the load saw and what the listener hears add up to every update once.
+  absl::StatusOr<EventLog::OpenIncidents> loaded = replica->LoadOpenIncidents();
+  ASSERT_THAT(loaded, IsOk());
+  EXPECT_EQ(loaded->head, 1u);
+  RecordingAppendListener listener;
+  replica->SetAppendListener(&listener);
+  for (int i = 4; i < 6; ++i) AppendOk(writer.get(), Report(absl::StrCat("r", i)));
+  ASSERT_TRUE(listener.WaitForSequence(6));
+  EXPECT_THAT(listener.sequences(), ElementsAreArray({2u, 3u, 4u, 5u, 6u}));
+  replica->SetAppendListener(nullptr);
+}
+
+TEST_F(JetStreamLogTest, ConcurrentAppendsOnTwoReplicasKeepIncidentsDense) {
+  std::unique_ptr<EventLog> a = Open();
+  std::unique_ptr<EventLog> b = Open();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  RecordingAppendListener listener_a, listener_b;
+  a->SetAppendListener(&listener_a);
+  b->SetAppendListener(&listener_b);
+  ASSERT_EQ(AppendOk(a.get(), IncidentUpdate("open", "INC-C", v1::KIND_NEW)),
+            1u);
+  ASSERT_TRUE(listener_b.WaitForSequence(1));
+
+  // Both replicas append to the same incident at once, without expected
+  // versions: every update is stored once, the versions stay dense.
+  constexpr int kEach = 25;
+  auto writer = [](EventLog* log, const std::string& name) {
+    for (int i = 0; i < kEach; ++i) {
+      absl::StatusOr<AppendResult> result = AppendOneAndWait(
+          log, IncidentUpdate(absl::StrCat(name, i), "INC-C", v1::KIND_UPDATE));
+      EXPECT_THAT(result, IsOk()) << name << i;
+    }
+  };
+  std::thread on_a(writer, a.get(), "a");
+  std::thread on_b(writer, b.get(), "b");
+  on_a.join();
+  on_b.join();
+
+  // Both replicas converge on one history (each tail may still be applying
+  // the other's last appends).
+  ASSERT_TRUE(listener_a.WaitForSequence(1 + 2 * kEach));
+  ASSERT_TRUE(listener_b.WaitForSequence(1 + 2 * kEach));
+  for (EventLog* log : {a.get(), b.get()}) {
+    EXPECT_EQ(log->Head(), 1u + 2 * kEach);
+    absl::StatusOr<std::vector<LogEntryPtr>> read = log->Read({});
+    ASSERT_THAT(read, IsOk());
+    ASSERT_EQ(read->size(), 1u + 2 * kEach);
+    for (size_t i = 0; i < read->size(); ++i) {
+      EXPECT_EQ((*read)[i]->sequence(), i + 1);
+      EXPECT_EQ((*read)[i]->update.incident_version(), i + 1);
+    }
+    absl::StatusOr<EventLog::OpenIncidents> open = log->LoadOpenIncidents();
+    ASSERT_THAT(open, IsOk());
+    ASSERT_EQ(open->incidents.size(), 1u);
+    EXPECT_EQ(open->incidents[0].version, 1u + 2 * kEach);
+  }
+
+  // The same expected version on both replicas at once: exactly one wins.
+  const uint64_t version = 1 + 2 * kEach;
+  absl::StatusOr<AppendResult> result_a, result_b;
+  std::thread close_a([&] {
+    result_a = AppendOneAndWait(
+        a.get(), IncidentUpdate("close-a", "INC-C", v1::KIND_RESOLVE, version));
+  });
+  std::thread close_b([&] {
+    result_b = AppendOneAndWait(
+        b.get(), IncidentUpdate("close-b", "INC-C", v1::KIND_RESOLVE, version));
+  });
+  close_a.join();
+  close_b.join();
+  EXPECT_NE(result_a.ok(), result_b.ok())
+      << result_a.status() << " / " << result_b.status();
+  const absl::Status& loser = result_a.ok() ? result_b.status() : result_a.status();
+  EXPECT_THAT(loser, StatusIs(absl::StatusCode::kFailedPrecondition, ""));
+  a->SetAppendListener(nullptr);
+  b->SetAppendListener(nullptr);
+}
+
+}  // namespace
+}  // namespace sitrep
