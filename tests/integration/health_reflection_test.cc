@@ -263,6 +263,18 @@ TEST(HealthTest, NotServingOnceShutdownStarts) {
   shutdown.join();
 }
 
+// gRPC health and /readyz both say not serving; /readyz names `reason`.
+void ExpectNotServing(const std::shared_ptr<grpc::Channel>& channel,
+                      int metrics_port, const std::string& reason) {
+  HealthResult check = CheckHealth(channel, "sitrep.v1.SituationFeed");
+  ASSERT_TRUE(check.status.ok()) << check.status.error_message();
+  EXPECT_EQ(check.serving_status, kNotServing);
+  absl::StatusOr<HttpGetResult> readyz = HttpGet(metrics_port, "/readyz");
+  ASSERT_TRUE(readyz.ok()) << readyz.status();
+  EXPECT_EQ(readyz->status, 503);
+  EXPECT_THAT(readyz->body, ::testing::HasSubstr(reason));
+}
+
 // Sends the Watch request for `service` and expects SERVING first.
 void StartWatchServing(GenericStream& watch, const std::string& service) {
   ASSERT_TRUE(watch.Write(StringField(1, service)));
@@ -306,13 +318,8 @@ TEST(HealthTest, TheDrainPauseReportsNotServingWhileCallsStillWork) {
   EXPECT_EQ(ServingStatusOf(*next), kNotServing);
 
   // Now inside the drain pause.
-  HealthResult check = CheckHealth(channel, "sitrep.v1.SituationFeed");
-  ASSERT_TRUE(check.status.ok()) << check.status.error_message();
-  EXPECT_EQ(check.serving_status, kNotServing);
-  absl::StatusOr<HttpGetResult> readyz = HttpGet(metrics_port, "/readyz");
-  ASSERT_TRUE(readyz.ok()) << readyz.status();
-  EXPECT_EQ(readyz->status, 503);
-  EXPECT_THAT(readyz->body, ::testing::HasSubstr("shutting down"));
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectNotServing(channel, metrics_port, "shutting down"));
   absl::StatusOr<HttpGetResult> healthz = HttpGet(metrics_port, "/healthz");
   ASSERT_TRUE(healthz.ok()) << healthz.status();
   EXPECT_EQ(healthz->status, 200);
@@ -359,23 +366,18 @@ TEST(HealthTest, AFailingStoreIsNotServingUntilAnAppendSucceeds) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
         << status.error_message();
   }
-  HealthResult check = CheckHealth(channel, "sitrep.v1.SituationFeed");
-  ASSERT_TRUE(check.status.ok()) << check.status.error_message();
-  EXPECT_EQ(check.serving_status, kNotServing);
-  absl::StatusOr<HttpGetResult> readyz = HttpGet(metrics_port, "/readyz");
-  ASSERT_TRUE(readyz.ok()) << readyz.status();
-  EXPECT_EQ(readyz->status, 503);
-  EXPECT_THAT(readyz->body, ::testing::HasSubstr("store is unavailable"));
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectNotServing(channel, metrics_port, "store is unavailable"));
   absl::StatusOr<HttpGetResult> metrics = HttpGet(metrics_port, "/metrics");
   ASSERT_TRUE(metrics.ok()) << metrics.status();
   EXPECT_THAT(metrics->body, ::testing::HasSubstr("sitrep_store_serving 0"));
 
   ASSERT_NO_FATAL_FAILURE(ExecOnStore(server, "DROP TRIGGER fail"));
   ASSERT_GT(MustPublish(*stub, PatrolUpdate(v1::MISSION_KFOR)), 0u);
-  check = CheckHealth(channel, "sitrep.v1.SituationFeed");
+  HealthResult check = CheckHealth(channel, "sitrep.v1.SituationFeed");
   ASSERT_TRUE(check.status.ok()) << check.status.error_message();
   EXPECT_EQ(check.serving_status, kServing);
-  readyz = HttpGet(metrics_port, "/readyz");
+  absl::StatusOr<HttpGetResult> readyz = HttpGet(metrics_port, "/readyz");
   ASSERT_TRUE(readyz.ok()) << readyz.status();
   EXPECT_EQ(readyz->status, 200);
 }
