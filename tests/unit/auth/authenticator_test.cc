@@ -48,7 +48,7 @@ TEST(AuthenticatorTest, WithoutPolicyEveryoneIsAnonymous) {
 
 TEST(AuthenticatorTest, BearerTokenFindsItsPrincipal) {
   Authenticator authenticator(PolicyFor(kToken));
-  for (const std::string header :
+  for (const std::string& header :
        {std::string("Bearer ") + kToken, std::string("bearer ") + kToken,
         std::string("Bearer   ") + kToken + "  "}) {
     SITREP_ASSERT_OK_AND_ASSIGN(Principal principal,
