@@ -5,8 +5,6 @@
 #include "server/api/grpc_status.h"
 #include "server/api/publish_stream_reactor.h"
 #include "server/auth/audit.h"
-#include "server/auth/read_rights.h"
-#include "server/runtime/proto_time.h"
 
 namespace sitrep {
 namespace {
@@ -72,11 +70,11 @@ SituationFeedService::SituationFeedService(
     Options options)
     : publisher_(publisher),
       feed_(feed),
-      situation_(situation),
-      subscriptions_(subscriptions),
-      clock_(clock),
       guards_(guards),
-      options_(WithSubscribeMetrics(std::move(options))) {}
+      options_(WithSubscribeMetrics(std::move(options))),
+      reads_(FeedReads::Parts{feed, situation, subscriptions, clock,
+                              guards.streams},
+             options_.subscribe, options_.list) {}
 
 void SituationFeedService::CountRefusal(const absl::Status& status,
                                         RejectReason when_exhausted) const {
@@ -112,29 +110,11 @@ void SituationFeedService::PublishAs(const CallIdentity& caller,
       });
 }
 
-absl::Status SituationFeedService::CheckRead(const CallIdentity& caller,
-                                             absl::string_view rpc,
-                                             const v1::Filter& filter) const {
-  absl::Status allowed = CheckReadRights(caller.principal, filter);
-  if (!allowed.ok()) {
-    AuditDenied(rpc, caller.principal.name, caller.peer, allowed);
-  }
-  return allowed;
-}
-
-absl::StatusOr<CallIdentity> SituationFeedService::IdentifyReader(
-    const grpc::CallbackServerContext& context, absl::string_view rpc,
-    const v1::Filter& filter) const {
+absl::StatusOr<CallIdentity> SituationFeedService::Identify(
+    const grpc::CallbackServerContext& context, absl::string_view rpc) const {
   absl::StatusOr<CallIdentity> caller =
       IdentifyCall(*guards_.authenticator, context, rpc);
-  if (!caller.ok()) {
-    CountRefusal(caller.status());
-    return caller.status();
-  }
-  if (absl::Status allowed = CheckRead(*caller, rpc, filter); !allowed.ok()) {
-    CountRefusal(allowed);
-    return allowed;
-  }
+  if (!caller.ok()) CountRefusal(caller.status());
   return caller;
 }
 
@@ -172,12 +152,8 @@ grpc::ServerUnaryReactor* SituationFeedService::Publish(
 
 grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishAck>*
 SituationFeedService::PublishStream(grpc::CallbackServerContext* context) {
-  absl::StatusOr<CallIdentity> caller =
-      IdentifyCall(*guards_.authenticator, *context, "PublishStream");
-  if (!caller.ok()) {
-    CountRefusal(caller.status());
-    return new RefusedPublishStream(caller.status());
-  }
+  absl::StatusOr<CallIdentity> caller = Identify(*context, "PublishStream");
+  if (!caller.ok()) return new RefusedPublishStream(caller.status());
   absl::StatusOr<StreamLease> lease =
       guards_.streams->Acquire(caller->principal.name);
   if (!lease.ok()) {
@@ -195,43 +171,24 @@ SituationFeedService::PublishStream(grpc::CallbackServerContext* context) {
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* SituationFeedService::Subscribe(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  absl::StatusOr<CallIdentity> caller =
-      IdentifyCall(*guards_.authenticator, *context, "Subscribe");
-  if (!caller.ok()) {
-    CountRefusal(caller.status());
-    return NewFailedSubscribeReactor(caller.status());
-  }
-  absl::StatusOr<StreamLease> lease =
-      guards_.streams->Acquire(caller->principal.name);
-  if (!lease.ok()) {
-    CountRefusal(lease.status(), RejectReason::kStreamQuota);
-    return NewFailedSubscribeReactor(lease.status());
-  }
-  SubscribeAccess access;
-  access.read_missions = caller->principal.read_missions;
-  access.check_filter = [this, caller = *caller](const v1::Filter& filter) {
-    return CheckRead(caller, "Subscribe", filter);
-  };
-  access.lease = *std::move(lease);
-  return NewSubscribeReactor(*request, feed_, clock_, subscriptions_,
-                             options_.subscribe, std::move(access));
+  absl::StatusOr<CallIdentity> caller = Identify(*context, "Subscribe");
+  if (!caller.ok()) return NewFailedSubscribeReactor(caller.status());
+  return NewSubscribeReactor(
+      *request,
+      [this, &caller](const v1::SubscribeRequest& parsed) {
+        return reads_.Subscribe(*caller, "Subscribe", parsed);
+      },
+      options_.metrics);
 }
 
 grpc::ServerUnaryReactor* SituationFeedService::ListUpdates(
     grpc::CallbackServerContext* context, const v1::ListUpdatesRequest* request,
     v1::ListUpdatesResponse* response) {
-  absl::StatusOr<CallIdentity> caller =
-      IdentifyReader(*context, "ListUpdates", request->filter());
+  absl::StatusOr<CallIdentity> caller = Identify(*context, "ListUpdates");
   if (!caller.ok()) return FinishWith(context, caller.status());
-  // Reads the store on the calling callback thread: a page is bounded in
-  // rows scanned, so this stays short.
-  absl::StatusOr<v1::ListUpdatesResponse> page = sitrep::ListUpdates(
-      feed_->log(), *request, options_.subscribe.filter_limits, options_.list,
-      caller->principal.read_missions);
-  if (!page.ok()) {
-    CountRefusal(page.status());
-    return FinishWith(context, page.status());
-  }
+  absl::StatusOr<v1::ListUpdatesResponse> page =
+      reads_.ListUpdates(*caller, "ListUpdates", *request);
+  if (!page.ok()) return FinishWith(context, page.status());
   *response = *std::move(page);
   return FinishWith(context, absl::OkStatus());
 }
@@ -239,25 +196,12 @@ grpc::ServerUnaryReactor* SituationFeedService::ListUpdates(
 grpc::ServerUnaryReactor* SituationFeedService::GetSituation(
     grpc::CallbackServerContext* context,
     const v1::GetSituationRequest* request, v1::Situation* response) {
-  absl::StatusOr<CallIdentity> caller =
-      IdentifyReader(*context, "GetSituation", request->filter());
+  absl::StatusOr<CallIdentity> caller = Identify(*context, "GetSituation");
   if (!caller.ok()) return FinishWith(context, caller.status());
-  absl::StatusOr<std::unique_ptr<const FilterMatcher>> filter =
-      FilterMatcher::Compile(request->filter(),
-                             options_.subscribe.filter_limits, "filter",
-                             caller->principal.read_missions);
-  if (!filter.ok()) {
-    CountRefusal(filter.status());
-    return FinishWith(context, filter.status());
-  }
-  const absl::Time now = clock_->Now();
-  SituationIndex::Snapshot snapshot = situation_->Take(filter->get(), now);
-  for (const IncidentRecordPtr& record : snapshot.incidents) {
-    *response->add_incidents() = ToIncidentProto(*record);
-  }
-  response->set_sequence(snapshot.sequence);
-  response->set_log_id(feed_->log_id());
-  *response->mutable_as_of() = ToProtoTime(now);
+  absl::StatusOr<v1::Situation> situation =
+      reads_.GetSituation(*caller, "GetSituation", *request);
+  if (!situation.ok()) return FinishWith(context, situation.status());
+  *response = *std::move(situation);
   return FinishWith(context, absl::OkStatus());
 }
 

@@ -3,6 +3,7 @@
 
 #include "grpcpp/grpcpp.h"
 #include "server/api/call_identity.h"
+#include "server/api/feed_reads.h"
 #include "server/api/subscribe_reactor.h"
 #include "server/api/subscription_registry.h"
 #include "server/fanout/feed.h"
@@ -81,23 +82,15 @@ class SituationFeedService final
   void CountRefusal(const absl::Status& status,
                     RejectReason when_exhausted = RejectReason::kOther) const;
 
-  // Checks a read's filter against the caller's rights (audited when
-  // refused).
-  absl::Status CheckRead(const CallIdentity& caller, absl::string_view rpc,
-                         const v1::Filter& filter) const;
-
-  // Authenticates a unary read and checks its filter (both audited).
-  absl::StatusOr<CallIdentity> IdentifyReader(
-      const grpc::CallbackServerContext& context, absl::string_view rpc,
-      const v1::Filter& filter) const;
+  // Authenticates a call (audited and counted when refused).
+  absl::StatusOr<CallIdentity> Identify(
+      const grpc::CallbackServerContext& context, absl::string_view rpc) const;
 
   Publisher* const publisher_;
   Feed* const feed_;
-  SituationIndex* const situation_;
-  SubscriptionRegistry* const subscriptions_;
-  Clock* const clock_;
   const Guards guards_;
   const Options options_;
+  const FeedReads reads_;
 };
 
 }  // namespace sitrep

@@ -3,10 +3,8 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "server/runtime/proto_time.h"
 #include "server/api/grpc_status.h"
 #include "sitrep/v1/situation_feed.pb.h"
 
@@ -39,12 +37,79 @@ class FailedReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   void OnDone() override { delete this; }
 };
 
-// The reactor gRPC sees; everything else lives in the shared Subscription.
+// Encodes a Subscription's messages as SubscribeResponse bytes.
+class GrpcStreamSink final : public SubscriptionSink {
+ public:
+  explicit GrpcStreamSink(grpc::ServerWriteReactor<grpc::ByteBuffer>* reactor)
+      : reactor_(reactor) {}
+
+  void Encode(const CursorMessage& message,
+              const std::string& log_id) override {
+    if (message.type == CursorMessage::Type::kUpdates) {
+      size_t size = 0;
+      for (const LogEntryPtr& entry : message.updates) {
+        size += entry->wire.size();
+      }
+      std::string bytes;
+      const std::string cursor = EncodeCursorField(log_id, message.cursor);
+      bytes.reserve(size + cursor.size());
+      // A repeated field on the wire is its elements one after another, so
+      // the batch is the entries' pre-encoded bytes: nothing is serialised
+      // per subscriber but the cursor.
+      for (const LogEntryPtr& entry : message.updates) bytes += entry->wire;
+      bytes += cursor;
+      buffer_ = ToByteBuffer(std::move(bytes));
+      return;
+    }
+    v1::SubscribeResponse response;
+    switch (message.type) {
+      case CursorMessage::Type::kCaughtUp:
+        response.mutable_caught_up()->set_sequence(message.sequence);
+        break;
+      case CursorMessage::Type::kSnapshotEnd:
+        response.mutable_snapshot_end()->set_sequence(message.sequence);
+        break;
+      case CursorMessage::Type::kGap:
+        response.mutable_gap()->set_from_sequence(message.gap_from);
+        response.mutable_gap()->set_to_sequence(message.gap_to);
+        break;
+      case CursorMessage::Type::kUpdates:
+        break;
+    }
+    response.mutable_cursor()->set_log_id(log_id);
+    response.mutable_cursor()->set_sequence(message.cursor);
+    buffer_ = ToByteBuffer(response.SerializeAsString());
+  }
+
+  void EncodeHeartbeat(const v1::Heartbeat& heartbeat,
+                       const std::string& log_id, uint64_t cursor) override {
+    v1::SubscribeResponse response;
+    *response.mutable_heartbeat() = heartbeat;
+    response.mutable_cursor()->set_log_id(log_id);
+    response.mutable_cursor()->set_sequence(cursor);
+    buffer_ = ToByteBuffer(response.SerializeAsString());
+  }
+
+  void StartWrite() override { reactor_->StartWrite(&buffer_); }
+  void Finish(const absl::Status& status) override {
+    reactor_->Finish(ToGrpcStatus(status));
+  }
+
+ private:
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* const reactor_;
+  // The message being written; must live until OnWriteDone. Touched only by
+  // the thread that started the write (the Subscription's rule).
+  grpc::ByteBuffer buffer_;
+};
+
+// The reactor gRPC sees; the stream's state lives in the shared
+// Subscription. Deletes itself in OnDone.
 class SubscribeReactor final
     : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   explicit SubscribeReactor(std::shared_ptr<Subscription> subscription)
-      : subscription_(std::move(subscription)) {}
+      : subscription_(std::move(subscription)), sink_(this) {}
+  void Start() { subscription_->Start(&sink_); }
   void OnWriteDone(bool ok) override { subscription_->OnWriteDone(ok); }
   void OnCancel() override { subscription_->OnCancel(); }
   void OnDone() override {
@@ -54,280 +119,16 @@ class SubscribeReactor final
 
  private:
   const std::shared_ptr<Subscription> subscription_;
+  GrpcStreamSink sink_;
 };
-
-absl::StatusOr<absl::Duration> HeartbeatInterval(
-    const v1::SubscribeRequest& request, const SubscribeOptions& options) {
-  if (!request.has_heartbeat_interval()) return options.default_heartbeat;
-  const auto& d = request.heartbeat_interval();
-  if (!IsValidDuration(d)) {
-    return absl::InvalidArgumentError(
-        "heartbeat_interval: not a valid duration");
-  }
-  const absl::Duration interval = FromProtoDuration(d);
-  if (interval < options.min_heartbeat || interval > options.max_heartbeat) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "heartbeat_interval: ", absl::FormatDuration(interval),
-        " is outside ", absl::FormatDuration(options.min_heartbeat), "..",
-        absl::FormatDuration(options.max_heartbeat)));
-  }
-  return interval;
-}
 
 }  // namespace
 
-Subscription::Subscription(Feed* feed, Clock* clock,
-                           SubscriptionRegistry* registry,
-                           std::unique_ptr<const FilterMatcher> filter,
-                           std::unique_ptr<SubscriberCursor> cursor,
-                           absl::Duration heartbeat_interval,
-                           StreamLease lease, Metrics* metrics)
-    : feed_(feed),
-      clock_(clock),
-      registry_(registry),
-      filter_(std::move(filter)),
-      heartbeat_interval_(heartbeat_interval),
-      metrics_(metrics),
-      mission_mask_(cursor->mission_mask()),
-      lease_(std::move(lease)),
-      cursor_(std::move(cursor)) {}
-
-void Subscription::Start(grpc::ServerWriteReactor<grpc::ByteBuffer>* reactor) {
-  {
-    absl::MutexLock lock(&mu_);
-    reactor_ = reactor;
-    last_send_ = clock_->Now();
-  }
-  ScheduleHeartbeat(heartbeat_interval_);
-  Pump();
-}
-
-void Subscription::End(const absl::Status& status) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (finish_requested_) return;
-    finish_requested_ = true;
-    finish_status_ = status;
-  }
-  Pump();
-}
-
-void Subscription::OnNewData() {
-  {
-    absl::MutexLock lock(&mu_);
-    waiting_ = false;
-  }
-  Pump();
-}
-
-void Subscription::OnWriteDone(bool ok) {
-  {
-    absl::MutexLock lock(&mu_);
-    write_in_flight_ = false;
-    if (!ok && !finish_requested_) {
-      // The client is gone; Finish is still owed to gRPC.
-      finish_requested_ = true;
-      finish_status_ = absl::CancelledError("the client went away");
-    }
-  }
-  Pump();
-}
-
-void Subscription::OnCancel() {
-  End(absl::CancelledError("the client cancelled the stream"));
-}
-
-void Subscription::OnDone() {
-  {
-    absl::MutexLock lock(&mu_);
-    done_ = true;
-    reactor_ = nullptr;
-    // Now, not when the last executor task lets go of the subscription: a
-    // client that closes one stream may open the next at once.
-    lease_.Release();
-  }
-  feed_->CancelWait(this);
-  registry_->Remove(this);
-}
-
-uint64_t Subscription::Lag(uint64_t head) {
-  absl::MutexLock lock(&mu_);
-  if (waiting_ || finished_ || done_ || cursor_->in_snapshot()) return 0;
-  const uint64_t cursor = cursor_->cursor();
-  return head > cursor ? head - cursor : 0;
-}
-
-void Subscription::ScheduleHeartbeat(absl::Duration delay) {
-  std::weak_ptr<Subscription> weak = weak_from_this();
-  feed_->executor().ScheduleAfter(delay, [weak] {
-    if (std::shared_ptr<Subscription> self = weak.lock()) {
-      self->HeartbeatTick();
-    }
-  });
-}
-
-void Subscription::HeartbeatTick() {
-  absl::Duration next;
-  {
-    absl::MutexLock lock(&mu_);
-    if (finished_ || done_) return;
-    const absl::Duration quiet = clock_->Now() - last_send_;
-    next = quiet >= heartbeat_interval_ ? heartbeat_interval_
-                                        : heartbeat_interval_ - quiet;
-  }
-  ScheduleHeartbeat(next);
-  Pump();
-}
-
-void Subscription::EncodeLocked(const CursorMessage& message) {
-  if (message.type == CursorMessage::Type::kUpdates) {
-    size_t size = 0;
-    for (const LogEntryPtr& entry : message.updates) size += entry->wire.size();
-    std::string bytes;
-    const std::string cursor =
-        EncodeCursorField(feed_->log_id(), message.cursor);
-    bytes.reserve(size + cursor.size());
-    // A repeated field on the wire is its elements one after another, so
-    // the batch is the entries' pre-encoded bytes: nothing is serialised
-    // per subscriber but the cursor.
-    for (const LogEntryPtr& entry : message.updates) bytes += entry->wire;
-    bytes += cursor;
-    buffer_ = ToByteBuffer(std::move(bytes));
-    return;
-  }
-  v1::SubscribeResponse response;
-  switch (message.type) {
-    case CursorMessage::Type::kCaughtUp:
-      response.mutable_caught_up()->set_sequence(message.sequence);
-      break;
-    case CursorMessage::Type::kSnapshotEnd:
-      response.mutable_snapshot_end()->set_sequence(message.sequence);
-      break;
-    case CursorMessage::Type::kGap:
-      response.mutable_gap()->set_from_sequence(message.gap_from);
-      response.mutable_gap()->set_to_sequence(message.gap_to);
-      break;
-    case CursorMessage::Type::kUpdates:
-      break;
-  }
-  response.mutable_cursor()->set_log_id(feed_->log_id());
-  response.mutable_cursor()->set_sequence(message.cursor);
-  buffer_ = ToByteBuffer(response.SerializeAsString());
-}
-
-void Subscription::EncodeHeartbeatLocked() {
-  v1::SubscribeResponse response;
-  v1::Heartbeat* heartbeat = response.mutable_heartbeat();
-  heartbeat->set_head_sequence(feed_->head());
-  *heartbeat->mutable_server_time() = ToProtoTime(clock_->Now());
-  for (v1::MissionActivity& activity : feed_->MissionActivity()) {
-    *heartbeat->add_missions() = std::move(activity);
-  }
-  response.mutable_cursor()->set_log_id(feed_->log_id());
-  response.mutable_cursor()->set_sequence(cursor_->cursor());
-  buffer_ = ToByteBuffer(response.SerializeAsString());
-}
-
-void Subscription::Pump() {
-  std::shared_ptr<Subscription> self = shared_from_this();
-  absl::ReleasableMutexLock lock(&mu_);
-  for (;;) {
-    if (finished_ || done_ || reactor_ == nullptr || write_in_flight_ ||
-        store_read_in_flight_) {
-      return;
-    }
-    grpc::ServerWriteReactor<grpc::ByteBuffer>* const reactor = reactor_;
-    if (finish_requested_) {
-      finished_ = true;
-      const grpc::Status status = ToGrpcStatus(finish_status_);
-      lock.Release();
-      reactor->Finish(status);
-      return;
-    }
-    CursorMessage message;
-    absl::Status failure;
-    // Live: the subscriber had caught up before this message, so its
-    // updates are new ones and received_at -> now is delivery latency.
-    const bool live = cursor_->caught_up();
-    switch (cursor_->Next(&message, &failure)) {
-      case SubscriberCursor::Step::kMessage:
-        EncodeLocked(message);
-        if (metrics_ != nullptr &&
-            message.type == CursorMessage::Type::kUpdates) {
-          // Counted before the write starts, so that a client holding the
-          // batch always finds it counted.
-          metrics_->RecordDeliveries(message.updates,
-                                     live && !message.snapshot, clock_->Now());
-          const uint64_t head = feed_->head();
-          if (!message.snapshot && head >= message.cursor) {
-            metrics_->ObserveSubscriberLag(head - message.cursor);
-          }
-        }
-        break;
-      case SubscriberCursor::Step::kReadStore: {
-        store_read_in_flight_ = true;
-        const SubscriberCursor::StoreRead read = cursor_->ReadStore();
-        if (metrics_ != nullptr) metrics_->RecordCatchupRead();
-        lock.Release();
-        feed_->executor().Schedule([self, read] {
-          absl::StatusOr<EventLog::MissionRead> entries = read();
-          {
-            absl::MutexLock relock(&self->mu_);
-            self->store_read_in_flight_ = false;
-            self->cursor_->AcceptStoreRead(std::move(entries));
-          }
-          self->Pump();
-        });
-        return;
-      }
-      case SubscriberCursor::Step::kYield:
-        if (!pump_scheduled_) {
-          pump_scheduled_ = true;
-          lock.Release();
-          feed_->executor().Schedule([self] {
-            {
-              absl::MutexLock relock(&self->mu_);
-              self->pump_scheduled_ = false;
-            }
-            self->Pump();
-          });
-        }
-        return;
-      case SubscriberCursor::Step::kIdle:
-        if (clock_->Now() - last_send_ >= heartbeat_interval_) {
-          EncodeHeartbeatLocked();
-          break;
-        }
-        if (waiting_) return;
-        if (!feed_->WaitForNew(self, cursor_->cursor(),
-                               cursor_->mission_mask())) {
-          continue;  // The head moved meanwhile: read it.
-        }
-        waiting_ = true;
-        return;
-      case SubscriberCursor::Step::kFail:
-        finish_requested_ = true;
-        finish_status_ = failure;
-        continue;
-    }
-    // A message is in buffer_: write it.
-    write_in_flight_ = true;
-    last_send_ = clock_->Now();
-    lock.Release();
-    reactor->StartWrite(&buffer_);
-    return;
-  }
-}
-
 grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
-    const grpc::ByteBuffer& request_bytes, Feed* feed, Clock* clock,
-    SubscriptionRegistry* registry, const SubscribeOptions& options,
-    SubscribeAccess access) {
-  // Every refusal below is the request's (or its caller's): counted.
-  auto refuse = [&options](const absl::Status& status) {
-    if (options.metrics != nullptr) {
-      options.metrics->RecordRefusal(status, RejectReason::kStreamQuota);
-    }
+    const grpc::ByteBuffer& request_bytes, const SubscriptionOpener& open,
+    Metrics* metrics) {
+  auto refuse = [metrics](const absl::Status& status) {
+    if (metrics != nullptr) metrics->RecordRefusal(status, RejectReason::kOther);
     return new FailedReactor(status);
   };
   std::vector<grpc::Slice> slices;
@@ -343,29 +144,10 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
     return refuse(absl::InvalidArgumentError(
         "request: not a valid sitrep.v1.SubscribeRequest"));
   }
-  absl::StatusOr<absl::Duration> heartbeat =
-      HeartbeatInterval(request, options);
-  if (!heartbeat.ok()) return refuse(heartbeat.status());
-  if (access.check_filter) {
-    absl::Status allowed = access.check_filter(request.filter());
-    if (!allowed.ok()) return refuse(allowed);
-  }
-  absl::StatusOr<std::unique_ptr<const FilterMatcher>> filter =
-      FilterMatcher::Compile(request.filter(), options.filter_limits, "filter",
-                             access.read_missions);
-  if (!filter.ok()) return refuse(filter.status());
-  if ((*filter)->MatchesEverything()) filter->reset();
-  absl::StatusOr<std::unique_ptr<SubscriberCursor>> cursor =
-      SubscriberCursor::Start(feed, request, filter->get(),
-                              options.cursor_limits);
-  if (!cursor.ok()) return refuse(cursor.status());
-  auto subscription = std::make_shared<Subscription>(
-      feed, clock, registry, *std::move(filter), *std::move(cursor),
-      *heartbeat, std::move(access.lease), options.metrics);
-  absl::Status added = registry->Add(subscription);
-  if (!added.ok()) return refuse(added);
-  auto* reactor = new SubscribeReactor(subscription);
-  subscription->Start(reactor);
+  absl::StatusOr<std::shared_ptr<Subscription>> subscription = open(request);
+  if (!subscription.ok()) return new FailedReactor(subscription.status());
+  auto* reactor = new SubscribeReactor(*std::move(subscription));
+  reactor->Start();
   return reactor;
 }
 

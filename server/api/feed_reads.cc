@@ -1,0 +1,103 @@
+#include "server/api/feed_reads.h"
+
+#include <utility>
+
+#include "server/auth/audit.h"
+#include "server/auth/read_rights.h"
+#include "server/runtime/proto_time.h"
+
+namespace sitrep {
+
+void FeedReads::CountRefusal(const absl::Status& status,
+                             RejectReason when_exhausted) const {
+  if (subscribe_.metrics != nullptr) {
+    subscribe_.metrics->RecordRefusal(status, when_exhausted);
+  }
+}
+
+namespace {
+
+absl::Status AuditedCheckRead(const CallIdentity& caller,
+                              absl::string_view rpc,
+                              const v1::Filter& filter) {
+  absl::Status allowed = CheckReadRights(caller.principal, filter);
+  if (!allowed.ok()) {
+    AuditDenied(rpc, caller.principal.name, caller.peer, allowed);
+  }
+  return allowed;
+}
+
+}  // namespace
+
+absl::Status FeedReads::CheckRead(const CallIdentity& caller,
+                                  absl::string_view rpc,
+                                  const v1::Filter& filter) const {
+  absl::Status allowed = AuditedCheckRead(caller, rpc, filter);
+  if (!allowed.ok()) CountRefusal(allowed);
+  return allowed;
+}
+
+absl::StatusOr<v1::ListUpdatesResponse> FeedReads::ListUpdates(
+    const CallIdentity& caller, absl::string_view rpc,
+    const v1::ListUpdatesRequest& request) const {
+  if (absl::Status allowed = CheckRead(caller, rpc, request.filter());
+      !allowed.ok()) {
+    return allowed;
+  }
+  // Reads the store on the calling thread: a page is bounded in rows
+  // scanned, so this stays short.
+  absl::StatusOr<v1::ListUpdatesResponse> page = sitrep::ListUpdates(
+      parts_.feed->log(), request, subscribe_.filter_limits, list_,
+      caller.principal.read_missions);
+  if (!page.ok()) CountRefusal(page.status());
+  return page;
+}
+
+absl::StatusOr<v1::Situation> FeedReads::GetSituation(
+    const CallIdentity& caller, absl::string_view rpc,
+    const v1::GetSituationRequest& request) const {
+  if (absl::Status allowed = CheckRead(caller, rpc, request.filter());
+      !allowed.ok()) {
+    return allowed;
+  }
+  absl::StatusOr<std::unique_ptr<const FilterMatcher>> filter =
+      FilterMatcher::Compile(request.filter(), subscribe_.filter_limits,
+                             "filter", caller.principal.read_missions);
+  if (!filter.ok()) {
+    CountRefusal(filter.status());
+    return filter.status();
+  }
+  const absl::Time now = parts_.clock->Now();
+  SituationIndex::Snapshot snapshot = parts_.situation->Take(filter->get(), now);
+  v1::Situation situation;
+  for (const IncidentRecordPtr& record : snapshot.incidents) {
+    *situation.add_incidents() = ToIncidentProto(*record);
+  }
+  situation.set_sequence(snapshot.sequence);
+  situation.set_log_id(parts_.feed->log_id());
+  *situation.mutable_as_of() = ToProtoTime(now);
+  return situation;
+}
+
+absl::StatusOr<std::shared_ptr<Subscription>> FeedReads::Subscribe(
+    const CallIdentity& caller, absl::string_view rpc,
+    const v1::SubscribeRequest& request) const {
+  absl::StatusOr<StreamLease> lease =
+      parts_.streams->Acquire(caller.principal.name);
+  if (!lease.ok()) {
+    CountRefusal(lease.status(), RejectReason::kStreamQuota);
+    return lease.status();
+  }
+  SubscribeAccess access;
+  access.read_missions = caller.principal.read_missions;
+  // Counted by OpenSubscription with its other refusals.
+  access.check_filter = [caller, rpc = std::string(rpc)](
+                            const v1::Filter& filter) {
+    return AuditedCheckRead(caller, rpc, filter);
+  };
+  access.lease = *std::move(lease);
+  return OpenSubscription(request, parts_.feed, parts_.clock,
+                          parts_.subscriptions, subscribe_, std::move(access));
+}
+
+}  // namespace sitrep

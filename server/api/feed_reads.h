@@ -1,0 +1,79 @@
+#ifndef SITREP_SERVER_API_FEED_READS_H_
+#define SITREP_SERVER_API_FEED_READS_H_
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "server/api/call_identity.h"
+#include "server/api/subscription.h"
+#include "server/api/subscription_registry.h"
+#include "server/auth/stream_quota.h"
+#include "server/fanout/feed.h"
+#include "server/query/list_updates.h"
+#include "server/query/situation_index.h"
+#include "server/runtime/clock.h"
+#include "sitrep/v1/situation_feed.pb.h"
+
+namespace sitrep {
+
+// The reads of the SituationFeed API for an authenticated caller, whatever
+// the transport: gRPC (situation_feed_service.h) and HTTP/SSE
+// (http/http_gateway.h) both call these, so the two cannot drift apart in
+// rights, limits or results. Refusals of rights are audited under `rpc`,
+// every refusal is counted (SubscribeOptions::metrics).
+//
+// Thread safety: every method may run concurrently; the borrowed parts are
+// thread-safe and must outlive this object.
+class FeedReads {
+ public:
+  struct Parts {
+    Feed* feed;
+    SituationIndex* situation;
+    SubscriptionRegistry* subscriptions;
+    Clock* clock;
+    StreamQuota* streams;
+  };
+
+  FeedReads(Parts parts, SubscribeOptions subscribe, ListLimits list)
+      : parts_(parts),
+        subscribe_(std::move(subscribe)),
+        list_(std::move(list)) {}
+
+  // PERMISSION_DENIED (audited) when `filter` names a mission the caller may
+  // not read.
+  absl::Status CheckRead(const CallIdentity& caller, absl::string_view rpc,
+                         const v1::Filter& filter) const;
+
+  absl::StatusOr<v1::ListUpdatesResponse> ListUpdates(
+      const CallIdentity& caller, absl::string_view rpc,
+      const v1::ListUpdatesRequest& request) const;
+
+  absl::StatusOr<v1::Situation> GetSituation(
+      const CallIdentity& caller, absl::string_view rpc,
+      const v1::GetSituationRequest& request) const;
+
+  // Takes a place in the caller's stream quota and opens the subscription
+  // (OpenSubscription); the caller Start()s it on its sink.
+  absl::StatusOr<std::shared_ptr<Subscription>> Subscribe(
+      const CallIdentity& caller, absl::string_view rpc,
+      const v1::SubscribeRequest& request) const;
+
+  // Counts a refusal made by the transport (authentication, a request that
+  // does not parse).
+  void CountRefusal(const absl::Status& status,
+                    RejectReason when_exhausted = RejectReason::kOther) const;
+
+  const SubscribeOptions& subscribe_options() const { return subscribe_; }
+  Feed* feed() const { return parts_.feed; }
+
+ private:
+  const Parts parts_;
+  const SubscribeOptions subscribe_;
+  const ListLimits list_;
+};
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_API_FEED_READS_H_

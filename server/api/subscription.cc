@@ -1,0 +1,271 @@
+#include "server/api/subscription.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/runtime/proto_time.h"
+
+namespace sitrep {
+namespace {
+
+absl::StatusOr<absl::Duration> HeartbeatInterval(
+    const v1::SubscribeRequest& request, const SubscribeOptions& options) {
+  if (!request.has_heartbeat_interval()) return options.default_heartbeat;
+  const auto& d = request.heartbeat_interval();
+  if (!IsValidDuration(d)) {
+    return absl::InvalidArgumentError(
+        "heartbeat_interval: not a valid duration");
+  }
+  const absl::Duration interval = FromProtoDuration(d);
+  if (interval < options.min_heartbeat || interval > options.max_heartbeat) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "heartbeat_interval: ", absl::FormatDuration(interval),
+        " is outside ", absl::FormatDuration(options.min_heartbeat), "..",
+        absl::FormatDuration(options.max_heartbeat)));
+  }
+  return interval;
+}
+
+}  // namespace
+
+Subscription::Subscription(Feed* feed, Clock* clock,
+                           SubscriptionRegistry* registry,
+                           std::unique_ptr<const FilterMatcher> filter,
+                           std::unique_ptr<SubscriberCursor> cursor,
+                           absl::Duration heartbeat_interval,
+                           StreamLease lease, Metrics* metrics)
+    : feed_(feed),
+      clock_(clock),
+      registry_(registry),
+      filter_(std::move(filter)),
+      heartbeat_interval_(heartbeat_interval),
+      metrics_(metrics),
+      mission_mask_(cursor->mission_mask()),
+      start_cursor_(cursor->cursor()),
+      lease_(std::move(lease)),
+      cursor_(std::move(cursor)) {}
+
+void Subscription::Start(SubscriptionSink* sink) {
+  {
+    absl::MutexLock lock(&mu_);
+    sink_ = sink;
+    last_send_ = clock_->Now();
+  }
+  ScheduleHeartbeat(heartbeat_interval_);
+  Pump();
+}
+
+void Subscription::End(const absl::Status& status) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (finish_requested_) return;
+    finish_requested_ = true;
+    finish_status_ = status;
+  }
+  Pump();
+}
+
+void Subscription::OnNewData() {
+  {
+    absl::MutexLock lock(&mu_);
+    waiting_ = false;
+  }
+  Pump();
+}
+
+void Subscription::OnWriteDone(bool ok) {
+  {
+    absl::MutexLock lock(&mu_);
+    write_in_flight_ = false;
+    if (!ok && !finish_requested_) {
+      // The client is gone; Finish is still owed to gRPC.
+      finish_requested_ = true;
+      finish_status_ = absl::CancelledError("the client went away");
+    }
+  }
+  Pump();
+}
+
+void Subscription::OnCancel() {
+  End(absl::CancelledError("the client cancelled the stream"));
+}
+
+void Subscription::OnDone() {
+  {
+    absl::MutexLock lock(&mu_);
+    done_ = true;
+    sink_ = nullptr;
+    // Now, not when the last executor task lets go of the subscription: a
+    // client that closes one stream may open the next at once.
+    lease_.Release();
+  }
+  feed_->CancelWait(this);
+  registry_->Remove(this);
+}
+
+uint64_t Subscription::Lag(uint64_t head) {
+  absl::MutexLock lock(&mu_);
+  if (waiting_ || finished_ || done_ || cursor_->in_snapshot()) return 0;
+  const uint64_t cursor = cursor_->cursor();
+  return head > cursor ? head - cursor : 0;
+}
+
+void Subscription::ScheduleHeartbeat(absl::Duration delay) {
+  std::weak_ptr<Subscription> weak = weak_from_this();
+  feed_->executor().ScheduleAfter(delay, [weak] {
+    if (std::shared_ptr<Subscription> self = weak.lock()) {
+      self->HeartbeatTick();
+    }
+  });
+}
+
+void Subscription::HeartbeatTick() {
+  absl::Duration next;
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_ || done_) return;
+    const absl::Duration quiet = clock_->Now() - last_send_;
+    next = quiet >= heartbeat_interval_ ? heartbeat_interval_
+                                        : heartbeat_interval_ - quiet;
+  }
+  ScheduleHeartbeat(next);
+  Pump();
+}
+
+void Subscription::EncodeHeartbeatLocked() {
+  v1::Heartbeat heartbeat;
+  heartbeat.set_head_sequence(feed_->head());
+  *heartbeat.mutable_server_time() = ToProtoTime(clock_->Now());
+  for (v1::MissionActivity& activity : feed_->MissionActivity()) {
+    *heartbeat.add_missions() = std::move(activity);
+  }
+  sink_->EncodeHeartbeat(heartbeat, feed_->log_id(), cursor_->cursor());
+}
+
+void Subscription::Pump() {
+  std::shared_ptr<Subscription> self = shared_from_this();
+  absl::ReleasableMutexLock lock(&mu_);
+  for (;;) {
+    if (finished_ || done_ || sink_ == nullptr || write_in_flight_ ||
+        store_read_in_flight_) {
+      return;
+    }
+    SubscriptionSink* const sink = sink_;
+    if (finish_requested_) {
+      finished_ = true;
+      const absl::Status status = finish_status_;
+      lock.Release();
+      sink->Finish(status);
+      return;
+    }
+    CursorMessage message;
+    absl::Status failure;
+    // Live: the subscriber had caught up before this message, so its
+    // updates are new ones and received_at -> now is delivery latency.
+    const bool live = cursor_->caught_up();
+    switch (cursor_->Next(&message, &failure)) {
+      case SubscriberCursor::Step::kMessage:
+        sink->Encode(message, feed_->log_id());
+        if (metrics_ != nullptr &&
+            message.type == CursorMessage::Type::kUpdates) {
+          // Counted before the write starts, so that a client holding the
+          // batch always finds it counted.
+          metrics_->RecordDeliveries(message.updates,
+                                     live && !message.snapshot, clock_->Now());
+          const uint64_t head = feed_->head();
+          if (!message.snapshot && head >= message.cursor) {
+            metrics_->ObserveSubscriberLag(head - message.cursor);
+          }
+        }
+        break;
+      case SubscriberCursor::Step::kReadStore: {
+        store_read_in_flight_ = true;
+        const SubscriberCursor::StoreRead read = cursor_->ReadStore();
+        if (metrics_ != nullptr) metrics_->RecordCatchupRead();
+        lock.Release();
+        feed_->executor().Schedule([self, read] {
+          absl::StatusOr<EventLog::MissionRead> entries = read();
+          {
+            absl::MutexLock relock(&self->mu_);
+            self->store_read_in_flight_ = false;
+            self->cursor_->AcceptStoreRead(std::move(entries));
+          }
+          self->Pump();
+        });
+        return;
+      }
+      case SubscriberCursor::Step::kYield:
+        if (!pump_scheduled_) {
+          pump_scheduled_ = true;
+          lock.Release();
+          feed_->executor().Schedule([self] {
+            {
+              absl::MutexLock relock(&self->mu_);
+              self->pump_scheduled_ = false;
+            }
+            self->Pump();
+          });
+        }
+        return;
+      case SubscriberCursor::Step::kIdle:
+        if (clock_->Now() - last_send_ >= heartbeat_interval_) {
+          EncodeHeartbeatLocked();
+          break;
+        }
+        if (waiting_) return;
+        if (!feed_->WaitForNew(self, cursor_->cursor(),
+                               cursor_->mission_mask())) {
+          continue;  // The head moved meanwhile: read it.
+        }
+        waiting_ = true;
+        return;
+      case SubscriberCursor::Step::kFail:
+        finish_requested_ = true;
+        finish_status_ = failure;
+        continue;
+    }
+    // The sink holds an encoded message: write it.
+    write_in_flight_ = true;
+    last_send_ = clock_->Now();
+    lock.Release();
+    sink->StartWrite();
+    return;
+  }
+}
+
+absl::StatusOr<std::shared_ptr<Subscription>> OpenSubscription(
+    const v1::SubscribeRequest& request, Feed* feed, Clock* clock,
+    SubscriptionRegistry* registry, const SubscribeOptions& options,
+    SubscribeAccess access) {
+  // Every refusal below is the request's (or its caller's): counted.
+  auto refuse = [&options](const absl::Status& status) {
+    if (options.metrics != nullptr) {
+      options.metrics->RecordRefusal(status, RejectReason::kStreamQuota);
+    }
+    return status;
+  };
+  absl::StatusOr<absl::Duration> heartbeat =
+      HeartbeatInterval(request, options);
+  if (!heartbeat.ok()) return refuse(heartbeat.status());
+  if (access.check_filter) {
+    absl::Status allowed = access.check_filter(request.filter());
+    if (!allowed.ok()) return refuse(allowed);
+  }
+  absl::StatusOr<std::unique_ptr<const FilterMatcher>> filter =
+      FilterMatcher::Compile(request.filter(), options.filter_limits, "filter",
+                             access.read_missions);
+  if (!filter.ok()) return refuse(filter.status());
+  if ((*filter)->MatchesEverything()) filter->reset();
+  absl::StatusOr<std::unique_ptr<SubscriberCursor>> cursor =
+      SubscriberCursor::Start(feed, request, filter->get(),
+                              options.cursor_limits);
+  if (!cursor.ok()) return refuse(cursor.status());
+  auto subscription = std::make_shared<Subscription>(
+      feed, clock, registry, *std::move(filter), *std::move(cursor),
+      *heartbeat, std::move(access.lease), options.metrics);
+  absl::Status added = registry->Add(subscription);
+  if (!added.ok()) return refuse(added);
+  return subscription;
+}
+
+}  // namespace sitrep
