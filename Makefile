@@ -30,6 +30,7 @@ run: build
 # short run of each fuzzer (FUZZ_SECONDS each) under ASan/UBSan.
 test: build
 	@bash scripts/check-thread-safety.sh $(BUILD_DIR)
+	@bash scripts/install-browser-test-deps.sh
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
 	@$(MAKE) --no-print-directory fuzz
 

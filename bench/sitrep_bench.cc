@@ -190,7 +190,7 @@ struct System {
               // subscribers, max-rate ingest).
               "--publish_rate=0", "--max_streams_per_principal=0",
               // The bench smoke test runs beside other tests.
-              "--metrics_address=127.0.0.1:0"};
+              "--metrics_address=127.0.0.1:0", "--http_address="};
     }
     for (std::string& e : extra) argv.push_back(std::move(e));
     return process.Start(argv, port_file);

@@ -49,7 +49,7 @@ EOF
 grep -q "sitrep_" policy.json && fail "a token leaked into the policy"
 # 4. The server with mTLS.
 sitrepd --listen=127.0.0.1:0 --port_file=port --data_dir=./data --fsync=off \
-  --metrics_address=127.0.0.1:0 --tls_cert=server.crt --tls_key=server.key --tls_client_ca=ca.crt \
+  --metrics_address=127.0.0.1:0 --http_address=127.0.0.1:0 --tls_cert=server.crt --tls_key=server.key --tls_client_ca=ca.crt \
   --auth_file=policy.json 2> sitrepd.log &
 sitrepd_pid=$!
 for _ in $(seq 1 300); do [ -s port ] && break; sleep 0.1; done

@@ -19,6 +19,7 @@
 #include "server/api/server_credentials.h"
 #include "server/api/situation_feed_service.h"
 #include "server/api/subscription_registry.h"
+#include "server/http/http_gateway.h"
 #include "server/auth/access_policy.h"
 #include "server/auth/authenticator.h"
 #include "server/auth/principal.h"
@@ -220,12 +221,16 @@ class ServerImpl final : public Server {
                  "no --auth_file: development mode, every caller is "
                  "'anonymous' with every right (loopback only)");
     }
+    if (absl::Status started = StartMetricsEndpoint(); !started.ok()) {
+      return started;
+    }
+    if (absl::Status started = StartGateway(service_options); !started.ok()) {
+      return started;
+    }
+    // Last: a script that sees the port file finds every listener up.
     if (!config_.port_file.empty()) {
       absl::Status written = WritePortFile(config_.port_file, port_);
       if (!written.ok()) return written;
-    }
-    if (absl::Status started = StartMetricsEndpoint(); !started.ok()) {
-      return started;
     }
     ScheduleExpiry();
     ScheduleStoreProbe();
@@ -243,14 +248,22 @@ class ServerImpl final : public Server {
              {"principals",
               policy == nullptr ? "anonymous" : absl::StrCat(policy->size())},
              {"metrics", MetricsAddress()},
+             {"http", GatewayAddress()},
              {"log_id", log_->log_id()},
              {"head", absl::StrCat(log_->Head())}});
+    if (gateway_ != nullptr) {
+      LogInfo("server", "dashboard: open " + GatewayAddress() +
+                            " in a browser");
+    }
     return absl::OkStatus();
   }
 
   int port() const override { return port_; }
   int metrics_port() const override {
     return http_ != nullptr ? http_->port() : 0;
+  }
+  int http_port() const override {
+    return gateway_ != nullptr ? gateway_->port() : 0;
   }
   std::string address() const override {
     const size_t colon = config_.listen.rfind(':');
@@ -288,6 +301,9 @@ class ServerImpl final : public Server {
       grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() +
                                                 config_.shutdown_grace));
     }
+    // The SSE streams ended with the others (EndAll); this closes what is
+    // left, while the executor still runs their last steps.
+    if (gateway_ != nullptr) gateway_->Stop();
     // Webhook sinks: in-flight POSTs get the grace, then the cursors are
     // saved; before the log closes, since the sinks read it.
     if (webhook_sinks_ != nullptr) webhook_sinks_->Stop(config_.shutdown_grace);
@@ -531,6 +547,45 @@ class ServerImpl final : public Server {
     return absl::OkStatus();
   }
 
+  // The browser's HTTP/JSON + SSE API and the dashboard on --http_address
+  // (none when empty).
+  absl::Status StartGateway(const SituationFeedService::Options& service) {
+    if (config_.http_address.empty()) return absl::OkStatus();
+    SubscribeOptions subscribe = service.subscribe;
+    subscribe.metrics = &metrics_;
+    reads_ = std::make_unique<FeedReads>(
+        FeedReads::Parts{feed_.get(), situation_.get(), subscriptions_.get(),
+                         clock_, streams_.get()},
+        subscribe, service.list);
+    HttpGateway::Options options;
+    options.address = config_.http_address;
+    options.tls_cert_file = config_.tls.cert_file;
+    options.tls_key_file = config_.tls.key_file;
+    options.cors_origins = config_.http_cors_origins;
+    options.session_ttl = config_.http_session_ttl;
+    options.io_timeout = config_.http_io_timeout;
+    absl::StatusOr<std::unique_ptr<HttpGateway>> gateway = HttpGateway::Start(
+        HttpGateway::Parts{reads_.get(), authenticator_.get(), executor_.get(),
+                           clock_, &metrics_},
+        std::move(options));
+    if (!gateway.ok()) return gateway.status();
+    gateway_ = *std::move(gateway);
+    if (!config_.http_port_file.empty()) {
+      return WritePortFile(config_.http_port_file, gateway_->port(),
+                           "--http_port_file");
+    }
+    return absl::OkStatus();
+  }
+
+  // "http(s)://host:port/" of the gateway, "off" without one.
+  std::string GatewayAddress() const {
+    if (gateway_ == nullptr) return "off";
+    const size_t colon = config_.http_address.rfind(':');
+    return absl::StrCat(config_.tls.enabled() ? "https://" : "http://",
+                        config_.http_address.substr(0, colon), ":",
+                        gateway_->port(), "/");
+  }
+
   // A cheap read while the store is unavailable: its success makes reads
   // count as working again (writes heal with the next successful append).
   void ScheduleStoreProbe() {
@@ -576,6 +631,9 @@ class ServerImpl final : public Server {
   std::unique_ptr<SituationFeedService> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
+  // The HTTP gateway's reads (the gRPC service has its own, alike).
+  std::unique_ptr<FeedReads> reads_;
+  std::unique_ptr<HttpGateway> gateway_;
   // Serves until Shutdown's end; its handlers read everything above.
   std::unique_ptr<HttpEndpoint> http_;
   // Init() completed: Shutdown() drains only a server that served.

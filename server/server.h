@@ -34,12 +34,16 @@ class Server {
   // The bound port of the metrics endpoint (/metrics, /healthz, /readyz);
   // 0 when --metrics_address is empty.
   virtual int metrics_port() const = 0;
+  // The bound port of the HTTP/JSON + SSE gateway; 0 when --http_address
+  // is empty.
+  virtual int http_port() const = 0;
 
   // Graceful shutdown: health goes NOT_SERVING (and /readyz 503), calls
   // are still served for `shutdown_drain` so load balancers move away,
   // then publishes are refused with UNAVAILABLE, every Subscribe stream
   // ends with UNAVAILABLE (its last cursor stays valid on the next server),
-  // in-flight calls get `shutdown_grace` to finish, then the store is
+  // (gRPC and Server-Sent Events alike), in-flight calls get
+  // `shutdown_grace` to finish, then the store is
   // flushed and closed.
   // Idempotent; the destructor calls it.
   virtual void Shutdown() = 0;

@@ -120,6 +120,23 @@ ABSL_FLAG(absl::Duration, max_clock_skew, absl::Minutes(5),
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "How long shutdown waits for in-flight calls.");
 ABSL_FLAG(std::string, log_format, "text", "Log lines as 'text' or 'json'.");
+// The HTTP/JSON + Server-Sent Events gateway (server/http/, docs/http.md).
+ABSL_FLAG(std::string, http_address, "127.0.0.1:8080",
+          "host:port of the HTTP/JSON + Server-Sent Events API and the "
+          "dashboard (docs/http.md); port 0: any free port (see "
+          "--http_port_file); empty: off. HTTPS with --tls_cert/--tls_key; "
+          "beyond loopback, the same rules as --listen.");
+ABSL_FLAG(std::string, http_port_file, "",
+          "Write the HTTP listener's bound port to this file (for port 0).");
+ABSL_FLAG(std::vector<std::string>, http_cors_origins, {},
+          "Comma-separated origins (https://ops.example) whose pages may call "
+          "the HTTP API, '*' for any; default: same origin only.");
+ABSL_FLAG(absl::Duration, http_session_ttl, absl::Hours(12),
+          "How long a browser session (POST /v1/session) lasts.");
+ABSL_FLAG(absl::Duration, http_io_timeout, absl::Seconds(60),
+          "Close an HTTP connection that sends nothing, or takes nothing of "
+          "a response being written, for this long (a quiet event stream "
+          "stays open).");
 // Webhook sinks (server/sinks/).
 ABSL_FLAG(std::string, webhooks_file, "",
           "JSON file listing webhook sinks: each POSTs the updates matching "
@@ -135,6 +152,27 @@ bool IsLoopbackAddress(absl::string_view listen) {
 }
 
 namespace {
+
+// A listener beyond loopback needs TLS (or --plaintext behind a proxy) and
+// an access policy; `flag` names it in the error.
+absl::Status CheckExposedListener(absl::string_view flag,
+                                  absl::string_view address,
+                                  const ServerConfig& config) {
+  if (IsLoopbackAddress(address)) return absl::OkStatus();
+  if (!config.tls.enabled() && !config.plaintext) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, ": ", address,
+        " is not a loopback address; give --tls_cert and --tls_key, or "
+        "--plaintext to serve unencrypted behind a TLS-terminating proxy"));
+  }
+  if (config.auth_file.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, ": ", address,
+        " is not a loopback address; give --auth_file (anonymous access "
+        "is for loopback development only)"));
+  }
+  return absl::OkStatus();
+}
 
 // The JetStream settings, when --store=jetstream.
 absl::Status ValidateJetStreamConfig(const JetStreamOptions& js) {
@@ -185,19 +223,23 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
     return absl::InvalidArgumentError(
         "--tls_reload_interval: at least 1s");
   }
-  if (!IsLoopbackAddress(config.listen)) {
-    if (!tls.enabled() && !config.plaintext) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--listen: ", config.listen,
-          " is not a loopback address; give --tls_cert and --tls_key, or "
-          "--plaintext to serve unencrypted behind a TLS-terminating proxy"));
+  if (absl::Status exposed =
+          CheckExposedListener("--listen", config.listen, config);
+      !exposed.ok()) {
+    return exposed;
+  }
+  if (!config.http_address.empty()) {
+    if (absl::Status exposed =
+            CheckExposedListener("--http_address", config.http_address, config);
+        !exposed.ok()) {
+      return exposed;
     }
-    if (config.auth_file.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--listen: ", config.listen,
-          " is not a loopback address; give --auth_file (anonymous access "
-          "is for loopback development only)"));
-    }
+  }
+  if (config.http_session_ttl < absl::Minutes(1)) {
+    return absl::InvalidArgumentError("--http_session_ttl: at least 1m");
+  }
+  if (config.http_io_timeout < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("--http_io_timeout: at least 1s");
   }
   if (config.publish_rate < 0 || config.publish_burst < 0) {
     return absl::InvalidArgumentError(
@@ -293,6 +335,11 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   config.validation.max_clock_skew = absl::GetFlag(FLAGS_max_clock_skew);
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   config.webhooks_file = absl::GetFlag(FLAGS_webhooks_file);
+  config.http_address = absl::GetFlag(FLAGS_http_address);
+  config.http_port_file = absl::GetFlag(FLAGS_http_port_file);
+  config.http_cors_origins = absl::GetFlag(FLAGS_http_cors_origins);
+  config.http_session_ttl = absl::GetFlag(FLAGS_http_session_ttl);
+  config.http_io_timeout = absl::GetFlag(FLAGS_http_io_timeout);
   if (config.retention_max_age <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "--retention_max_age: must be positive (or inf to keep all)");

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -120,6 +121,23 @@ struct ServerConfig {
 
   // How long shutdown waits for in-flight calls before cancelling them.
   absl::Duration shutdown_grace = absl::Seconds(5);
+
+  // The HTTP/JSON + Server-Sent Events gateway and the dashboard
+  // (docs/http.md): host:port, port 0 picks a free port (see
+  // http_port_file); empty: off. It serves HTTPS with the gRPC listener's
+  // certificate when TLS is on; beyond loopback it follows the gRPC
+  // listener's rules (TLS or plaintext explicitly, and an access policy).
+  std::string http_address = "127.0.0.1:8080";
+  std::string http_port_file;
+  // Origins allowed to call the API from other pages ("*": any); empty:
+  // same origin only.
+  std::vector<std::string> http_cors_origins;
+  // How long a browser session (POST /v1/session) lasts.
+  absl::Duration http_session_ttl = absl::Hours(12);
+  // An HTTP connection that sends nothing (an idle keep-alive, a request
+  // that never ends) or takes nothing of a response being written for this
+  // long is closed; a quiet event stream is not.
+  absl::Duration http_io_timeout = absl::Seconds(60);
 
   // Webhook sinks: a JSON file listing them (server/sinks/webhooks_file.proto,
   // docs/webhooks.md). Empty: none. Checked at start; a mistake is

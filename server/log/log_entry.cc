@@ -4,9 +4,23 @@
 
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/wire_format_lite.h"
 
 namespace sitrep {
+
+const std::string& LogEntry::json() const {
+  absl::call_once(json_once_, [this] {
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = false;
+    // A stored update always prints; an empty object would show the bug.
+    if (!google::protobuf::util::MessageToJsonString(update, &json_, options)
+             .ok()) {
+      json_ = "{}";
+    }
+  });
+  return json_;
+}
 
 LogEntryPtr MakeLogEntry(
     v1::SituationUpdate update,

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/call_once.h"
 #include "absl/strings/string_view.h"
 #include "sitrep/v1/situation_update.pb.h"
 
@@ -29,6 +30,15 @@ struct LogEntry {
   std::shared_ptr<const v1::SituationUpdate> previous;
 
   uint64_t sequence() const { return update.sequence(); }
+
+  // The update in protobuf's JSON mapping, on one line: made by the first
+  // Server-Sent Events stream that sends the entry, then shared like `wire`.
+  // Thread-safe.
+  const std::string& json() const;
+
+ private:
+  mutable absl::once_flag json_once_;
+  mutable std::string json_;
 };
 
 using LogEntryPtr = std::shared_ptr<const LogEntry>;

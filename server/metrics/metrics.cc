@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -174,6 +175,12 @@ struct Metrics::Impl {
                     .Help("SituationFeed RPCs completed, by method and the "
                           "gRPC status code the server finished them with.")
                     .Register(*registry)),
+        http_requests(prometheus::BuildCounter()
+                          .Name("sitrep_http_requests_total")
+                          .Help("Requests of the HTTP/JSON + SSE gateway, by "
+                                "route and the HTTP status answered (an "
+                                "event stream when it started).")
+                          .Register(*registry)),
         open_incidents(prometheus::BuildGauge()
                            .Name("sitrep_open_incidents")
                            .Help("Current (open, unexpired) incidents by the "
@@ -239,6 +246,7 @@ struct Metrics::Impl {
   Counter& retention_deleted;
   Family<Counter>& rejected;
   Family<Counter>& handled;
+  Family<Counter>& http_requests;
   Family<Gauge>& open_incidents;
   Family<Gauge>& last_update_age;
   Family<Gauge>& webhook_lag;
@@ -302,6 +310,14 @@ void Metrics::RecordRefusal(const absl::Status& status,
           RejectReasonOf(status.code(), when_exhausted)) {
     RecordRejected(*reason);
   }
+}
+
+void Metrics::RecordHttpRequest(absl::string_view route, int status) {
+  // Few label sets and browser-scale rates: the family's own lookup is
+  // cheap enough, no cached series.
+  impl_->http_requests
+      .Add({{"route", std::string(route)}, {"status", absl::StrCat(status)}})
+      .Increment();
 }
 
 void Metrics::RecordHandled(RpcMethod method, int grpc_code) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/log/log_entry.h"
 #include "server/metrics/metric_labels.h"
@@ -55,6 +56,12 @@ class Metrics {
   void RecordRefusal(const absl::Status& status, RejectReason when_exhausted);
   // The status an RPC's handler finished with (from the interceptor).
   void RecordHandled(RpcMethod method, int grpc_code);
+
+  // One request of the HTTP gateway: `route` is one of a fixed few
+  // ("updates", "situation", "stream", "session", "dashboard", "other"),
+  // `status` the HTTP status it was answered with (a stream: when it
+  // started).
+  void RecordHttpRequest(absl::string_view route, int status);
 
   // A batch of updates handed to gRPC for a subscriber at `now`. `live`:
   // the subscriber had caught up before and the batch is not a situation

@@ -28,7 +28,7 @@ void Sitrepd::Start(int port, const std::vector<std::string>& extra_flags) {
   const std::string port_file = absl::StrCat(work_dir_, "/port.", ++starts_);
   std::vector<std::string> argv = {binary_, absl::StrCat("--listen=127.0.0.1:", port),
                                    "--data_dir=" + data_dir_, "--port_file=" + port_file,
-                                   "--fsync=off", "--metrics_address=127.0.0.1:0",
+                                   "--fsync=off", "--metrics_address=127.0.0.1:0", "--http_address=127.0.0.1:0",
                                    "--shutdown_drain=0s"};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   process_ = Subprocess::Start(argv, {}, work_dir_ + "/sitrepd.log");

@@ -26,7 +26,7 @@ class Sitrepd {
         SITREPD_PATH, "--listen=" + listen, "--data_dir=" + data_dir,
         "--port_file=" + port_file, "--fsync=batch",
         // Tests run in parallel: no fixed metrics port.
-        "--metrics_address=127.0.0.1:0"});
+        "--metrics_address=127.0.0.1:0", "--http_address=127.0.0.1:0"});
     EXPECT_TRUE(process_->WaitForStderr("serving"))
         << process_->stderr_text();
     std::ifstream in(port_file);

@@ -86,7 +86,8 @@ class RunningSitrepd : public ::testing::Test {
         "--data_dir=" + dir_.path() + "/data", "--fsync=off",
         "--auth_file=" + policy_, "--log_format=json",
         // Tests run in parallel: no fixed metrics port.
-        "--metrics_address=127.0.0.1:0", "--shutdown_drain=0s"});
+        "--metrics_address=127.0.0.1:0", "--http_address=",
+        "--shutdown_drain=0s"});
     ASSERT_TRUE(process_->WaitForStderr("serving")) << process_->stderr_text();
     std::ifstream in(port_file);
     std::string text;

@@ -114,7 +114,7 @@ TEST_F(JetStreamCrashTest, UnreachableNatsStopsSitrepdNamingTheFlag) {
   ASSERT_THAT(port, IsOk());
   const std::string url = absl::StrCat("nats://127.0.0.1:", *port);
   cli_testing::RunResult result = cli_testing::Run(
-      {SITREPD_PATH, "--listen=127.0.0.1:0", "--metrics_address=",
+      {SITREPD_PATH, "--listen=127.0.0.1:0", "--metrics_address=", "--http_address=",
        "--data_dir=" + data_.path(), "--store=jetstream", "--nats_url=" + url});
   EXPECT_NE(result.exit_code, 0);
   EXPECT_THAT(result.err,

@@ -8,16 +8,35 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 
 namespace sitrep::testing {
 namespace {
 
-// Waits until `fd` is ready for `events` or `deadline` passed.
-bool WaitFor(int fd, short events, absl::Time deadline) {
+// Owns a socket until release().
+class Socket {
+ public:
+  Socket() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) {}
+  ~Socket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int fd() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+bool WaitForSocket(int fd, short events, absl::Time deadline) {
   for (;;) {
     const int64_t left = absl::ToInt64Milliseconds(deadline - absl::Now());
     if (left <= 0) return false;
@@ -28,24 +47,20 @@ bool WaitFor(int fd, short events, absl::Time deadline) {
   }
 }
 
-class Socket {
- public:
-  Socket() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
+std::string HeaderValue(const std::string& headers, absl::string_view name) {
+  for (absl::string_view line : absl::StrSplit(headers, "\r\n")) {
+    const size_t colon = line.find(':');
+    if (colon != absl::string_view::npos &&
+        absl::EqualsIgnoreCase(line.substr(0, colon), name)) {
+      return std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
+    }
   }
-  int fd() const { return fd_; }
+  return "";
+}
 
- private:
-  const int fd_;
-};
-
-}  // namespace
-
-absl::StatusOr<HttpGetResult> HttpGet(int port, const std::string& path,
-                                      absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  const std::string where = absl::StrCat("127.0.0.1:", port, path);
+absl::StatusOr<int> HttpOpen(int port, const HttpCall& call,
+                             absl::Time deadline) {
+  const std::string where = absl::StrCat("127.0.0.1:", port, call.path);
   Socket socket;
   if (socket.fd() < 0) {
     return absl::UnavailableError(absl::StrCat("socket: ", std::strerror(errno)));
@@ -56,7 +71,7 @@ absl::StatusOr<HttpGetResult> HttpGet(int port, const std::string& path,
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(socket.fd(), reinterpret_cast<const sockaddr*>(&address),
                 sizeof(address)) != 0) {
-    if (errno != EINPROGRESS || !WaitFor(socket.fd(), POLLOUT, deadline)) {
+    if (errno != EINPROGRESS || !WaitForSocket(socket.fd(), POLLOUT, deadline)) {
       return absl::UnavailableError(
           absl::StrCat("cannot connect to ", where, ": ", std::strerror(errno)));
     }
@@ -68,12 +83,19 @@ absl::StatusOr<HttpGetResult> HttpGet(int port, const std::string& path,
           absl::StrCat("cannot connect to ", where, ": ", std::strerror(error)));
     }
   }
-  const std::string request = absl::StrCat(
-      "GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1:", port,
-      "\r\nUser-Agent: sitrep-tests\r\n\r\n");
+  std::string request = absl::StrCat(
+      call.method, " ", call.path, " HTTP/1.0\r\nHost: 127.0.0.1:", port,
+      "\r\nUser-Agent: sitrep-tests\r\n");
+  for (const auto& [name, value] : call.headers) {
+    absl::StrAppend(&request, name, ": ", value, "\r\n");
+  }
+  if (!call.body.empty()) {
+    absl::StrAppend(&request, "Content-Length: ", call.body.size(), "\r\n");
+  }
+  absl::StrAppend(&request, "\r\n", call.body);
   size_t sent = 0;
   while (sent < request.size()) {
-    if (!WaitFor(socket.fd(), POLLOUT, deadline)) {
+    if (!WaitForSocket(socket.fd(), POLLOUT, deadline)) {
       return absl::UnavailableError(absl::StrCat("timed out sending to ", where));
     }
     const ssize_t n = ::send(socket.fd(), request.data() + sent,
@@ -84,24 +106,46 @@ absl::StatusOr<HttpGetResult> HttpGet(int port, const std::string& path,
     }
     if (n > 0) sent += static_cast<size_t>(n);
   }
+  return socket.release();
+}
+
+absl::StatusOr<HttpGetResult> HttpGet(int port, const std::string& path,
+                                      absl::Duration timeout) {
+  HttpCall call;
+  call.path = path;
+  return HttpFetch(port, call, timeout);
+}
+
+absl::StatusOr<HttpGetResult> HttpFetch(int port, const HttpCall& call,
+                                        absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  const std::string where = absl::StrCat("127.0.0.1:", port, call.path);
+  absl::StatusOr<int> fd = HttpOpen(port, call, deadline);
+  if (!fd.ok()) return fd.status();
+  const int socket = *fd;
   std::string response;
+  absl::Status failed;
   for (;;) {
-    if (!WaitFor(socket.fd(), POLLIN, deadline)) {
-      return absl::UnavailableError(
+    if (!WaitForSocket(socket, POLLIN, deadline)) {
+      failed = absl::UnavailableError(
           absl::StrCat("timed out reading from ", where));
+      break;
     }
     char buffer[16384];
-    const ssize_t n = ::recv(socket.fd(), buffer, sizeof(buffer), 0);
+    const ssize_t n = ::recv(socket, buffer, sizeof(buffer), 0);
     if (n == 0) break;
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) continue;
       // A reset after a complete answer still leaves the answer.
       if (errno == ECONNRESET && !response.empty()) break;
-      return absl::UnavailableError(
+      failed = absl::UnavailableError(
           absl::StrCat("recv from ", where, ": ", std::strerror(errno)));
+      break;
     }
     response.append(buffer, static_cast<size_t>(n));
   }
+  ::close(socket);
+  if (!failed.ok()) return failed;
   // "HTTP/1.x NNN reason\r\n" headers "\r\n\r\n" body
   const size_t line_end = response.find("\r\n");
   const size_t head_end = response.find("\r\n\r\n");

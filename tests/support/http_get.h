@@ -2,8 +2,11 @@
 #define SITREP_TESTS_SUPPORT_HTTP_GET_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace sitrep::testing {
@@ -22,6 +25,30 @@ struct HttpGetResult {
 // nothing answers (connection refused, timeout, malformed answer).
 absl::StatusOr<HttpGetResult> HttpGet(int port, const std::string& path,
                                       absl::Duration timeout = absl::Seconds(10));
+
+// Any request, like HttpGet (HTTP/1.0, the answer read to its end).
+struct HttpCall {
+  std::string method = "GET";
+  std::string path;
+  // Extra header lines: {"Authorization", "Bearer ..."}.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+absl::StatusOr<HttpGetResult> HttpFetch(
+    int port, const HttpCall& call, absl::Duration timeout = absl::Seconds(10));
+
+// A connection with `call` sent, for a caller that reads the answer as it
+// comes (a Server-Sent Events stream): the socket, nonblocking, owned by the
+// caller. UNAVAILABLE when it cannot connect or send before `deadline`.
+absl::StatusOr<int> HttpOpen(int port, const HttpCall& call,
+                             absl::Time deadline);
+
+// Waits until `fd` is ready for `events` (poll's) or `deadline` passed.
+bool WaitForSocket(int fd, short events, absl::Time deadline);
+
+// The value of header `name` (case-insensitive) in `headers` as HttpGet
+// returns them, or "" when absent.
+std::string HeaderValue(const std::string& headers, absl::string_view name);
 
 }  // namespace sitrep::testing
 

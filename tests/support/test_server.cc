@@ -15,6 +15,7 @@ TestServer::TestServer(std::function<void(ServerConfig&)> tweak) {
   // Any free port (tests run in parallel) and no drain pause, unless a
   // tweak asks for them.
   config_.metrics_address = "127.0.0.1:0";
+  config_.http_address = "127.0.0.1:0";
   config_.shutdown_drain = absl::ZeroDuration();
   if (tweak) tweak(config_);
   Start();
@@ -34,6 +35,9 @@ void TestServer::Start() {
   if (server_->metrics_port() != 0) {
     config_.metrics_address =
         absl::StrCat("127.0.0.1:", server_->metrics_port());
+  }
+  if (server_->http_port() != 0) {
+    config_.http_address = absl::StrCat("127.0.0.1:", server_->http_port());
   }
 }
 

@@ -20,8 +20,8 @@ using TempDir = ::sitrep::ScopedTempDir;
 
 // An in-process sitrepd on 127.0.0.1 with a free port and its own data
 // directory, tuned for tests (fsync off, short heartbeats allowed, quick
-// expiry sweeps, no shutdown drain, the metrics endpoint on a free port:
-// server().metrics_port()). Restart() keeps the data directory and the
+// expiry sweeps, no shutdown drain, the metrics endpoint and the HTTP
+// gateway on free ports: server().metrics_port(), server().http_port()). Restart() keeps the data directory and the
 // ports.
 class TestServer {
  public:

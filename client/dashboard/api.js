@@ -1,0 +1,110 @@
+// The HTTP/JSON side of sitrepd's gateway (docs/http.md): query parameters
+// named after the gRPC request fields, protobuf JSON bodies, errors as
+// {"code", "status", "message"}. Every request is same-origin, so the
+// session cookie of POST /v1/session goes along by itself.
+
+// A refused request: the HTTP status and the gateway's error body.
+export class ApiError extends Error {
+  constructor(httpStatus, body) {
+    super(body?.message || `HTTP ${httpStatus}`);
+    this.name = 'ApiError';
+    this.httpStatus = httpStatus;
+    this.grpcStatus = body?.status ?? '';
+  }
+
+  get needsLogin() {
+    return this.httpStatus === 401;
+  }
+}
+
+// The dashboard's filter as grpc-gateway style parameters of Filter:
+// a repeated field is the same parameter repeated.
+export function filterParams(filter) {
+  const params = new URLSearchParams();
+  for (const mission of filter.missions) params.append('filter.missions', mission);
+  for (const role of filter.roles) params.append('filter.roles', role);
+  if (filter.minSeverity) params.set('filter.min_severity', filter.minSeverity);
+  for (const name of filter.municipalities) params.append('filter.municipalities', name);
+  return params;
+}
+
+// GET /v1/situation: the current incidents matching the filter, consistent
+// at `situation.sequence`.
+export function getSituation(filter, signal) {
+  return getJson('/v1/situation', filterParams(filter), signal);
+}
+
+// GET /v1/updates: the newest `limit` updates matching the filter with a
+// sequence of at most `endSequence`, newest first.
+export function getLatestUpdates(filter, endSequence, limit, signal) {
+  const params = filterParams(filter);
+  params.set('end_sequence', endSequence);
+  params.set('page_size', String(limit));
+  params.set('descending', 'true');
+  return getJson('/v1/updates', params, signal);
+}
+
+// The URL of the Server-Sent Events stream that continues after
+// `afterSequence` in log `logId`, with a heartbeat at least every
+// `heartbeatSeconds`. The log id makes a resume against a wiped or
+// different store fail (400) instead of mapping the cursor onto other
+// updates.
+export function streamUrl(filter, { afterSequence, logId, heartbeatSeconds }) {
+  const params = filterParams(filter);
+  params.set('after_sequence', afterSequence);
+  if (logId) params.set('log_id', logId);
+  params.set('heartbeat_interval', `${heartbeatSeconds}s`);
+  return `/v1/stream?${params}`;
+}
+
+// EventSource does not say why it gave up. This asks the same URL once
+// with fetch, keeps the status (and the error body when refused), and
+// closes the stream it may have opened. Resolves to null when the stream
+// was accepted (the refusal was transient).
+export async function explainStreamRefusal(url) {
+  const abort = new AbortController();
+  const response = await fetch(url, {
+    headers: { Accept: 'text/event-stream' },
+    signal: abort.signal,
+    cache: 'no-store',
+  });
+  if (response.ok) {
+    abort.abort();
+    return null;
+  }
+  return new ApiError(response.status, await readErrorBody(response));
+}
+
+// POST /v1/session: trades a bearer token for the session cookie that
+// EventSource sends. Without an access policy the server answers 204 and
+// sets nothing.
+export async function openSession(token) {
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  const response = await fetch('/v1/session', { method: 'POST', headers, cache: 'no-store' });
+  if (!response.ok) throw new ApiError(response.status, await readErrorBody(response));
+}
+
+// DELETE /v1/session; a failure only means there was nothing to end.
+export async function closeSession() {
+  await fetch('/v1/session', { method: 'DELETE', cache: 'no-store' }).catch(() => {});
+}
+
+async function getJson(path, params, signal) {
+  const response = await fetch(`${path}?${params}`, {
+    headers: { Accept: 'application/json' },
+    cache: 'no-store',
+    signal,
+  });
+  if (!response.ok) throw new ApiError(response.status, await readErrorBody(response));
+  return response.json();
+}
+
+// The gateway's error body, or nothing when the body is not that JSON
+// (a proxy's HTML page, an empty 502).
+async function readErrorBody(response) {
+  try {
+    return await response.json();
+  } catch {
+    return null;
+  }
+}

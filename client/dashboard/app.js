@@ -1,0 +1,394 @@
+// The live situation dashboard: wires the filter, the situation, the table
+// of updates and the stream together (docs/http.md).
+//
+// Loading a view (at start and on every filter change) is three steps that
+// fit together without a gap or a repeat:
+//   1. GET /v1/situation  -> the incidents, consistent at sequence S;
+//   2. GET /v1/updates    -> the newest updates up to S (the table's window);
+//   3. GET /v1/stream     -> Server-Sent Events after S, live.
+// From then on the browser resumes the stream by itself after a drop
+// (Last-Event-ID); the dashboard steps in only when the browser gives up:
+// to sign in again after a server restart, to back off, or to reload when
+// the server's log is not the one the cursor belongs to.
+import { ApiError, explainStreamRefusal, getLatestUpdates, getSituation, streamUrl } from './api.js';
+import { FilterForm, filterFromFragment, filterToFragment, sameFilter } from './filter-form.js';
+import { compareSequences } from './format.js';
+import { HEARTBEAT_SECONDS, LiveFeed } from './live-feed.js';
+import { hasStoredToken, renewSession, signIn, signOut } from './session.js';
+import { SituationView, municipalitiesOf } from './situation-view.js';
+import { UpdatesTable } from './updates-table.js';
+
+// Rows kept in the table: enough for a shift's picture, few enough to stay fast.
+const TABLE_CAPACITY = 500;
+// The situation is fetched again after updates, at most this often.
+const SITUATION_REFRESH_MS = 2000;
+// Backoff of the dashboard's own retries (the browser's use the server's `retry:`).
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 15000;
+
+class Dashboard {
+  constructor() {
+    this.connection = document.getElementById('connection');
+    this.connectionText = document.getElementById('connection-text');
+    this.cursorText = document.getElementById('cursor');
+    this.notice = document.getElementById('notice');
+    this.updatesSummary = document.getElementById('updates-summary');
+    this.signOutButton = document.getElementById('sign-out');
+    this.loginDialog = document.getElementById('login');
+    this.loginForm = document.getElementById('login-form');
+    this.loginError = document.getElementById('login-error');
+
+    this.filter = filterFromFragment(location.hash);
+    // Bumped by every (re)load: answers to an older load are dropped.
+    this.generation = 0;
+    this.loadAbort = new AbortController();
+    this.cursor = '';
+    this.cursorFrame = 0;
+    this.logId = '';
+    // Set after a silent sign-in, so that a second 401 asks the user
+    // instead of looping.
+    this.renewedSession = false;
+    this.serverError = '';
+    this.retryDelay = RETRY_FIRST_MS;
+    this.retryTimer = 0;
+    this.situationTimer = 0;
+    this.situationRequestedAt = -Infinity;
+    this.situationSequence = '0';
+
+    this.form = new FilterForm(document.getElementById('filters'), (filter) => this.applyFilter(filter));
+    this.form.write(this.filter);
+    this.table = new UpdatesTable({
+      scroller: document.getElementById('updates-scroller'),
+      table: document.getElementById('updates-table'),
+    }, {
+      capacity: TABLE_CAPACITY,
+      onChange: (rows) => this.showRowCount(rows),
+    });
+    this.situation = new SituationView(document.getElementById('situation'),
+      document.getElementById('situation-summary'));
+    this.feed = new LiveFeed(this.feedHandlers());
+
+    this.loginForm.addEventListener('submit', (event) => this.onLoginSubmit(event));
+    // Escape would close the dialog without a session: nothing to show then.
+    this.loginDialog.addEventListener('cancel', (event) => event.preventDefault());
+    this.signOutButton.addEventListener('click', () => this.onSignOut());
+    window.addEventListener('hashchange', () => this.onFragmentChange());
+  }
+
+  feedHandlers() {
+    return {
+      onConnection: (connection) => this.showConnection(connection),
+      onHello: (hello) => this.onHello(hello),
+      onUpdate: (update) => this.onUpdates([update], { arrived: true }),
+      onSnapshot: (update) => this.onUpdates([update], { arrived: false }),
+      // These markers need nothing more: their ids already moved the cursor.
+      onSnapshotEnd: () => {},
+      onCaughtUp: () => {},
+      onGap: (gap) => this.showNotice(`Updates ${gap.fromSequence}–${gap.toSequence} were removed `
+        + 'by the server\'s retention before the dashboard could read them.'),
+      onCursor: (cursor) => this.setCursor(cursor),
+      // The status is shown until the stream is back; the whole message
+      // (often a long explanation) is the indicator's tooltip.
+      onServerError: (body) => {
+        this.serverError = body.status ?? 'error';
+        this.connection.title = body.message ?? '';
+      },
+      onGaveUp: () => this.recoverStream(),
+      onSilent: () => {
+        this.feed.markReconnecting();
+        this.resumeStream();
+      },
+    };
+  }
+
+  // Steps 1 to 3 above, for the current filter.
+  async load() {
+    const generation = this.startGeneration();
+    this.table.clear();
+    this.situation.clear('Loading…');
+    this.showNotice('');
+    try {
+      const situation = await getSituation(this.filter, this.loadAbort.signal);
+      if (generation !== this.generation) return;
+      this.renderSituation(situation);
+      this.logId = situation.logId ?? '';
+      const anchor = situation.sequence ?? '0';
+      if (anchor !== '0') {
+        const page = await getLatestUpdates(this.filter, anchor, TABLE_CAPACITY, this.loadAbort.signal);
+        if (generation !== this.generation) return;
+        this.onUpdates(page.updates ?? [], { arrived: false });
+      }
+      this.setCursor(anchor);
+      this.feed.open(this.streamUrlAfter(anchor));
+    } catch (error) {
+      if (generation === this.generation) this.onRequestFailed(error, () => this.load());
+    }
+  }
+
+  // Forgets everything in flight for the previous view.
+  startGeneration() {
+    this.generation += 1;
+    this.loadAbort.abort();
+    this.loadAbort = new AbortController();
+    this.feed.close();
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.situationTimer);
+    this.situationTimer = 0;
+    this.situationSequence = '0';
+    this.serverError = '';
+    this.setCursor('');
+    return this.generation;
+  }
+
+  // What to do when a request (not the stream) failed: sign in, retry
+  // later, or show why the view cannot be shown.
+  onRequestFailed(error, retry) {
+    if (error.name === 'AbortError') return;
+    if (error instanceof ApiError && error.needsLogin) {
+      this.authenticate(retry);
+    } else if (isTransient(error)) {
+      this.feed.markReconnecting();
+      this.retryLater(retry);
+    } else {
+      this.showFailure(error.message);
+    }
+  }
+
+  // The browser stopped retrying the stream, which it does on an HTTP error
+  // status. Find out which one, and resume from the cursor if that helps.
+  async recoverStream() {
+    const generation = this.generation;
+    this.feed.markReconnecting();
+    let refusal = null;
+    try {
+      refusal = await explainStreamRefusal(this.resumeUrl());
+    } catch {
+      // Unreachable again: a later attempt will tell.
+    }
+    if (generation !== this.generation) return;
+    if (refusal === null || isTransient(refusal)) {
+      this.retryLater(() => this.resumeStream());
+    } else if (refusal.needsLogin) {
+      this.authenticate(() => this.resumeStream());
+    } else if (refusal.grpcStatus === 'FAILED_PRECONDITION' || refusal.grpcStatus === 'OUT_OF_RANGE') {
+      // The cursor belongs to another log (a wiped or restored store).
+      this.load().then(() => this.showNotice(`The server's log changed (${refusal.message}); `
+        + 'the view was loaded again.'));
+    } else {
+      this.showFailure(refusal.message);
+    }
+  }
+
+  resumeStream() {
+    this.feed.open(this.resumeUrl(), { resuming: true });
+  }
+
+  resumeUrl() {
+    return this.streamUrlAfter(this.cursor || '0');
+  }
+
+  streamUrlAfter(sequence) {
+    return streamUrl(this.filter, {
+      afterSequence: sequence, logId: this.logId, heartbeatSeconds: HEARTBEAT_SECONDS,
+    });
+  }
+
+  retryLater(action) {
+    const generation = this.generation;
+    const delay = this.retryDelay * (0.8 + 0.4 * Math.random());
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (generation === this.generation) action();
+    }, delay);
+  }
+
+  // A 401: sign in again with the kept token if there is one (the server
+  // restarted and forgot its sessions), otherwise ask for a token.
+  async authenticate(retry) {
+    const generation = this.generation;
+    if (!this.renewedSession) {
+      try {
+        if (await renewSession()) {
+          this.renewedSession = true;
+          if (generation === this.generation) retry();
+          return;
+        }
+      } catch (error) {
+        if (generation === this.generation) this.onRequestFailed(error, () => this.authenticate(retry));
+        return;
+      }
+    }
+    if (generation === this.generation) this.askForToken();
+  }
+
+  askForToken() {
+    this.startGeneration();
+    this.renewedSession = false;
+    this.showConnection({ state: 'signed-out' });
+    this.situation.clear();
+    this.signOutButton.hidden = true;
+    this.loginError.textContent = '';
+    if (!this.loginDialog.open) this.loginDialog.showModal();
+    this.loginForm.elements.token.focus();
+  }
+
+  async onLoginSubmit(event) {
+    event.preventDefault();
+    const input = this.loginForm.elements.token;
+    this.loginError.textContent = '';
+    try {
+      await signIn(input.value.trim());
+    } catch (error) {
+      this.loginError.textContent = error instanceof ApiError && error.needsLogin
+        ? `The server refused this token: ${error.message}`
+        : `Could not sign in: ${error.message}`;
+      input.select();
+      return;
+    }
+    input.value = '';
+    this.loginDialog.close();
+    this.signOutButton.hidden = false;
+    this.renewedSession = false;
+    this.load();
+  }
+
+  async onSignOut() {
+    await signOut();
+    this.table.clear();
+    this.situation.clear();
+    this.askForToken();
+  }
+
+  onHello(hello) {
+    if (hello.logId) this.logId = hello.logId;
+    this.retryDelay = RETRY_FIRST_MS;
+    this.renewedSession = false;
+    this.serverError = '';
+    this.connection.title = '';
+    this.signOutButton.hidden = !hasStoredToken();
+    // A refresh covers what changed while the stream was away.
+    this.scheduleSituationRefresh();
+  }
+
+  onUpdates(updates, options) {
+    if (updates.length === 0) return;
+    this.table.add(updates, options);
+    this.form.suggestMunicipalities(updates.map((update) => update.location?.municipality));
+    if (options.arrived) this.scheduleSituationRefresh();
+  }
+
+  // At most one GET /v1/situation per SITUATION_REFRESH_MS, the last one
+  // after the last update.
+  scheduleSituationRefresh() {
+    if (this.situationTimer !== 0) return;
+    const wait = Math.max(0, this.situationRequestedAt + SITUATION_REFRESH_MS - performance.now());
+    this.situationTimer = setTimeout(() => this.refreshSituation(), wait);
+  }
+
+  async refreshSituation() {
+    this.situationTimer = 0;
+    this.situationRequestedAt = performance.now();
+    const generation = this.generation;
+    try {
+      const situation = await getSituation(this.filter, this.loadAbort.signal);
+      if (generation === this.generation) this.renderSituation(situation);
+    } catch (error) {
+      if (generation !== this.generation || error.name === 'AbortError') return;
+      if (error instanceof ApiError && error.needsLogin) {
+        this.authenticate(() => this.scheduleSituationRefresh());
+      }
+      // Other failures: the stream's state says what is wrong; the next
+      // update asks again.
+    }
+  }
+
+  // Answers can cross; an older situation never replaces a newer one.
+  renderSituation(situation) {
+    const sequence = situation.sequence ?? '0';
+    if (compareSequences(sequence, this.situationSequence) < 0) return;
+    this.situationSequence = sequence;
+    this.situation.render(situation);
+    this.form.suggestMunicipalities(municipalitiesOf(situation));
+  }
+
+  applyFilter(filter) {
+    if (sameFilter(filter, this.filter)) return;
+    this.filter = filter;
+    const fragment = filterToFragment(filter);
+    history.replaceState(null, '', fragment || `${location.pathname}${location.search}`);
+    this.load();
+  }
+
+  onFragmentChange() {
+    const filter = filterFromFragment(location.hash);
+    this.form.write(filter);
+    this.applyFilter(filter);
+  }
+
+  // Every event moves the cursor; the footer shows it once per frame.
+  setCursor(cursor) {
+    this.cursor = cursor;
+    if (this.cursorFrame !== 0) return;
+    this.cursorFrame = requestAnimationFrame(() => {
+      this.cursorFrame = 0;
+      this.cursorText.textContent = `cursor ${this.cursor || '—'}`;
+      this.cursorText.dataset.cursor = this.cursor;
+      this.cursorText.title = `the stream's cursor in log ${this.logId || '(unknown)'}: every `
+        + 'update up to it was received or skipped by the filter';
+    });
+  }
+
+  showRowCount(rows) {
+    this.updatesSummary.textContent = rows === TABLE_CAPACITY
+      ? `— the latest ${rows}`
+      : `— ${rows} shown`;
+  }
+
+  // state: connecting | live | reconnecting | error | signed-out.
+  showConnection({ state, reconnects = this.feed?.reconnects ?? 0, attempts = 0, message = '' }) {
+    this.connection.dataset.state = state;
+    this.connection.dataset.reconnects = String(reconnects);
+    this.connectionText.textContent = connectionText(state, reconnects, attempts, message || this.serverError);
+  }
+
+  // Also in the notice: the indicator is small, and the message usually
+  // says what to change (a municipality the server does not know, ...).
+  showFailure(message) {
+    this.startGeneration();
+    this.showConnection({ state: 'error', message });
+    this.showNotice(message);
+    this.situation.clear();
+  }
+
+  showNotice(text) {
+    this.notice.textContent = text;
+    this.notice.hidden = text === '';
+  }
+}
+
+function connectionText(state, reconnects, attempts, message) {
+  switch (state) {
+    case 'live':
+      return reconnects > 0 ? `Live · ${reconnects} reconnect${reconnects === 1 ? '' : 's'}` : 'Live';
+    case 'reconnecting':
+      return `Reconnecting… attempt ${Math.max(attempts, 1)}${message ? ` (${message})` : ''}`;
+    case 'error':
+      return `Error: ${message}`;
+    case 'signed-out':
+      return 'Sign-in required';
+    default:
+      return 'Connecting…';
+  }
+}
+
+// Worth retrying as it is: the server is unreachable, overloaded or
+// restarting. fetch reports an unreachable server as a TypeError.
+function isTransient(error) {
+  if (error instanceof ApiError) {
+    return error.httpStatus >= 500 || error.httpStatus === 429 || error.httpStatus === 408;
+  }
+  return error instanceof TypeError;
+}
+
+new Dashboard().load();

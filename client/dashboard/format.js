@@ -1,0 +1,125 @@
+// How the dashboard names the values of the protobuf JSON it receives.
+// Enums arrive by their full proto name ("MISSION_KFOR"); a field at its
+// default value is left out of the JSON, so every helper accepts undefined.
+
+export const MISSIONS = [
+  { value: 'MISSION_KOSOVO_POLICE', label: 'Kosovo Police', short: 'KP' },
+  { value: 'MISSION_EULEX', label: 'EULEX', short: 'EULEX' },
+  { value: 'MISSION_KFOR', label: 'KFOR', short: 'KFOR' },
+];
+
+export const ROLES = [
+  { value: 'ROLE_FIRST_RESPONDER', label: 'First responder', short: '1st', tier: 1 },
+  { value: 'ROLE_SECOND_RESPONDER', label: 'Second responder', short: '2nd', tier: 2 },
+  { value: 'ROLE_THIRD_RESPONDER', label: 'Third responder', short: '3rd', tier: 3 },
+  { value: 'ROLE_SUPPORT', label: 'Support', short: 'support', tier: 0 },
+  { value: 'ROLE_LIAISON', label: 'Liaison', short: 'liaison', tier: 0 },
+];
+
+// In the order of Filter.min_severity (proto/sitrep/v1/situation_update.proto).
+export const SEVERITIES = [
+  { value: 'SEVERITY_UNKNOWN', label: 'Unknown', rank: 1 },
+  { value: 'SEVERITY_MINOR', label: 'Minor', rank: 2 },
+  { value: 'SEVERITY_MODERATE', label: 'Moderate', rank: 3 },
+  { value: 'SEVERITY_SEVERE', label: 'Severe', rank: 4 },
+  { value: 'SEVERITY_EXTREME', label: 'Extreme', rank: 5 },
+];
+
+const byValue = (list) => new Map(list.map((entry) => [entry.value, entry]));
+const missionByValue = byValue(MISSIONS);
+const roleByValue = byValue(ROLES);
+const severityByValue = byValue(SEVERITIES);
+
+export function missionShort(mission) {
+  return missionByValue.get(mission)?.short ?? enumWords(mission, 'MISSION_');
+}
+
+export function missionLabel(mission) {
+  return missionByValue.get(mission)?.label ?? enumWords(mission, 'MISSION_');
+}
+
+export function roleShort(role) {
+  return roleByValue.get(role)?.short ?? enumWords(role, 'ROLE_');
+}
+
+export function roleLabel(role) {
+  return roleByValue.get(role)?.label ?? enumWords(role, 'ROLE_');
+}
+
+// 1, 2 or 3 for the responder tiers; 0 for support, liaison and unset.
+export function roleTier(role) {
+  return roleByValue.get(role)?.tier ?? 0;
+}
+
+export function severityLabel(severity) {
+  return severityByValue.get(severity)?.label ?? enumWords(severity, 'SEVERITY_');
+}
+
+export function severityRank(severity) {
+  return severityByValue.get(severity)?.rank ?? 0;
+}
+
+// The CSS class that colours a severity ("sev-severe"); see style.css.
+export function severityClass(severity) {
+  const entry = severityByValue.get(severity);
+  return entry ? `sev-${entry.label.toLowerCase()}` : 'sev-unspecified';
+}
+
+export function categoryLabel(category) {
+  return enumWords(category, 'CATEGORY_');
+}
+
+// Stand-alone reports have no kind; they read as a plain "report".
+export function kindLabel(kind) {
+  return kind ? enumWords(kind, 'KIND_') : 'report';
+}
+
+// "KIND_REQUEST_SUPPORT" -> "request support"; undefined -> "".
+function enumWords(value, prefix) {
+  if (!value) return '';
+  return value.replace(prefix, '').toLowerCase().replaceAll('_', ' ');
+}
+
+// The server stores a municipality as its canonical ASCII id
+// ("mitrovice-e-veriut"); this turns it into a readable name
+// ("Mitrovice e Veriut"). The id carries no diacritics, so neither does the
+// name: the dashboard has no copy of the municipality table to restore them.
+export function municipalityName(id) {
+  if (!id) return '';
+  const words = id.split('-');
+  return words
+    .map((word, index) => (index > 0 && isParticle(word) ? word : capitalise(word)))
+    .join(' ');
+}
+
+function isParticle(word) {
+  return word === 'e' || word === 'i';
+}
+
+function capitalise(word) {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+const timeOfDay = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+});
+const dayAndTime = new Intl.DateTimeFormat(undefined, {
+  day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false,
+});
+
+// Today's times as "14:03:27"; older ones with their day ("27 Nov 09:12").
+export function shortTime(rfc3339) {
+  if (!rfc3339) return '';
+  const date = new Date(rfc3339);
+  if (Number.isNaN(date.getTime())) return rfc3339;
+  const isToday = date.toDateString() === new Date().toDateString();
+  return isToday ? timeOfDay.format(date) : dayAndTime.format(date);
+}
+
+// 64-bit integers arrive as decimal strings; BigInt keeps them exact.
+export function compareSequences(a, b) {
+  const left = BigInt(a ?? 0);
+  const right = BigInt(b ?? 0);
+  if (left === right) return 0;
+  return left < right ? -1 : 1;
+}

@@ -1,0 +1,528 @@
+#include "server/http/http_gateway.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/err.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/struct.pb.h"
+#include "server/auth/audit.h"
+#include "server/http/json_body.h"
+#include "server/http/query_params.h"
+#include "server/http/sse_stream.h"
+#include "server/runtime/logging.h"
+
+namespace sitrep {
+namespace {
+
+constexpr char kSessionCookie[] = "sitrep_session";
+
+// "host:port" / "[v6]:port" -> host and port.
+absl::StatusOr<std::pair<std::string, uint16_t>> SplitAddress(
+    absl::string_view address) {
+  const size_t colon = address.rfind(':');
+  uint32_t port = 0;
+  if (colon == absl::string_view::npos ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--http_address: '", address, "' is not host:port"));
+  }
+  absl::string_view host = address.substr(0, colon);
+  if (absl::ConsumePrefix(&host, "[")) absl::ConsumeSuffix(&host, "]");
+  return std::make_pair(std::string(host), static_cast<uint16_t>(port));
+}
+
+std::string OpenSslError() {
+  char text[256];
+  ERR_error_string_n(ERR_get_error(), text, sizeof(text));
+  return text;
+}
+
+absl::StatusOr<SSL_CTX*> MakeTlsContext(const std::string& cert,
+                                        const std::string& key) {
+  SSL_CTX* context = SSL_CTX_new(TLS_server_method());
+  if (context == nullptr) return absl::InternalError("TLS: " + OpenSslError());
+  SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
+  if (SSL_CTX_use_certificate_chain_file(context, cert.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(context, key.c_str(), SSL_FILETYPE_PEM) !=
+          1 ||
+      SSL_CTX_check_private_key(context) != 1) {
+    const std::string error = OpenSslError();
+    SSL_CTX_free(context);
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--tls_cert/--tls_key: the HTTP listener cannot use ", cert, " and ",
+        key, ": ", error));
+  }
+  return context;
+}
+
+// Each accepted connection of an HTTPS listener: a TLS bufferevent.
+bufferevent* NewTlsBufferevent(event_base* base, void* context) {
+  SSL* ssl = SSL_new(static_cast<SSL_CTX*>(context));
+  return bufferevent_openssl_socket_new(base, -1, ssl,
+                                        BUFFEREVENT_SSL_ACCEPTING,
+                                        BEV_OPT_CLOSE_ON_FREE);
+}
+
+}  // namespace
+
+// One request on the loop thread: its parts, and the ways to answer it.
+class HttpGateway::Request {
+ public:
+  Request(evhttp_request* request, Metrics* metrics)
+      : request_(request), metrics_(metrics) {
+    const evhttp_uri* uri = evhttp_request_get_evhttp_uri(request);
+    const char* path = evhttp_uri_get_path(uri);
+    const char* query = evhttp_uri_get_query(uri);
+    path_ = path != nullptr && *path != '\0' ? path : "/";
+    query_ = query != nullptr ? query : "";
+    char* peer_address = nullptr;
+    uint16_t peer_port = 0;
+    evhttp_connection_get_peer(evhttp_request_get_connection(request),
+                               &peer_address, &peer_port);
+    peer_ = absl::StrCat("http:", peer_address != nullptr ? peer_address : "?",
+                         ":", peer_port);
+  }
+
+  evhttp_request* raw() const { return request_; }
+  // Names the request's route in the metrics (a fixed few).
+  void set_route(absl::string_view route) { route_ = route; }
+  // Counts an answer that did not go through Reply (a started stream).
+  void Count(int status) const {
+    if (metrics_ != nullptr) metrics_->RecordHttpRequest(route_, status);
+  }
+  evhttp_cmd_type method() const { return evhttp_request_get_command(request_); }
+  const std::string& path() const { return path_; }
+  const std::string& query() const { return query_; }
+  const std::string& peer() const { return peer_; }
+
+  std::optional<std::string> Header(const char* name) const {
+    const char* value =
+        evhttp_find_header(evhttp_request_get_input_headers(request_), name);
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  }
+
+  std::optional<std::string> Cookie(absl::string_view name) const {
+    std::optional<std::string> header = Header("Cookie");
+    if (!header.has_value()) return std::nullopt;
+    for (absl::string_view part : absl::StrSplit(*header, ';')) {
+      part = absl::StripAsciiWhitespace(part);
+      if (absl::ConsumePrefix(&part, name) && absl::ConsumePrefix(&part, "=")) {
+        return std::string(part);
+      }
+    }
+    return std::nullopt;
+  }
+
+  void AddHeader(const char* name, const std::string& value) {
+    evhttp_add_header(evhttp_request_get_output_headers(request_), name,
+                      value.c_str());
+  }
+
+  void Reply(int status, absl::string_view content_type,
+             absl::string_view body) {
+    AddHeader("Content-Type", std::string(content_type));
+    evbuffer* buffer = evbuffer_new();
+    evbuffer_add(buffer, body.data(), body.size());
+    evhttp_send_reply(request_, status, ReasonOf(status), buffer);
+    evbuffer_free(buffer);
+    Count(status);
+  }
+  void ReplyJson(const google::protobuf::Message& message) {
+    AddHeader("Cache-Control", "no-store");
+    Reply(200, "application/json", ToJson(message));
+  }
+  void ReplyError(const absl::Status& status) {
+    if (status.code() == absl::StatusCode::kUnauthenticated) {
+      AddHeader("WWW-Authenticate", "Bearer realm=\"sitrep\"");
+    }
+    AddHeader("Cache-Control", "no-store");
+    Reply(HttpStatusOf(status.code()), "application/json", ErrorJson(status));
+  }
+  void ReplyEmpty(int status) {
+    evhttp_send_reply(request_, status, ReasonOf(status), nullptr);
+    Count(status);
+  }
+
+ private:
+  static const char* ReasonOf(int status) {
+    switch (status) {
+      case 200: return "OK";
+      case 204: return "No Content";
+      case 400: return "Bad Request";
+      case 401: return "Unauthorized";
+      case 403: return "Forbidden";
+      case 404: return "Not Found";
+      case 405: return "Method Not Allowed";
+      case 429: return "Too Many Requests";
+      case 503: return "Service Unavailable";
+      default: return "Error";
+    }
+  }
+
+  evhttp_request* const request_;
+  Metrics* const metrics_;
+  absl::string_view route_ = "other";
+  std::string path_;
+  std::string query_;
+  std::string peer_;
+};
+
+absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
+    Parts parts, Options options) {
+  absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
+  if (!loop.ok()) return loop.status();
+  std::unique_ptr<HttpGateway> gateway(
+      new HttpGateway(parts, std::move(options), *std::move(loop)));
+  if (absl::Status listening = gateway->Listen(); !listening.ok()) {
+    return listening;
+  }
+  gateway->loop_->Start();
+  return gateway;
+}
+
+HttpGateway::HttpGateway(Parts parts, Options options,
+                         std::unique_ptr<EventLoop> loop)
+    : parts_(parts),
+      options_(std::move(options)),
+      loop_(std::move(loop)),
+      sessions_(parts.clock, SessionStore::Options{options_.session_ttl}) {}
+
+absl::Status HttpGateway::Listen() {
+  absl::StatusOr<std::pair<std::string, uint16_t>> address =
+      SplitAddress(options_.address);
+  if (!address.ok()) return address.status();
+  http_ = evhttp_new(loop_->base());
+  if (http_ == nullptr) return absl::InternalError("libevent: evhttp_new");
+  if (!options_.tls_cert_file.empty()) {
+    absl::StatusOr<SSL_CTX*> tls =
+        MakeTlsContext(options_.tls_cert_file, options_.tls_key_file);
+    if (!tls.ok()) return tls.status();
+    tls_ = *tls;
+    evhttp_set_bevcb(http_, &NewTlsBufferevent, tls_);
+  }
+  evhttp_set_max_headers_size(http_, options_.max_header_bytes);
+  evhttp_set_max_body_size(http_, options_.max_body_bytes);
+  evhttp_set_timeout(http_, static_cast<int>(absl::ToInt64Seconds(
+                                std::max(options_.io_timeout, absl::Seconds(1)))));
+  evhttp_set_allowed_methods(
+      http_, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
+                 EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD);
+  evhttp_set_gencb(http_, &HttpGateway::OnRequest, this);
+  evhttp_bound_socket* socket = evhttp_bind_socket_with_handle(
+      http_, address->first.c_str(), address->second);
+  if (socket == nullptr) {
+    return absl::UnavailableError(absl::StrCat(
+        "--http_address: cannot listen on ", options_.address,
+        " (address in use, or not an address of this machine?)"));
+  }
+  sockaddr_storage bound{};
+  socklen_t length = sizeof(bound);
+  getsockname(evhttp_bound_socket_get_fd(socket),
+              reinterpret_cast<sockaddr*>(&bound), &length);
+  port_ = bound.ss_family == AF_INET6
+              ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+              : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  return absl::OkStatus();
+}
+
+HttpGateway::~HttpGateway() {
+  Stop();
+  // The loop has ended: nothing else touches the streams now.
+  streams_.clear();
+  if (tls_ != nullptr) SSL_CTX_free(tls_);
+}
+
+void HttpGateway::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  loop_->Stop([this] {
+    // Copies: Abort() removes each stream from streams_.
+    std::vector<std::shared_ptr<SseStream>> open;
+    for (const auto& [raw, stream] : streams_) open.push_back(stream);
+    for (const std::shared_ptr<SseStream>& stream : open) stream->Abort();
+    if (http_ != nullptr) {
+      evhttp_free(http_);
+      http_ = nullptr;
+    }
+    // Streams stay alive (released) until the destructor: a subscription
+    // thread may still be about to call one.
+    for (std::shared_ptr<SseStream>& stream : open) {
+      streams_[stream.get()] = std::move(stream);
+    }
+  });
+  if (http_ != nullptr) {  // The loop never ran.
+    evhttp_free(http_);
+    http_ = nullptr;
+  }
+}
+
+void HttpGateway::OnRequest(evhttp_request* raw, void* self) {
+  auto* gateway = static_cast<HttpGateway*>(self);
+  Request request(raw, gateway->parts_.metrics);
+  gateway->Route(request);
+}
+
+void HttpGateway::Route(Request& request) {
+  // CORS: a listed origin may read the answers (and send its cookie).
+  if (std::optional<std::string> origin = request.Header("Origin")) {
+    const auto& allowed = options_.cors_origins;
+    const bool any =
+        std::find(allowed.begin(), allowed.end(), "*") != allowed.end();
+    if (any || std::find(allowed.begin(), allowed.end(), *origin) !=
+                   allowed.end()) {
+      request.AddHeader("Access-Control-Allow-Origin", *origin);
+      request.AddHeader("Access-Control-Allow-Credentials", "true");
+      request.AddHeader("Vary", "Origin");
+      if (request.method() == EVHTTP_REQ_OPTIONS) {
+        request.AddHeader("Access-Control-Allow-Methods",
+                          "GET, POST, DELETE, OPTIONS");
+        request.AddHeader("Access-Control-Allow-Headers",
+                          "Authorization, Content-Type, Last-Event-ID");
+        request.AddHeader("Access-Control-Max-Age", "600");
+        request.ReplyEmpty(204);
+        return;
+      }
+    }
+  }
+  const std::string& path = request.path();
+  const evhttp_cmd_type method = request.method();
+  auto only = [&request](evhttp_cmd_type allowed_method,
+                         const char* allow) -> bool {
+    if (request.method() == allowed_method ||
+        (allowed_method == EVHTTP_REQ_GET &&
+         request.method() == EVHTTP_REQ_HEAD)) {
+      return true;
+    }
+    request.AddHeader("Allow", allow);
+    request.Reply(405, "application/json",
+                  ErrorJson(absl::UnimplementedError(
+                      absl::StrCat(request.path(), " takes ", allow))));
+    return false;
+  };
+  if (path == "/v1/updates") {
+    request.set_route("updates");
+    if (only(EVHTTP_REQ_GET, "GET")) ServeUpdates(request);
+  } else if (path == "/v1/situation") {
+    request.set_route("situation");
+    if (only(EVHTTP_REQ_GET, "GET")) ServeSituation(request);
+  } else if (path == "/v1/stream") {
+    request.set_route("stream");
+    if (only(EVHTTP_REQ_GET, "GET")) ServeStream(request);
+  } else if (path == "/v1/session") {
+    request.set_route("session");
+    if (method == EVHTTP_REQ_POST) {
+      CreateSession(request);
+    } else if (method == EVHTTP_REQ_DELETE) {
+      DeleteSession(request);
+    } else {
+      only(EVHTTP_REQ_POST, "POST, DELETE");
+    }
+  } else if (const StaticFile* file = FindStaticFile(path)) {
+    request.set_route("dashboard");
+    if (only(EVHTTP_REQ_GET, "GET")) ServeStatic(request, *file);
+  } else {
+    request.ReplyError(absl::NotFoundError(absl::StrCat(
+        "no such path: ", path, " (the API is under /v1/; see docs/http.md)")));
+  }
+}
+
+void HttpGateway::ServeStatic(Request& request, const StaticFile& file) {
+  // The dashboard loads only its own files and talks only to this server.
+  request.AddHeader("Content-Security-Policy",
+                    "default-src 'self'; img-src 'self' data:; "
+                    "frame-ancestors 'none'; base-uri 'none'");
+  request.AddHeader("X-Content-Type-Options", "nosniff");
+  request.AddHeader("Referrer-Policy", "no-referrer");
+  request.AddHeader("Cache-Control", "no-cache");
+  request.Reply(200, file.content_type, file.body);
+}
+
+absl::StatusOr<CallIdentity> HttpGateway::Identify(const Request& request,
+                                                   absl::string_view rpc) {
+  CallCredentials credentials;
+  credentials.authorization = request.Header("Authorization");
+  if (!credentials.authorization.has_value()) {
+    if (std::optional<std::string> id = request.Cookie(kSessionCookie)) {
+      credentials.authorization = sessions_.Find(*id);
+      if (!credentials.authorization.has_value() &&
+          parts_.authenticator->enforcing()) {
+        const absl::Status expired = absl::UnauthenticatedError(
+            "the session expired or the server restarted; POST /v1/session "
+            "again with Authorization: Bearer <token>");
+        AuditDenied(rpc, "", request.peer(), expired);
+        parts_.reads->CountRefusal(expired);
+        return expired;
+      }
+    }
+  }
+  absl::StatusOr<Principal> principal =
+      parts_.authenticator->Authenticate(credentials);
+  if (!principal.ok()) {
+    // The authenticator speaks of gRPC metadata; say what HTTP sends.
+    const absl::Status refused =
+        credentials.authorization.has_value()
+            ? principal.status()
+            : absl::UnauthenticatedError(
+                  "no credentials: send Authorization: Bearer <token>, or "
+                  "POST /v1/session with it first (a cookie for "
+                  "EventSource)");
+    AuditDenied(rpc, "", request.peer(), refused);
+    parts_.reads->CountRefusal(refused);
+    return refused;
+  }
+  return CallIdentity{*std::move(principal), request.peer()};
+}
+
+namespace {
+
+// Parses the query into `message`; `ignored` parameters are the
+// transport's own.
+absl::Status ParseRequest(absl::string_view query,
+                          const std::vector<std::string>& ignored,
+                          google::protobuf::Message* message) {
+  absl::StatusOr<std::vector<QueryParam>> params = ParseQuery(query);
+  if (!params.ok()) return params.status();
+  return ApplyQuery(*params, ignored, message);
+}
+
+}  // namespace
+
+template <typename Call, typename Read>
+void HttpGateway::ServeRead(Request& request, absl::string_view rpc,
+                            Read read) {
+  absl::StatusOr<CallIdentity> caller = Identify(request, rpc);
+  if (!caller.ok()) return request.ReplyError(caller.status());
+  Call call;
+  if (absl::Status parsed = ParseRequest(request.query(), {}, &call);
+      !parsed.ok()) {
+    parts_.reads->CountRefusal(parsed);
+    return request.ReplyError(parsed);
+  }
+  auto answer = read(*caller, rpc, call);
+  if (!answer.ok()) return request.ReplyError(answer.status());
+  request.ReplyJson(*answer);
+}
+
+void HttpGateway::ServeUpdates(Request& request) {
+  ServeRead<v1::ListUpdatesRequest>(
+      request, "ListUpdates",
+      [this](const CallIdentity& caller, absl::string_view rpc,
+             const v1::ListUpdatesRequest& call) {
+        return parts_.reads->ListUpdates(caller, rpc, call);
+      });
+}
+
+void HttpGateway::ServeSituation(Request& request) {
+  ServeRead<v1::GetSituationRequest>(
+      request, "GetSituation",
+      [this](const CallIdentity& caller, absl::string_view rpc,
+             const v1::GetSituationRequest& call) {
+        return parts_.reads->GetSituation(caller, rpc, call);
+      });
+}
+
+void HttpGateway::ServeStream(Request& request) {
+  absl::StatusOr<CallIdentity> caller = Identify(request, "Subscribe");
+  if (!caller.ok()) return request.ReplyError(caller.status());
+  v1::SubscribeRequest subscribe;
+  absl::Status parsed =
+      ParseRequest(request.query(), {"last_event_id"}, &subscribe);
+  // EventSource's resume: the last id it saw is the cursor, whatever start
+  // the URL names (the URL stays the same across reconnects).
+  std::optional<std::string> last_event_id = request.Header("Last-Event-ID");
+  if (!last_event_id.has_value() && parsed.ok()) {
+    absl::StatusOr<std::vector<QueryParam>> params =
+        ParseQuery(request.query());
+    for (const auto& [name, value] : *params) {
+      if (name == "last_event_id") last_event_id = value;
+    }
+  }
+  if (parsed.ok() && last_event_id.has_value() && !last_event_id->empty()) {
+    uint64_t after = 0;
+    if (!absl::SimpleAtoi(*last_event_id, &after)) {
+      parsed = absl::InvalidArgumentError(absl::StrCat(
+          "Last-Event-ID: '", *last_event_id, "' is not a sequence number"));
+    } else {
+      subscribe.set_after_sequence(after);
+    }
+  }
+  if (!parsed.ok()) {
+    parts_.reads->CountRefusal(parsed);
+    return request.ReplyError(parsed);
+  }
+  absl::StatusOr<std::shared_ptr<Subscription>> subscription =
+      parts_.reads->Subscribe(*caller, "Subscribe", subscribe);
+  if (!subscription.ok()) return request.ReplyError(subscription.status());
+  std::shared_ptr<SseStream> stream = SseStream::Begin(
+      loop_.get(), parts_.executor, request.raw(), *std::move(subscription),
+      options_.io_timeout, [this](SseStream* done) { streams_.erase(done); });
+  request.Count(200);
+  streams_[stream.get()] = std::move(stream);
+}
+
+void HttpGateway::CreateSession(Request& request) {
+  std::optional<std::string> authorization = request.Header("Authorization");
+  if (!parts_.authenticator->enforcing()) {
+    // Development mode: every request is anonymous anyway.
+    return request.ReplyEmpty(204);
+  }
+  if (!authorization.has_value()) {
+    const absl::Status missing = absl::UnauthenticatedError(
+        "POST /v1/session needs Authorization: Bearer <token>");
+    parts_.reads->CountRefusal(missing);
+    return request.ReplyError(missing);
+  }
+  CallCredentials credentials;
+  credentials.authorization = authorization;
+  absl::StatusOr<Principal> principal =
+      parts_.authenticator->Authenticate(credentials);
+  if (!principal.ok()) {
+    AuditDenied("CreateSession", "", request.peer(), principal.status());
+    parts_.reads->CountRefusal(principal.status());
+    return request.ReplyError(principal.status());
+  }
+  const std::string id = sessions_.Create(*std::move(authorization));
+  request.AddHeader(
+      "Set-Cookie",
+      absl::StrCat(kSessionCookie, "=", id,
+                   "; Path=/; HttpOnly; SameSite=Strict; Max-Age=",
+                   absl::ToInt64Seconds(sessions_.ttl()),
+                   tls_ != nullptr ? "; Secure" : ""));
+  request.AddHeader("Cache-Control", "no-store");
+  google::protobuf::Value name;
+  name.set_string_value(principal->name);
+  request.Reply(200, "application/json",
+                absl::StrCat("{\"principal\":", ToJson(name),
+                             ",\"expiresInSeconds\":",
+                             absl::ToInt64Seconds(sessions_.ttl()), "}"));
+}
+
+void HttpGateway::DeleteSession(Request& request) {
+  if (std::optional<std::string> id = request.Cookie(kSessionCookie)) {
+    sessions_.Remove(*id);
+  }
+  request.AddHeader("Set-Cookie",
+                    absl::StrCat(kSessionCookie,
+                                 "=; Path=/; HttpOnly; SameSite=Strict; "
+                                 "Max-Age=0"));
+  request.ReplyEmpty(204);
+}
+
+}  // namespace sitrep

@@ -1,0 +1,120 @@
+#ifndef SITREP_SERVER_HTTP_HTTP_GATEWAY_H_
+#define SITREP_SERVER_HTTP_HTTP_GATEWAY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/api/feed_reads.h"
+#include "server/auth/authenticator.h"
+#include "server/http/event_loop.h"
+#include "server/http/session_store.h"
+#include "server/http/static_files.h"
+#include "server/metrics/metrics.h"
+#include "server/runtime/clock.h"
+#include "server/runtime/executor.h"
+
+struct evhttp;
+struct evhttp_request;
+struct ssl_ctx_st;
+
+namespace sitrep {
+
+class SseStream;
+
+// The browser's way in (docs/http.md): HTTP/JSON twins of ListUpdates and
+// GetSituation, Server-Sent Events for Subscribe, browser sessions for
+// EventSource, and the bundled dashboard. Requests are authenticated and
+// held to their principal's rights by the same code as gRPC (FeedReads),
+// and an SSE stream is one more Subscription.
+//
+// One libevent loop thread serves every connection; no thread per client.
+// Subscriptions pump on the executor (sse_stream.h).
+//
+// Thread safety: Start and Stop from the owner; the rest runs on the loop.
+class HttpGateway {
+ public:
+  struct Options {
+    // host:port; port 0: any free port.
+    std::string address;
+    // PEM certificate chain and key: HTTPS. Empty: plain HTTP.
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    // Origins allowed to call the API from other pages ("*": any).
+    std::vector<std::string> cors_origins;
+    absl::Duration session_ttl = absl::Hours(12);
+    // A request's headers (bytes) and body (bytes).
+    size_t max_header_bytes = 16 * 1024;
+    size_t max_body_bytes = 16 * 1024;
+    // A connection that sends nothing (before its request) or takes nothing
+    // (of a response being written) for this long is closed.
+    absl::Duration io_timeout = absl::Seconds(60);
+  };
+
+  // The borrowed parts; they must outlive the gateway.
+  struct Parts {
+    const FeedReads* reads;
+    const Authenticator* authenticator;
+    Executor* executor;
+    Clock* clock;
+    // Nullable: no counting.
+    Metrics* metrics;
+  };
+
+  // Binds and starts serving. UNAVAILABLE names the address when it cannot
+  // be bound; INVALID_ARGUMENT for TLS files that do not load.
+  static absl::StatusOr<std::unique_ptr<HttpGateway>> Start(Parts parts,
+                                                            Options options);
+  ~HttpGateway();
+  HttpGateway(const HttpGateway&) = delete;
+  HttpGateway& operator=(const HttpGateway&) = delete;
+
+  int port() const { return port_; }
+
+  // Closes the listener, ends every stream (their subscriptions' OnDone)
+  // and joins the loop thread. Idempotent.
+  void Stop();
+
+ private:
+  class Request;
+
+  HttpGateway(Parts parts, Options options, std::unique_ptr<EventLoop> loop);
+  absl::Status Listen();
+
+  static void OnRequest(evhttp_request* request, void* self);
+  void Route(Request& request);
+  void ServeStatic(Request& request, const StaticFile& file);
+  // A unary read: authenticates, parses the query into a `Call`, answers
+  // `read(caller, rpc, call)` as JSON.
+  template <typename Call, typename Read>
+  void ServeRead(Request& request, absl::string_view rpc, Read read);
+  void ServeUpdates(Request& request);
+  void ServeSituation(Request& request);
+  void ServeStream(Request& request);
+  void CreateSession(Request& request);
+  void DeleteSession(Request& request);
+
+  // Authenticates `request` (bearer header, else session cookie); a
+  // refusal is audited and counted.
+  absl::StatusOr<CallIdentity> Identify(const Request& request,
+                                        absl::string_view rpc);
+
+  const Parts parts_;
+  const Options options_;
+  const std::unique_ptr<EventLoop> loop_;
+  SessionStore sessions_;
+  ssl_ctx_st* tls_ = nullptr;
+  evhttp* http_ = nullptr;
+  int port_ = 0;
+  bool stopped_ = false;
+
+  // Loop thread only (and the destructor, after the loop ended).
+  absl::flat_hash_map<SseStream*, std::shared_ptr<SseStream>> streams_;
+};
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_HTTP_HTTP_GATEWAY_H_

@@ -1,0 +1,300 @@
+#include "server/http/query_params.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/reflection.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/stubs/common.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace sitrep {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::EnumDescriptor;
+using google::protobuf::EnumValueDescriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+bool IsUtf8(absl::string_view text) {
+  return google::protobuf::internal::IsStructurallyValidUTF8(
+      text.data(), static_cast<int>(text.size()));
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+absl::StatusOr<std::string> Unescape(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%') {
+      const int hi = i + 1 < text.size() ? HexDigit(text[i + 1]) : -1;
+      const int lo = i + 2 < text.size() ? HexDigit(text[i + 2]) : -1;
+      if (hi < 0 || lo < 0) {
+        return absl::InvalidArgumentError(
+            "query: bad %-escape (write a byte as % and two hex digits)");
+      }
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// "GapPolicy" -> "GAP_POLICY_": the prefix proto style gives enum values.
+std::string EnumValuePrefix(const EnumDescriptor& type) {
+  std::string prefix;
+  for (char c : type.name()) {
+    if (absl::ascii_isupper(c) && !prefix.empty()) prefix.push_back('_');
+    prefix.push_back(absl::ascii_toupper(c));
+  }
+  prefix.push_back('_');
+  return prefix;
+}
+
+const EnumValueDescriptor* FindEnumValue(const EnumDescriptor& type,
+                                         absl::string_view text) {
+  int number = 0;
+  if (absl::SimpleAtoi(text, &number)) return type.FindValueByNumber(number);
+  std::string name = absl::AsciiStrToUpper(text);
+  std::replace(name.begin(), name.end(), '-', '_');
+  std::replace(name.begin(), name.end(), ' ', '_');
+  if (const EnumValueDescriptor* value = type.FindValueByName(name)) {
+    return value;
+  }
+  return type.FindValueByName(EnumValuePrefix(type) + name);
+}
+
+absl::Status BadValue(absl::string_view name, absl::string_view value,
+                      absl::string_view expected) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      name, ": '", value, "' is not ", expected));
+}
+
+// Sets `message`'s Timestamp or Duration from `value`.
+absl::Status SetWellKnown(absl::string_view name, absl::string_view value,
+                          Message* message) {
+  const std::string& type = message->GetDescriptor()->full_name();
+  if (type == "google.protobuf.Timestamp") {
+    google::protobuf::Timestamp time;
+    if (!google::protobuf::util::TimeUtil::FromString(std::string(value),
+                                                      &time)) {
+      return BadValue(name, value, "an RFC 3339 time (2026-11-28T10:00:00Z)");
+    }
+    message->CopyFrom(time);
+    return absl::OkStatus();
+  }
+  if (type == "google.protobuf.Duration") {
+    absl::Duration duration;
+    if (!absl::ParseDuration(value, &duration) ||
+        duration == absl::InfiniteDuration() ||
+        duration == -absl::InfiniteDuration()) {
+      return BadValue(name, value, "a duration (5s, 1m30s)");
+    }
+    google::protobuf::Duration proto;
+    const int64_t seconds = absl::IDivDuration(duration, absl::Seconds(1),
+                                               &duration);
+    proto.set_seconds(seconds);
+    proto.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(duration)));
+    message->CopyFrom(proto);
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(name, ": a message field; name one of its fields (",
+                   name, ".<field>)"));
+}
+
+absl::Status SetScalar(absl::string_view name, absl::string_view value,
+                       const FieldDescriptor& field, Message* message) {
+  const Reflection& reflection = *message->GetReflection();
+  const bool repeated = field.is_repeated();
+  switch (field.cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32: {
+      int32_t v;
+      if (!absl::SimpleAtoi(value, &v)) return BadValue(name, value, "an integer");
+      repeated ? reflection.AddInt32(message, &field, v)
+               : reflection.SetInt32(message, &field, v);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_INT64: {
+      int64_t v;
+      if (!absl::SimpleAtoi(value, &v)) return BadValue(name, value, "an integer");
+      repeated ? reflection.AddInt64(message, &field, v)
+               : reflection.SetInt64(message, &field, v);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_UINT32: {
+      uint32_t v;
+      if (!absl::SimpleAtoi(value, &v)) {
+        return BadValue(name, value, "an unsigned integer");
+      }
+      repeated ? reflection.AddUInt32(message, &field, v)
+               : reflection.SetUInt32(message, &field, v);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_UINT64: {
+      uint64_t v;
+      if (!absl::SimpleAtoi(value, &v)) {
+        return BadValue(name, value, "an unsigned integer");
+      }
+      repeated ? reflection.AddUInt64(message, &field, v)
+               : reflection.SetUInt64(message, &field, v);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+    case FieldDescriptor::CPPTYPE_FLOAT: {
+      double v;
+      if (!absl::SimpleAtod(value, &v)) return BadValue(name, value, "a number");
+      if (field.cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
+        repeated ? reflection.AddDouble(message, &field, v)
+                 : reflection.SetDouble(message, &field, v);
+      } else {
+        repeated ? reflection.AddFloat(message, &field, static_cast<float>(v))
+                 : reflection.SetFloat(message, &field, static_cast<float>(v));
+      }
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_BOOL: {
+      bool v;
+      if (!absl::SimpleAtob(value, &v)) {
+        return BadValue(name, value, "true or false");
+      }
+      repeated ? reflection.AddBool(message, &field, v)
+               : reflection.SetBool(message, &field, v);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_STRING:
+      repeated ? reflection.AddString(message, &field, std::string(value))
+               : reflection.SetString(message, &field, std::string(value));
+      return absl::OkStatus();
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const EnumValueDescriptor* v = FindEnumValue(*field.enum_type(), value);
+      if (v == nullptr) {
+        return BadValue(name, value,
+                        absl::StrCat("a ", field.enum_type()->name(),
+                                     " (e.g. ",
+                                     field.enum_type()->value(
+                                         std::min(1, field.enum_type()->value_count() - 1))
+                                         ->name(),
+                                     ")"));
+      }
+      repeated ? reflection.AddEnum(message, &field, v)
+               : reflection.SetEnum(message, &field, v);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      Message* target = repeated ? reflection.AddMessage(message, &field)
+                                 : reflection.MutableMessage(message, &field);
+      return SetWellKnown(name, value, target);
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat(name, ": unsupported field"));
+}
+
+const FieldDescriptor* FindField(const Descriptor& type,
+                                 absl::string_view name) {
+  const std::string key(name);
+  if (const FieldDescriptor* field = type.FindFieldByName(key)) return field;
+  for (int i = 0; i < type.field_count(); ++i) {
+    if (type.field(i)->json_name() == key) return type.field(i);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<QueryParam>> ParseQuery(absl::string_view query) {
+  std::vector<QueryParam> params;
+  for (absl::string_view part : absl::StrSplit(query, '&', absl::SkipEmpty())) {
+    const size_t eq = part.find('=');
+    absl::StatusOr<std::string> name = Unescape(part.substr(0, eq));
+    if (!name.ok()) return name.status();
+    absl::StatusOr<std::string> value =
+        Unescape(eq == absl::string_view::npos ? "" : part.substr(eq + 1));
+    if (!value.ok()) return value.status();
+    params.emplace_back(*std::move(name), *std::move(value));
+  }
+  return params;
+}
+
+absl::Status ApplyQuery(const std::vector<QueryParam>& params,
+                        const std::vector<std::string>& ignored,
+                        Message* message) {
+  std::set<std::pair<const Message*, const FieldDescriptor*>> singular_set;
+  for (const auto& [name, value] : params) {
+    if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) {
+      continue;
+    }
+    // gRPC's parser refuses a proto3 string that is not UTF-8, and the
+    // errors below quote the parameter: neither may carry broken text.
+    if (!IsUtf8(name)) {
+      return absl::InvalidArgumentError("query: a parameter name is not UTF-8");
+    }
+    if (!IsUtf8(value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": not valid UTF-8"));
+    }
+    Message* target = message;
+    const FieldDescriptor* field = nullptr;
+    std::vector<absl::string_view> path = absl::StrSplit(name, '.');
+    for (size_t i = 0; i < path.size(); ++i) {
+      field = FindField(*target->GetDescriptor(), path[i]);
+      if (field == nullptr) {
+        // Quotes the parameter once: a long name makes a long message.
+        return absl::InvalidArgumentError(absl::StrCat(
+            name, ": unknown parameter (no such field in ",
+            target->GetDescriptor()->full_name(), ")"));
+      }
+      if (i + 1 == path.size()) break;
+      if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
+          field->is_repeated()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            name, ": '", path[i], "' has no fields to name"));
+      }
+      target = target->GetReflection()->MutableMessage(target, field);
+    }
+    if (!field->is_repeated()) {
+      if (!singular_set.insert({target, field}).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(name, ": given twice; it takes one value"));
+      }
+      const google::protobuf::OneofDescriptor* oneof =
+          field->containing_oneof();
+      if (oneof != nullptr) {
+        const FieldDescriptor* chosen =
+            target->GetReflection()->GetOneofFieldDescriptor(*target, oneof);
+        if (chosen != nullptr && chosen != field) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              name, ": only one of the '", oneof->name(),
+              "' parameters may be given (", chosen->name(), " was too)"));
+        }
+      }
+    }
+    if (absl::Status set = SetScalar(name, value, *field, target); !set.ok()) {
+      return set;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sitrep

@@ -1,0 +1,42 @@
+#ifndef SITREP_SERVER_HTTP_SSE_EVENTS_H_
+#define SITREP_SERVER_HTTP_SSE_EVENTS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "server/fanout/subscriber_cursor.h"
+#include "sitrep/v1/situation_feed.pb.h"
+
+namespace sitrep {
+
+// The text/event-stream encoding of a subscription (docs/http.md): one
+// event per update with `id:` = its sequence, so that a browser's
+// EventSource resumes after a drop with Last-Event-ID = the cursor; markers
+// as named events with `id:` = the cursor after them; snapshot updates
+// without an id (they are not in sequence order).
+
+// Appends one event. `data` must be one line (JSON without newlines).
+void AppendSseEvent(absl::string_view event, std::optional<uint64_t> id,
+                    absl::string_view data, std::string* out);
+
+// The first event of a stream, after a `retry:` line: the log and the
+// cursor the stream starts after.
+std::string SseHello(const std::string& log_id, uint64_t cursor,
+                     uint64_t head_sequence);
+
+// `message` as events: update/snapshot per update, or one marker event
+// (caught_up, snapshot_end, gap).
+std::string SseEvents(const CursorMessage& message);
+
+std::string SseHeartbeat(const v1::Heartbeat& heartbeat, uint64_t cursor);
+
+// The last event of a stream that ends with an error (docs/http.md's error
+// body).
+std::string SseError(const absl::Status& status);
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_HTTP_SSE_EVENTS_H_

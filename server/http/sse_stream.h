@@ -1,0 +1,94 @@
+#ifndef SITREP_SERVER_HTTP_SSE_STREAM_H_
+#define SITREP_SERVER_HTTP_SSE_STREAM_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "server/api/subscription.h"
+#include "server/http/event_loop.h"
+#include "server/runtime/executor.h"
+
+struct evhttp_request;
+struct evhttp_connection;
+
+namespace sitrep {
+
+// One GET /v1/stream response: the SubscriptionSink that writes a
+// Subscription's messages as Server-Sent Events (sse_events.h) on a libevent
+// HTTP response. It is one more subscriber cursor, with the same pump, flow
+// control and limits as a gRPC Subscribe: one chunk in flight, and the next
+// message is encoded only when the socket took the last one.
+//
+// Threads: the HTTP request is touched only on the loop thread; the
+// subscription calls the sink from its own threads, and the sink hands the
+// work to the loop (Post) and the answers back to the executor, so no
+// subscription code runs on the loop thread.
+//
+// Lifetime: owned (shared) by the gateway until it is destroyed, and by the
+// tasks in flight. The subscription's OnDone is called once, after its
+// Finish, or by Abort() when the gateway stops.
+class SseStream final : public SubscriptionSink,
+                        public std::enable_shared_from_this<SseStream> {
+ public:
+  // Called on the loop thread when the stream is over.
+  using DoneCallback = std::function<void(SseStream*)>;
+
+  // Loop thread: answers `request` with 200 text/event-stream, writes the
+  // hello event and starts `subscription` on the new stream. A client that
+  // takes nothing of a pending write for `write_timeout` is dropped; an
+  // idle stream is not (heartbeats keep it alive).
+  static std::shared_ptr<SseStream> Begin(EventLoop* loop, Executor* executor,
+                                          evhttp_request* request,
+                                          std::shared_ptr<Subscription>
+                                              subscription,
+                                          absl::Duration write_timeout,
+                                          DoneCallback on_done);
+
+  // SubscriptionSink; any thread.
+  void Encode(const CursorMessage& message,
+              const std::string& log_id) override;
+  void EncodeHeartbeat(const v1::Heartbeat& heartbeat,
+                       const std::string& log_id, uint64_t cursor) override;
+  void StartWrite() override;
+  void Finish(const absl::Status& status) override;
+
+  // Loop thread, when the gateway stops: ends the response and the
+  // subscription without waiting for the executor.
+  void Abort();
+
+ private:
+  SseStream(EventLoop* loop, Executor* executor, evhttp_request* request,
+            std::shared_ptr<Subscription> subscription, DoneCallback on_done);
+
+  static void OnChunkSent(evhttp_connection* connection, void* self);
+  static void OnConnectionClosed(evhttp_connection* connection, void* self);
+  // Loop thread.
+  // Sends `bytes` as one chunk; when `tell_subscription`, the
+  // subscription's OnWriteDone follows once the socket took it.
+  void WriteOnLoop(std::string bytes, bool tell_subscription);
+  void FinishOnLoop(const absl::Status& status);
+  void EndResponse();
+  void Done();
+  // Tells the subscription a write ended, on the executor.
+  void WriteDone(bool ok);
+
+  EventLoop* const loop_;
+  Executor* const executor_;
+  const std::shared_ptr<Subscription> subscription_;
+  const DoneCallback on_done_;
+
+  // Loop thread only. request_ is null once the response ended or the
+  // connection closed (libevent then frees the request).
+  evhttp_request* request_;
+  bool chunk_in_flight_ = false;
+  bool done_ = false;
+
+  // What Encode made, taken by StartWrite; touched only by the thread that
+  // holds the subscription's write turn.
+  std::string pending_;
+};
+
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_HTTP_SSE_STREAM_H_

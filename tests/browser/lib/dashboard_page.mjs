@@ -1,0 +1,190 @@
+// What the test does with the dashboard and what it checks on it, by the
+// page's structure (client/dashboard/index.html): the indicator
+// #connection[data-state][data-reconnects], rows of #updates (those in
+// view: the table is virtualised; spacer rows have no data-sequence) with
+// data-sequence / data-mission / data-municipality and the headline in
+// .col-update .headline, incidents of #situation
+// with data-incident-id / data-tier, the footer's #cursor[data-cursor].
+import fs from 'node:fs';
+import path from 'node:path';
+
+const FILTER_DEADLINE_MS = 15_000;
+
+export class DashboardPage {
+  constructor(page) {
+    this.page = page;
+    this.rows = page.locator('#updates > tr[data-sequence]');
+  }
+
+  async expectState(state, timeout) {
+    await this.waitOrExplain(
+      this.page.locator(`#connection[data-state="${state}"]`).waitFor({ timeout }),
+      async () => `the indicator did not show "${state}" within ${timeout} ms; `
+        + `it shows "${await this.connectionText()}"`);
+  }
+
+  async expectReconnects(minimum) {
+    const reconnects = Number(await this.page.getAttribute('#connection', 'data-reconnects'));
+    if (!(reconnects >= minimum)) {
+      throw new Error(`the indicator counts ${reconnects} reconnects, expected at least ${minimum} `
+        + `("${await this.connectionText()}")`);
+    }
+  }
+
+  rowWithHeadline(headline) {
+    return this.rows.filter({ has: this.page.locator('.col-update .headline', { hasText: headline }) });
+  }
+
+  async expectRow(headline, timeout, explanation) {
+    await this.waitOrExplain(this.rowWithHeadline(headline).first().waitFor({ timeout }),
+      async () => `${explanation}; indicator: "${await this.connectionText()}"`);
+    const count = await this.rowWithHeadline(headline).count();
+    if (count !== 1) throw new Error(`"${headline}" is shown ${count} times`);
+  }
+
+  async expectNoRow(headline) {
+    const count = await this.rowWithHeadline(headline).count();
+    if (count !== 0) throw new Error(`"${headline}" is shown although the filter excludes it`);
+  }
+
+  async expectIncident({ municipality, incident, tier, support }, timeout) {
+    const card = this.page.locator(
+      `#situation section[data-municipality="${municipality}"] li.incident`
+      + `[data-incident-id="${incident}"][data-tier="${tier}"]`, { hasText: support });
+    await this.waitOrExplain(card.waitFor({ timeout }),
+      async () => `the situation does not show incident ${incident} in ${municipality} at tier ${tier} `
+        + `with "${support}" within ${timeout} ms; it shows: `
+        + `${(await this.page.locator('#situation').innerText()).replaceAll('\n', ' | ')}`);
+  }
+
+  // Runs `change` on the filter controls and waits until the dashboard
+  // has reopened its stream with the server-side filter parameter
+  // `streamParameter` (null: no filter parameter at all) and is live again.
+  async applyFilter(change, streamParameter) {
+    const reopened = this.page.waitForRequest((request) => {
+      const url = request.url();
+      if (!url.includes('/v1/stream?')) return false;
+      return streamParameter ? url.includes(streamParameter) : !url.includes('filter.');
+    }, { timeout: FILTER_DEADLINE_MS });
+    await change();
+    await this.waitOrExplain(reopened, async () => 'the dashboard did not reopen its stream with '
+      + `${streamParameter ?? 'no filter'} within ${FILTER_DEADLINE_MS} ms`);
+    await this.expectState('live', FILTER_DEADLINE_MS);
+  }
+
+  async checkMission(label) {
+    await this.page.locator('#filter-missions').getByLabel(label, { exact: true }).check();
+  }
+
+  async setMunicipalities(text) {
+    const input = this.page.locator('#filter-municipalities');
+    await input.fill(text);
+    await input.press('Enter');
+  }
+
+  async clearFilters() {
+    await this.page.getByRole('button', { name: 'Clear filters' }).click();
+  }
+
+  async expectOnlyMissions(missions, timeout) {
+    await this.expectRowsWhere('mission', missions, timeout);
+  }
+
+  async expectOnlyMunicipalities(municipalities, timeout) {
+    await this.expectRowsWhere('municipality', municipalities, timeout);
+  }
+
+  // At least one row, and every row's data-<attribute> is one of `allowed`.
+  // timeout 0: checks once.
+  async expectRowsWhere(attribute, allowed, timeout) {
+    const check = ({ attribute: name, allowed: values }) => {
+      const rows = [...document.querySelectorAll('#updates > tr[data-sequence]')];
+      return rows.length > 0 && rows.every((row) => values.includes(row.dataset[name]));
+    };
+    await this.waitForCondition(check, { attribute, allowed }, timeout,
+      async () => `the table should only show ${attribute} ${allowed.join(', ')}; it shows `
+        + `${JSON.stringify(await this.rowAttributes(attribute))}`);
+  }
+
+  // The table shows exactly these sequences, each once.
+  async expectRowSequences(sequences, timeout) {
+    const expected = [...sequences].sort(bySequence);
+    const check = (wanted) => {
+      const shown = [...document.querySelectorAll('#updates > tr[data-sequence]')].map((row) => row.dataset.sequence);
+      return shown.length === wanted.length && [...shown].sort().join() === [...wanted].sort().join();
+    };
+    await this.waitForCondition(check, expected, timeout,
+      async () => `the table should show sequences ${expected.join(', ')} once each; it shows `
+        + `${(await this.rowAttributes('sequence')).join(', ')}`);
+  }
+
+  async expectCursorAtLeast(sequence) {
+    const cursor = await this.page.getAttribute('#cursor', 'data-cursor');
+    if (!cursor || BigInt(cursor) < BigInt(sequence)) {
+      throw new Error(`the cursor shown is ${cursor}, expected at least ${sequence}`);
+    }
+  }
+
+  async signIn(token) {
+    await this.page.locator('#login-token').fill(token);
+    await this.page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  async expectLoginError(timeout) {
+    await this.waitOrExplain(
+      this.page.locator('#login-error').filter({ hasText: /\S/ }).waitFor({ timeout }),
+      async () => `no sign-in error shown for a wrong token within ${timeout} ms`);
+  }
+
+  async expectLoginHidden() {
+    if (await this.page.locator('#login').isVisible()) {
+      throw new Error('the sign-in form is shown although the page kept its token');
+    }
+  }
+
+  // The session is an HttpOnly cookie: page scripts cannot read it.
+  async expectSessionCookie() {
+    const cookies = await this.page.context().cookies();
+    const session = cookies.find((cookie) => cookie.name === 'sitrep_session');
+    if (!session) throw new Error('no sitrep_session cookie after signing in');
+    if (!session.httpOnly) throw new Error('the sitrep_session cookie is not HttpOnly');
+  }
+
+  async screenshot(file) {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    await this.page.screenshot({ path: file });
+  }
+
+  async connectionText() {
+    return (await this.page.locator('#connection').innerText()).trim();
+  }
+
+  async rowAttributes(attribute) {
+    return this.rows.evaluateAll((rows, name) => rows.map((row) => row.dataset[name]), attribute);
+  }
+
+  async waitForCondition(predicate, argument, timeout, explain) {
+    if (timeout === 0) {
+      if (!(await this.page.evaluate(predicate, argument))) throw new Error(await explain());
+      return;
+    }
+    await this.waitOrExplain(
+      this.page.waitForFunction(predicate, argument, { timeout, polling: 'raf' }), explain);
+  }
+
+  // Playwright's timeout errors say what it waited for in its own terms;
+  // this replaces them with what the dashboard failed to do.
+  async waitOrExplain(waiting, explain) {
+    try {
+      await waiting;
+    } catch (error) {
+      if (error.name !== 'TimeoutError') throw error;
+      throw new Error(await explain());
+    }
+  }
+}
+
+function bySequence(a, b) {
+  const difference = BigInt(a) - BigInt(b);
+  return difference === 0n ? 0 : difference < 0n ? -1 : 1;
+}

@@ -1,0 +1,592 @@
+// The HTTP/JSON + Server-Sent Events gateway against a real in-process
+// sitrepd (docs/http.md): JSON equal to the gRPC API's JSON mapping for the
+// same request, filters from query parameters, clear 4xx errors, SSE streams
+// that resume with Last-Event-ID exactly after the last event seen, the
+// same rights and quotas as gRPC (bearer tokens, session cookies), CORS,
+// and the streams' end at shutdown.
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "curl/curl.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "server/auth/token_hash.h"
+#include "tests/integration/feed_calls.h"
+#include "tests/support/http_get.h"
+#include "tests/support/sse_client.h"
+#include "tests/support/test_certificates.h"
+#include "tests/support/test_server.h"
+#include "tests/support/token_channel.h"
+#include "tests/support/updates.h"
+
+namespace sitrep::testing {
+namespace {
+
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kAllToken[] = "sitrep_kp-ops-token-0123456789";
+constexpr char kKforReaderToken[] = "sitrep_kfor-watch-token-0123456789";
+
+std::string Json(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  EXPECT_TRUE(
+      google::protobuf::util::MessageToJsonString(message, &json, options).ok());
+  return json;
+}
+
+v1::SituationUpdate UpdateFromJson(const std::string& json) {
+  v1::SituationUpdate update;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &update).ok())
+      << json;
+  return update;
+}
+
+std::vector<uint64_t> EventSequences(const std::vector<SseEvent>& events) {
+  std::vector<uint64_t> sequences;
+  for (const SseEvent& event : events) {
+    sequences.push_back(UpdateFromJson(event.data).sequence());
+  }
+  return sequences;
+}
+
+HttpCall Get(std::string path,
+             std::vector<std::pair<std::string, std::string>> headers = {}) {
+  HttpCall call;
+  call.path = std::move(path);
+  call.headers = std::move(headers);
+  return call;
+}
+
+class HttpGatewayTest : public ::testing::Test {
+ protected:
+  int port() { return server_.server().http_port(); }
+
+  absl::StatusOr<HttpGetResult> Fetch(const HttpCall& call) {
+    return HttpFetch(port(), call);
+  }
+
+  std::unique_ptr<SseClient> Stream(const HttpCall& call) {
+    absl::StatusOr<std::unique_ptr<SseClient>> client =
+        SseClient::Open(port(), call);
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? *std::move(client) : nullptr;
+  }
+
+  // Publishes an update of each mission `rounds` times; returns the
+  // sequences of KFOR's.
+  std::vector<uint64_t> PublishRounds(int rounds) {
+    auto stub = server_.NewStub();
+    std::vector<uint64_t> kfor;
+    for (int i = 0; i < rounds; ++i) {
+      MustPublish(*stub, PatrolUpdate(v1::MISSION_EULEX));
+      kfor.push_back(MustPublish(*stub, PatrolUpdate(v1::MISSION_KFOR)));
+      MustPublish(*stub, PatrolUpdate(v1::MISSION_KOSOVO_POLICE));
+    }
+    return kfor;
+  }
+
+  TestServer server_;
+};
+
+TEST_F(HttpGatewayTest, ListUpdatesIsTheGrpcAnswerInJson) {
+  PublishRounds(4);
+  v1::ListUpdatesRequest request;
+  request.mutable_filter()->add_missions(v1::MISSION_KFOR);
+  request.set_page_size(3);
+  request.set_descending(true);
+  auto stub = server_.NewStub();
+  absl::StatusOr<v1::ListUpdatesResponse> grpc = ListUpdates(*stub, request);
+  ASSERT_TRUE(grpc.ok()) << grpc.status();
+  ASSERT_EQ(grpc->updates_size(), 3);
+
+  absl::StatusOr<HttpGetResult> http = Fetch(Get(
+      "/v1/updates?filter.missions=kfor&page_size=3&descending=true"));
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->status, 200) << http->body;
+  EXPECT_EQ(HeaderValue(http->headers, "Content-Type"), "application/json");
+  EXPECT_EQ(http->body, Json(*grpc));
+
+  // The next page through the token, in JSON names this time.
+  request.set_page_token(grpc->next_page_token());
+  absl::StatusOr<v1::ListUpdatesResponse> grpc_next =
+      ListUpdates(*stub, request);
+  ASSERT_TRUE(grpc_next.ok());
+  absl::StatusOr<HttpGetResult> http_next = Fetch(Get(absl::StrCat(
+      "/v1/updates?filter.missions=MISSION_KFOR&pageSize=3&descending=true"
+      "&page_token=",
+      grpc->next_page_token())));
+  ASSERT_TRUE(http_next.ok());
+  EXPECT_EQ(http_next->body, Json(*grpc_next));
+}
+
+TEST_F(HttpGatewayTest, SituationIsTheGrpcAnswerInJson) {
+  auto stub = server_.NewStub();
+  MustPublish(*stub, NewIncident("bridge-crowd", v1::MISSION_KOSOVO_POLICE));
+  MustPublish(*stub, NewIncident("road-block", v1::MISSION_KFOR));
+  absl::StatusOr<HttpGetResult> http =
+      Fetch(Get("/v1/situation?filter.missions=kosovo-police"));
+  ASSERT_TRUE(http.ok()) << http.status();
+  ASSERT_EQ(http->status, 200) << http->body;
+  v1::Situation from_http;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(http->body, &from_http).ok());
+  v1::Filter filter;
+  filter.add_missions(v1::MISSION_KOSOVO_POLICE);
+  absl::StatusOr<v1::Situation> grpc = GetSituation(*stub, filter);
+  ASSERT_TRUE(grpc.ok());
+  // Equal but for the moment each was taken.
+  from_http.clear_as_of();
+  grpc->clear_as_of();
+  EXPECT_EQ(Json(from_http), Json(*grpc));
+  ASSERT_EQ(from_http.incidents_size(), 1);
+  EXPECT_EQ(from_http.incidents(0).incident_id(), "bridge-crowd");
+}
+
+TEST_F(HttpGatewayTest, BadParametersAre400NamingTheParameter) {
+  struct Case {
+    std::string query;
+    std::string names;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"filter.missions=nato", "filter.missions: 'nato'"},
+           {"filter.colour=red", "filter.colour: unknown parameter"},
+           {"page_size=ten", "page_size: 'ten'"},
+           {"descending=true&descending=false", "descending: given twice"},
+           {"start_time=yesterday", "start_time: 'yesterday'"},
+           {"filter.label_selector=zone%20in%20(north", "label_selector"},
+           {"filter.missions=%zz", "bad %-escape"}}) {
+    absl::StatusOr<HttpGetResult> http =
+        Fetch(Get("/v1/updates?" + c.query));
+    ASSERT_TRUE(http.ok()) << http.status();
+    EXPECT_EQ(http->status, 400) << c.query;
+    EXPECT_THAT(http->body, HasSubstr("\"status\":\"INVALID_ARGUMENT\""));
+    EXPECT_THAT(http->body, HasSubstr(c.names)) << c.query;
+  }
+  absl::StatusOr<HttpGetResult> missing = Fetch(Get("/v2/updates"));
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->status, 404);
+  // Counted by route and status, like the gRPC calls.
+  absl::StatusOr<HttpGetResult> metrics =
+      HttpGet(server_.server().metrics_port(), "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_THAT(metrics->body,
+              HasSubstr("sitrep_http_requests_total{route=\"updates\","
+                        "status=\"400\"} 7"));
+  EXPECT_THAT(metrics->body, HasSubstr("sitrep_http_requests_total{route="
+                                       "\"other\",status=\"404\"} 1"));
+  HttpCall post = Get("/v1/updates");
+  post.method = "POST";
+  absl::StatusOr<HttpGetResult> wrong_method = Fetch(post);
+  ASSERT_TRUE(wrong_method.ok());
+  EXPECT_EQ(wrong_method->status, 405);
+  EXPECT_EQ(HeaderValue(wrong_method->headers, "Allow"), "GET");
+}
+
+TEST_F(HttpGatewayTest, StreamFromBeginningThenLiveInOrderFiltered) {
+  const std::vector<uint64_t> history = PublishRounds(3);
+  std::unique_ptr<SseClient> stream = Stream(
+      Get("/v1/stream?from_beginning=true&filter.missions=kfor"));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(stream->status(), 200);
+  EXPECT_THAT(HeaderValue(stream->headers(), "Content-Type"),
+              HasSubstr("text/event-stream"));
+  std::optional<SseEvent> hello = stream->Next();
+  ASSERT_TRUE(hello.has_value());
+  EXPECT_EQ(hello->event, "hello");
+  EXPECT_EQ(hello->id, "0");
+  EXPECT_THAT(hello->data, HasSubstr(server_.server().log_id()));
+
+  std::vector<SseEvent> before;
+  std::optional<SseEvent> caught_up = stream->ReadUntil("caught_up", &before);
+  ASSERT_TRUE(caught_up.has_value());
+  EXPECT_THAT(EventSequences(before), ElementsAreArray(history));
+  for (const SseEvent& event : before) {
+    EXPECT_EQ(event.id, absl::StrCat(UpdateFromJson(event.data).sequence()));
+    EXPECT_EQ(UpdateFromJson(event.data).mission(), v1::MISSION_KFOR);
+  }
+
+  const std::vector<uint64_t> live = PublishRounds(2);
+  EXPECT_THAT(EventSequences(stream->ReadUpdates(live.size())),
+              ElementsAreArray(live));
+}
+
+TEST_F(HttpGatewayTest, ABurstReachesAReaderThatFallsBehindInFull) {
+  // Many small batches, each written while the last is still in flight:
+  // every write must complete and wake the next, or the stream stalls.
+  std::unique_ptr<SseClient> stream = Stream(Get("/v1/stream"));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_TRUE(stream->ReadUntil("caught_up").has_value());
+  auto stub = server_.NewStub();
+  std::vector<uint64_t> published;
+  for (int i = 0; i < 2000; ++i) {
+    published.push_back(MustPublish(*stub, PatrolUpdate(v1::MISSION_KFOR)));
+  }
+  EXPECT_THAT(EventSequences(stream->ReadUpdates(published.size())),
+              ElementsAreArray(published));
+}
+
+TEST_F(HttpGatewayTest, LastEventIdResumesExactlyAfterIt) {
+  std::vector<uint64_t> all = PublishRounds(3);
+  std::string last_id;
+  {
+    std::unique_ptr<SseClient> stream =
+        Stream(Get("/v1/stream?from_beginning=true&filter.missions=kfor"));
+    ASSERT_NE(stream, nullptr);
+    EXPECT_EQ(EventSequences(stream->ReadUpdates(2)),
+              std::vector<uint64_t>(all.begin(), all.begin() + 2));
+    last_id = stream->last_event_id();
+  }  // The connection drops.
+  const std::vector<uint64_t> missed = PublishRounds(3);
+  all.insert(all.end(), missed.begin(), missed.end());
+
+  // EventSource sends the same URL again with Last-Event-ID.
+  std::unique_ptr<SseClient> resumed =
+      Stream(Get("/v1/stream?from_beginning=true&filter.missions=kfor",
+                 {{"Last-Event-ID", last_id}}));
+  ASSERT_NE(resumed, nullptr);
+  ASSERT_EQ(resumed->status(), 200);
+  std::optional<SseEvent> hello = resumed->Next();
+  ASSERT_TRUE(hello.has_value());
+  EXPECT_EQ(hello->id, last_id);
+  std::vector<SseEvent> after;
+  ASSERT_TRUE(resumed->ReadUntil("caught_up", &after).has_value());
+  EXPECT_THAT(EventSequences(after),
+              ElementsAreArray(std::vector<uint64_t>(all.begin() + 2, all.end())));
+
+  // The query-parameter form, for clients that cannot set the header.
+  std::unique_ptr<SseClient> by_query = Stream(Get(absl::StrCat(
+      "/v1/stream?filter.missions=kfor&last_event_id=", all[4])));
+  ASSERT_NE(by_query, nullptr);
+  std::vector<SseEvent> tail;
+  ASSERT_TRUE(by_query->ReadUntil("caught_up", &tail).has_value());
+  EXPECT_THAT(EventSequences(tail), ElementsAreArray(std::vector<uint64_t>(
+                                        all.begin() + 5, all.end())));
+}
+
+TEST_F(HttpGatewayTest, RefusedStreamsAreHttpErrors) {
+  PublishRounds(1);
+  std::unique_ptr<SseClient> beyond =
+      Stream(Get("/v1/stream", {{"Last-Event-ID", "999"}}));
+  ASSERT_NE(beyond, nullptr);
+  EXPECT_EQ(beyond->status(), 400);
+  EXPECT_THAT(beyond->ReadBody(), HasSubstr("OUT_OF_RANGE"));
+
+  std::unique_ptr<SseClient> other_log =
+      Stream(Get("/v1/stream?after_sequence=1&log_id=another-log"));
+  ASSERT_NE(other_log, nullptr);
+  EXPECT_EQ(other_log->status(), 400);
+  EXPECT_THAT(other_log->ReadBody(), HasSubstr("FAILED_PRECONDITION"));
+
+  std::unique_ptr<SseClient> two_starts =
+      Stream(Get("/v1/stream?from_now=true&from_beginning=true"));
+  ASSERT_NE(two_starts, nullptr);
+  EXPECT_EQ(two_starts->status(), 400);
+  EXPECT_THAT(two_starts->ReadBody(), HasSubstr("only one of"));
+}
+
+TEST_F(HttpGatewayTest, HeartbeatsMoveTheCursorPastSkippedUpdates) {
+  std::unique_ptr<SseClient> stream = Stream(
+      Get("/v1/stream?filter.missions=eulex&heartbeat_interval=0.05s"));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(stream->status(), 200);
+  auto stub = server_.NewStub();
+  const uint64_t skipped = MustPublish(*stub, PatrolUpdate(v1::MISSION_KFOR));
+  // Heartbeats come until one carries the cursor past the KFOR update.
+  for (;;) {
+    std::optional<SseEvent> beat = stream->ReadUntil("heartbeat");
+    ASSERT_TRUE(beat.has_value());
+    if (beat->id == absl::StrCat(skipped)) break;
+  }
+  EXPECT_THAT(stream->last_event_id(), absl::StrCat(skipped));
+}
+
+TEST_F(HttpGatewayTest, ShutdownEndsStreamsWithAnErrorEvent) {
+  std::unique_ptr<SseClient> stream = Stream(Get("/v1/stream"));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_TRUE(stream->ReadUntil("caught_up").has_value());
+  server_.Stop();
+  std::optional<SseEvent> error = stream->ReadUntil("error");
+  ASSERT_TRUE(error.has_value());
+  EXPECT_THAT(error->data, HasSubstr("\"status\":\"UNAVAILABLE\""));
+  EXPECT_FALSE(stream->Next().has_value());  // Then the response ends.
+}
+
+TEST_F(HttpGatewayTest, ServesTheDashboardWithItsSecurityHeaders) {
+  absl::StatusOr<HttpGetResult> index = Fetch(Get("/"));
+  ASSERT_TRUE(index.ok()) << index.status();
+  EXPECT_EQ(index->status, 200);
+  EXPECT_THAT(HeaderValue(index->headers, "Content-Type"),
+              HasSubstr("text/html"));
+  EXPECT_THAT(index->body, HasSubstr("<html"));
+  EXPECT_THAT(HeaderValue(index->headers, "Content-Security-Policy"),
+              HasSubstr("default-src 'self'"));
+  absl::StatusOr<HttpGetResult> script = Fetch(Get("/dashboard/app.js"));
+  ASSERT_TRUE(script.ok());
+  EXPECT_EQ(script->status, 200);
+  EXPECT_THAT(HeaderValue(script->headers, "Content-Type"),
+              HasSubstr("text/javascript"));
+}
+
+TEST_F(HttpGatewayTest, CrossOriginOnlyForListedOrigins) {
+  absl::StatusOr<HttpGetResult> foreign =
+      Fetch(Get("/v1/situation", {{"Origin", "https://evil.example"}}));
+  ASSERT_TRUE(foreign.ok());
+  EXPECT_EQ(HeaderValue(foreign->headers, "Access-Control-Allow-Origin"), "");
+
+  TestServer cors([](ServerConfig& c) {
+    c.http_cors_origins = {"https://ops.example"};
+  });
+  const int port = cors.server().http_port();
+  absl::StatusOr<HttpGetResult> listed = HttpFetch(
+      port, Get("/v1/situation", {{"Origin", "https://ops.example"}}));
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(HeaderValue(listed->headers, "Access-Control-Allow-Origin"),
+            "https://ops.example");
+  HttpCall preflight = Get("/v1/stream", {{"Origin", "https://ops.example"},
+                                          {"Access-Control-Request-Method",
+                                           "GET"}});
+  preflight.method = "OPTIONS";
+  absl::StatusOr<HttpGetResult> allowed = HttpFetch(port, preflight);
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_EQ(allowed->status, 204);
+  EXPECT_THAT(HeaderValue(allowed->headers, "Access-Control-Allow-Headers"),
+              HasSubstr("Last-Event-ID"));
+}
+
+TEST_F(HttpGatewayTest, AQuietStreamOutlivesTheIoTimeout) {
+  TestServer quick([](ServerConfig& c) { c.http_io_timeout = absl::Seconds(1); });
+  absl::StatusOr<std::unique_ptr<SseClient>> stream = SseClient::Open(
+      quick.server().http_port(), Get("/v1/stream?heartbeat_interval=2.5s"));
+  ASSERT_TRUE(stream.ok());
+  ASSERT_TRUE((*stream)->ReadUntil("caught_up").has_value());
+  // Nothing is sent for 2.5 s, more than the 1 s timeout: the stream must
+  // still be there for its heartbeat.
+  std::optional<SseEvent> next = (*stream)->Next();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->event, "heartbeat");
+}
+
+TEST_F(HttpGatewayTest, AClientThatGoesAwayGivesItsStreamBack) {
+  TestServer limited([](ServerConfig& c) { c.max_subscriptions = 1; });
+  const int port = limited.server().http_port();
+  {
+    absl::StatusOr<std::unique_ptr<SseClient>> first =
+        SseClient::Open(port, Get("/v1/stream"));
+    ASSERT_TRUE(first.ok());
+    ASSERT_TRUE((*first)->ReadUntil("caught_up").has_value());
+    absl::StatusOr<std::unique_ptr<SseClient>> second =
+        SseClient::Open(port, Get("/v1/stream"));
+    ASSERT_TRUE(second.ok());
+    EXPECT_EQ((*second)->status(), 429);
+  }  // The first client closes its connection.
+  // The server notices the close without waiting for a write: a new stream
+  // is accepted well before any heartbeat would have found the dead one.
+  const absl::Time deadline = absl::Now() + absl::Seconds(4);
+  int status = 0;
+  for (int attempt = 0; attempt < 500 && absl::Now() < deadline; ++attempt) {
+    absl::StatusOr<std::unique_ptr<SseClient>> again =
+        SseClient::Open(port, Get("/v1/stream"));
+    ASSERT_TRUE(again.ok());
+    status = (*again)->status();
+    if (status == 200) break;
+  }
+  EXPECT_EQ(status, 200);
+}
+
+TEST(HttpGatewayTlsTest, ServesHttpsWithTheGrpcCertificate) {
+  TempDir dir;
+  absl::StatusOr<TestCertificates> pki = MakeTestCertificates(dir.path());
+  ASSERT_TRUE(pki.ok()) << pki.status();
+  TestServer server([&pki](ServerConfig& c) {
+    c.tls.cert_file = pki->server.cert_file;
+    c.tls.key_file = pki->server.key_file;
+  });
+  const std::string url = absl::StrCat(
+      "https://127.0.0.1:", server.server().http_port(), "/v1/situation");
+  CURL* curl = curl_easy_init();
+  ASSERT_NE(curl, nullptr);
+  std::string body;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CAINFO, pki->ca.cert_file.c_str());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+  curl_easy_setopt(
+      curl, CURLOPT_WRITEFUNCTION,
+      +[](char* data, size_t size, size_t count, void* out) -> size_t {
+        static_cast<std::string*>(out)->append(data, size * count);
+        return size * count;
+      });
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  ASSERT_EQ(curl_easy_perform(curl), CURLE_OK);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(curl);
+  EXPECT_EQ(status, 200);
+  EXPECT_THAT(body, HasSubstr(server.server().log_id()));
+  // Plain HTTP to the HTTPS port gets no answer.
+  absl::StatusOr<HttpGetResult> plain =
+      HttpGet(server.server().http_port(), "/v1/situation", absl::Seconds(3));
+  EXPECT_FALSE(plain.ok() && plain->status == 200);
+}
+
+// With an access policy: the same principals and rights as gRPC.
+class HttpGatewayAuthTest : public ::testing::Test {
+ protected:
+  HttpGatewayAuthTest()
+      : policy_(WritePolicy(dir_.path() + "/policy.json")),
+        server_([this](ServerConfig& c) {
+          c.auth_file = policy_;
+          c.max_streams_per_principal = 2;
+        }) {}
+
+  static std::string Entry(absl::string_view name, absl::string_view token,
+                           absl::string_view publish, absl::string_view read) {
+    return absl::StrCat(R"({"name": ")", name, R"(", "tokenSha256": [")",
+                        HashToken(token), R"("], "publish": [)", publish,
+                        R"(], "read": [)", read, "]}");
+  }
+  static std::string WritePolicy(const std::string& path) {
+    std::ofstream out(path);
+    out << absl::StrCat(R"({"principals": [)",
+                        Entry("kp-ops", kAllToken, R"("*")", R"("*")"), ",",
+                        Entry("kfor-watch", kKforReaderToken, "", R"("KFOR")"),
+                        "]}");
+    return path;
+  }
+
+  int port() { return server_.server().http_port(); }
+
+  // Publishes one update of each mission as the all-rights principal.
+  void PublishEachMission() {
+    auto stub = v1::SituationFeed::NewStub(
+        NewTokenChannel(server_.address(), kAllToken));
+    for (v1::Mission mission : {v1::MISSION_EULEX, v1::MISSION_KFOR,
+                                v1::MISSION_KOSOVO_POLICE}) {
+      MustPublish(*stub, PatrolUpdate(mission));
+    }
+  }
+
+  // POST /v1/session with `token`; returns the cookie ("name=value").
+  std::string Login(const std::string& token) {
+    HttpCall call;
+    call.method = "POST";
+    call.path = "/v1/session";
+    call.headers = {{"Authorization", "Bearer " + token}};
+    absl::StatusOr<HttpGetResult> answer = HttpFetch(port(), call);
+    EXPECT_TRUE(answer.ok()) << answer.status();
+    if (!answer.ok()) return "";
+    EXPECT_EQ(answer->status, 200) << answer->body;
+    const std::string set_cookie = HeaderValue(answer->headers, "Set-Cookie");
+    EXPECT_THAT(set_cookie, HasSubstr("HttpOnly"));
+    EXPECT_THAT(set_cookie, HasSubstr("SameSite=Strict"));
+    return set_cookie.substr(0, set_cookie.find(';'));
+  }
+
+  // A stream from the beginning with `headers` sees only the KFOR update
+  // of PublishEachMission().
+  void ExpectStreamOfKforOnly(
+      std::vector<std::pair<std::string, std::string>> headers) {
+    absl::StatusOr<std::unique_ptr<SseClient>> stream = SseClient::Open(
+        port(), Get("/v1/stream?from_beginning=true", std::move(headers)));
+    ASSERT_TRUE(stream.ok());
+    ASSERT_EQ((*stream)->status(), 200);
+    std::vector<SseEvent> seen;
+    ASSERT_TRUE((*stream)->ReadUntil("caught_up", &seen).has_value());
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(UpdateFromJson(seen[0].data).mission(), v1::MISSION_KFOR);
+  }
+
+  TempDir dir_;
+  const std::string policy_;
+  TestServer server_;
+};
+
+TEST_F(HttpGatewayAuthTest, NoCredentialsIs401) {
+  absl::StatusOr<HttpGetResult> answer = HttpGet(port(), "/v1/updates");
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->status, 401);
+  EXPECT_THAT(answer->body, HasSubstr("UNAUTHENTICATED"));
+  EXPECT_THAT(HeaderValue(answer->headers, "WWW-Authenticate"),
+              HasSubstr("Bearer"));
+  EXPECT_THAT(answer->body, HasSubstr("POST /v1/session"));
+  absl::StatusOr<HttpGetResult> wrong = HttpFetch(
+      port(), Get("/v1/updates", {{"Authorization", "Bearer sitrep_nope"}}));
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_EQ(wrong->status, 401);
+  EXPECT_THAT(wrong->body, Not(HasSubstr("sitrep_nope")));
+}
+
+TEST_F(HttpGatewayAuthTest, ReadRightsHoldOnEveryEndpoint) {
+  PublishEachMission();
+  const std::vector<std::pair<std::string, std::string>> kfor = {
+      {"Authorization", absl::StrCat("Bearer ", kKforReaderToken)}};
+  absl::StatusOr<HttpGetResult> denied =
+      HttpFetch(port(), Get("/v1/updates?filter.missions=eulex", kfor));
+  ASSERT_TRUE(denied.ok());
+  EXPECT_EQ(denied->status, 403);
+  EXPECT_THAT(denied->body, HasSubstr("PERMISSION_DENIED"));
+
+  absl::StatusOr<HttpGetResult> page = HttpFetch(port(), Get("/v1/updates", kfor));
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->status, 200);
+  v1::ListUpdatesResponse list;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(page->body, &list).ok());
+  ASSERT_EQ(list.updates_size(), 1);
+  EXPECT_EQ(list.updates(0).mission(), v1::MISSION_KFOR);
+
+  ExpectStreamOfKforOnly(kfor);
+}
+
+TEST_F(HttpGatewayAuthTest, SessionCookieStandsForTheTokenUntilDeleted) {
+  PublishEachMission();
+  const std::string cookie = Login(kKforReaderToken);
+  ASSERT_THAT(cookie, HasSubstr("sitrep_session="));
+  ExpectStreamOfKforOnly({{"Cookie", cookie}});
+
+  HttpCall logout = Get("/v1/session", {{"Cookie", cookie}});
+  logout.method = "DELETE";
+  absl::StatusOr<HttpGetResult> deleted = HttpFetch(port(), logout);
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(deleted->status, 204);
+  absl::StatusOr<HttpGetResult> after =
+      HttpFetch(port(), Get("/v1/situation", {{"Cookie", cookie}}));
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status, 401);
+  EXPECT_THAT(after->body, HasSubstr("POST /v1/session"));
+
+  HttpCall bad_login = Get("/v1/session",
+                           {{"Authorization", "Bearer sitrep_unknown"}});
+  bad_login.method = "POST";
+  absl::StatusOr<HttpGetResult> refused = HttpFetch(port(), bad_login);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 401);
+  EXPECT_EQ(HeaderValue(refused->headers, "Set-Cookie"), "");
+}
+
+TEST_F(HttpGatewayAuthTest, StreamsCountAgainstThePrincipalsQuota) {
+  const std::vector<std::pair<std::string, std::string>> kfor = {
+      {"Authorization", absl::StrCat("Bearer ", kKforReaderToken)}};
+  std::vector<std::unique_ptr<SseClient>> open;
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<std::unique_ptr<SseClient>> stream =
+        SseClient::Open(port(), Get("/v1/stream", kfor));
+    ASSERT_TRUE(stream.ok());
+    ASSERT_EQ((*stream)->status(), 200);
+    ASSERT_TRUE((*stream)->ReadUntil("caught_up").has_value());
+    open.push_back(*std::move(stream));
+  }
+  absl::StatusOr<std::unique_ptr<SseClient>> third =
+      SseClient::Open(port(), Get("/v1/stream", kfor));
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ((*third)->status(), 429);
+  EXPECT_THAT((*third)->ReadBody(), HasSubstr("RESOURCE_EXHAUSTED"));
+}
+
+}  // namespace
+}  // namespace sitrep::testing
