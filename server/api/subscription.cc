@@ -42,6 +42,7 @@ Subscription::Subscription(Feed* feed, Clock* clock,
       metrics_(metrics),
       mission_mask_(cursor->mission_mask()),
       start_cursor_(cursor->cursor()),
+      starts_with_snapshot_(cursor->in_snapshot()),
       lease_(std::move(lease)),
       cursor_(std::move(cursor)) {}
 

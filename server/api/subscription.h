@@ -91,6 +91,8 @@ class Subscription final : public FeedWaiter,
 
   // Where the stream starts: every update <= this was sent or skipped.
   uint64_t start_cursor() const { return start_cursor_; }
+  // The stream starts with a situation snapshot (a `situation` start).
+  bool starts_with_snapshot() const { return starts_with_snapshot_; }
   const std::string& log_id() const { return feed_->log_id(); }
   uint64_t head() const { return feed_->head(); }
 
@@ -117,6 +119,7 @@ class Subscription final : public FeedWaiter,
   Metrics* const metrics_;
   const uint32_t mission_mask_;
   const uint64_t start_cursor_;
+  const bool starts_with_snapshot_;
 
   absl::Mutex mu_;
   StreamLease lease_ ABSL_GUARDED_BY(mu_);

@@ -14,13 +14,14 @@ void AppendSseEvent(absl::string_view event, std::optional<uint64_t> id,
 }
 
 std::string SseHello(const std::string& log_id, uint64_t cursor,
-                     uint64_t head_sequence) {
+                     uint64_t head_sequence, bool snapshot_start) {
   // After a drop the browser waits `retry` milliseconds, then reconnects.
   std::string out = "retry: 2000\n\n";
   google::protobuf::Value id;
   id.set_string_value(log_id);
   // 64-bit integers as strings, as everywhere in the JSON mapping.
-  AppendSseEvent("hello", cursor,
+  AppendSseEvent("hello",
+                 snapshot_start ? std::nullopt : std::optional<uint64_t>(cursor),
                  absl::StrCat("{\"logId\":", ToJson(id), ",\"cursor\":\"",
                               cursor, "\",\"headSequence\":\"",
                               head_sequence, "\"}"),

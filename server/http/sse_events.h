@@ -23,9 +23,11 @@ void AppendSseEvent(absl::string_view event, std::optional<uint64_t> id,
                     absl::string_view data, std::string* out);
 
 // The first event of a stream, after a `retry:` line: the log and the
-// cursor the stream starts after.
+// cursor the stream starts after, which is also its id unless
+// `snapshot_start`: a browser that drops during a situation snapshot must
+// reconnect without Last-Event-ID, so that it gets the snapshot again.
 std::string SseHello(const std::string& log_id, uint64_t cursor,
-                     uint64_t head_sequence);
+                     uint64_t head_sequence, bool snapshot_start = false);
 
 // `message` as events: update/snapshot per update, or one marker event
 // (caught_up, snapshot_end, gap).

@@ -32,7 +32,8 @@ std::shared_ptr<SseStream> SseStream::Begin(
                                 stream.get());
   Subscription& sub = *stream->subscription_;
   // Before the subscription starts, so nobody waits for it.
-  stream->WriteOnLoop(SseHello(sub.log_id(), sub.start_cursor(), sub.head()),
+  stream->WriteOnLoop(SseHello(sub.log_id(), sub.start_cursor(), sub.head(),
+                               sub.starts_with_snapshot()),
                       /*tell_subscription=*/false);
   // The first pump (maybe a store read, a first batch to encode) runs on
   // the executor, like every later one.

@@ -269,6 +269,35 @@ TEST_F(HttpGatewayTest, LastEventIdResumesExactlyAfterIt) {
                                         all.begin() + 5, all.end())));
 }
 
+TEST_F(HttpGatewayTest, SituationStartSendsTheSnapshotThenLive) {
+  auto stub = server_.NewStub();
+  MustPublish(*stub, NewIncident("bridge-crowd", v1::MISSION_KOSOVO_POLICE));
+  MustPublish(*stub, NewIncident("road-block", v1::MISSION_KFOR));
+  const uint64_t head =
+      MustPublish(*stub, NewIncident("checkpoint", v1::MISSION_KOSOVO_POLICE));
+  std::unique_ptr<SseClient> stream = Stream(
+      Get("/v1/stream?situation=true&filter.missions=kosovo-police"));
+  ASSERT_NE(stream, nullptr);
+  std::optional<SseEvent> hello = stream->Next();
+  ASSERT_TRUE(hello.has_value());
+  EXPECT_EQ(hello->event, "hello");
+  // No id: a drop during the snapshot reconnects for a new snapshot.
+  EXPECT_EQ(hello->id, std::nullopt);
+  std::vector<std::string> incidents;
+  std::optional<SseEvent> event;
+  while ((event = stream->Next()) && event->event == "snapshot") {
+    EXPECT_EQ(event->id, std::nullopt);
+    incidents.push_back(UpdateFromJson(event->data).incident_id());
+  }
+  EXPECT_THAT(incidents, ElementsAreArray({"bridge-crowd", "checkpoint"}));
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->event, "snapshot_end");
+  EXPECT_EQ(event->id, absl::StrCat(head));
+  const uint64_t live =
+      MustPublish(*stub, PatrolUpdate(v1::MISSION_KOSOVO_POLICE));
+  EXPECT_THAT(EventSequences(stream->ReadUpdates(1)), ElementsAreArray({live}));
+}
+
 TEST_F(HttpGatewayTest, RefusedStreamsAreHttpErrors) {
   PublishRounds(1);
   std::unique_ptr<SseClient> beyond =

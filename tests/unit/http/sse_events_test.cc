@@ -62,6 +62,12 @@ TEST(SseEventsTest, HelloSetsTheRetryAndNamesTheLog) {
             "\"cursor\":\"7\",\"headSequence\":\"9\"}\n\n");
 }
 
+TEST(SseEventsTest, ASnapshotStartHasNoIdToResumeFrom) {
+  EXPECT_EQ(SseHello("abc", 0, 9, /*snapshot_start=*/true),
+            "retry: 2000\n\nevent: hello\ndata: {\"logId\":\"abc\","
+            "\"cursor\":\"0\",\"headSequence\":\"9\"}\n\n");
+}
+
 TEST(SseEventsTest, ErrorIsTheErrorBody) {
   EXPECT_EQ(SseError(absl::UnavailableError("shutting \"down\"")),
             "event: error\ndata: {\"code\":14,\"status\":\"UNAVAILABLE\","
