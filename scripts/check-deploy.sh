@@ -13,8 +13,13 @@
 #   grafana     the dashboard is JSON; its queries parse (promtool)
 #   metrics     alerts and dashboard use only the metrics sitrepd exports
 #   yaml        compose, Kubernetes and Grafana provisioning files parse and
-#               are consistent; `kubectl kustomize` renders when kubectl is
-#               installed
+#               are consistent (also the scale-out ones: compose/scale-out.yml,
+#               nats/, kubernetes-scale-out/); `kubectl kustomize` renders
+#               them when kubectl is installed
+#   nats        nats/nats-cluster.conf is a valid nats-server configuration
+#               (nats-server -t)
+#   haproxy     compose/haproxy.cfg is a valid HAProxy configuration
+#               (haproxy -c)
 #   policies    the example access policies have sitrepd's shape
 #   docker      the Dockerfile builds as the README does (install-deps.sh +
 #               make build), runs as non-root, has the volume, ports and
@@ -44,7 +49,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ ${#sections[@]} -eq 0 ]; then
-  sections=(systemd prometheus grafana metrics yaml policies docker flags runtime)
+  sections=(systemd prometheus grafana metrics yaml nats haproxy policies docker flags runtime)
 fi
 
 tmp=$(mktemp -d)
@@ -105,7 +110,7 @@ check_systemd() {
 check_prometheus() {
   if ! have promtool; then skip "prometheus: promtool not installed (package prometheus)"; return; fi
   local f
-  for f in prometheus.yml prometheus-compose.yml; do
+  for f in prometheus.yml prometheus-compose.yml prometheus-scale-out.yml; do
     promtool check config "$deploy/prometheus/$f" >"$tmp/promtool.txt" 2>&1 ||
       fail "promtool check config $f: $(cat "$tmp/promtool.txt")"
   done
@@ -128,6 +133,30 @@ check_grafana() {
   if ! have promtool; then skip "grafana: promtool not installed, queries not parsed"; return; fi
   promtool check rules "$tmp/dashboard-rules.yml" >"$tmp/promtool.txt" 2>&1 ||
     fail "dashboard queries do not parse: $(cat "$tmp/promtool.txt")"
+}
+
+check_nats() {
+  local conf=$deploy/nats/nats-cluster.conf
+  if ! have nats-server; then skip "nats: nats-server not installed (package nats-server)"; return; fi
+  # What each node gets from its environment (compose, Kubernetes).
+  NATS_SERVER_NAME=nats-1 NATS_ROUTE_1=nats://nats-1:6222 NATS_ROUTE_2=nats://nats-2:6222 \
+    NATS_ROUTE_3=nats://nats-3:6222 nats-server -t -c "$conf" >"$tmp/nats.txt" 2>&1 ||
+    fail "nats-server -t -c $conf: $(cat "$tmp/nats.txt")"
+  # Without them it must refuse, not start with an empty name or no routes.
+  if nats-server -t -c "$conf" >/dev/null 2>&1; then
+    fail "$conf: valid without NATS_SERVER_NAME and NATS_ROUTE_1..3 in the environment"
+  fi
+  local setting
+  for setting in '^jetstream \{' '^cluster \{' '^  name: sitrep$' '^server_name: \$NATS_SERVER_NAME$' \
+      '^port: 4222$' '^http_port: 8222$' '^  port: 6222$'; do
+    grep -Eq "$setting" "$conf" || fail "$conf: no line matching $setting"
+  done
+}
+
+check_haproxy() {
+  local cfg=$deploy/compose/haproxy.cfg
+  if ! have haproxy; then skip "haproxy: haproxy not installed (package haproxy)"; return; fi
+  haproxy -c -f "$cfg" >"$tmp/haproxy.txt" 2>&1 || fail "haproxy -c -f $cfg: $(cat "$tmp/haproxy.txt")"
 }
 
 check_docker() {
@@ -212,10 +241,16 @@ for section in "${sections[@]}"; do
     yaml)
       helper yaml || fail "yaml: see above"
       if have kubectl; then
-        kubectl kustomize "$deploy/kubernetes" >/dev/null 2>"$tmp/kustomize.err" ||
-          fail "kubectl kustomize deploy/kubernetes: $(cat "$tmp/kustomize.err")"
+        for k in kubernetes nats kubernetes-scale-out; do
+          kubectl kustomize "$deploy/$k" >"$tmp/$k.yaml" 2>"$tmp/kustomize.err" ||
+            fail "kubectl kustomize deploy/$k: $(cat "$tmp/kustomize.err")"
+        done
+        helper scale-out-rendered <"$tmp/kubernetes-scale-out.yaml" ||
+          fail "yaml: kubectl kustomize deploy/kubernetes-scale-out: see above"
       fi
       ;;
+    nats) check_nats ;;
+    haproxy) check_haproxy ;;
     policies) helper policies || fail "policies: see above" ;;
     docker) check_docker ;;
     flags) check_flags ;;

@@ -15,6 +15,8 @@ Usage: check_deploy_files.py REPO CHECK [ARGS]
                         accepts
   sitrepd-flags         prints every sitrepd flag name the deploy files pass,
                         one per line, with the file it comes from
+  scale-out-rendered    `kubectl kustomize deploy/kubernetes-scale-out` on
+                        stdin is what the files promise
   runtime-packages      prints the packages the Dockerfile's runtime stage
                         installs
 
@@ -63,22 +65,14 @@ def rel(repo, path):
 
 # --- yaml -----------------------------------------------------------------
 
-def check_compose(repo):
-    path = os.path.join(repo, "deploy/compose/docker-compose.yml")
+def check_compose_file(repo, name):
+    """The checks every compose file gets; returns (where, services)."""
+    path = os.path.join(repo, "deploy/compose", name)
     base = os.path.dirname(path)
     where = rel(repo, path)
     [doc] = load_yaml_docs(path)
     services = doc.get("services") or {}
     volumes = set((doc.get("volumes") or {}).keys())
-    for name in ("sitrepd", "prometheus"):
-        if name not in services:
-            problem(where, f"no service '{name}'")
-    nats = [n for n in services if n.startswith("nats-")]
-    if len(nats) != 3:
-        problem(where, f"expected 3 NATS nodes, found {len(nats)}")
-    for n in nats:
-        if "nats" not in (services[n].get("profiles") or []):
-            problem(where, f"{n}: not in the 'nats' profile (it must stay off by default)")
     for name, svc in services.items():
         build = svc.get("build")
         if isinstance(build, dict):
@@ -100,51 +94,124 @@ def check_compose(repo):
         for port in svc.get("ports") or []:
             if not str(port).startswith("127.0.0.1:"):
                 problem(where, f"{name}: port {port} is not published on loopback only")
-    sitrepd = services.get("sitrepd", {})
-    command = sitrepd.get("command") or []
-    if "--plaintext" in command and not any(a.startswith("--auth_file=") for a in command):
-        problem(where, "sitrepd: --plaintext without --auth_file (sitrepd refuses to start)")
+        command = svc.get("command") or []
+        if "--plaintext" in command and not any(a.startswith("--auth_file=") for a in command):
+            problem(where, f"{name}: --plaintext without --auth_file (sitrepd refuses to start)")
+    return where, services
 
 
-def k8s_objects(repo):
-    kdir = os.path.join(repo, "deploy/kubernetes")
+def check_compose(repo):
+    where, services = check_compose_file(repo, "docker-compose.yml")
+    for name in ("sitrepd", "prometheus"):
+        if name not in services:
+            problem(where, f"no service '{name}'")
+    check_compose_scale_out(repo)
+
+
+def flag_values(args):
+    """--name=value flags as a dict (the last one wins)."""
+    return dict(a[2:].split("=", 1) for a in args if a.startswith("--") and "=" in a)
+
+
+NATS_CONF = "deploy/nats/nats-cluster.conf"
+
+
+def nats_conf_mount_dir(repo):
+    """The directory nats-cluster.conf's store_dir lives in (/data)."""
+    with open(os.path.join(repo, NATS_CONF), encoding="utf-8") as f:
+        m = re.search(r"^\s*store_dir:\s*(\S+)", f.read(), re.M)
+    if not m:
+        problem(NATS_CONF, "no jetstream store_dir")
+        return None
+    return os.path.dirname(m.group(1).rstrip("/"))
+
+
+def check_compose_scale_out(repo):
+    where, services = check_compose_file(repo, "scale-out.yml")
+    nats = sorted(n for n in services if n.startswith("nats-"))
+    if nats != ["nats-1", "nats-2", "nats-3"]:
+        problem(where, f"expected NATS nodes nats-1, nats-2, nats-3, found {nats}")
+    data_dir = nats_conf_mount_dir(repo)
+    routes = {f"nats://{n}:6222" for n in nats}
+    for n in nats:
+        svc = services[n]
+        env = svc.get("environment") or {}
+        if env.get("NATS_SERVER_NAME") != n:
+            problem(where, f"{n}: NATS_SERVER_NAME must be {n}")
+        if {env.get(f"NATS_ROUTE_{i}") for i in (1, 2, 3)} != routes:
+            problem(where, f"{n}: NATS_ROUTE_1..3 must be {sorted(routes)}")
+        command = svc.get("command") or []
+        mounts = {m.split(":")[1]: m.split(":")[0] for m in svc.get("volumes") or []}
+        conf = command[command.index("--config") + 1] if "--config" in command else None
+        if conf is None or os.path.normpath(os.path.join(
+                repo, "deploy/compose", mounts.get(conf, "-"))) != os.path.normpath(
+                    os.path.join(repo, NATS_CONF)):
+            problem(where, f"{n}: must run --config with {NATS_CONF} mounted there")
+        if data_dir and data_dir not in mounts:
+            problem(where, f"{n}: no volume at {data_dir} (the configuration's store)")
+    sitrepd = services.get("sitrepd")
+    if sitrepd is None:
+        problem(where, "no service 'sitrepd'")
+        return
+    flags = flag_values(sitrepd.get("command") or [])
+    if flags.get("store") != "jetstream" or flags.get("replicas") != "3":
+        problem(where, "sitrepd: needs --store=jetstream and --replicas=3")
+    if set((flags.get("nats_url") or "").split(",")) != {f"nats://{n}:4222" for n in nats}:
+        problem(where, "sitrepd: --nats_url must name every NATS node's port 4222")
+    if sitrepd.get("ports"):
+        problem(where, "sitrepd: replicas publish no ports (HAProxy is the address)")
+    if ((sitrepd.get("deploy") or {}).get("replicas") or 1) < 2:
+        problem(where, "sitrepd: deploy.replicas must be 2 or more")
+    proxy = services.get("haproxy") or {}
+    if "127.0.0.1:50051:50051" not in (proxy.get("ports") or []):
+        problem(where, "haproxy: must publish 127.0.0.1:50051")
+    cfg_path = os.path.join(repo, "deploy/compose/haproxy.cfg")
+    with open(cfg_path, encoding="utf-8") as f:
+        cfg = f.read()
+    if not re.search(r"^\s*server-template \S+ \d+ sitrepd:50051 ", cfg, re.M):
+        problem("deploy/compose/haproxy.cfg", "no server-template for the service sitrepd:50051")
+    if "uri /readyz" not in cfg or "check port 9464" not in cfg:
+        problem("deploy/compose/haproxy.cfg", "health checks must be GET /readyz on port 9464")
+
+
+def k8s_objects(repo, directory="deploy/kubernetes"):
+    """The objects of a kustomization's own resource files (directories it
+    names are left to `kubectl kustomize`)."""
+    kdir = os.path.join(repo, directory)
     [kust] = load_yaml_docs(os.path.join(kdir, "kustomization.yaml"))
     objects = []
     for resource in kust.get("resources") or []:
         path = os.path.join(kdir, resource)
+        if os.path.isdir(path):
+            if not os.path.isfile(os.path.join(path, "kustomization.yaml")):
+                problem(f"{directory}/kustomization.yaml", f"resource {resource} has no kustomization.yaml")
+            continue
         if not os.path.isfile(path):
-            problem("deploy/kubernetes/kustomization.yaml", f"resource {resource} does not exist")
+            problem(f"{directory}/kustomization.yaml", f"resource {resource} does not exist")
             continue
         for doc in load_yaml_docs(path):
             objects.append((rel(repo, path), doc))
     return objects
 
 
-def check_kubernetes(repo):
-    objects = k8s_objects(repo)
-    by_kind = {}
+def by_kind(objects):
+    kinds = {}
     for where, obj in objects:
         for key in ("apiVersion", "kind", "metadata"):
             if key not in obj:
                 problem(where, f"an object without {key}")
-        by_kind.setdefault(obj.get("kind"), []).append((where, obj))
-    names = {(o.get("kind"), o["metadata"].get("name")) for _, o in objects if "metadata" in o}
+        kinds.setdefault(obj.get("kind"), []).append((where, obj))
+    return kinds
 
-    sets = by_kind.get("StatefulSet", [])
-    if len(sets) != 1:
-        problem("deploy/kubernetes", f"expected one StatefulSet, found {len(sets)}")
-        return
-    where, sts = sets[0]
-    spec = sts["spec"]
-    if spec.get("replicas") != 1:
-        problem(where, "replicas must be 1 (one writer of the embedded store)")
-    if ("Service", spec.get("serviceName")) not in names:
-        problem(where, f"serviceName {spec.get('serviceName')} is not a Service here")
+
+def check_pod_template(where, spec, container_name, names, ports_wanted):
+    """The security, resources, ports, probes and mounts of a workload's pod
+    template (StatefulSet or Deployment); returns (labels, container ports,
+    volumes, the container)."""
     selector = spec["selector"]["matchLabels"]
     labels = spec["template"]["metadata"]["labels"]
     if any(labels.get(k) != v for k, v in selector.items()):
         problem(where, "the pod template's labels do not match the selector")
-    claims = {c["metadata"]["name"] for c in spec.get("volumeClaimTemplates") or []}
     pod = spec["template"]["spec"]
     psc = pod.get("securityContext") or {}
     if psc.get("runAsNonRoot") is not True:
@@ -154,7 +221,7 @@ def check_kubernetes(repo):
         cm = (volume.get("configMap") or {}).get("name")
         if cm and ("ConfigMap", cm) not in names:
             problem(where, f"volume {volume['name']}: ConfigMap {cm} is not defined here")
-    [container] = [c for c in pod["containers"] if c["name"] == "sitrepd"]
+    [container] = [c for c in pod["containers"] if c["name"] == container_name]
     csc = container.get("securityContext") or {}
     if csc.get("readOnlyRootFilesystem") is not True:
         problem(where, "container securityContext.readOnlyRootFilesystem must be true")
@@ -166,8 +233,9 @@ def check_kubernetes(repo):
     if not res.get("requests") or not res.get("limits"):
         problem(where, "container needs resource requests and limits")
     ports = {p["name"]: p["containerPort"] for p in container.get("ports") or []}
-    if ports.get("grpc") != 50051 or ports.get("metrics") != 9464:
-        problem(where, "container ports must be grpc 50051 and metrics 9464")
+    for name, number in ports_wanted.items():
+        if ports.get(name) != number:
+            problem(where, f"container port {name} must be {number}")
     for probe_name in ("livenessProbe", "readinessProbe"):
         probe = container.get(probe_name)
         if not probe:
@@ -176,24 +244,159 @@ def check_kubernetes(repo):
         port = (probe.get("httpGet") or probe.get("grpc") or {}).get("port")
         if isinstance(port, str) and port not in ports:
             problem(where, f"{probe_name}: port {port} is not a container port name")
-    mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts") or []}
-    for path, name in mounts.items():
-        if name not in volumes and name not in claims:
-            problem(where, f"volumeMount {path}: no volume or claim '{name}'")
-    if mounts.get("/var/lib/sitrep") not in claims:
-        problem(where, "/var/lib/sitrep must be the volumeClaimTemplate")
-    for swhere, svc in by_kind.get("Service", []):
+    claims = {c["metadata"]["name"] for c in spec.get("volumeClaimTemplates") or []}
+    for m in container.get("volumeMounts") or []:
+        if m["name"] not in volumes and m["name"] not in claims:
+            problem(where, f"volumeMount {m['mountPath']}: no volume or claim '{m['name']}'")
+    return labels, ports, volumes, container
+
+
+def check_services(kinds, labels, ports, what):
+    """Every Service selecting `labels`' pods targets their port names."""
+    for swhere, svc in kinds.get("Service", []):
+        sel = svc["spec"].get("selector") or {}
+        if any(labels.get(k) != v for k, v in sel.items()):
+            problem(swhere, f"selector does not match the {what}'s pods")
         for port in svc["spec"].get("ports") or []:
             target = port.get("targetPort")
             if isinstance(target, str) and target not in ports:
                 problem(swhere, f"targetPort {target} is not a container port name")
-        sel = svc["spec"].get("selector") or {}
-        if any(labels.get(k) != v for k, v in sel.items()):
-            problem(swhere, "selector does not match the StatefulSet's pods")
-    service_ports = {p["port"] for _, s in by_kind.get("Service", [])
+
+
+def check_kubernetes(repo):
+    objects = k8s_objects(repo)
+    kinds = by_kind(objects)
+    names = {(o.get("kind"), o["metadata"].get("name")) for _, o in objects if "metadata" in o}
+
+    sets = kinds.get("StatefulSet", [])
+    if len(sets) != 1:
+        problem("deploy/kubernetes", f"expected one StatefulSet, found {len(sets)}")
+        return
+    where, sts = sets[0]
+    spec = sts["spec"]
+    if spec.get("replicas") != 1:
+        problem(where, "replicas must be 1 (one writer of the embedded store)")
+    if ("Service", spec.get("serviceName")) not in names:
+        problem(where, f"serviceName {spec.get('serviceName')} is not a Service here")
+    labels, ports, _, container = check_pod_template(
+        where, spec, "sitrepd", names, {"grpc": 50051, "metrics": 9464})
+    claims = {c["metadata"]["name"] for c in spec.get("volumeClaimTemplates") or []}
+    mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts") or []}
+    if mounts.get("/var/lib/sitrep") not in claims:
+        problem(where, "/var/lib/sitrep must be the volumeClaimTemplate")
+    check_services(kinds, labels, ports, "StatefulSet")
+    service_ports = {p["port"] for _, s in kinds.get("Service", [])
                      for p in s["spec"].get("ports") or []}
     if not {50051, 9464} <= service_ports:
         problem("deploy/kubernetes/service.yaml", "Services must expose 50051 and 9464")
+    check_kubernetes_scale_out(repo, names)
+
+
+def check_nats_kubernetes(repo):
+    """deploy/nats: the NATS StatefulSet runs nats-cluster.conf with routes
+    to its own pods. Returns (its pods' DNS names, its pod labels, its
+    PodDisruptionBudgets), or None."""
+    nats_objects = k8s_objects(repo, "deploy/nats")
+    nats_kinds = by_kind(nats_objects)
+    [nkust] = load_yaml_docs(os.path.join(repo, "deploy/nats/kustomization.yaml"))
+    generated = {g["name"]: g for g in nkust.get("configMapGenerator") or []}
+    nats_names = {(o["kind"], o["metadata"]["name"]) for _, o in nats_objects}
+    nats_names |= {("ConfigMap", n) for n in generated}
+    sets = nats_kinds.get("StatefulSet", [])
+    if len(sets) != 1:
+        problem("deploy/nats", f"expected one StatefulSet, found {len(sets)}")
+        return None
+    where, nats = sets[0]
+    spec = nats["spec"]
+    if spec.get("replicas") != 3:
+        problem(where, "the NATS StatefulSet must have 3 replicas (an R3 stream)")
+    name, headless = nats["metadata"]["name"], spec.get("serviceName")
+    services = {o["metadata"]["name"]: o for _, o in nats_kinds.get("Service", [])}
+    hsvc = services.get(headless)
+    if hsvc is None or hsvc["spec"].get("clusterIP") != "None" or \
+            hsvc["spec"].get("publishNotReadyAddresses") is not True:
+        problem(where, f"serviceName {headless} must be a headless Service here that "
+                       "publishes not-ready addresses (the nodes find each other before ready)")
+    labels, ports, volumes, container = check_pod_template(
+        where, spec, "nats", nats_names, {"client": 4222, "cluster": 6222, "monitor": 8222})
+    check_services(nats_kinds, labels, ports, "NATS StatefulSet")
+    pods = [f"{name}-{i}.{headless}" for i in range(spec.get("replicas") or 0)]
+    env = {e["name"]: e for e in container.get("env") or []}
+    if {env.get(f"NATS_ROUTE_{i}", {}).get("value") for i in (1, 2, 3)} != \
+            {f"nats://{p}:6222" for p in pods}:
+        problem(where, f"NATS_ROUTE_1..3 must be the pods' route URLs {pods}")
+    if (env.get("NATS_SERVER_NAME", {}).get("valueFrom") or {}).get("fieldRef", {}).get(
+            "fieldPath") != "metadata.name":
+        problem(where, "NATS_SERVER_NAME must be the pod's name")
+    args = container.get("args") or []
+    conf = args[args.index("--config") + 1] if "--config" in args else ""
+    mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts") or []}
+    volume = volumes.get(mounts.get(os.path.dirname(conf)), {})
+    gen = generated.get((volume.get("configMap") or {}).get("name"))
+    if gen is None or os.path.basename(conf) not in gen.get("files", []) or \
+            rel(repo, os.path.join(repo, "deploy/nats", os.path.basename(conf))) != NATS_CONF:
+        problem(where, f"--config must be {NATS_CONF} from the generated ConfigMap")
+    data_dir = nats_conf_mount_dir(repo)
+    claims = {c["metadata"]["name"] for c in spec.get("volumeClaimTemplates") or []}
+    if mounts.get(data_dir) not in claims:
+        problem(where, f"{data_dir} (the configuration's store) must be the volumeClaimTemplate")
+    return pods, labels, nats_kinds.get("PodDisruptionBudget", [])
+
+
+def check_kubernetes_scale_out(repo, base_names):
+    """deploy/kubernetes-scale-out: deploy/kubernetes with a Deployment of
+    sitrepd replicas instead of the StatefulSet, over deploy/nats. As files;
+    check-deploy.sh renders them with `kubectl kustomize` when installed."""
+    nats = check_nats_kubernetes(repo)
+    if nats is None:
+        return
+    pods, nlabels, nats_pdbs = nats
+    odir = "deploy/kubernetes-scale-out"
+    [okust] = load_yaml_docs(os.path.join(repo, odir, "kustomization.yaml"))
+    for needed in ("../kubernetes", "../nats"):
+        if needed not in (okust.get("resources") or []):
+            problem(f"{odir}/kustomization.yaml", f"resources must include {needed}")
+    deleted, flags_text = set(), None
+    for p in okust.get("patches") or []:
+        [doc] = load_yaml_docs_text(p.get("patch", ""))
+        if doc.get("$patch") == "delete":
+            deleted.add((doc["kind"], doc["metadata"]["name"]))
+        elif doc.get("kind") == "ConfigMap":
+            flags_text = (doc.get("data") or {}).get("sitrepd.flags")
+    if ("StatefulSet", "sitrepd") not in deleted:
+        problem(f"{odir}/kustomization.yaml", "must delete the StatefulSet sitrepd (one writer of SQLite)")
+    flags = flag_values((flags_text or "").split())
+    if flags.get("store") != "jetstream" or flags.get("replicas") != "3":
+        problem(f"{odir}/kustomization.yaml", "the sitrepd.flags patch needs --store=jetstream and --replicas=3")
+    if set((flags.get("nats_url") or "").split(",")) != {f"nats://{p}:4222" for p in pods}:
+        problem(f"{odir}/kustomization.yaml", f"--nats_url must name the NATS pods {pods} on 4222")
+    objects = k8s_objects(repo, odir)
+    kinds = by_kind(objects)
+    names = base_names | {(o["kind"], o["metadata"]["name"]) for _, o in objects}
+    deployments = kinds.get("Deployment", [])
+    if len(deployments) != 1:
+        problem(odir, f"expected one Deployment, found {len(deployments)}")
+        return
+    where, dep = deployments[0]
+    if (dep["spec"].get("replicas") or 1) < 2:
+        problem(where, "replicas must be 2 or more")
+    labels, ports, _, container = check_pod_template(
+        where, dep["spec"], "sitrepd", names, {"grpc": 50051, "metrics": 9464})
+    if (container.get("readinessProbe") or {}).get("httpGet", {}).get("path") != "/readyz":
+        problem(where, "readinessProbe must be /readyz (not ready while NATS is lost)")
+    base_kinds = by_kind(k8s_objects(repo))
+    check_services({"Service": [s for s in base_kinds.get("Service", [])
+                                if ("Service", s[1]["metadata"]["name"]) not in deleted]},
+                   labels, ports, "Deployment")
+    for pwhere, pdb in kinds.get("PodDisruptionBudget", []) + nats_pdbs:
+        sel = pdb["spec"]["selector"]["matchLabels"]
+        if not (all(labels.get(k) == v for k, v in sel.items()) or
+                all(nlabels.get(k) == v for k, v in sel.items())):
+            problem(pwhere, f"PodDisruptionBudget {pdb['metadata']['name']} selects no pods here")
+
+
+def load_yaml_docs_text(text):
+    return [d for d in yaml.safe_load_all(text) if d is not None]
 
 
 def check_yaml(repo):
@@ -343,16 +546,49 @@ def sitrepd_flags(repo):
     for line in text.splitlines():
         if line.startswith("CMD "):
             out += [("deploy/docker/Dockerfile", n) for n in flag_names(json.loads(line[4:]))]
-    [compose] = load_yaml_docs(os.path.join(repo, "deploy/compose/docker-compose.yml"))
-    out += [("deploy/compose/docker-compose.yml", n)
-            for n in flag_names(compose["services"]["sitrepd"].get("command") or [])]
-    for where, obj in k8s_objects(repo):
+    for name in ("docker-compose.yml", "scale-out.yml"):
+        [compose] = load_yaml_docs(os.path.join(repo, "deploy/compose", name))
+        out += [(f"deploy/compose/{name}", n)
+                for n in flag_names(compose["services"]["sitrepd"].get("command") or [])]
+    odir = "deploy/kubernetes-scale-out"
+    [okust] = load_yaml_docs(os.path.join(repo, odir, "kustomization.yaml"))
+    patches = [(f"{odir}/kustomization.yaml", doc) for p in okust.get("patches") or []
+               for doc in load_yaml_docs_text(p.get("patch", "")) if "$patch" not in doc]
+    for where, obj in k8s_objects(repo) + k8s_objects(repo, odir) + patches:
         if obj.get("kind") == "ConfigMap" and "sitrepd.flags" in (obj.get("data") or {}):
             out += [(where, n) for n in flag_names(obj["data"]["sitrepd.flags"].split())]
-        if obj.get("kind") == "StatefulSet":
+        if obj.get("kind") in ("StatefulSet", "Deployment"):
             for c in obj["spec"]["template"]["spec"]["containers"]:
                 out += [(where, n) for n in flag_names(c.get("args") or [])]
     return out
+
+
+def check_scale_out_rendered(text):
+    """`kubectl kustomize deploy/kubernetes-scale-out` (on stdin): the
+    StatefulSet of the embedded store is gone, the Deployment and NATS are
+    there, the flags patch applied, and the NATS ConfigMap reference follows
+    the generated (hashed) name."""
+    where = "kubectl kustomize deploy/kubernetes-scale-out"
+    objects = load_yaml_docs_text(text)
+    names = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    if ("StatefulSet", "sitrepd") in names or ("Service", "sitrepd-headless") in names:
+        problem(where, "still has the StatefulSet sitrepd or its Service sitrepd-headless")
+    for needed in (("Deployment", "sitrepd"), ("StatefulSet", "nats"), ("Service", "sitrepd"),
+                   ("Service", "nats-headless"), ("NetworkPolicy", "sitrepd"),
+                   ("NetworkPolicy", "nats")):
+        if needed not in names:
+            problem(where, f"no {needed[0]} {needed[1]}")
+    for o in objects:
+        if o.get("metadata", {}).get("namespace", "sitrep") != "sitrep" and o["kind"] != "Namespace":
+            problem(where, f"{o['kind']} {o['metadata']['name']} is not in namespace sitrep")
+        if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "sitrepd-config":
+            if "--store=jetstream" not in o["data"].get("sitrepd.flags", ""):
+                problem(where, "sitrepd-config's flags are not the scale-out ones")
+        if o["kind"] in ("StatefulSet", "Deployment"):
+            for v in o["spec"]["template"]["spec"].get("volumes") or []:
+                cm = (v.get("configMap") or {}).get("name")
+                if cm and ("ConfigMap", cm) not in names:
+                    problem(where, f"{o['kind']} {o['metadata']['name']}: ConfigMap {cm} is not rendered")
 
 
 def runtime_packages(repo):
@@ -381,6 +617,8 @@ def main():
     elif check == "sitrepd-flags":
         for where, name in sitrepd_flags(repo):
             print(f"{name} {where}")
+    elif check == "scale-out-rendered":
+        check_scale_out_rendered(sys.stdin.read())
     elif check == "runtime-packages":
         print("\n".join(sorted(runtime_packages(repo))))
     else:

@@ -34,6 +34,7 @@
 #include "sitrep/v1/situation_feed.grpc.pb.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/test_server.h"
+#include "tests/support/updates.h"
 
 namespace sitrep::testing {
 
@@ -136,22 +137,6 @@ Message ProtoFromText(absl::string_view text) {
 
 inline v1::Filter FilterFromText(absl::string_view text) {
   return ProtoFromText<v1::Filter>(text);
-}
-
-inline std::vector<uint64_t> Sequences(
-    const std::vector<v1::SituationUpdate>& updates) {
-  std::vector<uint64_t> sequences;
-  sequences.reserve(updates.size());
-  for (const v1::SituationUpdate& update : updates) {
-    sequences.push_back(update.sequence());
-  }
-  return sequences;
-}
-
-inline std::vector<uint64_t> SequenceRange(uint64_t first, uint64_t last) {
-  std::vector<uint64_t> range;
-  for (uint64_t s = first; s <= last; ++s) range.push_back(s);
-  return range;
 }
 
 inline bool IsCaughtUp(const v1::SubscribeResponse& r) {

@@ -36,12 +36,6 @@ AppendRequest Report(const std::string& event_id) {
   return request;
 }
 
-std::vector<uint64_t> Range(uint64_t first, uint64_t last) {
-  std::vector<uint64_t> range;
-  for (uint64_t s = first; s <= last; ++s) range.push_back(s);
-  return range;
-}
-
 // Appends, retrying while the cluster elects new leaders (each attempt
 // waits for JetStream's answer up to the request timeout). A retry of an
 // update stored by an attempt whose ack was lost is a duplicate: its
@@ -127,8 +121,8 @@ TEST(JetStreamClusterTest, R3StreamGoesOnWhenTheConnectedNodeDies) {
   ASSERT_TRUE(on_a.WaitForSequence(21));
   ASSERT_TRUE(on_b.WaitForSequence(21));
   // Every update once, in order, on both replicas.
-  EXPECT_THAT(on_a.sequences(), ElementsAreArray(Range(1, 21)));
-  EXPECT_THAT(on_b.sequences(), ElementsAreArray(Range(1, 21)));
+  EXPECT_THAT(on_a.sequences(), ElementsAreArray(testing::SequenceRange(1, 21)));
+  EXPECT_THAT(on_b.sequences(), ElementsAreArray(testing::SequenceRange(1, 21)));
   a->SetAppendListener(nullptr);
   b->SetAppendListener(nullptr);
 }

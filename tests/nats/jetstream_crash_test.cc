@@ -3,17 +3,13 @@
 // sequence the publisher was told), and a sitrepd whose NATS is unreachable
 // stops at once with a message naming --nats_url.
 
-#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -21,9 +17,9 @@
 #include "sitrep/v1/situation_feed.grpc.pb.h"
 #include "tests/cli/sitrepd_process.h"
 #include "tests/cli/subprocess.h"
+#include "tests/nats/publishing.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/status_matchers.h"
-#include "tests/support/updates.h"
 
 namespace sitrep {
 namespace {
@@ -53,46 +49,24 @@ TEST_F(JetStreamCrashTest, KillDashNineLosesNoAcknowledgedUpdate) {
   const JetStreamOptions stream = StreamOfItsOwn("crash");
   cli_testing::Sitrepd sitrepd(SITREPD_PATH, data_.path(), work_.path());
   sitrepd.Start(0, StoreFlags(stream));
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
-      sitrepd.address(), grpc::InsecureChannelCredentials());
-  std::unique_ptr<v1::SituationFeed::Stub> stub =
-      v1::SituationFeed::NewStub(channel);
+  std::unique_ptr<v1::SituationFeed::Stub> stub = v1::SituationFeed::NewStub(
+      grpc::CreateChannel(sitrepd.address(), grpc::InsecureChannelCredentials()));
 
   // Four publishers until sitrepd dies; each acknowledged event_id and the
   // sequence it was given.
-  absl::Mutex mu;
-  std::map<std::string, uint64_t> acked;  // Guarded by mu.
-  absl::Notification enough;
-  constexpr int kKillAfter = 200;
-  auto publisher = [&](int id) {
-    for (int i = 0;; ++i) {
-      const std::string event_id = absl::StrCat("p", id, "-", i);
-      v1::PublishRequest request;
-      *request.mutable_update() = testing::PatrolUpdate(v1::MISSION_KFOR, event_id);
-      request.mutable_update()->set_event_id(event_id);
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() +
-                           std::chrono::seconds(10));
-      v1::PublishResponse response;
-      if (!stub->Publish(&context, request, &response).ok()) return;
-      absl::MutexLock lock(&mu);
-      acked[event_id] = response.sequence();
-      if (acked.size() == kKillAfter) enough.Notify();
-    }
-  };
-  std::vector<std::thread> publishers;
-  for (int id = 0; id < 4; ++id) publishers.emplace_back(publisher, id);
-  ASSERT_TRUE(enough.WaitForNotificationWithTimeout(absl::Seconds(60)))
-      << sitrepd.Log();
+  constexpr size_t kKillAfter = 200;
+  testing::PublishBurst burst(stub.get(), 4, "p");
+  ASSERT_TRUE(burst.WaitForAcks(kKillAfter)) << sitrepd.Log();
   sitrepd.Kill();
-  for (std::thread& t : publishers) t.join();
+  ASSERT_TRUE(burst.WaitForEnd());
+  burst.Stop();
+  const std::map<std::string, uint64_t> acked = burst.acked();
 
   // A fresh replica reads the stream: every acknowledged update is there.
   absl::StatusOr<std::unique_ptr<EventLog>> log =
       OpenJetStreamEventLog(stream);
   ASSERT_THAT(log, IsOk());
-  absl::MutexLock lock(&mu);
-  ASSERT_GE(acked.size(), static_cast<size_t>(kKillAfter));
+  ASSERT_GE(acked.size(), kKillAfter);
   for (const auto& [event_id, sequence] : acked) {
     absl::StatusOr<std::vector<LogEntryPtr>> read =
         (*log)->Read({sequence, sequence});

@@ -21,18 +21,6 @@ using ::testing::ElementsAreArray;
 
 bool IsCaughtUp(const v1::SubscribeResponse& r) { return r.has_caught_up(); }
 
-std::vector<uint64_t> Sequences(const std::vector<v1::SituationUpdate>& updates) {
-  std::vector<uint64_t> sequences;
-  for (const auto& update : updates) sequences.push_back(update.sequence());
-  return sequences;
-}
-
-std::vector<uint64_t> Range(uint64_t first, uint64_t last) {
-  std::vector<uint64_t> range;
-  for (uint64_t s = first; s <= last; ++s) range.push_back(s);
-  return range;
-}
-
 uint64_t Publish(v1::SituationFeed::Stub& stub, const std::string& headline) {
   grpc::ClientContext context;
   v1::PublishRequest request;
@@ -78,15 +66,15 @@ TEST_F(JetStreamSitrepdTest, PublishOnOneReplicaStreamsFromTheOther) {
   for (int i = 0; i < 10; ++i) {
     published.push_back(Publish(*stub_a, absl::StrCat("patrol ", i)));
   }
-  EXPECT_THAT(published, ElementsAreArray(Range(1, 10)));
-  EXPECT_THAT(Sequences(on_b.ReadUpdates(10)), ElementsAreArray(Range(1, 10)));
+  EXPECT_THAT(published, ElementsAreArray(SequenceRange(1, 10)));
+  EXPECT_THAT(Sequences(on_b.ReadUpdates(10)), ElementsAreArray(SequenceRange(1, 10)));
 
   // The subscriber moves to A with B's cursor after 5: 6..10, then live.
   v1::SubscribeRequest resume;
   resume.set_after_sequence(5);
   resume.set_log_id(b->server().log_id());
   StreamReader on_a(*stub_a, resume);
-  EXPECT_THAT(Sequences(on_a.ReadUpdates(5)), ElementsAreArray(Range(6, 10)));
+  EXPECT_THAT(Sequences(on_a.ReadUpdates(5)), ElementsAreArray(SequenceRange(6, 10)));
   EXPECT_EQ(Publish(*stub_b, "from b"), 11u);
   EXPECT_THAT(Sequences(on_a.ReadUpdates(1)), ElementsAreArray({11u}));
   EXPECT_THAT(Sequences(on_b.ReadUpdates(1)), ElementsAreArray({11u}));
@@ -107,7 +95,7 @@ TEST_F(JetStreamSitrepdTest, RestartKeepsSequencesAndLogId) {
   request.set_after_sequence(0);
   request.set_log_id(log_id);
   StreamReader reader(*stub, request);
-  EXPECT_THAT(Sequences(reader.ReadUpdates(4)), ElementsAreArray(Range(1, 4)));
+  EXPECT_THAT(Sequences(reader.ReadUpdates(4)), ElementsAreArray(SequenceRange(1, 4)));
 }
 
 }  // namespace

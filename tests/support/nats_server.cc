@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -49,9 +50,12 @@ absl::StatusOr<int> FreeLoopbackPort() {
 
 namespace {
 
-// Connects to `url` and asks JetStream for the account's info: the server
-// is ready for the tests when this answers.
-absl::Status CheckJetStream(const std::string& url) {
+// Connects to `url` and makes one JetStream request. UNAVAILABLE: no
+// connection; FAILED_PRECONDITION: connected, but the request failed
+// (JetStream is not ready, or not yet for this request).
+absl::Status RequestJetStream(
+    const std::string& url, const std::string& what,
+    const std::function<natsStatus(jsCtx*, jsErrCode*)>& request) {
   natsConnection* nc = nullptr;
   natsStatus s = natsConnection_ConnectTo(&nc, url.c_str());
   if (s != NATS_OK) {
@@ -59,18 +63,62 @@ absl::Status CheckJetStream(const std::string& url) {
         absl::StrCat("cannot connect to ", url, ": ", natsStatus_GetText(s)));
   }
   jsCtx* js = nullptr;
-  jsAccountInfo* info = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   s = natsConnection_JetStream(&js, nc, nullptr);
-  if (s == NATS_OK) s = js_GetAccountInfo(&info, js, nullptr, &code);
-  if (info != nullptr) jsAccountInfo_Destroy(info);
+  if (s == NATS_OK) s = request(js, &code);
   if (js != nullptr) jsCtx_Destroy(js);
   natsConnection_Destroy(nc);
   if (s != NATS_OK) {
-    return absl::UnavailableError(absl::StrCat(
-        "JetStream at ", url, " does not answer: ", natsStatus_GetText(s)));
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, " at ", url, ": ", natsStatus_GetText(s),
+                     " (JetStream error ", static_cast<int>(code), ")"));
   }
   return absl::OkStatus();
+}
+
+// The server is ready for the tests when JetStream answers.
+absl::Status CheckJetStream(const std::string& url) {
+  return RequestJetStream(url, "JetStream does not answer",
+                          [](jsCtx* js, jsErrCode* code) {
+                            jsAccountInfo* info = nullptr;
+                            natsStatus s = js_GetAccountInfo(&info, js, nullptr, code);
+                            if (info != nullptr) jsAccountInfo_Destroy(info);
+                            return s;
+                          });
+}
+
+// Creates and deletes a stream with `replicas` replicas: a cluster can
+// place one only once its metadata leader knows that many servers.
+absl::Status CheckPlacement(const std::string& url, int replicas) {
+  return RequestJetStream(
+      url, absl::StrCat("no R", replicas, " stream yet"),
+      [replicas](jsCtx* js, jsErrCode* code) {
+        jsStreamConfig config;
+        jsStreamConfig_Init(&config);
+        config.Name = "SITREP_TEST_PLACEMENT";
+        const char* subjects[] = {"sitrep-test-placement"};
+        config.Subjects = subjects;
+        config.SubjectsLen = 1;
+        config.Replicas = replicas;
+        natsStatus s = js_AddStream(nullptr, js, &config, nullptr, code);
+        if (s == NATS_OK) s = js_DeleteStream(js, config.Name, nullptr, code);
+        return s;
+      });
+}
+
+// Runs `check` until it says anything but FAILED_PRECONDITION (not yet) or
+// `deadline` passes. Between two tries it waits for the next line of
+// `server`'s log that contains `needle` (news about routes or leaders), at
+// most 250 ms.
+absl::Status RetryWhileNotYet(const std::function<absl::Status()>& check,
+                              Subprocess& server, const std::string& needle,
+                              absl::Time deadline) {
+  absl::Status status = check();
+  while (absl::IsFailedPrecondition(status) && absl::Now() < deadline) {
+    server.WaitForStderr(needle, absl::Milliseconds(250));
+    status = check();
+  }
+  return status;
 }
 
 }  // namespace
@@ -108,18 +156,20 @@ absl::Status NatsServer::Spawn() {
 absl::Status NatsServer::Launch() {
   absl::Status status = Spawn();
   if (!status.ok()) return status;
-  if (!cluster_args_.empty()) {
-    // "JetStream cluster new metadata leader" / "Self is new JetStream
-    // cluster metadata leader".
-    if (!process_->WaitForStderr("metadata leader", absl::Seconds(30))) {
-      return absl::UnavailableError(
-          absl::StrCat("nats-server on port ", port_,
-                       " saw no JetStream metadata leader: ",
-                       process_->stderr_text()));
-    }
+  return WaitForJetStream(absl::Now() + absl::Seconds(60));
+}
+
+absl::Status NatsServer::WaitForJetStream(absl::Time deadline) {
+  // A cluster member answers once it knows the metadata leader, which it
+  // does not always log ("JetStream cluster new metadata leader" comes only
+  // after an election it took part in).
+  absl::Status status = RetryWhileNotYet([this] { return CheckJetStream(url_); },
+                                         *process_, "leader", deadline);
+  if (absl::IsFailedPrecondition(status)) {
+    return absl::UnavailableError(absl::StrCat(
+        status.message(), "; nats-server said: ", process_->stderr_text()));
   }
-  // Then a real client checks.
-  return CheckJetStream(url_);
+  return status;
 }
 
 absl::StatusOr<std::vector<std::unique_ptr<NatsServer>>>
@@ -145,8 +195,9 @@ NatsServer::StartCluster(int size) {
     routes.push_back(absl::StrCat("nats://127.0.0.1:", *route));
   }
   for (int i = 0; i < size; ++i) {
+    servers[i]->name_ = absl::StrCat("n", i + 1);
     servers[i]->cluster_args_ = {
-        "--server_name", absl::StrCat("n", i + 1), "--cluster_name",
+        "--server_name", servers[i]->name_, "--cluster_name",
         "sitrep-test", "--cluster",
         absl::StrCat("nats://127.0.0.1:", route_ports[i]), "--routes",
         absl::StrJoin(routes, ",")};
@@ -156,16 +207,19 @@ NatsServer::StartCluster(int size) {
     absl::Status status = server->Spawn();
     if (!status.ok()) return status;
   }
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
   for (auto& server : servers) {
-    if (!server->process_->WaitForStderr("metadata leader", absl::Seconds(30))) {
-      return absl::UnavailableError(absl::StrCat(
-          "nats-server on port ", server->port_,
-          " saw no JetStream metadata leader: ",
-          server->process_->stderr_text()));
-    }
-    absl::Status status = CheckJetStream(server->url_);
+    absl::Status status = server->WaitForJetStream(deadline);
     if (!status.ok()) return status;
   }
+  // Answering is not enough for the tests' R<size> streams: until the
+  // metadata leader knows every server, creating one fails with "no
+  // suitable peers for placement".
+  const std::string url = servers[0]->url_;
+  absl::Status placed = RetryWhileNotYet(
+      [&url, size] { return CheckPlacement(url, size); },
+      *servers[0]->process_, "Route", deadline);
+  if (!placed.ok()) return placed;
   return servers;
 }
 

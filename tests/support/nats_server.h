@@ -25,7 +25,7 @@ class NatsServer {
  public:
   static absl::StatusOr<std::unique_ptr<NatsServer>> Start();
   // A JetStream cluster of `size` servers with routes on loopback; returns
-  // once each has seen a metadata leader elected.
+  // once each answers JetStream requests (a metadata leader was elected).
   static absl::StatusOr<std::vector<std::unique_ptr<NatsServer>>>
   StartCluster(int size);
   ~NatsServer();
@@ -38,13 +38,17 @@ class NatsServer {
   // nats://127.0.0.1:<port>
   const std::string& url() const { return url_; }
   int port() const { return port_; }
+  // --server_name of a cluster member (n1, n2, ...); "" for a single server.
+  const std::string& name() const { return name_; }
 
  private:
   NatsServer() = default;
   // Starts the process and waits until a client can use JetStream (a
-  // cluster member: until it has seen a metadata leader).
+  // cluster member: until it knows the metadata leader).
   absl::Status Launch();
   absl::Status Spawn();
+  // Asks JetStream until it answers (bounded by `deadline`).
+  absl::Status WaitForJetStream(absl::Time deadline);
 
   ScopedTempDir store_;
   std::unique_ptr<Subprocess> process_;
@@ -53,6 +57,7 @@ class NatsServer {
   std::vector<std::string> cluster_args_;
   int port_ = 0;
   std::string url_;
+  std::string name_;
 };
 
 // One server for the whole test binary, started on first use; null when

@@ -50,4 +50,17 @@ v1::SituationUpdate NewIncident(absl::string_view incident_id,
   return update;
 }
 
+std::vector<uint64_t> Sequences(const std::vector<v1::SituationUpdate>& updates) {
+  std::vector<uint64_t> sequences;
+  sequences.reserve(updates.size());
+  for (const v1::SituationUpdate& update : updates) sequences.push_back(update.sequence());
+  return sequences;
+}
+
+std::vector<uint64_t> SequenceRange(uint64_t first, uint64_t last) {
+  std::vector<uint64_t> range;
+  for (uint64_t s = first; s <= last; ++s) range.push_back(s);
+  return range;
+}
+
 }  // namespace sitrep::testing

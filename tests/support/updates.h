@@ -1,7 +1,9 @@
 #ifndef SITREP_TESTS_SUPPORT_UPDATES_H_
 #define SITREP_TESTS_SUPPORT_UPDATES_H_
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "sitrep/v1/situation_feed.pb.h"
@@ -21,6 +23,12 @@ v1::SituationUpdate PatrolUpdate(v1::Mission mission,
 // A valid KIND_NEW update opening `incident_id`.
 v1::SituationUpdate NewIncident(absl::string_view incident_id,
                                 v1::Mission mission = v1::MISSION_KOSOVO_POLICE);
+
+// The sequences of `updates`, in their order.
+std::vector<uint64_t> Sequences(const std::vector<v1::SituationUpdate>& updates);
+
+// first, first + 1, ..., last (empty when last < first).
+std::vector<uint64_t> SequenceRange(uint64_t first, uint64_t last);
 
 }  // namespace sitrep::testing
 
