@@ -172,7 +172,7 @@ check_docker() {
   grep -Eq '^FROM debian:(12|bookworm)[^ ]*$' "$df" || fail "$df: the runtime stage is not FROM debian:12"
   grep -Eq '^USER [1-9][0-9]*(:[0-9]+)?$' "$df" || fail "$df: no numeric non-root USER"
   grep -Eq '^VOLUME /var/lib/sitrep$' "$df" || fail "$df: no VOLUME /var/lib/sitrep"
-  grep -Eq '^EXPOSE 50051 9464$' "$df" || fail "$df: no EXPOSE 50051 9464"
+  grep -Eq '^EXPOSE 50051 9464 8080$' "$df" || fail "$df: no EXPOSE 50051 9464 8080"
   grep -Eq '^HEALTHCHECK .*' "$df" && grep -A2 '^HEALTHCHECK' "$df" | grep -q 'sitrep health' ||
     fail "$df: no HEALTHCHECK running sitrep health"
   local ignore=$repo/.dockerignore
