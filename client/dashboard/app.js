@@ -12,7 +12,7 @@
 // the server's log is not the one the cursor belongs to.
 import { ApiError, explainStreamRefusal, getLatestUpdates, getSituation, streamUrl } from './api.js';
 import { FilterForm, filterFromFragment, filterToFragment, sameFilter } from './filter-form.js';
-import { compareSequences } from './format.js';
+import { compareSequences, loadMunicipalityNames } from './format.js';
 import { HEARTBEAT_SECONDS, LiveFeed } from './live-feed.js';
 import { hasStoredToken, renewSession, signIn, signOut } from './session.js';
 import { SituationView, municipalitiesOf } from './situation-view.js';
@@ -391,4 +391,6 @@ function isTransient(error) {
   return error instanceof TypeError;
 }
 
-new Dashboard().load();
+// The names first (one small cached request), so that the first rows show
+// them; the dashboard works without them.
+loadMunicipalityNames().finally(() => new Dashboard().load());

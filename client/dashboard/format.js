@@ -80,16 +80,43 @@ function enumWords(value, prefix) {
   return value.replace(prefix, '').toLowerCase().replaceAll('_', ' ');
 }
 
+// The server's municipality table (GET /v1/municipalities), by id; empty
+// until loadMunicipalityNames() answered.
+const municipalities = new Map();
+
+// Fetches the names once; without them the ids are shown readable but
+// without diacritics.
+export async function loadMunicipalityNames() {
+  try {
+    const response = await fetch('/v1/municipalities', { cache: 'default' });
+    if (!response.ok) return;
+    const body = await response.json();
+    for (const entry of body.municipalities ?? []) municipalities.set(entry.id, entry);
+  } catch {
+    // The fallback below is good enough to work with.
+  }
+}
+
 // The server stores a municipality as its canonical ASCII id
-// ("mitrovice-e-veriut"); this turns it into a readable name
-// ("Mitrovice e Veriut"). The id carries no diacritics, so neither does the
-// name: the dashboard has no copy of the municipality table to restore them.
+// ("mitrovice-e-veriut"); this is its Albanian name ("Mitrovicë e Veriut"),
+// one spelling the server accepts back in a filter. Before the table
+// arrived: the id made readable ("Mitrovice e Veriut").
 export function municipalityName(id) {
   if (!id) return '';
+  const known = municipalities.get(id);
+  if (known) return known.albanian;
   const words = id.split('-');
   return words
     .map((word, index) => (index > 0 && isParticle(word) ? word : capitalise(word)))
     .join(' ');
+}
+
+// For display: the Albanian and, where it differs, the Serbian name
+// ("Zveçan / Zvečan").
+export function municipalityLabel(id) {
+  const known = municipalities.get(id);
+  if (!known || known.serbianLatin === known.albanian) return municipalityName(id);
+  return `${known.albanian} / ${known.serbianLatin}`;
 }
 
 function isParticle(word) {

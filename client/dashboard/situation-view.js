@@ -3,7 +3,7 @@
 // requested and acknowledged between tiers, and its severity. The list is
 // small (the open incidents), so it is rebuilt whole on every refresh.
 import {
-  kindLabel, missionLabel, missionShort, municipalityName, roleLabel, roleTier,
+  kindLabel, missionLabel, missionShort, municipalityLabel, roleLabel, roleTier,
   severityClass, severityLabel, severityRank, shortTime,
 } from './format.js';
 
@@ -70,7 +70,7 @@ function byUrgency(a, b) {
 }
 
 function groupName(id) {
-  return id === KOSOVO_WIDE ? 'Kosovo-wide' : municipalityName(id);
+  return id === KOSOVO_WIDE ? 'Kosovo-wide' : municipalityLabel(id);
 }
 
 function renderGroup(group) {

@@ -14,7 +14,7 @@
 //    a resume can never show a row twice.
 // Screen readers get the real size through aria-rowcount / aria-rowindex.
 import {
-  categoryLabel, kindLabel, missionLabel, missionShort, municipalityName, roleLabel,
+  categoryLabel, kindLabel, missionLabel, missionShort, municipalityLabel, roleLabel,
   roleShort, severityClass, severityLabel, shortTime,
 } from './format.js';
 
@@ -257,7 +257,7 @@ function metaText(update) {
 
 function whereText(location) {
   if (!location) return '';
-  const municipality = municipalityName(location.municipality);
+  const municipality = municipalityLabel(location.municipality);
   if (location.place && municipality) return `${municipality} · ${location.place}`;
   return location.place || municipality;
 }

@@ -23,6 +23,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "server/auth/audit.h"
 #include "server/http/json_body.h"
+#include "server/http/municipalities_json.h"
 #include "server/http/query_params.h"
 #include "server/http/sse_stream.h"
 #include "server/runtime/logging.h"
@@ -325,6 +326,12 @@ void HttpGateway::Route(Request& request) {
   } else if (path == "/v1/stream") {
     request.set_route("stream");
     if (only(EVHTTP_REQ_GET, "GET")) ServeStream(request);
+  } else if (path == "/v1/municipalities") {
+    request.set_route("municipalities");
+    if (only(EVHTTP_REQ_GET, "GET")) {
+      request.AddHeader("Cache-Control", "max-age=3600");
+      request.Reply(200, "application/json", MunicipalitiesJson());
+    }
   } else if (path == "/v1/session") {
     request.set_route("session");
     if (method == EVHTTP_REQ_POST) {

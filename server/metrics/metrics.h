@@ -58,7 +58,8 @@ class Metrics {
   void RecordHandled(RpcMethod method, int grpc_code);
 
   // One request of the HTTP gateway: `route` is one of a fixed few
-  // ("updates", "situation", "stream", "session", "dashboard", "other"),
+  // ("updates", "situation", "stream", "session", "municipalities",
+  // "dashboard", "other"),
   // `status` the HTTP status it was answered with (a stream: when it
   // started).
   void RecordHttpRequest(absl::string_view route, int status);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "curl/curl.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "server/auth/token_hash.h"
@@ -360,6 +361,27 @@ TEST_F(HttpGatewayTest, ServesTheDashboardWithItsSecurityHeaders) {
   EXPECT_EQ(script->status, 200);
   EXPECT_THAT(HeaderValue(script->headers, "Content-Type"),
               HasSubstr("text/javascript"));
+}
+
+TEST_F(HttpGatewayTest, MunicipalitiesNameEachIdInEveryScript) {
+  absl::StatusOr<HttpGetResult> answer = Fetch(Get("/v1/municipalities"));
+  ASSERT_TRUE(answer.ok());
+  ASSERT_EQ(answer->status, 200);
+  google::protobuf::Struct body;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(answer->body, &body).ok());
+  const auto& list = body.fields().at("municipalities").list_value();
+  EXPECT_EQ(list.values_size(), 38);
+  bool zvecan = false;
+  for (const auto& value : list.values()) {
+    const auto& fields = value.struct_value().fields();
+    if (fields.at("id").string_value() != "zvecan") continue;
+    zvecan = true;
+    EXPECT_EQ(fields.at("albanian").string_value(), "Zveçan");
+    EXPECT_EQ(fields.at("serbianLatin").string_value(), "Zvečan");
+    EXPECT_EQ(fields.at("serbianCyrillic").string_value(), "Звечан");
+  }
+  EXPECT_TRUE(zvecan);
 }
 
 TEST_F(HttpGatewayTest, CrossOriginOnlyForListedOrigins) {
