@@ -766,17 +766,10 @@ class FanoutTarget {
   virtual void Stop() = 0;
 };
 
-class GrpcTarget final : public FanoutTarget {
+// Subscribers over gRPC channels (subscriber i on channel i % count), the
+// publisher on a channel of its own: what every gRPC server target shares.
+class GrpcChannelsTarget : public FanoutTarget {
  public:
-  explicit GrpcTarget(const std::string& name) : system_{name, {}, {}} {}
-
-  bool Start() override {
-    if (!system_.Start(absl::GetFlag(FLAGS_fsync))) return false;
-    channels_ = MakeChannels(system_.process.address(),
-                             absl::GetFlag(FLAGS_channels));
-    publisher_channel_ = MakeChannels(system_.process.address(), 1);
-    return true;
-  }
   std::unique_ptr<VerifyingSubscriber> Subscribe(int index, int mission_index,
                                                  bool stall) override {
     auto s = std::make_unique<Subscriber>(mission_index, stall);
@@ -789,13 +782,28 @@ class GrpcTarget final : public FanoutTarget {
     return std::make_unique<StreamPublisher>(publisher_channel_[0].stub.get(),
                                              run);
   }
+
+ protected:
+  std::vector<Channel> channels_;
+  std::vector<Channel> publisher_channel_;
+};
+
+class GrpcTarget final : public GrpcChannelsTarget {
+ public:
+  explicit GrpcTarget(const std::string& name) : system_{name, {}, {}} {}
+
+  bool Start() override {
+    if (!system_.Start(absl::GetFlag(FLAGS_fsync))) return false;
+    channels_ = MakeChannels(system_.process.address(),
+                             absl::GetFlag(FLAGS_channels));
+    publisher_channel_ = MakeChannels(system_.process.address(), 1);
+    return true;
+  }
   ProcStats Stats() override { return system_.Stats(); }
   void Stop() override { system_.process.Stop(); }
 
  private:
   System system_;
-  std::vector<Channel> channels_;
-  std::vector<Channel> publisher_channel_;
 };
 
 std::unique_ptr<FanoutTarget> NewNatsTarget(const std::string& name);
@@ -1243,10 +1251,10 @@ class NatsTarget final : public FanoutTarget {
 // replication is JetStream's business, fan-out is sitrepd's). Subscriber i
 // is served by replica i % K; the publisher writes to replica 0, so every
 // other replica serves updates it only knows from its tail of the stream.
-// The --channels are split over the replicas. CPU and memory figures are
-// the replicas' sums; each replica's CPU and nats-server's are noted on
-// stderr at the end.
-class ReplicasTarget final : public FanoutTarget {
+// The --channels are split over the replicas (channel c on replica c % K).
+// CPU and memory figures are the replicas' sums; each replica's CPU and
+// nats-server's are noted on stderr at the end.
+class ReplicasTarget final : public GrpcChannelsTarget {
  public:
   explicit ReplicasTarget(int replicas) : count_(replicas) {}
   ~ReplicasTarget() override { Stop(); }
@@ -1261,29 +1269,20 @@ class ReplicasTarget final : public FanoutTarget {
         "--store=jetstream", "--nats_url=nats://" + nats_.address(),
         "--stream=BENCH", "--nats_subject_prefix=bench"};
     const int per_replica = std::max(1, absl::GetFlag(FLAGS_channels) / count_);
+    std::vector<std::vector<Channel>> by_replica;
     // One after the other: the first creates the stream.
     for (int k = 0; k < count_; ++k) {
       replicas_.push_back(std::unique_ptr<System>(new System{"sitrep", {}, {}}));
       if (!replicas_.back()->Start(absl::GetFlag(FLAGS_fsync), store)) return false;
-      channels_.push_back(
+      by_replica.push_back(
           MakeChannels(replicas_.back()->process.address(), per_replica));
+    }
+    for (int c = 0; c < per_replica * count_; ++c) {
+      channels_.push_back(std::move(by_replica[c % count_][c / count_]));
     }
     publisher_channel_ = MakeChannels(replicas_[0]->process.address(), 1);
     nats_cpu0_ = ReadProcStats(nats_.pid()).cpu_seconds;
     return true;
-  }
-  std::unique_ptr<VerifyingSubscriber> Subscribe(int index, int mission_index,
-                                                 bool stall) override {
-    std::vector<Channel>& replica = channels_[static_cast<size_t>(index % count_)];
-    auto s = std::make_unique<Subscriber>(mission_index, stall);
-    s->Start(&replica[static_cast<size_t>(index / count_) % replica.size()],
-             MissionRequest(mission_index, 5));
-    return s;
-  }
-  std::unique_ptr<FanoutPublisher> NewPublisher(
-      const std::string& run) override {
-    return std::make_unique<StreamPublisher>(publisher_channel_[0].stub.get(),
-                                             run);
   }
   ProcStats Stats() override {
     ProcStats sum;
@@ -1318,8 +1317,6 @@ class ReplicasTarget final : public FanoutTarget {
   double nats_cpu0_ = 0;
   bool stopped_ = false;
   std::vector<std::unique_ptr<System>> replicas_;
-  std::vector<std::vector<Channel>> channels_;
-  std::vector<Channel> publisher_channel_;
 };
 
 std::unique_ptr<FanoutTarget> NewNatsTarget(const std::string& name) {
