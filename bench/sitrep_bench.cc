@@ -18,6 +18,10 @@
 //   catchup  --catchup_updates stored updates; one subscriber from_beginning
 //            filtered to one mission; updates/s until CaughtUp.
 //   idle     --idle_subscribers idle subscribers; server RSS delta / N.
+//   replicas the fanout scenario against K sitrepd replicas on
+//            --store=jetstream sharing one nats-server -js stream, for each
+//            K in --replica_counts; subscribers spread over the replicas
+//            (system "replicas-K").
 // Systems (--systems): sitrep, ceiling, and when built with libnats,
 // jetstream and natscore (fanout only).
 //
@@ -52,8 +56,11 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -73,7 +80,7 @@
 #endif
 
 ABSL_FLAG(std::string, scenario, "fanout",
-          "fanout | ingest | catchup | idle | sqlite");
+          "fanout | replicas | ingest | catchup | idle | sqlite");
 ABSL_FLAG(std::string, systems, "sitrep,ceiling",
           "Comma-separated servers to measure: sitrep, ceiling");
 ABSL_FLAG(std::string, sitrepd, SITREP_BENCH_SITREPD, "Path of sitrepd");
@@ -109,6 +116,9 @@ ABSL_FLAG(double, stalled_fraction, 0,
 ABSL_FLAG(std::string, nats_server, "nats-server",
           "Path of nats-server (systems jetstream and natscore)");
 #endif
+ABSL_FLAG(std::string, replica_counts, "1,2",
+          "replicas: the numbers of sitrepd replicas (--store=jetstream over "
+          "one nats-server) to run the fanout scenario against");
 ABSL_FLAG(bool, check, false,
           "Exit 1 on any loss, duplicate, reorder or contract violation");
 
@@ -756,17 +766,10 @@ class FanoutTarget {
   virtual void Stop() = 0;
 };
 
-class GrpcTarget final : public FanoutTarget {
+// Subscribers over gRPC channels (subscriber i on channel i % count), the
+// publisher on a channel of its own: what every gRPC server target shares.
+class GrpcChannelsTarget : public FanoutTarget {
  public:
-  explicit GrpcTarget(const std::string& name) : system_{name, {}, {}} {}
-
-  bool Start() override {
-    if (!system_.Start(absl::GetFlag(FLAGS_fsync))) return false;
-    channels_ = MakeChannels(system_.process.address(),
-                             absl::GetFlag(FLAGS_channels));
-    publisher_channel_ = MakeChannels(system_.process.address(), 1);
-    return true;
-  }
   std::unique_ptr<VerifyingSubscriber> Subscribe(int index, int mission_index,
                                                  bool stall) override {
     auto s = std::make_unique<Subscriber>(mission_index, stall);
@@ -779,13 +782,28 @@ class GrpcTarget final : public FanoutTarget {
     return std::make_unique<StreamPublisher>(publisher_channel_[0].stub.get(),
                                              run);
   }
+
+ protected:
+  std::vector<Channel> channels_;
+  std::vector<Channel> publisher_channel_;
+};
+
+class GrpcTarget final : public GrpcChannelsTarget {
+ public:
+  explicit GrpcTarget(const std::string& name) : system_{name, {}, {}} {}
+
+  bool Start() override {
+    if (!system_.Start(absl::GetFlag(FLAGS_fsync))) return false;
+    channels_ = MakeChannels(system_.process.address(),
+                             absl::GetFlag(FLAGS_channels));
+    publisher_channel_ = MakeChannels(system_.process.address(), 1);
+    return true;
+  }
   ProcStats Stats() override { return system_.Stats(); }
   void Stop() override { system_.process.Stop(); }
 
  private:
   System system_;
-  std::vector<Channel> channels_;
-  std::vector<Channel> publisher_channel_;
 };
 
 std::unique_ptr<FanoutTarget> NewNatsTarget(const std::string& name);
@@ -1229,8 +1247,86 @@ class NatsTarget final : public FanoutTarget {
   std::vector<jsCtx*> contexts_;
 };
 
+// K sitrepd replicas on --store=jetstream over one nats-server -js (R1:
+// replication is JetStream's business, fan-out is sitrepd's). Subscriber i
+// is served by replica i % K; the publisher writes to replica 0, so every
+// other replica serves updates it only knows from its tail of the stream.
+// The --channels are split over the replicas (channel c on replica c % K).
+// CPU and memory figures are the replicas' sums; each replica's CPU and
+// nats-server's are noted on stderr at the end.
+class ReplicasTarget final : public GrpcChannelsTarget {
+ public:
+  explicit ReplicasTarget(int replicas) : count_(replicas) {}
+  ~ReplicasTarget() override { Stop(); }
+
+  bool Start() override {
+    if (!nats_.Start({absl::GetFlag(FLAGS_nats_server), "-a", "127.0.0.1",
+                      "-p", "-1", "-js", "-sd", dir_.path() + "/js"},
+                     "", absl::Seconds(30), "Server is ready")) {
+      return false;
+    }
+    const std::vector<std::string> store = {
+        "--store=jetstream", "--nats_url=nats://" + nats_.address(),
+        "--stream=BENCH", "--nats_subject_prefix=bench"};
+    const int per_replica = std::max(1, absl::GetFlag(FLAGS_channels) / count_);
+    std::vector<std::vector<Channel>> by_replica;
+    // One after the other: the first creates the stream.
+    for (int k = 0; k < count_; ++k) {
+      replicas_.push_back(std::unique_ptr<System>(new System{"sitrep", {}, {}}));
+      if (!replicas_.back()->Start(absl::GetFlag(FLAGS_fsync), store)) return false;
+      by_replica.push_back(
+          MakeChannels(replicas_.back()->process.address(), per_replica));
+    }
+    for (int c = 0; c < per_replica * count_; ++c) {
+      channels_.push_back(std::move(by_replica[c % count_][c / count_]));
+    }
+    publisher_channel_ = MakeChannels(replicas_[0]->process.address(), 1);
+    nats_cpu0_ = ReadProcStats(nats_.pid()).cpu_seconds;
+    return true;
+  }
+  ProcStats Stats() override {
+    ProcStats sum;
+    for (const auto& replica : replicas_) {
+      const ProcStats one = replica->Stats();
+      sum.cpu_seconds += one.cpu_seconds;
+      sum.rss_kib += one.rss_kib;
+      sum.peak_rss_kib += one.peak_rss_kib;
+    }
+    return sum;
+  }
+  void Stop() override {
+    if (stopped_) return;
+    stopped_ = true;
+    std::string cpu;
+    for (auto& replica : replicas_) {
+      absl::StrAppend(&cpu, cpu.empty() ? "" : ", ",
+                      absl::StrFormat("%.1f s", replica->Stats().cpu_seconds));
+      replica->process.Stop();
+    }
+    if (nats_.pid() > 0) {
+      Note("replicas-%d: CPU of each replica since start: %s; nats-server: %.1f s",
+           count_, cpu.c_str(), ReadProcStats(nats_.pid()).cpu_seconds - nats_cpu0_);
+    }
+    nats_.Stop();
+  }
+
+ private:
+  const int count_;
+  TempDir dir_;
+  ServerProcess nats_;
+  double nats_cpu0_ = 0;
+  bool stopped_ = false;
+  std::vector<std::unique_ptr<System>> replicas_;
+};
+
 std::unique_ptr<FanoutTarget> NewNatsTarget(const std::string& name) {
   if (name == "jetstream") return std::make_unique<NatsTarget>(true);
+  absl::string_view count = name;
+  int replicas = 0;
+  if (absl::ConsumePrefix(&count, "replicas-") &&
+      absl::SimpleAtoi(count, &replicas) && replicas > 0) {
+    return std::make_unique<ReplicasTarget>(replicas);
+  }
   if (name == "natscore") return std::make_unique<NatsTarget>(false);
   Note("unknown system %s", name.c_str());
   return nullptr;
@@ -1563,7 +1659,7 @@ void RunSqlite() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "sitrep-bench --scenario=fanout|ingest|catchup|idle|sqlite "
+      "sitrep-bench --scenario=fanout|replicas|ingest|catchup|idle|sqlite "
       "[--systems=sitrep,ceiling] ...: prints RESULT lines (see "
       "bench/run.sh)");
   absl::ParseCommandLine(argc, argv);
@@ -1576,6 +1672,13 @@ int main(int argc, char** argv) {
   if (scenario == "fanout") {
     for (const std::string& system : systems) {
       RunFanout(system, absl::GetFlag(FLAGS_subscribers), &outcome);
+    }
+  } else if (scenario == "replicas") {
+    // The fanout run against 1, 2, ... sitrepd replicas over one stream.
+    for (absl::string_view count :
+         absl::StrSplit(absl::GetFlag(FLAGS_replica_counts), ',', absl::SkipEmpty())) {
+      RunFanout(absl::StrCat("replicas-", count), absl::GetFlag(FLAGS_subscribers),
+                &outcome);
     }
   } else if (scenario == "ingest") {
     for (const std::string& system : systems) {
