@@ -281,15 +281,20 @@ void HttpGateway::OnRequest(evhttp_request* raw, void* self) {
 }
 
 void HttpGateway::Route(Request& request) {
-  // CORS: a listed origin may read the answers (and send its cookie).
+  // CORS: a listed origin may read the answers and send credentials; with
+  // "*" any page may read them, but only with a bearer header it holds
+  // itself (never the browser's session cookie).
   if (std::optional<std::string> origin = request.Header("Origin")) {
     const auto& allowed = options_.cors_origins;
+    const bool listed =
+        std::find(allowed.begin(), allowed.end(), *origin) != allowed.end();
     const bool any =
         std::find(allowed.begin(), allowed.end(), "*") != allowed.end();
-    if (any || std::find(allowed.begin(), allowed.end(), *origin) !=
-                   allowed.end()) {
-      request.AddHeader("Access-Control-Allow-Origin", *origin);
-      request.AddHeader("Access-Control-Allow-Credentials", "true");
+    if (listed || any) {
+      request.AddHeader("Access-Control-Allow-Origin", listed ? *origin : "*");
+      if (listed) {
+        request.AddHeader("Access-Control-Allow-Credentials", "true");
+      }
       request.AddHeader("Vary", "Origin");
       if (request.method() == EVHTTP_REQ_OPTIONS) {
         request.AddHeader("Access-Control-Allow-Methods",

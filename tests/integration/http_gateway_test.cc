@@ -408,6 +408,15 @@ TEST_F(HttpGatewayTest, CrossOriginOnlyForListedOrigins) {
   EXPECT_EQ(allowed->status, 204);
   EXPECT_THAT(HeaderValue(allowed->headers, "Access-Control-Allow-Headers"),
               HasSubstr("Last-Event-ID"));
+
+  TestServer open([](ServerConfig& c) { c.http_cors_origins = {"*"}; });
+  absl::StatusOr<HttpGetResult> any = HttpFetch(
+      open.server().http_port(),
+      Get("/v1/situation", {{"Origin", "https://anywhere.example"}}));
+  ASSERT_TRUE(any.ok());
+  EXPECT_EQ(HeaderValue(any->headers, "Access-Control-Allow-Origin"), "*");
+  // Never the browser's cookie for just any page.
+  EXPECT_EQ(HeaderValue(any->headers, "Access-Control-Allow-Credentials"), "");
 }
 
 TEST_F(HttpGatewayTest, AQuietStreamOutlivesTheIoTimeout) {
