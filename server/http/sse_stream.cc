@@ -67,8 +67,8 @@ void SseStream::StartWrite() {
   loop_->Post([self = shared_from_this(), bytes = std::move(bytes)]() mutable {
     // libevent sends nothing for an empty chunk and so never says it was
     // sent: complete it here, or the stream would wait for good.
-    if (self->request_ == nullptr || bytes.empty()) {
-      self->WriteDone(self->request_ != nullptr);
+    if (!self->Writable() || bytes.empty()) {
+      self->WriteDone(self->Writable());
       return;
     }
     self->WriteOnLoop(std::move(bytes), /*tell_subscription=*/true);
@@ -102,8 +102,9 @@ void SseStream::WriteDone(bool ok) {
 
 void SseStream::OnConnectionClosed(evhttp_connection*, void* self) {
   auto* stream = static_cast<SseStream*>(self);
-  // libevent frees the request with the connection.
-  stream->request_ = nullptr;
+  // libevent detaches the unfinished request from the dying connection and
+  // leaves it to us: EndResponse() frees it (evhttp_send_reply_end).
+  stream->closed_ = true;
   if (stream->chunk_in_flight_) {
     stream->chunk_in_flight_ = false;
     stream->WriteDone(false);
@@ -119,7 +120,7 @@ void SseStream::Finish(const absl::Status& status) {
 }
 
 void SseStream::FinishOnLoop(const absl::Status& status) {
-  if (request_ != nullptr && !status.ok() &&
+  if (Writable() && !status.ok() &&
       status.code() != absl::StatusCode::kCancelled) {
     // The subscription wrote its last message: nobody waits for this one.
     WriteOnLoop(SseError(status), /*tell_subscription=*/false);
@@ -130,8 +131,11 @@ void SseStream::FinishOnLoop(const absl::Status& status) {
 
 void SseStream::EndResponse() {
   if (request_ == nullptr) return;
-  evhttp_connection* connection = evhttp_request_get_connection(request_);
-  evhttp_connection_set_closecb(connection, nullptr, nullptr);
+  if (!closed_) {
+    evhttp_connection_set_closecb(evhttp_request_get_connection(request_),
+                                  nullptr, nullptr);
+  }
+  // Ends the response, or, for a request whose connection is gone, frees it.
   evhttp_send_reply_end(request_);
   request_ = nullptr;
 }

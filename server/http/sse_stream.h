@@ -78,9 +78,12 @@ class SseStream final : public SubscriptionSink,
   const std::shared_ptr<Subscription> subscription_;
   const DoneCallback on_done_;
 
-  // Loop thread only. request_ is null once the response ended or the
-  // connection closed (libevent then frees the request).
+  // Loop thread only. request_ is null once the response ended. closed_:
+  // the connection is gone; the request stays ours (libevent detached it)
+  // until EndResponse() frees it, but takes no more writes.
+  bool Writable() const { return request_ != nullptr && !closed_; }
   evhttp_request* request_;
+  bool closed_ = false;
   bool chunk_in_flight_ = false;
   bool done_ = false;
 
