@@ -127,7 +127,9 @@ struct ServerConfig {
   // http_port_file); empty: off. It serves HTTPS with the gRPC listener's
   // certificate when TLS is on; beyond loopback it follows the gRPC
   // listener's rules (TLS or plaintext explicitly, and an access policy).
-  std::string http_address = "127.0.0.1:8080";
+  // Off here; the flag's default is 127.0.0.1:8080 (a fixed port would
+  // collide between servers a program starts in-process, e.g. tests).
+  std::string http_address;
   std::string http_port_file;
   // Origins allowed to call the API from other pages ("*": any); empty:
   // same origin only.
