@@ -106,9 +106,12 @@ absl::Status SetWellKnown(absl::string_view name, absl::string_view value,
   }
   if (type == "google.protobuf.Duration") {
     absl::Duration duration;
-    if (!absl::ParseDuration(value, &duration) ||
-        duration == absl::InfiniteDuration() ||
-        duration == -absl::InfiniteDuration()) {
+    // google.protobuf.Duration spans about ±10,000 years; beyond that it
+    // has no JSON (or valid wire) form.
+    const absl::Duration limit = absl::Seconds(
+        google::protobuf::util::TimeUtil::kDurationMaxSeconds);
+    if (!absl::ParseDuration(value, &duration) || duration > limit ||
+        duration < -limit) {
       return BadValue(name, value, "a duration (5s, 1m30s)");
     }
     google::protobuf::Duration proto;

@@ -83,6 +83,8 @@ TEST(ApplyQueryTest, ErrorsNameTheParameter) {
            Case{"filter=x", "filter: a message field"},
            Case{"page_size.x=1", "'page_size' has no fields"},
            Case{"start_time=noon", "start_time: 'noon' is not an RFC 3339"},
+           Case{"start_time=2026-01-01T00:00:00Z&page_size=1&page_size=1",
+                "page_size: given twice"},
            Case{"filter.label_selector=%FF", "filter.label_selector: not valid UTF-8"},
        }) {
     v1::ListUpdatesRequest request;
@@ -90,6 +92,13 @@ TEST(ApplyQueryTest, ErrorsNameTheParameter) {
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.query;
     EXPECT_THAT(status.message(), HasSubstr(c.message)) << c.query;
   }
+}
+
+TEST(ApplyQueryTest, DurationsBeyondWhatProtobufHoldsAreRefused) {
+  v1::SubscribeRequest subscribe;
+  absl::Status status = Apply("heartbeat_interval=8888888881m30s", &subscribe);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("heartbeat_interval"));
 }
 
 TEST(ApplyQueryTest, OneStartOnly) {
