@@ -450,31 +450,45 @@ void HttpGateway::ServeSituation(Request& request) {
       });
 }
 
+namespace {
+
+// The query into `subscribe`; EventSource's resume (the Last-Event-ID
+// header, else a last_event_id parameter) becomes after_sequence, whatever
+// start the URL names (the URL stays the same across reconnects).
+absl::Status ParseStreamRequest(absl::string_view query,
+                                std::optional<std::string> last_event_id,
+                                v1::SubscribeRequest* subscribe) {
+  absl::StatusOr<std::vector<QueryParam>> params = ParseQuery(query);
+  if (!params.ok()) return params.status();
+  if (absl::Status applied = ApplyQuery(*params, {"last_event_id"}, subscribe);
+      !applied.ok()) {
+    return applied;
+  }
+  for (const auto& [name, value] : *params) {
+    if (name == "last_event_id" && !last_event_id.has_value()) {
+      last_event_id = value;
+    }
+  }
+  if (!last_event_id.has_value() || last_event_id->empty()) {
+    return absl::OkStatus();
+  }
+  uint64_t after = 0;
+  if (!absl::SimpleAtoi(*last_event_id, &after)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Last-Event-ID: '", *last_event_id, "' is not a sequence number"));
+  }
+  subscribe->set_after_sequence(after);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 void HttpGateway::ServeStream(Request& request) {
   absl::StatusOr<CallIdentity> caller = Identify(request, "Subscribe");
   if (!caller.ok()) return request.ReplyError(caller.status());
   v1::SubscribeRequest subscribe;
-  absl::Status parsed =
-      ParseRequest(request.query(), {"last_event_id"}, &subscribe);
-  // EventSource's resume: the last id it saw is the cursor, whatever start
-  // the URL names (the URL stays the same across reconnects).
-  std::optional<std::string> last_event_id = request.Header("Last-Event-ID");
-  if (!last_event_id.has_value() && parsed.ok()) {
-    absl::StatusOr<std::vector<QueryParam>> params =
-        ParseQuery(request.query());
-    for (const auto& [name, value] : *params) {
-      if (name == "last_event_id") last_event_id = value;
-    }
-  }
-  if (parsed.ok() && last_event_id.has_value() && !last_event_id->empty()) {
-    uint64_t after = 0;
-    if (!absl::SimpleAtoi(*last_event_id, &after)) {
-      parsed = absl::InvalidArgumentError(absl::StrCat(
-          "Last-Event-ID: '", *last_event_id, "' is not a sequence number"));
-    } else {
-      subscribe.set_after_sequence(after);
-    }
-  }
+  absl::Status parsed = ParseStreamRequest(
+      request.query(), request.Header("Last-Event-ID"), &subscribe);
   if (!parsed.ok()) {
     parts_.reads->CountRefusal(parsed);
     return request.ReplyError(parsed);
