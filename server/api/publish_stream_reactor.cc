@@ -73,43 +73,48 @@ void PublishStreamReactor::PublishMessage() {
     Slot& slot = slots_.emplace_back();
     slot.first_index = next_index_;
     slot.requests = requests;
-    slot.pending = requests;
     slot.batched = batched;
-    if (batched) {
-      for (size_t i = 0; i < requests; ++i) slot.ack.add_batch();
-    }
     next_index_ += requests;
     outstanding_ += requests;
   }
-  auto done = [this, message](size_t position) {
-    return [this, message, position](absl::StatusOr<PublishResult> result) {
-      Complete(message, position, std::move(result));
-    };
-  };
   v1::PublishRequest request = std::move(request_);
   request_.Clear();
   if (!batched) {
-    publish_(std::move(request), done(0));
+    std::vector<v1::PublishRequest> one;
+    one.push_back(std::move(request));
+    publish_(std::move(one), [this, message](PublishResults results) {
+      Complete(message, std::move(results));
+    });
     return;
   }
   if (absl::Status refused = CheckBatchMessage(request); !refused.ok()) {
-    for (size_t i = 0; i < requests; ++i) done(i)(refused);
+    Complete(message, PublishResults(requests, refused));
     return;
   }
-  for (size_t i = 0; i < requests; ++i) {
-    publish_(std::move(*request.mutable_batch(static_cast<int>(i))), done(i));
-  }
+  std::vector<v1::PublishRequest> batch(
+      std::make_move_iterator(request.mutable_batch()->begin()),
+      std::make_move_iterator(request.mutable_batch()->end()));
+  publish_(std::move(batch), [this, message](PublishResults results) {
+    Complete(message, std::move(results));
+  });
 }
 
-void PublishStreamReactor::Complete(uint64_t message, size_t position,
-                                    absl::StatusOr<PublishResult> result) {
+void PublishStreamReactor::Complete(uint64_t message, PublishResults results) {
   {
     absl::MutexLock lock(&mu_);
     Slot& slot = slots_[message - slots_base_];
-    FillAck(slot.first_index + position, result,
-            slot.batched ? slot.ack.mutable_batch(static_cast<int>(position))
-                         : &slot.ack);
-    --slot.pending;
+    if (results.size() != slot.requests) {
+      results.resize(slot.requests,
+                     absl::InternalError("the publisher lost the result"));
+    }
+    if (slot.batched) {
+      for (size_t i = 0; i < results.size(); ++i) {
+        FillAck(slot.first_index + i, results[i], slot.ack.add_batch());
+      }
+    } else {
+      FillAck(slot.first_index, results.front(), &slot.ack);
+    }
+    slot.completed = true;
   }
   Drive();
 }
@@ -143,14 +148,14 @@ void PublishStreamReactor::Drive() {
     if (finished_) return;
     if (cancelled_) {
       // Drop unwritten acks; wait only for the appends still running.
-      while (!slots_.empty() && slots_.front().pending == 0) {
+      while (!slots_.empty() && slots_.front().completed) {
         outstanding_ -= slots_.front().requests;
         slots_.pop_front();
         ++slots_base_;
       }
     }
     if (!cancelled_ && !write_in_flight_ && !slots_.empty() &&
-        slots_.front().pending == 0) {
+        slots_.front().completed) {
       writing_ = std::move(slots_.front().ack);
       outstanding_ -= slots_.front().requests;
       slots_.pop_front();

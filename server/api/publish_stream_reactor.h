@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -29,10 +30,11 @@ namespace sitrep {
 class PublishStreamReactor final
     : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishAck> {
  public:
-  // Publishes one request on behalf of the stream's caller (rights and
-  // rate limit included); `done` runs exactly once.
-  using PublishFunction =
-      std::function<void(v1::PublishRequest request, PublishCallback done)>;
+  // Publishes the requests of one message on behalf of the stream's caller
+  // (rights and rate limit included); `done` runs exactly once, with a
+  // result per request.
+  using PublishFunction = std::function<void(
+      std::vector<v1::PublishRequest> requests, PublishCallback done)>;
 
   // `lease` counts the stream against its principal until OnDone.
   PublishStreamReactor(PublishFunction publish, StreamLease lease,
@@ -48,15 +50,15 @@ class PublishStreamReactor final
   struct Slot {
     uint64_t first_index = 0;  // of the message's first request
     size_t requests = 1;
-    size_t pending = 1;        // requests not completed yet
+    bool completed = false;
     bool batched = false;
     v1::PublishAck ack;        // the ack, or the batch's acks in ack.batch
   };
 
   // Hands the requests of the message in request_ on.
   void PublishMessage();
-  void Complete(uint64_t message, size_t position,
-                absl::StatusOr<PublishResult> result);
+  // Fills in the acks of message number `message`.
+  void Complete(uint64_t message, PublishResults results);
   // Starts the next read, write or Finish if one is due.
   void Drive();
 

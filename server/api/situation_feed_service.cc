@@ -85,28 +85,54 @@ void SituationFeedService::CountRefusal(const absl::Status& status,
 
 void SituationFeedService::PublishAs(const CallIdentity& caller,
                                      absl::string_view rpc,
-                                     v1::PublishRequest request,
+                                     std::vector<v1::PublishRequest> requests,
                                      absl::Time received,
                                      PublishCallback done) {
-  const PublishLabels labels(request);
-  absl::Status admitted =
-      guards_.publish_rate->Admit(caller.principal.name);
-  if (!admitted.ok()) {
-    CountPublish(options_.metrics, labels, admitted, received,
-                 RejectReason::kRateLimited);
-    done(std::move(admitted));
+  std::vector<PublishLabels> labels;
+  labels.reserve(requests.size());
+  for (const v1::PublishRequest& request : requests) {
+    labels.emplace_back(request);
+  }
+  // Requests over the rate limit are answered here; admitted[k] is the
+  // position of the k-th request handed to the publisher.
+  PublishResults refused(requests.size());
+  std::vector<size_t> admitted;
+  admitted.reserve(requests.size());
+  std::vector<v1::PublishRequest> admitted_requests;
+  admitted_requests.reserve(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    absl::Status admission =
+        guards_.publish_rate->Admit(caller.principal.name);
+    if (!admission.ok()) {
+      CountPublish(options_.metrics, labels[i], admission, received,
+                   RejectReason::kRateLimited);
+      refused[i] = std::move(admission);
+      continue;
+    }
+    admitted.push_back(i);
+    admitted_requests.push_back(std::move(requests[i]));
+  }
+  if (admitted.empty()) {
+    done(std::move(refused));
     return;
   }
   publisher_->Publish(
-      std::move(request), caller.principal,
+      std::move(admitted_requests), caller.principal,
       [caller_name = caller.principal.name, peer = caller.peer,
-       rpc = std::string(rpc), metrics = options_.metrics, labels, received,
-       done = std::move(done)](absl::StatusOr<PublishResult> result) mutable {
-        if (result.status().code() == absl::StatusCode::kPermissionDenied) {
-          AuditDenied(rpc, caller_name, peer, result.status());
+       rpc = std::string(rpc), metrics = options_.metrics,
+       labels = std::move(labels), received, results = std::move(refused),
+       admitted = std::move(admitted),
+       done = std::move(done)](PublishResults published) mutable {
+        for (size_t k = 0; k < admitted.size() && k < published.size(); ++k) {
+          absl::StatusOr<PublishResult>& result = published[k];
+          if (result.status().code() == absl::StatusCode::kPermissionDenied) {
+            AuditDenied(rpc, caller_name, peer, result.status());
+          }
+          CountPublish(metrics, labels[admitted[k]], result, received,
+                       RejectReason::kOther);
+          results[admitted[k]] = std::move(result);
         }
-        CountPublish(metrics, labels, result, received, RejectReason::kOther);
-        done(std::move(result));
+        done(std::move(results));
       });
 }
 
@@ -131,9 +157,17 @@ grpc::ServerUnaryReactor* SituationFeedService::Publish(
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const std::string& log_id = feed_->log_id();
+  std::vector<v1::PublishRequest> requests;
+  requests.push_back(*request);
   PublishAs(
-      *caller, "Publish", *request, received,
-      [reactor, response, &log_id](absl::StatusOr<PublishResult> result) {
+      *caller, "Publish", std::move(requests), received,
+      [reactor, response, &log_id](PublishResults results) {
+        if (results.size() != 1) {
+          reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL,
+                                       "the publisher lost the result"));
+          return;
+        }
+        absl::StatusOr<PublishResult>& result = results.front();
         if (!result.ok()) {
           reactor->Finish(ToGrpcStatus(result.status()));
           return;
@@ -161,9 +195,9 @@ SituationFeedService::PublishStream(grpc::CallbackServerContext* context) {
     return new RefusedPublishStream(lease.status());
   }
   return new PublishStreamReactor(
-      [this, caller = *caller](v1::PublishRequest request,
+      [this, caller = *caller](std::vector<v1::PublishRequest> requests,
                                PublishCallback done) {
-        PublishAs(caller, "PublishStream", std::move(request), absl::Now(),
+        PublishAs(caller, "PublishStream", std::move(requests), absl::Now(),
                   std::move(done));
       },
       *std::move(lease), options_.publish_stream_window);

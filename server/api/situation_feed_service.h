@@ -71,11 +71,12 @@ class SituationFeedService final
                                          v1::Situation* response) override;
 
  private:
-  // Publishes as `caller`: its rate limit first, then the publisher.
-  // Refusals of rights are audited under `rpc`; the outcome is counted
-  // (duration from `received`).
+  // Publishes `requests` as `caller`: its rate limit first (a token per
+  // request), then the publisher. Refusals of rights are audited under
+  // `rpc`; each outcome is counted (duration from `received`). `done` gets
+  // one result per request, in order.
   void PublishAs(const CallIdentity& caller, absl::string_view rpc,
-                 v1::PublishRequest request, absl::Time received,
+                 std::vector<v1::PublishRequest> requests, absl::Time received,
                  PublishCallback done);
 
   // Counts a refused request or call (see Metrics::RecordRefusal).

@@ -50,30 +50,44 @@ absl::StatusOr<AppendRequest> Publisher::Prepare(
   return append;
 }
 
-void Publisher::Publish(v1::PublishRequest request, const Principal& principal,
-                        PublishCallback done) {
-  absl::StatusOr<AppendRequest> append =
-      Prepare(std::move(request), principal);
-  if (!append.ok()) {
-    done(append.status());
+void Publisher::Publish(std::vector<v1::PublishRequest> requests,
+                        const Principal& principal, PublishCallback done) {
+  PublishResults results(requests.size(),
+                         absl::InternalError("the log returned no result"));
+  // positions[k]: the request whose update is appends[k].
+  std::vector<size_t> positions;
+  std::vector<AppendRequest> appends;
+  appends.reserve(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    absl::StatusOr<AppendRequest> append =
+        Prepare(std::move(requests[i]), principal);
+    if (!append.ok()) {
+      results[i] = append.status();
+      continue;
+    }
+    positions.push_back(i);
+    appends.push_back(*std::move(append));
+  }
+  if (appends.empty()) {
+    done(std::move(results));
     return;
   }
-  std::vector<AppendRequest> batch;
-  batch.push_back(*std::move(append));
-  log_->Append(std::move(batch),
-               [done = std::move(done)](
-                   std::vector<absl::StatusOr<AppendResult>> results) mutable {
-                 if (results.empty()) {
-                   done(absl::InternalError("the log returned no result"));
-                   return;
-                 }
-                 absl::StatusOr<AppendResult>& result = results.front();
-                 if (!result.ok()) {
-                   done(result.status());
-                   return;
-                 }
-                 done(PublishResult{result->entry, result->duplicate});
-               });
+  log_->Append(
+      std::move(appends),
+      [results = std::move(results), positions = std::move(positions),
+       done = std::move(done)](
+          std::vector<absl::StatusOr<AppendResult>> appended) mutable {
+        for (size_t k = 0; k < positions.size() && k < appended.size(); ++k) {
+          absl::StatusOr<AppendResult>& result = appended[k];
+          if (result.ok()) {
+            results[positions[k]] =
+                PublishResult{std::move(result->entry), result->duplicate};
+          } else {
+            results[positions[k]] = std::move(result).status();
+          }
+        }
+        done(std::move(results));
+      });
 }
 
 }  // namespace sitrep

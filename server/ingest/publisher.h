@@ -19,7 +19,9 @@ struct PublishResult {
   bool duplicate = false;
 };
 
-using PublishCallback = absl::AnyInvocable<void(absl::StatusOr<PublishResult>)>;
+// One result per request of a Publish call, in request order.
+using PublishResults = std::vector<absl::StatusOr<PublishResult>>;
+using PublishCallback = absl::AnyInvocable<void(PublishResults)>;
 
 // Turns publish requests into appends: validate and normalise -> authorise
 // -> set the server's fields -> EventLog::Append. Bad input fails before
@@ -31,11 +33,13 @@ class Publisher {
   // `log` and `clock` are borrowed and must outlive the Publisher.
   Publisher(EventLog* log, Clock* clock, ValidationLimits limits);
 
-  // Publishes one request as `principal`. `done` runs exactly once: inline
-  // when the request is rejected before the log, else on the log's writer
-  // thread once the update is durable.
-  void Publish(v1::PublishRequest request, const Principal& principal,
-               PublishCallback done);
+  // Publishes `requests` as `principal`, the valid ones in one
+  // EventLog::Append (so a PublishStream batch costs the log one queue entry
+  // and its writer one callback). `done` runs exactly once with a result for
+  // every request: inline when all of them are rejected before the log, else
+  // on the log's writer thread once the accepted updates are durable.
+  void Publish(std::vector<v1::PublishRequest> requests,
+               const Principal& principal, PublishCallback done);
 
   // Validates, authorises and completes `request` into an AppendRequest.
   absl::StatusOr<AppendRequest> Prepare(v1::PublishRequest request,

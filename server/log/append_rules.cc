@@ -1,5 +1,6 @@
 #include "server/log/append_rules.h"
 
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <string>
@@ -66,18 +67,17 @@ absl::Time NextReceivedAt(absl::Time now, absl::Time last) {
   return truncated > last ? truncated : last;
 }
 
-absl::StatusOr<PreparedAppend> PrepareAppend(const AppendRequest& request,
+absl::StatusOr<PreparedAppend> PrepareAppend(AppendRequest&& request,
                                              const IncidentRecord* current,
                                              uint64_t sequence,
                                              absl::Time received_at) {
-  const v1::SituationUpdate& update = request.update;
-  const bool threaded = !update.incident_id().empty();
+  const bool threaded = !request.update.incident_id().empty();
   if (threaded) {
     absl::Status status = CheckIncidentTransition(
-        current, update, request.expected_incident_version);
+        current, request.update, request.expected_incident_version);
     if (!status.ok()) return status;
   }
-  v1::SituationUpdate stored = update;
+  v1::SituationUpdate stored = std::move(request.update);
   SetServerFields(sequence, received_at,
                   threaded ? NextIncidentVersion(current) : 0, &stored);
   PreparedAppend prepared;
@@ -89,6 +89,14 @@ absl::StatusOr<PreparedAppend> PrepareAppend(const AppendRequest& request,
     ApplyToIncident(prepared.entry, &*prepared.record);
   }
   return prepared;
+}
+
+absl::StatusOr<PreparedAppend> PrepareAppend(const AppendRequest& request,
+                                             const IncidentRecord* current,
+                                             uint64_t sequence,
+                                             absl::Time received_at) {
+  AppendRequest copy = request;
+  return PrepareAppend(std::move(copy), current, sequence, received_at);
 }
 
 void SetServerFields(uint64_t sequence, absl::Time received_at,
@@ -111,8 +119,17 @@ void SetServerFields(uint64_t sequence, absl::Time received_at,
 }
 
 absl::string_view EncodedUpdate(const LogEntry& entry) {
-  const size_t size = entry.update.ByteSizeLong();
-  return absl::string_view(entry.wire).substr(entry.wire.size() - size);
+  // wire = the one-byte tag of field 1, the length as a varint (whose bytes
+  // all have the high bit set but the last), then the encoding. Reading the
+  // header is cheaper than ByteSizeLong(), which walks the labels map.
+  static_assert(kUpdatesFieldNumber < 16, "the tag must fit in one byte");
+  const absl::string_view wire = entry.wire;
+  size_t length_end = 1;
+  while (length_end < wire.size() &&
+         (static_cast<unsigned char>(wire[length_end]) & 0x80) != 0) {
+    ++length_end;
+  }
+  return wire.substr(std::min(length_end + 1, wire.size()));
 }
 
 int64_t ReceivedAtMicros(const v1::SituationUpdate& update) {

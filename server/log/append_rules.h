@@ -45,6 +45,14 @@ struct PreparedAppend {
 // `current` (null: a stand-alone report or an unknown id) and makes the
 // entry it becomes at `sequence`, received at `received_at` (see
 // NextReceivedAt). FAILED_PRECONDITION as CheckIncidentTransition.
+// On success the entry takes `request.update` over; on error `request` is
+// left as it was.
+absl::StatusOr<PreparedAppend> PrepareAppend(AppendRequest&& request,
+                                             const IncidentRecord* current,
+                                             uint64_t sequence,
+                                             absl::Time received_at);
+// The same for a request the caller keeps (JetStream may decide a round
+// again after a failed publish): copies the update.
 absl::StatusOr<PreparedAppend> PrepareAppend(const AppendRequest& request,
                                              const IncidentRecord* current,
                                              uint64_t sequence,

@@ -30,8 +30,15 @@ LogEntryPtr MakeLogEntry(
   entry->previous = std::move(previous);
   using google::protobuf::internal::WireFormatLite;
   const size_t size = entry->update.ByteSizeLong();
+  // Sized once: growing the string as the stream writes would copy the
+  // bytes several times, on the log's single writer thread.
+  const size_t header =
+      1 + google::protobuf::io::CodedOutputStream::VarintSize32(
+              static_cast<uint32_t>(size));
+  entry->wire.resize(header + size);
   {
-    google::protobuf::io::StringOutputStream raw(&entry->wire);
+    google::protobuf::io::ArrayOutputStream raw(
+        entry->wire.data(), static_cast<int>(entry->wire.size()));
     google::protobuf::io::CodedOutputStream out(&raw);
     // Deterministic so that equal updates (labels are a map) encode equally.
     out.SetSerializationDeterministic(true);

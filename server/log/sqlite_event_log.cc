@@ -599,7 +599,7 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
   const absl::Time received_at =
       NextReceivedAt(clock_->Now(), tx->last_received_at);
   absl::StatusOr<PreparedAppend> prepared =
-      PrepareAppend(request, current, tx->head + 1, received_at);
+      PrepareAppend(std::move(request), current, tx->head + 1, received_at);
   if (!prepared.ok()) return prepared.status();
   LogEntryPtr entry = std::move(prepared->entry);
   status = InsertUpdate(*entry);
