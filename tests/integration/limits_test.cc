@@ -111,6 +111,52 @@ TEST_F(LimitsTest, PublishRateIsPerPrincipalWithRetryDelay) {
   EXPECT_EQ(published.sequence(), 4u);  // Nothing refused was stored.
 }
 
+// A PublishStream batch takes a token per request: the requests past the
+// bucket are refused one by one, and the answers of the rate limit, the
+// validator and the log come back in request order in one message.
+TEST_F(LimitsTest, ABatchIsAdmittedRequestByRequest) {
+  StartServer([](ServerConfig& c) {
+    c.publish_rate = 1;
+    c.publish_burst = 3;
+  });
+  auto alpha = Stub(kAlpha);
+  v1::PublishRequest message;
+  *message.add_batch()->mutable_update() = PatrolUpdate(v1::MISSION_KFOR, "a");
+  message.add_batch();  // no update: INVALID_ARGUMENT, after its token
+  *message.add_batch()->mutable_update() = PatrolUpdate(v1::MISSION_EULEX, "b");
+  *message.add_batch()->mutable_update() = PatrolUpdate(v1::MISSION_KFOR, "c");
+  *message.add_batch()->mutable_update() = PatrolUpdate(v1::MISSION_KFOR, "d");
+
+  grpc::ClientContext context;
+  context.set_deadline(CallDeadline());
+  auto stream = alpha->PublishStream(&context);
+  ASSERT_TRUE(stream->Write(message));
+  stream->WritesDone();
+  v1::PublishAck answer;
+  ASSERT_TRUE(stream->Read(&answer));
+  v1::PublishAck extra;
+  EXPECT_FALSE(stream->Read(&extra));
+  EXPECT_TRUE(stream->Finish().ok());
+
+  ASSERT_EQ(answer.batch_size(), 5);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(answer.batch(i).index(), uint64_t(i));
+  EXPECT_EQ(answer.batch(0).sequence(), 1u);
+  EXPECT_EQ(answer.batch(1).error().code(),
+            static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(answer.batch(2).sequence(), 2u);
+  for (int i = 3; i < 5; ++i) {
+    EXPECT_EQ(answer.batch(i).sequence(), 0u);
+    EXPECT_EQ(answer.batch(i).error().code(),
+              static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED));
+    EXPECT_EQ(answer.batch(i).error().retry_delay().seconds(), 1);
+  }
+  // Only the two admitted, valid updates were stored.
+  clock_.Advance(absl::Seconds(1));
+  SITREP_ASSERT_OK_AND_ASSIGN(v1::PublishResponse published,
+                              Publish(*alpha, PatrolUpdate(v1::MISSION_KFOR)));
+  EXPECT_EQ(published.sequence(), 3u);
+}
+
 // Opens a Subscribe stream as `token` and waits until it is live; returns
 // null (with its status in *status) when it was refused.
 std::unique_ptr<StreamReader> OpenStream(v1::SituationFeed::Stub& stub,
