@@ -52,7 +52,13 @@ absl::Status CheckAppendRequest(const AppendRequest& request) {
 
 absl::Status CheckSameContent(const v1::SituationUpdate& stored,
                               const v1::SituationUpdate& request) {
-  const bool defaulted = !request.has_occurred_at();
+  return CheckSameContent(stored, request, request.has_occurred_at());
+}
+
+absl::Status CheckSameContent(const v1::SituationUpdate& stored,
+                              const v1::SituationUpdate& request,
+                              bool request_had_occurred_at) {
+  const bool defaulted = !request_had_occurred_at;
   if (ContentBytes(stored, defaulted) == ContentBytes(request, defaulted)) {
     return absl::OkStatus();
   }

@@ -29,6 +29,11 @@ absl::Status CheckAppendRequest(const AppendRequest& request);
 // naming the event_id and the stored sequence otherwise.
 absl::Status CheckSameContent(const v1::SituationUpdate& stored,
                               const v1::SituationUpdate& request);
+// The same for a request whose occurred_at the log has filled in already:
+// `request_had_occurred_at` says whether the publisher had set it.
+absl::Status CheckSameContent(const v1::SituationUpdate& stored,
+                              const v1::SituationUpdate& request,
+                              bool request_had_occurred_at);
 
 // The received_at of the next update: `now` truncated to microseconds (the
 // precision the store keeps), but never before `last`.

@@ -158,7 +158,11 @@ struct WriterStatements {
          "INSERT INTO updates(sequence, publisher, event_id, received_at_us, "
          "mission, role, severity, category, municipality, incident_id, body, "
          "previous, previous_mission) "
-         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"},
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+         // A repeated (publisher, event_id) inserts nothing (changes() = 0):
+         // the insert is the duplicate check, one index descent instead of
+         // a SELECT before every insert.
+         "ON CONFLICT(publisher, event_id) DO NOTHING"},
         {&upsert_incident,
          "INSERT OR REPLACE INTO incidents(incident_id, version, closed, "
          "latest, opening, support_requested, support_acknowledged, "
@@ -302,7 +306,11 @@ class SqliteEventLog final : public EventLog {
   absl::StatusOr<AppendResult> ApplyInTransaction(AppendRequest& request,
                                                   Transaction* tx,
                                                   absl::Status* store_error);
-  absl::Status InsertUpdate(const LogEntry& entry);
+  // False when an update with the entry's (publisher, event_id) is stored
+  // already (the entry is then not inserted).
+  absl::StatusOr<bool> InsertUpdate(const LogEntry& entry);
+  // The update stored under (publisher, event_id) of `update`; null if none.
+  absl::StatusOr<LogEntryPtr> StoredUnder(const v1::SituationUpdate& update);
   absl::Status StoreIncident(const IncidentRecord& record);
   void RetentionStep(const std::shared_ptr<RetentionJob>& job);
   absl::StatusOr<uint64_t> RetentionTarget(const RetentionJob& job);
@@ -564,35 +572,27 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
     AppendRequest& request, Transaction* tx, absl::Status* store_error) {
   absl::Status status = CheckAppendRequest(request);
   if (!status.ok()) return status;
-  const v1::SituationUpdate& update = request.update;
-
-  // Deduplicate: the same (publisher, event_id) was stored before, maybe
-  // earlier in this very transaction.
-  {
-    sqlite::ScopedReset reset(&w_.find_event);
-    w_.find_event.BindText(1, update.publisher());
-    w_.find_event.BindText(2, update.event_id());
-    absl::StatusOr<bool> row = w_.find_event.Step();
-    if (!row.ok()) return *store_error = row.status();
-    if (*row) {
-      absl::StatusOr<LogEntryPtr> stored = DecodeLogEntry(
-          w_.find_event.ColumnBlob(0),
-          absl::StrCat("the update with event_id '", update.event_id(), "'"));
-      if (!stored.ok()) return *store_error = stored.status();
-      status = CheckSameContent((*stored)->update, update);
-      if (!status.ok()) return status;
-      return AppendResult{*std::move(stored), /*duplicate=*/true};
-    }
-  }
+  // Whether occurred_at was the publisher's (PrepareAppend fills it in):
+  // a repeat is compared as it was sent.
+  const bool had_occurred_at = request.update.has_occurred_at();
+  // The answer to a request that repeats `stored`: a duplicate, or
+  // ALREADY_EXISTS when the content differs.
+  auto repeat = [had_occurred_at](const LogEntryPtr& stored,
+                                  const v1::SituationUpdate& update)
+      -> absl::StatusOr<AppendResult> {
+    absl::Status same =
+        CheckSameContent(stored->update, update, had_occurred_at);
+    if (!same.ok()) return same;
+    return AppendResult{stored, /*duplicate=*/true};
+  };
 
   // The incident thread, as changed by this transaction so far.
   const IncidentRecord* current = nullptr;
-  if (!update.incident_id().empty()) {
-    if (auto it = tx->incidents.find(update.incident_id());
-        it != tx->incidents.end()) {
+  const std::string& incident_id = request.update.incident_id();
+  if (!incident_id.empty()) {
+    if (auto it = tx->incidents.find(incident_id); it != tx->incidents.end()) {
       current = &it->second;
-    } else if (auto it = incidents_.find(update.incident_id());
-               it != incidents_.end()) {
+    } else if (auto it = incidents_.find(incident_id); it != incidents_.end()) {
       current = &it->second;
     }
   }
@@ -600,10 +600,29 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
       NextReceivedAt(clock_->Now(), tx->last_received_at);
   absl::StatusOr<PreparedAppend> prepared =
       PrepareAppend(std::move(request), current, tx->head + 1, received_at);
-  if (!prepared.ok()) return prepared.status();
+  if (!prepared.ok()) {
+    // (`request` is untouched.) A repeat of a stored update is a duplicate
+    // even when the incident rules no longer admit it, e.g. a retry whose
+    // expected_incident_version its own first attempt moved on.
+    absl::StatusOr<LogEntryPtr> stored = StoredUnder(request.update);
+    if (!stored.ok()) return *store_error = stored.status();
+    if (*stored != nullptr) return repeat(*stored, request.update);
+    return prepared.status();
+  }
   LogEntryPtr entry = std::move(prepared->entry);
-  status = InsertUpdate(*entry);
-  if (!status.ok()) return *store_error = status;
+  absl::StatusOr<bool> inserted = InsertUpdate(*entry);
+  if (!inserted.ok()) return *store_error = inserted.status();
+  if (!*inserted) {
+    // Stored before, maybe earlier in this very transaction.
+    absl::StatusOr<LogEntryPtr> stored = StoredUnder(entry->update);
+    if (!stored.ok()) return *store_error = stored.status();
+    if (*stored == nullptr) {
+      return *store_error = absl::InternalError(absl::StrCat(
+          "the insert of event_id '", entry->update.event_id(),
+          "' conflicted, but no stored update has it"));
+    }
+    return repeat(*stored, entry->update);
+  }
   if (prepared->record.has_value()) {
     status = StoreIncident(*prepared->record);
     if (!status.ok()) return *store_error = status;
@@ -616,7 +635,20 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
   return AppendResult{std::move(entry), /*duplicate=*/false};
 }
 
-absl::Status SqliteEventLog::InsertUpdate(const LogEntry& entry) {
+absl::StatusOr<LogEntryPtr> SqliteEventLog::StoredUnder(
+    const v1::SituationUpdate& update) {
+  sqlite::ScopedReset reset(&w_.find_event);
+  w_.find_event.BindText(1, update.publisher());
+  w_.find_event.BindText(2, update.event_id());
+  absl::StatusOr<bool> row = w_.find_event.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return nullptr;
+  return DecodeLogEntry(
+      w_.find_event.ColumnBlob(0),
+      absl::StrCat("the update with event_id '", update.event_id(), "'"));
+}
+
+absl::StatusOr<bool> SqliteEventLog::InsertUpdate(const LogEntry& entry) {
   const v1::SituationUpdate& u = entry.update;
   sqlite::Statement& s = w_.insert_update;
   sqlite::ScopedReset reset(&s);
@@ -639,7 +671,9 @@ absl::Status SqliteEventLog::InsertUpdate(const LogEntry& entry) {
     s.BindBlob(12, previous);
     s.BindInt64(13, entry.previous->mission());
   }
-  return s.Run();
+  absl::Status status = s.Run();
+  if (!status.ok()) return status;
+  return sqlite3_changes(writer_db_->handle()) > 0;
 }
 
 absl::Status SqliteEventLog::StoreIncident(const IncidentRecord& record) {

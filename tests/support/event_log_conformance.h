@@ -289,6 +289,31 @@ TYPED_TEST_P(EventLogConformanceTest, IncidentRulesStoreNothingOnFailure) {
   EXPECT_EQ(this->AppendOk(Incident("u0", "INC-3", v1::KIND_NEW)), 4u);
 }
 
+// A publisher that retries after a lost answer repeats a request the log
+// has applied: it is a duplicate even though the incident rules would no
+// longer admit it (the incident exists, the version moved on).
+TYPED_TEST_P(EventLogConformanceTest, RetriedIncidentUpdatesAreDuplicates) {
+  EventLog* log = this->log_.get();
+  ASSERT_EQ(this->AppendOk(Incident("n", "INC-9", v1::KIND_NEW)), 1u);
+  ASSERT_EQ(this->AppendOk(Incident("u", "INC-9", v1::KIND_UPDATE, 1)), 2u);
+  this->clock_.Advance(absl::Minutes(1));
+  for (AppendRequest retry : {Incident("n", "INC-9", v1::KIND_NEW),
+                              Incident("u", "INC-9", v1::KIND_UPDATE, 1)}) {
+    const std::string event_id = retry.update.event_id();
+    absl::StatusOr<AppendResult> again =
+        AppendOneAndWait(log, std::move(retry));
+    ASSERT_THAT(again, IsOk()) << event_id;
+    EXPECT_TRUE(again->duplicate) << event_id;
+    EXPECT_EQ(again->entry->sequence(), event_id == "n" ? 1u : 2u);
+  }
+  // Changed content under a used event_id stays ALREADY_EXISTS on this path.
+  AppendRequest changed = Incident("u", "INC-9", v1::KIND_UPDATE, 1);
+  changed.update.set_headline("Crowd dispersed");
+  EXPECT_THAT(AppendOneAndWait(log, std::move(changed)),
+              StatusIs(absl::StatusCode::kAlreadyExists, "(sequence 2)"));
+  EXPECT_EQ(log->Head(), 2u);
+}
+
 TYPED_TEST_P(EventLogConformanceTest, LaterRequestOfABatchSeesAnEarlierOne) {
   std::vector<absl::StatusOr<AppendResult>> results = AppendAndWait(
       this->log_.get(),
@@ -576,6 +601,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     SameEventIdAndContentIsADuplicate, SameEventIdOtherContentIsAlreadyExists,
     SameEventIdOfAnotherPublisherIsNew, DuplicatesInsideOneBatch,
     RejectedRequestDoesNotAffectOthers, IncidentRulesStoreNothingOnFailure,
+    RetriedIncidentUpdatesAreDuplicates,
     LaterRequestOfABatchSeesAnEarlierOne, ReceivedAtNeverDecreases,
     ReadsRangesInBothDirectionsWithLimits,
     ReadForMissionsKeepsEverythingTheMissionsMatch,
