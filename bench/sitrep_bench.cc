@@ -115,6 +115,14 @@ ABSL_FLAG(double, stalled_fraction, 0,
 #ifdef SITREP_BENCH_NATS
 ABSL_FLAG(std::string, nats_server, "nats-server",
           "Path of nats-server (systems jetstream and natscore)");
+ABSL_FLAG(std::string, jetstream_consumer, "push",
+          "system jetstream: the consumer each subscriber gets. push: "
+          "ephemeral push consumer, AckNone, consumer state in memory "
+          "(mem_storage), no flow control; ordered: libnats' ordered "
+          "consumer (push, AckNone, flow control + heartbeats, state in "
+          "memory, re-created on a gap); push-file: as push but with the "
+          "consumer state in the stream's file store (the set-up before "
+          "2026-11-29)");
 #endif
 ABSL_FLAG(std::string, replica_counts, "1,2",
           "replicas: the numbers of sitrepd replicas (--store=jetstream over "
@@ -1007,11 +1015,38 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
 
 // ---------------------------------------------------------------------------
 // NATS peers: nats-server with JetStream file storage (one stream
-// "sitrep.>", one filtered ephemeral push consumer per subscriber, no acks,
-// Nats-Msg-Id = event id) and NATS core pub/sub (no storage). The payload is
-// the same SituationUpdate bytes, on subject sitrep.<mission>.<role>.<severity>.
+// "sitrep.>", Nats-Msg-Id = event id, one filtered consumer per subscriber)
+// and NATS core pub/sub (no storage). The payload is the same
+// SituationUpdate bytes, on subject sitrep.<mission>.<role>.<severity>.
 // Subscribers share --channels connections and libnats' global delivery
 // pool of 2 threads.
+//
+// The JetStream consumer (--jetstream_consumer, docs/performance.md):
+//   push      (default) ephemeral push consumer, DeliverNew, AckNone, its
+//             state in memory (ConsumerConfig.mem_storage, server 2.9+).
+//             On a file stream a consumer otherwise keeps its state in the
+//             file store, and nats-server 2.9.10 keeps rewriting each
+//             consumer's state file while it delivers (an openat + write
+//             pair each time under strace; none with mem_storage). The
+//             stream stays file storage; these ephemeral consumers live
+//             only as long as their subscription, so persisting their
+//             position buys nothing here.
+//             No flow control: the bench's --lag_limit bounds how far the
+//             publisher runs ahead, as for every system, and libnats keeps
+//             whatever arrives (pending limits off), so a server-side slow
+//             consumer would show as loss.
+//   ordered   libnats' ordered consumer (jsSubOptions.Ordered): the same
+//             plus flow control, 5 s idle heartbeats, MaxDeliver 1, and a
+//             client that re-creates the consumer on a sequence gap. What
+//             the NATS docs name for an application replaying a stream on
+//             its own; with nats-server 2.9.10 + libnats 3.4.1 it (and push
+//             with flow control alone) published 2-8x fewer updates/s in
+//             phase A at N=1000 than push, so it is not the default.
+//   push-file push with the consumer state in the file store: the set-up
+//             before 2026-11-29, kept for comparison.
+// Pull consumers are not offered: libnats 3.4's natsSubscription_Fetch
+// blocks its caller, so 1,000 subscribers would need 1,000 threads or
+// polling, and they suit work queues, not one reader per consumer.
 
 #ifdef SITREP_BENCH_NATS
 
@@ -1023,15 +1058,24 @@ class NatsSubscriber final : public VerifyingSubscriber {
     if (sub_ != nullptr) natsSubscription_Destroy(sub_);
   }
 
-  bool Start(natsConnection* nc, jsCtx* js, const std::string& subject) {
+  // `consumer`: --jetstream_consumer (see above).
+  bool Start(natsConnection* nc, jsCtx* js, const std::string& subject,
+             const std::string& consumer) {
     start_ns_ = NowNs();
     natsStatus status;
     if (js != nullptr) {
       jsSubOptions options;
       jsSubOptions_Init(&options);
       options.Stream = "SITREP";
-      options.Config.AckPolicy = js_AckNone;
       options.Config.DeliverPolicy = js_DeliverNew;
+      if (consumer == "ordered") {
+        // Sets AckNone, MaxDeliver 1, FlowControl, Heartbeat 5 s,
+        // MemoryStorage and Replicas 1 itself.
+        options.Ordered = true;
+      } else {
+        options.Config.AckPolicy = js_AckNone;
+        options.Config.MemoryStorage = consumer == "push";
+      }
       jsErrCode error = static_cast<jsErrCode>(0);
       status = js_Subscribe(&sub_, js, subject.c_str(), OnMessage, this,
                             nullptr, &options, &error);
@@ -1045,17 +1089,24 @@ class NatsSubscriber final : public VerifyingSubscriber {
       SetDone();
       return false;
     }
+    // No client-side slow-consumer drops: what the server sends is kept.
     natsSubscription_SetPendingLimits(sub_, -1, -1);
     SetCaughtUp(NowNs());
     return true;
   }
 
   void Cancel() override {
-    if (sub_ != nullptr && natsSubscription_Drain(sub_) == NATS_OK) {
-      natsSubscription_WaitForDrainCompletion(sub_, 10000);
+    if (sub_ != nullptr) {
+      natsSubscription_GetDropped(sub_, &dropped_);
+      if (natsSubscription_Drain(sub_) == NATS_OK) {
+        natsSubscription_WaitForDrainCompletion(sub_, 10000);
+      }
     }
     SetDone();
   }
+
+  // Messages libnats dropped (pending limits); readable after done().
+  int64_t dropped() const { return dropped_; }
 
  private:
   static void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg,
@@ -1074,6 +1125,7 @@ class NatsSubscriber final : public VerifyingSubscriber {
   }
 
   natsSubscription* sub_ = nullptr;
+  int64_t dropped_ = 0;
 };
 
 class NatsPublisher final : public FanoutPublisher {
@@ -1154,6 +1206,15 @@ class NatsTarget final : public FanoutTarget {
   ~NatsTarget() override { Stop(); }
 
   bool Start() override {
+    if (jetstream_) {
+      consumer_ = absl::GetFlag(FLAGS_jetstream_consumer);
+      if (consumer_ != "push" && consumer_ != "ordered" &&
+          consumer_ != "push-file") {
+        Note("--jetstream_consumer=%s: push, ordered or push-file",
+             consumer_.c_str());
+        return false;
+      }
+    }
     std::vector<std::string> argv = {absl::GetFlag(FLAGS_nats_server), "-a",
                                      "127.0.0.1", "-p", "-1"};
     if (jetstream_) {
@@ -1172,6 +1233,7 @@ class NatsTarget final : public FanoutTarget {
       natsOptions_SetURL(options, url.c_str());
       natsOptions_UseGlobalMessageDelivery(options, true);
       natsOptions_SetMaxPendingMsgs(options, 1 << 20);
+      natsOptions_SetErrorHandler(options, OnAsyncError, this);
       natsConnection* nc = nullptr;
       const natsStatus status = natsConnection_Connect(&nc, options);
       natsOptions_Destroy(options);
@@ -1209,7 +1271,8 @@ class NatsTarget final : public FanoutTarget {
     const size_t c = static_cast<size_t>(index) % (connections_.size() - 1);
     auto s = std::make_unique<NatsSubscriber>(mission_index);
     s->Start(connections_[c], contexts_[c],
-             absl::StrCat("sitrep.", mission_index + 1, ".>"));
+             absl::StrCat("sitrep.", mission_index + 1, ".>"), consumer_);
+    subscribers_.push_back(s.get());
     return s;
   }
 
@@ -1227,6 +1290,29 @@ class NatsTarget final : public FanoutTarget {
   ProcStats Stats() override { return ReadProcStats(process_.pid()); }
 
   void Stop() override {
+    // What could have cost messages or stalled delivery, on stderr: the
+    // verification counts the losses themselves.
+    int64_t dropped = 0;
+    for (const NatsSubscriber* s : subscribers_) {
+      if (s->done()) dropped += s->dropped();
+    }
+    subscribers_.clear();
+    const uint64_t errors = async_errors_.exchange(0);
+    if (dropped > 0 || errors > 0) {  // once: Stop runs again on destruction
+      Note("nats: %lld messages dropped by libnats; %llu asynchronous errors "
+           "(%llu slow consumer, %llu missed heartbeats, %llu sequence "
+           "mismatches)",
+           static_cast<long long>(dropped),
+           static_cast<unsigned long long>(errors),
+           static_cast<unsigned long long>(slow_consumers_.load()),
+           static_cast<unsigned long long>(missed_heartbeats_.load()),
+           static_cast<unsigned long long>(mismatches_.load()));
+    }
+    if (process_.pid() > 0 &&
+        process_.StderrTail().find("Slow Consumer") != std::string::npos) {
+      Note("nats-server reported a slow consumer (its stderr tail): %s",
+           process_.StderrTail().c_str());
+    }
     for (jsCtx* js : contexts_) {
       if (js != nullptr) jsCtx_Destroy(js);
     }
@@ -1240,11 +1326,24 @@ class NatsTarget final : public FanoutTarget {
   }
 
  private:
+  static void OnAsyncError(natsConnection*, natsSubscription*,
+                           natsStatus error, void* closure) {
+    auto* self = static_cast<NatsTarget*>(closure);
+    self->async_errors_.fetch_add(1);
+    if (error == NATS_SLOW_CONSUMER) self->slow_consumers_.fetch_add(1);
+    if (error == NATS_MISSED_HEARTBEAT) self->missed_heartbeats_.fetch_add(1);
+    if (error == NATS_MISMATCH) self->mismatches_.fetch_add(1);
+  }
+
   const bool jetstream_;
+  std::string consumer_;  // --jetstream_consumer when jetstream_
   TempDir dir_;
   ServerProcess process_;
   std::vector<natsConnection*> connections_;
   std::vector<jsCtx*> contexts_;
+  std::vector<const NatsSubscriber*> subscribers_;  // owned by RunFanout
+  std::atomic<uint64_t> async_errors_{0}, slow_consumers_{0},
+      missed_heartbeats_{0}, mismatches_{0};
 };
 
 // K sitrepd replicas on --store=jetstream over one nats-server -js (R1:
