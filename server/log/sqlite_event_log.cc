@@ -23,6 +23,7 @@
 #include "server/log/group_commit.h"
 #include "server/log/incident_thread.h"
 #include "server/log/sqlite_statement.h"
+#include "server/log/wal_checkpointer.h"
 #include "server/runtime/logging.h"
 
 namespace sitrep {
@@ -275,6 +276,10 @@ class SqliteEventLog final : public EventLog {
     stats.transactions = transactions_.load(std::memory_order_relaxed);
     stats.appended = appended_.load(std::memory_order_relaxed);
     stats.retention_steps = retention_steps_.load(std::memory_order_relaxed);
+    if (checkpointer_ != nullptr) {
+      stats.wal_checkpoints = checkpointer_->checkpoints();
+      stats.writer_wal_checkpoints = checkpointer_->writer_checkpoints();
+    }
     return stats;
   }
 
@@ -335,6 +340,9 @@ class SqliteEventLog final : public EventLog {
   // Owned by the writer thread (Initialize() runs before it starts).
   std::unique_ptr<sqlite::Database> writer_db_;
   WriterStatements w_;
+  // Takes the WAL checkpoints off the writer (set by Initialize(), stopped
+  // by the writer at its end; destroyed before writer_db_).
+  std::unique_ptr<WalCheckpointer> checkpointer_;
   uint64_t writer_head_ = 0;
   absl::Time last_received_at_ = absl::UnixEpoch();
   absl::flat_hash_map<std::string, IncidentRecord> incidents_;
@@ -475,7 +483,16 @@ absl::Status SqliteEventLog::Initialize() {
 
   status = LoadIncidents();
   if (!status.ok()) return status;
-  return w_.Prepare(writer_db_.get());
+  status = w_.Prepare(writer_db_.get());
+  if (!status.ok()) return status;
+  WalCheckpointer::Options checkpoints;
+  checkpoints.path = path_;
+  checkpoints.synchronous = synchronous;
+  absl::StatusOr<std::unique_ptr<WalCheckpointer>> checkpointer =
+      WalCheckpointer::Start(checkpoints, writer_db_.get());
+  if (!checkpointer.ok()) return checkpointer.status();
+  checkpointer_ = *std::move(checkpointer);
+  return absl::OkStatus();
 }
 
 absl::Status SqliteEventLog::LoadIncidents() {
@@ -504,6 +521,7 @@ void SqliteEventLog::WriterLoop() {
   queue_.RunWriter([this](std::vector<GroupCommitQueue::PendingAppend>* appends) {
     CommitBatch(appends);
   });
+  checkpointer_->Stop();
   // Fold the WAL back into the database so that the next open starts
   // quickly. Readers may still hold snapshots: then the checkpoint is partial,
   // which is harmless.

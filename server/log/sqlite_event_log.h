@@ -28,6 +28,10 @@ struct SqliteEventLogStats {
   uint64_t appended = 0;
   // Retention transactions (each removes at most a small chunk).
   uint64_t retention_steps = 0;
+  // WAL checkpoints run by the log's checkpoint thread, and those the writer
+  // had to run itself because that thread fell far behind.
+  uint64_t wal_checkpoints = 0;
+  uint64_t writer_wal_checkpoints = 0;
 };
 
 // The counters of `log` if OpenSqliteEventLog() made it; nullopt for any
