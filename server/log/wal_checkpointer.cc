@@ -25,7 +25,10 @@ absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(
 WalCheckpointer::WalCheckpointer(const Options& options,
                                  sqlite::Database* writer,
                                  std::unique_ptr<sqlite::Database> db)
-    : options_(options), writer_(writer), db_(std::move(db)) {
+    : options_(options),
+      writer_(writer),
+      db_(std::move(db)),
+      next_due_pages_(options.due_pages) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -57,13 +60,22 @@ bool WalCheckpointer::AwaitCheckpoints(uint64_t n, absl::Duration timeout) {
 int WalCheckpointer::OnCommit(void* self, sqlite3* db, const char* name,
                               int pages) {
   auto* checkpointer = static_cast<WalCheckpointer*>(self);
-  if (pages >= checkpointer->options_.writer_pages) {
-    // The thread cannot keep up (or readers hold old snapshots): the
-    // writer copies what it can itself rather than let the WAL grow.
+  const Options& options = checkpointer->options_;
+  if (pages < checkpointer->last_pages_) {
+    // The WAL started over from its beginning.
+    checkpointer->next_due_pages_ = options.due_pages;
+  }
+  checkpointer->last_pages_ = pages;
+  if (pages >= options.writer_pages) {
+    // Commits never left the thread a moment to copy the last frame (then
+    // the WAL cannot start over), or readers hold old snapshots: the writer
+    // copies the rest itself - after the thread's checkpoints, only the
+    // frames since the last of them - so the WAL stays bounded.
     sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                               nullptr);
     checkpointer->writer_checkpoints_.fetch_add(1);
-  } else if (pages >= checkpointer->options_.due_pages) {
+  } else if (pages >= checkpointer->next_due_pages_) {
+    checkpointer->next_due_pages_ = pages + options.due_pages;
     absl::MutexLock lock(&checkpointer->mu_);
     checkpointer->due_ = true;
   }

@@ -81,6 +81,13 @@ class WalCheckpointer {
 
   std::atomic<uint64_t> writer_checkpoints_{0};
 
+  // The commit hook's state (writer thread only). A checkpoint that runs
+  // beside a stream of commits rarely copies the last frame before the next
+  // commit, so the WAL keeps its size and the next commit would find it due
+  // at once: the thread is signalled again only after `due_pages` more.
+  int next_due_pages_;
+  int last_pages_ = 0;
+
   mutable absl::Mutex mu_;
   bool due_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
