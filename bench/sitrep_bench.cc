@@ -413,6 +413,8 @@ class VerifyingSubscriber {
   bool caught_up() const { return caught_up_.load(std::memory_order_acquire); }
   bool done() const { return done_.load(std::memory_order_acquire); }
   uint64_t received() const { return received_.load(std::memory_order_relaxed); }
+  // Messages that carried at least one update.
+  uint64_t messages() const { return messages_.load(std::memory_order_relaxed); }
   int64_t expected_g() const {
     return expected_g_.load(std::memory_order_relaxed);
   }
@@ -467,6 +469,7 @@ class VerifyingSubscriber {
   }
   void AddReceived(uint64_t n) {
     received_.fetch_add(n, std::memory_order_relaxed);
+    if (n > 0) messages_.fetch_add(1, std::memory_order_relaxed);
   }
   void SetDone() { done_.store(true, std::memory_order_release); }
 
@@ -479,6 +482,7 @@ class VerifyingSubscriber {
   std::atomic<bool> caught_up_{false};
   std::atomic<bool> done_{false};
   std::atomic<uint64_t> received_{0};
+  std::atomic<uint64_t> messages_{0};
   std::atomic<int64_t> expected_g_{0};
   uint64_t last_sequence_ = 0;
   uint64_t duplicates_ = 0, lost_ = 0, reordered_ = 0;
@@ -891,6 +895,11 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
     for (auto& s : subscribers) sum += s->received();
     return sum;
   };
+  auto messages = [&] {
+    uint64_t sum = 0;
+    for (auto& s : subscribers) sum += s->messages();
+    return sum;
+  };
   // Everything published so far has arrived everywhere.
   auto drained = [&] {
     // A subscriber's next expected g passes g once it has everything of
@@ -900,11 +909,15 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
 
   // Phase A: flow-controlled max rate.
   const ProcStats stats0 = system->Stats();
+  // Time the publisher waited for the slowest subscriber (the lag limit).
+  int64_t lag_wait_ns = 0;
   auto run_max = [&](absl::Duration length) {
     const absl::Time end = absl::Now() + length;
     while (absl::Now() < end) {
       if (g - min_expected.load(std::memory_order_relaxed) > lag_limit) {
+        const int64_t wait_start = NowNs();
         std::this_thread::sleep_for(std::chrono::microseconds(50));
+        lag_wait_ns += NowNs() - wait_start;
         continue;
       }
       if (!publisher.Publish(g, window)) break;
@@ -914,6 +927,8 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
   run_max(warmup);
   const uint64_t acked_a0 = publisher.acked();
   const uint64_t delivered_a0 = delivered();
+  const uint64_t messages_a0 = messages();
+  lag_wait_ns = 0;
   const ProcStats stats_a0 = system->Stats();
   const ProcStats client_a0 = ReadProcStats(getpid());
   const absl::Time a0 = absl::Now();
@@ -921,12 +936,23 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
   const double a_seconds = Seconds(absl::Now() - a0);
   const uint64_t acked_a1 = publisher.acked();
   const uint64_t delivered_a1 = delivered();
+  const uint64_t messages_a1 = messages();
   const ProcStats stats_a1 = system->Stats();
   const ProcStats client_a1 = ReadProcStats(getpid());
   Result(scenario, system_name, "A published/s",
          static_cast<double>(acked_a1 - acked_a0) / a_seconds);
   Result(scenario, system_name, "A delivered/s",
          static_cast<double>(delivered_a1 - delivered_a0) / a_seconds);
+  // The share of phase A the publisher spent held back by the slowest
+  // subscriber (the rest: publishing or waiting for acks).
+  Result(scenario, system_name, "A held by lag limit %",
+         100.0 * static_cast<double>(lag_wait_ns) / 1e9 / a_seconds);
+  // Per-message costs dominate on both ends: how well a server batches.
+  Result(scenario, system_name, "A updates/message",
+         messages_a1 > messages_a0
+             ? static_cast<double>(delivered_a1 - delivered_a0) /
+                   static_cast<double>(messages_a1 - messages_a0)
+             : 0.0);
   Result(scenario, system_name, "A server CPU s",
          stats_a1.cpu_seconds - stats_a0.cpu_seconds);
   // The load generator shares the machine: its CPU is part of the picture.
