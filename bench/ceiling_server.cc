@@ -304,10 +304,22 @@ class PublishStreamReactor final
       if (finish) Finish(grpc::Status::OK);
       return;
     }
+    // A message with PublishRequest.batch is answered by one message with
+    // its acks, as sitrep does.
     sitrep::v1::PublishAck ack;
-    ack.set_index(index_++);
-    ack.set_sequence(hub_->Publish(request_.mutable_update()));
-    ack.set_event_id(request_.update().event_id());
+    auto publish = [this](sitrep::v1::PublishRequest* request,
+                          sitrep::v1::PublishAck* one) {
+      one->set_index(index_++);
+      one->set_sequence(hub_->Publish(request->mutable_update()));
+      one->set_event_id(request->update().event_id());
+    };
+    if (request_.batch_size() == 0) {
+      publish(&request_, &ack);
+    } else {
+      for (sitrep::v1::PublishRequest& one : *request_.mutable_batch()) {
+        publish(&one, ack.add_batch());
+      }
+    }
     bool start = false;
     {
       absl::MutexLock lock(&mu_);
