@@ -22,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "nats/nats.h"
 #include "server/log/append_rules.h"
 #include "server/log/group_commit.h"
@@ -220,6 +221,8 @@ class JetStreamEventLog final : public EventLog {
   // Connection events.
   static void OnDisconnected(natsConnection* nc, void* closure);
   static void OnReconnected(natsConnection* nc, void* closure);
+  // libnats' last callback of a connection: after it, none refers to this.
+  static void OnConnectionClosed(natsConnection* nc, void* closure);
   void ConnectionChanged(bool connected);
 
   // Tail.
@@ -270,6 +273,10 @@ class JetStreamEventLog final : public EventLog {
   std::atomic<bool> closed_{false};
   // Set by the destructor: the tail ignores what is still delivered.
   std::atomic<bool> stopping_{false};
+  // Notified by OnConnectionClosed. libnats runs connection callbacks on a
+  // thread of its own, after natsConnection_Close returned: the destructor
+  // waits for this, the last of them, before the object goes.
+  absl::Notification connection_closed_;
 
   GroupCommitQueue queue_;
   std::thread writer_;
@@ -375,6 +382,9 @@ absl::Status JetStreamEventLog::Connect() {
   }
   if (s == NATS_OK) {
     s = natsOptions_SetReconnectedCB(opts.get(), &OnReconnected, this);
+  }
+  if (s == NATS_OK) {
+    s = natsOptions_SetClosedCB(opts.get(), &OnConnectionClosed, this);
   }
   if (s != NATS_OK) {
     return absl::InternalError(NatsErrorText("cannot set NATS options", s));
@@ -661,8 +671,19 @@ JetStreamEventLog::~JetStreamEventLog() {
   if (js_ != nullptr) jsCtx_Destroy(js_);
   if (nc_ != nullptr) {
     natsConnection_Close(nc_);
+    // The disconnected callback of this close is still queued (it found a
+    // freed log under AddressSanitizer): wait for the closed one after it.
+    if (!connection_closed_.WaitForNotificationWithTimeout(
+            absl::Milliseconds(timeout_ms_))) {
+      LogWarning("log", "NATS did not report the connection closed in time",
+                 {{"nats_url", options_.nats_url}});
+    }
     natsConnection_Destroy(nc_);
   }
+}
+
+void JetStreamEventLog::OnConnectionClosed(natsConnection*, void* closure) {
+  static_cast<JetStreamEventLog*>(closure)->connection_closed_.Notify();
 }
 
 void JetStreamEventLog::OnDisconnected(natsConnection*, void* closure) {
