@@ -957,9 +957,9 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
       ++g;
     }
   };
-  // Phase A publishes in batches, so that the publisher's one stream (one
-  // ack message in flight at a time) does not limit what is measured: the
-  // fan-out. A partial batch goes out whenever the publisher must wait.
+  // With --fanout_publish_batch > 1 phase A publishes batches (one ack
+  // message per batch); a partial batch goes out whenever the publisher
+  // must wait. The default, 1, is one update per message as in phase B.
   if (!publisher.SetBatch(absl::GetFlag(FLAGS_fanout_publish_batch))) {
     ++outcome->failures;
   }
