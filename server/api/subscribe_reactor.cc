@@ -110,7 +110,9 @@ class SubscribeReactor final
   explicit SubscribeReactor(std::shared_ptr<Subscription> subscription)
       : subscription_(std::move(subscription)), sink_(this) {}
   void Start() { subscription_->Start(&sink_); }
-  void OnWriteDone(bool ok) override { subscription_->OnWriteDone(ok); }
+  void OnWriteDone(bool ok) override {
+    subscription_->OnWriteDone(ok, Subscription::NextBatch::kOnExecutor);
+  }
   void OnCancel() override { subscription_->OnCancel(); }
   void OnDone() override {
     subscription_->OnDone();

@@ -74,7 +74,7 @@ void Subscription::OnNewData() {
   Pump();
 }
 
-void Subscription::OnWriteDone(bool ok) {
+void Subscription::OnWriteDone(bool ok, NextBatch next) {
   {
     absl::MutexLock lock(&mu_);
     write_in_flight_ = false;
@@ -84,10 +84,10 @@ void Subscription::OnWriteDone(bool ok) {
       finish_status_ = absl::CancelledError("the client went away");
     }
   }
-  // The next batch is made on the executor, not on the sink's thread: gRPC's
-  // few callback threads also read every PublishStream, and with a thousand
-  // subscribers pumping on them a publisher's messages waited behind the
-  // fan-out (acks took ~0.4 s; the publisher, not the fan-out, set the rate).
+  if (next == NextBatch::kInline) {
+    Pump();
+    return;
+  }
   std::shared_ptr<Subscription> self = shared_from_this();
   feed_->executor().Schedule([self] { self->Pump(); });
 }

@@ -85,7 +85,13 @@ class Subscription final : public FeedWaiter,
   void OnNewData() override;
 
   // From the transport.
-  void OnWriteDone(bool ok);
+  // Where the next batch is made after a write: on the executor for gRPC
+  // streams (gRPC's few callback threads also read every PublishStream;
+  // pumping a thousand subscribers there held publishers' acks back ~0.4 s),
+  // inline for a sink whose thread is its own (the HTTP loop, which must
+  // still write a stream's last event while the server shuts down).
+  enum class NextBatch { kInline, kOnExecutor };
+  void OnWriteDone(bool ok, NextBatch next = NextBatch::kInline);
   void OnCancel();
   void OnDone();
 
