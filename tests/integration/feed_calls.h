@@ -65,6 +65,27 @@ inline absl::StatusOr<v1::PublishResponse> Publish(
   return response;
 }
 
+// Writes `messages` on one PublishStream, closes the sending side and
+// returns every answer, in order (the stream's status when it did not end
+// OK).
+inline absl::StatusOr<std::vector<v1::PublishAck>> PublishStreamAnswers(
+    v1::SituationFeed::Stub& stub,
+    const std::vector<v1::PublishRequest>& messages) {
+  grpc::ClientContext context;
+  context.set_deadline(CallDeadline());
+  auto stream = stub.PublishStream(&context);
+  for (const v1::PublishRequest& message : messages) {
+    if (!stream->Write(message)) break;
+  }
+  stream->WritesDone();
+  std::vector<v1::PublishAck> answers;
+  v1::PublishAck answer;
+  while (stream->Read(&answer)) answers.push_back(answer);
+  grpc::Status status = stream->Finish();
+  if (!status.ok()) return ToAbslStatus(status);
+  return answers;
+}
+
 // Publishes and fails the test (returning 0) unless the publish succeeded;
 // returns the sequence.
 inline uint64_t MustPublish(v1::SituationFeed::Stub& stub,

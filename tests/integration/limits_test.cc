@@ -86,19 +86,12 @@ TEST_F(LimitsTest, PublishRateIsPerPrincipalWithRetryDelay) {
 
   // On a stream the ack says when to retry, and the stream goes on.
   {
-    grpc::ClientContext stream_context;
-    stream_context.set_deadline(CallDeadline());
-    auto stream = alpha->PublishStream(&stream_context);
-    ASSERT_TRUE(stream->Write(request));
-    stream->WritesDone();
-    v1::PublishAck ack;
-    ASSERT_TRUE(stream->Read(&ack));
-    EXPECT_EQ(ack.error().code(),
+    SITREP_ASSERT_OK_AND_ASSIGN(std::vector<v1::PublishAck> acks,
+                                PublishStreamAnswers(*alpha, {request}));
+    ASSERT_FALSE(acks.empty());
+    EXPECT_EQ(acks[0].error().code(),
               static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED));
-    EXPECT_EQ(ack.error().retry_delay().seconds(), 1);
-    while (stream->Read(&ack)) {
-    }
-    EXPECT_TRUE(stream->Finish().ok());
+    EXPECT_EQ(acks[0].error().retry_delay().seconds(), 1);
   }
 
   // Another principal has its own bucket.
@@ -127,16 +120,10 @@ TEST_F(LimitsTest, ABatchIsAdmittedRequestByRequest) {
   *message.add_batch()->mutable_update() = PatrolUpdate(v1::MISSION_KFOR, "c");
   *message.add_batch()->mutable_update() = PatrolUpdate(v1::MISSION_KFOR, "d");
 
-  grpc::ClientContext context;
-  context.set_deadline(CallDeadline());
-  auto stream = alpha->PublishStream(&context);
-  ASSERT_TRUE(stream->Write(message));
-  stream->WritesDone();
-  v1::PublishAck answer;
-  ASSERT_TRUE(stream->Read(&answer));
-  v1::PublishAck extra;
-  EXPECT_FALSE(stream->Read(&extra));
-  EXPECT_TRUE(stream->Finish().ok());
+  SITREP_ASSERT_OK_AND_ASSIGN(std::vector<v1::PublishAck> answers,
+                              PublishStreamAnswers(*alpha, {message}));
+  ASSERT_EQ(answers.size(), 1u);  // one message, one answer
+  const v1::PublishAck& answer = answers[0];
 
   ASSERT_EQ(answer.batch_size(), 5);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(answer.batch(i).index(), uint64_t(i));

@@ -8,6 +8,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/runtime/proto_time.h"
+#include "tests/integration/feed_calls.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/test_server.h"
 #include "tests/support/updates.h"
 
@@ -315,9 +317,6 @@ TEST_F(PublishTest, PublishStreamBatchesAreAnsweredWithOneAckMessageEach) {
 }
 
 TEST_F(PublishTest, AMalformedBatchFailsEachOfItsRequestsAndStoresNothing) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-  auto stream = stub_->PublishStream(&context);
   v1::PublishRequest both;  // an update next to the batch
   *both.mutable_update() = PatrolUpdate(v1::MISSION_KFOR, "outside");
   *both.add_batch()->mutable_update() = PatrolUpdate(v1::MISSION_KFOR, "in");
@@ -330,14 +329,9 @@ TEST_F(PublishTest, AMalformedBatchFailsEachOfItsRequestsAndStoresNothing) {
     *too_big.add_batch()->mutable_update() =
         PatrolUpdate(v1::MISSION_KFOR, absl::StrCat("many ", i));
   }
-  ASSERT_TRUE(stream->Write(both));
-  ASSERT_TRUE(stream->Write(nested));
-  ASSERT_TRUE(stream->Write(too_big));
-  ASSERT_TRUE(stream->WritesDone());
-  std::vector<v1::PublishAck> answers;
-  v1::PublishAck ack;
-  while (stream->Read(&ack)) answers.push_back(ack);
-  ASSERT_TRUE(stream->Finish().ok());
+  SITREP_ASSERT_OK_AND_ASSIGN(
+      std::vector<v1::PublishAck> answers,
+      PublishStreamAnswers(*stub_, {both, nested, too_big}));
   ASSERT_EQ(answers.size(), 3u);
   ASSERT_EQ(answers[0].batch_size(), 2);
   ASSERT_EQ(answers[1].batch_size(), 1);
