@@ -301,9 +301,13 @@ class ServerImpl final : public Server {
       grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() +
                                                 config_.shutdown_grace));
     }
-    // The SSE streams ended with the others (EndAll); this closes what is
-    // left, while the executor still runs their last steps.
-    if (gateway_ != nullptr) gateway_->Stop();
+    // The SSE streams were ended with the others (EndAll): each sends its
+    // last event once its write in flight completes, on the executor; what
+    // is left after the grace is cut.
+    if (gateway_ != nullptr) {
+      gateway_->Drain(config_.shutdown_grace);
+      gateway_->Stop();
+    }
     // Webhook sinks: in-flight POSTs get the grace, then the cursors are
     // saved; before the log closes, since the sinks read it.
     if (webhook_sinks_ != nullptr) webhook_sinks_->Stop(config_.shutdown_grace);

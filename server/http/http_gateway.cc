@@ -250,6 +250,14 @@ HttpGateway::~HttpGateway() {
   if (tls_ != nullptr) SSL_CTX_free(tls_);
 }
 
+bool HttpGateway::Drain(absl::Duration grace) {
+  absl::MutexLock lock(&open_mu_);
+  auto ended = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(open_mu_) {
+    return open_streams_ == 0;
+  };
+  return open_mu_.AwaitWithTimeout(absl::Condition(&ended), grace);
+}
+
 void HttpGateway::Stop() {
   if (stopped_) return;
   stopped_ = true;
@@ -498,9 +506,15 @@ void HttpGateway::ServeStream(Request& request) {
   if (!subscription.ok()) return request.ReplyError(subscription.status());
   std::shared_ptr<SseStream> stream = SseStream::Begin(
       loop_.get(), parts_.executor, request.raw(), *std::move(subscription),
-      options_.io_timeout, [this](SseStream* done) { streams_.erase(done); });
+      options_.io_timeout, [this](SseStream* done) {
+        streams_.erase(done);
+        absl::MutexLock lock(&open_mu_);
+        --open_streams_;
+      });
   request.Count(200);
   streams_[stream.get()] = std::move(stream);
+  absl::MutexLock lock(&open_mu_);
+  ++open_streams_;
 }
 
 void HttpGateway::CreateSession(Request& request) {

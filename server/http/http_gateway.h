@@ -5,8 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/api/feed_reads.h"
 #include "server/auth/authenticator.h"
@@ -74,6 +76,12 @@ class HttpGateway {
 
   int port() const { return port_; }
 
+  // Waits up to `grace` for the open streams to end on their own, after
+  // their subscriptions were told to (SubscriptionRegistry::EndAll): each
+  // then sends its last event ('error', UNAVAILABLE) before Stop() cuts
+  // whatever is left. Needs the executor running. Returns whether all ended.
+  bool Drain(absl::Duration grace);
+
   // Closes the listener, ends every stream (their subscriptions' OnDone)
   // and joins the loop thread. Idempotent.
   void Stop();
@@ -113,6 +121,11 @@ class HttpGateway {
 
   // Loop thread only (and the destructor, after the loop ended).
   absl::flat_hash_map<SseStream*, std::shared_ptr<SseStream>> streams_;
+
+  // How many streams have begun and not yet ended, for Drain() on the
+  // owner's thread; written on the loop thread beside streams_.
+  absl::Mutex open_mu_;
+  int open_streams_ ABSL_GUARDED_BY(open_mu_) = 0;
 };
 
 }  // namespace sitrep

@@ -102,6 +102,12 @@ void SseStream::WriteDone(bool ok) {
 
 void SseStream::OnConnectionClosed(evhttp_connection*, void* self) {
   auto* stream = static_cast<SseStream*>(self);
+  if (stream->done_) return;
+  if (stream->ending_) {
+    // The client left before the last bytes; libevent frees the request.
+    stream->shared_from_this()->Done();
+    return;
+  }
   // libevent detaches the unfinished request from the dying connection and
   // leaves it to us: EndResponse() frees it (evhttp_send_reply_end).
   stream->closed_ = true;
@@ -120,13 +126,33 @@ void SseStream::Finish(const absl::Status& status) {
 }
 
 void SseStream::FinishOnLoop(const absl::Status& status) {
-  if (Writable() && !status.ok() &&
-      status.code() != absl::StatusCode::kCancelled) {
+  if (!Writable()) {
+    EndResponse();
+    Done();
+    return;
+  }
+  if (!status.ok() && status.code() != absl::StatusCode::kCancelled) {
     // The subscription wrote its last message: nobody waits for this one.
     WriteOnLoop(SseError(status), /*tell_subscription=*/false);
   }
-  EndResponse();
-  Done();
+  // Done only once the socket took the last bytes: a gateway that stops
+  // right after Done() frees the connection with whatever it still held.
+  ending_ = true;
+  evhttp_request_set_on_complete_cb(request_, &SseStream::OnResponseSent,
+                                    this);
+  evhttp_send_reply_end(request_);
+  request_ = nullptr;
+}
+
+void SseStream::OnResponseSent(evhttp_request* request, void* self) {
+  // Done() lets the gateway drop its reference: keep the stream until
+  // it returned.
+  std::shared_ptr<SseStream> stream =
+      static_cast<SseStream*>(self)->shared_from_this();
+  // The connection may serve the client's next request, without us.
+  evhttp_connection_set_closecb(evhttp_request_get_connection(request),
+                                nullptr, nullptr);
+  stream->Done();
 }
 
 void SseStream::EndResponse() {

@@ -26,8 +26,9 @@ namespace sitrep {
 // subscription code runs on the loop thread.
 //
 // Lifetime: owned (shared) by the gateway until it is destroyed, and by the
-// tasks in flight. The subscription's OnDone is called once, after its
-// Finish, or by Abort() when the gateway stops.
+// tasks in flight. The subscription's OnDone is called once: after its
+// Finish, when the socket took the response's last bytes (or the client
+// left); or by Abort() when the gateway stops.
 class SseStream final : public SubscriptionSink,
                         public std::enable_shared_from_this<SseStream> {
  public:
@@ -63,6 +64,7 @@ class SseStream final : public SubscriptionSink,
 
   static void OnChunkSent(evhttp_connection* connection, void* self);
   static void OnConnectionClosed(evhttp_connection* connection, void* self);
+  static void OnResponseSent(evhttp_request* request, void* self);
   // Loop thread.
   // Sends `bytes` as one chunk; when `tell_subscription`, the
   // subscription's OnWriteDone follows once the socket took it.
@@ -85,6 +87,8 @@ class SseStream final : public SubscriptionSink,
   evhttp_request* request_;
   bool closed_ = false;
   bool chunk_in_flight_ = false;
+  // The response was ended; Done() follows once its last bytes are sent.
+  bool ending_ = false;
   bool done_ = false;
 
   // What Encode made, taken by StartWrite; touched only by the thread that
