@@ -27,7 +27,9 @@ void Feed::OnAppended(const std::vector<LogEntryPtr>& entries) {
     absl::MutexLock lock(&mu_);
     for (const LogEntryPtr& entry : entries) {
       const int mission = entry->update.mission();
-      batch_mask |= MissionBit(mission);
+      // With previous's mission: an incident update of another mission may
+      // be how the incident leaves a waiter's view (SubscriberCursor).
+      batch_mask |= entry->mission_bits;
       if (mission >= 0 && mission < 4) {
         activity_[mission].time = FromProtoTime(entry->update.received_at());
         activity_[mission].sequence = entry->sequence();

@@ -125,11 +125,6 @@ class Feed final : public AppendListener {
   std::array<Activity, 4> activity_ ABSL_GUARDED_BY(mu_);
 };
 
-// The bit of `mission` in a mission mask.
-inline uint32_t MissionBit(int mission) {
-  return (mission >= 0 && mission < 4) ? (1u << mission) : 1u;
-}
-
 }  // namespace sitrep
 
 #endif  // SITREP_SERVER_FANOUT_FEED_H_

@@ -8,6 +8,22 @@
 #include "google/protobuf/wire_format_lite.h"
 
 namespace sitrep {
+namespace {
+
+std::shared_ptr<LogEntry> NewEntry(
+    v1::SituationUpdate update,
+    std::shared_ptr<const v1::SituationUpdate> previous) {
+  auto entry = std::make_shared<LogEntry>();
+  entry->update = std::move(update);
+  entry->previous = std::move(previous);
+  entry->mission_bits = MissionBit(entry->update.mission());
+  if (entry->previous != nullptr) {
+    entry->mission_bits |= MissionBit(entry->previous->mission());
+  }
+  return entry;
+}
+
+}  // namespace
 
 const std::string& LogEntry::json() const {
   absl::call_once(json_once_, [this] {
@@ -25,9 +41,8 @@ const std::string& LogEntry::json() const {
 LogEntryPtr MakeLogEntry(
     v1::SituationUpdate update,
     std::shared_ptr<const v1::SituationUpdate> previous) {
-  auto entry = std::make_shared<LogEntry>();
-  entry->update = std::move(update);
-  entry->previous = std::move(previous);
+  std::shared_ptr<LogEntry> entry =
+      NewEntry(std::move(update), std::move(previous));
   using google::protobuf::internal::WireFormatLite;
   const size_t size = entry->update.ByteSizeLong();
   // Sized once: growing the string as the stream writes would copy the
@@ -53,9 +68,8 @@ LogEntryPtr MakeLogEntry(
 LogEntryPtr MakeLogEntryFromEncoded(
     v1::SituationUpdate update, absl::string_view encoded,
     std::shared_ptr<const v1::SituationUpdate> previous) {
-  auto entry = std::make_shared<LogEntry>();
-  entry->update = std::move(update);
-  entry->previous = std::move(previous);
+  std::shared_ptr<LogEntry> entry =
+      NewEntry(std::move(update), std::move(previous));
   using google::protobuf::internal::WireFormatLite;
   entry->wire.reserve(encoded.size() + 6);
   {

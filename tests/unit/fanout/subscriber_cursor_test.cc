@@ -339,5 +339,18 @@ TEST_F(SubscriberCursorTest, FeedWakesOnlyWaitersWhoseMissionsWereAppended) {
   EXPECT_EQ(feed_->waiting(), 0u);
 }
 
+TEST_F(SubscriberCursorTest, FeedWakesTheWaitersOfTheMissionAnIncidentLeaves) {
+  AppendUpdate(testing::NewIncident("x", v1::MISSION_KOSOVO_POLICE));  // 1: KP
+  auto police = std::make_shared<CountingWaiter>();
+  EXPECT_TRUE(
+      feed_->WaitForNew(police, 1, MissionBit(v1::MISSION_KOSOVO_POLICE)));
+  v1::SituationUpdate escalate = testing::NewIncident("x", v1::MISSION_KFOR);
+  escalate.set_kind(v1::KIND_ESCALATE);
+  AppendUpdate(escalate);  // 2: KFOR's, and how the incident leaves KP's view
+  executor_.RunReady();
+  EXPECT_EQ(police->woken, 1)
+      << "a KP subscriber must learn of 2 now, not at its next heartbeat";
+}
+
 }  // namespace
 }  // namespace sitrep
