@@ -134,14 +134,15 @@ bool SubscriberCursor::Scan(std::vector<LogEntryPtr>* batch, size_t* bytes,
       ++*scanned;
       continue;
     }
-    const size_t budget = limits_.max_scan - *scanned;
-    const bool cached = feed_->ring().ForEachFrom(
-        cursor_ + 1, budget, [&](const LogEntryPtr& entry) {
+    const UpdateRing::Visited visited = feed_->ring().ForEachFrom(
+        cursor_ + 1, limits_.max_scan - *scanned, mission_mask_,
+        [&](const LogEntryPtr& entry) {
           Consider(entry, batch, bytes);
-          ++*scanned;
           return !BatchFull(*batch, *bytes);
         });
-    if (!cached) return false;
+    if (!visited.cached) return false;
+    cursor_ = visited.through;
+    *scanned += visited.looked_at;
   }
   return true;
 }

@@ -3,7 +3,9 @@
 namespace sitrep {
 
 UpdateRing::UpdateRing(size_t capacity)
-    : capacity_(capacity < 1 ? 1 : capacity), slots_(capacity_) {}
+    : capacity_(capacity < 1 ? 1 : capacity),
+      slots_(capacity_),
+      mission_bits_(capacity_, 0) {}
 
 void UpdateRing::Append(const std::vector<LogEntryPtr>& entries) {
   if (entries.empty()) return;
@@ -16,6 +18,7 @@ void UpdateRing::Append(const std::vector<LogEntryPtr>& entries) {
   for (const LogEntryPtr& entry : entries) {
     ++last_;
     slots_[last_ % capacity_] = entry;
+    mission_bits_[last_ % capacity_] = static_cast<uint8_t>(entry->mission_bits);
     if (last_ - first_ + 1 > capacity_) ++first_;
   }
 }
@@ -33,16 +36,24 @@ void UpdateRing::TrimBefore(uint64_t oldest) {
   }
 }
 
-bool UpdateRing::ForEachFrom(
-    uint64_t from, size_t max_entries,
+UpdateRing::Visited UpdateRing::ForEachFrom(
+    uint64_t from, size_t max_entries, uint32_t mission_mask,
     absl::FunctionRef<bool(const LogEntryPtr&)> visit) const {
+  Visited visited;
+  visited.through = from - 1;
   absl::ReaderMutexLock lock(&mu_);
-  if (from < first_ || from > last_) return false;
+  if (from < first_ || from > last_) return visited;
+  visited.cached = true;
+  if (max_entries == 0) return visited;
   const uint64_t end = std::min<uint64_t>(last_, from + max_entries - 1);
   for (uint64_t seq = from; seq <= end; ++seq) {
-    if (!visit(slots_[seq % capacity_])) break;
+    const size_t slot = seq % capacity_;
+    visited.through = seq;
+    ++visited.looked_at;
+    if ((mission_bits_[slot] & mission_mask) == 0) continue;
+    if (!visit(slots_[slot])) break;
   }
-  return true;
+  return visited;
 }
 
 uint64_t UpdateRing::first() const {

@@ -1,5 +1,6 @@
 #include "server/fanout/update_ring.h"
 
+#include <memory>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -22,11 +23,12 @@ std::vector<LogEntryPtr> Entries(uint64_t first, uint64_t last) {
 std::vector<uint64_t> Visit(const UpdateRing& ring, uint64_t from,
                             size_t max = 1000) {
   std::vector<uint64_t> seen;
-  const bool cached = ring.ForEachFrom(from, max, [&](const LogEntryPtr& e) {
-    seen.push_back(e->sequence());
-    return true;
-  });
-  if (!cached) seen.push_back(0);  // marks "not cached"
+  const UpdateRing::Visited visited =
+      ring.ForEachFrom(from, max, ~0u, [&](const LogEntryPtr& e) {
+        seen.push_back(e->sequence());
+        return true;
+      });
+  if (!visited.cached) seen.push_back(0);  // marks "not cached"
   return seen;
 }
 
@@ -52,11 +54,52 @@ TEST(UpdateRingTest, VisitStopsAtTheLimitOrWhenAsked) {
   ring.Append(Entries(1, 10));
   EXPECT_THAT(Visit(ring, 3, 2), ::testing::ElementsAre(3, 4));
   std::vector<uint64_t> seen;
-  ring.ForEachFrom(1, 100, [&](const LogEntryPtr& e) {
-    seen.push_back(e->sequence());
-    return e->sequence() < 4;
-  });
+  const UpdateRing::Visited visited =
+      ring.ForEachFrom(1, 100, ~0u, [&](const LogEntryPtr& e) {
+        seen.push_back(e->sequence());
+        return e->sequence() < 4;
+      });
   EXPECT_THAT(seen, ::testing::ElementsAre(1, 2, 3, 4));
+  EXPECT_EQ(visited.through, 4u);
+  EXPECT_EQ(visited.looked_at, 4u);
+}
+
+TEST(UpdateRingTest, SkipsEntriesOfOtherMissionsButCountsThem) {
+  UpdateRing ring(16);
+  std::vector<LogEntryPtr> entries;
+  const v1::Mission missions[] = {v1::MISSION_KFOR, v1::MISSION_EULEX,
+                                  v1::MISSION_KOSOVO_POLICE};
+  for (uint64_t s = 1; s <= 9; ++s) {
+    v1::SituationUpdate update;
+    update.set_sequence(s);
+    update.set_mission(missions[(s - 1) % 3]);
+    // 8 is EULEX's, but its incident's previous update was KFOR's.
+    std::shared_ptr<v1::SituationUpdate> previous;
+    if (s == 8) {
+      previous = std::make_shared<v1::SituationUpdate>();
+      previous->set_mission(v1::MISSION_KFOR);
+    }
+    entries.push_back(MakeLogEntry(update, previous));
+  }
+  ring.Append(entries);
+  std::vector<uint64_t> seen;
+  const UpdateRing::Visited visited = ring.ForEachFrom(
+      2, 100, MissionBit(v1::MISSION_KFOR), [&](const LogEntryPtr& e) {
+        seen.push_back(e->sequence());
+        return true;
+      });
+  EXPECT_THAT(seen, ::testing::ElementsAre(4, 7, 8));
+  EXPECT_EQ(visited.through, 9u) << "the skipped 9 was looked at too";
+  EXPECT_EQ(visited.looked_at, 8u);
+
+  const UpdateRing::Visited limited = ring.ForEachFrom(
+      2, 2, MissionBit(v1::MISSION_KFOR), [&](const LogEntryPtr&) {
+        ADD_FAILURE() << "2 and 3 are not KFOR's";
+        return true;
+      });
+  EXPECT_TRUE(limited.cached);
+  EXPECT_EQ(limited.through, 3u);
+  EXPECT_EQ(limited.looked_at, 2u);
 }
 
 TEST(UpdateRingTest, AJumpInSequencesRestartsTheCache) {
