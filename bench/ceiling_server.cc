@@ -4,7 +4,9 @@
 // fan-out: no storage, no validation, filter = one mission compare, each
 // update serialised once, batched writes (everything pending for a stream in
 // one SubscribeResponse, up to 256 updates / 64 KiB), one write in flight
-// per stream. sitrep-bench drives it exactly like sitrepd.
+// per stream. It stamps what sitrepd stamps on every update (sequence,
+// received_at, occurred_at when absent, publisher), so both deliver the same
+// bytes. sitrep-bench drives it exactly like sitrepd.
 //
 //   ceiling_server --listen=127.0.0.1:0 --port_file=F
 //
@@ -30,6 +32,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
 
@@ -229,6 +233,17 @@ class Hub {
     absl::MutexLock lock(&incoming_mu_);
     const uint64_t sequence = ++head_;
     update->set_sequence(sequence);
+    // sitrepd's stamps, so that an update is as long as sitrepd's
+    // ("anonymous": its caller without --auth_file, as sitrep-bench runs it).
+    const absl::Duration since_epoch = absl::Now() - absl::UnixEpoch();
+    const int64_t seconds = absl::ToInt64Seconds(since_epoch);
+    update->mutable_received_at()->set_seconds(seconds);
+    update->mutable_received_at()->set_nanos(static_cast<int32_t>(
+        absl::ToInt64Nanoseconds(since_epoch - absl::Seconds(seconds))));
+    if (!update->has_occurred_at()) {
+      *update->mutable_occurred_at() = update->received_at();
+    }
+    update->set_publisher("anonymous");
     entry->sequence = sequence;
     entry->mission = update->mission() & 3;
     const std::string body = update->SerializeAsString();

@@ -31,7 +31,7 @@ bench=$build_dir/bench/sitrep-bench
 budget=900  # seconds for the whole run
 if [ -n "${RESULTS:-}" ]; then
   results=$RESULTS
-  n_small=100; n_large=1000
+  n_small=100; n_large=1000; pairs=3
   load_before="?"; load_after="?"; elapsed="?"; log=
 else
 if [ ! -x "$bench" ] || [ ! -x "$build_dir/bench/ceiling_server" ] ||
@@ -58,6 +58,7 @@ if [ -n "${QUICK:-}" ]; then
 else
   phase=10s; warmup=2s; n_small=100; n_large=1000; catchup=1000000; idle=10000
 fi
+pairs=3
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date +%s)
@@ -84,12 +85,21 @@ run() {
 run 40 --scenario=sqlite --duration=8s
 run 300 --scenario=fanout --systems=$systems --subscribers=$n_small \
   --warmup=$warmup --duration=$phase --rate=2000 --lag_limit=8192
-run 300 --scenario=fanout --systems=$systems --subscribers=$n_large \
-  --warmup=$warmup --duration=$phase --rate=200 --lag_limit=2048
-# Isolation: the same run with 10 % of the subscribers never reading.
-run 120 --scenario=fanout --systems=sitrep --subscribers=$n_large \
-  --warmup=$warmup --duration=$phase --rate=200 --lag_limit=2048 \
-  --stalled_fraction=0.1
+# N=1000 is measured $pairs times, sitrep and the ceiling back to back each
+# time (the NATS peers the first time only), each followed by the isolation
+# run (10 % of the subscribers never reading): on a shared machine one run's
+# rate moves by +-25 % (docs/performance.md), so the targets take the median
+# of the pairs' ratios, and every pair is in the table (" #2", " #3").
+for pair in $(seq 1 "$pairs"); do
+  suffix=""; pair_systems=$systems
+  if [ "$pair" -gt 1 ]; then suffix=" #$pair"; pair_systems=sitrep,ceiling; fi
+  run 300 --scenario=fanout --systems=$pair_systems --subscribers=$n_large \
+    --warmup=$warmup --duration=$phase --rate=200 --lag_limit=2048 \
+    --scenario_suffix="$suffix"
+  run 120 --scenario=fanout --systems=sitrep --subscribers=$n_large \
+    --warmup=$warmup --duration=$phase --rate=200 --lag_limit=2048 \
+    --stalled_fraction=0.1 --scenario_suffix="$suffix"
+done
 run 120 --scenario=ingest --systems=sitrep,ceiling --fsync=batch,always \
   --duration=$phase
 run 300 --scenario=catchup --catchup_updates=$catchup --fill_timeout=240s
@@ -128,9 +138,18 @@ awk -F'\t' '
     print ""
     print "targets (issue 4):"
     # target(name, ok, detail)
-    a = val("fanout N='"$n_large"'", "A delivered/s", "sitrep"); c = val("fanout N='"$n_large"'", "A delivered/s", "ceiling")
-    j = val("fanout N='"$n_large"'", "A delivered/s", "jetstream"); nc = val("fanout N='"$n_large"'", "A delivered/s", "natscore")
-    t("fanout N='"$n_large"' A: delivered/s >= 0.8 x ceiling", a != "" && c != "" && a >= 0.8 * c, "sitrep/ceiling = " ratio(a, c))
+    big = "fanout N='"$n_large"'"
+    a = val(big, "A delivered/s", "sitrep"); c = val(big, "A delivered/s", "ceiling")
+    j = val(big, "A delivered/s", "jetstream"); nc = val(big, "A delivered/s", "natscore")
+    # The median of the back-to-back pairs (see the loop above).
+    np = 0; listed = ""
+    for (r = 1; r <= '"$pairs"'; r++) {
+      pa = val(pair(big, r), "A delivered/s", "sitrep"); pc = val(pair(big, r), "A delivered/s", "ceiling")
+      if (pa == "" || pc == "" || pc + 0 == 0) continue
+      pr[++np] = pa / pc; listed = listed (np > 1 ? ", " : "") sprintf("%.2f", pa / pc)
+    }
+    mr = median(pr, np)
+    t("fanout N='"$n_large"' A: delivered/s >= 0.8 x ceiling", mr != "" && mr >= 0.8, "sitrep/ceiling, median of " np " pairs = " (mr == "" ? "-" : sprintf("%.2f", mr)) " (" listed ")")
     t("fanout N='"$n_large"' A: delivered/s >= 2 x JetStream", j == "" ? -1 : (a != "" && a >= 2 * j), "sitrep/JetStream = " ratio(a, j) ", sitrep/NATS core = " ratio(a, nc) " (stretch: > 1)")
     for (m = 1; m <= 2; m++) {
       s = (m == 1) ? "fanout N='"$n_small"'" : "fanout N='"$n_large"'"
@@ -154,13 +173,31 @@ awk -F'\t' '
     t("catchup >= 250,000 updates/s scanned", cu != "" && cu >= 250000, fmt(cu) " updates/s over " fmt(val("catchup", "stored updates", "sitrep")) " stored")
     id = val("idle", "RSS KiB/subscriber", "sitrep")
     t("idle <= 32 KiB per subscriber", id != "" && id <= 32, fmt(id) " KiB (ceiling " fmt(val("idle", "RSS KiB/subscriber", "ceiling")) " KiB)")
+    # Medians of the runs with and without the stalled subscribers.
     st = "fanout N='"$n_large"' stalled 10%"
-    sp = val(st, "A published/s", "sitrep"); sd = val(st, "A delivered/s", "sitrep")
-    bp = val("fanout N='"$n_large"'", "A published/s", "sitrep")
-    t("isolation: 10 % stalled keeps >= 0.9 x publish and delivered rate", sp != "" && bp != "" && sp >= 0.9 * bp && sd >= 0.9 * 0.9 * a, "published " ratio(sp, bp) "x, delivered " ratio(sd, a) "x (0.9 of the subscribers read), peak RSS " fmt(val(st, "server peak RSS MiB", "sitrep")) " MiB vs " fmt(val("fanout N='"$n_large"'", "server peak RSS MiB", "sitrep")) " MiB")
+    nb = 0; ns = 0
+    for (r = 1; r <= '"$pairs"'; r++) {
+      x = val(pair(big, r), "A published/s", "sitrep"); y = val(pair(big, r), "A delivered/s", "sitrep")
+      if (x != "" && y != "") { bpl[++nb] = x; bdl[nb] = y }
+      x = val(pair(st, r), "A published/s", "sitrep"); y = val(pair(st, r), "A delivered/s", "sitrep")
+      if (x != "" && y != "") { spl[++ns] = x; sdl[ns] = y }
+    }
+    bp = median(bpl, nb); bd = median(bdl, nb); sp = median(spl, ns); sd = median(sdl, ns)
+    t("isolation: 10 % stalled keeps >= 0.9 x publish and delivered rate", sp != "" && bp != "" && sp >= 0.9 * bp && sd >= 0.9 * 0.9 * bd, "medians of " ns " and " nb " runs: published " ratio(sp, bp) "x, delivered " ratio(sd, bd) "x (0.9 of the subscribers read), peak RSS " fmt(val(st, "server peak RSS MiB", "sitrep")) " MiB vs " fmt(val(big, "server peak RSS MiB", "sitrep")) " MiB")
+  }
+  function pair(s, r) { return r == 1 ? s : s " #" r }
+  # The median of l[1..k] ("" when k is 0); sorts l.
+  function median(l, k,   i, m, x) {
+    if (k == 0) return ""
+    for (i = 2; i <= k; i++) {
+      x = l[i]
+      for (m = i - 1; m >= 1 && l[m] > x; m--) l[m + 1] = l[m]
+      l[m + 1] = x
+    }
+    return (k % 2) ? l[(k + 1) / 2] : (l[k / 2] + l[k / 2 + 1]) / 2
   }
   function t(name, ok, detail) {
-    printf "  %-62s %-9s %s\n", name, ok == -1 ? "n/a" : (ok ? "met" : "NOT MET"), detail
+    printf "  %-66s %-9s %s\n", name, ok == -1 ? "n/a" : (ok ? "met" : "NOT MET"), detail
   }
 ' "$results"
 echo

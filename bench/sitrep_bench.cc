@@ -93,6 +93,9 @@ ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Warm-up before phase A");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10),
           "Length of each measured phase");
 ABSL_FLAG(double, rate, 2000, "fanout phase B: updates/s");
+ABSL_FLAG(std::string, scenario_suffix, "",
+          "fanout: appended to the scenario's name in the results, to tell "
+          "repeated runs apart (bench/run.sh: \" #2\")");
 ABSL_FLAG(int, fanout_publish_batch, 1,
           "fanout phase A: updates per PublishStream message (sitrep and the "
           "ceiling; phase B always sends one per message)");
@@ -419,6 +422,9 @@ class VerifyingSubscriber {
   uint64_t received() const { return received_.load(std::memory_order_relaxed); }
   // Messages that carried at least one update.
   uint64_t messages() const { return messages_.load(std::memory_order_relaxed); }
+  uint64_t update_bytes() const {
+    return update_bytes_.load(std::memory_order_relaxed);
+  }
   int64_t expected_g() const {
     return expected_g_.load(std::memory_order_relaxed);
   }
@@ -471,8 +477,10 @@ class VerifyingSubscriber {
       caught_up_.store(true, std::memory_order_release);
     }
   }
-  void AddReceived(uint64_t n) {
+  // `n` updates of `bytes` in all (their encodings, without framing).
+  void AddReceived(uint64_t n, uint64_t bytes) {
     received_.fetch_add(n, std::memory_order_relaxed);
+    update_bytes_.fetch_add(bytes, std::memory_order_relaxed);
     if (n > 0) messages_.fetch_add(1, std::memory_order_relaxed);
   }
   void SetDone() { done_.store(true, std::memory_order_release); }
@@ -487,6 +495,7 @@ class VerifyingSubscriber {
   std::atomic<bool> done_{false};
   std::atomic<uint64_t> received_{0};
   std::atomic<uint64_t> messages_{0};
+  std::atomic<uint64_t> update_bytes_{0};
   std::atomic<int64_t> expected_g_{0};
   uint64_t last_sequence_ = 0;
   uint64_t duplicates_ = 0, lost_ = 0, reordered_ = 0;
@@ -527,7 +536,7 @@ class Subscriber final : public VerifyingSubscriber,
     const bool recording = g_recording.load(std::memory_order_relaxed);
     int updates = 0, markers = 0;
     bool has_cursor = false;
-    uint64_t delivered = 0;
+    uint64_t delivered = 0, bytes = 0;
     const bool parsed = ForEachField(
         slice.begin(), slice.end(),
         [&](int field, int type, uint64_t, const uint8_t* data, size_t n) {
@@ -542,6 +551,7 @@ class Subscriber final : public VerifyingSubscriber,
               }
               OnUpdate(u, now, recording);
               ++delivered;
+              bytes += n;
               break;
             }
             case 3:
@@ -572,7 +582,7 @@ class Subscriber final : public VerifyingSubscriber,
         markers > 1 || (updates == 0 && markers == 0)) {
       ++contract_violations_;
     }
-    AddReceived(delivered);
+    AddReceived(delivered, bytes);
     if (stall_) return;  // never reads again: the server must cope
     StartRead(&response_);
   }
@@ -863,6 +873,7 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
     absl::StrAppend(&scenario, " stalled ",
                     static_cast<int>(stalled_fraction * 100 + 0.5), "%");
   }
+  absl::StrAppend(&scenario, absl::GetFlag(FLAGS_scenario_suffix));
   const absl::Duration warmup = absl::GetFlag(FLAGS_warmup);
   const absl::Duration duration = absl::GetFlag(FLAGS_duration);
   const double rate = absl::GetFlag(FLAGS_rate);
@@ -932,6 +943,11 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
     for (auto& s : subscribers) sum += s->messages();
     return sum;
   };
+  auto update_bytes = [&] {
+    uint64_t sum = 0;
+    for (auto& s : subscribers) sum += s->update_bytes();
+    return sum;
+  };
   // Everything published so far has arrived everywhere.
   auto drained = [&] {
     // A subscriber's next expected g passes g once it has everything of
@@ -967,6 +983,7 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
   const uint64_t acked_a0 = publisher.acked();
   const uint64_t delivered_a0 = delivered();
   const uint64_t messages_a0 = messages();
+  const uint64_t bytes_a0 = update_bytes();
   lag_wait_ns = 0;
   const int64_t window_wait_a0 = publisher.window_wait_ns();
   const ProcStats stats_a0 = system->Stats();
@@ -977,6 +994,7 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
   const uint64_t acked_a1 = publisher.acked();
   const uint64_t delivered_a1 = delivered();
   const uint64_t messages_a1 = messages();
+  const uint64_t bytes_a1 = update_bytes();
   const ProcStats stats_a1 = system->Stats();
   const ProcStats client_a1 = ReadProcStats(getpid());
   Result(scenario, system_name, "A published/s",
@@ -996,6 +1014,12 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
          messages_a1 > messages_a0
              ? static_cast<double>(delivered_a1 - delivered_a0) /
                    static_cast<double>(messages_a1 - messages_a0)
+             : 0.0);
+  // Both ends' costs grow with the bytes: the systems must carry the same.
+  Result(scenario, system_name, "A bytes/update",
+         delivered_a1 > delivered_a0
+             ? static_cast<double>(bytes_a1 - bytes_a0) /
+                   static_cast<double>(delivered_a1 - delivered_a0)
              : 0.0);
   Result(scenario, system_name, "A server CPU s",
          stats_a1.cpu_seconds - stats_a0.cpu_seconds);
@@ -1188,7 +1212,7 @@ class NatsSubscriber final : public VerifyingSubscriber {
     if (DecodeUpdate(reinterpret_cast<const uint8_t*>(natsMsg_GetData(msg)),
                      static_cast<size_t>(natsMsg_GetDataLength(msg)), &u)) {
       self->OnUpdate(u, now, g_recording.load(std::memory_order_relaxed));
-      self->AddReceived(1);
+      self->AddReceived(1, natsMsg_GetDataLength(msg));
     } else {
       ++self->contract_violations_;
     }
