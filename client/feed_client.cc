@@ -224,7 +224,8 @@ grpc::Status FeedClient::CheckHealth(const std::string& service,
 
 grpc::Status FeedClient::PublishStream(
     const std::function<bool(PublishRequest*)>& next,
-    const std::function<void(const PublishAck&)>& on_ack) {
+    const std::function<void(const PublishAck&)>& on_ack,
+    const std::function<void()>& on_acks_end) {
   grpc::ClientContext context;
   PrepareContext(options_, /*unary=*/false, &context);
   if (!BeginCall(&context)) return Cancelled();
@@ -234,6 +235,7 @@ grpc::Status FeedClient::PublishStream(
   std::thread reader([&] {
     PublishAck ack;
     while (stream->Read(&ack)) on_ack(ack);
+    if (on_acks_end) on_acks_end();
   });
   PublishRequest request;
   while (true) {

@@ -73,11 +73,14 @@ class FeedClient {
 
   // Runs one PublishStream call. `next` is called on this thread and fills
   // the next request (returns false at the end of the input, or to stop);
-  // `on_ack` is called on an internal reader thread for every ack, in order.
+  // `on_ack` is called on an internal reader thread for every ack, in order,
+  // then `on_acks_end` (if set) once no more acks can come (the server ended
+  // the stream or it broke), possibly while `next` still runs.
   // Returns the stream's final status (OK when every request was acked).
   grpc::Status PublishStream(
       const std::function<bool(sitrep::v1::PublishRequest*)>& next,
-      const std::function<void(const sitrep::v1::PublishAck&)>& on_ack);
+      const std::function<void(const sitrep::v1::PublishAck&)>& on_ack,
+      const std::function<void()>& on_acks_end = nullptr);
 
   // Subscribes with `request` and hands every message to `handler`. On
   // UNAVAILABLE, a CANCELLED it did not cause (a server shutting down) or a

@@ -2,16 +2,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <deque>
 #include <fstream>
 #include <iostream>
+#include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "absl/synchronization/mutex.h"
 #include "client/commands/commands.h"
 #include "client/status_text.h"
@@ -20,6 +24,12 @@
 
 namespace sitrep::cli {
 namespace {
+
+// A PublishStream message carries at most this many lines (the server takes
+// up to 1024 per message) and stops growing past this many bytes (gRPC's
+// default limit for a received message is 4 MiB).
+constexpr int kImportBatchRequests = 256;
+constexpr size_t kImportBatchBytes = 1 << 20;
 
 struct ImportFlags {
   std::string input;
@@ -44,6 +54,14 @@ int64_t CountLines(const std::string& path) {
   return lines;
 }
 
+// A line the server refused for the principal's publish rate, to be sent
+// again once `due`.
+struct RateLimited {
+  int64_t line = 0;
+  absl::Time due;
+  sitrep::v1::PublishRequest request;
+};
+
 // The import's bookkeeping, shared by the writer (main) and ack threads.
 // Thread safety: every method locks mu_.
 class ImportState {
@@ -51,10 +69,46 @@ class ImportState {
   ImportState(int64_t total_lines, bool progress_on_tty, bool quiet)
       : total_lines_(total_lines), tty_(progress_on_tty), quiet_(quiet) {}
 
-  void Sent(uint64_t index, int64_t line) {
+  // `request` went out as the stream's request `index`; kept until acked,
+  // so that a rate-limited one can be sent again.
+  void Sent(uint64_t index, int64_t line, sitrep::v1::PublishRequest request) {
     absl::MutexLock lock(&mu_);
-    pending_.push_back({index, line});
+    pending_.push_back({index, line, std::move(request)});
     last_line_ = line;
+  }
+
+  // The ack stream ended: nothing in flight will be answered any more.
+  void AcksEnded() {
+    absl::MutexLock lock(&mu_);
+    acks_ended_ = true;
+  }
+
+  // Writer: the rate-limited lines to send again, at most `max`, in line
+  // order. Waits until the first is due: a refused import slows to the
+  // principal's rate instead of sending on into the refusal. Without
+  // `input_done` it returns nothing at once when none waits; with it, it
+  // also waits for the acks in flight, and nothing means the import is over.
+  std::vector<RateLimited> TakeRateLimited(bool input_done, size_t max) {
+    std::vector<RateLimited> due;
+    absl::Time first_due;
+    {
+      absl::MutexLock lock(&mu_);
+      auto settled = [this, input_done]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !retry_.empty() || !input_done || pending_.empty() ||
+               acks_ended_;
+      };
+      mu_.Await(absl::Condition(&settled));
+      if (retry_.empty() || acks_ended_) return due;
+      first_due = retry_.front().due;
+    }
+    absl::SleepFor(first_due - absl::Now());
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = absl::Now();
+    while (!retry_.empty() && due.size() < max && retry_.front().due <= now) {
+      due.push_back(std::move(retry_.front()));
+      retry_.pop_front();
+    }
+    return due;
   }
 
   void LineFailed(int64_t line, const std::string& why) {
@@ -69,9 +123,29 @@ class ImportState {
     // Acks come in request order; anything else is a server bug, but the
     // index still finds the line.
     int64_t line = -1;
-    while (!pending_.empty() && pending_.front().first <= ack.index()) {
-      if (pending_.front().first == ack.index()) line = pending_.front().second;
+    sitrep::v1::PublishRequest request;
+    while (!pending_.empty() && pending_.front().index <= ack.index()) {
+      if (pending_.front().index == ack.index()) {
+        line = pending_.front().line;
+        request = std::move(pending_.front().request);
+      }
       pending_.pop_front();
+    }
+    if (ack.has_error() && ack.error().code() == grpc::RESOURCE_EXHAUSTED &&
+        ack.error().has_retry_delay() && line >= 0) {
+      ++rate_limited_;
+      // The delay is until the principal's next token: refused lines are
+      // spaced by it, one after another, so that they go out at the rate
+      // the server takes instead of being refused again together.
+      const google::protobuf::Duration& delay = ack.error().retry_delay();
+      const absl::Time after =
+          retry_.empty() ? absl::Now()
+                         : std::max(absl::Now(), retry_.back().due);
+      retry_.push_back({line,
+                        after + absl::Seconds(delay.seconds()) +
+                            absl::Nanoseconds(delay.nanos()),
+                        std::move(request)});
+      return;
     }
     if (ack.has_error()) {
       ++failed_;
@@ -90,9 +164,10 @@ class ImportState {
     MaybeProgressLocked();
   }
 
+  // Lines sent and not answered, or refused and not sent again.
   size_t unacked() {
     absl::MutexLock lock(&mu_);
-    return pending_.size();
+    return pending_.size() + retry_.size();
   }
   int64_t failed() {
     absl::MutexLock lock(&mu_);
@@ -107,11 +182,16 @@ class ImportState {
     absl::MutexLock lock(&mu_);
     const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
     const int64_t done = stored_ + duplicates_ + failed_;
+    std::string waits;
+    if (rate_limited_ > 0) {
+      waits = absl::StrCat("; ", rate_limited_,
+                           " sends waited for the publish rate limit");
+    }
     PrintLocked(absl::StrFormat(
         "import: %d lines: %d stored, %d duplicates (already stored), %d failed "
-        "in %.1fs (%.0f lines/s)%s",
+        "in %.1fs (%.0f lines/s)%s%s",
         done, stored_, duplicates_, failed_, seconds,
-        seconds > 0 ? done / seconds : 0.0, suffix));
+        seconds > 0 ? done / seconds : 0.0, waits, suffix));
   }
 
  private:
@@ -152,7 +232,15 @@ class ImportState {
 
   // State below is protected by mu_.
   absl::Mutex mu_;
-  std::deque<std::pair<uint64_t, int64_t>> pending_ ABSL_GUARDED_BY(mu_);  // index, line
+  struct InFlight {
+    uint64_t index;
+    int64_t line;
+    sitrep::v1::PublishRequest request;
+  };
+  std::deque<InFlight> pending_ ABSL_GUARDED_BY(mu_);
+  std::deque<RateLimited> retry_ ABSL_GUARDED_BY(mu_);
+  int64_t rate_limited_ ABSL_GUARDED_BY(mu_) = 0;
+  bool acks_ended_ ABSL_GUARDED_BY(mu_) = false;
   int64_t stored_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t duplicates_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t failed_ ABSL_GUARDED_BY(mu_) = 0;
@@ -164,7 +252,11 @@ class ImportState {
 int RunImport(const ImportFlags& flags, const GlobalFlags& global) {
   std::ifstream file;
   std::istream* in = &std::cin;
-  if (flags.input != "-") {
+  if (flags.input == "-") {
+    // A buffered std::cin (nothing was read from it yet): in_avail() then
+    // tells the lines already piped in, which `next` sends as batches.
+    std::ios::sync_with_stdio(false);
+  } else {
     file.open(flags.input);
     if (!file) return ReportUsageError(absl::StrCat("cannot read ", flags.input));
     in = &file;
@@ -178,7 +270,9 @@ int RunImport(const ImportFlags& flags, const GlobalFlags& global) {
   int64_t line_number = 0;
   uint64_t index = 0;
   std::string line;
-  auto next = [&](sitrep::v1::PublishRequest* request) -> bool {
+  bool input_done = false;
+  // The next good line as a request; false at the end of the input.
+  auto read_one = [&](sitrep::v1::PublishRequest* request) -> bool {
     while (std::getline(*in, line)) {
       ++line_number;
       if (absl::StripAsciiWhitespace(line).empty()) continue;
@@ -191,13 +285,60 @@ int RunImport(const ImportFlags& flags, const GlobalFlags& global) {
       if (request->update().event_id().empty()) {
         request->mutable_update()->set_event_id(DeriveEventId(*request));
       }
-      state.Sent(index++, line_number);
+      state.Sent(index++, line_number, *request);
       return true;
     }
+    input_done = true;
     return false;
   };
-  grpc::Status status = feed->PublishStream(
-      next, [&](const sitrep::v1::PublishAck& ack) { state.Acked(ack); });
+  // Lines already read into the stream's buffer go out together, as one
+  // PublishRequest.batch: gRPC's cost per message, not the bytes, bounds a
+  // stream of single updates. A line that has to be waited for (a pipe fed
+  // slowly) is sent at once, alone.
+  auto next = [&](sitrep::v1::PublishRequest* request) -> bool {
+    sitrep::v1::PublishRequest first;
+    for (;;) {
+      // Lines refused for the rate limit go first, once due; at the end of
+      // the input the stream stays open until every line was answered.
+      std::vector<RateLimited> again =
+          state.TakeRateLimited(input_done, kImportBatchRequests);
+      if (!again.empty()) {
+        for (RateLimited& one : again) {
+          state.Sent(index++, one.line, one.request);
+          *(again.size() == 1 ? request : request->add_batch()) =
+              std::move(one.request);
+        }
+        return true;
+      }
+      if (input_done) return false;
+      if (read_one(&first)) break;
+    }
+    if (in->rdbuf()->in_avail() <= 0) {
+      *request = std::move(first);
+      return true;
+    }
+    size_t bytes = first.ByteSizeLong();
+    *request->add_batch() = std::move(first);
+    while (request->batch_size() < kImportBatchRequests &&
+           bytes < kImportBatchBytes && in->rdbuf()->in_avail() > 0 &&
+           read_one(request->add_batch())) {
+      bytes += request->batch(request->batch_size() - 1).ByteSizeLong();
+    }
+    // read_one found no line after all (the rest was blank or bad).
+    if (request->batch(request->batch_size() - 1).ByteSizeLong() == 0) {
+      request->mutable_batch()->RemoveLast();
+    }
+    return true;
+  };
+  auto on_ack = [&](const sitrep::v1::PublishAck& ack) {
+    if (ack.batch_size() == 0) {
+      state.Acked(ack);
+      return;
+    }
+    for (const sitrep::v1::PublishAck& one : ack.batch()) state.Acked(one);
+  };
+  grpc::Status status =
+      feed->PublishStream(next, on_ack, [&state] { state.AcksEnded(); });
   OnStopSignal(nullptr);
 
   if (feed->cancelled()) {

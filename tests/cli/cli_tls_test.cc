@@ -159,12 +159,20 @@ class FakeFeed final : public sitrep::v1::SituationFeed::Service {
     if (grpc::Status s = Check(context); !s.ok()) return s;
     sitrep::v1::PublishRequest request;
     uint64_t index = 0;
+    // Acks each request, and each of a batch's (sitrep import sends batches).
+    auto ack_one = [&index](const sitrep::v1::PublishRequest& one,
+                            sitrep::v1::PublishAck* ack) {
+      ack->set_index(index);
+      ack->set_sequence(100 + index);
+      ack->set_event_id(one.update().event_id());
+      ++index;
+    };
     while (stream->Read(&request)) {
       sitrep::v1::PublishAck ack;
-      ack.set_index(index);
-      ack.set_sequence(100 + index);
-      ack.set_event_id(request.update().event_id());
-      ++index;
+      if (request.batch_size() == 0) ack_one(request, &ack);
+      for (const sitrep::v1::PublishRequest& one : request.batch()) {
+        ack_one(one, ack.add_batch());
+      }
       stream->Write(ack);
     }
     return grpc::Status::OK;

@@ -184,6 +184,28 @@ TEST_F(SitrepCliTest, ImportOfTenThousandLinesLandsOnceEvenWhenRepeated) {
   EXPECT_EQ(Sequences(r.out), Range(1, 10000));
 }
 
+TEST_F(SitrepCliTest, ImportWaitsForThePublishRateLimitInsteadOfFailingLines) {
+  // A server that takes 2,000 updates/s after a burst of 100: most of the
+  // file is refused at first, and every line must land all the same.
+  server_->Stop();
+  ASSERT_NO_FATAL_FAILURE(
+      server_->Start(0, {"--publish_rate=2000", "--publish_burst=100"}));
+  std::string content;
+  for (int i = 0; i < 1500; ++i) absl::StrAppend(&content, PatrolLine(i), "\n");
+  const std::string path = WriteFile("fast.jsonl", content);
+
+  RunResult r = Sitrep({"import", path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("1500 lines: 1500 stored, 0 duplicates (already "
+                               "stored), 0 failed"));
+  EXPECT_THAT(r.err, HasSubstr("waited for the publish rate limit"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("RESOURCE_EXHAUSTED")));
+
+  r = Sitrep({"history", "--limit", "0", "-o", "jsonl"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Sequences(r.out), Range(1, 1500));
+}
+
 TEST_F(SitrepCliTest, ImportReportsEveryBadLineByNumberAndGoesOn) {
   const std::string path = WriteFile(
       "bad.jsonl",
