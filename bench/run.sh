@@ -75,6 +75,9 @@ run() {
   fi
   [ "$limit" -gt "$left" ] && limit=$left
   echo "run.sh: sitrep-bench $*" >&2
+  # The previous scenario's writes (the raw SQLite one writes hundreds of
+  # MiB) must not be flushed during this one's fsyncs.
+  sync
   if ! timeout --kill-after=10 "$limit" "$bench" "$@" >>"$results" 2>>"$log"; then
     echo "run.sh: sitrep-bench $* failed or timed out (see $log)" >&2
   fi
