@@ -320,13 +320,13 @@ int RunImport(const ImportFlags& flags, const GlobalFlags& global) {
     size_t bytes = first.ByteSizeLong();
     *request->add_batch() = std::move(first);
     while (request->batch_size() < kImportBatchRequests &&
-           bytes < kImportBatchBytes && in->rdbuf()->in_avail() > 0 &&
-           read_one(request->add_batch())) {
-      bytes += request->batch(request->batch_size() - 1).ByteSizeLong();
-    }
-    // read_one found no line after all (the rest was blank or bad).
-    if (request->batch(request->batch_size() - 1).ByteSizeLong() == 0) {
-      request->mutable_batch()->RemoveLast();
+           bytes < kImportBatchBytes && in->rdbuf()->in_avail() > 0) {
+      sitrep::v1::PublishRequest* slot = request->add_batch();
+      if (!read_one(slot)) {  // the rest was blank or bad, or the end
+        request->mutable_batch()->RemoveLast();
+        break;
+      }
+      bytes += slot->ByteSizeLong();
     }
     return true;
   };
