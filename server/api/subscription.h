@@ -85,11 +85,11 @@ class Subscription final : public FeedWaiter,
   void OnNewData() override;
 
   // From the transport.
-  // Where the next batch is made after a write: on the executor for gRPC
-  // streams (gRPC's few callback threads also read every PublishStream;
-  // pumping a thousand subscribers there held publishers' acks back ~0.4 s),
-  // inline for a sink whose thread is its own (the HTTP loop, which must
-  // still write a stream's last event while the server shuts down).
+  // Where the next batch is made after a write: kOnExecutor when the caller
+  // is one of gRPC's few callback threads, which also read every
+  // PublishStream (pumping a thousand subscribers there held publishers'
+  // acks back ~0.4 s); kInline when the caller is on the executor already
+  // (SseStream hands its write completions there).
   enum class NextBatch { kInline, kOnExecutor };
   void OnWriteDone(bool ok, NextBatch next = NextBatch::kInline);
   void OnCancel();
