@@ -138,6 +138,11 @@ function run(binary, args, input = '', env = process.env) {
         resolve({ stdout, stderr });
       }
     });
+    // A child that needs no input (sitrep publish) may have exited before
+    // the pipe is closed: EPIPE then is no failure; its exit status tells.
+    child.stdin.on('error', (error) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin.end(input);
   });
 }
