@@ -49,11 +49,27 @@ void RefreshStateGauges(const StateSources& sources, Metrics& metrics) {
 
   const absl::Time now = sources.clock->Now();
   std::map<std::tuple<int, int, int>, uint64_t> incidents;
+  Metrics::SupportRequestGauges requests;
   for (const IncidentRecordPtr& record :
        sources.situation->Take(nullptr, now).incidents) {
     const v1::SituationUpdate& latest = record->latest->update;
-    ++incidents[{latest.mission(), record->current_tier, latest.severity()}];
+    ++incidents[{latest.mission(), record->state.lead().tier(), latest.severity()}];
+    for (const v1::SupportRequest& request : record->state.support_requests()) {
+      const int from = request.from_tier(), to = request.to_tier();
+      if (request.state() == v1::SupportRequest::STATE_CLOSED || from < 1 ||
+          to > 3 || from >= to) {
+        continue;
+      }
+      const bool acknowledged =
+          request.state() == v1::SupportRequest::STATE_ACKNOWLEDGED;
+      ++requests.count[from][to][acknowledged ? 1 : 0];
+      if (!acknowledged) {
+        requests.oldest_wait[to] = std::max(
+            requests.oldest_wait[to], now - FromProtoTime(request.requested_at()));
+      }
+    }
   }
+  metrics.SetSupportRequests(requests);
   std::vector<Metrics::IncidentCount> counts;
   counts.reserve(incidents.size());
   for (const auto& [key, count] : incidents) {

@@ -1,6 +1,10 @@
 #include "server/api/feed_reads.h"
 
+#include <algorithm>
 #include <utility>
+
+#include "absl/strings/ascii.h"
+#include "server/query/incident_story.h"
 
 #include "server/auth/audit.h"
 #include "server/auth/read_rights.h"
@@ -77,6 +81,28 @@ absl::StatusOr<v1::Situation> FeedReads::GetSituation(
   situation.set_log_id(parts_.feed->log_id());
   *situation.mutable_as_of() = ToProtoTime(now);
   return situation;
+}
+
+absl::StatusOr<v1::IncidentThread> FeedReads::GetIncident(
+    const CallIdentity& caller, absl::string_view rpc,
+    const v1::GetIncidentRequest& request) const {
+  (void)rpc;  // Nothing to audit: an unreadable incident is "not found".
+  const std::string& id = request.incident_id();
+  const bool well_formed =
+      !id.empty() && id.size() <= 128 &&
+      std::all_of(id.begin(), id.end(), [](char c) {
+        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+               c == '_' || c == ':' || c == '-';
+      });
+  if (!well_formed) {
+    absl::Status invalid = absl::InvalidArgumentError(
+        "incident_id: give the id of an incident (1 to 128 characters of "
+        "A-Z a-z 0-9 . _ : -), as `sitrep situation` shows it");
+    CountRefusal(invalid);
+    return invalid;
+  }
+  return ReadIncidentStory(parts_.feed->log(), id,
+                           caller.principal.read_missions);
 }
 
 absl::StatusOr<std::shared_ptr<Subscription>> FeedReads::Subscribe(

@@ -54,6 +54,11 @@ class FeedReads {
       const CallIdentity& caller, absl::string_view rpc,
       const v1::GetSituationRequest& request) const;
 
+  // One incident's story (query/incident_story.h) as the caller may read it.
+  absl::StatusOr<v1::IncidentThread> GetIncident(
+      const CallIdentity& caller, absl::string_view rpc,
+      const v1::GetIncidentRequest& request) const;
+
   // Takes a place in the caller's stream quota and opens the subscription
   // (OpenSubscription); the caller Start()s it on its sink.
   absl::StatusOr<std::shared_ptr<Subscription>> Subscribe(

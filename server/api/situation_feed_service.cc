@@ -54,6 +54,10 @@ void CountPublish(Metrics* metrics, const PublishLabels& labels,
     metrics->RecordPublish(labels.mission, labels.role, labels.severity,
                            result->duplicate ? PublishOutcome::kDuplicate
                                              : PublishOutcome::kStored);
+    if (!result->duplicate &&
+        result->entry->update.has_chain_exception()) {
+      metrics->RecordChainException(labels.mission);
+    }
     metrics->ObservePublishDuration(absl::Now() - received);
     return;
   }
@@ -127,6 +131,9 @@ void SituationFeedService::PublishAs(const CallIdentity& caller,
           absl::StatusOr<PublishResult>& result = published[k];
           if (result.status().code() == absl::StatusCode::kPermissionDenied) {
             AuditDenied(rpc, caller_name, peer, result.status());
+          } else if (result.ok() && !result->duplicate &&
+                     result->entry->update.has_chain_exception()) {
+            AuditChainException(rpc, caller_name, peer, result->entry->update);
           }
           CountPublish(metrics, labels[admitted[k]], result, received,
                        RejectReason::kOther);
@@ -236,6 +243,18 @@ grpc::ServerUnaryReactor* SituationFeedService::GetSituation(
       reads_.GetSituation(*caller, "GetSituation", *request);
   if (!situation.ok()) return FinishWith(context, situation.status());
   *response = *std::move(situation);
+  return FinishWith(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* SituationFeedService::GetIncident(
+    grpc::CallbackServerContext* context,
+    const v1::GetIncidentRequest* request, v1::IncidentThread* response) {
+  absl::StatusOr<CallIdentity> caller = Identify(*context, "GetIncident");
+  if (!caller.ok()) return FinishWith(context, caller.status());
+  absl::StatusOr<v1::IncidentThread> thread =
+      reads_.GetIncident(*caller, "GetIncident", *request);
+  if (!thread.ok()) return FinishWith(context, thread.status());
+  *response = *std::move(thread);
   return FinishWith(context, absl::OkStatus());
 }
 

@@ -69,6 +69,9 @@ class SituationFeedService final
   grpc::ServerUnaryReactor* GetSituation(grpc::CallbackServerContext* context,
                                          const v1::GetSituationRequest* request,
                                          v1::Situation* response) override;
+  grpc::ServerUnaryReactor* GetIncident(grpc::CallbackServerContext* context,
+                                        const v1::GetIncidentRequest* request,
+                                        v1::IncidentThread* response) override;
 
  private:
   // Publishes `requests` as `caller`: its rate limit first (a token per

@@ -57,6 +57,15 @@ class GrpcStreamSink final : public SubscriptionSink {
       // the batch is the entries' pre-encoded bytes: nothing is serialised
       // per subscriber but the cursor.
       for (const LogEntryPtr& entry : message.updates) bytes += entry->wire;
+      if (!message.left_view.empty()) {
+        v1::SubscribeResponse marks;
+        for (const CursorMessage::LeftView& left : message.left_view) {
+          v1::LeftView* mark = marks.add_left_view();
+          mark->set_sequence(left.sequence);
+          mark->set_reason(left.reason);
+        }
+        bytes += marks.SerializeAsString();
+      }
       bytes += cursor;
       buffer_ = ToByteBuffer(std::move(bytes));
       return;

@@ -107,8 +107,12 @@ absl::StatusOr<std::shared_ptr<const AccessPolicy>> AccessPolicy::Parse(
     absl::StatusOr<uint32_t> read =
         ParseRights(entry.read(), absl::StrCat(path, ".read"));
     if (!read.ok()) return read.status();
+    absl::StatusOr<uint32_t> exceptions = ParseRights(
+        entry.chain_exception(), absl::StrCat(path, ".chainException"));
+    if (!exceptions.ok()) return exceptions.status();
     principal->publish_missions = *publish;
     principal->read_missions = *read;
+    principal->chain_exception_missions = *exceptions & *publish;
     const Principal* stored = principal.get();
     policy->principals_.push_back(std::move(principal));
 

@@ -3,6 +3,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "sitrep/v1/situation_update.pb.h"
 
 namespace sitrep {
 
@@ -12,6 +13,13 @@ namespace sitrep {
 // a token.
 void AuditDenied(absl::string_view rpc, absl::string_view principal,
                  absl::string_view peer, const absl::Status& reason);
+
+// Logs an update stored with a chain exception (warning, component
+// "audit"): who engaged out of turn, in which incident, at which sequence,
+// and the reason given.
+void AuditChainException(absl::string_view rpc, absl::string_view principal,
+                         absl::string_view peer,
+                         const v1::SituationUpdate& update);
 
 }  // namespace sitrep
 

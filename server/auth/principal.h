@@ -24,6 +24,9 @@ struct Principal {
   // Missions the principal may publish as / read (kAllMissions: all).
   uint32_t publish_missions = 0;
   uint32_t read_missions = 0;
+  // Missions as which it may publish an update with a chain exception
+  // (a subset of publish_missions).
+  uint32_t chain_exception_missions = 0;
   // Reserved for administrative calls; implies no other right.
   bool admin = false;
 
@@ -33,12 +36,16 @@ struct Principal {
   bool MayRead(int mission) const {
     return MissionInMask(read_missions, mission);
   }
+  bool MayInvokeChainException(int mission) const {
+    return MissionInMask(chain_exception_missions, mission);
+  }
 };
 
 // The principal of every call in development mode (no access policy, which
 // sitrepd only allows on a loopback address).
 inline Principal AnonymousPrincipal() {
-  return Principal{"anonymous", kAllMissions, kAllMissions, false};
+  return Principal{"anonymous", kAllMissions, kAllMissions, kAllMissions,
+                   false};
 }
 
 // The principal the server itself publishes as (EXPIRED updates). No access

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/fanout/left_view.h"
 #include "server/runtime/proto_time.h"
 
 namespace sitrep {
@@ -95,6 +96,7 @@ bool SubscriberCursor::BatchFull(const std::vector<LogEntryPtr>& batch,
 
 void SubscriberCursor::Consider(const LogEntryPtr& entry,
                                 std::vector<LogEntryPtr>* batch,
+                                std::vector<CursorMessage::LeftView>* left_view,
                                 size_t* bytes) {
   cursor_ = entry->sequence();
   // An incident update that no longer matches is still sent when the
@@ -104,17 +106,22 @@ void SubscriberCursor::Consider(const LogEntryPtr& entry,
   // A filter on kinds asks for events, not for a view: no leaving there.
   // Rights come first: a reader never gets an update of a mission it may
   // not read, even one that closes an incident it saw.
-  if (filter_ == nullptr || filter_->Matches(entry->update) ||
-      (entry->previous != nullptr && !filter_->RestrictsKinds() &&
-       filter_->Readable(entry->update) &&
-       filter_->Matches(*entry->previous))) {
+  if (filter_ == nullptr || filter_->Matches(entry->update)) {
     *bytes += entry->wire.size();
     batch->push_back(entry);
+  } else if (entry->previous != nullptr && !filter_->RestrictsKinds() &&
+             filter_->Readable(entry->update) &&
+             filter_->Matches(*entry->previous)) {
+    *bytes += entry->wire.size();
+    batch->push_back(entry);
+    left_view->push_back(
+        {entry->sequence(), LeftViewReason(entry->update, *entry->previous)});
   }
 }
 
-bool SubscriberCursor::Scan(std::vector<LogEntryPtr>* batch, size_t* bytes,
-                            size_t* scanned, uint64_t head) {
+bool SubscriberCursor::Scan(std::vector<LogEntryPtr>* batch,
+                            std::vector<CursorMessage::LeftView>* left_view,
+                            size_t* bytes, size_t* scanned, uint64_t head) {
   while (cursor_ < head && !BatchFull(*batch, *bytes) &&
          *scanned < limits_.max_scan) {
     // Entries read from the store come first: they precede the ring.
@@ -123,7 +130,7 @@ bool SubscriberCursor::Scan(std::vector<LogEntryPtr>* batch, size_t* bytes,
         ClearBuffered();  // Stale: read again.
         continue;
       }
-      Consider(buffered_.front(), batch, bytes);
+      Consider(buffered_.front(), batch, left_view, bytes);
       buffered_.pop_front();
       ++*scanned;
       continue;
@@ -137,7 +144,7 @@ bool SubscriberCursor::Scan(std::vector<LogEntryPtr>* batch, size_t* bytes,
     const UpdateRing::Visited visited = feed_->ring().ForEachFrom(
         cursor_ + 1, limits_.max_scan - *scanned, mission_mask_,
         [&](const LogEntryPtr& entry) {
-          Consider(entry, batch, bytes);
+          Consider(entry, batch, left_view, bytes);
           return !BatchFull(*batch, *bytes);
         });
     if (!visited.cached) return false;
@@ -154,6 +161,7 @@ SubscriberCursor::Step SubscriberCursor::Next(CursorMessage* message,
     return Step::kFail;
   }
   message->snapshot = in_snapshot_;
+  message->left_view.clear();
   if (in_snapshot_) {
     message->type = CursorMessage::Type::kUpdates;
     message->updates.clear();
@@ -201,10 +209,12 @@ SubscriberCursor::Step SubscriberCursor::Next(CursorMessage* message,
 
   message->type = CursorMessage::Type::kUpdates;
   message->updates.clear();
+  message->left_view.clear();
   size_t bytes = 0;
   size_t scanned = 0;
   const uint64_t lag = head - cursor_;
-  const bool complete = Scan(&message->updates, &bytes, &scanned, head);
+  const bool complete =
+      Scan(&message->updates, &message->left_view, &bytes, &scanned, head);
   message->cursor = cursor_;
   // Lagging means having more to deliver than one batch while far behind:
   // a narrow filter that skips many updates is quick to catch up, not

@@ -25,6 +25,14 @@ struct CursorMessage {
   // kUpdates: a batch of a situation snapshot (current incidents, not new
   // updates in sequence order).
   bool snapshot = false;
+  // kUpdates: the updates of the batch sent only because their incident's
+  // previous update matched the filter (the update by which the incident
+  // leaves the view), with the reason (LeftViewReason).
+  struct LeftView {
+    uint64_t sequence = 0;
+    std::string reason;
+  };
+  std::vector<LeftView> left_view;
   // The cursor after this message (Cursor.sequence).
   uint64_t cursor = 0;
   // kCaughtUp / kSnapshotEnd: the marker's sequence. kGap: the missing range.
@@ -97,10 +105,13 @@ class SubscriberCursor {
   void StartSnapshot();
   // Scans from cursor_+1, adding matches to `batch`. Returns false when the
   // next entry is neither cached nor buffered (a store read is needed).
-  bool Scan(std::vector<LogEntryPtr>* batch, size_t* bytes, size_t* scanned,
+  bool Scan(std::vector<LogEntryPtr>* batch,
+            std::vector<CursorMessage::LeftView>* left_view, size_t* bytes,
+            size_t* scanned,
             uint64_t head);
   // Takes `entry` (the one at cursor_+1) into the scan.
   void Consider(const LogEntryPtr& entry, std::vector<LogEntryPtr>* batch,
+                std::vector<CursorMessage::LeftView>* left_view,
                 size_t* bytes);
   bool BatchFull(const std::vector<LogEntryPtr>& batch, size_t bytes) const;
   void ClearBuffered();

@@ -29,6 +29,9 @@
 #include "server/runtime/logging.h"
 
 namespace sitrep {
+
+// Incident stories are under this prefix: /v1/incidents/{incident_id}.
+constexpr char kIncidentsPath[] = "/v1/incidents/";
 namespace {
 
 constexpr char kSessionCookie[] = "sitrep_session";
@@ -336,6 +339,12 @@ void HttpGateway::Route(Request& request) {
   } else if (path == "/v1/situation") {
     request.set_route("situation");
     if (only(EVHTTP_REQ_GET, "GET")) ServeSituation(request);
+  } else if (absl::StartsWith(path, kIncidentsPath)) {
+    request.set_route("incident");
+    if (only(EVHTTP_REQ_GET, "GET")) {
+      ServeIncident(request, absl::string_view(path).substr(
+                                 sizeof(kIncidentsPath) - 1));
+    }
   } else if (path == "/v1/stream") {
     request.set_route("stream");
     if (only(EVHTTP_REQ_GET, "GET")) ServeStream(request);
@@ -455,6 +464,22 @@ void HttpGateway::ServeSituation(Request& request) {
       [this](const CallIdentity& caller, absl::string_view rpc,
              const v1::GetSituationRequest& call) {
         return parts_.reads->GetSituation(caller, rpc, call);
+      });
+}
+
+void HttpGateway::ServeIncident(Request& request,
+                                absl::string_view encoded_id) {
+  // Incident ids are URL-safe, but a browser may still escape ':'.
+  char* decoded = evhttp_uridecode(std::string(encoded_id).c_str(), 0, nullptr);
+  const std::string id = decoded != nullptr ? decoded : "";
+  free(decoded);
+  ServeRead<v1::GetIncidentRequest>(
+      request, "GetIncident",
+      [this, &id](const CallIdentity& caller, absl::string_view rpc,
+                  const v1::GetIncidentRequest& call) {
+        v1::GetIncidentRequest with_id = call;
+        with_id.set_incident_id(id);
+        return parts_.reads->GetIncident(caller, rpc, with_id);
       });
 }
 

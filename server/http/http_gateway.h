@@ -101,6 +101,8 @@ class HttpGateway {
   void ServeRead(Request& request, absl::string_view rpc, Read read);
   void ServeUpdates(Request& request);
   void ServeSituation(Request& request);
+  // GET /v1/incidents/{id}: GetIncident.
+  void ServeIncident(Request& request, absl::string_view encoded_id);
   void ServeStream(Request& request);
   void CreateSession(Request& request);
   void DeleteSession(Request& request);

@@ -32,15 +32,29 @@ std::string SseHello(const std::string& log_id, uint64_t cursor,
 std::string SseEvents(const CursorMessage& message) {
   std::string out;
   switch (message.type) {
-    case CursorMessage::Type::kUpdates:
+    case CursorMessage::Type::kUpdates: {
+      size_t next_left = 0;
       for (const LogEntryPtr& entry : message.updates) {
         if (message.snapshot) {
           AppendSseEvent("snapshot", std::nullopt, entry->json(), &out);
-        } else {
-          AppendSseEvent("update", entry->sequence(), entry->json(), &out);
+          continue;
         }
+        if (next_left < message.left_view.size() &&
+            message.left_view[next_left].sequence == entry->sequence()) {
+          // Same id as an update: a resume after it skips it like one.
+          google::protobuf::Value reason;
+          reason.set_string_value(message.left_view[next_left].reason);
+          AppendSseEvent("left_view", entry->sequence(),
+                         absl::StrCat("{\"reason\":", ToJson(reason),
+                                      ",\"update\":", entry->json(), "}"),
+                         &out);
+          ++next_left;
+          continue;
+        }
+        AppendSseEvent("update", entry->sequence(), entry->json(), &out);
       }
       break;
+    }
     case CursorMessage::Type::kCaughtUp: {
       v1::CaughtUp caught_up;
       caught_up.set_sequence(message.sequence);

@@ -36,6 +36,15 @@ absl::StatusOr<AppendRequest> Publisher::Prepare(
         "update.mission: principal '", principal.name,
         "' may not publish as ", v1::Mission_Name(update->mission())));
   }
+  if (update->has_chain_exception() &&
+      !principal.MayInvokeChainException(update->mission())) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "update.chain_exception: principal '", principal.name,
+        "' has no chain_exception right for ",
+        v1::Mission_Name(update->mission()),
+        "; an out-of-turn engagement needs it in the access policy "
+        "(\"chainException\"), or publish in turn"));
+  }
   update->set_publisher(principal.name);
   if (update->event_id().empty()) update->set_event_id(NewEventId(now));
   AppendRequest append;

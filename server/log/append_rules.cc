@@ -24,6 +24,9 @@ std::string ContentBytes(const v1::SituationUpdate& update,
   content.clear_sequence();
   content.clear_received_at();
   content.clear_incident_version();
+  // A location the server carried forward was not the publisher's.
+  if (content.location_carried()) content.clear_location();
+  content.clear_location_carried();
   if (without_occurred_at) content.clear_occurred_at();
   std::string bytes;
   {
@@ -86,6 +89,14 @@ absl::StatusOr<PreparedAppend> PrepareAppend(AppendRequest&& request,
   v1::SituationUpdate stored = std::move(request.update);
   SetServerFields(sequence, received_at,
                   threaded ? NextIncidentVersion(current) : 0, &stored);
+  // An incident keeps its place until an update sets a new one: a follow-up
+  // that leaves the location out is stored with the incident's, so filters
+  // by municipality or area, history and the situation keep it there.
+  if (current != nullptr && LeavesLocationOut(stored) &&
+      !IsEmptyLocation(current->state.location())) {
+    *stored.mutable_location() = current->state.location();
+    stored.set_location_carried(true);
+  }
   PreparedAppend prepared;
   prepared.entry = MakeLogEntry(
       std::move(stored),

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace sitrep {
 
 absl::StatusOr<EventLog::MissionRead> EventLog::ReadForMissions(
@@ -13,6 +15,12 @@ absl::StatusOr<EventLog::MissionRead> EventLog::ReadForMissions(
       entries->empty() ? range.first - 1 : entries->back()->sequence();
   read.entries = *std::move(entries);
   return read;
+}
+
+absl::StatusOr<std::optional<IncidentRecord>> EventLog::LoadIncident(
+    const std::string& incident_id) const {
+  return absl::UnimplementedError(absl::StrCat(
+      "this event log cannot look up incident '", incident_id, "'"));
 }
 
 }  // namespace sitrep

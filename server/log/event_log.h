@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "server/log/log_entry.h"
 #include "server/runtime/clock.h"
+#include "sitrep/v1/situation_feed.pb.h"
 #include "sitrep/v1/situation_update.pb.h"
 
 namespace sitrep {
@@ -45,14 +46,15 @@ struct IncidentRecord {
   // The thread's latest update. Kept even when retention removed it from the
   // log, so that the situation survives retention.
   LogEntryPtr latest;
-  // The first update (KIND_NEW) of the thread, for opened_at / opened_by.
-  // Only `mission`, `occurred_at`, `received_at` are guaranteed.
-  v1::SituationUpdate opening;
-  // Thread facts derived from all updates so far.
-  bool support_requested = false;
-  bool support_acknowledged = false;
-  v1::Role current_tier = v1::ROLE_UNSPECIFIED;
-  v1::Severity peak_severity = v1::SEVERITY_UNSPECIFIED;
+  // The incident as folded from its thread by FoldIntoIncident
+  // (server/incident/incident_fold.h): lead, support requests, location,
+  // exceptions, opened_*, peak severity. Its incident_id, version and latest
+  // are left unset (the fields above hold them).
+  v1::Incident state;
+  // True for a record loaded from a store written before the chain's rules
+  // (state approximated from its old summary): the store replays the thread
+  // into a fresh record when it still retains the thread's first update.
+  bool legacy = false;
 };
 
 // Told about every append after it is durable, in sequence order, before the
@@ -99,7 +101,9 @@ class EventLog {
   //   ALREADY_EXISTS      (publisher, event_id) was stored with other content
   //   FAILED_PRECONDITION the incident thread does not allow the kind (NEW on
   //                       a used id, anything else on an unknown or closed
-  //                       id) or `expected_incident_version` is stale
+  //                       id), `expected_incident_version` is stale, or the
+  //                       security chain's rules refuse it and it carries no
+  //                       chain exception (server/incident/chain_rules.h)
   //   UNAVAILABLE         the log is closed or the store failed (the whole
   //                       batch fails; nothing of it was stored)
   // Requests are applied in order, so a later request sees an earlier one of
@@ -150,6 +154,12 @@ class EventLog {
     uint64_t head = 0;
   };
   virtual absl::StatusOr<OpenIncidents> LoadOpenIncidents() const = 0;
+
+  // The record of one incident, open or closed, as of the log's head;
+  // nullopt when the id was never used. Records survive retention.
+  // The default is UNIMPLEMENTED (test doubles).
+  virtual absl::StatusOr<std::optional<IncidentRecord>> LoadIncident(
+      const std::string& incident_id) const;
 
   // Removes updates the policy no longer keeps, from the oldest end, in
   // small steps so that appends are never held up for long. Returns the

@@ -6,15 +6,19 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "server/log/append_rules.h"
+#include "server/log/incident_thread.h"
 
 namespace sitrep {
 namespace {
 
 // Layout (all varints, strings length-prefixed):
-//   format, version, closed, support_requested, support_acknowledged,
-//   current_tier, peak_severity, latest (encoded update), latest's
-//   previous (FilterView, may be empty), opening (encoded update).
-constexpr uint32_t kFormat = 1;
+//   format 2: format, version, closed, latest (encoded update), latest's
+//             previous (FilterView, may be empty), state (v1::Incident).
+//   format 1: format, version, closed, support_requested,
+//             support_acknowledged, current_tier, peak_severity, latest,
+//             latest's previous, opening (encoded update).
+constexpr uint32_t kFormat = 2;
+constexpr uint32_t kLegacyFormat = 1;
 
 }  // namespace
 
@@ -30,15 +34,11 @@ std::string EncodeIncidentRecord(const IncidentRecord& record) {
     s.WriteVarint32(kFormat);
     s.WriteVarint64(record.version);
     s.WriteVarint32(record.closed ? 1 : 0);
-    s.WriteVarint32(record.support_requested ? 1 : 0);
-    s.WriteVarint32(record.support_acknowledged ? 1 : 0);
-    s.WriteVarint32(static_cast<uint32_t>(record.current_tier));
-    s.WriteVarint32(static_cast<uint32_t>(record.peak_severity));
     put_string(EncodedUpdate(*record.latest));
     put_string(record.latest->previous != nullptr
                    ? record.latest->previous->SerializeAsString()
                    : std::string());
-    put_string(record.opening.SerializeAsString());
+    put_string(record.state.SerializeAsString());
   }
   return out;
 }
@@ -54,16 +54,33 @@ absl::StatusOr<IncidentRecord> DecodeIncidentRecord(absl::string_view bytes,
     uint32_t size = 0;
     return s.ReadVarint32(&size) && s.ReadString(out, static_cast<int>(size));
   };
-  uint32_t format = 0, closed = 0, requested = 0, acknowledged = 0, tier = 0,
-           severity = 0;
+  uint32_t format = 0, closed = 0;
   IncidentRecord record;
-  std::string latest, previous, opening;
-  if (!s.ReadVarint32(&format) || format != kFormat ||
-      !s.ReadVarint64(&record.version) || !s.ReadVarint32(&closed) ||
-      !s.ReadVarint32(&requested) || !s.ReadVarint32(&acknowledged) ||
-      !s.ReadVarint32(&tier) || !s.ReadVarint32(&severity) ||
-      !get_string(&latest) || !get_string(&previous) || !get_string(&opening) ||
-      !record.opening.ParseFromString(opening)) {
+  if (!s.ReadVarint32(&format) || !s.ReadVarint64(&record.version)) {
+    return damaged;
+  }
+  LegacyIncidentSummary old;
+  std::string latest, previous, state;
+  if (format == kFormat) {
+    if (!s.ReadVarint32(&closed) || !get_string(&latest) ||
+        !get_string(&previous) || !get_string(&state) ||
+        !record.state.ParseFromString(state)) {
+      return damaged;
+    }
+  } else if (format == kLegacyFormat) {
+    uint32_t requested = 0, acknowledged = 0, tier = 0, severity = 0;
+    if (!s.ReadVarint32(&closed) || !s.ReadVarint32(&requested) ||
+        !s.ReadVarint32(&acknowledged) || !s.ReadVarint32(&tier) ||
+        !s.ReadVarint32(&severity) || !get_string(&latest) ||
+        !get_string(&previous) || !get_string(&state) ||
+        !old.opening.ParseFromString(state)) {
+      return damaged;
+    }
+    old.support_requested = requested != 0;
+    old.support_acknowledged = acknowledged != 0;
+    old.current_tier = static_cast<v1::Role>(tier);
+    old.peak_severity = static_cast<v1::Severity>(severity);
+  } else {
     return damaged;
   }
   absl::StatusOr<LogEntryPtr> entry = DecodeLogEntry(
@@ -72,10 +89,10 @@ absl::StatusOr<IncidentRecord> DecodeIncidentRecord(absl::string_view bytes,
   record.latest = *std::move(entry);
   record.incident_id = record.latest->update.incident_id();
   record.closed = closed != 0;
-  record.support_requested = requested != 0;
-  record.support_acknowledged = acknowledged != 0;
-  record.current_tier = static_cast<v1::Role>(tier);
-  record.peak_severity = static_cast<v1::Severity>(severity);
+  if (format == kLegacyFormat) {
+    record.state = LegacyIncidentState(old, record.latest->update);
+    record.legacy = true;
+  }
   return record;
 }
 

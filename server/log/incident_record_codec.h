@@ -16,7 +16,10 @@ namespace sitrep {
 // REQUIRES: record.latest is set.
 std::string EncodeIncidentRecord(const IncidentRecord& record);
 
-// DATA_LOSS naming `what` when `bytes` is not an encoded record.
+// DATA_LOSS naming `what` when `bytes` is not an encoded record. A record of
+// format 1 (written before incidents were folded by FoldIntoIncident) comes
+// back with `legacy` set and its state from LegacyIncidentState: the store
+// re-derives it when it still retains the thread's first update.
 absl::StatusOr<IncidentRecord> DecodeIncidentRecord(absl::string_view bytes,
                                                     absl::string_view what);
 

@@ -3,18 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "server/incident/chain_rules.h"
+#include "server/incident/tiers.h"
 
 namespace sitrep {
-
-bool IsClosingKind(v1::Kind kind) {
-  return kind == v1::KIND_RESOLVE || kind == v1::KIND_CANCEL ||
-         kind == v1::KIND_EXPIRED;
-}
-
-bool IsResponderRole(v1::Role role) {
-  return role == v1::ROLE_FIRST_RESPONDER ||
-         role == v1::ROLE_SECOND_RESPONDER || role == v1::ROLE_THIRD_RESPONDER;
-}
 
 absl::Status CheckIncidentTransition(const IncidentRecord* current,
                                      const v1::SituationUpdate& update,
@@ -34,47 +26,56 @@ absl::Status CheckIncidentTransition(const IncidentRecord* current,
           version, current->closed ? ", closed" : "",
           "); publish KIND_UPDATE to it, or use a new incident_id"));
     }
-    return absl::OkStatus();
-  }
-  if (current == nullptr) {
+  } else if (current == nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat("update.kind: incident '", id,
                      "' does not exist; open it with KIND_NEW first"));
-  }
-  if (current->closed) {
+  } else if (current->closed) {
     return absl::FailedPreconditionError(absl::StrCat(
         "update.kind: incident '", id, "' is closed (",
         v1::Kind_Name(current->latest ? current->latest->update.kind()
                                       : v1::KIND_UNSPECIFIED),
         " at version ", version, "); open a new incident with KIND_NEW"));
   }
+  const ChainVerdict verdict = CheckChainRules(
+      current != nullptr ? current->state : v1::Incident(), update);
+  if (!verdict.ok() && !update.has_chain_exception()) return verdict.status;
   return absl::OkStatus();
 }
 
 void ApplyToIncident(const LogEntryPtr& entry, IncidentRecord* record) {
   const v1::SituationUpdate& update = entry->update;
-  if (record->version == 0) {
-    record->incident_id = update.incident_id();
-    record->opening = update;
-  }
+  if (record->version == 0) record->incident_id = update.incident_id();
   record->version = update.incident_version();
   record->latest = entry;
   record->closed = IsClosingKind(update.kind());
-  if (IsResponderRole(update.role())) record->current_tier = update.role();
-  switch (update.kind()) {
-    case v1::KIND_REQUEST_SUPPORT:
-      record->support_requested = true;
-      record->support_acknowledged = false;
-      break;
-    case v1::KIND_ACKNOWLEDGE:
-      if (record->support_requested) record->support_acknowledged = true;
-      break;
-    default:
-      break;
+  FoldIntoIncident(update, &record->state);
+}
+
+v1::Incident LegacyIncidentState(const LegacyIncidentSummary& old,
+                                 const v1::SituationUpdate& latest) {
+  v1::Incident state;
+  state.set_opened_by(old.opening.mission());
+  state.set_opened_by_publisher(old.opening.publisher());
+  state.set_opened_sequence(old.opening.sequence());
+  *state.mutable_opened_at() = old.opening.has_occurred_at()
+                                   ? old.opening.occurred_at()
+                                   : old.opening.received_at();
+  if (TierRank(old.current_tier) != 0) {
+    state.mutable_lead()->set_tier(old.current_tier);
+    state.mutable_lead()->set_mission(MissionOfTier(old.current_tier));
   }
-  if (update.severity() > record->peak_severity) {
-    record->peak_severity = update.severity();
-  }
+  *state.mutable_location() = latest.location();
+  state.set_category(latest.category());
+  state.set_peak_severity(std::max(old.peak_severity, latest.severity()));
+  state.set_closed(IsClosingKind(latest.kind()));
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  state.set_current_tier(old.current_tier);
+  state.set_support_requested(old.support_requested);
+  state.set_support_acknowledged(old.support_acknowledged);
+#pragma GCC diagnostic pop
+  return state;
 }
 
 void SortByLatestSequence(std::vector<IncidentRecord>* incidents) {

@@ -6,20 +6,26 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "server/incident/incident_fold.h"
 #include "server/log/event_log.h"
 #include "sitrep/v1/situation_update.pb.h"
 
 namespace sitrep {
 
 // The rules of an incident thread, shared by every EventLog backend and by
-// the in-memory situation, so that all of them agree.
+// the in-memory situation, so that all of them agree. The incident's state
+// and the security chain's rules live in server/incident/; this file puts
+// them together with what the log keeps per thread (version, closed,
+// latest).
 
 // Whether `update` (with a non-empty incident_id) may be appended to the
 // thread `current` (nullptr: the id was never used). FAILED_PRECONDITION
-// with a message that says what to do otherwise:
+// with a message that says what to do otherwise, in this order:
+//   - `expected_version` set and not the thread's current version;
 //   - KIND_NEW on a used id;
 //   - any other kind on an unknown or closed incident;
-//   - `expected_version` set and not the thread's current version.
+//   - a chain rule (CheckChainRules), unless the update carries a chain
+//     exception.
 absl::Status CheckIncidentTransition(const IncidentRecord* current,
                                      const v1::SituationUpdate& update,
                                      std::optional<uint64_t> expected_version);
@@ -33,15 +39,27 @@ inline uint64_t NextIncidentVersion(const IncidentRecord* current) {
 // `record` is a default-constructed record for the thread's first update.
 void ApplyToIncident(const LogEntryPtr& entry, IncidentRecord* record);
 
+// What a record written before incidents were folded by FoldIntoIncident
+// (SQLite schema 3, JetStream snapshot format 1) kept about its thread.
+struct LegacyIncidentSummary {
+  v1::Role current_tier = v1::ROLE_UNSPECIFIED;
+  bool support_requested = false;
+  bool support_acknowledged = false;
+  v1::Severity peak_severity = v1::SEVERITY_UNSPECIFIED;
+  // The opening update (mission, occurred_at, received_at at least).
+  v1::SituationUpdate opening;
+};
+
+// The state such a record stands for, for a thread whose updates are no
+// longer all retained (otherwise the store replays them: see the upgrade in
+// each backend). Support requests it cannot tell apart are left out; the
+// lead is the old current tier.
+v1::Incident LegacyIncidentState(const LegacyIncidentSummary& old,
+                                 const v1::SituationUpdate& latest);
+
 // Orders `incidents` by the sequence of their latest update, as
 // EventLog::LoadOpenIncidents returns them.
 void SortByLatestSequence(std::vector<IncidentRecord>* incidents);
-
-// True for the kinds that close a thread: RESOLVE, CANCEL, EXPIRED.
-bool IsClosingKind(v1::Kind kind);
-
-// True for the responder roles FIRST, SECOND and THIRD.
-bool IsResponderRole(v1::Role role);
 
 }  // namespace sitrep
 

@@ -176,6 +176,8 @@ class JetStreamEventLog final : public EventLog {
   absl::StatusOr<uint64_t> FirstSequenceAtOrAfter(
       absl::Time time) const override;
   absl::StatusOr<OpenIncidents> LoadOpenIncidents() const override;
+  absl::StatusOr<std::optional<IncidentRecord>> LoadIncident(
+      const std::string& incident_id) const override;
   absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
                                           absl::Time now) override;
   void SetAppendListener(AppendListener* listener) override {
@@ -580,7 +582,10 @@ absl::Status JetStreamEventLog::LoadIncidentSnapshots() {
                           static_cast<size_t>(kvEntry_ValueLen(raw))),
         absl::StrCat("key ", kvEntry_Key(raw), " of bucket ", bucket));
     if (!record.ok()) return record.status();
-    snapshot_sequence_[record->incident_id] = record->latest->sequence();
+    // A legacy snapshot (format 1) counts as not written, so that the next
+    // SnapshotIncidents stores the record in the current format.
+    snapshot_sequence_[record->incident_id] =
+        record->legacy ? 0 : record->latest->sequence();
     std::string id = record->incident_id;
     incidents_[std::move(id)] = *std::move(record);
   }
@@ -624,7 +629,9 @@ absl::Status JetStreamEventLog::PutSnapshot(const IncidentRecord& record) {
           absl::string_view(static_cast<const char*>(kvEntry_Value(raw)),
                             static_cast<size_t>(kvEntry_ValueLen(raw))),
           absl::StrCat("incident '", record.incident_id, "'"));
-      if (stored.ok() &&
+      // A snapshot written before the chain's rules (legacy) is replaced
+      // by the re-derived record of the same sequence.
+      if (stored.ok() && !stored->legacy &&
           stored->latest->sequence() >= record.latest->sequence()) {
         return absl::OkStatus();
       }
@@ -750,6 +757,11 @@ void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
     events_[EventKey(update)] = sequence;
     if (!update.incident_id().empty()) {
       IncidentRecord& record = incidents_[update.incident_id()];
+      // A snapshot written before the chain's rules is re-derived from the
+      // thread when the stream still retains its first update.
+      if (record.legacy && update.incident_version() == 1) {
+        record = IncidentRecord();
+      }
       // A record loaded from a snapshot already holds its updates up to
       // its latest.
       if (record.latest == nullptr || record.latest->sequence() < sequence) {
@@ -1093,6 +1105,14 @@ absl::StatusOr<uint64_t> JetStreamEventLog::FirstSequenceAtOrAfter(
   // received_at never decreases with the sequence.
   auto it = std::lower_bound(received_us_.begin(), received_us_.end(), micros);
   return oldest_ + static_cast<uint64_t>(it - received_us_.begin());
+}
+
+absl::StatusOr<std::optional<IncidentRecord>> JetStreamEventLog::LoadIncident(
+    const std::string& incident_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = incidents_.find(incident_id);
+  if (it == incidents_.end()) return std::optional<IncidentRecord>();
+  return std::optional<IncidentRecord>(it->second);
 }
 
 absl::StatusOr<EventLog::OpenIncidents> JetStreamEventLog::LoadOpenIncidents()

@@ -77,6 +77,11 @@ class ObservedEventLog final : public EventLog {
     return Observe(Operation::kRead, log_->LoadOpenIncidents());
   }
 
+  absl::StatusOr<std::optional<IncidentRecord>> LoadIncident(
+      const std::string& incident_id) const override {
+    return Observe(Operation::kRead, log_->LoadIncident(incident_id));
+  }
+
   absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
                                           absl::Time now) override {
     return Observe(Operation::kWrite, log_->ApplyRetention(policy, now));

@@ -31,7 +31,9 @@ namespace {
 
 // 3 added updates.previous_mission; a version 2 store is upgraded in place
 // (its rows keep previous_mission NULL, which reads treat as "any mission").
-constexpr int64_t kSchemaVersion = 3;
+// 4 added incidents.state (the incident as folded by FoldIntoIncident); a
+// version 3 store is upgraded in place by replaying the retained threads.
+constexpr int64_t kSchemaVersion = 4;
 // Rows removed per retention transaction: small enough that an append batch
 // queued meanwhile waits for milliseconds, not seconds.
 constexpr uint64_t kRetentionChunk = 2000;
@@ -69,12 +71,16 @@ CREATE TABLE IF NOT EXISTS incidents(
   support_acknowledged INTEGER NOT NULL,
   current_tier INTEGER NOT NULL,
   peak_severity INTEGER NOT NULL,
-  latest_sequence INTEGER NOT NULL);
+  latest_sequence INTEGER NOT NULL,
+  -- v1::Incident as folded by FoldIntoIncident; NULL in rows written by
+  -- schema 3 until the upgrade re-derives them. The columns before it are
+  -- its summary, kept for older readers of the file.
+  state BLOB);
 )sql";
 
 constexpr char kIncidentColumns[] =
     "incident_id, version, closed, latest, opening, support_requested, "
-    "support_acknowledged, current_tier, peak_severity";
+    "support_acknowledged, current_tier, peak_severity, state";
 
 // The first retained sequence received at or after a time (in microseconds),
 // not beyond a head: exact because received_at never decreases.
@@ -117,12 +123,24 @@ absl::StatusOr<IncidentRecord> IncidentFromRow(const sqlite::Statement& row) {
   absl::StatusOr<LogEntryPtr> latest = DecodeLogEntry(row.ColumnBlob(3), what);
   if (!latest.ok()) return latest.status();
   record.latest = *std::move(latest);
-  absl::Status status = ParseUpdate(row.ColumnBlob(4), what, &record.opening);
+  if (!row.ColumnIsNull(9)) {
+    const absl::string_view state = row.ColumnBlob(9);
+    if (!record.state.ParseFromArray(state.data(),
+                                     static_cast<int>(state.size()))) {
+      return absl::DataLossError(
+          absl::StrCat("cannot decode the state of ", what));
+    }
+    return record;
+  }
+  LegacyIncidentSummary old;
+  absl::Status status = ParseUpdate(row.ColumnBlob(4), what, &old.opening);
   if (!status.ok()) return status;
-  record.support_requested = row.ColumnInt64(5) != 0;
-  record.support_acknowledged = row.ColumnInt64(6) != 0;
-  record.current_tier = static_cast<v1::Role>(row.ColumnInt64(7));
-  record.peak_severity = static_cast<v1::Severity>(row.ColumnInt64(8));
+  old.support_requested = row.ColumnInt64(5) != 0;
+  old.support_acknowledged = row.ColumnInt64(6) != 0;
+  old.current_tier = static_cast<v1::Role>(row.ColumnInt64(7));
+  old.peak_severity = static_cast<v1::Severity>(row.ColumnInt64(8));
+  record.state = LegacyIncidentState(old, record.latest->update);
+  record.legacy = true;
   return record;
 }
 
@@ -167,8 +185,8 @@ struct WriterStatements {
         {&upsert_incident,
          "INSERT OR REPLACE INTO incidents(incident_id, version, closed, "
          "latest, opening, support_requested, support_acknowledged, "
-         "current_tier, peak_severity, latest_sequence) "
-         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+         "current_tier, peak_severity, latest_sequence, state) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
         {&set_meta,
          "INSERT OR REPLACE INTO meta(key, value) "
          "VALUES('head', ?1), ('last_received_at_us', ?2)"},
@@ -188,11 +206,13 @@ struct Reader {
   std::unique_ptr<sqlite::Database> db;
   sqlite::Statement read_ascending, read_descending, read_for_missions;
   sqlite::Statement first_at_or_after;
-  sqlite::Statement begin, commit, head, open_incidents;
+  sqlite::Statement begin, commit, head, open_incidents, find_incident;
 
   absl::Status Prepare() {
     static const std::string open_incidents_sql = absl::StrCat(
         "SELECT ", kIncidentColumns, " FROM incidents WHERE closed = 0");
+    static const std::string find_incident_sql = absl::StrCat(
+        "SELECT ", kIncidentColumns, " FROM incidents WHERE incident_id = ?1");
     const std::pair<sqlite::Statement*, const char*> all[] = {
         {&read_ascending,
          "SELECT body, previous FROM updates WHERE sequence BETWEEN ?1 AND ?2 "
@@ -206,6 +226,7 @@ struct Reader {
         {&commit, "COMMIT"},
         {&head, "SELECT value FROM meta WHERE key = 'head'"},
         {&open_incidents, open_incidents_sql.c_str()},
+        {&find_incident, find_incident_sql.c_str()},
     };
     for (const auto& [statement, sql] : all) {
       absl::Status status = statement->Prepare(db.get(), sql);
@@ -264,6 +285,8 @@ class SqliteEventLog final : public EventLog {
   absl::StatusOr<uint64_t> FirstSequenceAtOrAfter(
       absl::Time time) const override;
   absl::StatusOr<OpenIncidents> LoadOpenIncidents() const override;
+  absl::StatusOr<std::optional<IncidentRecord>> LoadIncident(
+      const std::string& incident_id) const override;
   absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
                                           absl::Time now) override;
   void SetAppendListener(AppendListener* listener) override {
@@ -317,6 +340,9 @@ class SqliteEventLog final : public EventLog {
   // The update stored under (publisher, event_id) of `update`; null if none.
   absl::StatusOr<LogEntryPtr> StoredUnder(const v1::SituationUpdate& update);
   absl::Status StoreIncident(const IncidentRecord& record);
+  // Replays the retained threads of records written by schema 3 and stores
+  // their state (before the writer thread starts).
+  absl::Status RederiveLegacyIncidents();
   void RetentionStep(const std::shared_ptr<RetentionJob>& job);
   absl::StatusOr<uint64_t> RetentionTarget(const RetentionJob& job);
 
@@ -448,6 +474,17 @@ absl::Status SqliteEventLog::Initialize() {
       }
       meta["schema_version"] = "3";
     }
+    if (meta["schema_version"] == "3" && !meta["log_id"].empty()) {
+      // The state column stays NULL; LoadIncidents marks those records
+      // legacy and RederiveLegacyIncidents replays them.
+      for (const char* sql :
+           {"ALTER TABLE incidents ADD COLUMN state BLOB",
+            "UPDATE meta SET value = 4 WHERE key = 'schema_version'"}) {
+        status = writer_db_->Exec(sql);
+        if (!status.ok()) return rollback(status);
+      }
+      meta["schema_version"] = "4";
+    }
     if (meta["schema_version"] != absl::StrCat(kSchemaVersion) ||
         meta["log_id"].empty()) {
       return rollback(absl::FailedPreconditionError(absl::StrCat(
@@ -484,6 +521,8 @@ absl::Status SqliteEventLog::Initialize() {
   status = LoadIncidents();
   if (!status.ok()) return status;
   status = w_.Prepare(writer_db_.get());
+  if (!status.ok()) return status;
+  status = RederiveLegacyIncidents();
   if (!status.ok()) return status;
   WalCheckpointer::Options checkpoints;
   checkpoints.path = path_;
@@ -695,20 +734,84 @@ absl::StatusOr<bool> SqliteEventLog::InsertUpdate(const LogEntry& entry) {
 }
 
 absl::Status SqliteEventLog::StoreIncident(const IncidentRecord& record) {
-  const std::string opening = record.opening.SerializeAsString();
+  // The opening column keeps what schema 3 readers need of it.
+  v1::SituationUpdate opening;
+  opening.set_mission(record.state.opened_by());
+  *opening.mutable_occurred_at() = record.state.opened_at();
+  opening.set_kind(v1::KIND_NEW);
+  const std::string opening_bytes = opening.SerializeAsString();
+  const std::string state = record.state.SerializeAsString();
   sqlite::Statement& s = w_.upsert_incident;
   sqlite::ScopedReset reset(&s);
   s.BindText(1, record.incident_id);
   s.BindInt64(2, static_cast<int64_t>(record.version));
   s.BindInt64(3, record.closed ? 1 : 0);
   s.BindBlob(4, EncodedUpdate(*record.latest));
-  s.BindBlob(5, opening);
-  s.BindInt64(6, record.support_requested ? 1 : 0);
-  s.BindInt64(7, record.support_acknowledged ? 1 : 0);
-  s.BindInt64(8, record.current_tier);
-  s.BindInt64(9, record.peak_severity);
+  s.BindBlob(5, opening_bytes);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  s.BindInt64(6, record.state.support_requested() ? 1 : 0);
+  s.BindInt64(7, record.state.support_acknowledged() ? 1 : 0);
+  s.BindInt64(8, record.state.current_tier());
+#pragma GCC diagnostic pop
+  s.BindInt64(9, record.state.peak_severity());
   s.BindInt64(10, static_cast<int64_t>(record.latest->sequence()));
+  s.BindBlob(11, state);
   return s.Run();
+}
+
+absl::Status SqliteEventLog::RederiveLegacyIncidents() {
+  absl::flat_hash_map<std::string, IncidentRecord> replayed;
+  for (const auto& [id, record] : incidents_) {
+    if (record.legacy) replayed.emplace(id, IncidentRecord());
+  }
+  if (replayed.empty()) return absl::OkStatus();
+  sqlite::Statement select;
+  absl::Status status = select.Prepare(
+      writer_db_.get(),
+      "SELECT body, previous FROM updates WHERE incident_id != '' "
+      "ORDER BY sequence");
+  if (!status.ok()) return status;
+  for (;;) {
+    absl::StatusOr<bool> row = select.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    absl::StatusOr<LogEntryPtr> entry = DecodeLogEntry(
+        select.ColumnBlob(0), "an incident update", select.ColumnBlob(1));
+    if (!entry.ok()) return entry.status();
+    auto it = replayed.find((*entry)->update.incident_id());
+    if (it == replayed.end()) continue;
+    // Only a thread whose first update is retained can be replayed.
+    if (it->second.version == 0 && (*entry)->update.incident_version() != 1) {
+      replayed.erase(it);
+      continue;
+    }
+    ApplyToIncident(*entry, &it->second);
+  }
+  select.Reset();
+  size_t rederived = 0;
+  status = writer_db_->Exec("BEGIN IMMEDIATE");
+  if (!status.ok()) return status;
+  for (auto& [id, record] : incidents_) {
+    if (!record.legacy) continue;
+    auto it = replayed.find(id);
+    if (it != replayed.end() && it->second.version == record.version) {
+      record = std::move(it->second);
+      ++rederived;
+    }
+    record.legacy = false;
+    status = StoreIncident(record);
+    if (!status.ok()) {
+      writer_db_->Exec("ROLLBACK").IgnoreError();
+      return status;
+    }
+  }
+  status = writer_db_->Exec("COMMIT");
+  if (!status.ok()) return status;
+  LogInfo("log", "upgraded the incident records to the chain's state",
+          {{"replayed", absl::StrCat(rederived)},
+           {"from_summary", absl::StrCat(incidents_.size() - rederived)}});
+  return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> SqliteEventLog::ApplyRetention(
@@ -956,6 +1059,33 @@ absl::StatusOr<EventLog::OpenIncidents> SqliteEventLog::LoadOpenIncidents()
   ReleaseReader(*std::move(reader));
   if (!status.ok()) return status;
   SortByLatestSequence(&result.incidents);
+  return result;
+}
+
+absl::StatusOr<std::optional<IncidentRecord>> SqliteEventLog::LoadIncident(
+    const std::string& incident_id) const {
+  absl::StatusOr<std::unique_ptr<Reader>> reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  absl::StatusOr<std::optional<IncidentRecord>> result;
+  {
+    sqlite::Statement& find = (*reader)->find_incident;
+    sqlite::ScopedReset reset(&find);
+    find.BindText(1, incident_id);
+    absl::StatusOr<bool> row = find.Step();
+    if (!row.ok()) {
+      result = row.status();
+    } else if (!*row) {
+      result = std::optional<IncidentRecord>();
+    } else {
+      absl::StatusOr<IncidentRecord> record = IncidentFromRow(find);
+      if (record.ok()) {
+        result = std::optional<IncidentRecord>(*std::move(record));
+      } else {
+        result = record.status();
+      }
+    }
+  }
+  ReleaseReader(*std::move(reader));
   return result;
 }
 

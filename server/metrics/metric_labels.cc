@@ -95,6 +95,8 @@ absl::string_view RpcMethodLabel(RpcMethod method) {
       return "ListUpdates";
     case RpcMethod::kGetSituation:
       return "GetSituation";
+    case RpcMethod::kGetIncident:
+      return "GetIncident";
   }
   return "Publish";
 }
@@ -146,7 +148,8 @@ std::optional<RpcMethod> RpcMethodOfPath(absl::string_view path) {
   if (!absl::ConsumePrefix(&path, kPrefix)) return std::nullopt;
   for (RpcMethod method :
        {RpcMethod::kPublish, RpcMethod::kPublishStream, RpcMethod::kSubscribe,
-        RpcMethod::kListUpdates, RpcMethod::kGetSituation}) {
+        RpcMethod::kListUpdates, RpcMethod::kGetSituation,
+        RpcMethod::kGetIncident}) {
     if (path == RpcMethodLabel(method)) return method;
   }
   return std::nullopt;

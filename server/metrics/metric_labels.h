@@ -37,8 +37,9 @@ enum class RpcMethod {
   kSubscribe,
   kListUpdates,
   kGetSituation,
+  kGetIncident,
 };
-inline constexpr int kRpcMethodCount = 5;
+inline constexpr int kRpcMethodCount = 6;
 
 // sitrep_subscribers{missions}: which missions a Subscribe stream follows.
 enum class MissionsFollowed { kAll, kKfor, kEulex, kKosovoPolice, kSeveral };

@@ -203,6 +203,24 @@ struct Metrics::Impl {
                                      "(2xx), failed (to be retried), "
                                      "rejected (other 4xx, skipped).")
                                .Register(*registry)),
+        support_requests(prometheus::BuildGauge()
+                             .Name("sitrep_support_requests")
+                             .Help("Support requests of current incidents "
+                                   "that are not closed, by the asking and "
+                                   "the asked tier and their state (waiting "
+                                   "or acknowledged).")
+                             .Register(*registry)),
+        support_request_wait(
+            prometheus::BuildGauge()
+                .Name("sitrep_support_request_oldest_wait_seconds")
+                .Help("Seconds the oldest unacknowledged support request to "
+                      "each tier has waited (0: none waits).")
+                .Register(*registry)),
+        chain_exceptions(prometheus::BuildCounter()
+                             .Name("sitrep_chain_exceptions_total")
+                             .Help("Updates stored with a chain exception "
+                                   "(an out-of-turn engagement), by mission.")
+                             .Register(*registry)),
         build_info(prometheus::BuildGauge()
                        .Name("sitrep_build_info")
                        .Help("Always 1; the version of sitrepd as label.")
@@ -217,6 +235,25 @@ struct Metrics::Impl {
       subscriber_series[i] = &subscribers.Add(
           {{"missions", std::string(MissionsFollowedLabel(
                             static_cast<MissionsFollowed>(i)))}});
+    }
+    for (int from = 1; from <= 3; ++from) {
+      for (int to = from + 1; to <= 3; ++to) {
+        for (int acknowledged = 0; acknowledged < 2; ++acknowledged) {
+          support_request_series[from][to][acknowledged] =
+              &support_requests.Add(
+                  {{"from_tier", std::string(RoleLabel(from))},
+                   {"to_tier", std::string(RoleLabel(to))},
+                   {"state", acknowledged ? "acknowledged" : "waiting"}});
+        }
+      }
+    }
+    for (int to = 2; to <= 3; ++to) {
+      support_wait_series[to] =
+          &support_request_wait.Add({{"to_tier", std::string(RoleLabel(to))}});
+    }
+    for (int mission = 1; mission < kMissionSlots; ++mission) {
+      chain_exception_series[mission] =
+          &chain_exceptions.Add({{"mission", std::string(MissionLabel(mission))}});
     }
     store_serving.Set(1);
     build_info.Add({{"version", SITREP_VERSION}}).Set(1);
@@ -250,7 +287,15 @@ struct Metrics::Impl {
   Family<Gauge>& last_update_age;
   Family<Gauge>& webhook_lag;
   Family<Counter>& webhook_deliveries;
+  Family<Gauge>& support_requests;
+  Family<Gauge>& support_request_wait;
+  Family<Counter>& chain_exceptions;
   Family<Gauge>& build_info;
+  // [from tier][to tier][acknowledged], tiers 1..3 (from < to).
+  Gauge* support_request_series[4][4][2] = {};
+  // [to tier], 2..3.
+  Gauge* support_wait_series[4] = {};
+  Counter* chain_exception_series[kMissionSlots] = {};
 
   std::array<Counter*, kRejectReasonCount> rejected_series{};
   std::array<Gauge*, kMissionsFollowedCount> subscriber_series{};
@@ -384,6 +429,28 @@ void Metrics::SetSubscribers(const SubscriberCounts& by_missions,
     impl_->subscriber_series[i]->Set(static_cast<double>(by_missions[i]));
   }
   impl_->lag_max.Set(static_cast<double>(max_lag));
+}
+
+void Metrics::SetSupportRequests(const SupportRequestGauges& gauges) {
+  for (int from = 1; from <= 3; ++from) {
+    for (int to = from + 1; to <= 3; ++to) {
+      for (int acknowledged = 0; acknowledged < 2; ++acknowledged) {
+        impl_->support_request_series[from][to][acknowledged]->Set(
+            static_cast<double>(gauges.count[from][to][acknowledged]));
+      }
+    }
+  }
+  for (int to = 2; to <= 3; ++to) {
+    impl_->support_wait_series[to]->Set(
+        absl::ToDoubleSeconds(gauges.oldest_wait[to]));
+  }
+}
+
+void Metrics::RecordChainException(int mission) {
+  const int slot = MissionSlot(mission);
+  if (impl_->chain_exception_series[slot] != nullptr) {
+    impl_->chain_exception_series[slot]->Increment();
+  }
 }
 
 void Metrics::SetOpenIncidents(const std::vector<IncidentCount>& counts) {

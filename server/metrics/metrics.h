@@ -100,6 +100,16 @@ class Metrics {
   // Replaces the open-incident gauges: label sets not in `counts` go to 0
   // (they stay exported, so a series does not vanish when it empties).
   void SetOpenIncidents(const std::vector<IncidentCount>& counts);
+  // The support requests of the current incidents (tiers as Role numbers,
+  // 1..3): [from][to][acknowledged] counts requests not closed; oldest_wait
+  // [to] is the age of the oldest unacknowledged request to that tier.
+  struct SupportRequestGauges {
+    uint64_t count[4][4][2] = {};
+    absl::Duration oldest_wait[4] = {};
+  };
+  void SetSupportRequests(const SupportRequestGauges& gauges);
+  // One update stored with a chain exception.
+  void RecordChainException(int mission);
   // Time since the last update of `mission` (1..3) this process saw.
   void SetLastUpdateAge(int mission, absl::Duration age);
   // The webhook sinks (--webhooks_file): sitrep_webhook_lag_updates{sink}

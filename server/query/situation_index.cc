@@ -18,21 +18,6 @@ bool ExpiredBy(const IncidentRecord& record, absl::Time now) {
   return latest.has_expires_at() && ToTime(latest.expires_at()) <= now;
 }
 
-// The index keeps only what ToIncidentProto reads of the opening update
-// (IncidentRecord guarantees no more), so that replacing a record on every
-// update copies little.
-void TrimOpening(IncidentRecord* record) {
-  v1::SituationUpdate trimmed;
-  trimmed.set_mission(record->opening.mission());
-  if (record->opening.has_occurred_at()) {
-    *trimmed.mutable_occurred_at() = record->opening.occurred_at();
-  }
-  if (record->opening.has_received_at()) {
-    *trimmed.mutable_received_at() = record->opening.received_at();
-  }
-  record->opening = std::move(trimmed);
-}
-
 }  // namespace
 
 void SituationIndex::Reset(EventLog::OpenIncidents initial) {
@@ -43,7 +28,6 @@ void SituationIndex::Reset(EventLog::OpenIncidents initial) {
   for (IncidentRecord& record : initial.incidents) {
     if (record.closed || record.latest == nullptr) continue;
     auto owned = std::make_shared<IncidentRecord>(std::move(record));
-    TrimOpening(owned.get());
     InsertLocked(std::move(owned));
   }
 }
@@ -73,7 +57,6 @@ void SituationIndex::ApplyLocked(const LogEntryPtr& entry) {
   // partial, but showing an open incident beats hiding it.
   ApplyToIncident(entry, record.get());
   if (record->closed) return;
-  TrimOpening(record.get());
   InsertLocked(std::move(record));
 }
 
@@ -129,20 +112,11 @@ size_t SituationIndex::size() const {
 }
 
 v1::Incident ToIncidentProto(const IncidentRecord& record) {
-  v1::Incident incident;
+  v1::Incident incident = record.state;
   incident.set_incident_id(record.incident_id);
   if (record.latest != nullptr) *incident.mutable_latest() = record.latest->update;
-  incident.set_current_tier(record.current_tier);
-  incident.set_support_requested(record.support_requested);
-  incident.set_support_acknowledged(record.support_acknowledged);
-  if (record.opening.has_occurred_at()) {
-    *incident.mutable_opened_at() = record.opening.occurred_at();
-  } else if (record.opening.has_received_at()) {
-    *incident.mutable_opened_at() = record.opening.received_at();
-  }
-  incident.set_opened_by(record.opening.mission());
   incident.set_version(record.version);
-  incident.set_peak_severity(record.peak_severity);
+  incident.set_closed(record.closed);
   return incident;
 }
 

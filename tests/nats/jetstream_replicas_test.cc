@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/incident/tiers.h"
 #include "nats/nats.h"
 #include "server/log/event_log.h"
 #include "server/log/jetstream_event_log.h"
@@ -471,6 +472,65 @@ TEST_F(JetStreamLogTest, ConcurrentAppendsOnTwoReplicasKeepIncidentsDense) {
   const absl::Status& loser = result_a.ok() ? result_b.status() : result_a.status();
   EXPECT_THAT(loser, StatusIs(absl::StatusCode::kFailedPrecondition, ""));
   a->SetAppendListener(nullptr);
+  b->SetAppendListener(nullptr);
+}
+
+// The chain's rules hold across replicas: EULEX escalating on two replicas
+// at once (two operators, no expected version) stores one ESCALATE; the
+// other replica re-decides against the new head and refuses its own.
+TEST_F(JetStreamLogTest, TwoReplicasRacingToEscalateOneIncidentOneWins) {
+  std::unique_ptr<EventLog> a = Open();
+  std::unique_ptr<EventLog> b = Open();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  RecordingAppendListener listener_b;
+  b->SetAppendListener(&listener_b);
+  auto step = [](const std::string& event_id, v1::Mission mission,
+                 v1::Kind kind) {
+    AppendRequest request = IncidentUpdate(event_id, "INC-E", kind);
+    request.update.set_mission(mission);
+    request.update.set_role(TierOfMission(mission));
+    request.update.set_publisher(absl::StrCat(v1::Mission_Name(mission), "-ops"));
+    return request;
+  };
+  for (int race = 0; race < 5; ++race) {
+    const std::string id = absl::StrCat("INC-E", race);
+    auto on = [&](const std::string& event_id, v1::Mission mission,
+                  v1::Kind kind) {
+      AppendRequest request = step(event_id, mission, kind);
+      request.update.set_incident_id(id);
+      return request;
+    };
+    AppendOk(a.get(), on(id + "-new", v1::MISSION_KOSOVO_POLICE, v1::KIND_NEW));
+    AppendOk(a.get(), on(id + "-ask", v1::MISSION_KOSOVO_POLICE,
+                         v1::KIND_REQUEST_SUPPORT));
+    const uint64_t acked =
+        AppendOk(a.get(), on(id + "-ack", v1::MISSION_EULEX, v1::KIND_ACKNOWLEDGE));
+    ASSERT_TRUE(listener_b.WaitForSequence(acked));
+    absl::StatusOr<AppendResult> result_a, result_b;
+    std::thread escalate_a([&] {
+      result_a = AppendOneAndWait(
+          a.get(), on(id + "-esc-a", v1::MISSION_EULEX, v1::KIND_ESCALATE));
+    });
+    std::thread escalate_b([&] {
+      result_b = AppendOneAndWait(
+          b.get(), on(id + "-esc-b", v1::MISSION_EULEX, v1::KIND_ESCALATE));
+    });
+    escalate_a.join();
+    escalate_b.join();
+    ASSERT_NE(result_a.ok(), result_b.ok())
+        << result_a.status() << " / " << result_b.status();
+    const absl::Status& loser =
+        result_a.ok() ? result_b.status() : result_a.status();
+    EXPECT_THAT(loser, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                "chain rule 'escalate-upward'"));
+    // b's tail may still be applying a's winning update.
+    ASSERT_TRUE(listener_b.WaitForSequence(acked + 1));
+    absl::StatusOr<std::optional<IncidentRecord>> on_b = b->LoadIncident(id);
+    ASSERT_THAT(on_b, IsOk());
+    EXPECT_EQ((*on_b)->version, 4u);
+    EXPECT_EQ((*on_b)->state.lead().tier(), v1::ROLE_SECOND_RESPONDER);
+  }
   b->SetAppendListener(nullptr);
 }
 

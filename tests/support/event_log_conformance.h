@@ -565,12 +565,14 @@ TYPED_TEST_P(EventLogConformanceTest, IncidentsSurviveRetention) {
   EXPECT_FALSE(a.closed);
   EXPECT_EQ(a.latest->sequence(), 2u);
   EXPECT_EQ(a.latest->update.kind(), v1::KIND_REQUEST_SUPPORT);
-  EXPECT_EQ(a.opening.kind(), v1::KIND_NEW);
-  EXPECT_EQ(a.opening.mission(), v1::MISSION_KOSOVO_POLICE);
-  EXPECT_TRUE(a.support_requested);
-  EXPECT_FALSE(a.support_acknowledged);
-  EXPECT_EQ(a.current_tier, v1::ROLE_FIRST_RESPONDER);
-  EXPECT_EQ(a.peak_severity, v1::SEVERITY_SEVERE);
+  EXPECT_EQ(a.state.opened_sequence(), 1u);
+  EXPECT_EQ(a.state.opened_by(), v1::MISSION_KOSOVO_POLICE);
+  ASSERT_EQ(a.state.support_requests_size(), 1);
+  EXPECT_EQ(a.state.support_requests(0).state(),
+            v1::SupportRequest::STATE_OPEN);
+  EXPECT_EQ(a.state.lead().tier(), v1::ROLE_FIRST_RESPONDER);
+  EXPECT_EQ(a.state.peak_severity(), v1::SEVERITY_SEVERE);
+  EXPECT_EQ(a.state.location().municipality(), "mitrovice");
 
   // The threads go on where they were, though their updates are gone.
   absl::StatusOr<AppendResult> next =
@@ -579,6 +581,131 @@ TYPED_TEST_P(EventLogConformanceTest, IncidentsSurviveRetention) {
   EXPECT_EQ(next->entry->update.incident_version(), 3u);
   EXPECT_THAT(AppendOneAndWait(log, Incident("b3", "INC-B", v1::KIND_NEW)),
               StatusIs(absl::StatusCode::kFailedPrecondition, "already exists"));
+}
+
+
+// An update of incident `incident_id` by `mission` acting as its own tier.
+inline AppendRequest ChainStep(const std::string& event_id,
+                               const std::string& incident_id,
+                               v1::Mission mission, v1::Kind kind) {
+  AppendRequest request = Incident(event_id, incident_id, kind);
+  request.update.set_mission(mission);
+  request.update.set_publisher(absl::StrCat(v1::Mission_Name(mission), "-ops"));
+  switch (mission) {
+    case v1::MISSION_EULEX:
+      request.update.set_role(v1::ROLE_SECOND_RESPONDER);
+      break;
+    case v1::MISSION_KFOR:
+      request.update.set_role(v1::ROLE_THIRD_RESPONDER);
+      break;
+    default:
+      request.update.set_role(v1::ROLE_FIRST_RESPONDER);
+  }
+  request.update.clear_location();
+  return request;
+}
+
+// The seven out-of-turn actions of the chain-rules issue are refused on
+// every backend, atomically: nothing is stored.
+TYPED_TEST_P(EventLogConformanceTest, ChainRulesRefuseOutOfTurnActions) {
+  EventLog* log = this->log_.get();
+  using M = v1::Mission;
+  const M kp = v1::MISSION_KOSOVO_POLICE, eulex = v1::MISSION_EULEX,
+          kfor = v1::MISSION_KFOR;
+  this->AppendOk(ChainStep("n1", "I-1", kp, v1::KIND_NEW));
+  this->AppendOk(ChainStep("r1", "I-1", kp, v1::KIND_REQUEST_SUPPORT));
+  struct Case {
+    AppendRequest request;
+    const char* rule;
+  };
+  AppendRequest deescalate = ChainStep("x7", "I-1", kp, v1::KIND_DEESCALATE);
+  deescalate.update.set_target_tier(v1::ROLE_THIRD_RESPONDER);
+  std::vector<Case> cases;
+  cases.push_back({ChainStep("x1", "I-1", eulex, v1::KIND_ESCALATE),
+                   "escalate-after-acknowledge"});
+  cases.push_back({ChainStep("x2", "I-1", kfor, v1::KIND_ESCALATE),
+                   "escalate-after-acknowledge"});
+  cases.push_back({ChainStep("x3", "I-1", kfor, v1::KIND_ACKNOWLEDGE),
+                   "acknowledge-open-request"});
+  cases.push_back({ChainStep("x4", "I-1", kp, v1::KIND_ACKNOWLEDGE),
+                   "acknowledge-open-request"});
+  cases.push_back({ChainStep("x5", "I-1", kp, v1::KIND_ESCALATE),
+                   "escalate-upward"});
+  cases.push_back({std::move(deescalate), "deescalate-downward"});
+  cases.push_back({ChainStep("x8", "I-2", kfor, v1::KIND_NEW),
+                   "open-by-first-responder"});
+  cases.push_back({ChainStep("x9", "I-1", kfor, v1::KIND_RESOLVE),
+                   "close-by-lead"});
+  for (Case& c : cases) {
+    const std::string event_id = c.request.update.event_id();
+    EXPECT_THAT(AppendOneAndWait(log, std::move(c.request)),
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         absl::StrCat("chain rule '", c.rule, "'")))
+        << event_id;
+  }
+  EXPECT_EQ(log->Head(), 2u) << "a refused update stores nothing";
+  // In turn, the same steps are accepted.
+  this->AppendOk(ChainStep("a1", "I-1", eulex, v1::KIND_ACKNOWLEDGE));
+  this->AppendOk(ChainStep("e1", "I-1", eulex, v1::KIND_ESCALATE));
+  absl::StatusOr<EventLog::OpenIncidents> open = log->LoadOpenIncidents();
+  ASSERT_THAT(open, IsOk());
+  ASSERT_EQ(open->incidents.size(), 1u);
+  EXPECT_EQ(open->incidents[0].state.lead().mission(), eulex);
+  EXPECT_TRUE(open->incidents[0].state.exceptions().empty());
+}
+
+TYPED_TEST_P(EventLogConformanceTest, ChainExceptionIsAcceptedAndKept) {
+  EventLog* log = this->log_.get();
+  this->AppendOk(ChainStep("n1", "I-1", v1::MISSION_KOSOVO_POLICE, v1::KIND_NEW));
+  AppendRequest at_once =
+      ChainStep("k1", "I-1", v1::MISSION_KFOR, v1::KIND_ESCALATE);
+  at_once.update.mutable_chain_exception()->set_reason(
+      "shots fired: KFOR acts at once to protect life");
+  this->AppendOk(std::move(at_once));
+  absl::StatusOr<EventLog::OpenIncidents> open = log->LoadOpenIncidents();
+  ASSERT_THAT(open, IsOk());
+  ASSERT_EQ(open->incidents.size(), 1u);
+  const v1::Incident& state = open->incidents[0].state;
+  EXPECT_EQ(state.lead().tier(), v1::ROLE_THIRD_RESPONDER);
+  ASSERT_EQ(state.exceptions_size(), 1);
+  EXPECT_EQ(state.exceptions(0).rule(), "escalate-after-acknowledge");
+  EXPECT_EQ(state.exceptions(0).sequence(), 2u);
+  EXPECT_EQ(state.exceptions(0).reason(),
+            "shots fired: KFOR acts at once to protect life");
+}
+
+// A follow-up without a location keeps the incident where it is, and the
+// lead moves only by ESCALATE / DEESCALATE.
+TYPED_TEST_P(EventLogConformanceTest, LeadAndPlaceFollowTheChain) {
+  EventLog* log = this->log_.get();
+  const v1::Mission kp = v1::MISSION_KOSOVO_POLICE, eulex = v1::MISSION_EULEX;
+  AppendRequest opened = ChainStep("n1", "I-1", kp, v1::KIND_NEW);
+  opened.update.mutable_location()->set_municipality("zvecan");
+  opened.update.mutable_location()->set_place("main road");
+  this->AppendOk(std::move(opened));
+  this->AppendOk(ChainStep("r1", "I-1", kp, v1::KIND_REQUEST_SUPPORT));
+  this->AppendOk(ChainStep("a1", "I-1", eulex, v1::KIND_ACKNOWLEDGE));
+  this->AppendOk(ChainStep("e1", "I-1", eulex, v1::KIND_ESCALATE));
+  AppendRequest routine = ChainStep("u1", "I-1", kp, v1::KIND_UPDATE);
+  absl::StatusOr<AppendResult> stored = AppendOneAndWait(log, routine);
+  ASSERT_THAT(stored, IsOk());
+  EXPECT_EQ(stored->entry->update.location().municipality(), "zvecan");
+  EXPECT_TRUE(stored->entry->update.location_carried());
+  // A retry of the same request is a duplicate, not ALREADY_EXISTS.
+  absl::StatusOr<AppendResult> retry = AppendOneAndWait(log, routine);
+  ASSERT_THAT(retry, IsOk());
+  EXPECT_TRUE(retry->duplicate);
+
+  absl::StatusOr<EventLog::OpenIncidents> open = log->LoadOpenIncidents();
+  ASSERT_THAT(open, IsOk());
+  ASSERT_EQ(open->incidents.size(), 1u);
+  const v1::Incident& state = open->incidents[0].state;
+  EXPECT_EQ(state.lead().tier(), v1::ROLE_SECOND_RESPONDER);
+  EXPECT_EQ(state.lead().since_sequence(), 4u);
+  EXPECT_EQ(state.location().municipality(), "zvecan");
+  EXPECT_EQ(state.location().place(), "main road");
+  ASSERT_EQ(state.support_requests_size(), 1);
+  EXPECT_EQ(state.support_requests(0).acknowledged_sequence(), 3u);
 }
 
 TYPED_TEST_P(EventLogConformanceTest, CloseRejectsAppendsButKeepsReads) {
@@ -609,7 +736,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     ListenerSeesNewEntriesInOrderBeforeCallbacks,
     RetentionByCountKeepsTheNewest, RetentionByAgeUsesReceivedAt,
     RetentionOfManyUpdatesCompletes, IncidentsSurviveRetention,
-    CloseRejectsAppendsButKeepsReads);
+    ChainRulesRefuseOutOfTurnActions, ChainExceptionIsAcceptedAndKept,
+    LeadAndPlaceFollowTheChain, CloseRejectsAppendsButKeepsReads);
 
 }  // namespace conformance
 }  // namespace sitrep

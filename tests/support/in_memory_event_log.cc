@@ -120,6 +120,14 @@ class InMemoryEventLog final : public EventLog {
     return FirstAtOrAfterLocked(time);
   }
 
+  absl::StatusOr<std::optional<IncidentRecord>> LoadIncident(
+      const std::string& incident_id) const override {
+    absl::MutexLock lock(&mu_);
+    auto it = incidents_.find(incident_id);
+    if (it == incidents_.end()) return std::optional<IncidentRecord>();
+    return std::optional<IncidentRecord>(it->second);
+  }
+
   absl::StatusOr<OpenIncidents> LoadOpenIncidents() const override {
     absl::MutexLock lock(&mu_);
     OpenIncidents result;

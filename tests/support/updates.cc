@@ -2,6 +2,7 @@
 
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "server/incident/tiers.h"
 
 namespace sitrep::testing {
 
@@ -37,7 +38,6 @@ v1::SituationUpdate PatrolUpdate(v1::Mission mission,
 v1::SituationUpdate NewIncident(absl::string_view incident_id,
                                 v1::Mission mission) {
   v1::SituationUpdate update = UpdateFromText(R"pb(
-    role: ROLE_FIRST_RESPONDER
     severity: SEVERITY_MODERATE
     category: CATEGORY_CIVIL_DISTURBANCE
     kind: KIND_NEW
@@ -46,6 +46,11 @@ v1::SituationUpdate NewIncident(absl::string_view incident_id,
     labels { key: "unit" value: "ROSU" }
   )pb");
   update.set_mission(mission);
+  update.set_role(TierOfMission(mission));
+  if (mission != v1::MISSION_KOSOVO_POLICE) {
+    update.mutable_chain_exception()->set_reason(
+        "test: the mission opens the incident under its own mandate");
+  }
   update.set_incident_id(std::string(incident_id));
   return update;
 }

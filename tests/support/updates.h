@@ -20,7 +20,10 @@ v1::PublishRequest PublishRequestFromText(absl::string_view text);
 v1::SituationUpdate PatrolUpdate(v1::Mission mission,
                                  absl::string_view headline = "Patrol");
 
-// A valid KIND_NEW update opening `incident_id`.
+// A valid KIND_NEW update opening `incident_id`, by `mission` acting as its
+// own tier. The chain's rules let only the Kosovo Police open an incident,
+// so one opened by another mission carries a chain exception (the
+// publisher needs the chainException right for it under an access policy).
 v1::SituationUpdate NewIncident(absl::string_view incident_id,
                                 v1::Mission mission = v1::MISSION_KOSOVO_POLICE);
 
