@@ -258,6 +258,20 @@ TEST_F(EdgeParseTest, PublishStreamEndsOnAMessageThatCannotBeFramed) {
   EXPECT_EQ(StoredCount(), 1u);
 }
 
+// A message over --max_message_bytes never reaches the handler (gRPC's
+// own limit): the stream must not end OK with that request unanswered.
+TEST_F(EdgeParseTest, PublishStreamDoesNotEndOkAfterAnOversizedMessage) {
+  v1::SituationUpdate huge = PatrolUpdate(v1::MISSION_KFOR, "huge");
+  huge.set_description(std::string(2 << 20, 'x'));
+  std::vector<v1::PublishAck> acks;
+  grpc::Status status = feed_.PublishStream(
+      {ValidRequest("before"), RequestWith(huge), ValidRequest("after")},
+      &acks);
+  EXPECT_FALSE(status.ok());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << status.error_message();
+}
+
 // Fields numbered like mission, sequence, received_at, publisher and
 // incident_version, with other wire types: protobufjs would read them as
 // the real fields if they were stored and relayed.
