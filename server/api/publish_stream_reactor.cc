@@ -1,9 +1,14 @@
 #include "server/api/publish_stream_reactor.h"
 
+#include <algorithm>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "server/api/grpc_status.h"
+#include "server/api/raw_messages.h"
+#include "server/wire/request_parse.h"
+#include "server/wire/wire_check.h"
 
 namespace sitrep {
 namespace {
@@ -43,8 +48,10 @@ absl::Status CheckBatchMessage(const v1::PublishRequest& request) {
 }  // namespace
 
 PublishStreamReactor::PublishStreamReactor(PublishFunction publish,
+                                           RefuseFunction refuse,
                                            StreamLease lease, size_t window)
     : publish_(std::move(publish)),
+      refuse_(std::move(refuse)),
       lease_(std::move(lease)),
       window_(window < 1 ? 1 : window) {
   Drive();
@@ -64,8 +71,28 @@ void PublishStreamReactor::OnReadDone(bool ok) {
 }
 
 void PublishStreamReactor::PublishMessage() {
-  const bool batched = request_.batch_size() > 0;
-  const size_t requests = batched ? request_.batch_size() : 1;
+  std::string bytes;
+  v1::PublishRequest request;
+  absl::Status parsed = CopyBytes(request_, &bytes)
+                            ? ParseRequest(bytes, &request)
+                            : absl::InternalError("could not read a message");
+  request_.Clear();
+  // A message that does not parse still answers for each of its requests:
+  // as many as its top level holds batch entries, or one.
+  size_t unparsed_batch = 0;
+  if (!parsed.ok()) {
+    absl::StatusOr<size_t> entries =
+        CountTopLevelField(bytes, v1::PublishRequest::kBatchFieldNumber);
+    if (!entries.ok()) {
+      EndUnframed(parsed);
+      return;
+    }
+    unparsed_batch = *entries;
+  }
+  const bool batched = request.batch_size() > 0 || unparsed_batch > 0;
+  const size_t requests =
+      parsed.ok() ? std::max<size_t>(request.batch_size(), 1)
+                  : std::max<size_t>(unparsed_batch, 1);
   uint64_t message;
   {
     absl::MutexLock lock(&mu_);
@@ -77,8 +104,11 @@ void PublishStreamReactor::PublishMessage() {
     next_index_ += requests;
     outstanding_ += requests;
   }
-  v1::PublishRequest request = std::move(request_);
-  request_.Clear();
+  if (!parsed.ok()) {
+    refuse_(parsed, requests);
+    Complete(message, PublishResults(requests, parsed));
+    return;
+  }
   if (!batched) {
     std::vector<v1::PublishRequest> one;
     one.push_back(std::move(request));
@@ -88,6 +118,7 @@ void PublishStreamReactor::PublishMessage() {
     return;
   }
   if (absl::Status refused = CheckBatchMessage(request); !refused.ok()) {
+    refuse_(refused, requests);
     Complete(message, PublishResults(requests, refused));
     return;
   }
@@ -97,6 +128,16 @@ void PublishStreamReactor::PublishMessage() {
   publish_(std::move(batch), [this, message](PublishResults results) {
     Complete(message, std::move(results));
   });
+}
+
+void PublishStreamReactor::EndUnframed(const absl::Status& parsed) {
+  refuse_(parsed, 1);
+  absl::MutexLock lock(&mu_);
+  broken_ = absl::InvalidArgumentError(absl::StrCat(
+      parsed.message(), "; request ", next_index_,
+      " of the stream cannot be framed, so the stream ends after the acks "
+      "of the requests before it"));
+  reads_done_ = true;
 }
 
 void PublishStreamReactor::Complete(uint64_t message, PublishResults results) {
@@ -143,6 +184,7 @@ void PublishStreamReactor::Drive() {
   bool start_write = false;
   bool finish = false;
   grpc::Status finish_status;
+  v1::PublishAck ack;
   {
     absl::MutexLock lock(&mu_);
     if (finished_) return;
@@ -156,7 +198,7 @@ void PublishStreamReactor::Drive() {
     }
     if (!cancelled_ && !write_in_flight_ && !slots_.empty() &&
         slots_.front().completed) {
-      writing_ = std::move(slots_.front().ack);
+      ack = std::move(slots_.front().ack);
       outstanding_ -= slots_.front().requests;
       slots_.pop_front();
       ++slots_base_;
@@ -175,12 +217,17 @@ void PublishStreamReactor::Drive() {
       if (cancelled_) {
         finish_status = grpc::Status(grpc::StatusCode::CANCELLED,
                                      "the client cancelled the stream");
+      } else if (!broken_.ok()) {
+        finish_status = ToGrpcStatus(broken_);
       }
     }
   }
   // No buffer_hint on acks: a corked write may wait for a next write that
   // this reactor only starts after OnWriteDone (seen as a hung import).
-  if (start_write) StartWrite(&writing_);
+  if (start_write) {
+    writing_ = SerializeToByteBuffer(ack);
+    StartWrite(&writing_);
+  }
   if (start_read) StartRead(&request_);
   if (finish) Finish(finish_status);
 }

@@ -22,13 +22,22 @@ namespace sitrep {
 // `window` outstanding requests) so that group commit sees many of them at
 // once; ack messages are written one at a time, in order.
 //
+// Messages arrive as bytes and are parsed here (the parse step at the edge,
+// raw_messages.h). A message protobuf refuses is answered like any bad
+// request: each of its requests (the requests of its batch, or one) gets an
+// INVALID_ARGUMENT ack naming the field, nothing of it is stored, and the
+// stream goes on. Only a message whose top level cannot be framed (so its
+// number of requests, and every later index, is unknown) ends the stream,
+// with INVALID_ARGUMENT, after the acks of the requests before it. The
+// stream never ends OK with a request unanswered.
+//
 // Lifetime: owned by gRPC; deletes itself in OnDone. Finish waits for every
 // outstanding append, so no callback can outlive the reactor.
 //
 // Thread safety: state guarded by mu_; gRPC operations are started outside
 // mu_ by the thread that claimed them through the in-flight flags.
 class PublishStreamReactor final
-    : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishAck> {
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   // Publishes the requests of one message on behalf of the stream's caller
   // (rights and rate limit included); `done` runs exactly once, with a
@@ -36,9 +45,14 @@ class PublishStreamReactor final
   using PublishFunction = std::function<void(
       std::vector<v1::PublishRequest> requests, PublishCallback done)>;
 
+  // Counts `requests` requests refused before they reached `publish` (a
+  // message that does not parse).
+  using RefuseFunction =
+      std::function<void(const absl::Status& refused, size_t requests)>;
+
   // `lease` counts the stream against its principal until OnDone.
-  PublishStreamReactor(PublishFunction publish, StreamLease lease,
-                       size_t window);
+  PublishStreamReactor(PublishFunction publish, RefuseFunction refuse,
+                       StreamLease lease, size_t window);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -57,18 +71,22 @@ class PublishStreamReactor final
 
   // Hands the requests of the message in request_ on.
   void PublishMessage();
+  // Stops reading after a message that cannot be framed; the stream ends
+  // with `parsed` once the acks before it are written.
+  void EndUnframed(const absl::Status& parsed);
   // Fills in the acks of message number `message`.
   void Complete(uint64_t message, PublishResults results);
   // Starts the next read, write or Finish if one is due.
   void Drive();
 
   const PublishFunction publish_;
+  const RefuseFunction refuse_;
   StreamLease lease_;
   const size_t window_;
 
   absl::Mutex mu_;
   // The read target; only touched by the one read in flight.
-  v1::PublishRequest request_;
+  grpc::ByteBuffer request_;
   // Answers not yet written, from message number slots_base_ on.
   std::deque<Slot> slots_ ABSL_GUARDED_BY(mu_);
   uint64_t slots_base_ ABSL_GUARDED_BY(mu_) = 0;
@@ -77,7 +95,10 @@ class PublishStreamReactor final
   size_t outstanding_ ABSL_GUARDED_BY(mu_) = 0;
   // The ack being written; must live until OnWriteDone. Touched only by
   // the thread that set write_in_flight_.
-  v1::PublishAck writing_;
+  grpc::ByteBuffer writing_;
+  // Why the stream ends early (a message that cannot be framed); OK
+  // otherwise. Reads stop when it is set.
+  absl::Status broken_ ABSL_GUARDED_BY(mu_);
   bool read_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;

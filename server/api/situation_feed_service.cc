@@ -4,6 +4,7 @@
 
 #include "server/api/grpc_status.h"
 #include "server/api/publish_stream_reactor.h"
+#include "server/api/raw_messages.h"
 #include "server/auth/audit.h"
 
 namespace sitrep {
@@ -11,7 +12,7 @@ namespace {
 
 // A PublishStream refused before it started (authentication, stream quota).
 class RefusedPublishStream final
-    : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishAck> {
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   explicit RefusedPublishStream(const absl::Status& status) {
     Finish(ToGrpcStatus(status));
@@ -152,23 +153,28 @@ absl::StatusOr<CallIdentity> SituationFeedService::Identify(
 }
 
 grpc::ServerUnaryReactor* SituationFeedService::Publish(
-    grpc::CallbackServerContext* context, const v1::PublishRequest* request,
-    v1::PublishResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) {
   const absl::Time received = absl::Now();
   absl::StatusOr<CallIdentity> caller =
       IdentifyCall(*guards_.authenticator, *context, "Publish");
+  std::vector<v1::PublishRequest> requests(1);
   if (!caller.ok()) {
-    CountPublish(options_.metrics, PublishLabels(*request), caller.status(),
-                 received, RejectReason::kOther);
+    CountPublish(options_.metrics, PublishLabels(requests.front()),
+                 caller.status(), received, RejectReason::kOther);
     return FinishWith(context, caller.status());
+  }
+  if (absl::Status parsed = ParseRawRequest(*request_bytes, &requests.front());
+      !parsed.ok()) {
+    CountPublish(options_.metrics, PublishLabels(requests.front()), parsed,
+                 received, RejectReason::kOther);
+    return FinishWith(context, parsed);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const std::string& log_id = feed_->log_id();
-  std::vector<v1::PublishRequest> requests;
-  requests.push_back(*request);
   PublishAs(
       *caller, "Publish", std::move(requests), received,
-      [reactor, response, &log_id](PublishResults results) {
+      [reactor, response_bytes, &log_id](PublishResults results) {
         if (results.size() != 1) {
           reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL,
                                        "the publisher lost the result"));
@@ -180,18 +186,20 @@ grpc::ServerUnaryReactor* SituationFeedService::Publish(
           return;
         }
         const v1::SituationUpdate& update = result->entry->update;
-        response->set_sequence(update.sequence());
-        response->set_duplicate(result->duplicate);
-        response->set_event_id(update.event_id());
-        response->set_incident_version(update.incident_version());
-        *response->mutable_received_at() = update.received_at();
-        response->set_log_id(log_id);
+        v1::PublishResponse response;
+        response.set_sequence(update.sequence());
+        response.set_duplicate(result->duplicate);
+        response.set_event_id(update.event_id());
+        response.set_incident_version(update.incident_version());
+        *response.mutable_received_at() = update.received_at();
+        response.set_log_id(log_id);
+        *response_bytes = SerializeToByteBuffer(response);
         reactor->Finish(grpc::Status::OK);
       });
   return reactor;
 }
 
-grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishAck>*
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 SituationFeedService::PublishStream(grpc::CallbackServerContext* context) {
   absl::StatusOr<CallIdentity> caller = Identify(*context, "PublishStream");
   if (!caller.ok()) return new RefusedPublishStream(caller.status());
@@ -206,6 +214,14 @@ SituationFeedService::PublishStream(grpc::CallbackServerContext* context) {
                                PublishCallback done) {
         PublishAs(caller, "PublishStream", std::move(requests), absl::Now(),
                   std::move(done));
+      },
+      [metrics = options_.metrics](const absl::Status& refused,
+                                   size_t requests) {
+        const v1::PublishRequest none;
+        for (size_t i = 0; i < requests; ++i) {
+          CountPublish(metrics, PublishLabels(none), refused, absl::Now(),
+                       RejectReason::kOther);
+        }
       },
       *std::move(lease), options_.publish_stream_window);
 }
@@ -223,38 +239,56 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* SituationFeedService::Subscribe(
 }
 
 grpc::ServerUnaryReactor* SituationFeedService::ListUpdates(
-    grpc::CallbackServerContext* context, const v1::ListUpdatesRequest* request,
-    v1::ListUpdatesResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) {
   absl::StatusOr<CallIdentity> caller = Identify(*context, "ListUpdates");
   if (!caller.ok()) return FinishWith(context, caller.status());
+  v1::ListUpdatesRequest request;
+  if (absl::Status parsed = ParseRawRequest(*request_bytes, &request);
+      !parsed.ok()) {
+    CountRefusal(parsed);
+    return FinishWith(context, parsed);
+  }
   absl::StatusOr<v1::ListUpdatesResponse> page =
-      reads_.ListUpdates(*caller, "ListUpdates", *request);
+      reads_.ListUpdates(*caller, "ListUpdates", request);
   if (!page.ok()) return FinishWith(context, page.status());
-  *response = *std::move(page);
+  *response_bytes = SerializeToByteBuffer(*page);
   return FinishWith(context, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* SituationFeedService::GetSituation(
-    grpc::CallbackServerContext* context,
-    const v1::GetSituationRequest* request, v1::Situation* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) {
   absl::StatusOr<CallIdentity> caller = Identify(*context, "GetSituation");
   if (!caller.ok()) return FinishWith(context, caller.status());
+  v1::GetSituationRequest request;
+  if (absl::Status parsed = ParseRawRequest(*request_bytes, &request);
+      !parsed.ok()) {
+    CountRefusal(parsed);
+    return FinishWith(context, parsed);
+  }
   absl::StatusOr<v1::Situation> situation =
-      reads_.GetSituation(*caller, "GetSituation", *request);
+      reads_.GetSituation(*caller, "GetSituation", request);
   if (!situation.ok()) return FinishWith(context, situation.status());
-  *response = *std::move(situation);
+  *response_bytes = SerializeToByteBuffer(*situation);
   return FinishWith(context, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* SituationFeedService::GetIncident(
-    grpc::CallbackServerContext* context,
-    const v1::GetIncidentRequest* request, v1::IncidentThread* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) {
   absl::StatusOr<CallIdentity> caller = Identify(*context, "GetIncident");
   if (!caller.ok()) return FinishWith(context, caller.status());
+  v1::GetIncidentRequest request;
+  if (absl::Status parsed = ParseRawRequest(*request_bytes, &request);
+      !parsed.ok()) {
+    CountRefusal(parsed);
+    return FinishWith(context, parsed);
+  }
   absl::StatusOr<v1::IncidentThread> thread =
-      reads_.GetIncident(*caller, "GetIncident", *request);
+      reads_.GetIncident(*caller, "GetIncident", request);
   if (!thread.ok()) return FinishWith(context, thread.status());
-  *response = *std::move(thread);
+  *response_bytes = SerializeToByteBuffer(*thread);
   return FinishWith(context, absl::OkStatus());
 }
 

@@ -20,8 +20,12 @@
 namespace sitrep {
 
 // sitrep.v1.SituationFeed on gRPC's callback API: no thread per call.
-// Subscribe is a raw method so that each batch is written from the
-// entries' pre-encoded bytes.
+// Every method is raw (ByteBuffer): requests go through the parse step at
+// the edge (raw_messages.h), so that bytes protobuf refuses are
+// INVALID_ARGUMENT naming the field and unknown fields are dropped before
+// anything sees the request; and Subscribe writes each batch from the
+// entries' pre-encoded bytes. A request is parsed after its call is
+// authenticated: an unauthenticated caller learns nothing from its bytes.
 //
 // Every call is authenticated first (UNAUTHENTICATED otherwise) and then
 // held to its principal's rights: publishing as another mission is
@@ -31,8 +35,13 @@ namespace sitrep {
 // Thread safety: every method may run concurrently; the borrowed parts are
 // thread-safe. Everything borrowed must outlive the service.
 class SituationFeedService final
-    : public v1::SituationFeed::WithRawCallbackMethod_Subscribe<
-          v1::SituationFeed::CallbackService> {
+    : public v1::SituationFeed::WithRawCallbackMethod_Publish<
+          v1::SituationFeed::WithRawCallbackMethod_PublishStream<
+              v1::SituationFeed::WithRawCallbackMethod_Subscribe<
+                  v1::SituationFeed::WithRawCallbackMethod_ListUpdates<
+                      v1::SituationFeed::WithRawCallbackMethod_GetSituation<
+                          v1::SituationFeed::WithRawCallbackMethod_GetIncident<
+                              v1::SituationFeed::Service>>>>>> {
  public:
   struct Options {
     SubscribeOptions subscribe;
@@ -54,24 +63,24 @@ class SituationFeedService final
                        SubscriptionRegistry* subscriptions, Clock* clock,
                        Guards guards, Options options);
 
+  // Each takes the request's bytes and answers the response's bytes.
   grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
-                                    const v1::PublishRequest* request,
-                                    v1::PublishResponse* response) override;
-  grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishAck>* PublishStream(
+                                    const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* PublishStream(
       grpc::CallbackServerContext* context) override;
   grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(
       grpc::CallbackServerContext* context,
       const grpc::ByteBuffer* request) override;
-  grpc::ServerUnaryReactor* ListUpdates(
-      grpc::CallbackServerContext* context,
-      const v1::ListUpdatesRequest* request,
-      v1::ListUpdatesResponse* response) override;
+  grpc::ServerUnaryReactor* ListUpdates(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetSituation(grpc::CallbackServerContext* context,
-                                         const v1::GetSituationRequest* request,
-                                         v1::Situation* response) override;
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetIncident(grpc::CallbackServerContext* context,
-                                        const v1::GetIncidentRequest* request,
-                                        v1::IncidentThread* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
 
  private:
   // Publishes `requests` as `caller`: its rate limit first (a token per

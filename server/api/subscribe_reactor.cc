@@ -3,22 +3,12 @@
 #include <string>
 #include <utility>
 
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "server/api/grpc_status.h"
+#include "server/api/raw_messages.h"
 #include "sitrep/v1/situation_feed.pb.h"
 
 namespace sitrep {
 namespace {
-
-// Hands a string's bytes to gRPC without a copy; gRPC frees it.
-grpc::ByteBuffer ToByteBuffer(std::string bytes) {
-  auto* owned = new std::string(std::move(bytes));
-  grpc::Slice slice(
-      owned->data(), owned->size(),
-      [](void* p) { delete static_cast<std::string*>(p); }, owned);
-  return grpc::ByteBuffer(&slice, 1);
-}
 
 std::string EncodeCursorField(const std::string& log_id, uint64_t sequence) {
   v1::SubscribeResponse response;
@@ -142,18 +132,10 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
     if (metrics != nullptr) metrics->RecordRefusal(status, RejectReason::kOther);
     return new FailedReactor(status);
   };
-  std::vector<grpc::Slice> slices;
   v1::SubscribeRequest request;
-  std::string bytes;
-  if (!request_bytes.Dump(&slices).ok()) {
-    return refuse(absl::InternalError("could not read the request"));
-  }
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  if (!request.ParseFromString(bytes)) {
-    return refuse(absl::InvalidArgumentError(
-        "request: not a valid sitrep.v1.SubscribeRequest"));
+  if (absl::Status parsed = ParseRawRequest(request_bytes, &request);
+      !parsed.ok()) {
+    return refuse(parsed);
   }
   absl::StatusOr<std::shared_ptr<Subscription>> subscription = open(request);
   if (!subscription.ok()) return new FailedReactor(subscription.status());

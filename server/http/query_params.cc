@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -13,8 +14,8 @@
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "google/protobuf/stubs/common.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/wire/utf8.h"
 
 namespace sitrep {
 namespace {
@@ -25,11 +26,6 @@ using google::protobuf::EnumValueDescriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
-
-bool IsUtf8(absl::string_view text) {
-  return google::protobuf::internal::IsStructurallyValidUTF8(
-      text.data(), static_cast<int>(text.size()));
-}
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -250,12 +246,14 @@ absl::Status ApplyQuery(const std::vector<QueryParam>& params,
     }
     // gRPC's parser refuses a proto3 string that is not UTF-8, and the
     // errors below quote the parameter: neither may carry broken text.
-    if (!IsUtf8(name)) {
+    if (FindUtf8Defect(name).has_value()) {
       return absl::InvalidArgumentError("query: a parameter name is not UTF-8");
     }
-    if (!IsUtf8(value)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(name, ": not valid UTF-8"));
+    if (std::optional<Utf8Defect> defect = FindUtf8Defect(value)) {
+      // The gRPC edge's words (server/wire/wire_check.cc).
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, ": is not valid UTF-8 (", defect->what, " at byte ",
+          defect->offset, "); send the text encoded as UTF-8"));
     }
     Message* target = message;
     const FieldDescriptor* field = nullptr;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "server/wire/utf8.h"
 
 namespace sitrep {
 namespace {
@@ -21,38 +22,6 @@ namespace {
 constexpr size_t kMaxNameBytes = 256;
 // Error messages quote at most this much of the rejected name.
 constexpr size_t kMaxQuotedBytes = 64;
-
-// Decodes the code point at s[i], advancing i. False on invalid UTF-8
-// (truncated, overlong, surrogate or out of range).
-bool DecodeUtf8(absl::string_view s, size_t& i, char32_t& cp) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  int len;
-  char32_t min;
-  if (b0 < 0x80) {
-    cp = b0;
-    ++i;
-    return true;
-  } else if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return false;
-  }
-  if (s.size() - i < static_cast<size_t>(len)) return false;
-  for (int k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return false;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return false;
-  }
-  i += len;
-  return true;
-}
 
 void AppendUtf8(char32_t cp, std::string& out) {
   if (cp < 0x80) {
@@ -138,7 +107,7 @@ bool Fold(absl::string_view name, DjSpelling dj, std::string& out) {
   bool pending_separator = false;
   for (size_t i = 0; i < name.size();) {
     char32_t cp;
-    if (!DecodeUtf8(name, i, cp)) return false;
+    if (DecodeUtf8(name, &i, &cp) != nullptr) return false;
     if (IsSeparator(cp)) {
       pending_separator = !out.empty();
       continue;

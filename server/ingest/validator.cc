@@ -14,6 +14,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "server/incident/tiers.h"
 #include "server/ingest/municipality.h"
+#include "server/wire/utf8.h"
 
 namespace sitrep {
 namespace {
@@ -72,47 +73,6 @@ struct TextRules {
 
 bool IsControl(char32_t cp) {
   return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
-}
-
-// Decodes one code point of `text` at `*pos` and advances `*pos`. Returns
-// nullptr on success and a description of the defect otherwise (RFC 3629:
-// no overlong forms, no surrogates, nothing above U+10FFFF).
-const char* DecodeUtf8(absl::string_view text, size_t* pos, char32_t* cp) {
-  const auto lead = static_cast<unsigned char>(text[*pos]);
-  size_t length;
-  if (lead < 0x80) {
-    *cp = lead;
-    ++*pos;
-    return nullptr;
-  } else if (lead < 0xC0) {
-    return "a continuation byte without a lead byte";
-  } else if (lead < 0xC2) {
-    return "an overlong encoding";
-  } else if (lead < 0xE0) {
-    length = 2;
-    *cp = lead & 0x1F;
-  } else if (lead < 0xF0) {
-    length = 3;
-    *cp = lead & 0x0F;
-  } else if (lead < 0xF8) {
-    length = 4;
-    *cp = lead & 0x07;
-  } else {
-    return "a byte that never occurs in UTF-8";
-  }
-  if (text.size() - *pos < length) return "a truncated sequence";
-  for (size_t i = 1; i < length; ++i) {
-    const auto byte = static_cast<unsigned char>(text[*pos + i]);
-    if ((byte & 0xC0) != 0x80) return "a truncated sequence";
-    *cp = (*cp << 6) | (byte & 0x3F);
-  }
-  if ((length == 3 && *cp < 0x800) || (length == 4 && *cp < 0x10000)) {
-    return "an overlong encoding";
-  }
-  if (*cp >= 0xD800 && *cp <= 0xDFFF) return "a UTF-16 surrogate";
-  if (*cp > 0x10FFFF) return "a code point above U+10FFFF";
-  *pos += length;
-  return nullptr;
 }
 
 absl::Status CheckText(const Errors& errors, absl::string_view field,

@@ -1,19 +1,47 @@
 // Publish and PublishStream as a hostile publisher sees them: arbitrary bytes
-// parsed as a v1::PublishRequest (what gRPC hands the service), then the
-// server's validator with municipality normalisation
-// (server/ingest/validator.h, server/ingest/municipality.h).
+// through the parse step at the edge (server/wire/request_parse.h, what the
+// gRPC service runs on every request), then the server's validator with
+// municipality normalisation (server/ingest/validator.h,
+// server/ingest/municipality.h).
+//
+// Properties of the parse step: bytes protobuf refuses are INVALID_ARGUMENT
+// whose message is UTF-8 and starts with a field path; bytes it accepts
+// leave no unknown field in the request.
 //
 // Seeds: corpus/publish_request/*.txtpb, encoded to the wire format when the
 // ctest copies them (see run_fuzzer.sh).
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
+#include "absl/strings/string_view.h"
+#include "server/wire/request_parse.h"
 #include "sitrep/v1/situation_feed.pb.h"
+#include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/validator_contract.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
   sitrep::v1::PublishRequest request;
-  if (!request.ParseFromArray(data, static_cast<int>(size))) return 0;
+  const absl::Status parsed = sitrep::ParseRequest(bytes, &request);
+  if (!parsed.ok()) {
+    SITREP_FUZZ_CHECK(parsed.code() == absl::StatusCode::kInvalidArgument,
+                      "refused with ", parsed.ToString());
+    SITREP_FUZZ_CHECK(sitrep::fuzz::IsValidUtf8(parsed.message()),
+                      "the refusal is not UTF-8");
+    SITREP_FUZZ_CHECK(parsed.message().find(": ") != absl::string_view::npos,
+                      "the refusal names no field: ", parsed.message());
+    return 0;
+  }
+  std::string reencoded;
+  request.SerializeToString(&reencoded);
+  sitrep::v1::PublishRequest again;
+  SITREP_FUZZ_CHECK(again.ParseFromString(reencoded), "re-encoding");
+  SITREP_FUZZ_CHECK(
+      again.GetReflection()->GetUnknownFields(again).empty() &&
+          again.update().GetReflection()->GetUnknownFields(again.update())
+              .empty(),
+      "unknown fields survived the parse step");
   sitrep::fuzz::CheckValidatorContract(request.update());
   return 0;
 }

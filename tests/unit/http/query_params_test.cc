@@ -85,7 +85,11 @@ TEST(ApplyQueryTest, ErrorsNameTheParameter) {
            Case{"start_time=noon", "start_time: 'noon' is not an RFC 3339"},
            Case{"start_time=2026-01-01T00:00:00Z&page_size=1&page_size=1",
                 "page_size: given twice"},
-           Case{"filter.label_selector=%FF", "filter.label_selector: not valid UTF-8"},
+           Case{"filter.label_selector=%FF", "filter.label_selector: is not valid UTF-8"},
+           // A lone surrogate, as a JavaScript string may hold one.
+           Case{"filter.municipalities=Pej%C3%AB&filter.municipalities=x%ED%A0%80",
+                "filter.municipalities: is not valid UTF-8 (a UTF-16 surrogate "
+                "at byte 1)"},
        }) {
     v1::ListUpdatesRequest request;
     absl::Status status = Apply(c.query, &request);
