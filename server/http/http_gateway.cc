@@ -407,7 +407,8 @@ absl::StatusOr<CallIdentity> HttpGateway::Identify(const Request& request,
     parts_.reads->CountRefusal(refused);
     return refused;
   }
-  return CallIdentity{*std::move(principal), request.peer()};
+  return CallIdentity{*std::move(principal), request.peer(),
+                      std::move(credentials)};
 }
 
 namespace {
@@ -504,6 +505,8 @@ void HttpGateway::ServeStream(Request& request) {
   absl::StatusOr<std::shared_ptr<Subscription>> subscription =
       parts_.reads->Subscribe(*caller, "Subscribe", subscribe);
   if (!subscription.ok()) return request.ReplyError(subscription.status());
+  // Ends cleanly; EventSource reconnects and authenticates again (M-4).
+  (*subscription)->EndAfter(options_.max_stream_age);
   std::shared_ptr<SseStream> stream = SseStream::Begin(
       loop_.get(), parts_.executor, request.raw(), *std::move(subscription),
       options_.io_timeout, [this](SseStream* done) {
