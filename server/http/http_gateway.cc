@@ -541,7 +541,8 @@ void HttpGateway::CreateSession(Request& request) {
     parts_.reads->CountRefusal(principal.status());
     return request.ReplyError(principal.status());
   }
-  const std::string id = sessions_.Create(*std::move(authorization));
+  const std::string id =
+      sessions_.Create(principal->name, *std::move(authorization));
   request.AddHeader(
       "Set-Cookie",
       absl::StrCat(kSessionCookie, "=", id,
