@@ -129,6 +129,17 @@ ABSL_FLAG(double, fair_rate, 5500,
 ABSL_FLAG(std::string, fair_idle_filter, "box",
           "fairness: the idle streams' filter, box (no wake key: every "
           "append wakes them) or label (skipped by the wake keys)");
+ABSL_FLAG(std::string, fair_idle_mission, "kp",
+          "fairness: the idle streams' mission, kp (nobody publishes it) or "
+          "eulex (the victim's)");
+ABSL_FLAG(int, fair_ring_capacity, 16384,
+          "fairness: sitrepd's --ring_capacity (smaller: idle cursors fall "
+          "off the ring sooner, as a longer run would make them)");
+ABSL_FLAG(absl::Duration, fair_idle_heartbeat, absl::Seconds(5),
+          "fairness: the idle streams' heartbeat interval");
+ABSL_FLAG(int, fair_flood_batch, 1,
+          "fairness: updates per PublishStream message of the flood (1: one "
+          "message per update, as many small clients publish)");
 ABSL_FLAG(absl::Duration, fair_max_p99, absl::Seconds(1),
           "fairness --check: the victim's phase B p99 must stay below this");
 ABSL_FLAG(double, stalled_fraction, 0,
@@ -1788,14 +1799,19 @@ void RunIdle(const std::string& system_name) {
 
 // ---------------------------------------------------------------------------
 // fairness: issue 17's M-5 experiment. Three principals under an access
-// policy: "flood-readers" holds --fair_idle_subscribers KFOR streams whose
-// filter matches none of the updates (--fair_idle_filter=box: a bounding
-// box, which no wake key indexes, so every append wakes them all and only
-// the per-principal round-robin protects others; =label: a label selector,
-// which the wake keys skip); "flood-publisher" publishes KFOR at
-// --fair_rate/s on a PublishStream; "victim" publishes EULEX at 20/s and
-// follows EULEX. Phase A: the victim alone; phase B: with the flood. The
-// figures are the victim's publish->deliver latencies per phase.
+// policy: "flood-readers" holds --fair_idle_subscribers streams of
+// --fair_idle_mission whose filter matches none of the updates
+// (--fair_idle_filter=box: a bounding box, which no wake key indexes, so
+// every append of that mission wakes them all and only the per-principal
+// round-robin protects others; =label: a label selector, which the wake
+// keys skip); "flood-publisher" publishes KFOR at --fair_rate/s on a
+// PublishStream; "victim" publishes EULEX at 20/s and follows EULEX. With
+// the idle streams on the Kosovo Police (nobody publishes) their cursors
+// fall behind the flood between heartbeats (before the heartbeat skip, each
+// heartbeat scanned and read it all back); on EULEX every victim publish
+// wakes them. Phase A:
+// the victim alone; phase B: with the flood. The figures are the victim's
+// publish->deliver latencies per phase.
 
 constexpr char kFloodReaders[] = "sitrep_bench-flood-readers-0123456789";
 constexpr char kFloodPublisher[] = "sitrep_bench-flood-publisher-0123456789";
@@ -1810,7 +1826,8 @@ std::string FairnessPolicy() {
   };
   return absl::StrCat(
       R"({"principals": [)",
-      entry("flood-readers", kFloodReaders, "", R"("KFOR")"), ",",
+      entry("flood-readers", kFloodReaders, "", R"("EULEX", "KOSOVO_POLICE")"),
+      ",",
       entry("flood-publisher", kFloodPublisher, R"("KFOR")", ""), ",",
       entry("victim", kVictim, R"("EULEX")", R"("EULEX")"), "]}");
 }
@@ -1856,7 +1873,8 @@ class IdleStream final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
 void RunFairness(FanoutOutcome* outcome) {
   const std::string scenario =
       absl::StrCat("fairness N=", absl::GetFlag(FLAGS_fair_idle_subscribers),
-                   " ", absl::GetFlag(FLAGS_fair_idle_filter));
+                   " ", absl::GetFlag(FLAGS_fair_idle_mission), " ",
+                   absl::GetFlag(FLAGS_fair_idle_filter));
   System system{"sitrep", {}, {}};
   const std::string policy = system.dir.path() + "/policy.json";
   {
@@ -1868,7 +1886,9 @@ void RunFairness(FanoutOutcome* outcome) {
                     {"--auth_file=" + policy,
                      // Inside the quotas, as in the experiment.
                      absl::StrCat("--publish_rate=", rate * 1.2),
-                     "--max_streams_per_principal=1000"})) {
+                     "--max_streams_per_principal=1000",
+                     absl::StrCat("--ring_capacity=",
+                                  absl::GetFlag(FLAGS_fair_ring_capacity))})) {
     Note("%s: cannot start sitrepd", scenario.c_str());
     ++outcome->failures;
     return;
@@ -1878,7 +1898,11 @@ void RunFairness(FanoutOutcome* outcome) {
 
   // The idle streams.
   v1::SubscribeRequest idle_request;
-  idle_request.mutable_filter()->add_missions(v1::MISSION_KFOR);
+  idle_request.mutable_heartbeat_interval()->set_seconds(absl::ToInt64Seconds(
+      absl::GetFlag(FLAGS_fair_idle_heartbeat)));
+  const bool idle_kp = absl::GetFlag(FLAGS_fair_idle_mission) == "kp";
+  idle_request.mutable_filter()->add_missions(
+      idle_kp ? v1::MISSION_KOSOVO_POLICE : v1::MISSION_EULEX);
   if (absl::GetFlag(FLAGS_fair_idle_filter) == "label") {
     idle_request.mutable_filter()->set_label_selector("unit=nobody");
   } else {
@@ -1985,20 +2009,29 @@ void RunFairness(FanoutOutcome* outcome) {
     const int per_tick = std::max(1, static_cast<int>(rate / 100));
     int64_t n = 0;
     absl::Time next = absl::Now();
-    while (flooding.load()) {
-      v1::PublishRequest message;
-      for (int i = 0; i < per_tick; ++i, ++n) {
-        v1::SituationUpdate* u = message.add_batch()->mutable_update();
-        u->set_mission(v1::MISSION_KFOR);
-        u->set_role(v1::ROLE_THIRD_RESPONDER);
-        u->set_severity(v1::SEVERITY_MINOR);
-        u->set_category(v1::CATEGORY_PATROL);
-        u->set_headline("Flood patrol");
-        u->set_event_id(absl::StrCat("flood-", n));
-        u->mutable_location()->set_municipality("Prishtinë");
-        (*u->mutable_labels())["unit"] = "flood";
+    const int batch = std::max(1, absl::GetFlag(FLAGS_fair_flood_batch));
+    bool writing = true;
+    while (writing && flooding.load()) {
+      for (int i = 0; i < per_tick; i += batch) {
+        v1::PublishRequest message;
+        for (int k = 0; k < batch && i + k < per_tick; ++k, ++n) {
+          v1::SituationUpdate* u =
+              batch == 1 ? message.mutable_update()
+                         : message.add_batch()->mutable_update();
+          u->set_mission(v1::MISSION_KFOR);
+          u->set_role(v1::ROLE_THIRD_RESPONDER);
+          u->set_severity(v1::SEVERITY_MINOR);
+          u->set_category(v1::CATEGORY_PATROL);
+          u->set_headline("Flood patrol");
+          u->set_event_id(absl::StrCat("flood-", n));
+          u->mutable_location()->set_municipality("Prishtinë");
+          (*u->mutable_labels())["unit"] = "flood";
+        }
+        if (!flood->Write(message)) {
+          writing = false;
+          break;
+        }
       }
-      if (!flood->Write(message)) break;
       next += absl::Milliseconds(10);
       absl::SleepFor(next - absl::Now());  // pacing
     }
