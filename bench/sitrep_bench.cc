@@ -18,6 +18,10 @@
 //   catchup  --catchup_updates stored updates; one subscriber from_beginning
 //            filtered to one mission; updates/s until CaughtUp.
 //   idle     --idle_subscribers idle subscribers; server RSS delta / N.
+//   fairness issue 17's M-5: one principal's --fair_idle_subscribers idle
+//            streams and another's --fair_rate updates/s against a third
+//            principal's publish->deliver latency (phase A alone, B with
+//            the flood). --check fails above --fair_max_p99 or on a loss.
 //   replicas the fanout scenario against K sitrepd replicas on
 //            --store=jetstream sharing one nats-server -js stream, for each
 //            K in --replica_counts; subscribers spread over the replicas
@@ -49,6 +53,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -66,6 +71,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/server_process.h"
+#include "server/auth/token_hash.h"
 #include "grpcpp/grpcpp.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
 
@@ -116,6 +122,26 @@ ABSL_FLAG(absl::Duration, fill_timeout, absl::Seconds(300),
           "catchup: longest time to store the updates");
 ABSL_FLAG(int, idle_subscribers, 10000, "idle: subscribers");
 ABSL_FLAG(int64_t, sqlite_rows, 300000, "sqlite: rows to insert (at most)");
+ABSL_FLAG(int, fair_idle_subscribers, 1000,
+          "fairness: idle streams of the flooding principal");
+ABSL_FLAG(double, fair_rate, 5500,
+          "fairness: the flooding publisher's updates/s");
+ABSL_FLAG(std::string, fair_idle_filter, "box",
+          "fairness: the idle streams' filter, box (no wake key: every "
+          "append wakes them) or label (skipped by the wake keys)");
+ABSL_FLAG(std::string, fair_idle_mission, "kp",
+          "fairness: the idle streams' mission, kp (nobody publishes it) or "
+          "eulex (the victim's)");
+ABSL_FLAG(int, fair_ring_capacity, 16384,
+          "fairness: sitrepd's --ring_capacity (smaller: idle cursors fall "
+          "off the ring sooner, as a longer run would make them)");
+ABSL_FLAG(absl::Duration, fair_idle_heartbeat, absl::Seconds(5),
+          "fairness: the idle streams' heartbeat interval");
+ABSL_FLAG(int, fair_flood_batch, 1,
+          "fairness: updates per PublishStream message of the flood (1: one "
+          "message per update, as many small clients publish)");
+ABSL_FLAG(absl::Duration, fair_max_p99, absl::Seconds(1),
+          "fairness --check: the victim's phase B p99 must stay below this");
 ABSL_FLAG(double, stalled_fraction, 0,
           "fanout: this fraction of the subscribers stops reading after "
           "CaughtUp (isolation); they are left out of the figures");
@@ -1772,6 +1798,312 @@ void RunIdle(const std::string& system_name) {
 }
 
 // ---------------------------------------------------------------------------
+// fairness: issue 17's M-5 experiment. Three principals under an access
+// policy: "flood-readers" holds --fair_idle_subscribers streams of
+// --fair_idle_mission whose filter matches none of the updates
+// (--fair_idle_filter=box: a bounding box, which no wake key indexes, so
+// every append of that mission wakes them all and only the per-principal
+// round-robin protects others; =label: a label selector, which the wake
+// keys skip); "flood-publisher" publishes KFOR at --fair_rate/s on a
+// PublishStream; "victim" publishes EULEX at 20/s and follows EULEX. With
+// the idle streams on the Kosovo Police (nobody publishes) their cursors
+// fall behind the flood between heartbeats (before the heartbeat skip, each
+// heartbeat scanned and read it all back); on EULEX every victim publish
+// wakes them. Phase A:
+// the victim alone; phase B: with the flood. The figures are the victim's
+// publish->deliver latencies per phase.
+
+constexpr char kFloodReaders[] = "sitrep_bench-flood-readers-0123456789";
+constexpr char kFloodPublisher[] = "sitrep_bench-flood-publisher-0123456789";
+constexpr char kVictim[] = "sitrep_bench-victim-0123456789";
+
+std::string FairnessPolicy() {
+  auto entry = [](const char* name, const char* token, const char* publish,
+                  const char* read) {
+    return absl::StrCat(R"({"name": ")", name, R"(", "tokenSha256": [")",
+                        HashToken(token), R"("], "publish": [)", publish,
+                        R"(], "read": [)", read, "]}");
+  };
+  return absl::StrCat(
+      R"({"principals": [)",
+      entry("flood-readers", kFloodReaders, "", R"("EULEX", "KOSOVO_POLICE")"),
+      ",",
+      entry("flood-publisher", kFloodPublisher, R"("KFOR")", ""), ",",
+      entry("victim", kVictim, R"("EULEX")", R"("EULEX")"), "]}");
+}
+
+// One idle stream: reads (and counts) whatever comes until cancelled.
+class IdleStream final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
+ public:
+  IdleStream(v1::SituationFeed::Stub* stub, const v1::SubscribeRequest& request)
+      : request_(request) {
+    context_.AddMetadata("authorization", absl::StrCat("Bearer ", kFloodReaders));
+    stub->async()->Subscribe(&context_, &request_, this);
+    StartRead(&response_);
+    StartCall();
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    if (response_.has_caught_up()) caught_up_.store(true);
+    matched_.fetch_add(response_.updates_size());
+    StartRead(&response_);
+  }
+  void OnDone(const grpc::Status&) override {
+    absl::MutexLock lock(&mu_);
+    done_ = true;
+  }
+  void Cancel() { context_.TryCancel(); }
+  void AwaitDone() {
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&done_), absl::Seconds(30));
+  }
+  bool caught_up() const { return caught_up_.load(); }
+  int64_t matched() const { return matched_.load(); }
+
+ private:
+  const v1::SubscribeRequest request_;
+  grpc::ClientContext context_;
+  v1::SubscribeResponse response_;
+  std::atomic<bool> caught_up_{false};
+  std::atomic<int64_t> matched_{0};
+  absl::Mutex mu_;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+void RunFairness(FanoutOutcome* outcome) {
+  const std::string scenario =
+      absl::StrCat("fairness N=", absl::GetFlag(FLAGS_fair_idle_subscribers),
+                   " ", absl::GetFlag(FLAGS_fair_idle_mission), " ",
+                   absl::GetFlag(FLAGS_fair_idle_filter));
+  System system{"sitrep", {}, {}};
+  const std::string policy = system.dir.path() + "/policy.json";
+  {
+    std::ofstream out(policy);
+    out << FairnessPolicy();
+  }
+  const double rate = absl::GetFlag(FLAGS_fair_rate);
+  if (!system.Start(absl::GetFlag(FLAGS_fsync),
+                    {"--auth_file=" + policy,
+                     // Inside the quotas, as in the experiment.
+                     absl::StrCat("--publish_rate=", rate * 1.2),
+                     "--max_streams_per_principal=1000",
+                     absl::StrCat("--ring_capacity=",
+                                  absl::GetFlag(FLAGS_fair_ring_capacity))})) {
+    Note("%s: cannot start sitrepd", scenario.c_str());
+    ++outcome->failures;
+    return;
+  }
+  std::vector<Channel> channels =
+      MakeChannels(system.process.address(), absl::GetFlag(FLAGS_channels));
+
+  // The idle streams.
+  v1::SubscribeRequest idle_request;
+  idle_request.mutable_heartbeat_interval()->set_seconds(absl::ToInt64Seconds(
+      absl::GetFlag(FLAGS_fair_idle_heartbeat)));
+  const bool idle_kp = absl::GetFlag(FLAGS_fair_idle_mission) == "kp";
+  idle_request.mutable_filter()->add_missions(
+      idle_kp ? v1::MISSION_KOSOVO_POLICE : v1::MISSION_EULEX);
+  if (absl::GetFlag(FLAGS_fair_idle_filter) == "label") {
+    idle_request.mutable_filter()->set_label_selector("unit=nobody");
+  } else {
+    v1::BoundingBox* box = idle_request.mutable_filter()->mutable_bounding_box();
+    box->set_min_latitude(42.0);
+    box->set_max_latitude(42.1);
+    box->set_min_longitude(21.0);
+    box->set_max_longitude(21.1);
+  }
+  std::vector<std::unique_ptr<IdleStream>> idle;
+  for (int i = 0; i < absl::GetFlag(FLAGS_fair_idle_subscribers); ++i) {
+    idle.push_back(std::make_unique<IdleStream>(
+        channels[static_cast<size_t>(i) % channels.size()].stub.get(),
+        idle_request));
+  }
+  if (!WaitFor(
+          [&] {
+            for (auto& s : idle) {
+              if (!s->caught_up()) return false;
+            }
+            return true;
+          },
+          absl::Seconds(120))) {
+    Note("%s: idle streams did not all start", scenario.c_str());
+    ++outcome->failures;
+  }
+
+  // The victim's stream: latency from label "t" = "<phase>:<n>:<ns>".
+  absl::Mutex mu;
+  std::vector<int64_t> latencies[2];
+  int64_t received[2] = {0, 0};
+  grpc::ClientContext victim_context;
+  victim_context.AddMetadata("authorization", absl::StrCat("Bearer ", kVictim));
+  v1::SubscribeRequest victim_request;
+  victim_request.mutable_filter()->add_missions(v1::MISSION_EULEX);
+  auto victim_reader = channels[0].stub->Subscribe(&victim_context, victim_request);
+  std::thread victim_thread([&] {
+    v1::SubscribeResponse response;
+    while (victim_reader->Read(&response)) {
+      const int64_t now = NowNs();
+      for (const v1::SituationUpdate& u : response.updates()) {
+        auto it = u.labels().find("t");
+        if (it == u.labels().end()) continue;
+        std::vector<std::string> parts = absl::StrSplit(it->second, ':');
+        int64_t sent = 0;
+        if (parts.size() != 3 || !absl::SimpleAtoi(parts[2], &sent)) continue;
+        const int phase = parts[0] == "B" ? 1 : 0;
+        absl::MutexLock lock(&mu);
+        latencies[phase].push_back(now - sent);
+        ++received[phase];
+      }
+    }
+  });
+
+  // The victim publishes 20 updates/s during one phase.
+  int64_t published[2] = {0, 0};
+  int64_t victim_errors = 0;
+  auto victim_publish = [&](int phase, absl::Duration duration) {
+    const absl::Time end = absl::Now() + duration;
+    for (int64_t n = 0; absl::Now() < end; ++n) {
+      v1::PublishRequest request;
+      v1::SituationUpdate* u = request.mutable_update();
+      u->set_mission(v1::MISSION_EULEX);
+      u->set_role(v1::ROLE_SECOND_RESPONDER);
+      u->set_severity(v1::SEVERITY_MINOR);
+      u->set_category(v1::CATEGORY_PATROL);
+      u->set_headline("Victim's patrol");
+      u->mutable_location()->set_municipality("Prishtinë");
+      (*u->mutable_labels())["t"] =
+          absl::StrCat(phase == 1 ? "B" : "A", ":", n, ":", NowNs());
+      grpc::ClientContext context;
+      context.AddMetadata("authorization", absl::StrCat("Bearer ", kVictim));
+      context.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::seconds(30));
+      v1::PublishResponse response;
+      if (channels[0].stub->Publish(&context, request, &response).ok()) {
+        ++published[phase];
+      } else {
+        ++victim_errors;
+      }
+      absl::SleepFor(absl::Milliseconds(50));  // pacing, 20/s
+    }
+  };
+
+  const absl::Duration duration = absl::GetFlag(FLAGS_duration);
+  const ProcStats a0 = system.Stats();
+  victim_publish(0, duration);
+  const ProcStats a1 = system.Stats();
+
+  // The flood: --fair_rate KFOR updates/s in batches every 10 ms.
+  std::atomic<bool> flooding{true};
+  std::atomic<int64_t> flood_acked{0};
+  grpc::ClientContext flood_context;
+  flood_context.AddMetadata("authorization",
+                            absl::StrCat("Bearer ", kFloodPublisher));
+  auto flood = channels[1 % channels.size()].stub->PublishStream(&flood_context);
+  std::thread flood_acks([&] {
+    v1::PublishAck ack;
+    while (flood->Read(&ack)) {
+      flood_acked.fetch_add(ack.batch_size() > 0 ? ack.batch_size() : 1);
+    }
+  });
+  std::thread flood_writer([&] {
+    const int per_tick = std::max(1, static_cast<int>(rate / 100));
+    int64_t n = 0;
+    absl::Time next = absl::Now();
+    const int batch = std::max(1, absl::GetFlag(FLAGS_fair_flood_batch));
+    bool writing = true;
+    while (writing && flooding.load()) {
+      for (int i = 0; i < per_tick; i += batch) {
+        v1::PublishRequest message;
+        for (int k = 0; k < batch && i + k < per_tick; ++k, ++n) {
+          v1::SituationUpdate* u =
+              batch == 1 ? message.mutable_update()
+                         : message.add_batch()->mutable_update();
+          u->set_mission(v1::MISSION_KFOR);
+          u->set_role(v1::ROLE_THIRD_RESPONDER);
+          u->set_severity(v1::SEVERITY_MINOR);
+          u->set_category(v1::CATEGORY_PATROL);
+          u->set_headline("Flood patrol");
+          u->set_event_id(absl::StrCat("flood-", n));
+          u->mutable_location()->set_municipality("Prishtinë");
+          (*u->mutable_labels())["unit"] = "flood";
+        }
+        if (!flood->Write(message)) {
+          writing = false;
+          break;
+        }
+      }
+      next += absl::Milliseconds(10);
+      absl::SleepFor(next - absl::Now());  // pacing
+    }
+    flood->WritesDone();
+  });
+  absl::SleepFor(absl::GetFlag(FLAGS_warmup));
+  const ProcStats b0 = system.Stats();
+  const int64_t acked0 = flood_acked.load();
+  victim_publish(1, duration);
+  const int64_t acked1 = flood_acked.load();
+  const ProcStats b1 = system.Stats();
+  flooding.store(false);
+  flood_writer.join();
+  flood_acks.join();
+  (void)flood->Finish();
+
+  // Drain: every victim update must arrive.
+  WaitFor(
+      [&] {
+        absl::MutexLock lock(&mu);
+        return received[0] >= published[0] && received[1] >= published[1];
+      },
+      absl::GetFlag(FLAGS_drain_timeout));
+  victim_context.TryCancel();
+  victim_thread.join();
+  (void)victim_reader->Finish();
+  int64_t idle_matched = 0;
+  for (auto& s : idle) {
+    idle_matched += s->matched();
+    s->Cancel();
+  }
+  for (auto& s : idle) s->AwaitDone();
+
+  absl::MutexLock lock(&mu);
+  int64_t lost = 0;
+  const char* names[2] = {"A", "B"};
+  for (int phase = 0; phase < 2; ++phase) {
+    std::vector<int64_t>& l = latencies[phase];
+    std::sort(l.begin(), l.end());
+    Result(scenario, "sitrep", absl::StrCat(names[phase], " victim p50 ms"),
+           Percentile(l, 0.50) / 1e6);
+    Result(scenario, "sitrep", absl::StrCat(names[phase], " victim p99 ms"),
+           Percentile(l, 0.99) / 1e6);
+    Result(scenario, "sitrep", absl::StrCat(names[phase], " victim max ms"),
+           l.empty() ? 0 : static_cast<double>(l.back()) / 1e6);
+    lost += std::max<int64_t>(0, published[phase] - received[phase]);
+  }
+  const double b_seconds = Seconds(duration);
+  Result(scenario, "sitrep", "B flood acked/s",
+         static_cast<double>(acked1 - acked0) / b_seconds);
+  Result(scenario, "sitrep", "A server CPU s", a1.cpu_seconds - a0.cpu_seconds);
+  Result(scenario, "sitrep", "B server CPU s", b1.cpu_seconds - b0.cpu_seconds);
+  Result(scenario, "sitrep", "idle streams' updates",
+         static_cast<double>(idle_matched));
+  Result(scenario, "sitrep", "victim lost", static_cast<double>(lost));
+  Result(scenario, "sitrep", "victim publish errors",
+         static_cast<double>(victim_errors));
+  const double p99_b = Percentile(latencies[1], 0.99) / 1e6;
+  const double bound = absl::ToDoubleMilliseconds(absl::GetFlag(FLAGS_fair_max_p99));
+  if (lost > 0 || victim_errors > 0 || idle_matched > 0 || latencies[1].empty() ||
+      p99_b > bound) {
+    Note("%s: victim lost %lld, errors %lld, idle got %lld, B p99 %.1f ms "
+         "(bound %.0f ms)",
+         scenario.c_str(), static_cast<long long>(lost),
+         static_cast<long long>(victim_errors),
+         static_cast<long long>(idle_matched), p99_b, bound);
+    ++outcome->failures;
+  }
+  system.process.Stop();
+}
+
+// ---------------------------------------------------------------------------
 // sqlite: the raw reference for ingest.
 
 bool Exec(sqlite3* db, const char* sql) {
@@ -1854,7 +2186,8 @@ void RunSqlite() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "sitrep-bench --scenario=fanout|replicas|ingest|catchup|idle|sqlite "
+      "sitrep-bench --scenario=fanout|replicas|ingest|catchup|idle|fairness|"
+      "sqlite "
       "[--systems=sitrep,ceiling] ...: prints RESULT lines (see "
       "bench/run.sh)");
   absl::ParseCommandLine(argc, argv);
@@ -1888,6 +2221,8 @@ int main(int argc, char** argv) {
     }
   } else if (scenario == "catchup") {
     RunCatchup(&outcome);
+  } else if (scenario == "fairness") {
+    RunFairness(&outcome);
   } else if (scenario == "idle") {
     for (const std::string& system : systems) RunIdle(system);
   } else if (scenario == "sqlite") {

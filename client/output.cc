@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "client/filter_flags.h"
 #include "client/municipalities.h"
+#include "client/terminal_text.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -54,8 +55,11 @@ size_t Width(absl::string_view s) {
   return n;
 }
 
-// Cuts `s` to `width` code points (ending in "…" when cut) and pads it.
-std::string Cell(absl::string_view s, size_t width, bool pad = true) {
+// Cuts `s` (made TerminalSafe) to `width` code points (ending in "…" when
+// cut) and pads it.
+std::string Cell(absl::string_view text, size_t width, bool pad = true) {
+  const std::string safe = TerminalSafe(text);
+  const absl::string_view s = safe;
   std::string out;
   if (Width(s) <= width) {
     out = std::string(s);
@@ -136,7 +140,7 @@ std::string UpdateTableRow(const SituationUpdate& update, const RenderOptions& o
       Cell(ShortName(update.category()), 18), "  ", Cell(place, 16), "  ",
       Cell(update.incident_id().empty() ? "-" : update.incident_id(), 20), "  ",
       Cell(update.kind() == sitrep::v1::KIND_UNSPECIFIED ? "-" : ShortName(update.kind()), 15),
-      "  ", update.headline(), "\n");
+      "  ", TerminalSafe(update.headline()), "\n");
 }
 
 std::string MarkerText(const sitrep::v1::SubscribeResponse& response) {
@@ -190,7 +194,8 @@ std::string SituationTable(const sitrep::v1::Situation& situation,
                       SeverityCell(latest.severity(), 8, options), "  ",
                       SeverityCell(incident->peak_severity(), 8, options), "  ",
                       Cell(age, 6), "  ", Cell(support, 7), "  ",
-                      Cell(ShortName(latest.kind()), 15), "  ", latest.headline(), "\n");
+                      Cell(ShortName(latest.kind()), 15), "  ",
+                      TerminalSafe(latest.headline()), "\n");
     }
     out += "\n";
   }

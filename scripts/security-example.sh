@@ -36,7 +36,7 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 openssl x509 -req -in kfor-gateway.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
   -days 365 -out kfor-gateway.crt 2>/dev/null
 # 2. A token and its hash.
-sitrepd new-token > kp-desk.token 2>/dev/null
+sitrepd new-token --out kp-desk.token 2>/dev/null
 KP_HASH=$(sitrepd hash-token < kp-desk.token)
 # 3. The policy.
 cat > policy.json <<EOF

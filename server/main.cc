@@ -1,6 +1,8 @@
 // sitrepd: flags -> ServerConfig -> Server; signals; nothing else.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
@@ -8,11 +10,14 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 #include "absl/flags/parse.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/flags/usage_config.h"
 #include "absl/flags/usage.h"
+#include "server/auth/secret_file.h"
 #include "server/auth/token_hash.h"
 #include "server/config/server_config.h"
 #include "server/runtime/logging.h"
@@ -21,9 +26,9 @@
 namespace {
 
 // `sitrepd hash-token`: the SHA-256 of the token on stdin, for the access
-// policy. `sitrepd new-token`: a new random token on stdout, its hash on
-// stderr (so `sitrepd new-token > kp.token` keeps only the token).
-int TokenCommand(absl::string_view command) {
+// policy. `sitrepd new-token [--out FILE]`: a new random token in a new
+// 0600 FILE (WriteSecretFile) or on stdout, its hash on stderr.
+int TokenCommand(absl::string_view command, const char* out_file) {
   if (command == "new-token") {
     absl::StatusOr<std::string> token = sitrep::GenerateToken();
     if (!token.ok()) {
@@ -31,7 +36,28 @@ int TokenCommand(absl::string_view command) {
                    std::string(token.status().message()).c_str());
       return 1;
     }
-    std::printf("%s\n", token->c_str());
+    if (out_file != nullptr) {
+      absl::Status written =
+          sitrep::WriteSecretFile(out_file, absl::StrCat(*token, "\n"));
+      if (!written.ok()) {
+        std::fprintf(stderr, "sitrepd new-token: --out %s\n",
+                     std::string(written.message()).c_str());
+        return 1;
+      }
+    } else {
+      std::printf("%s\n", token->c_str());
+      // `new-token > file` creates the file under the shell's umask,
+      // usually readable by everyone: say so (issue 17, I-5).
+      struct stat st {};
+      if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) &&
+          (st.st_mode & 077) != 0) {
+        std::fprintf(stderr,
+                     "sitrepd new-token: warning: the token file is readable "
+                     "by others (mode %03o); chmod 600 it, or use "
+                     "`sitrepd new-token --out FILE`\n",
+                     static_cast<unsigned>(st.st_mode & 0777));
+      }
+    }
     std::fprintf(stderr, "tokenSha256: %s\n",
                  sitrep::HashToken(*token).c_str());
     return 0;
@@ -54,7 +80,16 @@ int TokenCommand(absl::string_view command) {
 int main(int argc, char** argv) {
   if (argc == 2 && (absl::string_view(argv[1]) == "hash-token" ||
                     absl::string_view(argv[1]) == "new-token")) {
-    return TokenCommand(argv[1]);
+    return TokenCommand(argv[1], nullptr);
+  }
+  if (argc >= 3 && absl::string_view(argv[1]) == "new-token") {
+    absl::string_view flag = argv[2];
+    if (argc == 4 && flag == "--out") return TokenCommand(argv[1], argv[3]);
+    if (argc == 3 && absl::ConsumePrefix(&flag, "--out=") && !flag.empty()) {
+      return TokenCommand(argv[1], flag.data());  // the rest of argv[2]
+    }
+    std::fprintf(stderr, "usage: sitrepd new-token [--out FILE]\n");
+    return 2;
   }
   // Debian's abseil checks every Mutex acquisition for lock-order cycles
   // (2.6-3.6 % of sitrepd's CPU in a fan-out profile, docs/performance.md).
@@ -75,8 +110,8 @@ int main(int argc, char** argv) {
       "  sitrepd --listen=127.0.0.1:0 --port_file=PORT --data_dir=DIR\n"
       "  sitrepd --listen=0.0.0.0:50051 --tls_cert=C --tls_key=K "
       "--auth_file=policy.json\n"
-      "  sitrepd new-token > kp.token   a new bearer token (its hash on "
-      "stderr)\n"
+      "  sitrepd new-token --out kp.token  a new bearer token in a new "
+      "0600 file (its hash on stderr)\n"
       "  sitrepd hash-token < kp.token  the hash to put in the policy\n"
       "SIGTERM/SIGINT shut down gracefully; SIGHUP reloads --auth_file. "
       "Flags:");

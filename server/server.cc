@@ -181,7 +181,7 @@ class ServerImpl final : public Server {
         publisher_.get(), feed_.get(), situation_.get(), subscriptions_.get(),
         clock_,
         SituationFeedService::Guards{authenticator_.get(), publish_rate_.get(),
-                                     streams_.get()},
+                                     streams_.get(), &grants_},
         service_options);
 
     grpc::EnableDefaultHealthCheckService(true);
@@ -359,9 +359,13 @@ class ServerImpl final : public Server {
     }
     const size_t principals = (*loaded)->size();
     authenticator_->Replace(*std::move(loaded));
+    // Streams opened under the old policy whose rights it took away end now
+    // (issue 17, M-4), not when their connection ages out.
+    const size_t ended = grants_.Recheck(*authenticator_);
     LogInfo("auth", "access policy reloaded",
             {{"file", config_.auth_file},
-             {"principals", absl::StrCat(principals)}});
+             {"principals", absl::StrCat(principals)},
+             {"streams_ended", absl::StrCat(ended)}});
     return absl::OkStatus();
   }
 
@@ -559,7 +563,7 @@ class ServerImpl final : public Server {
     subscribe.metrics = &metrics_;
     reads_ = std::make_unique<FeedReads>(
         FeedReads::Parts{feed_.get(), situation_.get(), subscriptions_.get(),
-                         clock_, streams_.get()},
+                         clock_, streams_.get(), &grants_},
         subscribe, service.list);
     HttpGateway::Options options;
     options.address = config_.http_address;
@@ -568,6 +572,7 @@ class ServerImpl final : public Server {
     options.cors_origins = config_.http_cors_origins;
     options.session_ttl = config_.http_session_ttl;
     options.io_timeout = config_.http_io_timeout;
+    options.max_stream_age = config_.http_max_stream_age;
     absl::StatusOr<std::unique_ptr<HttpGateway>> gateway = HttpGateway::Start(
         HttpGateway::Parts{reads_.get(), authenticator_.get(), executor_.get(),
                            clock_, &metrics_},
@@ -621,6 +626,8 @@ class ServerImpl final : public Server {
   // Borrowed by the log, the service, the interceptor and the endpoint.
   StoreHealth store_health_;
   Metrics metrics_;
+  // Open streams' grants (M-4): before everything that holds a stream.
+  StreamGrants grants_;
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<SituationIndex> situation_;
   std::unique_ptr<SituationAdapter> situation_adapter_;

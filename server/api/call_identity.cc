@@ -29,13 +29,13 @@ absl::StatusOr<CallIdentity> IdentifyCall(
     const Authenticator& authenticator, const grpc::ServerContextBase& context,
     absl::string_view rpc) {
   const std::string peer = context.peer();
-  absl::StatusOr<Principal> principal =
-      authenticator.Authenticate(CredentialsOf(context));
+  CallCredentials credentials = CredentialsOf(context);
+  absl::StatusOr<Principal> principal = authenticator.Authenticate(credentials);
   if (!principal.ok()) {
     AuditDenied(rpc, "", peer, principal.status());
     return principal.status();
   }
-  return CallIdentity{*std::move(principal), peer};
+  return CallIdentity{*std::move(principal), peer, std::move(credentials)};
 }
 
 }  // namespace sitrep

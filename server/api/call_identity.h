@@ -16,6 +16,9 @@ namespace sitrep {
 struct CallIdentity {
   Principal principal;
   std::string peer;
+  // What the call presented, so that a stream can be checked again when the
+  // access policy is reloaded (stream_grants.h).
+  CallCredentials credentials;
 };
 
 // The credentials a call presents: its `authorization` metadata and, when

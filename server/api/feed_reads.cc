@@ -122,6 +122,10 @@ absl::StatusOr<std::shared_ptr<Subscription>> FeedReads::Subscribe(
     return AuditedCheckRead(caller, rpc, filter);
   };
   access.lease = *std::move(lease);
+  access.principal = caller.principal.name;
+  access.grants = parts_.grants;
+  access.grant.credentials = caller.credentials;
+  access.grant.principal = caller.principal.name;
   return OpenSubscription(request, parts_.feed, parts_.clock,
                           parts_.subscriptions, subscribe_, std::move(access));
 }

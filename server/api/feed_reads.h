@@ -34,6 +34,8 @@ class FeedReads {
     SubscriptionRegistry* subscriptions;
     Clock* clock;
     StreamQuota* streams;
+    // Where streams keep their grants for policy reloads (nullable).
+    StreamGrants* grants = nullptr;
   };
 
   FeedReads(Parts parts, SubscribeOptions subscribe, ListLimits list)

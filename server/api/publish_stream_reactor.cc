@@ -53,7 +53,33 @@ PublishStreamReactor::PublishStreamReactor(PublishFunction publish,
     : publish_(std::move(publish)),
       refuse_(std::move(refuse)),
       lease_(std::move(lease)),
+      revoke_target_(std::make_shared<RevokeTarget>()),
       window_(window < 1 ? 1 : window) {
+  {
+    absl::MutexLock lock(&revoke_target_->mu);
+    revoke_target_->reactor = this;
+  }
+  Drive();
+}
+
+void PublishStreamReactor::HoldGrant(StreamGrants* grants, StreamGrant grant) {
+  grant_ = grants->Add(
+      std::move(grant),
+      [target = revoke_target_](const absl::Status& status) {
+        // Finish never runs OnDone on the calling thread (gRPC schedules
+        // it), so holding target->mu across Revoke cannot deadlock with it.
+        absl::MutexLock lock(&target->mu);
+        if (target->reactor != nullptr) target->reactor->Revoke(status);
+      });
+}
+
+void PublishStreamReactor::Revoke(const absl::Status& status) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_ || revoked_) return;
+    revoked_ = true;
+    revoked_status_ = status;
+  }
   Drive();
 }
 
@@ -61,6 +87,11 @@ void PublishStreamReactor::OnReadDone(bool ok) {
   // read_in_flight_ stays set until the requests have been handed on, so no
   // other thread starts the next read into request_ meanwhile, and appends
   // reach the log in the order of the stream.
+  if (ok) {
+    absl::MutexLock lock(&mu_);
+    // A revoked stream publishes nothing more.
+    if (revoked_) ok = false;
+  }
   if (ok) PublishMessage();
   {
     absl::MutexLock lock(&mu_);
@@ -177,7 +208,14 @@ void PublishStreamReactor::OnCancel() {
   Drive();
 }
 
-void PublishStreamReactor::OnDone() { delete this; }
+void PublishStreamReactor::OnDone() {
+  grant_.Reset();
+  {
+    absl::MutexLock lock(&revoke_target_->mu);
+    revoke_target_->reactor = nullptr;
+  }
+  delete this;
+}
 
 void PublishStreamReactor::Drive() {
   bool start_read = false;
@@ -188,7 +226,7 @@ void PublishStreamReactor::Drive() {
   {
     absl::MutexLock lock(&mu_);
     if (finished_) return;
-    if (cancelled_) {
+    if (cancelled_ || revoked_) {
       // Drop unwritten acks; wait only for the appends still running.
       while (!slots_.empty() && slots_.front().completed) {
         outstanding_ -= slots_.front().requests;
@@ -196,7 +234,7 @@ void PublishStreamReactor::Drive() {
         ++slots_base_;
       }
     }
-    if (!cancelled_ && !write_in_flight_ && !slots_.empty() &&
+    if (!cancelled_ && !revoked_ && !write_in_flight_ && !slots_.empty() &&
         slots_.front().completed) {
       ack = std::move(slots_.front().ack);
       outstanding_ -= slots_.front().requests;
@@ -205,16 +243,20 @@ void PublishStreamReactor::Drive() {
       write_in_flight_ = true;
       start_write = true;
     }
-    if (!cancelled_ && !reads_done_ && !read_in_flight_ &&
+    if (!cancelled_ && !revoked_ && !reads_done_ && !read_in_flight_ &&
         outstanding_ < window_) {
       read_in_flight_ = true;
       start_read = true;
     }
-    if ((reads_done_ || cancelled_) && slots_.empty() && !write_in_flight_ &&
-        !read_in_flight_) {
+    // A revoked stream does not wait for the client's next message: the
+    // read in flight completes (not ok) after Finish.
+    if ((reads_done_ || cancelled_ || revoked_) && slots_.empty() &&
+        !write_in_flight_ && (!read_in_flight_ || revoked_)) {
       finished_ = true;
       finish = true;
-      if (cancelled_) {
+      if (revoked_) {
+        finish_status = ToGrpcStatus(revoked_status_);
+      } else if (cancelled_) {
         finish_status = grpc::Status(grpc::StatusCode::CANCELLED,
                                      "the client cancelled the stream");
       } else if (!broken_.ok()) {

@@ -4,11 +4,13 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
+#include "server/api/stream_grants.h"
 #include "server/auth/stream_quota.h"
 #include "server/ingest/publisher.h"
 #include "sitrep/v1/situation_feed.pb.h"
@@ -54,6 +56,17 @@ class PublishStreamReactor final
   PublishStreamReactor(PublishFunction publish, RefuseFunction refuse,
                        StreamLease lease, size_t window);
 
+  // Keeps the stream's grant in `grants` (borrowed, outlives the stream)
+  // until OnDone, so that a policy reload that takes the stream's rights
+  // away ends it (Revoke). Call once, right after construction.
+  void HoldGrant(StreamGrants* grants, StreamGrant grant);
+
+  // Ends the stream with `status` (UNAUTHENTICATED, PERMISSION_DENIED):
+  // nothing read after this is published, acks not yet written are dropped,
+  // and Finish follows once the appends in flight completed. Any thread;
+  // later calls do nothing.
+  void Revoke(const absl::Status& status);
+
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
@@ -79,9 +92,18 @@ class PublishStreamReactor final
   // Starts the next read, write or Finish if one is due.
   void Drive();
 
+  // Lets Revoke reach the reactor only while it exists: OnDone clears it
+  // (waiting for a Revoke that runs) before deleting the reactor.
+  struct RevokeTarget {
+    absl::Mutex mu;
+    PublishStreamReactor* reactor ABSL_GUARDED_BY(mu);
+  };
+
   const PublishFunction publish_;
   const RefuseFunction refuse_;
   StreamLease lease_;
+  const std::shared_ptr<RevokeTarget> revoke_target_;
+  StreamGrants::Registration grant_;
   const size_t window_;
 
   absl::Mutex mu_;
@@ -103,6 +125,9 @@ class PublishStreamReactor final
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  // The grant was revoked: end with revoked_status_.
+  bool revoked_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status revoked_status_ ABSL_GUARDED_BY(mu_);
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 

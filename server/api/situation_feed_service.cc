@@ -78,7 +78,7 @@ SituationFeedService::SituationFeedService(
       guards_(guards),
       options_(WithSubscribeMetrics(std::move(options))),
       reads_(FeedReads::Parts{feed, situation, subscriptions, clock,
-                              guards.streams},
+                              guards.streams, guards.grants},
              options_.subscribe, options_.list) {}
 
 void SituationFeedService::CountRefusal(const absl::Status& status,
@@ -209,7 +209,7 @@ SituationFeedService::PublishStream(grpc::CallbackServerContext* context) {
     CountRefusal(lease.status(), RejectReason::kStreamQuota);
     return new RefusedPublishStream(lease.status());
   }
-  return new PublishStreamReactor(
+  auto* reactor = new PublishStreamReactor(
       [this, caller = *caller](std::vector<v1::PublishRequest> requests,
                                PublishCallback done) {
         PublishAs(caller, "PublishStream", std::move(requests), absl::Now(),
@@ -224,6 +224,12 @@ SituationFeedService::PublishStream(grpc::CallbackServerContext* context) {
         }
       },
       *std::move(lease), options_.publish_stream_window);
+  if (guards_.grants != nullptr) {
+    reactor->HoldGrant(guards_.grants,
+                       StreamGrant{caller->credentials, caller->principal.name,
+                                   0, caller->principal.publish_missions});
+  }
+  return reactor;
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* SituationFeedService::Subscribe(

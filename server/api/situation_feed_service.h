@@ -56,6 +56,8 @@ class SituationFeedService final
     const Authenticator* authenticator;
     PublishRateLimiter* publish_rate;
     StreamQuota* streams;
+    // Open streams' grants, checked again on a policy reload (nullable).
+    StreamGrants* grants = nullptr;
   };
 
   SituationFeedService(Publisher* publisher, Feed* feed,

@@ -1,5 +1,6 @@
 #include "server/api/subscription.h"
 
+#include <random>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -33,7 +34,8 @@ Subscription::Subscription(Feed* feed, Clock* clock,
                            std::unique_ptr<const FilterMatcher> filter,
                            std::unique_ptr<SubscriberCursor> cursor,
                            absl::Duration heartbeat_interval,
-                           StreamLease lease, Metrics* metrics)
+                           StreamLease lease, Metrics* metrics,
+                           const std::string& principal)
     : feed_(feed),
       clock_(clock),
       registry_(registry),
@@ -41,6 +43,9 @@ Subscription::Subscription(Feed* feed, Clock* clock,
       heartbeat_interval_(heartbeat_interval),
       metrics_(metrics),
       mission_mask_(cursor->mission_mask()),
+      wake_keys_(filter_ != nullptr ? filter_->WakeKeys()
+                                    : std::vector<WakeKey>{AnyUpdateWakeKey()}),
+      lane_(feed->scheduler().LaneFor(principal)),
       start_cursor_(cursor->cursor()),
       starts_with_snapshot_(cursor->in_snapshot()),
       lease_(std::move(lease)),
@@ -66,12 +71,47 @@ void Subscription::End(const absl::Status& status) {
   Pump();
 }
 
+void Subscription::EndAfter(absl::Duration age) {
+  if (age == absl::InfiniteDuration()) return;
+  thread_local std::mt19937 random{std::random_device{}()};
+  age *= std::uniform_real_distribution<double>(0.9, 1.0)(random);
+  std::weak_ptr<Subscription> weak = weak_from_this();
+  feed_->executor().ScheduleAfter(age, [weak] {
+    if (std::shared_ptr<Subscription> self = weak.lock()) {
+      self->End(absl::OkStatus());
+    }
+  });
+}
+
+void Subscription::HoldGrant(StreamGrants::Registration registration) {
+  absl::MutexLock lock(&mu_);
+  if (done_) return;  // registration leaves as it is destroyed
+  grant_ = std::move(registration);
+}
+
 void Subscription::OnNewData() {
   {
     absl::MutexLock lock(&mu_);
     waiting_ = false;
   }
-  Pump();
+  // The wake-up task only queues: the pump takes its turn in the lane.
+  SchedulePump();
+}
+
+void Subscription::SchedulePump() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (pump_scheduled_) return;
+    pump_scheduled_ = true;
+  }
+  std::shared_ptr<Subscription> self = shared_from_this();
+  feed_->scheduler().Schedule(lane_, [self] {
+    {
+      absl::MutexLock relock(&self->mu_);
+      self->pump_scheduled_ = false;
+    }
+    self->Pump();
+  });
 }
 
 void Subscription::OnWriteDone(bool ok, NextBatch next) {
@@ -84,12 +124,8 @@ void Subscription::OnWriteDone(bool ok, NextBatch next) {
       finish_status_ = absl::CancelledError("the client went away");
     }
   }
-  if (next == NextBatch::kInline) {
-    Pump();
-    return;
-  }
-  std::shared_ptr<Subscription> self = shared_from_this();
-  feed_->executor().Schedule([self] { self->Pump(); });
+  (void)next;  // Both go to the lane (subscription.h).
+  SchedulePump();
 }
 
 void Subscription::OnCancel() {
@@ -104,6 +140,7 @@ void Subscription::OnDone() {
     // Now, not when the last executor task lets go of the subscription: a
     // client that closes one stream may open the next at once.
     lease_.Release();
+    grant_.Reset();
   }
   feed_->CancelWait(this);
   registry_->Remove(this);
@@ -133,9 +170,18 @@ void Subscription::HeartbeatTick() {
     const absl::Duration quiet = clock_->Now() - last_send_;
     next = quiet >= heartbeat_interval_ ? heartbeat_interval_
                                         : heartbeat_interval_ - quiet;
+    if (waiting_) {
+      // Still filed with the Feed: nothing it appended since carried one of
+      // our wake keys, so the cursor moves to the head without reading
+      // those updates (they may have left the ring long ago).
+      if (std::optional<uint64_t> head = feed_->EndWait(this)) {
+        waiting_ = false;
+        cursor_->SkipTo(*head);
+      }
+    }
   }
   ScheduleHeartbeat(next);
-  Pump();
+  SchedulePump();
 }
 
 void Subscription::EncodeHeartbeatLocked() {
@@ -189,7 +235,7 @@ void Subscription::Pump() {
         const SubscriberCursor::StoreRead read = cursor_->ReadStore();
         if (metrics_ != nullptr) metrics_->RecordCatchupRead();
         lock.Release();
-        feed_->executor().Schedule([self, read] {
+        feed_->scheduler().Schedule(lane_, [self, read] {
           absl::StatusOr<EventLog::MissionRead> entries = read();
           {
             absl::MutexLock relock(&self->mu_);
@@ -201,17 +247,8 @@ void Subscription::Pump() {
         return;
       }
       case SubscriberCursor::Step::kYield:
-        if (!pump_scheduled_) {
-          pump_scheduled_ = true;
-          lock.Release();
-          feed_->executor().Schedule([self] {
-            {
-              absl::MutexLock relock(&self->mu_);
-              self->pump_scheduled_ = false;
-            }
-            self->Pump();
-          });
-        }
+        lock.Release();
+        SchedulePump();
         return;
       case SubscriberCursor::Step::kIdle:
         if (clock_->Now() - last_send_ >= heartbeat_interval_) {
@@ -219,8 +256,7 @@ void Subscription::Pump() {
           break;
         }
         if (waiting_) return;
-        if (!feed_->WaitForNew(self, cursor_->cursor(),
-                               cursor_->mission_mask())) {
+        if (!feed_->WaitForNew(self, cursor_->cursor(), wake_keys_)) {
           continue;  // The head moved meanwhile: read it.
         }
         waiting_ = true;
@@ -268,9 +304,19 @@ absl::StatusOr<std::shared_ptr<Subscription>> OpenSubscription(
   if (!cursor.ok()) return refuse(cursor.status());
   auto subscription = std::make_shared<Subscription>(
       feed, clock, registry, *std::move(filter), *std::move(cursor),
-      *heartbeat, std::move(access.lease), options.metrics);
+      *heartbeat, std::move(access.lease), options.metrics, access.principal);
   absl::Status added = registry->Add(subscription);
   if (!added.ok()) return refuse(added);
+  if (access.grants != nullptr) {
+    access.grant.read_missions = subscription->mission_mask();
+    std::weak_ptr<Subscription> weak = subscription;
+    subscription->HoldGrant(access.grants->Add(
+        std::move(access.grant), [weak](const absl::Status& status) {
+          if (std::shared_ptr<Subscription> live = weak.lock()) {
+            live->End(status);
+          }
+        }));
+  }
   return subscription;
 }
 

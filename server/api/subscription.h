@@ -4,12 +4,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/api/stream_grants.h"
 #include "server/api/subscription_registry.h"
 #include "server/auth/principal.h"
 #include "server/auth/stream_quota.h"
@@ -69,27 +71,42 @@ class Subscription final : public FeedWaiter,
  public:
   // `lease` counts the stream against its principal until OnDone.
   // `metrics` (borrowed, nullable) counts what is written.
+  // `principal` names the executor lane (FairScheduler) the stream's work
+  // runs in.
   Subscription(Feed* feed, Clock* clock, SubscriptionRegistry* registry,
                std::unique_ptr<const FilterMatcher> filter,
                std::unique_ptr<SubscriberCursor> cursor,
                absl::Duration heartbeat_interval, StreamLease lease,
-               Metrics* metrics);
+               Metrics* metrics, const std::string& principal = "");
 
   // Starts writing to `sink` (borrowed until OnDone).
   void Start(SubscriptionSink* sink);
 
-  // Ends the stream with `status` (shutdown: UNAVAILABLE).
+  // Ends the stream with `status` (shutdown: UNAVAILABLE; a revoked grant:
+  // UNAUTHENTICATED or PERMISSION_DENIED; OK: a clean end, e.g. an SSE
+  // stream's maximum age). Later calls do nothing.
   void End(const absl::Status& status);
+
+  // Ends the stream with OK after a random time between 0.9 and 1 times
+  // `age` (the SSE gateway's maximum stream age, after which EventSource
+  // reconnects and authenticates again; spread so that dashboards opened
+  // together do not all reconnect together). Infinite: never.
+  void EndAfter(absl::Duration age);
+
+  // Keeps the stream's place among the grants until OnDone.
+  void HoldGrant(StreamGrants::Registration registration);
 
   // FeedWaiter.
   void OnNewData() override;
 
   // From the transport.
-  // Where the next batch is made after a write: kOnExecutor when the caller
-  // is one of gRPC's few callback threads, which also read every
-  // PublishStream (pumping a thousand subscribers there held publishers'
-  // acks back ~0.4 s); kInline when the caller is on the executor already
-  // (SseStream hands its write completions there).
+  // Where the next batch is made after a write. Both now go to the
+  // principal's lane on the executor (FairScheduler), so that one
+  // principal's many fast streams take turns with other principals' work
+  // (issue 17, M-5): never on gRPC's few callback threads, which also read
+  // every PublishStream (pumping a thousand subscribers there held
+  // publishers' acks back ~0.4 s), and not inline on the executor task that
+  // SseStream hands its write completions to either.
   enum class NextBatch { kInline, kOnExecutor };
   void OnWriteDone(bool ok, NextBatch next = NextBatch::kInline);
   void OnCancel();
@@ -112,6 +129,9 @@ class Subscription final : public FeedWaiter,
 
  private:
   void Pump();
+  // Runs Pump() in the stream's lane, once however often it is asked
+  // before it runs.
+  void SchedulePump();
   void HeartbeatTick();
   void ScheduleHeartbeat(absl::Duration delay);
   void EncodeHeartbeatLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -124,11 +144,15 @@ class Subscription final : public FeedWaiter,
   const absl::Duration heartbeat_interval_;
   Metrics* const metrics_;
   const uint32_t mission_mask_;
+  // The Feed wakes the stream only for updates carrying one of these.
+  const std::vector<WakeKey> wake_keys_;
+  const std::shared_ptr<FairScheduler::Lane> lane_;
   const uint64_t start_cursor_;
   const bool starts_with_snapshot_;
 
   absl::Mutex mu_;
   StreamLease lease_ ABSL_GUARDED_BY(mu_);
+  StreamGrants::Registration grant_ ABSL_GUARDED_BY(mu_);
   const std::unique_ptr<SubscriberCursor> cursor_ ABSL_PT_GUARDED_BY(mu_);
   SubscriptionSink* sink_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
@@ -153,6 +177,12 @@ struct SubscribeAccess {
   std::function<absl::Status(const v1::Filter&)> check_filter;
   // The stream's place in its principal's quota.
   StreamLease lease;
+  // Whose executor lane the stream's work runs in (FairScheduler).
+  std::string principal;
+  // Where the stream's grant is kept for policy reloads (null: nowhere);
+  // its read_missions are filled in from the compiled filter.
+  StreamGrants* grants = nullptr;
+  StreamGrant grant;
 };
 
 // Checks `request` (heartbeat, rights, filter, start position), starts its

@@ -46,9 +46,9 @@ ABSL_FLAG(uint64_t, max_label_value_bytes, 256,
 ABSL_FLAG(absl::Duration, min_ping_interval, absl::Seconds(10),
           "Clients pinging more often than this are disconnected "
           "(keepalive enforcement).");
-ABSL_FLAG(absl::Duration, max_connection_age, absl::InfiniteDuration(),
+ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(30),
           "Close connections after this age so clients rebalance over "
-          "replicas (inf: never).");
+          "replicas and re-authenticate (inf: never).");
 ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Seconds(10),
           "How long calls on an aged-out connection may still run.");
 ABSL_FLAG(std::string, data_dir, "./sitrep-data",
@@ -137,6 +137,9 @@ ABSL_FLAG(absl::Duration, http_io_timeout, absl::Seconds(60),
           "Close an HTTP connection that sends nothing, or takes nothing of "
           "a response being written, for this long (a quiet event stream "
           "stays open).");
+ABSL_FLAG(absl::Duration, http_max_stream_age, absl::Minutes(30),
+          "End an event stream cleanly after about this long (90-100 %), so "
+          "the browser reconnects and authenticates again (inf: never).");
 // Webhook sinks (server/sinks/).
 ABSL_FLAG(std::string, webhooks_file, "",
           "JSON file listing webhook sinks: each POSTs the updates matching "
@@ -241,6 +244,10 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
   if (config.http_io_timeout < absl::Seconds(1)) {
     return absl::InvalidArgumentError("--http_io_timeout: at least 1s");
   }
+  if (config.http_max_stream_age < absl::Seconds(1)) {
+    return absl::InvalidArgumentError(
+        "--http_max_stream_age: at least 1s (inf: never)");
+  }
   if (config.publish_rate < 0 || config.publish_burst < 0) {
     return absl::InvalidArgumentError(
         "--publish_rate, --publish_burst: must not be negative");
@@ -340,6 +347,7 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   config.http_cors_origins = absl::GetFlag(FLAGS_http_cors_origins);
   config.http_session_ttl = absl::GetFlag(FLAGS_http_session_ttl);
   config.http_io_timeout = absl::GetFlag(FLAGS_http_io_timeout);
+  config.http_max_stream_age = absl::GetFlag(FLAGS_http_max_stream_age);
   if (config.retention_max_age <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "--retention_max_age: must be positive (or inf to keep all)");

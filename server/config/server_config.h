@@ -115,8 +115,9 @@ struct ServerConfig {
   absl::Duration min_ping_interval = absl::Seconds(10);
   // Connections are closed (GOAWAY) after this age, so clients spread over
   // replicas again; streams then get max_connection_age_grace to finish and
-  // resume from their cursor. Infinite: never.
-  absl::Duration max_connection_age = absl::InfiniteDuration();
+  // resume from their cursor. Also bounds how long a stream authorised
+  // under an old access policy lives (issue 17, M-4). Infinite: never.
+  absl::Duration max_connection_age = absl::Minutes(30);
   absl::Duration max_connection_age_grace = absl::Seconds(10);
 
   // How long shutdown waits for in-flight calls before cancelling them.
@@ -140,6 +141,10 @@ struct ServerConfig {
   // that never ends) or takes nothing of a response being written for this
   // long is closed; a quiet event stream is not.
   absl::Duration http_io_timeout = absl::Seconds(60);
+  // An event stream (GET /v1/stream) ends cleanly after 27..30 minutes and
+  // the browser reconnects with Last-Event-ID and its session, so a
+  // revoked token cannot keep a stream forever; infinite: never.
+  absl::Duration http_max_stream_age = absl::Minutes(30);
 
   // Webhook sinks: a JSON file listing them (server/sinks/webhooks_file.proto,
   // docs/webhooks.md). Empty: none. Checked at start; a mistake is

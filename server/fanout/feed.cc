@@ -14,6 +14,7 @@ Feed::Feed(EventLog* log, Executor* executor, AppendListener* tail_listener,
       snapshots_(snapshots),
       options_(options),
       ring_(options.ring_capacity),
+      scheduler_(executor, options.scheduler),
       head_(log->Head()),
       oldest_(log->Oldest()) {}
 
@@ -21,32 +22,27 @@ void Feed::OnAppended(const std::vector<LogEntryPtr>& entries) {
   if (entries.empty()) return;
   if (tail_listener_ != nullptr) tail_listener_->OnAppended(entries);
   ring_.Append(entries);
-  uint32_t batch_mask = 0;
   std::vector<std::shared_ptr<FeedWaiter>> wake;
+  std::vector<WakeKey> keys;
   {
     absl::MutexLock lock(&mu_);
     for (const LogEntryPtr& entry : entries) {
       const int mission = entry->update.mission();
-      // With previous's mission: an incident update of another mission may
-      // be how the incident leaves a waiter's view (SubscriberCursor).
-      batch_mask |= entry->mission_bits;
       if (mission >= 0 && mission < 4) {
         activity_[mission].time = FromProtoTime(entry->update.received_at());
         activity_[mission].sequence = entry->sequence();
       }
+      if (waiters_.empty()) continue;
+      // With previous's keys: an incident update that no longer matches may
+      // be how the incident leaves a waiter's view (SubscriberCursor).
+      keys.clear();
+      AppendWakeKeys(entry->update, &keys);
+      if (entry->previous != nullptr) AppendWakeKeys(*entry->previous, &keys);
+      waiters_.Take(keys, &wake);
     }
     // Publish the head under mu_ so that WaitForNew (which checks the head
     // under mu_) can never miss it.
     head_.store(entries.back()->sequence(), std::memory_order_release);
-    for (int mask = 0; mask < kMaskBuckets; ++mask) {
-      if ((mask & batch_mask) == 0 || waiters_[mask].empty()) continue;
-      if (wake.empty()) {
-        wake.swap(waiters_[mask]);
-      } else {
-        for (auto& waiter : waiters_[mask]) wake.push_back(std::move(waiter));
-        waiters_[mask].clear();
-      }
-    }
   }
   // Wake in chunks so both executor threads share the work; the writer
   // thread only schedules.
@@ -69,23 +65,27 @@ void Feed::OnRetention() {
 
 bool Feed::WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
                       uint32_t mission_mask) {
+  return WaitForNew(std::move(waiter), after, MissionWakeKeys(mission_mask));
+}
+
+bool Feed::WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
+                      std::vector<WakeKey> wake_keys) {
+  if (wake_keys.empty()) wake_keys.push_back(AnyUpdateWakeKey());
   absl::MutexLock lock(&mu_);
   if (head_.load(std::memory_order_acquire) > after) return false;
-  waiters_[mission_mask & (kMaskBuckets - 1)].push_back(std::move(waiter));
+  waiters_.Add(std::move(waiter), std::move(wake_keys));
   return true;
 }
 
 void Feed::CancelWait(const FeedWaiter* waiter) {
   absl::MutexLock lock(&mu_);
-  for (auto& bucket : waiters_) {
-    for (size_t i = 0; i < bucket.size(); ++i) {
-      if (bucket[i].get() == waiter) {
-        bucket[i] = std::move(bucket.back());
-        bucket.pop_back();
-        return;
-      }
-    }
-  }
+  waiters_.Remove(waiter);
+}
+
+std::optional<uint64_t> Feed::EndWait(const FeedWaiter* waiter) {
+  absl::MutexLock lock(&mu_);
+  if (!waiters_.Remove(waiter)) return std::nullopt;
+  return head_.load(std::memory_order_acquire);
 }
 
 std::vector<v1::MissionActivity> Feed::MissionActivity() const {
@@ -104,9 +104,7 @@ std::vector<v1::MissionActivity> Feed::MissionActivity() const {
 
 size_t Feed::waiting() const {
   absl::MutexLock lock(&mu_);
-  size_t n = 0;
-  for (const auto& bucket : waiters_) n += bucket.size();
-  return n;
+  return waiters_.size();
 }
 
 }  // namespace sitrep

@@ -5,15 +5,18 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/fanout/update_ring.h"
+#include "server/fanout/wake_index.h"
 #include "server/filter/filter_matcher.h"
 #include "server/log/event_log.h"
 #include "server/runtime/executor.h"
+#include "server/runtime/fair_scheduler.h"
 #include "sitrep/v1/situation_feed.pb.h"
 
 namespace sitrep {
@@ -50,7 +53,10 @@ class SnapshotProvider {
 //
 // The publish path (the log's writer thread, in OnAppended) only appends to
 // the ring, updates the head and schedules wake-ups on the executor; it never
-// runs subscriber code.
+// runs subscriber code. Waiters are filed by wake keys (wake_index.h), so an
+// append wakes only those that share a key with one of its updates; the
+// subscriber work that follows runs on the FairScheduler, round-robin by
+// principal (issue 17, M-5).
 //
 // Thread safety: all methods are safe to call concurrently.
 class Feed final : public AppendListener {
@@ -60,6 +66,8 @@ class Feed final : public AppendListener {
     size_t ring_capacity = 16384;
     // Waiters woken per executor task.
     size_t wake_chunk = 64;
+    // How subscriber streams share the executor (FairScheduler).
+    FairScheduler::Options scheduler;
   };
 
   // `log` and `executor` are borrowed and must outlive the Feed;
@@ -84,6 +92,9 @@ class Feed final : public AppendListener {
   const UpdateRing& ring() const { return ring_; }
   Executor& executor() const { return *executor_; }
   SnapshotProvider* snapshots() const { return snapshots_; }
+  // Where subscriber streams run their work: the executor, shared
+  // round-robin between principals.
+  FairScheduler& scheduler() { return scheduler_; }
 
   // Registers `waiter` to be told (once) when an update with a mission in
   // `mission_mask` (bit 1 << Mission) is appended after `after`. Returns
@@ -91,8 +102,17 @@ class Feed final : public AppendListener {
   // unread entries and should read them instead.
   bool WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
                   uint32_t mission_mask);
+  // The same, told only when an appended update (or its incident's
+  // previous update) carries one of `wake_keys` (FilterMatcher::WakeKeys()).
+  bool WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
+                  std::vector<WakeKey> wake_keys);
   // Removes a registration, if any.
   void CancelWait(const FeedWaiter* waiter);
+  // Removes a registration. If `waiter` was still registered, returns the
+  // head: no update after the `after` it registered with, up to that head,
+  // carried one of its keys, so its cursor may move there without reading
+  // them (a quiet stream's heartbeat). nullopt when it was not registered.
+  std::optional<uint64_t> EndWait(const FeedWaiter* waiter);
 
   // The latest update time and sequence of each mission seen by this Feed.
   std::vector<v1::MissionActivity> MissionActivity() const;
@@ -101,9 +121,6 @@ class Feed final : public AppendListener {
   size_t waiting() const;
 
  private:
-  // Masks have 4 bits (missions 0..3): one bucket of waiters per mask.
-  static constexpr int kMaskBuckets = 16;
-
   // Constant after construction.
   EventLog* const log_;
   Executor* const executor_;
@@ -112,12 +129,12 @@ class Feed final : public AppendListener {
   const Options options_;
 
   UpdateRing ring_;
+  FairScheduler scheduler_;
   std::atomic<uint64_t> head_;
   std::atomic<uint64_t> oldest_;
 
   mutable absl::Mutex mu_;
-  std::array<std::vector<std::shared_ptr<FeedWaiter>>, kMaskBuckets> waiters_
-      ABSL_GUARDED_BY(mu_);
+  WakeIndex waiters_ ABSL_GUARDED_BY(mu_);
   struct Activity {
     absl::Time time = absl::InfinitePast();
     uint64_t sequence = 0;

@@ -238,6 +238,12 @@ SubscriberCursor::Step SubscriberCursor::Next(CursorMessage* message,
   return Step::kIdle;
 }
 
+void SubscriberCursor::SkipTo(uint64_t sequence) {
+  if (in_snapshot_ || sequence <= cursor_) return;
+  cursor_ = sequence;
+  ClearBuffered();
+}
+
 SubscriberCursor::StoreRead SubscriberCursor::ReadStore() const {
   ReadRange range;
   range.first = cursor_ + 1;

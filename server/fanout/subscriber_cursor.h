@@ -91,6 +91,11 @@ class SubscriberCursor {
   // The result of a ReadStore() (an error ends in kFail).
   void AcceptStoreRead(absl::StatusOr<EventLog::MissionRead> read);
 
+  // The updates in (cursor(), sequence] are known not to match (the Feed
+  // did not wake this cursor for them, Feed::EndWait): moves past them
+  // without reading them. Does nothing during a snapshot or backwards.
+  void SkipTo(uint64_t sequence);
+
   // Every update <= cursor() was sent or skipped.
   uint64_t cursor() const { return cursor_; }
   uint32_t mission_mask() const { return mission_mask_; }

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "server/filter/label_selector.h"
+#include "server/filter/wake_keys.h"
 #include "server/ingest/municipality.h"
 
 namespace sitrep {
@@ -48,6 +49,11 @@ class StringSet {
     hashed_.insert(std::move(value));
   }
   bool empty() const { return linear_.empty() && hashed_.empty(); }
+  template <typename Fn>
+  void ForEach(Fn fn) const {
+    for (const std::string& s : linear_) fn(s);
+    for (const std::string& s : hashed_) fn(s);
+  }
   bool Contains(absl::string_view value) const {
     if (!hashed_.empty()) return hashed_.contains(value);
     for (const std::string& s : linear_) {
@@ -104,6 +110,51 @@ class CompiledFilter final : public FilterMatcher {
     return mission_mask_ & readable_mask_;
   }
   bool RestrictsKinds() const override { return kind_mask_ != kAll; }
+
+  std::vector<WakeKey> WakeKeys() const override {
+    std::vector<WakeKey> keys;
+    if (!incident_ids_.empty()) {
+      incident_ids_.ForEach([&](const std::string& id) {
+        keys.push_back(MakeWakeKey(WakeField::kIncident, id));
+      });
+      return keys;
+    }
+    std::string label;
+    std::vector<std::string> values;
+    if (selector_.PresenceRequirement(&label, &values)) {
+      if (values.empty()) return {MakeWakeKey(WakeField::kLabelPresent, label)};
+      for (const std::string& value : values) {
+        keys.push_back(MakeLabelValueKey(label, value));
+      }
+      return keys;
+    }
+    if (!municipalities_.empty()) {
+      municipalities_.ForEach([&](const std::string& id) {
+        keys.push_back(MakeWakeKey(WakeField::kMunicipality, id));
+      });
+      return keys;
+    }
+    const struct {
+      WakeField field;
+      uint32_t mask;
+    } enums[] = {{WakeField::kCategory, category_mask_},
+                 {WakeField::kKind, kind_mask_},
+                 {WakeField::kRole, role_mask_}};
+    for (const auto& e : enums) {
+      if (e.mask == kAll) continue;
+      for (int value = 0; value < 32; ++value) {
+        if (InMask(e.mask, value)) keys.push_back(MakeWakeKey(e.field, value));
+      }
+      return keys;
+    }
+    if (min_severity_ != v1::SEVERITY_UNSPECIFIED) {
+      for (int value = min_severity_; value <= v1::Severity_MAX; ++value) {
+        keys.push_back(MakeWakeKey(WakeField::kSeverity, value));
+      }
+      return keys;
+    }
+    return MissionWakeKeys(MissionMask());
+  }
 
  private:
   friend class FilterCompiler;

@@ -4,9 +4,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "server/filter/wake_keys.h"
 #include "sitrep/v1/filter.pb.h"
 #include "sitrep/v1/situation_update.pb.h"
 
@@ -64,6 +66,17 @@ class FilterMatcher {
   // (1 << Mission) of each allowed mission; otherwise all bits set. Lets the
   // fan-out skip cursors cheaply.
   virtual uint32_t MissionMask() const = 0;
+
+  // The keys under which a subscriber with this filter waits for new
+  // updates (wake_keys.h): every update it matches carries one of them.
+  // They come from the most selective field the filter restricts
+  // (incident ids, a label requirement, municipalities, categories, kinds,
+  // roles, min_severity, missions, in that order); AnyUpdateWakeKey() when
+  // it restricts none of these (a bounding box alone, `!key`). The default
+  // follows missions only.
+  virtual std::vector<WakeKey> WakeKeys() const {
+    return MissionWakeKeys(MissionMask());
+  }
 
   // Compiles `filter`. INVALID_ARGUMENT names the offending field with
   // `field_prefix` ("filter") in front: "filter.municipalities[2]: 'Foo' is

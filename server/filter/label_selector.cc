@@ -261,4 +261,23 @@ bool LabelSelector::Holds(const Requirement& requirement,
   return false;
 }
 
+bool LabelSelector::PresenceRequirement(
+    std::string* key, std::vector<std::string>* values) const {
+  const Requirement* exists = nullptr;
+  for (const Requirement& requirement : requirements_) {
+    if (requirement.op == Op::kEquals || requirement.op == Op::kIn) {
+      *key = requirement.key;
+      *values = requirement.values;
+      return true;
+    }
+    if (requirement.op == Op::kExists && exists == nullptr) {
+      exists = &requirement;
+    }
+  }
+  if (exists == nullptr) return false;
+  *key = exists->key;
+  values->clear();
+  return true;
+}
+
 }  // namespace sitrep

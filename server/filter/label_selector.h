@@ -69,6 +69,14 @@ class LabelSelector {
   bool empty() const { return requirements_.empty(); }
   size_t size() const { return requirements_.size(); }
 
+  // A requirement that holds only for a label map that has the label: its
+  // key in *key and the values it allows in *values (empty: any value, for
+  // `key`). False when every requirement also holds for an absent label
+  // (!=, notin, !key). Prefers one that names values. For the Feed's wake
+  // keys (wake_keys.h).
+  bool PresenceRequirement(std::string* key,
+                           std::vector<std::string>* values) const;
+
  private:
   enum class Op { kEquals, kNotEquals, kIn, kNotIn, kExists, kNotExists };
   struct Requirement {

@@ -416,7 +416,8 @@ absl::StatusOr<CallIdentity> HttpGateway::Identify(const Request& request,
     parts_.reads->CountRefusal(refused);
     return refused;
   }
-  return CallIdentity{*std::move(principal), request.peer()};
+  return CallIdentity{*std::move(principal), request.peer(),
+                      std::move(credentials)};
 }
 
 namespace {
@@ -529,6 +530,8 @@ void HttpGateway::ServeStream(Request& request) {
   absl::StatusOr<std::shared_ptr<Subscription>> subscription =
       parts_.reads->Subscribe(*caller, "Subscribe", subscribe);
   if (!subscription.ok()) return request.ReplyError(subscription.status());
+  // Ends cleanly; EventSource reconnects and authenticates again (M-4).
+  (*subscription)->EndAfter(options_.max_stream_age);
   std::shared_ptr<SseStream> stream = SseStream::Begin(
       loop_.get(), parts_.executor, request.raw(), *std::move(subscription),
       options_.io_timeout, [this](SseStream* done) {
@@ -563,7 +566,8 @@ void HttpGateway::CreateSession(Request& request) {
     parts_.reads->CountRefusal(principal.status());
     return request.ReplyError(principal.status());
   }
-  const std::string id = sessions_.Create(*std::move(authorization));
+  const std::string id =
+      sessions_.Create(principal->name, *std::move(authorization));
   request.AddHeader(
       "Set-Cookie",
       absl::StrCat(kSessionCookie, "=", id,

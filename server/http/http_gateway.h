@@ -54,6 +54,9 @@ class HttpGateway {
     // A connection that sends nothing (before its request) or takes nothing
     // (of a response being written) for this long is closed.
     absl::Duration io_timeout = absl::Seconds(60);
+    // An event stream ends cleanly after about this long (Subscription::
+    // EndAfter), so that a browser authenticates again; infinite: never.
+    absl::Duration max_stream_age = absl::Minutes(30);
   };
 
   // The borrowed parts; they must outlive the gateway.

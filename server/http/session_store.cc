@@ -2,13 +2,15 @@
 
 #include <openssl/rand.h>
 
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/escaping.h"
 
 namespace sitrep {
 
-std::string SessionStore::Create(std::string authorization) {
+std::string SessionStore::Create(const std::string& principal,
+                                 std::string authorization) {
   unsigned char bytes[32];
   // OpenSSL's CSPRNG: a session id is a bearer secret.
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) std::abort();
@@ -17,15 +19,45 @@ std::string SessionStore::Create(std::string authorization) {
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
   DropExpiredLocked(now);
-  if (sessions_.size() >= options_.max_sessions) {
-    auto oldest = sessions_.begin();
-    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-      if (it->second.expires < oldest->second.expires) oldest = it;
+  auto held = held_.find(principal);
+  if (held != held_.end() && held->second >= options_.max_per_principal) {
+    DropOldestLocked(principal);
+  } else if (sessions_.size() >= options_.max_sessions) {
+    // From the principal holding the most: a newcomer takes its place from
+    // the largest holder, never from one with a few sessions.
+    const std::string* largest = nullptr;
+    size_t most = 0;
+    for (const auto& [name, count] : held_) {
+      if (count > most) {
+        most = count;
+        largest = &name;
+      }
     }
-    sessions_.erase(oldest);
+    if (largest != nullptr) DropOldestLocked(std::string(*largest));
   }
-  sessions_[id] = Session{std::move(authorization), now + options_.ttl};
+  sessions_[id] = Session{principal, std::move(authorization),
+                          now + options_.ttl};
+  ++held_[principal];
   return id;
+}
+
+void SessionStore::DropOldestLocked(const std::string& principal) {
+  auto oldest = sessions_.end();
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    if (it->second.principal != principal) continue;
+    if (oldest == sessions_.end() ||
+        it->second.expires < oldest->second.expires) {
+      oldest = it;
+    }
+  }
+  if (oldest != sessions_.end()) EraseLocked(oldest);
+}
+
+void SessionStore::EraseLocked(
+    absl::flat_hash_map<std::string, Session>::iterator it) {
+  auto held = held_.find(it->second.principal);
+  if (held != held_.end() && --held->second == 0) held_.erase(held);
+  sessions_.erase(it);
 }
 
 std::optional<std::string> SessionStore::Find(const std::string& id) {
@@ -34,7 +66,7 @@ std::optional<std::string> SessionStore::Find(const std::string& id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return std::nullopt;
   if (it->second.expires <= now) {
-    sessions_.erase(it);
+    EraseLocked(it);
     return std::nullopt;
   }
   return it->second.authorization;
@@ -42,7 +74,8 @@ std::optional<std::string> SessionStore::Find(const std::string& id) {
 
 void SessionStore::Remove(const std::string& id) {
   absl::MutexLock lock(&mu_);
-  sessions_.erase(id);
+  auto it = sessions_.find(id);
+  if (it != sessions_.end()) EraseLocked(it);
 }
 
 size_t SessionStore::size() const {
@@ -51,9 +84,11 @@ size_t SessionStore::size() const {
 }
 
 void SessionStore::DropExpiredLocked(absl::Time now) {
-  absl::erase_if(sessions_, [now](const auto& entry) {
-    return entry.second.expires <= now;
-  });
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    auto next = std::next(it);
+    if (it->second.expires <= now) EraseLocked(it);
+    it = next;
+  }
 }
 
 }  // namespace sitrep

@@ -84,6 +84,10 @@ std::string SseHeartbeat(const v1::Heartbeat& heartbeat, uint64_t cursor) {
   return out;
 }
 
+std::string SseReconnect() {
+  return ": the stream reached its maximum age; reconnect\nretry: 2000\n\n";
+}
+
 std::string SseError(const absl::Status& status) {
   std::string out;
   AppendSseEvent("error", std::nullopt, ErrorJson(status), &out);

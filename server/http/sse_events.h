@@ -39,6 +39,10 @@ std::string SseHeartbeat(const v1::Heartbeat& heartbeat, uint64_t cursor);
 // body).
 std::string SseError(const absl::Status& status);
 
+// The end of a stream that reached its maximum age: a comment saying so and
+// the `retry:` after which EventSource reconnects (with Last-Event-ID).
+std::string SseReconnect();
+
 }  // namespace sitrep
 
 #endif  // SITREP_SERVER_HTTP_SSE_EVENTS_H_

@@ -134,6 +134,8 @@ void SseStream::FinishOnLoop(const absl::Status& status) {
   if (!status.ok() && status.code() != absl::StatusCode::kCancelled) {
     // The subscription wrote its last message: nobody waits for this one.
     WriteOnLoop(SseError(status), /*tell_subscription=*/false);
+  } else if (status.ok()) {
+    WriteOnLoop(SseReconnect(), /*tell_subscription=*/false);
   }
   // Done only once the socket took the last bytes: a gateway that stops
   // right after Done() frees the connection with whatever it still held.

@@ -64,7 +64,6 @@ class Errors {
 struct TextRules {
   size_t max_code_points = SIZE_MAX;
   size_t max_bytes = SIZE_MAX;
-  bool check_controls = true;
   // Line breaks and tabs, for multi-line bodies.
   bool allow_newline_and_tab = false;
   // Added to the control-character message to say where such text belongs.
@@ -73,6 +72,15 @@ struct TextRules {
 
 bool IsControl(char32_t cp) {
   return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
+}
+
+// Bidirectional embeddings, overrides and isolates (U+202A..U+202E,
+// U+2066..U+2069): they make text display in another order than it is
+// stored, so a reader could be shown a different place or headline than the
+// one published ("Trojan Source"; issue 17, L-6). Refused in every text
+// field; the marks (U+200E, U+200F) stay allowed.
+bool IsBidiControl(char32_t cp) {
+  return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 absl::Status CheckText(const Errors& errors, absl::string_view field,
@@ -90,7 +98,15 @@ absl::Status CheckText(const Errors& errors, absl::string_view field,
                             " at byte ", start,
                             "); send the text encoded as UTF-8");
     }
-    if (!rules.check_controls || !IsControl(cp)) continue;
+    if (IsBidiControl(cp)) {
+      return errors.Invalid(
+          field, "contains the bidirectional control ",
+          absl::StrFormat("U+%04X", static_cast<uint32_t>(cp)),
+          " at character ", code_points + 1,
+          "; remove it (it makes the text display in another order than "
+          "it is stored)");
+    }
+    if (!IsControl(cp)) continue;
     // \r too: text from Windows clients ends its lines with \r\n.
     if (rules.allow_newline_and_tab && (cp == '\n' || cp == '\t' || cp == '\r')) {
       continue;
@@ -487,7 +503,7 @@ absl::Status CheckLabels(const Errors& errors, const v1::SituationUpdate& u,
     }
     TextRules value;
     value.max_bytes = limits.max_label_value_bytes;
-    value.check_controls = false;
+    value.control_hint = " (a label value is one line of text)";
     if (auto s = CheckText(errors, field, u.labels().at(*key), value);
         !s.ok()) {
       return s;

@@ -7,6 +7,7 @@
 #include "server/runtime/logging.h"
 #include "server/sinks/alertmanager_body.h"
 #include "server/sinks/json_batch_body.h"
+#include "server/sinks/response_excerpt.h"
 #include "server/sinks/sink_cursor_file.h"
 
 namespace sitrep {
@@ -37,9 +38,11 @@ WebhookSink::WebhookSink(WebhookSinkConfig config, Feed* feed,
   if (!config_.bearer_token.empty()) {
     request_template_.headers.push_back(
         absl::StrCat("Authorization: Bearer ", config_.bearer_token));
+    secrets_.push_back(config_.bearer_token);
   }
   for (const auto& [name, value] : config_.headers) {
     request_template_.headers.push_back(absl::StrCat(name, ": ", value));
+    secrets_.push_back(value);
   }
   absl::MutexLock lock(&mu_);
   status_.name = config_.name;
@@ -286,15 +289,15 @@ void WebhookSink::OnPostDone(HttpPostResult result) {
       break;
     }
     case DeliveryOutcome::kRejected:
-      // The body of a refusal says why; it is the endpoint's text, not ours
-      // (no token, no URL).
+      // The body of a refusal says why. It is the endpoint's text, which
+      // may echo our request: cut, one line, our secrets redacted.
       LogError(kComponent,
                "the endpoint refused a batch for good; it is skipped",
                {{"sink", config_.name},
                 {"status", absl::StrCat(result.status)},
                 {"first", absl::StrCat(batch.first)},
                 {"last", absl::StrCat(batch.last)},
-                {"response", result.body_prefix}});
+                {"response", ResponseExcerpt(result.body_prefix, secrets_)}});
       {
         absl::MutexLock lock(&mu_);
         ++status_.deliveries_rejected;

@@ -112,6 +112,9 @@ class WebhookSink {
   const std::shared_ptr<SinkWaker> waker_;
   // The request without its body.
   HttpPostRequest request_template_;
+  // The bearer token and header values: never in the log, even when the
+  // endpoint echoes them (ResponseExcerpt).
+  std::vector<std::string> secrets_;
 
   // Sinks thread only.
   std::unique_ptr<const FilterMatcher> filter_;

@@ -1,5 +1,7 @@
 #include "client/output.h"
 
+#include "client/terminal_text.h"
+
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
@@ -105,6 +107,33 @@ TEST(OutputTest, AgesAreShort) {
   EXPECT_EQ(FormatAge(absl::Minutes(12)), "12m");
   EXPECT_EQ(FormatAge(absl::Minutes(133)), "2h13m");
   EXPECT_EQ(FormatAge(absl::Hours(76)), "3d4h");
+}
+
+// Issue 17, L-6: text stored before the server refused control and bidi
+// characters is shown escaped in tables, never sent raw to the terminal.
+TEST(OutputTest, TablesEscapeControlAndBidiCharacters) {
+  auto update = Parse<sitrep::v1::SituationUpdate>(kUpdate);
+  update.set_headline("Road \x1B[2Jclear \xE2\x80\xAE'gnp.exe' \xC2\x9B ok");
+  const std::string row = UpdateTableRow(update, Plain());
+  EXPECT_EQ(row.find('\x1B'), std::string::npos) << row;
+  EXPECT_EQ(row.find("\xE2\x80\xAE"), std::string::npos) << row;
+  EXPECT_NE(row.find("Road \\x1B[2Jclear \\u202E'gnp.exe' \\u009B ok"),
+            std::string::npos)
+      << row;
+  sitrep::v1::Situation situation;
+  sitrep::v1::Incident* incident = situation.add_incidents();
+  incident->set_incident_id("kp-7");
+  *incident->mutable_latest() = update;
+  const std::string table = SituationTable(situation, Plain());
+  EXPECT_EQ(table.find('\x1B'), std::string::npos) << table;
+  EXPECT_NE(table.find("\\u202E"), std::string::npos) << table;
+}
+
+TEST(OutputTest, TerminalSafeKeepsTextAndEscapesInvalidBytes) {
+  EXPECT_EQ(TerminalSafe("Mitrovicë – Митровица"), "Mitrovicë – Митровица");
+  EXPECT_EQ(TerminalSafe("a\tb\nc"), "a\\x09b\\x0Ac");
+  EXPECT_EQ(TerminalSafe("bad \xFF byte"), "bad \\xFF byte");
+  EXPECT_EQ(TerminalSafe("\xE2\x81\xA6x\xE2\x81\xA9"), "\\u2066x\\u2069");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // at start, writes audit lines without tokens, reloads the access policy on
 // SIGHUP, and makes tokens and their hashes.
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "server/auth/token_hash.h"
 #include "tests/integration/feed_calls.h"
+#include "tests/support/scoped_temp_dir.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/test_server.h"
@@ -203,6 +205,31 @@ TEST(SitrepdTokensTest, NewTokenAndHashToken) {
   Subprocess empty({"/bin/sh", "-c",
                     absl::StrCat(SITREPD_PATH, " hash-token < /dev/null")});
   EXPECT_EQ(RunToExit(empty), 2);
+}
+
+// Issue 17, I-5: --out writes the token to a new file only its owner may
+// read, and will not overwrite one.
+TEST(SitrepdTokensTest, NewTokenOutWritesAnOwnerOnlyFile) {
+  ScopedTempDir dir;
+  const std::string path = dir.path() + "/kp.token";
+  Subprocess new_token({SITREPD_PATH, "new-token", "--out", path});
+  ASSERT_EQ(RunToExit(new_token), 0) << new_token.stderr_text();
+  EXPECT_EQ(new_token.stdout_text(), "");
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::string token;
+  std::getline(std::ifstream(path), token);
+  EXPECT_EQ(token.rfind("sitrep_", 0), 0u) << token;
+  EXPECT_THAT(new_token.stderr_text(),
+              HasSubstr("tokenSha256: " + HashToken(token)));
+
+  Subprocess again({SITREPD_PATH, "new-token", absl::StrCat("--out=", path)});
+  EXPECT_EQ(RunToExit(again), 1);
+  EXPECT_THAT(again.stderr_text(), HasSubstr("already exists"));
+  std::string kept;
+  std::getline(std::ifstream(path), kept);
+  EXPECT_EQ(kept, token);
 }
 
 }  // namespace

@@ -24,7 +24,9 @@ namespace sitrep::testing {
 namespace {
 
 using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
 using ::testing::Le;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 // Publishes with a short deadline: a publish must never wait for a sink.
@@ -225,6 +227,31 @@ TEST_F(WebhookDeliveryTest, ARefusedBatchIsSkippedAndCounted) {
   const WebhookSinkStatus status = SinkStatus();
   EXPECT_EQ(status.deliveries_rejected, 1u);
   EXPECT_EQ(status.updates_rejected, 1u);
+}
+
+// Issue 17, L-5: an endpoint that echoes its request in a refusal does not
+// put the sink's bearer token or header values in sitrepd's log.
+TEST_F(WebhookDeliveryTest, ARefusalThatEchoesTheRequestLogsNoSecret) {
+  constexpr char kToken[] = "sink-bearer-secret-0123456789";
+  constexpr char kApiKey[] = "sink-api-key-secret-0123456789";
+  receiver_.Echo(400);
+  ::testing::internal::CaptureStderr();
+  StartServer(absl::StrCat(R"({"webhooks": [{"name": "echo", "url": "$URL", )",
+                           R"("bearer_token": ")", kToken,
+                           R"(", "headers": {"X-Api-Key": ")", kApiKey,
+                           R"("}, "backoff_initial": "0.01s"}]})"));
+  PublishPatrols(v1::MISSION_KFOR, 1);
+  ASSERT_TRUE(receiver_.WaitUntil(
+      [](const auto& requests) { return !requests.empty(); }));
+  receiver_.Answer(200);
+  // One batch in flight per sink: the next delivery follows the logged
+  // refusal.
+  ASSERT_TRUE(WaitDelivered(receiver_, PublishPatrols(v1::MISSION_KFOR, 1)[0]));
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(log, HasSubstr("refused a batch"));
+  EXPECT_THAT(log, HasSubstr("[redacted]"));
+  EXPECT_THAT(log, Not(HasSubstr(kToken)));
+  EXPECT_THAT(log, Not(HasSubstr(kApiKey)));
 }
 
 TEST_F(WebhookDeliveryTest, AStuckEndpointHoldsUpNoOtherSink) {

@@ -129,6 +129,15 @@ void HttpReceiver::Answer(int status, const std::string& retry_after) {
   mode_ = Mode::kAnswer;
   status_ = status;
   retry_after_ = retry_after;
+  echo_ = false;
+}
+
+void HttpReceiver::Echo(int status) {
+  absl::MutexLock lock(&mu_);
+  mode_ = Mode::kAnswer;
+  status_ = status;
+  retry_after_.clear();
+  echo_ = true;
 }
 
 void HttpReceiver::Hang() {
@@ -252,7 +261,16 @@ void HttpReceiver::Serve() {
               absl::StrAppend(&response, "Retry-After: ", retry_after_,
                               "\r\n");
             }
-            absl::StrAppend(&response, "Content-Length: 2\r\n\r\nok");
+            std::string body = "ok";
+            if (echo_) {
+              body.clear();
+              for (const auto& [name, value] : request.headers) {
+                absl::StrAppend(&body, name, ": ", value, "\r\n");
+              }
+              absl::StrAppend(&body, "\r\n", request.body);
+            }
+            absl::StrAppend(&response, "Content-Length: ", body.size(),
+                            "\r\n\r\n", body);
           }
           requests_.push_back(request);
         }

@@ -44,6 +44,10 @@ class HttpReceiver {
   // Requests from now on are answered `status`, with a Retry-After header
   // when `retry_after` is not empty.
   void Answer(int status, const std::string& retry_after = "");
+  // Requests from now on are answered `status` with the request's header
+  // lines and body as the response body (an endpoint that echoes what it
+  // got, secrets included).
+  void Echo(int status);
   // Requests from now on are recorded and never answered (the connection
   // stays open): a POST in flight for as long as the test likes.
   void Hang();
@@ -75,6 +79,7 @@ class HttpReceiver {
   Mode mode_ ABSL_GUARDED_BY(mu_) = Mode::kAnswer;
   int status_ ABSL_GUARDED_BY(mu_) = 200;
   std::string retry_after_ ABSL_GUARDED_BY(mu_);
+  bool echo_ ABSL_GUARDED_BY(mu_) = false;
   bool want_up_ ABSL_GUARDED_BY(mu_) = true;
   bool is_up_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -12,6 +12,7 @@
 #include "tests/support/in_memory_event_log.h"
 #include "tests/support/manual_executor.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/test_feed.h"
 #include "tests/support/updates.h"
 
 namespace sitrep {
@@ -27,30 +28,16 @@ const v1::Mission kMissions[] = {v1::MISSION_KFOR, v1::MISSION_EULEX,
 
 class SubscriberCursorTest : public ::testing::Test {
  protected:
-  SubscriberCursorTest() {
-    clock_.Set(absl::FromUnixSeconds(1'800'000'000));
-    log_ = NewInMemoryEventLog(&clock_);
+  static Feed::Options SmallRing() {
     Feed::Options options;
     options.ring_capacity = 16;
-    feed_ = std::make_unique<Feed>(log_.get(), &executor_, nullptr, nullptr,
-                                   options);
-    log_->SetAppendListener(feed_.get());
+    return options;
   }
+  SubscriberCursorTest() : test_(SmallRing()) {}
 
   // Appends `update` as publisher "test" and waits until it is stored.
   void AppendUpdate(v1::SituationUpdate update) {
-    AppendRequest request;
-    request.update = std::move(update);
-    request.update.set_publisher("test");
-    request.update.set_event_id(absl::StrCat("i", appended_++));
-    std::vector<AppendRequest> batch;
-    batch.push_back(std::move(request));
-    absl::Notification done;
-    log_->Append(std::move(batch), [&](auto results) {
-      EXPECT_TRUE(results.at(0).ok()) << results.at(0).status();
-      done.Notify();
-    });
-    done.WaitForNotification();
+    test_.Append(std::move(update));
   }
 
   // Appends `count` patrols cycling KFOR, EULEX, KOSOVO_POLICE.
@@ -117,11 +104,12 @@ class SubscriberCursorTest : public ::testing::Test {
     return sequences;
   }
 
-  FakeClock clock_;
-  testing::ManualExecutor executor_;
-  std::unique_ptr<EventLog> log_;
-  std::unique_ptr<Feed> feed_;
-  int appended_ = 0;
+  testing::TestFeed test_;
+  FakeClock& clock_ = test_.clock;
+  testing::ManualExecutor& executor_ = test_.executor;
+  std::unique_ptr<EventLog>& log_ = test_.log;
+  std::unique_ptr<Feed>& feed_ = test_.feed;
+  int& appended_ = test_.appended;
   int store_reads_ = 0;
 };
 

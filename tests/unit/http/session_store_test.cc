@@ -14,8 +14,8 @@ using ::testing::Optional;
 TEST(SessionStoreTest, SessionsAreRandomAndLastTheirTtl) {
   FakeClock clock;
   SessionStore sessions(&clock, {absl::Hours(1), 100});
-  const std::string a = sessions.Create("Bearer a");
-  const std::string b = sessions.Create("Bearer b");
+  const std::string a = sessions.Create("a", "Bearer a");
+  const std::string b = sessions.Create("b", "Bearer b");
   EXPECT_EQ(a.size(), 64u);
   EXPECT_NE(a, b);
   EXPECT_THAT(sessions.Find(a), Optional(std::string("Bearer a")));
@@ -29,7 +29,7 @@ TEST(SessionStoreTest, SessionsAreRandomAndLastTheirTtl) {
 TEST(SessionStoreTest, RemoveEndsASession) {
   FakeClock clock;
   SessionStore sessions(&clock, {});
-  const std::string id = sessions.Create("Bearer x");
+  const std::string id = sessions.Create("x", "Bearer x");
   sessions.Remove(id);
   EXPECT_EQ(sessions.Find(id), std::nullopt);
 }
@@ -39,12 +39,45 @@ TEST(SessionStoreTest, BeyondTheLimitTheOldestGoes) {
   SessionStore sessions(&clock, {absl::Hours(1), 3});
   std::vector<std::string> ids;
   for (int i = 0; i < 4; ++i) {
-    ids.push_back(sessions.Create("Bearer " + std::to_string(i)));
+    ids.push_back(sessions.Create("p" + std::to_string(i),
+                                  "Bearer " + std::to_string(i)));
     clock.Advance(absl::Seconds(1));
   }
   EXPECT_EQ(sessions.size(), 3u);
   EXPECT_EQ(sessions.Find(ids[0]), std::nullopt);
   EXPECT_THAT(sessions.Find(ids[3]), Optional(std::string("Bearer 3")));
+}
+
+// Issue 17, L-1: one principal creating sessions in a loop only replaces
+// its own; before, it evicted everyone's (one global oldest-first cap).
+TEST(SessionStoreTest, OnePrincipalCannotEvictAnothersSessions) {
+  FakeClock clock;
+  SessionStore sessions(&clock, {absl::Hours(1), 10, 3});
+  const std::string victim = sessions.Create("kp-ops", "Bearer kp");
+  std::vector<std::string> flood;
+  for (int i = 0; i < 100; ++i) {
+    clock.Advance(absl::Seconds(1));
+    flood.push_back(sessions.Create("flood", "Bearer f"));
+  }
+  EXPECT_THAT(sessions.Find(victim), Optional(std::string("Bearer kp")));
+  EXPECT_EQ(sessions.size(), 4u);  // the victim's and the flood's newest 3
+  EXPECT_EQ(sessions.Find(flood[96]), std::nullopt);
+  EXPECT_THAT(sessions.Find(flood[99]), Optional(std::string("Bearer f")));
+}
+
+TEST(SessionStoreTest, WhenFullANewcomerTakesFromTheLargestHolder) {
+  FakeClock clock;
+  SessionStore sessions(&clock, {absl::Hours(1), 4, 3});
+  const std::string small = sessions.Create("small", "Bearer s");
+  for (int i = 0; i < 3; ++i) {
+    clock.Advance(absl::Seconds(1));
+    sessions.Create("big", "Bearer b");
+  }
+  clock.Advance(absl::Seconds(1));
+  const std::string newcomer = sessions.Create("new", "Bearer n");
+  EXPECT_EQ(sessions.size(), 4u);
+  EXPECT_THAT(sessions.Find(small), Optional(std::string("Bearer s")));
+  EXPECT_THAT(sessions.Find(newcomer), Optional(std::string("Bearer n")));
 }
 
 }  // namespace

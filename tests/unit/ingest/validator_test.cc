@@ -321,6 +321,48 @@ TEST(ValidatorTest, HeadlineRejectsEveryControlCharacter) {
   EXPECT_THAT(ValidateWith("headline: 'a\\302\\240b'"), IsOk());
 }
 
+// Issue 17, L-6: bidirectional overrides and isolates reorder what a reader
+// sees; refused in every text field, naming the field and the character.
+TEST(ValidatorTest, BidiControlsAreRefusedInEveryTextField) {
+  const char* const kBidi[] = {"\xE2\x80\xAA", "\xE2\x80\xAE",
+                               "\xE2\x81\xA6", "\xE2\x81\xA9"};
+  const char* const kCodes[] = {"U+202A", "U+202E", "U+2066", "U+2069"};
+  for (int i = 0; i < 4; ++i) {
+    const std::string text = absl::StrCat("a", kBidi[i], "b");
+    EXPECT_THAT(ValidateEdited([&](auto& u) { u.set_headline(text); }),
+                Invalid(absl::StrCat("update.headline: contains the "
+                                     "bidirectional control ",
+                                     kCodes[i], " at character 2")));
+    EXPECT_THAT(ValidateEdited([&](auto& u) { u.set_description(text); }),
+                Invalid(absl::StrCat("update.description: contains the "
+                                     "bidirectional control ",
+                                     kCodes[i])));
+    EXPECT_THAT(ValidateEdited([&](auto& u) {
+                  u.mutable_location()->set_place(text);
+                }),
+                Invalid(absl::StrCat("update.location.place: contains the "
+                                     "bidirectional control ",
+                                     kCodes[i])));
+    EXPECT_THAT(ValidateEdited([&](auto& u) {
+                  (*u.mutable_labels())["unit"] = text;
+                }),
+                Invalid(absl::StrCat("update.labels[\"unit\"]: contains the "
+                                     "bidirectional control ",
+                                     kCodes[i])));
+  }
+  // The marks (U+200E, U+200F) are not overrides.
+  EXPECT_THAT(ValidateWith("headline: 'a\\342\\200\\216b'"), IsOk());
+}
+
+TEST(ValidatorTest, LabelValuesRefuseControlCharacters) {
+  EXPECT_THAT(ValidateEdited([](auto& u) {
+                (*u.mutable_labels())["unit"] = "ROSU\x1B[31m";
+              }),
+              Invalid("update.labels[\"unit\"]: contains the control character "
+                      "U+001B at character 5; remove it (a label value is one "
+                      "line of text)"));
+}
+
 TEST(ValidatorTest, TextMustBeValidUtf8) {
   const struct {
     std::string bytes;

@@ -1,0 +1,92 @@
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "server/api/subscription.h"
+#include "server/api/subscription_registry.h"
+#include "tests/support/test_feed.h"
+#include "tests/support/updates.h"
+
+namespace sitrep {
+namespace {
+
+// Records which principal's stream wrote each batch of updates, and
+// completes every write at once.
+class RecordingSink final : public SubscriptionSink {
+ public:
+  RecordingSink(std::string owner, std::vector<std::string>* deliveries)
+      : owner_(std::move(owner)), deliveries_(deliveries) {}
+  void Encode(const CursorMessage& message, const std::string&) override {
+    updates_ = message.type == CursorMessage::Type::kUpdates
+                   ? message.updates.size()
+                   : 0;
+  }
+  void EncodeHeartbeat(const v1::Heartbeat&, const std::string&,
+                       uint64_t) override {
+    updates_ = 0;
+  }
+  void StartWrite() override {
+    if (updates_ > 0) deliveries_->push_back(owner_);
+    subscription->OnWriteDone(true, Subscription::NextBatch::kOnExecutor);
+  }
+  void Finish(const absl::Status&) override { subscription->OnDone(); }
+
+  std::shared_ptr<Subscription> subscription;
+
+ private:
+  const std::string owner_;
+  std::vector<std::string>* const deliveries_;
+  size_t updates_ = 0;
+};
+
+class SubscriptionFairnessTest : public ::testing::Test {
+ protected:
+  SubscriptionFairnessTest() : registry_(10000) {}
+  ~SubscriptionFairnessTest() override {
+    registry_.EndAll(absl::UnavailableError("test over"));
+    test_.executor.RunReady();
+  }
+
+  void Open(const std::string& principal) {
+    SubscribeAccess access;
+    access.principal = principal;
+    absl::StatusOr<std::shared_ptr<Subscription>> subscription =
+        OpenSubscription(v1::SubscribeRequest(), test_.feed.get(), &test_.clock,
+                         &registry_, SubscribeOptions(), std::move(access));
+    ASSERT_TRUE(subscription.ok()) << subscription.status();
+    auto sink = std::make_unique<RecordingSink>(principal, &deliveries_);
+    sink->subscription = *subscription;
+    (*subscription)->Start(sink.get());
+    sinks_.push_back(std::move(sink));
+  }
+
+  testing::TestFeed test_;
+  SubscriptionRegistry registry_;
+  std::vector<std::unique_ptr<RecordingSink>> sinks_;
+  std::vector<std::string> deliveries_;
+};
+
+// M-5: the streams of one principal take turns with another principal's
+// stream. Before, the executor pumped woken streams in wake-up order, so the
+// victim's update waited for all 300 of the flood's deliveries.
+TEST_F(SubscriptionFairnessTest, OnePrincipalsManyStreamsDoNotDelayAnother) {
+  for (int i = 0; i < 300; ++i) Open("flood");
+  Open("victim");
+  test_.executor.RunReady();  // everyone caught up and waiting
+  deliveries_.clear();
+
+  test_.Append(testing::PatrolUpdate(v1::MISSION_KFOR));
+  test_.executor.RunReady();
+  ASSERT_EQ(deliveries_.size(), 301u);
+  size_t before_victim = 0;
+  while (before_victim < deliveries_.size() &&
+         deliveries_[before_victim] != "victim") {
+    ++before_victim;
+  }
+  // Both runners may take one flood turn before the victim's.
+  EXPECT_LE(before_victim, 2u);
+}
+
+}  // namespace
+}  // namespace sitrep
