@@ -6,12 +6,15 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <openssl/err.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -32,6 +35,19 @@ namespace sitrep {
 namespace {
 
 constexpr char kSessionCookie[] = "sitrep_session";
+// How long the listener stops accepting after an accept error: the
+// descriptors other connections free meanwhile make room again.
+constexpr timeval kAcceptPause = {0, 250 * 1000};
+
+// The gateway of each listener: libevent hands the error callback the
+// evhttp (evhttp_bind_listener sets its own user data), not the gateway.
+absl::Mutex listeners_mu;
+absl::flat_hash_map<evconnlistener*, HttpGateway*>& Listeners()
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(listeners_mu) {
+  static auto* listeners =
+      new absl::flat_hash_map<evconnlistener*, HttpGateway*>;
+  return *listeners;
+}
 
 // "host:port" / "[v6]:port" -> host and port.
 absl::StatusOr<std::pair<std::string, uint16_t>> SplitAddress(
@@ -233,6 +249,14 @@ absl::Status HttpGateway::Listen() {
         "--http_address: cannot listen on ", options_.address,
         " (address in use, or not an address of this machine?)"));
   }
+  listener_ = evhttp_bound_socket_get_listener(socket);
+  accept_pause_ =
+      evtimer_new(loop_->base(), &HttpGateway::OnAcceptPauseOver, this);
+  {
+    absl::MutexLock lock(&listeners_mu);
+    Listeners()[listener_] = this;
+  }
+  evconnlistener_set_error_cb(listener_, &HttpGateway::OnAcceptError);
   sockaddr_storage bound{};
   socklen_t length = sizeof(bound);
   getsockname(evhttp_bound_socket_get_fd(socket),
@@ -245,6 +269,9 @@ absl::Status HttpGateway::Listen() {
 
 HttpGateway::~HttpGateway() {
   Stop();
+  if (accept_pause_ != nullptr) event_free(accept_pause_);
+  absl::MutexLock lock(&listeners_mu);
+  Listeners().erase(listener_);
   // The loop has ended: nothing else touches the streams now.
   streams_.clear();
   if (tls_ != nullptr) SSL_CTX_free(tls_);
@@ -266,6 +293,7 @@ void HttpGateway::Stop() {
     std::vector<std::shared_ptr<SseStream>> open;
     for (const auto& [raw, stream] : streams_) open.push_back(stream);
     for (const std::shared_ptr<SseStream>& stream : open) stream->Abort();
+    if (accept_pause_ != nullptr) evtimer_del(accept_pause_);
     if (http_ != nullptr) {
       evhttp_free(http_);
       http_ = nullptr;
@@ -280,6 +308,32 @@ void HttpGateway::Stop() {
     evhttp_free(http_);
     http_ = nullptr;
   }
+}
+
+void HttpGateway::OnAcceptError(evconnlistener* listener, void* /*http*/) {
+  const int error = errno;
+  HttpGateway* gateway;
+  {
+    absl::MutexLock lock(&listeners_mu);
+    auto it = Listeners().find(listener);
+    if (it == Listeners().end()) return;
+    gateway = it->second;
+  }
+  evconnlistener_disable(listener);
+  evtimer_add(gateway->accept_pause_, &kAcceptPause);
+  if (std::optional<uint64_t> left_out =
+          gateway->accept_log_.Admit(gateway->parts_.clock->Now())) {
+    LogWarning("http",
+               "cannot accept connections; the listener pauses and tries "
+               "again (at most one such line per 10 s)",
+               {{"error", std::strerror(error)},
+                {"left_out", absl::StrCat(*left_out)}});
+  }
+}
+
+void HttpGateway::OnAcceptPauseOver(int /*fd*/, short /*what*/, void* self) {
+  auto* gateway = static_cast<HttpGateway*>(self);
+  if (gateway->http_ != nullptr) evconnlistener_enable(gateway->listener_);
 }
 
 void HttpGateway::OnRequest(evhttp_request* raw, void* self) {
