@@ -593,6 +593,15 @@ class ServerImpl final : public Server {
     options.address = config_.http_address;
     options.tls_cert_file = config_.tls.cert_file;
     options.tls_key_file = config_.tls.key_file;
+    options.tls_client_ca_file = config_.tls.client_ca_file;
+    if (!IsLoopbackAddress(config_.http_address) && !config_.tls.enabled()) {
+      LogWarning("server",
+                 "serving PLAINTEXT HTTP on a non-loopback address "
+                 "(--http_address): tokens, session cookies and updates "
+                 "cross the network unencrypted unless a proxy in front "
+                 "terminates TLS",
+                 {{"http", config_.http_address}});
+    }
     options.cors_origins = config_.http_cors_origins;
     options.session_ttl = config_.http_session_ttl;
     options.io_timeout = config_.http_io_timeout;

@@ -48,6 +48,10 @@ class HttpGateway {
     // PEM certificate chain and key: HTTPS. Empty: plain HTTP.
     std::string tls_cert_file;
     std::string tls_key_file;
+    // PEM CA certificates (with TLS): every connection must present a
+    // client certificate they signed (mTLS, like the gRPC listener), and
+    // its names can authenticate as a principal (clientCertNames).
+    std::string tls_client_ca_file;
     // Origins allowed to call the API from other pages ("*": any).
     std::vector<std::string> cors_origins;
     absl::Duration session_ttl = absl::Hours(12);
