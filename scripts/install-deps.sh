@@ -11,7 +11,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgtest-dev libgmock-dev libsqlite3-dev libcli11-dev libssl-dev
   libcurl4-openssl-dev libnats-dev nats-server
-  libevent-dev libjemalloc-dev openssl libclang-rt-14-dev prometheus-cpp-dev chromium
+  libevent-dev libnghttp2-dev libjemalloc-dev openssl libclang-rt-14-dev prometheus-cpp-dev chromium
   prometheus python3-yaml systemd haproxy
   "$@"
 )

@@ -16,6 +16,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/api/call_metrics_interceptor.h"
+#include "server/api/grpc_accept_watch.h"
 #include "server/api/server_credentials.h"
 #include "server/api/situation_feed_service.h"
 #include "server/api/subscription_registry.h"
@@ -96,7 +97,10 @@ class ServerImpl final : public Server {
  public:
   ServerImpl(const ServerConfig& config, Clock* clock)
       : config_(config), clock_(clock) {}
-  ~ServerImpl() override { Shutdown(); }
+  ~ServerImpl() override {
+    Shutdown();
+    if (accept_watch_ != 0) UnwatchGrpcAcceptFailures(accept_watch_);
+  }
 
   absl::Status Init() {
     if (absl::Status valid = ValidateServerConfig(config_); !valid.ok()) {
@@ -196,6 +200,8 @@ class ServerImpl final : public Server {
     interceptors.push_back(NewCallMetricsInterceptorFactory(&metrics_));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
     SetConnectionLimits(&builder);
+    accept_watch_ = WatchGrpcAcceptFailures(
+        [this](const std::string& error) { OnListenerFailed(error); });
     grpc_server_ = builder.BuildAndStart();
     if (grpc_server_ == nullptr || port_ == 0) {
       return absl::UnavailableError(absl::StrCat(
@@ -479,17 +485,39 @@ class ServerImpl final : public Server {
     absl::MutexLock lock(&serving_mu_);
     if (!health_ready_ || draining_) return;
     grpc_server_->GetHealthCheckService()->SetServingStatus(
-        store_health_.available());
+        store_health_.available() && listener_failure_.empty());
+  }
+
+  // gRPC's listener stopped accepting for good (grpc_accept_watch.h):
+  // NOT_SERVING until a restart.
+  void OnListenerFailed(const std::string& error) {
+    {
+      absl::MutexLock lock(&serving_mu_);
+      if (!listener_failure_.empty()) return;
+      listener_failure_ = error;
+    }
+    LogError("server",
+             "the gRPC listener stopped accepting connections; health is "
+             "NOT_SERVING and /readyz 503 until sitrepd is restarted",
+             {{"error", error}});
+    UpdateServing();
   }
 
   HttpResponse Readiness() {
     HttpResponse response;
     bool draining;
+    std::string listener_failure;
     {
       absl::MutexLock lock(&serving_mu_);
       draining = draining_;
+      listener_failure = listener_failure_;
     }
-    if (draining) {
+    if (!listener_failure.empty()) {
+      response.status = 503;
+      response.body = absl::StrCat(
+          "not ready: the gRPC listener stopped accepting (", listener_failure,
+          "); restart sitrepd\n");
+    } else if (draining) {
       response.status = 503;
       response.body = "not ready: shutting down\n";
     } else if (!store_health_.available()) {
@@ -569,6 +597,15 @@ class ServerImpl final : public Server {
     options.address = config_.http_address;
     options.tls_cert_file = config_.tls.cert_file;
     options.tls_key_file = config_.tls.key_file;
+    options.tls_client_ca_file = config_.tls.client_ca_file;
+    if (!IsLoopbackAddress(config_.http_address) && !config_.tls.enabled()) {
+      LogWarning("server",
+                 "serving PLAINTEXT HTTP on a non-loopback address "
+                 "(--http_address): tokens, session cookies and updates "
+                 "cross the network unencrypted unless a proxy in front "
+                 "terminates TLS",
+                 {{"http", config_.http_address}});
+    }
     options.cors_origins = config_.http_cors_origins;
     options.session_ttl = config_.http_session_ttl;
     options.io_timeout = config_.http_io_timeout;
@@ -656,6 +693,10 @@ class ServerImpl final : public Server {
   bool health_ready_ ABSL_GUARDED_BY(serving_mu_) = false;
   // Shutdown started: NOT_SERVING for good.
   bool draining_ ABSL_GUARDED_BY(serving_mu_) = false;
+  // gRPC's accept error, once its listener gave up: NOT_SERVING for good.
+  std::string listener_failure_ ABSL_GUARDED_BY(serving_mu_);
+  // WatchGrpcAcceptFailures handle; 0: none.
+  int accept_watch_ = 0;
 
   absl::Mutex mu_;
   bool shutdown_started_ ABSL_GUARDED_BY(mu_) = false;

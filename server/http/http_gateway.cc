@@ -6,12 +6,15 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <openssl/err.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -24,6 +27,7 @@
 #include "server/auth/audit.h"
 #include "server/http/json_body.h"
 #include "server/http/municipalities_json.h"
+#include "server/http/peer_certificate.h"
 #include "server/http/query_params.h"
 #include "server/http/sse_stream.h"
 #include "server/runtime/logging.h"
@@ -35,6 +39,19 @@ constexpr char kIncidentsPath[] = "/v1/incidents/";
 namespace {
 
 constexpr char kSessionCookie[] = "sitrep_session";
+// How long the listener stops accepting after an accept error: the
+// descriptors other connections free meanwhile make room again.
+constexpr timeval kAcceptPause = {0, 250 * 1000};
+
+// The gateway of each listener: libevent hands the error callback the
+// evhttp (evhttp_bind_listener sets its own user data), not the gateway.
+absl::Mutex listeners_mu;
+absl::flat_hash_map<evconnlistener*, HttpGateway*>& Listeners()
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(listeners_mu) {
+  static auto* listeners =
+      new absl::flat_hash_map<evconnlistener*, HttpGateway*>;
+  return *listeners;
+}
 
 // "host:port" / "[v6]:port" -> host and port.
 absl::StatusOr<std::pair<std::string, uint16_t>> SplitAddress(
@@ -57,11 +74,42 @@ std::string OpenSslError() {
   return text;
 }
 
+// TLS 1.2 suites with forward secrecy and AEAD only, as gRPC offers (I-2):
+// no CBC (Lucky13-style padding oracles), no RSA key exchange. TLS 1.3's
+// suites are all AEAD.
+constexpr char kTls12Ciphers[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
 absl::StatusOr<SSL_CTX*> MakeTlsContext(const std::string& cert,
-                                        const std::string& key) {
+                                        const std::string& key,
+                                        const std::string& client_ca) {
   SSL_CTX* context = SSL_CTX_new(TLS_server_method());
   if (context == nullptr) return absl::InternalError("TLS: " + OpenSslError());
   SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
+  SSL_CTX_set_cipher_list(context, kTls12Ciphers);
+  // A client cannot make the loop thread redo handshakes.
+  SSL_CTX_set_options(context, SSL_OP_NO_RENEGOTIATION);
+  if (!client_ca.empty()) {
+    // mTLS (M-3): no certificate signed by the CA, no connection, as on
+    // the gRPC listener.
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(client_ca.c_str());
+    if (names == nullptr ||
+        SSL_CTX_load_verify_locations(context, client_ca.c_str(), nullptr) !=
+            1) {
+      const std::string error = OpenSslError();
+      if (names != nullptr) sk_X509_NAME_pop_free(names, X509_NAME_free);
+      SSL_CTX_free(context);
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--tls_client_ca: the HTTP listener cannot use ", client_ca, ": ",
+          error));
+    }
+    SSL_CTX_set_client_CA_list(context, names);
+    SSL_CTX_set_verify(context,
+                       SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                       nullptr);
+  }
   if (SSL_CTX_use_certificate_chain_file(context, cert.c_str()) != 1 ||
       SSL_CTX_use_PrivateKey_file(context, key.c_str(), SSL_FILETYPE_PEM) !=
           1 ||
@@ -216,7 +264,8 @@ absl::Status HttpGateway::Listen() {
   if (http_ == nullptr) return absl::InternalError("libevent: evhttp_new");
   if (!options_.tls_cert_file.empty()) {
     absl::StatusOr<SSL_CTX*> tls =
-        MakeTlsContext(options_.tls_cert_file, options_.tls_key_file);
+        MakeTlsContext(options_.tls_cert_file, options_.tls_key_file,
+                       options_.tls_client_ca_file);
     if (!tls.ok()) return tls.status();
     tls_ = *tls;
     evhttp_set_bevcb(http_, &NewTlsBufferevent, tls_);
@@ -236,6 +285,14 @@ absl::Status HttpGateway::Listen() {
         "--http_address: cannot listen on ", options_.address,
         " (address in use, or not an address of this machine?)"));
   }
+  listener_ = evhttp_bound_socket_get_listener(socket);
+  accept_pause_ =
+      evtimer_new(loop_->base(), &HttpGateway::OnAcceptPauseOver, this);
+  {
+    absl::MutexLock lock(&listeners_mu);
+    Listeners()[listener_] = this;
+  }
+  evconnlistener_set_error_cb(listener_, &HttpGateway::OnAcceptError);
   sockaddr_storage bound{};
   socklen_t length = sizeof(bound);
   getsockname(evhttp_bound_socket_get_fd(socket),
@@ -248,6 +305,9 @@ absl::Status HttpGateway::Listen() {
 
 HttpGateway::~HttpGateway() {
   Stop();
+  if (accept_pause_ != nullptr) event_free(accept_pause_);
+  absl::MutexLock lock(&listeners_mu);
+  Listeners().erase(listener_);
   // The loop has ended: nothing else touches the streams now.
   streams_.clear();
   if (tls_ != nullptr) SSL_CTX_free(tls_);
@@ -269,6 +329,7 @@ void HttpGateway::Stop() {
     std::vector<std::shared_ptr<SseStream>> open;
     for (const auto& [raw, stream] : streams_) open.push_back(stream);
     for (const std::shared_ptr<SseStream>& stream : open) stream->Abort();
+    if (accept_pause_ != nullptr) evtimer_del(accept_pause_);
     if (http_ != nullptr) {
       evhttp_free(http_);
       http_ = nullptr;
@@ -283,6 +344,32 @@ void HttpGateway::Stop() {
     evhttp_free(http_);
     http_ = nullptr;
   }
+}
+
+void HttpGateway::OnAcceptError(evconnlistener* listener, void* /*http*/) {
+  const int error = errno;
+  HttpGateway* gateway;
+  {
+    absl::MutexLock lock(&listeners_mu);
+    auto it = Listeners().find(listener);
+    if (it == Listeners().end()) return;
+    gateway = it->second;
+  }
+  evconnlistener_disable(listener);
+  evtimer_add(gateway->accept_pause_, &kAcceptPause);
+  if (std::optional<uint64_t> left_out =
+          gateway->accept_log_.Admit(gateway->parts_.clock->Now())) {
+    LogWarning("http",
+               "cannot accept connections; the listener pauses and tries "
+               "again (at most one such line per 10 s)",
+               {{"error", std::strerror(error)},
+                {"left_out", absl::StrCat(*left_out)}});
+  }
+}
+
+void HttpGateway::OnAcceptPauseOver(int /*fd*/, short /*what*/, void* self) {
+  auto* gateway = static_cast<HttpGateway*>(self);
+  if (gateway->http_ != nullptr) evconnlistener_enable(gateway->listener_);
 }
 
 void HttpGateway::OnRequest(evhttp_request* raw, void* self) {
@@ -387,6 +474,8 @@ absl::StatusOr<CallIdentity> HttpGateway::Identify(const Request& request,
                                                    absl::string_view rpc) {
   CallCredentials credentials;
   credentials.authorization = request.Header("Authorization");
+  credentials.certificate_names =
+      VerifiedCertificateNames(evhttp_request_get_connection(request.raw()));
   if (!credentials.authorization.has_value()) {
     if (std::optional<std::string> id = request.Cookie(kSessionCookie)) {
       credentials.authorization = sessions_.Find(*id);

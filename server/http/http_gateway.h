@@ -18,7 +18,10 @@
 #include "server/metrics/metrics.h"
 #include "server/runtime/clock.h"
 #include "server/runtime/executor.h"
+#include "server/runtime/log_throttle.h"
 
+struct event;
+struct evconnlistener;
 struct evhttp;
 struct evhttp_request;
 struct ssl_ctx_st;
@@ -45,6 +48,10 @@ class HttpGateway {
     // PEM certificate chain and key: HTTPS. Empty: plain HTTP.
     std::string tls_cert_file;
     std::string tls_key_file;
+    // PEM CA certificates (with TLS): every connection must present a
+    // client certificate they signed (mTLS, like the gRPC listener), and
+    // its names can authenticate as a principal (clientCertNames).
+    std::string tls_client_ca_file;
     // Origins allowed to call the API from other pages ("*": any).
     std::vector<std::string> cors_origins;
     absl::Duration session_ttl = absl::Hours(12);
@@ -96,6 +103,12 @@ class HttpGateway {
   absl::Status Listen();
 
   static void OnRequest(evhttp_request* request, void* self);
+  // Descriptor exhaustion (H-2): an accept that fails (EMFILE...) leaves
+  // the connection queued and the socket readable, so libevent would try
+  // again at once, forever, logging each time. Instead the listener pauses
+  // for kAcceptPause and the error is logged at most once per 10 s.
+  static void OnAcceptError(evconnlistener* listener, void* http);
+  static void OnAcceptPauseOver(int fd, short what, void* self);
   void Route(Request& request);
   void ServeStatic(Request& request, const StaticFile& file);
   // A unary read: authenticates, parses the query into a `Call`, answers
@@ -123,6 +136,10 @@ class HttpGateway {
   evhttp* http_ = nullptr;
   int port_ = 0;
   bool stopped_ = false;
+  // Loop thread only, after Listen().
+  evconnlistener* listener_ = nullptr;
+  event* accept_pause_ = nullptr;
+  LogThrottle accept_log_{absl::Seconds(10)};
 
   // Loop thread only (and the destructor, after the loop ended).
   absl::flat_hash_map<SseStream*, std::shared_ptr<SseStream>> streams_;
