@@ -8,7 +8,8 @@
 //    updates, EULEX escalates): the KP updates are normal rows, the EULEX
 //    acknowledgement and the escalation are dimmed rows that say why they
 //    left the view ("left your view: escalated to EULEX"), and what follows
-//    is not sent; the cursor moves past the dimmed rows.
+//    is not sent; the cursor moves past the dimmed rows. So is KFOR taking
+//    over another incident with a chain exception ("escalated to KFOR").
 // 2. The whole situation: the escalated incident is led by EULEX at the
 //    second tier and is still in Zveçan although its follow-ups gave no
 //    location; its open request to KFOR shows a running wait; an incident
@@ -98,7 +99,7 @@ async function kosovoPoliceView(run, context) {
 }
 
 async function wholeSituation(run, { server, dashboard }) {
-  run.step('a chain exception: KFOR takes over at Jarinje out of turn');
+  run.step('a chain exception: KFOR takes over at Jarinje out of turn (the KP view is still on)');
   const jarinje = { category: 'civil-disturbance', incident: JARINJE };
   await run.publish(server, {
     ...jarinje, mission: 'kp', kind: 'new', severity: 'severe', municipality: 'Leposaviq',
@@ -114,6 +115,8 @@ async function wholeSituation(run, { server, dashboard }) {
     category: 'CATEGORY_CIVIL_DISTURBANCE', incidentId: JARINJE, kind: 'KIND_ESCALATE',
     headline: 'KFOR takes over at Jarinje to protect life', chainException: { reason: EXCEPTION_REASON },
   });
+  await dashboard.expectLeftViewRow('KFOR takes over at Jarinje to protect life', 'escalated to KFOR',
+    SHOWN_WITHIN_MS);
 
   run.step('the whole situation: who leads, where, what waits, what broke the chain');
   await dashboard.applyFilter(() => dashboard.clearFilters(), null);
