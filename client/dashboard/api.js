@@ -34,6 +34,12 @@ export function getSituation(filter, signal) {
   return getJson('/v1/situation', filterParams(filter), signal);
 }
 
+// GET /v1/incidents/{id}: the incident and its thread, oldest update first,
+// each with the incident's state after it (IncidentThread).
+export function getIncident(incidentId, signal) {
+  return getJson(`/v1/incidents/${encodeURIComponent(incidentId)}`, new URLSearchParams(), signal);
+}
+
 // GET /v1/updates: the newest `limit` updates matching the filter with a
 // sequence of at most `endSequence`, newest first.
 export function getLatestUpdates(filter, endSequence, limit, signal) {
@@ -90,7 +96,8 @@ export async function closeSession() {
 }
 
 async function getJson(path, params, signal) {
-  const response = await fetch(`${path}?${params}`, {
+  const query = String(params);
+  const response = await fetch(query ? `${path}?${query}` : path, {
     headers: { Accept: 'application/json' },
     cache: 'no-store',
     signal,

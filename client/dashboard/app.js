@@ -13,6 +13,7 @@
 import { ApiError, explainStreamRefusal, getLatestUpdates, getSituation, streamUrl } from './api.js';
 import { FilterForm, filterFromFragment, filterToFragment, sameFilter } from './filter-form.js';
 import { compareSequences, loadMunicipalityNames } from './format.js';
+import { IncidentView } from './incident-view.js';
 import { HEARTBEAT_SECONDS, LiveFeed } from './live-feed.js';
 import { hasStoredToken, renewSession, signIn, signOut } from './session.js';
 import { SituationView, municipalitiesOf } from './situation-view.js';
@@ -55,6 +56,8 @@ class Dashboard {
     this.situationRequestedAt = -Infinity;
     this.situationSequence = '0';
 
+    this.incidentView = new IncidentView(document.getElementById('incident-view'));
+    const openIncident = (incidentId, opener) => this.incidentView.open(incidentId, opener);
     this.form = new FilterForm(document.getElementById('filters'), (filter) => this.applyFilter(filter));
     this.form.write(this.filter);
     this.table = new UpdatesTable({
@@ -63,9 +66,10 @@ class Dashboard {
     }, {
       capacity: TABLE_CAPACITY,
       onChange: (rows) => this.showRowCount(rows),
+      onOpenIncident: openIncident,
     });
     this.situation = new SituationView(document.getElementById('situation'),
-      document.getElementById('situation-summary'));
+      document.getElementById('situation-summary'), { onOpenIncident: openIncident });
     this.feed = new LiveFeed(this.feedHandlers());
 
     this.loginForm.addEventListener('submit', (event) => this.onLoginSubmit(event));
@@ -80,6 +84,9 @@ class Dashboard {
       onConnection: (connection) => this.showConnection(connection),
       onHello: (hello) => this.onHello(hello),
       onUpdate: (update) => this.onUpdates([update], { arrived: true }),
+      onLeftView: (left) => {
+        if (left?.update) this.onUpdates([left.update], { arrived: true, leftView: left.reason || 'left the filter' });
+      },
       onSnapshot: (update) => this.onUpdates([update], { arrived: false }),
       // These markers need nothing more: their ids already moved the cursor.
       onSnapshotEnd: () => {},
@@ -225,6 +232,7 @@ class Dashboard {
   askForToken() {
     this.startGeneration();
     this.renewedSession = false;
+    this.incidentView.close();
     this.showConnection({ state: 'signed-out' });
     this.situation.clear();
     this.signOutButton.hidden = true;
@@ -275,7 +283,10 @@ class Dashboard {
     if (updates.length === 0) return;
     this.table.add(updates, options);
     this.form.suggestMunicipalities(updates.map((update) => update.location?.municipality));
-    if (options.arrived) this.scheduleSituationRefresh();
+    if (options.arrived) {
+      this.scheduleSituationRefresh();
+      for (const update of updates) this.incidentView.noteUpdate(update);
+    }
   }
 
   // At most one GET /v1/situation per SITUATION_REFRESH_MS, the last one

@@ -51,6 +51,20 @@ export function roleTier(role) {
   return roleByValue.get(role)?.tier ?? 0;
 }
 
+// Who leads an incident (Incident.lead): "EULEX · 2nd tier". Servers
+// before the chain's rules send no lead, only the deprecated currentTier.
+export function leadOf(incident) {
+  const lead = incident?.lead;
+  if (lead?.tier) return { mission: lead.mission ?? '', tier: lead.tier };
+  return { mission: '', tier: incident?.currentTier ?? '' };
+}
+
+export function leadText({ mission, tier }) {
+  if (!tier) return 'no tier leads';
+  const holder = mission ? `${missionShort(mission)} · ` : '';
+  return `${holder}${roleShort(tier)} tier`;
+}
+
 export function severityLabel(severity) {
   return severityByValue.get(severity)?.label ?? enumWords(severity, 'SEVERITY_');
 }
@@ -141,6 +155,23 @@ export function shortTime(rfc3339) {
   if (Number.isNaN(date.getTime())) return rfc3339;
   const isToday = date.toDateString() === new Date().toDateString();
   return isToday ? timeOfDay.format(date) : dayAndTime.format(date);
+}
+
+// Milliseconds since the epoch of an RFC 3339 time; NaN when absent.
+export function timeMs(rfc3339) {
+  return rfc3339 ? new Date(rfc3339).getTime() : NaN;
+}
+
+// A duration as a duty officer says it: "45 s", "3 min 05 s", "2 h 10 min",
+// "3 d 4 h". Negative ones (clocks apart) read as "0 s".
+export function durationText(ms) {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, '0')} s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ${String(minutes % 60).padStart(2, '0')} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
 // 64-bit integers arrive as decimal strings; BigInt keeps them exact.

@@ -20,7 +20,8 @@ const RECONNECTING = 'reconnecting';
 export class LiveFeed {
   // handlers: {
   //   onConnection({state, reconnects, attempts}),
-  //   onHello(hello), onUpdate(update), onSnapshot(update), onSnapshotEnd(marker),
+  //   onHello(hello), onUpdate(update), onLeftView({reason, update}),
+  //   onSnapshot(update), onSnapshotEnd(marker),
   //   onCaughtUp(marker), onGap(gap), onCursor(sequence),
   //   onServerError(errorBody), onGaveUp(url), onSilent()
   // }
@@ -59,6 +60,9 @@ export class LiveFeed {
     listen('open', () => {});
     listen('hello', (event) => this.onHello(event));
     listen('update', (event) => this.deliver(event, this.handlers.onUpdate));
+    // An update sent only because it is how its incident leaves the
+    // filtered view; its id is a cursor like an update's.
+    listen('left_view', (event) => this.deliver(event, this.handlers.onLeftView));
     listen('snapshot', (event) => this.deliver(event, this.handlers.onSnapshot));
     listen('snapshot_end', (event) => this.deliver(event, this.handlers.onSnapshotEnd));
     listen('caught_up', (event) => this.deliver(event, this.handlers.onCaughtUp));

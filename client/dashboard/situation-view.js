@@ -1,11 +1,16 @@
 // The current situation (GET /v1/situation) by municipality: for each open
-// incident, the tier of the security chain it has reached, the support
-// requested and acknowledged between tiers, and its severity. The list is
-// small (the open incidents), so it is rebuilt whole on every refresh.
+// incident, who leads it (mission and tier of the security chain), who asked
+// whom for support and how long it has waited, where it is, and whether it
+// broke the chain on purpose (a chain exception), which is marked and never
+// drawn as a normal chain. The list is small (the open incidents), so it is
+// rebuilt whole on every refresh. Clicking an incident opens its story.
 import {
-  kindLabel, missionLabel, missionShort, municipalityLabel, roleLabel, roleTier,
-  severityClass, severityLabel, severityRank, shortTime,
+  kindLabel, leadOf, leadText, missionLabel, missionShort, municipalityLabel, roleLabel,
+  roleTier, severityClass, severityLabel, severityRank, shortTime,
 } from './format.js';
+import {
+  exceptionText, requestParties, requestStateNode, requestsInForce,
+} from './chain-facts.js';
 
 // The usual holder of each tier, to name the steps of the chain.
 const TIERS = [
@@ -17,9 +22,18 @@ const TIERS = [
 const KOSOVO_WIDE = '';
 
 export class SituationView {
-  constructor(container, summary) {
+  // onOpenIncident(incidentId, opener): an incident was clicked.
+  constructor(container, summary, { onOpenIncident }) {
     this.container = container;
     this.summary = summary;
+    // A click anywhere on a card opens it; the keyboard has the headline's button.
+    container.addEventListener('click', (event) => {
+      const card = event.target.closest('li.incident');
+      if (!card || !card.dataset.incidentId) return;
+      // Selecting a card's text (to copy an id) is not a request to open it.
+      if (!event.target.closest('.incident-open') && window.getSelection()?.type === 'Range') return;
+      onOpenIncident(card.dataset.incidentId, card.querySelector('.incident-open'));
+    });
   }
 
   clear(message = '') {
@@ -30,16 +44,31 @@ export class SituationView {
   render(situation) {
     const incidents = situation.incidents ?? [];
     const groups = groupByMunicipality(incidents);
+    // A keyboard user on a card keeps the focus across the refresh.
+    const focused = this.container.contains(document.activeElement)
+      ? document.activeElement.closest('li.incident')?.dataset.incidentId : undefined;
     this.container.replaceChildren(...groups.map(renderGroup));
+    if (focused) incidentButton(this.container, focused)?.focus({ preventScroll: true });
     this.summary.textContent = summaryText(incidents.length, groups.length, situation);
   }
+}
+
+// The button that opens incident `incidentId` under `root`, if shown.
+export function incidentButton(root, incidentId) {
+  return root.querySelector(`[data-incident-id="${CSS.escape(incidentId)}"] :is(.incident-open, .incident-link)`);
+}
+
+// Where an incident is: its own location (carried forward by the server
+// when an update leaves it out); older servers only have the latest update's.
+function locationOf(incident) {
+  return incident.location ?? incident.latest?.location ?? {};
 }
 
 // The municipality ids of a situation, for the filter's suggestions.
 export function municipalitiesOf(situation) {
   const ids = new Set();
   for (const incident of situation.incidents ?? []) {
-    const id = incident.latest?.location?.municipality;
+    const id = locationOf(incident).municipality;
     if (id) ids.add(id);
   }
   return ids;
@@ -48,7 +77,7 @@ export function municipalitiesOf(situation) {
 function groupByMunicipality(incidents) {
   const groups = new Map();
   for (const incident of incidents) {
-    const id = incident.latest?.location?.municipality ?? KOSOVO_WIDE;
+    const id = locationOf(incident).municipality ?? KOSOVO_WIDE;
     if (!groups.has(id)) groups.set(id, []);
     groups.get(id).push(incident);
   }
@@ -65,7 +94,7 @@ function groupByMunicipality(incidents) {
 
 function byUrgency(a, b) {
   return severityRank(b.latest?.severity) - severityRank(a.latest?.severity)
-    || roleTier(b.currentTier) - roleTier(a.currentTier)
+    || roleTier(leadOf(b).tier) - roleTier(leadOf(a).tier)
     || Number(BigInt(b.latest?.sequence ?? 0) - BigInt(a.latest?.sequence ?? 0));
 }
 
@@ -87,27 +116,39 @@ function renderGroup(group) {
 
 function renderIncident(incident) {
   const latest = incident.latest ?? {};
-  const item = element('li', `incident ${severityClass(latest.severity)}`);
+  const lead = leadOf(incident);
+  const exceptions = incident.exceptions ?? [];
+  const item = element('li', `incident ${severityClass(latest.severity)}`
+    + `${exceptions.length ? ' has-exception' : ''}`);
   item.dataset.incidentId = incident.incidentId ?? '';
-  item.dataset.tier = String(roleTier(incident.currentTier));
+  item.dataset.tier = String(roleTier(lead.tier));
+  item.dataset.leadMission = lead.mission;
+  item.dataset.exceptions = String(exceptions.length);
 
   const head = element('div', 'incident-head');
-  head.append(
-    element('span', `badge ${severityClass(latest.severity)}`, severityLabel(latest.severity)),
-    element('span', 'incident-headline', latest.headline ?? ''),
-  );
-  item.append(head, renderChain(incident), renderFacts(incident, latest));
+  // The headline is the card's button: Tab reaches it, Enter opens the story.
+  const open = element('button', 'incident-open incident-headline', latest.headline ?? '');
+  open.type = 'button';
+  open.setAttribute('aria-haspopup', 'dialog');
+  open.title = `Open the story of incident ${incident.incidentId ?? ''}`;
+  head.append(element('span', `badge ${severityClass(latest.severity)}`, severityLabel(latest.severity)), open);
+  if (exceptions.length) head.append(renderExceptionMark(exceptions));
+  item.append(head, renderChain(incident, lead, exceptions.length > 0), renderSupport(incident),
+    renderFacts(incident, latest));
   return item;
 }
 
-// Three steps, the ones up to the current tier filled in. The text says
-// the same as the colours, for screen readers and colour-blind users.
-function renderChain(incident) {
-  const current = roleTier(incident.currentTier);
-  const chain = element('ol', 'chain');
-  chain.setAttribute('aria-label', current
-    ? `Security chain: ${roleLabel(incident.currentTier).toLowerCase()} in charge`
-    : 'Security chain: no responder tier yet');
+// Three steps, the ones up to the tier in charge filled in, and who leads.
+// The text says the same as the colours, for screen readers and colour-blind
+// users. An incident with a chain exception gets a hatched chain: it did not
+// get there the normal way.
+function renderChain(incident, lead, exceptional) {
+  const current = roleTier(lead.tier);
+  const chain = element('ol', `chain${exceptional ? ' exception' : ''}`);
+  chain.setAttribute('aria-label', (current
+    ? `Security chain: ${leadText(lead)} in charge`
+    : 'Security chain: no responder tier yet')
+    + (exceptional ? ', reached with a chain exception' : ''));
   for (const step of TIERS) {
     const reached = step.tier <= current;
     const item = element('li', `step${reached ? ' reached' : ''}${step.tier === current ? ' current' : ''}`,
@@ -116,18 +157,35 @@ function renderChain(incident) {
     if (step.tier === current) item.setAttribute('aria-current', 'step');
     chain.append(item);
   }
-  chain.append(renderSupport(incident));
+  const leader = element('li', 'lead', current ? `led by ${leadText(lead)}` : '');
+  if (incident.lead?.since) {
+    leader.title = `${missionLabel(lead.mission)} leads as ${roleLabel(lead.tier).toLowerCase()} `
+      + `since ${incident.lead.since}`;
+  }
+  chain.append(leader);
   return chain;
 }
 
+function renderExceptionMark(exceptions) {
+  const mark = element('span', 'exception-mark',
+    exceptions.length === 1 ? 'chain exception' : `${exceptions.length} chain exceptions`);
+  mark.title = exceptions.map(exceptionText).join('\n');
+  return mark;
+}
+
+// The requests in force: who asked whom, waiting (a running timer) or
+// acknowledged. Closed ones are history: the incident's story has them.
 function renderSupport(incident) {
-  if (incident.supportAcknowledged) {
-    return element('li', 'support acknowledged', 'support acknowledged');
+  const requests = requestsInForce(incident);
+  const list = element('ul', 'support-requests');
+  list.hidden = requests.length === 0;
+  for (const request of requests) {
+    const item = element('li', 'support-request');
+    item.dataset.state = request.state ?? '';
+    item.append(element('span', 'parties', requestParties(request)), ' ', requestStateNode(request));
+    list.append(item);
   }
-  if (incident.supportRequested) {
-    return element('li', 'support requested', 'support requested');
-  }
-  return element('li', 'support none', '');
+  return list;
 }
 
 function renderFacts(incident, latest) {
@@ -135,7 +193,8 @@ function renderFacts(incident, latest) {
   const peak = element('span', `peak ${severityClass(incident.peakSeverity)}`,
     `peak ${severityLabel(incident.peakSeverity).toLowerCase()}`);
   const last = `${kindLabel(latest.kind)} by ${missionShort(latest.mission)} ${shortTime(latest.occurredAt)}`;
-  const place = latest.location?.place ? ` · ${latest.location.place}` : '';
+  const placeName = locationOf(incident).place;
+  const place = placeName ? ` · ${placeName}` : '';
   facts.append(peak, ` · ${last}${place} · `, element('code', 'incident-id', incident.incidentId ?? ''));
   facts.title = [
     `opened by ${missionLabel(incident.openedBy)} ${incident.openedAt ?? ''}`,

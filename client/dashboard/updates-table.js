@@ -12,6 +12,10 @@
 //    and rows that leave the view are reused for the ones that enter;
 //  - an update whose sequence is already held is ignored, so a replay after
 //    a resume can never show a row twice.
+// An update that came only because it is how its incident leaves a filtered
+// view (the stream's `left_view` event) is a dimmed row that says so, not a
+// match of the filter. A row of an incident opens the incident's story when
+// clicked (its incident id is a button, for the keyboard).
 // Screen readers get the real size through aria-rowcount / aria-rowindex.
 import {
   categoryLabel, kindLabel, missionLabel, missionShort, municipalityLabel, roleLabel,
@@ -30,15 +34,16 @@ const HIGHLIGHT_MAX_ROWS = 8;
 
 export class UpdatesTable {
   // scroller: the element that scrolls the table; table: the <table> with
-  // its <thead> and an empty <tbody>. onChange(count) after each render.
-  constructor({ scroller, table }, { capacity, onChange }) {
+  // its <thead> and an empty <tbody>. onChange(count) after each render;
+  // onOpenIncident(incidentId, opener) when a row of an incident is clicked.
+  constructor({ scroller, table }, { capacity, onChange, onOpenIncident }) {
     this.scroller = scroller;
     this.table = table;
     this.thead = table.tHead;
     this.tbody = table.tBodies[0];
     this.capacity = capacity;
     this.onChange = onChange;
-    this.entries = []; // {key: BigInt, update, arrived}, newest first, at most capacity
+    this.entries = []; // {key: BigInt, update, arrived, leftView}, newest first, at most capacity
     this.pending = []; // entries not merged yet, any order
     this.sequencesHeld = new Set(); // of entries and pending
     this.rowBySequence = new Map(); // the rows in the DOM
@@ -51,6 +56,13 @@ export class UpdatesTable {
     this.tbody.append(this.topSpacer, this.bottomSpacer);
     scroller.addEventListener('scroll', () => this.scheduleRender(), { passive: true });
     new ResizeObserver(() => this.scheduleRender()).observe(scroller);
+    this.tbody.addEventListener('click', (event) => {
+      const row = event.target.closest('tr[data-incident-id]');
+      if (!row || !row.dataset.incidentId) return;
+      // Selecting a row's text (to copy it) is not a request to open it.
+      if (!event.target.closest('.incident-link') && window.getSelection()?.type === 'Range') return;
+      onOpenIncident?.(row.dataset.incidentId, row.querySelector('.incident-link'));
+    });
   }
 
   get size() {
@@ -58,12 +70,13 @@ export class UpdatesTable {
   }
 
   // Queues updates (any order) for the next frame. `arrived` marks updates
-  // that came live, so that they are briefly highlighted.
-  add(updates, { arrived = false } = {}) {
+  // that came live, so that they are briefly highlighted; `leftView` is the
+  // reason they left the filtered view (a `left_view` event), if they did.
+  add(updates, { arrived = false, leftView = '' } = {}) {
     for (const update of updates) {
       if (!update?.sequence || this.sequencesHeld.has(update.sequence)) continue;
       this.sequencesHeld.add(update.sequence);
-      this.pending.push({ key: BigInt(update.sequence), update, arrived });
+      this.pending.push({ key: BigInt(update.sequence), update, arrived, leftView });
     }
     // A hidden tab gets no animation frames: keep the queue bounded anyway.
     if (this.pending.length > 2 * this.capacity) this.mergePending();
@@ -178,7 +191,7 @@ export class UpdatesTable {
 
   rowFor(entry) {
     const row = this.spareRows.pop() ?? createRow();
-    fillRow(row, entry.update, entry.arrived);
+    fillRow(row, entry);
     // Highlighted once: scrolled out and back in, it is not new any more.
     entry.arrived = false;
     return row;
@@ -216,7 +229,13 @@ function createRow() {
   }
   const [, , mission, , , , update] = row.cells;
   mission.append(span('mission-name'), ' ', span('tier'));
-  update.append(span('headline'), span('update-meta'));
+  const meta = span('update-meta');
+  const incident = document.createElement('button');
+  incident.type = 'button';
+  incident.className = 'incident-link';
+  incident.setAttribute('aria-haspopup', 'dialog');
+  meta.append(span('left-view-reason'), span('category'), incident);
+  update.append(span('headline'), meta);
   return row;
 }
 
@@ -226,12 +245,16 @@ function span(className) {
   return node;
 }
 
-function fillRow(row, update, arrived) {
+function fillRow(row, { update, arrived, leftView }) {
   const [time, sequence, mission, severity, kind, where, headline] = row.cells;
-  row.className = `${severityClass(update.severity)}${arrived ? ' arrived' : ''}`;
+  row.className = `${severityClass(update.severity)}${arrived ? ' arrived' : ''}`
+    + `${leftView ? ' left-view' : ''}`;
   row.dataset.sequence = update.sequence;
   row.dataset.mission = update.mission ?? '';
   row.dataset.municipality = update.location?.municipality ?? '';
+  row.dataset.incidentId = update.incidentId ?? '';
+  if (leftView) row.dataset.leftView = leftView;
+  else delete row.dataset.leftView;
   setText(time, shortTime(update.occurredAt), timesTitle(update));
   setText(sequence, update.sequence, `sequence ${update.sequence}`);
   setText(mission.firstChild, missionShort(update.mission), missionLabel(update.mission));
@@ -241,18 +264,19 @@ function fillRow(row, update, arrived) {
   const place = whereText(update.location);
   setText(where, place, place);
   setText(headline.firstChild, update.headline ?? '', headlineTitle(update));
-  setText(headline.lastChild, metaText(update), '');
+  const [reason, category, incident] = headline.lastChild.children;
+  setText(reason, leftView ? `left your view: ${leftView}` : '',
+    leftView ? 'The incident no longer matches the filter; this is its last update in this view.' : '');
+  setText(category, categoryLabel(update.category), '');
+  incident.hidden = !update.incidentId;
+  setText(incident, update.incidentId ?? '',
+    update.incidentId ? `Open the story of incident ${update.incidentId}` : '');
 }
 
 function setText(node, text, title) {
   node.textContent = text;
   if (title) node.title = title;
   else node.removeAttribute('title');
-}
-
-function metaText(update) {
-  const category = categoryLabel(update.category);
-  return update.incidentId ? `${category} · ${update.incidentId}` : category;
 }
 
 function whereText(location) {

@@ -2,9 +2,12 @@
 // page's structure (client/dashboard/index.html): the indicator
 // #connection[data-state][data-reconnects], rows of #updates (those in
 // view: the table is virtualised; spacer rows have no data-sequence) with
-// data-sequence / data-mission / data-municipality and the headline in
-// .col-update .headline, incidents of #situation
-// with data-incident-id / data-tier, the footer's #cursor[data-cursor].
+// data-sequence / data-mission / data-municipality / data-incident-id (and
+// data-left-view with its reason for an update that left the filtered view)
+// and the headline in .col-update .headline, incidents of #situation with
+// data-incident-id / data-tier / data-lead-mission / data-exceptions, the
+// incident view #incident-view[data-incident-id][data-state] with its
+// .timeline-step[data-kind][data-sequence], the footer's #cursor[data-cursor].
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -47,14 +50,80 @@ export class DashboardPage {
     if (count !== 0) throw new Error(`"${headline}" is shown although the filter excludes it`);
   }
 
-  async expectIncident({ municipality, incident, tier, support }, timeout) {
-    const card = this.page.locator(
-      `#situation section[data-municipality="${municipality}"] li.incident`
-      + `[data-incident-id="${incident}"][data-tier="${tier}"]`, { hasText: support });
+  // The incident's card in its municipality's section, led by `tier`
+  // (and `leadMission`), with the text `support`; `exceptional`: with the
+  // chain-exception mark and the hatched chain (or without either).
+  async expectIncident({ municipality, incident, tier, leadMission, support, exceptional }, timeout) {
+    let selector = `#situation section[data-municipality="${municipality}"] li.incident`
+      + `[data-incident-id="${incident}"][data-tier="${tier}"]`;
+    if (leadMission) selector += `[data-lead-mission="${leadMission}"]`;
+    if (exceptional === true) selector += '.has-exception:has(.exception-mark):has(ol.chain.exception)';
+    if (exceptional === false) selector += ':not(.has-exception):not(:has(.exception-mark))';
+    const card = this.page.locator(selector, { hasText: support });
     await this.waitOrExplain(card.waitFor({ timeout }),
       async () => `the situation does not show incident ${incident} in ${municipality} at tier ${tier} `
-        + `with "${support}" within ${timeout} ms; it shows: `
+        + `${leadMission ? `led by ${leadMission} ` : ''}with "${support}"`
+        + `${exceptional === undefined ? '' : exceptional ? ' and an exception mark' : ' and no exception mark'} `
+        + `within ${timeout} ms; it shows: `
         + `${(await this.page.locator('#situation').innerText()).replaceAll('\n', ' | ')}`);
+  }
+
+  incidentCard(incident) {
+    return this.page.locator(`#situation li.incident[data-incident-id="${incident}"]`);
+  }
+
+  // The row of `headline`, dimmed as an update by which its incident left
+  // the filtered view, with "left your view: <reason>".
+  async expectLeftViewRow(headline, reason, timeout) {
+    const row = this.rowWithHeadline(headline).and(
+      this.page.locator(`tr.left-view[data-left-view="${reason}"]`));
+    await this.waitOrExplain(
+      row.filter({ hasText: `left your view: ${reason}` }).first().waitFor({ timeout }),
+      async () => `"${headline}" is not shown dimmed with "left your view: ${reason}" within ${timeout} ms; `
+        + `its rows: ${JSON.stringify(await this.rowWithHeadline(headline).evaluateAll(
+          (rows) => rows.map((each) => ({ className: each.className, leftView: each.dataset.leftView }))))}`);
+  }
+
+  // One row of `headline`, not dimmed.
+  async expectNormalRow(headline) {
+    const dimmed = await this.rowWithHeadline(headline).evaluateAll(
+      (rows) => rows.map((each) => each.classList.contains('left-view')));
+    if (dimmed.length !== 1 || dimmed[0]) {
+      throw new Error(`"${headline}" should be one row, not dimmed; rows dimmed: ${JSON.stringify(dimmed)}`);
+    }
+  }
+
+  incidentView() {
+    return this.page.locator('#incident-view');
+  }
+
+  // The incident view, open on `incident` and loaded.
+  async expectIncidentView(incident, timeout) {
+    const view = this.page.locator(`#incident-view[open][data-incident-id="${incident}"][data-state="shown"]`);
+    await this.waitOrExplain(view.waitFor({ timeout }),
+      async () => `the incident view did not show ${incident} within ${timeout} ms; it is `
+        + `${await this.incidentView().getAttribute('data-state')} on `
+        + `"${await this.incidentView().getAttribute('data-incident-id')}": `
+        + `${(await this.incidentView().innerText()).replaceAll('\n', ' | ')}`);
+  }
+
+  async expectIncidentViewClosed(timeout) {
+    await this.waitOrExplain(
+      this.page.locator('#incident-view[data-state="closed"]:not([open])').waitFor({ state: 'attached', timeout }),
+      async () => `the incident view is still open after ${timeout} ms`);
+  }
+
+  // The steps of the open incident's timeline, oldest first.
+  async timelineSteps() {
+    return this.page.locator('#incident-view .timeline-step').evaluateAll((steps) => steps.map((step) => ({
+      kind: step.dataset.kind,
+      sequence: step.dataset.sequence,
+      mission: step.dataset.mission,
+      locationCarried: step.dataset.locationCarried === 'true',
+      text: step.innerText.replaceAll('\n', ' | '),
+      exception: step.classList.contains('exception'),
+      leadChange: step.classList.contains('lead-change'),
+    })));
   }
 
   // Runs `change` on the filter controls and waits until the dashboard
@@ -118,11 +187,15 @@ export class DashboardPage {
         + `${(await this.rowAttributes('sequence')).join(', ')}`);
   }
 
-  async expectCursorAtLeast(sequence) {
-    const cursor = await this.page.getAttribute('#cursor', 'data-cursor');
-    if (!cursor || BigInt(cursor) < BigInt(sequence)) {
-      throw new Error(`the cursor shown is ${cursor}, expected at least ${sequence}`);
-    }
+  // timeout 0 (the default): checks once.
+  async expectCursorAtLeast(sequence, timeout = 0) {
+    const check = (wanted) => {
+      const cursor = document.querySelector('#cursor')?.dataset.cursor;
+      return Boolean(cursor) && BigInt(cursor) >= BigInt(wanted);
+    };
+    await this.waitForCondition(check, sequence, timeout,
+      async () => `the cursor shown is ${await this.page.getAttribute('#cursor', 'data-cursor')}, `
+        + `expected at least ${sequence}`);
   }
 
   async signIn(token) {

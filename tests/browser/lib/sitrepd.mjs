@@ -117,12 +117,22 @@ export async function makeToken(sitrepdBinary) {
 // flags without dashes ({mission: 'kfor', headline: '...'}). Resolves to
 // the update's sequence, as a string like the JSON's.
 export async function publish(cliBinary, server, fields, { token = '' } = {}) {
-  const args = ['-s', server.grpcAddress, 'publish', '-o', 'json'];
-  for (const [flag, value] of Object.entries(fields)) args.push(`--${flag}=${value}`);
+  const flags = Object.entries(fields).map(([flag, value]) => `--${flag}=${value}`);
+  return publishWith(cliBinary, server, flags, '', token);
+}
+
+// Publishes `update` (a SituationUpdate in protobuf JSON, for fields the
+// CLI has no flag for, such as chainException) with `sitrep publish -`.
+export async function publishJson(cliBinary, server, update, { token = '' } = {}) {
+  return publishWith(cliBinary, server, ['-'], JSON.stringify(update), token);
+}
+
+async function publishWith(cliBinary, server, publishArgs, input, token) {
+  const args = ['-s', server.grpcAddress, 'publish', '-o', 'json', ...publishArgs];
   const env = { ...process.env };
   if (token) env.SITREP_TOKEN = token;
   else delete env.SITREP_TOKEN;
-  const { stdout } = await run(cliBinary, args, '', env);
+  const { stdout } = await run(cliBinary, args, input, env);
   const response = JSON.parse(stdout);
   if (!response.sequence) throw new Error(`sitrep publish printed no sequence: ${stdout}`);
   return String(response.sequence);
