@@ -14,8 +14,11 @@ using google::protobuf::Message;
 using google::protobuf::Reflection;
 
 // Whether `message` or a message inside it has unknown fields. Read-only,
-// so that the common case costs no allocation (protobuf's own
-// DiscardUnknownFields creates an empty set in every message it visits).
+// so that the common case costs no allocation: protobuf's own
+// DiscardUnknownFields creates an empty set in every message it visits.
+// Measured on a 256-byte PublishRequest (CPU time, loaded 2-core machine):
+// parse 0.6 us, parse + this check 1.0-1.1 us, parse + protobuf's discard
+// 2.0 us. (A per-type cache of the message fields saved under 0.1 us.)
 bool HasUnknownFields(const Message& message) {
   const Reflection* reflection = message.GetReflection();
   if (!reflection->GetUnknownFields(message).empty()) return true;
