@@ -3,6 +3,7 @@
 #include <climits>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/stubs/logging.h"
 #include "server/wire/wire_check.h"
 
 namespace sitrep {
@@ -59,8 +60,19 @@ void DropUnknownFields(Message* message) {
 }
 
 absl::Status ParseRequest(absl::string_view bytes, Message* request) {
-  if (bytes.size() <= static_cast<size_t>(INT_MAX) &&
-      request->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  bool parsed = false;
+  {
+    // protobuf writes an unformatted line to stderr for every string that
+    // is not UTF-8: a client could fill the log with one per request. The
+    // refusal is the client's answer and is counted; the line adds nothing.
+    // (The silencer is process-wide while a parse runs; protobuf logs
+    // nothing else sitrepd needs.)
+    google::protobuf::LogSilencer quiet;
+    parsed = bytes.size() <= static_cast<size_t>(INT_MAX) &&
+             request->ParseFromArray(bytes.data(),
+                                     static_cast<int>(bytes.size()));
+  }
+  if (parsed) {
     DropUnknownFields(request);
     return absl::OkStatus();
   }
