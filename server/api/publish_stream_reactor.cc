@@ -14,7 +14,7 @@ namespace sitrep {
 namespace {
 
 // PublishRequest.batch: at most this many requests per message.
-constexpr int kMaxBatch = 1024;
+constexpr size_t kMaxBatch = 1024;
 
 void FillAck(uint64_t index, const absl::StatusOr<PublishResult>& result,
              v1::PublishAck* ack) {
@@ -37,7 +37,7 @@ absl::Status CheckBatchMessage(const v1::PublishRequest& request) {
         "batch: a message with a batch carries its updates inside the batch "
         "only; unset update and expected_incident_version next to it");
   }
-  if (request.batch_size() > kMaxBatch) {
+  if (static_cast<size_t>(request.batch_size()) > kMaxBatch) {
     return absl::InvalidArgumentError(
         absl::StrCat("batch: ", request.batch_size(),
                      " requests in one message; at most ", kMaxBatch));
@@ -108,38 +108,13 @@ void PublishStreamReactor::PublishMessage() {
                             ? ParseRequest(bytes, &request)
                             : absl::InternalError("could not read a message");
   request_.Clear();
-  // A message that does not parse still answers for each of its requests:
-  // as many as its top level holds batch entries, or one.
-  size_t unparsed_batch = 0;
   if (!parsed.ok()) {
-    absl::StatusOr<size_t> entries =
-        CountTopLevelField(bytes, v1::PublishRequest::kBatchFieldNumber);
-    if (!entries.ok()) {
-      EndUnframed(parsed);
-      return;
-    }
-    unparsed_batch = *entries;
-  }
-  const bool batched = request.batch_size() > 0 || unparsed_batch > 0;
-  const size_t requests =
-      parsed.ok() ? std::max<size_t>(request.batch_size(), 1)
-                  : std::max<size_t>(unparsed_batch, 1);
-  uint64_t message;
-  {
-    absl::MutexLock lock(&mu_);
-    message = slots_base_ + slots_.size();
-    Slot& slot = slots_.emplace_back();
-    slot.first_index = next_index_;
-    slot.requests = requests;
-    slot.batched = batched;
-    next_index_ += requests;
-    outstanding_ += requests;
-  }
-  if (!parsed.ok()) {
-    refuse_(parsed, requests);
-    Complete(message, PublishResults(requests, parsed));
+    PublishUnparsed(bytes, parsed);
     return;
   }
+  const bool batched = request.batch_size() > 0;
+  const size_t requests = batched ? request.batch_size() : 1;
+  const uint64_t message = AddSlot(requests, batched);
   if (!batched) {
     std::vector<v1::PublishRequest> one;
     one.push_back(std::move(request));
@@ -159,6 +134,78 @@ void PublishStreamReactor::PublishMessage() {
   publish_(std::move(batch), [this, message](PublishResults results) {
     Complete(message, std::move(results));
   });
+}
+
+void PublishStreamReactor::PublishUnparsed(absl::string_view bytes,
+                                           const absl::Status& parsed) {
+  absl::StatusOr<std::vector<TopLevelField>> fields = SplitTopLevel(bytes);
+  if (!fields.ok()) {
+    EndUnframed(parsed);
+    return;
+  }
+  // A batch whose top level is well framed: each entry is a request of its
+  // own, parsed alone, so that only the entries that do not parse fail
+  // (naming their field as a lone request's would: "update.headline").
+  std::vector<absl::string_view> entries;
+  bool only_batch = true;
+  for (const TopLevelField& field : *fields) {
+    if (field.number == v1::PublishRequest::kBatchFieldNumber &&
+        field.wire_type == 2) {
+      entries.push_back(field.payload);
+    } else if ((field.number == v1::PublishRequest::kUpdateFieldNumber &&
+                field.wire_type == 2) ||
+               (field.number ==
+                    v1::PublishRequest::kExpectedIncidentVersionFieldNumber &&
+                field.wire_type == 0)) {
+      only_batch = false;
+    }
+  }
+  const size_t requests = std::max<size_t>(entries.size(), 1);
+  const uint64_t message = AddSlot(requests, !entries.empty());
+  if (entries.empty() || !only_batch || entries.size() > kMaxBatch) {
+    // The message fails as a whole, like a batch CheckBatchMessage refuses.
+    refuse_(parsed, requests);
+    Complete(message, PublishResults(requests, parsed));
+    return;
+  }
+  PublishResults results(requests);
+  std::vector<v1::PublishRequest> good;
+  std::vector<size_t> good_at;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    v1::PublishRequest entry;
+    if (absl::Status status = ParseRequest(entries[i], &entry); !status.ok()) {
+      refuse_(status, 1);
+      results[i] = std::move(status);
+      continue;
+    }
+    good.push_back(std::move(entry));
+    good_at.push_back(i);
+  }
+  if (good.empty()) {
+    Complete(message, std::move(results));
+    return;
+  }
+  publish_(std::move(good),
+           [this, message, results = std::move(results),
+            good_at = std::move(good_at)](PublishResults published) mutable {
+             for (size_t k = 0; k < good_at.size() && k < published.size();
+                  ++k) {
+               results[good_at[k]] = std::move(published[k]);
+             }
+             Complete(message, std::move(results));
+           });
+}
+
+uint64_t PublishStreamReactor::AddSlot(size_t requests, bool batched) {
+  absl::MutexLock lock(&mu_);
+  const uint64_t message = slots_base_ + slots_.size();
+  Slot& slot = slots_.emplace_back();
+  slot.first_index = next_index_;
+  slot.requests = requests;
+  slot.batched = batched;
+  next_index_ += requests;
+  outstanding_ += requests;
+  return message;
 }
 
 void PublishStreamReactor::EndUnframed(const absl::Status& parsed) {

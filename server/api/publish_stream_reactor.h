@@ -26,9 +26,10 @@ namespace sitrep {
 //
 // Messages arrive as bytes and are parsed here (the parse step at the edge,
 // raw_messages.h). A message protobuf refuses is answered like any bad
-// request: each of its requests (the requests of its batch, or one) gets an
-// INVALID_ARGUMENT ack naming the field, nothing of it is stored, and the
-// stream goes on. Only a message whose top level cannot be framed (so its
+// request and the stream goes on: a batch's entries are parsed one by one,
+// so that each entry that does not parse gets an INVALID_ARGUMENT ack
+// naming its field and the others are published; any other such message
+// gets one INVALID_ARGUMENT ack per request, and nothing of it is stored. Only a message whose top level cannot be framed (so its
 // number of requests, and every later index, is unknown) ends the stream,
 // with INVALID_ARGUMENT, after the acks of the requests before it. The
 // stream never ends OK with a request unanswered.
@@ -84,6 +85,11 @@ class PublishStreamReactor final
 
   // Hands the requests of the message in request_ on.
   void PublishMessage();
+  // Answers a message protobuf refused (`parsed` says why): the entries of
+  // a well-framed batch one by one, any other message as a whole.
+  void PublishUnparsed(absl::string_view bytes, const absl::Status& parsed);
+  // Adds the slot of the next message; returns its number.
+  uint64_t AddSlot(size_t requests, bool batched);
   // Stops reading after a message that cannot be framed; the stream ends
   // with `parsed` once the acks before it are written.
   void EndUnframed(const absl::Status& parsed);

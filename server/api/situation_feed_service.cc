@@ -156,16 +156,19 @@ grpc::ServerUnaryReactor* SituationFeedService::Publish(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
     grpc::ByteBuffer* response_bytes) {
   const absl::Time received = absl::Now();
+  // Parsed first only for the labels a refused publish is counted under;
+  // the caller hears about its bytes only once it is authenticated.
+  std::vector<v1::PublishRequest> requests(1);
+  const absl::Status parsed =
+      ParseRawRequest(*request_bytes, &requests.front());
   absl::StatusOr<CallIdentity> caller =
       IdentifyCall(*guards_.authenticator, *context, "Publish");
-  std::vector<v1::PublishRequest> requests(1);
   if (!caller.ok()) {
     CountPublish(options_.metrics, PublishLabels(requests.front()),
                  caller.status(), received, RejectReason::kOther);
     return FinishWith(context, caller.status());
   }
-  if (absl::Status parsed = ParseRawRequest(*request_bytes, &requests.front());
-      !parsed.ok()) {
+  if (!parsed.ok()) {
     CountPublish(options_.metrics, PublishLabels(requests.front()), parsed,
                  received, RejectReason::kOther);
     return FinishWith(context, parsed);

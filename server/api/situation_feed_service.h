@@ -24,8 +24,8 @@ namespace sitrep {
 // the edge (raw_messages.h), so that bytes protobuf refuses are
 // INVALID_ARGUMENT naming the field and unknown fields are dropped before
 // anything sees the request; and Subscribe writes each batch from the
-// entries' pre-encoded bytes. A request is parsed after its call is
-// authenticated: an unauthenticated caller learns nothing from its bytes.
+// entries' pre-encoded bytes. An unauthenticated call is answered
+// UNAUTHENTICATED whatever its bytes: the caller learns nothing from them.
 //
 // Every call is authenticated first (UNAUTHENTICATED otherwise) and then
 // held to its principal's rights: publishing as another mission is

@@ -3,6 +3,7 @@
 #include <climits>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/stubs/logging.h"
 #include "server/wire/wire_check.h"
 
 namespace sitrep {
@@ -14,8 +15,11 @@ using google::protobuf::Message;
 using google::protobuf::Reflection;
 
 // Whether `message` or a message inside it has unknown fields. Read-only,
-// so that the common case costs no allocation (protobuf's own
-// DiscardUnknownFields creates an empty set in every message it visits).
+// so that the common case costs no allocation: protobuf's own
+// DiscardUnknownFields creates an empty set in every message it visits.
+// Measured on a 256-byte PublishRequest (CPU time, loaded 2-core machine):
+// parse 0.6 us, parse + this check 1.0-1.1 us, parse + protobuf's discard
+// 2.0 us. (A per-type cache of the message fields saved under 0.1 us.)
 bool HasUnknownFields(const Message& message) {
   const Reflection* reflection = message.GetReflection();
   if (!reflection->GetUnknownFields(message).empty()) return true;
@@ -56,8 +60,19 @@ void DropUnknownFields(Message* message) {
 }
 
 absl::Status ParseRequest(absl::string_view bytes, Message* request) {
-  if (bytes.size() <= static_cast<size_t>(INT_MAX) &&
-      request->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  bool parsed = false;
+  {
+    // protobuf writes an unformatted line to stderr for every string that
+    // is not UTF-8: a client could fill the log with one per request. The
+    // refusal is the client's answer and is counted; the line adds nothing.
+    // (The silencer is process-wide while a parse runs; protobuf logs
+    // nothing else sitrepd needs.)
+    google::protobuf::LogSilencer quiet;
+    parsed = bytes.size() <= static_cast<size_t>(INT_MAX) &&
+             request->ParseFromArray(bytes.data(),
+                                     static_cast<int>(bytes.size()));
+  }
+  if (parsed) {
     DropUnknownFields(request);
     return absl::OkStatus();
   }

@@ -355,24 +355,35 @@ absl::Status CheckWireFormat(absl::string_view bytes,
   return walker.Fields(in, &type, 0, 0);
 }
 
-absl::StatusOr<size_t> CountTopLevelField(absl::string_view bytes,
-                                          int number) {
+absl::StatusOr<std::vector<TopLevelField>> SplitTopLevel(
+    absl::string_view bytes) {
   Reader in(bytes);
   Walker walker;
-  size_t count = 0;
+  std::vector<TopLevelField> fields;
   while (!in.done()) {
     uint64_t tag = 0;
     if (in.ReadTag(&tag) != Reader::Varint::kOk || (tag >> 3) == 0 ||
         (tag & 7) > kFixed32 || (tag & 7) == kEndGroup) {
       return walker.Problem("a field tag is malformed or truncated");
     }
-    if (static_cast<int>(tag >> 3) == number) ++count;
-    // Every field is skipped as unknown: only the framing counts.
-    absl::Status skipped = walker.Skip(in, static_cast<int>(tag >> 3),
-                                       static_cast<int>(tag & 7));
-    if (!skipped.ok()) return skipped;
+    TopLevelField field{static_cast<int>(tag >> 3), static_cast<int>(tag & 7),
+                        absl::string_view()};
+    if (field.wire_type == kLengthDelimited) {
+      uint64_t length = 0;
+      if (in.ReadVarint(&length, 5) != Reader::Varint::kOk ||
+          !in.Take(length, &field.payload)) {
+        return walker.Problem(absl::StrCat(
+            "field ", field.number, " ends after the message (truncated)"));
+      }
+    } else if (absl::Status skipped =
+                   walker.Skip(in, field.number, field.wire_type);
+               !skipped.ok()) {
+      // Every field is skipped as unknown: only the framing counts.
+      return skipped;
+    }
+    fields.push_back(field);
   }
-  return count;
+  return fields;
 }
 
 }  // namespace sitrep

@@ -2,6 +2,7 @@
 #define SITREP_SERVER_WIRE_WIRE_CHECK_H_
 
 #include <cstddef>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -31,10 +32,17 @@ namespace sitrep {
 absl::Status CheckWireFormat(absl::string_view bytes,
                              const google::protobuf::Descriptor& type);
 
-// How many times field `number` occurs at the top level of `bytes`, walking
-// only the top-level framing. INVALID_ARGUMENT ("request: ...") when the
-// top level is not a sequence of well-formed fields.
-absl::StatusOr<size_t> CountTopLevelField(absl::string_view bytes, int number);
+// The top-level fields of `bytes`, in order, walking only the top-level
+// framing: each field's number, wire type and, for a length-delimited
+// field, its payload (empty for the others). INVALID_ARGUMENT ("request:
+// ...") when the top level is not a sequence of well-formed fields.
+struct TopLevelField {
+  int number;
+  int wire_type;
+  absl::string_view payload;
+};
+absl::StatusOr<std::vector<TopLevelField>> SplitTopLevel(
+    absl::string_view bytes);
 
 }  // namespace sitrep
 

@@ -231,16 +231,35 @@ TEST_F(EdgeParseTest, PublishStreamAcksAnUnparsableMessageAndGoesOn) {
   EXPECT_EQ(acks[1].error().field(), "update.headline");
   EXPECT_EQ(acks[2].index(), 2u);
   EXPECT_GT(acks[2].sequence(), acks[0].sequence());
-  // The unparsable batch: one error ack per request, at their indexes.
+  // The batch protobuf refuses as a whole: only its bad entry fails, named
+  // as a lone request's field would be; the others are stored.
   ASSERT_EQ(acks[3].batch_size(), 3);
-  for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(acks[3].batch(i).index(), 3u + i);
-    EXPECT_EQ(acks[3].batch(i).error().code(), 3);
-    EXPECT_EQ(acks[3].batch(i).error().field(), "batch[1].update.headline");
-  }
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(acks[3].batch(i).index(), 3u + i);
+  EXPECT_GT(acks[3].batch(0).sequence(), acks[2].sequence());
+  EXPECT_EQ(acks[3].batch(1).error().code(), 3);
+  EXPECT_EQ(acks[3].batch(1).error().field(), "update.headline");
+  EXPECT_EQ(acks[3].batch(1).sequence(), 0u);
+  EXPECT_GT(acks[3].batch(2).sequence(), acks[3].batch(0).sequence());
   EXPECT_EQ(acks[4].index(), 6u);
-  EXPECT_GT(acks[4].sequence(), acks[2].sequence());
-  EXPECT_EQ(StoredCount(), 3u);
+  EXPECT_GT(acks[4].sequence(), acks[3].batch(2).sequence());
+  EXPECT_EQ(StoredCount(), 5u);
+}
+
+TEST_F(EdgeParseTest, PublishStreamRefusesABatchNextToAnUpdateAsAWhole) {
+  const std::string mixed = Field(1, PatrolUpdate(v1::MISSION_KFOR)
+                                         .SerializeAsString()) +
+                            Field(3, SurrogateHeadline()) +
+                            Field(3, ValidRequest("b1"));
+  std::vector<v1::PublishAck> acks;
+  ASSERT_TRUE(feed_.PublishStream({mixed, ValidRequest("after")}, &acks).ok());
+  ASSERT_EQ(acks.size(), 2u);
+  ASSERT_EQ(acks[0].batch_size(), 2);
+  for (const v1::PublishAck& ack : acks[0].batch()) {
+    EXPECT_EQ(ack.error().field(), "batch[0].update.headline");
+  }
+  EXPECT_EQ(acks[1].index(), 2u);
+  EXPECT_GT(acks[1].sequence(), 0u);
+  EXPECT_EQ(StoredCount(), 1u);
 }
 
 TEST_F(EdgeParseTest, PublishStreamEndsOnAMessageThatCannotBeFramed) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "gmock/gmock.h"
+#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "sitrep/v1/situation_feed.pb.h"
@@ -95,6 +96,35 @@ TEST(ParseRequestTest, InvalidBytesNameTheFieldAndClearTheMessage) {
                        "update.location.municipality: is not valid UTF-8 (a "
                        "UTF-16 surrogate at byte 3)"));
   EXPECT_EQ(parsed.ByteSizeLong(), 0u);
+}
+
+// Counts protobuf's log lines while alive.
+class ProtobufLogCounter {
+ public:
+  ProtobufLogCounter() { previous_ = google::protobuf::SetLogHandler(&Count); }
+  ~ProtobufLogCounter() { google::protobuf::SetLogHandler(previous_); }
+  static int lines() { return lines_; }
+
+ private:
+  static void Count(google::protobuf::LogLevel, const char*, int,
+                    const std::string&) {
+    ++lines_;
+  }
+  static inline int lines_ = 0;
+  google::protobuf::LogHandler* previous_;
+};
+
+TEST(ParseRequestTest, RefusedStringsWriteNoLogLine) {
+  ProtobufLogCounter counter;
+  v1::PublishRequest parsed;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(
+        ParseRequest(Field(1, Field(10, kLoneSurrogate)), &parsed).ok());
+  }
+  EXPECT_EQ(ProtobufLogCounter::lines(), 0);
+  // Protobuf itself would have written one per refusal.
+  EXPECT_FALSE(parsed.ParseFromString(Field(1, Field(10, kLoneSurrogate))));
+  EXPECT_EQ(ProtobufLogCounter::lines(), 1);
 }
 
 TEST(ParseRequestTest, RefusesTruncatedBytes) {

@@ -219,13 +219,22 @@ TEST(WireCheckTest, FollowsFixedWidthPackingAndProto2Strings) {
               StartsWith("values: packed values of 4 bytes each take 7"));
 }
 
-TEST(CountTopLevelFieldTest, CountsBatchEntriesOfAnUnparsableMessage) {
+TEST(SplitTopLevelTest, SplitsAnUnparsableMessageIntoItsFields) {
   const std::string bad = Field(1, Field(10, kLoneSurrogate));
-  const std::string request = Field(3, bad) + Field(3, bad) + Field(3, bad);
-  EXPECT_THAT(CountTopLevelField(request, 3),
-              ::sitrep::testing::IsOkAndHolds(3));
-  EXPECT_THAT(CountTopLevelField(bad, 3), ::sitrep::testing::IsOkAndHolds(0));
-  EXPECT_THAT(CountTopLevelField(request.substr(0, request.size() - 1), 3),
+  const std::string request =
+      Field(3, bad) + VarintField(2, 7) + Field(3, "ok");
+  absl::StatusOr<std::vector<TopLevelField>> fields = SplitTopLevel(request);
+  ASSERT_THAT(fields, IsOk());
+  ASSERT_EQ(fields->size(), 3u);
+  EXPECT_EQ((*fields)[0].number, 3);
+  EXPECT_EQ((*fields)[0].wire_type, 2);
+  EXPECT_EQ((*fields)[0].payload, bad);
+  EXPECT_EQ((*fields)[1].number, 2);
+  EXPECT_EQ((*fields)[1].wire_type, 0);
+  EXPECT_EQ((*fields)[2].payload, "ok");
+  EXPECT_THAT(SplitTopLevel(request.substr(0, request.size() - 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument, "request: "));
+  EXPECT_THAT(SplitTopLevel(Tag(3, 7)),
               StatusIs(absl::StatusCode::kInvalidArgument, "request: "));
 }
 
