@@ -262,7 +262,9 @@ class PayloadMaker {
  public:
   explicit PayloadMaker(std::string run) : run_(std::move(run)) {
     v1::SituationUpdate* u = request_.mutable_update();
-    u->set_role(v1::ROLE_FIRST_RESPONDER);
+    // Patrol reports of every mission: a non-responder role is valid for
+    // each (a responder role must be the mission's own tier).
+    u->set_role(v1::ROLE_SUPPORT);
     u->set_severity(v1::SEVERITY_MODERATE);
     u->set_category(v1::CATEGORY_PATROL);
     u->set_headline("Routine patrol along the main road, no incidents");
