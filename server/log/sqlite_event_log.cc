@@ -476,13 +476,25 @@ absl::Status SqliteEventLog::Initialize() {
     }
     if (meta["schema_version"] == "3" && !meta["log_id"].empty()) {
       // The state column stays NULL; LoadIncidents marks those records
-      // legacy and RederiveLegacyIncidents replays them.
-      for (const char* sql :
-           {"ALTER TABLE incidents ADD COLUMN state BLOB",
-            "UPDATE meta SET value = 4 WHERE key = 'schema_version'"}) {
-        status = writer_db_->Exec(sql);
+      // legacy and RederiveLegacyIncidents replays them. (A version 2 store
+      // without an incidents table got one with the column from kSchema.)
+      sqlite::Statement has_state;
+      status = has_state.Prepare(
+          writer_db_.get(),
+          "SELECT count(*) FROM pragma_table_info('incidents') "
+          "WHERE name = 'state'");
+      if (!status.ok()) return rollback(status);
+      absl::StatusOr<bool> row = has_state.Step();
+      if (!row.ok()) return rollback(row.status());
+      const bool missing = *row && has_state.ColumnInt64(0) == 0;
+      has_state.Reset();
+      if (missing) {
+        status = writer_db_->Exec("ALTER TABLE incidents ADD COLUMN state BLOB");
         if (!status.ok()) return rollback(status);
       }
+      status = writer_db_->Exec(
+          "UPDATE meta SET value = 4 WHERE key = 'schema_version'");
+      if (!status.ok()) return rollback(status);
       meta["schema_version"] = "4";
     }
     if (meta["schema_version"] != absl::StrCat(kSchemaVersion) ||

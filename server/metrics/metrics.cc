@@ -183,8 +183,8 @@ struct Metrics::Impl {
         open_incidents(prometheus::BuildGauge()
                            .Name("sitrep_open_incidents")
                            .Help("Current (open, unexpired) incidents by the "
-                                 "mission, tier and severity of their "
-                                 "latest update.")
+                                 "mission and severity of their latest "
+                                 "update and the tier that leads them.")
                            .Register(*registry)),
         last_update_age(prometheus::BuildGauge()
                             .Name("sitrep_last_update_age_seconds")

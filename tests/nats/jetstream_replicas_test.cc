@@ -11,10 +11,13 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "gtest/gtest.h"
 #include "server/incident/tiers.h"
 #include "nats/nats.h"
@@ -185,7 +188,11 @@ TEST_F(JetStreamLogTest, IncidentsWhoseUpdatesAreAllRemovedSurviveReopen) {
     ASSERT_THAT(log->ApplyRetention(everything, clock_.Now()), IsOk());
     ASSERT_EQ(log->Oldest(), 5u);
     // Snapshots are written again only for records that changed since.
-    AppendOk(log.get(), IncidentUpdate("a3", "INC-A", v1::KIND_ACKNOWLEDGE));
+    AppendRequest acknowledge =
+        IncidentUpdate("a3", "INC-A", v1::KIND_ACKNOWLEDGE);
+    acknowledge.update.set_mission(v1::MISSION_EULEX);
+    acknowledge.update.set_role(v1::ROLE_SECOND_RESPONDER);
+    AppendOk(log.get(), std::move(acknowledge));
     clock_.Advance(absl::Seconds(1));
     ASSERT_THAT(log->ApplyRetention(everything, clock_.Now()), IsOk());
     ASSERT_EQ(log->Oldest(), 6u);
@@ -201,9 +208,11 @@ TEST_F(JetStreamLogTest, IncidentsWhoseUpdatesAreAllRemovedSurviveReopen) {
   EXPECT_EQ(a.incident_id, "INC-A");
   EXPECT_EQ(a.version, 3u);
   EXPECT_EQ(a.latest->sequence(), 5u);
-  EXPECT_EQ(a.opening.kind(), v1::KIND_NEW);
-  EXPECT_TRUE(a.support_requested);
-  EXPECT_TRUE(a.support_acknowledged);
+  EXPECT_EQ(a.state.opened_sequence(), 1u);
+  ASSERT_EQ(a.state.support_requests_size(), 1);
+  EXPECT_EQ(a.state.support_requests(0).state(),
+            v1::SupportRequest::STATE_ACKNOWLEDGED);
+  EXPECT_EQ(a.state.location().municipality(), "Mitrovicë");
   ASSERT_NE(a.latest->previous, nullptr);
   EXPECT_EQ(a.latest->previous->sequence(), 2u);
   // The closed incident is still known: its id cannot be opened again.
@@ -473,6 +482,120 @@ TEST_F(JetStreamLogTest, ConcurrentAppendsOnTwoReplicasKeepIncidentsDense) {
   EXPECT_THAT(loser, StatusIs(absl::StatusCode::kFailedPrecondition, ""));
   a->SetAppendListener(nullptr);
   b->SetAppendListener(nullptr);
+}
+
+// An incident snapshot as the JetStream log wrote it before the chain's
+// rules (format 1): format, version, closed, support_requested,
+// support_acknowledged, current_tier, peak_severity, latest, latest's
+// previous, opening.
+std::string LegacySnapshot(const IncidentRecord& record, v1::Role tier) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream raw(&out);
+    google::protobuf::io::CodedOutputStream s(&raw);
+    auto put = [&s](const std::string& bytes) {
+      s.WriteVarint32(static_cast<uint32_t>(bytes.size()));
+      s.WriteRaw(bytes.data(), static_cast<int>(bytes.size()));
+    };
+    s.WriteVarint32(1);
+    s.WriteVarint64(record.version);
+    s.WriteVarint32(record.closed ? 1 : 0);
+    s.WriteVarint32(1);
+    s.WriteVarint32(1);
+    s.WriteVarint32(static_cast<uint32_t>(tier));
+    s.WriteVarint32(static_cast<uint32_t>(v1::SEVERITY_SEVERE));
+    put(record.latest->update.SerializeAsString());
+    put(std::string());
+    v1::SituationUpdate opening;
+    opening.set_mission(v1::MISSION_KOSOVO_POLICE);
+    opening.set_kind(v1::KIND_NEW);
+    put(opening.SerializeAsString());
+  }
+  return out;
+}
+
+// A replica that finds snapshots written before the chain's rules re-derives
+// the incident from its thread when the stream still has the thread's first
+// update, and from the old summary otherwise.
+TEST_F(JetStreamLogTest, SnapshotsWrittenBeforeTheChainRulesAreRederived) {
+  auto step = [](const std::string& event_id, const std::string& id,
+                 v1::Mission mission, v1::Kind kind) {
+    AppendRequest request = IncidentUpdate(event_id, id, kind);
+    request.update.set_mission(mission);
+    request.update.set_role(TierOfMission(mission));
+    return request;
+  };
+  std::optional<IncidentRecord> whole, partial;
+  {
+    std::unique_ptr<EventLog> log = Open();
+    ASSERT_NE(log, nullptr);
+    // OLD-1 loses its first update to retention, OLD-2 keeps its thread.
+    AppendOk(log.get(), step("o1", "OLD-1", v1::MISSION_KOSOVO_POLICE, v1::KIND_NEW));
+    AppendOk(log.get(), step("o2", "OLD-1", v1::MISSION_KOSOVO_POLICE, v1::KIND_UPDATE));
+    RetentionPolicy one;
+    one.max_updates = 1;
+    ASSERT_THAT(log->ApplyRetention(one, clock_.Now()), IsOk());
+    ASSERT_EQ(log->Oldest(), 2u);
+    AppendOk(log.get(), step("n1", "OLD-2", v1::MISSION_KOSOVO_POLICE, v1::KIND_NEW));
+    AppendOk(log.get(), step("n2", "OLD-2", v1::MISSION_KOSOVO_POLICE,
+                             v1::KIND_REQUEST_SUPPORT));
+    AppendOk(log.get(), step("n3", "OLD-2", v1::MISSION_EULEX, v1::KIND_ACKNOWLEDGE));
+    AppendOk(log.get(), step("n4", "OLD-2", v1::MISSION_EULEX, v1::KIND_ESCALATE));
+    absl::StatusOr<std::optional<IncidentRecord>> record =
+        log->LoadIncident("OLD-1");
+    ASSERT_THAT(record, IsOk());
+    partial = **record;
+    record = log->LoadIncident("OLD-2");
+    ASSERT_THAT(record, IsOk());
+    whole = **record;
+  }
+  // Write both snapshots in the old format, as the previous sitrepd did.
+  RawJetStream raw(SharedNatsServer()->url());
+  kvStore* kv = nullptr;
+  ASSERT_EQ(js_KeyValue(&kv, raw.js(), absl::StrCat(stream_, "_INCIDENTS").c_str()),
+            NATS_OK);
+  for (const auto& [record, tier] :
+       {std::pair{&*partial, v1::ROLE_SECOND_RESPONDER},
+        std::pair{&*whole, v1::ROLE_SECOND_RESPONDER}}) {
+    const std::string value = LegacySnapshot(*record, tier);
+    uint64_t revision = 0;
+    ASSERT_EQ(kvStore_Put(&revision, kv,
+                          absl::BytesToHexString(record->incident_id).c_str(),
+                          value.data(), static_cast<int>(value.size())),
+              NATS_OK);
+  }
+  kvStore_Destroy(kv);
+
+  std::unique_ptr<EventLog> log = Open();
+  ASSERT_NE(log, nullptr);
+  absl::StatusOr<std::optional<IncidentRecord>> replayed =
+      log->LoadIncident("OLD-2");
+  ASSERT_THAT(replayed, IsOk());
+  ASSERT_TRUE(replayed->has_value());
+  EXPECT_FALSE((*replayed)->legacy);
+  EXPECT_EQ((*replayed)->state.SerializeAsString(),
+            whole->state.SerializeAsString())
+      << "replayed from its thread, exactly as folded at append";
+  absl::StatusOr<std::optional<IncidentRecord>> summarised =
+      log->LoadIncident("OLD-1");
+  ASSERT_THAT(summarised, IsOk());
+  ASSERT_TRUE(summarised->has_value());
+  EXPECT_TRUE((*summarised)->legacy);
+  EXPECT_EQ((*summarised)->state.lead().tier(), v1::ROLE_SECOND_RESPONDER)
+      << "the old summary's tier: its thread start is gone";
+  EXPECT_EQ((*summarised)->version, 2u);
+  // The next snapshot round (before retention removes anything) stores
+  // both in the current format.
+  RetentionPolicy five;
+  five.max_updates = 5;
+  ASSERT_THAT(log->ApplyRetention(five, clock_.Now()), IsOk());
+  log.reset();
+  log = Open();
+  ASSERT_NE(log, nullptr);
+  summarised = log->LoadIncident("OLD-1");
+  ASSERT_THAT(summarised, IsOk());
+  EXPECT_FALSE((*summarised)->legacy);
+  EXPECT_EQ((*summarised)->state.lead().tier(), v1::ROLE_SECOND_RESPONDER);
 }
 
 // The chain's rules hold across replicas: EULEX escalating on two replicas

@@ -708,6 +708,65 @@ TYPED_TEST_P(EventLogConformanceTest, LeadAndPlaceFollowTheChain) {
   EXPECT_EQ(state.support_requests(0).acknowledged_sequence(), 3u);
 }
 
+// The other rules of the chain, refused the same way on every backend.
+TYPED_TEST_P(EventLogConformanceTest, EveryChainRuleIsEnforced) {
+  EventLog* log = this->log_.get();
+  const v1::Mission kp = v1::MISSION_KOSOVO_POLICE, eulex = v1::MISSION_EULEX,
+                    kfor = v1::MISSION_KFOR;
+  auto with_target = [](AppendRequest request, v1::Role target) {
+    request.update.set_target_tier(target);
+    return request;
+  };
+  // I-3 led by EULEX at the Kosovo Police's request.
+  this->AppendOk(ChainStep("a1", "I-3", kp, v1::KIND_NEW));
+  this->AppendOk(ChainStep("a2", "I-3", kp, v1::KIND_REQUEST_SUPPORT));
+  this->AppendOk(ChainStep("a3", "I-3", eulex, v1::KIND_ACKNOWLEDGE));
+  this->AppendOk(ChainStep("a4", "I-3", eulex, v1::KIND_ESCALATE));
+  // I-4: the Kosovo Police asked KFOR directly; KFOR leads.
+  this->AppendOk(ChainStep("b1", "I-4", kp, v1::KIND_NEW));
+  this->AppendOk(with_target(ChainStep("b2", "I-4", kp, v1::KIND_REQUEST_SUPPORT),
+                             v1::ROLE_THIRD_RESPONDER));
+  this->AppendOk(ChainStep("b3", "I-4", kfor, v1::KIND_ACKNOWLEDGE));
+  this->AppendOk(ChainStep("b4", "I-4", kfor, v1::KIND_ESCALATE));
+  const uint64_t head = log->Head();
+  struct Case {
+    AppendRequest request;
+    const char* rule;
+  };
+  std::vector<Case> cases;
+  cases.push_back({with_target(ChainStep("x1", "I-3", kp, v1::KIND_REQUEST_SUPPORT),
+                               v1::ROLE_THIRD_RESPONDER),
+                   "request-from-lead"});
+  cases.push_back({with_target(ChainStep("x2", "I-3", eulex, v1::KIND_REQUEST_SUPPORT),
+                               v1::ROLE_FIRST_RESPONDER),
+                   "request-upward"});
+  cases.push_back({ChainStep("x3", "I-3", kfor, v1::KIND_UPDATE),
+                   "engaged-tiers-only"});
+  cases.push_back({ChainStep("x4", "I-3", kp, v1::KIND_DEESCALATE),
+                   "deescalate-from-lead"});
+  cases.push_back({with_target(ChainStep("x5", "I-4", kfor, v1::KIND_DEESCALATE),
+                               v1::ROLE_SECOND_RESPONDER),
+                   "deescalate-to-thread-tier"});
+  cases.push_back({ChainStep("x6", "I-3", kp, v1::KIND_RESOLVE), "close-by-lead"});
+  for (Case& c : cases) {
+    const std::string event_id = c.request.update.event_id();
+    EXPECT_THAT(AppendOneAndWait(log, std::move(c.request)),
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         absl::StrCat("chain rule '", c.rule, "'")))
+        << event_id;
+  }
+  EXPECT_EQ(log->Head(), head);
+  // A request waiting already is not repeated.
+  this->AppendOk(ChainStep("c1", "I-3", eulex, v1::KIND_REQUEST_SUPPORT));
+  EXPECT_THAT(AppendOneAndWait(log, ChainStep("c2", "I-3", eulex,
+                                              v1::KIND_REQUEST_SUPPORT)),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "chain rule 'request-not-repeated'"));
+  // And in turn: KFOR hands I-4 back to the Kosovo Police, who resolves it.
+  this->AppendOk(ChainStep("d1", "I-4", kfor, v1::KIND_DEESCALATE));
+  this->AppendOk(ChainStep("d2", "I-4", kp, v1::KIND_RESOLVE));
+}
+
 TYPED_TEST_P(EventLogConformanceTest, CloseRejectsAppendsButKeepsReads) {
   this->AppendReports(2);
   this->log_->Close();
@@ -736,7 +795,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     ListenerSeesNewEntriesInOrderBeforeCallbacks,
     RetentionByCountKeepsTheNewest, RetentionByAgeUsesReceivedAt,
     RetentionOfManyUpdatesCompletes, IncidentsSurviveRetention,
-    ChainRulesRefuseOutOfTurnActions, ChainExceptionIsAcceptedAndKept,
+    ChainRulesRefuseOutOfTurnActions, EveryChainRuleIsEnforced,
+    ChainExceptionIsAcceptedAndKept,
     LeadAndPlaceFollowTheChain, CloseRejectsAppendsButKeepsReads);
 
 }  // namespace conformance

@@ -292,8 +292,19 @@ TEST_F(SubscriberCursorTest, AnIncidentLeavingTheFilterIsDeliveredOnceThenNotAga
   update.set_kind(v1::KIND_UPDATE);
   AppendUpdate(update);                                                  // 3: KFOR
   auto cursor = Start(request, filter.get());
-  EXPECT_EQ(Sequences(Drain(*cursor)), std::vector<uint64_t>({1, 2}))
+  const std::vector<CursorMessage> messages = Drain(*cursor);
+  EXPECT_EQ(Sequences(messages), std::vector<uint64_t>({1, 2}))
       << "2 leaves the KP view; 3 is KFOR's business only";
+  // ...and says so, so that a tail marks it instead of contradicting its
+  // filter.
+  std::vector<std::pair<uint64_t, std::string>> left;
+  for (const CursorMessage& message : messages) {
+    for (const CursorMessage::LeftView& mark : message.left_view) {
+      left.emplace_back(mark.sequence, mark.reason);
+    }
+  }
+  EXPECT_EQ(left, (std::vector<std::pair<uint64_t, std::string>>{
+                      {2, "escalated to KFOR"}}));
 }
 
 TEST_F(SubscriberCursorTest, AnIncidentLeavingTheFilterIsFoundInTheStoreToo) {

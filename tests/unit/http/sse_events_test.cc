@@ -30,6 +30,21 @@ TEST(SseEventsTest, EachUpdateIsAnEventWithItsSequenceAsId) {
             "\"9\"}\n\n");
 }
 
+TEST(SseEventsTest, AnUpdateLeavingTheViewIsALeftViewEventWithItsReason) {
+  CursorMessage message;
+  message.updates = {Entry(4, v1::MISSION_KFOR), Entry(9, v1::MISSION_EULEX)};
+  message.left_view = {{9, "resolved by EULEX"}};
+  message.cursor = 9;
+  EXPECT_EQ(SseEvents(message),
+            "event: update\nid: 4\ndata: {\"mission\":\"MISSION_KFOR\","
+            "\"headline\":\"Crowd at the \\\"main\\\" bridge\",\"sequence\":"
+            "\"4\"}\n\n"
+            "event: left_view\nid: 9\ndata: {\"reason\":\"resolved by EULEX\","
+            "\"update\":{\"mission\":\"MISSION_EULEX\","
+            "\"headline\":\"Crowd at the \\\"main\\\" bridge\",\"sequence\":"
+            "\"9\"}}\n\n");
+}
+
 TEST(SseEventsTest, SnapshotUpdatesCarryNoId) {
   CursorMessage message;
   message.snapshot = true;

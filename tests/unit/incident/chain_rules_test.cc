@@ -87,7 +87,7 @@ Thread LedByEulex() {
   return thread;
 }
 
-testing::Matcher<absl::Status> Refused(const std::string& rule) {
+::testing::Matcher<absl::Status> Refused(const std::string& rule) {
   return StatusIs(absl::StatusCode::kFailedPrecondition,
                   absl::StrCat("chain rule '", rule, "'"));
 }

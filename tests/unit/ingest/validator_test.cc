@@ -521,5 +521,66 @@ TEST(ValidatorTest, EveryErrorStartsWithTheFieldPath) {
   }
 }
 
+// --- The security chain: what the validator checks alone ---------------------
+
+TEST(ValidatorChainTest, AMissionActsAsItsOwnTierOrAsANonResponder) {
+  EXPECT_THAT(ValidateWith("mission: MISSION_KFOR role: ROLE_FIRST_RESPONDER"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "update.role: ROLE_FIRST_RESPONDER is not KFOR's tier"));
+  EXPECT_THAT(ValidateWith("mission: MISSION_KFOR role: ROLE_SECOND_RESPONDER "
+                           "kind: KIND_DEESCALATE"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "use ROLE_THIRD_RESPONDER"));
+  EXPECT_THAT(ValidateWith("mission: MISSION_KFOR role: ROLE_THIRD_RESPONDER"),
+              IsOk());
+  EXPECT_THAT(ValidateWith("mission: MISSION_EULEX role: ROLE_LIAISON "
+                           "kind: KIND_UPDATE"),
+              IsOk());
+}
+
+TEST(ValidatorChainTest, ChainKindsAreResponderActions) {
+  EXPECT_THAT(ValidateWith("role: ROLE_LIAISON kind: KIND_ESCALATE"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "update.role: KIND_ESCALATE is an action of a "
+                       "responder tier"));
+  EXPECT_THAT(ValidateWith("role: ROLE_SUPPORT kind: KIND_NEW"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "update.role"));
+}
+
+TEST(ValidatorChainTest, TargetTierOnlyForRequestsAndHandBacks) {
+  EXPECT_THAT(ValidateWith("kind: KIND_REQUEST_SUPPORT "
+                           "target_tier: ROLE_THIRD_RESPONDER"),
+              IsOk());
+  EXPECT_THAT(ValidateWith("kind: KIND_UPDATE target_tier: ROLE_THIRD_RESPONDER"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "update.target_tier: only KIND_REQUEST_SUPPORT"));
+  EXPECT_THAT(ValidateWith("kind: KIND_DEESCALATE target_tier: ROLE_LIAISON"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "update.target_tier: must be a responder tier"));
+}
+
+TEST(ValidatorChainTest, AChainExceptionNeedsAReasonAndAnIncident) {
+  EXPECT_THAT(ValidateWith("chain_exception { reason: 'protecting life' }"),
+              IsOk());
+  EXPECT_THAT(ValidateWith("chain_exception { reason: '  ' }"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "update.chain_exception.reason: is required"));
+  EXPECT_THAT(ValidateWith("chain_exception { reason: 'x' } incident_id: '' "
+                           "kind: KIND_UNSPECIFIED"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "update.chain_exception: only an incident update"));
+  EXPECT_THAT(ValidateWith(absl::StrCat("chain_exception { reason: '",
+                                        std::string(501, 'a'), "' }")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "update.chain_exception.reason: is 501 characters"));
+}
+
+TEST(ValidatorChainTest, TheCarriedLocationMarkIsTheServers) {
+  v1::SituationUpdate update = Valid();
+  update.set_location_carried(true);
+  ASSERT_THAT(Validate(update), IsOk());
+  EXPECT_FALSE(update.location_carried());
+}
+
 }  // namespace
 }  // namespace sitrep

@@ -1,5 +1,7 @@
 #include "server/log/incident_thread.h"
 
+#include "server/incident/tiers.h"
+
 #include <string>
 
 #include "google/protobuf/text_format.h"
@@ -39,9 +41,12 @@ IncidentRecord OpenThread() {
   return record;
 }
 
-const v1::SituationUpdate kNew = Update("incident_id: 'KP-1' kind: KIND_NEW");
+const v1::SituationUpdate kNew =
+    Update("incident_id: 'KP-1' kind: KIND_NEW mission: MISSION_KOSOVO_POLICE "
+           "role: ROLE_FIRST_RESPONDER");
 const v1::SituationUpdate kUpdate =
-    Update("incident_id: 'KP-1' kind: KIND_UPDATE");
+    Update("incident_id: 'KP-1' kind: KIND_UPDATE mission: "
+           "MISSION_KOSOVO_POLICE role: ROLE_FIRST_RESPONDER");
 
 TEST(IncidentThreadTest, NewOnUnusedIdIsAllowed) {
   EXPECT_THAT(CheckIncidentTransition(nullptr, kNew, std::nullopt), IsOk());
@@ -105,50 +110,40 @@ TEST(IncidentThreadTest, FirstUpdateOpensTheRecord) {
   EXPECT_EQ(record.version, 1u);
   EXPECT_FALSE(record.closed);
   EXPECT_EQ(record.latest->sequence(), 101u);
-  EXPECT_EQ(record.opening.mission(), v1::MISSION_KOSOVO_POLICE);
-  EXPECT_EQ(record.opening.occurred_at().seconds(), 1700000000);
-  EXPECT_EQ(record.current_tier, v1::ROLE_FIRST_RESPONDER);
-  EXPECT_EQ(record.peak_severity, v1::SEVERITY_MODERATE);
+  EXPECT_EQ(record.state.opened_by(), v1::MISSION_KOSOVO_POLICE);
+  EXPECT_EQ(record.state.opened_at().seconds(), 1700000000);
+  EXPECT_EQ(record.state.opened_sequence(), 101u);
+  EXPECT_EQ(record.state.lead().tier(), v1::ROLE_FIRST_RESPONDER);
+  EXPECT_EQ(record.state.peak_severity(), v1::SEVERITY_MODERATE);
 }
 
-TEST(IncidentThreadTest, TierFollowsResponderRolesOnly) {
+// The chain's rules and the lead, requests and location of the state are
+// tested in tests/unit/incident/chain_rules_test.cc.
+TEST(IncidentThreadTest, ChainRulesComeAfterTheThreadRules) {
   IncidentRecord record = OpenThread();
-  Fold(&record, "kind: KIND_ESCALATE role: ROLE_THIRD_RESPONDER");
-  EXPECT_EQ(record.current_tier, v1::ROLE_THIRD_RESPONDER);
-  Fold(&record, "kind: KIND_UPDATE role: ROLE_LIAISON");
-  EXPECT_EQ(record.current_tier, v1::ROLE_THIRD_RESPONDER);
-  Fold(&record, "kind: KIND_DEESCALATE role: ROLE_SECOND_RESPONDER");
-  EXPECT_EQ(record.current_tier, v1::ROLE_SECOND_RESPONDER);
-  EXPECT_EQ(record.version, 4u);
-  EXPECT_EQ(record.opening.mission(), v1::MISSION_KOSOVO_POLICE);
-}
-
-TEST(IncidentThreadTest, AcknowledgeCountsOnlyAfterARequest) {
-  IncidentRecord record = OpenThread();
-  Fold(&record, "kind: KIND_ACKNOWLEDGE");
-  EXPECT_FALSE(record.support_requested);
-  EXPECT_FALSE(record.support_acknowledged);
-  Fold(&record, "kind: KIND_REQUEST_SUPPORT");
-  EXPECT_TRUE(record.support_requested);
-  EXPECT_FALSE(record.support_acknowledged);
-  Fold(&record, "kind: KIND_ACKNOWLEDGE");
-  EXPECT_TRUE(record.support_acknowledged);
-}
-
-TEST(IncidentThreadTest, NewRequestWaitsForANewAcknowledge) {
-  IncidentRecord record = OpenThread();
-  Fold(&record, "kind: KIND_REQUEST_SUPPORT");
-  Fold(&record, "kind: KIND_ACKNOWLEDGE");
-  Fold(&record, "kind: KIND_REQUEST_SUPPORT");
-  EXPECT_TRUE(record.support_requested);
-  EXPECT_FALSE(record.support_acknowledged);
+  v1::SituationUpdate out_of_turn =
+      Update("incident_id: 'KP-1' kind: KIND_ESCALATE "
+             "mission: MISSION_KFOR role: ROLE_THIRD_RESPONDER");
+  EXPECT_THAT(CheckIncidentTransition(&record, out_of_turn, 7),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "expected_incident_version"));
+  EXPECT_THAT(CheckIncidentTransition(&record, out_of_turn, std::nullopt),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "chain rule 'escalate-after-acknowledge'"));
+  out_of_turn.mutable_chain_exception()->set_reason("protecting life");
+  EXPECT_THAT(CheckIncidentTransition(&record, out_of_turn, std::nullopt),
+              IsOk());
+  Fold(&record, "kind: KIND_RESOLVE");
+  EXPECT_THAT(CheckIncidentTransition(&record, out_of_turn, std::nullopt),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "is closed"))
+      << "an exception never reopens a closed incident";
 }
 
 TEST(IncidentThreadTest, PeakSeverityNeverDecreases) {
   IncidentRecord record = OpenThread();
   Fold(&record, "kind: KIND_UPDATE severity: SEVERITY_EXTREME");
   Fold(&record, "kind: KIND_UPDATE severity: SEVERITY_MINOR");
-  EXPECT_EQ(record.peak_severity, v1::SEVERITY_EXTREME);
+  EXPECT_EQ(record.state.peak_severity(), v1::SEVERITY_EXTREME);
   EXPECT_EQ(record.latest->update.severity(), v1::SEVERITY_MINOR);
 }
 

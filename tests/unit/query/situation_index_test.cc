@@ -122,11 +122,13 @@ TEST(SituationIndexTest, ThreadFactsFollowTheWholeThread) {
   ASSERT_EQ(snapshot.incidents.size(), 1u);
   const IncidentRecord& record = *snapshot.incidents[0];
   EXPECT_EQ(record.version, 4u);
-  EXPECT_EQ(record.current_tier, v1::ROLE_SECOND_RESPONDER);
-  EXPECT_TRUE(record.support_requested);
-  EXPECT_TRUE(record.support_acknowledged);
-  EXPECT_EQ(record.peak_severity, v1::SEVERITY_SEVERE);
-  EXPECT_EQ(record.opening.mission(), v1::MISSION_KOSOVO_POLICE);
+  // An acknowledge does not take the lead (only ESCALATE does).
+  EXPECT_EQ(record.state.lead().tier(), v1::ROLE_FIRST_RESPONDER);
+  ASSERT_EQ(record.state.support_requests_size(), 1);
+  EXPECT_EQ(record.state.support_requests(0).state(),
+            v1::SupportRequest::STATE_ACKNOWLEDGED);
+  EXPECT_EQ(record.state.peak_severity(), v1::SEVERITY_SEVERE);
+  EXPECT_EQ(record.state.opened_by(), v1::MISSION_KOSOVO_POLICE);
 }
 
 TEST(SituationIndexTest, FilterIsMatchedAgainstTheLatestUpdate) {
