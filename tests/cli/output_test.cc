@@ -121,7 +121,7 @@ TEST(OutputTest, AnUpdateThatLeftTheViewIsMarkedWithItsReason) {
   EXPECT_NE(row.find("KFOR takes over at Ibar bridge  << left your view: escalated to KFOR\n"),
             std::string::npos) << row;
   EXPECT_EQ(LeftViewJson(update, "escalated to \"KFOR\"", false).rfind(
-                R"({"leftView":"escalated to \"KFOR\"","sequence":"42",)", 0),
+                R"({"leftView":"escalated to \"KFOR\"","mission":"MISSION_KFOR",)", 0),
             0u);
   EXPECT_EQ(LeftViewJson(update, "expired", true).rfind("{\n  \"leftView\": \"expired\",\n", 0),
             0u);
