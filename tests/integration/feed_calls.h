@@ -108,6 +108,18 @@ inline absl::StatusOr<v1::Situation> GetSituation(
   return situation;
 }
 
+inline absl::StatusOr<v1::IncidentThread> GetIncident(
+    v1::SituationFeed::Stub& stub, const std::string& incident_id) {
+  grpc::ClientContext context;
+  context.set_deadline(CallDeadline());
+  v1::GetIncidentRequest request;
+  request.set_incident_id(incident_id);
+  v1::IncidentThread thread;
+  grpc::Status status = stub.GetIncident(&context, request, &thread);
+  if (!status.ok()) return ToAbslStatus(status);
+  return thread;
+}
+
 inline absl::StatusOr<v1::ListUpdatesResponse> ListUpdates(
     v1::SituationFeed::Stub& stub, const v1::ListUpdatesRequest& request) {
   grpc::ClientContext context;

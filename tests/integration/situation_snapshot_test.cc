@@ -172,9 +172,12 @@ TEST_F(SituationTest, EachOpenIncidentAppearsOnceWithItsLatestUpdateAndThreadFac
   EXPECT_EQ(border.latest().kind(), v1::KIND_NEW);
   EXPECT_EQ(border.version(), 1u);
   EXPECT_EQ(border.latest().incident_version(), 1u);
-  EXPECT_EQ(border.current_tier(), v1::ROLE_FIRST_RESPONDER);
-  EXPECT_FALSE(border.support_requested());
-  EXPECT_FALSE(border.support_acknowledged());
+  // KFOR opened it under its own mandate: a chain exception, and KFOR leads.
+  EXPECT_EQ(border.lead().tier(), v1::ROLE_THIRD_RESPONDER);
+  EXPECT_EQ(border.lead().mission(), v1::MISSION_KFOR);
+  ASSERT_EQ(border.exceptions_size(), 1);
+  EXPECT_EQ(border.exceptions(0).rule(), "open-by-first-responder");
+  EXPECT_TRUE(border.support_requests().empty());
   EXPECT_EQ(border.opened_by(), v1::MISSION_KFOR);
   EXPECT_EQ(border.peak_severity(), v1::SEVERITY_MODERATE);
 
@@ -184,9 +187,22 @@ TEST_F(SituationTest, EachOpenIncidentAppearsOnceWithItsLatestUpdateAndThreadFac
   EXPECT_EQ(bridge.latest().publisher(), "anonymous");
   EXPECT_EQ(bridge.version(), 5u);
   EXPECT_EQ(bridge.latest().incident_version(), 5u);
+  EXPECT_EQ(bridge.lead().tier(), v1::ROLE_SECOND_RESPONDER);
+  EXPECT_EQ(bridge.lead().mission(), v1::MISSION_EULEX);
+  EXPECT_EQ(bridge.lead().since_sequence(), 6u);
+  ASSERT_EQ(bridge.support_requests_size(), 1);
+  EXPECT_EQ(bridge.support_requests(0).requested_sequence(), 4u);
+  EXPECT_EQ(bridge.support_requests(0).acknowledged_sequence(), 5u);
+  EXPECT_EQ(bridge.location().municipality(), "mitrovice");
+  EXPECT_TRUE(bridge.latest().location_carried());
+  EXPECT_TRUE(bridge.exceptions().empty());
+  // What older clients read, derived from the lead and the requests.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   EXPECT_EQ(bridge.current_tier(), v1::ROLE_SECOND_RESPONDER);
   EXPECT_TRUE(bridge.support_requested());
   EXPECT_TRUE(bridge.support_acknowledged());
+#pragma GCC diagnostic pop
   EXPECT_EQ(bridge.opened_by(), v1::MISSION_KOSOVO_POLICE);
   EXPECT_EQ(bridge.opened_at().seconds(), opening.occurred_at().seconds());
   EXPECT_EQ(bridge.peak_severity(), v1::SEVERITY_SEVERE);
@@ -204,8 +220,11 @@ TEST_F(SituationTest, SupportRequestedButNotYetAcknowledgedIsReportedSo) {
   )pb"));
   v1::Situation situation = Situation();
   ASSERT_EQ(situation.incidents_size(), 1);
-  EXPECT_TRUE(situation.incidents(0).support_requested());
-  EXPECT_FALSE(situation.incidents(0).support_acknowledged());
+  ASSERT_EQ(situation.incidents(0).support_requests_size(), 1);
+  EXPECT_EQ(situation.incidents(0).support_requests(0).state(),
+            v1::SupportRequest::STATE_OPEN);
+  EXPECT_EQ(situation.incidents(0).support_requests(0).to_mission(),
+            v1::MISSION_EULEX);
 }
 
 TEST_F(SituationTest, ResolvedAndCancelledIncidentsLeaveTheSituation) {
