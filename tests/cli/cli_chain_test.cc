@@ -18,6 +18,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "sitrep/v1/situation_feed.pb.h"
+#include "tests/cli/sitrepd_cli_test_base.h"
 #include "tests/cli/sitrepd_process.h"
 #include "tests/cli/subprocess.h"
 
@@ -30,25 +31,8 @@ using ::testing::ContainsRegex;
 
 constexpr absl::Duration kWait = absl::Seconds(60);
 
-class CliChainTest : public ::testing::Test {
+class CliChainTest : public SitrepdCliTest {
  protected:
-  void SetUp() override {
-    server_ = std::make_unique<Sitrepd>(SITREPD_BIN, dir_.path() + "/data", dir_.path());
-    ASSERT_NO_FATAL_FAILURE(server_->Start());
-  }
-
-  RunResult Sitrep(std::vector<std::string> args, const std::string& stdin_text = "") {
-    args.insert(args.begin(), SITREP_BIN);
-    args.push_back("--server=" + server_->address());
-    return cli_testing::Run(args, stdin_text, {"NO_COLOR=1"}, absl::Seconds(120));
-  }
-
-  std::unique_ptr<Subprocess> StartSitrep(std::vector<std::string> args) {
-    args.insert(args.begin(), SITREP_BIN);
-    args.push_back("--server=" + server_->address());
-    return Subprocess::Start(args, {"NO_COLOR=1"});
-  }
-
   // `sitrep publish` from flags; fails the test unless it exits 0.
   void Publish(std::vector<std::string> args) {
     args.insert(args.begin(), "publish");
@@ -74,9 +58,6 @@ class CliChainTest : public ::testing::Test {
                             {"NO_COLOR=1", "SITREP_SERVER=" + server_->address(),
                              absl::StrCat("PATH=", bin, ":", path == nullptr ? "/usr/bin:/bin" : path)});
   }
-
-  TempDir dir_;
-  std::unique_ptr<Sitrepd> server_;
 };
 
 // The ```sh block after `heading` in docs/cli.md.

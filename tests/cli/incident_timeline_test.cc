@@ -1,29 +1,14 @@
 #include "client/incident_timeline.h"
 
-#include "google/protobuf/text_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/cli/render_testing.h"
 
 namespace sitrep::cli {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-template <typename T>
-T Parse(const std::string& text) {
-  T message;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message)) << text;
-  return message;
-}
-
-RenderOptions Plain() {
-  RenderOptions options;
-  options.color = false;
-  options.zone = absl::UTCTimeZone();
-  options.now = absl::FromUnixSeconds(1700000600);
-  return options;
-}
 
 // KP leads; EULEX acknowledged KP's request and withdraws: its request
 // closes, the lead stays.
@@ -78,7 +63,7 @@ TEST(IncidentTimelineTest, ATruncatedHistoryFallsBackToTheKindAndSaysSo) {
     steps { update { sequence: 30 mission: MISSION_EULEX role: ROLE_SECOND_RESPONDER
                      kind: KIND_ESCALATE headline: "EULEX takes over"
                      occurred_at { seconds: 1700000000 } } })pb");
-  const std::string text = IncidentTimeline(thread, Plain());
+  const std::string text = IncidentTimeline(thread, Plain(1700000600));
   EXPECT_THAT(text, HasSubstr("Incident kp-9 (open, 12 updates; crime, peak severe)\n"
                               "(retention removed the thread's first updates"));
   EXPECT_THAT(text, HasSubstr("11-14 22:13:20     30  EULEX (second)   escalate         "

@@ -1,25 +1,10 @@
 #include "client/output.h"
 
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "tests/cli/render_testing.h"
 
 namespace sitrep::cli {
 namespace {
-
-template <typename T>
-T Parse(const std::string& text) {
-  T message;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message)) << text;
-  return message;
-}
-
-RenderOptions Plain() {
-  RenderOptions options;
-  options.color = false;
-  options.zone = absl::UTCTimeZone();
-  options.now = absl::FromUnixSeconds(1700000000);
-  return options;
-}
 
 const char kUpdate[] = R"pb(
   sequence: 42 mission: MISSION_KFOR role: ROLE_THIRD_RESPONDER

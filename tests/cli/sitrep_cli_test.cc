@@ -14,6 +14,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "sitrep/v1/situation_feed.pb.h"
+#include "tests/cli/sitrepd_cli_test_base.h"
 #include "tests/cli/sitrepd_process.h"
 #include "tests/cli/subprocess.h"
 
@@ -65,25 +66,8 @@ std::string PatrolLine(int n, const char* mission = "MISSION_KFOR",
                       R"("location":{"municipality":")", kPlaces[n % 5], R"("}})");
 }
 
-class SitrepCliTest : public ::testing::Test {
+class SitrepCliTest : public SitrepdCliTest {
  protected:
-  void SetUp() override {
-    server_ = std::make_unique<Sitrepd>(SITREPD_BIN, dir_.path() + "/data", dir_.path());
-    ASSERT_NO_FATAL_FAILURE(server_->Start());
-  }
-
-  RunResult Sitrep(std::vector<std::string> args, const std::string& stdin_text = "") {
-    args.insert(args.begin(), SITREP_BIN);
-    args.push_back("--server=" + server_->address());
-    return cli_testing::Run(args, stdin_text, {"NO_COLOR=1"}, absl::Seconds(300));
-  }
-
-  std::unique_ptr<Subprocess> StartSitrep(std::vector<std::string> args) {
-    args.insert(args.begin(), SITREP_BIN);
-    args.push_back("--server=" + server_->address());
-    return Subprocess::Start(args, {"NO_COLOR=1"});
-  }
-
   std::string WriteFile(const std::string& name, const std::string& content) {
     const std::string path = dir_.path() + "/" + name;
     std::ofstream(path) << content;
@@ -98,9 +82,6 @@ class SitrepCliTest : public ::testing::Test {
     RunResult r = Sitrep({"import", path});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
-
-  TempDir dir_;
-  std::unique_ptr<Sitrepd> server_;
 };
 
 TEST_F(SitrepCliTest, HealthSaysServing) {
