@@ -1,9 +1,11 @@
 #include "client/demo_feed.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "client/chain_text.h"
 #include "client/municipalities.h"
 
 namespace sitrep::cli {
@@ -86,16 +88,45 @@ const std::vector<IncidentType>& IncidentTypes() {
   return *v;
 }
 
-const char* Unit(v1::Mission mission, uint64_t r) {
-  static const char* const kfor[] = {"KFOR RC-East", "KFOR RC-West", "KFOR MSU",
-                                     "KFOR JRD-North"};
-  static const char* const eulex[] = {"EULEX FPU", "EULEX Monitoring Unit"};
-  static const char* const kp[] = {"KP Region North", "KP Region Prishtinë",
-                                   "KP Border Police", "KP Region Prizren"};
+// The Kosovo Police regional directorates and their municipalities
+// (canonical ids of data/kosovo-municipalities.tsv; all 38, each once).
+struct Region {
+  const char* name;
+  std::vector<std::string> municipalities;
+};
+
+const std::vector<Region>& Regions() {
+  static const auto* const v = new std::vector<Region>{
+      {"Prishtinë",
+       {"prishtine", "fushe-kosove", "obiliq", "lipjan", "podujeve", "gracanice", "drenas"}},
+      {"Mitrovicë North", {"mitrovice-e-veriut", "zvecan", "zubin-potok", "leposaviq"}},
+      {"Mitrovicë South", {"mitrovice", "vushtrri", "skenderaj"}},
+      {"Pejë", {"peje", "istog", "kline", "decan"}},
+      {"Prizren", {"prizren", "dragash", "suhareke", "mamushe"}},
+      {"Gjilan", {"gjilan", "kamenice", "viti", "novoberde", "partesh", "ranillug", "kllokot"}},
+      {"Ferizaj", {"ferizaj", "kacanik", "shtime", "shterpce", "hani-i-elezit"}},
+      {"Gjakovë", {"gjakove", "rahovec", "malisheve", "junik"}},
+  };
+  return *v;
+}
+
+// The unit of `mission` that acts in `municipality` (canonical id): the
+// regional directorate for the Kosovo Police, the regional command for
+// KFOR; EULEX's units work Kosovo-wide.
+std::string Unit(v1::Mission mission, const std::string& municipality, uint64_t r) {
+  const std::string region = KosovoPoliceRegion(municipality);
   switch (mission) {
-    case v1::MISSION_KFOR: return kfor[r % 4];
-    case v1::MISSION_EULEX: return eulex[r % 2];
-    default: return kp[r % 4];
+    case v1::MISSION_KOSOVO_POLICE:
+      return absl::StrCat("KP Region ", region);
+    case v1::MISSION_EULEX: {
+      static const char* const eulex[] = {"EULEX FPU", "EULEX Monitoring Unit"};
+      return eulex[r % 2];
+    }
+    default:
+      if (r % 3 == 0) return "KFOR MSU";  // the multinational specialised unit: anywhere
+      if (region == "Mitrovicë North" || region == "Mitrovicë South") return "KFOR JRD-North";
+      if (region == "Pejë" || region == "Prizren" || region == "Gjakovë") return "KFOR RC-West";
+      return "KFOR RC-East";
   }
 }
 
@@ -115,8 +146,17 @@ v1::Severity Lower(v1::Severity s) {
 
 }  // namespace
 
-DemoFeed::DemoFeed(uint64_t seed, std::string run_id)
-    : run_id_(std::move(run_id)), state_(seed ^ 0x5173e9a3c0ffee11ULL) {}
+std::string KosovoPoliceRegion(absl::string_view municipality) {
+  for (const Region& region : Regions()) {
+    for (const std::string& m : region.municipalities) {
+      if (m == municipality) return region.name;
+    }
+  }
+  return "";
+}
+
+DemoFeed::DemoFeed(uint64_t seed, std::string run_id, DemoOptions options)
+    : run_id_(std::move(run_id)), options_(options), state_(seed ^ 0x5173e9a3c0ffee11ULL) {}
 
 uint64_t DemoFeed::NextRandom() {  // splitmix64
   uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
@@ -131,7 +171,13 @@ bool DemoFeed::Chance(double p) {
   return static_cast<double>(NextRandom() >> 11) / static_cast<double>(1ULL << 53) < p;
 }
 
-DemoFeed::Incident DemoFeed::NewIncident() {
+absl::Duration DemoFeed::Around(absl::Duration mean) {
+  return mean * (0.5 + static_cast<double>(Uniform(1001)) / 1000.0);
+}
+
+// One incident's story, written up front by the chain's rules; `lead`
+// tracks who is in charge after each step.
+DemoFeed::Incident DemoFeed::NewIncident(absl::Time now) {
   Incident incident;
   ++incidents_opened_;
   incident.id = absl::StrFormat("%s-%04d", run_id_, incidents_opened_);
@@ -140,73 +186,102 @@ DemoFeed::Incident DemoFeed::NewIncident() {
   incident.category = type.category;
   incident.municipality = where.municipality;
   incident.place = where.place;
+  incident.due = now;
   const std::string place = where.place;
   v1::Severity severity = type.severity;
-  auto add = [&](v1::Mission m, v1::Role r, v1::Kind k, std::string headline) {
-    incident.steps.push_back({m, r, k, severity, std::move(headline)});
+  v1::Mission lead = v1::MISSION_KOSOVO_POLICE;
+  auto add = [&](v1::Mission m, v1::Kind k, std::string headline,
+                 v1::Role target = v1::ROLE_UNSPECIFIED) {
+    incident.steps.push_back({m, k, severity, target, std::move(headline), lead});
   };
-  add(v1::MISSION_KOSOVO_POLICE, v1::ROLE_FIRST_RESPONDER, v1::KIND_NEW,
-      absl::StrFormat(type.opening, place));
-  if (Chance(0.6)) {
-    add(v1::MISSION_KOSOVO_POLICE, v1::ROLE_FIRST_RESPONDER, v1::KIND_UPDATE,
-        absl::StrFormat(type.update, place));
-  }
+  constexpr v1::Mission kp = v1::MISSION_KOSOVO_POLICE;
+  constexpr v1::Mission eulex = v1::MISSION_EULEX;
+  constexpr v1::Mission kfor = v1::MISSION_KFOR;
+  add(kp, v1::KIND_NEW, absl::StrFormat(type.opening, place));
+  if (Chance(0.6)) add(kp, v1::KIND_UPDATE, absl::StrFormat(type.update, place));
   const bool needs_eulex = severity >= v1::SEVERITY_MODERATE ? Chance(0.75) : Chance(0.2);
   if (!needs_eulex) {
-    add(v1::MISSION_KOSOVO_POLICE, v1::ROLE_FIRST_RESPONDER, v1::KIND_RESOLVE,
-        absl::StrCat("Situation at ", place, " resolved by Kosovo Police"));
+    if (Chance(0.1)) {
+      add(kp, v1::KIND_CANCEL, absl::StrCat("Report from ", place, " was a false alarm"));
+    } else {
+      add(kp, v1::KIND_RESOLVE, absl::StrCat("Situation at ", place, " resolved by Kosovo Police"));
+    }
     return incident;
   }
-  add(v1::MISSION_KOSOVO_POLICE, v1::ROLE_FIRST_RESPONDER, v1::KIND_REQUEST_SUPPORT,
-      absl::StrCat("Kosovo Police request EULEX support at ", place));
-  add(v1::MISSION_EULEX, v1::ROLE_SECOND_RESPONDER, v1::KIND_ACKNOWLEDGE,
-      absl::StrCat("EULEX FPU acknowledges, deploying to ", place));
-  add(v1::MISSION_EULEX, v1::ROLE_SECOND_RESPONDER, v1::KIND_ESCALATE,
-      absl::StrCat("EULEX takes the lead at ", place));
+  add(kp, v1::KIND_REQUEST_SUPPORT, absl::StrCat("Kosovo Police request EULEX support at ", place),
+      v1::ROLE_SECOND_RESPONDER);
+  add(eulex, v1::KIND_ACKNOWLEDGE, absl::StrCat("EULEX acknowledges, deploying to ", place));
+  if (Chance(0.3)) {
+    // EULEX supports, the Kosovo Police keeps the lead.
+    add(eulex, v1::KIND_UPDATE, absl::StrCat("EULEX FPU on site at ", place, ", supporting KP"));
+    if (Chance(0.5)) {
+      add(eulex, v1::KIND_DEESCALATE, absl::StrCat("EULEX ends its support at ", place),
+          v1::ROLE_FIRST_RESPONDER);
+    }
+    severity = Lower(severity);
+    add(kp, v1::KIND_RESOLVE, absl::StrCat("Situation at ", place, " resolved, roads open"));
+    return incident;
+  }
+  lead = eulex;
+  add(eulex, v1::KIND_ESCALATE, absl::StrCat("EULEX takes the lead at ", place));
+  if (Chance(0.4)) {
+    add(eulex, v1::KIND_UPDATE, absl::StrCat("EULEX reports ", place, " contained"));
+  }
   const bool needs_kfor = severity >= v1::SEVERITY_SEVERE ? Chance(0.7) : Chance(0.25);
   if (needs_kfor) {
     severity = Raise(severity);
-    add(v1::MISSION_EULEX, v1::ROLE_SECOND_RESPONDER, v1::KIND_REQUEST_SUPPORT,
-        absl::StrCat("EULEX requests KFOR support at ", place));
-    add(v1::MISSION_KFOR, v1::ROLE_THIRD_RESPONDER, v1::KIND_ACKNOWLEDGE,
-        absl::StrCat("KFOR acknowledges request for ", place));
-    add(v1::MISSION_KFOR, v1::ROLE_THIRD_RESPONDER, v1::KIND_ESCALATE,
-        absl::StrCat("KFOR in charge at ", place, ", security perimeter set"));
-    if (Chance(0.5)) {
-      add(v1::MISSION_KFOR, v1::ROLE_THIRD_RESPONDER, v1::KIND_UPDATE,
-          absl::StrCat("KFOR reports situation at ", place, " under control"));
+    add(eulex, v1::KIND_REQUEST_SUPPORT, absl::StrCat("EULEX requests KFOR support at ", place),
+        v1::ROLE_THIRD_RESPONDER);
+    add(kfor, v1::KIND_ACKNOWLEDGE, absl::StrCat("KFOR acknowledges request for ", place));
+    if (Chance(0.7)) {
+      lead = kfor;
+      add(kfor, v1::KIND_ESCALATE,
+          absl::StrCat("KFOR in charge at ", place, ", security perimeter set"));
+      if (Chance(0.5)) {
+        add(kfor, v1::KIND_UPDATE,
+            absl::StrCat("KFOR reports situation at ", place, " under control"));
+      }
+      severity = Lower(severity);
+      lead = eulex;
+      add(kfor, v1::KIND_DEESCALATE, absl::StrCat("KFOR hands ", place, " back to EULEX"),
+          v1::ROLE_SECOND_RESPONDER);
+    } else {
+      add(kfor, v1::KIND_UPDATE, absl::StrCat("KFOR patrols reinforce EULEX at ", place));
+      severity = Lower(severity);
+      add(kfor, v1::KIND_DEESCALATE, absl::StrCat("KFOR ends its support at ", place),
+          v1::ROLE_SECOND_RESPONDER);
     }
-    severity = Lower(severity);
-    add(v1::MISSION_KFOR, v1::ROLE_SECOND_RESPONDER, v1::KIND_DEESCALATE,
-        absl::StrCat("KFOR hands ", place, " back to EULEX"));
   }
   if (Chance(0.5)) {
     severity = Lower(severity);
-    add(v1::MISSION_EULEX, v1::ROLE_FIRST_RESPONDER, v1::KIND_DEESCALATE,
-        absl::StrCat("EULEX hands ", place, " back to Kosovo Police"));
-    add(v1::MISSION_KOSOVO_POLICE, v1::ROLE_FIRST_RESPONDER, v1::KIND_RESOLVE,
-        absl::StrCat("Situation at ", place, " resolved, roads open"));
+    lead = kp;
+    add(eulex, v1::KIND_DEESCALATE, absl::StrCat("EULEX hands ", place, " back to Kosovo Police"),
+        v1::ROLE_FIRST_RESPONDER);
+    add(kp, v1::KIND_RESOLVE, absl::StrCat("Situation at ", place, " resolved, roads open"));
   } else {
-    add(v1::MISSION_EULEX, v1::ROLE_SECOND_RESPONDER, v1::KIND_RESOLVE,
-        absl::StrCat("Situation at ", place, " resolved"));
+    add(eulex, v1::KIND_RESOLVE, absl::StrCat("Situation at ", place, " resolved"));
   }
   return incident;
 }
 
-PublishRequest DemoFeed::FromIncidentStep(Incident* incident) {
+PublishRequest DemoFeed::FromIncidentStep(Incident* incident, absl::Time now) {
   const Step& step = incident->steps[incident->next++];
+  incident->lead = step.lead_after;
+  incident->due = now + Around(options_.step_every);
   PublishRequest request;
   SituationUpdate* u = request.mutable_update();
   u->set_mission(step.mission);
-  u->set_role(step.role);
+  u->set_role(TierOfMission(step.mission));
   u->set_kind(step.kind);
   u->set_severity(step.severity);
   u->set_category(incident->category);
   u->set_incident_id(incident->id);
   u->set_headline(step.headline);
+  if (step.target_tier != v1::ROLE_UNSPECIFIED) u->set_target_tier(step.target_tier);
   u->mutable_location()->set_municipality(SpellingOf(incident->municipality));
   u->mutable_location()->set_place(incident->place);
-  (*u->mutable_labels())["unit"] = Unit(step.mission, NextRandom());
+  *u->mutable_expires_at() = ToProtoTime(now + options_.expiry);
+  (*u->mutable_labels())["unit"] = Unit(step.mission, incident->municipality, NextRandom());
   (*u->mutable_labels())["source"] = "demo";
   return request;
 }
@@ -216,8 +291,6 @@ PublishRequest DemoFeed::Patrol() {
   SituationUpdate* u = request.mutable_update();
   static const v1::Mission kMissions[] = {v1::MISSION_KFOR, v1::MISSION_EULEX,
                                           v1::MISSION_KOSOVO_POLICE};
-  static const v1::Role kRoles[] = {v1::ROLE_THIRD_RESPONDER, v1::ROLE_SECOND_RESPONDER,
-                                    v1::ROLE_FIRST_RESPONDER};
   static const char* const kNames[] = {"KFOR", "EULEX", "Kosovo Police"};
   static const char* const kFindings[] = {"situation calm", "no incidents",
                                           "checkpoint visited, traffic normal",
@@ -225,13 +298,13 @@ PublishRequest DemoFeed::Patrol() {
   const uint64_t who = Uniform(3);
   const MunicipalityName& m = Pick(Municipalities());
   u->set_mission(kMissions[who]);
-  u->set_role(kRoles[who]);
+  u->set_role(TierOfMission(kMissions[who]));
   u->set_severity(v1::SEVERITY_MINOR);
   u->set_category(v1::CATEGORY_PATROL);
   u->set_headline(absl::StrCat(kNames[who], " patrol in ", m.albanian, ": ",
                                kFindings[Uniform(4)]));
   u->mutable_location()->set_municipality(m.albanian);
-  (*u->mutable_labels())["unit"] = Unit(kMissions[who], NextRandom());
+  (*u->mutable_labels())["unit"] = Unit(kMissions[who], m.id, NextRandom());
   (*u->mutable_labels())["source"] = "demo";
   return request;
 }
@@ -289,25 +362,60 @@ PublishRequest DemoFeed::Meeting() {
   return request;
 }
 
-PublishRequest DemoFeed::Next() {
+PublishRequest DemoFeed::Next(absl::Time now) {
   PublishRequest request;
-  const uint64_t roll = Uniform(100);
-  if (roll < 45 && !open_.empty()) {
-    // Advance a random open incident; finished ones leave the picture.
-    const size_t i = Uniform(open_.size());
-    request = FromIncidentStep(&open_[i]);
-    if (open_[i].next == open_[i].steps.size()) open_.erase(open_.begin() + i);
-  } else if (roll < 65 && open_.size() < 8) {
-    open_.push_back(NewIncident());
-    request = FromIncidentStep(&open_.back());
-  } else if (roll < 80) {
-    request = Patrol();
-  } else if (roll < 92) {
-    request = CrossingStatus();
+  // The incident step due first, if any is due.
+  auto due = std::min_element(open_.begin(), open_.end(),
+                              [](const Incident& a, const Incident& b) { return a.due < b.due; });
+  if (due != open_.end() && due->due <= now) {
+    request = FromIncidentStep(&*due, now);
+    if (due->next == due->steps.size()) open_.erase(due);
+  } else if (now >= next_incident_ && open_.size() < options_.max_open) {
+    next_incident_ = now + Around(options_.incident_every);
+    open_.push_back(NewIncident(now));
+    request = FromIncidentStep(&open_.back(), now);
   } else {
-    request = Meeting();
+    const uint64_t roll = Uniform(100);
+    if (roll < 55) {
+      request = Patrol();
+    } else if (roll < 85) {
+      request = CrossingStatus();
+    } else {
+      request = Meeting();
+    }
   }
+  *request.mutable_update()->mutable_occurred_at() = ToProtoTime(now);
   request.mutable_update()->set_event_id(absl::StrFormat("%s-e%06d", run_id_, ++emitted_));
+  return request;
+}
+
+std::vector<DemoFeed::OpenIncident> DemoFeed::OpenIncidents() const {
+  std::vector<OpenIncident> out;
+  for (const Incident& incident : open_) out.push_back({incident.id, incident.lead});
+  return out;
+}
+
+PublishRequest DemoFeed::CloseRequest(const std::string& incident_id, v1::Mission lead,
+                                      absl::Time now) const {
+  PublishRequest request;
+  SituationUpdate* u = request.mutable_update();
+  u->set_event_id(absl::StrCat(incident_id, "-demo-stopped"));
+  u->set_mission(lead);
+  u->set_role(TierOfMission(lead));
+  u->set_kind(v1::KIND_RESOLVE);
+  u->set_severity(v1::SEVERITY_MINOR);
+  u->set_incident_id(incident_id);
+  for (const Incident& incident : open_) {
+    if (incident.id != incident_id) continue;
+    u->set_category(incident.category);
+    u->mutable_location()->set_municipality(SpellingOf(incident.municipality));
+    u->mutable_location()->set_place(incident.place);
+    (*u->mutable_labels())["unit"] = Unit(lead, incident.municipality, 0);
+  }
+  if (u->category() == v1::CATEGORY_UNSPECIFIED) u->set_category(v1::CATEGORY_OTHER);
+  u->set_headline(absl::StrCat("Demo stopped: ", MissionFullName(lead), " closes the incident"));
+  *u->mutable_occurred_at() = ToProtoTime(now);
+  (*u->mutable_labels())["source"] = "demo";
   return request;
 }
 

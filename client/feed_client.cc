@@ -164,6 +164,16 @@ grpc::Status FeedClient::GetSituation(const sitrep::v1::GetSituationRequest& req
   return status;
 }
 
+grpc::Status FeedClient::GetIncident(const sitrep::v1::GetIncidentRequest& request,
+                                     sitrep::v1::IncidentThread* response) {
+  grpc::ClientContext context;
+  PrepareContext(options_, /*unary=*/true, &context);
+  if (!BeginCall(&context)) return Cancelled();
+  grpc::Status status = stub_->GetIncident(&context, request, response);
+  EndCall();
+  return status;
+}
+
 // Debian ships no compiled grpc.health.v1 for clients, and linking our own
 // copy of health.proto would clash (in the protobuf descriptor pool) with any
 // copy the server library carries in a test binary that links both. The two

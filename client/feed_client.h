@@ -68,6 +68,10 @@ class FeedClient {
                            sitrep::v1::ListUpdatesResponse* response);
   grpc::Status GetSituation(const sitrep::v1::GetSituationRequest& request,
                             sitrep::v1::Situation* response);
+  // One incident's thread (NOT_FOUND: no such incident, or none of its
+  // updates may be read by the caller).
+  grpc::Status GetIncident(const sitrep::v1::GetIncidentRequest& request,
+                           sitrep::v1::IncidentThread* response);
   // grpc.health.v1.Health/Check for `service` ("" = the whole server).
   grpc::Status CheckHealth(const std::string& service, ServingStatus* status);
 

@@ -80,6 +80,29 @@ absl::StatusOr<sitrep::v1::Role> ParseRole(absl::string_view text,
   return static_cast<sitrep::v1::Role>(*v);
 }
 
+absl::StatusOr<sitrep::v1::Role> ParseTier(absl::string_view text, absl::string_view flag) {
+  // The mission spellings first: "kp" is no role name, and a tier named by
+  // its mission is what a duty officer says ("ask EULEX").
+  absl::StatusOr<sitrep::v1::Mission> mission = ParseMission(text, flag);
+  if (mission.ok()) {
+    switch (*mission) {
+      case sitrep::v1::MISSION_KOSOVO_POLICE: return sitrep::v1::ROLE_FIRST_RESPONDER;
+      case sitrep::v1::MISSION_EULEX: return sitrep::v1::ROLE_SECOND_RESPONDER;
+      case sitrep::v1::MISSION_KFOR: return sitrep::v1::ROLE_THIRD_RESPONDER;
+      default: break;
+    }
+  }
+  absl::StatusOr<sitrep::v1::Role> role = ParseRole(text, flag);
+  if (role.ok() && (*role == sitrep::v1::ROLE_FIRST_RESPONDER ||
+                    *role == sitrep::v1::ROLE_SECOND_RESPONDER ||
+                    *role == sitrep::v1::ROLE_THIRD_RESPONDER)) {
+    return *role;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      flag, ": unknown tier '", text,
+      "' (valid: first, second, third, or the mission holding it: kp, eulex, kfor)"));
+}
+
 absl::StatusOr<sitrep::v1::Severity> ParseSeverity(absl::string_view text,
                                                    absl::string_view flag) {
   absl::StatusOr<int> v =

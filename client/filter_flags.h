@@ -25,6 +25,9 @@ absl::StatusOr<sitrep::v1::Mission> ParseMission(absl::string_view text,
                                                  absl::string_view flag = "--mission");
 absl::StatusOr<sitrep::v1::Role> ParseRole(absl::string_view text,
                                            absl::string_view flag = "--role");
+// A tier of the security chain: first | second | third (1, 2, 3), or the
+// mission holding it: kp | eulex | kfor. Only the three responder roles.
+absl::StatusOr<sitrep::v1::Role> ParseTier(absl::string_view text, absl::string_view flag);
 absl::StatusOr<sitrep::v1::Severity> ParseSeverity(absl::string_view text,
                                                    absl::string_view flag = "--severity");
 absl::StatusOr<sitrep::v1::Category> ParseCategory(absl::string_view text,

@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   const std::vector<Command> commands = {
       AddPublishCommand(&app, &global),   AddImportCommand(&app, &global),
       AddSubscribeCommand(&app, &global), AddHistoryCommand(&app, &global),
-      AddSituationCommand(&app, &global), AddHealthCommand(&app, &global),
+      AddSituationCommand(&app, &global), AddIncidentCommand(&app, &global),
+      AddHealthCommand(&app, &global),
       AddDemoCommand(&app, &global),      AddCheckCommand(&app, &global),
   };
   try {

@@ -8,9 +8,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "client/chain_text.h"
 #include "client/filter_flags.h"
 #include "client/municipalities.h"
 #include "client/terminal_text.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -95,10 +97,6 @@ std::string SeverityCell(Severity severity, size_t width, const RenderOptions& o
   return absl::StrCat(SeverityColor(severity), text, "\033[0m", padding);
 }
 
-absl::Time ToTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
 std::string ShortMunicipality(absl::string_view id) {
   for (const MunicipalityName& m : Municipalities()) {
     if (m.id == id) return m.albanian;
@@ -107,6 +105,8 @@ std::string ShortMunicipality(absl::string_view id) {
 }
 
 }  // namespace
+
+std::string TableCell(absl::string_view s, size_t width) { return Cell(s, width); }
 
 std::string FormatAge(absl::Duration age) {
   if (age < absl::ZeroDuration()) age = absl::ZeroDuration();
@@ -143,6 +143,30 @@ std::string UpdateTableRow(const SituationUpdate& update, const RenderOptions& o
       "  ", TerminalSafe(update.headline()), "\n");
 }
 
+std::string LeftViewTableRow(const SituationUpdate& update, absl::string_view reason,
+                             const RenderOptions& options) {
+  RenderOptions plain = options;
+  plain.color = false;  // the whole row is dimmed instead of coloured by severity
+  std::string row = UpdateTableRow(update, plain);
+  row.pop_back();  // the newline
+  absl::StrAppend(&row, "  << left your view: ", reason);
+  if (options.color) return absl::StrCat("\033[2m", row, "\033[0m\n");
+  return row + "\n";
+}
+
+std::string LeftViewJson(const SituationUpdate& update, absl::string_view reason, bool pretty) {
+  google::protobuf::Value value;
+  value.set_string_value(std::string(reason));
+  const std::string quoted = ToJson(value, /*pretty=*/false);
+  std::string json = ToJson(update, pretty);
+  if (json.size() < 2 || json[0] != '{') return json;
+  const bool empty = json.find_first_not_of(" \n", 1) == json.size() - 1;
+  const std::string field = pretty ? absl::StrCat("\n  \"leftView\": ", quoted)
+                                   : absl::StrCat("\"leftView\":", quoted);
+  json.insert(1, empty ? field : absl::StrCat(field, ","));
+  return json;
+}
+
 std::string MarkerText(const sitrep::v1::SubscribeResponse& response) {
   switch (response.marker_case()) {
     case sitrep::v1::SubscribeResponse::kCaughtUp:
@@ -162,39 +186,44 @@ std::string MarkerText(const sitrep::v1::SubscribeResponse& response) {
 
 std::string SituationTable(const sitrep::v1::Situation& situation,
                            const RenderOptions& options) {
-  // Group by municipality display name, keeping the server's order (latest
-  // sequence) inside each group.
+  // Group by the incident's municipality (an update without a location
+  // keeps the incident where it is), keeping the server's order (latest
+  // sequence) inside each group. Servers before the chain rules set no
+  // Incident.location: the latest update's place then.
   std::map<std::string, std::vector<const sitrep::v1::Incident*>> groups;
   for (const sitrep::v1::Incident& incident : situation.incidents()) {
-    groups[MunicipalityDisplayName(incident.latest().location().municipality())]
-        .push_back(&incident);
+    const sitrep::v1::Location& where =
+        incident.has_location() ? incident.location() : incident.latest().location();
+    groups[MunicipalityDisplayName(where.municipality())].push_back(&incident);
   }
   const char* bold = options.color ? "\033[1m" : "";
+  const char* red = options.color ? "\033[1;31m" : "";
   const char* reset = options.color ? "\033[0m" : "";
   std::string out;
   for (const auto& [name, incidents] : groups) {
     absl::StrAppend(&out, bold, name, reset, " (", incidents.size(),
                     incidents.size() == 1 ? " incident" : " incidents", ")\n");
-    absl::StrAppend(&out, absl::StrFormat("  %-20s  %-13s  %-7s  %-8s  %-8s  %-6s  %-7s  %-15s  %s\n",
-                                          "INCIDENT", "MISSION", "TIER", "SEVERITY",
-                                          "PEAK", "AGE", "SUPPORT", "LAST", "HEADLINE"));
+    absl::StrAppend(&out, absl::StrFormat("  %-20s  %-14s  %-8s  %-8s  %-6s  %-16s  %-15s  %s\n",
+                                          "INCIDENT", "LEAD", "SEVERITY", "PEAK", "AGE",
+                                          "SUPPORT", "LAST", "HEADLINE"));
     for (const sitrep::v1::Incident* incident : incidents) {
       const SituationUpdate& latest = incident->latest();
       const std::string age =
           incident->has_opened_at() ? FormatAge(options.now - ToTime(incident->opened_at())) : "-";
-      const char* support = incident->support_acknowledged() ? "acked"
-                            : incident->support_requested()  ? "asked"
-                                                             : "-";
-      const sitrep::v1::Role tier = incident->current_tier() != sitrep::v1::ROLE_UNSPECIFIED
-                                        ? incident->current_tier()
-                                        : latest.role();
-      absl::StrAppend(&out, "  ", Cell(incident->incident_id(), 20), "  ",
-                      Cell(ShortName(latest.mission()), 13), "  ",
-                      Cell(ShortName(tier), 7), "  ",
+      const std::string lead =
+          incident->lead().tier() == sitrep::v1::ROLE_UNSPECIFIED
+              ? "-"
+              : ActorText(incident->lead().mission() != sitrep::v1::MISSION_UNSPECIFIED
+                              ? incident->lead().mission()
+                              : MissionOfTier(incident->lead().tier()),
+                          incident->lead().tier());
+      const std::string mark =
+          incident->exceptions().empty() ? "" : absl::StrCat(red, "!exception", reset, " ");
+      absl::StrAppend(&out, "  ", Cell(incident->incident_id(), 20), "  ", Cell(lead, 14), "  ",
                       SeverityCell(latest.severity(), 8, options), "  ",
                       SeverityCell(incident->peak_severity(), 8, options), "  ",
-                      Cell(age, 6), "  ", Cell(support, 7), "  ",
-                      Cell(ShortName(latest.kind()), 15), "  ",
+                      Cell(age, 6), "  ", Cell(SupportSummary(*incident, options.now), 16), "  ",
+                      Cell(ShortName(latest.kind()), 15), "  ", mark,
                       TerminalSafe(latest.headline()), "\n");
     }
     out += "\n";

@@ -39,17 +39,34 @@ std::string UpdateTableHeader(const RenderOptions& options);
 std::string UpdateTableRow(const sitrep::v1::SituationUpdate& update,
                            const RenderOptions& options);
 
+// An update that is how its incident leaves a filtered view
+// (SubscribeResponse.left_view): the row marked "<< left your view: REASON"
+// (dimmed with colour), so it does not read as a match of the filter.
+std::string LeftViewTableRow(const sitrep::v1::SituationUpdate& update,
+                             absl::string_view reason, const RenderOptions& options);
+// The same in JSON: the update's JSON with a first field "leftView": REASON
+// (not a SituationUpdate field: strict parsers skip it with
+// ignore_unknown_fields; `jq 'select(.leftView|not)'` drops such lines).
+std::string LeftViewJson(const sitrep::v1::SituationUpdate& update, absl::string_view reason,
+                         bool pretty);
+
 // A human line for a marker ("caught up at #42: live from here"), or empty
 // for messages that are not worth a line (heartbeats).
 std::string MarkerText(const sitrep::v1::SubscribeResponse& response);
 
-// The situation grouped by municipality, with mission, tier, severity and
-// age of each incident, and a footer naming the sequence it is consistent at.
+// The situation grouped by the incidents' municipality (Incident.location:
+// where the incident is, not where its latest update was), with who leads
+// (mission and tier), severity, peak, age, support state ("EULEX asked 4m"),
+// a "!exception" mark for incidents with chain exceptions, and a footer
+// naming the sequence it is consistent at.
 std::string SituationTable(const sitrep::v1::Situation& situation,
                            const RenderOptions& options);
 
 // "45s", "12m", "2h13m", "3d4h".
 std::string FormatAge(absl::Duration age);
+
+// `s` cut to `width` code points (ending in "…" when cut) and padded to it.
+std::string TableCell(absl::string_view s, size_t width);
 
 }  // namespace sitrep::cli
 

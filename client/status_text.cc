@@ -23,6 +23,7 @@ const char kExitCodesHelp[] =
     "  6  the server refused the credentials (UNAUTHENTICATED: no, wrong or "
     "unknown token or client certificate)\n"
     "  7  the credentials do not allow this (PERMISSION_DENIED)\n"
+    "  8  incident: no such incident, or not permitted to read it (NOT_FOUND)\n"
     "  check: the monitoring-plugin codes instead (0 OK, 1 WARNING, 2 CRITICAL, "
     "3 UNKNOWN)\n";
 

@@ -33,6 +33,9 @@ inline constexpr int kExitUnauthenticated = 6;
 // The credentials are valid but do not allow this call (PERMISSION_DENIED):
 // e.g. publishing as another mission.
 inline constexpr int kExitPermissionDenied = 7;
+// `sitrep incident`: no such incident, or none of its updates may be read
+// with these credentials (NOT_FOUND: the server never tells the two apart).
+inline constexpr int kExitNotFound = 8;
 
 extern const char kExitCodesHelp[];
 

@@ -8,6 +8,9 @@
 //     its newest stored update (ListUpdates, newest first, one mission).
 //  3. with --max-severe-warning/--max-severe-critical: the open incidents at
 //     severity SEVERE or above (GetSituation), of the --mission(s) if given.
+//  4. with --max-request-wait/--max-request-wait-critical: the longest wait
+//     of a support request that is not acknowledged yet, over the current
+//     incidents (GetSituation), of the --mission(s) if given.
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -15,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "client/chain_text.h"
 #include "client/check_thresholds.h"
 #include "client/commands/commands.h"
 #include "client/filter_flags.h"
@@ -34,6 +38,8 @@ struct CheckFlags {
   CLI::Option* max_severe_critical_option = nullptr;
   int64_t max_severe_warning = 0;
   int64_t max_severe_critical = 0;
+  std::string max_request_wait;
+  std::string max_request_wait_critical;
 };
 
 // What the command line asks for, validated before anything is sent.
@@ -41,6 +47,7 @@ struct CheckPlan {
   std::vector<sitrep::v1::Mission> missions;
   Thresholds stale;  // seconds
   Thresholds severe;  // incidents
+  Thresholds request_wait;  // seconds
 };
 
 // A usage problem, in the plugin's form: the monitoring system shows stdout.
@@ -74,22 +81,25 @@ absl::StatusOr<CheckPlan> MakePlan(const CheckFlags& flags) {
       "--max-severe-critical");
   if (!severe.ok()) return severe.status();
   plan.severe = *severe;
+  absl::StatusOr<Thresholds> request_wait =
+      ParseDurationThresholds(flags.max_request_wait, "--max-request-wait",
+                              flags.max_request_wait_critical, "--max-request-wait-critical");
+  if (!request_wait.ok()) return request_wait.status();
+  plan.request_wait = *request_wait;
   // Freshness is per mission: which ones must be said, a default of "all
   // three" would page someone for a mission that never publishes here.
   if (plan.stale.any() && plan.missions.empty()) {
     return absl::InvalidArgumentError(
         "--stale-warning/--stale-critical need --mission (the feed whose freshness to check)");
   }
-  if (!plan.missions.empty() && !plan.stale.any() && !plan.severe.any()) {
+  if (!plan.missions.empty() && !plan.stale.any() && !plan.severe.any() &&
+      !plan.request_wait.any()) {
     return absl::InvalidArgumentError(
-        "--mission needs --stale-warning/--stale-critical or "
-        "--max-severe-warning/--max-severe-critical");
+        "--mission needs --stale-warning/--stale-critical, "
+        "--max-severe-warning/--max-severe-critical or "
+        "--max-request-wait/--max-request-wait-critical");
   }
   return plan;
-}
-
-absl::Time ToTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }
 
 std::string ThresholdNote(PluginState state, const std::string& warn, const std::string& crit) {
@@ -220,6 +230,65 @@ void CheckSevereIncidents(FeedClient& client, const CheckPlan& plan,
                        plan.severe.crit, 0.0, std::nullopt});
 }
 
+// Step 4. With --mission, only requests that ask those missions count (is
+// EULEX answering?). The wait is measured with this machine's clock against
+// the server's requested_at, like the freshness of step 2.
+void CheckRequestWait(FeedClient& client, const CheckPlan& plan, const CheckFlags& flags,
+                      std::vector<CheckFinding>* findings, std::vector<PerfDatum>* perfdata) {
+  std::vector<std::string> names;
+  for (const sitrep::v1::Mission mission : plan.missions) names.push_back(ShortName(mission));
+  const std::string scope =
+      names.empty() ? "" : absl::StrCat(" (asking ", absl::StrJoin(names, ", "), ")");
+  PerfDatum datum{"request_wait", std::nullopt, "s", plan.request_wait.warn,
+                  plan.request_wait.crit, 0.0, std::nullopt};
+  sitrep::v1::Situation situation;
+  const grpc::Status status = client.GetSituation(sitrep::v1::GetSituationRequest(), &situation);
+  if (!status.ok()) {
+    findings->push_back({PluginStateFor(status),
+                         absl::StrCat("cannot read the situation: ", FormatStatus(status))});
+    perfdata->push_back(std::move(datum));
+    return;
+  }
+  const absl::Time now = absl::Now();
+  absl::Duration longest = absl::ZeroDuration();
+  const sitrep::v1::Incident* longest_incident = nullptr;
+  const sitrep::v1::SupportRequest* longest_request = nullptr;
+  int64_t waiting = 0;
+  for (const sitrep::v1::Incident& incident : situation.incidents()) {
+    for (const sitrep::v1::SupportRequest& r : incident.support_requests()) {
+      if (r.state() != sitrep::v1::SupportRequest::STATE_OPEN) continue;
+      if (!plan.missions.empty() &&
+          std::find(plan.missions.begin(), plan.missions.end(), MissionOfTier(r.to_tier())) ==
+              plan.missions.end()) {
+        continue;
+      }
+      ++waiting;
+      const absl::Duration wait = std::max(absl::ZeroDuration(), now - ToTime(r.requested_at()));
+      if (longest_request == nullptr || wait > longest) {
+        longest = wait;
+        longest_incident = &incident;
+        longest_request = &r;
+      }
+    }
+  }
+  datum.value = absl::ToDoubleSeconds(longest);
+  perfdata->push_back(std::move(datum));
+  if (longest_request == nullptr) {
+    findings->push_back({PluginState::kOk, absl::StrCat("no support request waiting", scope)});
+    return;
+  }
+  const PluginState state = Judge(absl::ToDoubleSeconds(longest), plan.request_wait);
+  findings->push_back(
+      {state,
+       absl::StrCat(waiting, waiting == 1 ? " support request" : " support requests",
+                    " unacknowledged", scope, "; longest: ", longest_incident->incident_id(), " ",
+                    MissionAbbrev(MissionOfTier(longest_request->from_tier())), " asked ",
+                    MissionAbbrev(MissionOfTier(longest_request->to_tier())), " ",
+                    FormatWait(longest), " ago",
+                    ThresholdNote(state, flags.max_request_wait,
+                                  flags.max_request_wait_critical))});
+}
+
 int RunCheck(const CheckFlags& flags, const GlobalFlags& global) {
   absl::StatusOr<CheckPlan> plan = MakePlan(flags);
   if (!plan.ok()) return ReportCheckUsage(std::string(plan.status().message()));
@@ -236,6 +305,9 @@ int RunCheck(const CheckFlags& flags, const GlobalFlags& global) {
       }
     }
     if (plan->severe.any()) CheckSevereIncidents(**client, *plan, &findings, &perfdata);
+    if (plan->request_wait.any()) {
+      CheckRequestWait(**client, *plan, flags, &findings, &perfdata);
+    }
   }
   std::fputs(FormatPluginOutput(findings, perfdata).c_str(), stdout);
   std::fflush(stdout);
@@ -249,7 +321,7 @@ Command AddCheckCommand(CLI::App* root, const GlobalFlags* global) {
   CLI::App* app = root->add_subcommand(
       "check",
       "Monitoring plugin (Nagios/Icinga/Zabbix): server health, feed freshness per "
-      "mission, open severe incidents. One line 'SITREP <STATE> - ... | perfdata'; "
+      "mission, open severe incidents, unacknowledged support requests. One line 'SITREP <STATE> - ... | perfdata'; "
       "exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (not the other commands' codes).");
   app->add_option("--service", flags->service,
                   "Health-check this service (default: the whole server)");
@@ -272,6 +344,13 @@ Command AddCheckCommand(CLI::App* root, const GlobalFlags* global) {
       app->add_option("--max-severe-critical", flags->max_severe_critical,
                       "CRITICAL when more than N severe/extreme incidents are open")
           ->group("Incidents");
+  app->add_option("--max-request-wait", flags->max_request_wait,
+                  "WARNING when a support request has waited unacknowledged longer than "
+                  "this (10m, 1h)")
+      ->group("Incidents");
+  app->add_option("--max-request-wait-critical", flags->max_request_wait_critical,
+                  "CRITICAL when a support request has waited unacknowledged longer than this")
+      ->group("Incidents");
   app->footer(
       "\nUnreachable, timed out or not serving: CRITICAL. Bad flags, TLS files or "
       "refused credentials: UNKNOWN. A mission with no stored update: CRITICAL.");

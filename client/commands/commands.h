@@ -45,6 +45,7 @@ Command AddImportCommand(CLI::App* root, const GlobalFlags* global);
 Command AddSubscribeCommand(CLI::App* root, const GlobalFlags* global);
 Command AddHistoryCommand(CLI::App* root, const GlobalFlags* global);
 Command AddSituationCommand(CLI::App* root, const GlobalFlags* global);
+Command AddIncidentCommand(CLI::App* root, const GlobalFlags* global);
 Command AddHealthCommand(CLI::App* root, const GlobalFlags* global);
 Command AddDemoCommand(CLI::App* root, const GlobalFlags* global);
 Command AddCheckCommand(CLI::App* root, const GlobalFlags* global);

@@ -1,13 +1,18 @@
 // `sitrep demo`: publishes a synthetic Kosovo feed at a chosen rate.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <deque>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/base/thread_annotations.h"
+#include "client/backoff.h"
 #include "client/commands/commands.h"
 #include "client/demo_feed.h"
 #include "client/filter_flags.h"
@@ -25,6 +30,9 @@ struct DemoFlags {
   int64_t count = 0;
   std::string duration;
   bool verbose = false;
+  std::string step_every = "40s";
+  std::string incident_every = "30s";
+  std::string expiry = "30m";
 };
 
 std::string DefaultRunId() {
@@ -39,6 +47,94 @@ std::string DefaultRunId() {
   return absl::StrCat("demo-", out);
 }
 
+bool Retryable(int code) {
+  // UNAVAILABLE: the server restarts or its store is away; RESOURCE_EXHAUSTED:
+  // the publish rate limit; ABORTED / DEADLINE_EXCEEDED: worth another try.
+  return code == static_cast<int>(grpc::StatusCode::UNAVAILABLE) ||
+         code == static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED) ||
+         code == static_cast<int>(grpc::StatusCode::ABORTED) ||
+         code == static_cast<int>(grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+// What the publishing loop shares with the ack reader and the signal thread.
+struct DemoState {
+  absl::Mutex mu;
+  bool stopping ABSL_GUARDED_BY(mu) = false;
+  // An ack asked for a retry: end the stream, then resend.
+  bool retry ABSL_GUARDED_BY(mu) = false;
+  // Sent on the current stream, not acked yet (in order).
+  std::deque<sitrep::v1::PublishRequest> pending ABSL_GUARDED_BY(mu);
+  // Acked with a retryable error on the current stream.
+  std::deque<sitrep::v1::PublishRequest> refused ABSL_GUARDED_BY(mu);
+  // To go out first on the next stream, with their event ids: a request
+  // the broken stream had stored comes back as a duplicate, not twice.
+  std::deque<sitrep::v1::PublishRequest> resend ABSL_GUARDED_BY(mu);
+  int64_t stored ABSL_GUARDED_BY(mu) = 0;
+  int64_t duplicates ABSL_GUARDED_BY(mu) = 0;
+  int64_t failed ABSL_GUARDED_BY(mu) = 0;
+  bool acked_one ABSL_GUARDED_BY(mu) = false;  // since the last backoff
+  bool ever_acked ABSL_GUARDED_BY(mu) = false;
+};
+
+// Closes the incidents the demo left open, each by the mission that leads
+// it (asked of the server: the demo's own idea of it is wrong when some
+// updates failed). Retries unavailable servers for up to `patience`.
+// Returns how many are still open.
+size_t CloseOpenIncidents(const DemoFeed& demo, const GlobalFlags& global,
+                          absl::Duration patience) {
+  const std::vector<DemoFeed::OpenIncident> open = demo.OpenIncidents();
+  if (open.empty()) return 0;
+  absl::StatusOr<std::unique_ptr<FeedClient>> client = MakeFeedClient(global);
+  if (!client.ok()) return open.size();
+  std::fprintf(stderr, "demo: closing %zu open incident%s\n", open.size(),
+               open.size() == 1 ? "" : "s");
+  const absl::Time now = absl::Now();  // one stamp: a retry is a duplicate
+  const absl::Time give_up = now + patience;
+  Backoff backoff(BackoffOptions{}, static_cast<uint64_t>(absl::ToUnixNanos(now)));
+  size_t left = 0;
+  for (const DemoFeed::OpenIncident& incident : open) {
+    bool done = false;
+    while (!done) {
+      sitrep::v1::GetIncidentRequest get;
+      get.set_incident_id(incident.id);
+      sitrep::v1::IncidentThread thread;
+      grpc::Status status = (*client)->GetIncident(get, &thread);
+      sitrep::v1::Mission lead = incident.lead;
+      if (status.error_code() == grpc::StatusCode::NOT_FOUND) break;  // never stored
+      if (status.ok()) {
+        if (thread.incident().closed()) break;
+        if (thread.incident().lead().mission() != sitrep::v1::MISSION_UNSPECIFIED) {
+          lead = thread.incident().lead().mission();
+        }
+        sitrep::v1::PublishResponse response;
+        status = (*client)->Publish(demo.CloseRequest(incident.id, lead, now), &response);
+        if (status.ok()) {
+          done = true;
+          break;
+        }
+      }
+      if (!Retryable(static_cast<int>(status.error_code())) || absl::Now() >= give_up) {
+        std::fprintf(stderr, "demo: could not close %s: %s\n", incident.id.c_str(),
+                     FormatStatus(status).c_str());
+        break;
+      }
+      absl::SleepFor(std::min(backoff.Next(), give_up - absl::Now()));
+    }
+    if (!done) {
+      // NOT_FOUND and closed incidents are no leftovers.
+      sitrep::v1::GetIncidentRequest get;
+      get.set_incident_id(incident.id);
+      sitrep::v1::IncidentThread thread;
+      grpc::Status status = (*client)->GetIncident(get, &thread);
+      if (!(status.error_code() == grpc::StatusCode::NOT_FOUND ||
+            (status.ok() && thread.incident().closed()))) {
+        ++left;
+      }
+    }
+  }
+  return left;
+}
+
 int RunDemo(const DemoFlags& flags, const CLI::App& app, const GlobalFlags& global) {
   if (!(flags.rate > 0) || flags.rate > 100000) {
     return ReportUsageError("--rate: must be > 0 and at most 100000 updates/s");
@@ -49,6 +145,20 @@ int RunDemo(const DemoFlags& flags, const CLI::App& app, const GlobalFlags& glob
     absl::StatusOr<absl::Duration> d = ParseDurationFlag(flags.duration, "--duration");
     if (!d.ok()) return ReportUsageError(d.status());
     duration = *d;
+  }
+  DemoOptions options;
+  const std::pair<const std::string*, absl::Duration*> durations[] = {
+      {&flags.step_every, &options.step_every},
+      {&flags.incident_every, &options.incident_every},
+      {&flags.expiry, &options.expiry}};
+  const char* const names[] = {"--step-every", "--incident-every", "--expiry"};
+  for (size_t i = 0; i < 3; ++i) {
+    absl::StatusOr<absl::Duration> d = ParseDurationFlag(*durations[i].first, names[i]);
+    if (!d.ok()) return ReportUsageError(d.status());
+    if (*d <= absl::ZeroDuration()) {
+      return ReportUsageError(absl::StrCat(names[i], ": must be positive"));
+    }
+    *durations[i].second = *d;
   }
   for (char c : flags.run_id) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') {
@@ -63,61 +173,79 @@ int RunDemo(const DemoFlags& flags, const CLI::App& app, const GlobalFlags& glob
   absl::StatusOr<std::unique_ptr<FeedClient>> client = MakeFeedClient(global);
   if (!client.ok()) return ReportUsageError(client.status());
   FeedClient* feed = client->get();
-  OnStopSignal([feed] { feed->Cancel(); });
+  DemoState state;
+  // The first signal ends the stream after its acks and closes the open
+  // incidents; a second one exits at once (stop_signal.h).
+  OnStopSignal([&state] {
+    absl::MutexLock lock(&state.mu);
+    state.stopping = true;
+  });
   std::fprintf(stderr,
-               "demo: publishing %g updates/s to %s (seed %llu, run %s)%s; Ctrl-C stops\n",
+               "demo: publishing %g updates/s to %s (seed %llu, run %s)%s; Ctrl-C stops "
+               "(and closes the demo's incidents)\n",
                flags.rate, global.server.c_str(), static_cast<unsigned long long>(seed),
                run_id.c_str(),
                flags.count > 0 ? absl::StrCat(", ", flags.count, " updates").c_str() : "");
 
-  DemoFeed demo(seed, run_id);
-  absl::Mutex mu;
-  std::deque<sitrep::v1::PublishRequest> pending;
-  int64_t stored = 0;
-  int64_t failed = 0;
+  DemoFeed demo(seed, run_id, options);
   RenderOptions render;
   render.color = ColorByDefault();
   bool header = false;
-
   const absl::Time start = absl::Now();
-  int64_t sent = 0;
+  int64_t sent = 0;  // new requests made (not counting resends)
+  // Pace: the n-th new request of a stream goes out at pace_start + n / rate
+  // (reset per stream, so an outage is not followed by a burst).
+  absl::Time pace_start = start;
+  int64_t pace_sent = 0;
+  auto budget_left = [&] {
+    return (flags.count == 0 || sent < flags.count) && absl::Now() - start < duration;
+  };
   auto next = [&](sitrep::v1::PublishRequest* request) -> bool {
+    absl::MutexLock lock(&state.mu);
+    if (state.stopping || state.retry) return false;
+    if (!state.resend.empty()) {
+      *request = std::move(state.resend.front());
+      state.resend.pop_front();
+      state.pending.push_back(*request);
+      return true;
+    }
     if (flags.count > 0 && sent >= flags.count) return false;
-    // Pace: update n goes out at start + n / rate.
-    const absl::Time due = start + absl::Seconds(static_cast<double>(sent) / flags.rate);
+    const absl::Time due = pace_start + absl::Seconds(static_cast<double>(pace_sent) / flags.rate);
     if (due - start >= duration) return false;
-    while (absl::Now() < due) {
-      if (feed->cancelled()) return false;
-      absl::SleepFor(std::min(due - absl::Now(), absl::Milliseconds(100)));
-    }
-    if (feed->cancelled()) return false;
-    *request = demo.Next();
-    const int64_t nanos = absl::ToUnixNanos(absl::Now());
-    request->mutable_update()->mutable_occurred_at()->set_seconds(nanos / 1000000000);
-    request->mutable_update()->mutable_occurred_at()->set_nanos(
-        static_cast<int32_t>(nanos % 1000000000));
-    {
-      absl::MutexLock lock(&mu);
-      pending.push_back(*request);
-    }
+    state.mu.AwaitWithDeadline(absl::Condition(&state.stopping), due);
+    if (state.stopping) return false;
+    *request = demo.Next(absl::Now());
+    state.pending.push_back(*request);
     ++sent;
+    ++pace_sent;
     return true;
   };
   auto on_ack = [&](const sitrep::v1::PublishAck& ack) {
-    absl::MutexLock lock(&mu);
+    absl::MutexLock lock(&state.mu);
     sitrep::v1::PublishRequest request;
-    if (!pending.empty()) {
-      request = std::move(pending.front());
-      pending.pop_front();
+    if (!state.pending.empty()) {
+      request = std::move(state.pending.front());
+      state.pending.pop_front();
     }
     if (ack.has_error()) {
-      ++failed;
+      if (Retryable(ack.error().code())) {
+        state.refused.push_back(std::move(request));
+        state.retry = true;
+        return;
+      }
+      ++state.failed;
       std::fprintf(stderr, "demo: %s (%s): %s: %s\n", request.update().event_id().c_str(),
                    request.update().headline().c_str(),
                    RpcCodeName(ack.error().code()).c_str(), ack.error().message().c_str());
       return;
     }
-    ++stored;
+    state.acked_one = true;
+    state.ever_acked = true;
+    if (ack.duplicate()) {
+      ++state.duplicates;
+      return;
+    }
+    ++state.stored;
     if (flags.verbose) {
       if (!header) {
         std::fputs(UpdateTableHeader(render).c_str(), stdout);
@@ -128,17 +256,71 @@ int RunDemo(const DemoFlags& flags, const CLI::App& app, const GlobalFlags& glob
       std::fflush(stdout);
     }
   };
-  grpc::Status status = feed->PublishStream(next, on_ack);
+
+  Backoff backoff(BackoffOptions{}, seed);
+  grpc::Status status;
+  while (true) {
+    {
+      absl::MutexLock lock(&state.mu);
+      pace_start = absl::Now();
+      pace_sent = 0;
+      state.retry = false;
+      state.acked_one = false;
+    }
+    status = feed->PublishStream(next, on_ack);
+    absl::MutexLock lock(&state.mu);
+    // Whatever the stream did not ack goes out again, in order, behind the
+    // requests an ack asked to retry.
+    for (auto it = state.pending.rbegin(); it != state.pending.rend(); ++it) {
+      state.resend.push_front(std::move(*it));
+    }
+    state.pending.clear();
+    for (auto it = state.refused.rbegin(); it != state.refused.rend(); ++it) {
+      state.resend.push_front(std::move(*it));
+    }
+    state.refused.clear();
+    if (state.stopping) break;
+    if (status.ok() && !state.retry && state.resend.empty()) break;  // --count / --duration
+    // A server never reached is a wrong address, not a restart: say so.
+    if (!state.ever_acked && status.error_code() == grpc::StatusCode::UNAVAILABLE) break;
+    if (!status.ok() && !Retryable(static_cast<int>(status.error_code())) &&
+        status.error_code() != grpc::StatusCode::CANCELLED) {
+      break;  // an answer, not an outage (credentials, ...)
+    }
+    if (state.resend.empty() && !budget_left()) break;
+    if (state.acked_one) backoff.Reset();
+    const absl::Duration delay = backoff.Next();
+    std::fprintf(stderr, "demo: %s; retrying in %s (%zu update%s to send again, same event ids)\n",
+                 status.ok() ? "the server asked to retry" : FormatStatus(status).c_str(),
+                 absl::FormatDuration(absl::Trunc(delay, absl::Milliseconds(1))).c_str(),
+                 state.resend.size(), state.resend.size() == 1 ? "" : "s");
+    state.mu.AwaitWithTimeout(absl::Condition(&state.stopping), delay);
+    if (state.stopping) break;
+    status = grpc::Status::OK;
+  }
+  // The demo leaves nothing behind: its open incidents are closed by their
+  // lead (and expire by themselves should that fail).
+  bool reached = false;
+  {
+    absl::MutexLock lock(&state.mu);
+    reached = state.ever_acked;
+  }
+  const size_t left = reached ? CloseOpenIncidents(demo, global, absl::Seconds(30)) : 0;
   OnStopSignal(nullptr);
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  absl::MutexLock lock(&mu);
-  std::fprintf(stderr, "demo: %lld published, %lld failed in %.1fs; %zu incidents still open\n",
-               static_cast<long long>(stored), static_cast<long long>(failed), seconds,
-               demo.open_incidents());
-  if (!status.ok() && !feed->cancelled()) {
+  absl::MutexLock lock(&state.mu);
+  std::fprintf(stderr,
+               "demo: %lld published, %lld duplicates (resent), %lld failed in %.1fs; "
+               "%zu incidents left open\n",
+               static_cast<long long>(state.stored), static_cast<long long>(state.duplicates),
+               static_cast<long long>(state.failed), seconds, left);
+  const bool never_reached =
+      !state.ever_acked && status.error_code() == grpc::StatusCode::UNAVAILABLE;
+  if (never_reached || (!status.ok() && !Retryable(static_cast<int>(status.error_code())) &&
+                        status.error_code() != grpc::StatusCode::CANCELLED)) {
     return ReportRpcError("demo", status, global.server);
   }
-  return failed > 0 ? kExitFailed : kExitOk;
+  return state.failed > 0 || left > 0 ? kExitFailed : kExitOk;
 }
 
 }  // namespace
@@ -147,11 +329,12 @@ Command AddDemoCommand(CLI::App* root, const GlobalFlags* global) {
   auto flags = std::make_shared<DemoFlags>();
   CLI::App* app = root->add_subcommand(
       "demo",
-      "Publish a realistic synthetic feed: Kosovo Police open incidents across "
-      "the municipalities, request EULEX support, some escalate to KFOR, all "
-      "get resolved; plus patrols, border crossing status (Jarinje, Bërnjak, "
-      "...) and liaison meetings. The same --seed and --run-id give the same "
-      "sequence of updates.");
+      "Publish a realistic synthetic feed that plays the security chain by its "
+      "rules: Kosovo Police open incidents, ask EULEX for support, EULEX "
+      "acknowledges and may take the lead and ask KFOR, the lead hands back "
+      "and resolves; plus patrols, border crossing status (Jarinje, Bërnjak, "
+      "...) and liaison meetings. Survives server restarts (resends with the "
+      "same event ids); Ctrl-C closes the demo's open incidents before exiting.");
   app->add_option("--seed", flags->seed, "PRNG seed (default: from the clock, printed)");
   app->add_option("--run-id", flags->run_id,
                   "Prefix of incident and event ids (default: new per run, so "
@@ -159,6 +342,13 @@ Command AddDemoCommand(CLI::App* root, const GlobalFlags* global) {
   app->add_option("--rate", flags->rate, "Updates per second (default 2)");
   app->add_option("-n,--count", flags->count, "Stop after N updates (default: never)");
   app->add_option("--duration", flags->duration, "Stop after this long (30s, 10m)");
+  app->add_option("--step-every", flags->step_every,
+                  "Mean time between two steps of one incident (default 40s: incidents "
+                  "last minutes at any rate)");
+  app->add_option("--incident-every", flags->incident_every,
+                  "Mean time between two new incidents (default 30s; at most 8 open)");
+  app->add_option("--expiry", flags->expiry,
+                  "expires_at of every demo incident update: its time + this (default 30m)");
   app->add_flag("-v,--verbose", flags->verbose, "Print every published update");
   Command command;
   command.app = app;

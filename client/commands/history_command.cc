@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "client/chain_text.h"
 #include "client/commands/commands.h"
 #include "client/filter_flags.h"
 #include "client/output.h"
@@ -27,14 +28,6 @@ struct HistoryFlags {
   bool no_color = false;
 };
 
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t nanos = absl::ToUnixNanos(t);
-  ts.set_seconds(nanos / 1000000000);
-  ts.set_nanos(static_cast<int32_t>(nanos % 1000000000));
-  return ts;
-}
-
 int RunHistory(const HistoryFlags& flags, const GlobalFlags& global) {
   absl::StatusOr<OutputFormat> format =
       ParseOutputFormat(flags.output, isatty(STDOUT_FILENO) != 0);
@@ -53,12 +46,12 @@ int RunHistory(const HistoryFlags& flags, const GlobalFlags& global) {
   if (!flags.since.empty()) {
     absl::StatusOr<absl::Time> t = ParseTimeFlag(flags.since, "--since", now);
     if (!t.ok()) return ReportUsageError(t.status());
-    *request.mutable_start_time() = ToProto(*t);
+    *request.mutable_start_time() = ToProtoTime(*t);
   }
   if (!flags.until.empty()) {
     absl::StatusOr<absl::Time> t = ParseTimeFlag(flags.until, "--until", now);
     if (!t.ok()) return ReportUsageError(t.status());
-    *request.mutable_end_time() = ToProto(*t);
+    *request.mutable_end_time() = ToProtoTime(*t);
   }
   request.set_descending(flags.descending);
   int page_size = flags.page_size;

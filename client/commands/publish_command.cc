@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/strings/str_split.h"
+#include "client/chain_text.h"
 #include "client/commands/commands.h"
 #include "client/filter_flags.h"
 #include "client/output.h"
@@ -25,27 +26,12 @@ struct PublishFlags {
   std::string municipality, place, headline, description, incident, event_id;
   std::vector<std::string> labels;
   std::string occurred_at, expires_at, expires_in;
+  std::string target_tier, chain_exception;
   double latitude = 0, longitude = 0;
   bool has_point = false;
   int64_t expected_version = -1;
   std::string output = "text";
 };
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t nanos = absl::ToUnixNanos(t);
-  ts.set_seconds(nanos / 1000000000);
-  ts.set_nanos(static_cast<int32_t>(nanos % 1000000000));
-  return ts;
-}
-
-sitrep::v1::Role UsualRole(sitrep::v1::Mission mission) {
-  switch (mission) {
-    case sitrep::v1::MISSION_KFOR: return sitrep::v1::ROLE_THIRD_RESPONDER;
-    case sitrep::v1::MISSION_EULEX: return sitrep::v1::ROLE_SECOND_RESPONDER;
-    default: return sitrep::v1::ROLE_FIRST_RESPONDER;
-  }
-}
 
 absl::StatusOr<std::string> ReadInput(const std::string& input) {
   std::stringstream buffer;
@@ -90,14 +76,23 @@ absl::StatusOr<sitrep::v1::PublishRequest> BuildRequest(const PublishFlags& f) {
     absl::StatusOr<sitrep::v1::Mission> v = ParseMission(f.mission);
     if (!v.ok()) return v.status();
     u->set_mission(*v);
-    if (f.role.empty() && u->role() == sitrep::v1::ROLE_UNSPECIFIED) {
-      u->set_role(UsualRole(*v));
-    }
   }
   if (!f.role.empty()) {
     absl::StatusOr<sitrep::v1::Role> v = ParseRole(f.role);
     if (!v.ok()) return v.status();
     u->set_role(*v);
+  } else if (u->role() == sitrep::v1::ROLE_UNSPECIFIED) {
+    // A mission acts as its own tier (the chain's rules): KP first, EULEX
+    // second, KFOR third. Also for JSON input that leaves the role out.
+    u->set_role(TierOfMission(u->mission()));
+  }
+  if (!f.target_tier.empty()) {
+    absl::StatusOr<sitrep::v1::Role> v = ParseTier(f.target_tier, "--target-tier");
+    if (!v.ok()) return v.status();
+    u->set_target_tier(*v);
+  }
+  if (!f.chain_exception.empty()) {
+    u->mutable_chain_exception()->set_reason(f.chain_exception);
   }
   if (!f.severity.empty()) {
     absl::StatusOr<sitrep::v1::Severity> v = ParseSeverity(f.severity);
@@ -149,7 +144,7 @@ absl::StatusOr<sitrep::v1::PublishRequest> BuildRequest(const PublishFlags& f) {
   if (!f.occurred_at.empty()) {
     absl::StatusOr<absl::Time> t = ParseTimeFlag(f.occurred_at, "--occurred-at", now);
     if (!t.ok()) return t.status();
-    *u->mutable_occurred_at() = ToProto(*t);
+    *u->mutable_occurred_at() = ToProtoTime(*t);
   }
   // No default occurred_at: the server then uses the ingest time, and the
   // same input published twice stays the same content (a duplicate, not
@@ -164,12 +159,12 @@ absl::StatusOr<sitrep::v1::PublishRequest> BuildRequest(const PublishFlags& f) {
       return absl::InvalidArgumentError(absl::StrCat(
           "--expires-at: '", f.expires_at, "' is not an RFC 3339 time"));
     }
-    *u->mutable_expires_at() = ToProto(t);
+    *u->mutable_expires_at() = ToProtoTime(t);
   }
   if (!f.expires_in.empty()) {
     absl::StatusOr<absl::Duration> d = ParseDurationFlag(f.expires_in, "--expires-in");
     if (!d.ok()) return d.status();
-    *u->mutable_expires_at() = ToProto(now + *d);
+    *u->mutable_expires_at() = ToProtoTime(now + *d);
   }
   if (f.expected_version >= 0) {
     request.set_expected_incident_version(static_cast<uint64_t>(f.expected_version));
@@ -190,7 +185,7 @@ Command AddPublishCommand(CLI::App* root, const GlobalFlags* global) {
   app->add_option("--mission", flags->mission, "kfor | eulex | kosovo-police (kp)");
   app->add_option("--role", flags->role,
                   "first | second | third | support | liaison "
-                  "(default: the mission's usual tier)");
+                  "(default: the mission's own tier: KP first, EULEX second, KFOR third)");
   app->add_option("--severity", flags->severity,
                   "unknown | minor | moderate | severe | extreme");
   app->add_option("--category", flags->category,
@@ -208,6 +203,13 @@ Command AddPublishCommand(CLI::App* root, const GlobalFlags* global) {
   app->add_option("--kind", flags->kind,
                   "new | update | request-support | acknowledge | escalate | "
                   "deescalate | resolve | cancel");
+  app->add_option("--target-tier", flags->target_tier,
+                  "request-support: the tier asked (default: the next one up); deescalate: "
+                  "the tier the lead goes back to (default: the tier that asked). "
+                  "first | second | third, or kp | eulex | kfor");
+  app->add_option("--chain-exception", flags->chain_exception,
+                  "REASON: let an out-of-turn update through the chain's rules (needs the "
+                  "chainException right; audited and shown as an exception everywhere)");
   app->add_option("-l,--label", flags->labels, "Label KEY=VALUE (repeatable)");
   app->add_option("--event-id", flags->event_id,
                   "Idempotency key (default: the server makes one)");

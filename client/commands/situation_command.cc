@@ -56,7 +56,8 @@ Command AddSituationCommand(CLI::App* root, const GlobalFlags* global) {
   CLI::App* app = root->add_subcommand(
       "situation",
       "The current incidents (open, unexpired), grouped by municipality, with "
-      "mission, current tier of the security chain, severity and age.");
+      "who leads (mission and tier), support requests (\"EULEX asked 4m\"), severity, "
+      "age and a !exception mark for chain exceptions.");
   AddFilterFlags(app, &flags->filter);
   app->add_option("-o,--output", flags->output,
                   "table | json (the Situation) | jsonl (one incident per line); "

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -44,8 +45,15 @@ class PrintingHandler : public SubscribeHandler {
   Verdict OnResponse(const sitrep::v1::SubscribeResponse& response) override {
     Verdict verdict;
     int processed = 0;
+    // The updates by which an incident leaves the view: sent because the
+    // incident's previous update matched, though they do not match.
+    std::map<uint64_t, std::string> left_view;
+    for (const sitrep::v1::LeftView& left : response.left_view()) {
+      left_view[left.sequence()] = left.reason();
+    }
     for (const sitrep::v1::SituationUpdate& update : response.updates()) {
-      PrintUpdate(update);
+      auto left = left_view.find(update.sequence());
+      PrintUpdate(update, left == left_view.end() ? nullptr : &left->second);
       ++processed;
       if (flags_.count > 0 && ++printed_ >= flags_.count) {
         verdict.stop = true;
@@ -100,21 +108,27 @@ class PrintingHandler : public SubscribeHandler {
   const std::optional<sitrep::v1::Cursor>& cursor() const { return cursor_; }
 
  private:
-  void PrintUpdate(const sitrep::v1::SituationUpdate& update) {
+  // `left_view`: the reason when the update is how its incident leaves the
+  // view (see OnResponse), else null.
+  void PrintUpdate(const sitrep::v1::SituationUpdate& update, const std::string* left_view) {
     switch (format_) {
       case OutputFormat::kTable:
         if (!header_printed_) {
           std::fputs(UpdateTableHeader(render_).c_str(), stdout);
           header_printed_ = true;
         }
-        std::fputs(UpdateTableRow(update, render_).c_str(), stdout);
+        std::fputs(left_view == nullptr ? UpdateTableRow(update, render_).c_str()
+                                        : LeftViewTableRow(update, *left_view, render_).c_str(),
+                   stdout);
         break;
       case OutputFormat::kJson:
-        std::printf("%s\n", ToJson(update, /*pretty=*/true).c_str());
+      case OutputFormat::kJsonl: {
+        const bool pretty = format_ == OutputFormat::kJson;
+        std::printf("%s\n", left_view == nullptr
+                                ? ToJson(update, pretty).c_str()
+                                : LeftViewJson(update, *left_view, pretty).c_str());
         break;
-      case OutputFormat::kJsonl:
-        std::printf("%s\n", ToJson(update, /*pretty=*/false).c_str());
-        break;
+      }
     }
   }
 

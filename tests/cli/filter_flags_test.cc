@@ -1,5 +1,6 @@
 #include "client/filter_flags.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -22,6 +23,22 @@ TEST(FilterFlagsTest, EnumsAcceptShortFullAndAliasSpellings) {
   EXPECT_EQ(*ParseKind("escalate"), sitrep::v1::KIND_ESCALATE);
   EXPECT_EQ(*ParseKind("request-support"), sitrep::v1::KIND_REQUEST_SUPPORT);
   EXPECT_EQ(*ParseKind("ack"), sitrep::v1::KIND_ACKNOWLEDGE);
+}
+
+TEST(FilterFlagsTest, TiersAreNamedByRankOrByTheMissionHoldingThem) {
+  EXPECT_EQ(*ParseTier("second", "--target-tier"), sitrep::v1::ROLE_SECOND_RESPONDER);
+  EXPECT_EQ(*ParseTier("3", "--target-tier"), sitrep::v1::ROLE_THIRD_RESPONDER);
+  EXPECT_EQ(*ParseTier("kp", "--target-tier"), sitrep::v1::ROLE_FIRST_RESPONDER);
+  EXPECT_EQ(*ParseTier("EULEX", "--target-tier"), sitrep::v1::ROLE_SECOND_RESPONDER);
+  EXPECT_EQ(*ParseTier("kfor", "--target-tier"), sitrep::v1::ROLE_THIRD_RESPONDER);
+  for (const char* bad : {"liaison", "support", "nato", ""}) {
+    absl::StatusOr<sitrep::v1::Role> tier = ParseTier(bad, "--target-tier");
+    ASSERT_FALSE(tier.ok()) << bad;
+    EXPECT_EQ(tier.status().message(),
+              absl::StrCat("--target-tier: unknown tier '", bad,
+                           "' (valid: first, second, third, or the mission holding it: kp, "
+                           "eulex, kfor)"));
+  }
 }
 
 TEST(FilterFlagsTest, UnknownOrUnspecifiedValueNamesTheFlagAndTheValidValues) {

@@ -4,24 +4,10 @@
 
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "tests/cli/render_testing.h"
 
 namespace sitrep::cli {
 namespace {
-
-template <typename T>
-T Parse(const std::string& text) {
-  T message;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message)) << text;
-  return message;
-}
-
-RenderOptions Plain() {
-  RenderOptions options;
-  options.color = false;
-  options.zone = absl::UTCTimeZone();
-  options.now = absl::FromUnixSeconds(1700000000);
-  return options;
-}
 
 const char kUpdate[] = R"pb(
   sequence: 42 mission: MISSION_KFOR role: ROLE_THIRD_RESPONDER
@@ -72,34 +58,61 @@ TEST(OutputTest, MarkersReadAsSentences) {
   EXPECT_EQ(MarkerText(Parse<sitrep::v1::SubscribeResponse>("heartbeat {}")), "");
 }
 
-TEST(OutputTest, SituationIsGroupedByMunicipalityWithTierAndAge) {
+// The lead, not the latest update's mission, says who is in charge; the
+// incident's place, not the latest update's, groups it; the support state
+// comes from the requests; exceptions are marked.
+TEST(OutputTest, SituationShowsWhoLeadsWhereTheIncidentIsAndItsSupport) {
   const auto situation = Parse<sitrep::v1::Situation>(R"pb(
     sequence: 99 as_of { seconds: 1700000000 }
     incidents {
-      incident_id: "kp-1" current_tier: ROLE_SECOND_RESPONDER
-      support_requested: true support_acknowledged: true
+      incident_id: "kp-1"
+      lead { mission: MISSION_EULEX tier: ROLE_SECOND_RESPONDER }
+      support_requests { from_tier: ROLE_FIRST_RESPONDER to_tier: ROLE_SECOND_RESPONDER
+                         to_mission: MISSION_EULEX state: STATE_ACKNOWLEDGED }
+      support_requests { from_tier: ROLE_SECOND_RESPONDER to_tier: ROLE_THIRD_RESPONDER
+                         to_mission: MISSION_KFOR state: STATE_OPEN
+                         requested_at { seconds: 1699999760 } }
       opened_at { seconds: 1699992000 } peak_severity: SEVERITY_SEVERE
-      latest { mission: MISSION_EULEX role: ROLE_SECOND_RESPONDER severity: SEVERITY_MODERATE
-               kind: KIND_ESCALATE headline: "EULEX in charge"
-               location { municipality: "zvecan" } }
+      location { municipality: "zvecan" place: "Rudare" }
+      latest { mission: MISSION_KFOR role: ROLE_LIAISON severity: SEVERITY_MODERATE
+               kind: KIND_UPDATE headline: "KFOR liaison note" }
     }
     incidents {
-      incident_id: "kp-2" current_tier: ROLE_FIRST_RESPONDER
+      incident_id: "kp-2"
+      lead { mission: MISSION_KOSOVO_POLICE tier: ROLE_FIRST_RESPONDER }
+      exceptions { sequence: 7 mission: MISSION_KFOR rule: "escalate-after-acknowledge" }
       opened_at { seconds: 1699999955 } peak_severity: SEVERITY_MINOR
+      location { municipality: "prishtine" }
       latest { mission: MISSION_KOSOVO_POLICE severity: SEVERITY_MINOR kind: KIND_NEW
                headline: "Power line down" location { municipality: "prishtine" } }
     })pb");
   const std::string table = SituationTable(situation, Plain());
   EXPECT_NE(table.find("Prishtinë / Priština (1 incident)"), std::string::npos) << table;
   EXPECT_NE(table.find("Zveçan / Zvečan (1 incident)"), std::string::npos) << table;
-  EXPECT_NE(table.find("kp-1                  eulex          second   moderate  severe    2h13m   acked"),
+  EXPECT_EQ(table.find("Kosovo-wide"), std::string::npos) << table;
+  EXPECT_NE(table.find("LEAD"), std::string::npos) << table;
+  EXPECT_NE(table.find("kp-1                  EULEX (second)  moderate  severe    2h13m   "
+                       "KFOR asked 4m, …  update           KFOR liaison note"),
             std::string::npos) << table;
-  EXPECT_NE(table.find("kp-2                  kosovo-police  first    minor     minor     45s"),
+  EXPECT_NE(table.find("kp-2                  KP (first)      minor     minor     45s     "
+                       "-                 new              !exception Power line down"),
             std::string::npos) << table;
   EXPECT_NE(table.find("2 current incidents as of 2023-11-14 22:13:20 UTC (consistent at #99)"),
             std::string::npos) << table;
   // Groups in name order: Prishtinë before Zveçan.
   EXPECT_LT(table.find("Prishtinë"), table.find("Zveçan"));
+}
+
+TEST(OutputTest, AnUpdateThatLeftTheViewIsMarkedWithItsReason) {
+  const auto update = Parse<sitrep::v1::SituationUpdate>(kUpdate);
+  const std::string row = LeftViewTableRow(update, "escalated to KFOR", Plain());
+  EXPECT_NE(row.find("KFOR takes over at Ibar bridge  << left your view: escalated to KFOR\n"),
+            std::string::npos) << row;
+  EXPECT_EQ(LeftViewJson(update, "escalated to \"KFOR\"", false).rfind(
+                R"({"leftView":"escalated to \"KFOR\"","mission":"MISSION_KFOR",)", 0),
+            0u);
+  EXPECT_EQ(LeftViewJson(update, "expired", true).rfind("{\n  \"leftView\": \"expired\",\n", 0),
+            0u);
 }
 
 TEST(OutputTest, AgesAreShort) {
