@@ -26,6 +26,8 @@ std::string LeftViewReason(const v1::SituationUpdate& update,
       return absl::StrCat("cancelled by ", by);
     case v1::KIND_EXPIRED:
       return "expired";
+    case v1::KIND_ACKNOWLEDGE:
+      return absl::StrCat("acknowledged by ", by);
     case v1::KIND_ESCALATE:
       return absl::StrCat("escalated to ", by);
     case v1::KIND_DEESCALATE:

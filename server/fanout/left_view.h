@@ -14,7 +14,8 @@
 
 namespace sitrep {
 
-// A short phrase: "escalated to KFOR", "resolved by EULEX", "expired",
+// A short phrase: "acknowledged by EULEX", "escalated to KFOR", "resolved by
+// EULEX", "expired",
 // "severity lowered to minor", "moved to Zubin Potok", or "no longer matches
 // the filter". `previous` is the incident's previous update (FilterView).
 std::string LeftViewReason(const v1::SituationUpdate& update,

@@ -80,7 +80,7 @@ async function kosovoPoliceView(run, context) {
   await shown(rudare.opened);
   await shown(rudare.asked);
   await publish(rudare.acknowledged);
-  await dashboard.expectLeftViewRow(rudare.acknowledged.headline, 'updated by EULEX', SHOWN_WITHIN_MS);
+  await dashboard.expectLeftViewRow(rudare.acknowledged.headline, 'acknowledged by EULEX', SHOWN_WITHIN_MS);
   await shown(rudare.holding);
   const escalated = await publish(rudare.escalated);
   await dashboard.expectLeftViewRow(rudare.escalated.headline, 'escalated to EULEX', SHOWN_WITHIN_MS);
