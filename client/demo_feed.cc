@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "client/municipalities.h"
 
 namespace sitrep::cli {
@@ -113,6 +114,12 @@ v1::Severity Lower(v1::Severity s) {
   return s <= v1::SEVERITY_MINOR ? s : static_cast<v1::Severity>(s - 1);
 }
 
+// `text` with its "%s" replaced by `place`. Not absl::StrFormat: its format
+// must be a compile-time constant under clang, and these come from tables.
+std::string WithPlace(absl::string_view text, absl::string_view place) {
+  return absl::StrReplaceAll(text, {{"%s", place}});
+}
+
 }  // namespace
 
 DemoFeed::DemoFeed(uint64_t seed, std::string run_id)
@@ -146,10 +153,10 @@ DemoFeed::Incident DemoFeed::NewIncident() {
     incident.steps.push_back({m, r, k, severity, std::move(headline)});
   };
   add(v1::MISSION_KOSOVO_POLICE, v1::ROLE_FIRST_RESPONDER, v1::KIND_NEW,
-      absl::StrFormat(type.opening, place));
+      WithPlace(type.opening, place));
   if (Chance(0.6)) {
     add(v1::MISSION_KOSOVO_POLICE, v1::ROLE_FIRST_RESPONDER, v1::KIND_UPDATE,
-        absl::StrFormat(type.update, place));
+        WithPlace(type.update, place));
   }
   const bool needs_eulex = severity >= v1::SEVERITY_MODERATE ? Chance(0.75) : Chance(0.2);
   if (!needs_eulex) {
@@ -283,7 +290,7 @@ PublishRequest DemoFeed::Meeting() {
   u->set_role(v1::ROLE_LIAISON);
   u->set_severity(v1::SEVERITY_MINOR);
   u->set_category(v1::CATEGORY_DIPLOMATIC);
-  u->set_headline(absl::StrFormat(kMeetings[which], m.albanian));
+  u->set_headline(WithPlace(kMeetings[which], m.albanian));
   u->mutable_location()->set_municipality(m.albanian);
   (*u->mutable_labels())["source"] = "demo";
   return request;
