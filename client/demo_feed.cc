@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "client/chain_text.h"
 #include "client/municipalities.h"
 
@@ -144,6 +145,12 @@ v1::Severity Lower(v1::Severity s) {
   return s <= v1::SEVERITY_MINOR ? s : static_cast<v1::Severity>(s - 1);
 }
 
+// `text` with its "%s" replaced by `place`. Not absl::StrFormat: its format
+// must be a compile-time constant under clang, and these come from tables.
+std::string WithPlace(absl::string_view text, absl::string_view place) {
+  return absl::StrReplaceAll(text, {{"%s", place}});
+}
+
 }  // namespace
 
 std::string KosovoPoliceRegion(absl::string_view municipality) {
@@ -197,8 +204,8 @@ DemoFeed::Incident DemoFeed::NewIncident(absl::Time now) {
   constexpr v1::Mission kp = v1::MISSION_KOSOVO_POLICE;
   constexpr v1::Mission eulex = v1::MISSION_EULEX;
   constexpr v1::Mission kfor = v1::MISSION_KFOR;
-  add(kp, v1::KIND_NEW, absl::StrFormat(type.opening, place));
-  if (Chance(0.6)) add(kp, v1::KIND_UPDATE, absl::StrFormat(type.update, place));
+  add(kp, v1::KIND_NEW, WithPlace(type.opening, place));
+  if (Chance(0.6)) add(kp, v1::KIND_UPDATE, WithPlace(type.update, place));
   const bool needs_eulex = severity >= v1::SEVERITY_MODERATE ? Chance(0.75) : Chance(0.2);
   if (!needs_eulex) {
     if (Chance(0.1)) {
@@ -356,7 +363,7 @@ PublishRequest DemoFeed::Meeting() {
   u->set_role(v1::ROLE_LIAISON);
   u->set_severity(v1::SEVERITY_MINOR);
   u->set_category(v1::CATEGORY_DIPLOMATIC);
-  u->set_headline(absl::StrFormat(kMeetings[which], m.albanian));
+  u->set_headline(WithPlace(kMeetings[which], m.albanian));
   u->mutable_location()->set_municipality(m.albanian);
   (*u->mutable_labels())["source"] = "demo";
   return request;

@@ -33,11 +33,20 @@ for entry in json.load(open(sys.argv[1])):
 PY
 count=$(wc -l < "$build_dir/thread-safety-commands.txt")
 jobs=$(nproc)
-check_one='eval "$1" 2>&1 | grep -E -A3 "error: .*thread-safety" && exit 1; exit 0'
+# Any clang error fails the check, not only thread-safety ones: a file
+# clang cannot parse is a file whose annotations went unchecked.
+check_one='out=$(eval "$1" 2>&1) && exit 0
+echo "check-thread-safety: clang failed: ${1##* }" >&2
+printf "%s\n" "$out" | grep -E -A3 "error:" | head -40 >&2
+exit 1'
+if [ "$count" -eq 0 ]; then
+  echo "check-thread-safety: no server/ or client/ sources in $commands" >&2
+  exit 1
+fi
 if xargs -d '\n' -P "$jobs" -n 1 bash -c "$check_one" _ \
     < "$build_dir/thread-safety-commands.txt"; then
-  echo "check-thread-safety: $count files checked, no thread-safety errors"
+  echo "check-thread-safety: $count files checked, no errors"
 else
-  echo "check-thread-safety: thread-safety errors above" >&2
+  echo "check-thread-safety: clang errors above" >&2
   exit 1
 fi

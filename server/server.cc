@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -35,7 +36,9 @@
 #include "server/metrics/http_endpoint.h"
 #include "server/metrics/metrics.h"
 #include "server/query/situation_index.h"
+#include "server/runtime/data_dir_lock.h"
 #include "server/runtime/executor.h"
+#include "server/runtime/listen_address.h"
 #include "server/runtime/logging.h"
 #include "server/sinks/webhook_config.h"
 #include "server/sinks/webhook_sinks.h"
@@ -105,6 +108,15 @@ class ServerImpl final : public Server {
   absl::Status Init() {
     if (absl::Status valid = ValidateServerConfig(config_); !valid.ok()) {
       return valid;
+    }
+    // One process per port and per store, checked before anything opens or
+    // serves (docs/design.md, "One process per port and per store").
+    if (absl::Status free = CheckListenersFree(); !free.ok()) return free;
+    if (config_.store == StoreKind::kSqlite || !config_.webhooks_file.empty()) {
+      absl::StatusOr<std::unique_ptr<DataDirLock>> lock =
+          DataDirLock::Acquire(config_.data_dir);
+      if (!lock.ok()) return lock.status();
+      data_dir_lock_ = *std::move(lock);
     }
     std::shared_ptr<const AccessPolicy> policy;
     if (!config_.auth_file.empty()) {
@@ -192,6 +204,9 @@ class ServerImpl final : public Server {
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
     builder.AddListeningPort(config_.listen, *credentials, &port_);
+    // gRPC sets SO_REUSEPORT by default: a second sitrepd would then share
+    // the port and take half the connections to a log of its own.
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     builder.RegisterService(service_.get());
     builder.SetMaxReceiveMessageSize(static_cast<int>(config_.max_message_bytes));
     std::vector<
@@ -204,6 +219,9 @@ class ServerImpl final : public Server {
         [this](const std::string& error) { OnListenerFailed(error); });
     grpc_server_ = builder.BuildAndStart();
     if (grpc_server_ == nullptr || port_ == 0) {
+      // Taken since CheckListenersFree()? Then name the holder.
+      absl::Status free = CheckAddressFree("--listen", config_.listen);
+      if (!free.ok()) return free;
       return absl::UnavailableError(absl::StrCat(
           "--listen: cannot listen on ", config_.listen,
           " (address in use, or not an address of this machine?)"));
@@ -287,7 +305,8 @@ class ServerImpl final : public Server {
       shutdown_started_ = true;
     }
     if (grpc_server_ != nullptr) {
-      LogInfo("server", "shutting down");
+      // A server whose start failed logs nothing: its error is the news.
+      if (started_) LogInfo("server", "shutting down");
       {
         absl::MutexLock lock(&serving_mu_);
         draining_ = true;
@@ -319,9 +338,12 @@ class ServerImpl final : public Server {
     if (webhook_sinks_ != nullptr) webhook_sinks_->Stop(config_.shutdown_grace);
     if (executor_ != nullptr) executor_->Shutdown();
     if (log_ != nullptr) log_->Close();
+    // The store is closed: another server may open it (a restart in the
+    // same process, too).
+    data_dir_lock_.reset();
     // Last: /healthz and /metrics answer during the whole shutdown.
     if (http_ != nullptr) http_->Stop();
-    if (grpc_server_ != nullptr) LogInfo("server", "stopped");
+    if (started_) LogInfo("server", "stopped");
     absl::MutexLock lock(&mu_);
     shutdown_done_ = true;
   }
@@ -429,6 +451,23 @@ class ServerImpl final : public Server {
   }
 
  private:
+  // Every listener's port is free (port 0 always is); all taken ones in one
+  // message, a line each.
+  absl::Status CheckListenersFree() const {
+    std::vector<std::string> taken;
+    for (const auto& [flag, address] :
+         {std::pair<const char*, const std::string&>{"--listen",
+                                                     config_.listen},
+          {"--http_address", config_.http_address},
+          {"--metrics_address", config_.metrics_address}}) {
+      if (address.empty()) continue;
+      absl::Status free = CheckAddressFree(flag, address);
+      if (!free.ok()) taken.emplace_back(free.message());
+    }
+    if (taken.empty()) return absl::OkStatus();
+    return absl::UnavailableError(absl::StrJoin(taken, "\n"));
+  }
+
   // The one place that picks the storage backend (--store).
   absl::StatusOr<std::unique_ptr<EventLog>> OpenStore() {
     if (config_.store == StoreKind::kJetStream) {
@@ -660,6 +699,8 @@ class ServerImpl final : public Server {
   Clock* const clock_;
 
   // Owned parts, in construction order (destroyed in reverse).
+  // Held until the log is closed (Shutdown).
+  std::unique_ptr<DataDirLock> data_dir_lock_;
   // Borrowed by the log, the service, the interceptor and the endpoint.
   StoreHealth store_health_;
   Metrics metrics_;

@@ -2,10 +2,12 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "server/runtime/logging.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -157,24 +159,26 @@ bool IsLoopbackAddress(absl::string_view listen) {
 namespace {
 
 // A listener beyond loopback needs TLS (or --plaintext behind a proxy) and
-// an access policy; `flag` names it in the error.
-absl::Status CheckExposedListener(absl::string_view flag,
-                                  absl::string_view address,
-                                  const ServerConfig& config) {
-  if (IsLoopbackAddress(address)) return absl::OkStatus();
+// an access policy: what it lacks, all of it in one message naming `flag`
+// ("" when nothing), so an operator fixes it in one go.
+std::string ExposedListenerProblems(absl::string_view flag,
+                                    absl::string_view address,
+                                    const ServerConfig& config) {
+  if (IsLoopbackAddress(address)) return "";
+  std::vector<std::string> fixes;
   if (!config.tls.enabled() && !config.plaintext) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        flag, ": ", address,
-        " is not a loopback address; give --tls_cert and --tls_key, or "
-        "--plaintext to serve unencrypted behind a TLS-terminating proxy"));
+    fixes.push_back(
+        "give --tls_cert and --tls_key, or --plaintext to serve unencrypted "
+        "behind a TLS-terminating proxy");
   }
   if (config.auth_file.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        flag, ": ", address,
-        " is not a loopback address; give --auth_file (anonymous access "
-        "is for loopback development only)"));
+    fixes.push_back(
+        "give --auth_file (anonymous access is for loopback development "
+        "only)");
   }
-  return absl::OkStatus();
+  if (fixes.empty()) return "";
+  return absl::StrCat(flag, ": ", address, " is not a loopback address; ",
+                      absl::StrJoin(fixes, "; and "));
 }
 
 // The JetStream settings, when --store=jetstream.
@@ -226,17 +230,17 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
     return absl::InvalidArgumentError(
         "--tls_reload_interval: at least 1s");
   }
-  if (absl::Status exposed =
-          CheckExposedListener("--listen", config.listen, config);
-      !exposed.ok()) {
-    return exposed;
+  // Every exposed listener's problems together.
+  std::vector<std::string> exposed;
+  for (const auto& [flag, address] :
+       {std::pair<const char*, const std::string&>{"--listen", config.listen},
+        {"--http_address", config.http_address}}) {
+    if (address.empty()) continue;
+    std::string problems = ExposedListenerProblems(flag, address, config);
+    if (!problems.empty()) exposed.push_back(std::move(problems));
   }
-  if (!config.http_address.empty()) {
-    if (absl::Status exposed =
-            CheckExposedListener("--http_address", config.http_address, config);
-        !exposed.ok()) {
-      return exposed;
-    }
+  if (!exposed.empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(exposed, "\n"));
   }
   if (config.http_session_ttl < absl::Minutes(1)) {
     return absl::InvalidArgumentError("--http_session_ttl: at least 1m");

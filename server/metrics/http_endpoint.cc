@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "server/runtime/listen_address.h"
 
 namespace sitrep {
 namespace {
@@ -56,26 +57,6 @@ HttpResponse Plain(int status, absl::string_view text) {
   return response;
 }
 
-// "host:port" -> host (brackets of an IPv6 literal removed) and port.
-absl::Status SplitHostPort(absl::string_view address, std::string* host,
-                           std::string* port) {
-  const size_t colon = address.rfind(':');
-  int number = -1;
-  if (colon == absl::string_view::npos ||
-      !absl::SimpleAtoi(address.substr(colon + 1), &number) || number < 0 ||
-      number > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "'", address, "' is not host:port (e.g. 127.0.0.1:9464)"));
-  }
-  absl::string_view h = address.substr(0, colon);
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') {
-    h = h.substr(1, h.size() - 2);
-  }
-  *host = std::string(h);
-  *port = absl::StrCat(number);
-  return absl::OkStatus();
-}
-
 void CloseFd(int fd) {
   if (fd >= 0) ::close(fd);
 }
@@ -95,11 +76,12 @@ struct HttpEndpoint::Connection {
 absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(
     absl::string_view address, std::map<std::string, HttpHandler> routes,
     Options options) {
-  std::string host;
-  std::string port;
-  if (absl::Status split = SplitHostPort(address, &host, &port); !split.ok()) {
-    return split;
+  HostPort split;
+  if (absl::Status valid = SplitHostPort(address, &split); !valid.ok()) {
+    return valid;
   }
+  const std::string& host = split.host;
+  const std::string port = absl::StrCat(split.port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -120,6 +102,8 @@ absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(
       error = std::strerror(errno);
       continue;
     }
+    // SO_REUSEADDR only (an earlier process's TIME_WAIT connections do not
+    // block a restart); never SO_REUSEPORT: a second process must not bind.
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, 64) != 0) {

@@ -15,6 +15,15 @@ namespace sitrep::cli_testing {
 
 namespace {
 constexpr absl::Duration kWait = absl::Seconds(60);
+
+// The port in `path` (a sitrepd port file), 0 when there is none.
+int ReadPortFile(const std::string& path) {
+  std::ifstream in(path);
+  std::string text;
+  int port = 0;
+  if (in && std::getline(in, text) && absl::SimpleAtoi(text, &port)) return port;
+  return 0;
+}
 }  // namespace
 
 Sitrepd::Sitrepd(std::string binary, std::string data_dir, std::string work_dir)
@@ -26,19 +35,30 @@ Sitrepd::~Sitrepd() {
 
 void Sitrepd::Start(int port, const std::vector<std::string>& extra_flags) {
   const std::string port_file = absl::StrCat(work_dir_, "/port.", ++starts_);
+  const std::string metrics_port_file = port_file + ".metrics";
+  const std::string http_port_file = port_file + ".http";
   std::vector<std::string> argv = {binary_, absl::StrCat("--listen=127.0.0.1:", port),
                                    "--data_dir=" + data_dir_, "--port_file=" + port_file,
-                                   "--fsync=off", "--metrics_address=127.0.0.1:0", "--http_address=127.0.0.1:0",
+                                   "--metrics_address=127.0.0.1:0",
+                                   "--metrics_port_file=" + metrics_port_file,
+                                   "--http_address=127.0.0.1:0",
+                                   "--http_port_file=" + http_port_file,
                                    "--shutdown_drain=0s"};
+  if (!default_fsync_) argv.push_back("--fsync=off");
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   process_ = Subprocess::Start(argv, {}, work_dir_ + "/sitrepd.log");
   ASSERT_NE(process_, nullptr);
   // Polling is acceptable only here: the port file of a child process.
   const absl::Time deadline = absl::Now() + kWait;
   while (absl::Now() < deadline) {
-    std::ifstream in(port_file);
-    std::string text;
-    if (in && std::getline(in, text) && absl::SimpleAtoi(text, &port_) && port_ > 0) return;
+    port_ = ReadPortFile(port_file);
+    if (port_ > 0) {
+      // Written last: the other listeners' files are there (unless an
+      // extra flag turned a listener off).
+      metrics_port_ = ReadPortFile(metrics_port_file);
+      http_port_ = ReadPortFile(http_port_file);
+      return;
+    }
     ASSERT_TRUE(process_->Running()) << "sitrepd exited; log:\n" << Log();
     absl::SleepFor(absl::Milliseconds(20));
   }

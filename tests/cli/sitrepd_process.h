@@ -20,10 +20,14 @@ class Sitrepd {
   ~Sitrepd();  // Stop() if running
 
   // Starts with --listen=127.0.0.1:<port> (0: any free port), the data dir,
-  // a port file, --fsync=off and `extra_flags` (e.g. "--tls_cert=..."), and
-  // waits for the port file. Fails the test (fatally) when sitrepd exits or
+  // port files, --fsync=off, metrics and HTTP on free ports, and then
+  // `extra_flags` (e.g. "--tls_cert=..."; they come last, so they win:
+  // "--fsync=always"), and waits for the port file. Fails the test (fatally) when sitrepd exits or
   // writes no port file within a minute.
   void Start(int port = 0, const std::vector<std::string>& extra_flags = {});
+  // Starts pass no --fsync=off from now on: the server's own default
+  // (--fsync=always), for the crash tests.
+  void UseDefaultFsync() { default_fsync_ = true; }
   // SIGTERM: graceful; streams end with UNAVAILABLE. Expects exit code 0.
   void Stop();
 
@@ -31,6 +35,10 @@ class Sitrepd {
   void Kill();
   std::string address() const;  // "127.0.0.1:<port>"
   int port() const { return port_; }
+  // The ports of --metrics_address and --http_address (0 when off).
+  int metrics_port() const { return metrics_port_; }
+  int http_port() const { return http_port_; }
+  pid_t pid() const { return process_ != nullptr ? process_->pid() : -1; }
   std::string Log() const;
 
  private:
@@ -38,7 +46,10 @@ class Sitrepd {
   const std::string data_dir_;
   const std::string work_dir_;
   int starts_ = 0;
+  bool default_fsync_ = false;
   int port_ = 0;
+  int metrics_port_ = 0;
+  int http_port_ = 0;
   std::unique_ptr<Subprocess> process_;
 };
 

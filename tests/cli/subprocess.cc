@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,6 +52,9 @@ std::unique_ptr<Subprocess> Subprocess::Start(const std::vector<std::string>& ar
 
   const pid_t pid = fork();
   if (pid == 0) {
+    // A test binary that crashes must not leave its servers running: they
+    // would hold their ports and data directory locks.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(in[0], STDIN_FILENO);
     if (output_file.empty()) {
       dup2(out[1], STDOUT_FILENO);

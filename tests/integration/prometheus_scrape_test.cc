@@ -2,16 +2,16 @@
 // scripts/install-deps.sh) scrapes a real sitrepd: the metric names and the
 // text format must be what Prometheus ingests, and a query must find the
 // published update. promtool lints the exposition the same way. Skipped
-// only when the binaries are missing.
-#include <netinet/in.h>
+// only when the binaries are missing (failed under CI=true).
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -19,8 +19,10 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/runtime/port_holder.h"
 #include "tests/integration/feed_calls.h"
 #include "tests/support/http_get.h"
+#include "tests/support/missing_tool.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/test_server.h"
 #include "tests/support/updates.h"
@@ -40,22 +42,18 @@ std::string FindProgram(const std::string& name) {
   return "";
 }
 
-// A port that was free a moment ago, for Prometheus's own listener (it has
-// no port file). Bound by the kernel, so parallel tests get different ones.
-int FreeLoopbackPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
-    socklen_t length = sizeof(address);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    port = ntohs(address.sin_port);
+// The port Prometheus listens on: it has no port file and logs the address
+// it was given, so it listens on port 0 and the test asks /proc which port
+// the process holds (a port chosen here and handed over could be taken by a
+// parallel test in between). 0 until it listens. The child may hold this
+// process's listeners too (an fd without FD_CLOEXEC survives exec): those
+// are not its own.
+int ListeningPort(const Subprocess& process) {
+  const std::vector<int> ours = ListeningPortsOf(::getpid());
+  for (int port : ListeningPortsOf(process.pid())) {
+    if (std::find(ours.begin(), ours.end(), port) == ours.end()) return port;
   }
-  ::close(fd);
-  return port;
+  return 0;
 }
 
 void WriteFile(const std::string& path, const std::string& text) {
@@ -67,16 +65,15 @@ void WriteFile(const std::string& path, const std::string& text) {
 TEST(PrometheusScrapeTest, PrometheusScrapesSitrepdAndFindsThePublishedUpdate) {
   const std::string prometheus = FindProgram("prometheus");
   if (prometheus.empty()) {
-    GTEST_SKIP() << "no prometheus binary (Debian package `prometheus`, "
-                    "installed by scripts/install-deps.sh)";
+    SITREP_MISSING_TOOL(
+        "no prometheus binary (Debian package `prometheus`, installed by "
+        "scripts/install-deps.sh)");
   }
   TestServer server;
   auto stub = server.NewStub();
   MustPublish(*stub, PatrolUpdate(v1::MISSION_KFOR));
 
   TempDir dir;
-  const int web_port = FreeLoopbackPort();
-  ASSERT_GT(web_port, 0);
   WriteFile(dir.path() + "/prometheus.yml",
             absl::StrCat("global:\n"
                          "  scrape_interval: 1s\n"
@@ -89,7 +86,7 @@ TEST(PrometheusScrapeTest, PrometheusScrapesSitrepdAndFindsThePublishedUpdate) {
   Subprocess process({prometheus,
                       "--config.file=" + dir.path() + "/prometheus.yml",
                       "--storage.tsdb.path=" + dir.path() + "/tsdb",
-                      absl::StrCat("--web.listen-address=127.0.0.1:", web_port),
+                      "--web.listen-address=127.0.0.1:0",
                       "--log.level=warn"});
 
   // Prometheus scrapes every second once it runs; ask until the sample is
@@ -99,9 +96,13 @@ TEST(PrometheusScrapeTest, PrometheusScrapesSitrepdAndFindsThePublishedUpdate) {
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   std::string last;
   bool found = false;
+  int web_port = 0;
   while (!found && absl::Now() < deadline) {
+    if (web_port == 0) web_port = ListeningPort(process);
     absl::StatusOr<HttpGetResult> answer =
-        HttpGet(web_port, query, absl::Seconds(5));
+        web_port == 0 ? absl::StatusOr<HttpGetResult>(absl::UnavailableError(
+                            "Prometheus does not listen yet"))
+                      : HttpGet(web_port, query, absl::Seconds(5));
     if (answer.ok()) {
       last = absl::StrCat(answer->status, " ", answer->body);
       found = answer->status == 200 &&
@@ -126,7 +127,7 @@ TEST(PrometheusScrapeTest, PrometheusScrapesSitrepdAndFindsThePublishedUpdate) {
 TEST(PrometheusScrapeTest, PromtoolFindsNothingToLint) {
   const std::string promtool = FindProgram("promtool");
   if (promtool.empty()) {
-    GTEST_SKIP() << "no promtool binary (Debian package `prometheus`)";
+    SITREP_MISSING_TOOL("no promtool binary (Debian package `prometheus`)");
   }
   TestServer server;
   auto stub = server.NewStub();

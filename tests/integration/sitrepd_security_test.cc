@@ -49,11 +49,20 @@ int RunToExit(Subprocess& process) {
 TEST(SitrepdSecurityTest, RefusesANonLoopbackListenerWithoutTlsOrPolicy) {
   TempDir dir;
   {
+    // Every problem of every exposed listener at once: no fix-one-retry
+    // round per problem.
     Subprocess sitrepd({SITREPD_PATH, "--listen=0.0.0.0:0",
+                        "--http_address=0.0.0.0:0",
                         "--data_dir=" + dir.path() + "/a"});
     EXPECT_EQ(RunToExit(sitrepd), 2);
+    const std::string fixes =
+        "is not a loopback address; give --tls_cert and --tls_key, or "
+        "--plaintext to serve unencrypted behind a TLS-terminating proxy; "
+        "and give --auth_file";
     EXPECT_THAT(sitrepd.stderr_text(),
-                HasSubstr("is not a loopback address; give --tls_cert"));
+                HasSubstr(absl::StrCat("--listen: 0.0.0.0:0 ", fixes)));
+    EXPECT_THAT(sitrepd.stderr_text(),
+                HasSubstr(absl::StrCat("--http_address: 0.0.0.0:0 ", fixes)));
   }
   {
     Subprocess sitrepd({SITREPD_PATH, "--listen=0.0.0.0:0", "--plaintext",

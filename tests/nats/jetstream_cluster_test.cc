@@ -17,6 +17,7 @@
 #include "nats/nats.h"
 #include "server/log/jetstream_event_log.h"
 #include "tests/support/event_log_test_util.h"
+#include "tests/support/missing_tool.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/updates.h"
@@ -52,7 +53,7 @@ uint64_t AppendThroughElections(EventLog* log, const std::string& event_id) {
 
 TEST(JetStreamClusterTest, R3StreamGoesOnWhenTheConnectedNodeDies) {
   if (testing::FindNatsServer().empty()) {
-    GTEST_SKIP() << "nats-server is not installed";
+    SITREP_MISSING_TOOL(::sitrep::testing::kNoNatsServer);
   }
   absl::StatusOr<std::vector<std::unique_ptr<NatsServer>>> cluster =
       NatsServer::StartCluster(3);

@@ -15,9 +15,10 @@
 #include "gtest/gtest.h"
 #include "server/log/jetstream_event_log.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
+#include "tests/cli/publishing.h"
 #include "tests/cli/sitrepd_process.h"
 #include "tests/cli/subprocess.h"
-#include "tests/nats/publishing.h"
+#include "tests/support/missing_tool.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/status_matchers.h"
 
@@ -38,7 +39,7 @@ class JetStreamCrashTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (SharedNatsServer() == nullptr) {
-      GTEST_SKIP() << "nats-server is not installed";
+      SITREP_MISSING_TOOL(::sitrep::testing::kNoNatsServer);
     }
   }
   cli_testing::TempDir data_;
@@ -84,9 +85,8 @@ TEST_F(JetStreamCrashTest, KillDashNineLosesNoAcknowledgedUpdate) {
 }
 
 TEST_F(JetStreamCrashTest, UnreachableNatsStopsSitrepdNamingTheFlag) {
-  absl::StatusOr<int> port = testing::FreeLoopbackPort();
-  ASSERT_THAT(port, IsOk());
-  const std::string url = absl::StrCat("nats://127.0.0.1:", *port);
+  const testing::RefusingLoopbackPort port;
+  const std::string url = absl::StrCat("nats://127.0.0.1:", port.port());
   cli_testing::RunResult result = cli_testing::Run(
       {SITREPD_PATH, "--listen=127.0.0.1:0", "--metrics_address=", "--http_address=",
        "--data_dir=" + data_.path(), "--store=jetstream", "--nats_url=" + url});

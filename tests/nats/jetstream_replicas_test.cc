@@ -25,6 +25,7 @@
 #include "server/log/jetstream_event_log.h"
 #include "tests/support/event_log_test_util.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/missing_tool.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/updates.h"
@@ -90,7 +91,7 @@ class JetStreamLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (SharedNatsServer() == nullptr) {
-      GTEST_SKIP() << "nats-server is not installed";
+      SITREP_MISSING_TOOL(::sitrep::testing::kNoNatsServer);
     }
     const JetStreamOptions own = testing::StreamOfItsOwn("replicas");
     stream_ = own.stream;
@@ -356,10 +357,9 @@ TEST_F(JetStreamLogTest, StreamWithOtherSubjectsIsRefused) {
 }
 
 TEST_F(JetStreamLogTest, UnreachableNatsNamesTheFlag) {
-  absl::StatusOr<int> port = testing::FreeLoopbackPort();
-  ASSERT_THAT(port, IsOk());
+  const testing::RefusingLoopbackPort port;
   JetStreamOptions options = Options();
-  options.nats_url = absl::StrCat("nats://127.0.0.1:", *port);
+  options.nats_url = absl::StrCat("nats://127.0.0.1:", port.port());
   EXPECT_THAT(OpenJetStreamEventLog(options),
               StatusIs(absl::StatusCode::kUnavailable,
                        absl::StrCat("cannot connect to NATS at '",

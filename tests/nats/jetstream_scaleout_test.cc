@@ -33,9 +33,10 @@
 #include "gtest/gtest.h"
 #include "nats/nats.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
+#include "tests/cli/publishing.h"
 #include "tests/cli/sitrepd_process.h"
 #include "tests/cli/subprocess.h"
-#include "tests/nats/publishing.h"
+#include "tests/support/missing_tool.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/updates.h"
@@ -99,7 +100,7 @@ class ScaleOutTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (testing::FindNatsServer().empty()) {
-      GTEST_SKIP() << "nats-server is not installed";
+      SITREP_MISSING_TOOL(::sitrep::testing::kNoNatsServer);
     }
     absl::StatusOr<std::vector<std::unique_ptr<NatsServer>>> cluster =
         NatsServer::StartCluster(3);

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/missing_tool.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/test_server.h"
 #include "tests/support/updates.h"
@@ -35,7 +36,7 @@ class JetStreamSitrepdTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (SharedNatsServer() == nullptr) {
-      GTEST_SKIP() << "nats-server is not installed";
+      SITREP_MISSING_TOOL(::sitrep::testing::kNoNatsServer);
     }
     stream_ = StreamOfItsOwn("sitrepd");
   }

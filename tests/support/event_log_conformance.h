@@ -31,6 +31,7 @@
 #include "server/log/event_log.h"
 #include "tests/support/event_log_test_util.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/missing_tool.h"
 #include "tests/support/scoped_temp_dir.h"
 #include "server/runtime/clock.h"
 #include "tests/support/status_matchers.h"
@@ -113,7 +114,9 @@ template <typename Factory>
 class EventLogConformanceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!Factory::Available()) GTEST_SKIP() << "the backend is not installed";
+    if (!Factory::Available()) {
+      SITREP_MISSING_TOOL("the backend's server is not installed (scripts/install-deps.sh)");
+    }
     log_ = Factory::Open(&clock_, dir_.path());
     ASSERT_NE(log_, nullptr);
   }

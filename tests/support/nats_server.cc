@@ -10,11 +10,16 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
+#include <iterator>
+#include <regex>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
@@ -30,22 +35,44 @@ std::string FindNatsServer() {
   return "";
 }
 
-absl::StatusOr<int> FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError(strerror(errno));
+namespace {
+
+// The port of a socket bound to 127.0.0.1:0 by the kernel, or an error; the
+// socket stays open in *fd.
+absl::StatusOr<int> BindLoopback(int* fd) {
+  *fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (*fd < 0) return absl::InternalError(strerror(errno));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   address.sin_port = 0;
   socklen_t length = sizeof(address);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    const std::string error = strerror(errno);
-    close(fd);
-    return absl::InternalError(error);
+  if (bind(*fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      getsockname(*fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    return absl::InternalError(strerror(errno));
   }
-  close(fd);
   return ntohs(address.sin_port);
+}
+
+// A port that was free a moment ago (a cluster's route ports only: see
+// StartCluster).
+absl::StatusOr<int> RecentlyFreePort() {
+  int fd = -1;
+  absl::StatusOr<int> port = BindLoopback(&fd);
+  if (fd >= 0) close(fd);
+  return port;
+}
+
+}  // namespace
+
+RefusingLoopbackPort::RefusingLoopbackPort() {
+  absl::StatusOr<int> port = BindLoopback(&fd_);
+  EXPECT_TRUE(port.ok()) << port.status();
+  if (port.ok()) port_ = *port;
+}
+
+RefusingLoopbackPort::~RefusingLoopbackPort() {
+  if (fd_ >= 0) close(fd_);
 }
 
 namespace {
@@ -128,29 +155,54 @@ absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start() {
   if (binary.empty()) {
     return absl::NotFoundError("nats-server is not installed");
   }
-  absl::StatusOr<int> port = FreeLoopbackPort();
-  if (!port.ok()) return port.status();
   std::unique_ptr<NatsServer> server(new NatsServer());
   server->binary_ = binary;
-  server->port_ = *port;
-  server->url_ = absl::StrCat("nats://127.0.0.1:", *port);
   absl::Status status = server->Launch();
   if (!status.ok()) return status;
   return server;
 }
 
 absl::Status NatsServer::Spawn() {
-  std::vector<std::string> argv = {binary_, "-js", "-a", "127.0.0.1", "-p",
-                                   absl::StrCat(port_), "-sd", store_.path()};
+  // -1: nats-server's "any free port".
+  std::vector<std::string> argv = {
+      binary_, "-js", "-a", "127.0.0.1", "-p",
+      port_ == 0 ? "-1" : absl::StrCat(port_), "-sd", store_.path(),
+      "--ports_file_dir", store_.path()};
   argv.insert(argv.end(), cluster_args_.begin(), cluster_args_.end());
   process_ = std::make_unique<Subprocess>(std::move(argv));
   // The server says so once it accepts clients.
   if (!process_->WaitForStderr("Server is ready", absl::Seconds(30))) {
     return absl::UnavailableError(
-        absl::StrCat("nats-server did not start on port ", port_, ": ",
-                     process_->stderr_text()));
+        absl::StrCat("nats-server did not start (port ",
+                     port_ == 0 ? "any" : absl::StrCat(port_),
+                     "): ", process_->stderr_text()));
   }
+  if (port_ == 0) return ReadPortsFile();
   return absl::OkStatus();
+}
+
+absl::Status NatsServer::ReadPortsFile() {
+  // <dir>/<executable>_<pid>.ports: {"nats":["nats://127.0.0.1:4222"],...},
+  // written right after the listeners start, at about "Server is ready":
+  // polling the child's port file (bounded) is the one wait allowed.
+  const std::string path =
+      absl::StrCat(store_.path(), "/nats-server_", process_->pid(), ".ports");
+  const std::regex client_url("\"nats\":\\[\"nats://[^\"]*:([0-9]+)\"");
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  std::string text;
+  while (absl::Now() < deadline) {
+    std::ifstream in(path);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    std::smatch match;
+    if (std::regex_search(text, match, client_url) &&
+        absl::SimpleAtoi(match[1].str(), &port_) && port_ > 0) {
+      url_ = absl::StrCat("nats://127.0.0.1:", port_);
+      return absl::OkStatus();
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "nats-server wrote no client port to ", path, " ('", text, "')"));
 }
 
 absl::Status NatsServer::Launch() {
@@ -178,18 +230,28 @@ NatsServer::StartCluster(int size) {
   if (binary.empty()) {
     return absl::NotFoundError("nats-server is not installed");
   }
+  absl::StatusOr<std::vector<std::unique_ptr<NatsServer>>> cluster;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    cluster = TryStartCluster(binary, size);
+    // Another process took a route port between its choice and the bind.
+    if (cluster.ok() ||
+        !absl::StrContains(cluster.status().message(), "address already in use")) {
+      break;
+    }
+  }
+  return cluster;
+}
+
+absl::StatusOr<std::vector<std::unique_ptr<NatsServer>>>
+NatsServer::TryStartCluster(const std::string& binary, int size) {
   std::vector<std::unique_ptr<NatsServer>> servers;
   std::vector<std::string> routes;
   std::vector<int> route_ports;
   for (int i = 0; i < size; ++i) {
-    absl::StatusOr<int> port = FreeLoopbackPort();
-    absl::StatusOr<int> route = FreeLoopbackPort();
-    if (!port.ok()) return port.status();
+    absl::StatusOr<int> route = RecentlyFreePort();
     if (!route.ok()) return route.status();
     std::unique_ptr<NatsServer> server(new NatsServer());
     server->binary_ = binary;
-    server->port_ = *port;
-    server->url_ = absl::StrCat("nats://127.0.0.1:", *port);
     servers.push_back(std::move(server));
     route_ports.push_back(*route);
     routes.push_back(absl::StrCat("nats://127.0.0.1:", *route));

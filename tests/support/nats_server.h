@@ -14,25 +14,38 @@
 namespace sitrep::testing {
 
 // The nats-server binary (Debian's package installs /usr/sbin/nats-server),
-// or "" when it is not installed: tests that need it skip then.
+// or "" when it is not installed: tests that need it skip then (fail under
+// CI=true, SITREP_MISSING_TOOL).
 std::string FindNatsServer();
 
-// A real `nats-server -js` on a free loopback port with its JetStream store
-// in a temporary directory; killed (and the store removed) on destruction.
-// Start() returns once a client connected and JetStream answered, so there
-// is no sleep anywhere.
+// What a test that needs nats-server says when there is none.
+inline constexpr char kNoNatsServer[] =
+    "nats-server is not installed (scripts/install-deps.sh installs it)";
+
+// A real `nats-server -js` on loopback with its JetStream store in a
+// temporary directory; killed (and the store removed) on destruction. It
+// picks its client port itself (-p -1) and reports it in its ports file
+// (--ports_file_dir): no port is chosen here and handed over. Start()
+// returns once a client connected and JetStream answered, so there is no
+// sleep anywhere.
 class NatsServer {
  public:
   static absl::StatusOr<std::unique_ptr<NatsServer>> Start();
   // A JetStream cluster of `size` servers with routes on loopback; returns
   // once each answers JetStream requests (a metadata leader was elected).
+  // Client ports as above. The route ports must be known to every member
+  // before any starts (a member started alone elects itself), so they are
+  // free ports chosen here: when one was taken meanwhile (a parallel test),
+  // the member fails to bind and the cluster starts again on new ones, at
+  // most three times.
   static absl::StatusOr<std::vector<std::unique_ptr<NatsServer>>>
   StartCluster(int size);
   ~NatsServer();
 
   // Kills the server (SIGKILL) and waits for it to end.
   void Kill();
-  // Starts it again on the same port and store; true once it is ready.
+  // Starts it again on the same port and store (clients reconnect to the
+  // same URL, so the port is fixed now); OK once it is ready.
   absl::Status Restart();
 
   // nats://127.0.0.1:<port>
@@ -43,10 +56,15 @@ class NatsServer {
 
  private:
   NatsServer() = default;
+  static absl::StatusOr<std::vector<std::unique_ptr<NatsServer>>>
+  TryStartCluster(const std::string& binary, int size);
   // Starts the process and waits until a client can use JetStream (a
   // cluster member: until it knows the metadata leader).
   absl::Status Launch();
+  // Starts the process; with port_ 0 it picks its client port, read from
+  // its ports file.
   absl::Status Spawn();
+  absl::Status ReadPortsFile();
   // Asks JetStream until it answers (bounded by `deadline`).
   absl::Status WaitForJetStream(absl::Time deadline);
 
@@ -70,8 +88,21 @@ NatsServer* SharedNatsServer();
 // process, so that tests never share a stream.
 JetStreamOptions StreamOfItsOwn(absl::string_view base);
 
-// A free TCP port on 127.0.0.1 (bound to port 0, then released).
-absl::StatusOr<int> FreeLoopbackPort();
+// A TCP port on 127.0.0.1 that refuses connections: bound (by the kernel's
+// choice) and held, but not listening, so no other process can take it
+// while the object lives. For "NATS is unreachable" tests.
+class RefusingLoopbackPort {
+ public:
+  RefusingLoopbackPort();
+  ~RefusingLoopbackPort();
+  RefusingLoopbackPort(const RefusingLoopbackPort&) = delete;
+  RefusingLoopbackPort& operator=(const RefusingLoopbackPort&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
 
 }  // namespace sitrep::testing
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,9 @@ Subprocess::Subprocess(std::vector<std::string> argv) {
   }
   pid_ = fork();
   if (pid_ == 0) {
+    // A test binary that crashes must not leave its servers running: they
+    // would hold their ports and data directory locks.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(out[1], STDOUT_FILENO);
     dup2(err[1], STDERR_FILENO);
     // The child must not inherit blocked signals (sitrepd relies on

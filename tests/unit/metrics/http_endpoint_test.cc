@@ -169,5 +169,27 @@ TEST(HttpEndpointTest, BadAddressesAreRefused) {
               testing::StatusIs(absl::StatusCode::kUnavailable, "cannot listen"));
 }
 
+TEST(HttpEndpointTest, APortHeldWithSoReusePortIsNotShared) {
+  // A listener that allows sharing (SO_REUSEPORT, what gRPC sets by
+  // default): the endpoint must still refuse the port, since it never sets
+  // SO_REUSEPORT itself; a second sitrepd must not serve the same /metrics.
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  EXPECT_THAT(HttpEndpoint::Start(absl::StrCat("127.0.0.1:", ntohs(address.sin_port)),
+                                  {}, {})
+                  .status(),
+              testing::StatusIs(absl::StatusCode::kUnavailable, "cannot listen"));
+  ::close(fd);
+}
+
 }  // namespace
 }  // namespace sitrep

@@ -1,4 +1,4 @@
-#include "tests/nats/publishing.h"
+#include "tests/cli/publishing.h"
 
 #include <chrono>
 #include <utility>
@@ -14,6 +14,7 @@ v1::PublishRequest PatrolRequest(const std::string& event_id) {
   v1::PublishRequest request;
   *request.mutable_update() = PatrolUpdate(v1::MISSION_KFOR, event_id);
   request.mutable_update()->set_event_id(event_id);
+  request.mutable_update()->set_description(absl::StrCat("Report ", event_id));
   return request;
 }
 
@@ -39,8 +40,8 @@ uint64_t PublishRetrying(v1::SituationFeed::Stub& stub,
 }
 
 PublishBurst::PublishBurst(v1::SituationFeed::Stub* stub, int threads,
-                           std::string prefix)
-    : stub_(stub), prefix_(std::move(prefix)) {
+                           std::string prefix, std::vector<PublishMode> modes)
+    : stub_(stub), prefix_(std::move(prefix)), modes_(std::move(modes)) {
   {
     absl::MutexLock lock(&mu_);
     running_ = threads;
@@ -51,6 +52,28 @@ PublishBurst::PublishBurst(v1::SituationFeed::Stub* stub, int threads,
 PublishBurst::~PublishBurst() { Stop(); }
 
 void PublishBurst::Run(int id) {
+  switch (modes_[id % modes_.size()]) {
+    case PublishMode::kUnary:
+      RunUnary(id);
+      break;
+    case PublishMode::kStream:
+      RunStream(id, 1);
+      break;
+    case PublishMode::kStreamBatch:
+      RunStream(id, kBurstBatchSize);
+      break;
+  }
+  absl::MutexLock lock(&mu_);
+  --running_;
+}
+
+bool PublishBurst::Record(const std::string& event_id, uint64_t sequence) {
+  absl::MutexLock lock(&mu_);
+  acked_[event_id] = sequence;
+  return !stop_;
+}
+
+void PublishBurst::RunUnary(int id) {
   for (int n = 0;; ++n) {
     {
       absl::MutexLock lock(&mu_);
@@ -63,11 +86,51 @@ void PublishBurst::Run(int id) {
                          std::chrono::seconds(10));
     v1::PublishResponse response;
     if (!stub_->Publish(&context, request, &response).ok()) break;
-    absl::MutexLock lock(&mu_);
-    acked_[event_id] = response.sequence();
+    if (!Record(event_id, response.sequence())) break;
   }
-  absl::MutexLock lock(&mu_);
-  --running_;
+}
+
+void PublishBurst::RunStream(int id, int per_message) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(60));
+  std::unique_ptr<grpc::ClientReaderWriter<v1::PublishRequest, v1::PublishAck>>
+      stream = stub_->PublishStream(&context);
+  for (int n = 0;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stop_) break;
+    }
+    std::vector<std::string> event_ids;
+    v1::PublishRequest message;
+    for (int i = 0; i < per_message; ++i, ++n) {
+      event_ids.push_back(absl::StrCat(prefix_, id, "-", n));
+      if (per_message == 1) {
+        message = PatrolRequest(event_ids.back());
+      } else {
+        *message.add_batch() = PatrolRequest(event_ids.back());
+      }
+    }
+    v1::PublishAck ack;
+    if (!stream->Write(message) || !stream->Read(&ack)) break;
+    std::vector<v1::PublishAck> acks;
+    if (per_message == 1) {
+      acks.push_back(ack);
+    } else {
+      acks.assign(ack.batch().begin(), ack.batch().end());
+    }
+    // An ack with an error (the server is shutting down) stores nothing.
+    bool failed = acks.size() != event_ids.size();
+    for (size_t i = 0; i < acks.size() && !failed; ++i) {
+      if (acks[i].has_error() || acks[i].event_id() != event_ids[i]) {
+        failed = true;
+        break;
+      }
+      if (!Record(event_ids[i], acks[i].sequence())) failed = true;
+    }
+    if (failed) break;
+  }
+  context.TryCancel();
 }
 
 bool PublishBurst::WaitForAcks(size_t count, absl::Duration timeout) {

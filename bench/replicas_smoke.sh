@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# ctest's bench_replicas_smoke: sitrep-bench's replicas check through two
+# sitrepd replicas on one nats-server, found at run time (not at configure
+# time: the test is always registered, so a missing nats-server shows).
+#   replicas_smoke.sh SITREP_BENCH
+# Exits 77 (ctest's skip) without nats-server; 1 under CI=true.
+set -euo pipefail
+nats_server=$(command -v nats-server || true)
+for candidate in /usr/sbin/nats-server /usr/local/bin/nats-server; do
+  if [ -z "$nats_server" ] && [ -x "$candidate" ]; then nats_server=$candidate; fi
+done
+if [ -z "$nats_server" ]; then
+  echo "bench_replicas_smoke: nats-server is not installed (scripts/install-deps.sh installs it)" >&2
+  if [ "${CI:-}" = true ]; then exit 1; fi
+  exit 77
+fi
+exec "$1" --scenario=replicas --replica_counts=2 --nats_server="$nats_server" \
+  --subscribers=30 --channels=4 --warmup=1s --duration=3s --rate=200 \
+  --drain_timeout=30s --check
