@@ -461,6 +461,19 @@ void HttpGateway::ServeStatic(Request& request, const StaticFile& file) {
   request.Reply(200, file.content_type, file.body);
 }
 
+void HttpGateway::AuditUnauthenticated(absl::string_view rpc,
+                                       const Request& request,
+                                       const absl::Status& refused) {
+  std::optional<uint64_t> left_out = audit_log_.Admit(parts_.clock->Now());
+  if (!left_out.has_value()) return;
+  if (*left_out == 0) return AuditDenied(rpc, "", request.peer(), refused);
+  AuditDenied(rpc, "", request.peer(),
+              absl::Status(refused.code(),
+                           absl::StrCat(refused.message(), " (and ", *left_out,
+                                        " more refused HTTP requests not "
+                                        "logged; the metrics count them)")));
+}
+
 absl::StatusOr<CallIdentity> HttpGateway::Identify(const Request& request,
                                                    absl::string_view rpc) {
   CallCredentials credentials;
@@ -475,7 +488,7 @@ absl::StatusOr<CallIdentity> HttpGateway::Identify(const Request& request,
         const absl::Status expired = absl::UnauthenticatedError(
             "the session expired or the server restarted; POST /v1/session "
             "again with Authorization: Bearer <token>");
-        AuditDenied(rpc, "", request.peer(), expired);
+        AuditUnauthenticated(rpc, request, expired);
         parts_.reads->CountRefusal(expired);
         return expired;
       }
@@ -492,7 +505,7 @@ absl::StatusOr<CallIdentity> HttpGateway::Identify(const Request& request,
                   "no credentials: send Authorization: Bearer <token>, or "
                   "POST /v1/session with it first (a cookie for "
                   "EventSource)");
-    AuditDenied(rpc, "", request.peer(), refused);
+    AuditUnauthenticated(rpc, request, refused);
     parts_.reads->CountRefusal(refused);
     return refused;
   }
@@ -623,7 +636,7 @@ void HttpGateway::CreateSession(Request& request) {
   absl::StatusOr<Principal> principal =
       parts_.authenticator->Authenticate(credentials);
   if (!principal.ok()) {
-    AuditDenied("CreateSession", "", request.peer(), principal.status());
+    AuditUnauthenticated("CreateSession", request, principal.status());
     parts_.reads->CountRefusal(principal.status());
     return request.ReplyError(principal.status());
   }
