@@ -193,9 +193,10 @@ class HttpGateway::Request {
     evbuffer_free(buffer);
     Count(status);
   }
-  void ReplyJson(const google::protobuf::Message& message) {
+  // `json`: a message's ToJson, made elsewhere.
+  void ReplyJsonText(absl::string_view json) {
     AddHeader("Cache-Control", "no-store");
-    Reply(200, "application/json", ToJson(message));
+    Reply(200, "application/json", json);
   }
   void ReplyError(const absl::Status& status) {
     if (status.code() == absl::StatusCode::kUnauthenticated) {
@@ -537,9 +538,23 @@ void HttpGateway::ServeRead(Request& request, absl::string_view rpc,
     parts_.reads->CountRefusal(parsed);
     return request.ReplyError(parsed);
   }
-  auto answer = read(*caller, rpc, call);
-  if (!answer.ok()) return request.ReplyError(answer.status());
-  request.ReplyJson(*answer);
+  // The read (a store read for a page of history, a snapshot of the
+  // situation) and its JSON run on the executor, never on the loop thread
+  // (M-6): four large pages at once held every other connection of the
+  // loop, SSE heartbeats included, for seconds. The reply goes back to the
+  // loop; a request whose client left meanwhile is freed by it.
+  parts_.executor->Schedule([this, request, caller = *std::move(caller),
+                             rpc = std::string(rpc), call = std::move(call),
+                             read = std::move(read)]() mutable {
+    auto answer = read(caller, rpc, call);
+    absl::Status status = answer.ok() ? absl::OkStatus() : answer.status();
+    std::string json = answer.ok() ? ToJson(*answer) : std::string();
+    loop_->Post([request, status = std::move(status),
+                 json = std::move(json)]() mutable {
+      if (!status.ok()) return request.ReplyError(status);
+      request.ReplyJsonText(json);
+    });
+  });
 }
 
 void HttpGateway::ServeUpdates(Request& request) {
