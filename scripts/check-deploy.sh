@@ -18,8 +18,8 @@
 #               them when kubectl is installed
 #   nats        nats/nats-cluster.conf is a valid nats-server configuration
 #               (nats-server -t)
-#   haproxy     compose/haproxy.cfg is a valid HAProxy configuration
-#               (haproxy -c)
+#   haproxy     compose/haproxy.cfg and haproxy/sitrep-edge.cfg are valid
+#               HAProxy configurations (haproxy -c)
 #   policies    the example access policies have sitrepd's shape
 #   docker      the Dockerfile builds as the README does (install-deps.sh +
 #               make build), runs as non-root, has the volume, ports and
@@ -158,6 +158,13 @@ check_haproxy() {
   local cfg=$deploy/compose/haproxy.cfg
   if ! have haproxy; then skip "haproxy: haproxy not installed (package haproxy)"; return; fi
   haproxy -c -f "$cfg" >"$tmp/haproxy.txt" 2>&1 || fail "haproxy -c -f $cfg: $(cat "$tmp/haproxy.txt")"
+  # The edge (docs/security.md, C-1), in its plaintext shape (the TLS
+  # shapes need the deployment's certificate files).
+  local edge=$deploy/haproxy/sitrep-edge.cfg
+  SITREP_EDGE_UPSTREAM=127.0.0.1:50052 haproxy -c -f "$edge" >"$tmp/edge.txt" 2>&1 ||
+    fail "haproxy -c -f $edge: $(cat "$tmp/edge.txt")"
+  cmp -s "$edge" "$deploy/kubernetes/sitrep-edge.cfg" ||
+    fail "deploy/kubernetes/sitrep-edge.cfg differs from $edge: copy it (kustomize reads no file outside its directory)"
 }
 
 check_docker() {

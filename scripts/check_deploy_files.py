@@ -191,6 +191,15 @@ def k8s_objects(repo, directory="deploy/kubernetes"):
             continue
         for doc in load_yaml_docs(path):
             objects.append((rel(repo, path), doc))
+    # ConfigMaps the kustomization generates from files (their files must
+    # exist; kustomize adds a hash to the name and to the references).
+    where = f"{directory}/kustomization.yaml"
+    for generator in kust.get("configMapGenerator") or []:
+        for source in generator.get("files") or []:
+            if not os.path.isfile(os.path.join(kdir, source.split("=")[-1])):
+                problem(where, f"configMapGenerator {generator['name']}: no file {source}")
+        objects.append((where, {"apiVersion": "v1", "kind": "ConfigMap",
+                                "metadata": {"name": generator["name"]}}))
     return objects
 
 
@@ -279,12 +288,15 @@ def check_kubernetes(repo):
     if ("Service", spec.get("serviceName")) not in names:
         problem(where, f"serviceName {spec.get('serviceName')} is not a Service here")
     labels, ports, _, container = check_pod_template(
-        where, spec, "sitrepd", names, {"grpc": 50051, "metrics": 9464})
+        where, spec, "sitrepd", names, {"metrics": 9464})
+    # gRPC is served by the edge sidecar (docs/security.md, C-1).
+    _, edge_ports, _, _ = check_pod_template(
+        where, spec, "edge", names, {"grpc": 50051})
     claims = {c["metadata"]["name"] for c in spec.get("volumeClaimTemplates") or []}
     mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts") or []}
     if mounts.get("/var/lib/sitrep") not in claims:
         problem(where, "/var/lib/sitrep must be the volumeClaimTemplate")
-    check_services(kinds, labels, ports, "StatefulSet")
+    check_services(kinds, labels, {**ports, **edge_ports}, "StatefulSet")
     service_ports = {p["port"] for _, s in kinds.get("Service", [])
                      for p in s["spec"].get("ports") or []}
     if not {50051, 9464} <= service_ports:

@@ -196,9 +196,10 @@ class HttpGateway::Request {
     evbuffer_free(buffer);
     Count(status);
   }
-  void ReplyJson(const google::protobuf::Message& message) {
+  // `json`: a message's ToJson, made elsewhere.
+  void ReplyJsonText(absl::string_view json) {
     AddHeader("Cache-Control", "no-store");
-    Reply(200, "application/json", ToJson(message));
+    Reply(200, "application/json", json);
   }
   void ReplyError(const absl::Status& status) {
     if (status.code() == absl::StatusCode::kUnauthenticated) {
@@ -470,6 +471,19 @@ void HttpGateway::ServeStatic(Request& request, const StaticFile& file) {
   request.Reply(200, file.content_type, file.body);
 }
 
+void HttpGateway::AuditUnauthenticated(absl::string_view rpc,
+                                       const Request& request,
+                                       const absl::Status& refused) {
+  std::optional<uint64_t> left_out = audit_log_.Admit(parts_.clock->Now());
+  if (!left_out.has_value()) return;
+  if (*left_out == 0) return AuditDenied(rpc, "", request.peer(), refused);
+  AuditDenied(rpc, "", request.peer(),
+              absl::Status(refused.code(),
+                           absl::StrCat(refused.message(), " (and ", *left_out,
+                                        " more refused HTTP requests not "
+                                        "logged; the metrics count them)")));
+}
+
 absl::StatusOr<CallIdentity> HttpGateway::Identify(const Request& request,
                                                    absl::string_view rpc) {
   CallCredentials credentials;
@@ -484,7 +498,7 @@ absl::StatusOr<CallIdentity> HttpGateway::Identify(const Request& request,
         const absl::Status expired = absl::UnauthenticatedError(
             "the session expired or the server restarted; POST /v1/session "
             "again with Authorization: Bearer <token>");
-        AuditDenied(rpc, "", request.peer(), expired);
+        AuditUnauthenticated(rpc, request, expired);
         parts_.reads->CountRefusal(expired);
         return expired;
       }
@@ -501,7 +515,7 @@ absl::StatusOr<CallIdentity> HttpGateway::Identify(const Request& request,
                   "no credentials: send Authorization: Bearer <token>, or "
                   "POST /v1/session with it first (a cookie for "
                   "EventSource)");
-    AuditDenied(rpc, "", request.peer(), refused);
+    AuditUnauthenticated(rpc, request, refused);
     parts_.reads->CountRefusal(refused);
     return refused;
   }
@@ -534,9 +548,23 @@ void HttpGateway::ServeRead(Request& request, absl::string_view rpc,
     parts_.reads->CountRefusal(parsed);
     return request.ReplyError(parsed);
   }
-  auto answer = read(*caller, rpc, call);
-  if (!answer.ok()) return request.ReplyError(answer.status());
-  request.ReplyJson(*answer);
+  // The read (a store read for a page of history, a snapshot of the
+  // situation) and its JSON run on the executor, never on the loop thread
+  // (M-6): four large pages at once held every other connection of the
+  // loop, SSE heartbeats included, for seconds. The reply goes back to the
+  // loop; a request whose client left meanwhile is freed by it.
+  parts_.executor->Schedule([this, request, caller = *std::move(caller),
+                             rpc = std::string(rpc), call = std::move(call),
+                             read = std::move(read)]() mutable {
+    auto answer = read(caller, rpc, call);
+    absl::Status status = answer.ok() ? absl::OkStatus() : answer.status();
+    std::string json = answer.ok() ? ToJson(*answer) : std::string();
+    loop_->Post([request, status = std::move(status),
+                 json = std::move(json)]() mutable {
+      if (!status.ok()) return request.ReplyError(status);
+      request.ReplyJsonText(json);
+    });
+  });
 }
 
 void HttpGateway::ServeUpdates(Request& request) {
@@ -651,7 +679,7 @@ void HttpGateway::CreateSession(Request& request) {
   absl::StatusOr<Principal> principal =
       parts_.authenticator->Authenticate(credentials);
   if (!principal.ok()) {
-    AuditDenied("CreateSession", "", request.peer(), principal.status());
+    AuditUnauthenticated("CreateSession", request, principal.status());
     parts_.reads->CountRefusal(principal.status());
     return request.ReplyError(principal.status());
   }

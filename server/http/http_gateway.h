@@ -123,8 +123,14 @@ class HttpGateway {
   void CreateSession(Request& request);
   void DeleteSession(Request& request);
 
-  // Authenticates `request` (bearer header, else session cookie); a
-  // refusal is audited and counted.
+  // Audits a refused authentication (L-3): at most one line per second,
+  // saying how many were left out (the metrics count every refusal), so
+  // anonymous clients cannot fill the log.
+  void AuditUnauthenticated(absl::string_view rpc, const Request& request,
+                            const absl::Status& refused);
+
+  // Authenticates `request` (bearer header, else session cookie, else a
+  // verified client certificate); a refusal is audited and counted.
   absl::StatusOr<CallIdentity> Identify(const Request& request,
                                         absl::string_view rpc);
 
@@ -140,6 +146,7 @@ class HttpGateway {
   evconnlistener* listener_ = nullptr;
   event* accept_pause_ = nullptr;
   LogThrottle accept_log_{absl::Seconds(10)};
+  LogThrottle audit_log_{absl::Seconds(1)};
 
   // Loop thread only (and the destructor, after the loop ended).
   absl::flat_hash_map<SseStream*, std::shared_ptr<SseStream>> streams_;

@@ -3,12 +3,21 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/http.h>
+#include <sys/socket.h>
 
 #include <utility>
 
 #include "server/http/sse_events.h"
 
 namespace sitrep {
+namespace {
+
+// What a client may send on its event stream before it is cut: nothing is
+// expected at all; a few bytes of slack for clients that send a stray
+// newline.
+constexpr size_t kMaxUnexpectedInput = 4096;
+
+}  // namespace
 
 std::shared_ptr<SseStream> SseStream::Begin(
     EventLoop* loop, Executor* executor, evhttp_request* request,
@@ -30,6 +39,10 @@ std::shared_ptr<SseStream> SseStream::Begin(
                            nullptr, &write);
   evhttp_connection_set_closecb(connection, &SseStream::OnConnectionClosed,
                                 stream.get());
+  stream->input_ =
+      bufferevent_get_input(evhttp_connection_get_bufferevent(connection));
+  stream->input_watch_ =
+      evbuffer_add_cb(stream->input_, &SseStream::OnInput, stream.get());
   Subscription& sub = *stream->subscription_;
   // Before the subscription starts, so nobody waits for it.
   stream->WriteOnLoop(SseHello(sub.log_id(), sub.start_cursor(), sub.head(),
@@ -100,8 +113,36 @@ void SseStream::WriteDone(bool ok) {
   });
 }
 
+void SseStream::OnInput(evbuffer* input, const evbuffer_cb_info* info,
+                        void* self) {
+  if (info->n_added == 0) return;  // Our own drain below.
+  auto* stream = static_cast<SseStream*>(self);
+  stream->unexpected_input_ += info->n_added;
+  evbuffer_drain(input, evbuffer_get_length(input));
+  if (stream->unexpected_input_ <= kMaxUnexpectedInput) return;
+  // Closing the socket's both directions makes libevent see the end of
+  // the connection and take its usual way (OnConnectionClosed).
+  evhttp_connection* connection =
+      stream->request_ != nullptr
+          ? evhttp_request_get_connection(stream->request_)
+          : nullptr;
+  if (connection == nullptr) return;
+  stream->StopWatchingInput();
+  shutdown(bufferevent_getfd(evhttp_connection_get_bufferevent(connection)),
+           SHUT_RDWR);
+}
+
+void SseStream::StopWatchingInput() {
+  if (input_watch_ == nullptr) return;
+  evbuffer_remove_cb_entry(input_, input_watch_);
+  input_watch_ = nullptr;
+  input_ = nullptr;
+}
+
 void SseStream::OnConnectionClosed(evhttp_connection*, void* self) {
   auto* stream = static_cast<SseStream*>(self);
+  // The connection's buffers go with it.
+  stream->StopWatchingInput();
   if (stream->done_) return;
   if (stream->ending_) {
     // The client left before the last bytes; libevent frees the request.
@@ -154,6 +195,7 @@ void SseStream::OnResponseSent(evhttp_request* request, void* self) {
   // The connection may serve the client's next request, without us.
   evhttp_connection_set_closecb(evhttp_request_get_connection(request),
                                 nullptr, nullptr);
+  stream->StopWatchingInput();
   stream->Done();
 }
 
@@ -162,6 +204,7 @@ void SseStream::EndResponse() {
   if (!closed_) {
     evhttp_connection_set_closecb(evhttp_request_get_connection(request_),
                                   nullptr, nullptr);
+    StopWatchingInput();
   }
   // Ends the response, or, for a request whose connection is gone, frees it.
   evhttp_send_reply_end(request_);

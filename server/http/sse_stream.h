@@ -9,6 +9,9 @@
 #include "server/http/event_loop.h"
 #include "server/runtime/executor.h"
 
+struct evbuffer;
+struct evbuffer_cb_entry;
+struct evbuffer_cb_info;
 struct evhttp_request;
 struct evhttp_connection;
 
@@ -65,6 +68,14 @@ class SseStream final : public SubscriptionSink,
   static void OnChunkSent(evhttp_connection* connection, void* self);
   static void OnConnectionClosed(evhttp_connection* connection, void* self);
   static void OnResponseSent(evhttp_request* request, void* self);
+  // H-5: a client sends nothing on an event stream; what it sends anyway
+  // is discarded (libevent would keep it all in memory: 400 MiB sent were
+  // +500 MiB resident), and past kMaxUnexpectedInput the connection is
+  // closed.
+  static void OnInput(evbuffer* input, const evbuffer_cb_info* info,
+                      void* self);
+  // Loop thread, while the connection lives.
+  void StopWatchingInput();
   // Loop thread.
   // Sends `bytes` as one chunk; when `tell_subscription`, the
   // subscription's OnWriteDone follows once the socket took it.
@@ -90,6 +101,10 @@ class SseStream final : public SubscriptionSink,
   // The response was ended; Done() follows once its last bytes are sent.
   bool ending_ = false;
   bool done_ = false;
+  // The connection's input buffer and our callback on it, while watched.
+  evbuffer* input_ = nullptr;
+  evbuffer_cb_entry* input_watch_ = nullptr;
+  size_t unexpected_input_ = 0;
 
   // What Encode made, taken by StartWrite; touched only by the thread that
   // holds the subscription's write turn.

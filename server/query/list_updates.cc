@@ -93,12 +93,16 @@ absl::StatusOr<v1::ListUpdatesResponse> ListUpdates(
   response.set_log_id(log.log_id());
 
   size_t scanned = 0;
+  size_t page_bytes = 0;
+  auto full = [&] {
+    return static_cast<size_t>(response.updates_size()) >= page_size ||
+           page_bytes >= limits.max_page_bytes;
+  };
   // The next sequence not yet considered, in scan direction.
   uint64_t lo = range->first;
   uint64_t hi = range->last;
   bool exhausted = lo > hi;
-  while (!exhausted && static_cast<size_t>(response.updates_size()) < page_size &&
-         scanned < limits.max_scan) {
+  while (!exhausted && !full() && scanned < limits.max_scan) {
     ReadRange read;
     read.first = lo;
     read.last = hi;
@@ -120,7 +124,8 @@ absl::StatusOr<v1::ListUpdatesResponse> ListUpdates(
       }
       if ((*filter)->Matches(entry->update)) {
         *response.add_updates() = entry->update;
-        if (static_cast<size_t>(response.updates_size()) >= page_size) break;
+        page_bytes += entry->wire.size();
+        if (full()) break;
       }
     }
     exhausted = descending ? (hi < lo || hi == 0) : lo > hi;

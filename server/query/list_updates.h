@@ -17,6 +17,10 @@ struct ListLimits {
   // returns a short (even empty) page with a next_page_token rather than
   // scanning the whole store in one call.
   size_t max_scan = 20000;
+  // Encoded bytes per page at most (M-6): a page of large updates ends
+  // early with a next_page_token (it always holds at least one update), so
+  // one call cannot make the server build and send hundreds of MB.
+  size_t max_page_bytes = 4 << 20;
 };
 
 // One page of ListUpdates: the retained updates in the request's sequence

@@ -156,7 +156,8 @@ TEST_F(JetStreamLogTest, ReopenKeepsSequencesLogIdIncidentsAndDedupe) {
   EXPECT_EQ(open->incidents[0].incident_id, "INC-1");
   EXPECT_EQ(open->incidents[0].version, 2u);
   // From the snapshot taken before retention removed the NEW update.
-  EXPECT_EQ(open->incidents[0].opening.kind(), v1::KIND_NEW);
+  EXPECT_EQ(open->incidents[0].state.opened_sequence(), 2u);
+  EXPECT_EQ(open->incidents[0].state.lead().tier(), v1::ROLE_FIRST_RESPONDER);
   EXPECT_EQ(open->incidents[0].latest->sequence(), 3u);
 
   // A retained event is still a duplicate; the incident rules go on.

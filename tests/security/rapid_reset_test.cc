@@ -34,8 +34,13 @@ namespace sitrep::testing {
 namespace {
 
 // docs/security.md: what one attacker may add to sitrepd's resident memory
-// through the edge (measured: about 40 MB).
+// through the edge (measured: about 40 MB). Under ASan freed memory stays
+// in its quarantine (256 MB) first.
+#ifdef SITREP_SANITIZED
+constexpr int64_t kRssBoundKiB = 400 * 1024;
+#else
 constexpr int64_t kRssBoundKiB = 100 * 1024;
+#endif
 
 // A listening socket on `family`'s loopback, port 0, inherited by HAProxy
 // (bind fd@N): no port is guessed. Returns the fd and its port.
@@ -66,8 +71,9 @@ std::pair<int, int> LoopbackListener(int family) {
   return {fd, port};
 }
 
-// The shipped edge configuration with its bind lines on the test's sockets
-// and its server line on the test's sitrepd; every rule stays as shipped.
+// The shipped edge configuration with its bind lines (one per TLS shape)
+// on the test's sockets and its server lines on the test's plaintext
+// sitrepd; every rule stays as shipped.
 std::string EdgeConfig(int v4_fd, int v6_fd, int sitrepd_port) {
   std::ifstream in(std::string(SITREP_SOURCE_DIR) +
                    "/deploy/haproxy/sitrep-edge.cfg");
@@ -89,8 +95,8 @@ std::string EdgeConfig(int v4_fd, int v6_fd, int sitrepd_port) {
       absl::StrAppend(&config, line, "\n");
     }
   }
-  EXPECT_EQ(binds, 1) << "sitrep-edge.cfg: one bind line expected";
-  EXPECT_EQ(servers, 1) << "sitrep-edge.cfg: one server line expected";
+  EXPECT_GE(binds, 1) << "sitrep-edge.cfg: no bind line";
+  EXPECT_GE(servers, 1) << "sitrep-edge.cfg: no server line";
   return config;
 }
 
