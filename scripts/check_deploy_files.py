@@ -43,6 +43,8 @@ METRICS = {
     "sitrep_grpc_server_handled_total", "sitrep_open_incidents",
     "sitrep_last_update_age_seconds", "sitrep_store_serving", "sitrep_build_info",
     "sitrep_webhook_lag_updates", "sitrep_webhook_deliveries_total",
+    "sitrep_support_requests", "sitrep_support_request_oldest_wait_seconds",
+    "sitrep_chain_exceptions_total",
 }
 HISTOGRAMS = {"sitrep_publish_duration_seconds", "sitrep_delivery_latency_seconds",
               "sitrep_subscriber_lag_updates"}

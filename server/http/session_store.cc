@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <iterator>
 #include <utility>
 
@@ -24,16 +25,19 @@ std::string SessionStore::Create(const std::string& principal,
     DropOldestLocked(principal);
   } else if (sessions_.size() >= options_.max_sessions) {
     // From the principal holding the most: a newcomer takes its place from
-    // the largest holder, never from one with a few sessions.
-    const std::string* largest = nullptr;
+    // the largest holder, never from one with a few sessions. Among equal
+    // holders, the oldest session goes (not the hash map's order).
     size_t most = 0;
-    for (const auto& [name, count] : held_) {
-      if (count > most) {
-        most = count;
-        largest = &name;
+    for (const auto& [name, count] : held_) most = std::max(most, count);
+    auto oldest = sessions_.end();
+    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+      if (held_[it->second.principal] != most) continue;
+      if (oldest == sessions_.end() ||
+          it->second.expires < oldest->second.expires) {
+        oldest = it;
       }
     }
-    if (largest != nullptr) DropOldestLocked(std::string(*largest));
+    if (oldest != sessions_.end()) EraseLocked(oldest);
   }
   sessions_[id] = Session{principal, std::move(authorization),
                           now + options_.ttl};

@@ -34,9 +34,12 @@ constexpr char kRotatedToken[] = "sitrep_kp-ops-rotated-0123456789";
 
 std::string Entry(absl::string_view name, absl::string_view token,
                   absl::string_view publish, absl::string_view read) {
+  // The chain exception right goes with the publish right here: these
+  // tests open incidents of KFOR and EULEX (tests/support/updates.h).
   return absl::StrCat(R"({"name": ")", name, R"(", "tokenSha256": [")",
                       HashToken(token), R"("], "publish": [)", publish,
-                      R"(], "read": [)", read, "]}");
+                      R"(], "read": [)", read, R"(], "chainException": [)",
+                      publish, "]}");
 }
 
 // The policy of these tests; `kp_token` is the Kosovo Police desk's token.

@@ -438,6 +438,7 @@ TEST(ReflectionTest, ServesTheSituationFeedDescriptor) {
     EXPECT_THAT(methods,
                 ::testing::UnorderedElementsAre("Publish", "PublishStream",
                                                 "Subscribe", "ListUpdates",
+                                                "GetIncident",
                                                 "GetSituation"));
   }
   EXPECT_TRUE(found) << "sitrep/v1/situation_feed.proto not served";

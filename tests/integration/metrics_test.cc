@@ -130,7 +130,7 @@ TEST_F(MetricsTest, CountersMatchAScriptedWorkload) {
             1);
   EXPECT_EQ(SampleOr(m, Published("eulex", "support", "minor", "rejected")),
             1);
-  EXPECT_EQ(SampleOr(m, Published("kfor", "first_responder", "moderate",
+  EXPECT_EQ(SampleOr(m, Published("kfor", "third_responder", "moderate",
                                   "rejected")),
             1);
   EXPECT_EQ(SampleOr(m, "sitrep_publish_duration_seconds_count"), 4);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/incident/tiers.h"
 #include "tests/integration/feed_calls.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_server.h"
@@ -72,10 +73,12 @@ v1::SituationUpdate Cancel(absl::string_view incident_id) {
   )pb");
 }
 
+// An update of `mission` acting as its own tier. These tests are about
+// filters, not the chain: another mission than the Kosovo Police updates
+// out of turn, with a chain exception.
 v1::SituationUpdate Update(absl::string_view incident_id,
                            v1::Mission mission = v1::MISSION_KOSOVO_POLICE) {
   v1::SituationUpdate update = InThread(incident_id, R"pb(
-    role: ROLE_FIRST_RESPONDER
     severity: SEVERITY_MODERATE
     category: CATEGORY_CIVIL_DISTURBANCE
     kind: KIND_UPDATE
@@ -83,6 +86,10 @@ v1::SituationUpdate Update(absl::string_view incident_id,
     location { municipality: "Mitrovicë" }
   )pb");
   update.set_mission(mission);
+  update.set_role(TierOfMission(mission));
+  if (mission != v1::MISSION_KOSOVO_POLICE) {
+    update.mutable_chain_exception()->set_reason("test: out of turn");
+  }
   return update;
 }
 
@@ -438,9 +445,12 @@ TEST_F(SituationTest,
   ASSERT_THAT(IncidentsOf(snapshot), ElementsAre(Pair("kp-1", 1)));
   ASSERT_TRUE(reader.ReadUntil(IsCaughtUp));
 
+  // KFOR closes it out of turn (the chain lets only the lead close an
+  // incident; an exception lets KFOR), outside the subscriber's filter.
   v1::SituationUpdate resolve = Resolve("kp-1");
   resolve.set_mission(v1::MISSION_KFOR);
   resolve.set_role(v1::ROLE_THIRD_RESPONDER);
+  resolve.mutable_chain_exception()->set_reason("test: out of turn");
   Publish(resolve);                                    // 2
   Publish(NewIncident("kp-3", v1::MISSION_KOSOVO_POLICE));  // 3
   EXPECT_THAT(IncidentsOf(Situation(FilterFromText(
