@@ -1,9 +1,8 @@
 #include "server/api/feed_reads.h"
 
-#include <algorithm>
 #include <utility>
 
-#include "absl/strings/ascii.h"
+#include "server/ingest/validator.h"
 #include "server/query/incident_story.h"
 
 #include "server/auth/audit.h"
@@ -88,18 +87,14 @@ absl::StatusOr<v1::IncidentThread> FeedReads::GetIncident(
     const v1::GetIncidentRequest& request) const {
   (void)rpc;  // Nothing to audit: an unreadable incident is "not found".
   const std::string& id = request.incident_id();
-  const bool well_formed =
-      !id.empty() && id.size() <= 128 &&
-      std::all_of(id.begin(), id.end(), [](char c) {
-        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
-               c == '_' || c == ':' || c == '-';
-      });
-  if (!well_formed) {
-    absl::Status invalid = absl::InvalidArgumentError(
-        "incident_id: give the id of an incident (1 to 128 characters of "
-        "A-Z a-z 0-9 . _ : -), as `sitrep situation` shows it");
-    CountRefusal(invalid);
-    return invalid;
+  absl::Status valid =
+      id.empty() ? absl::InvalidArgumentError(
+                       "incident_id: is required; give the id of an incident "
+                       "as `sitrep situation` shows it")
+                 : ValidateIncidentId(id);
+  if (!valid.ok()) {
+    CountRefusal(valid);
+    return valid;
   }
   return ReadIncidentStory(parts_.feed->log(), id,
                            caller.principal.read_missions);

@@ -514,6 +514,12 @@ absl::Status CheckLabels(const Errors& errors, const v1::SituationUpdate& u,
 
 }  // namespace
 
+absl::Status ValidateIncidentId(absl::string_view id,
+                                const ValidationLimits& limits) {
+  return CheckIncidentId(Errors(""), std::string(id),
+                         limits.max_incident_id_chars);
+}
+
 absl::Status ValidateAndNormalizeUpdate(v1::SituationUpdate& update,
                                         absl::Time now,
                                         const ValidationLimits& limits,

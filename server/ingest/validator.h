@@ -44,6 +44,13 @@ absl::Status ValidateAndNormalizeUpdate(v1::SituationUpdate& update,
                                         absl::string_view field_prefix =
                                             "update");
 
+// The incident_id rule of ValidateAndNormalizeUpdate alone (charset and
+// length), for requests that name an incident: INVALID_ARGUMENT whose
+// message starts with "incident_id". An empty id passes (say what an empty
+// id means where it is read).
+absl::Status ValidateIncidentId(absl::string_view id,
+                                const ValidationLimits& limits = {});
+
 }  // namespace sitrep
 
 #endif  // SITREP_SERVER_INGEST_VALIDATOR_H_
