@@ -66,8 +66,8 @@ class SituationAdapter final : public AppendListener, public SnapshotProvider {
     SituationSnapshot result;
     result.sequence = snapshot.sequence;
     result.updates.reserve(snapshot.incidents.size());
-    for (const IncidentRecordPtr& record : snapshot.incidents) {
-      result.updates.push_back(record->latest);
+    for (const SituationIndex::Shown& shown : snapshot.incidents) {
+      result.updates.push_back(shown.latest);
     }
     return result;
   }
@@ -154,7 +154,7 @@ class ServerImpl final : public Server {
         log_->LoadOpenIncidents();
     if (!incidents.ok()) return incidents.status();
     situation_ = std::make_unique<SituationIndex>();
-    situation_->Reset(*std::move(incidents));
+    situation_->Reset(*std::move(incidents), log_.get());
     situation_adapter_ =
         std::make_unique<SituationAdapter>(situation_.get(), clock_);
 

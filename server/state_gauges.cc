@@ -50,8 +50,9 @@ void RefreshStateGauges(const StateSources& sources, Metrics& metrics) {
   const absl::Time now = sources.clock->Now();
   std::map<std::tuple<int, int, int>, uint64_t> incidents;
   Metrics::SupportRequestGauges requests;
-  for (const IncidentRecordPtr& record :
+  for (const SituationIndex::Shown& shown :
        sources.situation->Take(nullptr, now).incidents) {
+    const IncidentRecordPtr& record = shown.record;
     const v1::SituationUpdate& latest = record->latest->update;
     ++incidents[{latest.mission(), record->state.lead().tier(), latest.severity()}];
     for (const v1::SupportRequest& request : record->state.support_requests()) {

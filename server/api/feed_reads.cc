@@ -73,8 +73,9 @@ absl::StatusOr<v1::Situation> FeedReads::GetSituation(
   const absl::Time now = parts_.clock->Now();
   SituationIndex::Snapshot snapshot = parts_.situation->Take(filter->get(), now);
   v1::Situation situation;
-  for (const IncidentRecordPtr& record : snapshot.incidents) {
-    *situation.add_incidents() = ToIncidentProto(*record);
+  for (const SituationIndex::Shown& shown : snapshot.incidents) {
+    *situation.add_incidents() =
+        ToIncidentProtoFor(shown, caller.principal.read_missions);
   }
   situation.set_sequence(snapshot.sequence);
   situation.set_log_id(parts_.feed->log_id());

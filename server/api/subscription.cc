@@ -188,7 +188,10 @@ void Subscription::EncodeHeartbeatLocked() {
   v1::Heartbeat heartbeat;
   heartbeat.set_head_sequence(feed_->head());
   *heartbeat.mutable_server_time() = ToProtoTime(clock_->Now());
+  // Only the missions the stream follows: a reader learns nothing of when
+  // a mission it may not read last published (issue 17, M-2).
   for (v1::MissionActivity& activity : feed_->MissionActivity()) {
+    if (!MissionInMask(mission_mask_, activity.mission())) continue;
     *heartbeat.add_missions() = std::move(activity);
   }
   sink_->EncodeHeartbeat(heartbeat, feed_->log_id(), cursor_->cursor());

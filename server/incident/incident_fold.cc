@@ -118,6 +118,24 @@ void SetDeprecatedSummary(v1::Incident* state) {
 #pragma GCC diagnostic pop
 }
 
+// Records `update` under its mission in state->participants.
+void NoteParticipant(const v1::SituationUpdate& update, v1::Incident* state) {
+  v1::IncidentParticipant* participant = nullptr;
+  for (v1::IncidentParticipant& p : *state->mutable_participants()) {
+    if (p.mission() == update.mission()) participant = &p;
+  }
+  if (participant == nullptr) {
+    participant = state->add_participants();
+    participant->set_mission(update.mission());
+  }
+  participant->set_last_sequence(update.sequence());
+  *participant->mutable_last_update_time() = update.received_at();
+  if (update.severity() > participant->peak_severity()) {
+    participant->set_peak_severity(update.severity());
+  }
+  participant->set_updates(participant->updates() + 1);
+}
+
 }  // namespace
 
 bool IsClosingKind(v1::Kind kind) {
@@ -165,6 +183,7 @@ void FoldIntoIncident(const v1::SituationUpdate& update, v1::Incident* state) {
   if (update.severity() > state->peak_severity()) {
     state->set_peak_severity(update.severity());
   }
+  NoteParticipant(update, state);
   SetDeprecatedSummary(state);
 }
 

@@ -24,9 +24,9 @@ namespace sitrep {
 // Folds the stored `update` (sequence, received_at and publisher set) into
 // `state`, the incident before it (a default Incident for the first update).
 // Sets lead, support_requests, location, category, peak_severity, the
-// opened_* fields, exceptions, closed and the deprecated current_tier /
-// support_requested / support_acknowledged. Leaves incident_id, version and
-// latest to the caller.
+// opened_* fields, exceptions, participants, closed and the deprecated
+// current_tier / support_requested / support_acknowledged. Leaves
+// incident_id, version and latest to the caller.
 void FoldIntoIncident(const v1::SituationUpdate& update, v1::Incident* state);
 
 // True for the kinds that close a thread: RESOLVE, CANCEL, EXPIRED.

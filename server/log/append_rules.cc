@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "server/incident/incident_readers.h"
 #include "server/log/incident_thread.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
@@ -36,6 +37,34 @@ std::string ContentBytes(const v1::SituationUpdate& update,
     content.SerializeToCodedStream(&out);
   }
   return bytes;
+}
+
+// A refusal of a thread transition, as the publisher may see it: one that
+// may read none of the thread's missions learns neither the incident's
+// version nor its state nor its lead (issue 17, M-1). Whether the id is
+// taken cannot be hidden from a KIND_NEW, but nothing more is said.
+absl::Status RefusalForPublisher(const absl::Status& refusal,
+                                 const IncidentRecord* current,
+                                 const AppendRequest& request) {
+  const uint32_t rights = request.publisher_read_missions;
+  if (rights == ~uint32_t{0}) return refusal;
+  const std::string& id = request.update.incident_id();
+  if (current == nullptr) {
+    if (request.update.kind() == v1::KIND_NEW) return refusal;
+  } else if (current->latest != nullptr &&
+             ReaderMaySee(current->state, current->latest->update.mission(),
+                          rights)) {
+    return refusal;
+  } else if (request.update.kind() == v1::KIND_NEW) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "update.incident_id: '", id,
+        "' is taken by an incident you may not read; open yours with a new "
+        "incident_id"));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "update.incident_id: incident '", id,
+      "' not found or not permitted; `sitrep situation` lists the incidents "
+      "you may read (open a new one with KIND_NEW)"));
 }
 
 }  // namespace
@@ -84,7 +113,7 @@ absl::StatusOr<PreparedAppend> PrepareAppend(AppendRequest&& request,
   if (threaded) {
     absl::Status status = CheckIncidentTransition(
         current, request.update, request.expected_incident_version);
-    if (!status.ok()) return status;
+    if (!status.ok()) return RefusalForPublisher(status, current, request);
   }
   v1::SituationUpdate stored = std::move(request.update);
   SetServerFields(sequence, received_at,

@@ -24,6 +24,10 @@ struct AppendRequest {
   v1::SituationUpdate update;
   // See PublishRequest.expected_incident_version.
   std::optional<uint64_t> expected_incident_version;
+  // The missions the publisher may read (bit 1 << Mission; all bits: every
+  // one). A refusal about an incident thread none of whose missions it may
+  // read says only "not found or not permitted" (incident_readers.h).
+  uint32_t publisher_read_missions = ~uint32_t{0};
 };
 
 struct AppendResult {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/auth/principal.h"
 #include "server/incident/incident_fold.h"
+#include "server/incident/incident_readers.h"
 #include "server/query/situation_index.h"
 
 namespace sitrep {
@@ -89,17 +90,10 @@ absl::StatusOr<v1::IncidentThread> ReadIncidentStory(
   v1::Incident* incident = story.mutable_incident();
   *incident = ToIncidentProto(**record);
   if (!latest_is_readable) *incident->mutable_latest() = *latest_readable;
-  for (v1::ChainExceptionRecord& exception : *incident->mutable_exceptions()) {
-    if (!MissionInMask(readable_missions, exception.mission())) {
-      exception.clear_reason();
-    }
-  }
+  RedactForReader(readable_missions, !latest_is_readable, incident);
   for (v1::IncidentStep& step : *story.mutable_steps()) {
-    for (v1::ChainExceptionRecord& exception :
-         *step.mutable_state()->mutable_exceptions()) {
-      if (!MissionInMask(readable_missions, exception.mission())) {
-        exception.clear_reason();
-      }
+    if (step.has_state()) {
+      RedactForReader(readable_missions, false, step.mutable_state());
     }
   }
   return story;

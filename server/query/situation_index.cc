@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "server/incident/incident_readers.h"
 #include "server/log/incident_thread.h"
 
 namespace sitrep {
@@ -20,15 +21,32 @@ bool ExpiredBy(const IncidentRecord& record, absl::Time now) {
 
 }  // namespace
 
-void SituationIndex::Reset(EventLog::OpenIncidents initial) {
+void SituationIndex::Reset(EventLog::OpenIncidents initial,
+                           const EventLog* log) {
+  // Reads outside the lock: Reset runs before the log accepts appends.
+  std::vector<std::shared_ptr<OpenIncident>> loaded;
+  for (IncidentRecord& record : initial.incidents) {
+    if (record.closed || record.latest == nullptr) continue;
+    auto open = std::make_shared<OpenIncident>();
+    open->record = std::move(record);
+    const LogEntryPtr& latest = open->record.latest;
+    for (const v1::IncidentParticipant& p : open->record.state.participants()) {
+      if (log == nullptr || p.mission() == latest->update.mission()) continue;
+      absl::StatusOr<std::vector<LogEntryPtr>> read = log->Read(ReadRange{
+          .first = p.last_sequence(), .last = p.last_sequence(), .limit = 1});
+      // Unreadable or retained away: that mission's readers lose the view.
+      if (read.ok() && !read->empty()) {
+        open->other_missions_latest.push_back(read->front());
+      }
+    }
+    loaded.push_back(std::move(open));
+  }
   absl::MutexLock lock(&mu_);
   by_sequence_.clear();
   latest_sequence_.clear();
   sequence_ = initial.head;
-  for (IncidentRecord& record : initial.incidents) {
-    if (record.closed || record.latest == nullptr) continue;
-    auto owned = std::make_shared<IncidentRecord>(std::move(record));
-    InsertLocked(std::move(owned));
+  for (std::shared_ptr<OpenIncident>& open : loaded) {
+    InsertLocked(std::move(open));
   }
 }
 
@@ -45,58 +63,85 @@ void SituationIndex::ApplyLocked(const LogEntryPtr& entry) {
   if (id.empty()) return;
 
   // Copy-on-write: snapshots may still hold the current record.
-  auto record = std::make_shared<IncidentRecord>();
+  auto open = std::make_shared<OpenIncident>();
   if (auto it = latest_sequence_.find(id); it != latest_sequence_.end()) {
     auto node = by_sequence_.find(it->second);
-    *record = *node->second;
+    *open = *node->second;
     by_sequence_.erase(node);
     latest_sequence_.erase(it);
   }
+  // The latest update so far becomes its mission's latest, and the new
+  // entry's mission is represented by the entry itself.
+  std::vector<LogEntryPtr>& others = open->other_missions_latest;
+  if (open->record.latest != nullptr) others.push_back(open->record.latest);
+  const v1::Mission mission = entry->update.mission();
+  others.erase(std::remove_if(others.begin(), others.end(),
+                              [mission](const LogEntryPtr& e) {
+                                return e->update.mission() == mission;
+                              }),
+               others.end());
   // An unknown id that is not KIND_NEW means the index missed the thread's
   // start (the log never accepts that otherwise). The thread facts are then
   // partial, but showing an open incident beats hiding it.
-  ApplyToIncident(entry, record.get());
-  if (record->closed) return;
-  InsertLocked(std::move(record));
+  ApplyToIncident(entry, &open->record);
+  if (open->record.closed) return;
+  InsertLocked(std::move(open));
 }
 
-void SituationIndex::InsertLocked(std::shared_ptr<IncidentRecord> record) {
+void SituationIndex::InsertLocked(std::shared_ptr<OpenIncident> open) {
   mu_.AssertHeld();
-  const uint64_t key = record->latest->sequence();
-  latest_sequence_[record->incident_id] = key;
-  by_sequence_[key] = std::move(record);
+  const uint64_t key = open->record.latest->sequence();
+  latest_sequence_[open->record.incident_id] = key;
+  by_sequence_[key] = std::move(open);
+}
+
+SituationIndex::Shown SituationIndex::ShowTo(const OpenIncidentPtr& open,
+                                             const FilterMatcher* filter) {
+  // Aliasing: the record lives as long as its OpenIncident.
+  Shown shown{IncidentRecordPtr(open, &open->record), open->record.latest};
+  if (filter == nullptr || filter->Readable(shown.latest->update)) {
+    return shown;
+  }
+  shown.latest = nullptr;
+  for (const LogEntryPtr& entry : open->other_missions_latest) {
+    if (!filter->Readable(entry->update)) continue;
+    if (shown.latest == nullptr || entry->sequence() > shown.latest->sequence()) {
+      shown.latest = entry;
+    }
+  }
+  return shown;
 }
 
 SituationIndex::Snapshot SituationIndex::Take(const FilterMatcher* filter,
                                               absl::Time now) const {
+  std::vector<OpenIncidentPtr> open;
   Snapshot snapshot;
   {
     absl::MutexLock lock(&mu_);
     snapshot.sequence = sequence_;
-    snapshot.incidents.reserve(by_sequence_.size());
-    for (const auto& [sequence, record] : by_sequence_) {
-      snapshot.incidents.push_back(record);
+    open.reserve(by_sequence_.size());
+    for (const auto& [sequence, incident] : by_sequence_) {
+      open.push_back(incident);
     }
   }
   // Records are immutable, so filtering after the unlock sees exactly the
   // state at snapshot.sequence.
-  auto& incidents = snapshot.incidents;
-  incidents.erase(
-      std::remove_if(incidents.begin(), incidents.end(),
-                     [&](const IncidentRecordPtr& record) {
-                       return ExpiredBy(*record, now) ||
-                              (filter != nullptr &&
-                               !filter->Matches(record->latest->update));
-                     }),
-      incidents.end());
+  snapshot.incidents.reserve(open.size());
+  for (const OpenIncidentPtr& incident : open) {
+    if (ExpiredBy(incident->record, now)) continue;
+    Shown shown = ShowTo(incident, filter);
+    if (shown.latest == nullptr) continue;
+    if (filter != nullptr && !filter->Matches(shown.latest->update)) continue;
+    snapshot.incidents.push_back(std::move(shown));
+  }
   return snapshot;
 }
 
 std::vector<IncidentRecord> SituationIndex::ExpiredAt(absl::Time now) const {
   std::vector<IncidentRecord> expired;
   absl::MutexLock lock(&mu_);
-  for (const auto& [sequence, record] : by_sequence_) {
-    if (ExpiredBy(*record, now)) expired.push_back(*record);
+  for (const auto& [sequence, open] : by_sequence_) {
+    if (ExpiredBy(open->record, now)) expired.push_back(open->record);
   }
   return expired;
 }
@@ -117,6 +162,14 @@ v1::Incident ToIncidentProto(const IncidentRecord& record) {
   if (record.latest != nullptr) *incident.mutable_latest() = record.latest->update;
   incident.set_version(record.version);
   incident.set_closed(record.closed);
+  return incident;
+}
+
+v1::Incident ToIncidentProtoFor(const SituationIndex::Shown& shown,
+                                uint32_t readable_missions) {
+  v1::Incident incident = ToIncidentProto(*shown.record);
+  if (shown.latest_replaced()) *incident.mutable_latest() = shown.latest->update;
+  RedactForReader(readable_missions, shown.latest_replaced(), &incident);
   return incident;
 }
 

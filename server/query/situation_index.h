@@ -46,11 +46,19 @@ using IncidentRecordPtr = std::shared_ptr<const IncidentRecord>;
 //   - sequence_ >= every key of by_sequence_.
 class SituationIndex {
  public:
+  // An open incident as one reader sees it (incident_readers.h).
+  struct Shown {
+    IncidentRecordPtr record;
+    // The newest update of the thread the reader may read: record->latest
+    // when it may read that one.
+    LogEntryPtr latest;
+    bool latest_replaced() const { return latest != record->latest; }
+  };
   // A consistent view: exactly the incidents that were open after applying
   // every update up to and including `sequence`.
   struct Snapshot {
     // In the order of their latest update's sequence.
-    std::vector<IncidentRecordPtr> incidents;
+    std::vector<Shown> incidents;
     uint64_t sequence = 0;
   };
 
@@ -64,7 +72,13 @@ class SituationIndex {
   // and then lost: register the listener first and call Reset before the
   // log accepts appends (Apply skips entries at or below the current
   // sequence, so an overlap between the two is harmless).
-  void Reset(EventLog::OpenIncidents initial) ABSL_LOCKS_EXCLUDED(mu_);
+  // `log` (borrowed for the call, nullable) gives the latest update of each
+  // other mission of a thread (IncidentParticipant::last_sequence), which a
+  // reader who may not read the thread's latest update is shown instead;
+  // without it, or once retention removed that update, such a reader does
+  // not see the incident.
+  void Reset(EventLog::OpenIncidents initial, const EventLog* log = nullptr)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Folds `entries` (in sequence order, as delivered by the log) into the
   // index. Entries without incident_id only advance the sequence; entries at
@@ -72,9 +86,12 @@ class SituationIndex {
   // closing update (RESOLVE, CANCEL, EXPIRED) removes its incident.
   void Apply(const std::vector<LogEntryPtr>& entries) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // The open incidents whose latest update matches `filter` (nullptr: all)
-  // and whose latest update's expires_at is unset or after `now`. `filter`
-  // is borrowed for the call only.
+  // The open incidents whose latest update's expires_at is unset or after
+  // `now` and that `filter` (nullptr: all) matches, as its reader sees them:
+  // the filter is matched against the newest update of the thread the reader
+  // may read (FilterMatcher::Readable), so an incident stays in a reader's
+  // situation when another mission it may not read publishes on it (issue
+  // 17, I-1). `filter` is borrowed for the call only.
   Snapshot Take(const FilterMatcher* filter, absl::Time now) const
       ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -91,15 +108,26 @@ class SituationIndex {
   size_t size() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  // An open incident and, for readers who may not read its latest update,
+  // the latest update of each other mission of its thread.
+  struct OpenIncident {
+    IncidentRecord record;
+    std::vector<LogEntryPtr> other_missions_latest;
+  };
+  using OpenIncidentPtr = std::shared_ptr<const OpenIncident>;
+
   void ApplyLocked(const LogEntryPtr& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void InsertLocked(std::shared_ptr<IncidentRecord> record)
+  void InsertLocked(std::shared_ptr<OpenIncident> open)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // What the reader of `filter` (nullptr: every mission) sees of `open`;
+  // `latest` is null when it may read no update of the thread still held.
+  static Shown ShowTo(const OpenIncidentPtr& open, const FilterMatcher* filter);
 
   // State below is protected by mu_.
   mutable absl::Mutex mu_;
   // Open incidents keyed by their latest sequence: iteration order is the
   // order a snapshot is sent in.
-  std::map<uint64_t, IncidentRecordPtr> by_sequence_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, OpenIncidentPtr> by_sequence_ ABSL_GUARDED_BY(mu_);
   // incident_id -> its key in by_sequence_.
   absl::flat_hash_map<std::string, uint64_t> latest_sequence_
       ABSL_GUARDED_BY(mu_);
@@ -109,6 +137,12 @@ class SituationIndex {
 // The API form of a record (sitrep.v1.Incident). opened_at is the opening
 // update's occurred_at.
 v1::Incident ToIncidentProto(const IncidentRecord& record);
+
+// The API form of an incident as a reader with `readable_missions` sees it
+// (incident_readers.h): `shown.latest` as latest, the rest cut down by
+// RedactForReader.
+v1::Incident ToIncidentProtoFor(const SituationIndex::Shown& shown,
+                                uint32_t readable_missions);
 
 }  // namespace sitrep
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -22,11 +23,14 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kKpToken[] = "sitrep_kp-desk-token-0123456789";
 constexpr char kEulexToken[] = "sitrep_eulex-desk-token-0123456789";
 constexpr char kKforToken[] = "sitrep_kfor-ops-token-0123456789";
 constexpr char kKforWatchToken[] = "sitrep_kfor-watch-token-0123456789";
+constexpr char kEulexWatchToken[] = "sitrep_eulex-watch-token-0123456789";
+constexpr char kKforFieldToken[] = "sitrep_kfor-field-token-0123456789";
 
 std::string PolicyJson() {
   auto entry = [](const char* name, const char* token, const char* publish,
@@ -41,7 +45,10 @@ std::string PolicyJson() {
       entry("kp-desk", kKpToken, R"("KOSOVO_POLICE")", R"("*")", ""), ",",
       entry("eulex-desk", kEulexToken, R"("EULEX")", R"("*")", ""), ",",
       entry("kfor-ops", kKforToken, R"("KFOR")", R"("*")", R"("KFOR")"), ",",
-      entry("kfor-watch", kKforWatchToken, "", R"("KFOR")", ""), "]}");
+      entry("kfor-watch", kKforWatchToken, "", R"("KFOR")", ""), ",",
+      entry("eulex-watch", kEulexWatchToken, "", R"("EULEX")", ""), ",",
+      entry("kfor-field", kKforFieldToken, R"("KFOR")", R"("KFOR")", ""),
+      "]}");
 }
 
 // One update of `id` by `mission` acting as its own tier.
@@ -163,6 +170,138 @@ TEST_F(IncidentStoryTest, AReaderSeesOnlyTheStepsOfMissionsItMayRead) {
   // No KFOR update in the thread: as if it did not exist.
   EXPECT_THAT(GetIncident(*watch, "kp-1").status(),
               StatusIs(absl::StatusCode::kNotFound, "not found or not permitted"));
+}
+
+// Issue 17, I-1 and M-2: a reader who may read only EULEX keeps the
+// incident EULEX took part in when the Kosovo Police publishes its latest
+// update, and sees it through EULEX's newest update, without the Kosovo
+// Police's names, opening or severities.
+TEST_F(IncidentStoryTest, AReaderKeepsAnIncidentItTookPartInAndSeesOnlyItsPart) {
+  PublishTheChain();
+  auto kp = As(kKpToken);
+  auto watch = As(kEulexWatchToken);
+  MustPublish(*kp, [] {
+    v1::SituationUpdate update = Step("kp-1", v1::MISSION_KOSOVO_POLICE,
+                                      v1::KIND_UPDATE, "Crowd growing");
+    update.set_severity(v1::SEVERITY_EXTREME);
+    return update;
+  }());
+  absl::StatusOr<v1::Situation> situation = GetSituation(*watch);
+  ASSERT_TRUE(situation.ok()) << situation.status();
+  ASSERT_EQ(situation->incidents_size(), 1);
+  const v1::Incident& seen = situation->incidents(0);
+  EXPECT_EQ(seen.incident_id(), "kp-1");
+  EXPECT_EQ(seen.latest().mission(), v1::MISSION_EULEX);
+  EXPECT_EQ(seen.latest().headline(), "EULEX in charge");
+  EXPECT_EQ(seen.lead().mission(), v1::MISSION_EULEX);
+  EXPECT_EQ(seen.version(), 6u);
+  EXPECT_NE(seen.peak_severity(), v1::SEVERITY_EXTREME);
+  EXPECT_FALSE(seen.has_opened_at());
+  EXPECT_EQ(seen.opened_by_publisher(), "");
+  EXPECT_EQ(seen.opened_sequence(), 0u);
+  ASSERT_EQ(seen.participants_size(), 1);
+  EXPECT_EQ(seen.participants(0).mission(), v1::MISSION_EULEX);
+  EXPECT_EQ(seen.participants(0).updates(), 2u);
+  ASSERT_EQ(seen.support_requests_size(), 1);
+  EXPECT_EQ(seen.support_requests(0).requested_by(), "");
+  EXPECT_EQ(seen.support_requests(0).acknowledged_by(), "eulex-desk");
+  // A filter on the severity of what it may read, not of what it may not.
+  v1::Filter extreme;
+  extreme.set_min_severity(v1::SEVERITY_EXTREME);
+  situation = GetSituation(*watch, extreme);
+  ASSERT_TRUE(situation.ok()) << situation.status();
+  EXPECT_EQ(situation->incidents_size(), 0);
+
+  // A `situation` start of Subscribe shows the same update.
+  v1::SubscribeRequest request;
+  request.set_situation(true);
+  StreamReader reader(*watch, request, absl::Seconds(30));
+  std::vector<v1::SituationUpdate> snapshot;
+  ASSERT_TRUE(reader
+                  .ReadUntil([](const v1::SubscribeResponse& response) {
+                    return response.has_snapshot_end();
+                  },
+                  &snapshot)
+                  .has_value());
+  ASSERT_EQ(snapshot.size(), 1u);
+  EXPECT_EQ(snapshot[0].headline(), "EULEX in charge");
+
+  // After a restart the situation is loaded from the store: the same view.
+  server_.Restart();
+  watch = As(kEulexWatchToken);
+  kp = As(kKpToken);
+  situation = GetSituation(*watch);
+  ASSERT_TRUE(situation.ok()) << situation.status();
+  ASSERT_EQ(situation->incidents_size(), 1);
+  EXPECT_EQ(situation->incidents(0).latest().headline(), "EULEX in charge");
+  EXPECT_EQ(situation->incidents(0).participants_size(), 1);
+
+  // A reader of every mission still sees all of it.
+  situation = GetSituation(*kp);
+  ASSERT_TRUE(situation.ok()) << situation.status();
+  ASSERT_EQ(situation->incidents_size(), 1);
+  EXPECT_EQ(situation->incidents(0).latest().headline(), "Crowd growing");
+  EXPECT_EQ(situation->incidents(0).peak_severity(), v1::SEVERITY_EXTREME);
+  EXPECT_EQ(situation->incidents(0).opened_by_publisher(), "kp-desk");
+  EXPECT_EQ(situation->incidents(0).participants_size(), 2);
+}
+
+// Issue 17, M-1: a publisher that may read none of the thread's missions
+// learns nothing of the incident from a refusal: the same words as for an
+// id that does not exist, no version, state or lead.
+TEST_F(IncidentStoryTest, PublishErrorsTellNothingOfAnIncidentNotReadable) {
+  PublishTheChain();
+  auto field = As(kKforFieldToken);
+  v1::SituationUpdate update =
+      Step("kp-1", v1::MISSION_KFOR, v1::KIND_UPDATE, "KFOR patrol passing");
+  absl::Status on_real = Publish(*field, update, 2).status();
+  update.set_incident_id("kp-404");
+  absl::Status on_missing = Publish(*field, update, 2).status();
+  EXPECT_THAT(on_real, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                "not found or not permitted"));
+  EXPECT_EQ(on_real.code(), on_missing.code());
+  EXPECT_EQ(absl::StrReplaceAll(on_real.message(), {{"kp-1", "kp-404"}}),
+            on_missing.message());
+  update.set_incident_id("kp-1");
+  EXPECT_EQ(Publish(*field, update).status().message(), on_real.message());
+  // KIND_NEW can only learn that the id is taken.
+  absl::Status on_new = Publish(*field, Step("kp-1", v1::MISSION_KFOR,
+                                             v1::KIND_NEW, "x"))
+                            .status();
+  EXPECT_THAT(on_new, StatusIs(absl::StatusCode::kFailedPrecondition,
+                               "is taken by an incident you may not read"));
+  for (const absl::Status& status : {on_real, on_missing, on_new}) {
+    EXPECT_THAT(status.message(), Not(HasSubstr("version 5")));
+    EXPECT_THAT(status.message(), Not(HasSubstr("EULEX")));
+    EXPECT_THAT(status.message(), Not(HasSubstr("second responder")));
+  }
+  // A publisher that may read the thread keeps the precise error.
+  auto kp = As(kKpToken);
+  EXPECT_THAT(Publish(*kp, Step("kp-1", v1::MISSION_KOSOVO_POLICE,
+                                v1::KIND_UPDATE, "x"),
+                      2)
+                  .status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "is at version 5, not 2"));
+}
+
+// Issue 17, M-2: heartbeats name only the missions the stream may read.
+TEST_F(IncidentStoryTest, HeartbeatsNameOnlyReadableMissions) {
+  PublishTheChain();
+  auto watch = As(kEulexWatchToken);
+  v1::SubscribeRequest request;
+  request.set_from_beginning(true);
+  request.mutable_heartbeat_interval()->set_nanos(20'000'000);
+  StreamReader reader(*watch, request, absl::Seconds(30));
+  std::optional<v1::SubscribeResponse> heartbeat = reader.ReadUntil(
+      [](const v1::SubscribeResponse& response) {
+        return response.has_heartbeat();
+      },
+      nullptr);
+  ASSERT_TRUE(heartbeat.has_value());
+  ASSERT_EQ(heartbeat->heartbeat().missions_size(), 1)
+      << heartbeat->DebugString();
+  EXPECT_EQ(heartbeat->heartbeat().missions(0).mission(), v1::MISSION_EULEX);
 }
 
 TEST_F(IncidentStoryTest, AChainExceptionNeedsItsRightAndIsCountedAndKept) {

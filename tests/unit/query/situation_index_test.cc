@@ -40,8 +40,8 @@ LogEntryPtr Opened(uint64_t sequence, const std::string& id) {
 
 std::vector<std::string> Ids(const SituationIndex::Snapshot& snapshot) {
   std::vector<std::string> ids;
-  for (const auto& record : snapshot.incidents) {
-    ids.push_back(record->incident_id);
+  for (const auto& shown : snapshot.incidents) {
+    ids.push_back(shown.record->incident_id);
   }
   return ids;
 }
@@ -75,8 +75,8 @@ TEST(SituationIndexTest, NewIncidentBecomesCurrent) {
   const SituationIndex::Snapshot snapshot = index.Take(nullptr, kNow);
   EXPECT_EQ(snapshot.sequence, 1u);
   ASSERT_THAT(Ids(snapshot), ElementsAre("KP-1"));
-  EXPECT_EQ(snapshot.incidents[0]->version, 1u);
-  EXPECT_EQ(snapshot.incidents[0]->latest->sequence(), 1u);
+  EXPECT_EQ(snapshot.incidents[0].record->version, 1u);
+  EXPECT_EQ(snapshot.incidents[0].record->latest->sequence(), 1u);
 }
 
 TEST(SituationIndexTest, StandAloneReportOnlyAdvancesTheSequence) {
@@ -120,7 +120,7 @@ TEST(SituationIndexTest, ThreadFactsFollowTheWholeThread) {
   });
   const auto snapshot = index.Take(nullptr, kNow);
   ASSERT_EQ(snapshot.incidents.size(), 1u);
-  const IncidentRecord& record = *snapshot.incidents[0];
+  const IncidentRecord& record = *snapshot.incidents[0].record;
   EXPECT_EQ(record.version, 4u);
   // An acknowledge does not take the lead (only ESCALATE does).
   EXPECT_EQ(record.state.lead().tier(), v1::ROLE_FIRST_RESPONDER);
@@ -141,6 +141,39 @@ TEST(SituationIndexTest, FilterIsMatchedAgainstTheLatestUpdate) {
   const auto snapshot = index.Take(&kfor, kNow);
   EXPECT_THAT(Ids(snapshot), ElementsAre("B"));
   EXPECT_EQ(snapshot.sequence, 3u);
+}
+
+// Issue 17, I-1: a reader who may read only EULEX keeps the incident EULEX
+// took part in, seen through EULEX's newest update, when the Kosovo Police
+// publishes after it; a reader of KFOR, which took no part, never sees it.
+TEST(SituationIndexTest, AReaderSeesAnIncidentThroughItsNewestReadableUpdate) {
+  SituationIndex index;
+  index.Apply({Opened(1, "A"),
+               Entry(2, 2, R"pb(incident_id: "A" kind: KIND_UPDATE
+                                mission: MISSION_EULEX
+                                role: ROLE_SECOND_RESPONDER
+                                severity: SEVERITY_MINOR)pb"),
+               Entry(3, 3, R"pb(incident_id: "A" kind: KIND_UPDATE
+                                mission: MISSION_KOSOVO_POLICE
+                                role: ROLE_FIRST_RESPONDER
+                                severity: SEVERITY_SEVERE)pb")});
+  auto rights = [](v1::Mission mission) {
+    return *FilterMatcher::Compile(v1::Filter(), {}, "filter", 1u << mission);
+  };
+  const auto eulex = index.Take(rights(v1::MISSION_EULEX).get(), kNow);
+  ASSERT_EQ(eulex.incidents.size(), 1u);
+  EXPECT_EQ(eulex.incidents[0].latest->sequence(), 2u);
+  EXPECT_TRUE(eulex.incidents[0].latest_replaced());
+  EXPECT_EQ(eulex.incidents[0].record->latest->sequence(), 3u);
+  const v1::Incident shown =
+      ToIncidentProtoFor(eulex.incidents[0], 1u << v1::MISSION_EULEX);
+  EXPECT_EQ(shown.latest().sequence(), 2u);
+  EXPECT_EQ(shown.peak_severity(), v1::SEVERITY_MINOR);
+  EXPECT_THAT(index.Take(rights(v1::MISSION_KFOR).get(), kNow).incidents,
+              IsEmpty());
+  const auto police = index.Take(rights(v1::MISSION_KOSOVO_POLICE).get(), kNow);
+  ASSERT_EQ(police.incidents.size(), 1u);
+  EXPECT_FALSE(police.incidents[0].latest_replaced());
 }
 
 TEST(SituationIndexTest, ExpiredIncidentLeavesSnapshotAndIsReportedForExpiry) {
@@ -179,7 +212,7 @@ TEST(SituationIndexTest, TakenSnapshotDoesNotChangeWhenIndexMovesOn) {
   index.Apply({Entry(2, 2, "incident_id: 'A' kind: KIND_UPDATE"),
                Entry(3, 3, "incident_id: 'A' kind: KIND_RESOLVE")});
   ASSERT_EQ(before.incidents.size(), 1u);
-  EXPECT_EQ(before.incidents[0]->version, 1u);
+  EXPECT_EQ(before.incidents[0].record->version, 1u);
   EXPECT_EQ(before.sequence, 1u);
   EXPECT_THAT(index.Take(nullptr, kNow).incidents, IsEmpty());
 }
@@ -219,7 +252,7 @@ TEST(SituationIndexTest, UpdateOfUnknownIncidentIsStillShown) {
                                 mission: MISSION_EULEX)pb")});
   const auto snapshot = index.Take(nullptr, kNow);
   ASSERT_THAT(Ids(snapshot), ElementsAre("X"));
-  EXPECT_EQ(snapshot.incidents[0]->version, 3u);
+  EXPECT_EQ(snapshot.incidents[0].record->version, 3u);
 }
 
 TEST(SituationIndexTest, ToIncidentProtoFillsEveryField) {
@@ -230,7 +263,7 @@ TEST(SituationIndexTest, ToIncidentProtoFillsEveryField) {
                                 severity: SEVERITY_EXTREME)pb")});
   const auto snapshot = index.Take(nullptr, kNow);
   ASSERT_EQ(snapshot.incidents.size(), 1u);
-  const v1::Incident incident = ToIncidentProto(*snapshot.incidents[0]);
+  const v1::Incident incident = ToIncidentProto(*snapshot.incidents[0].record);
   EXPECT_EQ(incident.incident_id(), "KP-1");
   EXPECT_EQ(incident.latest().sequence(), 2u);
   EXPECT_EQ(incident.latest().kind(), v1::KIND_ESCALATE);
