@@ -139,6 +139,16 @@ ABSL_FLAG(absl::Duration, http_io_timeout, absl::Seconds(60),
           "Close an HTTP connection that sends nothing, or takes nothing of "
           "a response being written, for this long (a quiet event stream "
           "stays open).");
+ABSL_FLAG(int, http_max_connections, 512,
+          "At most this many open HTTP connections: at the cap a new one "
+          "closes the connection that has waited longest for a request "
+          "(idle keep-alive, or still sending one), or is refused with 503 "
+          "when every connection is being answered (event streams "
+          "included). Keep it well below the descriptor limit (ulimit -n).");
+ABSL_FLAG(absl::Duration, http_request_timeout, absl::Seconds(10),
+          "Close an HTTP connection whose request (headers and body) is not "
+          "complete within this time of its first byte (of the accept for "
+          "a connection's first request), however slowly it trickles in.");
 ABSL_FLAG(absl::Duration, http_max_stream_age, absl::Minutes(30),
           "End an event stream cleanly after about this long (90-100 %), so "
           "the browser reconnects and authenticates again (inf: never).");
@@ -248,6 +258,14 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
   if (config.http_io_timeout < absl::Seconds(1)) {
     return absl::InvalidArgumentError("--http_io_timeout: at least 1s");
   }
+  if (config.http_max_connections < 1) {
+    return absl::InvalidArgumentError(
+        "--http_max_connections: at least 1 (the default is 512)");
+  }
+  if (config.http_request_timeout < absl::Milliseconds(100)) {
+    return absl::InvalidArgumentError(
+        "--http_request_timeout: at least 100ms (the default is 10s)");
+  }
   if (config.http_max_stream_age < absl::Seconds(1)) {
     return absl::InvalidArgumentError(
         "--http_max_stream_age: at least 1s (inf: never)");
@@ -351,6 +369,8 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   config.http_cors_origins = absl::GetFlag(FLAGS_http_cors_origins);
   config.http_session_ttl = absl::GetFlag(FLAGS_http_session_ttl);
   config.http_io_timeout = absl::GetFlag(FLAGS_http_io_timeout);
+  config.http_max_connections = absl::GetFlag(FLAGS_http_max_connections);
+  config.http_request_timeout = absl::GetFlag(FLAGS_http_request_timeout);
   config.http_max_stream_age = absl::GetFlag(FLAGS_http_max_stream_age);
   if (config.retention_max_age <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
