@@ -162,7 +162,10 @@ struct ServerConfig {
   std::string webhooks_file;
 };
 
-// True for 127.x.x.x, localhost and [::1] listen addresses.
+// True for host:port listen addresses whose host is an address of
+// 127.0.0.0/8, [::1] (or [::ffff:127.x.x.x]) or "localhost"; false for
+// everything else: other addresses, any other name, the wildcards 0.0.0.0,
+// [::] and an empty host (all interfaces).
 bool IsLoopbackAddress(absl::string_view listen);
 
 // Checks the combinations no single flag can: TLS files in pairs, a
