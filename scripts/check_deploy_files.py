@@ -102,11 +102,33 @@ def check_compose_file(repo, name):
     return where, services
 
 
+EDGE_CFG = "deploy/haproxy/sitrep-edge.cfg"
+
+
+def check_compose_edge(where, services, upstream):
+    """The compose file's `edge` service runs sitrep-edge.cfg in front of
+    `upstream` and is the one that publishes gRPC."""
+    edge = services.get("edge")
+    if edge is None:
+        problem(where, "no service 'edge' (HAProxy with sitrep-edge.cfg, docs/security.md C-1)")
+        return
+    mounts = [m.split(":")[0] for m in edge.get("volumes") or []]
+    if not any(m.endswith("/haproxy/sitrep-edge.cfg") for m in mounts):
+        problem(where, f"edge: must mount {EDGE_CFG}")
+    if (edge.get("environment") or {}).get("SITREP_EDGE_UPSTREAM") != upstream:
+        problem(where, f"edge: SITREP_EDGE_UPSTREAM must be {upstream}")
+    if "127.0.0.1:50051:50051" not in (edge.get("ports") or []):
+        problem(where, "edge: must publish 127.0.0.1:50051")
+
+
 def check_compose(repo):
     where, services = check_compose_file(repo, "docker-compose.yml")
     for name in ("sitrepd", "prometheus"):
         if name not in services:
             problem(where, f"no service '{name}'")
+    if any(str(p).endswith(":50051") for p in (services.get("sitrepd") or {}).get("ports") or []):
+        problem(where, "sitrepd: must not publish gRPC (clients come through the edge)")
+    check_compose_edge(where, services, "sitrepd:50051")
     check_compose_scale_out(repo)
 
 
@@ -164,9 +186,12 @@ def check_compose_scale_out(repo):
         problem(where, "sitrepd: replicas publish no ports (HAProxy is the address)")
     if ((sitrepd.get("deploy") or {}).get("replicas") or 1) < 2:
         problem(where, "sitrepd: deploy.replicas must be 2 or more")
+    # gRPC only through the edge (docs/security.md, C-1): it publishes
+    # 127.0.0.1:50051 and forwards to the balancer, which publishes no gRPC.
     proxy = services.get("haproxy") or {}
-    if "127.0.0.1:50051:50051" not in (proxy.get("ports") or []):
-        problem(where, "haproxy: must publish 127.0.0.1:50051")
+    if any(str(p).endswith(":50051") for p in proxy.get("ports") or []):
+        problem(where, "haproxy: must not publish gRPC (clients come through the edge)")
+    check_compose_edge(where, services, "haproxy:50051")
     cfg_path = os.path.join(repo, "deploy/compose/haproxy.cfg")
     with open(cfg_path, encoding="utf-8") as f:
         cfg = f.read()
@@ -232,7 +257,11 @@ def check_pod_template(where, spec, container_name, names, ports_wanted):
         cm = (volume.get("configMap") or {}).get("name")
         if cm and ("ConfigMap", cm) not in names:
             problem(where, f"volume {volume['name']}: ConfigMap {cm} is not defined here")
-    [container] = [c for c in pod["containers"] if c["name"] == container_name]
+    found = [c for c in pod["containers"] if c["name"] == container_name]
+    if len(found) != 1:
+        problem(where, f"expected one container '{container_name}', found {len(found)}")
+        return labels, {}, volumes, {}
+    [container] = found
     csc = container.get("securityContext") or {}
     if csc.get("readOnlyRootFilesystem") is not True:
         problem(where, "container securityContext.readOnlyRootFilesystem must be true")
@@ -298,6 +327,11 @@ def check_kubernetes(repo):
     mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts") or []}
     if mounts.get("/var/lib/sitrep") not in claims:
         problem(where, "/var/lib/sitrep must be the volumeClaimTemplate")
+    flags_maps = [o for _, o in kinds.get("ConfigMap", [])
+                  if o["metadata"]["name"] == "sitrepd-config"]
+    flags_text = ((flags_maps[0].get("data") or {}).get("sitrepd.flags", "")
+                  if flags_maps else "")
+    check_edge_sidecar(where, spec, flag_values(flags_text.split()).get("listen"))
     check_services(kinds, labels, {**ports, **edge_ports}, "StatefulSet")
     service_ports = {p["port"] for _, s in kinds.get("Service", [])
                      for p in s["spec"].get("ports") or []}
@@ -357,6 +391,28 @@ def check_nats_kubernetes(repo):
     return pods, labels, nats_kinds.get("PodDisruptionBudget", [])
 
 
+def check_edge_sidecar(where, spec, listen):
+    """The pod's `edge` container runs sitrep-edge.cfg (deploy/kubernetes's
+    copy) against sitrepd's --listen, which is the pod's loopback."""
+    pod = spec["template"]["spec"]
+    [edge] = [c for c in pod["containers"] if c["name"] == "edge"] or [None]
+    if edge is None:
+        return
+    if not any(a.endswith("/sitrep-edge.cfg") for a in edge.get("args") or []):
+        problem(where, "edge: must run sitrep-edge.cfg")
+    env = {e["name"]: e.get("value") for e in edge.get("env") or []}
+    if not listen or not listen.startswith("127.0.0.1:"):
+        problem(where, f"sitrepd --listen must be on the pod's loopback behind the edge, not {listen}")
+    elif env.get("SITREP_EDGE_UPSTREAM") != listen:
+        problem(where, f"edge: SITREP_EDGE_UPSTREAM must be sitrepd's --listen {listen}")
+    volumes = {v["name"]: v for v in pod.get("volumes") or []}
+    mounts = {m["mountPath"]: m["name"] for m in edge.get("volumeMounts") or []}
+    cfg = next((a for a in edge.get("args") or [] if a.endswith(".cfg")), "")
+    volume = volumes.get(mounts.get(os.path.dirname(cfg)), {})
+    if (volume.get("configMap") or {}).get("name") != "sitrep-edge":
+        problem(where, "edge: its configuration must come from the ConfigMap sitrep-edge")
+
+
 def check_kubernetes_scale_out(repo, base_names):
     """deploy/kubernetes-scale-out: deploy/kubernetes with a Deployment of
     sitrepd replicas instead of the StatefulSet, over deploy/nats. As files;
@@ -395,9 +451,17 @@ def check_kubernetes_scale_out(repo, base_names):
     if (dep["spec"].get("replicas") or 1) < 2:
         problem(where, "replicas must be 2 or more")
     labels, ports, _, container = check_pod_template(
-        where, dep["spec"], "sitrepd", names, {"grpc": 50051, "metrics": 9464})
+        where, dep["spec"], "sitrepd", names, {"metrics": 9464})
     if (container.get("readinessProbe") or {}).get("httpGet", {}).get("path") != "/readyz":
         problem(where, "readinessProbe must be /readyz (not ready while NATS is lost)")
+    # Each replica's gRPC only through its edge sidecar (docs/security.md,
+    # C-1), as in deploy/kubernetes.
+    if "grpc" in ports:
+        problem(where, "sitrepd must not serve the grpc port itself (the edge sidecar does)")
+    _, edge_ports, _, _ = check_pod_template(
+        where, dep["spec"], "edge", names, {"grpc": 50051})
+    check_edge_sidecar(where, dep["spec"], flags.get("listen"))
+    ports = {**ports, **edge_ports}
     base_kinds = by_kind(k8s_objects(repo))
     check_services({"Service": [s for s in base_kinds.get("Service", [])
                                 if ("Service", s[1]["metadata"]["name"]) not in deleted]},
@@ -598,6 +662,10 @@ def check_scale_out_rendered(text):
         if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "sitrepd-config":
             if "--store=jetstream" not in o["data"].get("sitrepd.flags", ""):
                 problem(where, "sitrepd-config's flags are not the scale-out ones")
+        if o["kind"] == "Deployment" and o["metadata"]["name"] == "sitrepd":
+            containers = {c["name"] for c in o["spec"]["template"]["spec"]["containers"]}
+            if "edge" not in containers:
+                problem(where, "the Deployment sitrepd has no edge sidecar (docs/security.md, C-1)")
         if o["kind"] in ("StatefulSet", "Deployment"):
             for v in o["spec"]["template"]["spec"].get("volumes") or []:
                 cm = (v.get("configMap") or {}).get("name")

@@ -648,6 +648,8 @@ class ServerImpl final : public Server {
     options.cors_origins = config_.http_cors_origins;
     options.session_ttl = config_.http_session_ttl;
     options.io_timeout = config_.http_io_timeout;
+    options.max_connections = config_.http_max_connections;
+    options.request_timeout = config_.http_request_timeout;
     options.max_stream_age = config_.http_max_stream_age;
     absl::StatusOr<std::unique_ptr<HttpGateway>> gateway = HttpGateway::Start(
         HttpGateway::Parts{reads_.get(), authenticator_.get(), executor_.get(),

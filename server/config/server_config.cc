@@ -1,5 +1,8 @@
 #include "server/config/server_config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -8,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "server/runtime/logging.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -139,6 +143,16 @@ ABSL_FLAG(absl::Duration, http_io_timeout, absl::Seconds(60),
           "Close an HTTP connection that sends nothing, or takes nothing of "
           "a response being written, for this long (a quiet event stream "
           "stays open).");
+ABSL_FLAG(int, http_max_connections, 512,
+          "At most this many open HTTP connections: at the cap a new one "
+          "closes the connection that has waited longest for a request "
+          "(idle keep-alive, or still sending one), or is refused with 503 "
+          "when every connection is being answered (event streams "
+          "included). Keep it well below the descriptor limit (ulimit -n).");
+ABSL_FLAG(absl::Duration, http_request_timeout, absl::Seconds(10),
+          "Close an HTTP connection whose request (headers and body) is not "
+          "complete within this time of its first byte (of the accept for "
+          "a connection's first request), however slowly it trickles in.");
 ABSL_FLAG(absl::Duration, http_max_stream_age, absl::Minutes(30),
           "End an event stream cleanly after about this long (90-100 %), so "
           "the browser reconnects and authenticates again (inf: never).");
@@ -151,9 +165,22 @@ ABSL_FLAG(std::string, webhooks_file, "",
 namespace sitrep {
 
 bool IsLoopbackAddress(absl::string_view listen) {
-  return absl::StartsWith(listen, "127.") ||
-         absl::StartsWith(listen, "localhost:") ||
-         absl::StartsWith(listen, "[::1]:");
+  const size_t colon = listen.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  absl::string_view host = listen.substr(0, colon);
+  if (host == "localhost") return true;
+  // The address itself, not a prefix of the text: "127.example.org:80" is a
+  // name that may resolve anywhere.
+  if (absl::ConsumePrefix(&host, "[") && absl::ConsumeSuffix(&host, "]")) {
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, std::string(host).c_str(), &v6) != 1) return false;
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    // ::ffff:127.x.x.x
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+  }
+  in_addr v4{};
+  if (inet_pton(AF_INET, std::string(host).c_str(), &v4) != 1) return false;
+  return (ntohl(v4.s_addr) >> 24) == 127;
 }
 
 namespace {
@@ -247,6 +274,14 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
   }
   if (config.http_io_timeout < absl::Seconds(1)) {
     return absl::InvalidArgumentError("--http_io_timeout: at least 1s");
+  }
+  if (config.http_max_connections < 1) {
+    return absl::InvalidArgumentError(
+        "--http_max_connections: at least 1 (the default is 512)");
+  }
+  if (config.http_request_timeout < absl::Milliseconds(100)) {
+    return absl::InvalidArgumentError(
+        "--http_request_timeout: at least 100ms (the default is 10s)");
   }
   if (config.http_max_stream_age < absl::Seconds(1)) {
     return absl::InvalidArgumentError(
@@ -351,6 +386,8 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   config.http_cors_origins = absl::GetFlag(FLAGS_http_cors_origins);
   config.http_session_ttl = absl::GetFlag(FLAGS_http_session_ttl);
   config.http_io_timeout = absl::GetFlag(FLAGS_http_io_timeout);
+  config.http_max_connections = absl::GetFlag(FLAGS_http_max_connections);
+  config.http_request_timeout = absl::GetFlag(FLAGS_http_request_timeout);
   config.http_max_stream_age = absl::GetFlag(FLAGS_http_max_stream_age);
   if (config.retention_max_age <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(

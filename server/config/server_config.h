@@ -141,6 +141,16 @@ struct ServerConfig {
   // that never ends) or takes nothing of a response being written for this
   // long is closed; a quiet event stream is not.
   absl::Duration http_io_timeout = absl::Seconds(60);
+  // At most this many HTTP connections are open (H-2): at the cap a new one
+  // closes the connection that has waited longest for a request, or is
+  // refused (503) when every connection is being answered. Well below the
+  // usual 1,024 descriptors, which gRPC and the store share.
+  int http_max_connections = 512;
+  // A request must arrive complete (headers and body) within this time of
+  // its first byte (the first request: of the connection's accept), however
+  // slowly it trickles; a request being answered, an event stream
+  // included, is not timed by it.
+  absl::Duration http_request_timeout = absl::Seconds(10);
   // An event stream (GET /v1/stream) ends cleanly after 27..30 minutes and
   // the browser reconnects with Last-Event-ID and its session, so a
   // revoked token cannot keep a stream forever; infinite: never.
@@ -152,7 +162,10 @@ struct ServerConfig {
   std::string webhooks_file;
 };
 
-// True for 127.x.x.x, localhost and [::1] listen addresses.
+// True for host:port listen addresses whose host is an address of
+// 127.0.0.0/8, [::1] (or [::ffff:127.x.x.x]) or "localhost"; false for
+// everything else: other addresses, any other name, the wildcards 0.0.0.0,
+// [::] and an empty host (all interfaces).
 bool IsLoopbackAddress(absl::string_view listen);
 
 // Checks the combinations no single flag can: TLS files in pairs, a

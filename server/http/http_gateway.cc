@@ -123,14 +123,6 @@ absl::StatusOr<SSL_CTX*> MakeTlsContext(const std::string& cert,
   return context;
 }
 
-// Each accepted connection of an HTTPS listener: a TLS bufferevent.
-bufferevent* NewTlsBufferevent(event_base* base, void* context) {
-  SSL* ssl = SSL_new(static_cast<SSL_CTX*>(context));
-  return bufferevent_openssl_socket_new(base, -1, ssl,
-                                        BUFFEREVENT_SSL_ACCEPTING,
-                                        BEV_OPT_CLOSE_ON_FREE);
-}
-
 }  // namespace
 
 // One request on the loop thread: its parts, and the ways to answer it.
@@ -269,8 +261,14 @@ absl::Status HttpGateway::Listen() {
                        options_.tls_client_ca_file);
     if (!tls.ok()) return tls.status();
     tls_ = *tls;
-    evhttp_set_bevcb(http_, &NewTlsBufferevent, tls_);
   }
+  // Makes each connection's bufferevent (TLS or not), caps the connections
+  // and times their requests.
+  connections_ = std::make_unique<ConnectionTable>(
+      http_, loop_->base(), tls_,
+      ConnectionTable::Options{options_.max_connections,
+                               options_.request_timeout},
+      parts_.metrics);
   evhttp_set_max_headers_size(http_, options_.max_header_bytes);
   evhttp_set_max_body_size(http_, options_.max_body_bytes);
   evhttp_set_timeout(http_, static_cast<int>(absl::ToInt64Seconds(
@@ -375,6 +373,7 @@ void HttpGateway::OnAcceptPauseOver(int /*fd*/, short /*what*/, void* self) {
 
 void HttpGateway::OnRequest(evhttp_request* raw, void* self) {
   auto* gateway = static_cast<HttpGateway*>(self);
+  gateway->connections_->Dispatched(raw);
   Request request(raw, gateway->parts_.metrics);
   gateway->Route(request);
 }
@@ -650,7 +649,8 @@ void HttpGateway::ServeStream(Request& request) {
   // Ends cleanly; EventSource reconnects and authenticates again (M-4).
   (*subscription)->EndAfter(options_.max_stream_age);
   std::shared_ptr<SseStream> stream = SseStream::Begin(
-      loop_.get(), parts_.executor, request.raw(), *std::move(subscription),
+      loop_.get(), parts_.executor, connections_.get(), request.raw(),
+      *std::move(subscription),
       options_.io_timeout, [this](SseStream* done) {
         streams_.erase(done);
         absl::MutexLock lock(&open_mu_);

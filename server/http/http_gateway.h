@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/api/feed_reads.h"
+#include "server/http/connection_table.h"
 #include "server/auth/authenticator.h"
 #include "server/http/event_loop.h"
 #include "server/http/session_store.h"
@@ -61,6 +62,11 @@ class HttpGateway {
     // A connection that sends nothing (before its request) or takes nothing
     // (of a response being written) for this long is closed.
     absl::Duration io_timeout = absl::Seconds(60);
+    // Open connections at most; at the cap the one waiting longest for a
+    // request is closed for a newcomer (connection_table.h).
+    int max_connections = 512;
+    // A request must be complete within this time of its first byte.
+    absl::Duration request_timeout = absl::Seconds(10);
     // An event stream ends cleanly after about this long (Subscription::
     // EndAfter), so that a browser authenticates again; infinite: never.
     absl::Duration max_stream_age = absl::Minutes(30);
@@ -140,6 +146,8 @@ class HttpGateway {
   SessionStore sessions_;
   ssl_ctx_st* tls_ = nullptr;
   evhttp* http_ = nullptr;
+  // Installed on http_; outlives it (evhttp_free closes through it).
+  std::unique_ptr<ConnectionTable> connections_;
   int port_ = 0;
   bool stopped_ = false;
   // Loop thread only, after Listen().

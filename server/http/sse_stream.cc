@@ -20,11 +20,12 @@ constexpr size_t kMaxUnexpectedInput = 4096;
 }  // namespace
 
 std::shared_ptr<SseStream> SseStream::Begin(
-    EventLoop* loop, Executor* executor, evhttp_request* request,
-    std::shared_ptr<Subscription> subscription, absl::Duration write_timeout,
-    DoneCallback on_done) {
-  std::shared_ptr<SseStream> stream(new SseStream(
-      loop, executor, request, std::move(subscription), std::move(on_done)));
+    EventLoop* loop, Executor* executor, ConnectionTable* connections,
+    evhttp_request* request, std::shared_ptr<Subscription> subscription,
+    absl::Duration write_timeout, DoneCallback on_done) {
+  std::shared_ptr<SseStream> stream(
+      new SseStream(loop, executor, connections, request,
+                    std::move(subscription), std::move(on_done)));
   evkeyvalq* headers = evhttp_request_get_output_headers(request);
   evhttp_add_header(headers, "Content-Type", "text/event-stream; charset=utf-8");
   evhttp_add_header(headers, "Cache-Control", "no-store");
@@ -37,7 +38,7 @@ std::shared_ptr<SseStream> SseStream::Begin(
   timeval write = absl::ToTimeval(write_timeout);
   bufferevent_set_timeouts(evhttp_connection_get_bufferevent(connection),
                            nullptr, &write);
-  evhttp_connection_set_closecb(connection, &SseStream::OnConnectionClosed,
+  connections->SetCloseCallback(connection, &SseStream::OnConnectionClosed,
                                 stream.get());
   stream->input_ =
       bufferevent_get_input(evhttp_connection_get_bufferevent(connection));
@@ -55,11 +56,12 @@ std::shared_ptr<SseStream> SseStream::Begin(
 }
 
 SseStream::SseStream(EventLoop* loop, Executor* executor,
-                     evhttp_request* request,
+                     ConnectionTable* connections, evhttp_request* request,
                      std::shared_ptr<Subscription> subscription,
                      DoneCallback on_done)
     : loop_(loop),
       executor_(executor),
+      connections_(connections),
       subscription_(std::move(subscription)),
       on_done_(std::move(on_done)),
       request_(request) {}
@@ -181,7 +183,7 @@ void SseStream::FinishOnLoop(const absl::Status& status) {
   // Done only once the socket took the last bytes: a gateway that stops
   // right after Done() frees the connection with whatever it still held.
   ending_ = true;
-  evhttp_request_set_on_complete_cb(request_, &SseStream::OnResponseSent,
+  connections_->SetCompleteCallback(request_, &SseStream::OnResponseSent,
                                     this);
   evhttp_send_reply_end(request_);
   request_ = nullptr;
@@ -193,8 +195,8 @@ void SseStream::OnResponseSent(evhttp_request* request, void* self) {
   std::shared_ptr<SseStream> stream =
       static_cast<SseStream*>(self)->shared_from_this();
   // The connection may serve the client's next request, without us.
-  evhttp_connection_set_closecb(evhttp_request_get_connection(request),
-                                nullptr, nullptr);
+  stream->connections_->SetCloseCallback(
+      evhttp_request_get_connection(request), nullptr, nullptr);
   stream->StopWatchingInput();
   stream->Done();
 }
@@ -202,8 +204,8 @@ void SseStream::OnResponseSent(evhttp_request* request, void* self) {
 void SseStream::EndResponse() {
   if (request_ == nullptr) return;
   if (!closed_) {
-    evhttp_connection_set_closecb(evhttp_request_get_connection(request_),
-                                  nullptr, nullptr);
+    connections_->SetCloseCallback(evhttp_request_get_connection(request_),
+                                   nullptr, nullptr);
     StopWatchingInput();
   }
   // Ends the response, or, for a request whose connection is gone, frees it.

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "server/api/subscription.h"
+#include "server/http/connection_table.h"
 #include "server/http/event_loop.h"
 #include "server/runtime/executor.h"
 
@@ -41,8 +42,11 @@ class SseStream final : public SubscriptionSink,
   // Loop thread: answers `request` with 200 text/event-stream, writes the
   // hello event and starts `subscription` on the new stream. A client that
   // takes nothing of a pending write for `write_timeout` is dropped; an
-  // idle stream is not (heartbeats keep it alive).
+  // idle stream is not (heartbeats keep it alive). `connections`: the
+  // listener's (connection_table.h), for the connection's close and the
+  // response's completion; it outlives the stream's connection.
   static std::shared_ptr<SseStream> Begin(EventLoop* loop, Executor* executor,
+                                          ConnectionTable* connections,
                                           evhttp_request* request,
                                           std::shared_ptr<Subscription>
                                               subscription,
@@ -62,7 +66,8 @@ class SseStream final : public SubscriptionSink,
   void Abort();
 
  private:
-  SseStream(EventLoop* loop, Executor* executor, evhttp_request* request,
+  SseStream(EventLoop* loop, Executor* executor,
+            ConnectionTable* connections, evhttp_request* request,
             std::shared_ptr<Subscription> subscription, DoneCallback on_done);
 
   static void OnChunkSent(evhttp_connection* connection, void* self);
@@ -88,6 +93,7 @@ class SseStream final : public SubscriptionSink,
 
   EventLoop* const loop_;
   Executor* const executor_;
+  ConnectionTable* const connections_;
   const std::shared_ptr<Subscription> subscription_;
   const DoneCallback on_done_;
 

@@ -180,6 +180,16 @@ struct Metrics::Impl {
                                 "route and the HTTP status answered (an "
                                 "event stream when it started).")
                           .Register(*registry)),
+        http_connections_closed(
+            prometheus::BuildCounter()
+                .Name("sitrep_http_connections_closed_total")
+                .Help("HTTP connections the server closed to protect itself, "
+                      "by reason: shed (the one waiting longest for a "
+                      "request, for a newcomer at --http_max_connections), "
+                      "refused (a newcomer at the cap when none waited), "
+                      "request_timeout (no complete request within "
+                      "--http_request_timeout).")
+                .Register(*registry)),
         open_incidents(prometheus::BuildGauge()
                            .Name("sitrep_open_incidents")
                            .Help("Current (open, unexpired) incidents by the "
@@ -283,6 +293,7 @@ struct Metrics::Impl {
   Family<Counter>& rejected;
   Family<Counter>& handled;
   Family<Counter>& http_requests;
+  Family<Counter>& http_connections_closed;
   Family<Gauge>& open_incidents;
   Family<Gauge>& last_update_age;
   Family<Gauge>& webhook_lag;
@@ -361,6 +372,11 @@ void Metrics::RecordHttpRequest(absl::string_view route, int status) {
   // cheap enough, no cached series.
   impl_->http_requests
       .Add({{"route", std::string(route)}, {"status", absl::StrCat(status)}})
+      .Increment();
+}
+
+void Metrics::RecordHttpConnectionClosed(absl::string_view reason) {
+  impl_->http_connections_closed.Add({{"reason", std::string(reason)}})
       .Increment();
 }
 

@@ -63,6 +63,12 @@ class Metrics {
   // `status` the HTTP status it was answered with (a stream: when it
   // started).
   void RecordHttpRequest(absl::string_view route, int status);
+  // An HTTP connection the server closed to protect itself (H-2):
+  // `reason` is "shed" (the longest-waiting one, for a newcomer at
+  // --http_max_connections), "refused" (a newcomer at the cap when none
+  // waited) or "request_timeout" (no complete request within
+  // --http_request_timeout).
+  void RecordHttpConnectionClosed(absl::string_view reason);
 
   // A batch of updates handed to gRPC for a subscriber at `now`. `live`:
   // the subscriber had caught up before and the batch is not a situation

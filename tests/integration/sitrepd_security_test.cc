@@ -86,6 +86,32 @@ TEST(SitrepdSecurityTest, RefusesANonLoopbackListenerWithoutTlsOrPolicy) {
   }
 }
 
+// L-2: plaintext HTTP beyond loopback is allowed (--plaintext, behind a
+// TLS-terminating proxy) but warned about at start. The wildcard listener
+// lives only until the warning is read; the test sends it nothing.
+TEST(SitrepdSecurityTest, WarnsOfPlaintextHttpBeyondLoopback) {
+  TempDir dir;
+  const std::string policy = dir.path() + "/policy.json";
+  WritePolicy(policy, kToken);
+  auto run = [&](const std::string& http_address) {
+    Subprocess sitrepd({SITREPD_PATH, "--listen=127.0.0.1:0", "--plaintext",
+                        "--auth_file=" + policy,
+                        "--data_dir=" + dir.path() + "/data", "--fsync=off",
+                        "--metrics_address=127.0.0.1:0",
+                        "--http_address=" + http_address,
+                        "--shutdown_drain=0s"});
+    EXPECT_TRUE(sitrepd.WaitForStderr("serving address="))
+        << sitrepd.stderr_text();
+    sitrepd.Signal(SIGTERM);
+    EXPECT_EQ(RunToExit(sitrepd), 0) << sitrepd.stderr_text();
+    return sitrepd.stderr_text();
+  };
+  constexpr char kWarning[] =
+      "serving PLAINTEXT HTTP on a non-loopback address (--http_address)";
+  EXPECT_THAT(run("0.0.0.0:0"), HasSubstr(kWarning));
+  EXPECT_THAT(run("127.0.0.1:0"), Not(HasSubstr(kWarning)));
+}
+
 class RunningSitrepd : public ::testing::Test {
  protected:
   void SetUp() override {

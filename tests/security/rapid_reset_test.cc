@@ -27,6 +27,7 @@
 #include "tests/integration/feed_calls.h"
 #include "tests/security/process_status.h"
 #include "tests/security/rapid_reset_client.h"
+#include "tests/security/sitrepd_child.h"
 #include "tests/support/scoped_temp_dir.h"
 #include "tests/support/subprocess.h"
 
@@ -34,13 +35,8 @@ namespace sitrep::testing {
 namespace {
 
 // docs/security.md: what one attacker may add to sitrepd's resident memory
-// through the edge (measured: about 40 MB). Under ASan freed memory stays
-// in its quarantine (256 MB) first.
-#ifdef SITREP_SANITIZED
-constexpr int64_t kRssBoundKiB = 400 * 1024;
-#else
-constexpr int64_t kRssBoundKiB = 100 * 1024;
-#endif
+// through the edge (measured: about 40 MB).
+constexpr int64_t kRssBoundKiB = RssBoundKiB(100 * 1024);
 
 // A listening socket on `family`'s loopback, port 0, inherited by HAProxy
 // (bind fd@N): no port is guessed. Returns the fd and its port.
@@ -106,20 +102,11 @@ TEST(RapidResetTest, EdgeBoundsSitrepdServesOthersAndStopsCleanly) {
     GTEST_SKIP() << "haproxy not installed (scripts/install-deps.sh)";
   }
   ScopedTempDir dir;
-  const std::string port_file = dir.path() + "/port";
-  Subprocess sitrepd({SITREPD_PATH, "--listen=127.0.0.1:0",
-                      "--port_file=" + port_file,
-                      "--data_dir=" + dir.path() + "/data", "--fsync=off",
-                      "--metrics_address=", "--http_address=",
-                      "--shutdown_drain=0s", "--shutdown_grace=5s"});
-  ASSERT_TRUE(sitrepd.WaitForStderr("serving")) << sitrepd.stderr_text();
-  int sitrepd_port = 0;
-  {
-    std::ifstream in(port_file);
-    std::string text;
-    std::getline(in, text);
-    ASSERT_TRUE(absl::SimpleAtoi(text, &sitrepd_port)) << text;
-  }
+  SitrepdChild child =
+      StartSitrepdChild(SITREPD_PATH, dir.path(), {"--shutdown_grace=5s"});
+  Subprocess& sitrepd = *child.process;
+  ASSERT_GT(child.port, 0) << sitrepd.stderr_text();
+  const int sitrepd_port = child.port;
 
   auto [v4_fd, v4_port] = LoopbackListener(AF_INET);
   auto [v6_fd, v6_port] = LoopbackListener(AF_INET6);

@@ -12,6 +12,24 @@ namespace {
 using ::sitrep::testing::IsOk;
 using ::sitrep::testing::StatusIs;
 
+// L-2 (docs/security.md): what counts as loopback decides whether a
+// plaintext listener is refused or warned about.
+TEST(IsLoopbackAddressTest, OnlyLoopbackAddressesAndLocalhostAre) {
+  for (const char* loopback :
+       {"127.0.0.1:8080", "127.1.2.3:0", "localhost:8080", "[::1]:8080",
+        "[::ffff:127.0.0.1]:80"}) {
+    EXPECT_TRUE(IsLoopbackAddress(loopback)) << loopback;
+  }
+  for (const char* exposed :
+       {"0.0.0.0:8080", "[::]:8080", ":8080", "10.0.0.7:8080",
+        "192.168.1.2:0", "[2001:db8::1]:8080", "[::ffff:10.0.0.1]:80",
+        // Names that only look like loopback.
+        "127.example.org:8080", "localhost.example.org:80",
+        "127.0.0.1.nip.io:80", "sitrep:8080", "127.0.0.1", ""}) {
+    EXPECT_FALSE(IsLoopbackAddress(exposed)) << exposed;
+  }
+}
+
 ServerConfig JetStreamConfig() {
   ServerConfig config;
   config.store = StoreKind::kJetStream;
