@@ -36,10 +36,10 @@ v1::Incident FoldedChain() {
            kind: KIND_REQUEST_SUPPORT severity: SEVERITY_MODERATE
            publisher: "kp-desk" received_at { seconds: 200 })pb",
       R"pb(sequence: 3 mission: MISSION_EULEX role: ROLE_SECOND_RESPONDER
-           kind: KIND_ACKNOWLEDGE severity: SEVERITY_HIGH publisher: "eulex-desk"
+           kind: KIND_ACKNOWLEDGE severity: SEVERITY_SEVERE publisher: "eulex-desk"
            received_at { seconds: 300 })pb",
       R"pb(sequence: 4 mission: MISSION_EULEX role: ROLE_SECOND_RESPONDER
-           kind: KIND_ESCALATE severity: SEVERITY_HIGH publisher: "eulex-desk"
+           kind: KIND_ESCALATE severity: SEVERITY_SEVERE publisher: "eulex-desk"
            received_at { seconds: 400 } location { municipality: "leposaviq" })pb",
       R"pb(sequence: 5 mission: MISSION_KOSOVO_POLICE role: ROLE_FIRST_RESPONDER
            kind: KIND_UPDATE severity: SEVERITY_EXTREME publisher: "kp-desk"
@@ -64,7 +64,7 @@ TEST(IncidentReadersTest, TheFoldKeepsEachMissionsPart) {
   EXPECT_EQ(kp.updates(), 3u);
   EXPECT_EQ(eulex.mission(), v1::MISSION_EULEX);
   EXPECT_EQ(eulex.last_sequence(), 4u);
-  EXPECT_EQ(eulex.peak_severity(), v1::SEVERITY_HIGH);
+  EXPECT_EQ(eulex.peak_severity(), v1::SEVERITY_SEVERE);
   EXPECT_EQ(eulex.updates(), 2u);
 }
 
@@ -94,13 +94,13 @@ TEST(IncidentReadersTest, AReaderSeesTheChainButOnlyItsOwnMissionsContent) {
   v1::Incident incident = FoldedChain();
   *incident.mutable_latest() = Parse<v1::SituationUpdate>(
       R"pb(sequence: 4 mission: MISSION_EULEX kind: KIND_ESCALATE
-           severity: SEVERITY_HIGH category: CATEGORY_PUBLIC_ORDER
+           severity: SEVERITY_SEVERE category: CATEGORY_PUBLIC_ORDER
            location { municipality: "leposaviq" })pb");
   RedactForReader(Only(v1::MISSION_EULEX), /*latest_replaced=*/true,
                   &incident);
   EXPECT_EQ(incident.location().municipality(), "leposaviq");
   EXPECT_EQ(incident.category(), v1::CATEGORY_PUBLIC_ORDER);
-  EXPECT_EQ(incident.peak_severity(), v1::SEVERITY_HIGH);
+  EXPECT_EQ(incident.peak_severity(), v1::SEVERITY_SEVERE);
   EXPECT_EQ(incident.opened_by(), v1::MISSION_KOSOVO_POLICE);  // A chain fact.
   EXPECT_FALSE(incident.has_opened_at());
   EXPECT_EQ(incident.opened_by_publisher(), "");
