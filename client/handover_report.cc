@@ -241,7 +241,7 @@ class ReportBuilder {
             {}};
     for (const auto& [mission, a] : by_mission_) {
       t.rows.push_back({mission == v1::MISSION_UNSPECIFIED
-                            ? std::string("sitrep (expiry)")
+                            ? std::string("(no mission)")
                             : MissionFullName(mission),
                         absl::StrCat(a.updates), absl::StrCat(a.opened),
                         absl::StrCat(a.escalated), absl::StrCat(a.deescalated),
@@ -326,7 +326,8 @@ std::string HourlyChart(const ShiftData& shift) {
   for (const auto& c : counts) max = std::max(max, c[0] + c[1] + c[2] + c[3]);
   const int bar = std::max(4, std::min(40, 720 / hours));
   const int left = 40, top = 10, height = 200;
-  const int width = left + hours * bar + 10;
+  // Wide enough for the bars and for the legend under them.
+  const int width = std::max(left + hours * bar + 10, left + 4 * 110);
   std::string svg = absl::StrCat(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"", width,
       "\" height=\"", top + height + 40, "\" viewBox=\"0 0 ", width, " ",
@@ -347,7 +348,7 @@ std::string HourlyChart(const ShiftData& shift) {
       absl::StrAppend(&svg, "<rect x=\"", left + h * bar + 1, "\" y=\"", y,
                       "\" width=\"", bar - 2, "\" height=\"", bar_height,
                       "\" fill=\"", colors[m], "\"><title>",
-                      m == 3 ? "sitrep" : MissionAbbrev(missions[m]), " ",
+                      m == 3 ? "other" : MissionAbbrev(missions[m]), " ",
                       absl::FormatTime("%H:00Z", first_hour + absl::Hours(h),
                                        absl::UTCTimeZone()),
                       ": ", counts[h][m], "</title></rect>");
@@ -366,7 +367,7 @@ std::string HourlyChart(const ShiftData& shift) {
                     "\" width=\"10\" height=\"10\" fill=\"", colors[m],
                     "\"/><text x=\"", x + 14, "\" y=\"", top + height + 33,
                     "\" font-size=\"11\">",
-                    m == 3 ? "sitrep (expiry)" : MissionAbbrev(missions[m]),
+                    m == 3 ? "other" : MissionAbbrev(missions[m]),
                     "</text>");
     x += 110;
   }
