@@ -68,8 +68,8 @@ class SituationAdapter final : public AppendListener, public SnapshotProvider {
   void OnAppended(const std::vector<LogEntryPtr>& entries) override {
     index_->Apply(entries);
     // The store write runs on the executor, never on the log's writer.
-    if (snapshots_ != nullptr && executor_ != nullptr &&
-        snapshots_->Due(index_->sequence())) {
+    if (snapshots_ != nullptr && executor_ != nullptr && !entries.empty() &&
+        snapshots_->Due(entries.back()->sequence())) {
       executor_->Schedule([snapshots = snapshots_] {
         if (absl::Status saved = snapshots->SnapshotNow(); !saved.ok()) {
           LogWarning("situation", "situation snapshot not stored",
