@@ -16,19 +16,19 @@ constexpr uint32_t kFormat = 1;
 
 std::string EncodeSituationSnapshot(const StoredSituation& snapshot) {
   std::string out;
-  {
-  google::protobuf::io::StringOutputStream raw(&out);
-  google::protobuf::io::CodedOutputStream s(&raw);
-  s.WriteVarint32(kFormat);
-  s.WriteVarint64(snapshot.sequence);
-  s.WriteVarint64(static_cast<uint64_t>(
-      absl::ToUnixMicros(snapshot.received_at)));
-  s.WriteVarint64(snapshot.incidents.size());
-  for (const IncidentRecord& record : snapshot.incidents) {
-    const std::string bytes = EncodeIncidentRecord(record);
-    s.WriteVarint32(static_cast<uint32_t>(bytes.size()));
-    s.WriteRaw(bytes.data(), static_cast<int>(bytes.size()));
-  }
+  {  // The stream flushes into `out` when it goes.
+    google::protobuf::io::StringOutputStream raw(&out);
+    google::protobuf::io::CodedOutputStream s(&raw);
+    s.WriteVarint32(kFormat);
+    s.WriteVarint64(snapshot.sequence);
+    s.WriteVarint64(static_cast<uint64_t>(
+        absl::ToUnixMicros(snapshot.received_at)));
+    s.WriteVarint64(snapshot.incidents.size());
+    for (const IncidentRecord& record : snapshot.incidents) {
+      const std::string bytes = EncodeIncidentRecord(record);
+      s.WriteVarint32(static_cast<uint32_t>(bytes.size()));
+      s.WriteRaw(bytes.data(), static_cast<int>(bytes.size()));
+    }
   }
   return out;
 }
