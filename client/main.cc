@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
       AddSituationCommand(&app, &global), AddIncidentCommand(&app, &global),
       AddHealthCommand(&app, &global),
       AddDemoCommand(&app, &global),      AddCheckCommand(&app, &global),
+      AddReportCommand(&app, &global),
   };
   try {
     app.parse(argc, argv);

@@ -36,6 +36,7 @@
 #include "server/metrics/http_endpoint.h"
 #include "server/metrics/metrics.h"
 #include "server/query/situation_index.h"
+#include "server/query/situation_snapshotter.h"
 #include "server/runtime/data_dir_lock.h"
 #include "server/runtime/executor.h"
 #include "server/runtime/listen_address.h"
@@ -56,10 +57,26 @@ constexpr absl::Duration kStoreProbeInterval = absl::Seconds(1);
 // Connects the situation index to the log's tail and to snapshot starts.
 class SituationAdapter final : public AppendListener, public SnapshotProvider {
  public:
-  SituationAdapter(SituationIndex* index, Clock* clock)
-      : index_(index), clock_(clock) {}
+  // `snapshots` and `executor` are borrowed (nullable: no snapshots).
+  SituationAdapter(SituationIndex* index, Clock* clock,
+                   SituationSnapshotter* snapshots = nullptr,
+                   Executor* executor = nullptr)
+      : index_(index),
+        clock_(clock),
+        snapshots_(snapshots),
+        executor_(executor) {}
   void OnAppended(const std::vector<LogEntryPtr>& entries) override {
     index_->Apply(entries);
+    // The store write runs on the executor, never on the log's writer.
+    if (snapshots_ != nullptr && executor_ != nullptr && !entries.empty() &&
+        snapshots_->Due(entries.back()->sequence())) {
+      executor_->Schedule([snapshots = snapshots_] {
+        if (absl::Status saved = snapshots->SnapshotNow(); !saved.ok()) {
+          LogWarning("situation", "situation snapshot not stored",
+                     {{"error", std::string(saved.message())}});
+        }
+      });
+    }
   }
   SituationSnapshot TakeSnapshot(const FilterMatcher* filter) override {
     SituationIndex::Snapshot snapshot = index_->Take(filter, clock_->Now());
@@ -75,6 +92,8 @@ class SituationAdapter final : public AppendListener, public SnapshotProvider {
  private:
   SituationIndex* const index_;
   Clock* const clock_;
+  SituationSnapshotter* const snapshots_;
+  Executor* const executor_;
 };
 
 // `flag` names the flag in errors.
@@ -155,10 +174,11 @@ class ServerImpl final : public Server {
     if (!incidents.ok()) return incidents.status();
     situation_ = std::make_unique<SituationIndex>();
     situation_->Reset(*std::move(incidents), log_.get());
-    situation_adapter_ =
-        std::make_unique<SituationAdapter>(situation_.get(), clock_);
-
     executor_ = std::make_unique<ThreadPoolExecutor>(config_.executor_threads);
+    snapshotter_ = std::make_unique<SituationSnapshotter>(
+        log_.get(), situation_.get(), config_.situation_snapshot_every);
+    situation_adapter_ = std::make_unique<SituationAdapter>(
+        situation_.get(), clock_, snapshotter_.get(), executor_.get());
     Feed::Options feed_options;
     feed_options.ring_capacity = config_.ring_capacity;
     feed_ = std::make_unique<Feed>(log_.get(), executor_.get(),
@@ -357,6 +377,12 @@ class ServerImpl final : public Server {
     RetentionPolicy policy;
     policy.max_age = config_.retention_max_age;
     policy.max_updates = config_.retention_max_updates;
+    // The situation just before the updates retention may remove, so that
+    // GetSituation as_of can still rebuild the points after them.
+    if (absl::Status saved = snapshotter_->SnapshotNow(); !saved.ok()) {
+      LogWarning("situation", "situation snapshot not stored",
+                 {{"error", std::string(saved.message())}});
+    }
     absl::StatusOr<uint64_t> removed =
         log_->ApplyRetention(policy, clock_->Now());
     feed_->OnRetention();
@@ -710,6 +736,7 @@ class ServerImpl final : public Server {
   StreamGrants grants_;
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<SituationIndex> situation_;
+  std::unique_ptr<SituationSnapshotter> snapshotter_;
   std::unique_ptr<SituationAdapter> situation_adapter_;
   std::unique_ptr<ThreadPoolExecutor> executor_;
   std::unique_ptr<Feed> feed_;

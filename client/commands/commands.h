@@ -49,6 +49,7 @@ Command AddIncidentCommand(CLI::App* root, const GlobalFlags* global);
 Command AddHealthCommand(CLI::App* root, const GlobalFlags* global);
 Command AddDemoCommand(CLI::App* root, const GlobalFlags* global);
 Command AddCheckCommand(CLI::App* root, const GlobalFlags* global);
+Command AddReportCommand(CLI::App* root, const GlobalFlags* global);
 
 // The channel options `global` asks for: checks --server and --timeout,
 // reads and checks the TLS files, checks the token. INVALID_ARGUMENT naming

@@ -4,6 +4,7 @@
 
 #include "server/ingest/validator.h"
 #include "server/query/incident_story.h"
+#include "server/query/situation_as_of.h"
 
 #include "server/auth/audit.h"
 #include "server/auth/read_rights.h"
@@ -70,8 +71,26 @@ absl::StatusOr<v1::Situation> FeedReads::GetSituation(
     CountRefusal(filter.status());
     return filter.status();
   }
-  const absl::Time now = parts_.clock->Now();
-  SituationIndex::Snapshot snapshot = parts_.situation->Take(filter->get(), now);
+  absl::Time now = parts_.clock->Now();
+  // as_of: a situation rebuilt from the store, then filtered and shown
+  // exactly like the live one below.
+  const SituationIndex* index = parts_.situation;
+  std::unique_ptr<SituationIndex> past;
+  if (request.as_of_case() != v1::GetSituationRequest::AS_OF_NOT_SET) {
+    absl::StatusOr<PastSituation> rebuilt =
+        RebuildSituationAsOf(parts_.feed->log(), request, now);
+    if (!rebuilt.ok()) {
+      if (absl::IsInvalidArgument(rebuilt.status()) ||
+          absl::IsOutOfRange(rebuilt.status())) {
+        CountRefusal(rebuilt.status());
+      }
+      return rebuilt.status();
+    }
+    past = std::move(rebuilt->index);
+    index = past.get();
+    now = rebuilt->at;
+  }
+  SituationIndex::Snapshot snapshot = index->Take(filter->get(), now);
   v1::Situation situation;
   for (const SituationIndex::Shown& shown : snapshot.incidents) {
     *situation.add_incidents() =

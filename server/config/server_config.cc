@@ -108,6 +108,10 @@ ABSL_FLAG(uint64_t, retention_max_updates, 0,
           "Keep at most this many updates, the newest (0: no limit).");
 ABSL_FLAG(absl::Duration, retention_interval, absl::Minutes(1),
           "How often retention runs, in the background.");
+ABSL_FLAG(uint64_t, situation_snapshot_every, 10000,
+          "Store the situation every this many updates (and before each "
+          "retention run): GetSituation as_of replays at most that many "
+          "(0: snapshots only before retention runs).");
 ABSL_FLAG(absl::Duration, expiry_interval, absl::Seconds(1),
           "How often incidents whose expires_at passed get their EXPIRED "
           "update.");
@@ -372,6 +376,8 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   config.retention_max_age = absl::GetFlag(FLAGS_retention_max_age);
   config.retention_max_updates = absl::GetFlag(FLAGS_retention_max_updates);
   config.retention_interval = absl::GetFlag(FLAGS_retention_interval);
+  config.situation_snapshot_every =
+      absl::GetFlag(FLAGS_situation_snapshot_every);
   config.expiry_interval = absl::GetFlag(FLAGS_expiry_interval);
   config.ring_capacity = absl::GetFlag(FLAGS_ring_capacity);
   config.executor_threads = absl::GetFlag(FLAGS_executor_threads);

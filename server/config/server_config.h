@@ -86,6 +86,10 @@ struct ServerConfig {
   absl::Duration retention_max_age = absl::InfiniteDuration();
   uint64_t retention_max_updates = 0;
   absl::Duration retention_interval = absl::Minutes(1);
+  // Store the situation every this many updates (and before each retention
+  // run), so that GetSituation as_of replays at most that many (0: only
+  // before retention runs; as_of then replays from the start).
+  uint64_t situation_snapshot_every = 10000;
 
   // How often the server looks for incidents whose expires_at passed and
   // appends their KIND_EXPIRED update.

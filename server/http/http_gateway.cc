@@ -526,11 +526,18 @@ namespace {
 
 // Parses the query into `message`; `ignored` parameters are the
 // transport's own.
+// `aliases`: short parameter names (first) for field paths (second).
 absl::Status ParseRequest(absl::string_view query,
                           const std::vector<std::string>& ignored,
-                          google::protobuf::Message* message) {
+                          google::protobuf::Message* message,
+                          const std::vector<QueryParam>& aliases = {}) {
   absl::StatusOr<std::vector<QueryParam>> params = ParseQuery(query);
   if (!params.ok()) return params.status();
+  for (QueryParam& param : *params) {
+    for (const auto& [alias, path] : aliases) {
+      if (param.first == alias) param.first = path;
+    }
+  }
   return ApplyQuery(*params, ignored, message);
 }
 
@@ -538,11 +545,12 @@ absl::Status ParseRequest(absl::string_view query,
 
 template <typename Call, typename Read>
 void HttpGateway::ServeRead(Request& request, absl::string_view rpc,
-                            Read read) {
+                            Read read,
+                            const std::vector<QueryParam>& aliases) {
   absl::StatusOr<CallIdentity> caller = Identify(request, rpc);
   if (!caller.ok()) return request.ReplyError(caller.status());
   Call call;
-  if (absl::Status parsed = ParseRequest(request.query(), {}, &call);
+  if (absl::Status parsed = ParseRequest(request.query(), {}, &call, aliases);
       !parsed.ok()) {
     parts_.reads->CountRefusal(parsed);
     return request.ReplyError(parsed);
@@ -581,7 +589,9 @@ void HttpGateway::ServeSituation(Request& request) {
       [this](const CallIdentity& caller, absl::string_view rpc,
              const v1::GetSituationRequest& call) {
         return parts_.reads->GetSituation(caller, rpc, call);
-      });
+      },
+      // `?as_of=2026-12-06T14:05:00Z`: the situation at that time.
+      {{"as_of", "as_of_time"}});
 }
 
 void HttpGateway::ServeIncident(Request& request,

@@ -14,6 +14,7 @@
 #include "server/http/connection_table.h"
 #include "server/auth/authenticator.h"
 #include "server/http/event_loop.h"
+#include "server/http/query_params.h"
 #include "server/http/session_store.h"
 #include "server/http/static_files.h"
 #include "server/metrics/metrics.h"
@@ -118,9 +119,11 @@ class HttpGateway {
   void Route(Request& request);
   void ServeStatic(Request& request, const StaticFile& file);
   // A unary read: authenticates, parses the query into a `Call`, answers
-  // `read(caller, rpc, call)` as JSON.
+  // `read(caller, rpc, call)` as JSON. `aliases` maps short parameter names
+  // to field paths.
   template <typename Call, typename Read>
-  void ServeRead(Request& request, absl::string_view rpc, Read read);
+  void ServeRead(Request& request, absl::string_view rpc, Read read,
+                 const std::vector<QueryParam>& aliases = {});
   void ServeUpdates(Request& request);
   void ServeSituation(Request& request);
   // GET /v1/incidents/{id}: GetIncident.

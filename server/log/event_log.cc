@@ -23,4 +23,22 @@ absl::StatusOr<std::optional<IncidentRecord>> EventLog::LoadIncident(
       "this event log cannot look up incident '", incident_id, "'"));
 }
 
+absl::Status EventLog::SaveSituationSnapshot(
+    const StoredSituation& snapshot) {
+  return absl::UnimplementedError(absl::StrCat(
+      "this event log cannot store the situation snapshot of sequence ",
+      snapshot.sequence));
+}
+
+absl::StatusOr<std::vector<uint64_t>> EventLog::ListSituationSnapshots()
+    const {
+  return std::vector<uint64_t>();
+}
+
+absl::StatusOr<StoredSituation> EventLog::LoadSituationSnapshot(
+    uint64_t sequence) const {
+  return absl::NotFoundError(
+      absl::StrCat("no situation snapshot of sequence ", sequence));
+}
+
 }  // namespace sitrep

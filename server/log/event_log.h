@@ -70,6 +70,18 @@ class AppendListener {
   virtual void OnAppended(const std::vector<LogEntryPtr>& entries) = 0;
 };
 
+// The situation at one point of the log, stored so that GetSituation as_of
+// does not replay the log from its start (query/situation_as_of.h): every
+// incident that was open after the update `sequence`, expired ones
+// included (expiry is judged by the reader at its own time).
+struct StoredSituation {
+  uint64_t sequence = 0;
+  // The received_at of the update `sequence` (the epoch for sequence 0).
+  absl::Time received_at = absl::UnixEpoch();
+  // In the order of their latest update's sequence.
+  std::vector<IncidentRecord> incidents;
+};
+
 struct RetentionPolicy {
   // Remove updates received before now - max_age. Infinite: keep.
   absl::Duration max_age = absl::InfiniteDuration();
@@ -170,6 +182,18 @@ class EventLog {
   // number removed. Incident records are kept.
   virtual absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
                                                   absl::Time now) = 0;
+
+  // Stores `snapshot` (replacing one of the same sequence). Retention keeps
+  // the snapshots a rebuild can still start from: those at or after
+  // Oldest() - 1 (an older one could only answer its own point, and the
+  // updates it stands for are gone by policy). The default is UNIMPLEMENTED
+  // (test doubles): GetSituation as_of then replays from sequence 0.
+  virtual absl::Status SaveSituationSnapshot(const StoredSituation& snapshot);
+  // The sequences of the stored snapshots, ascending (default: none).
+  virtual absl::StatusOr<std::vector<uint64_t>> ListSituationSnapshots() const;
+  // The stored snapshot of `sequence`; NOT_FOUND when there is none.
+  virtual absl::StatusOr<StoredSituation> LoadSituationSnapshot(
+      uint64_t sequence) const;
 
   // Registers the one listener (or nullptr). Must be called before the first
   // Append; `listener` must outlive the log or be reset to nullptr first.

@@ -28,6 +28,7 @@
 #include "server/log/group_commit.h"
 #include "server/log/incident_record_codec.h"
 #include "server/log/incident_thread.h"
+#include "server/log/jetstream_snapshot_bucket.h"
 #include "server/runtime/logging.h"
 
 namespace sitrep {
@@ -180,6 +181,19 @@ class JetStreamEventLog final : public EventLog {
       const std::string& incident_id) const override;
   absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
                                           absl::Time now) override;
+  absl::Status SaveSituationSnapshot(
+      const StoredSituation& snapshot) override {
+    if (closed_.load(std::memory_order_acquire)) return CloseError();
+    return situation_bucket_->Save(snapshot);
+  }
+  absl::StatusOr<std::vector<uint64_t>> ListSituationSnapshots()
+      const override {
+    return situation_bucket_->List();
+  }
+  absl::StatusOr<StoredSituation> LoadSituationSnapshot(
+      uint64_t sequence) const override {
+    return situation_bucket_->Load(sequence);
+  }
   void SetAppendListener(AppendListener* listener) override {
     listener_.store(listener, std::memory_order_release);
     if (listener != nullptr) {
@@ -269,6 +283,8 @@ class JetStreamEventLog final : public EventLog {
   jsCtx* js_ = nullptr;
   natsSubscription* tail_ = nullptr;
   kvStore* incidents_kv_ = nullptr;
+  // Situation snapshots (GetSituation as_of); set by Open().
+  std::unique_ptr<JetStreamSnapshotBucket> situation_bucket_;
   std::thread::id writer_id_;
 
   std::atomic<AppendListener*> listener_{nullptr};
@@ -319,6 +335,10 @@ absl::StatusOr<std::unique_ptr<JetStreamEventLog>> JetStreamEventLog::Open(
   if (!info.ok()) return info.status();
   status = log->LoadIncidentSnapshots();
   if (!status.ok()) return status;
+  absl::StatusOr<std::unique_ptr<JetStreamSnapshotBucket>> bucket =
+      JetStreamSnapshotBucket::Open(log->js_, options.stream, options.replicas);
+  if (!bucket.ok()) return bucket.status();
+  log->situation_bucket_ = *std::move(bucket);
   status = log->StartTail((*info)->State);
   if (!status.ok()) return status;
   log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
@@ -674,6 +694,7 @@ JetStreamEventLog::~JetStreamEventLog() {
     }
     natsSubscription_Destroy(tail_);
   }
+  situation_bucket_.reset();
   if (incidents_kv_ != nullptr) kvStore_Destroy(incidents_kv_);
   if (js_ != nullptr) jsCtx_Destroy(js_);
   if (nc_ != nullptr) {
@@ -1164,6 +1185,12 @@ absl::StatusOr<uint64_t> JetStreamEventLog::ApplyRetention(
         absl::StrCat("cannot remove old updates from stream '",
                      options_.stream, "'"),
         s, code));
+  }
+  // Snapshots before target - 1 can start no replay any more.
+  if (absl::Status dropped = situation_bucket_->DropBefore(target - 1);
+      !dropped.ok()) {
+    LogWarning("log", "old situation snapshots stay",
+               {{"error", std::string(dropped.message())}});
   }
   absl::MutexLock lock(&mu_);
   if (target > oldest_) {

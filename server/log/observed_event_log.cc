@@ -87,6 +87,28 @@ class ObservedEventLog final : public EventLog {
     return Observe(Operation::kWrite, log_->ApplyRetention(policy, now));
   }
 
+  absl::Status SaveSituationSnapshot(
+      const StoredSituation& snapshot) override {
+    absl::Status status = log_->SaveSituationSnapshot(snapshot);
+    if (closed_.load(std::memory_order_acquire)) return status;
+    if (status.ok()) {
+      health_->ReportSuccess(Operation::kWrite);
+    } else if (IsStoreFailure(status)) {
+      health_->ReportFailure(Operation::kWrite, status);
+    }
+    return status;
+  }
+
+  absl::StatusOr<std::vector<uint64_t>> ListSituationSnapshots()
+      const override {
+    return Observe(Operation::kRead, log_->ListSituationSnapshots());
+  }
+
+  absl::StatusOr<StoredSituation> LoadSituationSnapshot(
+      uint64_t sequence) const override {
+    return Observe(Operation::kRead, log_->LoadSituationSnapshot(sequence));
+  }
+
   void SetAppendListener(AppendListener* listener) override {
     log_->SetAppendListener(listener);
   }

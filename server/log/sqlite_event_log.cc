@@ -22,6 +22,7 @@
 #include "server/log/append_rules.h"
 #include "server/log/group_commit.h"
 #include "server/log/incident_thread.h"
+#include "server/log/situation_snapshot_codec.h"
 #include "server/log/sqlite_statement.h"
 #include "server/log/wal_checkpointer.h"
 #include "server/runtime/logging.h"
@@ -76,6 +77,11 @@ CREATE TABLE IF NOT EXISTS incidents(
   -- schema 3 until the upgrade re-derives them. The columns before it are
   -- its summary, kept for older readers of the file.
   state BLOB);
+-- StoredSituation (situation_snapshot_codec.h): the open incidents after
+-- `sequence`, where GetSituation as_of starts its replay.
+CREATE TABLE IF NOT EXISTS situation_snapshots(
+  sequence INTEGER PRIMARY KEY,
+  body BLOB NOT NULL);
 )sql";
 
 constexpr char kIncidentColumns[] =
@@ -165,6 +171,7 @@ struct WriterStatements {
   sqlite::Statement set_meta;
   sqlite::Statement delete_before;
   sqlite::Statement first_at_or_after;
+  sqlite::Statement put_snapshot, delete_snapshots_before;
 
   absl::Status Prepare(sqlite::Database* db) {
     const std::pair<sqlite::Statement*, const char*> all[] = {
@@ -192,6 +199,11 @@ struct WriterStatements {
          "VALUES('head', ?1), ('last_received_at_us', ?2)"},
         {&delete_before, "DELETE FROM updates WHERE sequence < ?1"},
         {&first_at_or_after, kFirstAtOrAfter},
+        {&put_snapshot,
+         "INSERT OR REPLACE INTO situation_snapshots(sequence, body) "
+         "VALUES(?1, ?2)"},
+        {&delete_snapshots_before,
+         "DELETE FROM situation_snapshots WHERE sequence < ?1"},
     };
     for (const auto& [statement, sql] : all) {
       absl::Status status = statement->Prepare(db, sql);
@@ -207,6 +219,7 @@ struct Reader {
   sqlite::Statement read_ascending, read_descending, read_for_missions;
   sqlite::Statement first_at_or_after;
   sqlite::Statement begin, commit, head, open_incidents, find_incident;
+  sqlite::Statement list_snapshots, load_snapshot;
 
   absl::Status Prepare() {
     static const std::string open_incidents_sql = absl::StrCat(
@@ -227,6 +240,10 @@ struct Reader {
         {&head, "SELECT value FROM meta WHERE key = 'head'"},
         {&open_incidents, open_incidents_sql.c_str()},
         {&find_incident, find_incident_sql.c_str()},
+        {&list_snapshots,
+         "SELECT sequence FROM situation_snapshots ORDER BY sequence"},
+        {&load_snapshot,
+         "SELECT body FROM situation_snapshots WHERE sequence = ?1"},
     };
     for (const auto& [statement, sql] : all) {
       absl::Status status = statement->Prepare(db.get(), sql);
@@ -289,6 +306,12 @@ class SqliteEventLog final : public EventLog {
       const std::string& incident_id) const override;
   absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
                                           absl::Time now) override;
+  absl::Status SaveSituationSnapshot(
+      const StoredSituation& snapshot) override;
+  absl::StatusOr<std::vector<uint64_t>> ListSituationSnapshots()
+      const override;
+  absl::StatusOr<StoredSituation> LoadSituationSnapshot(
+      uint64_t sequence) const override;
   void SetAppendListener(AppendListener* listener) override {
     listener_.store(listener, std::memory_order_release);
   }
@@ -839,6 +862,78 @@ absl::StatusOr<uint64_t> SqliteEventLog::ApplyRetention(
   return job->removed;
 }
 
+absl::Status SqliteEventLog::SaveSituationSnapshot(
+    const StoredSituation& snapshot) {
+  // Encoded here, on the caller's thread; only the insert runs on the
+  // writer, between two append batches.
+  struct Job {
+    std::string body;
+    absl::Status status;
+    absl::Notification done;
+  };
+  auto job = std::make_shared<Job>();
+  job->body = EncodeSituationSnapshot(snapshot);
+  const int64_t sequence = static_cast<int64_t>(snapshot.sequence);
+  if (!queue_.PushTask([this, job, sequence] {
+        sqlite::ScopedReset reset(&w_.put_snapshot);
+        w_.put_snapshot.BindInt64(1, sequence);
+        w_.put_snapshot.BindBlob(2, job->body);
+        job->status = w_.put_snapshot.Run();
+        job->done.Notify();
+      })) {
+    return CloseError();
+  }
+  job->done.WaitForNotification();
+  return job->status;
+}
+
+absl::StatusOr<std::vector<uint64_t>> SqliteEventLog::ListSituationSnapshots()
+    const {
+  absl::StatusOr<std::unique_ptr<Reader>> reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  sqlite::Statement& s = (*reader)->list_snapshots;
+  std::vector<uint64_t> sequences;
+  absl::Status status;
+  {
+    sqlite::ScopedReset reset(&s);
+    for (;;) {
+      absl::StatusOr<bool> row = s.Step();
+      if (!row.ok() || !*row) {
+        status = row.status();
+        break;
+      }
+      sequences.push_back(static_cast<uint64_t>(s.ColumnInt64(0)));
+    }
+  }
+  ReleaseReader(*std::move(reader));
+  if (!status.ok()) return status;
+  return sequences;
+}
+
+absl::StatusOr<StoredSituation> SqliteEventLog::LoadSituationSnapshot(
+    uint64_t sequence) const {
+  absl::StatusOr<std::unique_ptr<Reader>> reader = AcquireReader();
+  if (!reader.ok()) return reader.status();
+  sqlite::Statement& s = (*reader)->load_snapshot;
+  absl::StatusOr<StoredSituation> result;
+  {
+    sqlite::ScopedReset reset(&s);
+    s.BindInt64(1, static_cast<int64_t>(sequence));
+    absl::StatusOr<bool> row = s.Step();
+    if (!row.ok()) {
+      result = row.status();
+    } else if (!*row) {
+      result = absl::NotFoundError(
+          absl::StrCat("no situation snapshot of sequence ", sequence));
+    } else {
+      result = DecodeSituationSnapshot(
+          s.ColumnBlob(0), absl::StrCat("of sequence ", sequence, " in ", path_));
+    }
+  }
+  ReleaseReader(*std::move(reader));
+  return result;
+}
+
 absl::StatusOr<uint64_t> SqliteEventLog::RetentionTarget(
     const RetentionJob& job) {
   uint64_t target = Oldest();
@@ -882,6 +977,18 @@ void SqliteEventLog::RetentionStep(const std::shared_ptr<RetentionJob>& job) {
     sqlite::ScopedReset reset(&w_.delete_before);
     w_.delete_before.BindInt64(1, static_cast<int64_t>(upto));
     absl::Status status = w_.delete_before.Run();
+    if (!status.ok()) {
+      job->status = status;
+      job->done.Notify();
+      return;
+    }
+  }
+  // Snapshots before the new oldest - 1 can start no replay any more (the
+  // updates after them are gone): they go with the updates.
+  {
+    sqlite::ScopedReset reset(&w_.delete_snapshots_before);
+    w_.delete_snapshots_before.BindInt64(1, static_cast<int64_t>(upto - 1));
+    absl::Status status = w_.delete_snapshots_before.Run();
     if (!status.ok()) {
       job->status = status;
       job->done.Notify();

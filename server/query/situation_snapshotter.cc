@@ -1,0 +1,53 @@
+#include "server/query/situation_snapshotter.h"
+
+#include "server/runtime/proto_time.h"
+
+namespace sitrep {
+
+bool SituationSnapshotter::Due(uint64_t sequence) {
+  if (every_ == 0 ||
+      sequence < last_sequence_.load(std::memory_order_acquire) + every_) {
+    return false;
+  }
+  bool expected = false;
+  return scheduled_.compare_exchange_strong(expected, true);
+}
+
+absl::Status SituationSnapshotter::SnapshotNow() {
+  absl::MutexLock lock(&mu_);
+  // Whatever happens, a later Due may schedule again.
+  struct Unschedule {
+    std::atomic<bool>* flag;
+    ~Unschedule() { flag->store(false, std::memory_order_release); }
+  } unschedule{&scheduled_};
+  // Expired incidents stay: expiry is judged by the reader at its time.
+  SituationIndex::Snapshot taken =
+      index_->Take(nullptr, absl::InfinitePast());
+  if (taken.sequence == last_sequence_.load(std::memory_order_acquire) &&
+      taken.sequence != 0) {
+    return absl::OkStatus();
+  }
+  StoredSituation snapshot;
+  snapshot.sequence = taken.sequence;
+  if (taken.sequence > 0) {
+    ReadRange range;
+    range.first = range.last = taken.sequence;
+    range.limit = 1;
+    absl::StatusOr<std::vector<LogEntryPtr>> entry = log_->Read(range);
+    if (!entry.ok()) return entry.status();
+    if (!entry->empty()) {
+      snapshot.received_at = FromProtoTime(entry->front()->update.received_at());
+    }
+  }
+  snapshot.incidents.reserve(taken.incidents.size());
+  for (const SituationIndex::Shown& shown : taken.incidents) {
+    snapshot.incidents.push_back(*shown.record);
+  }
+  absl::Status saved = log_->SaveSituationSnapshot(snapshot);
+  if (!saved.ok()) return saved;
+  last_sequence_.store(taken.sequence, std::memory_order_release);
+  saved_.fetch_add(1, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+}  // namespace sitrep
