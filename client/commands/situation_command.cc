@@ -25,6 +25,8 @@ int RunSituation(const SituationFlags& flags, const GlobalFlags& global) {
   absl::StatusOr<sitrep::v1::Filter> filter = BuildFilter(flags.filter);
   if (!filter.ok()) return ReportUsageError(filter.status());
   *request.mutable_filter() = *std::move(filter);
+  absl::StatusOr<RenderOptions> render = MakeRenderOptions(global, flags.no_color);
+  if (!render.ok()) return ReportUsageError(render.status());
   absl::StatusOr<std::unique_ptr<FeedClient>> client = MakeFeedClient(global);
   if (!client.ok()) return ReportUsageError(client.status());
   sitrep::v1::Situation situation;
@@ -32,9 +34,7 @@ int RunSituation(const SituationFlags& flags, const GlobalFlags& global) {
   if (!status.ok()) return ReportRpcError("situation", status, global.server);
   switch (*format) {
     case OutputFormat::kTable: {
-      RenderOptions render;
-      render.color = !flags.no_color && ColorByDefault();
-      std::fputs(SituationTable(situation, render).c_str(), stdout);
+      std::fputs(SituationTable(situation, *render).c_str(), stdout);
       break;
     }
     case OutputFormat::kJson:
