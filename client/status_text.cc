@@ -84,38 +84,65 @@ std::string OneLine(std::string s);
 
 }  // namespace
 
-std::string ConnectionProblem(const grpc::Status& status, const std::string& address) {
+namespace {
+
+enum class Cause { kOther, kHttp1, kRefused, kDns, kUnreachable, kDeadline };
+
+// What gRPC's message of a failed connection says, in one word.
+Cause Classify(const grpc::Status& status) {
   const std::string& m = status.error_message();
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    if (absl::StrContains(m, "http1.x") || absl::StrContains(m, "HTTP/1")) {
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::StrContains(m, "Deadline Exceeded") ? Cause::kDeadline : Cause::kOther;
+  }
+  if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return Cause::kOther;
+  if (absl::StrContains(m, "http1.x") || absl::StrContains(m, "HTTP/1")) return Cause::kHttp1;
+  if (absl::StrContains(m, "Connection refused")) return Cause::kRefused;
+  if (absl::StrContains(m, "DNS resolution failed") ||
+      absl::StrContains(m, "Domain name not found")) {
+    return Cause::kDns;
+  }
+  if (absl::StrContains(m, "No route to host") || absl::StrContains(m, "Network is unreachable") ||
+      absl::StrContains(m, "timed out") || absl::StrContains(m, "Timeout occurred")) {
+    return Cause::kUnreachable;
+  }
+  return Cause::kOther;
+}
+
+}  // namespace
+
+std::string ConnectionCause(const grpc::Status& status) {
+  switch (Classify(status)) {
+    case Cause::kHttp1: return "the server answered HTTP/1.1, not gRPC";
+    case Cause::kRefused: return "connection refused";
+    case Cause::kDns: return "host name unknown to DNS";
+    default: return "";
+  }
+}
+
+std::string ConnectionProblem(const grpc::Status& status, const std::string& address) {
+  switch (Classify(status)) {
+    case Cause::kHttp1:
       return absl::StrCat("server ", address,
                           " answered HTTP/1.1, not gRPC: is that the dashboard/HTTP port? ",
                           kWhereIsTheServer);
-    }
-    if (absl::StrContains(m, "Connection refused")) {
+    case Cause::kRefused:
       return absl::StrCat("nothing accepts connections at ", address,
                           " (connection refused): is sitrepd running at ", address, "? ",
                           kWhereIsTheServer);
-    }
-    if (absl::StrContains(m, "DNS resolution failed") ||
-        absl::StrContains(m, "Domain name not found")) {
-      const std::string host = address.substr(0, address.rfind(':'));
-      return absl::StrCat("cannot resolve the host name of ", address, " (", host,
+    case Cause::kDns:
+      return absl::StrCat("cannot resolve the host name of ", address, " (",
+                          address.substr(0, address.rfind(':')),
                           " is unknown to DNS): check the address; ", kWhereIsTheServer);
-    }
-    if (absl::StrContains(m, "No route to host") || absl::StrContains(m, "Network is unreachable") ||
-        absl::StrContains(m, "timed out") || absl::StrContains(m, "Timeout occurred")) {
-      return absl::StrCat("cannot reach ", address, " (", OneLine(m),
+    case Cause::kUnreachable:
+      return absl::StrCat("cannot reach ", address, " (", OneLine(status.error_message()),
                           "): is sitrepd running at ", address,
                           " and is the network path open? ", kWhereIsTheServer);
-    }
-    return "";
-  }
-  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
-      absl::StrContains(m, "Deadline Exceeded")) {
-    return absl::StrCat("server ", address,
-                        " did not answer in time (--timeout): is sitrepd running at ", address,
-                        " and not overloaded? ", kWhereIsTheServer);
+    case Cause::kDeadline:
+      return absl::StrCat("server ", address,
+                          " did not answer in time (--timeout): is sitrepd running at ", address,
+                          " and not overloaded? ", kWhereIsTheServer);
+    case Cause::kOther:
+      break;
   }
   return "";
 }

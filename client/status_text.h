@@ -67,6 +67,11 @@ int ExitCodeFor(const grpc::Status& status);
 //     sitrepd running at 127.0.0.1:50051? ...
 std::string ConnectionProblem(const grpc::Status& status, const std::string& address);
 
+// The same cause in a few words for a line that repeats (tail's reconnect
+// attempts): "connection refused", "the server answered HTTP/1.1, not
+// gRPC", "host name unknown to DNS"; "" when gRPC says nothing specific.
+std::string ConnectionCause(const grpc::Status& status);
+
 // Prints "sitrep: <what>: <status>" on stderr and returns ExitCodeFor(status).
 // When the server could not be reached at all, adds the address, so the one
 // line says what to check (plus the SetConnectionHint hint when the

@@ -84,8 +84,10 @@ class PrintingHandler : public SubscribeHandler {
 
   void OnReconnecting(const grpc::Status& why, absl::Duration delay) override {
     if (lost_at_ == absl::InfinitePast()) lost_at_ = absl::Now();
+    const std::string cause = ConnectionCause(why);
     std::fprintf(stderr, "sitrep: stream lost (%s); reconnecting in %s%s\n",
-                 FormatStatus(why).c_str(), HumanDuration(delay).c_str(),
+                 cause.empty() ? FormatStatus(why).c_str() : cause.c_str(),
+                 HumanDuration(delay).c_str(),
                  cursor_.has_value()
                      ? absl::StrCat(" from #", cursor_->sequence()).c_str()
                      : "");
