@@ -7,7 +7,9 @@
 #include <chrono>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -107,6 +109,55 @@ bool IsLoopbackTarget(absl::string_view target) {
     }
   }
   return IsLoopbackHost(HostOf(target));
+}
+
+absl::StatusOr<std::string> NormalizeServerAddress(absl::string_view text, std::string* note) {
+  note->clear();
+  absl::string_view address = absl::StripAsciiWhitespace(text);
+  for (absl::string_view scheme : {"dns:", "ipv4:", "ipv6:", "unix:", "unix-abstract:", "vsock:"}) {
+    if (absl::StartsWith(address, scheme)) return std::string(address);
+  }
+  if (absl::ConsumePrefix(&address, "grpc://")) {
+    // accepted as it is: the address of a gRPC server
+  } else if (absl::StartsWith(address, "http://") || absl::StartsWith(address, "https://")) {
+    const bool https = absl::StartsWith(address, "https://");
+    address.remove_prefix(https ? 8 : 7);
+    *note = absl::StrCat("--server: dropped '", https ? "https" : "http",
+                         "://': sitrep speaks gRPC, not HTTP (give host:port",
+                         https ? ", and --tls or --tls_ca for TLS" : "", ")");
+  }
+  if (const size_t slash = address.find('/'); slash != absl::string_view::npos) {
+    address = address.substr(0, slash);  // a path pasted with the URL
+  }
+  if (address.empty()) {
+    return absl::InvalidArgumentError("--server: empty address (expected host:port)");
+  }
+  std::string host;
+  std::string port;
+  if (absl::StartsWith(address, "[")) {  // [v6] or [v6]:port
+    const size_t end = address.find(']');
+    if (end == absl::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--server: '", text, "': missing ']' after the IPv6 address"));
+    }
+    host = std::string(address.substr(0, end + 1));
+    absl::string_view rest = address.substr(end + 1);
+    if (absl::ConsumePrefix(&rest, ":")) port = std::string(rest);
+  } else if (std::count(address.begin(), address.end(), ':') > 1) {
+    host = absl::StrCat("[", address, "]");  // a bare IPv6 address
+  } else if (const size_t colon = address.find(':'); colon != absl::string_view::npos) {
+    host = std::string(address.substr(0, colon));
+    port = std::string(address.substr(colon + 1));
+  } else {
+    host = std::string(address);
+  }
+  if (port.empty()) port = "50051";  // sitrepd's default --listen port
+  int number = 0;
+  if (!absl::SimpleAtoi(port, &number) || number < 1 || number > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--server: '", text, "': the port must be a number 1..65535 (host:port, default port 50051)"));
+  }
+  return absl::StrCat(host, ":", number);
 }
 
 bool TokenSentInPlaintext(const ChannelOptions& options) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
@@ -58,6 +59,14 @@ std::shared_ptr<grpc::Channel> MakeChannel(const ChannelOptions& options);
 // a subscription, the health check) goes through here.
 void PrepareContext(const ChannelOptions& options, bool unary,
                     grpc::ClientContext* context);
+
+// The --server value as a gRPC target: a scheme pasted from a browser
+// ("http://host:8080/", "https://...") is dropped with a note in `*note`
+// (grpc:// silently), a missing port becomes 50051 (never gRPC's port 0),
+// and a trailing '/' goes. gRPC targets with a resolver scheme ("dns:",
+// "ipv4:", "unix:") pass unchanged. INVALID_ARGUMENT names --server for an
+// empty address or a port that is not 1..65535.
+absl::StatusOr<std::string> NormalizeServerAddress(absl::string_view text, std::string* note);
 
 // True when the gRPC target names this machine: 127.0.0.0/8, ::1,
 // "localhost", or a unix socket ("unix:...", "unix-abstract:..."), with or

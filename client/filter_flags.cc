@@ -202,19 +202,28 @@ void AddFilterFlags(CLI::App* app, FilterFlags* flags) {
                   "freedom-of-movement, border-crossing, patrol, crime, "
                   "explosive-hazard, infrastructure, diplomatic, exercise, other")
       ->delimiter(',')->group("Filter");
+  // One value per flag: an unquoted `--municipality Zubin Potok` then
+  // leaves "Potok" over, and the usage error says to quote it (instead of
+  // filtering for two municipalities "Zubin" and "Potok").
   app->add_option("--municipality", flags->municipalities,
-                  "Only these municipalities (any spelling: Zveçan, Zvečan, zvecan)")
-      ->delimiter(',')->group("Filter");
+                  "Only these municipalities (any spelling: Zveçan, Zvečan, zvecan; quote "
+                  "names with spaces)")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->group("Filter");
   app->add_option("--incident", flags->incidents, "Only these incident ids")
       ->delimiter(',')->group("Filter");
   app->add_option("--kind", flags->kinds,
                   "Only these kinds: new, update, request-support, acknowledge, "
                   "escalate, deescalate, resolve, cancel, expired")
       ->delimiter(',')->group("Filter");
-  app->add_option("-l,--selector", flags->selector,
-                  "Label selector: k=v, k!=v, k in (a,b), k notin (a,b), k, !k; "
-                  "comma-separated, all must hold")
+  // -l/--label as publish's (one name for labels in every command, as
+  // kubectl's -l); --selector, its former name, still works (hidden).
+  app->add_option("-l,--label", flags->selector,
+                  "Only updates whose labels match: k=v, k!=v, k in (a,b), k notin (a,b), "
+                  "k, !k; comma-separated, all must hold")
       ->group("Filter");
+  app->add_option("--selector", flags->selector)->group("");
   app->add_option("--bbox", flags->bbox,
                   "Only updates with a point in MIN_LAT,MIN_LON,MAX_LAT,MAX_LON")
       ->group("Filter");

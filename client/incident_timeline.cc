@@ -149,8 +149,9 @@ std::string IncidentTimeline(const v1::IncidentThread& thread, const RenderOptio
   const char* reset = options.color ? "\033[0m" : "";
   auto when = [&](const google::protobuf::Timestamp& ts) {
     if (ts.seconds() == 0 && ts.nanos() == 0) return std::string("-");
-    return absl::FormatTime("%m-%d %H:%M:%S", ToTime(ts), options.zone);
+    return FormatTimePoint(ToTime(ts), options.time);
   };
+  const size_t time_width = TimePointWidth(options.time);
   std::string out;
   const v1::Kind last_kind = incident.latest().kind();
   const std::string state =
@@ -168,8 +169,9 @@ std::string IncidentTimeline(const v1::IncidentThread& thread, const RenderOptio
   }
   out += "\n";
   absl::StrAppend(&out, bold,
-                  absl::StrFormat("%-14s  %5s  %-15s  %-15s  %-40s  %s", "TIME", "SEQ", "WHO",
-                                  "KIND", "HEADLINE", "CHAIN"),
+                  TableCell(absl::StrCat("TIME (", ZoneName(options.time), ")"), time_width),
+                  absl::StrFormat("  %5s  %-15s  %-15s  %-40s  %s", "SEQ", "WHO", "KIND",
+                                  "HEADLINE", "CHAIN"),
                   reset, "\n");
   v1::Incident before;
   for (const v1::IncidentStep& step : thread.steps()) {
@@ -183,7 +185,8 @@ std::string IncidentTimeline(const v1::IncidentThread& thread, const RenderOptio
     }
     if (exception && options.color) chain = absl::StrCat(red, chain, reset);
     const google::protobuf::Timestamp& ts = u.has_occurred_at() ? u.occurred_at() : u.received_at();
-    std::string line = absl::StrFormat("%-14s  %5d  %-15s  %-15s  ", when(ts), u.sequence(),
+    std::string line = absl::StrFormat("%s  %5d  %-15s  %-15s  ", TableCell(when(ts), time_width),
+                                       u.sequence(),
                                        ActorText(u.mission(), u.role()), ShortName(u.kind()));
     absl::StrAppend(&line, TableCell(u.headline(), 40));
     if (!chain.empty()) absl::StrAppend(&line, "  ", chain);

@@ -1,12 +1,17 @@
 // sitrep: the command-line client of the sitrep situation feed.
 // Parses the command line and dispatches; the commands live in sitrep_client.
+#include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/strip.h"
+#include "client/channel.h"
 #include "client/commands/commands.h"
 #include "client/status_text.h"
 #include "client/stop_signal.h"
+#include "client/usage_hints.h"
 #include "grpc/support/log.h"
 
 namespace {
@@ -29,6 +34,8 @@ int main(int argc, char** argv) {
       "(KFOR, EULEX, Kosovo Police).",
       "sitrep");
   app.require_subcommand(1);
+  RememberCommandLine(argc, argv);
+  app.failure_message(UsageFailureMessage);
   app.fallthrough();  // global flags (--server, --tls_ca, ...) also after the command name
   app.footer(std::string("\nEnvironment:\n"
                          "  SITREP_SERVER  server address (default 127.0.0.1:50051)\n"
@@ -52,14 +59,29 @@ int main(int argc, char** argv) {
     // entered it (parsed() is set on entry); --help is not an error.
     if (e.get_exit_code() != 0) {
       for (const Command& command : commands) {
-        if (command.usage_error && command.app->parsed()) return command.usage_error(e.what());
+        if (command.usage_error && command.app->parsed()) {
+          const std::string text = UsageFailureMessage(&app, e);
+          absl::string_view message = text;
+          absl::ConsumePrefix(&message, "sitrep: ");
+          absl::ConsumeSuffix(&message, "\n");
+          return command.usage_error(std::string(message));
+        }
       }
     }
     const int code = app.exit(e);  // prints help, or the error on stderr
     return code == 0 ? kExitOk : kExitUsage;
   }
   for (const Command& command : commands) {
-    if (command.app->parsed()) return command.run();
+    if (!command.app->parsed()) continue;
+    std::string note;
+    absl::StatusOr<std::string> address = NormalizeServerAddress(global.server, &note);
+    if (!address.ok()) {
+      return command.usage_error ? command.usage_error(std::string(address.status().message()))
+                                 : ReportUsageError(address.status());
+    }
+    if (!note.empty()) std::fprintf(stderr, "sitrep: note: %s\n", note.c_str());
+    global.server = *std::move(address);
+    return command.run();
   }
   return kExitUsage;  // unreachable: require_subcommand(1)
 }

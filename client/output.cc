@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "client/chain_text.h"
 #include "client/filter_flags.h"
 #include "client/municipalities.h"
+#include "client/table_layout.h"
 #include "client/terminal_text.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -117,30 +119,77 @@ std::string FormatAge(absl::Duration age) {
   return absl::StrCat(s / 86400, "d", (s % 86400) / 3600, "h");
 }
 
+namespace {
+
+// The widest Albanian name: the municipality column is never cut for
+// want of a preferred width.
+size_t MunicipalityWidth() {
+  size_t width = 12;
+  for (const MunicipalityName& m : Municipalities()) width = std::max(width, Width(m.albanian));
+  return width;
+}
+
+// SEQ TIME MISSION ROLE SEVERITY CATEGORY MUNICIPALITY INCIDENT KIND, then
+// the headline's width (0: unlimited).
+TableLayout UpdateLayout(const RenderOptions& options) {
+  static const size_t municipality = MunicipalityWidth();
+  const size_t time = TimePointWidth(options.time);
+  return FitColumns({{7, 5},
+                     {time, time},
+                     {13, 5},
+                     {7, 6},
+                     {8, 8},
+                     {18, 6},
+                     {municipality, 10, /*keep=*/true},
+                     {20, 8},
+                     {15, 7}},
+                    options.width, /*indent=*/0, /*last_comfort=*/30, /*last_min=*/12);
+}
+
+// The last cell: cut to `width` (0: whole), never padded.
+std::string LastCell(absl::string_view text, size_t width) {
+  return width == 0 ? TerminalSafe(text) : Cell(text, width, /*pad=*/false);
+}
+
+}  // namespace
+
 std::string UpdateTableHeader(const RenderOptions& options) {
-  std::string line = absl::StrFormat(
-      "%7s  %-14s  %-13s  %-7s  %-8s  %-18s  %-16s  %-20s  %-15s  %s", "SEQ",
-      "TIME", "MISSION", "ROLE", "SEVERITY", "CATEGORY", "MUNICIPALITY",
-      "INCIDENT", "KIND", "HEADLINE");
+  const TableLayout layout = UpdateLayout(options);
+  const std::vector<size_t>& w = layout.widths;
+  const std::string& g = layout.gap;
+  const std::string time = absl::StrCat("TIME (", ZoneName(options.time), ")");
+  std::string line = absl::StrCat(
+      std::string(w[0] > 3 ? w[0] - 3 : 0, ' '), "SEQ", g, Cell(time, w[1]), g,
+      Cell("MISSION", w[2]), g, Cell("ROLE", w[3]), g, Cell("SEVERITY", w[4]), g,
+      Cell("CATEGORY", w[5]), g, Cell("MUNICIPALITY", w[6]), g, Cell("INCIDENT", w[7]), g,
+      Cell("KIND", w[8]), g, "HEADLINE");
   if (options.color) return absl::StrCat("\033[1m", line, "\033[0m\n");
   return line + "\n";
 }
 
 std::string UpdateTableRow(const SituationUpdate& update, const RenderOptions& options) {
+  const TableLayout layout = UpdateLayout(options);
+  const std::vector<size_t>& w = layout.widths;
+  const std::string& g = layout.gap;
   const google::protobuf::Timestamp& when =
       update.has_occurred_at() ? update.occurred_at() : update.received_at();
   std::string time = (when.seconds() == 0 && when.nanos() == 0)
                          ? "-"
-                         : absl::FormatTime("%m-%d %H:%M:%S", ToTime(when), options.zone);
+                         : FormatTimePoint(ToTime(when), options.time);
   std::string place = ShortMunicipality(update.location().municipality());
+  // A narrow mission column says "kp" (an accepted spelling) rather than a
+  // cut "kosov…".
+  std::string mission = ShortName(update.mission());
+  if (update.mission() == sitrep::v1::MISSION_KOSOVO_POLICE && w[2] < mission.size()) {
+    mission = "kp";
+  }
   return absl::StrCat(
-      absl::StrFormat("%7d  ", update.sequence()), Cell(time, 14), "  ",
-      Cell(ShortName(update.mission()), 13), "  ", Cell(ShortName(update.role()), 7),
-      "  ", SeverityCell(update.severity(), 8, options), "  ",
-      Cell(ShortName(update.category()), 18), "  ", Cell(place, 16), "  ",
-      Cell(update.incident_id().empty() ? "-" : update.incident_id(), 20), "  ",
-      Cell(update.kind() == sitrep::v1::KIND_UNSPECIFIED ? "-" : ShortName(update.kind()), 15),
-      "  ", TerminalSafe(update.headline()), "\n");
+      absl::StrFormat("%*d", static_cast<int>(w[0]), update.sequence()), g, Cell(time, w[1]), g,
+      Cell(mission, w[2]), g, Cell(ShortName(update.role()), w[3]), g,
+      SeverityCell(update.severity(), w[4], options), g, Cell(ShortName(update.category()), w[5]),
+      g, Cell(place, w[6]), g, Cell(update.incident_id().empty() ? "-" : update.incident_id(), w[7]),
+      g, Cell(update.kind() == sitrep::v1::KIND_UNSPECIFIED ? "-" : ShortName(update.kind()), w[8]),
+      g, LastCell(update.headline(), w[9]), "\n");
 }
 
 std::string LeftViewTableRow(const SituationUpdate& update, absl::string_view reason,
@@ -199,13 +248,19 @@ std::string SituationTable(const sitrep::v1::Situation& situation,
   const char* bold = options.color ? "\033[1m" : "";
   const char* red = options.color ? "\033[1;31m" : "";
   const char* reset = options.color ? "\033[0m" : "";
+  // INCIDENT LEAD SEVERITY PEAK AGE SUPPORT LAST, then the headline.
+  const TableLayout layout =
+      FitColumns({{20, 10}, {14, 10}, {8, 8}, {8, 8}, {6, 6}, {16, 10}, {15, 8}}, options.width,
+                 /*indent=*/2, /*last_comfort=*/30, /*last_min=*/12);
+  const std::vector<size_t>& w = layout.widths;
+  const std::string& g = layout.gap;
   std::string out;
   for (const auto& [name, incidents] : groups) {
     absl::StrAppend(&out, bold, name, reset, " (", incidents.size(),
                     incidents.size() == 1 ? " incident" : " incidents", ")\n");
-    absl::StrAppend(&out, absl::StrFormat("  %-20s  %-14s  %-8s  %-8s  %-6s  %-16s  %-15s  %s\n",
-                                          "INCIDENT", "LEAD", "SEVERITY", "PEAK", "AGE",
-                                          "SUPPORT", "LAST", "HEADLINE"));
+    absl::StrAppend(&out, "  ", Cell("INCIDENT", w[0]), g, Cell("LEAD", w[1]), g,
+                    Cell("SEVERITY", w[2]), g, Cell("PEAK", w[3]), g, Cell("AGE", w[4]), g,
+                    Cell("SUPPORT", w[5]), g, Cell("LAST", w[6]), g, "HEADLINE\n");
     for (const sitrep::v1::Incident* incident : incidents) {
       const SituationUpdate& latest = incident->latest();
       const std::string age =
@@ -219,18 +274,20 @@ std::string SituationTable(const sitrep::v1::Situation& situation,
                           incident->lead().tier());
       const std::string mark =
           incident->exceptions().empty() ? "" : absl::StrCat(red, "!exception", reset, " ");
-      absl::StrAppend(&out, "  ", Cell(incident->incident_id(), 20), "  ", Cell(lead, 14), "  ",
-                      SeverityCell(latest.severity(), 8, options), "  ",
-                      SeverityCell(incident->peak_severity(), 8, options), "  ",
-                      Cell(age, 6), "  ", Cell(SupportSummary(*incident, options.now), 16), "  ",
-                      Cell(ShortName(latest.kind()), 15), "  ", mark,
-                      TerminalSafe(latest.headline()), "\n");
+      const size_t mark_width = incident->exceptions().empty() ? 0 : 11;
+      const size_t headline_width =
+          w[7] == 0 ? 0 : (w[7] > mark_width + 1 ? w[7] - mark_width : 1);
+      absl::StrAppend(&out, "  ", Cell(incident->incident_id(), w[0]), g, Cell(lead, w[1]), g,
+                      SeverityCell(latest.severity(), w[2], options), g,
+                      SeverityCell(incident->peak_severity(), w[3], options), g, Cell(age, w[4]),
+                      g, Cell(SupportSummary(*incident, options.now), w[5]), g,
+                      Cell(ShortName(latest.kind()), w[6]), g, mark,
+                      LastCell(latest.headline(), headline_width), "\n");
     }
     out += "\n";
   }
   std::string as_of = situation.has_as_of()
-                          ? absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", ToTime(situation.as_of()),
-                                             options.zone)
+                          ? FormatTimePoint(ToTime(situation.as_of()), options.time)
                           : "-";
   absl::StrAppend(&out, situation.incidents_size(),
                   situation.incidents_size() == 1 ? " current incident" : " current incidents",

@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "client/time_display.h"
 #include "google/protobuf/message.h"
 #include "sitrep/v1/situation_feed.pb.h"
 
@@ -27,14 +28,18 @@ bool ColorByDefault();
 
 struct RenderOptions {
   bool color = false;
-  absl::TimeZone zone = absl::LocalTimeZone();
+  TimeDisplay time;              // UTC unless --local / SITREP_TZ=local
+  size_t width = 0;              // fit tables to this many columns; 0: no limit
   absl::Time now = absl::Now();  // for ages
 };
 
 // One line of JSON (no newline), or indented JSON when `pretty`.
 std::string ToJson(const google::protobuf::Message& message, bool pretty);
 
-// The table of updates: header, then one row per update.
+// The table of updates: header, then one row per update. Times as
+// FormatTimePoint (the header names the zone: "TIME (UTC)"); with
+// options.width the columns fit it, the headline taking the rest and cut
+// last (after the other columns shrank; the municipality only after it).
 std::string UpdateTableHeader(const RenderOptions& options);
 std::string UpdateTableRow(const sitrep::v1::SituationUpdate& update,
                            const RenderOptions& options);
@@ -54,7 +59,7 @@ std::string LeftViewJson(const sitrep::v1::SituationUpdate& update, absl::string
 // for messages that are not worth a line (heartbeats).
 std::string MarkerText(const sitrep::v1::SubscribeResponse& response);
 
-// The situation grouped by the incidents' municipality (Incident.location:
+// The situation (fitted to options.width like the update table) grouped by the incidents' municipality (Incident.location:
 // where the incident is, not where its latest update was), with who leads
 // (mission and tier), severity, peak, age, support state ("EULEX asked 4m"),
 // a "!exception" mark for incidents with chain exceptions, and a footer

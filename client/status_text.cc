@@ -24,6 +24,7 @@ const char kExitCodesHelp[] =
     "unknown token or client certificate)\n"
     "  7  the credentials do not allow this (PERMISSION_DENIED)\n"
     "  8  incident: no such incident, or not permitted to read it (NOT_FOUND)\n"
+    "  130  import: interrupted (Ctrl-C, SIGTERM); the summary counts what was stored\n"
     "  check: the monitoring-plugin codes instead (0 OK, 1 WARNING, 2 CRITICAL, "
     "3 UNKNOWN)\n";
 
@@ -74,6 +75,79 @@ std::string ConnectionHint() {
   absl::MutexLock lock(&secret_mu);
   return connection_hint == nullptr ? "" : *connection_hint;
 }
+
+constexpr char kWhereIsTheServer[] =
+    "the gRPC address is sitrepd's --listen (default 127.0.0.1:50051); set --server or "
+    "SITREP_SERVER";
+
+std::string OneLine(std::string s);
+
+}  // namespace
+
+namespace {
+
+enum class Cause { kOther, kHttp1, kRefused, kDns, kUnreachable, kDeadline };
+
+// What gRPC's message of a failed connection says, in one word.
+Cause Classify(const grpc::Status& status) {
+  const std::string& m = status.error_message();
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::StrContains(m, "Deadline Exceeded") ? Cause::kDeadline : Cause::kOther;
+  }
+  if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return Cause::kOther;
+  if (absl::StrContains(m, "http1.x") || absl::StrContains(m, "HTTP/1")) return Cause::kHttp1;
+  if (absl::StrContains(m, "Connection refused")) return Cause::kRefused;
+  if (absl::StrContains(m, "DNS resolution failed") ||
+      absl::StrContains(m, "Domain name not found")) {
+    return Cause::kDns;
+  }
+  if (absl::StrContains(m, "No route to host") || absl::StrContains(m, "Network is unreachable") ||
+      absl::StrContains(m, "timed out") || absl::StrContains(m, "Timeout occurred")) {
+    return Cause::kUnreachable;
+  }
+  return Cause::kOther;
+}
+
+}  // namespace
+
+std::string ConnectionCause(const grpc::Status& status) {
+  switch (Classify(status)) {
+    case Cause::kHttp1: return "the server answered HTTP/1.1, not gRPC";
+    case Cause::kRefused: return "connection refused";
+    case Cause::kDns: return "host name unknown to DNS";
+    default: return "";
+  }
+}
+
+std::string ConnectionProblem(const grpc::Status& status, const std::string& address) {
+  switch (Classify(status)) {
+    case Cause::kHttp1:
+      return absl::StrCat("server ", address,
+                          " answered HTTP/1.1, not gRPC: is that the dashboard/HTTP port? ",
+                          kWhereIsTheServer);
+    case Cause::kRefused:
+      return absl::StrCat("nothing accepts connections at ", address,
+                          " (connection refused): is sitrepd running at ", address, "? ",
+                          kWhereIsTheServer);
+    case Cause::kDns:
+      return absl::StrCat("cannot resolve the host name of ", address, " (",
+                          address.substr(0, address.rfind(':')),
+                          " is unknown to DNS): check the address; ", kWhereIsTheServer);
+    case Cause::kUnreachable:
+      return absl::StrCat("cannot reach ", address, " (", OneLine(status.error_message()),
+                          "): is sitrepd running at ", address,
+                          " and is the network path open? ", kWhereIsTheServer);
+    case Cause::kDeadline:
+      return absl::StrCat("server ", address,
+                          " did not answer in time (--timeout): is sitrepd running at ", address,
+                          " and not overloaded? ", kWhereIsTheServer);
+    case Cause::kOther:
+      break;
+  }
+  return "";
+}
+
+namespace {
 
 std::string OneLine(std::string s) {
   for (char& c : s) {
@@ -126,13 +200,19 @@ int ReportRpcError(const std::string& what, const grpc::Status& status,
   std::string line = absl::StrCat("sitrep: ", what, ": ");
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::DEADLINE_EXCEEDED: {
+      const std::string plain = ConnectionProblem(status, server_address);
+      if (!plain.empty()) {
+        absl::StrAppend(&line, plain, " [", StatusCodeName(status.error_code()), "]");
+        break;
+      }
       absl::StrAppend(&line, "server ", server_address, ": ", FormatStatus(status));
       if (LooksLikeHandshakeFailure(status.error_message())) {
         const std::string hint = ConnectionHint();
         if (!hint.empty()) absl::StrAppend(&line, " (", hint, ")");
       }
       break;
+    }
     case grpc::StatusCode::UNAUTHENTICATED:
     case grpc::StatusCode::PERMISSION_DENIED:
       absl::StrAppend(&line,

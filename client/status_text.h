@@ -37,6 +37,11 @@ inline constexpr int kExitPermissionDenied = 7;
 // with these credentials (NOT_FOUND: the server never tells the two apart).
 inline constexpr int kExitNotFound = 8;
 
+// `import` stopped by Ctrl-C (SIGINT) or SIGTERM: it sent nothing more,
+// waited for the answers to what it had sent and reported exactly what was
+// stored (128 + SIGINT, as shells report an interrupted command).
+inline constexpr int kExitInterrupted = 130;
+
 extern const char kExitCodesHelp[];
 
 // "INVALID_ARGUMENT", "UNAVAILABLE", ... for every grpc::StatusCode.
@@ -52,6 +57,20 @@ std::string FormatStatus(const grpc::Status& status);
 // for UNAUTHENTICATED, kExitPermissionDenied for PERMISSION_DENIED, kExitOk
 // for OK, kExitFailed otherwise.
 int ExitCodeFor(const grpc::Status& status);
+
+// The cause of an UNAVAILABLE / DEADLINE_EXCEEDED in plain words with the
+// address tried and what to check, or "" when gRPC's message says nothing
+// more specific than that (a closed connection: ReportRpcError's TLS hint):
+//   server 127.0.0.1:8080 answered HTTP/1.1, not gRPC: is that the
+//     dashboard/HTTP port? the gRPC address is sitrepd's --listen ...
+//   nothing accepts connections at 127.0.0.1:50051 (connection refused): is
+//     sitrepd running at 127.0.0.1:50051? ...
+std::string ConnectionProblem(const grpc::Status& status, const std::string& address);
+
+// The same cause in a few words for a line that repeats (tail's reconnect
+// attempts): "connection refused", "the server answered HTTP/1.1, not
+// gRPC", "host name unknown to DNS"; "" when gRPC says nothing specific.
+std::string ConnectionCause(const grpc::Status& status);
 
 // Prints "sitrep: <what>: <status>" on stderr and returns ExitCodeFor(status).
 // When the server could not be reached at all, adds the address, so the one

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "client/channel.h"
 #include "client/feed_client.h"
+#include "client/output.h"
 
 namespace sitrep::cli {
 
@@ -27,6 +28,9 @@ struct GlobalFlags {
   std::string tls_server_name;  // --tls_server_name: name to verify
   std::string token;            // --token / SITREP_TOKEN (secret)
   bool token_given = false;     // --token or a non-empty SITREP_TOKEN was given
+  // Times in tables: --utc / --local, else SITREP_TZ, else UTC.
+  bool utc = false;
+  bool local = false;
 };
 
 struct Command {
@@ -61,6 +65,11 @@ absl::StatusOr<ChannelOptions> MakeChannelOptions(const GlobalFlags& global);
 // MakeChannelOptions). Registers the token for redaction (RedactInMessages)
 // and warns on stderr when it would travel without TLS to another host.
 absl::StatusOr<std::unique_ptr<FeedClient>> MakeFeedClient(const GlobalFlags& global);
+
+// How tables look for `global` (the zone of --utc/--local/SITREP_TZ, the
+// width of OutputColumns(), colour unless `no_color` or NO_COLOR or not a
+// terminal). INVALID_ARGUMENT for a bad SITREP_TZ or both --utc and --local.
+absl::StatusOr<RenderOptions> MakeRenderOptions(const GlobalFlags& global, bool no_color);
 
 // Adds the root app's flags (--server, --timeout, the TLS and token flags)
 // bound to `*global`.

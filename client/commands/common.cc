@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/commands/commands.h"
 #include "client/filter_flags.h"
+#include "client/table_layout.h"
 #include "client/status_text.h"
 #include "client/tls_files.h"
 
@@ -56,6 +57,22 @@ void AddGlobalFlags(CLI::App* root, GlobalFlags* global) {
       ->envname("SITREP_TOKEN")
       ->type_name("TOKEN")
       ->group("Security");
+  root->add_flag("--utc", global->utc, "Times in UTC: 2026-12-06 03:34:32Z (the default)")
+      ->group("Output");
+  root->add_flag("--local", global->local,
+                 "Times in local time (TZ) with the offset: 2026-12-06 04:34:32+01:00")
+      ->group("Output");
+}
+
+absl::StatusOr<RenderOptions> MakeRenderOptions(const GlobalFlags& global, bool no_color) {
+  absl::StatusOr<TimeDisplay> time =
+      ResolveTimeDisplay(global.utc, global.local, std::getenv("SITREP_TZ"));
+  if (!time.ok()) return time.status();
+  RenderOptions options;
+  options.time = *time;
+  options.color = !no_color && ColorByDefault();
+  options.width = OutputColumns();
+  return options;
 }
 
 namespace {

@@ -189,7 +189,10 @@ int RunDemo(const DemoFlags& flags, const CLI::App& app, const GlobalFlags& glob
 
   DemoFeed demo(seed, run_id, options);
   RenderOptions render;
-  render.color = ColorByDefault();
+  if (absl::StatusOr<RenderOptions> options = MakeRenderOptions(global, /*no_color=*/false);
+      options.ok()) {
+    render = *options;
+  }
   bool header = false;
   const absl::Time start = absl::Now();
   int64_t sent = 0;  // new requests made (not counting resends)

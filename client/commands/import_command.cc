@@ -3,10 +3,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <deque>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -21,6 +23,7 @@
 #include "client/status_text.h"
 #include "client/stop_signal.h"
 #include "client/update_json.h"
+#include "common/human_duration.h"
 
 namespace sitrep::cli {
 namespace {
@@ -74,7 +77,19 @@ class ImportState {
   void Sent(uint64_t index, int64_t line, sitrep::v1::PublishRequest request) {
     absl::MutexLock lock(&mu_);
     pending_.push_back({index, line, std::move(request)});
-    last_line_ = line;
+    if (line > last_line_) ++lines_;
+    last_line_ = std::max(last_line_, line);
+  }
+
+  // Ctrl-C: send nothing more (not even lines waiting for the rate limit),
+  // and let the acks of what went out come in.
+  void Stop() {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  bool stopping() {
+    absl::MutexLock lock(&mu_);
+    return stopping_;
   }
 
   // The ack stream ended: nothing in flight will be answered any more.
@@ -95,10 +110,10 @@ class ImportState {
       absl::MutexLock lock(&mu_);
       auto settled = [this, input_done]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return !retry_.empty() || !input_done || pending_.empty() ||
-               acks_ended_;
+               acks_ended_ || stopping_;
       };
       mu_.Await(absl::Condition(&settled));
-      if (retry_.empty() || acks_ended_) return due;
+      if (retry_.empty() || acks_ended_ || stopping_) return due;
       first_due = retry_.front().due;
     }
     absl::SleepFor(first_due - absl::Now());
@@ -114,8 +129,9 @@ class ImportState {
   void LineFailed(int64_t line, const std::string& why) {
     absl::MutexLock lock(&mu_);
     ++failed_;
-    last_line_ = line;
-    PrintLocked(absl::StrCat("line ", line, ": ", why));
+    ++lines_;
+    last_line_ = std::max(last_line_, line);
+    ReportLocked(line, why);
   }
 
   void Acked(const sitrep::v1::PublishAck& ack) {
@@ -145,22 +161,25 @@ class ImportState {
                         after + absl::Seconds(delay.seconds()) +
                             absl::Nanoseconds(delay.nanos()),
                         std::move(request)});
+      FlushErrorsLocked();
       return;
     }
     if (ack.has_error()) {
       ++failed_;
+      ++server_failed_;
       std::string why = absl::StrCat(RpcCodeName(ack.error().code()), ": ",
                                      ack.error().message());
       if (!ack.error().field().empty() &&
           ack.error().message().find(ack.error().field()) == std::string::npos) {
         absl::StrAppend(&why, " (field ", ack.error().field(), ")");
       }
-      PrintLocked(absl::StrCat("line ", line, ": ", why));
+      ReportLocked(line, why);
     } else if (ack.duplicate()) {
       ++duplicates_;
     } else {
       ++stored_;
     }
+    FlushErrorsLocked();
     MaybeProgressLocked();
   }
 
@@ -177,24 +196,78 @@ class ImportState {
     absl::MutexLock lock(&mu_);
     return stored_ + duplicates_;
   }
+  // Lines the server answered (stored, duplicate or refused).
+  int64_t answered() {
+    absl::MutexLock lock(&mu_);
+    return stored_ + duplicates_ + server_failed_;
+  }
 
+  // The summary when the server answered nothing (not reached, or gone
+  // before its first answer).
+  void NothingAnswered() {
+    absl::MutexLock lock(&mu_);
+    FlushErrorsLocked(/*all=*/true);
+    const int64_t lines = std::max(lines_, total_lines_);
+    PrintLocked(absl::StrCat("import: 0 of ", Plural(lines, "line"),
+                             " stored: the server did not answer (re-run once it is up: nothing "
+                             "is stored twice)"));
+  }
+
+  // The last line: exact counts, from the acks. Lines that were sent but
+  // not answered (the stream broke, or a second Ctrl-C) may or may not be
+  // stored; a re-run settles them as duplicates or stores them.
   void Summary(const std::string& suffix) {
     absl::MutexLock lock(&mu_);
+    FlushErrorsLocked(/*all=*/true);
     const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
     const int64_t done = stored_ + duplicates_ + failed_;
+    // Lines waiting to be sent again after a rate-limit refusal are known
+    // not to be stored; only lines in flight are in doubt.
+    const int64_t unanswered = static_cast<int64_t>(pending_.size());
     std::string waits;
     if (rate_limited_ > 0) {
-      waits = absl::StrCat("; ", rate_limited_,
-                           " sends waited for the publish rate limit");
+      waits = absl::StrCat("; ", Plural(rate_limited_, "send"),
+                           " waited for the publish rate limit");
+    }
+    std::string of = Plural(done, "line");
+    if (lines_ != done || (total_lines_ >= 0 && total_lines_ != done)) {
+      of = absl::StrCat(absl::StrCat(done), " of ",
+                        total_lines_ > lines_ ? absl::StrCat(total_lines_)
+                                              : Plural(lines_, "line"),
+                        total_lines_ > lines_ ? " lines" : "");
     }
     PrintLocked(absl::StrFormat(
-        "import: %d lines: %d stored, %d duplicates (already stored), %d failed "
-        "in %.1fs (%.0f lines/s)%s%s",
-        done, stored_, duplicates_, failed_, seconds,
-        seconds > 0 ? done / seconds : 0.0, waits, suffix));
+        "import: %s: %s stored, %s (already stored), %s failed%s in %.1fs (%.0f lines/s)%s%s", of,
+        absl::StrCat(stored_), Plural(duplicates_, "duplicate"), absl::StrCat(failed_),
+        unanswered > 0 ? absl::StrCat(", ", absl::StrCat(unanswered),
+                                      " sent but not acknowledged (stored or not: re-run)")
+                       : "",
+        seconds, seconds > 0 ? done / seconds : 0.0, waits, suffix));
   }
 
  private:
+  // A failed line is printed once every line before it was answered, so
+  // that the errors come in line order (a parse error is known at once, the
+  // server's answer to an earlier line later; a rate-limited line is
+  // answered late).
+  void ReportLocked(int64_t line, const std::string& why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    errors_.emplace(line, why);
+    FlushErrorsLocked();
+  }
+
+  void FlushErrorsLocked(bool all = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (errors_.empty()) return;
+    int64_t frontier = INT64_MAX;  // the first line still waiting for its answer
+    if (!all) {
+      for (const InFlight& p : pending_) frontier = std::min(frontier, p.line);
+      for (const RateLimited& r : retry_) frontier = std::min(frontier, r.line);
+    }
+    while (!errors_.empty() && errors_.begin()->first < frontier) {
+      PrintLocked(absl::StrCat("line ", errors_.begin()->first, ": ", errors_.begin()->second));
+      errors_.erase(errors_.begin());
+    }
+  }
+
   void PrintLocked(const std::string& line) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (progress_shown_ && tty_) std::fputs("\r\033[K", stderr);
     std::fprintf(stderr, "%s\n", line.c_str());
@@ -244,7 +317,11 @@ class ImportState {
   int64_t stored_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t duplicates_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t failed_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t server_failed_ ABSL_GUARDED_BY(mu_) = 0;  // of failed_: refused by the server
   int64_t last_line_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t lines_ ABSL_GUARDED_BY(mu_) = 0;  // non-blank lines read
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::multimap<int64_t, std::string> errors_ ABSL_GUARDED_BY(mu_);  // not printed yet
   absl::Time last_progress_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool progress_shown_ ABSL_GUARDED_BY(mu_) = false;
 };
@@ -264,16 +341,17 @@ int RunImport(const ImportFlags& flags, const GlobalFlags& global) {
   absl::StatusOr<std::unique_ptr<FeedClient>> client = MakeFeedClient(global);
   if (!client.ok()) return ReportUsageError(client.status());
   FeedClient* feed = client->get();
-  OnStopSignal([feed] { feed->Cancel(); });
-
   ImportState state(CountLines(flags.input), isatty(STDERR_FILENO) != 0, flags.quiet);
+  // The first Ctrl-C ends the input: what was sent is still answered, so
+  // the summary counts exactly what was stored. A second one exits at once.
+  OnStopSignal([&state] { state.Stop(); });
   int64_t line_number = 0;
   uint64_t index = 0;
   std::string line;
   bool input_done = false;
   // The next good line as a request; false at the end of the input.
   auto read_one = [&](sitrep::v1::PublishRequest* request) -> bool {
-    while (std::getline(*in, line)) {
+    while (!state.stopping() && std::getline(*in, line)) {
       ++line_number;
       if (absl::StripAsciiWhitespace(line).empty()) continue;
       absl::StatusOr<sitrep::v1::PublishRequest> parsed = ParsePublishJson(line);
@@ -310,7 +388,7 @@ int RunImport(const ImportFlags& flags, const GlobalFlags& global) {
         }
         return true;
       }
-      if (input_done) return false;
+      if (input_done || state.stopping()) return false;
       if (read_one(&first)) break;
     }
     if (in->rdbuf()->in_avail() <= 0) {
@@ -341,11 +419,16 @@ int RunImport(const ImportFlags& flags, const GlobalFlags& global) {
       feed->PublishStream(next, on_ack, [&state] { state.AcksEnded(); });
   OnStopSignal(nullptr);
 
-  if (feed->cancelled()) {
+  if (state.stopping() && status.ok()) {
     state.Summary("; interrupted: re-run to finish (stored lines come back as duplicates)");
-    return kExitFailed;
+    return kExitInterrupted;
   }
   if (!status.ok() || state.unacked() > 0) {
+    if (state.answered() == 0 && ExitCodeFor(status) == kExitUnavailable) {
+      // Not "0 lines": the file's lines are there, the server is not.
+      state.NothingAnswered();
+      return ReportRpcError("import", status, global.server);
+    }
     state.Summary("");
     if (status.ok()) {
       status = grpc::Status(grpc::StatusCode::INTERNAL,

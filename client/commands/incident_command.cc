@@ -22,6 +22,8 @@ int RunIncident(const IncidentFlags& flags, const GlobalFlags& global) {
       ParseOutputFormat(flags.output, /*stdout_is_tty=*/true);  // default: the timeline
   if (!format.ok()) return ReportUsageError(format.status());
   if (flags.incident_id.empty()) return ReportUsageError("give the incident id: sitrep incident ID");
+  absl::StatusOr<RenderOptions> render = MakeRenderOptions(global, flags.no_color);
+  if (!render.ok()) return ReportUsageError(render.status());
   absl::StatusOr<std::unique_ptr<FeedClient>> client = MakeFeedClient(global);
   if (!client.ok()) return ReportUsageError(client.status());
   sitrep::v1::GetIncidentRequest request;
@@ -38,9 +40,7 @@ int RunIncident(const IncidentFlags& flags, const GlobalFlags& global) {
   if (!status.ok()) return ReportRpcError("incident", status, global.server);
   switch (*format) {
     case OutputFormat::kTable: {
-      RenderOptions render;
-      render.color = !flags.no_color && ColorByDefault();
-      std::fputs(IncidentTimeline(thread, render).c_str(), stdout);
+      std::fputs(IncidentTimeline(thread, *render).c_str(), stdout);
       break;
     }
     case OutputFormat::kJson:

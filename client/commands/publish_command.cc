@@ -14,6 +14,7 @@
 #include "client/filter_flags.h"
 #include "client/output.h"
 #include "client/status_text.h"
+#include "client/usage_hints.h"
 #include "client/update_json.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -39,7 +40,11 @@ absl::StatusOr<std::string> ReadInput(const std::string& input) {
     buffer << std::cin.rdbuf();
   } else {
     std::ifstream in(input);
-    if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", input));
+    if (!in) {
+      const std::string hint = QuoteHint(input);
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot read ", input, hint.empty() ? "" : absl::StrCat(" (", hint, ")")));
+    }
     buffer << in.rdbuf();
   }
   return buffer.str();

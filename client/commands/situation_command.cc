@@ -57,16 +57,20 @@ int RunSituation(const SituationFlags& flags, const GlobalFlags& global) {
   if (absl::Status as_of = SetAsOf(flags, &request); !as_of.ok()) {
     return ReportUsageError(as_of);
   }
+  absl::StatusOr<RenderOptions> render = MakeRenderOptions(global, flags.no_color);
+  if (!render.ok()) return ReportUsageError(render.status());
   absl::StatusOr<std::unique_ptr<FeedClient>> client = MakeFeedClient(global);
   if (!client.ok()) return ReportUsageError(client.status());
   sitrep::v1::Situation situation;
   grpc::Status status = (*client)->GetSituation(request, &situation);
   if (!status.ok()) return ReportRpcError("situation", status, global.server);
+  // A past situation: ages and waits as they were at that moment.
+  if (request.as_of_case() != sitrep::v1::GetSituationRequest::AS_OF_NOT_SET) {
+    render->now = ToTime(situation.as_of());
+  }
   switch (*format) {
     case OutputFormat::kTable: {
-      RenderOptions render;
-      render.color = !flags.no_color && ColorByDefault();
-      std::fputs(SituationTable(situation, render).c_str(), stdout);
+      std::fputs(SituationTable(situation, *render).c_str(), stdout);
       break;
     }
     case OutputFormat::kJson:

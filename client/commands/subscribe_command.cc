@@ -13,6 +13,7 @@
 #include "client/output.h"
 #include "client/status_text.h"
 #include "client/stop_signal.h"
+#include "common/human_duration.h"
 
 namespace sitrep::cli {
 namespace {
@@ -43,6 +44,7 @@ class PrintingHandler : public SubscribeHandler {
       : flags_(flags), format_(format), render_(std::move(render)) {}
 
   Verdict OnResponse(const sitrep::v1::SubscribeResponse& response) override {
+    if (lost_at_ != absl::InfinitePast()) ReportResumed(response);
     Verdict verdict;
     int processed = 0;
     // The updates by which an incident leaves the view: sent because the
@@ -81,9 +83,11 @@ class PrintingHandler : public SubscribeHandler {
   }
 
   void OnReconnecting(const grpc::Status& why, absl::Duration delay) override {
+    if (lost_at_ == absl::InfinitePast()) lost_at_ = absl::Now();
+    const std::string cause = ConnectionCause(why);
     std::fprintf(stderr, "sitrep: stream lost (%s); reconnecting in %s%s\n",
-                 FormatStatus(why).c_str(),
-                 absl::FormatDuration(absl::Trunc(delay, absl::Milliseconds(1))).c_str(),
+                 cause.empty() ? FormatStatus(why).c_str() : cause.c_str(),
+                 HumanDuration(delay).c_str(),
                  cursor_.has_value()
                      ? absl::StrCat(" from #", cursor_->sequence()).c_str()
                      : "");
@@ -108,6 +112,24 @@ class PrintingHandler : public SubscribeHandler {
   const std::optional<sitrep::v1::Cursor>& cursor() const { return cursor_; }
 
  private:
+  // The first message after a reconnect: the stream is live again. Says
+  // so once, with how long it was down and whether anything was lost (only
+  // a Gap marker means updates were removed before they could be read).
+  void ReportResumed(const sitrep::v1::SubscribeResponse& response) {
+    const std::string where =
+        cursor_.has_value() ? absl::StrCat(" at #", cursor_->sequence()) : "";
+    std::string missed = "nothing missed";
+    if (response.has_gap()) {
+      const uint64_t n = response.gap().to_sequence() - response.gap().from_sequence() + 1;
+      missed = absl::StrCat(Plural(static_cast<int64_t>(n), "update"), " missed (#",
+                            response.gap().from_sequence(), "..#", response.gap().to_sequence(),
+                            " removed by retention meanwhile)");
+    }
+    std::fprintf(stderr, "sitrep: resumed%s after %s, %s\n", where.c_str(),
+                 HumanDuration(absl::Now() - lost_at_).c_str(), missed.c_str());
+    lost_at_ = absl::InfinitePast();
+  }
+
   // `left_view`: the reason when the update is how its incident leaves the
   // view (see OnResponse), else null.
   void PrintUpdate(const sitrep::v1::SituationUpdate& update, const std::string* left_view) {
@@ -156,6 +178,7 @@ class PrintingHandler : public SubscribeHandler {
   std::optional<sitrep::v1::Cursor> cursor_;
   std::optional<sitrep::v1::Cursor> saved_;
   absl::Time last_save_ = absl::InfinitePast();
+  absl::Time lost_at_ = absl::InfinitePast();  // when the stream broke; InfinitePast: live
 };
 
 absl::StatusOr<sitrep::v1::SubscribeRequest> BuildRequest(const SubscribeFlags& f,
@@ -238,6 +261,9 @@ int RunSubscribe(const SubscribeFlags& flags, const CLI::App& app, const GlobalF
       ParseDurationFlag(flags.give_up_after, "--give-up-after");
   if (!give_up.ok()) return ReportUsageError(give_up.status());
   options.give_up_after = *give_up;
+  absl::StatusOr<RenderOptions> render =
+      MakeRenderOptions(global, flags.no_color || *format != OutputFormat::kTable);
+  if (!render.ok()) return ReportUsageError(render.status());
   absl::StatusOr<std::unique_ptr<FeedClient>> client = MakeFeedClient(global);
   if (!client.ok()) return ReportUsageError(client.status());
   if (resumed) {
@@ -246,15 +272,27 @@ int RunSubscribe(const SubscribeFlags& flags, const CLI::App& app, const GlobalF
                  flags.cursor_file.c_str());
   }
 
-  RenderOptions render;
-  render.color = *format == OutputFormat::kTable && !flags.no_color && ColorByDefault();
-  PrintingHandler handler(flags, *format, render);
+  PrintingHandler handler(flags, *format, *render);
   FeedClient* feed = client->get();
   OnStopSignal([feed] { feed->Cancel(); });
   grpc::Status status = feed->Subscribe(*request, options, &handler);
   OnStopSignal(nullptr);
   handler.SaveCursor();
 
+  if (status.error_code() == grpc::StatusCode::CANCELLED && feed->cancelled() &&
+      *format == OutputFormat::kTable) {
+    // Ctrl-C: where to pick up again (json/jsonl print cursors with --markers).
+    const std::optional<sitrep::v1::Cursor>& cursor = handler.cursor();
+    if (!flags.cursor_file.empty()) {
+      std::fprintf(stderr, "sitrep: stopped%s; the cursor is saved in %s\n",
+                   cursor.has_value() ? absl::StrCat(" at #", cursor->sequence()).c_str() : "",
+                   flags.cursor_file.c_str());
+    } else if (cursor.has_value()) {
+      std::fprintf(stderr, "sitrep: stopped at #%llu; resume with --after %llu --log-id %s\n",
+                   static_cast<unsigned long long>(cursor->sequence()),
+                   static_cast<unsigned long long>(cursor->sequence()), cursor->log_id().c_str());
+    }
+  }
   if (status.ok() || (status.error_code() == grpc::StatusCode::CANCELLED && feed->cancelled())) {
     return kExitOk;
   }

@@ -12,7 +12,9 @@
 // the server's log is not the one the cursor belongs to.
 import { ApiError, explainStreamRefusal, getLatestUpdates, getSituation, streamUrl } from './api.js';
 import { FilterForm, filterFromFragment, filterToFragment, sameFilter } from './filter-form.js';
-import { compareSequences, loadMunicipalityNames } from './format.js';
+import {
+  compareSequences, loadMunicipalityNames, setTimeZoneMode, timeZoneMode, zoneLabel,
+} from './format.js';
 import { IncidentView } from './incident-view.js';
 import { HEARTBEAT_SECONDS, LiveFeed } from './live-feed.js';
 import { hasStoredToken, renewSession, signIn, signOut } from './session.js';
@@ -76,6 +78,9 @@ class Dashboard {
     // Escape would close the dialog without a session: nothing to show then.
     this.loginDialog.addEventListener('cancel', (event) => event.preventDefault());
     this.signOutButton.addEventListener('click', () => this.onSignOut());
+    this.zoneButton = document.getElementById('time-zone');
+    this.zoneButton.addEventListener('click', () => this.toggleTimeZone());
+    this.showTimeZone();
     window.addEventListener('hashchange', () => this.onFragmentChange());
   }
 
@@ -314,11 +319,29 @@ class Dashboard {
     }
   }
 
+  // One click switches every time shown between UTC (Zulu) and local.
+  toggleTimeZone() {
+    setTimeZoneMode(timeZoneMode() === 'utc' ? 'local' : 'utc');
+    this.showTimeZone();
+    if (this.lastSituation) this.situation.render(this.lastSituation);
+    this.table.refill();
+    this.incidentView.refresh();
+  }
+
+  showTimeZone() {
+    const utc = timeZoneMode() === 'utc';
+    this.zoneButton.textContent = `Times: ${zoneLabel()}`;
+    this.zoneButton.setAttribute('aria-pressed', String(!utc));
+    this.zoneButton.dataset.zone = timeZoneMode();
+    document.getElementById('time-zone-column').textContent = utc ? 'UTC' : 'local';
+  }
+
   // Answers can cross; an older situation never replaces a newer one.
   renderSituation(situation) {
     const sequence = situation.sequence ?? '0';
     if (compareSequences(sequence, this.situationSequence) < 0) return;
     this.situationSequence = sequence;
+    this.lastSituation = situation;
     this.situation.render(situation);
     this.form.suggestMunicipalities(municipalitiesOf(situation));
   }

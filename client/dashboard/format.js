@@ -141,20 +141,75 @@ function capitalise(word) {
   return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
-const timeOfDay = new Intl.DateTimeFormat(undefined, {
-  hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
-});
-const dayAndTime = new Intl.DateTimeFormat(undefined, {
-  day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false,
-});
+// The clock every displayed time is read on: 'utc' (Zulu, the default, as
+// the CLI's; a multinational operations centre's common time) or 'local'
+// (the browser's zone). Kept in localStorage across reloads.
+const ZONE_KEY = 'sitrep.timeZone';
+let zoneMode = readZoneMode();
 
-// Today's times as "14:03:27"; older ones with their day ("27 Nov 09:12").
+function readZoneMode() {
+  try {
+    return globalThis.localStorage?.getItem(ZONE_KEY) === 'local' ? 'local' : 'utc';
+  } catch {
+    return 'utc';  // storage refused (privacy mode): the default
+  }
+}
+
+export function timeZoneMode() {
+  return zoneMode;
+}
+
+export function setTimeZoneMode(mode) {
+  zoneMode = mode === 'local' ? 'local' : 'utc';
+  try {
+    globalThis.localStorage?.setItem(ZONE_KEY, zoneMode);
+  } catch {
+    // not kept: the choice holds until the page is reloaded
+  }
+}
+
+// "+01:00" for the browser's offset at `date`.
+export function utcOffsetText(date = new Date()) {
+  const minutes = -date.getTimezoneOffset();
+  const abs = Math.abs(minutes);
+  const hh = String(Math.floor(abs / 60)).padStart(2, '0');
+  const mm = String(abs % 60).padStart(2, '0');
+  return `${minutes < 0 ? '-' : '+'}${hh}:${mm}`;
+}
+
+// What the header says about the clock: "UTC (Z)" or "local (UTC+01:00)".
+export function zoneLabel(date = new Date()) {
+  return zoneMode === 'utc' ? 'UTC (Z)' : `local (UTC${utcOffsetText(date)})`;
+}
+
+const timeOptions = { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };
+const dayOptions = { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false };
+const formats = {
+  utc: {
+    time: new Intl.DateTimeFormat(undefined, { ...timeOptions, timeZone: 'UTC' }),
+    day: new Intl.DateTimeFormat(undefined, { ...dayOptions, timeZone: 'UTC' }),
+  },
+  local: {
+    time: new Intl.DateTimeFormat(undefined, timeOptions),
+    day: new Intl.DateTimeFormat(undefined, dayOptions),
+  },
+};
+
+// Today's times as "14:03:27Z" (UTC) or "15:03:27" (local, the header says
+// which offset); older ones with their day ("27 Nov 09:12Z"). "Today" is
+// the day on the clock shown.
 export function shortTime(rfc3339) {
   if (!rfc3339) return '';
   const date = new Date(rfc3339);
   if (Number.isNaN(date.getTime())) return rfc3339;
-  const isToday = date.toDateString() === new Date().toDateString();
-  return isToday ? timeOfDay.format(date) : dayAndTime.format(date);
+  const now = new Date();
+  const utc = zoneMode === 'utc';
+  const isToday = utc
+    ? date.toISOString().slice(0, 10) === now.toISOString().slice(0, 10)
+    : date.toDateString() === now.toDateString();
+  const format = formats[zoneMode];
+  const text = isToday ? format.time.format(date) : format.day.format(date);
+  return utc ? `${text}Z` : text;
 }
 
 // Milliseconds since the epoch of an RFC 3339 time; NaN when absent.

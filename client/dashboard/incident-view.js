@@ -109,7 +109,13 @@ export class IncidentView {
     this.body.replaceChildren(paragraph('incident-error', text));
   }
 
+  // Renders the open incident again (the clock changed: UTC or local).
+  refresh() {
+    if (this.thread && this.dialog.open) this.render(this.thread);
+  }
+
   render(thread) {
+    this.thread = thread;
     const incident = thread.incident ?? {};
     const latest = incident.latest ?? {};
     this.title.textContent = latest.headline

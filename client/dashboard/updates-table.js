@@ -189,6 +189,15 @@ export class UpdatesTable {
     }
   }
 
+  // Fills the rows on screen again: the clock changed (UTC or local).
+  refill() {
+    const bySequence = new Map(this.entries.map((entry) => [entry.update.sequence, entry]));
+    for (const [sequence, row] of this.rowBySequence) {
+      const entry = bySequence.get(sequence);
+      if (entry) fillRow(row, { ...entry, arrived: false });
+    }
+  }
+
   rowFor(entry) {
     const row = this.spareRows.pop() ?? createRow();
     fillRow(row, entry);

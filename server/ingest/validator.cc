@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/human_duration.h"
 #include "google/protobuf/generated_enum_reflection.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/incident/tiers.h"
@@ -345,9 +346,9 @@ absl::Status CheckTimes(const Errors& errors, v1::SituationUpdate& u,
     if (occurred > now + limits.max_clock_skew) {
       return errors.Invalid(
           "occurred_at", Rfc3339(occurred), " is ",
-          absl::FormatDuration(occurred - now),
+          HumanDuration(occurred - now),
           " ahead of the server's clock (at most ",
-          absl::FormatDuration(limits.max_clock_skew),
+          HumanDuration(limits.max_clock_skew),
           " allowed); send the time the event happened, or leave it unset "
           "to use the time of receipt");
     }

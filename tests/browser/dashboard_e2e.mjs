@@ -106,6 +106,10 @@ async function developmentMode(run) {
   await dashboard.expectRowSequences(published, 0);
   await dashboard.expectCursorAtLeast(published.at(-1));
 
+  run.step('one click switches every time shown between UTC and local');
+  await dashboard.toggleTimeZone('local', LIVE_WITHIN_MS);
+  await dashboard.toggleTimeZone('utc', LIVE_WITHIN_MS);
+
   run.step(`screenshot: ${run.args.screenshot}`);
   await dashboard.screenshot(run.args.screenshot);
   await server.stop('SIGTERM');

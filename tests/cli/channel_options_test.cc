@@ -289,5 +289,28 @@ TEST(RefusedCredentialsTest, TheTokenIsRedactedFromEveryMessage) {
   EXPECT_EQ(Redacted("s3cret-T0ken"), "s3cret-T0ken");
 }
 
+TEST(NormalizeServerAddressTest, SchemesPortsAndPathsAreTakenCareOf) {
+  std::string note;
+  EXPECT_EQ(*NormalizeServerAddress("127.0.0.1:6000", &note), "127.0.0.1:6000");
+  EXPECT_EQ(note, "");
+  EXPECT_EQ(*NormalizeServerAddress("sitrep.example", &note), "sitrep.example:50051");
+  EXPECT_EQ(*NormalizeServerAddress("localhost:", &note), "localhost:50051");
+  EXPECT_EQ(*NormalizeServerAddress("[::1]", &note), "[::1]:50051");
+  EXPECT_EQ(*NormalizeServerAddress("::1", &note), "[::1]:50051");
+  EXPECT_EQ(*NormalizeServerAddress("grpc://10.0.0.5:50051", &note), "10.0.0.5:50051");
+  EXPECT_EQ(note, "");
+  EXPECT_EQ(*NormalizeServerAddress("http://127.0.0.1:8080/", &note), "127.0.0.1:8080");
+  EXPECT_THAT(note, HasSubstr("dropped 'http://'"));
+  EXPECT_EQ(*NormalizeServerAddress("https://sitrep.example/v1/situation", &note),
+            "sitrep.example:50051");
+  EXPECT_THAT(note, HasSubstr("--tls"));
+  EXPECT_EQ(*NormalizeServerAddress("dns:///sitrep.example:443", &note),
+            "dns:///sitrep.example:443");
+  EXPECT_EQ(*NormalizeServerAddress("unix:/run/sitrep.sock", &note), "unix:/run/sitrep.sock");
+  EXPECT_FALSE(NormalizeServerAddress("host:http", &note).ok());
+  EXPECT_FALSE(NormalizeServerAddress("host:70000", &note).ok());
+  EXPECT_FALSE(NormalizeServerAddress("", &note).ok());
+}
+
 }  // namespace
 }  // namespace sitrep::cli

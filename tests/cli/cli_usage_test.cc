@@ -50,7 +50,7 @@ TEST(CliUsageTest, HelpListsCommandsAndExitCodes) {
 TEST(CliUsageTest, MissingCommandIsAUsageError) {
   RunResult r = Sitrep({});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("subcommand is required"));
+  EXPECT_THAT(r.err, HasSubstr("sitrep: give a command: publish, import, subscribe, tail, "));
 }
 
 TEST(CliUsageTest, UnknownFlagIsAUsageError) {
@@ -118,7 +118,9 @@ TEST(CliUsageTest, UnreachableServerIsExitThreeNamingTheAddress) {
     args.push_back(server);
     RunResult r = Sitrep(args);
     EXPECT_EQ(r.exit_code, 3);
-    EXPECT_THAT(r.err, HasSubstr(absl::StrCat("server ", server, ": UNAVAILABLE")));
+    EXPECT_THAT(r.err, HasSubstr(absl::StrCat("nothing accepts connections at ", server,
+                                              " (connection refused): is sitrepd running at ",
+                                              server, "?")));
     EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
   }
 }
@@ -128,7 +130,7 @@ TEST(CliUsageTest, SitrepServerEnvironmentVariableChoosesTheServer) {
   RunResult r = Sitrep({"health"}, "", {"SITREP_SERVER=" + server});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_THAT(r.err, HasSubstr(server));
-  EXPECT_THAT(r.err, Not(HasSubstr("50051")));
+  EXPECT_THAT(r.err, Not(HasSubstr("at 127.0.0.1:50051")));
 }
 
 TEST(CliUsageTest, HelpListsTheSecurityFlagsAndTheirEnvironment) {

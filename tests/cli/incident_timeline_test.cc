@@ -66,9 +66,9 @@ TEST(IncidentTimelineTest, ATruncatedHistoryFallsBackToTheKindAndSaysSo) {
   const std::string text = IncidentTimeline(thread, Plain(1700000600));
   EXPECT_THAT(text, HasSubstr("Incident kp-9 (open, 12 updates; crime, peak severe)\n"
                               "(retention removed the thread's first updates"));
-  EXPECT_THAT(text, HasSubstr("11-14 22:13:20     30  EULEX (second)   escalate         "
+  EXPECT_THAT(text, HasSubstr("2023-11-14 22:13:20Z     30  EULEX (second)   escalate         "
                               "EULEX takes over                          EULEX takes the lead\n"));
-  EXPECT_THAT(text, HasSubstr("Lead:        EULEX (second tier) since 11-14 22:13:20 "
+  EXPECT_THAT(text, HasSubstr("Lead:        EULEX (second tier) since 2023-11-14 22:13:20Z "
                               "(10m00s ago)\n"));
   EXPECT_THAT(text, HasSubstr("Requests:    KP → EULEX: OPEN, waiting 4m12s"));
   EXPECT_THAT(text, HasSubstr("Location:    Zveçan / Zvečan, Rudare\n"));

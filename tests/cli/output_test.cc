@@ -3,6 +3,7 @@
 #include "client/terminal_text.h"
 
 #include "google/protobuf/text_format.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/cli/render_testing.h"
 
@@ -28,9 +29,34 @@ TEST(OutputTest, TableRowShowsTheUpdateInColumns) {
   const std::string row =
       UpdateTableRow(Parse<sitrep::v1::SituationUpdate>(kUpdate), Plain());
   EXPECT_EQ(row,
-            "     42  11-14 22:13:20  kfor           third    severe    "
-            "public-order        Mitrovicë e Ver…  kp-7                  "
+            "     42  2023-11-14 22:13:20Z  kfor           third    severe    "
+            "public-order        Mitrovicë e Veriut  kp-7                  "
             "escalate         KFOR takes over at Ibar bridge\n");
+}
+
+TEST(OutputTest, TableFitsTheWidthCuttingTheHeadlineLast) {
+  RenderOptions options = Plain();
+  options.width = 120;
+  const std::string header = UpdateTableHeader(options);
+  const std::string row = UpdateTableRow(Parse<sitrep::v1::SituationUpdate>(kUpdate), options);
+  EXPECT_EQ(header,
+            "  SEQ TIME (UTC)           MISS… ROLE   SEVERITY CATEG… MUNICIPALITY       "
+            "INCIDENT KIND    HEADLINE\n");
+  EXPECT_EQ(row,
+            "   42 2023-11-14 22:13:20Z kfor  third  severe   publi… Mitrovicë e Veriut "
+            "kp-7     escala… KFOR takes over at Ibar bri…\n");
+  options.width = 100;  // the headline shrinks to its minimum before the municipality
+  EXPECT_THAT(UpdateTableRow(Parse<sitrep::v1::SituationUpdate>(kUpdate), options),
+              ::testing::HasSubstr(" Mitrovicë e V… kp-7     escala… KFOR takes …\n"));
+}
+
+TEST(OutputTest, LocalTimesCarryTheirOffset) {
+  RenderOptions options = Plain();
+  options.time.utc = false;
+  options.time.zone = absl::FixedTimeZone(3600);
+  EXPECT_THAT(UpdateTableHeader(options), ::testing::HasSubstr("TIME (local)"));
+  EXPECT_THAT(UpdateTableRow(Parse<sitrep::v1::SituationUpdate>(kUpdate), options),
+              ::testing::HasSubstr("  2023-11-14 23:13:20+01:00  kfor  "));
 }
 
 TEST(OutputTest, SeverityIsColouredOnlyWhenAsked) {
@@ -97,7 +123,7 @@ TEST(OutputTest, SituationShowsWhoLeadsWhereTheIncidentIsAndItsSupport) {
   EXPECT_NE(table.find("kp-2                  KP (first)      minor     minor     45s     "
                        "-                 new              !exception Power line down"),
             std::string::npos) << table;
-  EXPECT_NE(table.find("2 current incidents as of 2023-11-14 22:13:20 UTC (consistent at #99)"),
+  EXPECT_NE(table.find("2 current incidents as of 2023-11-14 22:13:20Z (consistent at #99)"),
             std::string::npos) << table;
   // Groups in name order: Prishtinë before Zveçan.
   EXPECT_LT(table.find("Prishtinë"), table.find("Zveçan"));

@@ -23,7 +23,8 @@ T Parse(const std::string& text) {
 inline RenderOptions Plain(int64_t now_unix_seconds = 1700000000) {
   RenderOptions options;
   options.color = false;
-  options.zone = absl::UTCTimeZone();
+  options.time = TimeDisplay{};  // UTC
+  options.width = 0;
   options.now = absl::FromUnixSeconds(now_unix_seconds);
   return options;
 }

@@ -232,6 +232,26 @@ export class DashboardPage {
     return (await this.page.locator('#connection').innerText()).trim();
   }
 
+  // The time cells of the rows on screen ("08:05:28Z").
+  async rowTimes() {
+    return this.rows.locator('.col-time').allTextContents();
+  }
+
+  // One click on the header's clock button; waits until every time shown
+  // ends in 'Z' (UTC) or none does (local) and the header says which.
+  async toggleTimeZone(expected, timeout) {
+    await this.page.locator('#time-zone').click();
+    await this.waitForCondition((zone) => {
+      const button = document.getElementById('time-zone');
+      const times = [...document.querySelectorAll('#updates > tr[data-sequence] .col-time')]
+        .map((cell) => cell.textContent);
+      return button.dataset.zone === zone && times.length > 0
+        && times.every((time) => time.endsWith('Z') === (zone === 'utc'))
+        && button.textContent.startsWith(zone === 'utc' ? 'Times: UTC (Z)' : 'Times: local (UTC');
+    }, expected, timeout, async () => `the clock did not switch to ${expected}: `
+      + `${await this.page.locator('#time-zone').textContent()}, ${await this.rowTimes()}`);
+  }
+
   async rowAttributes(attribute) {
     return this.rows.evaluateAll((rows, name) => rows.map((row) => row.dataset[name]), attribute);
   }
