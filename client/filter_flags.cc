@@ -31,7 +31,7 @@ absl::StatusOr<int> ParseEnum(const EnumDescriptor* type, absl::string_view text
   if (value != nullptr) return value->number();
   return absl::InvalidArgumentError(absl::StrCat(flag, ": unknown value '", text,
                                                  "' (valid: ", AcceptedShortNames(*type),
-                                                 ")"));
+                                                 ")", DidYouMeanEnumValue(*type, text)));
 }
 
 }  // namespace

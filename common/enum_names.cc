@@ -1,5 +1,6 @@
 #include "common/enum_names.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "common/did_you_mean.h"
 
 namespace sitrep {
 namespace {
@@ -100,6 +102,24 @@ std::string AcceptedShortNames(const EnumDescriptor& type) {
     names.push_back(ShortEnumName(*type.value(i)));
   }
   return absl::StrJoin(names, ", ");
+}
+
+std::string DidYouMeanEnumValue(const EnumDescriptor& type,
+                                absl::string_view text) {
+  std::vector<std::string> names;
+  for (int i = 0; i < type.value_count(); ++i) {
+    if (type.value(i)->number() != 0) names.push_back(ShortEnumName(*type.value(i)));
+  }
+  std::string folded = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+  for (char& c : folded) {
+    if (c == '_' || c == ' ') c = '-';
+  }
+  absl::string_view key = folded;
+  absl::ConsumePrefix(&key, absl::AsciiStrToLower(absl::StrReplaceAll(
+                                Prefix(type), {{"_", "-"}})));
+  std::optional<size_t> near = NearestCandidate(key, names);
+  if (!near.has_value()) return "";
+  return absl::StrCat("; did you mean ", names[*near], "?");
 }
 
 std::string EnumNoun(const EnumDescriptor& type) {

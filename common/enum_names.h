@@ -31,6 +31,12 @@ std::string ShortEnumName(const google::protobuf::EnumValueDescriptor& value);
 // The type's non-zero values' short names: "kfor, eulex, kosovo-police".
 std::string AcceptedShortNames(const google::protobuf::EnumDescriptor& type);
 
+// "; did you mean kfor?" when `text` (folded like FindEnumValueByShortName
+// folds it) is a typo away from a value's short name
+// (common/did_you_mean.h); empty otherwise.
+std::string DidYouMeanEnumValue(const google::protobuf::EnumDescriptor& type,
+                                absl::string_view text);
+
 // "mission" for sitrep.v1.Mission: how error messages name the type.
 std::string EnumNoun(const google::protobuf::EnumDescriptor& type);
 

@@ -313,23 +313,10 @@ class Walker {
     }
     // The full name of the zero value is protobuf's to accept (or not).
     if (type.FindValueByName(name) != nullptr) return true;
-    std::vector<std::string> names;
-    for (int i = 0; i < type.value_count(); ++i) {
-      if (type.value(i)->number() != 0) {
-        names.push_back(ShortEnumName(*type.value(i)));
-      }
-    }
-    std::string folded = absl::AsciiStrToLower(name);
-    for (char& c : folded) {
-      if (c == '_' || c == ' ') c = '-';
-    }
-    std::string message = absl::StrCat(
-        path, ": '", name, "' is not a ", EnumNoun(type), "; accepted: ",
-        AcceptedShortNames(type), " (any case)");
-    if (std::optional<size_t> near = NearestCandidate(folded, names)) {
-      absl::StrAppend(&message, "; did you mean ", names[*near], "?");
-    }
-    errors_.push_back(std::move(message));
+    errors_.push_back(absl::StrCat(path, ": '", name, "' is not a ",
+                                   EnumNoun(type), "; accepted: ",
+                                   AcceptedShortNames(type), " (any case)",
+                                   DidYouMeanEnumValue(type, name)));
     return true;
   }
 

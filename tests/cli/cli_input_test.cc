@@ -53,6 +53,14 @@ TEST_F(CliInputTest, AMisspeltMunicipalityInAFilterSaysWhatKosovoWideIs) {
   EXPECT_THAT(r.err, HasSubstr("without them the filter is Kosovo-wide"));
 }
 
+TEST_F(CliInputTest, AMisspeltFlagValueGetsASuggestion) {
+  RunResult r = Sitrep({"history", "--mission", "kforr"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "sitrep: --mission: unknown value 'kforr' (valid: kfor, eulex, "
+            "kosovo-police); did you mean kfor?\n");
+}
+
 TEST_F(CliInputTest, PublishJsonTakesShortCaseInsensitiveEnumNames) {
   RunResult r = Sitrep(
       {"publish", "-"},

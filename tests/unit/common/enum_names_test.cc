@@ -55,5 +55,17 @@ TEST(EnumNamesTest, ShortNamesAreKebabCaseWithoutPrefixOrSuffix) {
   EXPECT_EQ(EnumNoun(*v1::Severity_descriptor()), "severity");
 }
 
+TEST(EnumNamesTest, DidYouMeanForATypo) {
+  EXPECT_EQ(DidYouMeanEnumValue(*v1::Mission_descriptor(), "kforr"),
+            "; did you mean kfor?");
+  EXPECT_EQ(DidYouMeanEnumValue(*v1::Mission_descriptor(), "MISSION_KFR"),
+            "; did you mean kfor?");
+  EXPECT_EQ(DidYouMeanEnumValue(*v1::Mission_descriptor(), "Kosovo Polic"),
+            "; did you mean kosovo-police?");
+  EXPECT_EQ(DidYouMeanEnumValue(*v1::Severity_descriptor(), "sever"),
+            "; did you mean severe?");
+  EXPECT_EQ(DidYouMeanEnumValue(*v1::Mission_descriptor(), "nato"), "");
+}
+
 }  // namespace
 }  // namespace sitrep
