@@ -33,7 +33,7 @@ const FieldDescriptor* FindField(const Descriptor& type, const std::string& key)
 }
 
 // One pass over the text, checking it against the descriptor as it goes.
-// A syntax error stops the walk (`syntax_error_`); the caller then lets
+// A syntax error stops the walk (Run() is false); the caller then lets
 // protobuf say what is wrong.
 class Walker {
  public:
