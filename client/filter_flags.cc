@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "common/enum_names.h"
 #include "google/protobuf/descriptor.h"
 
 namespace sitrep::cli {
@@ -16,47 +17,21 @@ namespace {
 using google::protobuf::EnumDescriptor;
 using google::protobuf::EnumValueDescriptor;
 
-std::string Short(const EnumDescriptor* type, int number, absl::string_view prefix,
-                  absl::string_view strip_suffix = "") {
+std::string Short(const EnumDescriptor* type, int number) {
   const EnumValueDescriptor* value = type->FindValueByNumber(number);
   if (value == nullptr) return absl::StrCat(number);
-  absl::string_view name = value->name();
-  absl::ConsumePrefix(&name, prefix);
-  if (!strip_suffix.empty()) absl::ConsumeSuffix(&name, strip_suffix);
-  std::string out = absl::AsciiStrToLower(name);
-  absl::StrReplaceAll({{"_", "-"}}, &out);
-  return out;
+  return ShortEnumName(*value);
 }
 
-// Finds the value `text` names; see the header for the accepted spellings.
-absl::StatusOr<int> ParseEnum(const EnumDescriptor* type, absl::string_view prefix,
-                              absl::string_view text, absl::string_view flag,
-                              absl::string_view strip_suffix,
-                              const std::vector<std::pair<std::string, std::string>>& aliases) {
-  std::string key = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text));
-  for (char& c : key) {
-    if (c == '-' || c == ' ') c = '_';
-  }
-  for (const auto& [alias, target] : aliases) {
-    if (key == alias) key = target;
-  }
-  std::vector<std::string> candidates = {key, absl::StrCat(prefix, key)};
-  if (!strip_suffix.empty()) {
-    candidates.push_back(absl::StrCat(prefix, key, strip_suffix));
-  }
-  if (!key.empty()) {
-    for (const std::string& candidate : candidates) {
-      const EnumValueDescriptor* value = type->FindValueByName(candidate);
-      if (value != nullptr && value->number() != 0) return value->number();
-    }
-  }
-  std::vector<std::string> valid;
-  for (int i = 0; i < type->value_count(); ++i) {
-    if (type->value(i)->number() == 0) continue;
-    valid.push_back(Short(type, type->value(i)->number(), prefix, strip_suffix));
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      flag, ": unknown value '", text, "' (valid: ", absl::StrJoin(valid, ", "), ")"));
+// Finds the value `text` names: the spellings of common/enum_names.h, which
+// JSON input accepts too.
+absl::StatusOr<int> ParseEnum(const EnumDescriptor* type, absl::string_view text,
+                              absl::string_view flag) {
+  const EnumValueDescriptor* value = FindEnumValueByShortName(*type, text);
+  if (value != nullptr) return value->number();
+  return absl::InvalidArgumentError(absl::StrCat(flag, ": unknown value '", text,
+                                                 "' (valid: ", AcceptedShortNames(*type),
+                                                 ")", DidYouMeanEnumValue(*type, text)));
 }
 
 }  // namespace
@@ -64,9 +39,7 @@ absl::StatusOr<int> ParseEnum(const EnumDescriptor* type, absl::string_view pref
 absl::StatusOr<sitrep::v1::Mission> ParseMission(absl::string_view text,
                                                  absl::string_view flag) {
   absl::StatusOr<int> v =
-      ParseEnum(sitrep::v1::Mission_descriptor(), "MISSION_", text, flag, "",
-                {{"KP", "KOSOVO_POLICE"}, {"POLICE", "KOSOVO_POLICE"},
-                 {"KPS", "KOSOVO_POLICE"}});
+      ParseEnum(sitrep::v1::Mission_descriptor(), text, flag);
   if (!v.ok()) return v.status();
   return static_cast<sitrep::v1::Mission>(*v);
 }
@@ -74,8 +47,7 @@ absl::StatusOr<sitrep::v1::Mission> ParseMission(absl::string_view text,
 absl::StatusOr<sitrep::v1::Role> ParseRole(absl::string_view text,
                                            absl::string_view flag) {
   absl::StatusOr<int> v =
-      ParseEnum(sitrep::v1::Role_descriptor(), "ROLE_", text, flag, "_RESPONDER",
-                {{"1", "FIRST"}, {"2", "SECOND"}, {"3", "THIRD"}});
+      ParseEnum(sitrep::v1::Role_descriptor(), text, flag);
   if (!v.ok()) return v.status();
   return static_cast<sitrep::v1::Role>(*v);
 }
@@ -106,7 +78,7 @@ absl::StatusOr<sitrep::v1::Role> ParseTier(absl::string_view text, absl::string_
 absl::StatusOr<sitrep::v1::Severity> ParseSeverity(absl::string_view text,
                                                    absl::string_view flag) {
   absl::StatusOr<int> v =
-      ParseEnum(sitrep::v1::Severity_descriptor(), "SEVERITY_", text, flag, "", {});
+      ParseEnum(sitrep::v1::Severity_descriptor(), text, flag);
   if (!v.ok()) return v.status();
   return static_cast<sitrep::v1::Severity>(*v);
 }
@@ -114,8 +86,7 @@ absl::StatusOr<sitrep::v1::Severity> ParseSeverity(absl::string_view text,
 absl::StatusOr<sitrep::v1::Category> ParseCategory(absl::string_view text,
                                                    absl::string_view flag) {
   absl::StatusOr<int> v =
-      ParseEnum(sitrep::v1::Category_descriptor(), "CATEGORY_", text, flag, "",
-                {{"BORDER", "BORDER_CROSSING"}, {"CROSSING", "BORDER_CROSSING"}});
+      ParseEnum(sitrep::v1::Category_descriptor(), text, flag);
   if (!v.ok()) return v.status();
   return static_cast<sitrep::v1::Category>(*v);
 }
@@ -123,26 +94,25 @@ absl::StatusOr<sitrep::v1::Category> ParseCategory(absl::string_view text,
 absl::StatusOr<sitrep::v1::Kind> ParseKind(absl::string_view text,
                                            absl::string_view flag) {
   absl::StatusOr<int> v =
-      ParseEnum(sitrep::v1::Kind_descriptor(), "KIND_", text, flag, "",
-                {{"ACK", "ACKNOWLEDGE"}, {"REQUEST", "REQUEST_SUPPORT"}});
+      ParseEnum(sitrep::v1::Kind_descriptor(), text, flag);
   if (!v.ok()) return v.status();
   return static_cast<sitrep::v1::Kind>(*v);
 }
 
 std::string ShortName(sitrep::v1::Mission value) {
-  return Short(sitrep::v1::Mission_descriptor(), value, "MISSION_");
+  return Short(sitrep::v1::Mission_descriptor(), value);
 }
 std::string ShortName(sitrep::v1::Role value) {
-  return Short(sitrep::v1::Role_descriptor(), value, "ROLE_", "_RESPONDER");
+  return Short(sitrep::v1::Role_descriptor(), value);
 }
 std::string ShortName(sitrep::v1::Severity value) {
-  return Short(sitrep::v1::Severity_descriptor(), value, "SEVERITY_");
+  return Short(sitrep::v1::Severity_descriptor(), value);
 }
 std::string ShortName(sitrep::v1::Category value) {
-  return Short(sitrep::v1::Category_descriptor(), value, "CATEGORY_");
+  return Short(sitrep::v1::Category_descriptor(), value);
 }
 std::string ShortName(sitrep::v1::Kind value) {
-  return Short(sitrep::v1::Kind_descriptor(), value, "KIND_");
+  return Short(sitrep::v1::Kind_descriptor(), value);
 }
 
 absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view text,

@@ -4,6 +4,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/json_input.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/struct.pb.h"
@@ -19,23 +20,20 @@ absl::StatusOr<sitrep::v1::PublishRequest> ParsePublishJson(absl::string_view js
     return absl::InvalidArgumentError(
         absl::StrCat("not a JSON object: ", std::string(status.message())));
   }
+  // Short enum names and every wrong field at once: the same rules as the
+  // flags (common/json_input.h).
   sitrep::v1::PublishRequest request;
   if (object.fields().count("update") > 0) {
-    status = google::protobuf::util::JsonStringToMessage(
-        google::protobuf::StringPiece(json.data(), json.size()), &request);
-    if (!status.ok()) {
+    if (absl::Status s = ParseJsonInput(json, &request); !s.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("not a PublishRequest: ", std::string(status.message())));
+          absl::StrCat("not a PublishRequest: ", s.message()));
     }
     return request;
   }
-  status = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(json.data(), json.size()),
-      request.mutable_update());
-  if (!status.ok()) {
+  if (absl::Status s = ParseJsonInput(json, request.mutable_update()); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "not a SituationUpdate (or a PublishRequest with \"update\"): ",
-        std::string(status.message())));
+        s.message()));
   }
   return request;
 }

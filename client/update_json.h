@@ -15,8 +15,11 @@ namespace sitrep::cli {
 // Parses one JSON object: a PublishRequest ({"update": {...},
 // "expectedIncidentVersion": "3"}) when it has a top-level "update" key,
 // otherwise a bare SituationUpdate ({"mission": "MISSION_KFOR", ...}).
-// Field names may be lowerCamelCase or proto names; enums are names
-// ("SEVERITY_SEVERE") or numbers. INVALID_ARGUMENT with the parser's reason.
+// Field names may be lowerCamelCase or proto names; enums are names in the
+// flags' spellings ("kfor", "Severe", "SEVERITY_SEVERE", "ack") or numbers.
+// INVALID_ARGUMENT listing every wrong field in the order of the text
+// ("not a SituationUpdate ...: mission: 'kforr' is not a mission; accepted:
+// ...; severity: ..."), see common/json_input.h.
 absl::StatusOr<sitrep::v1::PublishRequest> ParsePublishJson(absl::string_view json);
 
 // "imp-" + the first 32 hex digits of SHA-256 over the deterministic

@@ -19,6 +19,7 @@
 #include "absl/flags/usage.h"
 #include "server/auth/secret_file.h"
 #include "server/auth/token_hash.h"
+#include "server/config/flags_help.h"
 #include "server/config/server_config.h"
 #include "server/runtime/logging.h"
 #include "server/server.h"
@@ -115,6 +116,19 @@ int main(int argc, char** argv) {
       "  sitrepd hash-token < kp.token  the hash to put in the policy\n"
       "SIGTERM/SIGINT shut down gracefully; SIGHUP reloads --auth_file. "
       "Flags:");
+  // --help groups the flags by what they configure (abseil would list them
+  // under the path of the file defining them); --helpfull stays abseil's.
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "--help" || arg == "-help" || arg == "-h" ||
+        arg == "--helpshort" || arg == "-helpshort") {
+      std::printf("sitrepd: %s\n%s",
+                  std::string(absl::ProgramUsageMessage()).c_str(),
+                  sitrep::SitrepdFlagsHelp().c_str());
+      return 0;
+    }
+  }
   absl::ParseCommandLine(argc, argv);
 
   // Block the shutdown signals in every thread (threads inherit the mask);

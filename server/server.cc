@@ -632,6 +632,21 @@ class ServerImpl final : public Server {
       return response;
     };
     routes["/readyz"] = [this] { return Readiness(); };
+    // Someone who opens the port in a browser learns what is there.
+    routes["/"] = [] {
+      HttpResponse response;
+      response.body =
+          "sitrepd metrics and health endpoint (--metrics_address)\n"
+          "\n"
+          "/metrics  Prometheus metrics (text exposition format)\n"
+          "/healthz  liveness: 200 \"ok\" while the process answers\n"
+          "/readyz   readiness: 200 when ready to serve, 503 and the reason "
+          "otherwise\n"
+          "\n"
+          "The gRPC API is on --listen; the dashboard and the HTTP API on "
+          "--http_address.\n";
+      return response;
+    };
     absl::StatusOr<std::unique_ptr<HttpEndpoint>> http = HttpEndpoint::Start(
         config_.metrics_address, std::move(routes), HttpEndpoint::Options());
     if (!http.ok()) {

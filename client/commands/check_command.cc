@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "client/chain_text.h"
@@ -169,7 +170,10 @@ void CheckFreshness(FeedClient& client, sitrep::v1::Mission mission, const Check
                     const Thresholds& stale, std::vector<CheckFinding>* findings,
                     std::vector<PerfDatum>* perfdata) {
   const std::string name = ShortName(mission);
-  PerfDatum datum{absl::StrCat("last_update_age_", name), std::nullopt, "s", stale.warn,
+  // Perfdata labels become metric names in graphing back ends: snake_case,
+  // the spelling of the metric labels (docs/cli.md, "Spellings").
+  PerfDatum datum{absl::StrCat("last_update_age_", absl::StrReplaceAll(name, {{"-", "_"}})),
+                  std::nullopt, "s", stale.warn,
                   stale.crit, 0.0, std::nullopt};
   std::optional<sitrep::v1::SituationUpdate> newest;
   const grpc::Status status = NewestPublished(client, mission, &newest);

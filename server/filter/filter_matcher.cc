@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/filter/label_selector.h"
 #include "server/filter/wake_keys.h"
@@ -305,7 +306,14 @@ class FilterCompiler {
       }
       absl::StatusOr<std::string> id = NormalizeMunicipality(names[i]);
       if (!id.ok()) {
-        return InvalidAt("municipalities", i, id.status().message());
+        // A user who wanted "everywhere" and typed something needs to hear
+        // that no municipality is how to say it.
+        const bool suggested = absl::EndsWith(id.status().message(), "?");
+        return InvalidAt("municipalities", i, id.status().message(),
+                         suggested ? " Name" : "; name",
+                         " one of Kosovo's 38 municipalities, or leave "
+                         "municipalities out: without them the filter is "
+                         "Kosovo-wide");
       }
       out.municipalities_.Insert(*std::move(id));
     }

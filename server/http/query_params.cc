@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/enum_names.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
@@ -72,6 +73,11 @@ const EnumValueDescriptor* FindEnumValue(const EnumDescriptor& type,
                                          absl::string_view text) {
   int number = 0;
   if (absl::SimpleAtoi(text, &number)) return type.FindValueByNumber(number);
+  // The CLI's spellings and aliases first (kp, ack, third), so that a query
+  // parameter takes what a flag takes; then any value by its (short) name.
+  if (const EnumValueDescriptor* value = FindEnumValueByShortName(type, text)) {
+    return value;
+  }
   std::string name = absl::AsciiStrToUpper(text);
   std::replace(name.begin(), name.end(), '-', '_');
   std::replace(name.begin(), name.end(), ' ', '_');

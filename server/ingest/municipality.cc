@@ -1,6 +1,7 @@
 #include "server/ingest/municipality.h"
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/did_you_mean.h"
 #include "server/wire/utf8.h"
 
 namespace sitrep {
@@ -124,6 +126,10 @@ struct Table {
   absl::flat_hash_map<std::string, size_t> by_id;
   absl::flat_hash_map<std::string, size_t> by_key;  // folded -> index in all
   std::vector<std::string> ambiguous;
+  // For "did you mean": every unambiguous folded spelling (đ as d), the
+  // municipality it names and the spelling as the file writes it.
+  std::vector<std::string> suggestion_keys;
+  std::vector<std::pair<size_t, const std::string*>> suggestions;
 };
 
 Municipality ParseRow(const std::vector<absl::string_view>& fields) {
@@ -167,6 +173,36 @@ void AddKeys(Table& table, size_t index,
   }
 }
 
+void AddSuggestions(Table& table) {
+  std::string key;
+  for (size_t index = 0; index < table.all.size(); ++index) {
+    const Municipality& m = table.all[index];
+    std::vector<const std::string*> spellings = {
+        &m.albanian, &m.albanian_definite, &m.serbian_latin,
+        &m.serbian_cyrillic};
+    for (const std::string& also : m.also) spellings.push_back(&also);
+    for (const std::string* spelling : spellings) {
+      if (!Fold(*spelling, DjSpelling::kD, key) || key.empty()) continue;
+      auto it = table.by_key.find(key);
+      if (it == table.by_key.end() || it->second != index) continue;
+      table.suggestion_keys.push_back(key);
+      table.suggestions.emplace_back(index, spelling);
+    }
+  }
+}
+
+// "; did you mean Prishtinë?" when the folded `key` is a typo away from a
+// spelling we know ("Kosovska Kamenica (Kamenicë)" when that spelling is not
+// the Albanian name); empty otherwise.
+std::string DidYouMean(const Table& table, absl::string_view key) {
+  std::optional<size_t> nearest = NearestCandidate(key, table.suggestion_keys);
+  if (!nearest.has_value()) return "";
+  const auto& [index, spelling] = table.suggestions[*nearest];
+  const Municipality& m = table.all[index];
+  if (*spelling == m.albanian) return absl::StrCat("; did you mean ", m.albanian, "?");
+  return absl::StrCat("; did you mean ", *spelling, " (", m.albanian, ")?");
+}
+
 const Table* BuildTable() {
   auto* table = new Table();
   bool header_seen = false;
@@ -192,6 +228,7 @@ const Table* BuildTable() {
     table->by_key.erase(key);
     table->ambiguous.push_back(absl::StrCat(key, ": ", absl::StrJoin(ids, ", ")));
   }
+  AddSuggestions(*table);
   return table;
 }
 
@@ -219,12 +256,14 @@ const std::vector<Municipality>& AllMunicipalities() {
 absl::StatusOr<std::string> NormalizeMunicipality(absl::string_view name) {
   const Table& table = GetTable();
   std::string key;
+  std::string suggestion;
   if (name.size() <= kMaxNameBytes && Fold(name, DjSpelling::kD, key)) {
     auto it = table.by_key.find(key);
     if (it != table.by_key.end()) return table.all[it->second].id;
+    suggestion = DidYouMean(table, key);
   }
-  return absl::NotFoundError(
-      absl::StrCat(Quote(name), " is not a municipality of Kosovo"));
+  return absl::NotFoundError(absl::StrCat(
+      Quote(name), " is not a municipality of Kosovo", suggestion));
 }
 
 const Municipality* FindMunicipalityById(absl::string_view id) {

@@ -32,7 +32,10 @@ const std::vector<Municipality>& AllMunicipalities();
 // surrounding space, and '-' vs runs of spaces. So "Mitrovicë", "Kosovska
 // Mitrovica", "MITROVICË" and "mitrovica" all give "mitrovice".
 // NOT_FOUND (message: "'X' is not a municipality of Kosovo", with X cut to
-// 64 bytes) otherwise, including for invalid UTF-8.
+// 64 bytes) otherwise, including for invalid UTF-8. When the folded name is
+// a typo away from a spelling we know (common/did_you_mean.h), the message
+// goes on "; did you mean Prishtinë?" (or "; did you mean Kosovska Kamenica
+// (Kamenicë)?" for a spelling other than the Albanian name).
 // Thread safety: safe to call concurrently.
 absl::StatusOr<std::string> NormalizeMunicipality(absl::string_view name);
 

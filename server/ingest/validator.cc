@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -430,9 +431,11 @@ absl::Status CheckLocation(const Errors& errors, v1::Location& location,
     absl::StatusOr<std::string> id =
         NormalizeMunicipality(location.municipality());
     if (!id.ok()) {
+      // After "did you mean X?" the advice is a sentence of its own.
+      const bool suggested = absl::EndsWith(id.status().message(), "?");
       return errors.Invalid(
-          kField, id.status().message(),
-          "; use an Albanian, Serbian or English name of one of the 38 "
+          kField, id.status().message(), suggested ? " Use" : "; use",
+          " an Albanian, Serbian or English name of one of the 38 "
           "municipalities (e.g. \"Prishtinë\", \"Mitrovica\"), or leave it "
           "empty");
     }

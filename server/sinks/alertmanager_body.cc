@@ -8,7 +8,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 #include "sitrep/v1/situation_update.pb.h"
@@ -62,13 +61,13 @@ void AppendObject(const Pairs& pairs, std::string* out) {
   out->push_back('}');
 }
 
-// MISSION_KOSOVO_POLICE -> "kosovo-police": the spelling of the CLI's flags.
+// MISSION_KOSOVO_POLICE -> "kosovo_police": the spelling of sitrep's metric
+// labels (docs/cli.md, "Spellings"), because the same Alertmanager routes the
+// alerts Prometheus raises from those metrics and one matcher
+// (mission="kosovo_police") must catch both.
 std::string EnumValue(const std::string& name, absl::string_view prefix) {
   if (name.empty() || absl::EndsWith(name, "_UNSPECIFIED")) return "";
-  std::string value = absl::AsciiStrToLower(
-      absl::StripPrefix(name, prefix));
-  absl::StrReplaceAll({{"_", "-"}}, &value);
-  return value;
+  return absl::AsciiStrToLower(absl::StripPrefix(name, prefix));
 }
 
 Pairs Labels(const v1::SituationUpdate& update) {

@@ -12,7 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/json_util.h"
+#include "common/json_input.h"
 #include "server/filter/filter_matcher.h"
 #include "server/runtime/proto_time.h"
 #include "webhooks_file.pb.h"
@@ -241,14 +241,11 @@ absl::StatusOr<WebhookSinkConfig> ParseEntry(const sinks::WebhookEntry& entry,
 absl::StatusOr<std::vector<WebhookSinkConfig>> ParseWebhooksFile(
     absl::string_view json, absl::string_view source) {
   sinks::WebhooksFile file;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  auto parsed = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(json.data(), json.size()), &file, options);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": not a valid webhooks file: ",
-                     parsed.message().as_string()));
+  // The filters take the CLI's short enum names ("kfor", "severe"), and
+  // every wrong field is reported at once.
+  if (absl::Status parsed = ParseJsonInput(json, &file); !parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": not a valid webhooks file: ", parsed.message()));
   }
   std::vector<WebhookSinkConfig> sinks;
   absl::flat_hash_set<std::string> names;

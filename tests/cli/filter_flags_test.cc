@@ -50,6 +50,14 @@ TEST(FilterFlagsTest, UnknownOrUnspecifiedValueNamesTheFlagAndTheValidValues) {
   EXPECT_FALSE(ParseSeverity("").ok());
 }
 
+TEST(FilterFlagsTest, ATypoGetsTheNearestValue) {
+  absl::StatusOr<sitrep::v1::Severity> bad = ParseSeverity("sever", "--min-severity");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "--min-severity: unknown value 'sever' (valid: unknown, minor, "
+            "moderate, severe, extreme); did you mean severe?");
+}
+
 TEST(FilterFlagsTest, ShortNamesRoundTrip) {
   EXPECT_EQ(ShortName(sitrep::v1::MISSION_KOSOVO_POLICE), "kosovo-police");
   EXPECT_EQ(ShortName(sitrep::v1::ROLE_THIRD_RESPONDER), "third");

@@ -18,8 +18,10 @@
 
 namespace {
 
-// "'<64 bytes>...' is not a municipality of Kosovo".
-constexpr size_t kMaxMessageBytes = 128;
+// "'<64 bytes>...' is not a municipality of Kosovo" and at most one
+// suggestion ("; did you mean Северна Косовска Митровица (Mitrovicë e
+// Veriut)?", under 100 bytes): the message does not grow with the name.
+constexpr size_t kMaxMessageBytes = 256;
 // NormalizeMunicipality refuses longer names before folding them.
 constexpr size_t kMaxNameBytes = 256;
 

@@ -322,7 +322,7 @@ TEST_F(WebhookDeliveryTest, AlertmanagerFormat) {
   EXPECT_EQ(field(labels, "alertname"), "SitrepUpdate");
   EXPECT_EQ(field(labels, "mission"), "kfor");
   EXPECT_EQ(field(labels, "severity"), "moderate");
-  EXPECT_EQ(field(labels, "category"), "civil-disturbance");
+  EXPECT_EQ(field(labels, "category"), "civil_disturbance");
   EXPECT_EQ(field(labels, "municipality"), "mitrovice");
   EXPECT_EQ(field(labels, "incident_id"), "inc-am");
   EXPECT_EQ(field(object(fired, "annotations"), "headline"),

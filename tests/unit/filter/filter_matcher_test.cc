@@ -332,6 +332,23 @@ TEST(FilterMatcherTest, UnspecifiedInsideARepeatedEnumIsRejectedByIndex) {
                        "filter.kinds[0]: KIND_UNSPECIFIED is not a kind"));
 }
 
+TEST(FilterMatcherTest, AMisspeltMunicipalityGetsASuggestionAndTheKosovoWideHint) {
+  EXPECT_THAT(CompileStatus(R"pb(municipalities: "Zveçan"
+                                 municipalities: "Pristine")pb"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "filter.municipalities[1]: 'Pristine' is not a "
+                       "municipality of Kosovo; did you mean Prishtinë? Name "
+                       "one of Kosovo's 38 municipalities, or leave "
+                       "municipalities out: without them the filter is "
+                       "Kosovo-wide"));
+  EXPECT_THAT(CompileStatus(R"pb(municipalities: "Atlantis")pb"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "'Atlantis' is not a municipality of Kosovo; name one "
+                       "of Kosovo's 38 municipalities, or leave "
+                       "municipalities out: without them the filter is "
+                       "Kosovo-wide"));
+}
+
 TEST(FilterMatcherTest, UnknownEnumValuesAreRejectedByIndex) {
   v1::Filter filter;
   filter.add_missions(v1::MISSION_KFOR);

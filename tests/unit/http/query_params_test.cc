@@ -56,6 +56,21 @@ TEST(ApplyQueryTest, FilterFieldsByProtoOrJsonName) {
   EXPECT_THAT(request.filter().kinds(), ElementsAre(v1::KIND_REQUEST_SUPPORT));
 }
 
+// The CLI's aliases too (common/enum_names.h): one spelling rule for flags,
+// JSON input and query parameters.
+TEST(ApplyQueryTest, EnumsTakeTheFlagsAliases) {
+  v1::ListUpdatesRequest request;
+  ASSERT_THAT(Apply("filter.missions=kp&filter.roles=third&filter.kinds=ack"
+                    "&filter.categories=border",
+                    &request),
+              sitrep::testing::IsOk());
+  EXPECT_THAT(request.filter().missions(), ElementsAre(v1::MISSION_KOSOVO_POLICE));
+  EXPECT_THAT(request.filter().roles(), ElementsAre(v1::ROLE_THIRD_RESPONDER));
+  EXPECT_THAT(request.filter().kinds(), ElementsAre(v1::KIND_ACKNOWLEDGE));
+  EXPECT_THAT(request.filter().categories(),
+              ElementsAre(v1::CATEGORY_BORDER_CROSSING));
+}
+
 TEST(ApplyQueryTest, TimestampsAndDurations) {
   v1::SubscribeRequest subscribe;
   ASSERT_THAT(Apply("since_time=2026-11-28T10:00:00Z&heartbeat_interval=1m30s",

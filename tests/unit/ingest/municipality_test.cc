@@ -219,6 +219,17 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"Priština", "prishtine"}, Case{"Therandë", "suhareke"},
         Case{"Hani-i-Elezit", "hani-i-elezit"},
         Case{"Mitrovice e Jugut", "mitrovice"},
+        // Names in use that were refused before (issue 19): Serbia's
+        // official names, the Cyrillic forms, former names.
+        Case{"Kosovska Kamenica", "kamenice"},
+        Case{"Косовска Каменица", "kamenice"},
+        Case{"Северна Митровица", "mitrovice-e-veriut"},
+        Case{"Јужна Митровица", "mitrovice"},
+        Case{"Klokot-Vrbovac", "kllokot"}, Case{"Kllokot-Vërboc", "kllokot"},
+        Case{"Vuçitërn", "vushtrri"}, Case{"Theranda", "suhareke"},
+        Case{"Dardanë", "kamenice"}, Case{"Artanë", "novoberde"},
+        Case{"Ђенерал Јанковић", "hani-i-elezit"}, Case{"Gora", "dragash"},
+        Case{"Besianë", "podujeve"}, Case{"İpek", "peje"},
         // Accents beyond the data file's letters fold too.
         Case{"Prízren", "prizren"}, Case{"Ístog", "istog"}),
     [](const ::testing::TestParamInfo<Case>& info) {
@@ -233,6 +244,42 @@ TEST(MunicipalityTest, UnknownNamesAreNotFound) {
                 StatusIs(absl::StatusCode::kNotFound,
                          absl::StrCat("'", name,
                                       "' is not a municipality of Kosovo")));
+  }
+}
+
+TEST(MunicipalityTest, ATypoGetsTheNearestName) {
+  EXPECT_THAT(NormalizeMunicipality("Pristine"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "'Pristine' is not a municipality of Kosovo; did you "
+                       "mean Prishtinë?"));
+  EXPECT_THAT(NormalizeMunicipality("Kosovska Kamenca"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "did you mean Kosovska Kamenica (Kamenicë)?"));
+  EXPECT_THAT(NormalizeMunicipality("Zvecann"),
+              StatusIs(absl::StatusCode::kNotFound, "did you mean Zveçan?"));
+  // Cyrillic folds before the distance is taken: one letter off.
+  EXPECT_THAT(NormalizeMunicipality("ЗВЕЧАМ"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "did you mean Звечан (Zveçan)?"));
+}
+
+TEST(MunicipalityTest, NoSuggestionForWhatIsNoTypo) {
+  for (const char* name : {"Belgrade", "Skopje", "x", "Kosovo"}) {
+    absl::StatusOr<std::string> id = NormalizeMunicipality(name);
+    EXPECT_THAT(id, StatusIs(absl::StatusCode::kNotFound, "not a municipality"));
+    EXPECT_THAT(std::string(id.status().message()),
+                ::testing::Not(::testing::HasSubstr("did you mean")))
+        << name;
+  }
+}
+
+TEST(MunicipalityTest, EveryMunicipalityHasBothSerbianScripts) {
+  for (const Municipality& m : AllMunicipalities()) {
+    EXPECT_FALSE(m.serbian_latin.empty()) << m.id;
+    EXPECT_FALSE(m.serbian_cyrillic.empty()) << m.id;
+    // Cyrillic: its first letter is in U+0400..U+04FF (a 0xD0 or 0xD1 lead byte).
+    const auto lead = static_cast<unsigned char>(m.serbian_cyrillic[0]);
+    EXPECT_TRUE(lead == 0xD0 || lead == 0xD1) << m.id;
   }
 }
 

@@ -452,6 +452,14 @@ TEST(ValidatorTest, UnknownMunicipalityIsRejected) {
               Invalid("update.location.municipality: is 500 bytes long"));
 }
 
+TEST(ValidatorTest, AMisspeltMunicipalityGetsASuggestion) {
+  EXPECT_THAT(ValidateWith("location { municipality: 'Pristine' }"),
+              Invalid("update.location.municipality: 'Pristine' is not a "
+                      "municipality of Kosovo; did you mean Prishtinë? Use an "
+                      "Albanian, Serbian or English name of one of the 38 "
+                      "municipalities"));
+}
+
 TEST(ValidatorTest, PointMustBeInsideKosovo) {
   EXPECT_THAT(ValidateWith("location { point { latitude: 44.8 longitude: 20.4 } }"),
               Invalid("update.location.point.latitude: 44.8 is outside Kosovo "

@@ -65,9 +65,9 @@ TEST(AlertmanagerBodyTest, OneAlertPerUpdateWithLabelsAndAnnotations) {
   const Value& labels = Object(alert, "labels");
   EXPECT_EQ(labels.struct_value().fields_size(), 6);
   EXPECT_EQ(Field(labels, "alertname"), "SitrepUpdate");
-  EXPECT_EQ(Field(labels, "mission"), "kosovo-police");
+  EXPECT_EQ(Field(labels, "mission"), "kosovo_police");
   EXPECT_EQ(Field(labels, "severity"), "moderate");
-  EXPECT_EQ(Field(labels, "category"), "freedom-of-movement");
+  EXPECT_EQ(Field(labels, "category"), "freedom_of_movement");
   EXPECT_EQ(Field(labels, "municipality"), "leposaviq");
   EXPECT_EQ(Field(labels, "incident_id"), "inc-1");
   const Value& annotations = Object(alert, "annotations");
@@ -121,7 +121,7 @@ TEST(AlertmanagerBodyTest, ChangedLabelsResolveThePreviousAlert) {
       {MakeLogEntry(escalated, FilterView(Update(kNew)))}));
   ASSERT_EQ(body.list_value().values_size(), 2);
   const Value& old_alert = body.list_value().values(0);
-  EXPECT_EQ(Field(Object(old_alert, "labels"), "mission"), "kosovo-police");
+  EXPECT_EQ(Field(Object(old_alert, "labels"), "mission"), "kosovo_police");
   EXPECT_EQ(Field(Object(old_alert, "labels"), "severity"), "moderate");
   EXPECT_EQ(Field(old_alert, "startsAt"), "2023-11-14T22:13:20Z");
   EXPECT_EQ(Field(old_alert, "endsAt"), "2023-11-14T22:18:20Z");

@@ -182,6 +182,36 @@ TEST(WebhookConfigTest, ProtobufJsonErrorsAreInvalidArgument) {
               StatusIs(absl::StatusCode::kInvalidArgument, "hooks.json"));
 }
 
+// The filters take the CLI's short enum names (issue 19).
+TEST(WebhookConfigTest, FiltersTakeShortCaseInsensitiveEnumNames) {
+  absl::StatusOr<std::vector<WebhookSinkConfig>> sinks =
+      Parse(R"({"webhooks": [{"name": "a", "url": "http://h/",
+                "filter": {"missions": ["kfor", "Kosovo-Police"],
+                           "minSeverity": "Severe", "kinds": ["ack"]}}]})");
+  ASSERT_TRUE(sinks.ok()) << sinks.status();
+  ASSERT_EQ(sinks->size(), 1u);
+  const v1::Filter& filter = (*sinks)[0].filter;
+  ASSERT_EQ(filter.missions_size(), 2);
+  EXPECT_EQ(filter.missions(0), v1::MISSION_KFOR);
+  EXPECT_EQ(filter.missions(1), v1::MISSION_KOSOVO_POLICE);
+  EXPECT_EQ(filter.min_severity(), v1::SEVERITY_SEVERE);
+  EXPECT_EQ(filter.kinds(0), v1::KIND_ACKNOWLEDGE);
+}
+
+TEST(WebhookConfigTest, EveryWrongFieldIsReportedInOrder) {
+  EXPECT_THAT(
+      Parse(R"({"webhooks": [{"name": "a", "url": "http://h/",
+                "filter": {"missions": ["kfor", "mars"], "minSeverity": "big"}},
+               {"name": "b", "urll": "http://h/"}]})"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "hooks.json: not a valid webhooks file: "
+               "webhooks[0].filter.missions[1]: 'mars' is not a mission; "
+               "accepted: kfor, eulex, kosovo-police (any case); "
+               "webhooks[0].filter.minSeverity: 'big' is not a severity; "
+               "accepted: unknown, minor, moderate, severe, extreme (any "
+               "case); webhooks[1].urll: unknown field; did you mean url?"));
+}
+
 TEST(WebhookConfigTest, ErrorsNeverRepeatTheUrlOrSecrets) {
   absl::StatusOr<std::vector<WebhookSinkConfig>> bad = Parse(
       R"({"webhooks": [{"name": "a", "url": "http://h/token-in-path x",
