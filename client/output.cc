@@ -97,6 +97,22 @@ std::string SeverityCell(Severity severity, size_t width, const RenderOptions& o
   return absl::StrCat(SeverityColor(severity), text, "\033[0m", padding);
 }
 
+// "[EXERCISE] " / "[TEST] " before the headline of an update that is not
+// about the real world (a stored CATEGORY_EXERCISE is an exercise too), so
+// that an exercise never reads as a real incident.
+std::string StatusMark(const SituationUpdate& update) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  if (update.status() == sitrep::v1::STATUS_EXERCISE ||
+      (update.status() == sitrep::v1::STATUS_UNSPECIFIED &&
+       update.category() == sitrep::v1::CATEGORY_EXERCISE)) {
+    return "[EXERCISE] ";
+  }
+#pragma GCC diagnostic pop
+  if (update.status() == sitrep::v1::STATUS_TEST) return "[TEST] ";
+  return "";
+}
+
 std::string ShortMunicipality(absl::string_view id) {
   for (const MunicipalityName& m : Municipalities()) {
     if (m.id == id) return m.albanian;
@@ -140,7 +156,7 @@ std::string UpdateTableRow(const SituationUpdate& update, const RenderOptions& o
       Cell(ShortName(update.category()), 18), "  ", Cell(place, 16), "  ",
       Cell(update.incident_id().empty() ? "-" : update.incident_id(), 20), "  ",
       Cell(update.kind() == sitrep::v1::KIND_UNSPECIFIED ? "-" : ShortName(update.kind()), 15),
-      "  ", TerminalSafe(update.headline()), "\n");
+      "  ", StatusMark(update), TerminalSafe(update.headline()), "\n");
 }
 
 std::string LeftViewTableRow(const SituationUpdate& update, absl::string_view reason,
@@ -224,7 +240,7 @@ std::string SituationTable(const sitrep::v1::Situation& situation,
                       SeverityCell(incident->peak_severity(), 8, options), "  ",
                       Cell(age, 6), "  ", Cell(SupportSummary(*incident, options.now), 16), "  ",
                       Cell(ShortName(latest.kind()), 15), "  ", mark,
-                      TerminalSafe(latest.headline()), "\n");
+                      StatusMark(latest), TerminalSafe(latest.headline()), "\n");
     }
     out += "\n";
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "server/incident/update_status.h"
 #include "server/log/incident_thread.h"
 
 namespace sitrep {
@@ -79,14 +80,18 @@ SituationIndex::Snapshot SituationIndex::Take(const FilterMatcher* filter,
     }
   }
   // Records are immutable, so filtering after the unlock sees exactly the
-  // state at snapshot.sequence.
+  // state at snapshot.sequence. Exercises and tests are no real incidents:
+  // they count only when the filter asks for their status.
+  const bool any_status = filter != nullptr && filter->RestrictsStatuses();
   auto& incidents = snapshot.incidents;
   incidents.erase(
       std::remove_if(incidents.begin(), incidents.end(),
                      [&](const IncidentRecordPtr& record) {
+                       const v1::SituationUpdate& latest =
+                           record->latest->update;
                        return ExpiredBy(*record, now) ||
-                              (filter != nullptr &&
-                               !filter->Matches(record->latest->update));
+                              (!any_status && !IsActual(latest)) ||
+                              (filter != nullptr && !filter->Matches(latest));
                      }),
       incidents.end());
   return snapshot;

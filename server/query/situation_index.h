@@ -73,7 +73,10 @@ class SituationIndex {
   void Apply(const std::vector<LogEntryPtr>& entries) ABSL_LOCKS_EXCLUDED(mu_);
 
   // The open incidents whose latest update matches `filter` (nullptr: all)
-  // and whose latest update's expires_at is unset or after `now`. `filter`
+  // and whose latest update's expires_at is unset or after `now`. Unless
+  // `filter` restricts statuses, only real incidents (STATUS_ACTUAL, see
+  // update_status.h) count: an exercise is never part of the situation
+  // by default. `filter`
   // is borrowed for the call only.
   Snapshot Take(const FilterMatcher* filter, absl::Time now) const
       ABSL_LOCKS_EXCLUDED(mu_);
