@@ -64,6 +64,8 @@ class HttpGateway {
     // An event stream ends cleanly after about this long (Subscription::
     // EndAfter), so that a browser authenticates again; infinite: never.
     absl::Duration max_stream_age = absl::Minutes(30);
+    // CAP <sender> of the alerts under /v1/cap/ (interop/cap_alert.h).
+    std::string cap_sender = "sitrep";
   };
 
   // The borrowed parts; they must outlive the gateway.
@@ -115,6 +117,16 @@ class HttpGateway {
   // `read(caller, rpc, call)` as JSON.
   template <typename Call, typename Read>
   void ServeRead(Request& request, absl::string_view rpc, Read read);
+  // Like ServeRead with a body of `content_type` that `render` makes on the
+  // executor.
+  template <typename Call, typename Render>
+  void ServeRendered(Request& request, absl::string_view rpc,
+                     absl::string_view content_type, Render render);
+  // GET /v1/cap/<sequence>.xml and GET /v1/cap/alerts.atom (docs/interop.md).
+  void ServeCapAlert(Request& request, absl::string_view name);
+  void ServeCapFeed(Request& request);
+  // scheme://host the client called, for links in feeds.
+  std::string BaseUrl(const Request& request) const;
   void ServeUpdates(Request& request);
   void ServeSituation(Request& request);
   // GET /v1/incidents/{id}: GetIncident.
