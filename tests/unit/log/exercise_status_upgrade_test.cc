@@ -147,6 +147,31 @@ TEST_F(ExerciseStatusUpgradeTest, OldExercisesAreRewrittenInPlaceAndOthersKeepTh
   EXPECT_EQ(Rows(path()), after);
 }
 
+TEST_F(ExerciseStatusUpgradeTest, AFollowUpThatSaysNoStatusStaysAnExercise) {
+  std::unique_ptr<EventLog> log = Open();
+  ASSERT_NE(log, nullptr);
+  AppendRequest opening;
+  opening.update = Update(R"pb(event_id: "a" publisher: "kp" mission: MISSION_KOSOVO_POLICE
+                              role: ROLE_FIRST_RESPONDER severity: SEVERITY_EXTREME
+                              category: CATEGORY_CIVIL_DISTURBANCE status: STATUS_EXERCISE
+                              incident_id: "ex-1" kind: KIND_NEW headline: "drill")pb");
+  ASSERT_THAT(AppendOneAndWait(log.get(), opening), IsOk());
+  AppendRequest follow_up;
+  follow_up.update = Update(R"pb(event_id: "b" publisher: "kp" mission: MISSION_KOSOVO_POLICE
+                                role: ROLE_FIRST_RESPONDER severity: SEVERITY_EXTREME
+                                category: CATEGORY_CIVIL_DISTURBANCE incident_id: "ex-1"
+                                kind: KIND_UPDATE headline: "drill goes on")pb");
+  absl::StatusOr<AppendResult> stored = AppendOneAndWait(log.get(), follow_up);
+  ASSERT_THAT(stored, IsOk());
+  EXPECT_EQ(stored->entry->update.status(), v1::STATUS_EXERCISE);
+  EXPECT_TRUE(stored->entry->update.status_carried());
+  // A retry of the same request is a duplicate, not a different update.
+  absl::StatusOr<AppendResult> retry = AppendOneAndWait(log.get(), follow_up);
+  ASSERT_THAT(retry, IsOk());
+  EXPECT_TRUE(retry->duplicate);
+  log->Close();
+}
+
 TEST(DecodeLogEntryTest, AnOldExerciseReadsAsTheExerciseStatus) {
   v1::SituationUpdate old = Update(R"pb(sequence: 4 headline: "drill")pb");
   old.set_category(kOldExercise);
