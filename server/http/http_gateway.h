@@ -1,6 +1,7 @@
 #ifndef SITREP_SERVER_HTTP_HTTP_GATEWAY_H_
 #define SITREP_SERVER_HTTP_HTTP_GATEWAY_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "server/http/event_loop.h"
 #include "server/http/session_store.h"
 #include "server/http/static_files.h"
+#include "server/ingest/publisher.h"
 #include "server/metrics/metrics.h"
 #include "server/runtime/clock.h"
 #include "server/runtime/executor.h"
@@ -76,6 +78,13 @@ class HttpGateway {
     Clock* clock;
     // Nullable: no counting.
     Metrics* metrics;
+    // Publishes as an authenticated caller with the gRPC service's rights,
+    // rate limit and audit (SituationFeedService::PublishAs). Empty: POST
+    // /v1/cap answers 501.
+    std::function<void(const CallIdentity&, absl::string_view,
+                       std::vector<v1::PublishRequest>, absl::Time,
+                       PublishCallback)>
+        publish;
   };
 
   // Binds and starts serving. UNAVAILABLE names the address when it cannot
@@ -125,6 +134,8 @@ class HttpGateway {
   // GET /v1/cap/<sequence>.xml and GET /v1/cap/alerts.atom (docs/interop.md).
   void ServeCapAlert(Request& request, absl::string_view name);
   void ServeCapFeed(Request& request);
+  // POST /v1/cap: one CAP alert published (interop/cap_import.h).
+  void PublishCap(Request& request);
   // scheme://host the client called, for links in feeds.
   std::string BaseUrl(const Request& request) const;
   void ServeUpdates(Request& request);

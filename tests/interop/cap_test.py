@@ -86,6 +86,16 @@ def get(http_port, path):
         return r.headers.get("Content-Type"), r.read()
 
 
+def post(http_port, path, body):
+    request = urllib.request.Request(f"http://127.0.0.1:{http_port}{path}", data=body,
+                                     headers={"Content-Type": "application/cap+xml"})
+    try:
+        with urllib.request.urlopen(request, timeout=20) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
 # --- Checks from the standard's text ---------------------------------------
 
 # CAP 1.2 section 3.3.2: "2002-05-24T16:49:00-07:00"; "Z" is not allowed.
@@ -377,6 +387,21 @@ def check_import(sitrepd, sitrep, work, http_port, sequences, stored):
         check(result.returncode != 0 and "incident 'x-1'" in message and
               "references" in message,
               f"import of an Update of an unknown incident: exit {result.returncode}: {message}")
+        # POST /v1/cap: the same mapping and errors over HTTP.
+        status, answer = post(other_http, "/v1/cap?mission=kosovo_police", unknown.encode())
+        check(status == 400 or status == 409 or status == 412 or status == 404,
+              f"POST /v1/cap of an Update of an unknown incident: HTTP {status}")
+        check("incident 'x-1'" in answer and "references" in answer,
+              f"POST /v1/cap of an Update of an unknown incident: {answer}")
+        alert = unknown.replace("<msgType>Update</msgType>", "<msgType>Alert</msgType>")
+        status, answer = post(other_http, "/v1/cap?mission=kosovo_police", alert.encode())
+        check(status == 200 and '"sequence"' in answer, f"POST /v1/cap: HTTP {status} {answer}")
+        status, again = post(other_http, "/v1/cap?mission=kosovo_police", alert.encode())
+        check(status == 200 and '"duplicate":true' in again,
+              f"POST /v1/cap again is a duplicate: HTTP {status} {again}")
+        status, answer = post(other_http, "/v1/cap", alert.replace("Actual", "System").encode())
+        check(status == 400 and "alert.status: 'System' cannot be mapped" in answer,
+              f"POST /v1/cap of a System alert: HTTP {status} {answer}")
         result = subprocess.run(
             [sitrep, "import", "--format", "cap", "-", f"--server=127.0.0.1:{grpc_port}"],
             input=unknown.replace("Actual", "Draft").encode(), capture_output=True, timeout=30)
