@@ -99,6 +99,44 @@ absl::StatusOr<sitrep::v1::Kind> ParseKind(absl::string_view text,
   return static_cast<sitrep::v1::Kind>(*v);
 }
 
+// Parses a value of one of the CAP enums (no aliases).
+template <typename Enum>
+absl::StatusOr<Enum> ParseCapEnum(const EnumDescriptor* type, absl::string_view prefix,
+                                  absl::string_view text, absl::string_view flag) {
+  absl::StatusOr<int> v = ParseEnum(type, prefix, text, flag, "", {});
+  if (!v.ok()) return v.status();
+  return static_cast<Enum>(*v);
+}
+
+absl::StatusOr<sitrep::v1::Status> ParseStatus(absl::string_view text, absl::string_view flag) {
+  return ParseCapEnum<sitrep::v1::Status>(sitrep::v1::Status_descriptor(), "STATUS_", text,
+                                          flag);
+}
+absl::StatusOr<sitrep::v1::Certainty> ParseCertainty(absl::string_view text,
+                                                     absl::string_view flag) {
+  return ParseCapEnum<sitrep::v1::Certainty>(sitrep::v1::Certainty_descriptor(), "CERTAINTY_",
+                                             text, flag);
+}
+absl::StatusOr<sitrep::v1::Urgency> ParseUrgency(absl::string_view text, absl::string_view flag) {
+  return ParseCapEnum<sitrep::v1::Urgency>(sitrep::v1::Urgency_descriptor(), "URGENCY_", text,
+                                           flag);
+}
+absl::StatusOr<sitrep::v1::ResponseType> ParseResponseType(absl::string_view text,
+                                                           absl::string_view flag) {
+  return ParseCapEnum<sitrep::v1::ResponseType>(sitrep::v1::ResponseType_descriptor(),
+                                                "RESPONSE_TYPE_", text, flag);
+}
+absl::StatusOr<sitrep::v1::Scope> ParseScope(absl::string_view text, absl::string_view flag) {
+  return ParseCapEnum<sitrep::v1::Scope>(sitrep::v1::Scope_descriptor(), "SCOPE_", text, flag);
+}
+
+std::string ShortName(sitrep::v1::Status value) {
+  return Short(sitrep::v1::Status_descriptor(), value, "STATUS_");
+}
+std::string ShortName(sitrep::v1::Certainty value) {
+  return Short(sitrep::v1::Certainty_descriptor(), value, "CERTAINTY_");
+}
+
 std::string ShortName(sitrep::v1::Mission value) {
   return Short(sitrep::v1::Mission_descriptor(), value);
 }
@@ -170,7 +208,14 @@ void AddFilterFlags(CLI::App* app, FilterFlags* flags) {
   app->add_option("--category", flags->categories,
                   "Only these categories: public-order, civil-disturbance, "
                   "freedom-of-movement, border-crossing, patrol, crime, "
-                  "explosive-hazard, infrastructure, diplomatic, exercise, other")
+                  "explosive-hazard, infrastructure, diplomatic, other")
+      ->delimiter(',')->group("Filter");
+  app->add_option("--status", flags->statuses,
+                  "Only these statuses: actual, exercise, test (the situation counts actual "
+                  "only unless this says otherwise; streams and history carry all)")
+      ->delimiter(',')->group("Filter");
+  app->add_option("--certainty", flags->certainties,
+                  "Only these certainties: observed, likely, possible, unlikely, unknown")
       ->delimiter(',')->group("Filter");
   // One value per flag: an unquoted `--municipality Zubin Potok` then
   // leaves "Potok" over, and the usage error says to quote it (instead of
@@ -226,6 +271,16 @@ absl::StatusOr<sitrep::v1::Filter> BuildFilter(const FilterFlags& flags) {
     absl::StatusOr<sitrep::v1::Kind> v = ParseKind(s);
     if (!v.ok()) return v.status();
     filter.add_kinds(*v);
+  }
+  for (const std::string& s : flags.statuses) {
+    absl::StatusOr<sitrep::v1::Status> v = ParseStatus(s);
+    if (!v.ok()) return v.status();
+    filter.add_statuses(*v);
+  }
+  for (const std::string& s : flags.certainties) {
+    absl::StatusOr<sitrep::v1::Certainty> v = ParseCertainty(s);
+    if (!v.ok()) return v.status();
+    filter.add_certainties(*v);
   }
   for (const std::string& s : flags.municipalities) {
     std::string m(absl::StripAsciiWhitespace(s));

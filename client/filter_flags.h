@@ -34,6 +34,20 @@ absl::StatusOr<sitrep::v1::Category> ParseCategory(absl::string_view text,
                                                    absl::string_view flag = "--category");
 absl::StatusOr<sitrep::v1::Kind> ParseKind(absl::string_view text,
                                            absl::string_view flag = "--kind");
+// The CAP fields (docs/interop.md): actual | exercise | test;
+// observed | likely | possible | unlikely | unknown; immediate | expected |
+// future | past | unknown; shelter | evacuate | ... | all-clear | none;
+// public | restricted.
+absl::StatusOr<sitrep::v1::Status> ParseStatus(absl::string_view text,
+                                               absl::string_view flag = "--status");
+absl::StatusOr<sitrep::v1::Certainty> ParseCertainty(
+    absl::string_view text, absl::string_view flag = "--certainty");
+absl::StatusOr<sitrep::v1::Urgency> ParseUrgency(absl::string_view text,
+                                                 absl::string_view flag = "--urgency");
+absl::StatusOr<sitrep::v1::ResponseType> ParseResponseType(
+    absl::string_view text, absl::string_view flag = "--response");
+absl::StatusOr<sitrep::v1::Scope> ParseScope(absl::string_view text,
+                                             absl::string_view flag = "--scope");
 
 // The short, lower-case spelling used in tables and accepted by the parsers:
 // MISSION_KOSOVO_POLICE -> "kosovo-police", ROLE_THIRD_RESPONDER -> "third".
@@ -42,6 +56,8 @@ std::string ShortName(sitrep::v1::Role value);
 std::string ShortName(sitrep::v1::Severity value);
 std::string ShortName(sitrep::v1::Category value);
 std::string ShortName(sitrep::v1::Kind value);
+std::string ShortName(sitrep::v1::Status value);
+std::string ShortName(sitrep::v1::Certainty value);
 
 // A duration with units h, m, s, ms and d (days): "90s", "2h30m", "1d".
 absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view text,
@@ -61,12 +77,14 @@ struct FilterFlags {
   std::vector<std::string> municipalities;
   std::vector<std::string> incidents;
   std::vector<std::string> kinds;
+  std::vector<std::string> statuses;
+  std::vector<std::string> certainties;
   std::string selector;
   std::string bbox;  // "min_lat,min_lon,max_lat,max_lon"
 };
 
 // Adds --mission, --role, --min-severity, --category, --municipality,
-// --incident, --kind, -l/--selector and --bbox to `app`, bound to `*flags`
+// --incident, --kind, --status, --certainty, -l/--selector and --bbox to `app`, bound to `*flags`
 // (which must outlive parsing).
 void AddFilterFlags(CLI::App* app, FilterFlags* flags);
 

@@ -99,6 +99,22 @@ std::string SeverityCell(Severity severity, size_t width, const RenderOptions& o
   return absl::StrCat(SeverityColor(severity), text, "\033[0m", padding);
 }
 
+// "[EXERCISE] " / "[TEST] " before the headline of an update that is not
+// about the real world (a stored CATEGORY_EXERCISE is an exercise too), so
+// that an exercise never reads as a real incident.
+std::string StatusMark(const SituationUpdate& update) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  if (update.status() == sitrep::v1::STATUS_EXERCISE ||
+      (update.status() == sitrep::v1::STATUS_UNSPECIFIED &&
+       update.category() == sitrep::v1::CATEGORY_EXERCISE)) {
+    return "[EXERCISE] ";
+  }
+#pragma GCC diagnostic pop
+  if (update.status() == sitrep::v1::STATUS_TEST) return "[TEST] ";
+  return "";
+}
+
 std::string ShortMunicipality(absl::string_view id) {
   for (const MunicipalityName& m : Municipalities()) {
     if (m.id == id) return m.albanian;
@@ -189,7 +205,7 @@ std::string UpdateTableRow(const SituationUpdate& update, const RenderOptions& o
       SeverityCell(update.severity(), w[4], options), g, Cell(ShortName(update.category()), w[5]),
       g, Cell(place, w[6]), g, Cell(update.incident_id().empty() ? "-" : update.incident_id(), w[7]),
       g, Cell(update.kind() == sitrep::v1::KIND_UNSPECIFIED ? "-" : ShortName(update.kind()), w[8]),
-      g, LastCell(update.headline(), w[9]), "\n");
+      g, LastCell(absl::StrCat(StatusMark(update), update.headline()), w[9]), "\n");
 }
 
 std::string LeftViewTableRow(const SituationUpdate& update, absl::string_view reason,
@@ -282,7 +298,7 @@ std::string SituationTable(const sitrep::v1::Situation& situation,
                       SeverityCell(incident->peak_severity(), w[3], options), g, Cell(age, w[4]),
                       g, Cell(SupportSummary(*incident, options.now), w[5]), g,
                       Cell(ShortName(latest.kind()), w[6]), g, mark,
-                      LastCell(latest.headline(), headline_width), "\n");
+                      LastCell(absl::StrCat(StatusMark(latest), latest.headline()), headline_width), "\n");
     }
     out += "\n";
   }

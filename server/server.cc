@@ -693,8 +693,14 @@ class ServerImpl final : public Server {
     options.request_timeout = config_.http_request_timeout;
     options.max_stream_age = config_.http_max_stream_age;
     absl::StatusOr<std::unique_ptr<HttpGateway>> gateway = HttpGateway::Start(
-        HttpGateway::Parts{reads_.get(), authenticator_.get(), executor_.get(),
-                           clock_, &metrics_},
+        HttpGateway::Parts{
+            reads_.get(), authenticator_.get(), executor_.get(), clock_, &metrics_,
+            [service = service_.get()](const CallIdentity& caller, absl::string_view rpc,
+                                       std::vector<v1::PublishRequest> requests,
+                                       absl::Time received, PublishCallback done) {
+              service->PublishAs(caller, rpc, std::move(requests), received,
+                                 std::move(done));
+            }},
         std::move(options));
     if (!gateway.ok()) return gateway.status();
     gateway_ = *std::move(gateway);

@@ -41,6 +41,8 @@ struct CheckFlags {
   int64_t max_severe_critical = 0;
   std::string max_request_wait;
   std::string max_request_wait_critical;
+  // Count exercises (and tests) too; by default only real incidents count.
+  bool include_exercises = false;
 };
 
 // What the command line asks for, validated before anything is sent.
@@ -49,7 +51,18 @@ struct CheckPlan {
   Thresholds stale;  // seconds
   Thresholds severe;  // incidents
   Thresholds request_wait;  // seconds
+  bool include_exercises = false;
 };
+
+// The situation counts real incidents only unless the filter names
+// statuses; --include-exercises names them all.
+void AddCheckedStatuses(const CheckPlan& plan, sitrep::v1::Filter* filter) {
+  if (!plan.include_exercises) return;
+  for (const auto status : {sitrep::v1::STATUS_ACTUAL, sitrep::v1::STATUS_EXERCISE,
+                            sitrep::v1::STATUS_TEST}) {
+    filter->add_statuses(status);
+  }
+}
 
 // A usage problem, in the plugin's form: the monitoring system shows stdout.
 int ReportCheckUsage(const std::string& message) {
@@ -87,6 +100,7 @@ absl::StatusOr<CheckPlan> MakePlan(const CheckFlags& flags) {
                               flags.max_request_wait_critical, "--max-request-wait-critical");
   if (!request_wait.ok()) return request_wait.status();
   plan.request_wait = *request_wait;
+  plan.include_exercises = flags.include_exercises;
   // Freshness is per mission: which ones must be said, a default of "all
   // three" would page someone for a mission that never publishes here.
   if (plan.stale.any() && plan.missions.empty()) {
@@ -207,6 +221,7 @@ void CheckSevereIncidents(FeedClient& client, const CheckPlan& plan,
                           std::vector<PerfDatum>* perfdata) {
   sitrep::v1::GetSituationRequest request;
   request.mutable_filter()->set_min_severity(sitrep::v1::SEVERITY_SEVERE);
+  AddCheckedStatuses(plan, request.mutable_filter());
   std::vector<std::string> names;
   for (const sitrep::v1::Mission mission : plan.missions) {
     request.mutable_filter()->add_missions(mission);
@@ -246,7 +261,9 @@ void CheckRequestWait(FeedClient& client, const CheckPlan& plan, const CheckFlag
   PerfDatum datum{"request_wait", std::nullopt, "s", plan.request_wait.warn,
                   plan.request_wait.crit, 0.0, std::nullopt};
   sitrep::v1::Situation situation;
-  const grpc::Status status = client.GetSituation(sitrep::v1::GetSituationRequest(), &situation);
+  sitrep::v1::GetSituationRequest request;
+  AddCheckedStatuses(plan, request.mutable_filter());
+  const grpc::Status status = client.GetSituation(request, &situation);
   if (!status.ok()) {
     findings->push_back({PluginStateFor(status),
                          absl::StrCat("cannot read the situation: ", FormatStatus(status))});
@@ -354,6 +371,9 @@ Command AddCheckCommand(CLI::App* root, const GlobalFlags* global) {
       ->group("Incidents");
   app->add_option("--max-request-wait-critical", flags->max_request_wait_critical,
                   "CRITICAL when a support request has waited unacknowledged longer than this")
+      ->group("Incidents");
+  app->add_flag("--include-exercises", flags->include_exercises,
+                "Count exercise and test incidents too (by default only actual ones count)")
       ->group("Incidents");
   app->footer(
       "\nUnreachable, timed out or not serving: CRITICAL. Bad flags, TLS files or "

@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "absl/synchronization/mutex.h"
+#include "client/commands/cap_import_command.h"
 #include "client/commands/commands.h"
 #include "client/status_text.h"
 #include "client/stop_signal.h"
@@ -37,6 +38,8 @@ constexpr size_t kImportBatchBytes = 1 << 20;
 struct ImportFlags {
   std::string input;
   bool quiet = false;
+  std::string format = "jsonl";
+  std::string mission;  // --format cap: when the alert names none
 };
 
 // Counts the lines of a regular file for the progress total; -1 otherwise.
@@ -458,9 +461,17 @@ Command AddImportCommand(CLI::App* root, const GlobalFlags* global) {
       "with their line number; the exit code is 1 if any failed.");
   app->add_option("input", flags->input, "FILE, or - for stdin")->required();
   app->add_flag("-q,--quiet", flags->quiet, "No progress lines");
+  app->add_option("--format", flags->format,
+                  "jsonl (default) | cap: the input is one CAP 1.2 alert (docs/interop.md)")
+      ->check(CLI::IsMember({"jsonl", "cap"}));
+  app->add_option("--mission", flags->mission,
+                  "--format cap: the mission to publish as when the alert names none");
   Command command;
   command.app = app;
-  command.run = [flags, global] { return RunImport(*flags, *global); };
+  command.run = [flags, global] {
+    if (flags->format == "cap") return RunCapImport(flags->input, flags->mission, *global);
+    return RunImport(*flags, *global);
+  };
   return command;
 }
 

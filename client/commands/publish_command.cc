@@ -28,6 +28,9 @@ struct PublishFlags {
   std::vector<std::string> labels;
   std::string occurred_at, expires_at, expires_in;
   std::string target_tier, chain_exception;
+  // The CAP fields (docs/interop.md).
+  std::string status, certainty, urgency, instruction, language, scope, restriction;
+  std::vector<std::string> responses;
   double latitude = 0, longitude = 0;
   bool has_point = false;
   int64_t expected_version = -1;
@@ -109,6 +112,34 @@ absl::StatusOr<sitrep::v1::PublishRequest> BuildRequest(const PublishFlags& f) {
     if (!v.ok()) return v.status();
     u->set_category(*v);
   }
+  if (!f.status.empty()) {
+    absl::StatusOr<sitrep::v1::Status> v = ParseStatus(f.status);
+    if (!v.ok()) return v.status();
+    u->set_status(*v);
+  }
+  if (!f.certainty.empty()) {
+    absl::StatusOr<sitrep::v1::Certainty> v = ParseCertainty(f.certainty);
+    if (!v.ok()) return v.status();
+    u->set_certainty(*v);
+  }
+  if (!f.urgency.empty()) {
+    absl::StatusOr<sitrep::v1::Urgency> v = ParseUrgency(f.urgency);
+    if (!v.ok()) return v.status();
+    u->set_urgency(*v);
+  }
+  for (const std::string& response : f.responses) {
+    absl::StatusOr<sitrep::v1::ResponseType> v = ParseResponseType(response);
+    if (!v.ok()) return v.status();
+    u->add_response_types(*v);
+  }
+  if (!f.instruction.empty()) u->set_instruction(f.instruction);
+  if (!f.language.empty()) u->set_language(f.language);
+  if (!f.scope.empty()) {
+    absl::StatusOr<sitrep::v1::Scope> v = ParseScope(f.scope);
+    if (!v.ok()) return v.status();
+    u->mutable_releasability()->set_scope(*v);
+  }
+  if (!f.restriction.empty()) u->mutable_releasability()->set_restriction(f.restriction);
   if (!f.kind.empty()) {
     absl::StatusOr<sitrep::v1::Kind> v = ParseKind(f.kind);
     if (!v.ok()) return v.status();
@@ -196,7 +227,25 @@ Command AddPublishCommand(CLI::App* root, const GlobalFlags* global) {
   app->add_option("--category", flags->category,
                   "public-order, civil-disturbance, freedom-of-movement, "
                   "border-crossing, patrol, crime, explosive-hazard, "
-                  "infrastructure, diplomatic, exercise, other");
+                  "infrastructure, diplomatic, other");
+  app->add_option("--status", flags->status,
+                  "actual (default) | exercise | test: an exercise or test never counts as a "
+                  "real incident");
+  app->add_option("--certainty", flags->certainty,
+                  "observed | likely | possible | unlikely | unknown");
+  app->add_option("--urgency", flags->urgency,
+                  "immediate | expected | future | past | unknown");
+  app->add_option("--response", flags->responses,
+                  "What the audience should do (repeatable): shelter, evacuate, prepare, "
+                  "execute, avoid, monitor, assess, all-clear, none")
+      ->delimiter(',');
+  app->add_option("--instruction", flags->instruction, "What to do, in words (at most 2 KiB)");
+  app->add_option("--language", flags->language,
+                  "Language of the texts: a BCP 47 tag (sq, sr-Latn, en)");
+  app->add_option("--scope", flags->scope,
+                  "Releasability outside sitrep: public | restricted (default)");
+  app->add_option("--restriction", flags->restriction,
+                  "With --scope restricted: to whom it may be released");
   app->add_option("--headline", flags->headline, "Short title (at most 200 characters)");
   app->add_option("--description", flags->description, "Body (at most 8 KiB)");
   app->add_option("--municipality", flags->municipality,

@@ -83,6 +83,18 @@ export function categoryLabel(category) {
   return enumWords(category, 'CATEGORY_');
 }
 
+// 'EXERCISE · ' / 'TEST · ' before the headline of an update that is not
+// about the real world (a stored CATEGORY_EXERCISE is an exercise too):
+// an exercise never reads as a real incident.
+export function statusMark(update) {
+  const status = update?.status;
+  if (status === 'STATUS_EXERCISE'
+    || ((!status || status === 'STATUS_UNSPECIFIED') && update?.category === 'CATEGORY_EXERCISE')) {
+    return 'EXERCISE · ';
+  }
+  return status === 'STATUS_TEST' ? 'TEST · ' : '';
+}
+
 // Stand-alone reports have no kind; they read as a plain "report".
 export function kindLabel(kind) {
   return kind ? enumWords(kind, 'KIND_') : 'report';

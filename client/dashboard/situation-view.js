@@ -6,7 +6,7 @@
 // rebuilt whole on every refresh. Clicking an incident opens its story.
 import {
   kindLabel, leadOf, leadText, missionLabel, missionShort, municipalityLabel, roleLabel,
-  roleTier, severityClass, severityLabel, severityRank, shortTime,
+  roleTier, severityClass, severityLabel, severityRank, shortTime, statusMark,
 } from './format.js';
 import {
   exceptionText, requestParties, requestStateNode, requestsInForce,
@@ -127,7 +127,8 @@ function renderIncident(incident) {
 
   const head = element('div', 'incident-head');
   // The headline is the card's button: Tab reaches it, Enter opens the story.
-  const open = element('button', 'incident-open incident-headline', latest.headline ?? '');
+  const open = element('button', 'incident-open incident-headline',
+    `${statusMark(latest)}${latest.headline ?? ''}`);
   open.type = 'button';
   open.setAttribute('aria-haspopup', 'dialog');
   open.title = `Open the story of incident ${incident.incidentId ?? ''}`;

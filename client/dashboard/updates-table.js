@@ -19,7 +19,7 @@
 // Screen readers get the real size through aria-rowcount / aria-rowindex.
 import {
   categoryLabel, kindLabel, missionLabel, missionShort, municipalityLabel, roleLabel,
-  roleShort, severityClass, severityLabel, shortTime,
+  roleShort, severityClass, severityLabel, shortTime, statusMark,
 } from './format.js';
 
 // The cells of a row, in the order of the table's header in index.html.
@@ -272,7 +272,7 @@ function fillRow(row, { update, arrived, leftView }) {
   setText(kind, kindLabel(update.kind), versionTitle(update));
   const place = whereText(update.location);
   setText(where, place, place);
-  setText(headline.firstChild, update.headline ?? '', headlineTitle(update));
+  setText(headline.firstChild, `${statusMark(update)}${update.headline ?? ''}`, headlineTitle(update));
   const [reason, category, incident] = headline.lastChild.children;
   setText(reason, leftView ? `left your view: ${leftView}` : '',
     leftView ? 'The incident no longer matches the filter; this is its last update in this view.' : '');

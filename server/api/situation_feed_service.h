@@ -84,14 +84,16 @@ class SituationFeedService final
                                         const grpc::ByteBuffer* request,
                                         grpc::ByteBuffer* response) override;
 
- private:
   // Publishes `requests` as `caller`: its rate limit first (a token per
   // request), then the publisher. Refusals of rights are audited under
   // `rpc`; each outcome is counted (duration from `received`). `done` gets
-  // one result per request, in order.
+  // one result per request, in order. Also the HTTP gateway's publish path
+  // (POST /v1/cap), so that both transports share rights, limits and audit.
   void PublishAs(const CallIdentity& caller, absl::string_view rpc,
                  std::vector<v1::PublishRequest> requests, absl::Time received,
                  PublishCallback done);
+
+ private:
 
   // Counts a refused request or call (see Metrics::RecordRefusal).
   void CountRefusal(const absl::Status& status,

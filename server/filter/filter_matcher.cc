@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/filter/label_selector.h"
 #include "server/filter/wake_keys.h"
+#include "server/incident/update_status.h"
 #include "server/ingest/municipality.h"
 
 namespace sitrep {
@@ -22,7 +23,8 @@ namespace {
 // rejected), so it is never all ones.
 constexpr uint32_t kAll = ~uint32_t{0};
 static_assert(v1::Mission_MAX < 32 && v1::Role_MAX < 32 &&
-                  v1::Category_MAX < 32 && v1::Kind_MAX < 32,
+                  v1::Category_MAX < 32 && v1::Kind_MAX < 32 &&
+                  v1::Status_MAX < 32 && v1::Certainty_MAX < 32,
               "enum values must fit a 32-bit mask");
 
 // Values outside 0..31 (unknown to this build) only pass an unrestricted
@@ -76,7 +78,9 @@ class CompiledFilter final : public FilterMatcher {
         !InMask(mission_mask_, update.mission()) ||
         !InMask(role_mask_, update.role()) ||
         !InMask(category_mask_, update.category()) ||
-        !InMask(kind_mask_, update.kind())) {
+        !InMask(kind_mask_, update.kind()) ||
+        !InMask(status_mask_, EffectiveStatus(update)) ||
+        !InMask(certainty_mask_, EffectiveCertainty(update))) {
       return false;
     }
     if (min_severity_ != v1::SEVERITY_UNSPECIFIED &&
@@ -102,6 +106,7 @@ class CompiledFilter final : public FilterMatcher {
   bool MatchesEverything() const override {
     return readable_mask_ == kAll && mission_mask_ == kAll && role_mask_ == kAll &&
            category_mask_ == kAll && kind_mask_ == kAll &&
+           status_mask_ == kAll && certainty_mask_ == kAll &&
            min_severity_ == v1::SEVERITY_UNSPECIFIED && !has_box_ &&
            incident_ids_.empty() && municipalities_.empty() &&
            selector_.empty();
@@ -111,6 +116,7 @@ class CompiledFilter final : public FilterMatcher {
     return mission_mask_ & readable_mask_;
   }
   bool RestrictsKinds() const override { return kind_mask_ != kAll; }
+  bool RestrictsStatuses() const override { return status_mask_ != kAll; }
 
   std::vector<WakeKey> WakeKeys() const override {
     std::vector<WakeKey> keys;
@@ -175,6 +181,8 @@ class CompiledFilter final : public FilterMatcher {
   uint32_t role_mask_ = kAll;
   uint32_t category_mask_ = kAll;
   uint32_t kind_mask_ = kAll;
+  uint32_t status_mask_ = kAll;
+  uint32_t certainty_mask_ = kAll;
   int min_severity_ = v1::SEVERITY_UNSPECIFIED;
   bool has_box_ = false;
   double min_lat_ = 0, max_lat_ = 0, min_lng_ = 0, max_lng_ = 0;
@@ -212,6 +220,11 @@ class FilterCompiler {
          filter.categories(), out.category_mask_},
         {{"kinds", "kind", "KIND_UNSPECIFIED", &v1::Kind_IsValid},
          filter.kinds(), out.kind_mask_},
+        {{"statuses", "status", "STATUS_UNSPECIFIED", &v1::Status_IsValid},
+         filter.statuses(), out.status_mask_},
+        {{"certainties", "certainty", "CERTAINTY_UNSPECIFIED",
+          &v1::Certainty_IsValid},
+         filter.certainties(), out.certainty_mask_},
     };
     for (auto& e : enums) {
       if (absl::Status s = CompileMask(e.field, e.values, e.mask); !s.ok()) {

@@ -62,6 +62,10 @@ class FilterMatcher {
   // nothing (see SubscriberCursor).
   virtual bool RestrictsKinds() const = 0;
 
+  // True when the filter selects by `statuses`. The situation counts
+  // STATUS_ACTUAL only unless it does (SituationIndex::Take).
+  virtual bool RestrictsStatuses() const = 0;
+
   // If the filter or the reader's rights restrict missions, the bit
   // (1 << Mission) of each allowed mission; otherwise all bits set. Lets the
   // fan-out skip cursors cheaply.

@@ -26,6 +26,9 @@
 #include "google/protobuf/struct.pb.h"
 #include "server/auth/audit.h"
 #include "server/http/json_body.h"
+#include "server/interop/cap_alert.h"
+#include "server/interop/cap_atom.h"
+#include "server/interop/cap_import.h"
 #include "server/http/municipalities_json.h"
 #include "server/http/peer_certificate.h"
 #include "server/http/query_params.h"
@@ -36,6 +39,10 @@ namespace sitrep {
 
 // Incident stories are under this prefix: /v1/incidents/{incident_id}.
 constexpr char kIncidentsPath[] = "/v1/incidents/";
+constexpr char kCapPath[] = "/v1/cap/";
+constexpr char kCapFeedPath[] = "/v1/cap/alerts.atom";
+// References named in one CAP alert (the incident's latest earlier ones).
+constexpr int kMaxCapReferences = 100;
 namespace {
 
 constexpr char kSessionCookie[] = "sitrep_session";
@@ -187,11 +194,6 @@ class HttpGateway::Request {
     evhttp_send_reply(request_, status, ReasonOf(status), buffer);
     evbuffer_free(buffer);
     Count(status);
-  }
-  // `json`: a message's ToJson, made elsewhere.
-  void ReplyJsonText(absl::string_view json) {
-    AddHeader("Cache-Control", "no-store");
-    Reply(200, "application/json", json);
   }
   void ReplyError(const absl::Status& status) {
     if (status.code() == absl::StatusCode::kUnauthenticated) {
@@ -432,6 +434,20 @@ void HttpGateway::Route(Request& request) {
       ServeIncident(request, absl::string_view(path).substr(
                                  sizeof(kIncidentsPath) - 1));
     }
+  } else if (path == "/v1/cap") {
+    request.set_route("cap_publish");
+    if (only(EVHTTP_REQ_POST, "POST")) PublishCap(request);
+  } else if (path == kCapFeedPath) {
+    request.set_route("cap_feed");
+    if (only(EVHTTP_REQ_GET, "GET")) ServeCapFeed(request);
+  } else if (absl::StartsWith(path, kCapPath) && absl::EndsWith(path, ".xml")) {
+    request.set_route("cap_alert");
+    if (only(EVHTTP_REQ_GET, "GET")) {
+      absl::string_view name = path;
+      name.remove_prefix(sizeof(kCapPath) - 1);
+      name.remove_suffix(4);
+      ServeCapAlert(request, name);
+    }
   } else if (path == "/v1/stream") {
     request.set_route("stream");
     if (only(EVHTTP_REQ_GET, "GET")) ServeStream(request);
@@ -547,6 +563,23 @@ template <typename Call, typename Read>
 void HttpGateway::ServeRead(Request& request, absl::string_view rpc,
                             Read read,
                             const std::vector<QueryParam>& aliases) {
+  ServeRendered<Call>(
+      request, rpc, "application/json",
+      [read = std::move(read)](const CallIdentity& caller, absl::string_view rpc,
+                               const Call& call) mutable
+      -> absl::StatusOr<std::string> {
+        auto answer = read(caller, rpc, call);
+        if (!answer.ok()) return answer.status();
+        return ToJson(*answer);
+      },
+      aliases);
+}
+
+template <typename Call, typename Render>
+void HttpGateway::ServeRendered(Request& request, absl::string_view rpc,
+                                absl::string_view content_type,
+                                Render render,
+                                const std::vector<QueryParam>& aliases) {
   absl::StatusOr<CallIdentity> caller = Identify(request, rpc);
   if (!caller.ok()) return request.ReplyError(caller.status());
   Call call;
@@ -556,20 +589,20 @@ void HttpGateway::ServeRead(Request& request, absl::string_view rpc,
     return request.ReplyError(parsed);
   }
   // The read (a store read for a page of history, a snapshot of the
-  // situation) and its JSON run on the executor, never on the loop thread
-  // (M-6): four large pages at once held every other connection of the
-  // loop, SSE heartbeats included, for seconds. The reply goes back to the
-  // loop; a request whose client left meanwhile is freed by it.
+  // situation) and its rendering run on the executor, never on the loop
+  // thread (M-6): four large pages at once held every other connection of
+  // the loop, SSE heartbeats included, for seconds. The reply goes back to
+  // the loop; a request whose client left meanwhile is freed by it.
   parts_.executor->Schedule([this, request, caller = *std::move(caller),
                              rpc = std::string(rpc), call = std::move(call),
-                             read = std::move(read)]() mutable {
-    auto answer = read(caller, rpc, call);
-    absl::Status status = answer.ok() ? absl::OkStatus() : answer.status();
-    std::string json = answer.ok() ? ToJson(*answer) : std::string();
-    loop_->Post([request, status = std::move(status),
-                 json = std::move(json)]() mutable {
-      if (!status.ok()) return request.ReplyError(status);
-      request.ReplyJsonText(json);
+                             content_type = std::string(content_type),
+                             render = std::move(render)]() mutable {
+    absl::StatusOr<std::string> body = render(caller, rpc, call);
+    loop_->Post([request, body = std::move(body),
+                 content_type = std::move(content_type)]() mutable {
+      if (!body.ok()) return request.ReplyError(body.status());
+      request.AddHeader("Cache-Control", "no-store");
+      request.Reply(200, content_type, *body);
     });
   });
 }
@@ -607,6 +640,155 @@ void HttpGateway::ServeIncident(Request& request,
         v1::GetIncidentRequest with_id = call;
         with_id.set_incident_id(id);
         return parts_.reads->GetIncident(caller, rpc, with_id);
+      });
+}
+
+std::string HttpGateway::BaseUrl(const Request& request) const {
+  const std::optional<std::string> host = request.Header("Host");
+  return absl::StrCat(tls_ != nullptr ? "https" : "http", "://",
+                      host.has_value() ? *host : options_.address);
+}
+
+void HttpGateway::ServeCapAlert(Request& request, absl::string_view name) {
+  uint64_t sequence = 0;
+  if (!absl::SimpleAtoi(name, &sequence) || sequence == 0) {
+    return request.ReplyError(absl::NotFoundError(absl::StrCat(
+        "no such alert: '", name, "' (GET /v1/cap/<sequence>.xml)")));
+  }
+  ServeRendered<v1::ListUpdatesRequest>(
+      request, "ListUpdates", "application/cap+xml",
+      [this, sequence](const CallIdentity& caller, absl::string_view rpc,
+                       const v1::ListUpdatesRequest& call)
+          -> absl::StatusOr<std::string> {
+        // The query's filter applies, like on every read; the rights too.
+        v1::ListUpdatesRequest one = call;
+        one.set_start_sequence(sequence);
+        one.set_end_sequence(sequence);
+        one.set_page_size(1);
+        absl::StatusOr<v1::ListUpdatesResponse> found =
+            parts_.reads->ListUpdates(caller, rpc, one);
+        if (!found.ok()) return found.status();
+        if (found->updates().empty()) {
+          return absl::NotFoundError(absl::StrCat(
+              "update ", sequence, " not found or not permitted"));
+        }
+        const v1::SituationUpdate& update = found->updates(0);
+        std::vector<CapReference> references;
+        if (!update.incident_id().empty() && sequence > 1) {
+          // The incident's earlier updates the caller may read, newest
+          // first; named oldest first.
+          v1::ListUpdatesRequest earlier;
+          earlier.mutable_filter()->add_incident_ids(update.incident_id());
+          earlier.set_end_sequence(sequence - 1);
+          earlier.set_descending(true);
+          earlier.set_page_size(kMaxCapReferences);
+          absl::StatusOr<v1::ListUpdatesResponse> thread =
+              parts_.reads->ListUpdates(caller, rpc, earlier);
+          if (!thread.ok()) return thread.status();
+          for (auto it = thread->updates().rbegin();
+               it != thread->updates().rend(); ++it) {
+            references.push_back({it->sequence(), it->received_at()});
+          }
+        }
+        return RenderCapAlert(update, references,
+                              CapSender{options_.cap_sender, found->log_id()});
+      });
+}
+
+void HttpGateway::ServeCapFeed(Request& request) {
+  const std::string base_url = BaseUrl(request);
+  ServeRendered<v1::GetSituationRequest>(
+      request, "GetSituation", "application/atom+xml",
+      [this, base_url](const CallIdentity& caller, absl::string_view rpc,
+                       const v1::GetSituationRequest& call)
+          -> absl::StatusOr<std::string> {
+        absl::StatusOr<v1::Situation> situation =
+            parts_.reads->GetSituation(caller, rpc, call);
+        if (!situation.ok()) return situation.status();
+        std::vector<const v1::SituationUpdate*> alerts;
+        int64_t updated = 0;
+        for (const v1::Incident& incident : situation->incidents()) {
+          alerts.push_back(&incident.latest());
+          updated = std::max(updated, incident.latest().received_at().seconds());
+        }
+        return RenderCapAtomFeed(
+            alerts, base_url,
+            updated != 0 ? absl::FromUnixSeconds(updated) : parts_.clock->Now(),
+            CapSender{options_.cap_sender, situation->log_id()});
+      });
+}
+
+void HttpGateway::PublishCap(Request& request) {
+  absl::StatusOr<CallIdentity> caller = Identify(request, "Publish");
+  if (!caller.ok()) return request.ReplyError(caller.status());
+  if (!parts_.publish) {
+    return request.ReplyError(
+        absl::UnimplementedError("POST /v1/cap: this server publishes over gRPC only"));
+  }
+  CapImportOptions options;
+  absl::StatusOr<std::vector<QueryParam>> params = ParseQuery(request.query());
+  if (!params.ok()) return request.ReplyError(params.status());
+  for (const auto& [name, value] : *params) {
+    if (name != "mission") {
+      return request.ReplyError(absl::InvalidArgumentError(absl::StrCat(
+          name, ": POST /v1/cap takes only the parameter mission")));
+    }
+    std::string upper = absl::AsciiStrToUpper(value);
+    if (!absl::StartsWith(upper, "MISSION_")) upper = absl::StrCat("MISSION_", upper);
+    if (!v1::Mission_Parse(upper, &options.mission) ||
+        options.mission == v1::MISSION_UNSPECIFIED) {
+      return request.ReplyError(absl::InvalidArgumentError(absl::StrCat(
+          "mission: '", value, "' is no mission (KFOR, EULEX, KOSOVO_POLICE)")));
+    }
+  }
+  evbuffer* input = evhttp_request_get_input_buffer(request.raw());
+  const size_t size = evbuffer_get_length(input);
+  std::string body;
+  if (size > 0) {
+    body.assign(reinterpret_cast<const char*>(
+                    evbuffer_pullup(input, static_cast<ssize_t>(size))),
+                size);
+  }
+  absl::StatusOr<v1::PublishRequest> publish = ParseCapAlert(body, options);
+  if (!publish.ok()) {
+    parts_.reads->CountRefusal(publish.status());
+    return request.ReplyError(publish.status());
+  }
+  const v1::Kind kind = publish->update().kind();
+  const std::string incident = publish->update().incident_id();
+  std::vector<v1::PublishRequest> requests;
+  requests.push_back(*std::move(publish));
+  parts_.publish(
+      *caller, "Publish", std::move(requests), absl::Now(),
+      [this, request, kind, incident](PublishResults results) mutable {
+        absl::StatusOr<PublishResult> result =
+            results.empty() ? absl::InternalError("no publish result")
+                            : std::move(results.front());
+        std::string answer;
+        absl::Status status = result.status();
+        if (result.ok()) {
+          v1::PublishResponse response;
+          response.set_sequence(result->entry->sequence());
+          response.set_duplicate(result->duplicate);
+          response.set_event_id(result->entry->update.event_id());
+          response.set_incident_version(result->entry->update.incident_version());
+          answer = ToJson(response);
+        } else if (kind != v1::KIND_NEW && !incident.empty()) {
+          // A CAP Update or Cancel names its incident through the alert it
+          // follows: say so, with the server's reason.
+          status = absl::Status(
+              status.code(),
+              absl::StrCat("alert.references: the ", v1::Kind_Name(kind),
+                           " of incident '", incident,
+                           "' (named by <incidents> or <references>) was refused: ",
+                           status.message()));
+        }
+        loop_->Post([request, status = std::move(status),
+                     answer = std::move(answer)]() mutable {
+          if (!status.ok()) return request.ReplyError(status);
+          request.AddHeader("Cache-Control", "no-store");
+          request.Reply(200, "application/json", answer);
+        });
       });
 }
 

@@ -1,6 +1,7 @@
 #ifndef SITREP_SERVER_HTTP_HTTP_GATEWAY_H_
 #define SITREP_SERVER_HTTP_HTTP_GATEWAY_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "server/http/query_params.h"
 #include "server/http/session_store.h"
 #include "server/http/static_files.h"
+#include "server/ingest/publisher.h"
 #include "server/metrics/metrics.h"
 #include "server/runtime/clock.h"
 #include "server/runtime/executor.h"
@@ -71,6 +73,8 @@ class HttpGateway {
     // An event stream ends cleanly after about this long (Subscription::
     // EndAfter), so that a browser authenticates again; infinite: never.
     absl::Duration max_stream_age = absl::Minutes(30);
+    // CAP <sender> of the alerts under /v1/cap/ (interop/cap_alert.h).
+    std::string cap_sender = "sitrep";
   };
 
   // The borrowed parts; they must outlive the gateway.
@@ -81,6 +85,13 @@ class HttpGateway {
     Clock* clock;
     // Nullable: no counting.
     Metrics* metrics;
+    // Publishes as an authenticated caller with the gRPC service's rights,
+    // rate limit and audit (SituationFeedService::PublishAs). Empty: POST
+    // /v1/cap answers 501.
+    std::function<void(const CallIdentity&, absl::string_view,
+                       std::vector<v1::PublishRequest>, absl::Time,
+                       PublishCallback)>
+        publish;
   };
 
   // Binds and starts serving. UNAVAILABLE names the address when it cannot
@@ -124,6 +135,19 @@ class HttpGateway {
   template <typename Call, typename Read>
   void ServeRead(Request& request, absl::string_view rpc, Read read,
                  const std::vector<QueryParam>& aliases = {});
+  // Like ServeRead with a body of `content_type` that `render` makes on the
+  // executor.
+  template <typename Call, typename Render>
+  void ServeRendered(Request& request, absl::string_view rpc,
+                     absl::string_view content_type, Render render,
+                     const std::vector<QueryParam>& aliases = {});
+  // GET /v1/cap/<sequence>.xml and GET /v1/cap/alerts.atom (docs/interop.md).
+  void ServeCapAlert(Request& request, absl::string_view name);
+  void ServeCapFeed(Request& request);
+  // POST /v1/cap: one CAP alert published (interop/cap_import.h).
+  void PublishCap(Request& request);
+  // scheme://host the client called, for links in feeds.
+  std::string BaseUrl(const Request& request) const;
   void ServeUpdates(Request& request);
   void ServeSituation(Request& request);
   // GET /v1/incidents/{id}: GetIncident.

@@ -37,7 +37,12 @@ struct ValidationLimits {
 // characters; point inside 41.5..43.5 N, 19.5..22.0 E and finite;
 // occurred_at a valid timestamp not beyond now + max_clock_skew; expires_at
 // valid, after occurred_at, and only with an incident_id; labels within the
-// limits.
+// limits; the CAP fields (docs/interop.md): known enum values, each
+// response type once, instruction UTF-8 of at most 2 KiB, language a BCP 47
+// tag, restriction only with SCOPE_RESTRICTED, area a circle (radius 0..100
+// km) or polygon (4..100 points; an open ring is closed) lying in the same
+// extent as the point. The deprecated CATEGORY_EXERCISE becomes status
+// STATUS_EXERCISE with category CATEGORY_OTHER.
 absl::Status ValidateAndNormalizeUpdate(v1::SituationUpdate& update,
                                         absl::Time now,
                                         const ValidationLimits& limits = {},

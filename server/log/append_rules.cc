@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "server/incident/incident_readers.h"
+#include "server/incident/update_status.h"
 #include "server/log/incident_thread.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
@@ -28,6 +29,8 @@ std::string ContentBytes(const v1::SituationUpdate& update,
   // A location the server carried forward was not the publisher's.
   if (content.location_carried()) content.clear_location();
   content.clear_location_carried();
+  if (content.status_carried()) content.clear_status();
+  content.clear_status_carried();
   if (without_occurred_at) content.clear_occurred_at();
   std::string bytes;
   {
@@ -126,6 +129,16 @@ absl::StatusOr<PreparedAppend> PrepareAppend(AppendRequest&& request,
     *stored.mutable_location() = current->state.location();
     stored.set_location_carried(true);
   }
+  // Likewise an exercise (or test) stays one: a follow-up that does not say
+  // its status takes the incident's, so it never counts as real.
+  if (current != nullptr && current->latest != nullptr &&
+      stored.status() == v1::STATUS_UNSPECIFIED) {
+    const v1::Status status = EffectiveStatus(current->latest->update);
+    if (status != v1::STATUS_ACTUAL) {
+      stored.set_status(status);
+      stored.set_status_carried(true);
+    }
+  }
   PreparedAppend prepared;
   prepared.entry = MakeLogEntry(
       std::move(stored),
@@ -212,6 +225,12 @@ absl::StatusOr<LogEntryPtr> DecodeLogEntry(absl::string_view body,
       return absl::DataLossError(absl::StrCat(
           "cannot decode the previous incident update of ", what));
     }
+  }
+  // Rows stored before the status existed (a JetStream stream, a SQLite
+  // file not upgraded yet) read as the upgraded update; it is encoded anew.
+  if (previous_update != nullptr) UpgradeExerciseCategory(previous_update.get());
+  if (UpgradeExerciseCategory(&update)) {
+    return MakeLogEntry(std::move(update), std::move(previous_update));
   }
   // `body` is the stored encoding: wire is built around it, not re-encoded.
   return MakeLogEntryFromEncoded(std::move(update), body,

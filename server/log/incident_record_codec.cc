@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "server/incident/update_status.h"
 #include "server/log/append_rules.h"
 #include "server/log/incident_thread.h"
 
@@ -89,6 +90,7 @@ absl::StatusOr<IncidentRecord> DecodeIncidentRecord(absl::string_view bytes,
   record.latest = *std::move(entry);
   record.incident_id = record.latest->update.incident_id();
   record.closed = closed != 0;
+  UpgradeExerciseCategory(&record.state);
   if (format == kLegacyFormat) {
     record.state = LegacyIncidentState(old, record.latest->update);
     record.legacy = true;

@@ -91,6 +91,8 @@ std::shared_ptr<const v1::SituationUpdate> FilterView(
   view->clear_event_id();
   view->clear_publisher();
   view->mutable_location()->clear_place();
+  view->clear_instruction();
+  view->clear_area();
   return view;
 }
 

@@ -23,6 +23,7 @@
 #include "server/log/group_commit.h"
 #include "server/log/incident_thread.h"
 #include "server/log/situation_snapshot_codec.h"
+#include "server/log/sqlite_exercise_upgrade.h"
 #include "server/log/sqlite_statement.h"
 #include "server/log/wal_checkpointer.h"
 #include "server/runtime/logging.h"
@@ -34,7 +35,7 @@ namespace {
 // (its rows keep previous_mission NULL, which reads treat as "any mission").
 // 4 added incidents.state (the incident as folded by FoldIntoIncident); a
 // version 3 store is upgraded in place by replaying the retained threads.
-constexpr int64_t kSchemaVersion = 4;
+constexpr int64_t kSchemaVersion = 5;
 // Rows removed per retention transaction: small enough that an append batch
 // queued meanwhile waits for milliseconds, not seconds.
 constexpr uint64_t kRetentionChunk = 2000;
@@ -519,6 +520,15 @@ absl::Status SqliteEventLog::Initialize() {
           "UPDATE meta SET value = 4 WHERE key = 'schema_version'");
       if (!status.ok()) return rollback(status);
       meta["schema_version"] = "4";
+    }
+    if (meta["schema_version"] == "4" && !meta["log_id"].empty()) {
+      // Issue 22: CATEGORY_EXERCISE became STATUS_EXERCISE.
+      status = UpgradeExerciseRows(writer_db_.get());
+      if (!status.ok()) return rollback(status);
+      status = writer_db_->Exec(
+          "UPDATE meta SET value = 5 WHERE key = 'schema_version'");
+      if (!status.ok()) return rollback(status);
+      meta["schema_version"] = "5";
     }
     if (meta["schema_version"] != absl::StrCat(kSchemaVersion) ||
         meta["log_id"].empty()) {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "server/incident/incident_readers.h"
+#include "server/incident/update_status.h"
 #include "server/log/incident_thread.h"
 
 namespace sitrep {
@@ -125,14 +126,28 @@ SituationIndex::Snapshot SituationIndex::Take(const FilterMatcher* filter,
     }
   }
   // Records are immutable, so filtering after the unlock sees exactly the
-  // state at snapshot.sequence.
+  // state at snapshot.sequence. Exercises and tests are no real incidents:
+  // they count only when the filter asks for their status.
+  const bool any_status = filter != nullptr && filter->RestrictsStatuses();
   snapshot.incidents.reserve(open.size());
   for (const OpenIncidentPtr& incident : open) {
     if (ExpiredBy(incident->record, now)) continue;
     Shown shown = ShowTo(incident, filter);
     if (shown.latest == nullptr) continue;
+    if (!any_status && !IsActual(shown.latest->update)) continue;
     if (filter != nullptr && !filter->Matches(shown.latest->update)) continue;
     snapshot.incidents.push_back(std::move(shown));
+  }
+  return snapshot;
+}
+
+SituationIndex::Snapshot SituationIndex::TakeAll() const {
+  Snapshot snapshot;
+  absl::MutexLock lock(&mu_);
+  snapshot.sequence = sequence_;
+  snapshot.incidents.reserve(by_sequence_.size());
+  for (const auto& [sequence, incident] : by_sequence_) {
+    snapshot.incidents.push_back(ShowTo(incident, nullptr));
   }
   return snapshot;
 }

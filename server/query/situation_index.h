@@ -91,9 +91,15 @@ class SituationIndex {
   // the filter is matched against the newest update of the thread the reader
   // may read (FilterMatcher::Readable), so an incident stays in a reader's
   // situation when another mission it may not read publishes on it (issue
-  // 17, I-1). `filter` is borrowed for the call only.
+  // 17, I-1). Unless `filter` restricts statuses, only real incidents
+  // (STATUS_ACTUAL, see update_status.h) count: an exercise is never part of
+  // the situation by default. `filter` is borrowed for the call only.
   Snapshot Take(const FilterMatcher* filter, absl::Time now) const
       ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Every open incident, expired, exercise or not (for the stored situation
+  // snapshots, which readers filter at their own time).
+  Snapshot TakeAll() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // The open incidents whose latest update's expires_at is at or before
   // `now`, in sequence order: the server appends a KIND_EXPIRED update for

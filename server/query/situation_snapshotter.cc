@@ -21,8 +21,7 @@ absl::Status SituationSnapshotter::SnapshotNow() {
     ~Unschedule() { flag->store(false, std::memory_order_release); }
   } unschedule{&scheduled_};
   // Expired incidents stay: expiry is judged by the reader at its time.
-  SituationIndex::Snapshot taken =
-      index_->Take(nullptr, absl::InfinitePast());
+  SituationIndex::Snapshot taken = index_->TakeAll();
   if (taken.sequence == last_sequence_.load(std::memory_order_acquire) &&
       taken.sequence != 0) {
     return absl::OkStatus();

@@ -77,7 +77,8 @@ void HttpPoster::Post(HttpPostRequest request, Done done) {
     return;
   }
   const HttpPostRequest& r = t->request;
-  t->headers = curl_slist_append(t->headers, "Content-Type: application/json");
+  t->headers = curl_slist_append(
+      t->headers, absl::StrCat("Content-Type: ", r.content_type).c_str());
   // No "Expect: 100-continue" round trip before larger bodies.
   t->headers = curl_slist_append(t->headers, "Expect:");
   for (const std::string& header : r.headers) {

@@ -20,8 +20,9 @@ namespace sitrep {
 struct HttpPostRequest {
   std::string url;
   std::string body;
-  // Sent as given ("Name: value"); Content-Type: application/json is added.
+  // Sent as given ("Name: value"), after Content-Type: `content_type`.
   std::vector<std::string> headers;
+  std::string content_type = "application/json";
   absl::Duration timeout = absl::Seconds(10);
   // PEM CA bundle for https (empty: the system's).
   std::string ca_file;

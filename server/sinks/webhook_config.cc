@@ -138,13 +138,19 @@ absl::StatusOr<WebhookSinkConfig> ParseEntry(const sinks::WebhookEntry& entry,
   if (!filter.ok()) return filter.status();
   config.filter = entry.filter();
 
-  if (entry.format().empty() || entry.format() == "json") {
-    config.format = WebhookFormat::kJson;
-  } else if (entry.format() == "alertmanager") {
-    config.format = WebhookFormat::kAlertmanager;
-  } else {
+  bool format_known = entry.format().empty();
+  for (WebhookFormat format :
+       {WebhookFormat::kJson, WebhookFormat::kAlertmanager, WebhookFormat::kCap,
+        WebhookFormat::kCloudEvents, WebhookFormat::kCloudEventsBinary}) {
+    if (entry.format() == WebhookFormatName(format)) {
+      config.format = format;
+      format_known = true;
+    }
+  }
+  if (!format_known) {
     return invalid("format", "'", entry.format(),
-                   "' is not a format; use json or alertmanager");
+                   "' is not a format; use json, alertmanager, cap, "
+                   "cloudevents or cloudevents-binary");
   }
 
   if (!entry.bearer_token().empty() && !entry.bearer_token_file().empty()) {
@@ -193,6 +199,17 @@ absl::StatusOr<WebhookSinkConfig> ParseEntry(const sinks::WebhookEntry& entry,
   }
   config.max_batch = entry.max_batch() == 0 ? kDefaultMaxBatch
                                             : entry.max_batch();
+  // A CAP alert and a CloudEvent (structured or binary) are one update.
+  if (config.format == WebhookFormat::kCap ||
+      config.format == WebhookFormat::kCloudEvents ||
+      config.format == WebhookFormat::kCloudEventsBinary) {
+    if (entry.max_batch() > 1) {
+      return invalid("max_batch", "format ", entry.format(),
+                     " posts one update per request; leave max_batch unset "
+                     "or 1");
+    }
+    config.max_batch = 1;
+  }
 
   absl::StatusOr<absl::Duration> timeout =
       DurationField(entry.timeout(), entry.has_timeout(),
@@ -276,6 +293,17 @@ absl::StatusOr<std::vector<WebhookSinkConfig>> LoadWebhooksFile(
   text << in.rdbuf();
   if (in.bad()) return absl::UnavailableError(absl::StrCat("cannot read ", path));
   return ParseWebhooksFile(text.str(), path);
+}
+
+const char* WebhookFormatName(WebhookFormat format) {
+  switch (format) {
+    case WebhookFormat::kJson: return "json";
+    case WebhookFormat::kAlertmanager: return "alertmanager";
+    case WebhookFormat::kCap: return "cap";
+    case WebhookFormat::kCloudEvents: return "cloudevents";
+    case WebhookFormat::kCloudEventsBinary: return "cloudevents-binary";
+  }
+  return "json";
 }
 
 }  // namespace sitrep

@@ -20,7 +20,16 @@ enum class WebhookFormat {
   kJson,
   // An Alertmanager /api/v2/alerts array (alertmanager_body.h).
   kAlertmanager,
+  // One CAP 1.2 <alert> per POST, application/cap+xml (interop_body.h).
+  kCap,
+  // One CloudEvent per POST, structured mode (application/cloudevents+json).
+  kCloudEvents,
+  // One CloudEvent per POST, binary mode (ce-* headers, the update as body).
+  kCloudEventsBinary,
 };
+
+// The format's name in the webhooks file ("json", "cap", ...).
+const char* WebhookFormatName(WebhookFormat format);
 
 // One sink, checked. The secrets (bearer_token, header values) are never
 // logged and never appear in an error message.

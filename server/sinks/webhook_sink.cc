@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/runtime/logging.h"
 #include "server/sinks/alertmanager_body.h"
+#include "server/sinks/interop_body.h"
 #include "server/sinks/json_batch_body.h"
 #include "server/sinks/response_excerpt.h"
 #include "server/sinks/sink_cursor_file.h"
@@ -99,8 +100,7 @@ absl::StatusOr<std::unique_ptr<WebhookSink>> WebhookSink::Open(
   }
   LogInfo(kComponent, "sink started",
           {{"sink", c.name},
-           {"format", c.format == WebhookFormat::kJson ? "json"
-                                                       : "alertmanager"},
+           {"format", WebhookFormatName(c.format)},
            {"cursor", absl::StrCat(start)},
            {"head", absl::StrCat(head)}});
   return sink;
@@ -188,10 +188,23 @@ void WebhookSink::Read(absl::Time now, HttpPoster* poster) {
           batch.updates = message.updates.size();
           batch.first = message.updates.front()->sequence();
           batch.last = message.updates.back()->sequence();
-          batch.body = config_.format == WebhookFormat::kAlertmanager
-                           ? EncodeAlertmanagerAlerts(message.updates)
-                           : EncodeJsonBatch(message.updates,
-                                             feed_->log_id(), message.cursor);
+          switch (config_.format) {
+            case WebhookFormat::kJson:
+              batch.body = EncodeJsonBatch(message.updates, feed_->log_id(),
+                                           message.cursor);
+              break;
+            case WebhookFormat::kAlertmanager:
+              batch.body = EncodeAlertmanagerAlerts(message.updates);
+              break;
+            default: {
+              // One update per batch (max_batch is 1 for these formats).
+              InteropBody body = EncodeInteropBody(
+                  config_.format, *message.updates.front(), feed_->log_id());
+              batch.body = std::move(body.body);
+              batch.content_type = std::move(body.content_type);
+              batch.headers = std::move(body.headers);
+            }
+          }
           pending_ = std::move(batch);
           StartPost(poster);
           return;
@@ -258,6 +271,9 @@ void WebhookSink::StartPost(HttpPoster* poster) {
   state_ = State::kPosting;
   HttpPostRequest request = request_template_;
   request.body = pending_->body;
+  request.content_type = pending_->content_type;
+  request.headers.insert(request.headers.end(), pending_->headers.begin(),
+                         pending_->headers.end());
   poster->Post(std::move(request),
                [this](HttpPostResult result) { OnPostDone(std::move(result)); });
 }

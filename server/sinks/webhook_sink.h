@@ -87,6 +87,9 @@ class WebhookSink {
   };
   struct Batch {
     std::string body;
+    // Content-Type and the format's own headers (CloudEvents binary mode).
+    std::string content_type = "application/json";
+    std::vector<std::string> headers;
     // The cursor after the batch (may be past its last update).
     uint64_t cursor = 0;
     size_t updates = 0;

@@ -180,6 +180,40 @@ TEST_F(CheckTest, OpenSevereIncidentsAreCountedAgainstTheThresholds) {
   EXPECT_THAT(r.out, HasSubstr("1 severe/extreme incident open (kosovo-police)"));
 }
 
+// Issue 22: an exercise never counts as a real incident, neither in the
+// check nor in the situation, unless asked for; it is shown as one.
+TEST_F(CheckTest, ExercisesCountOnlyWhenAskedFor) {
+  Publish("kosovo-police", "severe", "kp-1");
+  RunResult published = Sitrep({"publish", "--mission", "kp", "--severity", "extreme",
+                                 "--category", "civil-disturbance", "--status", "exercise",
+                                 "--incident", "ex-1", "--kind", "new", "--headline",
+                                 "EXERCISE: simulated riot"});
+  ASSERT_EQ(published.exit_code, 0) << published.err;
+
+  RunResult r = Check({"--max-severe-critical", "1"});
+  EXPECT_EQ(r.exit_code, kOk) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("1 severe/extreme incident open"));
+
+  r = Check({"--max-severe-critical", "1", "--include-exercises"});
+  EXPECT_EQ(r.exit_code, kCritical) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("2 severe/extreme incidents open (> 1)"));
+
+  r = Sitrep({"situation", "--min-severity", "severe"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("simulated riot")));
+  EXPECT_THAT(r.out, HasSubstr("kp-1"));
+
+  r = Sitrep({"situation", "--min-severity", "severe", "--status", "exercise", "-o", "table"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("[EXERCISE] EXERCISE: simulated riot"));
+  EXPECT_THAT(r.out, Not(HasSubstr("kp-1")));
+
+  // History carries every status, the exercise marked as one.
+  r = Sitrep({"history", "--incident", "ex-1", "-o", "table"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("[EXERCISE] EXERCISE: simulated riot"));
+}
+
 TEST_F(CheckTest, ChecksCombineAndTheWorstStateWins) {
   Publish("kfor", "severe", "kfor-1");
   RunResult r = Check({"--mission", "kfor", "--stale-warning", "1ms", "--stale-critical", "1h",

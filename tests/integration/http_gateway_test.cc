@@ -603,6 +603,38 @@ TEST_F(HttpGatewayAuthTest, ReadRightsHoldOnEveryEndpoint) {
   ExpectStreamOfKforOnly(kfor);
 }
 
+// Issue 22: the CAP endpoints are reads like the others: the same
+// authentication, rights and filter.
+TEST_F(HttpGatewayAuthTest, CapAlertsFollowTheReadRights) {
+  PublishEachMission();  // #1 EULEX, #2 KFOR, #3 Kosovo Police
+  absl::StatusOr<HttpGetResult> anonymous = HttpGet(port(), "/v1/cap/2.xml");
+  ASSERT_TRUE(anonymous.ok());
+  EXPECT_EQ(anonymous->status, 401);
+
+  const std::vector<std::pair<std::string, std::string>> kfor = {
+      {"Authorization", absl::StrCat("Bearer ", kKforReaderToken)}};
+  absl::StatusOr<HttpGetResult> own = HttpFetch(port(), Get("/v1/cap/2.xml", kfor));
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->status, 200) << own->body;
+  EXPECT_THAT(HeaderValue(own->headers, "Content-Type"), HasSubstr("application/cap+xml"));
+  EXPECT_THAT(own->body, HasSubstr("<senderName>MISSION_KFOR</senderName>"));
+
+  absl::StatusOr<HttpGetResult> other = HttpFetch(port(), Get("/v1/cap/1.xml", kfor));
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->status, 404);
+  EXPECT_THAT(other->body, HasSubstr("not found or not permitted"));
+  EXPECT_THAT(other->body, Not(HasSubstr("EULEX")));
+
+  absl::StatusOr<HttpGetResult> feed = HttpFetch(port(), Get("/v1/cap/alerts.atom", kfor));
+  ASSERT_TRUE(feed.ok());
+  EXPECT_EQ(feed->status, 200);
+  EXPECT_THAT(HeaderValue(feed->headers, "Content-Type"), HasSubstr("application/atom+xml"));
+  absl::StatusOr<HttpGetResult> denied =
+      HttpFetch(port(), Get("/v1/cap/alerts.atom?filter.missions=eulex", kfor));
+  ASSERT_TRUE(denied.ok());
+  EXPECT_EQ(denied->status, 403);
+}
+
 TEST_F(HttpGatewayAuthTest, SessionCookieStandsForTheTokenUntilDeleted) {
   PublishEachMission();
   const std::string cookie = Login(kKforReaderToken);

@@ -106,8 +106,9 @@ const raw = (...bytes) => Buffer.from(bytes);
 const spoof = Buffer.concat([
   tag(2, 5), raw(0x03, 0x78, 0x80, 0x01),                       // mission: 3 (KOSOVO_POLICE)
   tag(102, 1), Buffer.from('\x07kp-desk', 'latin1'),              // publisher: "kp-desk"
-  // (field 16, length 4, hides the rest of the 8 bytes: 1..15 are all known)
-  tag(100, 1), raw(0x07, 0x82, 0x01, 0x04), Buffer.from('zzzz'), // sequence: 7
+  // (field 99, length 4, hides the rest of the 8 bytes: 1..23 are all known,
+  // 99 is the highest number below the server-set range 100..199)
+  tag(100, 1), raw(0x07, 0x9a, 0x06, 0x04), Buffer.from('zzzz'), // sequence: 7
   tag(101, 1), raw(0x07, 0x08, 0x01, 0x7a, 0x03), Buffer.from('zzz'),  // received_at: 1970
   tag(103, 5), raw(0x09, 0x78, 0x80, 0x01),                      // incident_version: 9
 ]);

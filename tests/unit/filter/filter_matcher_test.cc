@@ -539,5 +539,40 @@ TEST(FilterMatcherKindsTest, RestrictsKindsOnlyWhenKindsAreGiven) {
   EXPECT_TRUE((*by_kind)->RestrictsKinds());
 }
 
+TEST(FilterMatcherTest, StatusesMatchTheEffectiveStatus) {
+  auto actual = MustCompile("statuses: STATUS_ACTUAL");
+  auto exercise = MustCompile("statuses: STATUS_EXERCISE");
+  // Unset reads as ACTUAL; the deprecated category reads as EXERCISE.
+  EXPECT_TRUE(actual->Matches(Update()));
+  EXPECT_FALSE(exercise->Matches(Update()));
+  EXPECT_TRUE(exercise->Matches(Update("status: STATUS_EXERCISE")));
+  EXPECT_TRUE(exercise->Matches(Update("category: CATEGORY_EXERCISE")));
+  EXPECT_FALSE(actual->Matches(Update("category: CATEGORY_EXERCISE")));
+  EXPECT_FALSE(actual->Matches(Update("status: STATUS_TEST")));
+  EXPECT_TRUE(actual->RestrictsStatuses());
+  EXPECT_FALSE(MustCompile("")->RestrictsStatuses());
+  EXPECT_FALSE(actual->MatchesEverything());
+}
+
+TEST(FilterMatcherTest, CertaintiesMatchWithUnsetAsUnknown) {
+  auto observed = MustCompile("certainties: [CERTAINTY_OBSERVED, CERTAINTY_LIKELY]");
+  auto unknown = MustCompile("certainties: CERTAINTY_UNKNOWN");
+  EXPECT_TRUE(observed->Matches(Update("certainty: CERTAINTY_OBSERVED")));
+  EXPECT_FALSE(observed->Matches(Update("certainty: CERTAINTY_POSSIBLE")));
+  EXPECT_FALSE(observed->Matches(Update()));
+  EXPECT_TRUE(unknown->Matches(Update()));
+}
+
+TEST(FilterMatcherTest, StatusAndCertaintyValuesAreChecked) {
+  EXPECT_THAT(CompileStatus("statuses: STATUS_UNSPECIFIED"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "filter.statuses[0]: STATUS_UNSPECIFIED is not a status"));
+  v1::Filter filter;
+  filter.add_certainties(static_cast<v1::Certainty>(17));
+  EXPECT_THAT(CompileStatus(filter),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "filter.certainties[0]: unknown certainty 17"));
+}
+
 }  // namespace
 }  // namespace sitrep

@@ -632,5 +632,149 @@ TEST(ValidatorChainTest, TheCarriedLocationMarkIsTheServers) {
   EXPECT_FALSE(update.location_carried());
 }
 
+// --- CAP fields (issue 22) ---------------------------------------------------
+
+TEST(ValidatorTest, CapFieldsAreAccepted) {
+  v1::SituationUpdate update = Valid();
+  ASSERT_TRUE(google::protobuf::TextFormat::MergeFromString(
+      R"pb(status: STATUS_EXERCISE urgency: URGENCY_IMMEDIATE
+           certainty: CERTAINTY_LIKELY
+           response_types: [ RESPONSE_TYPE_AVOID, RESPONSE_TYPE_MONITOR ]
+           instruction: "Avoid the bridge.\nUse the eastern crossing."
+           language: "sr-Latn-RS"
+           releasability { scope: SCOPE_RESTRICTED restriction: "EU and NATO staff" }
+           area { description: "North bank"
+                  circle { center { latitude: 42.89 longitude: 20.87 } radius_km: 2 } })pb",
+      &update));
+  EXPECT_THAT(Validate(update), IsOk());
+}
+
+TEST(ValidatorTest, DeprecatedExerciseCategoryBecomesTheExerciseStatus) {
+  v1::SituationUpdate update = Valid();
+  update.set_category(v1::CATEGORY_EXERCISE);
+  ASSERT_THAT(Validate(update), IsOk());
+  EXPECT_EQ(update.status(), v1::STATUS_EXERCISE);
+  EXPECT_EQ(update.category(), v1::CATEGORY_OTHER);
+
+  EXPECT_THAT(ValidateWith("category: CATEGORY_EXERCISE status: STATUS_EXERCISE"),
+              IsOk());
+  EXPECT_THAT(ValidateWith("category: CATEGORY_EXERCISE status: STATUS_ACTUAL"),
+              Invalid("update.category: CATEGORY_EXERCISE (deprecated) says "
+                      "status STATUS_EXERCISE, but status is STATUS_ACTUAL"));
+}
+
+TEST(ValidatorTest, UnknownCapEnumValuesAreRejected) {
+  EXPECT_THAT(ValidateEdited([](v1::SituationUpdate& u) {
+                u.set_status(static_cast<v1::Status>(4));
+              }),
+              Invalid("update.status: unknown value 4; use one of "
+                      "STATUS_ACTUAL, STATUS_EXERCISE, STATUS_TEST"));
+  EXPECT_THAT(ValidateEdited([](v1::SituationUpdate& u) {
+                u.set_certainty(static_cast<v1::Certainty>(9));
+              }),
+              Invalid("update.certainty: unknown value 9"));
+  EXPECT_THAT(ValidateEdited([](v1::SituationUpdate& u) {
+                u.set_urgency(static_cast<v1::Urgency>(9));
+              }),
+              Invalid("update.urgency: unknown value 9"));
+  EXPECT_THAT(ValidateEdited([](v1::SituationUpdate& u) {
+                u.mutable_releasability()->set_scope(static_cast<v1::Scope>(3));
+              }),
+              Invalid("update.releasability.scope: unknown value 3"));
+}
+
+TEST(ValidatorTest, ResponseTypesAreKnownAndListedOnce) {
+  EXPECT_THAT(ValidateWith("response_types: RESPONSE_TYPE_UNSPECIFIED"),
+              Invalid("update.response_types[0]: RESPONSE_TYPE_UNSPECIFIED is "
+                      "not a response"));
+  EXPECT_THAT(ValidateWith("response_types: [RESPONSE_TYPE_AVOID, RESPONSE_TYPE_AVOID]"),
+              Invalid("update.response_types[1]: RESPONSE_TYPE_AVOID is listed "
+                      "twice"));
+}
+
+TEST(ValidatorTest, InstructionIsUtf8OfAtMost2KiB) {
+  EXPECT_THAT(ValidateEdited([](v1::SituationUpdate& u) {
+                u.set_instruction(std::string(2049, 'a'));
+              }),
+              Invalid("update.instruction: is 2049 bytes long; at most 2048"));
+  EXPECT_THAT(ValidateWith(R"pb(instruction: "a\x01b")pb"),
+              Invalid("update.instruction: contains the control character U+0001"));
+}
+
+TEST(ValidatorTest, LanguageIsABcp47Tag) {
+  for (const char* tag : {"sq", "sr-Latn", "en-GB", "sr-Cyrl-RS", "de-CH-1996",
+                          "zh-yue-HK", "en-a-bbb-x-ccc", "x-klingon", "es-419"}) {
+    v1::SituationUpdate update = Valid();
+    update.set_language(tag);
+    EXPECT_THAT(Validate(update), IsOk()) << tag;
+  }
+  for (const char* tag : {"1en", "en_GB", "e", "en-", "-en", "en--GB",
+                          "en-a", "toolongtag1", "en-GB-x"}) {
+    v1::SituationUpdate update = Valid();
+    update.set_language(tag);
+    EXPECT_THAT(Validate(update),
+                Invalid(absl::StrCat("update.language: '", tag,
+                                     "' is not a BCP 47 language tag")))
+        << tag;
+  }
+}
+
+TEST(ValidatorTest, RestrictionNeedsTheRestrictedScope) {
+  EXPECT_THAT(ValidateWith(R"pb(releasability { restriction: "staff" })pb"),
+              Invalid("update.releasability.restriction: is only for "
+                      "SCOPE_RESTRICTED"));
+  EXPECT_THAT(ValidateWith(R"pb(releasability { scope: SCOPE_PUBLIC })pb"), IsOk());
+}
+
+TEST(ValidatorTest, AreaCircleLiesInKosovo) {
+  EXPECT_THAT(ValidateWith(R"pb(area { circle { radius_km: 1 } })pb"),
+              Invalid("update.area.circle.center: is required"));
+  EXPECT_THAT(ValidateWith(R"pb(area { circle { center { latitude: 44 longitude: 21 }
+                                                radius_km: 1 } })pb"),
+              Invalid("update.area.circle.center.latitude: 44 is outside Kosovo"));
+  EXPECT_THAT(ValidateWith(R"pb(area { circle { center { latitude: 21 longitude: 42.6 }
+                                                radius_km: 1 } })pb"),
+              Invalid("update.area.circle.center: (21, 42.6) is outside Kosovo "
+                      "but (42.6, 21) is inside"));
+  EXPECT_THAT(ValidateWith(R"pb(area { circle { center { latitude: 42.6 longitude: 21 }
+                                                radius_km: 0 } })pb"),
+              Invalid("update.area.circle.radius_km: 0 is not a radius"));
+  EXPECT_THAT(ValidateWith(R"pb(area { circle { center { latitude: 43.4 longitude: 21 }
+                                                radius_km: 50 } })pb"),
+              Invalid("update.area.circle: a circle of 50 km around (43.4, 21) "
+                      "reaches outside Kosovo"));
+  EXPECT_THAT(ValidateWith(R"pb(area { description: "x" })pb"),
+              Invalid("update.area: has no shape"));
+}
+
+TEST(ValidatorTest, AreaPolygonIsClosedAndLiesInKosovo) {
+  v1::SituationUpdate update = Valid();
+  ASSERT_TRUE(google::protobuf::TextFormat::MergeFromString(
+      R"pb(area { polygon { points { latitude: 42.8 longitude: 20.8 }
+                            points { latitude: 42.9 longitude: 20.8 }
+                            points { latitude: 42.9 longitude: 20.9 } } })pb",
+      &update));
+  ASSERT_THAT(Validate(update), IsOk());
+  ASSERT_EQ(update.area().polygon().points_size(), 4);
+  EXPECT_EQ(update.area().polygon().points(3).latitude(), 42.8);
+
+  EXPECT_THAT(ValidateWith(R"pb(area { polygon { points { latitude: 42.8 longitude: 20.8 }
+                                                 points { latitude: 42.9 longitude: 20.8 } } })pb"),
+              Invalid("update.area.polygon.points: has 3 points (closed); a "
+                      "polygon needs 4 to 100"));
+  EXPECT_THAT(ValidateWith(R"pb(area { polygon { points { latitude: 42.8 longitude: 20.8 }
+                                                 points { latitude: 45.9 longitude: 20.8 }
+                                                 points { latitude: 42.9 longitude: 20.9 } } })pb"),
+              Invalid("update.area.polygon.points[1].latitude: 45.9 is outside "
+                      "Kosovo"));
+}
+
+TEST(ValidatorTest, StatusCarriedIsServerSet) {
+  v1::SituationUpdate update = Valid();
+  update.set_status_carried(true);
+  ASSERT_THAT(Validate(update), IsOk());
+  EXPECT_FALSE(update.status_carried());
+}
+
 }  // namespace
 }  // namespace sitrep

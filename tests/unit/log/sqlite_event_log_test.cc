@@ -299,7 +299,7 @@ TEST_F(sqlite_event_log, DatabaseIsInWalModeWithTheDocumentedTables) {
   };
   EXPECT_EQ(text("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(text("SELECT value FROM meta WHERE key = 'log_id'"), log->log_id());
-  EXPECT_EQ(text("SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+  EXPECT_EQ(text("SELECT value FROM meta WHERE key = 'schema_version'"), "5");
   EXPECT_EQ(text("SELECT count(*) FROM pragma_table_info('incidents') "
                  "WHERE name = 'state'"),
             "1");

@@ -57,6 +57,7 @@ class MissionFilter : public FilterMatcher {
   bool MatchesEverything() const override { return false; }
   uint32_t MissionMask() const override { return 1u << mission_; }
   bool RestrictsKinds() const override { return false; }
+  bool RestrictsStatuses() const override { return false; }
 
  private:
   v1::Mission mission_;
@@ -303,6 +304,28 @@ TEST(SituationIndexTest, SnapshotsTakenDuringApplyAreConsistent) {
   writer.join();
   for (auto& reader : readers) reader.join();
   EXPECT_EQ(index.size(), kUpdates);
+}
+
+TEST(SituationIndexTest, ExercisesCountOnlyWhenTheFilterAsksForThem) {
+  SituationIndex index;
+  index.Apply({Opened(1, "REAL"),
+               Entry(2, 1, R"pb(mission: MISSION_KOSOVO_POLICE role: ROLE_FIRST_RESPONDER
+                                severity: SEVERITY_EXTREME category: CATEGORY_CIVIL_DISTURBANCE
+                                status: STATUS_EXERCISE kind: KIND_NEW
+                                headline: "EXERCISE: simulated riot" incident_id: "EX")pb"),
+               Entry(3, 1, R"pb(mission: MISSION_KOSOVO_POLICE role: ROLE_FIRST_RESPONDER
+                                severity: SEVERITY_SEVERE category: CATEGORY_EXERCISE
+                                kind: KIND_NEW headline: "Old-style exercise"
+                                incident_id: "OLD")pb")});
+  EXPECT_THAT(Ids(index.Take(nullptr, kNow)), ElementsAre("REAL"));
+  auto everything = FilterMatcher::Compile(v1::Filter());
+  ASSERT_TRUE(everything.ok());
+  EXPECT_THAT(Ids(index.Take(everything->get(), kNow)), ElementsAre("REAL"));
+  v1::Filter exercises;
+  exercises.add_statuses(v1::STATUS_EXERCISE);
+  auto matcher = FilterMatcher::Compile(exercises);
+  ASSERT_TRUE(matcher.ok());
+  EXPECT_THAT(Ids(index.Take(matcher->get(), kNow)), ElementsAre("EX", "OLD"));
 }
 
 }  // namespace

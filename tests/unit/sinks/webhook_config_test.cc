@@ -76,6 +76,22 @@ TEST(WebhookConfigTest, EveryField) {
   EXPECT_EQ(sink.proxy, "http://proxy:3128");
 }
 
+TEST(WebhookConfigTest, InteropFormatsPostOneUpdateAtATime) {
+  for (const auto& [name, format] :
+       {std::pair<std::string, WebhookFormat>{"cap", WebhookFormat::kCap},
+        {"cloudevents", WebhookFormat::kCloudEvents},
+        {"cloudevents-binary", WebhookFormat::kCloudEventsBinary}}) {
+    SITREP_ASSERT_OK_AND_ASSIGN(WebhookSinkConfig sink,
+                                ParseOne(absl::StrCat(R"("format": ")", name, "\"")));
+    EXPECT_EQ(sink.format, format) << name;
+    EXPECT_EQ(sink.max_batch, 1u) << name;
+    EXPECT_STREQ(WebhookFormatName(format), name.c_str());
+    EXPECT_THAT(ParseOne(absl::StrCat(R"("format": ")", name, R"(", "max_batch": 10)")),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         "max_batch: format " + name + " posts one update per request"));
+  }
+}
+
 TEST(WebhookConfigTest, SeveralSinksAndNone) {
   SITREP_ASSERT_OK_AND_ASSIGN(
       std::vector<WebhookSinkConfig> sinks,
