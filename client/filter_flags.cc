@@ -99,42 +99,39 @@ absl::StatusOr<sitrep::v1::Kind> ParseKind(absl::string_view text,
   return static_cast<sitrep::v1::Kind>(*v);
 }
 
-// Parses a value of one of the CAP enums (no aliases).
+// Parses a value of one of the CAP enums (the short names of
+// common/enum_names.h: "exercise", "likely").
 template <typename Enum>
-absl::StatusOr<Enum> ParseCapEnum(const EnumDescriptor* type, absl::string_view prefix,
-                                  absl::string_view text, absl::string_view flag) {
-  absl::StatusOr<int> v = ParseEnum(type, prefix, text, flag, "", {});
+absl::StatusOr<Enum> ParseCapEnum(const EnumDescriptor* type, absl::string_view text,
+                                  absl::string_view flag) {
+  absl::StatusOr<int> v = ParseEnum(type, text, flag);
   if (!v.ok()) return v.status();
   return static_cast<Enum>(*v);
 }
 
 absl::StatusOr<sitrep::v1::Status> ParseStatus(absl::string_view text, absl::string_view flag) {
-  return ParseCapEnum<sitrep::v1::Status>(sitrep::v1::Status_descriptor(), "STATUS_", text,
-                                          flag);
+  return ParseCapEnum<sitrep::v1::Status>(sitrep::v1::Status_descriptor(), text, flag);
 }
 absl::StatusOr<sitrep::v1::Certainty> ParseCertainty(absl::string_view text,
                                                      absl::string_view flag) {
-  return ParseCapEnum<sitrep::v1::Certainty>(sitrep::v1::Certainty_descriptor(), "CERTAINTY_",
-                                             text, flag);
+  return ParseCapEnum<sitrep::v1::Certainty>(sitrep::v1::Certainty_descriptor(), text, flag);
 }
 absl::StatusOr<sitrep::v1::Urgency> ParseUrgency(absl::string_view text, absl::string_view flag) {
-  return ParseCapEnum<sitrep::v1::Urgency>(sitrep::v1::Urgency_descriptor(), "URGENCY_", text,
-                                           flag);
+  return ParseCapEnum<sitrep::v1::Urgency>(sitrep::v1::Urgency_descriptor(), text, flag);
 }
 absl::StatusOr<sitrep::v1::ResponseType> ParseResponseType(absl::string_view text,
                                                            absl::string_view flag) {
-  return ParseCapEnum<sitrep::v1::ResponseType>(sitrep::v1::ResponseType_descriptor(),
-                                                "RESPONSE_TYPE_", text, flag);
+  return ParseCapEnum<sitrep::v1::ResponseType>(sitrep::v1::ResponseType_descriptor(), text, flag);
 }
 absl::StatusOr<sitrep::v1::Scope> ParseScope(absl::string_view text, absl::string_view flag) {
-  return ParseCapEnum<sitrep::v1::Scope>(sitrep::v1::Scope_descriptor(), "SCOPE_", text, flag);
+  return ParseCapEnum<sitrep::v1::Scope>(sitrep::v1::Scope_descriptor(), text, flag);
 }
 
 std::string ShortName(sitrep::v1::Status value) {
-  return Short(sitrep::v1::Status_descriptor(), value, "STATUS_");
+  return Short(sitrep::v1::Status_descriptor(), value);
 }
 std::string ShortName(sitrep::v1::Certainty value) {
-  return Short(sitrep::v1::Certainty_descriptor(), value, "CERTAINTY_");
+  return Short(sitrep::v1::Certainty_descriptor(), value);
 }
 
 std::string ShortName(sitrep::v1::Mission value) {

@@ -35,7 +35,8 @@ Subscription::Subscription(Feed* feed, Clock* clock,
                            std::unique_ptr<SubscriberCursor> cursor,
                            absl::Duration heartbeat_interval,
                            StreamLease lease, Metrics* metrics,
-                           const std::string& principal)
+                           const std::string& principal,
+                           uint32_t read_missions)
     : feed_(feed),
       clock_(clock),
       registry_(registry),
@@ -43,6 +44,7 @@ Subscription::Subscription(Feed* feed, Clock* clock,
       heartbeat_interval_(heartbeat_interval),
       metrics_(metrics),
       mission_mask_(cursor->mission_mask()),
+      read_missions_(read_missions),
       wake_keys_(filter_ != nullptr ? filter_->WakeKeys()
                                     : std::vector<WakeKey>{AnyUpdateWakeKey()}),
       lane_(feed->scheduler().LaneFor(principal)),
@@ -188,10 +190,12 @@ void Subscription::EncodeHeartbeatLocked() {
   v1::Heartbeat heartbeat;
   heartbeat.set_head_sequence(feed_->head());
   *heartbeat.mutable_server_time() = ToProtoTime(clock_->Now());
-  // Only the missions the stream follows: a reader learns nothing of when
-  // a mission it may not read last published (issue 17, M-2).
+  // Only the missions the caller may read: it learns nothing of when a
+  // mission it may not read last published (issue 17, M-2). Its filter does
+  // not narrow them: the activity of every readable mission tells it the
+  // feed is alive.
   for (v1::MissionActivity& activity : feed_->MissionActivity()) {
-    if (!MissionInMask(mission_mask_, activity.mission())) continue;
+    if (!MissionInMask(read_missions_, activity.mission())) continue;
     *heartbeat.add_missions() = std::move(activity);
   }
   sink_->EncodeHeartbeat(heartbeat, feed_->log_id(), cursor_->cursor());
@@ -307,7 +311,8 @@ absl::StatusOr<std::shared_ptr<Subscription>> OpenSubscription(
   if (!cursor.ok()) return refuse(cursor.status());
   auto subscription = std::make_shared<Subscription>(
       feed, clock, registry, *std::move(filter), *std::move(cursor),
-      *heartbeat, std::move(access.lease), options.metrics, access.principal);
+      *heartbeat, std::move(access.lease), options.metrics, access.principal,
+      access.read_missions);
   absl::Status added = registry->Add(subscription);
   if (!added.ok()) return refuse(added);
   if (access.grants != nullptr) {

@@ -72,12 +72,13 @@ class Subscription final : public FeedWaiter,
   // `lease` counts the stream against its principal until OnDone.
   // `metrics` (borrowed, nullable) counts what is written.
   // `principal` names the executor lane (FairScheduler) the stream's work
-  // runs in.
+  // runs in; `read_missions` are its rights (bit 1 << Mission).
   Subscription(Feed* feed, Clock* clock, SubscriptionRegistry* registry,
                std::unique_ptr<const FilterMatcher> filter,
                std::unique_ptr<SubscriberCursor> cursor,
                absl::Duration heartbeat_interval, StreamLease lease,
-               Metrics* metrics, const std::string& principal = "");
+               Metrics* metrics, const std::string& principal = "",
+               uint32_t read_missions = kAllMissions);
 
   // Starts writing to `sink` (borrowed until OnDone).
   void Start(SubscriptionSink* sink);
@@ -144,6 +145,8 @@ class Subscription final : public FeedWaiter,
   const absl::Duration heartbeat_interval_;
   Metrics* const metrics_;
   const uint32_t mission_mask_;
+  // The missions the caller may read: heartbeats name only those (M-2).
+  const uint32_t read_missions_;
   // The Feed wakes the stream only for updates carrying one of these.
   const std::vector<WakeKey> wake_keys_;
   const std::shared_ptr<FairScheduler::Lane> lane_;

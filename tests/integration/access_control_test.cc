@@ -293,12 +293,20 @@ TEST_F(KforReaderTest, SituationSnapshotsSeeOnlyKfor) {
   StreamReader reader(*stub, request, absl::Seconds(30), kKforReaderToken);
   std::vector<v1::SituationUpdate> snapshot;
   ASSERT_TRUE(reader.ReadUntil(IsSnapshotEnd, &snapshot).has_value());
-  // inc-bridge's latest update is EULEX's: the KFOR reader does not see it.
-  EXPECT_EQ(Sequences(snapshot), std::vector<uint64_t>{7});
+  // inc-bridge's latest update is EULEX's: the KFOR reader sees the
+  // incident KFOR took part in through KFOR's update (#5), never EULEX's
+  // (issue 17, I-1).
+  EXPECT_EQ(Sequences(snapshot), (std::vector<uint64_t>{5, 7}));
+  EXPECT_THAT(snapshot, Each(IsKfor()));
 
   SITREP_ASSERT_OK_AND_ASSIGN(v1::Situation situation, GetSituation(*stub));
-  ASSERT_EQ(situation.incidents_size(), 1);
-  EXPECT_EQ(situation.incidents(0).incident_id(), "inc-kfor");
+  ASSERT_EQ(situation.incidents_size(), 2);
+  EXPECT_EQ(situation.incidents(0).incident_id(), "inc-bridge");
+  EXPECT_EQ(situation.incidents(0).latest().sequence(), 5u);
+  EXPECT_EQ(situation.incidents(1).incident_id(), "inc-kfor");
+  for (const v1::Incident& incident : situation.incidents()) {
+    EXPECT_EQ(incident.latest().mission(), v1::MISSION_KFOR);
+  }
 }
 
 TEST_F(KforReaderTest, ListUpdatesPagesSeeOnlyKfor) {

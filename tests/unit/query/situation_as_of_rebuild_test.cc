@@ -108,7 +108,7 @@ class SituationAsOfTest : public ::testing::Test {
       google::protobuf::util::MessageDifferencer differencer;
       differencer.ReportDifferencesToString(&diff);
       EXPECT_TRUE(differencer.Compare(want[i],
-                                      ToIncidentProto(*got.incidents[i])))
+                                      ToIncidentProto(*got.incidents[i].record)))
           << "at sequence " << sequence << ": " << diff;
     }
   }
@@ -141,7 +141,7 @@ TEST_F(SituationAsOfTest, ExpiryIsJudgedAtThePoint) {
   auto ids = [](const PastSituation& past) {
     std::vector<std::string> ids;
     for (const auto& r : past.index->Take(nullptr, past.at).incidents) {
-      ids.push_back(r->incident_id);
+      ids.push_back(r.record->incident_id);
     }
     return ids;
   };
