@@ -26,7 +26,15 @@ for entry in json.load(open(sys.argv[1])):
     if not relative.startswith(("server/", "client/")):
         continue
     args = shlex.split(entry["command"])
-    keep = [a for a in args[1:] if a.startswith(("-I", "-D", "-std=", "-isystem"))]
+    keep = []
+    rest = iter(args[1:])
+    for a in rest:
+        # CMake writes system include directories as two words
+        # ("-isystem /usr/include/libxml2"): keep the directory with its flag.
+        if a in ("-isystem", "-I", "-D"):
+            keep += [a, next(rest, "")]
+        elif a.startswith(("-I", "-D", "-std=", "-isystem")):
+            keep.append(a)
     print(" ".join(["clang++", "-fsyntax-only", "-Wthread-safety",
                     "-Werror=thread-safety", "-Wno-unknown-warning-option"]
                    + [shlex.quote(a) for a in keep] + [shlex.quote(source)]))
