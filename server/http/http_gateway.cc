@@ -635,7 +635,7 @@ void HttpGateway::ServeIncident(Request& request,
   free(decoded);
   ServeRead<v1::GetIncidentRequest>(
       request, "GetIncident",
-      [this, &id](const CallIdentity& caller, absl::string_view rpc,
+      [this, id](const CallIdentity& caller, absl::string_view rpc,
                   const v1::GetIncidentRequest& call) {
         v1::GetIncidentRequest with_id = call;
         with_id.set_incident_id(id);

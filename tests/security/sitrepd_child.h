@@ -23,10 +23,13 @@ SitrepdChild StartSitrepdChild(const std::string& sitrepd_path,
                                const std::vector<std::string>& extra = {});
 
 // A resident-memory bound of a test, in KiB: under ASan freed memory stays
-// in its quarantine (256 MB) first, which the bound must allow.
+// in its quarantine (256 MB) first, and every allocation carries redzones
+// (the rapid-reset attack's 700,000 streams grew an ASan sitrepd by 516 MiB
+// against 41 MB without it), which the bound must allow. The release build
+// holds the real bound.
 constexpr int64_t RssBoundKiB(int64_t kib) {
 #ifdef SITREP_SANITIZED
-  return kib + 300 * 1024;
+  return kib + 600 * 1024;
 #else
   return kib;
 #endif
