@@ -10,6 +10,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "server/auth/token_hash.h"
+#include "server/incident/tiers.h"
 #include "tests/integration/feed_calls.h"
 #include "tests/support/http_get.h"
 #include "tests/support/metrics_text.h"
@@ -56,9 +57,7 @@ v1::SituationUpdate Step(const std::string& id, v1::Mission mission,
                          v1::Kind kind, const std::string& headline) {
   v1::SituationUpdate update = NewIncident(id, v1::MISSION_KOSOVO_POLICE);
   update.set_mission(mission);
-  update.set_role(mission == v1::MISSION_KFOR    ? v1::ROLE_THIRD_RESPONDER
-                  : mission == v1::MISSION_EULEX ? v1::ROLE_SECOND_RESPONDER
-                                                 : v1::ROLE_FIRST_RESPONDER);
+  update.set_role(TierOfMission(mission));
   update.set_kind(kind);
   update.set_headline(headline);
   update.clear_labels();

@@ -24,6 +24,7 @@
 
 #include "absl/time/time.h"
 #include "server/incident/incident_fold.h"
+#include "server/incident/tiers.h"
 #include "server/runtime/proto_time.h"
 #include "sitrep/v1/situation_feed.pb.h"
 #include "tests/support/updates.h"
@@ -37,9 +38,7 @@ inline v1::SituationUpdate ShiftStep(const std::string& id, v1::Mission mission,
                                      const std::string& municipality = "") {
   v1::SituationUpdate update = NewIncident(id, v1::MISSION_KOSOVO_POLICE);
   update.set_mission(mission);
-  update.set_role(mission == v1::MISSION_KFOR    ? v1::ROLE_THIRD_RESPONDER
-                  : mission == v1::MISSION_EULEX ? v1::ROLE_SECOND_RESPONDER
-                                                 : v1::ROLE_FIRST_RESPONDER);
+  update.set_role(TierOfMission(mission));
   update.set_kind(kind);
   update.set_headline(headline);
   update.clear_labels();
