@@ -377,14 +377,9 @@ class ServerImpl final : public Server {
     RetentionPolicy policy;
     policy.max_age = config_.retention_max_age;
     policy.max_updates = config_.retention_max_updates;
-    // The situation just before the updates retention may remove, so that
-    // GetSituation as_of can still rebuild the points after them.
-    if (absl::Status saved = snapshotter_->SnapshotNow(); !saved.ok()) {
-      LogWarning("situation", "situation snapshot not stored",
-                 {{"error", std::string(saved.message())}});
-    }
-    absl::StatusOr<uint64_t> removed =
-        log_->ApplyRetention(policy, clock_->Now());
+    const absl::Time now = clock_->Now();
+    StoreSnapshotBeforeRetention(now, &policy);
+    absl::StatusOr<uint64_t> removed = log_->ApplyRetention(policy, now);
     feed_->OnRetention();
     if (removed.ok()) metrics_.RecordRetentionDeleted(*removed);
     if (!removed.ok()) {
@@ -396,6 +391,37 @@ class ServerImpl final : public Server {
                {"oldest", absl::StrCat(log_->Oldest())}});
     }
     return removed;
+  }
+
+  // Stores the situation just before the first update `policy` keeps and
+  // bounds the run to it, so that GetSituation as_of can rebuild every point
+  // retention leaves. If that situation cannot be rebuilt, stores the
+  // current one instead (the points between the cut and the head then wait
+  // for the next periodic snapshot) and lets the run go on: the disk space
+  // retention frees matters more.
+  void StoreSnapshotBeforeRetention(absl::Time now, RetentionPolicy* policy) {
+    absl::StatusOr<uint64_t> first_kept =
+        FirstSequenceRetentionKeeps(*log_, *policy, now);
+    absl::Status saved;
+    if (!first_kept.ok()) {
+      saved = first_kept.status();
+    } else if (*first_kept <= log_->Oldest()) {
+      return;  // Nothing to remove.
+    } else {
+      saved = snapshotter_->SnapshotAt(*first_kept - 1, now);
+      if (saved.ok()) {
+        policy->first_kept_at_most = *first_kept;
+        return;
+      }
+    }
+    LogWarning("situation",
+               "situation before the retention cut not stored; storing the "
+               "current one",
+               {{"error", std::string(saved.message())}});
+    if (absl::Status current = snapshotter_->SnapshotNow(); !current.ok()) {
+      LogWarning("situation", "situation snapshot not stored",
+                 {{"error", std::string(current.message())}});
+    }
   }
 
   absl::Status ReloadAccessPolicy() override {

@@ -1,5 +1,6 @@
 #include "server/log/event_log.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +16,27 @@ absl::StatusOr<EventLog::MissionRead> EventLog::ReadForMissions(
       entries->empty() ? range.first - 1 : entries->back()->sequence();
   read.entries = *std::move(entries);
   return read;
+}
+
+uint64_t ClampRetentionTarget(const RetentionPolicy& policy, uint64_t oldest,
+                              uint64_t limits_target) {
+  return std::max(oldest, std::min(limits_target, policy.first_kept_at_most));
+}
+
+absl::StatusOr<uint64_t> FirstSequenceRetentionKeeps(
+    const EventLog& log, const RetentionPolicy& policy, absl::Time now) {
+  const uint64_t head = log.Head();
+  uint64_t first = log.Oldest();
+  if (policy.max_updates > 0 && head > policy.max_updates) {
+    first = std::max(first, head - policy.max_updates + 1);
+  }
+  if (policy.max_age != absl::InfiniteDuration()) {
+    absl::StatusOr<uint64_t> young =
+        log.FirstSequenceAtOrAfter(now - policy.max_age);
+    if (!young.ok()) return young.status();
+    first = std::max(first, *young);
+  }
+  return std::min(first, head + 1);
 }
 
 absl::StatusOr<std::optional<IncidentRecord>> EventLog::LoadIncident(

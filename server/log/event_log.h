@@ -87,7 +87,20 @@ struct RetentionPolicy {
   absl::Duration max_age = absl::InfiniteDuration();
   // Keep at most this many updates (the newest). 0: no limit.
   uint64_t max_updates = 0;
+  // Never remove this sequence or a later one, whatever the limits above
+  // allow. The server sets it just past the situation snapshot it stores
+  // before each run, so that GetSituation as_of can rebuild every retained
+  // point. UINT64_MAX: no such bound.
+  uint64_t first_kept_at_most = UINT64_MAX;
 };
+
+// The first sequence `policy` keeps when applied at `now` to a log whose
+// retained sequences are [oldest, head]: `limits_target` (what max_age and
+// max_updates allow) bounded by first_kept_at_most, never below `oldest`.
+// Each EventLog's ApplyRetention uses it, so the bound means the same on
+// every store.
+uint64_t ClampRetentionTarget(const RetentionPolicy& policy, uint64_t oldest,
+                              uint64_t limits_target);
 
 // A range of sequences to read, inclusive on both ends.
 struct ReadRange {
@@ -203,6 +216,13 @@ class EventLog {
   // and flushes. Idempotent. Reads keep working until destruction.
   virtual void Close() = 0;
 };
+
+// What ApplyRetention(policy, now) would keep from if it ran now: the first
+// sequence the limits of `policy` keep (Head() + 1 when they keep nothing).
+// The log may have grown by the time retention runs; bound the run with
+// first_kept_at_most to make it exact.
+absl::StatusOr<uint64_t> FirstSequenceRetentionKeeps(
+    const EventLog& log, const RetentionPolicy& policy, absl::Time now);
 
 enum class FsyncPolicy {
   // fsync before every commit is acknowledged: survives power loss.

@@ -1167,6 +1167,7 @@ absl::StatusOr<uint64_t> JetStreamEventLog::ApplyRetention(
       target = std::max(
           target, oldest_ + static_cast<uint64_t>(it - received_us_.begin()));
     }
+    target = ClampRetentionTarget(policy, oldest_, target);
   }
   if (target <= oldest) return 0;
   // The incident records must outlive the updates they were made of.

@@ -962,7 +962,7 @@ absl::StatusOr<uint64_t> SqliteEventLog::RetentionTarget(
         *row ? static_cast<uint64_t>(s.ColumnInt64(0)) : writer_head_ + 1;
     target = std::max(target, first_young);
   }
-  return target;
+  return ClampRetentionTarget(job.policy, Oldest(), target);
 }
 
 void SqliteEventLog::RetentionStep(const std::shared_ptr<RetentionJob>& job) {

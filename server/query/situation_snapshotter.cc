@@ -1,5 +1,8 @@
 #include "server/query/situation_snapshotter.h"
 
+#include <utility>
+
+#include "server/query/situation_as_of.h"
 #include "server/runtime/proto_time.h"
 
 namespace sitrep {
@@ -38,13 +41,34 @@ absl::Status SituationSnapshotter::SnapshotNow() {
       snapshot.received_at = FromProtoTime(entry->front()->update.received_at());
     }
   }
+  return Save(taken, std::move(snapshot));
+}
+
+absl::Status SituationSnapshotter::SnapshotAt(uint64_t sequence,
+                                              absl::Time now) {
+  v1::GetSituationRequest request;
+  request.set_as_of_sequence(sequence);
+  absl::StatusOr<PastSituation> past = RebuildSituationAsOf(*log_, request, now);
+  if (!past.ok()) return past.status();
+  absl::MutexLock lock(&mu_);
+  StoredSituation snapshot;
+  snapshot.sequence = sequence;
+  snapshot.received_at = past->at;
+  return Save(past->index->TakeAll(), std::move(snapshot));
+}
+
+absl::Status SituationSnapshotter::Save(const SituationIndex::Snapshot& taken,
+                                        StoredSituation snapshot) {
   snapshot.incidents.reserve(taken.incidents.size());
   for (const SituationIndex::Shown& shown : taken.incidents) {
     snapshot.incidents.push_back(*shown.record);
   }
   absl::Status saved = log_->SaveSituationSnapshot(snapshot);
   if (!saved.ok()) return saved;
-  last_sequence_.store(taken.sequence, std::memory_order_release);
+  // Only the newest matters to SnapshotNow's "already stored" test.
+  if (snapshot.sequence > last_sequence_.load(std::memory_order_acquire)) {
+    last_sequence_.store(snapshot.sequence, std::memory_order_release);
+  }
   saved_.fetch_add(1, std::memory_order_relaxed);
   return absl::OkStatus();
 }

@@ -38,9 +38,23 @@ class SituationSnapshotter {
   // Stores the index's situation unless the last snapshot has its sequence.
   absl::Status SnapshotNow() ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Stores the situation as it was after `sequence`, rebuilt from the log
+  // (situation_as_of.h) - for retention, which stores the one just before
+  // the first update it keeps, so that every retained point stays
+  // answerable. `now` is the server's clock. Costs a rebuild: one snapshot
+  // decode plus at most `every` updates replayed (all of the log's before
+  // the first snapshot of a store upgraded from a version without them).
+  absl::Status SnapshotAt(uint64_t sequence, absl::Time now)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
   uint64_t saved() const { return saved_.load(std::memory_order_relaxed); }
 
  private:
+  // Stores `snapshot` (its sequence and received_at set) with the incidents
+  // of `taken`.
+  absl::Status Save(const SituationIndex::Snapshot& taken,
+                    StoredSituation snapshot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   // Constant after construction.
   EventLog* const log_;
   const SituationIndex* const index_;

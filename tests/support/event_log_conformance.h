@@ -502,6 +502,38 @@ TYPED_TEST_P(EventLogConformanceTest, RetentionByCountKeepsTheNewest) {
   EXPECT_EQ(this->log_->Oldest(), 7u);
 }
 
+// The server bounds each run to the snapshot it stored first
+// (server.cc, StoreSnapshotBeforeRetention): the bound wins over the
+// limits, and FirstSequenceRetentionKeeps predicts what they keep.
+TYPED_TEST_P(EventLogConformanceTest, RetentionNeverPassesFirstKeptAtMost) {
+  this->AppendReports(10);
+  RetentionPolicy policy;
+  policy.max_updates = 4;
+  EXPECT_THAT(FirstSequenceRetentionKeeps(*this->log_, policy,
+                                          this->clock_.Now()),
+              IsOkAndHolds(7u));
+  policy.first_kept_at_most = 5;
+  EXPECT_THAT(this->log_->ApplyRetention(policy, this->clock_.Now()),
+              IsOkAndHolds(4u));
+  EXPECT_EQ(this->log_->Oldest(), 5u);
+  EXPECT_THAT(this->ReadSequences({}), ElementsAre(5, 6, 7, 8, 9, 10));
+  // A bound below the oldest removes nothing; above the limits' cut it
+  // changes nothing.
+  policy.first_kept_at_most = 2;
+  EXPECT_THAT(this->log_->ApplyRetention(policy, this->clock_.Now()),
+              IsOkAndHolds(0u));
+  policy.first_kept_at_most = 100;
+  EXPECT_THAT(this->log_->ApplyRetention(policy, this->clock_.Now()),
+              IsOkAndHolds(2u));
+  EXPECT_EQ(this->log_->Oldest(), 7u);
+  // By age: everything is older than a minute, so the limits keep nothing.
+  RetentionPolicy by_age;
+  by_age.max_age = absl::Minutes(1);
+  EXPECT_THAT(FirstSequenceRetentionKeeps(*this->log_, by_age,
+                                          this->clock_.Now() + absl::Hours(1)),
+              IsOkAndHolds(11u));
+}
+
 TYPED_TEST_P(EventLogConformanceTest, RetentionByAgeUsesReceivedAt) {
   const absl::Time start = this->clock_.Now();
   this->AppendReports(5, "old");
@@ -796,7 +828,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     ReadForMissionsKeepsEverythingTheMissionsMatch,
     FirstSequenceAtOrAfterFollowsReceivedAt,
     ListenerSeesNewEntriesInOrderBeforeCallbacks,
-    RetentionByCountKeepsTheNewest, RetentionByAgeUsesReceivedAt,
+    RetentionByCountKeepsTheNewest, RetentionNeverPassesFirstKeptAtMost,
+    RetentionByAgeUsesReceivedAt,
     RetentionOfManyUpdatesCompletes, IncidentsSurviveRetention,
     ChainRulesRefuseOutOfTurnActions, EveryChainRuleIsEnforced,
     ChainExceptionIsAcceptedAndKept,

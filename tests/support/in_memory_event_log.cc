@@ -150,6 +150,7 @@ class InMemoryEventLog final : public EventLog {
     if (policy.max_age != absl::InfiniteDuration()) {
       target = std::max(target, FirstAtOrAfterLocked(now - policy.max_age));
     }
+    target = ClampRetentionTarget(policy, oldest_, target);
     const uint64_t removed = target - oldest_;
     for (uint64_t i = 0; i < removed; ++i) {
       const v1::SituationUpdate& update = entries_.front()->update;
