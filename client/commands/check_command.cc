@@ -130,6 +130,13 @@ absl::StatusOr<CheckPlan> MakePlan(const CheckFlags& flags) {
   if (!replica_stalled.ok()) return replica_stalled.status();
   plan.replica_stalled = *replica_stalled;
   plan.metrics = flags.metrics;
+  if (!plan.metrics.empty()) {
+    const size_t colon = plan.metrics.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == plan.metrics.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--metrics: '", plan.metrics, "' is not host:port (a replica's --metrics_address)"));
+    }
+  }
   if ((plan.replica_lag.any() || plan.replica_stalled.any()) && plan.metrics.empty()) {
     return absl::InvalidArgumentError(
         "--replica-lag-*/--replica-stalled-* need --metrics HOST:PORT (a replica's "
