@@ -1876,10 +1876,15 @@ void RunJetStreamIngest(FanoutOutcome* outcome) {
     return;
   }
   const std::string url = absl::StrCat("nats://", nats.address());
+  const std::vector<std::string> store = {"--store=jetstream", "--nats_url=" + url,
+                                          "--stream=BENCH", "--nats_subject_prefix=bench"};
   System sitrep{"sitrep", {}, {}};
-  if (!sitrep.Start(absl::GetFlag(FLAGS_fsync),
-                    {"--store=jetstream", "--nats_url=" + url, "--stream=BENCH",
-                     "--nats_subject_prefix=bench"})) {
+  // A second replica that only tails the stream (no publisher, no
+  // subscriber): its CPU per update is the tail's cost alone, the part of
+  // the scaling law every replica pays (docs/performance.md).
+  System tail{"sitrep", {}, {}};
+  if (!sitrep.Start(absl::GetFlag(FLAGS_fsync), store) ||
+      !tail.Start(absl::GetFlag(FLAGS_fsync), store)) {
     ++outcome->failures;
     return;
   }
@@ -1894,12 +1899,14 @@ void RunJetStreamIngest(FanoutOutcome* outcome) {
     while (absl::Now() < warm_end && publisher.Publish(g, window)) ++g;
     const uint64_t acked0 = publisher.acked();
     const double cpu0 = sitrep.Stats().cpu_seconds;
+    const double tail0 = tail.Stats().cpu_seconds;
     const double nats0 = ReadProcStats(nats.pid()).cpu_seconds;
     const absl::Time t0 = absl::Now();
     while (absl::Now() < t0 + duration && publisher.Publish(g, window)) ++g;
     const uint64_t acked = publisher.acked() - acked0;
     const double seconds = Seconds(absl::Now() - t0);
     const double cpu = sitrep.Stats().cpu_seconds - cpu0;
+    const double tail_cpu = tail.Stats().cpu_seconds - tail0;
     const double nats_cpu = ReadProcStats(nats.pid()).cpu_seconds - nats0;
     publisher.WaitAcked(absl::Seconds(30));
     const double rate = static_cast<double>(acked) / seconds;
@@ -1907,6 +1914,8 @@ void RunJetStreamIngest(FanoutOutcome* outcome) {
     Result(scenario, "sitrep", figure + " acked/s", rate);
     Result(scenario, "sitrep", figure + " sitrepd CPU us/update",
            acked > 0 ? cpu * 1e6 / static_cast<double>(acked) : 0);
+    Result(scenario, "sitrep", figure + " tail-only replica CPU us/update",
+           acked > 0 ? tail_cpu * 1e6 / static_cast<double>(acked) : 0);
     Result(scenario, "sitrep", figure + " nats-server CPU us/update",
            acked > 0 ? nats_cpu * 1e6 / static_cast<double>(acked) : 0);
     Result(scenario, "sitrep", figure + " errors", static_cast<double>(publisher.errors()));
@@ -1920,6 +1929,7 @@ void RunJetStreamIngest(FanoutOutcome* outcome) {
               ratio >= 0.5 ? "met" : "NOT MET", batched_rate, raw_rate, 100 * ratio);
   std::fflush(stdout);
   sitrep.process.Stop();
+  tail.process.Stop();
 }
 #endif  // SITREP_BENCH_NATS
 
