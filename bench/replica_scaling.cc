@@ -1,5 +1,6 @@
 #include "bench/replica_scaling.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -81,6 +82,50 @@ std::optional<ScalingLaw> FitScalingLaw(const std::vector<ReplicaRun>& runs) {
   return ScalingLaw{x[0] * 1e6, x[1] * 1e6, x[2] * 1e6};
 }
 
+std::optional<DirectLaw> MeasureScalingLaw(const std::vector<ReplicaRun>& runs) {
+  double tail_cpu = 0, tail_updates = 0;
+  for (const ReplicaRun& run : runs) {
+    if (run.tail_cpu_seconds < 0 || run.updates == 0) continue;
+    tail_cpu += run.tail_cpu_seconds;
+    tail_updates += static_cast<double>(run.updates);
+  }
+  if (tail_updates == 0) return std::nullopt;
+  const double tail = tail_cpu / tail_updates;  // seconds per update
+  // Ingest: what replica 0 spends beyond the others, per update, once its
+  // deliveries are priced at the others' cost per delivery.
+  std::vector<double> ingest;
+  for (const ReplicaRun& run : runs) {
+    if (run.each.size() < 2 || run.updates == 0) continue;
+    const double u = static_cast<double>(run.updates);
+    double cpu = 0, deliveries = 0;
+    for (size_t k = 1; k < run.each.size(); ++k) {
+      cpu += run.each[k].cpu_seconds - u * tail;
+      deliveries += static_cast<double>(run.each[k].deliveries);
+    }
+    if (deliveries <= 0) continue;
+    const ReplicaPhase& first = run.each[0];
+    ingest.push_back((first.cpu_seconds - u * tail -
+                      static_cast<double>(first.deliveries) * cpu / deliveries) /
+                     u);
+  }
+  if (ingest.empty()) return std::nullopt;
+  std::sort(ingest.begin(), ingest.end());
+  DirectLaw law;
+  law.tail_us = tail * 1e6;
+  law.ingest_us = std::max(0.0, ingest[ingest.size() / 2] * 1e6);
+  for (const ReplicaRun& run : runs) {
+    const double u = static_cast<double>(run.updates);
+    double cpu = 0;
+    for (const ReplicaPhase& r : run.each) cpu += r.cpu_seconds;
+    const double d = static_cast<double>(run.deliveries());
+    if (d <= 0) continue;
+    const double rest =
+        cpu - u * (tail * static_cast<double>(run.each.size()) + law.ingest_us / 1e6);
+    law.delivery_us.emplace_back(run.replicas, rest / d * 1e6);
+  }
+  return law;
+}
+
 double PredictDelivered(const ScalingLaw& law, double budget_cores, int replicas,
                         double matches, bool publishes_spread) {
   // The busiest replica bounds the rate: replica 0 when it takes every
@@ -92,6 +137,43 @@ double PredictDelivered(const ScalingLaw& law, double budget_cores, int replicas
   const double rate = budget_cores * 1e6 / per_update_us;
   return rate * matches;
 }
+
+namespace {
+
+// The law from direct measurements (MeasureScalingLaw) and its projection.
+void ReportMeasuredLaw(const std::vector<ReplicaRun>& runs) {
+  const std::optional<DirectLaw> law = MeasureScalingLaw(runs);
+  if (!law.has_value()) {
+    std::printf("# measured law: needs the tail-only replica and a run with 2+ replicas\n");
+    return;
+  }
+  Result("measured", "tail CPU us/update", law->tail_us);
+  Result("measured", "ingest CPU us/update", law->ingest_us);
+  std::string deliveries;
+  for (const auto& [replicas, us] : law->delivery_us) {
+    absl::StrAppend(&deliveries, absl::StrFormat(" %d replica%s %.2f us", replicas,
+                                                 replicas == 1 ? "" : "s", us));
+    Result(absl::StrCat("replicas-", replicas), "measured delivery CPU us", us);
+  }
+  std::printf("# measured law: tail %.0f us/update (a replica without subscribers), ingest %.0f "
+              "us/update (replica 0 beyond the others); delivery, what is left per delivery:%s\n",
+              law->tail_us, law->ingest_us, deliveries.c_str());
+  const double budget = runs.back().budget_cores > 0 ? runs.back().budget_cores : 1.0;
+  const double fixed = law->tail_us + law->ingest_us;
+  for (const auto& [replicas, us] : law->delivery_us) {
+    const ScalingLaw one{law->tail_us, law->ingest_us, us};
+    std::printf("#   projection, 10,000 subscribers, delivery at %.2f us (as with %d replica%s), "
+                "%.2f core each:",
+                us, replicas, replicas == 1 ? "" : "s", budget);
+    for (const int k : {1, 2, 3, 10}) {
+      std::printf(" %d: %.0f/s", k, PredictDelivered(one, budget, k, 10000.0 / 3, false));
+    }
+    std::printf("; wall %.0f updates/s, flattens past %.0f replicas\n",
+                fixed > 0 ? budget * 1e6 / fixed : 0, fixed > 0 ? us * 10000.0 / 3 / fixed : 0);
+  }
+}
+
+}  // namespace
 
 void ReportReplicaScaling(const std::vector<ReplicaRun>& runs, uint64_t failures) {
   if (runs.empty()) return;
@@ -137,6 +219,7 @@ void ReportReplicaScaling(const std::vector<ReplicaRun>& runs, uint64_t failures
                 static_cast<unsigned long long>(failures));
   }
 
+  ReportMeasuredLaw(runs);
   const std::optional<ScalingLaw> law = FitScalingLaw(runs);
   if (!law.has_value()) {
     std::printf("# scaling law: not determined by these runs (fewer than two replica counts, "

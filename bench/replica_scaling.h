@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sitrep::bench {
@@ -25,6 +26,9 @@ struct ReplicaRun {
   double seconds = 0;        // length of the phase
   uint64_t updates = 0;      // appended in the phase (every replica applies each)
   double nats_cpu_seconds = 0;
+  // CPU in the phase of one more replica that serves nobody (no budget):
+  // the tail alone. Negative: not measured.
+  double tail_cpu_seconds = -1;
   // Subscribers that receive each update (the bench's subscribers follow
   // one mission of three: N / 3).
   double matches = 0;
@@ -57,6 +61,17 @@ std::optional<ScalingLaw> FitScalingLaw(const std::vector<ReplicaRun>& runs);
 // over all of them (a load balancer in front of the publishers).
 double PredictDelivered(const ScalingLaw& law, double budget_cores, int replicas,
                         double matches, bool publishes_spread);
+
+// The law from direct measurements: the tail from the tail-only replica,
+// ingest from replica 0 against the others (runs with 2+ replicas), and
+// the delivery cost of each run's replicas once tail and ingest are taken
+// off. nullopt without a tail measurement or a run with 2+ replicas.
+struct DirectLaw {
+  double tail_us = 0;
+  double ingest_us = 0;
+  std::vector<std::pair<int, double>> delivery_us;  // (replicas, us) per run
+};
+std::optional<DirectLaw> MeasureScalingLaw(const std::vector<ReplicaRun>& runs);
 
 // Prints the capacity table, the ratios against the targets (>= 1.8x at 2
 // replicas, >= 2.5x at 3), the fitted law and the projection to 10

@@ -1550,6 +1550,10 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     }
     publisher_channel_ = MakeChannels(replicas_[0]->process.address(), 1);
     address_ = replicas_[0]->process.address();  // stalled subscribers
+    // One more replica that serves nobody and has no budget: its CPU per
+    // update is the tail's cost alone (the scaling law's per-update part).
+    tail_.reset(new System{"sitrep", {}, {}});
+    if (!tail_->Start(absl::GetFlag(FLAGS_fsync), store)) return false;
     nats_cpu0_ = ReadProcStats(nats_.pid()).cpu_seconds;
     return true;
   }
@@ -1579,7 +1583,9 @@ class ReplicasTarget final : public GrpcChannelsTarget {
       now[replica].deliveries += subscriber->received();
     }
     const double nats_cpu = ReadProcStats(nats_.pid()).cpu_seconds;
+    const double tail_cpu = tail_ != nullptr ? tail_->Stats().cpu_seconds : 0;
     if (!end) {
+      phase_tail_cpu_ = tail_cpu;
       phase_start_ = now;
       phase_acked_ = acked;
       phase_nats_cpu_ = nats_cpu;
@@ -1592,6 +1598,7 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     run.seconds = Seconds(absl::Now() - phase_t0_);
     run.updates = acked - phase_acked_;
     run.nats_cpu_seconds = nats_cpu - phase_nats_cpu_;
+    if (tail_ != nullptr) run.tail_cpu_seconds = tail_cpu - phase_tail_cpu_;
     run.matches = static_cast<double>(served_.size()) / 3;  // one mission of 3
     for (size_t k = 0; k < now.size() && k < phase_start_.size(); ++k) {
       ReplicaPhase one = now[k];
@@ -1623,6 +1630,7 @@ class ReplicasTarget final : public GrpcChannelsTarget {
       replica->process.Stop();
     }
     served_.clear();
+    if (tail_ != nullptr) tail_->process.Stop();
     budgets_.reset();  // the replicas are gone: remove their groups
     if (nats_.pid() > 0) {
       Note("replicas-%d: CPU of each replica since start: %s; nats-server: %.1f s",
@@ -1642,6 +1650,8 @@ class ReplicasTarget final : public GrpcChannelsTarget {
   std::vector<std::unique_ptr<System>> replicas_;
   // Who serves each subscriber; the subscribers are RunFanout's.
   std::vector<std::pair<size_t, const VerifyingSubscriber*>> served_;
+  std::unique_ptr<System> tail_;  // the tail-only replica
+  double phase_tail_cpu_ = 0;
   std::vector<ReplicaPhase> phase_start_;
   uint64_t phase_acked_ = 0;
   double phase_nats_cpu_ = 0;
