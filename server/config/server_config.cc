@@ -253,6 +253,10 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
   if (config.store == StoreKind::kJetStream) {
     absl::Status status = ValidateJetStreamConfig(config.jetstream);
     if (!status.ok()) return status;
+    if (config.replica_heartbeat_interval <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          "--replica_heartbeat_interval: must be positive (5s: each replica reports every 5 s)");
+    }
   }
   const TlsConfig& tls = config.tls;
   if (tls.cert_file.empty() != tls.key_file.empty()) {
@@ -439,9 +443,6 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   js.tls_key_file = absl::GetFlag(FLAGS_nats_tls_key);
   config.replica_name = absl::GetFlag(FLAGS_replica_name);
   config.replica_heartbeat_interval = absl::GetFlag(FLAGS_replica_heartbeat_interval);
-  if (config.replica_heartbeat_interval <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("--replica_heartbeat_interval: must be positive (5s)");
-  }
   return config;
 }
 
