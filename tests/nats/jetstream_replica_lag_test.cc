@@ -1,6 +1,6 @@
 // Issue 20, operations: the replica count and each replica's lag behind the
 // JetStream stream, end to end with real processes only: one nats-server
-// -js, two sitrepd replicas A and B (--store=jetstream, 100 ms heartbeats),
+// -js, two sitrepd replicas A and B (--store=jetstream, 200 ms heartbeats),
 // their /metrics, and the real `sitrep check --metrics`.
 //   - Both replicas count 2 replicas and report each other caught up.
 //   - A is stopped (SIGSTOP: its tail stops with the rest of it) and
@@ -55,7 +55,7 @@ class ReplicaLagTest : public ::testing::Test {
       return std::vector<std::string>{
           "--store=jetstream", "--nats_url=" + nats_->url(), "--stream=LAG",
           "--nats_subject_prefix=lag", absl::StrCat("--replica_name=", name),
-          "--replica_heartbeat_interval=100ms"};
+          "--replica_heartbeat_interval=200ms"};
     };
     ASSERT_NO_FATAL_FAILURE(a_.Start(0, flags("a")));
     ASSERT_NO_FATAL_FAILURE(b_.Start(0, flags("b")));
@@ -122,7 +122,9 @@ TEST_F(ReplicaLagTest, AStoppedReplicaIsReportedBehindByTheOtherAndTheCheckFails
   EXPECT_EQ(SampleOr(m, "sitrep_stream_last_sequence"), 1);
   cli_testing::RunResult ok = Check();
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
-  EXPECT_THAT(ok.out, HasSubstr("2 replicas, largest lag 0 updates"));
+  // (Not the count: on a loaded machine a heartbeat may come late, and the
+  // count above already waited for it.)
+  EXPECT_THAT(ok.out, HasSubstr("largest lag 0 updates"));
 
   // A stops; five more updates go into the stream through B.
   ASSERT_EQ(kill(a_.pid(), SIGSTOP), 0);
