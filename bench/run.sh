@@ -107,6 +107,14 @@ run 120 --scenario=ingest --systems=sitrep,ceiling --fsync=batch,always \
   --duration=$phase
 run 300 --scenario=catchup --catchup_updates=$catchup --fill_timeout=240s
 run 150 --scenario=idle --systems=sitrep,ceiling --idle_subscribers=$idle
+# Issue 20: the JetStream store's ingest next to raw JetStream, and the
+# fan-out capacity over 1-3 replicas in CPU budgets of 0.25 core each
+# (cgroups: needs root; sitrep-bench fails and says why otherwise).
+if [[ $systems == *jetstream* ]]; then
+  run 120 --scenario=jetstream-ingest --duration=$phase
+  run 480 --scenario=replicas --replica_counts=1,2,3 --subscribers=3000 --channels=12 \
+    --warmup=3s --duration=$phase --rate=20 --lag_limit=256 --drain_timeout=60s
+fi
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 elapsed=$(( $(date +%s) - started ))
@@ -136,6 +144,7 @@ awk -F'\t' '
       s = k[1]; f = k[2]
       sitrep = val(s, f, "sitrep"); if (sitrep == "") sitrep = val(s, f, "sqlite")
       ceil = val(s, f, "ceiling"); js = val(s, f, "jetstream"); core = val(s, f, "natscore")
+      if (sitrep == "" && ceil == "" && js == "" && core == "") continue  # replicas-K rows: below
       printf "%-24s %-24s %12s %12s %12s %12s %9s %9s\n", s, f, fmt(sitrep), fmt(ceil), fmt(js), fmt(core), ratio(sitrep, ceil), ratio(sitrep, js)
     }
     print ""
@@ -188,6 +197,10 @@ awk -F'\t' '
       lp = lp (ni > 1 ? ", " : "") sprintf("%.2f", sp / bp); ld = ld (ni > 1 ? ", " : "") sprintf("%.2f", sd / bd)
     }
     mp = median(ipl, ni); md = median(idl, ni)
+    ji = "ingest jetstream R1"; jr = val(ji, "batched / raw JetStream %", "sitrep")
+    t("JetStream ingest, batched through 1 replica >= 50 % of raw JetStream", jr == "" ? -1 : jr >= 50, fmt(val(ji, "stream batched acked/s", "sitrep")) " vs " fmt(val(ji, "js_PublishAsync acked/s", "jetstream")) " updates/s = " fmt(jr) " %; sitrepd " fmt(val(ji, "stream batched sitrepd CPU us/update", "sitrep")) " us/update")
+    rs = "replicas scaling"; r2 = val(rs, "capacity x 1 replica", "replicas-2"); r3 = val(rs, "capacity x 1 replica", "replicas-3")
+    t("replicas (0.25 core each): capacity >= 1.8x at 2, >= 2.5x at 3", r2 == "" || r3 == "" ? -1 : (r2 >= 1.8 && r3 >= 2.5), fmt(val(rs, "capacity delivered/s", "replicas-1")) " / " fmt(val(rs, "capacity delivered/s", "replicas-2")) " / " fmt(val(rs, "capacity delivered/s", "replicas-3")) " delivered/s: " fmt(r2) "x, " fmt(r3) "x; measured law: tail " fmt(val(rs, "tail CPU us/update", "measured")) " + ingest " fmt(val(rs, "ingest CPU us/update", "measured")) " us/update, delivery " fmt(val(rs, "measured delivery CPU us", "replicas-1")) "-" fmt(val(rs, "measured delivery CPU us", "replicas-3")) " us")
     t("isolation: 10 % stalled keeps >= 0.9 x publish and delivered rate", mp != "" && mp >= 0.9 && md >= 0.9 * 0.9, "median of " ni " pairs: published " (mp == "" ? "-" : sprintf("%.2f", mp)) "x (" lp "), delivered " (md == "" ? "-" : sprintf("%.2f", md)) "x (" ld "; 0.9 of the subscribers read: >= 0.81), peak RSS " fmt(val(st, "server peak RSS MiB", "sitrep")) " MiB vs " fmt(val(big, "server peak RSS MiB", "sitrep")) " MiB")
   }
   function pair(s, r) { return r == 1 ? s : s " #" r }

@@ -25,7 +25,14 @@
 //   replicas the fanout scenario against K sitrepd replicas on
 //            --store=jetstream sharing one nats-server -js stream, for each
 //            K in --replica_counts; subscribers spread over the replicas
-//            (system "replicas-K").
+//            (system "replicas-K"). Each replica runs in its own CPU budget
+//            (--replica_cpu cores, a cgroup: bench/cpu_budget.h); the
+//            capacity table, the ratios against issue 20's targets and the
+//            fitted scaling law follow the runs (bench/replica_scaling.h).
+//   jetstream-ingest  sitrep's PublishStream ingest through one
+//            --store=jetstream replica next to raw js_PublishAsync with the
+//            same payloads and stream settings (bench/jetstream_peer.h),
+//            with sitrepd's CPU per update.
 // Systems (--systems): sitrep, ceiling, and when built with libnats,
 // jetstream and natscore (fanout only).
 //
@@ -62,6 +69,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -70,6 +78,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/cpu_budget.h"
+#include "bench/replica_scaling.h"
 #include "bench/server_process.h"
 #include "server/auth/token_hash.h"
 #include "grpcpp/grpcpp.h"
@@ -77,6 +87,8 @@
 
 #ifdef SITREP_BENCH_NATS
 #include <nats/nats.h>
+
+#include "bench/jetstream_peer.h"
 #endif
 
 #ifndef SITREP_BENCH_SITREPD
@@ -87,7 +99,8 @@
 #endif
 
 ABSL_FLAG(std::string, scenario, "fanout",
-          "fanout | replicas | ingest | catchup | idle | sqlite");
+          "fanout | replicas | jetstream-ingest | ingest | catchup | idle | "
+          "fairness | sqlite");
 ABSL_FLAG(std::string, systems, "sitrep,ceiling",
           "Comma-separated servers to measure: sitrep, ceiling");
 ABSL_FLAG(std::string, sitrepd, SITREP_BENCH_SITREPD, "Path of sitrepd");
@@ -160,6 +173,9 @@ ABSL_FLAG(std::string, jetstream_consumer, "push",
 ABSL_FLAG(std::string, replica_counts, "1,2",
           "replicas: the numbers of sitrepd replicas (--store=jetstream over "
           "one nats-server) to run the fanout scenario against");
+ABSL_FLAG(double, replica_cpu, 0.25,
+          "replicas: CPU budget of each replica in cores (a cgroup of its "
+          "own; needs root and a cgroup cpu controller); 0: no budgets");
 ABSL_FLAG(bool, check, false,
           "Exit 1 on any loss, duplicate, reorder or contract violation");
 
@@ -832,6 +848,9 @@ class FanoutTarget {
       const std::string& run) = 0;
   virtual ProcStats Stats() = 0;
   virtual void Stop() = 0;
+  // Phase A (max rate) starts (end false) or ends, `acked` updates
+  // published so far.
+  virtual void MarkPhaseA(bool /*end*/, uint64_t /*acked*/) {}
 };
 
 // Subscribers over gRPC channels (subscriber i on channel i % count), the
@@ -893,6 +912,9 @@ std::unique_ptr<FanoutTarget> NewNatsTarget(const std::string& name);
 struct FanoutOutcome {
   uint64_t failures = 0;  // losses + duplicates + reorders + violations
 };
+
+// --scenario=replicas: phase A of each replicas-K run (ReplicasTarget).
+std::vector<ReplicaRun> g_replica_runs;
 
 void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
   const double stalled_fraction = absl::GetFlag(FLAGS_stalled_fraction);
@@ -1016,10 +1038,12 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
   const int64_t window_wait_a0 = publisher.window_wait_ns();
   const ProcStats stats_a0 = system->Stats();
   const ProcStats client_a0 = ReadProcStats(getpid());
+  system->MarkPhaseA(false, acked_a0);
   const absl::Time a0 = absl::Now();
   run_max(duration);
   const double a_seconds = Seconds(absl::Now() - a0);
   const uint64_t acked_a1 = publisher.acked();
+  system->MarkPhaseA(true, acked_a1);
   const uint64_t delivered_a1 = delivered();
   const uint64_t messages_a1 = messages();
   const uint64_t bytes_a1 = update_bytes();
@@ -1475,13 +1499,26 @@ class NatsTarget final : public FanoutTarget {
 // other replica serves updates it only knows from its tail of the stream.
 // The --channels are split over the replicas (channel c on replica c % K).
 // CPU and memory figures are the replicas' sums; each replica's CPU and
-// nats-server's are noted on stderr at the end.
+// nats-server's are noted on stderr at the end. With --replica_cpu each
+// replica runs in a CPU budget of its own (bench/cpu_budget.h), nats-server
+// and the load generator outside them; phase A of each run is kept in
+// g_replica_runs for ReportReplicaScaling.
 class ReplicasTarget final : public GrpcChannelsTarget {
  public:
   explicit ReplicasTarget(int replicas) : count_(replicas) {}
   ~ReplicasTarget() override { Stop(); }
 
   bool Start() override {
+    budget_cores_ = absl::GetFlag(FLAGS_replica_cpu);
+    if (budget_cores_ > 0) {
+      absl::StatusOr<std::unique_ptr<CpuBudgets>> budgets = CpuBudgets::Create();
+      if (!budgets.ok()) {
+        Note("replicas-%d: --replica_cpu=%g: %s", count_, budget_cores_,
+             std::string(budgets.status().message()).c_str());
+        return false;
+      }
+      budgets_ = std::move(*budgets);
+    }
     if (!nats_.Start({absl::GetFlag(FLAGS_nats_server), "-a", "127.0.0.1",
                       "-p", "-1", "-js", "-sd", dir_.path() + "/js"},
                      "", absl::Seconds(30), "Server is ready")) {
@@ -1496,6 +1533,15 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     for (int k = 0; k < count_; ++k) {
       replicas_.push_back(std::unique_ptr<System>(new System{"sitrep", {}, {}}));
       if (!replicas_.back()->Start(absl::GetFlag(FLAGS_fsync), store)) return false;
+      if (budgets_ != nullptr) {
+        const absl::Status placed =
+            budgets_->Place(absl::StrCat("replica-", k),
+                            replicas_.back()->process.pid(), budget_cores_);
+        if (!placed.ok()) {
+          Note("replicas-%d: %s", count_, std::string(placed.message()).c_str());
+          return false;
+        }
+      }
       by_replica.push_back(
           MakeChannels(replicas_.back()->process.address(), per_replica));
     }
@@ -1504,8 +1550,65 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     }
     publisher_channel_ = MakeChannels(replicas_[0]->process.address(), 1);
     address_ = replicas_[0]->process.address();  // stalled subscribers
+    // One more replica that serves nobody and has no budget: its CPU per
+    // update is the tail's cost alone (the scaling law's per-update part).
+    tail_.reset(new System{"sitrep", {}, {}});
+    if (!tail_->Start(absl::GetFlag(FLAGS_fsync), store)) return false;
     nats_cpu0_ = ReadProcStats(nats_.pid()).cpu_seconds;
     return true;
+  }
+  std::unique_ptr<VerifyingSubscriber> Subscribe(int index, int mission_index,
+                                                 bool stall) override {
+    std::unique_ptr<VerifyingSubscriber> s =
+        GrpcChannelsTarget::Subscribe(index, mission_index, stall);
+    // Channel c is on replica c % count_ (Start); stalled ones on replica 0.
+    const size_t replica =
+        stall ? 0 : static_cast<size_t>(index) % channels_.size() % count_;
+    served_.emplace_back(replica, s.get());
+    return s;
+  }
+  void MarkPhaseA(bool end, uint64_t acked) override {
+    std::vector<ReplicaPhase> now(replicas_.size());
+    for (size_t k = 0; k < replicas_.size(); ++k) {
+      now[k].index = static_cast<int>(k);
+      now[k].cpu_seconds = replicas_[k]->Stats().cpu_seconds;
+      if (budgets_ != nullptr) {
+        const CpuBudgets::Periods periods =
+            budgets_->ReadPeriods(absl::StrCat("replica-", k));
+        now[k].periods = periods.periods;
+        now[k].throttled_periods = periods.throttled;
+      }
+    }
+    for (const auto& [replica, subscriber] : served_) {
+      now[replica].deliveries += subscriber->received();
+    }
+    const double nats_cpu = ReadProcStats(nats_.pid()).cpu_seconds;
+    const double tail_cpu = tail_ != nullptr ? tail_->Stats().cpu_seconds : 0;
+    if (!end) {
+      phase_tail_cpu_ = tail_cpu;
+      phase_start_ = now;
+      phase_acked_ = acked;
+      phase_nats_cpu_ = nats_cpu;
+      phase_t0_ = absl::Now();
+      return;
+    }
+    ReplicaRun run;
+    run.replicas = count_;
+    run.budget_cores = budgets_ != nullptr ? budget_cores_ : 0;
+    run.seconds = Seconds(absl::Now() - phase_t0_);
+    run.updates = acked - phase_acked_;
+    run.nats_cpu_seconds = nats_cpu - phase_nats_cpu_;
+    if (tail_ != nullptr) run.tail_cpu_seconds = tail_cpu - phase_tail_cpu_;
+    run.matches = static_cast<double>(served_.size()) / 3;  // one mission of 3
+    for (size_t k = 0; k < now.size() && k < phase_start_.size(); ++k) {
+      ReplicaPhase one = now[k];
+      one.cpu_seconds -= phase_start_[k].cpu_seconds;
+      one.periods -= phase_start_[k].periods;
+      one.throttled_periods -= phase_start_[k].throttled_periods;
+      one.deliveries -= phase_start_[k].deliveries;
+      run.each.push_back(one);
+    }
+    g_replica_runs.push_back(std::move(run));
   }
   ProcStats Stats() override {
     ProcStats sum;
@@ -1526,6 +1629,9 @@ class ReplicasTarget final : public GrpcChannelsTarget {
                       absl::StrFormat("%.1f s", replica->Stats().cpu_seconds));
       replica->process.Stop();
     }
+    served_.clear();
+    if (tail_ != nullptr) tail_->process.Stop();
+    budgets_.reset();  // the replicas are gone: remove their groups
     if (nats_.pid() > 0) {
       Note("replicas-%d: CPU of each replica since start: %s; nats-server: %.1f s",
            count_, cpu.c_str(), ReadProcStats(nats_.pid()).cpu_seconds - nats_cpu0_);
@@ -1539,7 +1645,17 @@ class ReplicasTarget final : public GrpcChannelsTarget {
   ServerProcess nats_;
   double nats_cpu0_ = 0;
   bool stopped_ = false;
+  double budget_cores_ = 0;
+  std::unique_ptr<CpuBudgets> budgets_;
   std::vector<std::unique_ptr<System>> replicas_;
+  // Who serves each subscriber; the subscribers are RunFanout's.
+  std::vector<std::pair<size_t, const VerifyingSubscriber*>> served_;
+  std::unique_ptr<System> tail_;  // the tail-only replica
+  double phase_tail_cpu_ = 0;
+  std::vector<ReplicaPhase> phase_start_;
+  uint64_t phase_acked_ = 0;
+  double phase_nats_cpu_ = 0;
+  absl::Time phase_t0_;
 };
 
 std::unique_ptr<FanoutTarget> NewNatsTarget(const std::string& name) {
@@ -1701,6 +1817,131 @@ void RunIngest(const std::string& system_name, const std::string& fsync) {
   Result(scenario, system_name, "server peak RSS MiB", end.peak_rss_kib / 1024);
   system.process.Stop();
 }
+
+#ifdef SITREP_BENCH_NATS
+// Issue 20's ingest target: sitrep's PublishStream ingest through one
+// --store=jetstream replica (single updates, then --publish_batch per
+// message) against raw js_PublishAsync (bench/jetstream_peer.h), each on a
+// fresh nats-server -js, same payload (the update as sitrep stores it,
+// server-set fields included), same stream settings, R1.
+bool StartJetStream(TempDir* dir, ServerProcess* nats) {
+  return nats->Start({absl::GetFlag(FLAGS_nats_server), "-a", "127.0.0.1", "-p",
+                      "-1", "-js", "-sd", dir->path() + "/js"},
+                     "", absl::Seconds(30), "Server is ready");
+}
+
+// "kfor" of MISSION_KFOR: sitrep's subject tokens (jetstream_event_log.h).
+std::string SubjectToken(const std::string& enum_name) {
+  return absl::AsciiStrToLower(enum_name.substr(enum_name.find('_') + 1));
+}
+
+void RunJetStreamIngest(FanoutOutcome* outcome) {
+  const std::string scenario = "ingest jetstream R1";
+  const absl::Duration duration = absl::GetFlag(FLAGS_duration);
+  const int window = absl::GetFlag(FLAGS_window);
+  double raw_rate = 0;
+  {
+    TempDir dir;
+    ServerProcess nats;
+    if (!StartJetStream(&dir, &nats)) {
+      ++outcome->failures;
+      return;
+    }
+    PayloadMaker payload(absl::StrCat("raw", getpid()));
+    v1::SituationUpdate u;
+    auto make = [&](int64_t g, PeerMessage* m) {
+      u = payload.Make(g, NowNs()).update();
+      u.set_sequence(static_cast<uint64_t>(g) + 1);
+      u.mutable_received_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+      u.set_publisher("anonymous");
+      u.set_incident_version(1);
+      u.SerializeToString(&m->body);
+      m->subject = absl::StrCat("peer.", SubjectToken(v1::Mission_Name(u.mission())), ".",
+                                SubjectToken(v1::Role_Name(u.role())), ".",
+                                SubjectToken(v1::Severity_Name(u.severity())));
+      // 64 hex digits, as sitrep's SHA-256 ids.
+      m->msg_id = absl::StrFormat("%032x%032x", getpid(), g);
+    };
+    const ProcStats nats0 = ReadProcStats(nats.pid());
+    absl::StatusOr<PeerIngest> raw =
+        PublishRawJetStream(absl::StrCat("nats://", nats.address()), PeerStream(), make,
+                            window, absl::Seconds(1), duration);
+    if (!raw.ok()) {
+      Note("%s", std::string(raw.status().message()).c_str());
+      ++outcome->failures;
+      return;
+    }
+    const double nats_cpu = ReadProcStats(nats.pid()).cpu_seconds - nats0.cpu_seconds;
+    raw_rate = static_cast<double>(raw->acked) / raw->seconds;
+    Result(scenario, "jetstream", "js_PublishAsync acked/s", raw_rate);
+    Result(scenario, "jetstream", "errors", static_cast<double>(raw->errors));
+    Result(scenario, "jetstream", "stored bytes/message", raw->stored_bytes_per_message);
+    Result(scenario, "jetstream", "nats-server CPU us/update",
+           raw->acked > 0 ? nats_cpu * 1e6 / static_cast<double>(raw->acked) : 0);
+  }
+  TempDir dir;
+  ServerProcess nats;
+  if (!StartJetStream(&dir, &nats)) {
+    ++outcome->failures;
+    return;
+  }
+  const std::string url = absl::StrCat("nats://", nats.address());
+  const std::vector<std::string> store = {"--store=jetstream", "--nats_url=" + url,
+                                          "--stream=BENCH", "--nats_subject_prefix=bench"};
+  System sitrep{"sitrep", {}, {}};
+  // A second replica that only tails the stream (no publisher, no
+  // subscriber): its CPU per update is the tail's cost alone, the part of
+  // the scaling law every replica pays (docs/performance.md).
+  System tail{"sitrep", {}, {}};
+  if (!sitrep.Start(absl::GetFlag(FLAGS_fsync), store) ||
+      !tail.Start(absl::GetFlag(FLAGS_fsync), store)) {
+    ++outcome->failures;
+    return;
+  }
+  std::vector<Channel> channels = MakeChannels(sitrep.process.address(), 1);
+  double batched_rate = 0;
+  for (const int batch : {1, std::max(1, absl::GetFlag(FLAGS_publish_batch))}) {
+    const std::string figure = batch == 1 ? "stream" : "stream batched";
+    StreamPublisher publisher(channels[0].stub.get(),
+                              absl::StrCat("jsi", getpid(), "b", batch), batch);
+    int64_t g = 0;
+    const absl::Time warm_end = absl::Now() + absl::Seconds(1);
+    while (absl::Now() < warm_end && publisher.Publish(g, window)) ++g;
+    const uint64_t acked0 = publisher.acked();
+    const double cpu0 = sitrep.Stats().cpu_seconds;
+    const double tail0 = tail.Stats().cpu_seconds;
+    const double nats0 = ReadProcStats(nats.pid()).cpu_seconds;
+    const absl::Time t0 = absl::Now();
+    while (absl::Now() < t0 + duration && publisher.Publish(g, window)) ++g;
+    const uint64_t acked = publisher.acked() - acked0;
+    const double seconds = Seconds(absl::Now() - t0);
+    const double cpu = sitrep.Stats().cpu_seconds - cpu0;
+    const double tail_cpu = tail.Stats().cpu_seconds - tail0;
+    const double nats_cpu = ReadProcStats(nats.pid()).cpu_seconds - nats0;
+    publisher.WaitAcked(absl::Seconds(30));
+    const double rate = static_cast<double>(acked) / seconds;
+    if (batch > 1) batched_rate = rate;
+    Result(scenario, "sitrep", figure + " acked/s", rate);
+    Result(scenario, "sitrep", figure + " sitrepd CPU us/update",
+           acked > 0 ? cpu * 1e6 / static_cast<double>(acked) : 0);
+    Result(scenario, "sitrep", figure + " tail-only replica CPU us/update",
+           acked > 0 ? tail_cpu * 1e6 / static_cast<double>(acked) : 0);
+    Result(scenario, "sitrep", figure + " nats-server CPU us/update",
+           acked > 0 ? nats_cpu * 1e6 / static_cast<double>(acked) : 0);
+    Result(scenario, "sitrep", figure + " errors", static_cast<double>(publisher.errors()));
+    outcome->failures += publisher.errors();
+  }
+  Result(scenario, "sitrep", "stored bytes/message", StoredBytesPerMessage(url, "BENCH"));
+  const double ratio = raw_rate > 0 ? batched_rate / raw_rate : 0;
+  Result(scenario, "sitrep", "batched / raw JetStream %", 100 * ratio);
+  std::printf("# target: sitrep batched ingest through 1 replica >= 50 %% of raw JetStream "
+              "async publishing: %s (%.0f vs %.0f updates/s = %.0f %%)\n",
+              ratio >= 0.5 ? "met" : "NOT MET", batched_rate, raw_rate, 100 * ratio);
+  std::fflush(stdout);
+  sitrep.process.Stop();
+  tail.process.Stop();
+}
+#endif  // SITREP_BENCH_NATS
 
 // ---------------------------------------------------------------------------
 // catchup
@@ -2188,7 +2429,8 @@ void RunSqlite() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "sitrep-bench --scenario=fanout|replicas|ingest|catchup|idle|fairness|"
+      "sitrep-bench --scenario=fanout|replicas|jetstream-ingest|ingest|catchup|"
+      "idle|fairness|"
       "sqlite "
       "[--systems=sitrep,ceiling] ...: prints RESULT lines (see "
       "bench/run.sh)");
@@ -2210,6 +2452,11 @@ int main(int argc, char** argv) {
       RunFanout(absl::StrCat("replicas-", count), absl::GetFlag(FLAGS_subscribers),
                 &outcome);
     }
+    ReportReplicaScaling(g_replica_runs, outcome.failures);
+#ifdef SITREP_BENCH_NATS
+  } else if (scenario == "jetstream-ingest") {
+    RunJetStreamIngest(&outcome);
+#endif
   } else if (scenario == "ingest") {
     for (const std::string& system : systems) {
       if (system == "ceiling") {

@@ -45,6 +45,10 @@ METRICS = {
     "sitrep_webhook_lag_updates", "sitrep_webhook_deliveries_total",
     "sitrep_support_requests", "sitrep_support_request_oldest_wait_seconds",
     "sitrep_chain_exceptions_total",
+    # --store=jetstream (server/metrics/replica_metrics.h)
+    "sitrep_replica_probe_up", "sitrep_replicas", "sitrep_stream_last_sequence",
+    "sitrep_replica_applied_sequence", "sitrep_replica_lag_updates",
+    "sitrep_replica_stalled_seconds", "sitrep_replica_heartbeat_age_seconds",
 }
 HISTOGRAMS = {"sitrep_publish_duration_seconds", "sitrep_delivery_latency_seconds",
               "sitrep_subscriber_lag_updates"}

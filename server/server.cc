@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -31,10 +33,12 @@
 #include "server/ingest/publisher.h"
 #include "server/log/event_log.h"
 #include "server/log/jetstream_event_log.h"
+#include "server/log/jetstream_lag_probe.h"
 #include "server/log/observed_event_log.h"
 #include "server/log/store_health.h"
 #include "server/metrics/http_endpoint.h"
 #include "server/metrics/metrics.h"
+#include "server/metrics/replica_metrics.h"
 #include "server/query/situation_index.h"
 #include "server/query/situation_snapshotter.h"
 #include "server/runtime/data_dir_lock.h"
@@ -265,6 +269,7 @@ class ServerImpl final : public Server {
                  "no --auth_file: development mode, every caller is "
                  "'anonymous' with every right (loopback only)");
     }
+    if (absl::Status started = StartLagProbe(); !started.ok()) return started;
     if (absl::Status started = StartMetricsEndpoint(); !started.ok()) {
       return started;
     }
@@ -621,6 +626,31 @@ class ServerImpl final : public Server {
     return response;
   }
 
+  // --store=jetstream: the replica heartbeats and lags (jetstream_lag_probe.h),
+  // exported on /metrics. Runs until the server is destroyed, after the
+  // endpoint stopped; its last act deletes this replica's heartbeat.
+  absl::Status StartLagProbe() {
+    if (config_.store != StoreKind::kJetStream) return absl::OkStatus();
+    LagProbeOptions options;
+    options.nats = config_.jetstream;
+    options.replica = config_.replica_name;
+    if (options.replica.empty()) {
+      char host[256] = {};
+      gethostname(host, sizeof(host) - 1);
+      options.replica = absl::StrCat(host, "_", port_);
+    }
+    options.interval = config_.replica_heartbeat_interval;
+    options.applied = [log = log_.get()] { return log->Head(); };
+    options.clock = clock_;
+    absl::StatusOr<std::unique_ptr<JetStreamLagProbe>> probe =
+        StartJetStreamLagProbe(std::move(options));
+    if (!probe.ok()) return probe.status();
+    lag_probe_ = *std::move(probe);
+    metrics_.SetExtraExposition(
+        [probe = lag_probe_.get()] { return FormatReplicaMetrics(probe->Snapshot()); });
+    return absl::OkStatus();
+  }
+
   // "host:port" of the metrics endpoint, "off" without one.
   std::string MetricsAddress() const {
     if (http_ == nullptr) return "off";
@@ -782,6 +812,8 @@ class ServerImpl final : public Server {
   // Open streams' grants (M-4): before everything that holds a stream.
   StreamGrants grants_;
   std::unique_ptr<EventLog> log_;
+  // Reads log_ (Head) until destroyed, so it is declared after it.
+  std::unique_ptr<JetStreamLagProbe> lag_probe_;
   std::unique_ptr<SituationIndex> situation_;
   std::unique_ptr<SituationSnapshotter> snapshotter_;
   std::unique_ptr<SituationAdapter> situation_adapter_;

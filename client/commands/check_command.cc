@@ -11,6 +11,11 @@
 //  4. with --max-request-wait/--max-request-wait-critical: the longest wait
 //     of a support request that is not acknowledged yet, over the current
 //     incidents (GetSituation), of the --mission(s) if given.
+//  5. with --metrics (a --store=jetstream replica's --metrics_address): how
+//     far each replica is behind the JetStream stream and how long it has
+//     applied nothing while behind, as that replica sees every replica
+//     (server/metrics/replica_metrics.h), against --replica-lag-* and
+//     --replica-stalled-*.
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -23,6 +28,7 @@
 #include "client/check_thresholds.h"
 #include "client/commands/commands.h"
 #include "client/filter_flags.h"
+#include "client/metrics_scrape.h"
 #include "client/output.h"
 #include "client/plugin_output.h"
 #include "client/status_text.h"
@@ -43,6 +49,13 @@ struct CheckFlags {
   std::string max_request_wait_critical;
   // Count exercises (and tests) too; by default only real incidents count.
   bool include_exercises = false;
+  std::string metrics;  // host:port of a replica's metrics endpoint
+  CLI::Option* replica_lag_warning_option = nullptr;
+  CLI::Option* replica_lag_critical_option = nullptr;
+  int64_t replica_lag_warning = 0;
+  int64_t replica_lag_critical = 0;
+  std::string replica_stalled_warning;
+  std::string replica_stalled_critical;
 };
 
 // What the command line asks for, validated before anything is sent.
@@ -52,6 +65,9 @@ struct CheckPlan {
   Thresholds severe;  // incidents
   Thresholds request_wait;  // seconds
   bool include_exercises = false;
+  std::string metrics;
+  Thresholds replica_lag;      // updates
+  Thresholds replica_stalled;  // seconds
 };
 
 // The situation counts real incidents only unless the filter names
@@ -101,6 +117,31 @@ absl::StatusOr<CheckPlan> MakePlan(const CheckFlags& flags) {
   if (!request_wait.ok()) return request_wait.status();
   plan.request_wait = *request_wait;
   plan.include_exercises = flags.include_exercises;
+  absl::StatusOr<Thresholds> replica_lag = CountThresholds(
+      GivenCount(flags.replica_lag_warning_option, flags.replica_lag_warning),
+      "--replica-lag-warning",
+      GivenCount(flags.replica_lag_critical_option, flags.replica_lag_critical),
+      "--replica-lag-critical");
+  if (!replica_lag.ok()) return replica_lag.status();
+  plan.replica_lag = *replica_lag;
+  absl::StatusOr<Thresholds> replica_stalled = ParseDurationThresholds(
+      flags.replica_stalled_warning, "--replica-stalled-warning", flags.replica_stalled_critical,
+      "--replica-stalled-critical");
+  if (!replica_stalled.ok()) return replica_stalled.status();
+  plan.replica_stalled = *replica_stalled;
+  plan.metrics = flags.metrics;
+  if (!plan.metrics.empty()) {
+    const size_t colon = plan.metrics.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == plan.metrics.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--metrics: '", plan.metrics, "' is not host:port (a replica's --metrics_address)"));
+    }
+  }
+  if ((plan.replica_lag.any() || plan.replica_stalled.any()) && plan.metrics.empty()) {
+    return absl::InvalidArgumentError(
+        "--replica-lag-*/--replica-stalled-* need --metrics HOST:PORT (a replica's "
+        "--metrics_address)");
+  }
   // Freshness is per mission: which ones must be said, a default of "all
   // three" would page someone for a mission that never publishes here.
   if (plan.stale.any() && plan.missions.empty()) {
@@ -310,6 +351,84 @@ void CheckRequestWait(FeedClient& client, const CheckPlan& plan, const CheckFlag
                                   flags.max_request_wait_critical))});
 }
 
+// Step 5. Each replica's figures come from the one replica at --metrics,
+// which reports every replica of the stream (a stalled replica is reported
+// by the others, so pointing the check at any replica covers them all).
+void CheckReplicas(const CheckPlan& plan, const CheckFlags& flags, absl::Duration timeout,
+                   std::vector<CheckFinding>* findings, std::vector<PerfDatum>* perfdata) {
+  PerfDatum lag_datum{"replica_lag_max", std::nullopt, "", plan.replica_lag.warn,
+                      plan.replica_lag.crit, 0.0, std::nullopt};
+  PerfDatum stalled_datum{"replica_stalled_max", std::nullopt, "s", plan.replica_stalled.warn,
+                          plan.replica_stalled.crit, 0.0, std::nullopt};
+  absl::StatusOr<std::string> text = FetchMetrics(plan.metrics, timeout);
+  const std::vector<std::pair<std::string, double>> up =
+      text.ok() ? GaugeSamples(*text, "sitrep_replica_probe_up", "")
+                : std::vector<std::pair<std::string, double>>{};
+  if (!text.ok()) {
+    findings->push_back({PluginState::kCritical, std::string(text.status().message())});
+  } else if (up.empty()) {
+    findings->push_back({PluginState::kUnknown,
+                         absl::StrCat("no replica metrics at ", plan.metrics,
+                                      " (not a --store=jetstream sitrepd's --metrics_address?)")});
+  } else if (up.front().second != 1) {
+    findings->push_back({PluginState::kCritical,
+                         absl::StrCat("replica at ", plan.metrics,
+                                      ": its lag probe cannot reach NATS")});
+  }
+  if (!text.ok() || up.empty() || up.front().second != 1) {
+    perfdata->push_back(std::move(lag_datum));
+    perfdata->push_back(std::move(stalled_datum));
+    return;
+  }
+  const std::vector<std::pair<std::string, double>> replicas =
+      GaugeSamples(*text, "sitrep_replicas", "");
+  const std::vector<std::pair<std::string, double>> stalls =
+      GaugeSamples(*text, "sitrep_replica_stalled_seconds", "replica");
+  double max_lag = 0, max_stalled = 0;
+  int behind = 0;
+  for (const auto& [replica, lag] : GaugeSamples(*text, "sitrep_replica_lag_updates", "replica")) {
+    double stalled = 0;
+    for (const auto& [name, seconds] : stalls) {
+      if (name == replica) stalled = seconds;
+    }
+    max_lag = std::max(max_lag, lag);
+    max_stalled = std::max(max_stalled, stalled);
+    const PluginState lag_state = Judge(lag, plan.replica_lag);
+    const PluginState stalled_state = Judge(stalled, plan.replica_stalled);
+    const PluginState state = WorseState(lag_state, stalled_state);
+    if (state == PluginState::kOk) continue;
+    ++behind;
+    std::string what = absl::StrCat("replica ", replica, ": ", static_cast<int64_t>(lag),
+                                    " updates behind the stream");
+    if (lag_state != PluginState::kOk) {
+      absl::StrAppend(&what, " (> ",
+                      static_cast<int64_t>(lag_state == PluginState::kCritical
+                                               ? *plan.replica_lag.crit
+                                               : *plan.replica_lag.warn),
+                      ")");
+    }
+    if (stalled > 0) {
+      absl::StrAppend(&what, ", applied nothing for ", FormatAge(absl::Seconds(stalled)),
+                      ThresholdNote(stalled_state, flags.replica_stalled_warning,
+                                    flags.replica_stalled_critical));
+    }
+    findings->push_back({state, std::move(what)});
+  }
+  const int64_t count = replicas.empty() ? 0 : static_cast<int64_t>(replicas.front().second);
+  if (behind == 0) {
+    findings->push_back({PluginState::kOk,
+                         absl::StrCat(count, count == 1 ? " replica" : " replicas",
+                                      ", largest lag ", static_cast<int64_t>(max_lag),
+                                      " updates")});
+  }
+  perfdata->push_back({"replicas", static_cast<double>(count), "", std::nullopt, std::nullopt,
+                       0.0, std::nullopt});
+  lag_datum.value = max_lag;
+  stalled_datum.value = max_stalled;
+  perfdata->push_back(std::move(lag_datum));
+  perfdata->push_back(std::move(stalled_datum));
+}
+
 int RunCheck(const CheckFlags& flags, const GlobalFlags& global) {
   absl::StatusOr<CheckPlan> plan = MakePlan(flags);
   if (!plan.ok()) return ReportCheckUsage(std::string(plan.status().message()));
@@ -328,6 +447,11 @@ int RunCheck(const CheckFlags& flags, const GlobalFlags& global) {
     if (plan->severe.any()) CheckSevereIncidents(**client, *plan, &findings, &perfdata);
     if (plan->request_wait.any()) {
       CheckRequestWait(**client, *plan, flags, &findings, &perfdata);
+    }
+    if (!plan->metrics.empty()) {
+      absl::Duration timeout = absl::Seconds(10);
+      if (!absl::ParseDuration(global.timeout, &timeout)) timeout = absl::Seconds(10);
+      CheckReplicas(*plan, flags, timeout, &findings, &perfdata);
     }
   }
   std::fputs(FormatPluginOutput(findings, perfdata).c_str(), stdout);
@@ -375,6 +499,26 @@ Command AddCheckCommand(CLI::App* root, const GlobalFlags* global) {
   app->add_flag("--include-exercises", flags->include_exercises,
                 "Count exercise and test incidents too (by default only actual ones count)")
       ->group("Incidents");
+  app->add_option("--metrics", flags->metrics,
+                  "A --store=jetstream replica's metrics endpoint (host:port of its "
+                  "--metrics_address): check every replica's lag behind the stream as it sees them")
+      ->group("Replicas");
+  flags->replica_lag_warning_option =
+      app->add_option("--replica-lag-warning", flags->replica_lag_warning,
+                      "WARNING when a replica is more than N updates behind the stream")
+          ->group("Replicas");
+  flags->replica_lag_critical_option =
+      app->add_option("--replica-lag-critical", flags->replica_lag_critical,
+                      "CRITICAL when a replica is more than N updates behind the stream")
+          ->group("Replicas");
+  app->add_option("--replica-stalled-warning", flags->replica_stalled_warning,
+                  "WARNING when a replica behind the stream has applied nothing for longer "
+                  "than this (1m)")
+      ->group("Replicas");
+  app->add_option("--replica-stalled-critical", flags->replica_stalled_critical,
+                  "CRITICAL when a replica behind the stream has applied nothing for longer "
+                  "than this")
+      ->group("Replicas");
   app->footer(
       "\nUnreachable, timed out or not serving: CRITICAL. Bad flags, TLS files or "
       "refused credentials: UNKNOWN. A mission with no stored update: CRITICAL.");

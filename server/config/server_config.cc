@@ -74,6 +74,12 @@ ABSL_FLAG(std::string, nats_subject_prefix, "sitrep",
 ABSL_FLAG(int32_t, replicas, 1,
           "With --store=jetstream: the stream's replicas when sitrepd creates "
           "it (3 in a 3-node NATS cluster).");
+ABSL_FLAG(std::string, replica_name, "",
+          "With --store=jetstream: this replica's name in the replica "
+          "heartbeats and metrics (default <hostname>_<gRPC port>).");
+ABSL_FLAG(absl::Duration, replica_heartbeat_interval, absl::Seconds(5),
+          "With --store=jetstream: how often each replica reports the stream "
+          "sequence it has applied and reads the other replicas' reports.");
 ABSL_FLAG(std::string, nats_creds, "",
           "With --store=jetstream: NATS user credentials file.");
 ABSL_FLAG(std::string, nats_tls_ca, "",
@@ -247,6 +253,10 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
   if (config.store == StoreKind::kJetStream) {
     absl::Status status = ValidateJetStreamConfig(config.jetstream);
     if (!status.ok()) return status;
+    if (config.replica_heartbeat_interval <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          "--replica_heartbeat_interval: must be positive (5s: each replica reports every 5 s)");
+    }
   }
   const TlsConfig& tls = config.tls;
   if (tls.cert_file.empty() != tls.key_file.empty()) {
@@ -431,6 +441,8 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   js.tls_ca_file = absl::GetFlag(FLAGS_nats_tls_ca);
   js.tls_cert_file = absl::GetFlag(FLAGS_nats_tls_cert);
   js.tls_key_file = absl::GetFlag(FLAGS_nats_tls_key);
+  config.replica_name = absl::GetFlag(FLAGS_replica_name);
+  config.replica_heartbeat_interval = absl::GetFlag(FLAGS_replica_heartbeat_interval);
   return config;
 }
 

@@ -61,6 +61,12 @@ struct ServerConfig {
   // and TLS files (jetstream_event_log.h). The server sets the clock and
   // the retention from the fields below.
   JetStreamOptions jetstream;
+  // With --store=jetstream: this replica's name in the <stream>_REPLICAS
+  // heartbeat bucket (jetstream_lag_probe.h); empty: <hostname>_<gRPC port>.
+  std::string replica_name;
+  // With --store=jetstream: how often the replica writes its heartbeat and
+  // reads the others'; a replica is counted live for 3 of these.
+  absl::Duration replica_heartbeat_interval = absl::Seconds(5);
   // When an acknowledged publish is on disk; see FsyncPolicy.
   FsyncPolicy fsync = FsyncPolicy::kAlways;
   // When set, the bound port is written to this file (atomically, by

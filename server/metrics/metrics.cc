@@ -317,6 +317,7 @@ struct Metrics::Impl {
 
   absl::Mutex scrape_mu;
   std::function<void(Metrics&)> refresh ABSL_GUARDED_BY(scrape_mu);
+  std::function<std::string()> extra ABSL_GUARDED_BY(scrape_mu);
   // Open-incident series made so far, keyed by label slots.
   std::map<std::tuple<int, int, int>, Gauge*> incident_series
       ABSL_GUARDED_BY(scrape_mu);
@@ -527,16 +528,24 @@ void Metrics::SetRefresh(std::function<void(Metrics&)> refresh) {
   impl_->refresh = std::move(refresh);
 }
 
+void Metrics::SetExtraExposition(std::function<std::string()> extra) {
+  absl::MutexLock lock(&impl_->scrape_mu);
+  impl_->extra = std::move(extra);
+}
+
 std::string Metrics::Scrape() {
   std::function<void(Metrics&)> refresh;
+  std::function<std::string()> extra;
   {
     absl::MutexLock lock(&impl_->scrape_mu);
     refresh = impl_->refresh;
+    extra = impl_->extra;
   }
   // Outside scrape_mu: the refresh calls SetOpenIncidents, which takes it.
   if (refresh) refresh(*this);
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, impl_->registry->Collect());
+  if (extra) out << extra();
   return out.str();
 }
 

@@ -129,6 +129,10 @@ class Metrics {
   // Called at the start of every Scrape() (on the scraping thread). Set
   // once, before the first scrape.
   void SetRefresh(std::function<void(Metrics&)> refresh);
+  // Families a component renders itself in the text format (HELP, TYPE
+  // and samples; replica_metrics.h), appended to every Scrape() after the
+  // refresh. Set once, before the first scrape.
+  void SetExtraExposition(std::function<std::string()> extra);
   // Refreshes, then serialises every family in the text format.
   std::string Scrape();
 

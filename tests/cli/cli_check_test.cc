@@ -246,6 +246,17 @@ TEST_F(CheckTest, UnreachableServerIsCritical) {
   EXPECT_THAT(r.out, Not(HasSubstr("|")));
 }
 
+// --metrics of a sitrepd that is no --store=jetstream replica (this one:
+// SQLite): there is no replica lag to judge, a configuration mistake.
+// (Replicas behind the stream: tests/nats/jetstream_replica_lag_test.cc.)
+TEST_F(CheckTest, ReplicaLagOfAServerWithoutReplicasIsUnknown) {
+  RunResult r = Check({"--metrics", absl::StrCat("127.0.0.1:", server_->metrics_port()),
+                       "--replica-lag-critical", "0"});
+  EXPECT_EQ(r.exit_code, kUnknown) << r.out << r.err;
+  ExpectPluginLine(r, "UNKNOWN");
+  EXPECT_THAT(r.out, HasSubstr("no replica metrics at 127.0.0.1:"));
+}
+
 // The server with an access policy: health needs no credentials, reading
 // does. Credentials the server refuses make the check impossible as
 // configured: UNKNOWN, not a verdict about the feed.
@@ -324,6 +335,9 @@ TEST(CheckUsageTest, BadUsageIsUnknown) {
       {"--max-severe-warning", "5", "--max-severe-critical", "2"},
       {"--max-severe-warning", "many"},
       {"--timeout", "0s"},
+      {"--replica-lag-critical", "5"},                                      // of which replica?
+      {"--metrics", "127.0.0.1", "--replica-lag-critical", "5"},            // no port
+      {"--metrics", "127.0.0.1:1", "--replica-stalled-warning", "soon"},
   };
   for (std::vector<std::string> args : cases) {
     SCOPED_TRACE(args[0] + (args.size() > 1 ? " " + args[1] : ""));

@@ -70,6 +70,13 @@ TEST(ServerConfigTest, NatsClientCertificateNeedsItsKey) {
                        "--nats_tls_cert, --nats_tls_key"));
 }
 
+TEST(ServerConfigTest, ReplicaHeartbeatIntervalMustBePositive) {
+  ServerConfig config = JetStreamConfig();
+  config.replica_heartbeat_interval = absl::ZeroDuration();
+  EXPECT_THAT(ValidateServerConfig(config),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--replica_heartbeat_interval"));
+}
+
 TEST(ServerConfigTest, SqliteIgnoresTheJetStreamSettings) {
   ServerConfig config;
   config.jetstream.replicas = 0;

@@ -1,0 +1,270 @@
+#include "bench/replica_scaling.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace sitrep::bench {
+namespace {
+
+constexpr double kTargets[][2] = {{2, 1.8}, {3, 2.5}};  // replicas, x 1 replica
+
+// Solves the 3x3 system m * x = b by Gaussian elimination with partial
+// pivoting; false when it is (nearly) singular.
+bool Solve3(double m[3][3], double b[3], double x[3]) {
+  for (int c = 0; c < 3; ++c) {
+    int pivot = c;
+    for (int r = c + 1; r < 3; ++r) {
+      if (std::fabs(m[r][c]) > std::fabs(m[pivot][c])) pivot = r;
+    }
+    if (std::fabs(m[pivot][c]) < 1e-12 * (std::fabs(m[0][0]) + 1e-300)) return false;
+    for (int k = 0; k < 3; ++k) std::swap(m[c][k], m[pivot][k]);
+    std::swap(b[c], b[pivot]);
+    for (int r = c + 1; r < 3; ++r) {
+      const double f = m[r][c] / m[c][c];
+      for (int k = c; k < 3; ++k) m[r][k] -= f * m[c][k];
+      b[r] -= f * b[c];
+    }
+  }
+  for (int c = 2; c >= 0; --c) {
+    double s = b[c];
+    for (int k = c + 1; k < 3; ++k) s -= m[c][k] * x[k];
+    x[c] = s / m[c][c];
+  }
+  return true;
+}
+
+void Result(const std::string& system, const std::string& figure, double value) {
+  std::printf("RESULT\treplicas scaling\t%s\t%s\t%.6g\n", system.c_str(), figure.c_str(),
+              value);
+}
+
+}  // namespace
+
+uint64_t ReplicaRun::deliveries() const {
+  uint64_t sum = 0;
+  for (const ReplicaPhase& r : each) sum += r.deliveries;
+  return sum;
+}
+
+double ReplicaRun::delivered_per_second() const {
+  return seconds > 0 ? static_cast<double>(deliveries()) / seconds : 0;
+}
+
+std::optional<ScalingLaw> FitScalingLaw(const std::vector<ReplicaRun>& runs) {
+  // Normal equations of cpu = u*tail + ingest_flag*u*ingest + d*delivery.
+  // Rows are scaled to CPU per second of phase so that long and short runs
+  // weigh alike.
+  double ata[3][3] = {}, aty[3] = {};
+  int counts_seen = 0, last_count = -1;
+  for (const ReplicaRun& run : runs) {
+    if (run.seconds <= 0 || run.updates == 0) continue;
+    if (run.replicas != last_count) ++counts_seen;
+    last_count = run.replicas;
+    for (const ReplicaPhase& r : run.each) {
+      const double u = static_cast<double>(run.updates) / run.seconds;
+      const double row[3] = {u, r.index == 0 ? u : 0.0,
+                             static_cast<double>(r.deliveries) / run.seconds};
+      const double y = r.cpu_seconds / run.seconds;
+      for (int i = 0; i < 3; ++i) {
+        for (int j = 0; j < 3; ++j) ata[i][j] += row[i] * row[j];
+        aty[i] += row[i] * y;
+      }
+    }
+  }
+  if (counts_seen < 2) return std::nullopt;
+  double x[3];
+  if (!Solve3(ata, aty, x)) return std::nullopt;
+  if (x[0] < 0 || x[1] < 0 || x[2] < 0) return std::nullopt;
+  return ScalingLaw{x[0] * 1e6, x[1] * 1e6, x[2] * 1e6};
+}
+
+std::optional<DirectLaw> MeasureScalingLaw(const std::vector<ReplicaRun>& runs) {
+  double tail_cpu = 0, tail_updates = 0;
+  for (const ReplicaRun& run : runs) {
+    if (run.tail_cpu_seconds < 0 || run.updates == 0) continue;
+    tail_cpu += run.tail_cpu_seconds;
+    tail_updates += static_cast<double>(run.updates);
+  }
+  if (tail_updates == 0) return std::nullopt;
+  const double tail = tail_cpu / tail_updates;  // seconds per update
+  // Ingest: what replica 0 spends beyond the others, per update, once its
+  // deliveries are priced at the others' cost per delivery.
+  std::vector<double> ingest;
+  for (const ReplicaRun& run : runs) {
+    if (run.each.size() < 2 || run.updates == 0) continue;
+    const double u = static_cast<double>(run.updates);
+    double cpu = 0, deliveries = 0;
+    for (size_t k = 1; k < run.each.size(); ++k) {
+      cpu += run.each[k].cpu_seconds - u * tail;
+      deliveries += static_cast<double>(run.each[k].deliveries);
+    }
+    if (deliveries <= 0) continue;
+    const ReplicaPhase& first = run.each[0];
+    ingest.push_back((first.cpu_seconds - u * tail -
+                      static_cast<double>(first.deliveries) * cpu / deliveries) /
+                     u);
+  }
+  if (ingest.empty()) return std::nullopt;
+  std::sort(ingest.begin(), ingest.end());
+  DirectLaw law;
+  law.tail_us = tail * 1e6;
+  law.ingest_us = std::max(0.0, ingest[ingest.size() / 2] * 1e6);
+  for (const ReplicaRun& run : runs) {
+    const double u = static_cast<double>(run.updates);
+    double cpu = 0;
+    for (const ReplicaPhase& r : run.each) cpu += r.cpu_seconds;
+    const double d = static_cast<double>(run.deliveries());
+    if (d <= 0) continue;
+    const double rest =
+        cpu - u * (tail * static_cast<double>(run.each.size()) + law.ingest_us / 1e6);
+    law.delivery_us.emplace_back(run.replicas, rest / d * 1e6);
+  }
+  return law;
+}
+
+double PredictDelivered(const ScalingLaw& law, double budget_cores, int replicas,
+                        double matches, bool publishes_spread) {
+  // The busiest replica bounds the rate: replica 0 when it takes every
+  // publish, any of them when the publishes are spread.
+  const double k = replicas;
+  const double per_update_us = law.tail_us + (publishes_spread ? law.ingest_us / k : law.ingest_us) +
+                               law.delivery_us * matches / k;
+  if (per_update_us <= 0) return 0;
+  const double rate = budget_cores * 1e6 / per_update_us;
+  return rate * matches;
+}
+
+namespace {
+
+// The law from direct measurements (MeasureScalingLaw) and its projection.
+void ReportMeasuredLaw(const std::vector<ReplicaRun>& runs) {
+  const std::optional<DirectLaw> law = MeasureScalingLaw(runs);
+  if (!law.has_value()) {
+    std::printf("# measured law: needs the tail-only replica and a run with 2+ replicas\n");
+    return;
+  }
+  Result("measured", "tail CPU us/update", law->tail_us);
+  Result("measured", "ingest CPU us/update", law->ingest_us);
+  std::string deliveries;
+  for (const auto& [replicas, us] : law->delivery_us) {
+    absl::StrAppend(&deliveries, absl::StrFormat(" %d replica%s %.2f us", replicas,
+                                                 replicas == 1 ? "" : "s", us));
+    Result(absl::StrCat("replicas-", replicas), "measured delivery CPU us", us);
+  }
+  std::printf("# measured law: tail %.0f us/update (a replica without subscribers), ingest %.0f "
+              "us/update (replica 0 beyond the others); delivery, what is left per delivery:%s\n",
+              law->tail_us, law->ingest_us, deliveries.c_str());
+  const double budget = runs.back().budget_cores > 0 ? runs.back().budget_cores : 1.0;
+  const double fixed = law->tail_us + law->ingest_us;
+  for (const auto& [replicas, us] : law->delivery_us) {
+    const ScalingLaw one{law->tail_us, law->ingest_us, us};
+    std::printf("#   projection, 10,000 subscribers, delivery at %.2f us (as with %d replica%s), "
+                "%.2f core each:",
+                us, replicas, replicas == 1 ? "" : "s", budget);
+    for (const int k : {1, 2, 3, 10}) {
+      std::printf(" %d: %.0f/s", k, PredictDelivered(one, budget, k, 10000.0 / 3, false));
+    }
+    std::printf("; wall %.0f updates/s, flattens past %.0f replicas\n",
+                fixed > 0 ? budget * 1e6 / fixed : 0, fixed > 0 ? us * 10000.0 / 3 / fixed : 0);
+  }
+}
+
+}  // namespace
+
+void ReportReplicaScaling(const std::vector<ReplicaRun>& runs, uint64_t failures) {
+  if (runs.empty()) return;
+  double base = 0;
+  for (const ReplicaRun& run : runs) {
+    if (run.replicas == 1) base = run.delivered_per_second();
+  }
+  std::printf("# fan-out capacity (phase A: max rate the slowest subscriber keeps up with)\n");
+  std::printf("# %-8s %-12s %12s %12s %9s  %s\n", "replicas", "budget/each", "delivered/s",
+              "published/s", "x 1", "each replica: CPU (% of periods throttled), deliveries");
+  for (const ReplicaRun& run : runs) {
+    const std::string system = absl::StrCat("replicas-", run.replicas);
+    const double delivered = run.delivered_per_second();
+    const double published = run.seconds > 0 ? static_cast<double>(run.updates) / run.seconds : 0;
+    std::string each;
+    for (const ReplicaPhase& r : run.each) {
+      const double throttled = r.periods > 0 ? 100 * r.throttled_periods / r.periods : 0;
+      absl::StrAppend(&each, each.empty() ? "" : "; ",
+                      absl::StrFormat("#%d %.2f s (%.0f %%), %llu", r.index, r.cpu_seconds,
+                                      throttled, static_cast<unsigned long long>(r.deliveries)));
+    }
+    const std::string budget =
+        run.budget_cores > 0 ? absl::StrFormat("%.2f core", run.budget_cores) : "none";
+    std::printf("# %-8d %-12s %12.0f %12.0f %9s  %s\n", run.replicas, budget.c_str(), delivered,
+                published, base > 0 ? absl::StrFormat("%.2f", delivered / base).c_str() : "-",
+                each.c_str());
+    Result(system, "capacity delivered/s", delivered);
+    if (base > 0) Result(system, "capacity x 1 replica", delivered / base);
+    Result(system, "nats-server CPU s", run.nats_cpu_seconds);
+  }
+  for (const auto& [count, target] : kTargets) {
+    double ratio = -1;
+    for (const ReplicaRun& run : runs) {
+      if (run.replicas == static_cast<int>(count) && base > 0) {
+        ratio = run.delivered_per_second() / base;
+      }
+    }
+    const char* verdict = ratio < 0 ? "n/a" : (ratio >= target && failures == 0 ? "met" : "NOT MET");
+    std::printf("# target: capacity at %d replicas >= %.1fx 1 replica: %s (%s; %llu "
+                "lost/duplicate/reordered/violations)\n",
+                static_cast<int>(count), target, verdict,
+                ratio < 0 ? "not measured" : absl::StrFormat("%.2fx", ratio).c_str(),
+                static_cast<unsigned long long>(failures));
+  }
+
+  ReportMeasuredLaw(runs);
+  const std::optional<ScalingLaw> law = FitScalingLaw(runs);
+  if (!law.has_value()) {
+    std::printf("# scaling law: not determined by these runs (fewer than two replica counts, "
+                "or a negative cost in the fit: noise from other load; run longer on a quiet "
+                "machine)\n");
+    return;
+  }
+  Result("fit", "tail CPU us/update", law->tail_us);
+  Result("fit", "ingest CPU us/update", law->ingest_us);
+  Result("fit", "delivery CPU us/delivery", law->delivery_us);
+  std::printf("# scaling law (least squares over every replica of every run): replica CPU = "
+              "updates x (%.1f us tail + %.1f us ingest on the replica that took the "
+              "publish) + deliveries x %.2f us\n",
+              law->tail_us, law->ingest_us, law->delivery_us);
+  const ReplicaRun& last = runs.back();
+  const double budget = last.budget_cores > 0 ? last.budget_cores : 1.0;
+  for (const ReplicaRun& run : runs) {
+    const double m = run.matches;
+    std::printf("#   law at %d replicas, %.0f deliveries/update, %.2f core each: %.0f delivered/s "
+                "(measured %.0f)\n",
+                run.replicas, m, budget, PredictDelivered(*law, budget, run.replicas, m, false),
+                run.delivered_per_second());
+  }
+  // 10,000 subscribers following one mission of three, as in the bench.
+  const double matches = 10000.0 / 3;
+  for (const bool spread : {false, true}) {
+    std::printf("# projection, 10,000 subscribers (%.0f deliveries/update), %.2f core per "
+                "replica, publishes %s:",
+                matches, budget, spread ? "spread over the replicas" : "through one replica");
+    for (const int k : {1, 2, 3, 5, 10}) {
+      std::printf(" %d: %.0f/s", k, PredictDelivered(*law, budget, k, matches, spread));
+    }
+    const double fixed = law->tail_us + (spread ? 0 : law->ingest_us);
+    const double asymptote = fixed > 0 ? budget * 1e6 / fixed * matches : 0;
+    std::printf("; limit %.0f/s (%.0f updates/s: every replica still pays %.1f us per update)\n",
+                asymptote, fixed > 0 ? budget * 1e6 / fixed : 0, fixed);
+    // Past this many replicas the per-update work every replica repeats is
+    // more than the delivery work each one has left: each added replica
+    // buys less and less.
+    if (fixed > 0) {
+      std::printf("#   growth flattens past %.1f replicas (delivery work per replica = fixed "
+                  "per-update work)\n",
+                  law->delivery_us * matches / fixed);
+    }
+  }
+}
+
+}  // namespace sitrep::bench

@@ -1,0 +1,84 @@
+#ifndef SITREP_BENCH_REPLICA_SCALING_H_
+#define SITREP_BENCH_REPLICA_SCALING_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sitrep::bench {
+
+// What one sitrepd replica did in the measured phase (phase A, max rate)
+// of sitrep-bench --scenario=replicas.
+struct ReplicaPhase {
+  int index = 0;             // replica 0 takes the publishes
+  double cpu_seconds = 0;    // utime + stime in the phase
+  double periods = 0;        // CFS periods of its CPU budget in the phase
+  double throttled_periods = 0;  // of those, ended with the budget spent
+  uint64_t deliveries = 0;   // updates its subscribers received
+};
+
+// One run with `replicas` replicas.
+struct ReplicaRun {
+  int replicas = 0;
+  double budget_cores = 0;   // per replica; 0: no budget
+  double seconds = 0;        // length of the phase
+  uint64_t updates = 0;      // appended in the phase (every replica applies each)
+  double nats_cpu_seconds = 0;
+  // CPU in the phase of one more replica that serves nobody (no budget):
+  // the tail alone. Negative: not measured.
+  double tail_cpu_seconds = -1;
+  // Subscribers that receive each update (the bench's subscribers follow
+  // one mission of three: N / 3).
+  double matches = 0;
+  std::vector<ReplicaPhase> each;
+
+  uint64_t deliveries() const;
+  double delivered_per_second() const;
+};
+
+// The cost model the runs are fitted to, in CPU seconds:
+//   replica CPU = updates x (tail + [replica 0] x ingest) + deliveries x delivery
+// tail: applying one update from the stream (every replica pays it);
+// ingest: validating and publishing it (only the replica that took it);
+// delivery: one update written to one subscriber.
+struct ScalingLaw {
+  double tail_us = 0;
+  double ingest_us = 0;
+  double delivery_us = 0;
+};
+
+// Least squares over every replica of every run; nullopt when the runs do
+// not determine the three costs (fewer than two replica counts, a singular
+// system, or a negative cost: noise larger than the signal, as on a
+// loaded machine).
+std::optional<ScalingLaw> FitScalingLaw(const std::vector<ReplicaRun>& runs);
+
+// The delivered updates/s the law predicts for `replicas` replicas with
+// `budget_cores` each, `matches` subscribers receiving each update (spread
+// evenly), all publishes through one replica (as the bench does) or spread
+// over all of them (a load balancer in front of the publishers).
+double PredictDelivered(const ScalingLaw& law, double budget_cores, int replicas,
+                        double matches, bool publishes_spread);
+
+// The law from direct measurements: the tail from the tail-only replica,
+// ingest from replica 0 against the others (runs with 2+ replicas), and
+// the delivery cost of each run's replicas once tail and ingest are taken
+// off. nullopt without a tail measurement or a run with 2+ replicas.
+struct DirectLaw {
+  double tail_us = 0;
+  double ingest_us = 0;
+  std::vector<std::pair<int, double>> delivery_us;  // (replicas, us) per run
+};
+std::optional<DirectLaw> MeasureScalingLaw(const std::vector<ReplicaRun>& runs);
+
+// Prints the capacity table, the ratios against the targets (>= 1.8x at 2
+// replicas, >= 2.5x at 3), the fitted law and the projection to 10
+// replicas and 10,000 subscribers: RESULT lines (scenario "replicas
+// scaling") for bench/run.sh and "#"-lines for people, on stdout.
+void ReportReplicaScaling(const std::vector<ReplicaRun>& runs, uint64_t failures);
+
+}  // namespace sitrep::bench
+
+#endif  // SITREP_BENCH_REPLICA_SCALING_H_
