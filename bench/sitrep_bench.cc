@@ -93,6 +93,8 @@ ABSL_FLAG(std::string, systems, "sitrep,ceiling",
 ABSL_FLAG(std::string, sitrepd, SITREP_BENCH_SITREPD, "Path of sitrepd");
 ABSL_FLAG(std::string, ceiling, SITREP_BENCH_CEILING,
           "Path of ceiling_server");
+ABSL_FLAG(int, ceiling_threads, 0,
+          "ceiling_server --fanout_threads (0: its default)");
 ABSL_FLAG(int, subscribers, 100, "fanout: subscribers");
 ABSL_FLAG(int, channels, 8, "gRPC channels the subscribers share");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Warm-up before phase A");
@@ -232,6 +234,9 @@ struct System {
     if (name == "ceiling") {
       argv = {absl::GetFlag(FLAGS_ceiling), "--listen=127.0.0.1:0",
               "--port_file=" + port_file};
+      if (const int t = absl::GetFlag(FLAGS_ceiling_threads); t > 0) {
+        argv.push_back(absl::StrCat("--fanout_threads=", t));
+      }
     } else {
       argv = {absl::GetFlag(FLAGS_sitrepd), "--listen=127.0.0.1:0",
               "--port_file=" + port_file, "--data_dir=" + dir.path() + "/data",
