@@ -894,6 +894,7 @@ class GrpcTarget final : public GrpcChannelsTarget {
 };
 
 std::unique_ptr<FanoutTarget> NewNatsTarget(const std::string& name);
+std::unique_ptr<FanoutTarget> NewSseTarget(const std::string& scenario);  // fanout_sse.inc
 
 struct FanoutOutcome {
   uint64_t failures = 0;  // losses + duplicates + reorders + violations
@@ -916,6 +917,8 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
   std::unique_ptr<FanoutTarget> system;
   if (system_name == "sitrep" || system_name == "ceiling") {
     system = std::make_unique<GrpcTarget>(system_name);
+  } else if (system_name == "sse") {
+    system = NewSseTarget(scenario);
   } else {
     system = NewNatsTarget(system_name);
   }
@@ -2190,6 +2193,8 @@ void RunSqlite() {
 
 }  // namespace
 }  // namespace sitrep::bench
+
+#include "bench/fanout_sse.inc"  // NOLINT(build/include): a fragment
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
