@@ -70,6 +70,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/recovery_scenario.h"
 #include "bench/server_process.h"
 #include "server/auth/token_hash.h"
 #include "grpcpp/grpcpp.h"
@@ -2239,6 +2240,13 @@ int main(int argc, char** argv) {
     for (const std::string& system : systems) RunIdle(system);
   } else if (scenario == "sqlite") {
     RunSqlite();
+  } else if (scenario == "recovery") {  // bench/recovery_scenario.h
+    if (!RunRecovery(absl::GetFlag(FLAGS_sitrepd),
+                     [](const std::string& s, const std::string& f, double v) {
+                       Result(s, "sitrep", f, v);
+                     })) {
+      ++outcome.failures;
+    }
   } else {
     std::fprintf(stderr, "sitrep-bench: unknown --scenario=%s\n",
                  scenario.c_str());
