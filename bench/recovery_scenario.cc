@@ -18,7 +18,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "bench/server_process.h"
+#include "bench/sitrepd_client.h"
 #include "grpcpp/grpcpp.h"
 #include "server/log/event_log.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
@@ -121,16 +121,8 @@ double StoreMiB(const std::string& data_dir) {
   return bytes / 1048576;
 }
 
-std::unique_ptr<v1::SituationFeed::Stub> Stub(const std::string& address) {
-  return v1::SituationFeed::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-}
-
-// One publish, retried until answered (a restarting server refuses
-// connections for a moment). False past `timeout`.
-bool PublishOne(v1::SituationFeed::Stub* stub, const std::string& event_id,
-                absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
+// A patrol report with `event_id`.
+v1::PublishRequest Patrol(const std::string& event_id) {
   v1::PublishRequest request;
   v1::SituationUpdate* u = request.mutable_update();
   u->set_mission(v1::MISSION_KFOR);
@@ -140,45 +132,7 @@ bool PublishOne(v1::SituationFeed::Stub* stub, const std::string& event_id,
   u->set_headline("Patrol passed the bridge");
   u->mutable_location()->set_municipality("Zveçan");
   u->set_event_id(event_id);
-  while (absl::Now() < deadline) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(2));
-    context.set_wait_for_ready(true);
-    v1::PublishResponse response;
-    if (stub->Publish(&context, request, &response).ok()) return true;
-  }
-  return false;
-}
-
-std::vector<std::string> SitrepdArgv(const std::string& sitrepd,
-                                     const std::string& data_dir,
-                                     const std::string& port_file) {
-  return {sitrepd, "--listen=127.0.0.1:0", "--port_file=" + port_file,
-          "--data_dir=" + data_dir, "--fsync=batch", "--publish_rate=0",
-          "--max_streams_per_principal=0", "--metrics_address=127.0.0.1:0",
-          "--http_address="};
-}
-
-// A sitrepd on data_dir that said "serving", or null. A ServerProcess is
-// started once (it keeps what the last one said), and the port file must
-// not still name the killed one's port.
-std::unique_ptr<ServerProcess> StartSitrepd(const std::string& sitrepd,
-                                            const std::string& data_dir,
-                                            const std::string& port_file) {
-  std::error_code ignored;
-  std::filesystem::remove(port_file, ignored);
-  auto server = std::make_unique<ServerProcess>();
-  if (!server->Start(SitrepdArgv(sitrepd, data_dir, port_file), port_file)) {
-    return nullptr;
-  }
-  return server;
-}
-
-// SIGKILL, reaped; the ServerProcess then only joins its stderr drainer.
-void KillHard(std::unique_ptr<ServerProcess> process) {
-  kill(process->pid(), SIGKILL);
-  process->Stop();
+  return request;
 }
 
 // One subscriber of the reconnect storm: no filter, resumes after its
@@ -224,16 +178,6 @@ class Follower final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
   std::atomic<uint64_t> last_{0};
 };
 
-template <typename Pred>
-bool WaitUntil(Pred pred, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!pred()) {
-    if (absl::Now() >= deadline) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
-
 void EndAll(std::vector<std::unique_ptr<Follower>>& followers) {
   for (auto& f : followers) f->Cancel();
   if (!WaitUntil(
@@ -259,7 +203,7 @@ bool RunStorm(const std::string& sitrepd, const std::string& data_dir,
   std::unique_ptr<ServerProcess> server =
       StartSitrepd(sitrepd, data_dir, port_file);
   if (server == nullptr) return false;
-  std::unique_ptr<v1::SituationFeed::Stub> stub = Stub(server->address());
+  std::unique_ptr<v1::SituationFeed::Stub> stub = NewStub(server->address());
   std::vector<std::unique_ptr<Follower>> followers;
   for (int i = 0; i < n; ++i) {
     followers.push_back(std::make_unique<Follower>(stub.get(), 0));
@@ -283,9 +227,9 @@ bool RunStorm(const std::string& sitrepd, const std::string& data_dir,
     std::vector<std::thread> threads;
     for (int p = 0; p < publishers; ++p) {
       threads.emplace_back([&, p] {
-        std::unique_ptr<v1::SituationFeed::Stub> own = Stub(server->address());
+        std::unique_ptr<v1::SituationFeed::Stub> own = NewStub(server->address());
         for (int k = p; k < backlog; k += publishers) {
-          if (!PublishOne(own.get(), absl::StrCat("storm-", getpid(), "-", k),
+          if (!PublishOne(own.get(), Patrol(absl::StrCat("storm-", getpid(), "-", k)),
                           absl::Seconds(10))) {
             publish_failed.store(true);
           }
@@ -298,7 +242,7 @@ bool RunStorm(const std::string& sitrepd, const std::string& data_dir,
   const auto restart = Clock::now();
   server = StartSitrepd(sitrepd, data_dir, port_file);
   if (server == nullptr) return false;
-  stub = Stub(server->address());
+  stub = NewStub(server->address());
   for (int i = 0; i < n; ++i) {
     followers.push_back(std::make_unique<Follower>(stub.get(), cursors[i]));
   }
@@ -352,10 +296,10 @@ bool RunRecovery(const std::string& sitrepd, const ResultFn& result) {
       continue;
     }
     result(scenario, "clean start s", SecondsSince(started));
-    std::unique_ptr<v1::SituationFeed::Stub> stub = Stub(server->address());
+    std::unique_ptr<v1::SituationFeed::Stub> stub = NewStub(server->address());
     // Writes in flight when it dies.
     for (int k = 0; k < 100; ++k) {
-      PublishOne(stub.get(), absl::StrCat("before-kill-", getpid(), "-", k),
+      PublishOne(stub.get(), Patrol(absl::StrCat("before-kill-", getpid(), "-", k)),
                  absl::Seconds(5));
     }
     KillHard(std::move(server));
@@ -366,9 +310,9 @@ bool RunRecovery(const std::string& sitrepd, const ResultFn& result) {
       continue;
     }
     const double serving = SecondsSince(started);
-    stub = Stub(server->address());
+    stub = NewStub(server->address());
     const bool answered =
-        PublishOne(stub.get(), absl::StrCat("after-kill-", getpid()),
+        PublishOne(stub.get(), Patrol(absl::StrCat("after-kill-", getpid())),
                    absl::Seconds(10));
     const double first_answer = SecondsSince(started);
     result(scenario, "after kill -9: serving s", serving);

@@ -1,14 +1,11 @@
 #ifndef SITREP_BENCH_RECOVERY_SCENARIO_H_
 #define SITREP_BENCH_RECOVERY_SCENARIO_H_
 
-#include <functional>
 #include <string>
 
-namespace sitrep::bench {
+#include "bench/sitrepd_client.h"
 
-// A figure of a scenario: RESULT <scenario> sitrep <figure> <value>.
-using ResultFn = std::function<void(const std::string& scenario,
-                                    const std::string& figure, double value)>;
+namespace sitrep::bench {
 
 // sitrep-bench --scenario=recovery (issue 24, kept as a guard): for each
 // --recovery_updates size, fills an SQLite store directly through the

@@ -70,6 +70,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/dashboards_scenario.h"
 #include "bench/recovery_scenario.h"
 #include "bench/server_process.h"
 #include "server/auth/token_hash.h"
@@ -2240,11 +2241,13 @@ int main(int argc, char** argv) {
     for (const std::string& system : systems) RunIdle(system);
   } else if (scenario == "sqlite") {
     RunSqlite();
-  } else if (scenario == "recovery") {  // bench/recovery_scenario.h
-    if (!RunRecovery(absl::GetFlag(FLAGS_sitrepd),
-                     [](const std::string& s, const std::string& f, double v) {
-                       Result(s, "sitrep", f, v);
-                     })) {
+  } else if (scenario == "recovery" || scenario == "dashboards") {
+    // bench/recovery_scenario.h, bench/dashboards_scenario.h
+    const ResultFn result = [](const std::string& s, const std::string& f,
+                               double v) { Result(s, "sitrep", f, v); };
+    const std::string& sitrepd = absl::GetFlag(FLAGS_sitrepd);
+    if (!(scenario == "recovery" ? RunRecovery(sitrepd, result)
+                                 : RunDashboards(sitrepd, result))) {
       ++outcome.failures;
     }
   } else {
