@@ -72,6 +72,7 @@
 #include "absl/time/time.h"
 #include "bench/dashboards_scenario.h"
 #include "bench/recovery_scenario.h"
+#include "bench/replica_join_scenario.h"
 #include "bench/server_process.h"
 #include "server/auth/token_hash.h"
 #include "grpcpp/grpcpp.h"
@@ -2241,13 +2242,17 @@ int main(int argc, char** argv) {
     for (const std::string& system : systems) RunIdle(system);
   } else if (scenario == "sqlite") {
     RunSqlite();
-  } else if (scenario == "recovery" || scenario == "dashboards") {
-    // bench/recovery_scenario.h, bench/dashboards_scenario.h
+  } else if (scenario == "recovery" || scenario == "dashboards" ||
+             scenario == "replica_join") {
+    // bench/{recovery,dashboards,replica_join}_scenario.h
     const ResultFn result = [](const std::string& s, const std::string& f,
                                double v) { Result(s, "sitrep", f, v); };
     const std::string& sitrepd = absl::GetFlag(FLAGS_sitrepd);
-    if (!(scenario == "recovery" ? RunRecovery(sitrepd, result)
-                                 : RunDashboards(sitrepd, result))) {
+    if (!(scenario == "recovery"     ? RunRecovery(sitrepd, result)
+          : scenario == "dashboards" ? RunDashboards(sitrepd, result)
+                                     : RunReplicaJoin(sitrepd,
+                                                      absl::GetFlag(FLAGS_nats_server),
+                                                      result))) {
       ++outcome.failures;
     }
   } else {
