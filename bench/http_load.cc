@@ -42,6 +42,18 @@ bool WriteAll(int fd, absl::string_view bytes) {
   return true;
 }
 
+// Forgets bytes[0, *pos): at once when all is consumed, else in 64 KiB
+// steps (no memmove per event).
+void DropConsumed(std::string* bytes, size_t* pos) {
+  if (*pos == bytes->size()) {
+    bytes->clear();
+    *pos = 0;
+  } else if (*pos > 64 * 1024) {
+    bytes->erase(0, *pos);
+    *pos = 0;
+  }
+}
+
 }  // namespace
 
 struct HttpLoad::Connection {
@@ -147,13 +159,7 @@ bool HttpLoad::Connection::Parse(int64_t now_ns) {
       complete = true;
     }
   }
-  if (in_pos == in.size()) {
-    in.clear();
-    in_pos = 0;
-  } else if (in_pos > 64 * 1024) {
-    in.erase(0, in_pos);
-    in_pos = 0;
-  }
+  DropConsumed(&in, &in_pos);
   if (stream && status == 200) Events(now_ns);
   return true;
 }
@@ -194,13 +200,7 @@ void HttpLoad::Connection::Events(int64_t now_ns) {
     }
     if (data_lines > 0) on_event(event, now_ns);
   }
-  if (body_pos == body.size()) {
-    body.clear();
-    body_pos = 0;
-  } else if (body_pos > 64 * 1024) {
-    body.erase(0, body_pos);
-    body_pos = 0;
-  }
+  DropConsumed(&body, &body_pos);
 }
 
 struct HttpLoad::Loop {
