@@ -316,12 +316,22 @@ bool RunRecovery(const std::string& sitrepd, const ResultFn& result) {
     }
     result(scenario, "clean start s", SecondsSince(started));
     std::unique_ptr<v1::SituationFeed::Stub> stub = NewStub(server->address());
-    // Writes in flight when it dies.
-    for (int k = 0; k < 100; ++k) {
-      PublishOne(stub.get(), Patrol(absl::StrCat("before-kill-", getpid(), "-", k)),
-                 absl::Seconds(5));
-    }
+    // Writes in flight when it dies: a publisher goes on until the kill
+    // (after its 100th answer) and stops at its first failure.
+    std::atomic<int> answered_before{0};
+    std::thread writer([&] {
+      for (int k = 0;; ++k) {
+        if (!PublishOne(stub.get(),
+                        Patrol(absl::StrCat("before-kill-", getpid(), "-", k)),
+                        absl::Milliseconds(300))) {
+          return;
+        }
+        answered_before.fetch_add(1);
+      }
+    });
+    WaitUntil([&] { return answered_before.load() >= 100; }, absl::Seconds(30));
     KillHard(std::move(server));
+    writer.join();
     started = Clock::now();
     server = StartSitrepd(sitrepd, data_dir, port_file);
     if (server == nullptr) {
