@@ -5,8 +5,8 @@
 # prints one table: scenario x figure x system, the ratios sitrep/ceiling and
 # sitrep/JetStream, and each target of issue 4 with met / not met.
 #
-#   bench/run.sh                 # full run, ~10 minutes on 2 cores
-#   QUICK=1 bench/run.sh         # short phases and small N, ~3 minutes
+#   bench/run.sh                 # full run, ~20 minutes on 2 cores (issue 24: fills of 1M)
+#   QUICK=1 bench/run.sh         # short phases and small N, ~6 minutes
 #   BUILD_DIR=build bench/run.sh # another build directory
 #   RESULTS=f.tsv bench/run.sh   # only print the table of an earlier run
 #
