@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -345,6 +346,13 @@ bool RunRecovery(const std::string& sitrepd, const ResultFn& result) {
                    absl::Seconds(10));
     const double first_answer = SecondsSince(started);
     result(scenario, "after kill -9: serving s", serving);
+    // What loading the binary alone costs on this machine now (its shared
+    // libraries, flag parsing): the floor under the two figures above.
+    const auto exec_start = Clock::now();
+    if (std::system((sitrepd + " --helpshort >/dev/null 2>&1").c_str()) != -1) {
+      result(scenario, "exec floor s (sitrepd --helpshort)",
+             SecondsSince(exec_start));
+    }
     result(scenario, "after kill -9: first publish s",
            answered ? first_answer : -1);
     result(scenario, "RSS MiB", ReadProcStats(server->pid()).rss_kib / 1024);
