@@ -67,6 +67,7 @@ v1::PublishRequest IncidentUpdate(int incident, bool open, uint64_t k) {
 // One browser tab. The loop threads write the atomics; the driver the rest.
 struct Dashboard {
   int stream = -1;
+  int fetch = -1;  // its keep-alive connection for the GETs, as a browser's
   std::atomic<bool> open{false};      // its stream answered 200
   std::atomic<bool> polling{false};   // a situation request in flight
   std::atomic<uint64_t> updates{0};   // updates its stream delivered
@@ -103,18 +104,18 @@ class Dashboards {
       tab->last_poll = now;
       tab->polling.store(true);
       const auto sent = Clock::now();
-      if (!load_->Get(port_, "/v1/situation",
-                      [this, tab, sent](int status, absl::string_view body) {
-                        Polled(tab, status, body.size(), sent);
-                      })) {
-        tab->failures.fetch_add(1);
-        tab->polling.store(false);
-      }
+      load_->Request(tab->fetch, "/v1/situation",
+                     [this, tab, sent](int status, absl::string_view body) {
+                       Polled(tab, status, body.size(), sent);
+                     });
     }
   }
 
   void CloseAll() {
-    for (auto& tab : tabs_) load_->Close(tab->stream);
+    for (auto& tab : tabs_) {
+      load_->Close(tab->stream);
+      load_->Close(tab->fetch);
+    }
   }
 
   int opened() const {
@@ -142,8 +143,13 @@ class Dashboards {
 
  private:
   void Load(Dashboard* tab) {
-    const bool sent = load_->Get(
-        port_, "/v1/situation", [this, tab](int status, absl::string_view body) {
+    tab->fetch = load_->OpenKeepAlive(port_);
+    if (tab->fetch < 0) {
+      tab->failures.fetch_add(1);
+      return;
+    }
+    load_->Request(
+        tab->fetch, "/v1/situation", [this, tab](int status, absl::string_view body) {
           const std::string sequence = JsonString(body, "sequence");
           const std::string log_id = JsonString(body, "logId");
           if (status != 200) {
@@ -151,17 +157,15 @@ class Dashboards {
             return;
           }
           const std::string after = sequence.empty() ? "0" : sequence;
-          const bool table = load_->Get(
-              port_,
+          load_->Request(
+              tab->fetch,
               absl::StrCat("/v1/updates?end_sequence=", after,
                            "&page_size=500&descending=true"),
               [this, tab, after, log_id](int status, absl::string_view) {
                 if (status != 200) tab->failures.fetch_add(1);
                 OpenStream(tab, after, log_id);
               });
-          if (!table) tab->failures.fetch_add(1);
         });
-    if (!sent) tab->failures.fetch_add(1);
   }
 
   void OpenStream(Dashboard* tab, const std::string& after,

@@ -42,6 +42,12 @@ bool WriteAll(int fd, absl::string_view bytes) {
   return true;
 }
 
+std::string GetRequest(const std::string& target) {
+  return absl::StrCat("GET ", target,
+                      " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      "Accept: text/event-stream, application/json\r\n\r\n");
+}
+
 // Forgets bytes[0, *pos): at once when all is consumed, else in 64 KiB
 // steps (no memmove per event).
 void DropConsumed(std::string* bytes, size_t* pos) {
@@ -60,6 +66,7 @@ struct HttpLoad::Connection {
   int id = -1;
   int fd = -1;
   bool stream = false;
+  bool keep_alive = false;  // answers complete; the connection stays
   EventFn on_event;
   ReadEndFn on_read_end;
   DoneFn on_done;
@@ -81,6 +88,20 @@ struct HttpLoad::Connection {
 
   // Parses what arrived; false on a malformed response.
   bool Parse(int64_t now_ns);
+  // Ready for the next response on a kept-alive connection.
+  void Reset() {
+    in.clear();
+    in_pos = 0;
+    headers_done = false;
+    status = 0;
+    chunked = false;
+    content_length = -1;
+    chunk = Chunk::kSize;
+    chunk_left = 0;
+    complete = false;
+    body.clear();
+    body_pos = 0;
+  }
   void Events(int64_t now_ns);
 };
 
@@ -241,11 +262,13 @@ struct HttpLoad::Loop {
       }
       std::deque<std::unique_ptr<Connection>> adds;
       std::deque<int> closes;
+      std::deque<PendingRequest> requests;
       {
         absl::MutexLock lock(&mu);
         if (stop) return;
         adds.swap(pending_adds);
         closes.swap(pending_closes);
+        requests.swap(pending_requests);
       }
       uint64_t drained;
       [[maybe_unused]] ssize_t r = ::read(wake_fd, &drained, sizeof(drained));
@@ -256,6 +279,18 @@ struct HttpLoad::Loop {
         epoll_ctl(epoll_fd, EPOLL_CTL_ADD, c->fd, &ev);
         const int id = c->id;
         connections[id] = std::move(c);
+      }
+      for (PendingRequest& r : requests) {
+        auto it = connections.find(r.id);
+        if (it == connections.end()) {
+          r.on_done(0, "");
+          continue;
+        }
+        Connection* c = it->second.get();
+        c->Reset();
+        c->on_done = std::move(r.on_done);
+        // Small: it fits the empty socket buffer of an idle connection.
+        if (!WriteAll(c->fd, r.request)) End(c);
       }
       for (int id : closes) {
         auto it = connections.find(id);
@@ -278,6 +313,12 @@ struct HttpLoad::Loop {
     }
     const bool ok = c->Parse(now);
     if (c->stream && c->on_read_end) c->on_read_end();
+    if (ok && c->complete && c->keep_alive && c->on_done) {
+      DoneFn done = std::move(c->on_done);
+      c->on_done = nullptr;
+      done(c->status, c->body);
+      if (!eof) return;
+    }
     if (!ok || eof || c->complete) End(c);
   }
 
@@ -299,6 +340,12 @@ struct HttpLoad::Loop {
   bool stop ABSL_GUARDED_BY(mu) = false;
   std::deque<std::unique_ptr<Connection>> pending_adds ABSL_GUARDED_BY(mu);
   std::deque<int> pending_closes ABSL_GUARDED_BY(mu);
+  struct PendingRequest {
+    int id;
+    std::string request;
+    DoneFn on_done;
+  };
+  std::deque<PendingRequest> pending_requests ABSL_GUARDED_BY(mu);
   // Only the loop thread.
   std::unordered_map<int, std::unique_ptr<Connection>> connections;
 };
@@ -322,10 +369,7 @@ int HttpLoad::Connect(int port, const std::string& target) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   // Blocking connect and request write: both are local and short.
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      !WriteAll(fd, absl::StrCat("GET ", target,
-                                 " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                 "Accept: text/event-stream, application/json"
-                                 "\r\n\r\n"))) {
+      (!target.empty() && !WriteAll(fd, GetRequest(target)))) {
     ::close(fd);
     return -1;
   }
@@ -368,6 +412,24 @@ bool HttpLoad::Get(int port, const std::string& target, DoneFn on_done) {
   c->on_done = std::move(on_done);
   Add(std::move(c));
   return true;
+}
+
+int HttpLoad::OpenKeepAlive(int port) {
+  const int fd = Connect(port, "");
+  if (fd < 0) return -1;
+  auto c = std::make_unique<Connection>();
+  c->fd = fd;
+  c->keep_alive = true;
+  return Add(std::move(c));
+}
+
+void HttpLoad::Request(int id, const std::string& target, DoneFn on_done) {
+  Loop* loop = loops_[static_cast<size_t>(id) % loops_.size()].get();
+  {
+    absl::MutexLock lock(&loop->mu);
+    loop->pending_requests.push_back({id, GetRequest(target), std::move(on_done)});
+  }
+  loop->Wake();
 }
 
 void HttpLoad::Close(int id) {

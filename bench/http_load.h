@@ -53,6 +53,13 @@ class HttpLoad {
   // One GET; on_done gets the status and the whole body. False when the
   // connection failed (on_done is not called then).
   bool Get(int port, const std::string& target, DoneFn on_done);
+  // A connection kept alive for requests one after another, as a browser
+  // keeps one for its fetches. Returns an id for Request and Close, or -1.
+  int OpenKeepAlive(int port);
+  // GET `target` on keep-alive connection `id` (no other request of it in
+  // flight); on_done gets the status and body, or status 0 when the
+  // connection failed or closed.
+  void Request(int id, const std::string& target, DoneFn on_done);
   // Closes a stream; its on_done runs (status as received) on its loop.
   void Close(int id);
 
@@ -63,6 +70,7 @@ class HttpLoad {
  private:
   struct Connection;
   struct Loop;
+  // A connected socket, `target` requested unless empty; -1 on failure.
   int Connect(int port, const std::string& target);
   int Add(std::unique_ptr<Connection> connection);
 
