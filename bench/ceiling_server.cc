@@ -2,22 +2,30 @@
 // machine. A bare callback server with sitrep's wire format
 // (sitrep.v1.SituationFeed Subscribe and PublishStream) and an in-memory
 // fan-out: no storage, no validation, filter = one mission compare, each
-// update serialised once, batched writes (everything pending for a stream in
-// one SubscribeResponse, up to 256 updates / 64 KiB), one write in flight
-// per stream. It stamps what sitrepd stamps on every update (sequence,
+// update serialised once into one ref-counted grpc::Slice that every
+// subscriber's batch shares (no per-subscriber copy), batched writes
+// (everything pending for a stream in one SubscribeResponse, up to 256
+// updates / 64 KiB), one write in flight per stream, the subscribers spread
+// over --fanout_threads fan-out threads. It links the allocator sitrepd links
+// (jemalloc, server/server.cmake's sitrep_link_malloc), so that the two
+// differ only in what sitrep does (issue 24: the ceiling must be the
+// strongest bare gRPC fan-out on the machine, or its ratios flatter sitrep). It stamps what sitrepd stamps on every update (sequence,
 // received_at, occurred_at when absent, publisher), so both deliver the same
 // bytes. sitrep-bench drives it exactly like sitrepd.
 //
-//   ceiling_server --listen=127.0.0.1:0 --port_file=F
+//   ceiling_server --listen=127.0.0.1:0 --port_file=F [--fanout_threads=N]
+//                  [--share_slices=false]
 //
 // Prints "serving" on stderr once it listens. SIGTERM/SIGINT stop it.
 //
-// Thread safety: Hub::incoming_mu_ orders publishes; Hub::subscribers_mu_
-// guards the subscriber lists;
-// each Subscriber's queue is guarded by its own mu_. A subscriber's
-// StartWrite is called by the thread that set writing_ (the fan-out thread
-// or a callback thread), never concurrently.
+// Thread safety: Hub::publish_mu_ orders publishes (and so every shard's
+// incoming queue); each Shard's mu_ guards its incoming queue and subscriber
+// lists; each Subscriber's queue is guarded by its own mu_. A subscriber's
+// StartWrite is called by the thread that set writing_ (its shard's fan-out
+// thread or a callback thread), never concurrently.
 
+#include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -39,6 +47,12 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0", "host:port to serve on");
 ABSL_FLAG(std::string, port_file, "", "write the bound port here");
+ABSL_FLAG(int, fanout_threads, 2,
+          "fan-out threads; subscriber i is served by thread i % N (on 2 "
+          "cores, 2 measured best: docs/performance.md)");
+ABSL_FLAG(bool, share_slices, true,
+          "batches reference each update's one serialised slice; false: "
+          "each batch copies the updates into one buffer of its own");
 ABSL_FLAG(bool, deadlock_detection, false,
           "keep abseil's mutex deadlock detector on (as sitrepd has it)");
 
@@ -70,31 +84,41 @@ void PutCursor(std::string* out, uint64_t sequence) {
   out->append(cursor);
 }
 
-grpc::ByteBuffer ToByteBuffer(std::string bytes) {
+grpc::Slice ToSlice(std::string bytes) {
   auto* owned = new std::string(std::move(bytes));
-  grpc::Slice slice(
+  return grpc::Slice(
       owned->data(), owned->size(),
       [](void* p) { delete static_cast<std::string*>(p); }, owned);
+}
+
+grpc::ByteBuffer ToByteBuffer(std::string bytes) {
+  grpc::Slice slice = ToSlice(std::move(bytes));
   return grpc::ByteBuffer(&slice, 1);
 }
 
 struct Entry {
   uint64_t sequence;
   int mission;
-  std::string wire;  // field 1 of SubscribeResponse: tag, length, update
+  // Field 1 of SubscribeResponse: tag, length, update. One slice per
+  // update, referenced (not copied) by every batch that carries it.
+  grpc::Slice wire;
 };
 using EntryPtr = std::shared_ptr<const Entry>;
 
 class Hub;
+struct Shard;
 
 class Subscriber final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  Subscriber(Hub* hub, int mission) : hub_(hub), mission_(mission) {}
+  Subscriber(Hub* hub, int mission, bool share_slices)
+      : hub_(hub), mission_(mission), share_slices_(share_slices) {}
 
   int mission() const { return mission_; }
+  Shard* shard() const { return shard_; }
+  void set_shard(Shard* shard) { shard_ = shard; }
 
-  // Starts the stream with CaughtUp{head}. Called under
-  // Hub::subscribers_mu_.
+  // Starts the stream with CaughtUp{head}. Called under its
+  // Shard::subscribers_mu.
   void StartLocked(uint64_t head) {
     std::string bytes;
     std::string caught_up;
@@ -113,8 +137,8 @@ class Subscriber final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     StartWrite(&buffer_);
   }
 
-  // Queues updates; starts a write if none is in flight. Called by the
-  // fan-out thread under Hub::subscribers_mu_.
+  // Queues updates; starts a write if none is in flight. Called by its
+  // shard's fan-out thread.
   void Push(const std::vector<EntryPtr>& entries) {
     {
       absl::MutexLock lock(&mu_);
@@ -168,22 +192,35 @@ class Subscriber final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  private:
   grpc::ByteBuffer TakeBatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     std::string bytes;
-    size_t n = 0;
+    slices_.clear();
+    size_t n = 0, size = 0;
     uint64_t last = 0;
     while (!pending_.empty() && n < kMaxBatchUpdates &&
-           (n == 0 || bytes.size() + pending_.front()->wire.size() <=
-                          kMaxBatchBytes)) {
-      bytes += pending_.front()->wire;
+           (n == 0 || size + pending_.front()->wire.size() <= kMaxBatchBytes)) {
+      const grpc::Slice& wire = pending_.front()->wire;
+      if (share_slices_) {
+        slices_.push_back(wire);  // a reference, not a copy
+      } else {
+        bytes.append(reinterpret_cast<const char*>(wire.begin()), wire.size());
+      }
+      size += wire.size();
       last = pending_.front()->sequence;
       pending_.pop_front();
       ++n;
     }
-    PutCursor(&bytes, pending_.empty() ? cursor_ : last);
-    return ToByteBuffer(std::move(bytes));
+    std::string cursor;
+    PutCursor(share_slices_ ? &cursor : &bytes,
+              pending_.empty() ? cursor_ : last);
+    if (!share_slices_) return ToByteBuffer(std::move(bytes));
+    slices_.push_back(grpc::Slice(cursor));
+    return grpc::ByteBuffer(slices_.data(), slices_.size());
   }
 
   Hub* const hub_;
   const int mission_;
+  const bool share_slices_;
+  Shard* shard_ = nullptr;  // set before the stream starts
+  std::vector<grpc::Slice> slices_ ABSL_GUARDED_BY(mu_);  // scratch
   grpc::ByteBuffer buffer_;  // touched only by the thread that set writing_
   absl::Mutex mu_;
   std::deque<EntryPtr> pending_ ABSL_GUARDED_BY(mu_);
@@ -193,30 +230,58 @@ class Subscriber final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-// Publishes append to incoming_ and return; one fan-out thread takes
-// everything that arrived since its last round and hands each subscriber of
+// A fan-out thread and the subscribers it serves. Publishes append to
+// every shard's incoming_ and return; the shard's thread takes everything
+// that arrived since its last round and hands each of its subscribers of
 // the update's mission the round's updates at once, so batches grow with
 // the load (the same shape as sitrep's wake-ups on its executor).
+struct Shard {
+  absl::Mutex mu;
+  std::vector<EntryPtr> incoming ABSL_GUARDED_BY(mu);
+  bool stop ABSL_GUARDED_BY(mu) = false;
+  // Held while a round is handed out, so that a subscriber's OnDone
+  // (which removes it, then deletes it) waits for the round.
+  absl::Mutex subscribers_mu;
+  uint64_t fanned_out ABSL_GUARDED_BY(subscribers_mu) = 0;
+  // Index 0: subscribers without a mission filter.
+  std::vector<Subscriber*> subscribers[4] ABSL_GUARDED_BY(subscribers_mu);
+  std::thread thread;
+};
+
 class Hub {
  public:
-  Hub() : fanout_([this] { FanoutLoop(); }) {}
-  ~Hub() {
-    {
-      absl::MutexLock lock(&incoming_mu_);
-      stop_ = true;
+  explicit Hub(int threads) {
+    for (int i = 0; i < std::max(1, threads); ++i) {
+      shards_.push_back(std::make_unique<Shard>());
     }
-    fanout_.join();
+    for (auto& shard : shards_) {
+      Shard* s = shard.get();
+      s->thread = std::thread([s] { FanoutLoop(s); });
+    }
+  }
+  ~Hub() {
+    for (auto& shard : shards_) {
+      absl::MutexLock lock(&shard->mu);
+      shard->stop = true;
+    }
+    for (auto& shard : shards_) shard->thread.join();
   }
 
   void Add(Subscriber* s) {
-    absl::MutexLock lock(&subscribers_mu_);
-    subscribers_[s->mission()].push_back(s);
-    s->StartLocked(fanned_out_);
+    Shard* shard =
+        shards_[next_shard_.fetch_add(1, std::memory_order_relaxed) %
+                shards_.size()]
+            .get();
+    s->set_shard(shard);
+    absl::MutexLock lock(&shard->subscribers_mu);
+    shard->subscribers[s->mission()].push_back(s);
+    s->StartLocked(shard->fanned_out);
   }
 
   void Remove(Subscriber* s) {
-    absl::MutexLock lock(&subscribers_mu_);
-    std::vector<Subscriber*>& list = subscribers_[s->mission()];
+    Shard* shard = s->shard();
+    absl::MutexLock lock(&shard->subscribers_mu);
+    std::vector<Subscriber*>& list = shard->subscribers[s->mission()];
     for (size_t i = 0; i < list.size(); ++i) {
       if (list[i] == s) {
         list[i] = list.back();
@@ -230,7 +295,7 @@ class Hub {
   // sequence.
   uint64_t Publish(sitrep::v1::SituationUpdate* update) {
     auto entry = std::make_shared<Entry>();
-    absl::MutexLock lock(&incoming_mu_);
+    absl::MutexLock lock(&publish_mu_);
     const uint64_t sequence = ++head_;
     update->set_sequence(sequence);
     // sitrepd's stamps, so that an update is as long as sitrepd's
@@ -247,53 +312,54 @@ class Hub {
     entry->sequence = sequence;
     entry->mission = update->mission() & 3;
     const std::string body = update->SerializeAsString();
-    entry->wire.push_back(0x0A);
-    PutVarint(&entry->wire, body.size());
-    entry->wire += body;
-    incoming_.push_back(std::move(entry));
+    std::string wire;
+    wire.reserve(body.size() + 6);
+    wire.push_back(0x0A);
+    PutVarint(&wire, body.size());
+    wire += body;
+    entry->wire = ToSlice(std::move(wire));
+    // Under publish_mu_: every shard sees the updates in sequence order.
+    for (auto& shard : shards_) {
+      absl::MutexLock shard_lock(&shard->mu);
+      shard->incoming.push_back(entry);
+    }
     return sequence;
   }
 
  private:
-  void FanoutLoop() {
+  static void FanoutLoop(Shard* shard) {
     std::vector<EntryPtr> round;
     std::vector<EntryPtr> by_mission[4];
     for (;;) {
       round.clear();
       {
-        absl::MutexLock lock(&incoming_mu_);
-        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(incoming_mu_) {
-          return stop_ || !incoming_.empty();
+        absl::MutexLock lock(&shard->mu);
+        auto ready = [shard]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard->mu) {
+          return shard->stop || !shard->incoming.empty();
         };
-        incoming_mu_.Await(absl::Condition(&ready));
-        if (stop_) return;
-        round.swap(incoming_);
+        shard->mu.Await(absl::Condition(&ready));
+        if (shard->stop) return;
+        round.swap(shard->incoming);
       }
       for (auto& list : by_mission) list.clear();
       for (const EntryPtr& e : round) {
         by_mission[e->mission].push_back(e);
         by_mission[0].push_back(e);
       }
-      absl::MutexLock lock(&subscribers_mu_);
+      // Publishes go on (shard->mu is free) while this round is handed out.
+      absl::MutexLock lock(&shard->subscribers_mu);
       for (int m = 0; m < 4; ++m) {
         if (by_mission[m].empty()) continue;
-        for (Subscriber* s : subscribers_[m]) s->Push(by_mission[m]);
+        for (Subscriber* s : shard->subscribers[m]) s->Push(by_mission[m]);
       }
-      fanned_out_ = round.back()->sequence;
+      shard->fanned_out = round.back()->sequence;
     }
   }
 
-  absl::Mutex incoming_mu_;
-  uint64_t head_ ABSL_GUARDED_BY(incoming_mu_) = 0;
-  std::vector<EntryPtr> incoming_ ABSL_GUARDED_BY(incoming_mu_);
-  bool stop_ ABSL_GUARDED_BY(incoming_mu_) = false;
-
-  absl::Mutex subscribers_mu_;
-  uint64_t fanned_out_ ABSL_GUARDED_BY(subscribers_mu_) = 0;
-  // Index 0: subscribers without a mission filter.
-  std::vector<Subscriber*> subscribers_[4] ABSL_GUARDED_BY(subscribers_mu_);
-
-  std::thread fanout_;  // last: starts after the state above exists
+  absl::Mutex publish_mu_;
+  uint64_t head_ ABSL_GUARDED_BY(publish_mu_) = 0;
+  std::atomic<size_t> next_shard_{0};
+  std::vector<std::unique_ptr<Shard>> shards_;  // fixed after construction
 };
 
 void Subscriber::OnDone() {
@@ -405,7 +471,7 @@ class CeilingService final
     const int mission =
         request.filter().missions_size() > 0 ? request.filter().missions(0) & 3
                                              : 0;
-    auto* subscriber = new Subscriber(&hub_, mission);
+    auto* subscriber = new Subscriber(&hub_, mission, absl::GetFlag(FLAGS_share_slices));
     hub_.Add(subscriber);
     return subscriber;
   }
@@ -416,7 +482,7 @@ class CeilingService final
   }
 
  private:
-  Hub hub_;
+  Hub hub_{absl::GetFlag(FLAGS_fanout_threads)};
 };
 
 volatile std::sig_atomic_t g_stop = 0;

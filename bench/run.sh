@@ -5,14 +5,20 @@
 # prints one table: scenario x figure x system, the ratios sitrep/ceiling and
 # sitrep/JetStream, and each target of issue 4 with met / not met.
 #
-#   bench/run.sh                 # full run, ~10 minutes on 2 cores
-#   QUICK=1 bench/run.sh         # short phases and small N, ~3 minutes
+#   bench/run.sh                 # full run, ~20 minutes on 2 cores (issue 24: fills of 1M)
+#   QUICK=1 bench/run.sh         # short phases and small N, ~6 minutes
 #   BUILD_DIR=build bench/run.sh # another build directory
 #   RESULTS=f.tsv bench/run.sh   # only print the table of an earlier run
 #
+# Issue 24 added: the SSE system (browsers over GET /v1/stream) beside the
+# gRPC path and NATS core in the fan-out runs, the ceiling's fan-out thread
+# sweep (1, 2, 4), 200 open dashboards, and the recovery guards (kill -9 at
+# two store sizes, 1,000 subscribers reconnecting with their cursors).
+#
 # Everything runs on 127.0.0.1. Every scenario is bounded in time by
 # sitrep-bench itself and by `timeout` here, and the whole run by a 15-minute
-# budget (a scenario that would start past it is skipped). Raw RESULT lines
+# budget (30 minutes since issue 24; a scenario that would start past it is
+# skipped). Raw RESULT lines
 # are kept in $OUT_DIR/results.tsv (default: a temp dir, printed at the end).
 set -euo pipefail
 
@@ -28,10 +34,10 @@ if [ -z "${RESULTS:-}" ]; then
 fi
 
 bench=$build_dir/bench/sitrep-bench
-budget=900  # seconds for the whole run
+budget=1800  # seconds for the whole run
 if [ -n "${RESULTS:-}" ]; then
   results=$RESULTS
-  n_small=100; n_large=1000; pairs=3
+  n_small=100; n_large=1000; pairs=3; storm=1000; dashboards=200; join=1000000
   load_before="?"; load_after="?"; elapsed="?"; log=
 else
 if [ ! -x "$bench" ] || [ ! -x "$build_dir/bench/ceiling_server" ] ||
@@ -55,9 +61,13 @@ fi
 
 if [ -n "${QUICK:-}" ]; then
   phase=3s; warmup=1s; n_small=100; n_large=300; catchup=100000; idle=2000
+  recovery_sizes=20000,200000; storm=300; dashboards=50; join=100000
 else
   phase=10s; warmup=2s; n_small=100; n_large=1000; catchup=1000000; idle=10000
+  recovery_sizes=100000,1000000; storm=1000; dashboards=200; join=1000000
 fi
+# The browsers' path beside every first fan-out run (issue 24).
+first_systems=${systems/ceiling/ceiling,sse}
 pairs=3
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -86,7 +96,7 @@ run() {
 # Phase A's publisher stays at most --lag_limit updates ahead of the slowest
 # subscriber: ~700,000 deliveries of backlog at most, so every drain is short.
 run 40 --scenario=sqlite --duration=8s
-run 300 --scenario=fanout --systems=$systems --subscribers=$n_small \
+run 300 --scenario=fanout --systems=$first_systems --subscribers=$n_small \
   --warmup=$warmup --duration=$phase --rate=2000 --lag_limit=8192
 # N=1000 is measured $pairs times, sitrep and the ceiling back to back each
 # time (the NATS peers the first time only), each followed by the isolation
@@ -94,7 +104,7 @@ run 300 --scenario=fanout --systems=$systems --subscribers=$n_small \
 # rate moves by +-25 % (docs/performance.md), so the targets take the median
 # of the pairs' ratios, and every pair is in the table (" #2", " #3").
 for pair in $(seq 1 "$pairs"); do
-  suffix=""; pair_systems=$systems
+  suffix=""; pair_systems=$first_systems
   if [ "$pair" -gt 1 ]; then suffix=" #$pair"; pair_systems=sitrep,ceiling; fi
   run 300 --scenario=fanout --systems=$pair_systems --subscribers=$n_large \
     --warmup=$warmup --duration=$phase --rate=200 --lag_limit=2048 \
@@ -114,6 +124,20 @@ if [[ $systems == *jetstream* ]]; then
   run 120 --scenario=jetstream-ingest --duration=$phase
   run 480 --scenario=replicas --replica_counts=1,2,3 --subscribers=3000 --channels=12 \
     --warmup=3s --duration=$phase --rate=20 --lag_limit=256 --drain_timeout=60s
+fi
+# Issue 24. How many fan-out threads make the strongest ceiling here.
+for threads in 1 2 4; do
+  run 120 --scenario=fanout --systems=ceiling --ceiling_threads=$threads \
+    --subscribers=$n_large --warmup=$warmup --duration=$phase --rate=200 \
+    --lag_limit=2048 --scenario_suffix=" ceiling threads=$threads"
+done
+run 150 --scenario=dashboards --dashboards=$dashboards --warmup=$warmup \
+  --duration=$phase
+run 600 --scenario=recovery --recovery_updates=$recovery_sizes \
+  --recovery_subscribers=$storm
+if [[ $systems == *natscore* ]]; then
+  run 600 --scenario=replica_join --join_updates=$join \
+    --nats_server="$(command -v nats-server)"
 fi
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -138,14 +162,14 @@ awk -F'\t' '
   }
   function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
   END {
-    printf "%-24s %-24s %12s %12s %12s %12s %9s %9s\n", "scenario", "figure", "sitrep", "ceiling", "jetstream", "nats core", "s/ceil", "s/JS"
+    printf "%-30s %-30s %12s %12s %12s %12s %12s %9s %9s\n", "scenario", "figure", "sitrep", "sse", "ceiling", "jetstream", "nats core", "s/ceil", "s/JS"
     for (i = 1; i <= n; i++) {
       split(order[i], k, SUBSEP)
       s = k[1]; f = k[2]
       sitrep = val(s, f, "sitrep"); if (sitrep == "") sitrep = val(s, f, "sqlite")
       ceil = val(s, f, "ceiling"); js = val(s, f, "jetstream"); core = val(s, f, "natscore")
-      if (sitrep == "" && ceil == "" && js == "" && core == "") continue  # replicas-K rows: below
-      printf "%-24s %-24s %12s %12s %12s %12s %9s %9s\n", s, f, fmt(sitrep), fmt(ceil), fmt(js), fmt(core), ratio(sitrep, ceil), ratio(sitrep, js)
+      if (sitrep == "" && ceil == "" && js == "" && core == "" && val(s, f, "sse") == "") continue  # replicas-K rows: below
+      printf "%-30s %-30s %12s %12s %12s %12s %12s %9s %9s\n", s, f, fmt(sitrep), fmt(val(s, f, "sse")), fmt(ceil), fmt(js), fmt(core), ratio(sitrep, ceil), ratio(sitrep, js)
     }
     print ""
     print "targets (issue 4):"
@@ -202,6 +226,46 @@ awk -F'\t' '
     rs = "replicas scaling"; r2 = val(rs, "capacity x 1 replica", "replicas-2"); r3 = val(rs, "capacity x 1 replica", "replicas-3")
     t("replicas (0.25 core each): capacity >= 1.8x at 2, >= 2.5x at 3", r2 == "" || r3 == "" ? -1 : (r2 >= 1.8 && r3 >= 2.5), fmt(val(rs, "capacity delivered/s", "replicas-1")) " / " fmt(val(rs, "capacity delivered/s", "replicas-2")) " / " fmt(val(rs, "capacity delivered/s", "replicas-3")) " delivered/s: " fmt(r2) "x, " fmt(r3) "x; measured law: tail " fmt(val(rs, "tail CPU us/update", "measured")) " + ingest " fmt(val(rs, "ingest CPU us/update", "measured")) " us/update, delivery " fmt(val(rs, "measured delivery CPU us", "replicas-1")) "-" fmt(val(rs, "measured delivery CPU us", "replicas-3")) " us")
     t("isolation: 10 % stalled keeps >= 0.9 x publish and delivered rate", mp != "" && mp >= 0.9 && md >= 0.9 * 0.9, "median of " ni " pairs: published " (mp == "" ? "-" : sprintf("%.2f", mp)) "x (" lp "), delivered " (md == "" ? "-" : sprintf("%.2f", md)) "x (" ld "; 0.9 of the subscribers read: >= 0.81), peak RSS " fmt(val(st, "server peak RSS MiB", "sitrep")) " MiB vs " fmt(val(big, "server peak RSS MiB", "sitrep")) " MiB")
+    print ""
+    print "targets (issue 24):"
+    # The ceiling: the strongest of its fan-out thread counts is the one
+    # every ratio above should be read against.
+    best = ""; bt = ""; sweep = ""
+    for (th = 1; th <= 4; th *= 2) {
+      x = val(big " ceiling threads=" th, "A delivered/s", "ceiling")
+      if (x == "") continue
+      sweep = sweep (sweep == "" ? "" : ", ") th ": " fmt(x) " (p99 " fmt(val(big " ceiling threads=" th, "B p99 ms", "ceiling")) " ms)"
+      if (best == "" || x + 0 > best + 0) { best = x; bt = th }
+    }
+    t("ceiling: fan-out threads measured (delivered/s at N='"$n_large"')", best == "" ? -1 : 1, sweep == "" ? "-" : sweep "; best " bt " thread(s), sitrep/best = " ratio(a, best))
+    se = val(big, "A delivered/s", "sse")
+    t("SSE N='"$n_large"' A: delivered/s >= the gRPC path", se == "" ? -1 : (a != "" && se >= a), "SSE " fmt(se) " vs gRPC " fmt(a) " = " ratio(se, a) ", vs NATS core " fmt(nc) " = " ratio(se, nc))
+    sp = val(big, "B p99 ms", "sse")
+    t("SSE N='"$n_large"' B: p99 <= 10 ms at 200 updates/s", sp == "" ? -1 : sp <= 10, "SSE " fmt(sp) " ms, gRPC " fmt(val(big, "B p99 ms", "sitrep")) " ms, NATS core " fmt(val(big, "B p99 ms", "natscore")) " ms")
+    sc = val(big, "B server CPU s", "sse"); ncc = val(big, "B server CPU s", "natscore")
+    t("SSE N='"$n_large"' B: server CPU <= 3 x NATS core, same deliveries", sc == "" || ncc == "" ? -1 : sc <= 3 * ncc, "SSE " fmt(sc) " s, NATS core " fmt(ncc) " s, gRPC " fmt(val(big, "B server CPU s", "sitrep")) " s over phase B; ratio " ratio(sc, ncc))
+    lc = val(big, "SSE client loops CPU s", "sse")
+    t("SSE load generator is not the bottleneck (CPU of its epoll threads, whole run)", lc == "" ? -1 : 1, fmt(lc) " s on 2 epoll threads")
+    db = "dashboards N='"$dashboards"'"
+    dc = val(db, "server cores/dashboard", "sitrep")
+    t("dashboards: server CPU and RSS per open dashboard (figure)", dc == "" ? -1 : 1, (dc == "" ? "-" : fmt(dc * 1000)) " millicores, " fmt(val(db, "RSS KiB/dashboard", "sitrep")) " KiB; situation p99 " fmt(val(db, "situation p99 ms", "sitrep")) " ms, " fmt(val(db, "situation KiB", "sitrep")) " KiB")
+    # Recovery: the largest store against the target, the smallest for growth.
+    small = ""; large = ""
+    for (i = 1; i <= n; i++) {
+      split(order[i], k, SUBSEP)
+      if (k[2] != "stored updates" || k[1] !~ /^recovery [0-9]/) continue
+      u = val(k[1], "stored updates", "sitrep")
+      if (small == "" || u + 0 < val(small, "stored updates", "sitrep") + 0) small = k[1]
+      if (large == "" || u + 0 > val(large, "stored updates", "sitrep") + 0) large = k[1]
+    }
+    rl = val(large, "after kill -9: first publish s", "sitrep"); rs = val(small, "after kill -9: first publish s", "sitrep")
+    t("recovery: serving <= 0.5 s after kill -9 (" large ")", rl == "" ? -1 : (rl >= 0 && rl <= 0.5), "first publish answered after " fmt(rl) " s (" small ": " fmt(rs) " s; loading sitrepd alone: " fmt(val(large, "exec floor s (sitrepd --helpshort)", "sitrep")) " s; 10M: see docs/performance.md)")
+    ml = val(large, "RSS MiB", "sitrep"); ms = val(small, "RSS MiB", "sitrep")
+    t("recovery: no growth with the store (RSS, restart time)", ml == "" || ms == "" ? -1 : (ml <= 1.25 * ms && rl <= 1.5 * rs + 0.05), "RSS " fmt(ms) " -> " fmt(ml) " MiB, restart " fmt(rs) " -> " fmt(rl) " s, store " fmt(val(small, "store MiB", "sitrep")) " -> " fmt(val(large, "store MiB", "sitrep")) " MiB")
+    stn = "recovery storm N='"$storm"'"; stv = val(stn, "all caught up after restart s", "sitrep")
+    t("recovery: '"$storm"' subscribers resume with cursors (figure)", stv == "" ? -1 : stv >= 0, "all caught up " fmt(stv) " s after the restart began, " fmt(val(stn, "backlog per subscriber", "sitrep")) " updates each behind")
+    jn = "replica join '"$join"'"; jc = val(jn, "caught up s", "sitrep")
+    t("JetStream replica joining '"$join"' updates: caught up <= 5 s", jc == "" ? -1 : (jc >= 0 && jc <= 5), "SERVING after " fmt(val(jn, "SERVING s", "sitrep")) " s, caught up after " fmt(jc) " s, RSS " fmt(val(jn, "joining replica RSS MiB", "sitrep")) " MiB")
   }
   function pair(s, r) { return r == 1 ? s : s " #" r }
   # The median of l[1..k] ("" when k is 0); sorts l.

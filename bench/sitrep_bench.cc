@@ -80,6 +80,9 @@
 #include "absl/time/time.h"
 #include "bench/cpu_budget.h"
 #include "bench/replica_scaling.h"
+#include "bench/dashboards_scenario.h"
+#include "bench/recovery_scenario.h"
+#include "bench/replica_join_scenario.h"
 #include "bench/server_process.h"
 #include "server/auth/token_hash.h"
 #include "grpcpp/grpcpp.h"
@@ -106,6 +109,8 @@ ABSL_FLAG(std::string, systems, "sitrep,ceiling",
 ABSL_FLAG(std::string, sitrepd, SITREP_BENCH_SITREPD, "Path of sitrepd");
 ABSL_FLAG(std::string, ceiling, SITREP_BENCH_CEILING,
           "Path of ceiling_server");
+ABSL_FLAG(int, ceiling_threads, 0,
+          "ceiling_server --fanout_threads (0: its default)");
 ABSL_FLAG(int, subscribers, 100, "fanout: subscribers");
 ABSL_FLAG(int, channels, 8, "gRPC channels the subscribers share");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Warm-up before phase A");
@@ -248,6 +253,9 @@ struct System {
     if (name == "ceiling") {
       argv = {absl::GetFlag(FLAGS_ceiling), "--listen=127.0.0.1:0",
               "--port_file=" + port_file};
+      if (const int t = absl::GetFlag(FLAGS_ceiling_threads); t > 0) {
+        argv.push_back(absl::StrCat("--fanout_threads=", t));
+      }
     } else {
       argv = {absl::GetFlag(FLAGS_sitrepd), "--listen=127.0.0.1:0",
               "--port_file=" + port_file, "--data_dir=" + dir.path() + "/data",
@@ -908,6 +916,7 @@ class GrpcTarget final : public GrpcChannelsTarget {
 };
 
 std::unique_ptr<FanoutTarget> NewNatsTarget(const std::string& name);
+std::unique_ptr<FanoutTarget> NewSseTarget(const std::string& scenario);  // fanout_sse.inc
 
 struct FanoutOutcome {
   uint64_t failures = 0;  // losses + duplicates + reorders + violations
@@ -933,6 +942,8 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
   std::unique_ptr<FanoutTarget> system;
   if (system_name == "sitrep" || system_name == "ceiling") {
     system = std::make_unique<GrpcTarget>(system_name);
+  } else if (system_name == "sse") {
+    system = NewSseTarget(scenario);
   } else {
     system = NewNatsTarget(system_name);
   }
@@ -2427,6 +2438,8 @@ void RunSqlite() {
 }  // namespace
 }  // namespace sitrep::bench
 
+#include "bench/fanout_sse.inc"  // NOLINT(build/include): a fragment
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "sitrep-bench --scenario=fanout|replicas|jetstream-ingest|ingest|catchup|"
@@ -2476,6 +2489,19 @@ int main(int argc, char** argv) {
     for (const std::string& system : systems) RunIdle(system);
   } else if (scenario == "sqlite") {
     RunSqlite();
+  } else if (scenario == "recovery" || scenario == "dashboards" ||
+             scenario == "replica_join") {
+    // bench/{recovery,dashboards,replica_join}_scenario.h
+    const ResultFn result = [](const std::string& s, const std::string& f,
+                               double v) { Result(s, "sitrep", f, v); };
+    const std::string& sitrepd = absl::GetFlag(FLAGS_sitrepd);
+    if (!(scenario == "recovery"     ? RunRecovery(sitrepd, result)
+          : scenario == "dashboards" ? RunDashboards(sitrepd, result)
+                                     : RunReplicaJoin(sitrepd,
+                                                      absl::GetFlag(FLAGS_nats_server),
+                                                      result))) {
+      ++outcome.failures;
+    }
   } else {
     std::fprintf(stderr, "sitrep-bench: unknown --scenario=%s\n",
                  scenario.c_str());

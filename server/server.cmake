@@ -10,17 +10,23 @@ target_link_libraries(sitrep_server
 add_executable(sitrepd main.cc)
 target_link_libraries(sitrepd PRIVATE sitrep_server sitrep_auth absl::flags absl::flags_parse absl::flags_usage absl::flags_usage_internal absl::strings)
 
-if(SITREP_MALLOC STREQUAL "jemalloc" AND NOT SITREP_SANITIZE AND NOT SITREP_BUILD_FUZZERS)
-  find_package(PkgConfig REQUIRED)
-  pkg_check_modules(JEMALLOC REQUIRED jemalloc)
-  # Nothing in sitrepd calls jemalloc by name: keep it linked (its malloc is
-  # then the one every library resolves to) even where the linker drops
-  # unused libraries (--as-needed).
-  set(CMAKE_LINK_LIBRARY_USING_NO_AS_NEEDED
-      "LINKER:--push-state,--no-as-needed" "<LINK_ITEM>" "LINKER:--pop-state")
-  set(CMAKE_LINK_LIBRARY_USING_NO_AS_NEEDED_SUPPORTED TRUE)
-  target_link_libraries(sitrepd PRIVATE
-    "$<LINK_LIBRARY:NO_AS_NEEDED,${JEMALLOC_LINK_LIBRARIES}>")
-elseif(NOT SITREP_MALLOC MATCHES "^(jemalloc|system)$")
-  message(FATAL_ERROR "SITREP_MALLOC must be jemalloc or system, not '${SITREP_MALLOC}'")
-endif()
+# sitrep_link_malloc(TARGET): links SITREP_MALLOC into TARGET. A macro, so
+# that the link feature below is defined in the caller's directory (the
+# bench's ceiling_server links the same allocator as sitrepd).
+macro(sitrep_link_malloc target)
+  if(SITREP_MALLOC STREQUAL "jemalloc" AND NOT SITREP_SANITIZE AND NOT SITREP_BUILD_FUZZERS)
+    find_package(PkgConfig REQUIRED)
+    pkg_check_modules(JEMALLOC REQUIRED jemalloc)
+    # Nothing calls jemalloc by name: keep it linked (its malloc is then the
+    # one every library resolves to) even where the linker drops unused
+    # libraries (--as-needed).
+    set(CMAKE_LINK_LIBRARY_USING_NO_AS_NEEDED
+        "LINKER:--push-state,--no-as-needed" "<LINK_ITEM>" "LINKER:--pop-state")
+    set(CMAKE_LINK_LIBRARY_USING_NO_AS_NEEDED_SUPPORTED TRUE)
+    target_link_libraries(${target} PRIVATE
+      "$<LINK_LIBRARY:NO_AS_NEEDED,${JEMALLOC_LINK_LIBRARIES}>")
+  elseif(NOT SITREP_MALLOC MATCHES "^(jemalloc|system)$")
+    message(FATAL_ERROR "SITREP_MALLOC must be jemalloc or system, not '${SITREP_MALLOC}'")
+  endif()
+endmacro()
+sitrep_link_malloc(sitrepd)

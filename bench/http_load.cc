@@ -1,0 +1,460 @@
+#include "bench/http_load.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <unordered_map>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace sitrep::bench {
+namespace {
+
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool WriteAll(int fd, absl::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+std::string GetRequest(const std::string& target) {
+  return absl::StrCat("GET ", target,
+                      " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      "Accept: text/event-stream, application/json\r\n\r\n");
+}
+
+// Forgets bytes[0, *pos): at once when all is consumed, else in 64 KiB
+// steps (no memmove per event).
+void DropConsumed(std::string* bytes, size_t* pos) {
+  if (*pos == bytes->size()) {
+    bytes->clear();
+    *pos = 0;
+  } else if (*pos > 64 * 1024) {
+    bytes->erase(0, *pos);
+    *pos = 0;
+  }
+}
+
+}  // namespace
+
+struct HttpLoad::Connection {
+  int id = -1;
+  int fd = -1;
+  bool stream = false;
+  bool keep_alive = false;  // answers complete; the connection stays
+  EventFn on_event;
+  ReadEndFn on_read_end;
+  DoneFn on_done;
+
+  // Response parsing: raw bytes in `in` from `in_pos`; the decoded body in
+  // `body` from `body_pos` (streams consume it event by event).
+  std::string in;
+  size_t in_pos = 0;
+  bool headers_done = false;
+  int status = 0;
+  bool chunked = false;
+  int64_t content_length = -1;
+  enum class Chunk { kSize, kData, kDataEnd } chunk = Chunk::kSize;
+  uint64_t chunk_left = 0;
+  bool complete = false;
+  std::string body;
+  size_t body_pos = 0;
+  std::string data_scratch;  // data of an event with several data lines
+
+  // Parses what arrived; false on a malformed response.
+  bool Parse(int64_t now_ns);
+  // Ready for the next response on a kept-alive connection.
+  void Reset() {
+    in.clear();
+    in_pos = 0;
+    headers_done = false;
+    status = 0;
+    chunked = false;
+    content_length = -1;
+    chunk = Chunk::kSize;
+    chunk_left = 0;
+    complete = false;
+    body.clear();
+    body_pos = 0;
+  }
+  void Events(int64_t now_ns);
+};
+
+bool HttpLoad::Connection::Parse(int64_t now_ns) {
+  if (!headers_done) {
+    const size_t end = in.find("\r\n\r\n", in_pos);
+    if (end == std::string::npos) return in.size() < 64 * 1024;
+    absl::string_view head(in.data() + in_pos, end - in_pos);
+    const size_t line_end = head.find("\r\n");
+    absl::string_view status_line = head.substr(0, line_end);
+    // "HTTP/1.1 200 OK"
+    if (status_line.size() < 12 ||
+        !absl::SimpleAtoi(status_line.substr(9, 3), &status)) {
+      return false;
+    }
+    while (line_end != absl::string_view::npos) {
+      head.remove_prefix(head.find("\r\n") + 2);
+      const size_t next = head.find("\r\n");
+      absl::string_view line = head.substr(0, next);
+      const size_t colon = line.find(':');
+      if (colon != absl::string_view::npos) {
+        absl::string_view name = line.substr(0, colon);
+        absl::string_view value = absl::StripAsciiWhitespace(line.substr(colon + 1));
+        if (absl::EqualsIgnoreCase(name, "transfer-encoding") &&
+            absl::StrContains(absl::AsciiStrToLower(value), "chunked")) {
+          chunked = true;
+        } else if (absl::EqualsIgnoreCase(name, "content-length")) {
+          if (!absl::SimpleAtoi(value, &content_length)) return false;
+        }
+      }
+      if (next == absl::string_view::npos) break;
+    }
+    headers_done = true;
+    in_pos = end + 4;
+  }
+  if (chunked) {
+    while (in_pos < in.size() && !complete) {
+      if (chunk == Chunk::kSize) {
+        const size_t eol = in.find("\r\n", in_pos);
+        if (eol == std::string::npos) break;
+        uint64_t size = 0;
+        for (size_t i = in_pos; i < eol; ++i) {
+          const char c = in[i];
+          if (c == ';') break;  // chunk extensions
+          const int digit = (c >= '0' && c <= '9')   ? c - '0'
+                            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                            : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                                     : -1;
+          if (digit < 0) return false;
+          size = size * 16 + static_cast<uint64_t>(digit);
+        }
+        in_pos = eol + 2;
+        if (size == 0) {
+          complete = true;  // trailers are not read
+          break;
+        }
+        chunk_left = size;
+        chunk = Chunk::kData;
+      } else if (chunk == Chunk::kData) {
+        const size_t take = std::min<size_t>(chunk_left, in.size() - in_pos);
+        body.append(in, in_pos, take);
+        in_pos += take;
+        chunk_left -= take;
+        if (chunk_left == 0) chunk = Chunk::kDataEnd;
+      } else {
+        if (in.size() - in_pos < 2) break;
+        in_pos += 2;
+        chunk = Chunk::kSize;
+      }
+    }
+  } else {
+    body.append(in, in_pos, std::string::npos);
+    in_pos = in.size();
+    if (content_length >= 0 &&
+        static_cast<int64_t>(body.size()) >= content_length) {
+      complete = true;
+    }
+  }
+  DropConsumed(&in, &in_pos);
+  if (stream && status == 200) Events(now_ns);
+  return true;
+}
+
+void HttpLoad::Connection::Events(int64_t now_ns) {
+  for (;;) {
+    const size_t end = body.find("\n\n", body_pos);
+    if (end == std::string::npos) break;
+    Event event;
+    event.type = "message";
+    int data_lines = 0;
+    absl::string_view block(body.data() + body_pos, end - body_pos);
+    body_pos = end + 2;
+    while (!block.empty()) {
+      const size_t eol = block.find('\n');
+      absl::string_view line = block.substr(0, eol);
+      block.remove_prefix(eol == absl::string_view::npos ? block.size()
+                                                        : eol + 1);
+      if (line.empty() || line[0] == ':') continue;  // a comment
+      const size_t colon = line.find(':');
+      absl::string_view field = line.substr(0, colon);
+      absl::string_view value =
+          colon == absl::string_view::npos ? "" : line.substr(colon + 1);
+      if (!value.empty() && value[0] == ' ') value.remove_prefix(1);
+      if (field == "event") {
+        event.type = value;
+      } else if (field == "id") {
+        event.id = value;
+      } else if (field == "data") {
+        if (++data_lines == 1) {
+          event.data = value;
+        } else {
+          if (data_lines == 2) data_scratch.assign(event.data.data(), event.data.size());
+          absl::StrAppend(&data_scratch, "\n", value);
+          event.data = data_scratch;
+        }
+      }
+    }
+    if (data_lines > 0) on_event(event, now_ns);
+  }
+  DropConsumed(&body, &body_pos);
+}
+
+struct HttpLoad::Loop {
+  Loop() : epoll_fd(epoll_create1(EPOLL_CLOEXEC)), wake_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = UINT64_MAX;
+    epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev);
+    thread = std::thread([this] { Run(); });
+  }
+  ~Loop() {
+    {
+      absl::MutexLock lock(&mu);
+      stop = true;
+    }
+    Wake();
+    thread.join();
+    for (auto& [id, c] : connections) ::close(c->fd);
+    ::close(wake_fd);
+    ::close(epoll_fd);
+  }
+
+  void Wake() {
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake_fd, &one, sizeof(one));
+  }
+
+  void Run() {
+    epoll_event events[256];
+    for (;;) {
+      const int n = epoll_wait(epoll_fd, events, 256, 100);
+      const int64_t now = SteadyNowNs();
+      for (int i = 0; i < n; ++i) {
+        if (events[i].data.u64 == UINT64_MAX) continue;
+        auto it = connections.find(static_cast<int>(events[i].data.u64));
+        if (it == connections.end()) continue;
+        Readable(it->second.get(), now);
+      }
+      std::deque<std::unique_ptr<Connection>> adds;
+      std::deque<int> closes;
+      std::deque<PendingRequest> requests;
+      {
+        absl::MutexLock lock(&mu);
+        if (stop) return;
+        adds.swap(pending_adds);
+        closes.swap(pending_closes);
+        requests.swap(pending_requests);
+      }
+      uint64_t drained;
+      [[maybe_unused]] ssize_t r = ::read(wake_fd, &drained, sizeof(drained));
+      for (auto& c : adds) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = static_cast<uint64_t>(c->id);
+        epoll_ctl(epoll_fd, EPOLL_CTL_ADD, c->fd, &ev);
+        const int id = c->id;
+        connections[id] = std::move(c);
+      }
+      for (PendingRequest& r : requests) {
+        auto it = connections.find(r.id);
+        if (it == connections.end()) {
+          r.on_done(0, "");
+          continue;
+        }
+        Connection* c = it->second.get();
+        c->Reset();
+        c->on_done = std::move(r.on_done);
+        // Small: it fits the empty socket buffer of an idle connection.
+        if (!WriteAll(c->fd, r.request)) End(c);
+      }
+      for (int id : closes) {
+        auto it = connections.find(id);
+        if (it != connections.end()) End(it->second.get());
+      }
+    }
+  }
+
+  void Readable(Connection* c, int64_t now) {
+    bool eof = false;
+    for (int reads = 0; reads < 16; ++reads) {
+      const size_t old = c->in.size();
+      c->in.resize(old + 64 * 1024);
+      const ssize_t got = ::recv(c->fd, c->in.data() + old, 64 * 1024, 0);
+      c->in.resize(old + static_cast<size_t>(got > 0 ? got : 0));
+      if (got > 0) continue;
+      if (got < 0 && (errno == EAGAIN || errno == EINTR)) break;
+      eof = true;
+      break;
+    }
+    const bool ok = c->Parse(now);
+    if (c->stream && c->on_read_end) c->on_read_end();
+    if (ok && c->complete && c->keep_alive && c->on_done) {
+      DoneFn done = std::move(c->on_done);
+      c->on_done = nullptr;
+      done(c->status, c->body);
+      if (!eof) return;
+    }
+    if (!ok || eof || c->complete) End(c);
+  }
+
+  // Reports and forgets the connection.
+  void End(Connection* c) {
+    epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, nullptr);
+    ::close(c->fd);
+    if (c->on_done) {
+      c->on_done(c->headers_done ? c->status : 0,
+                 c->stream ? absl::string_view() : absl::string_view(c->body));
+    }
+    connections.erase(c->id);  // destroys c
+  }
+
+  const int epoll_fd;
+  const int wake_fd;
+  std::thread thread;
+  absl::Mutex mu;
+  bool stop ABSL_GUARDED_BY(mu) = false;
+  std::deque<std::unique_ptr<Connection>> pending_adds ABSL_GUARDED_BY(mu);
+  std::deque<int> pending_closes ABSL_GUARDED_BY(mu);
+  struct PendingRequest {
+    int id;
+    std::string request;
+    DoneFn on_done;
+  };
+  std::deque<PendingRequest> pending_requests ABSL_GUARDED_BY(mu);
+  // Only the loop thread.
+  std::unordered_map<int, std::unique_ptr<Connection>> connections;
+};
+
+HttpLoad::HttpLoad(int threads) {
+  for (int i = 0; i < std::max(1, threads); ++i) {
+    loops_.push_back(std::make_unique<Loop>());
+  }
+}
+
+HttpLoad::~HttpLoad() = default;
+
+int HttpLoad::Connect(int port, const std::string& target) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  // Blocking connect and request write: both are local and short.
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      (!target.empty() && !WriteAll(fd, GetRequest(target)))) {
+    ::close(fd);
+    return -1;
+  }
+  const int flags = fcntl(fd, F_GETFL);
+  fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  return fd;
+}
+
+int HttpLoad::Add(std::unique_ptr<Connection> connection) {
+  const int id = next_id_.fetch_add(1);
+  connection->id = id;
+  Loop* loop = loops_[static_cast<size_t>(id) % loops_.size()].get();
+  {
+    absl::MutexLock lock(&loop->mu);
+    loop->pending_adds.push_back(std::move(connection));
+  }
+  loop->Wake();
+  return id;
+}
+
+int HttpLoad::OpenStream(int port, const std::string& target,
+                         EventFn on_event, ReadEndFn on_read_end,
+                         DoneFn on_done) {
+  const int fd = Connect(port, target);
+  if (fd < 0) return -1;
+  auto c = std::make_unique<Connection>();
+  c->fd = fd;
+  c->stream = true;
+  c->on_event = std::move(on_event);
+  c->on_read_end = std::move(on_read_end);
+  c->on_done = std::move(on_done);
+  return Add(std::move(c));
+}
+
+bool HttpLoad::Get(int port, const std::string& target, DoneFn on_done) {
+  const int fd = Connect(port, target);
+  if (fd < 0) return false;
+  auto c = std::make_unique<Connection>();
+  c->fd = fd;
+  c->on_done = std::move(on_done);
+  Add(std::move(c));
+  return true;
+}
+
+int HttpLoad::OpenKeepAlive(int port) {
+  const int fd = Connect(port, "");
+  if (fd < 0) return -1;
+  auto c = std::make_unique<Connection>();
+  c->fd = fd;
+  c->keep_alive = true;
+  return Add(std::move(c));
+}
+
+void HttpLoad::Request(int id, const std::string& target, DoneFn on_done) {
+  Loop* loop = loops_[static_cast<size_t>(id) % loops_.size()].get();
+  {
+    absl::MutexLock lock(&loop->mu);
+    loop->pending_requests.push_back({id, GetRequest(target), std::move(on_done)});
+  }
+  loop->Wake();
+}
+
+void HttpLoad::Close(int id) {
+  if (id < 0) return;
+  Loop* loop = loops_[static_cast<size_t>(id) % loops_.size()].get();
+  {
+    absl::MutexLock lock(&loop->mu);
+    loop->pending_closes.push_back(id);
+  }
+  loop->Wake();
+}
+
+double HttpLoad::cpu_seconds() const {
+  double total = 0;
+  for (const auto& loop : loops_) {
+    clockid_t clock;
+    timespec ts{};
+    if (pthread_getcpuclockid(
+            const_cast<std::thread&>(loop->thread).native_handle(), &clock) ==
+            0 &&
+        clock_gettime(clock, &ts) == 0) {
+      total += static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+    }
+  }
+  return total;
+}
+
+}  // namespace sitrep::bench
