@@ -111,7 +111,8 @@ TEST(DescriptorExhaustionTest, StaysQuietHttpRecoversAndReadinessFails) {
     http = HttpGet(http_port, "/v1/municipalities", absl::Seconds(2));
     if (http.ok() && http->status == 200) break;
   }
-  ASSERT_TRUE(http.ok()) << http.status();
+  ASSERT_TRUE(http.ok()) << http.status() << "\nsitrepd wrote:\n"
+                         << sitrepd.stderr_text();
   EXPECT_EQ(http->status, 200);
   ready = HttpGet(metrics_port, "/readyz");
   ASSERT_TRUE(ready.ok()) << ready.status();
