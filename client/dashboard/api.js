@@ -34,6 +34,26 @@ export function getSituation(filter, signal) {
   return getJson('/v1/situation', filterParams(filter), signal);
 }
 
+// GET /v1/situation at a past point: `{sequence}` (as_of_sequence) or
+// `{time}` (as_of, RFC 3339). The answer's `sequence` is the point it is
+// consistent at, its `asOf` the time it stands for.
+export function getSituationAt(filter, { sequence, time }, signal) {
+  const params = filterParams(filter);
+  if (sequence !== undefined) params.set('as_of_sequence', sequence);
+  else params.set('as_of', time);
+  return getJson('/v1/situation', params, signal);
+}
+
+// GET /v1/updates: the oldest `limit` updates matching the filter with a
+// sequence above `afterSequence` and at most `endSequence`, oldest first.
+export function getUpdatesAfter(filter, afterSequence, endSequence, limit, signal) {
+  const params = filterParams(filter);
+  params.set('start_sequence', String(BigInt(afterSequence) + 1n));
+  params.set('end_sequence', endSequence);
+  params.set('page_size', String(limit));
+  return getJson('/v1/updates', params, signal);
+}
+
 // GET /v1/incidents/{id}: the incident and its thread, oldest update first,
 // each with the incident's state after it (IncidentThread).
 export function getIncident(incidentId, signal) {

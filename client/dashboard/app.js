@@ -10,16 +10,25 @@
 // (Last-Event-ID); the dashboard steps in only when the browser gives up:
 // to sign in again after a server restart, to back off, or to reload when
 // the server's log is not the one the cursor belongs to.
+//
+// While the time control shows a past moment (time-travel.js) the stream
+// stays open, but what it brings is held, not shown (`this.held`); back to
+// live, the held updates are shown: none lost, none twice.
+import { Attention } from './attention.js';
 import { ApiError, explainStreamRefusal, getLatestUpdates, getSituation, streamUrl } from './api.js';
 import { FilterForm, filterFromFragment, filterToFragment, sameFilter } from './filter-form.js';
 import {
-  compareSequences, loadMunicipalityNames, setTimeZoneMode, timeZoneMode, zoneLabel,
+  compareSequences, loadMunicipalityNames, setTimeZoneMode, timeMs, timeZoneMode, zoneLabel,
 } from './format.js';
 import { IncidentView } from './incident-view.js';
 import { HEARTBEAT_SECONDS, LiveFeed } from './live-feed.js';
 import { hasStoredToken, renewSession, signIn, signOut } from './session.js';
 import { SituationView, municipalitiesOf } from './situation-view.js';
+import { TimeTravel } from './time-travel.js';
 import { UpdatesTable } from './updates-table.js';
+import { layoutOverflow, watchLayout } from './layout-check.js';
+import { setTimerClock } from './wait-timer.js';
+import { initWallMode } from './wall-mode.js';
 
 // Rows kept in the table: enough for a shift's picture, few enough to stay fast.
 const TABLE_CAPACITY = 500;
@@ -57,6 +66,9 @@ class Dashboard {
     this.situationTimer = 0;
     this.situationRequestedAt = -Infinity;
     this.situationSequence = '0';
+    // While a past moment is shown: {entries: [{update, leftView, arrived}],
+    // arrived: count}, the live updates held meanwhile; null when live.
+    this.held = null;
 
     this.incidentView = new IncidentView(document.getElementById('incident-view'));
     const openIncident = (incidentId, opener) => this.incidentView.open(incidentId, opener);
@@ -67,12 +79,22 @@ class Dashboard {
       table: document.getElementById('updates-table'),
     }, {
       capacity: TABLE_CAPACITY,
-      onChange: (rows) => this.showRowCount(rows),
+      onChange: (rows) => {
+        this.showRowCount(rows);
+        this.checkLayout();
+      },
       onOpenIncident: openIncident,
     });
     this.situation = new SituationView(document.getElementById('situation'),
       document.getElementById('situation-summary'), { onOpenIncident: openIncident });
     this.feed = new LiveFeed(this.feedHandlers());
+    this.timeTravel = new TimeTravel(document.getElementById('time-travel'),
+      document.getElementById('time-banner'), this.timeTravelView());
+    this.attention = new Attention(document.getElementById('attention'), {
+      onOpenIncident: (incidentId) => openIncident(incidentId),
+    });
+    this.checkLayout = watchLayout();
+    initWallMode(document.getElementById('wall-toggle'));
 
     this.loginForm.addEventListener('submit', (event) => this.onLoginSubmit(event));
     // Escape would close the dialog without a session: nothing to show then.
@@ -116,8 +138,13 @@ class Dashboard {
   // Steps 1 to 3 above, for the current filter.
   async load() {
     const generation = this.startGeneration();
-    this.table.clear();
-    this.situation.clear('Loading…');
+    if (this.held) {
+      this.held = { entries: [], arrived: 0 };
+      this.timeTravel.noteHeld(0);
+    } else {
+      this.table.clear();
+      this.situation.clear('Loading…');
+    }
     this.showNotice('');
     try {
       const situation = await getSituation(this.filter, this.loadAbort.signal);
@@ -129,6 +156,7 @@ class Dashboard {
         const page = await getLatestUpdates(this.filter, anchor, TABLE_CAPACITY, this.loadAbort.signal);
         if (generation !== this.generation) return;
         this.onUpdates(page.updates ?? [], { arrived: false });
+        this.timeTravel.setBounds({ oldest: page.oldestSequence, head: page.headSequence });
       }
       this.setCursor(anchor);
       this.feed.open(this.streamUrlAfter(anchor));
@@ -236,6 +264,7 @@ class Dashboard {
 
   askForToken() {
     this.startGeneration();
+    this.leavePastQuietly();
     this.renewedSession = false;
     this.incidentView.close();
     this.showConnection({ state: 'signed-out' });
@@ -286,18 +315,104 @@ class Dashboard {
 
   onUpdates(updates, options) {
     if (updates.length === 0) return;
-    this.table.add(updates, options);
     this.form.suggestMunicipalities(updates.map((update) => update.location?.municipality));
+    if (this.held) {
+      this.hold(updates, options);
+      return;
+    }
+    this.table.add(updates, options);
     if (options.arrived) {
       this.scheduleSituationRefresh();
-      for (const update of updates) this.incidentView.noteUpdate(update);
+      for (const update of updates) {
+        this.incidentView.noteUpdate(update);
+        if (!options.leftView) this.attention.noteArrived(update);
+      }
     }
+  }
+
+  // Live updates that arrive while the past is shown, kept for the return
+  // (at most the table's capacity: the newest).
+  hold(updates, { arrived = false, leftView = '' }) {
+    for (const update of updates) this.held.entries.push({ update, leftView, arrived });
+    if (this.held.entries.length > 2 * TABLE_CAPACITY) {
+      this.held.entries.sort((a, b) => compareSequences(b.update.sequence, a.update.sequence));
+      this.held.entries.length = TABLE_CAPACITY;
+    }
+    if (arrived) {
+      this.held.arrived += updates.length;
+      this.timeTravel.noteHeld(this.held.arrived);
+    }
+  }
+
+  // The view time-travel.js drives (see there).
+  timeTravelView() {
+    return {
+      filter: () => this.filter,
+      tableCapacity: TABLE_CAPACITY,
+      enterPast: () => this.enterPast(),
+      showPast: (situation, updates) => {
+        this.table.clear();
+        this.table.add(updates, { arrived: false });
+        this.showPastSituation(situation);
+      },
+      showStep: (update) => this.table.add([update], { arrived: true }),
+      showPastSituation: (situation) => this.showPastSituation(situation),
+      returnToLive: () => this.returnToLive(),
+      onError: (error) => {
+        if (error instanceof ApiError && error.needsLogin) this.authenticate(() => this.load());
+        else this.showNotice(`Time travel: ${error.message}`);
+      },
+    };
+  }
+
+  enterPast() {
+    this.showNotice('');
+    if (this.held) return;
+    this.held = { entries: this.table.snapshot().map((entry) => ({ ...entry, arrived: false })), arrived: 0 };
+    clearTimeout(this.situationTimer);
+    this.situationTimer = 0;
+    this.liveSituation = this.lastSituation;
+    this.timeTravel.noteHeld(0);
+  }
+
+  // The past's situation; the request timers stand at its moment.
+  showPastSituation(situation) {
+    this.lastSituation = situation;
+    const asOf = timeMs(situation.asOf);
+    setTimerClock(Number.isNaN(asOf) ? null : () => asOf);
+    this.situation.render(situation);
+  }
+
+  // Back from the past: the live table as it was, with what arrived since,
+  // and the situation now.
+  returnToLive() {
+    const held = this.held;
+    this.held = null;
+    setTimerClock(null);
+    this.table.clear();
+    for (const { update, leftView, arrived } of held?.entries ?? []) {
+      this.table.add([update], { leftView, arrived });
+    }
+    this.lastSituation = this.liveSituation;
+    if (this.lastSituation) this.situation.render(this.lastSituation);
+    else this.situation.clear('Loading…');
+    clearTimeout(this.situationTimer);
+    this.situationTimer = 0;
+    this.refreshSituation();
+  }
+
+  // Signed out or failed: the view is loaded again from scratch.
+  leavePastQuietly() {
+    if (!this.held) return;
+    this.held = null;
+    setTimerClock(null);
+    this.timeTravel.reset();
   }
 
   // At most one GET /v1/situation per SITUATION_REFRESH_MS, the last one
   // after the last update.
   scheduleSituationRefresh() {
-    if (this.situationTimer !== 0) return;
+    if (this.situationTimer !== 0 || this.held) return;
     const wait = Math.max(0, this.situationRequestedAt + SITUATION_REFRESH_MS - performance.now());
     this.situationTimer = setTimeout(() => this.refreshSituation(), wait);
   }
@@ -326,6 +441,7 @@ class Dashboard {
     if (this.lastSituation) this.situation.render(this.lastSituation);
     this.table.refill();
     this.incidentView.refresh();
+    this.timeTravel.refresh();
   }
 
   showTimeZone() {
@@ -341,6 +457,10 @@ class Dashboard {
     const sequence = situation.sequence ?? '0';
     if (compareSequences(sequence, this.situationSequence) < 0) return;
     this.situationSequence = sequence;
+    if (this.held) {
+      this.liveSituation = situation;
+      return;
+    }
     this.lastSituation = situation;
     this.situation.render(situation);
     this.form.suggestMunicipalities(municipalitiesOf(situation));
@@ -352,6 +472,7 @@ class Dashboard {
     const fragment = filterToFragment(filter);
     history.replaceState(null, '', fragment || `${location.pathname}${location.search}`);
     this.load();
+    this.timeTravel.filterChanged();
   }
 
   onFragmentChange() {
@@ -363,6 +484,7 @@ class Dashboard {
   // Every event moves the cursor; the footer shows it once per frame.
   setCursor(cursor) {
     this.cursor = cursor;
+    this.timeTravel?.setHead(cursor);
     if (this.cursorFrame !== 0) return;
     this.cursorFrame = requestAnimationFrame(() => {
       this.cursorFrame = 0;
@@ -390,6 +512,7 @@ class Dashboard {
   // says what to change (a municipality the server does not know, ...).
   showFailure(message) {
     this.startGeneration();
+    this.leavePastQuietly();
     this.showConnection({ state: 'error', message });
     this.showNotice(message);
     this.situation.clear();
@@ -427,4 +550,14 @@ function isTransient(error) {
 
 // The names first (one small cached request), so that the first rows show
 // them; the dashboard works without them.
-loadMunicipalityNames().finally(() => new Dashboard().load());
+loadMunicipalityNames().finally(() => {
+  const dashboard = new Dashboard();
+  // For tests and the console: whether anything is cut or scrolls sideways
+  // (layout-check.js), and the sequences the live table holds.
+  window.sitrep = Object.freeze({
+    layoutOverflow,
+    liveSequences: () => (dashboard.held?.entries ?? dashboard.table.snapshot())
+      .map((entry) => entry.update.sequence),
+  });
+  dashboard.load();
+});

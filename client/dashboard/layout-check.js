@@ -1,0 +1,59 @@
+// The page checks its own layout, so that a browser test (and anyone with
+// the console open) can ask whether anything is cut or scrolls sideways at
+// the window's size: the page itself, the panels and bars, and in the table
+// every cell whose text matters (time, sequence, mission and tier, severity,
+// kind, municipality). Free text (headline, place, category line) may be cut
+// with an ellipsis, its whole text in the tooltip: it is cut first.
+// The answer is also on <html data-overflow="none|…">, kept up to date on
+// resizes.
+const SCROLLERS = ['.top-bar', '.filters', '.time-bar', '.time-banner', '.panels', '.table-scroll',
+  '#situation', '#map-panel'];
+const MUST_FIT = ['.col-time .time-text', '.col-sequence', '.col-mission .mission-name',
+  '.col-mission .tier', '.col-severity', '.col-kind', '.col-where .where-municipality'];
+// A pixel of rounding is not an overflow.
+const SLACK_PX = 1;
+
+// What overflows, one line each; empty when nothing does.
+export function layoutOverflow() {
+  const problems = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth + SLACK_PX) {
+    problems.push(`the page is ${root.scrollWidth} px wide in a ${root.clientWidth} px window`);
+  }
+  for (const selector of SCROLLERS) {
+    for (const node of document.querySelectorAll(selector)) {
+      if (isShown(node) && node.scrollWidth > node.clientWidth + SLACK_PX) {
+        problems.push(`${selector} scrolls sideways (${node.scrollWidth} px in ${node.clientWidth} px)`);
+      }
+    }
+  }
+  const cells = document.querySelectorAll(MUST_FIT.map((each) => `#updates > tr[data-sequence] ${each}`).join(', '));
+  for (const cell of cells) {
+    if (isShown(cell) && cell.scrollWidth > cell.clientWidth + SLACK_PX) {
+      problems.push(`"${cell.textContent}" is cut in ${cell.className || cell.parentElement.className} `
+        + `of update ${cell.closest('tr').dataset.sequence} (${cell.scrollWidth} px in ${cell.clientWidth} px)`);
+    }
+  }
+  return problems;
+}
+
+// Keeps <html data-overflow> up to date; `layoutOverflow` is also
+// window.sitrep.layoutOverflow() for tests.
+export function watchLayout() {
+  let frame = 0;
+  const update = () => {
+    frame = 0;
+    const problems = layoutOverflow();
+    document.documentElement.dataset.overflow = problems.length ? problems.join('; ') : 'none';
+  };
+  const schedule = () => {
+    if (frame === 0) frame = requestAnimationFrame(update);
+  };
+  new ResizeObserver(schedule).observe(document.body);
+  return schedule;
+}
+
+// Columns the layout collapses on purpose (a zero width, hidden) are not shown.
+function isShown(node) {
+  return node.getClientRects().length > 0 && getComputedStyle(node).visibility !== 'hidden';
+}

@@ -1,0 +1,363 @@
+// End-to-end test of the dashboard's views (client/dashboard: time-travel.js,
+// layout-check.js, wall-mode.js, attention.js) in headless Debian Chromium
+// against a real sitrepd fed by the real `sitrep demo`:
+//
+//   node dashboard_views_e2e.mjs --sitrepd=PATH --sitrep=PATH --screenshot=PNG
+//                                [--chromium=/usr/bin/chromium]
+// (lib/test_run.mjs)
+//
+// 1. Time travel, while the demo publishes: a point of the slider shows the
+//    situation GetSituation answers for that as_of_sequence, incident by
+//    incident (the test asks the server itself); the live updates are held
+//    (the banner counts them, the view does not change); one step forward
+//    shows the next point; Live shows every update exactly once. A date and
+//    time shows the server's as_of answer; a replay walks up to now and
+//    returns to live by itself, again without a loss.
+// 2. The zone toggle changes every time displayed, in the past view too
+//    (the page's zone is Europe/Belgrade, so local is not UTC).
+// 3. At 1024x768 nothing scrolls sideways and no cell that matters is cut
+//    (the page's own check, layout-check.js), live and in the past.
+// 4. Wall mode at 1920x1080: large type, no controls, the map's place and
+//    the situation side by side; the header's button and Escape switch it.
+// 5. Attention: with notifications allowed in the browser, the opt-in shows
+//    a notification for a severe update and none for a minor one; a support
+//    request's timer turns red past the threshold the user sets (0 min), and
+//    both choices are kept across a reload.
+import { getJson } from './lib/demo_feed.mjs';
+import { DashboardPage } from './lib/dashboard_page.mjs';
+import {
+  LIVE_WITHIN_MS, SHOWN_WITHIN_MS, SITUATION_WITHIN_MS, runTest,
+} from './lib/test_run.mjs';
+import path from 'node:path';
+
+const OVERALL_DEADLINE_MS = 115_000;
+const FEED_WITHIN_MS = 30_000;
+const REPLAY_WITHIN_MS = 30_000;
+const ZONE = 'Europe/Belgrade';
+
+// Shared by the phases: one server, its demo feed stopped after phase 1.
+let server = null;
+
+async function timeTravel(run) {
+  server = await run.startServer({ dataDir: path.join(run.workDir, 'data') });
+  const demo = run.startDemo(server, [
+    '--rate', '20', '--step-every', '400ms', '--incident-every', '500ms', '--expiry', '2h', '--seed', '7',
+  ]);
+  await demo.waitFor('60 updates and 3 open incidents',
+    (situation, head) => head >= 60n && (situation.incidents ?? []).length >= 3, FEED_WITHIN_MS);
+  const browser = await run.openBrowser({ timezoneId: ZONE });
+  const { page } = browser;
+  const dashboard = new DashboardPage(page);
+  await page.goto(server.httpUrl);
+  await dashboard.expectState('live', LIVE_WITHIN_MS);
+
+  const head = BigInt((await getJson(server, '/v1/updates?page_size=1&descending=true')).headSequence);
+  const point = String(head / 2n);
+  run.step(`the slider shows the situation at sequence ${point}, as GetSituation(as_of_sequence) answers it`);
+  await page.locator('#time-slider').fill(point);
+  await expectPastAt(dashboard, point);
+  await expectSameSituation(dashboard, server, `as_of_sequence=${point}`);
+  await expectTableUpTo(dashboard, point);
+
+  run.step('while the past is shown, the live updates are held, counted, and change nothing');
+  await dashboard.waitForCondition(() => Number(document.getElementById('time-banner').dataset.held) >= 5,
+    null, FEED_WITHIN_MS, async () => `the banner does not count the held updates: "${await bannerText(page)}"`);
+  if (!/live paused, \d+ updates since/.test(await bannerText(page))) {
+    throw new Error(`the banner should say the live view is paused: "${await bannerText(page)}"`);
+  }
+  await expectSameSituation(dashboard, server, `as_of_sequence=${point}`);
+  await expectTableUpTo(dashboard, point);
+
+  run.step('one step forward shows the next point');
+  await page.locator('#time-travel [name="time-forward"]').click();
+  const next = await dashboard.waitForCondition((from) => {
+    const shown = document.getElementById('time-travel').dataset.sequence;
+    return shown && BigInt(shown) > BigInt(from);
+  }, point, SITUATION_WITHIN_MS, async () => 'the step forward did not move the point')
+    .then(() => page.getAttribute('#time-travel', 'data-sequence'));
+  await waitForSituationAt(dashboard, next);
+  await expectSameSituation(dashboard, server, `as_of_sequence=${next}`);
+
+  run.step('Live shows every update once, those held included');
+  await page.locator('#time-travel [name="time-live"]').click();
+  await dashboard.page.locator('body[data-time-mode="live"]').waitFor({ timeout: LIVE_WITHIN_MS });
+  await demo.kill();
+  await expectEveryUpdateOnce(dashboard, server);
+
+  run.step('a date and time (UTC) shows the server\'s as_of answer');
+  const all = (await getJson(server, '/v1/updates?page_size=1000')).updates;
+  const at = all[Math.floor(all.length / 3)].receivedAt.slice(0, 19);
+  await page.locator('#time-at').fill(at);
+  await page.locator('#time-travel button[type="submit"]').click();
+  const answer = await getJson(server, `/v1/situation?as_of=${at}Z`);
+  await expectPastAt(dashboard, answer.sequence);
+  await expectSameSituation(dashboard, server, `as_of=${at}Z`);
+
+  run.step('a replay walks up to now and returns to live by itself');
+  await page.locator('#time-travel [name="time-speed"]').selectOption('20');
+  await page.locator('#time-travel [name="time-play"]').click();
+  await dashboard.waitOrExplain(page.locator('body[data-time-mode="live"]').waitFor({ timeout: REPLAY_WITHIN_MS }),
+    async () => `the replay did not reach now within ${REPLAY_WITHIN_MS} ms: "${await bannerText(page)}"`);
+  await expectEveryUpdateOnce(dashboard, server);
+  await dashboard.screenshot(run.args.screenshot);
+  run.page = page;
+}
+
+async function zoneToggle(run) {
+  const { page } = run;
+  const dashboard = new DashboardPage(page);
+  const point = String(BigInt((await getJson(server, '/v1/updates?page_size=1&descending=true')).headSequence) / 3n);
+  await page.locator('#time-slider').fill(point);
+  await expectPastAt(dashboard, point);
+  run.step('the zone toggle changes every time displayed, the past view\'s too');
+  await expectTimesIn(dashboard, 'utc');
+  const utcInput = await page.inputValue('#time-at');
+  await page.locator('#time-zone').click();
+  await expectTimesIn(dashboard, 'local');
+  const localInput = await page.inputValue('#time-at');
+  const shift = (Date.parse(`${localInput}Z`) - Date.parse(`${utcInput}Z`)) / 3_600_000;
+  if (![1, 2].includes(shift)) {
+    throw new Error(`the time input should move to ${ZONE} time: ${utcInput} (UTC) became ${localInput}`);
+  }
+  await page.locator('#time-zone').click();
+  await expectTimesIn(dashboard, 'utc');
+}
+
+async function layoutAt1024(run) {
+  const { page } = run;
+  const dashboard = new DashboardPage(page);
+  await page.setViewportSize({ width: 1024, height: 768 });
+  run.step('at 1024x768, in the past view, nothing is cut or scrolls sideways');
+  await expectNoOverflow(dashboard);
+  run.step('at 1024x768, live, nothing is cut or scrolls sideways; the headline keeps room');
+  await page.locator('#time-travel [name="time-live"]').click();
+  await page.locator('body[data-time-mode="live"]').waitFor({ timeout: LIVE_WITHIN_MS });
+  await expectNoOverflow(dashboard);
+  const headline = await dashboard.rows.first().locator('.col-update').evaluate((cell) => cell.clientWidth);
+  if (headline < 150) throw new Error(`the headline column is only ${headline} px wide at 1024x768`);
+}
+
+async function wallMode(run) {
+  const { page } = run;
+  const dashboard = new DashboardPage(page);
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  run.step('the header\'s button switches to wall mode and Escape leaves it');
+  await page.locator('#wall-toggle').click();
+  await page.locator('html.wall').waitFor({ state: 'attached', timeout: LIVE_WITHIN_MS });
+  if (!page.url().includes('wall=1')) throw new Error(`wall mode is not in the URL: ${page.url()}`);
+  await page.keyboard.press('Escape');
+  await page.locator('html:not(.wall)').waitFor({ state: 'attached', timeout: LIVE_WITHIN_MS });
+
+  run.step('?wall=1 at 1920x1080: large type, no controls, map and situation side by side');
+  await page.goto(`${server.httpUrl}?wall=1`);
+  await dashboard.expectState('live', LIVE_WITHIN_MS);
+  await page.locator('#situation li.incident').first().waitFor({ timeout: LIVE_WITHIN_MS });
+  const wall = await page.evaluate(() => {
+    const box = (selector) => document.querySelector(selector)?.getBoundingClientRect();
+    const visible = (node) => node.getClientRects().length > 0 && getComputedStyle(node).visibility !== 'hidden';
+    // The cards and rows open an incident's story: content, not controls.
+    const controls = [...document.querySelectorAll('button, input, select, textarea, summary')]
+      .filter((node) => !node.closest('dialog, #situation, #updates') && visible(node))
+      .map((node) => node.outerHTML.slice(0, 80));
+    return {
+      controls,
+      fontSize: parseFloat(getComputedStyle(document.documentElement).fontSize),
+      map: box('#map-panel'),
+      situation: box('.situation-panel'),
+      overflow: window.sitrep.layoutOverflow(),
+    };
+  });
+  if (wall.controls.length > 0) throw new Error(`wall mode shows controls: ${wall.controls.join(', ')}`);
+  if (!(wall.fontSize >= 18)) throw new Error(`wall mode's type is ${wall.fontSize} px, not large`);
+  const { map, situation } = wall;
+  if (!map || !situation || map.width < 400 || situation.width < 400
+    || map.right > situation.left || map.bottom < situation.top || situation.bottom < map.top) {
+    throw new Error(`the map and the situation are not side by side: map ${JSON.stringify(map)}, `
+      + `situation ${JSON.stringify(situation)}`);
+  }
+  if (wall.overflow.length > 0) throw new Error(`wall mode overflows: ${wall.overflow.join('; ')}`);
+}
+
+async function attention(run) {
+  const browser = await run.openBrowser({ timezoneId: ZONE });
+  const { page, context } = browser;
+  await context.grantPermissions(['notifications'], { origin: new URL(server.httpUrl).origin });
+  // Records every notification the page shows (the real one is shown too).
+  await page.addInitScript(() => {
+    const Real = window.Notification;
+    window.shownNotifications = [];
+    window.Notification = class extends Real {
+      constructor(title, options) {
+        super(title, options);
+        window.shownNotifications.push({ title, body: options?.body ?? '' });
+      }
+    };
+  });
+  const dashboard = new DashboardPage(page);
+  await page.goto(server.httpUrl);
+  await dashboard.expectState('live', LIVE_WITHIN_MS);
+
+  run.step('the attention opt-in shows a notification for a severe update, none for a minor one');
+  await page.locator('#attention summary').click();
+  await page.locator('#attention-notify').check();
+  await page.locator('#attention-sound').check();
+  await page.locator('#attention[data-on="true"]').waitFor({ state: 'attached', timeout: LIVE_WITHIN_MS });
+  await run.publishAndExpectRow(dashboard, server, {
+    mission: 'kp', severity: 'minor', category: 'patrol', municipality: 'Gjilan',
+    headline: 'Quiet patrol in Gjilan',
+  });
+  await run.publishAndExpectRow(dashboard, server, {
+    mission: 'kp', kind: 'new', severity: 'severe', category: 'civil-disturbance', municipality: 'Zvecan',
+    incident: 'views-alert-1', headline: 'Crowd blocks the road at Zvecan',
+  });
+  await dashboard.waitForCondition(() => window.shownNotifications.length >= 1, null, SHOWN_WITHIN_MS,
+    async () => `no notification within ${SHOWN_WITHIN_MS} ms of the severe update`);
+  const shown = await page.evaluate(() => window.shownNotifications);
+  if (shown.length !== 1 || shown[0].body !== 'Crowd blocks the road at Zvecan' || !shown[0].title.startsWith('Severe')) {
+    throw new Error(`expected one notification, of the severe update: ${JSON.stringify(shown)}`);
+  }
+  if (Number(await page.getAttribute('#attention', 'data-rang')) < 1) {
+    throw new Error('the sound did not ring for the severe update');
+  }
+
+  run.step('a support request\'s timer turns red past the threshold the user sets');
+  await run.publish(server, {
+    mission: 'kp', kind: 'request-support', severity: 'severe', category: 'civil-disturbance',
+    municipality: 'Zvecan', incident: 'views-alert-1', headline: 'KP asks EULEX for support at Zvecan',
+  });
+  const timer = page.locator('#situation li.incident[data-incident-id="views-alert-1"] .waiting-timer');
+  await timer.waitFor({ timeout: SITUATION_WITHIN_MS });
+  if (await timer.getAttribute('data-late') !== 'false') throw new Error('a fresh request is red at 15 min');
+  await page.locator('#attention-late').fill('0');
+  await page.locator('#attention-late').dispatchEvent('change');
+  await dashboard.waitOrExplain(
+    page.locator('#situation li.incident[data-incident-id="views-alert-1"] .waiting-timer.late[data-late="true"]')
+      .waitFor({ timeout: SHOWN_WITHIN_MS }),
+    async () => 'the timer did not turn red with a threshold of 0 min');
+  const colour = await timer.evaluate((node) => getComputedStyle(node).color);
+  const bad = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bad').trim());
+  if (!sameColour(colour, bad)) throw new Error(`the late timer is ${colour}, not red (${bad})`);
+
+  run.step('the choices are kept across a reload');
+  await page.reload();
+  await dashboard.expectState('live', LIVE_WITHIN_MS);
+  const kept = await page.evaluate(() => ({
+    notify: document.getElementById('attention-notify').checked,
+    sound: document.getElementById('attention-sound').checked,
+    late: document.getElementById('attention-late').value,
+  }));
+  if (!kept.notify || !kept.sound || kept.late !== '0') {
+    throw new Error(`the attention choices were not kept: ${JSON.stringify(kept)}`);
+  }
+  await page.locator('#situation li.incident[data-incident-id="views-alert-1"] .waiting-timer.late')
+    .waitFor({ timeout: SITUATION_WITHIN_MS });
+}
+
+// The time control shows `sequence` in the past, with the banner.
+async function expectPastAt(dashboard, sequence) {
+  const { page } = dashboard;
+  await dashboard.waitOrExplain(
+    page.locator(`#time-travel[data-mode="past"][data-sequence="${sequence}"]`).waitFor({ state: 'attached', timeout: SITUATION_WITHIN_MS }),
+    async () => `the time control does not show sequence ${sequence}: mode `
+      + `${await page.getAttribute('#time-travel', 'data-mode')}, sequence `
+      + `${await page.getAttribute('#time-travel', 'data-sequence')}; notice "${await page.locator('#notice').innerText()}"`);
+  await waitForSituationAt(dashboard, sequence);
+  if (!(await page.locator('#time-banner').isVisible())) throw new Error('no banner in the past view');
+}
+
+async function waitForSituationAt(dashboard, sequence) {
+  await dashboard.waitOrExplain(
+    dashboard.page.locator(`#situation[data-sequence="${sequence}"]`).waitFor({ state: 'attached', timeout: SITUATION_WITHIN_MS }),
+    async () => `the situation shown is not the one at ${sequence}: `
+      + `${await dashboard.page.getAttribute('#situation', 'data-sequence')}`);
+}
+
+// The incidents shown are the server's answer for `query`, incident by
+// incident: the same ids, each at the same latest update, version and lead.
+async function expectSameSituation(dashboard, server, query) {
+  const answer = await getJson(server, `/v1/situation?${query}`);
+  const expected = (answer.incidents ?? []).map((incident) => ({
+    id: incident.incidentId,
+    latest: incident.latest?.sequence ?? '',
+    version: String(incident.version ?? ''),
+    leadMission: incident.lead?.mission ?? '',
+  })).sort(byId);
+  const shown = (await dashboard.page.locator('#situation li.incident').evaluateAll((cards) => cards.map((card) => ({
+    id: card.dataset.incidentId,
+    latest: card.dataset.latestSequence,
+    version: card.dataset.version,
+    leadMission: card.dataset.leadMission,
+  })))).sort(byId);
+  if (JSON.stringify(shown) !== JSON.stringify(expected)) {
+    throw new Error(`the page's situation differs from GET /v1/situation?${query}:\n`
+      + `  page:   ${JSON.stringify(shown)}\n  server: ${JSON.stringify(expected)}`);
+  }
+  if (expected.length === 0) throw new Error(`GET /v1/situation?${query} has no incidents: a weak check`);
+}
+
+async function expectTableUpTo(dashboard, sequence) {
+  const shown = await dashboard.rowAttributes('sequence');
+  const beyond = shown.filter((each) => BigInt(each) > BigInt(sequence));
+  if (shown.length === 0 || beyond.length > 0) {
+    throw new Error(`the past table at ${sequence} shows ${shown.length} rows, these after it: ${beyond.join(', ')}`);
+  }
+}
+
+// Once the cursor reached the head, the live table holds every update of
+// the log, each once (the log is smaller than the table's capacity).
+async function expectEveryUpdateOnce(dashboard, server) {
+  const list = await getJson(server, '/v1/updates?page_size=1000');
+  if (list.nextPageToken) throw new Error('the log outgrew one page: shorten the demo');
+  const expected = list.updates.map((update) => update.sequence);
+  await dashboard.expectCursorAtLeast(list.headSequence, LIVE_WITHIN_MS);
+  await dashboard.waitForCondition((wanted) => {
+    const held = window.sitrep.liveSequences();
+    return held.length === wanted.length && new Set(held).size === held.length
+      && wanted.every((sequence) => held.includes(sequence));
+  }, expected, LIVE_WITHIN_MS, async () => {
+    const held = await dashboard.page.evaluate(() => window.sitrep.liveSequences());
+    const missing = expected.filter((sequence) => !held.includes(sequence));
+    return `the live table holds ${held.length} updates (${new Set(held).size} distinct), the log ${expected.length}; `
+      + `missing: ${missing.slice(0, 20).join(', ')}`;
+  });
+}
+
+// Every time on the page (rows, situation, requests, banner) is UTC with a
+// Z, or none is; the header says which.
+async function expectTimesIn(dashboard, zone) {
+  await dashboard.waitForCondition((wanted) => {
+    const texts = [...document.querySelectorAll('#updates > tr[data-sequence] .time-text, #situation-summary, '
+      + '#situation .incident-facts, #situation .request-state, #time-banner [data-text]')]
+      .map((node) => node.textContent);
+    const times = texts.flatMap((text) => text.match(/\b\d{2}:\d{2}(:\d{2})?Z?/g) ?? []);
+    return times.length > 3 && times.every((time) => time.endsWith('Z') === (wanted === 'utc'))
+      && document.getElementById('time-zone').dataset.zone === wanted;
+  }, zone, LIVE_WITHIN_MS, async () => `not every time is ${zone}: `
+    + `${(await dashboard.page.locator('#situation-summary, #time-banner').allInnerTexts()).join(' | ')}`);
+}
+
+async function expectNoOverflow(dashboard) {
+  await dashboard.rows.first().waitFor({ timeout: LIVE_WITHIN_MS });
+  await dashboard.waitForCondition(() => window.sitrep.layoutOverflow().length === 0, null, SITUATION_WITHIN_MS,
+    async () => `the layout overflows: ${(await dashboard.page.evaluate(() => window.sitrep.layoutOverflow())).join('; ')}`);
+  await dashboard.page.locator('html[data-overflow="none"]').waitFor({ state: 'attached', timeout: SITUATION_WITHIN_MS });
+}
+
+function bannerText(page) {
+  return page.locator('#time-banner').innerText();
+}
+
+function byId(a, b) {
+  return a.id.localeCompare(b.id);
+}
+
+// "rgb(197, 48, 48)" against "#c53030".
+function sameColour(rgb, hex) {
+  const parts = rgb.match(/\d+/g)?.slice(0, 3).map(Number) ?? [];
+  const wanted = [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16));
+  return parts.length === 3 && parts.every((value, index) => value === wanted[index]);
+}
+
+await runTest('dashboard_views_e2e', OVERALL_DEADLINE_MS, [
+  timeTravel, zoneToggle, layoutAt1024, wallMode, attention,
+]);
