@@ -2,8 +2,9 @@
 // there up to now (docs/http.md: GET /v1/situation with as_of or
 // as_of_sequence, GET /v1/updates by a range of sequences).
 //
-// The control (#time-travel in index.html) takes a date and time, read on
-// the clock the header shows (UTC or local), or a point on a slider over the
+// The control (#time-travel in index.html) takes a moment as the CLI's
+// `--at` does ("14:05", "2026-12-06 14:05:30", "-2h", an RFC 3339 time), read
+// on the clock the header shows (UTC or local), or a point on a slider over the
 // retained log (its oldest update to the live cursor); one update back or
 // forward; a replay at a chosen speed; and Live. The view it drives (the
 // dashboard, app.js) keeps its live stream open while the past is shown but
@@ -48,6 +49,8 @@ export class TimeTravel {
     this.speed = form.elements['time-speed'];
     this.liveButton = form.elements['time-live'];
     this.bannerText = banner.querySelector('[data-text]');
+    this.atZone = form.querySelector('#time-at-zone');
+    this.at.addEventListener('input', () => this.at.setCustomValidity(''));
 
     this.sequence = null; // the point shown; null: live
     this.asOf = '';
@@ -118,16 +121,16 @@ export class TimeTravel {
     this.show();
   }
 
-  // The date and time of the input, on the header's clock.
+  // The moment typed, on the header's clock.
   goToTime() {
-    const value = this.at.value;
-    if (!value) {
-      this.at.focus();
+    const ms = parseMoment(this.at.value, timeZoneMode(), Date.now());
+    if (Number.isNaN(ms)) {
+      this.at.setCustomValidity('A time like 14:05, 2026-12-06 14:05:30 or -2h (two hours ago)');
+      this.at.reportValidity();
       return;
     }
-    const date = timeZoneMode() === 'utc' ? new Date(`${value}Z`) : new Date(value);
-    if (Number.isNaN(date.getTime())) return;
-    this.goTo({ time: date.toISOString() });
+    this.at.setCustomValidity('');
+    this.goTo({ time: new Date(ms).toISOString() });
   }
 
   // Shows the situation at `point` ({sequence} or {time}) and the updates up
@@ -309,7 +312,7 @@ export class TimeTravel {
     this.liveButton.setAttribute('aria-pressed', String(!past));
     this.playButton.textContent = this.playTimer ? 'Pause' : 'Replay';
     this.playButton.setAttribute('aria-pressed', String(this.playTimer !== 0));
-    this.at.title = `A moment to show, on the ${timeZoneMode() === 'utc' ? 'UTC (Zulu)' : 'local'} clock`;
+    this.atZone.textContent = timeZoneMode() === 'utc' ? 'UTC' : 'local';
     this.banner.hidden = !past;
     this.banner.dataset.held = String(this.held);
     if (!past) {
@@ -326,13 +329,48 @@ export class TimeTravel {
   }
 }
 
-// An RFC 3339 time as a datetime-local input's value, on the header's clock.
+const DURATION_UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+// Milliseconds since the epoch of a moment typed as the CLI's `--at` takes
+// it, on the clock `zone` ('utc' or 'local'): "-2h" or "2h30m" (ago),
+// "14:05" or "14:05:30" (today), "2026-12-06 14:05" (or with a T, seconds),
+// or RFC 3339 with its own zone ("2026-12-06T14:05:00Z", "...+01:00").
+// NaN when it is none of these.
+export function parseMoment(text, zone, nowMs) {
+  const value = text.trim();
+  const ago = /^-?((?:\d+[smhd])+)$/.exec(value);
+  if (ago) {
+    let ms = 0;
+    for (const [, count, unit] of ago[1].matchAll(/(\d+)([smhd])/g)) {
+      ms += Number(count) * DURATION_UNITS_MS[unit];
+    }
+    return nowMs - ms;
+  }
+  if (/(Z|[+-]\d{2}:\d{2})$/i.test(value) && value.includes('T')) return Date.parse(value);
+  const today = /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
+  const dated = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
+  if (!today && !dated) return NaN;
+  const now = new Date(nowMs);
+  const utc = zone === 'utc';
+  const parts = dated
+    ? dated.slice(1).map((part) => Number(part ?? 0))
+    : [utc ? now.getUTCFullYear() : now.getFullYear(), (utc ? now.getUTCMonth() : now.getMonth()) + 1,
+      utc ? now.getUTCDate() : now.getDate(), ...today.slice(1).map((part) => Number(part ?? 0))];
+  const [year, month, day, hours, minutes, seconds] = parts;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hours > 23 || minutes > 59 || seconds > 59) return NaN;
+  return utc
+    ? Date.UTC(year, month - 1, day, hours, minutes, seconds)
+    : new Date(year, month - 1, day, hours, minutes, seconds).getTime();
+}
+
+// An RFC 3339 time as the input shows it, "2026-12-06 14:05:30", on the
+// header's clock.
 function inputValue(rfc3339) {
   const ms = timeMs(rfc3339);
   if (Number.isNaN(ms)) return '';
   const date = new Date(ms);
-  if (timeZoneMode() === 'utc') return date.toISOString().slice(0, 19);
+  if (timeZoneMode() === 'utc') return date.toISOString().slice(0, 19).replace('T', ' ');
   const pad = (n) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`
-    + `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+    + ` ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }

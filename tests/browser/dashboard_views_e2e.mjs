@@ -86,8 +86,9 @@ async function timeTravel(run) {
 
   run.step('a date and time (UTC) shows the server\'s as_of answer');
   const all = (await getJson(server, '/v1/updates?page_size=1000')).updates;
+  // As the input shows times: "2026-12-06 14:05:30" on the header's clock (UTC).
   const at = all[Math.floor(all.length / 3)].receivedAt.slice(0, 19);
-  await page.locator('#time-at').fill(at);
+  await page.locator('#time-at').fill(at.replace('T', ' '));
   await page.locator('#time-travel button[type="submit"]').click();
   const answer = await getJson(server, `/v1/situation?as_of=${at}Z`);
   await expectPastAt(dashboard, answer.sequence);
@@ -115,7 +116,8 @@ async function zoneToggle(run) {
   await page.locator('#time-zone').click();
   await expectTimesIn(dashboard, 'local');
   const localInput = await page.inputValue('#time-at');
-  const shift = (Date.parse(`${localInput}Z`) - Date.parse(`${utcInput}Z`)) / 3_600_000;
+  const asUtc = (value) => Date.parse(`${value.replace(' ', 'T')}Z`);
+  const shift = (asUtc(localInput) - asUtc(utcInput)) / 3_600_000;
   if (![1, 2].includes(shift)) {
     throw new Error(`the time input should move to ${ZONE} time: ${utcInput} (UTC) became ${localInput}`);
   }

@@ -1,6 +1,7 @@
 // The dashboard's screenshots in docs/, from a real sitrepd fed by the demo:
 //   docs/dashboard-1024x768.png    the dashboard at 1024x768
 //   docs/dashboard-1920x1080.png   wall mode (?wall=1) at 1920x1080
+//   docs/dashboard-time-travel.png the situation at a past moment, 1024x768
 //
 //   node tests/browser/screenshots.mjs --sitrepd=PATH --sitrep=PATH
 //        [--out=docs] [--chromium=/usr/bin/chromium]
@@ -68,6 +69,15 @@ try {
   const small = path.join(args.out, 'dashboard-1024x768.png');
   await page.screenshot({ path: small });
   console.log(`screenshots: ${small} (layout: ${await page.evaluate(() => window.sitrep.layoutOverflow().join('; ') || 'nothing cut')})`);
+
+  // A third of the way back, a support request still waiting there.
+  const head = BigInt(await page.getAttribute('#cursor', 'data-cursor'));
+  await page.locator('#time-slider').fill(String((head * 2n) / 3n));
+  await page.locator('#time-travel[data-mode="past"]').waitFor({ state: 'attached', timeout: LIVE_WITHIN_MS });
+  await page.locator('#situation li.incident').first().waitFor({ timeout: LIVE_WITHIN_MS });
+  const past = path.join(args.out, 'dashboard-time-travel.png');
+  await page.screenshot({ path: past });
+  console.log(`screenshots: ${past}`);
 
   await page.setViewportSize({ width: 1920, height: 1080 });
   await page.goto(`${server.httpUrl}?wall=1`);
