@@ -8,8 +8,11 @@
 // resizes.
 const SCROLLERS = ['.top-bar', '.filters', '.time-bar', '.time-banner', '.panels', '.table-scroll',
   '#situation', '#map-panel'];
-const MUST_FIT = ['.col-time .time-text', '.col-sequence', '.col-mission .mission-name',
-  '.col-mission .tier', '.col-severity', '.col-kind', '.col-where .where-municipality'];
+const MUST_FIT = ['.col-time .time-text', '.col-time .time-detail', '.col-sequence',
+  '.col-mission .mission-name', '.col-mission .tier', '.col-severity', '.col-kind'];
+// Inline parts that must fit in their block: a municipality's Albanian name
+// (its Serbian one after it may be cut).
+const MUST_FIT_INLINE = ['.col-where .where-name'];
 // A pixel of rounding is not an overflow.
 const SLACK_PX = 1;
 
@@ -32,6 +35,15 @@ export function layoutOverflow() {
     if (isShown(cell) && cell.scrollWidth > cell.clientWidth + SLACK_PX) {
       problems.push(`"${cell.textContent}" is cut in ${cell.className || cell.parentElement.className} `
         + `of update ${cell.closest('tr').dataset.sequence} (${cell.scrollWidth} px in ${cell.clientWidth} px)`);
+    }
+  }
+  const names = document.querySelectorAll(MUST_FIT_INLINE.map((each) => `#updates > tr[data-sequence] ${each}`).join(', '));
+  for (const name of names) {
+    const block = name.parentElement.getBoundingClientRect();
+    const right = name.getBoundingClientRect().right;
+    if (isShown(name) && right > block.right + SLACK_PX) {
+      problems.push(`"${name.textContent}" is cut in ${name.className} of update `
+        + `${name.closest('tr').dataset.sequence} (ends at ${Math.round(right)} px, its cell at ${Math.round(block.right)} px)`);
     }
   }
   return problems;

@@ -21,7 +21,7 @@ import { getLatestUpdates, getSituationAt, getUpdatesAfter } from './api.js';
 import { compareSequences, shortTime, timeMs, timeZoneMode } from './format.js';
 
 // Replay speeds, in updates per second.
-export const REPLAY_SPEEDS = [1, 4, 20];
+export const REPLAY_SPEEDS = [1, 4, 20, 100];
 // Updates fetched ahead of the replay at a time.
 const REPLAY_PAGE = 200;
 
@@ -248,11 +248,15 @@ export class TimeTravel {
     }
   }
 
-  // Replays from the point shown (from the oldest retained update when live).
+  // Replays from the point shown; when live, from the moment typed, or
+  // else from the oldest retained update.
   play() {
     clearInterval(this.playTimer);
     if (!this.inPast) {
-      this.goTo({ sequence: this.slider.min || '1' }).then(() => {
+      const typed = parseMoment(this.at.value, timeZoneMode(), Date.now());
+      const start = Number.isNaN(typed) ? { sequence: this.slider.min || '1' }
+        : { time: new Date(typed).toISOString() };
+      this.goTo(start).then(() => {
         if (this.inPast) this.play();
       });
       return;

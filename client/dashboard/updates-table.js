@@ -19,7 +19,7 @@
 // Screen readers get the real size through aria-rowcount / aria-rowindex.
 import {
   categoryLabel, kindLabel, missionLabel, missionShort, municipalityLabel, municipalityName, roleLabel,
-  roleShort, severityClass, severityLabel, shortTime, statusMark,
+  roleShort, severityClass, severityLabel, statusMark, timeParts,
 } from './format.js';
 
 // The cells of a row, in the order of the table's header in index.html.
@@ -245,9 +245,11 @@ function createRow() {
     row.append(cell);
   }
   const [time, , mission, , , where, update] = row.cells;
-  // The sequence is also under the time, for the narrow layout without
-  // its column (style.css).
-  time.append(span('time-text'), span('time-sequence'));
+  // Under the time: its day when not today, and the sequence in the
+  // narrow layout without its column (style.css).
+  const detail = span('time-detail');
+  detail.append(span('time-day'), span('time-sequence'));
+  time.append(span('time-text'), detail);
   mission.append(span('mission-name'), ' ', span('tier'));
   // The municipality on the first line (its Serbian name only where there
   // is room), the place on the second.
@@ -280,8 +282,10 @@ function fillRow(row, { update, arrived, leftView }) {
   row.dataset.incidentId = update.incidentId ?? '';
   if (leftView) row.dataset.leftView = leftView;
   else delete row.dataset.leftView;
-  setText(time.firstChild, shortTime(update.occurredAt), timesTitle(update));
-  setText(time.lastChild, `#${update.sequence}`, '');
+  const { time: timeOfDay, day } = timeParts(update.occurredAt);
+  setText(time.firstChild, timeOfDay, timesTitle(update));
+  setText(time.lastChild.firstChild, day, '');
+  setText(time.lastChild.lastChild, `#${update.sequence}`, '');
   setText(sequence, update.sequence, `sequence ${update.sequence}`);
   setText(mission.firstChild, missionShort(update.mission), missionLabel(update.mission));
   setText(mission.lastChild, roleShort(update.role), roleLabel(update.role));
