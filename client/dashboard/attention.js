@@ -57,7 +57,10 @@ export class Attention {
     this.root.dataset.alerts = String(this.alerts);
     this.root.dataset.lastAlert = update.sequence ?? '';
     if (this.sound.checked) this.ring();
-    if (this.notify.checked && notificationPermission() === 'granted') this.showNotification(update);
+    if (this.notify.checked && notificationPermission() === 'granted') {
+      this.showNotification(update);
+      this.root.dataset.notified = String(Number(this.root.dataset.notified ?? 0) + 1);
+    }
   }
 
   applyLate() {

@@ -27,7 +27,7 @@
 import { getJson } from './lib/demo_feed.mjs';
 import { DashboardPage } from './lib/dashboard_page.mjs';
 import {
-  LIVE_WITHIN_MS, SHOWN_WITHIN_MS, SITUATION_WITHIN_MS, runTest,
+  LIVE_WITHIN_MS, SITUATION_WITHIN_MS, runTest,
 } from './lib/test_run.mjs';
 import path from 'node:path';
 
@@ -218,8 +218,14 @@ async function attention(run) {
     mission: 'kp', kind: 'new', severity: 'severe', category: 'civil-disturbance', municipality: 'Zvecan',
     incident: 'views-alert-1', headline: 'Crowd blocks the road at Zvecan',
   });
-  await dashboard.waitForCondition(() => window.shownNotifications.length >= 1, null, SHOWN_WITHIN_MS,
-    async () => `no notification within ${SHOWN_WITHIN_MS} ms of the severe update`);
+  await dashboard.waitForCondition(() => window.shownNotifications.length >= 1, null, SITUATION_WITHIN_MS,
+    async () => `no notification within ${SITUATION_WITHIN_MS} ms of the severe update: `
+      + `${JSON.stringify(await page.evaluate(() => ({
+        permission: Notification.permission,
+        attention: { ...document.getElementById('attention').dataset },
+        notify: document.getElementById('attention-notify').checked,
+        shown: window.shownNotifications,
+      })))}`);
   const shown = await page.evaluate(() => window.shownNotifications);
   if (shown.length !== 1 || shown[0].body !== 'Crowd blocks the road at Zvecan' || !shown[0].title.startsWith('Severe')) {
     throw new Error(`expected one notification, of the severe update: ${JSON.stringify(shown)}`);
@@ -240,7 +246,7 @@ async function attention(run) {
   await page.locator('#attention-late').dispatchEvent('change');
   await dashboard.waitOrExplain(
     page.locator('#situation li.incident[data-incident-id="views-alert-1"] .waiting-timer.late[data-late="true"]')
-      .waitFor({ timeout: SHOWN_WITHIN_MS }),
+      .waitFor({ timeout: SITUATION_WITHIN_MS }),
     async () => 'the timer did not turn red with a threshold of 0 min');
   const colour = await timer.evaluate((node) => getComputedStyle(node).color);
   const bad = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bad').trim());
