@@ -560,4 +560,5 @@ loadMunicipalityNames().finally(() => {
       .map((entry) => entry.update.sequence),
   });
   dashboard.load();
+  dashboard.timeTravel.goToUrlPoint();
 });

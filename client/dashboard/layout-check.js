@@ -50,16 +50,20 @@ export function layoutOverflow() {
 }
 
 // Keeps <html data-overflow> up to date; `layoutOverflow` is also
-// window.sitrep.layoutOverflow() for tests.
+// window.sitrep.layoutOverflow() for tests. Returns the function that asks
+// for a check (after the table changed): at most one per CHECK_EVERY_MS, at
+// the start of a frame, so that a busy feed never pays a forced layout.
+const CHECK_EVERY_MS = 500;
+
 export function watchLayout() {
-  let frame = 0;
+  let timer = 0;
   const update = () => {
-    frame = 0;
+    timer = 0;
     const problems = layoutOverflow();
     document.documentElement.dataset.overflow = problems.length ? problems.join('; ') : 'none';
   };
   const schedule = () => {
-    if (frame === 0) frame = requestAnimationFrame(update);
+    if (timer === 0) timer = setTimeout(() => requestAnimationFrame(update), CHECK_EVERY_MS);
   };
   new ResizeObserver(schedule).observe(document.body);
   return schedule;

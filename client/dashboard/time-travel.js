@@ -12,6 +12,10 @@
 // the held updates. Live shows them again: the stream never stopped, so
 // nothing is lost and nothing comes twice.
 //
+// The point shown is in the URL (`?as_of_sequence=812`, written whenever no
+// replay runs), so that a handover can pass on "the picture at 14:05" as a
+// link; `?at=` takes a moment as the input does (RFC 3339, "-2h", ...).
+//
 // The past shown is always the server's: each point is one GET
 // /v1/situation?as_of_sequence=N, so the page shows exactly what
 // GetSituation answers for that point. The replay only chooses the points:
@@ -24,6 +28,9 @@ import { compareSequences, shortTime, timeMs, timeZoneMode } from './format.js';
 export const REPLAY_SPEEDS = [1, 4, 20, 100];
 // Updates fetched ahead of the replay at a time.
 const REPLAY_PAGE = 200;
+// The URL's parameters for the point shown.
+const SEQUENCE_PARAMETER = 'as_of_sequence';
+const MOMENT_PARAMETER = 'at';
 
 export class TimeTravel {
   // form: the #time-travel <form>; banner: #time-banner.
@@ -64,6 +71,8 @@ export class TimeTravel {
     this.playTimer = 0;
     this.situationBusy = false;
     this.situationWanted = false;
+    // The URL is written only once its point was read (goToUrlPoint).
+    this.writesUrl = false;
 
     for (const speed of REPLAY_SPEEDS) {
       const option = document.createElement('option');
@@ -94,6 +103,26 @@ export class TimeTravel {
 
   get inPast() {
     return this.sequence !== null;
+  }
+
+  // The point the page's URL asks for (a link to a past moment), if any;
+  // a moment without a zone is read as UTC.
+  goToUrlPoint() {
+    const params = new URLSearchParams(location.search);
+    this.writesUrl = true;
+    const sequence = params.get(SEQUENCE_PARAMETER);
+    if (sequence && /^\d+$/.test(sequence)) {
+      this.goTo({ sequence });
+      return;
+    }
+    const moment = params.get(MOMENT_PARAMETER);
+    if (!moment) return;
+    const ms = parseMoment(moment, 'utc', Date.now());
+    if (Number.isNaN(ms)) {
+      this.view.onError(new Error(`the link's at=${moment} is not a time (14:05, 2026-12-06T14:05:00Z, -2h)`));
+      return;
+    }
+    this.goTo({ time: new Date(ms).toISOString() });
   }
 
   // The slider's range: the oldest retained update to the live head.
@@ -306,8 +335,18 @@ export class TimeTravel {
     this.sliderLabel.textContent = `#${sequence}`;
   }
 
+  // The URL names the point shown (not at every step of a replay).
+  writeUrl() {
+    const url = new URL(location.href);
+    url.searchParams.delete(MOMENT_PARAMETER);
+    if (this.inPast) url.searchParams.set(SEQUENCE_PARAMETER, this.sequence);
+    else url.searchParams.delete(SEQUENCE_PARAMETER);
+    if (url.href !== location.href) history.replaceState(history.state, '', url);
+  }
+
   // The control, the banner and the page's mode say where the view is.
   show() {
+    if (this.writesUrl && this.playTimer === 0 && this.form.dataset.mode !== 'loading') this.writeUrl();
     const past = this.inPast;
     const mode = past ? 'past' : 'live';
     this.form.dataset.mode = mode;

@@ -59,6 +59,9 @@ async function timeTravel(run) {
   await expectPastAt(dashboard, point);
   await expectSameSituation(dashboard, server, `as_of_sequence=${point}`);
   await expectTableUpTo(dashboard, point);
+  if (new URL(page.url()).searchParams.get('as_of_sequence') !== point) {
+    throw new Error(`the URL does not name the point shown: ${page.url()}`);
+  }
 
   run.step('while the past is shown, the live updates are held, counted, and change nothing');
   await dashboard.waitForCondition(() => Number(document.getElementById('time-banner').dataset.held) >= 5,
@@ -109,8 +112,10 @@ async function zoneToggle(run) {
   const { page } = run;
   const dashboard = new DashboardPage(page);
   const point = String(BigInt((await getJson(server, '/v1/updates?page_size=1&descending=true')).headSequence) / 3n);
-  await page.locator('#time-slider').fill(point);
+  run.step(`a link with ?as_of_sequence=${point} opens the picture at that point`);
+  await page.goto(`${server.httpUrl}?as_of_sequence=${point}`);
   await expectPastAt(dashboard, point);
+  await expectSameSituation(dashboard, server, `as_of_sequence=${point}`);
   run.step('the zone toggle changes every time displayed, the past view\'s too');
   await expectTimesIn(dashboard, 'utc');
   const utcInput = await page.inputValue('#time-at');
