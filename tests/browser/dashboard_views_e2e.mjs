@@ -13,8 +13,10 @@
 //    shows the next point; Live shows every update exactly once. A date and
 //    time shows the server's as_of answer; a replay walks up to now and
 //    returns to live by itself, again without a loss.
-// 2. The zone toggle changes every time displayed, in the past view too
-//    (the page's zone is Europe/Belgrade, so local is not UTC).
+// 2. A link with ?as_of_sequence=N opens that point. The zone toggle
+//    changes every time displayed, in the past view too, and in an
+//    incident's story (the page's zone is Europe/Belgrade, so local is not
+//    UTC).
 // 3. At 1024x768 nothing scrolls sideways and no cell that matters is cut
 //    (the page's own check, layout-check.js), live and in the past; nor at
 //    1280x800, 1366x768 and 1920x1080.
@@ -127,8 +129,27 @@ async function zoneToggle(run) {
   if (![1, 2].includes(shift)) {
     throw new Error(`the time input should move to ${ZONE} time: ${utcInput} (UTC) became ${localInput}`);
   }
+  await expectIncidentTimesIn(dashboard, 'local');
   await page.locator('#time-zone').click();
   await expectTimesIn(dashboard, 'utc');
+  await expectIncidentTimesIn(dashboard, 'utc');
+}
+
+// An incident's story (a modal: the header's toggle is behind it) shows
+// its times on the clock chosen too.
+async function expectIncidentTimesIn(dashboard, zone) {
+  const card = dashboard.page.locator('#situation li.incident').first();
+  const incident = await card.getAttribute('data-incident-id');
+  await card.locator('.incident-open').click();
+  await dashboard.expectIncidentView(incident, SITUATION_WITHIN_MS);
+  await dashboard.waitForCondition((wanted) => {
+    const times = document.querySelector('#incident-view [data-body]').textContent
+      .match(/\b\d{2}:\d{2}(:\d{2})?Z?/g) ?? [];
+    return times.length > 0 && times.every((time) => time.endsWith('Z') === (wanted === 'utc'));
+  }, zone, SITUATION_WITHIN_MS, async () => `the incident's story is not all ${zone}: `
+    + `${(await dashboard.page.locator('#incident-view [data-body]').innerText()).replaceAll('\n', ' | ')}`);
+  await dashboard.page.keyboard.press('Escape');
+  await dashboard.expectIncidentViewClosed(SITUATION_WITHIN_MS);
 }
 
 async function layoutAt1024(run) {
