@@ -14,19 +14,19 @@
 // While the time control shows a past moment (time-travel.js) the stream
 // stays open, but what it brings is held, not shown (`this.held`); back to
 // live, the held updates are shown: none lost, none twice.
-import { Attention } from './attention.js';
 import { ApiError, explainStreamRefusal, getLatestUpdates, getSituation, streamUrl } from './api.js';
+import { Attention } from './attention.js';
 import { FilterForm, filterFromFragment, filterToFragment, sameFilter } from './filter-form.js';
 import {
   compareSequences, loadMunicipalityNames, setTimeZoneMode, timeMs, timeZoneMode, zoneLabel,
 } from './format.js';
 import { IncidentView } from './incident-view.js';
+import { layoutOverflow, watchLayout } from './layout-check.js';
 import { HEARTBEAT_SECONDS, LiveFeed } from './live-feed.js';
 import { hasStoredToken, renewSession, signIn, signOut } from './session.js';
 import { SituationView, municipalitiesOf } from './situation-view.js';
 import { TimeTravel } from './time-travel.js';
 import { UpdatesTable } from './updates-table.js';
-import { layoutOverflow, watchLayout } from './layout-check.js';
 import { setTimerClock } from './wait-timer.js';
 import { initWallMode } from './wall-mode.js';
 
@@ -94,7 +94,7 @@ class Dashboard {
       onOpenIncident: (incidentId) => openIncident(incidentId),
     });
     this.checkLayout = watchLayout();
-    initWallMode(document.getElementById('wall-toggle'));
+    initWallMode(document.getElementById('wall-toggle'), document.getElementById('wall-clock'));
 
     this.loginForm.addEventListener('submit', (event) => this.onLoginSubmit(event));
     // Escape would close the dialog without a session: nothing to show then.

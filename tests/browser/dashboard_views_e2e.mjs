@@ -21,7 +21,8 @@
 //    (the page's own check, layout-check.js), live and in the past; nor at
 //    1280x800, 1366x768 and 1920x1080.
 // 4. Wall mode at 1920x1080: large type, no controls, the map's place and
-//    the situation side by side; the header's button and Escape switch it.
+//    the situation side by side, the time now in the header; the header's
+//    button and Escape switch it.
 // 5. Attention: with notifications allowed in the browser, the opt-in shows
 //    a notification for a severe update and none for a minor one; a support
 //    request's timer turns red past the threshold the user sets (0 min), and
@@ -199,8 +200,10 @@ async function wallMode(run) {
       map: box('#map-panel'),
       situation: box('.situation-panel'),
       overflow: window.sitrep.layoutOverflow(),
+      clock: document.getElementById('wall-clock').textContent,
     };
   });
+  if (!/^\d{2}:\d{2}:\d{2}Z$/.test(wall.clock)) throw new Error(`wall mode's clock shows "${wall.clock}"`);
   if (wall.controls.length > 0) throw new Error(`wall mode shows controls: ${wall.controls.join(', ')}`);
   if (!(wall.fontSize >= 18)) throw new Error(`wall mode's type is ${wall.fontSize} px, not large`);
   const { map, situation } = wall;
