@@ -17,6 +17,7 @@ import {
 } from './format.js';
 import { IncidentView } from './incident-view.js';
 import { HEARTBEAT_SECONDS, LiveFeed } from './live-feed.js';
+import { MapView } from './map.js';
 import { hasStoredToken, renewSession, signIn, signOut } from './session.js';
 import { SituationView, municipalitiesOf } from './situation-view.js';
 import { UpdatesTable } from './updates-table.js';
@@ -60,7 +61,9 @@ class Dashboard {
 
     this.incidentView = new IncidentView(document.getElementById('incident-view'));
     const openIncident = (incidentId, opener) => this.incidentView.open(incidentId, opener);
-    this.form = new FilterForm(document.getElementById('filters'), (filter) => this.applyFilter(filter));
+    // The form has no area control: the map's area stays as it is.
+    this.form = new FilterForm(document.getElementById('filters'),
+      (filter) => this.applyFilter({ ...filter, boundingBox: this.filter.boundingBox }));
     this.form.write(this.filter);
     this.table = new UpdatesTable({
       scroller: document.getElementById('updates-scroller'),
@@ -73,6 +76,11 @@ class Dashboard {
     this.situation = new SituationView(document.getElementById('situation'),
       document.getElementById('situation-summary'), { onOpenIncident: openIncident });
     this.feed = new LiveFeed(this.feedHandlers());
+    this.map = new MapView(document.getElementById('map-panel'), {
+      onOpenIncident: openIncident,
+      onArea: (boundingBox) => this.applyFilter({ ...this.filter, boundingBox }),
+    });
+    this.map.showArea(this.filter.boundingBox);
 
     this.loginForm.addEventListener('submit', (event) => this.onLoginSubmit(event));
     // Escape would close the dialog without a session: nothing to show then.
@@ -118,6 +126,7 @@ class Dashboard {
     const generation = this.startGeneration();
     this.table.clear();
     this.situation.clear('Loading…');
+    this.map.clear();
     this.showNotice('');
     try {
       const situation = await getSituation(this.filter, this.loadAbort.signal);
@@ -240,6 +249,7 @@ class Dashboard {
     this.incidentView.close();
     this.showConnection({ state: 'signed-out' });
     this.situation.clear();
+    this.map.clear();
     this.signOutButton.hidden = true;
     this.loginError.textContent = '';
     if (!this.loginDialog.open) this.loginDialog.showModal();
@@ -343,12 +353,14 @@ class Dashboard {
     this.situationSequence = sequence;
     this.lastSituation = situation;
     this.situation.render(situation);
+    this.map.render(situation);
     this.form.suggestMunicipalities(municipalitiesOf(situation));
   }
 
   applyFilter(filter) {
     if (sameFilter(filter, this.filter)) return;
     this.filter = filter;
+    this.map.showArea(filter.boundingBox);
     const fragment = filterToFragment(filter);
     history.replaceState(null, '', fragment || `${location.pathname}${location.search}`);
     this.load();
@@ -393,6 +405,7 @@ class Dashboard {
     this.showConnection({ state: 'error', message });
     this.showNotice(message);
     this.situation.clear();
+    this.map.clear();
   }
 
   showNotice(text) {
