@@ -26,7 +26,9 @@ const WIDTH = 400;
 const COS = Math.cos(((EXTENT.minLat + EXTENT.maxLat) / 2) * (Math.PI / 180));
 const SCALE = WIDTH / ((EXTENT.maxLon - EXTENT.minLon) * COS);
 const HEIGHT = Math.round((EXTENT.maxLat - EXTENT.minLat) * SCALE);
-// Markers on one spot (several incidents at one seat) fan out around it.
+// Markers closer than CLUSTER apart (several incidents at one seat, or the
+// two ends of one bridge) fan out around the first one's place.
+const CLUSTER = 10;
 const FAN_RADIUS = 12;
 // A drag shorter than this (viewBox units) is a click, not an area.
 const MIN_DRAG = 5;
@@ -100,7 +102,7 @@ export class MapView {
 
   render(situation) {
     const incidents = situation.incidents ?? [];
-    const spots = new Map();  // "x,y" -> markers on it
+    const clusters = [];  // {x, y, members: [{marker, x, y}]}
     let unplaced = 0;
     for (const incident of incidents) {
       const place = placeOf(incident);
@@ -109,14 +111,18 @@ export class MapView {
         continue;
       }
       const [x, y] = project(place.lon, place.lat);
-      const key = `${x.toFixed(1)},${y.toFixed(1)}`;
-      if (!spots.has(key)) spots.set(key, []);
-      spots.get(key).push(renderMarker(incident, place, x, y));
+      // A handful of incidents: a linear search is fine.
+      let cluster = clusters.find((c) => Math.hypot(c.x - x, c.y - y) < CLUSTER);
+      if (!cluster) {
+        cluster = { x, y, members: [] };
+        clusters.push(cluster);
+      }
+      cluster.members.push({ marker: renderMarker(incident, place, x, y), x, y });
     }
     const nodes = [];
-    for (const group of spots.values()) {
-      group.forEach((marker, index) => fan(marker, index, group.length));
-      nodes.push(...group);
+    for (const cluster of clusters) {
+      cluster.members.forEach((member, index) => fan(member, index, cluster));
+      nodes.push(...cluster.members.map((member) => member.marker));
     }
     this.markers.replaceChildren(...nodes);
     const placed = incidents.length - unplaced;
@@ -247,12 +253,20 @@ function letterOf(mission) {
   return text;
 }
 
-function fan(marker, index, count) {
+// Moves the shape of the index-th member of `cluster` onto a circle around
+// the cluster's place; the marker itself (its anchor) stays at its own.
+function fan({ marker, x, y }, index, cluster) {
+  const count = cluster.members.length;
   if (count === 1) return;
   const angle = (2 * Math.PI * index) / count - Math.PI / 2;
   const radius = FAN_RADIUS * Math.min(1 + count / 8, 2.5);
-  marker.querySelector('.map-marker-body').setAttribute('transform',
-    `translate(${(radius * Math.cos(angle)).toFixed(1)} ${(radius * Math.sin(angle)).toFixed(1)})`);
+  const dx = cluster.x + radius * Math.cos(angle) - x;
+  const dy = cluster.y + radius * Math.sin(angle) - y;
+  const body = marker.querySelector('.map-marker-body');
+  body.setAttribute('transform', `translate(${dx.toFixed(1)} ${dy.toFixed(1)})`);
+  // A leader from the true place to the moved shape.
+  body.before(svgElement('line', { class: 'map-leader', x1: 0, y1: 0, x2: dx.toFixed(1), y2: dy.toFixed(1) }),
+    svgElement('circle', { class: 'map-anchor', r: 2 }));
 }
 
 function pathOf(geometry) {

@@ -28,9 +28,11 @@ import {
 
 const OVERALL_DEADLINE_MS = 100_000;
 // How long the demo may take to open MIN_INCIDENTS incidents (at most 8
-// are open at once; one every 0.3 s on average).
+// are open at once; one every 0.3 s on average), one of them with a thread
+// of MIN_STEPS updates (a step every second on average).
 const DEMO_WITHIN_MS = 30_000;
 const MIN_INCIDENTS = 5;
+const MIN_STEPS = 3;
 const POLL_MS = 100;
 const VIEW_WITHIN_MS = 5_000;
 const FILTER_WITHIN_MS = 15_000;
@@ -44,7 +46,7 @@ async function fillWithTheDemo(run, context) {
   Object.assign(context, { server, origin: new URL(server.httpUrl).origin });
   run.step(`sitrepd serves gRPC on ${server.grpcAddress}, HTTP on ${server.httpUrl}`);
   const demo = spawn(run.args.sitrep, [
-    '-s', server.grpcAddress, 'demo', '--rate', '40', '--step-every', '4s', '--incident-every', '300ms',
+    '-s', server.grpcAddress, 'demo', '--rate', '40', '--step-every', '1s', '--incident-every', '300ms',
     '--seed', '21', '--run-id', 'map-e2e',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let demoLog = '';
@@ -53,10 +55,13 @@ async function fillWithTheDemo(run, context) {
     const deadline = Date.now() + DEMO_WITHIN_MS;
     for (;;) {
       const situation = await getJson(server, '/v1/situation');
-      if ((situation.incidents ?? []).length >= MIN_INCIDENTS) break;
+      const incidents = situation.incidents ?? [];
+      if (incidents.length >= MIN_INCIDENTS
+        && incidents.some((incident) => Number(incident.version) >= MIN_STEPS)) break;
       if (demo.exitCode !== null) throw new Error(`sitrep demo exited (${demo.exitCode}): ${demoLog}`);
       if (Date.now() > deadline) {
-        throw new Error(`the demo opened only ${(situation.incidents ?? []).length} incidents in `
+        throw new Error(`the demo opened only ${incidents.length} incidents (the longest thread: `
+          + `${Math.max(0, ...incidents.map((incident) => Number(incident.version)))} updates) in `
           + `${DEMO_WITHIN_MS / 1000} s: ${demoLog}`);
       }
       await delay(POLL_MS);
@@ -155,9 +160,11 @@ async function clickOpensTheIncident(run, { dashboard, page, situation }) {
   run.step('clicking a marker opens its incident\'s timeline');
   // A demo incident (with a thread to show) whose marker no other covers,
   // clicked at its shape's centre as a user would.
-  const target = await page.evaluate((seatIncident) => {
-    for (const marker of document.querySelectorAll('#map-panel .map-marker')) {
-      if (marker.dataset.incidentId === seatIncident) continue;
+  const longestFirst = situation.incidents.filter((each) => each.incidentId !== SEAT_INCIDENT)
+    .sort((a, b) => Number(b.version) - Number(a.version)).map((each) => each.incidentId);
+  const target = await page.evaluate((ids) => {
+    for (const id of ids) {
+      const marker = document.querySelector(`#map-panel .map-marker[data-incident-id="${CSS.escape(id)}"]`);
       const shape = marker.querySelector('.map-shape').getBoundingClientRect();
       const x = shape.left + shape.width / 2;
       const y = shape.top + shape.height / 2;
@@ -166,7 +173,7 @@ async function clickOpensTheIncident(run, { dashboard, page, situation }) {
       }
     }
     return null;
-  }, SEAT_INCIDENT);
+  }, longestFirst);
   if (!target) throw new Error('every demo incident\'s marker is covered by another one');
   const incident = situation.incidents.find((each) => each.incidentId === target.id);
   await page.mouse.click(target.x, target.y);
