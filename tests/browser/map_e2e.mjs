@@ -17,7 +17,8 @@
 //    unfiltered log), so has every marker; a new update inside the box is
 //    shown live, one outside is not. The screenshot is taken here.
 // 5. "Clear area" brings back the whole of Kosovo.
-// 6. The page asked nothing of any host but the server.
+// 6. At 1024x768 the map fits its panel, markers still in place.
+// 7. The page asked nothing of any host but the server.
 //
 // Exits 0 when everything held, 1 with the reason otherwise. Every wait has
 // a deadline; the whole run is bounded by OVERALL_DEADLINE_MS.
@@ -286,6 +287,30 @@ async function clearAreaShowsAll(run, { dashboard, page, situation }) {
       + `${await markerIds(page)}`);
 }
 
+// At 1024x768 the whole map is on screen, inside its panel, and the
+// markers still stand where their places project.
+async function fitsAt1024(run, { dashboard, page, situation, seats }) {
+  run.step('at 1024x768 the map fits its panel and the markers keep their places');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await dashboard.waitForCondition(() => {
+    const svg = document.querySelector('#map-panel svg.map').getBoundingClientRect();
+    const panel = document.getElementById('map-panel').getBoundingClientRect();
+    return svg.width > 0 && svg.left >= panel.left && svg.right <= panel.right && svg.top >= panel.top
+      && svg.bottom <= panel.bottom && panel.right <= window.innerWidth && panel.bottom <= window.innerHeight;
+  }, null, SITUATION_WITHIN_MS, async () => `the map does not fit at 1024x768: ${await page.evaluate(() => {
+    const r = (id) => JSON.stringify(document.querySelector(id).getBoundingClientRect());
+    return `svg ${r('#map-panel svg.map')}, panel ${r('#map-panel')}`;
+  })}`);
+  const expected = situation.incidents.map((incident) => ({
+    id: incident.incidentId, ...expectedPlace(incident, seats),
+  }));
+  const shown = await page.evaluate(measureMarkers, expected);
+  const worst = Math.max(...shown.map((marker) => marker.offPixels));
+  if (!(worst <= 1)) throw new Error(`at 1024x768 a marker is drawn ${worst.toFixed(2)} px from its place`);
+  const size = await page.locator('#map-panel svg.map').boundingBox();
+  run.step(`  the map is ${Math.round(size.width)}x${Math.round(size.height)} px`);
+}
+
 async function nothingElseWasAsked(run, context) {
   if (context.foreignRequests.length) {
     throw new Error(`the page asked other hosts: ${context.foreignRequests.join(', ')}`);
@@ -315,5 +340,6 @@ await runTest('map_e2e', OVERALL_DEADLINE_MS, [
   (run) => clickOpensTheIncident(run, context),
   (run) => dragNarrowsTheFeed(run, context),
   (run) => clearAreaShowsAll(run, context),
+  (run) => fitsAt1024(run, context),
   (run) => nothingElseWasAsked(run, context),
 ]);
