@@ -61,9 +61,10 @@ class Dashboard {
 
     this.incidentView = new IncidentView(document.getElementById('incident-view'));
     const openIncident = (incidentId, opener) => this.incidentView.open(incidentId, opener);
-    // The form has no area control: the map's area stays as it is.
+    // The form has no area control: the map's area stays as it is, unless
+    // the form was reset.
     this.form = new FilterForm(document.getElementById('filters'),
-      (filter) => this.applyFilter({ ...filter, boundingBox: this.filter.boundingBox }));
+      (filter) => this.applyFilter({ boundingBox: this.filter.boundingBox, ...filter }));
     this.form.write(this.filter);
     this.table = new UpdatesTable({
       scroller: document.getElementById('updates-scroller'),

@@ -17,11 +17,14 @@ export const EMPTY_FILTER = Object.freeze({
 });
 
 export class FilterForm {
-  // onChange(filter) is called once the controls settle after a change.
+  // onChange(filter) is called once the controls settle after a change;
+  // `filter` has no boundingBox (the map sets it), except after a reset:
+  // boundingBox null.
   constructor(form, onChange) {
     this.form = form;
     this.onChange = onChange;
     this.timer = 0;
+    this.resetPending = false;
     this.suggested = new Set();
     this.buildControls();
     form.addEventListener('change', () => this.settle());
@@ -29,8 +32,12 @@ export class FilterForm {
       event.preventDefault();
       this.settle();
     });
-    // `reset` fires before the controls are cleared.
-    form.addEventListener('reset', () => setTimeout(() => this.settle()));
+    // `reset` fires before the controls are cleared. "Clear filters" clears
+    // the map's area too.
+    form.addEventListener('reset', () => {
+      this.resetPending = true;
+      setTimeout(() => this.settle());
+    });
   }
 
   buildControls() {
@@ -48,7 +55,12 @@ export class FilterForm {
 
   settle() {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.onChange(this.read()), SETTLE_MS);
+    this.timer = setTimeout(() => {
+      const filter = this.read();
+      if (this.resetPending) filter.boundingBox = null;
+      this.resetPending = false;
+      this.onChange(filter);
+    }, SETTLE_MS);
   }
 
   read() {

@@ -16,7 +16,7 @@
 //    every row then shown has a point inside the box (looked up in the
 //    unfiltered log), so has every marker; a new update inside the box is
 //    shown live, one outside is not. The screenshot is taken here.
-// 5. "Clear area" brings back the whole of Kosovo.
+// 5. "Clear area" brings back the whole of Kosovo; so does "Clear filters".
 // 6. At 1024x768 the map fits its panel, markers still in place.
 // 7. The page asked nothing of any host but the server.
 //
@@ -189,11 +189,10 @@ async function clickOpensTheIncident(run, { dashboard, page, situation }) {
   await dashboard.expectIncidentViewClosed(VIEW_WITHIN_MS);
 }
 
-async function dragNarrowsTheFeed(run, context) {
-  const { dashboard, page, server } = context;
-  run.step('dragging a rectangle around the north sets the bounding box on the server');
-  const rowsBefore = await dashboard.rowAttributes('sequence');
-  const [from, to] = await page.evaluate(({ box }) => {
+// Drags the mouse across the map from the box's north-west corner to its
+// south-east one, as a user would.
+async function dragArea(page, box) {
+  const [from, to] = await page.evaluate((wanted) => {
     const svg = document.querySelector('#map-panel svg.map');
     const e = {
       minLon: Number(svg.dataset.minLon), maxLon: Number(svg.dataset.maxLon),
@@ -206,17 +205,22 @@ async function dragNarrowsTheFeed(run, context) {
         .matrixTransform(svg.getScreenCTM());
       return { x: p.x, y: p.y };
     };
-    return [screen(box.minLongitude, box.maxLatitude), screen(box.maxLongitude, box.minLatitude)];
-  }, { box: NORTH });
+    return [screen(wanted.minLongitude, wanted.maxLatitude), screen(wanted.maxLongitude, wanted.minLatitude)];
+  }, box);
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
+  await page.mouse.move(to.x, to.y, { steps: 4 });
+  await page.mouse.up();
+}
+
+async function dragNarrowsTheFeed(run, context) {
+  const { dashboard, page, server } = context;
+  run.step('dragging a rectangle around the north sets the bounding box on the server');
+  const rowsBefore = await dashboard.rowAttributes('sequence');
   const situationAsked = page.waitForRequest((r) => r.url().includes('/v1/situation?')
     && r.url().includes('filter.bounding_box.min_latitude'), { timeout: FILTER_WITHIN_MS });
-  await dashboard.applyFilter(async () => {
-    await page.mouse.move(from.x, from.y);
-    await page.mouse.down();
-    await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
-    await page.mouse.move(to.x, to.y, { steps: 4 });
-    await page.mouse.up();
-  }, 'filter.bounding_box.min_latitude');
+  await dashboard.applyFilter(() => dragArea(page, NORTH), 'filter.bounding_box.min_latitude');
   const asked = new URL((await situationAsked).url());
   const box = {
     minLatitude: Number(asked.searchParams.get('filter.bounding_box.min_latitude')),
@@ -281,6 +285,13 @@ async function clearAreaShowsAll(run, { dashboard, page, situation }) {
   await dashboard.expectRow('KP patrol in Prizren old town (outside the box)', SITUATION_WITHIN_MS,
     'the update outside the box is not back after "Clear area"');
   if (page.url().includes('area=')) throw new Error(`the area is still in the URL: ${page.url()}`);
+  // "Clear filters" clears an area too.
+  await dashboard.applyFilter(() => dragArea(page, NORTH), 'filter.bounding_box.min_latitude');
+  await dashboard.applyFilter(() => dashboard.clearFilters(), null);
+  if (page.url().includes('area=')) throw new Error(`"Clear filters" left the area in the URL: ${page.url()}`);
+  if (await page.locator('#map-panel [data-clear-area]').isVisible()) {
+    throw new Error('"Clear filters" left the "Clear area" button shown');
+  }
   const all = situation.incidents.length;
   await dashboard.waitForCondition((wanted) => document.querySelectorAll('#map-panel .map-marker').length === wanted,
     all, SITUATION_WITHIN_MS, async () => `the map should show all ${all} incidents again; it shows `
