@@ -124,7 +124,14 @@ export class MapView {
       cluster.members.forEach((member, index) => fan(member, index, cluster));
       nodes.push(...cluster.members.map((member) => member.marker));
     }
+    // A keyboard user on a marker keeps the focus across the refresh.
+    const focused = this.markers.contains(document.activeElement)
+      ? document.activeElement.closest('.map-marker')?.dataset.incidentId : undefined;
     this.markers.replaceChildren(...nodes);
+    if (focused) {
+      this.markers.querySelector(`.map-marker[data-incident-id="${CSS.escape(focused)}"]`)
+        ?.focus({ preventScroll: true });
+    }
     const placed = incidents.length - unplaced;
     this.summary.textContent = `${placed} on the map`
       + (unplaced ? ` · ${unplaced} Kosovo-wide or without a place` : '');

@@ -10,7 +10,8 @@
 //    the same ids, each at its point, or else at its municipality's seat (GET
 //    /v1/municipalities), within a pixel of where an equirectangular
 //    projection of the map's extent puts it, and inside Kosovo's outline.
-// 3. Clicking a marker opens that incident's story (its timeline).
+// 3. Clicking a marker opens that incident's story (its timeline); closed,
+//    the focus is back on the marker, and Enter opens it again.
 // 4. Dragging a rectangle around the north sets the bounding box: the
 //    situation and the stream are asked again with filter.bounding_box.*,
 //    every row then shown has a point inside the box (looked up in the
@@ -185,6 +186,15 @@ async function clickOpensTheIncident(run, { dashboard, page, situation }) {
       + `${incident.version} updates`);
   }
   run.step(`  ${incident.incidentId}: ${steps.length} steps (${steps.map((step) => step.kind).join(', ')})`);
+  await page.keyboard.press('Escape');
+  await dashboard.expectIncidentViewClosed(VIEW_WITHIN_MS);
+  // The focus is back on the marker, and Enter opens it again.
+  const focused = await page.evaluate(() => document.activeElement?.closest?.('.map-marker')?.dataset.incidentId);
+  if (focused !== incident.incidentId) {
+    throw new Error(`after closing, the focus is on ${focused ?? 'no marker'}, not ${incident.incidentId}'s marker`);
+  }
+  await page.keyboard.press('Enter');
+  await dashboard.expectIncidentView(incident.incidentId, VIEW_WITHIN_MS);
   await page.keyboard.press('Escape');
   await dashboard.expectIncidentViewClosed(VIEW_WITHIN_MS);
 }
