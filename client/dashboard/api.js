@@ -25,6 +25,13 @@ export function filterParams(filter) {
   for (const role of filter.roles) params.append('filter.roles', role);
   if (filter.minSeverity) params.set('filter.min_severity', filter.minSeverity);
   for (const name of filter.municipalities) params.append('filter.municipalities', name);
+  const box = filter.boundingBox;
+  if (box) {
+    params.set('filter.bounding_box.min_latitude', String(box.minLatitude));
+    params.set('filter.bounding_box.min_longitude', String(box.minLongitude));
+    params.set('filter.bounding_box.max_latitude', String(box.maxLatitude));
+    params.set('filter.bounding_box.max_longitude', String(box.maxLongitude));
+  }
   return params;
 }
 

@@ -23,6 +23,7 @@ import {
 import { IncidentView } from './incident-view.js';
 import { layoutOverflow, watchLayout } from './layout-check.js';
 import { HEARTBEAT_SECONDS, LiveFeed } from './live-feed.js';
+import { MapView } from './map.js';
 import { hasStoredToken, renewSession, signIn, signOut } from './session.js';
 import { SituationView, municipalitiesOf } from './situation-view.js';
 import { TimeTravel } from './time-travel.js';
@@ -72,7 +73,10 @@ class Dashboard {
 
     this.incidentView = new IncidentView(document.getElementById('incident-view'));
     const openIncident = (incidentId, opener) => this.incidentView.open(incidentId, opener);
-    this.form = new FilterForm(document.getElementById('filters'), (filter) => this.applyFilter(filter));
+    // The form has no area control: the map's area stays as it is, unless
+    // the form was reset.
+    this.form = new FilterForm(document.getElementById('filters'),
+      (filter) => this.applyFilter({ boundingBox: this.filter.boundingBox, ...filter }));
     this.form.write(this.filter);
     this.table = new UpdatesTable({
       scroller: document.getElementById('updates-scroller'),
@@ -95,6 +99,11 @@ class Dashboard {
     });
     this.checkLayout = watchLayout();
     initWallMode(document.getElementById('wall-toggle'), document.getElementById('wall-clock'));
+    this.map = new MapView(document.getElementById('map-panel'), {
+      onOpenIncident: openIncident,
+      onArea: (boundingBox) => this.applyFilter({ ...this.filter, boundingBox }),
+    });
+    this.map.showArea(this.filter.boundingBox);
 
     this.loginForm.addEventListener('submit', (event) => this.onLoginSubmit(event));
     // Escape would close the dialog without a session: nothing to show then.
@@ -144,6 +153,7 @@ class Dashboard {
     } else {
       this.table.clear();
       this.situation.clear('Loading…');
+      this.map.clear();
     }
     this.showNotice('');
     try {
@@ -269,6 +279,7 @@ class Dashboard {
     this.incidentView.close();
     this.showConnection({ state: 'signed-out' });
     this.situation.clear();
+    this.map.clear();
     this.signOutButton.hidden = true;
     this.loginError.textContent = '';
     if (!this.loginDialog.open) this.loginDialog.showModal();
@@ -463,12 +474,14 @@ class Dashboard {
     }
     this.lastSituation = situation;
     this.situation.render(situation);
+    this.map.render(situation);
     this.form.suggestMunicipalities(municipalitiesOf(situation));
   }
 
   applyFilter(filter) {
     if (sameFilter(filter, this.filter)) return;
     this.filter = filter;
+    this.map.showArea(filter.boundingBox);
     const fragment = filterToFragment(filter);
     history.replaceState(null, '', fragment || `${location.pathname}${location.search}`);
     this.load();
@@ -516,6 +529,7 @@ class Dashboard {
     this.showConnection({ state: 'error', message });
     this.showNotice(message);
     this.situation.clear();
+    this.map.clear();
   }
 
   showNotice(text) {

@@ -137,6 +137,12 @@ export function municipalityName(id) {
     .join(' ');
 }
 
+// The seat of a municipality, {name, latitude, longitude}, where the map
+// puts an incident without a point; null before the table arrived.
+export function municipalitySeat(id) {
+  return municipalities.get(id)?.seat ?? null;
+}
+
 // For display: the Albanian and, where it differs, the Serbian name
 // ("Zveçan / Zvečan").
 export function municipalityLabel(id) {
