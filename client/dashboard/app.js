@@ -386,12 +386,15 @@ class Dashboard {
     this.timeTravel.noteHeld(0);
   }
 
-  // The past's situation; the request timers stand at its moment.
+  // The past's situation, on the map too; the request timers stand at its
+  // moment, and an incident's story opened now ends there.
   showPastSituation(situation) {
     this.lastSituation = situation;
     const asOf = timeMs(situation.asOf);
     setTimerClock(Number.isNaN(asOf) ? null : () => asOf);
     this.situation.render(situation);
+    this.map.render(situation);
+    this.incidentView.showAsOf(situation);
   }
 
   // Back from the past: the live table as it was, with what arrived since,
@@ -405,8 +408,14 @@ class Dashboard {
       this.table.add([update], { leftView, arrived });
     }
     this.lastSituation = this.liveSituation;
-    if (this.lastSituation) this.situation.render(this.lastSituation);
-    else this.situation.clear('Loading…');
+    this.incidentView.showAsOf(null);
+    if (this.lastSituation) {
+      this.situation.render(this.lastSituation);
+      this.map.render(this.lastSituation);
+    } else {
+      this.situation.clear('Loading…');
+      this.map.clear();
+    }
     clearTimeout(this.situationTimer);
     this.situationTimer = 0;
     this.refreshSituation();
@@ -417,6 +426,7 @@ class Dashboard {
     if (!this.held) return;
     this.held = null;
     setTimerClock(null);
+    this.incidentView.showAsOf(null);
     this.timeTravel.reset();
   }
 

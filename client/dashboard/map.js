@@ -17,6 +17,7 @@ import {
   leadOf, leadText, missionShort, municipalityLabel, municipalitySeat, roleTier,
   severityClass, severityLabel,
 } from './format.js';
+import { isWallMode } from './wall-mode.js';
 
 // A little more than Kosovo's extent (20.01..21.79 E, 41.85..43.27 N).
 export const EXTENT = Object.freeze({ minLon: 19.95, maxLon: 21.85, minLat: 41.8, maxLat: 43.32 });
@@ -170,7 +171,8 @@ export class MapView {
   listenForDrags() {
     let start = null;
     this.svg.addEventListener('pointerdown', (event) => {
-      if (event.button !== 0 || event.target.closest('.map-marker')) return;
+      // A wall display has no controls: its map only shows.
+      if (event.button !== 0 || event.target.closest('.map-marker') || isWallMode()) return;
       start = this.toViewBox(event);
       this.svg.setPointerCapture(event.pointerId);
       event.preventDefault();

@@ -8,8 +8,10 @@
 //
 // 1. Time travel, while the demo publishes: a point of the slider shows the
 //    situation GetSituation answers for that as_of_sequence, incident by
-//    incident (the test asks the server itself); the live updates are held
-//    (the banner counts them, the view does not change); one step forward
+//    incident (the test asks the server itself), on the map too; the live
+//    updates are held (the banner counts them, the view does not change);
+//    an incident opened there tells its story up to that point ("as of
+//    #N"); an area set there goes with the as_of requests; one step forward
 //    shows the next point; Live shows every update exactly once. A date and
 //    time shows the server's as_of answer; a replay walks up to now and
 //    returns to live by itself, again without a loss.
@@ -20,9 +22,10 @@
 // 3. At 1024x768 nothing scrolls sideways and no cell that matters is cut
 //    (the page's own check, layout-check.js), live and in the past; nor at
 //    1280x800, 1366x768 and 1920x1080.
-// 4. Wall mode at 1920x1080: large type, no controls, the map's place and
-//    the situation side by side, the time now in the header; the header's
-//    button and Escape switch it.
+// 4. Wall mode at 1920x1080: large type, no controls, the map (filling its
+//    half, every incident of the situation, large markers, the legend
+//    without the drag hint) and the situation side by side, the time now in
+//    the header; the header's button and Escape switch it.
 // 5. Attention: with notifications allowed in the browser, the opt-in shows
 //    a notification for a severe update and none for a minor one; a support
 //    request's timer turns red past the threshold the user sets (0 min), and
@@ -74,6 +77,15 @@ async function timeTravel(run) {
   }
   await expectSameSituation(dashboard, server, `as_of_sequence=${point}`);
   await expectTableUpTo(dashboard, point);
+
+  run.step('the map shows the past too: its markers are the incidents of the as_of answer');
+  await expectSameMap(dashboard, server, `as_of_sequence=${point}`);
+
+  run.step('an incident opened in the past tells its story up to the moment shown');
+  await expectStoryAsOf(dashboard, server, point);
+
+  run.step('an area picked in the past goes with the as_of requests');
+  await expectAreaInThePast(dashboard, server, point);
 
   run.step('one step forward shows the next point');
   await page.locator('#time-travel [name="time-forward"]').click();
@@ -198,6 +210,14 @@ async function wallMode(run) {
       controls,
       fontSize: parseFloat(getComputedStyle(document.documentElement).fontSize),
       map: box('#map-panel'),
+      outline: box('#map-panel .map-outline'),
+      markers: [...document.querySelectorAll('#map-panel .map-marker')].map((marker) => ({
+        id: marker.dataset.incidentId, size: marker.querySelector('.map-shape').getBoundingClientRect().width,
+      })),
+      legend: visible(document.querySelector('#map-panel .map-hint'))
+        ? parseFloat(getComputedStyle(document.querySelector('#map-panel .map-hint')).fontSize) : 0,
+      dragHint: visible(document.querySelector('#map-panel .map-drag-hint')),
+      updates: box('.updates-panel'),
       situation: box('.situation-panel'),
       overflow: window.sitrep.layoutOverflow(),
       clock: document.getElementById('wall-clock').textContent,
@@ -213,6 +233,27 @@ async function wallMode(run) {
       + `situation ${JSON.stringify(situation)}`);
   }
   if (wall.overflow.length > 0) throw new Error(`wall mode overflows: ${wall.overflow.join('; ')}`);
+
+  run.step('wall mode\'s map fills its half: the real map, every incident, large markers, a legend, no drag hint');
+  const { outline, updates, markers } = wall;
+  // The map's panel is as high as the situation and the updates together;
+  // Kosovo's outline spans its height or width, less a heading, the legend
+  // and a margin.
+  if (!outline || !updates || Math.abs(map.top - situation.top) > 2 || Math.abs(map.bottom - updates.bottom) > 2
+    || (outline.height < 0.7 * map.height && outline.width < 0.7 * map.width)) {
+    throw new Error(`wall mode's map does not fill its half: Kosovo ${JSON.stringify(outline)} in its panel `
+      + `${JSON.stringify(map)}, beside the situation ${JSON.stringify(situation)} and the updates `
+      + `${JSON.stringify(updates)}`);
+  }
+  await expectSameMap(dashboard, server, '');
+  const smallest = Math.min(...markers.map((marker) => marker.size));
+  if (markers.length === 0 || !(smallest >= 24)) {
+    throw new Error(`wall mode's markers are not large: ${JSON.stringify(markers)}`);
+  }
+  if (!(wall.legend >= 16) || wall.dragHint) {
+    throw new Error(`wall mode's legend should be readable (${wall.legend} px) and without the drag hint `
+      + `(${wall.dragHint ? 'shown' : 'hidden'})`);
+  }
 }
 
 async function attention(run) {
@@ -316,8 +357,9 @@ async function waitForSituationAt(dashboard, sequence) {
 }
 
 // The incidents shown are the server's answer for `query`, incident by
-// incident: the same ids, each at the same latest update, version and lead.
-async function expectSameSituation(dashboard, server, query) {
+// incident: the same ids, each at the same latest update, version and lead;
+// at once, or within `timeout` ms when given (the page is loading it).
+async function expectSameSituation(dashboard, server, query, timeout = 0) {
   const answer = await getJson(server, `/v1/situation?${query}`);
   const expected = (answer.incidents ?? []).map((incident) => ({
     id: incident.incidentId,
@@ -325,17 +367,119 @@ async function expectSameSituation(dashboard, server, query) {
     version: String(incident.version ?? ''),
     leadMission: incident.lead?.mission ?? '',
   })).sort(byId);
-  const shown = (await dashboard.page.locator('#situation li.incident').evaluateAll((cards) => cards.map((card) => ({
+  const shownNow = async () => (await dashboard.page.locator('#situation li.incident').evaluateAll((cards) => cards.map((card) => ({
     id: card.dataset.incidentId,
     latest: card.dataset.latestSequence,
     version: card.dataset.version,
     leadMission: card.dataset.leadMission,
   })))).sort(byId);
+  let shown = await shownNow();
+  for (const deadline = Date.now() + timeout;
+    JSON.stringify(shown) !== JSON.stringify(expected) && Date.now() < deadline;) {
+    await new Promise((resolve) => { setTimeout(resolve, 100); });
+    shown = await shownNow();
+  }
   if (JSON.stringify(shown) !== JSON.stringify(expected)) {
     throw new Error(`the page's situation differs from GET /v1/situation?${query}:\n`
       + `  page:   ${JSON.stringify(shown)}\n  server: ${JSON.stringify(expected)}`);
   }
   if (expected.length === 0) throw new Error(`GET /v1/situation?${query} has no incidents: a weak check`);
+}
+
+// The map's markers are the incidents of GET /v1/situation?`query` that
+// have a place (a point or a municipality), and no others.
+async function expectSameMap(dashboard, server, query) {
+  const answer = await getJson(server, `/v1/situation?${query}`);
+  const expected = (answer.incidents ?? [])
+    .filter((incident) => {
+      const location = incident.location ?? incident.latest?.location ?? {};
+      return location.point || location.municipality;
+    })
+    .map((incident) => incident.incidentId).sort();
+  if (expected.length === 0) throw new Error(`GET /v1/situation?${query} has no incident with a place: a weak check`);
+  await dashboard.waitForCondition((wanted) => {
+    const shown = [...document.querySelectorAll('#map-panel .map-marker')].map((marker) => marker.dataset.incidentId);
+    return shown.sort().join() === wanted.join();
+  }, expected, SITUATION_WITHIN_MS, async () => `the map's markers differ from GET /v1/situation?${query}:\n`
+    + `  map:    ${await dashboard.page.locator('#map-panel .map-marker').evaluateAll(
+      (markers) => markers.map((marker) => marker.dataset.incidentId).sort().join(', '))}\n`
+    + `  server: ${expected.join(', ')}`);
+}
+
+// Opens, from the past situation at `point`, an incident whose thread went
+// on after it (the demo still runs: one is waited for), and checks that
+// its story ends at `point`: exactly the thread's steps up to there, the
+// update count as it stood then, "as of #point" said.
+async function expectStoryAsOf(dashboard, server, point) {
+  const past = (await getJson(server, `/v1/situation?as_of_sequence=${point}`)).incidents ?? [];
+  let chosen = null;
+  const deadline = Date.now() + FEED_WITHIN_MS;
+  while (!chosen && Date.now() < deadline) {
+    for (const incident of past) {
+      const thread = await getJson(server, `/v1/incidents/${encodeURIComponent(incident.incidentId)}`);
+      if ((thread.steps ?? []).some((step) => BigInt(step.update.sequence) > BigInt(point))) {
+        chosen = { incident, thread };
+        break;
+      }
+    }
+    if (!chosen) await new Promise((resolve) => { setTimeout(resolve, 200); });
+  }
+  if (!chosen) throw new Error(`no incident of the situation at ${point} had an update after it`);
+  const id = chosen.incident.incidentId;
+  const expected = chosen.thread.steps.map((step) => step.update.sequence)
+    .filter((sequence) => BigInt(sequence) <= BigInt(point));
+  const { page } = dashboard;
+  await page.locator(`#situation li.incident[data-incident-id="${id}"] .incident-open`).click();
+  await dashboard.expectIncidentView(id, SITUATION_WITHIN_MS);
+  const shown = (await dashboard.timelineSteps()).map((step) => step.sequence);
+  const view = await page.evaluate(() => {
+    const dialog = document.getElementById('incident-view');
+    return {
+      asOf: dialog.dataset.asOfSequence, title: dialog.querySelector('[data-title]').textContent,
+      updates: [...dialog.querySelectorAll('.incident-summary dt')]
+        .find((term) => term.textContent === 'Updates')?.nextElementSibling.textContent,
+    };
+  });
+  if (shown.join() !== expected.join() || view.asOf !== point || !view.title.includes(`as of #${point}`)
+    || view.updates !== String(chosen.incident.version)) {
+    throw new Error(`the story of ${id} opened at ${point} should end there (steps ${expected.join(', ')}, `
+      + `${chosen.incident.version} updates, "as of #${point}"); it shows steps ${shown.join(', ')}, `
+      + `${view.updates} updates, as of ${view.asOf}, title "${view.title}"`);
+  }
+  await page.keyboard.press('Escape');
+  await dashboard.expectIncidentViewClosed(SITUATION_WITHIN_MS);
+}
+
+// In the past view, an area (the map's bounding box, here through the
+// page's fragment as a link would carry it) narrows the past situation and
+// its map as the server's as_of answer with the same box does; cleared,
+// the whole past picture is back, still at `point`.
+async function expectAreaInThePast(dashboard, server, point) {
+  const all = (await getJson(server, `/v1/situation?as_of_sequence=${point}`)).incidents ?? [];
+  let area = null;
+  for (const incident of all) {
+    const at = incident.location?.point ?? incident.latest?.location?.point;
+    if (!at) continue;
+    const box = [at.latitude - 0.02, at.longitude - 0.02, at.latitude + 0.02, at.longitude + 0.02]
+      .map((degrees) => degrees.toFixed(4));
+    const query = `as_of_sequence=${point}&filter.bounding_box.min_latitude=${box[0]}`
+      + `&filter.bounding_box.min_longitude=${box[1]}&filter.bounding_box.max_latitude=${box[2]}`
+      + `&filter.bounding_box.max_longitude=${box[3]}`;
+    const inside = (await getJson(server, `/v1/situation?${query}`)).incidents ?? [];
+    if (inside.length > 0 && inside.length < all.length) {
+      area = { fragment: `#area=${box.join(',')}`, query };
+      break;
+    }
+  }
+  if (!area) throw new Error(`no small area around an incident at ${point} holds some but not all of them`);
+  const { page } = dashboard;
+  await page.evaluate((fragment) => { location.hash = fragment; }, area.fragment);
+  await expectSameSituation(dashboard, server, area.query, SITUATION_WITHIN_MS);
+  await expectSameMap(dashboard, server, area.query);
+  await expectPastAt(dashboard, point);
+  await page.evaluate(() => { location.hash = ''; });
+  await expectSameSituation(dashboard, server, `as_of_sequence=${point}`, SITUATION_WITHIN_MS);
+  await expectSameMap(dashboard, server, `as_of_sequence=${point}`);
 }
 
 async function expectTableUpTo(dashboard, sequence) {
