@@ -10,7 +10,7 @@ RUN_FLAGS ?=
 CTEST_FLAGS ?=
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps configure build run test test-asan test-unit test-integration check-thread-safety fuzz clean
+.PHONY: all deps configure build run test test-asan test-unit test-integration check-thread-safety fuzz screenshots clean
 
 all: build
 
@@ -57,6 +57,13 @@ test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSITREP_SANITIZE=ON -DSITREP_BUILD_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	cd $(ASAN_BUILD_DIR) && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
+
+# The dashboard's screenshots in docs/ (dashboard-1024x768.png, wall mode
+# dashboard-1920x1080.png, dashboard-time-travel.png), from sitrepd fed by
+# `sitrep demo` in headless Chromium (tests/browser/screenshots.mjs).
+screenshots: build
+	@bash scripts/install-browser-test-deps.sh
+	node tests/browser/screenshots.mjs --sitrepd=$(BUILD_DIR)/server/sitrepd --sitrep=$(BUILD_DIR)/client/sitrep --out=docs
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) build-fuzz

@@ -20,27 +20,32 @@ namespace {
 struct Place {
   const char* municipality;  // canonical id (data/kosovo-municipalities.tsv)
   const char* place;
+  double latitude;  // WGS84, approximate (a demo, not a gazetteer); the
+  double longitude; // server checks it lies near the municipality's seat
 };
 
-// Where the tension incidents of the demo happen: mostly the north.
+// Where the tension incidents of the demo happen: mostly the north. Their
+// updates carry the point, so the dashboard's map and bounding box have
+// points to show; patrols and meetings have none (the map puts them at the
+// municipality's seat).
 const std::vector<Place>& HotSpots() {
   static const auto* const v = new std::vector<Place>{
-      {"mitrovice-e-veriut", "Ibar main bridge"},
-      {"mitrovice-e-veriut", "Bosnjacka Mahala"},
-      {"mitrovice", "Ibar main bridge (south side)"},
-      {"zvecan", "Banjska road"},
-      {"zvecan", "municipal building"},
-      {"zubin-potok", "Gazivoda lake road"},
-      {"zubin-potok", "Bërnjak road"},
-      {"leposaviq", "Jarinje road"},
-      {"leposaviq", "town centre"},
-      {"prishtine", "Mother Teresa boulevard"},
-      {"prizren", "old town"},
-      {"peje", "Rugova gorge road"},
-      {"gracanice", "monastery road"},
-      {"ferizaj", "railway station"},
-      {"gjilan", "city square"},
-      {"podujeve", "Merdare road"},
+      {"mitrovice-e-veriut", "Ibar main bridge", 42.8925, 20.8662},
+      {"mitrovice-e-veriut", "Bosnjacka Mahala", 42.8950, 20.8580},
+      {"mitrovice", "Ibar main bridge (south side)", 42.8900, 20.8665},
+      {"zvecan", "Banjska road", 42.9500, 20.8020},
+      {"zvecan", "municipal building", 42.9075, 20.8403},
+      {"zubin-potok", "Gazivoda lake road", 42.9300, 20.6200},
+      {"zubin-potok", "Bërnjak road", 42.9600, 20.6300},
+      {"leposaviq", "Jarinje road", 43.2000, 20.8200},
+      {"leposaviq", "town centre", 43.1040, 20.8030},
+      {"prishtine", "Mother Teresa boulevard", 42.6608, 21.1618},
+      {"prizren", "old town", 42.2092, 20.7410},
+      {"peje", "Rugova gorge road", 42.6620, 20.2300},
+      {"gracanice", "monastery road", 42.5997, 21.1933},
+      {"ferizaj", "railway station", 42.3700, 21.1530},
+      {"gjilan", "city square", 42.4627, 21.4691},
+      {"podujeve", "Merdare road", 42.8800, 21.2500},
   };
   return *v;
 }
@@ -49,19 +54,26 @@ struct Crossing {
   const char* name;
   const char* municipality;
   const char* neighbour;
+  double latitude;  // approximate, as above
+  double longitude;
 };
 
 const std::vector<Crossing>& Crossings() {
   static const auto* const v = new std::vector<Crossing>{
-      {"Jarinje", "leposaviq", "Serbia"},
-      {"Bërnjak", "zubin-potok", "Serbia"},
-      {"Merdare", "podujeve", "Serbia"},
-      {"Dheu i Bardhë", "kamenice", "Serbia"},
-      {"Hani i Elezit", "hani-i-elezit", "North Macedonia"},
-      {"Vërmicë", "prizren", "Albania"},
-      {"Kulla", "peje", "Montenegro"},
+      {"Jarinje", "leposaviq", "Serbia", 43.2436, 20.8281},
+      {"Bërnjak", "zubin-potok", "Serbia", 42.9870, 20.5950},
+      {"Merdare", "podujeve", "Serbia", 42.8600, 21.3300},
+      {"Dheu i Bardhë", "kamenice", "Serbia", 42.4600, 21.6200},
+      {"Hani i Elezit", "hani-i-elezit", "North Macedonia", 42.1420, 21.2900},
+      {"Vërmicë", "prizren", "Albania", 42.1340, 20.5690},
+      {"Kulla", "peje", "Montenegro", 42.7500, 20.2250},
   };
   return *v;
+}
+
+void SetPoint(double latitude, double longitude, v1::Location* location) {
+  location->mutable_point()->set_latitude(latitude);
+  location->mutable_point()->set_longitude(longitude);
 }
 
 struct IncidentType {
@@ -193,6 +205,8 @@ DemoFeed::Incident DemoFeed::NewIncident(absl::Time now) {
   incident.category = type.category;
   incident.municipality = where.municipality;
   incident.place = where.place;
+  incident.latitude = where.latitude;
+  incident.longitude = where.longitude;
   incident.due = now;
   const std::string place = where.place;
   v1::Severity severity = type.severity;
@@ -287,6 +301,7 @@ PublishRequest DemoFeed::FromIncidentStep(Incident* incident, absl::Time now) {
   if (step.target_tier != v1::ROLE_UNSPECIFIED) u->set_target_tier(step.target_tier);
   u->mutable_location()->set_municipality(SpellingOf(incident->municipality));
   u->mutable_location()->set_place(incident->place);
+  SetPoint(incident->latitude, incident->longitude, u->mutable_location());
   *u->mutable_expires_at() = ToProtoTime(now + options_.expiry);
   (*u->mutable_labels())["unit"] = Unit(step.mission, incident->municipality, NextRandom());
   (*u->mutable_labels())["source"] = "demo";
@@ -340,6 +355,7 @@ PublishRequest DemoFeed::CrossingStatus() {
   u->set_headline(absl::StrCat(c.name, " crossing (", c.neighbour, ") ", s.text));
   u->mutable_location()->set_municipality(SpellingOf(c.municipality));
   u->mutable_location()->set_place(absl::StrCat(c.name, " crossing point"));
+  SetPoint(c.latitude, c.longitude, u->mutable_location());
   (*u->mutable_labels())["crossing"] = c.name;
   (*u->mutable_labels())["status"] = s.label;
   (*u->mutable_labels())["source"] = "demo";
@@ -417,6 +433,7 @@ PublishRequest DemoFeed::CloseRequest(const std::string& incident_id, v1::Missio
     u->set_category(incident.category);
     u->mutable_location()->set_municipality(SpellingOf(incident.municipality));
     u->mutable_location()->set_place(incident.place);
+    SetPoint(incident.latitude, incident.longitude, u->mutable_location());
     (*u->mutable_labels())["unit"] = Unit(lead, incident.municipality, 0);
   }
   if (u->category() == v1::CATEGORY_UNSPECIFIED) u->set_category(v1::CATEGORY_OTHER);

@@ -91,6 +91,8 @@ class DemoFeed {
     sitrep::v1::Category category;
     std::string municipality;  // canonical id
     std::string place;
+    double latitude = 0;  // the place's point (WGS84)
+    double longitude = 0;
     std::vector<Step> steps;  // steps[0] is KIND_NEW, the last one closes it
     size_t next = 0;
     absl::Time due;  // when steps[next] goes out

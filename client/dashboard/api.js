@@ -25,6 +25,13 @@ export function filterParams(filter) {
   for (const role of filter.roles) params.append('filter.roles', role);
   if (filter.minSeverity) params.set('filter.min_severity', filter.minSeverity);
   for (const name of filter.municipalities) params.append('filter.municipalities', name);
+  const box = filter.boundingBox;
+  if (box) {
+    params.set('filter.bounding_box.min_latitude', String(box.minLatitude));
+    params.set('filter.bounding_box.min_longitude', String(box.minLongitude));
+    params.set('filter.bounding_box.max_latitude', String(box.maxLatitude));
+    params.set('filter.bounding_box.max_longitude', String(box.maxLongitude));
+  }
   return params;
 }
 
@@ -32,6 +39,26 @@ export function filterParams(filter) {
 // at `situation.sequence`.
 export function getSituation(filter, signal) {
   return getJson('/v1/situation', filterParams(filter), signal);
+}
+
+// GET /v1/situation at a past point: `{sequence}` (as_of_sequence) or
+// `{time}` (as_of, RFC 3339). The answer's `sequence` is the point it is
+// consistent at, its `asOf` the time it stands for.
+export function getSituationAt(filter, { sequence, time }, signal) {
+  const params = filterParams(filter);
+  if (sequence !== undefined) params.set('as_of_sequence', sequence);
+  else params.set('as_of', time);
+  return getJson('/v1/situation', params, signal);
+}
+
+// GET /v1/updates: the oldest `limit` updates matching the filter with a
+// sequence above `afterSequence` and at most `endSequence`, oldest first.
+export function getUpdatesAfter(filter, afterSequence, endSequence, limit, signal) {
+  const params = filterParams(filter);
+  params.set('start_sequence', String(BigInt(afterSequence) + 1n));
+  params.set('end_sequence', endSequence);
+  params.set('page_size', String(limit));
+  return getJson('/v1/updates', params, signal);
 }
 
 // GET /v1/incidents/{id}: the incident and its thread, oldest update first,

@@ -10,16 +10,26 @@
 // (Last-Event-ID); the dashboard steps in only when the browser gives up:
 // to sign in again after a server restart, to back off, or to reload when
 // the server's log is not the one the cursor belongs to.
+//
+// While the time control shows a past moment (time-travel.js) the stream
+// stays open, but what it brings is held, not shown (`this.held`); back to
+// live, the held updates are shown: none lost, none twice.
 import { ApiError, explainStreamRefusal, getLatestUpdates, getSituation, streamUrl } from './api.js';
+import { Attention } from './attention.js';
 import { FilterForm, filterFromFragment, filterToFragment, sameFilter } from './filter-form.js';
 import {
-  compareSequences, loadMunicipalityNames, setTimeZoneMode, timeZoneMode, zoneLabel,
+  compareSequences, loadMunicipalityNames, setTimeZoneMode, timeMs, timeZoneMode, zoneLabel,
 } from './format.js';
 import { IncidentView } from './incident-view.js';
+import { layoutOverflow, watchLayout } from './layout-check.js';
 import { HEARTBEAT_SECONDS, LiveFeed } from './live-feed.js';
+import { MapView } from './map.js';
 import { hasStoredToken, renewSession, signIn, signOut } from './session.js';
 import { SituationView, municipalitiesOf } from './situation-view.js';
+import { TimeTravel } from './time-travel.js';
 import { UpdatesTable } from './updates-table.js';
+import { setTimerClock } from './wait-timer.js';
+import { initWallMode } from './wall-mode.js';
 
 // Rows kept in the table: enough for a shift's picture, few enough to stay fast.
 const TABLE_CAPACITY = 500;
@@ -57,22 +67,43 @@ class Dashboard {
     this.situationTimer = 0;
     this.situationRequestedAt = -Infinity;
     this.situationSequence = '0';
+    // While a past moment is shown: {entries: [{update, leftView, arrived}],
+    // arrived: count}, the live updates held meanwhile; null when live.
+    this.held = null;
 
     this.incidentView = new IncidentView(document.getElementById('incident-view'));
     const openIncident = (incidentId, opener) => this.incidentView.open(incidentId, opener);
-    this.form = new FilterForm(document.getElementById('filters'), (filter) => this.applyFilter(filter));
+    // The form has no area control: the map's area stays as it is, unless
+    // the form was reset.
+    this.form = new FilterForm(document.getElementById('filters'),
+      (filter) => this.applyFilter({ boundingBox: this.filter.boundingBox, ...filter }));
     this.form.write(this.filter);
     this.table = new UpdatesTable({
       scroller: document.getElementById('updates-scroller'),
       table: document.getElementById('updates-table'),
     }, {
       capacity: TABLE_CAPACITY,
-      onChange: (rows) => this.showRowCount(rows),
+      onChange: (rows) => {
+        this.showRowCount(rows);
+        this.checkLayout();
+      },
       onOpenIncident: openIncident,
     });
     this.situation = new SituationView(document.getElementById('situation'),
       document.getElementById('situation-summary'), { onOpenIncident: openIncident });
     this.feed = new LiveFeed(this.feedHandlers());
+    this.timeTravel = new TimeTravel(document.getElementById('time-travel'),
+      document.getElementById('time-banner'), this.timeTravelView());
+    this.attention = new Attention(document.getElementById('attention'), {
+      onOpenIncident: (incidentId) => openIncident(incidentId),
+    });
+    this.checkLayout = watchLayout();
+    initWallMode(document.getElementById('wall-toggle'), document.getElementById('wall-clock'));
+    this.map = new MapView(document.getElementById('map-panel'), {
+      onOpenIncident: openIncident,
+      onArea: (boundingBox) => this.applyFilter({ ...this.filter, boundingBox }),
+    });
+    this.map.showArea(this.filter.boundingBox);
 
     this.loginForm.addEventListener('submit', (event) => this.onLoginSubmit(event));
     // Escape would close the dialog without a session: nothing to show then.
@@ -116,8 +147,14 @@ class Dashboard {
   // Steps 1 to 3 above, for the current filter.
   async load() {
     const generation = this.startGeneration();
-    this.table.clear();
-    this.situation.clear('Loading…');
+    if (this.held) {
+      this.held = { entries: [], arrived: 0 };
+      this.timeTravel.noteHeld(0);
+    } else {
+      this.table.clear();
+      this.situation.clear('Loading…');
+      this.map.clear();
+    }
     this.showNotice('');
     try {
       const situation = await getSituation(this.filter, this.loadAbort.signal);
@@ -129,6 +166,7 @@ class Dashboard {
         const page = await getLatestUpdates(this.filter, anchor, TABLE_CAPACITY, this.loadAbort.signal);
         if (generation !== this.generation) return;
         this.onUpdates(page.updates ?? [], { arrived: false });
+        this.timeTravel.setBounds({ oldest: page.oldestSequence, head: page.headSequence });
       }
       this.setCursor(anchor);
       this.feed.open(this.streamUrlAfter(anchor));
@@ -236,10 +274,12 @@ class Dashboard {
 
   askForToken() {
     this.startGeneration();
+    this.leavePastQuietly();
     this.renewedSession = false;
     this.incidentView.close();
     this.showConnection({ state: 'signed-out' });
     this.situation.clear();
+    this.map.clear();
     this.signOutButton.hidden = true;
     this.loginError.textContent = '';
     if (!this.loginDialog.open) this.loginDialog.showModal();
@@ -286,18 +326,114 @@ class Dashboard {
 
   onUpdates(updates, options) {
     if (updates.length === 0) return;
-    this.table.add(updates, options);
     this.form.suggestMunicipalities(updates.map((update) => update.location?.municipality));
+    if (this.held) {
+      this.hold(updates, options);
+      return;
+    }
+    this.table.add(updates, options);
     if (options.arrived) {
       this.scheduleSituationRefresh();
-      for (const update of updates) this.incidentView.noteUpdate(update);
+      for (const update of updates) {
+        this.incidentView.noteUpdate(update);
+        if (!options.leftView) this.attention.noteArrived(update);
+      }
     }
+  }
+
+  // Live updates that arrive while the past is shown, kept for the return
+  // (at most the table's capacity: the newest).
+  hold(updates, { arrived = false, leftView = '' }) {
+    for (const update of updates) this.held.entries.push({ update, leftView, arrived });
+    if (this.held.entries.length > 2 * TABLE_CAPACITY) {
+      this.held.entries.sort((a, b) => compareSequences(b.update.sequence, a.update.sequence));
+      this.held.entries.length = TABLE_CAPACITY;
+    }
+    if (arrived) {
+      this.held.arrived += updates.length;
+      this.timeTravel.noteHeld(this.held.arrived);
+    }
+  }
+
+  // The view time-travel.js drives (see there).
+  timeTravelView() {
+    return {
+      filter: () => this.filter,
+      tableCapacity: TABLE_CAPACITY,
+      enterPast: () => this.enterPast(),
+      showPast: (situation, updates) => {
+        this.table.clear();
+        this.table.add(updates, { arrived: false });
+        this.showPastSituation(situation);
+      },
+      showStep: (update) => this.table.add([update], { arrived: true }),
+      showPastSituation: (situation) => this.showPastSituation(situation),
+      returnToLive: () => this.returnToLive(),
+      onError: (error) => {
+        if (error instanceof ApiError && error.needsLogin) this.authenticate(() => this.load());
+        else this.showNotice(`Time travel: ${error.message}`);
+      },
+    };
+  }
+
+  enterPast() {
+    this.showNotice('');
+    if (this.held) return;
+    this.held = { entries: this.table.snapshot().map((entry) => ({ ...entry, arrived: false })), arrived: 0 };
+    clearTimeout(this.situationTimer);
+    this.situationTimer = 0;
+    this.liveSituation = this.lastSituation;
+    this.timeTravel.noteHeld(0);
+  }
+
+  // The past's situation, on the map too; the request timers stand at its
+  // moment, and an incident's story opened now ends there.
+  showPastSituation(situation) {
+    this.lastSituation = situation;
+    const asOf = timeMs(situation.asOf);
+    setTimerClock(Number.isNaN(asOf) ? null : () => asOf);
+    this.situation.render(situation);
+    this.map.render(situation);
+    this.incidentView.showAsOf(situation);
+  }
+
+  // Back from the past: the live table as it was, with what arrived since,
+  // and the situation now.
+  returnToLive() {
+    const held = this.held;
+    this.held = null;
+    setTimerClock(null);
+    this.table.clear();
+    for (const { update, leftView, arrived } of held?.entries ?? []) {
+      this.table.add([update], { leftView, arrived });
+    }
+    this.lastSituation = this.liveSituation;
+    this.incidentView.showAsOf(null);
+    if (this.lastSituation) {
+      this.situation.render(this.lastSituation);
+      this.map.render(this.lastSituation);
+    } else {
+      this.situation.clear('Loading…');
+      this.map.clear();
+    }
+    clearTimeout(this.situationTimer);
+    this.situationTimer = 0;
+    this.refreshSituation();
+  }
+
+  // Signed out or failed: the view is loaded again from scratch.
+  leavePastQuietly() {
+    if (!this.held) return;
+    this.held = null;
+    setTimerClock(null);
+    this.incidentView.showAsOf(null);
+    this.timeTravel.reset();
   }
 
   // At most one GET /v1/situation per SITUATION_REFRESH_MS, the last one
   // after the last update.
   scheduleSituationRefresh() {
-    if (this.situationTimer !== 0) return;
+    if (this.situationTimer !== 0 || this.held) return;
     const wait = Math.max(0, this.situationRequestedAt + SITUATION_REFRESH_MS - performance.now());
     this.situationTimer = setTimeout(() => this.refreshSituation(), wait);
   }
@@ -326,6 +462,7 @@ class Dashboard {
     if (this.lastSituation) this.situation.render(this.lastSituation);
     this.table.refill();
     this.incidentView.refresh();
+    this.timeTravel.refresh();
   }
 
   showTimeZone() {
@@ -341,17 +478,24 @@ class Dashboard {
     const sequence = situation.sequence ?? '0';
     if (compareSequences(sequence, this.situationSequence) < 0) return;
     this.situationSequence = sequence;
+    if (this.held) {
+      this.liveSituation = situation;
+      return;
+    }
     this.lastSituation = situation;
     this.situation.render(situation);
+    this.map.render(situation);
     this.form.suggestMunicipalities(municipalitiesOf(situation));
   }
 
   applyFilter(filter) {
     if (sameFilter(filter, this.filter)) return;
     this.filter = filter;
+    this.map.showArea(filter.boundingBox);
     const fragment = filterToFragment(filter);
     history.replaceState(null, '', fragment || `${location.pathname}${location.search}`);
     this.load();
+    this.timeTravel.filterChanged();
   }
 
   onFragmentChange() {
@@ -363,6 +507,7 @@ class Dashboard {
   // Every event moves the cursor; the footer shows it once per frame.
   setCursor(cursor) {
     this.cursor = cursor;
+    this.timeTravel?.setHead(cursor);
     if (this.cursorFrame !== 0) return;
     this.cursorFrame = requestAnimationFrame(() => {
       this.cursorFrame = 0;
@@ -390,9 +535,11 @@ class Dashboard {
   // says what to change (a municipality the server does not know, ...).
   showFailure(message) {
     this.startGeneration();
+    this.leavePastQuietly();
     this.showConnection({ state: 'error', message });
     this.showNotice(message);
     this.situation.clear();
+    this.map.clear();
   }
 
   showNotice(text) {
@@ -427,4 +574,15 @@ function isTransient(error) {
 
 // The names first (one small cached request), so that the first rows show
 // them; the dashboard works without them.
-loadMunicipalityNames().finally(() => new Dashboard().load());
+loadMunicipalityNames().finally(() => {
+  const dashboard = new Dashboard();
+  // For tests and the console: whether anything is cut or scrolls sideways
+  // (layout-check.js), and the sequences the live table holds.
+  window.sitrep = Object.freeze({
+    layoutOverflow,
+    liveSequences: () => (dashboard.held?.entries ?? dashboard.table.snapshot())
+      .map((entry) => entry.update.sequence),
+  });
+  dashboard.load();
+  dashboard.timeTravel.goToUrlPoint();
+});

@@ -2,23 +2,29 @@
 // (#missions=MISSION_KFOR&min_severity=SEVERITY_SEVERE), so that a filtered
 // view can be bookmarked and survives a reload.
 //
-// A filter is {missions: [], roles: [], minSeverity: '', municipalities: []}
-// with enum values by their proto names; the server does the filtering.
+// A filter is {missions: [], roles: [], minSeverity: '', municipalities: [],
+// boundingBox: null} with enum values by their proto names; the server does
+// the filtering. The bounding box is set on the map (map.js), not here, and
+// kept across changes of these controls; in the fragment it is
+// area=minLat,minLon,maxLat,maxLon.
 import { MISSIONS, ROLES, SEVERITIES, municipalityName } from './format.js';
 
 // Several clicks in a row (three missions ticked) make one reload.
 const SETTLE_MS = 250;
 
 export const EMPTY_FILTER = Object.freeze({
-  missions: [], roles: [], minSeverity: '', municipalities: [],
+  missions: [], roles: [], minSeverity: '', municipalities: [], boundingBox: null,
 });
 
 export class FilterForm {
-  // onChange(filter) is called once the controls settle after a change.
+  // onChange(filter) is called once the controls settle after a change;
+  // `filter` has no boundingBox (the map sets it), except after a reset:
+  // boundingBox null.
   constructor(form, onChange) {
     this.form = form;
     this.onChange = onChange;
     this.timer = 0;
+    this.resetPending = false;
     this.suggested = new Set();
     this.buildControls();
     form.addEventListener('change', () => this.settle());
@@ -26,8 +32,12 @@ export class FilterForm {
       event.preventDefault();
       this.settle();
     });
-    // `reset` fires before the controls are cleared.
-    form.addEventListener('reset', () => setTimeout(() => this.settle()));
+    // `reset` fires before the controls are cleared. "Clear filters" clears
+    // the map's area too.
+    form.addEventListener('reset', () => {
+      this.resetPending = true;
+      setTimeout(() => this.settle());
+    });
   }
 
   buildControls() {
@@ -45,7 +55,12 @@ export class FilterForm {
 
   settle() {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.onChange(this.read()), SETTLE_MS);
+    this.timer = setTimeout(() => {
+      const filter = this.read();
+      if (this.resetPending) filter.boundingBox = null;
+      this.resetPending = false;
+      this.onChange(filter);
+    }, SETTLE_MS);
   }
 
   read() {
@@ -89,7 +104,17 @@ export function filterFromFragment(fragment) {
     roles: splitList(params.get('roles')).filter((value) => known(ROLES, value)),
     minSeverity: known(SEVERITIES, params.get('min_severity')) ? params.get('min_severity') : '',
     municipalities: splitList(params.get('municipalities')),
+    boundingBox: boxFromText(params.get('area')),
   };
+}
+
+// "42.8,20.7,43.0,21.0" -> a BoundingBox (JSON names); null if malformed.
+function boxFromText(text) {
+  const numbers = splitList(text).map(Number);
+  if (numbers.length !== 4 || !numbers.every(Number.isFinite)) return null;
+  const [minLatitude, minLongitude, maxLatitude, maxLongitude] = numbers;
+  if (minLatitude > maxLatitude || minLongitude > maxLongitude) return null;
+  return { minLatitude, minLongitude, maxLatitude, maxLongitude };
 }
 
 export function filterToFragment(filter) {
@@ -98,6 +123,8 @@ export function filterToFragment(filter) {
   if (filter.roles.length) params.set('roles', filter.roles.join(','));
   if (filter.minSeverity) params.set('min_severity', filter.minSeverity);
   if (filter.municipalities.length) params.set('municipalities', filter.municipalities.join(','));
+  const box = filter.boundingBox;
+  if (box) params.set('area', [box.minLatitude, box.minLongitude, box.maxLatitude, box.maxLongitude].join(','));
   const text = params.toString();
   return text ? `#${text}` : '';
 }

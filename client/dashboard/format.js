@@ -137,6 +137,12 @@ export function municipalityName(id) {
     .join(' ');
 }
 
+// The seat of a municipality, {name, latitude, longitude}, where the map
+// puts an incident without a point; null before the table arrived.
+export function municipalitySeat(id) {
+  return municipalities.get(id)?.seat ?? null;
+}
+
 // For display: the Albanian and, where it differs, the Serbian name
 // ("Zveçan / Zvečan").
 export function municipalityLabel(id) {
@@ -200,10 +206,12 @@ const formats = {
   utc: {
     time: new Intl.DateTimeFormat(undefined, { ...timeOptions, timeZone: 'UTC' }),
     day: new Intl.DateTimeFormat(undefined, { ...dayOptions, timeZone: 'UTC' }),
+    date: new Intl.DateTimeFormat(undefined, { day: '2-digit', month: 'short', timeZone: 'UTC' }),
   },
   local: {
     time: new Intl.DateTimeFormat(undefined, timeOptions),
     day: new Intl.DateTimeFormat(undefined, dayOptions),
+    date: new Intl.DateTimeFormat(undefined, { day: '2-digit', month: 'short' }),
   },
 };
 
@@ -222,6 +230,21 @@ export function shortTime(rfc3339) {
   const format = formats[zoneMode];
   const text = isToday ? format.time.format(date) : format.day.format(date);
   return utc ? `${text}Z` : text;
+}
+
+// shortTime in two parts, for a cell of two lines: the time of day
+// ("14:03:27Z") and the day when it is not today ("27 Nov"; else "").
+export function timeParts(rfc3339) {
+  const date = new Date(rfc3339 ?? '');
+  if (Number.isNaN(date.getTime())) return { time: rfc3339 ?? '', day: '' };
+  const utc = zoneMode === 'utc';
+  const now = new Date();
+  const isToday = utc
+    ? date.toISOString().slice(0, 10) === now.toISOString().slice(0, 10)
+    : date.toDateString() === now.toDateString();
+  const format = formats[zoneMode];
+  const time = format.time.format(date);
+  return { time: utc ? `${time}Z` : time, day: isToday ? '' : format.date.format(date) };
 }
 
 // Milliseconds since the epoch of an RFC 3339 time; NaN when absent.

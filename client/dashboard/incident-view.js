@@ -10,13 +10,17 @@
 // is inert, Tab stays inside, Escape and the Close button close it, and the
 // focus goes back to what opened it. While it is open, an update of the
 // incident arriving on the stream reloads it (noteUpdate).
+//
+// While the time control shows a past moment (showAsOf), the story ends
+// there: the steps up to the moment's sequence, the incident as it stood
+// after the last of them, and the title says "as of #N".
 import { ApiError, getIncident } from './api.js';
 import { incidentButton } from './situation-view.js';
 import {
   exceptionText, requestAsked, requestParties, requestStateNode,
 } from './chain-facts.js';
 import {
-  categoryLabel, durationText, kindLabel, leadOf, leadText, missionLabel, missionShort,
+  categoryLabel, compareSequences, durationText, kindLabel, leadOf, leadText, missionLabel, missionShort,
   municipalityLabel, roleLabel, severityClass, severityLabel, shortTime, timeMs,
 } from './format.js';
 
@@ -30,6 +34,8 @@ export class IncidentView {
     this.incidentId = '';
     this.opener = null;
     this.abort = null;
+    // The past situation shown (its sequence and incidents), or null: live.
+    this.asOf = null;
     // An update arrived while a load was in flight: load again after it.
     this.stale = false;
     dialog.querySelector('[data-close]').addEventListener('click', () => dialog.close());
@@ -54,6 +60,19 @@ export class IncidentView {
 
   close() {
     if (this.dialog.open) this.dialog.close();
+  }
+
+  // The time control shows `situation` (a past one), or live (null): an
+  // open story is shown again up to that moment.
+  showAsOf(situation) {
+    const before = this.asOf?.sequence ?? null;
+    this.asOf = situation ? { sequence: situation.sequence ?? '0', incidents: situation.incidents ?? [] } : null;
+    if (!this.dialog.open || (this.asOf?.sequence ?? null) === before) return;
+    if (this.thread && this.asOf && compareSequences(this.asOf.sequence, this.thread.sequence ?? '0') <= 0) {
+      this.render(this.thread);
+    } else {
+      this.load();
+    }
   }
 
   // An update arrived on the stream: the story of its incident changed.
@@ -116,21 +135,48 @@ export class IncidentView {
 
   render(thread) {
     this.thread = thread;
-    const incident = thread.incident ?? {};
+    const shown = this.asOf ? threadAsOf(thread, this.asOf) : thread;
+    const incident = shown.incident ?? {};
     const latest = incident.latest ?? {};
-    this.title.textContent = latest.headline
-      ? `${latest.headline} — ${incident.incidentId}`
-      : `Incident ${incident.incidentId}`;
+    const asOfText = this.asOf ? ` — as of #${this.asOf.sequence}` : '';
+    this.title.textContent = (latest.headline
+      ? `${latest.headline} — ${incident.incidentId ?? this.incidentId}`
+      : `Incident ${incident.incidentId ?? this.incidentId}`) + asOfText;
+    if (this.asOf) this.dialog.dataset.asOfSequence = this.asOf.sequence;
+    else delete this.dialog.dataset.asOfSequence;
     const scroll = this.body.scrollTop;
+    if (!shown.incident) {
+      this.body.replaceChildren(paragraph('incident-truncated', `Not yet reported as of #${this.asOf.sequence}.`));
+      this.dialog.dataset.state = 'shown';
+      return;
+    }
     this.body.replaceChildren(
+      ...(this.asOf ? [paragraph('incident-as-of', `As of #${this.asOf.sequence}, the moment the time control `
+        + `shows: ${shown.later} later update${shown.later === 1 ? '' : 's'} not shown.`)] : []),
       renderSummary(incident),
       ...renderExceptions(incident),
       ...renderRequests(incident),
-      ...renderTimeline(thread, incident),
+      ...renderTimeline(shown, incident),
     );
     this.body.scrollTop = scroll;
     this.dialog.dataset.state = 'shown';
   }
+}
+
+// The thread as it stood at `asOf.sequence`: its steps up to there, the
+// incident after the last of them (the step's state; when retention took
+// the states, the past situation's incident), and how many steps came later.
+// No incident when the thread starts after the moment.
+function threadAsOf(thread, asOf) {
+  const steps = thread.steps ?? [];
+  const before = steps.filter((step) => compareSequences(step.update?.sequence ?? '0', asOf.sequence) <= 0);
+  const last = before.at(-1);
+  const listed = asOf.incidents.find((incident) => incident.incidentId === thread.incident?.incidentId);
+  let incident = null;
+  if (last?.state) incident = { incidentId: thread.incident?.incidentId, ...last.state, latest: last.update };
+  else if (listed) incident = listed;
+  else if (last) incident = { incidentId: thread.incident?.incidentId, latest: last.update };
+  return { ...thread, incident, steps: before, later: steps.length - before.length };
 }
 
 // Open or closed, who leads since when, where, how bad, who opened it.

@@ -50,6 +50,8 @@ export class SituationView {
     this.container.replaceChildren(...groups.map(renderGroup));
     if (focused) incidentButton(this.container, focused)?.focus({ preventScroll: true });
     this.summary.textContent = summaryText(incidents.length, groups.length, situation);
+    // The point the view is consistent at, for tests and the curious.
+    this.container.dataset.sequence = situation.sequence ?? '0';
   }
 }
 
@@ -124,6 +126,8 @@ function renderIncident(incident) {
   item.dataset.tier = String(roleTier(lead.tier));
   item.dataset.leadMission = lead.mission;
   item.dataset.exceptions = String(exceptions.length);
+  item.dataset.latestSequence = latest.sequence ?? '';
+  item.dataset.version = String(incident.version ?? '');
 
   const head = element('div', 'incident-head');
   // The headline is the card's button: Tab reaches it, Enter opens the story.

@@ -18,8 +18,8 @@
 // clicked (its incident id is a button, for the keyboard).
 // Screen readers get the real size through aria-rowcount / aria-rowindex.
 import {
-  categoryLabel, kindLabel, missionLabel, missionShort, municipalityLabel, roleLabel,
-  roleShort, severityClass, severityLabel, shortTime, statusMark,
+  categoryLabel, kindLabel, missionLabel, missionShort, municipalityLabel, municipalityName, roleLabel,
+  roleShort, severityClass, severityLabel, statusMark, timeParts,
 } from './format.js';
 
 // The cells of a row, in the order of the table's header in index.html.
@@ -81,6 +81,14 @@ export class UpdatesTable {
     // A hidden tab gets no animation frames: keep the queue bounded anyway.
     if (this.pending.length > 2 * this.capacity) this.mergePending();
     if (this.pending.length > 0) this.scheduleRender();
+  }
+
+  // The updates held (shown or queued), newest first, with the reason
+  // each left the view, if it did.
+  snapshot() {
+    return this.entries.concat(this.pending)
+      .sort((a, b) => (a.key === b.key ? 0 : a.key > b.key ? -1 : 1))
+      .map(({ update, leftView }) => ({ update, leftView }));
   }
 
   clear() {
@@ -236,8 +244,18 @@ function createRow() {
     cell.className = `col-${column}`;
     row.append(cell);
   }
-  const [, , mission, , , , update] = row.cells;
+  const [time, , mission, , , where, update] = row.cells;
+  // Under the time: its day when not today, and the sequence in the
+  // narrow layout without its column (style.css).
+  const detail = span('time-detail');
+  detail.append(span('time-day'), span('time-sequence'));
+  time.append(span('time-text'), detail);
   mission.append(span('mission-name'), ' ', span('tier'));
+  // The municipality on the first line (its Serbian name only where there
+  // is room), the place on the second.
+  const municipality = span('where-municipality');
+  municipality.append(span('where-name'), span('where-alternative'));
+  where.append(municipality, span('where-place'));
   const meta = span('update-meta');
   const incident = document.createElement('button');
   incident.type = 'button';
@@ -264,14 +282,16 @@ function fillRow(row, { update, arrived, leftView }) {
   row.dataset.incidentId = update.incidentId ?? '';
   if (leftView) row.dataset.leftView = leftView;
   else delete row.dataset.leftView;
-  setText(time, shortTime(update.occurredAt), timesTitle(update));
+  const { time: timeOfDay, day } = timeParts(update.occurredAt);
+  setText(time.firstChild, timeOfDay, timesTitle(update));
+  setText(time.lastChild.firstChild, day, '');
+  setText(time.lastChild.lastChild, `#${update.sequence}`, '');
   setText(sequence, update.sequence, `sequence ${update.sequence}`);
   setText(mission.firstChild, missionShort(update.mission), missionLabel(update.mission));
   setText(mission.lastChild, roleShort(update.role), roleLabel(update.role));
   setText(severity, severityLabel(update.severity), '');
   setText(kind, kindLabel(update.kind), versionTitle(update));
-  const place = whereText(update.location);
-  setText(where, place, place);
+  fillWhere(where, update.location);
   setText(headline.firstChild, `${statusMark(update)}${update.headline ?? ''}`, headlineTitle(update));
   const [reason, category, incident] = headline.lastChild.children;
   setText(reason, leftView ? `left your view: ${leftView}` : '',
@@ -288,11 +308,18 @@ function setText(node, text, title) {
   else node.removeAttribute('title');
 }
 
-function whereText(location) {
-  if (!location) return '';
-  const municipality = municipalityLabel(location.municipality);
-  if (location.place && municipality) return `${municipality} · ${location.place}`;
-  return location.place || municipality;
+function fillWhere(cell, location) {
+  const [municipality, place] = cell.children;
+  const [name, alternative] = municipality.children;
+  const id = location?.municipality;
+  const label = municipalityLabel(id);
+  const albanian = municipalityName(id);
+  name.textContent = albanian;
+  alternative.textContent = label.startsWith(`${albanian} / `) ? label.slice(albanian.length) : '';
+  place.textContent = location?.place ?? '';
+  const whole = [label, location?.place].filter(Boolean).join(' · ');
+  if (whole) cell.title = whole;
+  else cell.removeAttribute('title');
 }
 
 // Cells are cut to one line; the tooltip has the whole text.

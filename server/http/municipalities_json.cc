@@ -19,6 +19,11 @@ std::string Build() {
     fields["serbianLatin"].set_string_value(municipality.serbian_latin);
     fields["serbianCyrillic"].set_string_value(municipality.serbian_cyrillic);
     fields["english"].set_string_value(municipality.english);
+    // The seat places an update without a point on the dashboard's map.
+    auto& seat = *fields["seat"].mutable_struct_value()->mutable_fields();
+    seat["name"].set_string_value(municipality.seat);
+    seat["latitude"].set_number_value(municipality.seat_latitude);
+    seat["longitude"].set_number_value(municipality.seat_longitude);
   }
   return ToJson(body);
 }

@@ -10,7 +10,9 @@ namespace sitrep {
 // "zvecan":
 // {"municipalities": [{"id": "decan", "albanian": "Deçan",
 //   "serbianLatin": "Dečani", "serbianCyrillic": "Дечани",
-//   "english": "Decan"}, ...]} in the data file's order. Public reference
+//   "english": "Decan", "seat": {"name": "Deçan", "latitude": 42.54018,
+//   "longitude": 20.28793}}, ...]} in the data file's order (the seat: where
+// the dashboard's map puts an update that has no point). Public reference
 // data: served without authentication.
 const std::string& MunicipalitiesJson();
 

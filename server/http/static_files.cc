@@ -24,6 +24,7 @@ absl::string_view ContentTypeOf(absl::string_view name) {
   if (absl::EndsWith(name, ".svg")) return "image/svg+xml";
   if (absl::EndsWith(name, ".png")) return "image/png";
   if (absl::EndsWith(name, ".json")) return "application/json";
+  if (absl::EndsWith(name, ".geojson")) return "application/geo+json";
   return "application/octet-stream";
 }
 

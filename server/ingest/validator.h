@@ -34,7 +34,9 @@ struct ValidationLimits {
 // server-only; kind unset iff incident_id empty; incident_id and event_id
 // charset and length; headline required, UTF-8, no control characters, at
 // most 200 characters; description UTF-8, at most 8 KiB; place at most 200
-// characters; point inside 41.5..43.5 N, 19.5..22.0 E and finite;
+// characters; point inside 41.5..43.5 N, 19.5..22.0 E and finite, and,
+// with a municipality, at most kMunicipalityNeighbourhoodKm (40 km) from
+// that municipality's seat (municipality_neighbourhood.h);
 // occurred_at a valid timestamp not beyond now + max_clock_skew; expires_at
 // valid, after occurred_at, and only with an incident_id; labels within the
 // limits; the CAP fields (docs/interop.md): known enum values, each

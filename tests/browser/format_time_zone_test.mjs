@@ -25,3 +25,15 @@ test('the toggle switches every time to local, and the header says the offset', 
   format.setTimeZoneMode('utc');
   assert.match(format.shortTime('2024-12-01T12:00:05Z'), /^\D*01\D+12:00Z$/);
 });
+
+test('a table cell gets the time of day, and the day only when not today', () => {
+  const now = new Date();
+  now.setUTCHours(3, 4, 5);
+  assert.deepEqual(format.timeParts(now.toISOString()), { time: '03:04:05Z', day: '' });
+  const older = format.timeParts('2024-12-01T12:00:05Z');
+  assert.equal(older.time, '12:00:05Z');
+  assert.match(older.day, /^\D*01\D*$|^Dec 01$/);
+  format.setTimeZoneMode('local');
+  assert.equal(format.timeParts('2024-12-01T12:00:05Z').time, '13:00:05');
+  format.setTimeZoneMode('utc');
+});

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CTest's entry to the browser tests (see CMakeLists.txt):
 #   run_browser_test.sh NAME SITREPD SITREP SCREENSHOT.png
-# runs NAME.mjs (dashboard_e2e, incident_view_e2e). Exits 77 (CTest's skip)
+# runs NAME.mjs (dashboard_e2e, incident_view_e2e, dashboard_views_e2e). Exits 77 (CTest's skip)
 # when node is absent, except under CI=true, where a missing tool fails; 1
 # with the fix when another prerequisite is missing. SITREP_CHROMIUM
 # overrides /usr/bin/chromium.

@@ -7,6 +7,7 @@
 #include "client/chain_text.h"
 #include "client/municipalities.h"
 #include "gtest/gtest.h"
+#include "server/ingest/validator.h"
 
 namespace sitrep::cli {
 namespace {
@@ -78,6 +79,22 @@ int Rank(v1::Role r) {
 // A long run of the demo never breaks the thread rules or the chain's
 // rules, so it publishes without refusals (sitrep_cli_test runs it against
 // a real sitrepd as well).
+// The server would refuse an update whose point lies far from its
+// municipality (server/ingest/municipality_neighbourhood.h): the demo's
+// places must be where their municipalities are.
+TEST(DemoFeedTest, EveryUpdatePassesTheServersValidation) {
+  DemoFeed demo(777, "demo-v");
+  int with_point = 0;
+  for (int i = 0; i < 3000; ++i) {
+    v1::SituationUpdate u = demo.Next(Tick(i)).update();
+    SCOPED_TRACE(u.ShortDebugString());
+    if (u.location().has_point()) ++with_point;
+    const absl::Status status = ValidateAndNormalizeUpdate(u, Tick(i));
+    ASSERT_TRUE(status.ok()) << status;
+  }
+  EXPECT_GT(with_point, 300);  // incidents and crossings carry their point
+}
+
 TEST(DemoFeedTest, EveryUpdateFollowsTheThreadAndChainRules) {
   DemoFeed demo(12345, "demo-x");
   std::map<std::string, ChainState> open;

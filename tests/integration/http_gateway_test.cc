@@ -363,6 +363,27 @@ TEST_F(HttpGatewayTest, ServesTheDashboardWithItsSecurityHeaders) {
               HasSubstr("text/javascript"));
 }
 
+// The map's outline is one of the dashboard's files, embedded in sitrepd:
+// the page fetches nothing off the machine.
+TEST_F(HttpGatewayTest, ServesKosovosOutlineForTheMap) {
+  absl::StatusOr<HttpGetResult> outline =
+      Fetch(Get("/dashboard/kosovo-outline.geojson"));
+  ASSERT_TRUE(outline.ok()) << outline.status();
+  EXPECT_EQ(outline->status, 200);
+  EXPECT_THAT(HeaderValue(outline->headers, "Content-Type"),
+              HasSubstr("application/geo+json"));
+  google::protobuf::Struct body;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(outline->body, &body).ok());
+  EXPECT_EQ(body.fields().at("properties").struct_value().fields().at("name")
+                .string_value(),
+            "Kosovo");
+  EXPECT_EQ(body.fields().at("geometry").struct_value().fields().at("type")
+                .string_value(),
+            "Polygon");
+  EXPECT_LT(outline->body.size(), 8 * 1024u);  // small, as SOURCES.md says
+}
+
 TEST_F(HttpGatewayTest, MunicipalitiesNameEachIdInEveryScript) {
   absl::StatusOr<HttpGetResult> answer = Fetch(Get("/v1/municipalities"));
   ASSERT_TRUE(answer.ok());

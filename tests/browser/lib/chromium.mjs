@@ -13,8 +13,9 @@ const CHROMIUM_ARGS = [
 ];
 
 // A browser with a fresh, empty profile (no cookies, no storage), removed
-// again by close().
-export async function launchBrowser(executablePath) {
+// again by close(). `contextOptions`: more of Playwright's context options
+// (timezoneId, viewport, ...).
+export async function launchBrowser(executablePath, contextOptions = {}) {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sitrep-chromium-'));
   let context;
   try {
@@ -25,6 +26,7 @@ export async function launchBrowser(executablePath) {
       args: CHROMIUM_ARGS,
       viewport: { width: 1440, height: 900 },
       timeout: 30_000,
+      ...contextOptions,
     });
   } catch (error) {
     fs.rmSync(userDataDir, { recursive: true, force: true });

@@ -234,7 +234,7 @@ export class DashboardPage {
 
   // The time cells of the rows on screen ("08:05:28Z").
   async rowTimes() {
-    return this.rows.locator('.col-time').allTextContents();
+    return this.rows.locator('.col-time .time-text').allTextContents();
   }
 
   // One click on the header's clock button; waits until every time shown
@@ -243,7 +243,7 @@ export class DashboardPage {
     await this.page.locator('#time-zone').click();
     await this.waitForCondition((zone) => {
       const button = document.getElementById('time-zone');
-      const times = [...document.querySelectorAll('#updates > tr[data-sequence] .col-time')]
+      const times = [...document.querySelectorAll('#updates > tr[data-sequence] .col-time .time-text')]
         .map((cell) => cell.textContent);
       return button.dataset.zone === zone && times.length > 0
         && times.every((time) => time.endsWith('Z') === (zone === 'utc'))

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchBrowser } from './chromium.mjs';
+import { DemoFeed } from './demo_feed.mjs';
 import { Sitrepd, publish, publishJson } from './sitrepd.mjs';
 import { DashboardPage } from './dashboard_page.mjs';
 
@@ -42,6 +43,7 @@ export class TestRun {
     this.workDir = fs.mkdtempSync(path.join(os.tmpdir(), `sitrep-${name}-`));
     this.servers = [];
     this.browsers = [];
+    this.demos = [];
   }
 
   step(text) {
@@ -54,8 +56,15 @@ export class TestRun {
     return server;
   }
 
-  async openBrowser() {
-    const browser = await launchBrowser(this.args.chromium);
+  // `sitrep demo` publishing to `server` (lib/demo_feed.mjs) until killed.
+  startDemo(server, demoArgs) {
+    const demo = DemoFeed.start(this.args.sitrep, server, this.workDir, demoArgs);
+    this.demos.push(demo);
+    return demo;
+  }
+
+  async openBrowser(contextOptions) {
+    const browser = await launchBrowser(this.args.chromium, contextOptions);
     this.browsers.push(browser);
     return browser;
   }
@@ -84,6 +93,7 @@ export class TestRun {
   }
 
   async cleanUp() {
+    for (const demo of this.demos) await demo.kill();
     for (const browser of this.browsers) await browser.close();
     for (const server of this.servers) await server.stop('SIGKILL').catch(() => {});
     fs.rmSync(this.workDir, { recursive: true, force: true });
@@ -97,6 +107,7 @@ export async function runTest(name, deadlineMs, phases) {
   // However the process ends, no sitrepd outlives it (Playwright closes
   // Chromium by itself).
   process.on('exit', () => {
+    for (const demo of run.demos) demo.killNow();
     for (const server of run.servers) server.killNow();
     fs.rmSync(run.workDir, { recursive: true, force: true });
   });

@@ -31,6 +31,10 @@ struct Row {
   std::vector<std::string> spellings;  // every column but the id, and "also"
 };
 
+// id, albanian, albanian_definite, serbian_latin, serbian_cyrillic, also,
+// then seat, seat_lat, seat_lon, seat_source.
+constexpr size_t kLastNameColumn = 5;
+
 std::vector<Row> ReadDataFile() {
   std::ifstream in(SITREP_MUNICIPALITIES_TSV);
   EXPECT_TRUE(in.good()) << "cannot read " << SITREP_MUNICIPALITIES_TSV;
@@ -45,7 +49,8 @@ std::vector<Row> ReadDataFile() {
     }
     std::vector<std::string> fields = absl::StrSplit(line, '\t');
     Row row{fields.at(0), {}};
-    for (size_t i = 1; i < fields.size(); ++i) {
+    // Columns 1..5 are names; the seat columns after them are not.
+    for (size_t i = 1; i < fields.size() && i <= kLastNameColumn; ++i) {
       for (absl::string_view s :
            absl::StrSplit(fields[i], '|', absl::SkipEmpty())) {
         row.spellings.emplace_back(s);
@@ -169,6 +174,36 @@ TEST(MunicipalityTest, EnglishIsTheFirstOtherSpelling) {
   EXPECT_EQ(m->albanian, "Mitrovicë e Veriut");
   EXPECT_EQ(m->serbian_latin, "Severna Kosovska Mitrovica");
   EXPECT_EQ(FindMunicipalityById("gjakove")->english, "Gjakova");
+}
+
+// Kosovo's extent with a little margin: a seat outside it is a town of the
+// same name in a neighbouring country (scripts/vendor-map-data.mjs also
+// checks each against the outline).
+TEST(MunicipalityTest, EverySeatLiesInKosovo) {
+  for (const Municipality& m : AllMunicipalities()) {
+    EXPECT_FALSE(m.seat.empty()) << m.id;
+    EXPECT_GT(m.seat_latitude, 41.85) << m.id;
+    EXPECT_LT(m.seat_latitude, 43.27) << m.id;
+    EXPECT_GT(m.seat_longitude, 20.01) << m.id;
+    EXPECT_LT(m.seat_longitude, 21.79) << m.id;
+  }
+}
+
+// Two municipalities on one seat would be a copy-paste slip, except for the
+// divided town of Mitrovica (data/SOURCES.md).
+TEST(MunicipalityTest, SeatsAreDistinctButTheMitrovicas) {
+  std::set<std::pair<double, double>> seen;
+  for (const Municipality& m : AllMunicipalities()) {
+    if (m.id == "mitrovice-e-veriut") continue;
+    EXPECT_TRUE(seen.insert({m.seat_latitude, m.seat_longitude}).second)
+        << m.id;
+  }
+  const Municipality* north = FindMunicipalityById("mitrovice-e-veriut");
+  const Municipality* south = FindMunicipalityById("mitrovice");
+  EXPECT_EQ(north->seat_latitude, south->seat_latitude);
+  EXPECT_EQ(FindMunicipalityById("zvecan")->seat, "Zvečan");
+  EXPECT_EQ(FindMunicipalityById("zvecan")->seat_latitude, 42.9075);
+  EXPECT_EQ(FindMunicipalityById("zvecan")->seat_longitude, 20.84028);
 }
 
 struct Case {

@@ -483,6 +483,33 @@ TEST(ValidatorTest, SwappedCoordinatesAreNamedAsSuch) {
               "(42.66, 21.16) is inside; latitude and longitude look swapped"));
 }
 
+// The point of kValid (the Ibar bridge) with another municipality: Prizren's
+// seat is 76 km away, farther than any point of Prizren can be.
+TEST(ValidatorTest, APointFarFromItsMunicipalityIsRefused) {
+  EXPECT_THAT(
+      ValidateWith("location { municipality: 'Prizren' }"),
+      Invalid("update.location.point: (42.8914, 20.866) is 76.0 km from "
+              "Prizren, the seat of update.location.municipality Prizren; a "
+              "point may lie at most 40 km from its municipality's seat. "
+              "Check the point or the municipality, or leave one of them "
+              "out"));
+}
+
+TEST(ValidatorTest, APointNearItsMunicipalitysSeatIsAccepted) {
+  // Far corners of large municipalities: Rugova at the Montenegrin border
+  // (Pejë, 22.6 km from its seat), the northern tip of Kosovo (Leposaviq).
+  EXPECT_THAT(ValidateWith("location { municipality: 'Pejë' "
+                           "point { latitude: 42.74 longitude: 20.035 } }"),
+              IsOk());
+  EXPECT_THAT(ValidateWith("location { municipality: 'Leposaviq' "
+                           "point { latitude: 43.25 longitude: 20.80 } }"),
+              IsOk());
+  // Without a municipality, a point anywhere in Kosovo is fine.
+  EXPECT_THAT(ValidateWith("location { municipality: '' "
+                           "point { latitude: 42.2 longitude: 20.7 } }"),
+              IsOk());
+}
+
 TEST(ValidatorTest, NonFiniteCoordinatesAreRejected) {
   EXPECT_THAT(ValidateEdited([](auto& u) {
                 u.mutable_location()->mutable_point()->set_latitude(NAN);
