@@ -40,11 +40,7 @@ using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
 AppendRequest Report(const std::string& event_id) {
-  AppendRequest request;
-  request.update = testing::PatrolUpdate(v1::MISSION_KFOR, event_id);
-  request.update.set_publisher("kfor-ops");
-  request.update.set_event_id(event_id);
-  return request;
+  return PatrolReport("kfor-ops", event_id);
 }
 
 AppendRequest IncidentUpdate(const std::string& event_id,
@@ -263,18 +259,27 @@ TEST_F(JetStreamLogTest, LosingNatsFailsAppendsAndTheTailResumesByItself) {
   log->SetAppendListener(nullptr);
 }
 
-TEST_F(JetStreamLogTest, StreamDuplicateWindowMakesARepublishIdempotent) {
+TEST_F(JetStreamLogTest, StreamDuplicateWindowMakesAResentPublishIdempotent) {
   std::unique_ptr<EventLog> log = Open();
   ASSERT_NE(log, nullptr);
   absl::StatusOr<AppendResult> stored =
       AppendOneAndWait(log.get(), Report("once"));
   ASSERT_THAT(stored, IsOk());
-  // The same event published again by someone who never saw the first
-  // (a replica whose ack got lost): JetStream answers with the original.
+  // The same publish sent again (a writer whose ack got lost): JetStream
+  // answers with the original. Its Nats-Msg-Id starts with JetStreamMsgId.
   RawJetStream raw(SharedNatsServer()->url());
+  natsMsg* stored_msg = nullptr;
+  ASSERT_EQ(js_GetMsg(&stored_msg, raw.js(), stream_.c_str(), 1, nullptr,
+                      nullptr),
+            NATS_OK);
+  const char* header = nullptr;
+  ASSERT_EQ(natsMsgHeader_Get(stored_msg, "Nats-Msg-Id", &header), NATS_OK);
+  const std::string msg_id = header;
+  natsMsg_Destroy(stored_msg);
+  EXPECT_EQ(msg_id.substr(0, 32),
+            JetStreamMsgId(stored->entry->update).substr(0, 32));
   jsPubOptions options;
   jsPubOptions_Init(&options);
-  const std::string msg_id = JetStreamMsgId(stored->entry->update);
   options.MsgId = msg_id.c_str();
   jsPubAck* ack = nullptr;
   const std::string subject = absl::StrCat(prefix_, ".kfor.x.y");
