@@ -222,6 +222,14 @@ class JetStreamEventLog final : public EventLog {
   // once retention removed it.
   absl::StatusOr<LogEntryPtr> Get(uint64_t sequence) const;
   absl::StatusOr<LogEntryPtr> Fetch(uint64_t sequence) const;
+  // The retained entries of [first, last] from the stream in one batch: an
+  // ephemeral pull consumer from `first`, fetched, then deleted.
+  absl::StatusOr<std::vector<LogEntryPtr>> FetchRange(uint64_t first,
+                                                      uint64_t last) const;
+  // Appends the retained entries of [first, last] to *entries, ascending:
+  // a batch from the stream for the ones not cached, when there are many.
+  absl::Status ReadAscending(uint64_t first, uint64_t last,
+                             std::vector<LogEntryPtr>* entries) const;
 
   // Retention (jetstream_retention.cc).
   // The first sequence `policy` keeps at `now`.

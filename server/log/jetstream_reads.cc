@@ -2,6 +2,7 @@
 // recent ones or from the stream, received_at lookups and incident records.
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -46,6 +47,97 @@ absl::StatusOr<LogEntryPtr> JetStreamEventLog::Fetch(uint64_t sequence) const {
   return EntryFromMessage(msg.get(), sequence);
 }
 
+absl::StatusOr<std::vector<LogEntryPtr>> JetStreamEventLog::FetchRange(
+    uint64_t first, uint64_t last) const {
+  jsSubOptions options;
+  jsSubOptions_Init(&options);
+  options.Stream = options_.stream.c_str();
+  options.Config.DeliverPolicy = js_DeliverByStartSequence;
+  options.Config.OptStartSeq = first;
+  options.Config.AckPolicy = js_AckNone;
+  options.Config.MemoryStorage = true;
+  // Gone by itself should this replica die before deleting it.
+  options.Config.InactiveThreshold = absl::ToInt64Nanoseconds(absl::Minutes(1));
+  const std::string subject = absl::StrCat(options_.subject_prefix, ".*.*.*");
+  natsSubscription* raw = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_PullSubscribe(&raw, js_, subject.c_str(), nullptr, nullptr,
+                                  &options, &code);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(NatsErrorText(
+        absl::StrCat("cannot read sequences ", first, "-", last,
+                     " from stream '", options_.stream, "'"),
+        s, code));
+  }
+  std::unique_ptr<natsSubscription, void (*)(natsSubscription*)> sub(
+      raw, [](natsSubscription* p) {
+        natsSubscription_Unsubscribe(p);  // deletes the consumer
+        natsSubscription_Destroy(p);
+      });
+  std::vector<LogEntryPtr> entries;
+  uint64_t next = first;
+  while (next <= last) {
+    natsMsgList list;
+    jsFetchRequest request;
+    jsFetchRequest_Init(&request);
+    request.Batch =
+        static_cast<int>(std::min<uint64_t>(last - next + 1, 4096));
+    // What is stored now, without waiting for more: the range is below the
+    // head, so only retention running meanwhile can make it fall short.
+    request.NoWait = true;
+    request.Expires = absl::ToInt64Nanoseconds(options_.request_timeout);
+    if (natsSubscription_FetchRequest(&list, sub.get(), &request) != NATS_OK) {
+      break;
+    }
+    absl::Status status;
+    for (int i = 0; i < list.Count && status.ok(); ++i) {
+      jsMsgMetaData* meta = nullptr;
+      if (natsMsg_GetMetaData(&meta, list.Msgs[i]) != NATS_OK) continue;
+      const uint64_t sequence = meta->Sequence.Stream;
+      jsMsgMetaData_Destroy(meta);
+      next = sequence + 1;
+      if (sequence > last) break;
+      absl::StatusOr<LogEntryPtr> entry = EntryFromMessage(list.Msgs[i], sequence);
+      if (entry.ok()) entries.push_back(*std::move(entry));
+      status = entry.status();
+    }
+    const bool empty = list.Count == 0;
+    natsMsgList_Destroy(&list);
+    if (!status.ok()) return status;
+    if (empty) break;
+  }
+  return entries;
+}
+
+absl::Status JetStreamEventLog::ReadAscending(
+    uint64_t first, uint64_t last, std::vector<LogEntryPtr>* entries) const {
+  // Fewer than this many entries to read from the stream: one stream get
+  // each costs less than a consumer.
+  constexpr uint64_t kBatchAtLeast = 16;
+  uint64_t cached_first;
+  {
+    absl::MutexLock lock(&mu_);
+    cached_first = index_.cached_first();
+  }
+  uint64_t sequence = first;
+  if (first < cached_first && std::min(last + 1, cached_first) - first >=
+                                  kBatchAtLeast) {
+    absl::StatusOr<std::vector<LogEntryPtr>> fetched =
+        FetchRange(first, std::min(last, cached_first - 1));
+    if (!fetched.ok()) return fetched.status();
+    for (LogEntryPtr& entry : *fetched) entries->push_back(std::move(entry));
+    sequence = std::min(last + 1, cached_first);
+  }
+  for (; sequence <= last; ++sequence) {
+    absl::StatusOr<LogEntryPtr> entry = Get(sequence);
+    // Retention removed it meanwhile: the rest is still there.
+    if (absl::IsNotFound(entry.status())) continue;
+    if (!entry.ok()) return entry.status();
+    entries->push_back(*std::move(entry));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<LogEntryPtr>> JetStreamEventLog::Read(
     const ReadRange& range) const {
   std::vector<LogEntryPtr> entries;
@@ -57,18 +149,16 @@ absl::StatusOr<std::vector<LogEntryPtr>> JetStreamEventLog::Read(
   }
   if (range.limit == 0 || first > last) return entries;
   const uint64_t count = std::min<uint64_t>(last - first + 1, range.limit);
-  for (uint64_t i = 0; i < count; ++i) {
-    const uint64_t sequence = range.descending ? last - i : first + i;
-    absl::StatusOr<LogEntryPtr> entry = Get(sequence);
-    if (absl::IsNotFound(entry.status())) {
-      // Retention removed it meanwhile: the rest of an ascending read is
-      // still there; a descending read has reached the oldest end.
-      if (range.descending) break;
-      continue;
-    }
-    if (!entry.ok()) return entry.status();
-    entries.push_back(*std::move(entry));
+  if (!range.descending) {
+    absl::Status status = ReadAscending(first, first + count - 1, &entries);
+    if (!status.ok()) return status;
+    return entries;
   }
+  absl::Status status = ReadAscending(last - count + 1, last, &entries);
+  if (!status.ok()) return status;
+  // Retention removes from the oldest end: what a descending read gets is
+  // the newest part, as one that stops at the first removed sequence.
+  std::reverse(entries.begin(), entries.end());
   return entries;
 }
 

@@ -62,6 +62,8 @@ class RetainedIndex {
 
   size_t event_count() const { return events_.size(); }
   size_t cached_count() const { return cache_.size(); }
+  // The first cached sequence (head() + 1 when nothing is cached).
+  uint64_t cached_first() const { return head() + 1 - cache_.size(); }
   size_t retained_count() const { return slots_.size(); }
 
  private:

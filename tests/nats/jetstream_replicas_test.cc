@@ -342,6 +342,47 @@ TEST_F(JetStreamLogTest, ReadsBeyondTheCacheComeFromTheStream) {
   EXPECT_EQ((*read)[2]->previous->kind(), v1::KIND_NEW);
 }
 
+TEST_F(JetStreamLogTest, LongReadsBeyondTheCacheComeFromTheStreamInABatch) {
+  JetStreamOptions options = Options();
+  options.cache_entries = 2;
+  std::unique_ptr<EventLog> log = Open(options);
+  ASSERT_NE(log, nullptr);
+  std::vector<AppendRequest> batch;
+  for (int i = 1; i <= 40; ++i) batch.push_back(Report(absl::StrCat("r", i)));
+  std::vector<absl::StatusOr<AppendResult>> appended =
+      AppendAndWait(log.get(), std::move(batch));
+  ASSERT_EQ(appended.size(), 40u);
+  auto sequences = [&](const ReadRange& range) {
+    std::vector<uint64_t> out;
+    absl::StatusOr<std::vector<LogEntryPtr>> read = log->Read(range);
+    EXPECT_THAT(read, IsOk());
+    if (!read.ok()) return out;
+    for (const LogEntryPtr& entry : *read) {
+      EXPECT_EQ(entry->wire, appended[entry->sequence() - 1]->entry->wire);
+      out.push_back(entry->sequence());
+    }
+    return out;
+  };
+  auto range = [](uint64_t from, uint64_t to) {
+    std::vector<uint64_t> out;
+    if (from <= to) {
+      for (uint64_t s = from; s <= to; ++s) out.push_back(s);
+    } else {
+      for (uint64_t s = from; s >= to; --s) out.push_back(s);
+    }
+    return out;
+  };
+  EXPECT_EQ(sequences({}), range(1, 40));
+  EXPECT_EQ(sequences({5, 100, false, 20}), range(5, 24));
+  EXPECT_EQ(sequences({1, 40, true, 30}), range(40, 11));
+  EXPECT_EQ(sequences({3, 38, true, 1000}), range(38, 3));
+  RetentionPolicy policy;
+  policy.max_updates = 25;
+  ASSERT_THAT(log->ApplyRetention(policy, clock_.Now()), IsOk());
+  EXPECT_EQ(sequences({}), range(16, 40));
+  EXPECT_EQ(sequences({1, 40, true, 100}), range(40, 16));
+}
+
 TEST_F(JetStreamLogTest, StreamWithOtherSubjectsIsRefused) {
   RawJetStream raw(SharedNatsServer()->url());
   jsStreamConfig config;
