@@ -56,6 +56,7 @@ absl::StatusOr<std::unique_ptr<JetStreamEventLog>> JetStreamEventLog::Open(
       JetStreamSnapshotBucket::Open(log->js_, options.stream, options.replicas);
   if (!bucket.ok()) return bucket.status();
   log->situation_bucket_ = *std::move(bucket);
+  log->notifier_ = std::thread([raw = log.get()] { raw->NotifierLoop(); });
   status = log->StartTail((*info)->State);
   if (!status.ok()) return status;
   log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
@@ -267,6 +268,13 @@ JetStreamEventLog::~JetStreamEventLog() {
       natsConnection_Close(nc_);
     }
     natsSubscription_Destroy(tail_);
+  }
+  if (notifier_.joinable()) {
+    {
+      absl::MutexLock lock(&mu_);
+      notifier_stop_ = true;
+    }
+    notifier_.join();
   }
   situation_bucket_.reset();
   if (incidents_kv_ != nullptr) kvStore_Destroy(incidents_kv_);

@@ -40,8 +40,10 @@ absl::Status CloseError();
 
 // Threads: the writer thread (group commit: validate, publish, wait for the
 // tail), libnats' delivery thread of the ordered consumer (the tail: applies
-// messages and calls the listener, one at a time, in sequence order) and
-// the callers of the read methods.
+// messages, one at a time, in sequence order), the notifier thread (gives
+// the listener what the tail applied, in order, in batches when the tail
+// is ahead: one hand-off per batch rather than per message), libnats'
+// thread of publish acks, and the callers of the read methods.
 //
 // Invariants: the state under mu_ is the stream's content up to
 // index_.head() as seen through the tail; index_ covers exactly the retained
@@ -175,6 +177,9 @@ class JetStreamEventLog final : public EventLog {
                    EventDigest digest) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ApplyToIncidentsLocked(const LogEntryPtr& entry)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The notifier thread: gives the listener what the tail applied, in
+  // order, and advances notified_.
+  void NotifierLoop();
   // Waits until the listener was told about `sequence`; false on timeout.
   bool WaitNotified(uint64_t sequence, absl::Duration timeout) const;
 
@@ -268,6 +273,7 @@ class JetStreamEventLog final : public EventLog {
   absl::Notification connection_closed_;
 
   GroupCommitQueue queue_;
+  std::thread notifier_;
   // Publishes made so far; writer thread only.
   uint64_t publishes_ = 0;
   // The outcomes of the round in flight, by the publish counter in their
@@ -284,6 +290,10 @@ class JetStreamEventLog final : public EventLog {
   mutable absl::Mutex mu_;
   RetainedIndex index_ ABSL_GUARDED_BY(mu_);
   uint64_t notified_ ABSL_GUARDED_BY(mu_) = 0;
+  // Applied by the tail, not yet given to the listener (sequences
+  // notified_ + 1 on, in order).
+  std::vector<LogEntryPtr> to_notify_ ABSL_GUARDED_BY(mu_);
+  bool notifier_stop_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time last_received_at_ ABSL_GUARDED_BY(mu_) = absl::UnixEpoch();
   // One record per incident ever opened (they outlive retention, as the
   // SQLite store's incidents table does).

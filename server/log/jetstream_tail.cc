@@ -68,6 +68,17 @@ absl::Status JetStreamEventLog::ReplayLocked(uint64_t last) {
     }
     seen = index_.head();
   }
+  // Open returns once the notifier handed the replay on (to no listener
+  // yet), so that a listener set after Open hears only what came after.
+  auto handed_on = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return notified_ >= index_.head();
+  };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&handed_on),
+                            options_.request_timeout)) {
+    return absl::UnavailableError(absl::StrCat(
+        "replaying stream '", options_.stream, "': the notifier is stuck at ",
+        notified_, " of ", index_.head()));
+  }
   replayed_ = true;
   return tail_error_;
 }
@@ -87,15 +98,30 @@ void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
   absl::StatusOr<LogEntryPtr> decoded = EntryFromMessage(msg, sequence);
   const EventDigest digest =
       decoded.ok() ? DigestOf((*decoded)->update) : EventDigest();
-  {
-    absl::MutexLock lock(&mu_);
-    if (!ApplyLocked(sequence, decoded, digest)) return;
-  }
-  if (AppendListener* listener = listener_.load(std::memory_order_acquire)) {
-    listener->OnAppended({*decoded});
-  }
   absl::MutexLock lock(&mu_);
-  notified_ = sequence;
+  // The notifier tells the listener, several entries at a time when the
+  // tail runs ahead of it.
+  if (ApplyLocked(sequence, decoded, digest)) to_notify_.push_back(*decoded);
+}
+
+void JetStreamEventLog::NotifierLoop() {
+  for (;;) {
+    std::vector<LogEntryPtr> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !to_notify_.empty() || notifier_stop_;
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (notifier_stop_) return;  // The log goes: nobody is told any more.
+      batch.swap(to_notify_);
+    }
+    if (AppendListener* listener = listener_.load(std::memory_order_acquire)) {
+      listener->OnAppended(batch);
+    }
+    absl::MutexLock lock(&mu_);
+    notified_ = batch.back()->sequence();
+  }
 }
 
 bool JetStreamEventLog::ApplyLocked(uint64_t sequence,
