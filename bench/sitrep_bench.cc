@@ -78,6 +78,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/bench_payload.h"
 #include "bench/cpu_budget.h"
 #include "bench/replica_scaling.h"
 #include "bench/dashboards_scenario.h"
@@ -225,22 +226,6 @@ double Percentile(const std::vector<int64_t>& sorted, double p) {
 // ---------------------------------------------------------------------------
 // The server under test.
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/sitrep-bench-XXXXXX";
-    path_ = mkdtemp(pattern) ? pattern : "/tmp/sitrep-bench-failed";
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 struct System {
   std::string name;  // sitrep | ceiling
   TempDir dir;
@@ -284,22 +269,9 @@ v1::Mission MissionOf(int64_t g) {
 
 class PayloadMaker {
  public:
-  explicit PayloadMaker(std::string run) : run_(std::move(run)) {
-    v1::SituationUpdate* u = request_.mutable_update();
-    // Patrol reports of every mission: a non-responder role is valid for
-    // each (a responder role must be the mission's own tier).
-    u->set_role(v1::ROLE_SUPPORT);
-    u->set_severity(v1::SEVERITY_MODERATE);
-    u->set_category(v1::CATEGORY_PATROL);
-    u->set_headline("Routine patrol along the main road, no incidents");
-    u->set_description(
-        "Joint patrol of two vehicles passed the northern bridge and the "
-        "market area. Traffic normal, no gatherings observed. Next patrol "
-        "scheduled in two hours.");
-    u->mutable_location()->set_municipality("Prishtinë");
-    u->mutable_location()->set_place("Main road");
-    (*u->mutable_labels())["unit"] = "bench-unit-7";
-  }
+  // Patrol reports of every mission (bench/bench_payload.h).
+  explicit PayloadMaker(std::string run)
+      : run_(std::move(run)), request_(PatrolPublishRequest()) {}
 
   const v1::PublishRequest& Make(int64_t g, int64_t t_ns) {
     v1::SituationUpdate* u = request_.mutable_update();

@@ -13,7 +13,11 @@
 //                .minor) so that JetStream can pre-filter
 //   body         the update's deterministic encoding with its server-set
 //                fields (sequence, received_at, incident_version)
-//   headers      Nats-Msg-Id: SHA-256 of (publisher, event_id) in hex;
+//   headers      Nats-Msg-Id: <the first 32 hex digits of JetStreamMsgId>
+//                .<a random id of the writing log>.<its publish counter>,
+//                unique per publish; Nats-Expected-Last-Sequence (and, from
+//                the second publish of a pipelined round on,
+//                Nats-Expected-Last-Msg-Id: see Append below);
 //                Sitrep-Previous: LogEntry::previous, base64
 //   description  "sitrep event log <log_id>": the log_id every replica reads
 //   storage      file; duplicate window options.duplicate_window; no
@@ -37,10 +41,14 @@
 // Each log tails the stream with one ordered consumer and applies every
 // message - appended by this replica or another - to its local state
 // (incident records, the (publisher, event_id) index, the received_at index
-// and a bounded cache of recent entries), then tells the AppendListener.
-// Append validates against that state at head H and publishes with
-// Nats-Expected-Last-Sequence: H + k, so two replicas never both append on
-// a stale view: the loser waits for its tail and validates again.
+// and a bounded cache of recent entries; all but the incident records
+// follow retention: JetStreamIndexSizes), then tells the AppendListener.
+// Append validates a group commit against that state at head H and
+// publishes its accepted updates pipelined, all in flight at once, the k-th
+// with Nats-Expected-Last-Sequence: H + k - 1 and Nats-Expected-Last-Msg-Id:
+// the (k-1)-th's id, so two replicas never both append on a stale view and
+// no publish is stored after a refused one: the loser waits for its tail
+// and validates again.
 
 #include <cstddef>
 #include <functional>
@@ -95,8 +103,27 @@ struct JetStreamOptions {
   std::function<void(bool connected)> on_connection_change;
 };
 
-// The Nats-Msg-Id of `update`: SHA-256 of its (publisher, event_id), hex.
+// SHA-256 of the (publisher, event_id) of `update`, hex: the start of the
+// Nats-Msg-Id of its publishes.
 std::string JetStreamMsgId(const v1::SituationUpdate& update);
+
+// The sizes of a JetStream log's in-memory indexes (docs/design.md, "The
+// JetStream log's memory"): the first three follow retention (and the cache
+// its own bound), so none grows with the log's age; incident records are
+// kept for every incident ever opened, as in the SQLite store.
+struct JetStreamIndexSizes {
+  // Retained updates [Oldest(), Head()] the replica indexes (received_at and
+  // the (publisher, event_id) digest of each).
+  uint64_t retained = 0;
+  // Entries of the (publisher, event_id) dedupe index: at most `retained`.
+  uint64_t event_ids = 0;
+  // Recent entries kept for Read: at most JetStreamOptions::cache_entries.
+  uint64_t cached_entries = 0;
+  uint64_t incidents = 0;
+};
+// The sizes of `log`'s indexes; all zero when `log` did not come from
+// OpenJetStreamEventLog. Thread-safe.
+JetStreamIndexSizes JetStreamIndexSizesOf(const EventLog& log);
 
 // Connects to NATS, creates or checks the stream and replays it into the
 // local state before returning. Errors:

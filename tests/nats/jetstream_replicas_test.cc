@@ -40,11 +40,7 @@ using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
 AppendRequest Report(const std::string& event_id) {
-  AppendRequest request;
-  request.update = testing::PatrolUpdate(v1::MISSION_KFOR, event_id);
-  request.update.set_publisher("kfor-ops");
-  request.update.set_event_id(event_id);
-  return request;
+  return PatrolReport("kfor-ops", event_id);
 }
 
 AppendRequest IncidentUpdate(const std::string& event_id,
@@ -263,18 +259,27 @@ TEST_F(JetStreamLogTest, LosingNatsFailsAppendsAndTheTailResumesByItself) {
   log->SetAppendListener(nullptr);
 }
 
-TEST_F(JetStreamLogTest, StreamDuplicateWindowMakesARepublishIdempotent) {
+TEST_F(JetStreamLogTest, StreamDuplicateWindowMakesAResentPublishIdempotent) {
   std::unique_ptr<EventLog> log = Open();
   ASSERT_NE(log, nullptr);
   absl::StatusOr<AppendResult> stored =
       AppendOneAndWait(log.get(), Report("once"));
   ASSERT_THAT(stored, IsOk());
-  // The same event published again by someone who never saw the first
-  // (a replica whose ack got lost): JetStream answers with the original.
+  // The same publish sent again (a writer whose ack got lost): JetStream
+  // answers with the original. Its Nats-Msg-Id starts with JetStreamMsgId.
   RawJetStream raw(SharedNatsServer()->url());
+  natsMsg* stored_msg = nullptr;
+  ASSERT_EQ(js_GetMsg(&stored_msg, raw.js(), stream_.c_str(), 1, nullptr,
+                      nullptr),
+            NATS_OK);
+  const char* header = nullptr;
+  ASSERT_EQ(natsMsgHeader_Get(stored_msg, "Nats-Msg-Id", &header), NATS_OK);
+  const std::string msg_id = header;
+  natsMsg_Destroy(stored_msg);
+  EXPECT_EQ(msg_id.substr(0, 32),
+            JetStreamMsgId(stored->entry->update).substr(0, 32));
   jsPubOptions options;
   jsPubOptions_Init(&options);
-  const std::string msg_id = JetStreamMsgId(stored->entry->update);
   options.MsgId = msg_id.c_str();
   jsPubAck* ack = nullptr;
   const std::string subject = absl::StrCat(prefix_, ".kfor.x.y");
@@ -335,6 +340,47 @@ TEST_F(JetStreamLogTest, ReadsBeyondTheCacheComeFromTheStream) {
   ASSERT_NE((*read)[2]->previous, nullptr);
   EXPECT_EQ((*read)[2]->previous->sequence(), 1u);
   EXPECT_EQ((*read)[2]->previous->kind(), v1::KIND_NEW);
+}
+
+TEST_F(JetStreamLogTest, LongReadsBeyondTheCacheComeFromTheStreamInABatch) {
+  JetStreamOptions options = Options();
+  options.cache_entries = 2;
+  std::unique_ptr<EventLog> log = Open(options);
+  ASSERT_NE(log, nullptr);
+  std::vector<AppendRequest> batch;
+  for (int i = 1; i <= 40; ++i) batch.push_back(Report(absl::StrCat("r", i)));
+  std::vector<absl::StatusOr<AppendResult>> appended =
+      AppendAndWait(log.get(), std::move(batch));
+  ASSERT_EQ(appended.size(), 40u);
+  auto sequences = [&](const ReadRange& range) {
+    std::vector<uint64_t> out;
+    absl::StatusOr<std::vector<LogEntryPtr>> read = log->Read(range);
+    EXPECT_THAT(read, IsOk());
+    if (!read.ok()) return out;
+    for (const LogEntryPtr& entry : *read) {
+      EXPECT_EQ(entry->wire, appended[entry->sequence() - 1]->entry->wire);
+      out.push_back(entry->sequence());
+    }
+    return out;
+  };
+  auto range = [](uint64_t from, uint64_t to) {
+    std::vector<uint64_t> out;
+    if (from <= to) {
+      for (uint64_t s = from; s <= to; ++s) out.push_back(s);
+    } else {
+      for (uint64_t s = from; s >= to; --s) out.push_back(s);
+    }
+    return out;
+  };
+  EXPECT_EQ(sequences({}), range(1, 40));
+  EXPECT_EQ(sequences({5, 100, false, 20}), range(5, 24));
+  EXPECT_EQ(sequences({1, 40, true, 30}), range(40, 11));
+  EXPECT_EQ(sequences({3, 38, true, 1000}), range(38, 3));
+  RetentionPolicy policy;
+  policy.max_updates = 25;
+  ASSERT_THAT(log->ApplyRetention(policy, clock_.Now()), IsOk());
+  EXPECT_EQ(sequences({}), range(16, 40));
+  EXPECT_EQ(sequences({1, 40, true, 100}), range(40, 16));
 }
 
 TEST_F(JetStreamLogTest, StreamWithOtherSubjectsIsRefused) {

@@ -575,6 +575,32 @@ TYPED_TEST_P(EventLogConformanceTest, RetentionOfManyUpdatesCompletes) {
   EXPECT_THAT(this->ReadSequences({1, 4902}), ElementsAre(4901, 4902));
 }
 
+// An event id is remembered exactly as long as its update is retained
+// (SQLite's UNIQUE(publisher, event_id) goes with the row; the JetStream
+// log's dedupe index follows retention): published again after retention
+// removed it, it is a new update; while retained, a duplicate.
+TYPED_TEST_P(EventLogConformanceTest, EventIdIsNewAgainOnceRetentionRemovedIt) {
+  this->AppendReports(3);  // r0, r1, r2: sequences 1-3
+  RetentionPolicy policy;
+  policy.max_updates = 1;
+  ASSERT_THAT(this->log_->ApplyRetention(policy, this->clock_.Now()),
+              IsOkAndHolds(2u));
+  absl::StatusOr<AppendResult> kept = AppendOneAndWait(
+      this->log_.get(), Report("r2"));
+  ASSERT_THAT(kept, IsOk());
+  EXPECT_TRUE(kept->duplicate);
+  EXPECT_EQ(kept->entry->sequence(), 3u);
+  absl::StatusOr<AppendResult> again = AppendOneAndWait(
+      this->log_.get(), Report("r0"));
+  ASSERT_THAT(again, IsOk());
+  EXPECT_FALSE(again->duplicate);
+  EXPECT_EQ(again->entry->sequence(), 4u);
+  // Other content under the removed id is not ALREADY_EXISTS either.
+  AppendRequest other = Report("r1");
+  other.update.set_headline("another report under a removed id");
+  EXPECT_EQ(this->AppendOk(std::move(other)), 5u);
+}
+
 TYPED_TEST_P(EventLogConformanceTest, IncidentsSurviveRetention) {
   EventLog* log = this->log_.get();
   this->AppendOk(Incident("a1", "INC-A", v1::KIND_NEW));
@@ -831,6 +857,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     RetentionByCountKeepsTheNewest, RetentionNeverPassesFirstKeptAtMost,
     RetentionByAgeUsesReceivedAt,
     RetentionOfManyUpdatesCompletes, IncidentsSurviveRetention,
+    EventIdIsNewAgainOnceRetentionRemovedIt,
     ChainRulesRefuseOutOfTurnActions, EveryChainRuleIsEnforced,
     ChainExceptionIsAcceptedAndKept,
     LeadAndPlaceFollowTheChain, CloseRejectsAppendsButKeepsReads);

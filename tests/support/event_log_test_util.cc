@@ -4,6 +4,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "tests/support/updates.h"
 
 namespace sitrep {
 
@@ -18,6 +19,15 @@ std::vector<absl::StatusOr<AppendResult>> AppendAndWait(
               });
   done.WaitForNotification();
   return results;
+}
+
+AppendRequest PatrolReport(const std::string& publisher,
+                           const std::string& event_id) {
+  AppendRequest request;
+  request.update = testing::PatrolUpdate(v1::MISSION_KFOR, event_id);
+  request.update.set_publisher(publisher);
+  request.update.set_event_id(event_id);
+  return request;
 }
 
 absl::StatusOr<AppendResult> AppendOneAndWait(EventLog* log,

@@ -2,6 +2,7 @@
 #define SITREP_TESTS_SUPPORT_EVENT_LOG_TEST_UTIL_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -16,6 +17,11 @@ namespace sitrep {
 // callback: one result per request.
 std::vector<absl::StatusOr<AppendResult>> AppendAndWait(
     EventLog* log, std::vector<AppendRequest> batch);
+
+// A stand-alone KFOR patrol report (testing::PatrolUpdate) by `publisher`
+// with `event_id`.
+AppendRequest PatrolReport(const std::string& publisher,
+                           const std::string& event_id);
 
 // Appends one request and waits for its result.
 absl::StatusOr<AppendResult> AppendOneAndWait(EventLog* log,

@@ -1,0 +1,317 @@
+#ifndef SITREP_SERVER_LOG_JETSTREAM_LOG_H_
+#define SITREP_SERVER_LOG_JETSTREAM_LOG_H_
+
+// The JetStream EventLog's class, internal to server/log: the layout of the
+// stream is in jetstream_event_log.h (OpenJetStreamEventLog is the public
+// way in). Its methods live in one file per concept:
+//   jetstream_event_log.cc          open, connect, check the stream, close
+//   jetstream_publishing.cc         the writer: validate, publish, wait
+//   jetstream_tail.cc               the tail: apply the stream to the state
+//   jetstream_reads.cc              Read, Get, FirstSequenceAtOrAfter, incidents
+//   jetstream_incident_snapshots.cc the <stream>_INCIDENTS bucket
+//   jetstream_retention.cc          ApplyRetention
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "nats/nats.h"
+#include "server/log/event_log.h"
+#include "server/log/group_commit.h"
+#include "server/log/jetstream_event_log.h"
+#include "server/log/jetstream_nats.h"
+#include "server/log/jetstream_retained_index.h"
+#include "server/log/jetstream_snapshot_bucket.h"
+
+namespace sitrep {
+namespace jetstream {
+
+absl::Status CloseError();
+
+// Threads: the writer thread (group commit: validate, publish, wait for the
+// tail), libnats' delivery thread of the ordered consumer (the tail: applies
+// messages, one at a time, in sequence order), the notifier thread (gives
+// the listener what the tail applied, in order, in batches when the tail
+// is ahead: one hand-off per batch rather than per message), libnats'
+// thread of publish acks, and the callers of the read methods.
+//
+// Invariants: the state under mu_ is the stream's content up to
+// index_.head() as seen through the tail; index_ covers exactly the retained
+// sequences [Oldest(), Head()]; notified_ <= Head() and every entry up to
+// notified_ was given to the listener.
+class JetStreamEventLog final : public EventLog {
+ public:
+  static absl::StatusOr<std::unique_ptr<JetStreamEventLog>> Open(
+      const JetStreamOptions& options);
+
+  ~JetStreamEventLog() override;
+
+  const std::string& log_id() const override { return log_id_; }
+  void Append(std::vector<AppendRequest> batch, AppendCallback done) override;
+  absl::StatusOr<std::vector<LogEntryPtr>> Read(
+      const ReadRange& range) const override;
+  uint64_t Head() const override {
+    absl::MutexLock lock(&mu_);
+    return index_.head();
+  }
+  uint64_t Oldest() const override {
+    absl::MutexLock lock(&mu_);
+    return index_.oldest();
+  }
+  JetStreamIndexSizes IndexSizes() const;
+  absl::StatusOr<uint64_t> FirstSequenceAtOrAfter(
+      absl::Time time) const override;
+  absl::StatusOr<OpenIncidents> LoadOpenIncidents() const override;
+  absl::StatusOr<std::optional<IncidentRecord>> LoadIncident(
+      const std::string& incident_id) const override;
+  absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
+                                          absl::Time now) override;
+  absl::Status SaveSituationSnapshot(
+      const StoredSituation& snapshot) override {
+    if (closed_.load(std::memory_order_acquire)) return CloseError();
+    return situation_bucket_->Save(snapshot);
+  }
+  absl::StatusOr<std::vector<uint64_t>> ListSituationSnapshots()
+      const override {
+    return situation_bucket_->List();
+  }
+  absl::StatusOr<StoredSituation> LoadSituationSnapshot(
+      uint64_t sequence) const override {
+    return situation_bucket_->Load(sequence);
+  }
+  void SetAppendListener(AppendListener* listener) override {
+    listener_.store(listener, std::memory_order_release);
+    if (listener != nullptr) {
+      absl::MutexLock lock(&mu_);
+      listener_attached_ = true;
+    }
+  }
+  void Close() override;
+
+ private:
+  // One request of a group commit and what became of it.
+  struct Item {
+    const AppendRequest* request;
+    absl::StatusOr<AppendResult>* result;
+  };
+  // A decision of one round of validation for an item.
+  struct Decision {
+    enum Kind { kFinal, kCompare, kPublish } kind = kFinal;
+    absl::StatusOr<AppendResult> result;  // kFinal
+    uint64_t stored_sequence = 0;         // kCompare: the stored duplicate
+    LogEntryPtr entry;                    // kPublish: the new entry
+  };
+  // Where a group commit stands between its rounds.
+  struct Progress {
+    size_t next = 0;         // Items before it are decided for good.
+    uint64_t published = 0;  // The last sequence this commit stored.
+    absl::Status failure;    // Fails every item from `next` on.
+    int conflicts = 0;
+    int elections = 0;
+  };
+  // The changes a round has decided so far, on top of the state at the head.
+  struct RoundState;
+  // What JetStream answered to one publish of a round: OK, ABORTED (another
+  // replica appended first, or a chained publish whose predecessor was
+  // refused) or UNAVAILABLE; no_leader when nothing answered at once (the
+  // stream has no leader for a moment: a node of the cluster died and an
+  // election runs).
+  struct PublishOutcome {
+    absl::Status status;
+    bool no_leader = false;
+  };
+
+  explicit JetStreamEventLog(const JetStreamOptions& options);
+
+  // Open (jetstream_event_log.cc).
+  absl::Status Connect();
+  absl::StatusOr<std::unique_ptr<natsOptions, NatsOptionsDeleter>>
+  MakeNatsOptions();
+  absl::StatusOr<StreamInfoPtr> CreateOrCheckStream();
+  // Creates the stream (or reads the one another replica just created).
+  natsStatus CreateStream(jsStreamInfo** info, jsErrCode* code);
+  // Whether `config` is a stream this log can use; sets log_id_.
+  absl::Status CheckStream(const jsStreamConfig& config);
+
+  // Incident snapshots (jetstream_incident_snapshots.cc).
+  // Opens (or creates) the incident snapshot bucket and loads it.
+  absl::Status LoadIncidentSnapshots();
+  absl::Status OpenIncidentBucket(const std::string& bucket);
+  // Applies one snapshot read from the bucket.
+  absl::Status LoadSnapshotLocked(kvEntry* entry, const std::string& bucket)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes the records changed since their last snapshot. Before the
+  // stream loses updates.
+  absl::Status SnapshotIncidents();
+  // Writes `record` unless the bucket holds a newer one.
+  absl::Status PutSnapshot(const IncidentRecord& record);
+
+  // Connection events (jetstream_event_log.cc).
+  static void OnDisconnected(natsConnection* nc, void* closure);
+  static void OnReconnected(natsConnection* nc, void* closure);
+  // libnats' last callback of a connection: after it, none refers to this.
+  static void OnConnectionClosed(natsConnection* nc, void* closure);
+  void ConnectionChanged(bool connected);
+
+  // Tail (jetstream_tail.cc).
+  absl::Status StartTail(const jsStreamState& state);
+  // Waits until the tail applied `last` (or failed) while it makes progress.
+  absl::Status ReplayLocked(uint64_t last) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static void OnMessage(natsConnection* nc, natsSubscription* sub,
+                        natsMsg* msg, void* closure);
+  void ApplyMessage(natsMsg* msg);
+  // Applies the decoded message `sequence` to the state; false when it is
+  // not to be told to the listener (a redelivery, an error, stopping).
+  bool ApplyLocked(uint64_t sequence,
+                   const absl::StatusOr<LogEntryPtr>& decoded,
+                   EventDigest digest) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ApplyToIncidentsLocked(const LogEntryPtr& entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The notifier thread: gives the listener what the tail applied, in
+  // order, and advances notified_.
+  void NotifierLoop();
+  // Waits until the listener was told about `sequence`; false on timeout.
+  bool WaitNotified(uint64_t sequence, absl::Duration timeout) const;
+
+  // Writer (jetstream_publishing.cc).
+  void WriterLoop();
+  void CommitBatch(std::vector<GroupCommitQueue::PendingAppend>* appends);
+  // Decides one round from progress->next on, publishes its accepted
+  // requests pipelined (all in flight at once, chained) and waits for their
+  // acks; returns when the round ended (all decided, a conflict to wait
+  // out, or a failure).
+  void CommitRound(const std::vector<Item>& items, Progress* progress);
+  // After a conflict or a lost leader: waits for the tail to reach the
+  // stream's last sequence. Sets progress->failure when it cannot.
+  void CatchUp(const absl::Status& cause, bool no_leader, Progress* progress);
+  // Validates items[first...] against the state at the head; returns one
+  // decision per item and sets *head.
+  std::vector<Decision> Decide(const std::vector<Item>& items, size_t first,
+                               uint64_t* head);
+  Decision DecideOneLocked(const AppendRequest& request, RoundState* round)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The result of a request whose (publisher, event_id) is stored as
+  // `stored_sequence`: a duplicate or ALREADY_EXISTS.
+  absl::StatusOr<AppendResult> CompareWithStored(uint64_t stored_sequence,
+                                                 const AppendRequest& request);
+  // Publishes `entry` without waiting, expecting the stream's last sequence
+  // to be one less and, unless `*chain` is empty, its last message id to
+  // be `*chain` (the message before it in this round); sets *chain to this
+  // message's id. Its outcome comes to OnPublishAck.
+  absl::Status PublishAsync(const LogEntry& entry, std::string* chain);
+  absl::StatusOr<MsgPtr> MakeMessage(const LogEntry& entry,
+                                     const std::string& msg_id,
+                                     const std::string& chain);
+  static void OnPublishAck(jsCtx* js, natsMsg* msg, jsPubAck* ack,
+                           jsPubAckErr* error, void* closure);
+  // Waits for the outcome of the `count` publishes of this round; returns
+  // them by sequence (a publish without an answer in time: UNAVAILABLE).
+  absl::flat_hash_map<uint64_t, PublishOutcome> AwaitAcks(size_t count);
+  // The stream's last sequence, or UNAVAILABLE.
+  absl::StatusOr<uint64_t> StreamLastSequence();
+  // The listener sees every stored entry before its appender hears of it.
+  void WaitForPublished(uint64_t published, const std::vector<Item>& items);
+
+  // Reads (jetstream_reads.cc).
+  // The stored entry `sequence`: from the cache or the stream. NOT_FOUND
+  // once retention removed it.
+  absl::StatusOr<LogEntryPtr> Get(uint64_t sequence) const;
+  absl::StatusOr<LogEntryPtr> Fetch(uint64_t sequence) const;
+  // The retained entries of [first, last] from the stream in one batch: an
+  // ephemeral pull consumer from `first`, fetched, then deleted.
+  absl::StatusOr<std::vector<LogEntryPtr>> FetchRange(uint64_t first,
+                                                      uint64_t last) const;
+  // Appends the retained entries of [first, last] to *entries, ascending:
+  // a batch from the stream for the ones not cached, when there are many.
+  absl::Status ReadAscending(uint64_t first, uint64_t last,
+                             std::vector<LogEntryPtr>* entries) const;
+
+  // Retention (jetstream_retention.cc).
+  // The first sequence `policy` keeps at `now`.
+  uint64_t RetentionTarget(const RetentionPolicy& policy, absl::Time now) const;
+  absl::Status PurgeBelow(uint64_t target);
+
+  bool Connected() const {
+    return natsConnection_Status(nc_) == NATS_CONN_STATUS_CONNECTED;
+  }
+
+  // Constant after Open().
+  const JetStreamOptions options_;
+  Clock* const clock_;
+  const int64_t timeout_ms_;
+  std::string log_id_;
+  natsConnection* nc_ = nullptr;
+  jsCtx* js_ = nullptr;
+  // The context of the writer's pipelined publishes (acks to OnPublishAck).
+  jsCtx* publish_js_ = nullptr;
+  // Random, made at open: with a per-publish counter it makes every
+  // publish's Nats-Msg-Id unique, which the chain of a round relies on.
+  std::string nonce_;
+  natsSubscription* tail_ = nullptr;
+  kvStore* incidents_kv_ = nullptr;
+  // Situation snapshots (GetSituation as_of); set by Open().
+  std::unique_ptr<JetStreamSnapshotBucket> situation_bucket_;
+  std::thread::id writer_id_;
+
+  std::atomic<AppendListener*> listener_{nullptr};
+  std::atomic<bool> closed_{false};
+  // Set by the destructor: the tail ignores what is still delivered.
+  std::atomic<bool> stopping_{false};
+  // Notified by OnConnectionClosed. libnats runs connection callbacks on a
+  // thread of its own, after natsConnection_Close returned: the destructor
+  // waits for this, the last of them, before the object goes.
+  absl::Notification connection_closed_;
+
+  GroupCommitQueue queue_;
+  std::thread notifier_;
+  // Publishes made so far; writer thread only.
+  uint64_t publishes_ = 0;
+  // The outcomes of the round in flight, by the publish counter in their
+  // Nats-Msg-Id (a late answer to an earlier round is not in round_).
+  absl::Mutex acks_mu_;
+  absl::flat_hash_map<uint64_t, uint64_t> round_ ABSL_GUARDED_BY(acks_mu_);
+  absl::flat_hash_map<uint64_t, PublishOutcome> acks_
+      ABSL_GUARDED_BY(acks_mu_);
+  std::thread writer_;
+  absl::Mutex close_mu_;
+
+  // The local state, as of index_.head(): the stream as seen through the
+  // tail.
+  mutable absl::Mutex mu_;
+  RetainedIndex index_ ABSL_GUARDED_BY(mu_);
+  uint64_t notified_ ABSL_GUARDED_BY(mu_) = 0;
+  // Applied by the tail, not yet given to the listener (sequences
+  // notified_ + 1 on, in order).
+  std::vector<LogEntryPtr> to_notify_ ABSL_GUARDED_BY(mu_);
+  bool notifier_stop_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time last_received_at_ ABSL_GUARDED_BY(mu_) = absl::UnixEpoch();
+  // One record per incident ever opened (they outlive retention, as the
+  // SQLite store's incidents table does).
+  absl::flat_hash_map<std::string, IncidentRecord> incidents_
+      ABSL_GUARDED_BY(mu_);
+  // incident_id -> the sequence of the record's latest update in its
+  // snapshot.
+  absl::flat_hash_map<std::string, uint64_t> snapshot_sequence_
+      ABSL_GUARDED_BY(mu_);
+  // Open's replay is done / a listener was attached once: see
+  // JetStreamOptions::hold_tail_until_listener.
+  bool replayed_ ABSL_GUARDED_BY(mu_) = false;
+  bool listener_attached_ ABSL_GUARDED_BY(mu_) = false;
+  // The first error of the tail (a message sitrep cannot decode).
+  absl::Status tail_error_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace jetstream
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_LOG_JETSTREAM_LOG_H_

@@ -1,0 +1,69 @@
+#ifndef SITREP_SERVER_LOG_JETSTREAM_NATS_H_
+#define SITREP_SERVER_LOG_JETSTREAM_NATS_H_
+
+// The small pieces of libnats that the JetStream log's files share: owners
+// of libnats objects, error text, the stream's subjects and headers, and the
+// decoding of a stream message into a LogEntry. Internal to server/log.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "nats/nats.h"
+#include "server/log/log_entry.h"
+#include "sitrep/v1/situation_update.pb.h"
+
+namespace sitrep {
+namespace jetstream {
+
+inline constexpr char kDescriptionPrefix[] = "sitrep event log ";
+inline constexpr char kMsgIdHeader[] = "Nats-Msg-Id";
+inline constexpr char kExpectedLastSeqHeader[] = "Nats-Expected-Last-Sequence";
+inline constexpr char kExpectedLastMsgIdHeader[] = "Nats-Expected-Last-Msg-Id";
+inline constexpr char kPreviousHeader[] = "Sitrep-Previous";
+
+struct NatsOptionsDeleter {
+  void operator()(natsOptions* o) const { natsOptions_Destroy(o); }
+};
+struct StreamInfoDeleter {
+  void operator()(jsStreamInfo* i) const { jsStreamInfo_Destroy(i); }
+};
+struct KvEntryDeleter {
+  void operator()(kvEntry* e) const { kvEntry_Destroy(e); }
+};
+struct MsgDeleter {
+  void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
+};
+struct PubAckDeleter {
+  void operator()(jsPubAck* a) const { jsPubAck_Destroy(a); }
+};
+using StreamInfoPtr = std::unique_ptr<jsStreamInfo, StreamInfoDeleter>;
+using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
+using KvEntryPtr = std::unique_ptr<kvEntry, KvEntryDeleter>;
+using PubAckPtr = std::unique_ptr<jsPubAck, PubAckDeleter>;
+
+// "what: <nats status> (<last error>)", with the JetStream error code.
+std::string NatsErrorText(absl::string_view what, natsStatus status,
+                          jsErrCode code = static_cast<jsErrCode>(0));
+
+// The subject of `update`: <prefix>.<mission>.<role>.<severity>.
+std::string SubjectOf(const std::string& prefix,
+                      const v1::SituationUpdate& update);
+
+// The dedupe key of an update: publisher and event_id, unambiguous.
+std::string EventKey(const v1::SituationUpdate& update);
+
+// Decodes a stream message (the tail's or a stream get's) into an entry.
+// DATA_LOSS when it does not decode or holds another sequence.
+absl::StatusOr<LogEntryPtr> EntryFromMessage(natsMsg* msg, uint64_t sequence);
+
+// The incident snapshot key of an incident id: hex, within the characters
+// a key may use.
+std::string IncidentKey(absl::string_view incident_id);
+
+}  // namespace jetstream
+}  // namespace sitrep
+
+#endif  // SITREP_SERVER_LOG_JETSTREAM_NATS_H_

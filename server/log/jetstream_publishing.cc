@@ -1,0 +1,407 @@
+// The writer of the JetStream log: a group commit validates its requests
+// against the replica's state at the head H (the shared incident rules of
+// append_rules.h / incident_thread.h), publishes the accepted ones all at
+// once (pipelined, js_PublishMsgAsync) with Nats-Expected-Last-Sequence:
+// H + k and, from the second on, Nats-Expected-Last-Msg-Id: the id of the
+// publish before it, and answers once the tail has applied them. The chain
+// keeps the incident rules exact across replicas: JetStream stores the
+// k-th publish only right after the (k-1)-th, so when another replica
+// appended first, the rest of the round is refused too, and the writer
+// waits for its tail and decides the rest again.
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "server/log/append_rules.h"
+#include "server/log/jetstream_log.h"
+#include "server/runtime/logging.h"
+
+namespace sitrep {
+namespace jetstream {
+namespace {
+
+// How often one group commit waits for a stream leader to be elected
+// before its appends fail UNAVAILABLE; each wait is at most one request
+// timeout.
+constexpr int kMaxElectionWaits = 10;
+// How often one group commit decides again after losing a race to
+// another replica before its appends fail UNAVAILABLE.
+constexpr int kMaxConflicts = 1000;
+
+}  // namespace
+
+struct JetStreamEventLog::RoundState {
+  uint64_t next = 0;  // The sequence the next accepted request gets.
+  absl::Time last_received_at;
+  // (publisher, event_id) -> the entry this round made of it.
+  absl::flat_hash_map<EventDigest, LogEntryPtr> added;
+  // The incident records this round changed.
+  absl::flat_hash_map<std::string, IncidentRecord> incidents;
+};
+
+void JetStreamEventLog::Append(std::vector<AppendRequest> batch,
+                               AppendCallback done) {
+  queue_.PushAppendOrFail(std::move(batch), std::move(done), CloseError());
+}
+
+void JetStreamEventLog::WriterLoop() {
+  queue_.RunWriter([this](std::vector<GroupCommitQueue::PendingAppend>* appends) {
+    CommitBatch(appends);
+  });
+}
+
+std::vector<JetStreamEventLog::Decision> JetStreamEventLog::Decide(
+    const std::vector<Item>& items, size_t first, uint64_t* head) {
+  std::vector<Decision> decisions;
+  decisions.reserve(items.size() - first);
+  RoundState round;
+  absl::MutexLock lock(&mu_);
+  *head = index_.head();
+  round.next = *head + 1;
+  round.last_received_at = last_received_at_;
+  for (size_t i = first; i < items.size(); ++i) {
+    decisions.push_back(DecideOneLocked(*items[i].request, &round));
+  }
+  return decisions;
+}
+
+JetStreamEventLog::Decision JetStreamEventLog::DecideOneLocked(
+    const AppendRequest& request, RoundState* round) {
+  Decision decision;
+  absl::Status status = CheckAppendRequest(request);
+  if (!status.ok()) {
+    decision.result = status;
+    return decision;
+  }
+  const v1::SituationUpdate& update = request.update;
+  const EventDigest key = DigestOf(update);
+  if (auto it = round->added.find(key); it != round->added.end()) {
+    status = CheckSameContent(it->second->update, update);
+    decision.result = status.ok() ? absl::StatusOr<AppendResult>(
+                                        AppendResult{it->second, true})
+                                  : status;
+    return decision;
+  }
+  if (std::optional<uint64_t> stored = index_.FindEvent(key)) {
+    decision.kind = Decision::kCompare;
+    decision.stored_sequence = *stored;
+    return decision;
+  }
+  const IncidentRecord* current = nullptr;
+  if (!update.incident_id().empty()) {
+    if (auto it = round->incidents.find(update.incident_id());
+        it != round->incidents.end()) {
+      current = &it->second;
+    } else if (auto it = incidents_.find(update.incident_id());
+               it != incidents_.end()) {
+      current = &it->second;
+    }
+  }
+  const absl::Time received_at =
+      NextReceivedAt(clock_->Now(), round->last_received_at);
+  absl::StatusOr<PreparedAppend> prepared =
+      PrepareAppend(request, current, round->next, received_at);
+  if (!prepared.ok()) {
+    decision.result = prepared.status();
+    return decision;
+  }
+  if (prepared->record.has_value()) {
+    std::string id = prepared->record->incident_id;
+    round->incidents[std::move(id)] = *std::move(prepared->record);
+  }
+  round->added[key] = prepared->entry;
+  round->last_received_at = received_at;
+  ++round->next;
+  decision.kind = Decision::kPublish;
+  decision.entry = std::move(prepared->entry);
+  return decision;
+}
+
+absl::StatusOr<MsgPtr> JetStreamEventLog::MakeMessage(
+    const LogEntry& entry, const std::string& msg_id,
+    const std::string& chain) {
+  const v1::SituationUpdate& update = entry.update;
+  const std::string subject = SubjectOf(options_.subject_prefix, update);
+  const absl::string_view body = EncodedUpdate(entry);
+  natsMsg* raw = nullptr;
+  natsStatus s = natsMsg_Create(&raw, subject.c_str(), nullptr, body.data(),
+                                static_cast<int>(body.size()));
+  if (s != NATS_OK) {
+    return absl::UnavailableError(NatsErrorText("cannot make a message", s));
+  }
+  MsgPtr msg(raw);
+  // Set directly rather than through jsPubOptions, where 0 means "unset":
+  // an empty stream is expected to have last sequence 0.
+  const std::string expected = absl::StrCat(entry.sequence() - 1);
+  s = natsMsgHeader_Set(msg.get(), kMsgIdHeader, msg_id.c_str());
+  if (s == NATS_OK) {
+    s = natsMsgHeader_Set(msg.get(), kExpectedLastSeqHeader, expected.c_str());
+  }
+  if (s == NATS_OK && !chain.empty()) {
+    s = natsMsgHeader_Set(msg.get(), kExpectedLastMsgIdHeader, chain.c_str());
+  }
+  if (s == NATS_OK && entry.previous != nullptr) {
+    const std::string previous =
+        absl::Base64Escape(entry.previous->SerializeAsString());
+    s = natsMsgHeader_Set(msg.get(), kPreviousHeader, previous.c_str());
+  }
+  if (s != NATS_OK) {
+    return absl::UnavailableError(NatsErrorText("cannot set a header", s));
+  }
+  return msg;
+}
+
+absl::Status JetStreamEventLog::PublishAsync(const LogEntry& entry,
+                                             std::string* chain) {
+  const uint64_t attempt = ++publishes_;
+  // Unique per publish: JetStream's duplicate window never takes a publish
+  // of this round for an earlier one (the same event published again after
+  // retention removed it, or re-decided after a conflict), and a chained
+  // publish names exactly the message it was decided after.
+  const std::string msg_id =
+      absl::StrCat(JetStreamMsgId(entry.update).substr(0, 32), ".", nonce_,
+                   ".", attempt);
+  absl::StatusOr<MsgPtr> msg = MakeMessage(entry, msg_id, *chain);
+  if (!msg.ok()) return msg.status();
+  {
+    absl::MutexLock lock(&acks_mu_);
+    round_[attempt] = entry.sequence();
+  }
+  jsPubOptions options;
+  jsPubOptions_Init(&options);
+  options.MaxWait = timeout_ms_;
+  natsMsg* raw = msg->release();
+  natsStatus s = js_PublishMsgAsync(publish_js_, &raw, &options);
+  // On success the library owns the message and cleared `raw`.
+  natsMsg_Destroy(raw);
+  if (s != NATS_OK) {
+    absl::MutexLock lock(&acks_mu_);
+    round_.erase(attempt);
+    return absl::UnavailableError(NatsErrorText(
+        absl::StrCat("cannot publish to JetStream stream '", options_.stream,
+                     "'"),
+        s));
+  }
+  *chain = msg_id;
+  return absl::OkStatus();
+}
+
+void JetStreamEventLog::OnPublishAck(jsCtx*, natsMsg* msg, jsPubAck* ack,
+                                     jsPubAckErr* error, void* closure) {
+  auto* log = static_cast<JetStreamEventLog*>(closure);
+  const char* id = nullptr;
+  uint64_t attempt = 0;
+  if (natsMsgHeader_Get(msg, kMsgIdHeader, &id) == NATS_OK && id != nullptr) {
+    absl::string_view text(id);
+    const size_t dot = text.rfind('.');
+    if (dot != absl::string_view::npos &&
+        !absl::SimpleAtoi(text.substr(dot + 1), &attempt)) {
+      attempt = 0;
+    }
+  }
+  natsMsg_Destroy(msg);
+  absl::MutexLock lock(&log->acks_mu_);
+  auto it = log->round_.find(attempt);
+  if (it == log->round_.end()) return;  // A late answer to an earlier round.
+  const uint64_t sequence = it->second;
+  log->round_.erase(it);
+  PublishOutcome& outcome = log->acks_[sequence];
+  if (ack != nullptr && !ack->Duplicate && ack->Sequence == sequence) return;
+  if (ack != nullptr) {
+    outcome.status = absl::AbortedError(absl::StrCat(
+        "sequence ", sequence, " was answered as a duplicate of sequence ",
+        ack->Sequence));
+  } else if (error != nullptr &&
+             (error->ErrCode == JSStreamWrongLastSequenceErr ||
+              error->ErrCode == JSStreamWrongLastMsgIDErr)) {
+    outcome.status = absl::AbortedError("another replica appended first");
+  } else if (error != nullptr) {
+    outcome.no_leader = error->Err == NATS_NO_RESPONDERS;
+    outcome.status = absl::UnavailableError(NatsErrorText(
+        absl::StrCat("cannot publish to JetStream stream '",
+                     log->options_.stream, "'"),
+        error->Err, error->ErrCode));
+  }
+}
+
+absl::flat_hash_map<uint64_t, JetStreamEventLog::PublishOutcome>
+JetStreamEventLog::AwaitAcks(size_t count) {
+  absl::flat_hash_map<uint64_t, PublishOutcome> acks;
+  if (count == 0) return acks;
+  auto answered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(acks_mu_) {
+    return round_.empty();
+  };
+  // libnats answers every publish within its MaxWait (a timeout at the
+  // latest); this wait is longer only to be bounded for sure.
+  const absl::Duration limit = options_.request_timeout + absl::Seconds(2);
+  bool all;
+  {
+    absl::MutexLock lock(&acks_mu_);
+    all = acks_mu_.AwaitWithTimeout(absl::Condition(&answered), limit);
+  }
+  if (!all) {
+    // Take back what is still unanswered: its answers are dropped.
+    natsMsgList pending;
+    if (js_PublishAsyncGetPendingList(&pending, publish_js_) == NATS_OK) {
+      natsMsgList_Destroy(&pending);
+    }
+  }
+  absl::MutexLock lock(&acks_mu_);
+  for (const auto& [attempt, sequence] : round_) {
+    acks_[sequence].status = absl::UnavailableError(absl::StrCat(
+        "no answer from JetStream stream '", options_.stream,
+        "' to the publish of sequence ", sequence));
+  }
+  round_.clear();
+  acks.swap(acks_);
+  return acks;
+}
+
+absl::StatusOr<uint64_t> JetStreamEventLog::StreamLastSequence() {
+  jsStreamInfo* raw = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s =
+      js_GetStreamInfo(&raw, js_, options_.stream.c_str(), nullptr, &code);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(NatsErrorText(
+        absl::StrCat("cannot read stream '", options_.stream, "'"), s, code));
+  }
+  StreamInfoPtr info(raw);
+  return info->State.LastSeq;
+}
+
+absl::StatusOr<AppendResult> JetStreamEventLog::CompareWithStored(
+    uint64_t stored_sequence, const AppendRequest& request) {
+  absl::StatusOr<LogEntryPtr> stored = Get(stored_sequence);
+  if (!stored.ok()) return stored.status();
+  absl::Status same = CheckSameContent((*stored)->update, request.update);
+  if (!same.ok()) return same;
+  return AppendResult{*stored, true};
+}
+
+void JetStreamEventLog::CommitBatch(
+    std::vector<GroupCommitQueue::PendingAppend>* appends) {
+  std::vector<std::vector<absl::StatusOr<AppendResult>>> results(
+      appends->size());
+  std::vector<Item> items;
+  for (size_t i = 0; i < appends->size(); ++i) {
+    results[i].resize((*appends)[i].batch.size(), CloseError());
+    for (size_t j = 0; j < results[i].size(); ++j) {
+      items.push_back({&(*appends)[i].batch[j], &results[i][j]});
+    }
+  }
+  Progress progress;
+  while (progress.next < items.size() && progress.failure.ok()) {
+    if (!Connected()) {
+      progress.failure = absl::UnavailableError(absl::StrCat(
+          "not connected to NATS at '", options_.nats_url, "'"));
+      break;
+    }
+    CommitRound(items, &progress);
+  }
+  if (!progress.failure.ok()) {
+    LogWarning("log", "append failed",
+               {{"error", progress.failure.ToString()}});
+    for (size_t i = progress.next; i < items.size(); ++i) {
+      *items[i].result = progress.failure;
+    }
+  }
+  WaitForPublished(progress.published, items);
+  for (size_t i = 0; i < appends->size(); ++i) {
+    (*appends)[i].done(std::move(results[i]));
+  }
+}
+
+void JetStreamEventLog::CommitRound(const std::vector<Item>& items,
+                                    Progress* progress) {
+  uint64_t head = 0;
+  std::vector<Decision> decisions = Decide(items, progress->next, &head);
+  const size_t first = progress->next;
+  // The round's publishes, in sequence order: item index and entry.
+  std::vector<std::pair<size_t, LogEntryPtr>> sent;
+  std::string chain;
+  absl::Status send_failure;
+  size_t end = items.size();
+  for (size_t i = first; i < end; ++i) {
+    Decision& decision = decisions[i - first];
+    if (decision.kind == Decision::kFinal) {
+      *items[i].result = std::move(decision.result);
+    } else if (decision.kind == Decision::kCompare) {
+      *items[i].result =
+          CompareWithStored(decision.stored_sequence, *items[i].request);
+    } else if (send_failure = PublishAsync(*decision.entry, &chain);
+               send_failure.ok()) {
+      sent.emplace_back(i, decision.entry);
+    } else {
+      end = i;  // Decided again from here.
+    }
+  }
+  absl::flat_hash_map<uint64_t, PublishOutcome> acks = AwaitAcks(sent.size());
+  // The publishes are chained: the first refused one ends what was stored.
+  for (const auto& [index, entry] : sent) {
+    const PublishOutcome& outcome = acks[entry->sequence()];
+    if (!outcome.status.ok()) {
+      progress->next = index;
+      CatchUp(outcome.status, outcome.no_leader, progress);
+      return;
+    }
+    progress->published = entry->sequence();
+    *items[index].result = AppendResult{entry, false};
+  }
+  progress->next = end;
+  if (!send_failure.ok()) CatchUp(send_failure, false, progress);
+}
+
+void JetStreamEventLog::CatchUp(const absl::Status& cause, bool no_leader,
+                                Progress* progress) {
+  if (no_leader) {
+    // A stream info request is answered once the stream has a leader again
+    // (or times out): then decide again, as after a conflict.
+    if (++progress->elections > kMaxElectionWaits) {
+      progress->failure = cause;
+      return;
+    }
+  } else if (cause.code() != absl::StatusCode::kAborted) {
+    progress->failure = cause;
+    return;
+  } else if (++progress->conflicts > kMaxConflicts) {
+    // Another replica appended first, again and again.
+    progress->failure = absl::UnavailableError(absl::StrCat(
+        "could not append after ", progress->conflicts,
+        " conflicts with other replicas: ", cause.message()));
+    return;
+  }
+  absl::StatusOr<uint64_t> last = StreamLastSequence();
+  if (!last.ok()) {
+    // After a lost leader the next round finds out again.
+    if (!no_leader) progress->failure = last.status();
+  } else if (!WaitNotified(*last, options_.request_timeout)) {
+    progress->failure = absl::UnavailableError(absl::StrCat(
+        "this replica's tail did not reach sequence ", *last));
+  }
+}
+
+void JetStreamEventLog::WaitForPublished(uint64_t published,
+                                         const std::vector<Item>& items) {
+  if (published == 0 ||
+      WaitNotified(published, std::max(options_.request_timeout,
+                                        absl::Seconds(30)))) {
+    return;
+  }
+  const absl::Status late = absl::UnavailableError(absl::StrCat(
+      "stored up to sequence ", published,
+      " but this replica's tail has not seen it yet; retry (the retry is "
+      "a duplicate)"));
+  for (const Item& item : items) {
+    if (item.result->ok() && !(*item.result)->duplicate) *item.result = late;
+  }
+}
+
+}  // namespace jetstream
+}  // namespace sitrep

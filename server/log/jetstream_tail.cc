@@ -1,0 +1,185 @@
+// The tail of the JetStream log: one ordered consumer from the oldest
+// retained sequence on, whose messages - appended by this replica or
+// another - make the replica's local state, in sequence order, and are then
+// told to the AppendListener.
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "server/log/append_rules.h"
+#include "server/log/incident_thread.h"
+#include "server/log/jetstream_log.h"
+#include "server/runtime/logging.h"
+
+namespace sitrep {
+namespace jetstream {
+
+absl::Status JetStreamEventLog::StartTail(const jsStreamState& state) {
+  const uint64_t last = state.LastSeq;
+  {
+    absl::MutexLock lock(&mu_);
+    index_.Reset(state.Msgs > 0 ? std::max<uint64_t>(state.FirstSeq, 1)
+                                : last + 1);
+    notified_ = index_.head();
+    if (state.Msgs == 0 && last > 0) {
+      // Everything was removed: nothing tells the last received_at but the
+      // stream's own time of its last message.
+      last_received_at_ = absl::FromUnixNanos(state.LastTime);
+    }
+  }
+  jsSubOptions sub_options;
+  jsSubOptions_Init(&sub_options);
+  sub_options.Stream = options_.stream.c_str();
+  sub_options.Ordered = true;
+  sub_options.Config.DeliverPolicy = js_DeliverByStartSequence;
+  sub_options.Config.OptStartSeq = std::max<uint64_t>(Oldest(), 1);
+  sub_options.Config.Heartbeat =
+      absl::ToInt64Nanoseconds(options_.tail_heartbeat);
+  const std::string subject = absl::StrCat(options_.subject_prefix, ".*.*.*");
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_Subscribe(&tail_, js_, subject.c_str(),
+                              &JetStreamEventLog::OnMessage, this, nullptr,
+                              &sub_options, &code);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(NatsErrorText(
+        absl::StrCat("cannot tail stream '", options_.stream, "'"), s, code));
+  }
+  absl::MutexLock lock(&mu_);
+  return ReplayLocked(last);
+}
+
+absl::Status JetStreamEventLog::ReplayLocked(uint64_t last) {
+  // The state must be the stream's before the log is used. Waits as long
+  // as the tail makes progress.
+  uint64_t seen = index_.head();
+  for (;;) {
+    auto caught_up = [this, last]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return index_.head() >= last || !tail_error_.ok();
+    };
+    if (mu_.AwaitWithTimeout(absl::Condition(&caught_up),
+                             options_.request_timeout)) {
+      break;
+    }
+    if (index_.head() == seen) {
+      return absl::UnavailableError(absl::StrCat(
+          "replaying stream '", options_.stream, "' stalled at sequence ",
+          seen, " of ", last));
+    }
+    seen = index_.head();
+  }
+  // Open returns once the notifier handed the replay on (to no listener
+  // yet), so that a listener set after Open hears only what came after.
+  auto handed_on = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return notified_ >= index_.head();
+  };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&handed_on),
+                            options_.request_timeout)) {
+    return absl::UnavailableError(absl::StrCat(
+        "replaying stream '", options_.stream, "': the notifier is stuck at ",
+        notified_, " of ", index_.head()));
+  }
+  replayed_ = true;
+  return tail_error_;
+}
+
+void JetStreamEventLog::OnMessage(natsConnection*, natsSubscription*,
+                                  natsMsg* msg, void* closure) {
+  static_cast<JetStreamEventLog*>(closure)->ApplyMessage(msg);
+  natsMsg_Destroy(msg);
+}
+
+void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
+  if (stopping_.load(std::memory_order_acquire)) return;
+  jsMsgMetaData* meta = nullptr;
+  if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) return;
+  const uint64_t sequence = meta->Sequence.Stream;
+  jsMsgMetaData_Destroy(meta);
+  absl::StatusOr<LogEntryPtr> decoded = EntryFromMessage(msg, sequence);
+  const EventDigest digest =
+      decoded.ok() ? DigestOf((*decoded)->update) : EventDigest();
+  absl::MutexLock lock(&mu_);
+  // The notifier tells the listener, several entries at a time when the
+  // tail runs ahead of it.
+  if (ApplyLocked(sequence, decoded, digest)) to_notify_.push_back(*decoded);
+}
+
+void JetStreamEventLog::NotifierLoop() {
+  for (;;) {
+    std::vector<LogEntryPtr> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !to_notify_.empty() || notifier_stop_;
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (notifier_stop_) return;  // The log goes: nobody is told any more.
+      batch.swap(to_notify_);
+    }
+    if (AppendListener* listener = listener_.load(std::memory_order_acquire)) {
+      listener->OnAppended(batch);
+    }
+    absl::MutexLock lock(&mu_);
+    notified_ = batch.back()->sequence();
+  }
+}
+
+bool JetStreamEventLog::ApplyLocked(uint64_t sequence,
+                                    const absl::StatusOr<LogEntryPtr>& decoded,
+                                    EventDigest digest) {
+  if (options_.hold_tail_until_listener) {
+    auto may_apply = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !replayed_ || listener_attached_ ||
+             stopping_.load(std::memory_order_acquire);
+    };
+    mu_.Await(absl::Condition(&may_apply));
+    if (stopping_.load(std::memory_order_acquire)) return false;
+  }
+  // A redelivery after the ordered consumer was reset.
+  if (sequence <= index_.head()) return false;
+  if (!decoded.ok()) {
+    LogError("log", "cannot apply a stream message",
+             {{"sequence", absl::StrCat(sequence)},
+              {"error", decoded.status().ToString()}});
+    if (tail_error_.ok()) tail_error_ = decoded.status();
+    return false;
+  }
+  const LogEntryPtr& entry = *decoded;
+  if (sequence != index_.head() + 1) {
+    // The sequences in between were removed before the tail saw them
+    // (retention by another replica or by JetStream's limits).
+    index_.Reset(sequence);
+  }
+  ApplyToIncidentsLocked(entry);
+  index_.Add(entry, digest);
+  last_received_at_ = absl::FromUnixMicros(ReceivedAtMicros(entry->update));
+  return true;
+}
+
+void JetStreamEventLog::ApplyToIncidentsLocked(const LogEntryPtr& entry) {
+  const v1::SituationUpdate& update = entry->update;
+  if (update.incident_id().empty()) return;
+  IncidentRecord& record = incidents_[update.incident_id()];
+  // A snapshot written before the chain's rules is re-derived from the
+  // thread when the stream still retains its first update.
+  if (record.legacy && update.incident_version() == 1) {
+    record = IncidentRecord();
+  }
+  // A record loaded from a snapshot already holds its updates up to its
+  // latest.
+  if (record.latest == nullptr || record.latest->sequence() < entry->sequence()) {
+    ApplyToIncident(entry, &record);
+  }
+}
+
+bool JetStreamEventLog::WaitNotified(uint64_t sequence,
+                                     absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  auto done = [this, sequence]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return notified_ >= sequence;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+}
+
+}  // namespace jetstream
+}  // namespace sitrep
