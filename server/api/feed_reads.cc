@@ -122,6 +122,15 @@ absl::StatusOr<std::string> FeedReads::GetSituationEncoded(
                          parts_.feed->log_id(), taken->as_of);
 }
 
+absl::StatusOr<std::string> FeedReads::GetSituationJson(
+    const CallIdentity& caller, absl::string_view rpc,
+    const v1::GetSituationRequest& request) const {
+  absl::StatusOr<TakenSituation> taken = TakeSituation(caller, rpc, request);
+  if (!taken.ok()) return taken.status();
+  return SituationJson(taken->snapshot, caller.principal.read_missions,
+                       parts_.feed->log_id(), taken->as_of);
+}
+
 absl::StatusOr<v1::IncidentThread> FeedReads::GetIncident(
     const CallIdentity& caller, absl::string_view rpc,
     const v1::GetIncidentRequest& request) const {

@@ -61,6 +61,10 @@ class FeedReads {
   absl::StatusOr<std::string> GetSituationEncoded(
       const CallIdentity& caller, absl::string_view rpc,
       const v1::GetSituationRequest& request) const;
+  // The same answer in protobuf's JSON mapping (what HTTP sends).
+  absl::StatusOr<std::string> GetSituationJson(
+      const CallIdentity& caller, absl::string_view rpc,
+      const v1::GetSituationRequest& request) const;
 
   // One incident's story (query/incident_story.h) as the caller may read it.
   absl::StatusOr<v1::IncidentThread> GetIncident(

@@ -630,11 +630,11 @@ void HttpGateway::ServeUpdates(Request& request) {
 }
 
 void HttpGateway::ServeSituation(Request& request) {
-  ServeRead<v1::GetSituationRequest>(
-      request, "GetSituation",
+  ServeRendered<v1::GetSituationRequest>(
+      request, "GetSituation", "application/json",
       [this](const CallIdentity& caller, absl::string_view rpc,
              const v1::GetSituationRequest& call) {
-        return parts_.reads->GetSituation(caller, rpc, call);
+        return parts_.reads->GetSituationJson(caller, rpc, call);
       },
       // `?as_of=2026-12-06T14:05:00Z`: the situation at that time.
       {{"as_of", "as_of_time"}});

@@ -1,6 +1,9 @@
 #include "server/query/situation_encoding.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/util/json_util.h"
 #include "server/auth/principal.h"
 #include "server/incident/incident_readers.h"
 #include "server/runtime/proto_time.h"
@@ -72,6 +75,101 @@ void AppendEncodedIncident(const SituationIndex::Shown& shown,
   out->append(own_bytes);
   out->push_back(kIncidentLatestTag);
   out->append(wire, 1, std::string::npos);
+}
+
+std::string ToJsonLine(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = false;
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options)
+           .ok()) {
+    return "{}";
+  }
+  return json;
+}
+
+namespace {
+
+void AppendJsonString(absl::string_view text, std::string* out) {
+  out->push_back('"');
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      absl::StrAppendFormat(out, "\\u%04x", static_cast<unsigned char>(c));
+    } else {
+      out->push_back(c);
+    }
+  }
+  out->push_back('"');
+}
+
+// Appends `shown` as one JSON object of Situation.incidents.
+void AppendIncidentJson(const SituationIndex::Shown& shown,
+                        uint32_t readable_missions, std::string* out) {
+  const IncidentRecord& record = *shown.record;
+  const v1::Incident& state = record.state;
+  if (shown.latest_replaced() || state.has_latest() ||
+      !state.incident_id().empty() || state.version() != 0 || state.closed()) {
+    // Keys would repeat, or the reader sees an older update: the slow path.
+    out->append(ToJsonLine(ToIncidentProtoFor(shown, readable_missions)));
+    return;
+  }
+  std::string redacted_json;
+  const std::string* state_json = &redacted_json;
+  if (readable_missions == kAllMissions && shown.encoded_state != nullptr) {
+    state_json = &shown.encoded_state->Json(state);
+  } else {
+    v1::Incident redacted = state;
+    RedactForReader(readable_missions, /*latest_replaced=*/false, &redacted);
+    redacted_json = ToJsonLine(redacted);
+  }
+  out->append("{\"incidentId\":");
+  AppendJsonString(record.incident_id, out);
+  out->append(",\"latest\":");
+  out->append(shown.latest->json());
+  if (state_json->size() > 2) {  // "{...}": its members
+    out->push_back(',');
+    out->append(*state_json, 1, state_json->size() - 2);
+  }
+  if (record.version != 0) {
+    absl::StrAppend(out, ",\"version\":\"", record.version, "\"");
+  }
+  if (record.closed) out->append(",\"closed\":true");
+  out->push_back('}');
+}
+
+}  // namespace
+
+std::string SituationJson(const SituationIndex::Snapshot& snapshot,
+                          uint32_t readable_missions, const std::string& log_id,
+                          absl::Time as_of) {
+  v1::Situation rest;
+  rest.set_sequence(snapshot.sequence);
+  rest.set_log_id(log_id);
+  *rest.mutable_as_of() = ToProtoTime(as_of);
+  const std::string rest_json = ToJsonLine(rest);  // "{...}", never empty
+  std::string out;
+  size_t estimate = rest_json.size() + 16;
+  for (const SituationIndex::Shown& shown : snapshot.incidents) {
+    estimate += 2 * shown.latest->json().size();  // the state is as long
+  }
+  out.reserve(estimate);
+  out.append("{");
+  if (!snapshot.incidents.empty()) {
+    out.append("\"incidents\":[");
+    bool first = true;
+    for (const SituationIndex::Shown& shown : snapshot.incidents) {
+      if (!first) out.push_back(',');
+      first = false;
+      AppendIncidentJson(shown, readable_missions, &out);
+    }
+    out.append("]");
+    if (rest_json.size() > 2) out.push_back(',');
+  }
+  out.append(rest_json, 1, std::string::npos);
+  return out;
 }
 
 std::string EncodeSituation(const SituationIndex::Snapshot& snapshot,

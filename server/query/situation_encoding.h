@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "google/protobuf/message.h"
 #include "server/query/situation_index.h"
 
 namespace sitrep {
@@ -31,6 +32,18 @@ void AppendEncodedIncident(const SituationIndex::Shown& shown,
 std::string EncodeSituation(const SituationIndex::Snapshot& snapshot,
                             uint32_t readable_missions,
                             const std::string& log_id, absl::Time as_of);
+
+// `message` in protobuf's JSON mapping on one line; "{}" if it cannot print.
+std::string ToJsonLine(const google::protobuf::Message& message);
+
+// The same Situation in protobuf's JSON mapping (what HTTP's /v1/situation
+// sends), built the same way: each latest update's JSON is the one the log
+// entry keeps for Server-Sent Events (LogEntry::json()), each state's is
+// made once per record. Parses to the JSON of the built Situation (keys in
+// another order).
+std::string SituationJson(const SituationIndex::Snapshot& snapshot,
+                          uint32_t readable_missions, const std::string& log_id,
+                          absl::Time as_of);
 
 }  // namespace sitrep
 

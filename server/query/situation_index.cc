@@ -6,6 +6,7 @@
 #include "server/incident/incident_readers.h"
 #include "server/incident/update_status.h"
 #include "server/log/incident_thread.h"
+#include "server/query/situation_encoding.h"
 
 namespace sitrep {
 namespace {
@@ -101,6 +102,11 @@ void SituationIndex::InsertLocked(std::shared_ptr<OpenIncident> open) {
 const std::string& EncodedState::Get(const v1::Incident& state) const {
   absl::call_once(once_, [this, &state] { state.SerializeToString(&bytes_); });
   return bytes_;
+}
+
+const std::string& EncodedState::Json(const v1::Incident& state) const {
+  absl::call_once(json_once_, [this, &state] { json_ = ToJsonLine(state); });
+  return json_;
 }
 
 SituationIndex::Shown SituationIndex::ShowTo(const OpenIncidentPtr& open,

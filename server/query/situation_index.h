@@ -52,10 +52,14 @@ using IncidentRecordPtr = std::shared_ptr<const IncidentRecord>;
 class EncodedState {
  public:
   const std::string& Get(const v1::Incident& state) const;
+  // The state in protobuf's JSON mapping, on one line (HTTP's situation).
+  const std::string& Json(const v1::Incident& state) const;
 
  private:
   mutable absl::once_flag once_;
   mutable std::string bytes_;
+  mutable absl::once_flag json_once_;
+  mutable std::string json_;
 };
 
 class SituationIndex {

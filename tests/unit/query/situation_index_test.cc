@@ -9,6 +9,7 @@
 #include "google/protobuf/text_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "server/auth/principal.h"
 #include "server/log/incident_thread.h"
@@ -338,6 +339,12 @@ TEST(SituationIndexTest, ExercisesCountOnlyWhenTheFilterAsksForThem) {
 // police) and a reader whose rights redact the state (EULEX).
 TEST(SituationIndexTest, TheEncodedSituationIsTheBuiltOne) {
   SituationIndex index;
+  v1::Situation empty;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  SituationJson(index.Take(nullptr, kNow), kAllMissions, "l", kNow),
+                  &empty)
+                  .ok());
+  EXPECT_EQ(empty.log_id(), "l");
   index.Apply({
       Opened(1, "KP-1"),
       Entry(2, 2, R"pb(incident_id: "KP-1" kind: KIND_REQUEST_SUPPORT
@@ -377,6 +384,14 @@ TEST(SituationIndexTest, TheEncodedSituationIsTheBuiltOne) {
         EncodeSituation(snapshot, readable, "log-1", as_of)));
     EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(encoded, built))
         << encoded.DebugString() << "\n  vs built\n" << built.DebugString();
+    // And HTTP's JSON of it.
+    v1::Situation from_json;
+    const std::string json = SituationJson(snapshot, readable, "log-1", as_of);
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(json, &from_json).ok())
+        << json;
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(from_json, built))
+        << json << "\n  vs built\n" << built.DebugString();
     if (readable == kAllMissions && index.sequence() == 5) {
       // The state's encoding is kept per record: a new update makes a new
       // record, which is encoded again (the loop's next round checks it).
