@@ -13,7 +13,7 @@ packages=(
   libcurl4-openssl-dev libnats-dev nats-server
   libevent-dev libnghttp2-dev libjemalloc-dev openssl libclang-rt-14-dev prometheus-cpp-dev chromium
   prometheus python3-yaml systemd haproxy
-  libxml2-dev libxml2-utils python3-feedparser
+  libxml2-dev libxml2-utils python3-feedparser zlib1g-dev
   "$@"
 )
 

@@ -171,6 +171,7 @@ class ServerImpl final : public Server {
     store_health_.SetListener([this](bool) { UpdateServing(); });
     absl::StatusOr<std::unique_ptr<EventLog>> log = OpenStore();
     if (!log.ok()) return log.status();
+    backend_log_ = log->get();
     log_ = ObserveEventLog(*std::move(log), &store_health_);
 
     absl::StatusOr<EventLog::OpenIncidents> incidents =
@@ -663,6 +664,7 @@ class ServerImpl final : public Server {
   absl::Status StartMetricsEndpoint() {
     StateSources sources;
     sources.log = log_.get();
+    sources.backend_log = backend_log_;
     sources.store = &store_health_;
     sources.data_dir = config_.data_dir;
     sources.feed = feed_.get();
@@ -814,6 +816,8 @@ class ServerImpl final : public Server {
   std::unique_ptr<EventLog> log_;
   // Reads log_ (Head) until destroyed, so it is declared after it.
   std::unique_ptr<JetStreamLagProbe> lag_probe_;
+  // The backend's own log inside log_'s observing wrapper (its stats).
+  const EventLog* backend_log_ = nullptr;
   std::unique_ptr<SituationIndex> situation_;
   std::unique_ptr<SituationSnapshotter> snapshotter_;
   std::unique_ptr<SituationAdapter> situation_adapter_;

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <string>
 #include <system_error>
 #include <tuple>
 #include <vector>
@@ -37,6 +39,26 @@ void RefreshStateGauges(const StateSources& sources, Metrics& metrics) {
   store.updates = store.head >= store.oldest ? store.head - store.oldest + 1 : 0;
   store.size_bytes = StoreSizeBytes(sources.data_dir);
   store.serving = sources.store->available();
+  if (std::optional<SqliteEventLogStats> sqlite =
+          GetSqliteEventLogStats(sources.backend_log != nullptr
+                                     ? *sources.backend_log
+                                     : *sources.log)) {
+    std::error_code error;
+    const uintmax_t wal = std::filesystem::file_size(
+        std::filesystem::path(sources.data_dir) /
+            (std::string(kSqliteFileName) + "-wal"),
+        error);
+    if (!error) store.wal_bytes = wal;
+    store.wal_checkpoints[Metrics::kWalPassive] =
+        sqlite->wal_checkpoints - sqlite->wal_restarts;
+    store.wal_checkpoints[Metrics::kWalRestart] = sqlite->wal_restarts;
+    store.wal_checkpoints[Metrics::kWalWriter] = sqlite->writer_wal_checkpoints;
+    store.wal_checkpoint_time[Metrics::kWalPassive] = sqlite->wal_passive_time;
+    store.wal_checkpoint_time[Metrics::kWalRestart] = sqlite->wal_restart_time;
+    store.wal_checkpoint_time[Metrics::kWalWriter] =
+        sqlite->writer_wal_checkpoint_time;
+    store.writer_wal_wait = sqlite->writer_wal_wait;
+  }
   metrics.SetStore(store);
 
   const SubscriptionRegistry::Stats stats =

@@ -20,6 +20,9 @@ class SubscriptionRegistry;
 // What the state gauges are read from; all borrowed.
 struct StateSources {
   const EventLog* log = nullptr;
+  // The backend's log itself when `log` wraps it (for the SQLite log's
+  // WAL figures); null: `log`.
+  const EventLog* backend_log = nullptr;
   const StoreHealth* store = nullptr;
   // The store's files are <data_dir>/sitrep.db and its -wal.
   std::string data_dir;

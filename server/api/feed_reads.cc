@@ -4,6 +4,7 @@
 
 #include "server/ingest/validator.h"
 #include "server/query/incident_story.h"
+#include "server/query/situation_encoding.h"
 #include "server/query/situation_as_of.h"
 
 #include "server/auth/audit.h"
@@ -57,7 +58,7 @@ absl::StatusOr<v1::ListUpdatesResponse> FeedReads::ListUpdates(
   return page;
 }
 
-absl::StatusOr<v1::Situation> FeedReads::GetSituation(
+absl::StatusOr<FeedReads::TakenSituation> FeedReads::TakeSituation(
     const CallIdentity& caller, absl::string_view rpc,
     const v1::GetSituationRequest& request) const {
   if (absl::Status allowed = CheckRead(caller, rpc, request.filter());
@@ -71,14 +72,14 @@ absl::StatusOr<v1::Situation> FeedReads::GetSituation(
     CountRefusal(filter.status());
     return filter.status();
   }
-  absl::Time now = parts_.clock->Now();
+  TakenSituation taken;
+  taken.as_of = parts_.clock->Now();
   // as_of: a situation rebuilt from the store, then filtered and shown
   // exactly like the live one below.
   const SituationIndex* index = parts_.situation;
-  std::unique_ptr<SituationIndex> past;
   if (request.as_of_case() != v1::GetSituationRequest::AS_OF_NOT_SET) {
     absl::StatusOr<PastSituation> rebuilt =
-        RebuildSituationAsOf(parts_.feed->log(), request, now);
+        RebuildSituationAsOf(parts_.feed->log(), request, taken.as_of);
     if (!rebuilt.ok()) {
       if (absl::IsInvalidArgument(rebuilt.status()) ||
           absl::IsOutOfRange(rebuilt.status())) {
@@ -86,20 +87,48 @@ absl::StatusOr<v1::Situation> FeedReads::GetSituation(
       }
       return rebuilt.status();
     }
-    past = std::move(rebuilt->index);
-    index = past.get();
-    now = rebuilt->at;
+    taken.past = std::move(rebuilt->index);
+    index = taken.past.get();
+    taken.as_of = rebuilt->at;
   }
-  SituationIndex::Snapshot snapshot = index->Take(filter->get(), now);
+  taken.snapshot = index->Take(filter->get(), taken.as_of);
+  return taken;
+}
+
+absl::StatusOr<v1::Situation> FeedReads::GetSituation(
+    const CallIdentity& caller, absl::string_view rpc,
+    const v1::GetSituationRequest& request) const {
+  absl::StatusOr<TakenSituation> taken = TakeSituation(caller, rpc, request);
+  if (!taken.ok()) return taken.status();
   v1::Situation situation;
-  for (const SituationIndex::Shown& shown : snapshot.incidents) {
+  situation.mutable_incidents()->Reserve(
+      static_cast<int>(taken->snapshot.incidents.size()));
+  for (const SituationIndex::Shown& shown : taken->snapshot.incidents) {
     *situation.add_incidents() =
         ToIncidentProtoFor(shown, caller.principal.read_missions);
   }
-  situation.set_sequence(snapshot.sequence);
+  situation.set_sequence(taken->snapshot.sequence);
   situation.set_log_id(parts_.feed->log_id());
-  *situation.mutable_as_of() = ToProtoTime(now);
+  *situation.mutable_as_of() = ToProtoTime(taken->as_of);
   return situation;
+}
+
+absl::StatusOr<std::string> FeedReads::GetSituationEncoded(
+    const CallIdentity& caller, absl::string_view rpc,
+    const v1::GetSituationRequest& request) const {
+  absl::StatusOr<TakenSituation> taken = TakeSituation(caller, rpc, request);
+  if (!taken.ok()) return taken.status();
+  return EncodeSituation(taken->snapshot, caller.principal.read_missions,
+                         parts_.feed->log_id(), taken->as_of);
+}
+
+absl::StatusOr<std::string> FeedReads::GetSituationJson(
+    const CallIdentity& caller, absl::string_view rpc,
+    const v1::GetSituationRequest& request) const {
+  absl::StatusOr<TakenSituation> taken = TakeSituation(caller, rpc, request);
+  if (!taken.ok()) return taken.status();
+  return SituationJson(taken->snapshot, caller.principal.read_missions,
+                       parts_.feed->log_id(), taken->as_of);
 }
 
 absl::StatusOr<v1::IncidentThread> FeedReads::GetIncident(

@@ -2,6 +2,7 @@
 #define SITREP_SERVER_API_FEED_READS_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -55,6 +56,15 @@ class FeedReads {
   absl::StatusOr<v1::Situation> GetSituation(
       const CallIdentity& caller, absl::string_view rpc,
       const v1::GetSituationRequest& request) const;
+  // The same answer already encoded (query/situation_encoding.h): what gRPC
+  // sends, without building an Incident message per incident.
+  absl::StatusOr<std::string> GetSituationEncoded(
+      const CallIdentity& caller, absl::string_view rpc,
+      const v1::GetSituationRequest& request) const;
+  // The same answer in protobuf's JSON mapping (what HTTP sends).
+  absl::StatusOr<std::string> GetSituationJson(
+      const CallIdentity& caller, absl::string_view rpc,
+      const v1::GetSituationRequest& request) const;
 
   // One incident's story (query/incident_story.h) as the caller may read it.
   absl::StatusOr<v1::IncidentThread> GetIncident(
@@ -76,6 +86,17 @@ class FeedReads {
   Feed* feed() const { return parts_.feed; }
 
  private:
+  // What GetSituation shows, before it is built or encoded.
+  struct TakenSituation {
+    // Holds a situation rebuilt for as_of while the snapshot is read.
+    std::unique_ptr<SituationIndex> past;
+    SituationIndex::Snapshot snapshot;
+    absl::Time as_of;
+  };
+  absl::StatusOr<TakenSituation> TakeSituation(
+      const CallIdentity& caller, absl::string_view rpc,
+      const v1::GetSituationRequest& request) const;
+
   const Parts parts_;
   const SubscribeOptions subscribe_;
   const ListLimits list_;

@@ -276,10 +276,10 @@ grpc::ServerUnaryReactor* SituationFeedService::GetSituation(
     CountRefusal(parsed);
     return FinishWith(context, parsed);
   }
-  absl::StatusOr<v1::Situation> situation =
-      reads_.GetSituation(*caller, "GetSituation", request);
+  absl::StatusOr<std::string> situation =
+      reads_.GetSituationEncoded(*caller, "GetSituation", request);
   if (!situation.ok()) return FinishWith(context, situation.status());
-  *response_bytes = SerializeToByteBuffer(*situation);
+  *response_bytes = ToByteBuffer(*std::move(situation));
   return FinishWith(context, absl::OkStatus());
 }
 

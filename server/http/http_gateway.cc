@@ -25,6 +25,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/struct.pb.h"
 #include "server/auth/audit.h"
+#include "server/http/gzip_body.h"
 #include "server/http/json_body.h"
 #include "server/interop/cap_alert.h"
 #include "server/interop/cap_atom.h"
@@ -593,15 +594,27 @@ void HttpGateway::ServeRendered(Request& request, absl::string_view rpc,
   // thread (M-6): four large pages at once held every other connection of
   // the loop, SSE heartbeats included, for seconds. The reply goes back to
   // the loop; a request whose client left meanwhile is freed by it.
+  // gzip when the client accepts it, compressed on the executor too.
+  const bool gzip = AcceptsGzip(request.Header("Accept-Encoding").value_or(""));
   parts_.executor->Schedule([this, request, caller = *std::move(caller),
                              rpc = std::string(rpc), call = std::move(call),
                              content_type = std::string(content_type),
-                             render = std::move(render)]() mutable {
+                             render = std::move(render), gzip]() mutable {
     absl::StatusOr<std::string> body = render(caller, rpc, call);
+    bool gzipped = false;
+    if (gzip && body.ok() && body->size() >= kGzipMinBytes) {
+      absl::StatusOr<std::string> compressed = GzipBody(*body);
+      if (compressed.ok()) {
+        body = *std::move(compressed);
+        gzipped = true;
+      }
+    }
     loop_->Post([request, body = std::move(body),
-                 content_type = std::move(content_type)]() mutable {
+                 content_type = std::move(content_type), gzipped]() mutable {
       if (!body.ok()) return request.ReplyError(body.status());
       request.AddHeader("Cache-Control", "no-store");
+      request.AddHeader("Vary", "Accept-Encoding");
+      if (gzipped) request.AddHeader("Content-Encoding", "gzip");
       request.Reply(200, content_type, *body);
     });
   });
@@ -617,11 +630,11 @@ void HttpGateway::ServeUpdates(Request& request) {
 }
 
 void HttpGateway::ServeSituation(Request& request) {
-  ServeRead<v1::GetSituationRequest>(
-      request, "GetSituation",
+  ServeRendered<v1::GetSituationRequest>(
+      request, "GetSituation", "application/json",
       [this](const CallIdentity& caller, absl::string_view rpc,
              const v1::GetSituationRequest& call) {
-        return parts_.reads->GetSituation(caller, rpc, call);
+        return parts_.reads->GetSituationJson(caller, rpc, call);
       },
       // `?as_of=2026-12-06T14:05:00Z`: the situation at that time.
       {{"as_of", "as_of_time"}});

@@ -2,20 +2,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
+#include "server/query/situation_encoding.h"
 
 namespace sitrep {
 
 std::string ToJson(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = false;
   // Our own messages always print; a failure would be a bug, not input.
-  if (!google::protobuf::util::MessageToJsonString(message, &json, options)
-           .ok()) {
-    return "{}";
-  }
-  return json;
+  return ToJsonLine(message);
 }
 
 int HttpStatusOf(absl::StatusCode code) {

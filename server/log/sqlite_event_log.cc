@@ -324,8 +324,14 @@ class SqliteEventLog final : public EventLog {
     stats.appended = appended_.load(std::memory_order_relaxed);
     stats.retention_steps = retention_steps_.load(std::memory_order_relaxed);
     if (checkpointer_ != nullptr) {
-      stats.wal_checkpoints = checkpointer_->checkpoints();
-      stats.writer_wal_checkpoints = checkpointer_->writer_checkpoints();
+      const WalCheckpointer::Stats wal = checkpointer_->stats();
+      stats.wal_checkpoints = wal.passive + wal.restarts;
+      stats.writer_wal_checkpoints = wal.writer;
+      stats.wal_restarts = wal.restarts;
+      stats.wal_passive_time = wal.passive_time;
+      stats.wal_restart_time = wal.restart_time;
+      stats.writer_wal_checkpoint_time = wal.writer_time;
+      stats.writer_wal_wait = wal.writer_waited;
     }
     return stats;
   }
@@ -623,6 +629,7 @@ void SqliteEventLog::CommitBatch(
   Transaction tx;
   tx.head = writer_head_;
   tx.last_received_at = last_received_at_;
+  checkpointer_->BeforeTransaction();
   absl::Status store_error = w_.begin.Run();
   for (size_t i = 0; i < appends->size() && store_error.ok(); ++i) {
     for (AppendRequest& request : (*appends)[i].batch) {

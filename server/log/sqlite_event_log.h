@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "absl/time/time.h"
+
 #include "server/log/event_log.h"
 
 namespace sitrep {
@@ -32,6 +34,14 @@ struct SqliteEventLogStats {
   // had to run itself because that thread fell far behind.
   uint64_t wal_checkpoints = 0;
   uint64_t writer_wal_checkpoints = 0;
+  // Of wal_checkpoints, those that restarted the WAL (holding the writer's
+  // lock briefly); the time each kind took in total; and the time the
+  // writer waited for restarts.
+  uint64_t wal_restarts = 0;
+  absl::Duration wal_passive_time;
+  absl::Duration wal_restart_time;
+  absl::Duration writer_wal_checkpoint_time;
+  absl::Duration writer_wal_wait;
 };
 
 // The counters of `log` if OpenSqliteEventLog() made it; nullopt for any

@@ -159,6 +159,26 @@ struct Metrics::Impl {
         store_serving(Gauge1("sitrep_store_serving",
                              "1 while the store works, 0 after a failed "
                              "append or read until one succeeds again.")),
+        store_wal_bytes(Gauge1("sitrep_store_wal_bytes",
+                               "Size of the SQLite store's write-ahead log "
+                               "file.")),
+        wal_checkpoints(prometheus::BuildCounter()
+                            .Name("sitrep_store_wal_checkpoints_total")
+                            .Help("SQLite WAL checkpoints by mode: passive "
+                                  "and restart (the checkpoint thread), "
+                                  "writer (the writer's own fallback).")
+                            .Register(*registry)),
+        wal_checkpoint_seconds(
+            prometheus::BuildCounter()
+                .Name("sitrep_store_wal_checkpoint_seconds_total")
+                .Help("Time the SQLite WAL checkpoints took, by mode.")
+                .Register(*registry)),
+        writer_wal_wait(prometheus::BuildCounter()
+                            .Name("sitrep_store_writer_wal_wait_seconds_total")
+                            .Help("Time the SQLite writer waited for WAL "
+                                  "restarts (publishes wait as long).")
+                            .Register(*registry)
+                            .Add({})),
         retention_deleted(prometheus::BuildCounter()
                               .Name("sitrep_retention_deleted_total")
                               .Help("Updates removed by retention.")
@@ -289,6 +309,10 @@ struct Metrics::Impl {
   Gauge& store_updates;
   Gauge& store_size;
   Gauge& store_serving;
+  Gauge& store_wal_bytes;
+  Family<Counter>& wal_checkpoints;
+  Family<Counter>& wal_checkpoint_seconds;
+  Counter& writer_wal_wait;
   Counter& retention_deleted;
   Family<Counter>& rejected;
   Family<Counter>& handled;
@@ -318,6 +342,10 @@ struct Metrics::Impl {
   absl::Mutex scrape_mu;
   std::function<void(Metrics&)> refresh ABSL_GUARDED_BY(scrape_mu);
   std::function<std::string()> extra ABSL_GUARDED_BY(scrape_mu);
+  // The WAL totals already counted (the log reports running totals).
+  uint64_t wal_checkpoints_counted[3] ABSL_GUARDED_BY(scrape_mu) = {};
+  absl::Duration wal_time_counted[3] ABSL_GUARDED_BY(scrape_mu) = {};
+  absl::Duration writer_wal_wait_counted ABSL_GUARDED_BY(scrape_mu);
   // Open-incident series made so far, keyed by label slots.
   std::map<std::tuple<int, int, int>, Gauge*> incident_series
       ABSL_GUARDED_BY(scrape_mu);
@@ -438,6 +466,28 @@ void Metrics::SetStore(const StoreState& store) {
   impl_->store_updates.Set(static_cast<double>(store.updates));
   impl_->store_size.Set(static_cast<double>(store.size_bytes));
   impl_->store_serving.Set(store.serving ? 1 : 0);
+  impl_->store_wal_bytes.Set(static_cast<double>(store.wal_bytes));
+  absl::MutexLock lock(&impl_->scrape_mu);
+  static constexpr const char* kModes[] = {"passive", "restart", "writer"};
+  for (int mode = 0; mode < 3; ++mode) {
+    if (store.wal_checkpoints[mode] > impl_->wal_checkpoints_counted[mode]) {
+      impl_->wal_checkpoints.Add({{"mode", kModes[mode]}})
+          .Increment(static_cast<double>(store.wal_checkpoints[mode] -
+                                         impl_->wal_checkpoints_counted[mode]));
+      impl_->wal_checkpoints_counted[mode] = store.wal_checkpoints[mode];
+    }
+    if (store.wal_checkpoint_time[mode] > impl_->wal_time_counted[mode]) {
+      impl_->wal_checkpoint_seconds.Add({{"mode", kModes[mode]}})
+          .Increment(absl::ToDoubleSeconds(store.wal_checkpoint_time[mode] -
+                                           impl_->wal_time_counted[mode]));
+      impl_->wal_time_counted[mode] = store.wal_checkpoint_time[mode];
+    }
+  }
+  if (store.writer_wal_wait > impl_->writer_wal_wait_counted) {
+    impl_->writer_wal_wait.Increment(absl::ToDoubleSeconds(
+        store.writer_wal_wait - impl_->writer_wal_wait_counted));
+    impl_->writer_wal_wait_counted = store.writer_wal_wait;
+  }
 }
 
 void Metrics::SetSubscribers(const SubscriberCounts& by_missions,

@@ -90,7 +90,17 @@ class Metrics {
     uint64_t updates = 0;
     uint64_t size_bytes = 0;
     bool serving = true;
+    // The SQLite log's WAL file and the running totals of its checkpoints
+    // by where they ran (WalCheckpoint below); all zero for JetStream.
+    uint64_t wal_bytes = 0;
+    uint64_t wal_checkpoints[3] = {};
+    absl::Duration wal_checkpoint_time[3] = {};
+    // The time the writer waited for the checkpoint thread's restarts.
+    absl::Duration writer_wal_wait;
   };
+  // sitrep_store_wal_checkpoints_total{mode}: PASSIVE on the checkpoint
+  // thread, RESTART on it (holding the writer's lock), the writer's own.
+  enum WalCheckpoint { kWalPassive = 0, kWalRestart = 1, kWalWriter = 2 };
   void SetStore(const StoreState& store);
 
   // Active Subscribe streams by MissionsFollowed, and the largest lag.

@@ -6,6 +6,7 @@
 #include "server/incident/incident_readers.h"
 #include "server/incident/update_status.h"
 #include "server/log/incident_thread.h"
+#include "server/query/situation_encoding.h"
 
 namespace sitrep {
 namespace {
@@ -67,7 +68,9 @@ void SituationIndex::ApplyLocked(const LogEntryPtr& entry) {
   auto open = std::make_shared<OpenIncident>();
   if (auto it = latest_sequence_.find(id); it != latest_sequence_.end()) {
     auto node = by_sequence_.find(it->second);
-    *open = *node->second;
+    // Not the state's encoding: the record changes.
+    open->record = node->second->record;
+    open->other_missions_latest = node->second->other_missions_latest;
     by_sequence_.erase(node);
     latest_sequence_.erase(it);
   }
@@ -96,10 +99,21 @@ void SituationIndex::InsertLocked(std::shared_ptr<OpenIncident> open) {
   by_sequence_[key] = std::move(open);
 }
 
+const std::string& EncodedState::Get(const v1::Incident& state) const {
+  absl::call_once(once_, [this, &state] { state.SerializeToString(&bytes_); });
+  return bytes_;
+}
+
+const std::string& EncodedState::Json(const v1::Incident& state) const {
+  absl::call_once(json_once_, [this, &state] { json_ = ToJsonLine(state); });
+  return json_;
+}
+
 SituationIndex::Shown SituationIndex::ShowTo(const OpenIncidentPtr& open,
                                              const FilterMatcher* filter) {
   // Aliasing: the record lives as long as its OpenIncident.
-  Shown shown{IncidentRecordPtr(open, &open->record), open->record.latest};
+  Shown shown{IncidentRecordPtr(open, &open->record), open->record.latest,
+              &open->encoded_state};
   if (filter == nullptr || filter->Readable(shown.latest->update)) {
     return shown;
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/base/call_once.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -44,6 +45,23 @@ using IncidentRecordPtr = std::shared_ptr<const IncidentRecord>;
 //     sequence of its latest update;
 //   - latest_sequence_ maps each incident id to exactly that key;
 //   - sequence_ >= every key of by_sequence_.
+// An open incident's state (a v1::Incident without `latest`) encoded once,
+// by the first reader that asks, and shared like the record: GetSituation's
+// answers copy these bytes instead of serialising every state on every call
+// (situation_encoding.h). Thread-safe.
+class EncodedState {
+ public:
+  const std::string& Get(const v1::Incident& state) const;
+  // The state in protobuf's JSON mapping, on one line (HTTP's situation).
+  const std::string& Json(const v1::Incident& state) const;
+
+ private:
+  mutable absl::once_flag once_;
+  mutable std::string bytes_;
+  mutable absl::once_flag json_once_;
+  mutable std::string json_;
+};
+
 class SituationIndex {
  public:
   // An open incident as one reader sees it (incident_readers.h).
@@ -52,6 +70,9 @@ class SituationIndex {
     // The newest update of the thread the reader may read: record->latest
     // when it may read that one.
     LogEntryPtr latest;
+    // record->state's encoding; lives as long as `record`. Null when the
+    // Shown was made elsewhere.
+    const EncodedState* encoded_state = nullptr;
     bool latest_replaced() const { return latest != record->latest; }
   };
   // A consistent view: exactly the incidents that were open after applying
@@ -119,6 +140,7 @@ class SituationIndex {
   struct OpenIncident {
     IncidentRecord record;
     std::vector<LogEntryPtr> other_missions_latest;
+    EncodedState encoded_state;
   };
   using OpenIncidentPtr = std::shared_ptr<const OpenIncident>;
 

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "curl/curl.h"
+#include "zlib.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -54,6 +55,27 @@ std::vector<uint64_t> EventSequences(const std::vector<SseEvent>& events) {
     sequences.push_back(UpdateFromJson(event.data).sequence());
   }
   return sequences;
+}
+
+// The body of a gzip member (Content-Encoding: gzip).
+std::string Gunzip(const std::string& gz) {
+  z_stream stream{};
+  EXPECT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
+  std::string out;
+  char chunk[1 << 16];
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  stream.avail_in = static_cast<uInt>(gz.size());
+  int rc = Z_OK;
+  // Each round inflates at most a chunk; bounded by the output's size.
+  for (int round = 0; rc == Z_OK && round < 100000; ++round) {
+    stream.next_out = reinterpret_cast<Bytef*>(chunk);
+    stream.avail_out = sizeof(chunk);
+    rc = inflate(&stream, Z_NO_FLUSH);
+    out.append(chunk, sizeof(chunk) - stream.avail_out);
+  }
+  EXPECT_EQ(rc, Z_STREAM_END);
+  inflateEnd(&stream);
+  return out;
 }
 
 HttpCall Get(std::string path,
@@ -147,6 +169,47 @@ TEST_F(HttpGatewayTest, SituationIsTheGrpcAnswerInJson) {
   EXPECT_EQ(Json(from_http), Json(*grpc));
   ASSERT_EQ(from_http.incidents_size(), 1);
   EXPECT_EQ(from_http.incidents(0).incident_id(), "bridge-crowd");
+}
+
+// A client that accepts gzip (every browser; curl --compressed) gets the
+// same JSON compressed; one that does not, or refuses it, gets it as it is.
+TEST_F(HttpGatewayTest, ReadsAreGzippedWhenTheClientAcceptsIt) {
+  auto stub = server_.NewStub();
+  for (int i = 0; i < 30; ++i) {
+    MustPublish(*stub, NewIncident(absl::StrCat("crowd-", i),
+                                   v1::MISSION_KOSOVO_POLICE));
+  }
+  absl::StatusOr<HttpGetResult> plain = Fetch(Get("/v1/updates?page_size=30"));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  ASSERT_EQ(plain->status, 200) << plain->body;
+  EXPECT_EQ(HeaderValue(plain->headers, "Content-Encoding"), "");
+  EXPECT_EQ(HeaderValue(plain->headers, "Vary"), "Accept-Encoding");
+  ASSERT_GT(plain->body.size(), 1024u);
+
+  absl::StatusOr<HttpGetResult> gzipped = Fetch(Get(
+      "/v1/updates?page_size=30", {{"Accept-Encoding", "gzip, deflate, br"}}));
+  ASSERT_TRUE(gzipped.ok()) << gzipped.status();
+  ASSERT_EQ(gzipped->status, 200);
+  EXPECT_EQ(HeaderValue(gzipped->headers, "Content-Encoding"), "gzip");
+  EXPECT_EQ(HeaderValue(gzipped->headers, "Content-Type"), "application/json");
+  EXPECT_LT(gzipped->body.size() * 3, plain->body.size());
+  EXPECT_EQ(Gunzip(gzipped->body), plain->body);
+
+  absl::StatusOr<HttpGetResult> situation = Fetch(
+      Get("/v1/situation", {{"Accept-Encoding", "gzip"}}));
+  ASSERT_TRUE(situation.ok());
+  EXPECT_EQ(HeaderValue(situation->headers, "Content-Encoding"), "gzip");
+  v1::Situation from_http;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  Gunzip(situation->body), &from_http)
+                  .ok());
+  EXPECT_EQ(from_http.incidents_size(), 30);
+
+  absl::StatusOr<HttpGetResult> refused = Fetch(Get(
+      "/v1/updates?page_size=30", {{"Accept-Encoding", "gzip;q=0, identity"}}));
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(HeaderValue(refused->headers, "Content-Encoding"), "");
+  EXPECT_EQ(refused->body, plain->body);
 }
 
 TEST_F(HttpGatewayTest, BadParametersAre400NamingTheParameter) {

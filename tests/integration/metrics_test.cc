@@ -164,6 +164,11 @@ TEST_F(MetricsTest, CountersMatchAScriptedWorkload) {
   EXPECT_EQ(SampleOr(m, "sitrep_store_updates"), 3);
   EXPECT_GT(SampleOr(m, "sitrep_store_size_bytes"), 0);
   EXPECT_EQ(SampleOr(m, "sitrep_store_serving"), 1);
+  // Three small commits are in the WAL; no checkpoint was due yet.
+  EXPECT_GT(SampleOr(m, "sitrep_store_wal_bytes"), 0);
+  EXPECT_EQ(SampleOr(m, "sitrep_store_writer_wal_wait_seconds_total"), 0);
+  EXPECT_EQ(SampleOr(m, "sitrep_store_wal_checkpoints_total{mode=\"restart\"}"),
+            -1);
   EXPECT_EQ(SampleOr(m, "sitrep_retention_deleted_total"), 0);
   EXPECT_EQ(SampleOr(m, "sitrep_open_incidents{mission=\"kosovo_police\","
                         "severity=\"moderate\",tier=\"first_responder\"}"),

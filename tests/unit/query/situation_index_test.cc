@@ -1,5 +1,6 @@
 #include "server/query/situation_index.h"
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
@@ -8,7 +9,11 @@
 #include "google/protobuf/text_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "server/auth/principal.h"
 #include "server/log/incident_thread.h"
+#include "server/query/situation_encoding.h"
 
 namespace sitrep {
 namespace {
@@ -326,6 +331,83 @@ TEST(SituationIndexTest, ExercisesCountOnlyWhenTheFilterAsksForThem) {
   auto matcher = FilterMatcher::Compile(exercises);
   ASSERT_TRUE(matcher.ok());
   EXPECT_THAT(Ids(index.Take(matcher->get(), kNow)), ElementsAre("EX", "OLD"));
+}
+
+// GetSituation's encoded answer (situation_encoding.h) parses to exactly
+// the Situation built from Incident messages, for a reader of every
+// mission, a reader who sees an older update than the thread's latest (the
+// police) and a reader whose rights redact the state (EULEX).
+TEST(SituationIndexTest, TheEncodedSituationIsTheBuiltOne) {
+  SituationIndex index;
+  v1::Situation empty;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  SituationJson(index.Take(nullptr, kNow), kAllMissions, "l", kNow),
+                  &empty)
+                  .ok());
+  EXPECT_EQ(empty.log_id(), "l");
+  index.Apply({
+      Opened(1, "KP-1"),
+      Entry(2, 2, R"pb(incident_id: "KP-1" kind: KIND_REQUEST_SUPPORT
+                       role: ROLE_FIRST_RESPONDER severity: SEVERITY_SEVERE
+                       labels { key: "unit" value: "Region 3" })pb"),
+      Entry(3, 3, R"pb(incident_id: "KP-1" kind: KIND_ACKNOWLEDGE
+                       mission: MISSION_EULEX role: ROLE_SECOND_RESPONDER
+                       severity: SEVERITY_MODERATE publisher: "eulex-ops")pb"),
+      Opened(4, "KP-2"),
+      Entry(5, 0, R"pb(mission: MISSION_KFOR role: ROLE_LIAISON
+                       severity: SEVERITY_MINOR)pb"),
+  });
+  const absl::Time as_of = kNow + absl::Seconds(1);
+  for (uint32_t readable : {kAllMissions, 1u << v1::MISSION_KOSOVO_POLICE,
+                            1u << v1::MISSION_EULEX}) {
+    SCOPED_TRACE(readable);
+    const auto rights = *FilterMatcher::Compile(v1::Filter(), {}, "filter", readable);
+    const auto snapshot = index.Take(rights.get(), kNow);
+    ASSERT_FALSE(snapshot.incidents.empty());
+    // The police see KP-1 through their own request (EULEX's acknowledge
+    // is unreadable to them); EULEX sees KP-1 redacted and not KP-2.
+    if (readable == 1u << v1::MISSION_KOSOVO_POLICE) {
+      EXPECT_TRUE(std::any_of(snapshot.incidents.begin(), snapshot.incidents.end(),
+                              [](const SituationIndex::Shown& shown) {
+                                return shown.latest_replaced();
+                              }));
+    }
+    v1::Situation built;
+    for (const SituationIndex::Shown& shown : snapshot.incidents) {
+      *built.add_incidents() = ToIncidentProtoFor(shown, readable);
+    }
+    built.set_sequence(snapshot.sequence);
+    built.set_log_id("log-1");
+    built.mutable_as_of()->set_seconds(absl::ToUnixSeconds(as_of));
+    v1::Situation encoded;
+    ASSERT_TRUE(encoded.ParseFromString(
+        EncodeSituation(snapshot, readable, "log-1", as_of)));
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(encoded, built))
+        << encoded.DebugString() << "\n  vs built\n" << built.DebugString();
+    // And HTTP's JSON of it.
+    v1::Situation from_json;
+    const std::string json = SituationJson(snapshot, readable, "log-1", as_of);
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(json, &from_json).ok())
+        << json;
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(from_json, built))
+        << json << "\n  vs built\n" << built.DebugString();
+    if (readable == kAllMissions && index.sequence() == 5) {
+      // The state's encoding is kept per record: a new update makes a new
+      // record, which is encoded again (the loop's next round checks it).
+      index.Apply({Entry(6, 4, R"pb(incident_id: "KP-1" kind: KIND_ESCALATE
+                                   mission: MISSION_EULEX
+                                   role: ROLE_SECOND_RESPONDER
+                                   severity: SEVERITY_SEVERE)pb")});
+      const auto again = index.Take(rights.get(), kNow);
+      v1::Situation reencoded;
+      ASSERT_TRUE(reencoded.ParseFromString(
+          EncodeSituation(again, readable, "log-1", as_of)));
+      ASSERT_EQ(reencoded.incidents_size(), 2);
+      EXPECT_EQ(reencoded.incidents(1).version(), 4u);
+      EXPECT_EQ(reencoded.incidents(1).lead().mission(), v1::MISSION_EULEX);
+    }
+  }
 }
 
 }  // namespace

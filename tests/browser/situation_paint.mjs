@@ -1,0 +1,56 @@
+// Measures (does not test) the dashboard's first complete paint of a big
+// situation (issue 24): from navigation to the moment #situation shows as
+// many incidents as the server's /v1/situation holds, in headless Debian
+// Chromium against a running sitrepd (bench/fill_incidents.sh fills one).
+//
+//   node tests/browser/situation_paint.mjs --url=http://127.0.0.1:PORT/ \
+//        [--runs=3] [--chromium=/usr/bin/chromium] [--timeout_ms=60000]
+//
+// Prints one line per run and `RESULT<TAB>dashboard<TAB>first paint ms<TAB>`
+// with the median. Exits 1 when a run does not complete within the timeout.
+import { launchBrowser } from './lib/chromium.mjs';
+
+const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
+  const [key, ...value] = arg.replace(/^--/, '').split('=');
+  return [key, value.join('=')];
+}));
+const url = args.url;
+if (!url) {
+  console.error('usage: situation_paint.mjs --url=http://127.0.0.1:PORT/ [--runs=3]');
+  process.exit(2);
+}
+const runs = Number(args.runs ?? 3);
+const timeout = Number(args.timeout_ms ?? 60_000);
+const chromium = args.chromium ?? '/usr/bin/chromium';
+
+const response = await fetch(new URL('/v1/situation', url), {
+  headers: { 'Accept-Encoding': 'gzip' },
+});
+const expected = (await response.json()).incidents?.length ?? 0;
+console.log(`the server's situation holds ${expected} incidents`);
+
+const times = [];
+for (let run = 0; run < runs; ++run) {
+  const browser = await launchBrowser(chromium);
+  try {
+    const start = Date.now();
+    await browser.page.goto(url);
+    await browser.page.waitForFunction(
+      (n) => document.querySelectorAll('#situation li.incident').length >= n,
+      expected, { timeout, polling: 'raf' });
+    // The frame that shows them.
+    await browser.page.evaluate(() => new Promise((done) => requestAnimationFrame(() => done())));
+    const took = Date.now() - start;
+    times.push(took);
+    console.log(`run ${run + 1}: ${took} ms`);
+  } catch (error) {
+    console.error(`run ${run + 1}: no complete paint within ${timeout} ms: ${error.message}`);
+    process.exitCode = 1;
+  } finally {
+    await browser.close();
+  }
+}
+if (times.length > 0) {
+  times.sort((a, b) => a - b);
+  console.log(`RESULT\tdashboard ${expected} incidents\tfirst paint ms\t${times[Math.floor(times.length / 2)]}`);
+}
