@@ -21,7 +21,7 @@ TEST(SitrepdHelpTest, HelpGroupsTheFlagsWithoutSourceFileNames) {
   EXPECT_THAT(r.out, HasSubstr("\nServing (gRPC):\n  --listen=127.0.0.1:50051\n"));
   EXPECT_THAT(r.out, HasSubstr("\nStorage:\n  --data_dir=./sitrep-data\n"));
   EXPECT_THAT(r.out, HasSubstr("\nTLS and access:\n"));
-  EXPECT_THAT(r.out, HasSubstr("\nNATS JetStream store (--store=nats):\n"));
+  EXPECT_THAT(r.out, HasSubstr("\nNATS JetStream store (--store=jetstream):\n"));
   // Every flag has a group: none is left to "Other".
   EXPECT_THAT(r.out, Not(HasSubstr("\nOther:\n")));
   // abseil's and gRPC's own flags stay out of --help.
