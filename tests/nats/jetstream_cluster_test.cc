@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nats/nats.h"
@@ -37,13 +39,16 @@ AppendRequest Report(const std::string& event_id) {
   return request;
 }
 
-// Appends, retrying while the cluster elects new leaders (each attempt
-// waits for JetStream's answer up to the request timeout). A retry of an
-// update stored by an attempt whose ack was lost is a duplicate: its
+// Appends, retrying while the cluster elects new leaders, for up to 60 s:
+// an attempt may wait for JetStream's answer up to the request timeout, or
+// fail at once ("no responders") while the stream has no leader, which on
+// a loaded machine lasted over 6 s - longer than 30 quick attempts. A retry
+// of an update stored by an attempt whose ack was lost is a duplicate: its
 // sequence is the one returned.
 uint64_t AppendThroughElections(EventLog* log, const std::string& event_id) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
   absl::StatusOr<AppendResult> result;
-  for (int attempt = 0; attempt < 30; ++attempt) {
+  for (int attempt = 0; attempt < 10000 && absl::Now() < deadline; ++attempt) {
     result = AppendOneAndWait(log, Report(event_id));
     if (!absl::IsUnavailable(result.status())) break;
   }
