@@ -170,6 +170,10 @@ class JetStreamEventLog final : public EventLog {
   static void OnMessage(natsConnection* nc, natsSubscription* sub,
                         natsMsg* msg, void* closure);
   void ApplyMessage(natsMsg* msg);
+  // The entry this replica's writer published as `sequence`, when `msg` is
+  // that publish (its stored body is the entry's encoding), or null: the
+  // tail then keeps the writer's entry rather than decoding the message.
+  LogEntryPtr TakePublished(natsMsg* msg, uint64_t sequence);
   // Applies the decoded message `sequence` to the state; false when it is
   // not to be told to the listener (a redelivery, an error, stopping).
   bool ApplyLocked(uint64_t sequence,
@@ -208,7 +212,7 @@ class JetStreamEventLog final : public EventLog {
   // to be one less and, unless `*chain` is empty, its last message id to
   // be `*chain` (the message before it in this round); sets *chain to this
   // message's id. Its outcome comes to OnPublishAck.
-  absl::Status PublishAsync(const LogEntry& entry, std::string* chain);
+  absl::Status PublishAsync(const LogEntryPtr& entry, std::string* chain);
   absl::StatusOr<MsgPtr> MakeMessage(const LogEntry& entry,
                                      const std::string& msg_id,
                                      const std::string& chain);
@@ -284,6 +288,11 @@ class JetStreamEventLog final : public EventLog {
       ABSL_GUARDED_BY(acks_mu_);
   std::thread writer_;
   absl::Mutex close_mu_;
+  // This replica's publishes not yet seen by the tail, by sequence (for
+  // TakePublished); the writer drops those at or below the head.
+  absl::Mutex published_mu_;
+  absl::flat_hash_map<uint64_t, LogEntryPtr> published_
+      ABSL_GUARDED_BY(published_mu_);
 
   // The local state, as of index_.head(): the stream as seen through the
   // tail.

@@ -157,7 +157,7 @@ absl::StatusOr<MsgPtr> JetStreamEventLog::MakeMessage(
   return msg;
 }
 
-absl::Status JetStreamEventLog::PublishAsync(const LogEntry& entry,
+absl::Status JetStreamEventLog::PublishAsync(const LogEntryPtr& entry,
                                              std::string* chain) {
   const uint64_t attempt = ++publishes_;
   // Unique per publish: JetStream's duplicate window never takes a publish
@@ -165,13 +165,17 @@ absl::Status JetStreamEventLog::PublishAsync(const LogEntry& entry,
   // retention removed it, or re-decided after a conflict), and a chained
   // publish names exactly the message it was decided after.
   const std::string msg_id =
-      absl::StrCat(JetStreamMsgId(entry.update).substr(0, 32), ".", nonce_,
+      absl::StrCat(JetStreamMsgId(entry->update).substr(0, 32), ".", nonce_,
                    ".", attempt);
-  absl::StatusOr<MsgPtr> msg = MakeMessage(entry, msg_id, *chain);
+  absl::StatusOr<MsgPtr> msg = MakeMessage(*entry, msg_id, *chain);
   if (!msg.ok()) return msg.status();
   {
     absl::MutexLock lock(&acks_mu_);
-    round_[attempt] = entry.sequence();
+    round_[attempt] = entry->sequence();
+  }
+  {
+    absl::MutexLock lock(&published_mu_);
+    published_[entry->sequence()] = entry;
   }
   jsPubOptions options;
   jsPubOptions_Init(&options);
@@ -322,6 +326,14 @@ void JetStreamEventLog::CommitRound(const std::vector<Item>& items,
                                     Progress* progress) {
   uint64_t head = 0;
   std::vector<Decision> decisions = Decide(items, progress->next, &head);
+  {
+    // What the tail has passed without taking (a publish refused, a
+    // message the tail decoded itself) is not needed any more.
+    absl::MutexLock lock(&published_mu_);
+    absl::erase_if(published_, [head](const auto& published) {
+      return published.first <= head;
+    });
+  }
   const size_t first = progress->next;
   // The round's publishes, in sequence order: item index and entry.
   std::vector<std::pair<size_t, LogEntryPtr>> sent;
@@ -335,7 +347,7 @@ void JetStreamEventLog::CommitRound(const std::vector<Item>& items,
     } else if (decision.kind == Decision::kCompare) {
       *items[i].result =
           CompareWithStored(decision.stored_sequence, *items[i].request);
-    } else if (send_failure = PublishAsync(*decision.entry, &chain);
+    } else if (send_failure = PublishAsync(decision.entry, &chain);
                send_failure.ok()) {
       sent.emplace_back(i, decision.entry);
     } else {

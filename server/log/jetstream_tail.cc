@@ -95,13 +95,34 @@ void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
   if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) return;
   const uint64_t sequence = meta->Sequence.Stream;
   jsMsgMetaData_Destroy(meta);
-  absl::StatusOr<LogEntryPtr> decoded = EntryFromMessage(msg, sequence);
+  absl::StatusOr<LogEntryPtr> decoded = TakePublished(msg, sequence);
+  if (*decoded == nullptr) decoded = EntryFromMessage(msg, sequence);
   const EventDigest digest =
       decoded.ok() ? DigestOf((*decoded)->update) : EventDigest();
   absl::MutexLock lock(&mu_);
   // The notifier tells the listener, several entries at a time when the
   // tail runs ahead of it.
   if (ApplyLocked(sequence, decoded, digest)) to_notify_.push_back(*decoded);
+}
+
+LogEntryPtr JetStreamEventLog::TakePublished(natsMsg* msg, uint64_t sequence) {
+  LogEntryPtr entry;
+  {
+    absl::MutexLock lock(&published_mu_);
+    auto it = published_.find(sequence);
+    if (it == published_.end()) return nullptr;
+    entry = std::move(it->second);
+    published_.erase(it);
+  }
+  // The body holds every field of the update, the sequence among them; the
+  // entry's other part, its previous update (the Sitrep-Previous header),
+  // follows from the stream before `sequence`, the same for every replica.
+  // So equal bodies at this sequence are equal entries, whichever replica
+  // or attempt stored the message, and the writer's entry is the one the
+  // message decodes to (without parsing, allocating and caching a copy).
+  const absl::string_view body(natsMsg_GetData(msg),
+                               static_cast<size_t>(natsMsg_GetDataLength(msg)));
+  return body == EncodedUpdate(*entry) ? entry : nullptr;
 }
 
 void JetStreamEventLog::NotifierLoop() {
