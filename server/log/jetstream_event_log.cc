@@ -276,6 +276,10 @@ JetStreamEventLog::~JetStreamEventLog() {
     }
     notifier_.join();
   }
+  {
+    absl::MutexLock lock(&mu_);
+    DestroyMessages(&applied_);
+  }
   situation_bucket_.reset();
   if (incidents_kv_ != nullptr) kvStore_Destroy(incidents_kv_);
   if (publish_js_ != nullptr) jsCtx_Destroy(publish_js_);
@@ -291,6 +295,9 @@ JetStreamEventLog::~JetStreamEventLog() {
     }
     natsConnection_Destroy(nc_);
   }
+  // No publish is answered any more.
+  absl::MutexLock lock(&acks_mu_);
+  DestroyMessages(&answered_);
 }
 
 void JetStreamEventLog::OnConnectionClosed(natsConnection*, void* closure) {

@@ -169,6 +169,7 @@ class JetStreamEventLog final : public EventLog {
   absl::Status ReplayLocked(uint64_t last) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static void OnMessage(natsConnection* nc, natsSubscription* sub,
                         natsMsg* msg, void* closure);
+  // Takes `msg`.
   void ApplyMessage(natsMsg* msg);
   // The entry this replica's writer published as `sequence`, when `msg` is
   // that publish (its stored body is the entry's encoding), or null: the
@@ -286,6 +287,9 @@ class JetStreamEventLog final : public EventLog {
   absl::flat_hash_map<uint64_t, uint64_t> round_ ABSL_GUARDED_BY(acks_mu_);
   absl::flat_hash_map<uint64_t, PublishOutcome> acks_
       ABSL_GUARDED_BY(acks_mu_);
+  // The answered publishes' messages, destroyed by the writer after the
+  // round: see DestroyMessages.
+  std::vector<natsMsg*> answered_ ABSL_GUARDED_BY(acks_mu_);
   std::thread writer_;
   absl::Mutex close_mu_;
   // This replica's publishes not yet seen by the tail, by sequence (for
@@ -302,6 +306,9 @@ class JetStreamEventLog final : public EventLog {
   // Applied by the tail, not yet given to the listener (sequences
   // notified_ + 1 on, in order).
   std::vector<LogEntryPtr> to_notify_ ABSL_GUARDED_BY(mu_);
+  // The tail's messages of to_notify_, destroyed by the notifier after its
+  // batch: see DestroyMessages.
+  std::vector<natsMsg*> applied_ ABSL_GUARDED_BY(mu_);
   bool notifier_stop_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time last_received_at_ ABSL_GUARDED_BY(mu_) = absl::UnixEpoch();
   // One record per incident ever opened (they outlive retention, as the

@@ -72,6 +72,11 @@ absl::StatusOr<LogEntryPtr> EntryFromMessage(natsMsg* msg, uint64_t sequence) {
   return entry;
 }
 
+void DestroyMessages(std::vector<natsMsg*>* messages) {
+  for (natsMsg* msg : *messages) natsMsg_Destroy(msg);
+  messages->clear();
+}
+
 std::string IncidentKey(absl::string_view incident_id) {
   return absl::BytesToHexString(incident_id);
 }

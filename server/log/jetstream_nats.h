@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -43,6 +44,12 @@ using StreamInfoPtr = std::unique_ptr<jsStreamInfo, StreamInfoDeleter>;
 using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
 using KvEntryPtr = std::unique_ptr<kvEntry, KvEntryDeleter>;
 using PubAckPtr = std::unique_ptr<jsPubAck, PubAckDeleter>;
+
+// Destroys `messages` and clears it. natsMsg_Destroy hands each message to
+// libnats' garbage collector thread and wakes that thread when it waits:
+// one thread switch per message. Destroyed back to back, the messages of a
+// batch wake it about once.
+void DestroyMessages(std::vector<natsMsg*>* messages);
 
 // "what: <nats status> (<last error>)", with the JetStream error code.
 std::string NatsErrorText(absl::string_view what, natsStatus status,

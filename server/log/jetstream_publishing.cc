@@ -209,8 +209,8 @@ void JetStreamEventLog::OnPublishAck(jsCtx*, natsMsg* msg, jsPubAck* ack,
       attempt = 0;
     }
   }
-  natsMsg_Destroy(msg);
   absl::MutexLock lock(&log->acks_mu_);
+  log->answered_.push_back(msg);
   auto it = log->round_.find(attempt);
   if (it == log->round_.end()) return;  // A late answer to an earlier round.
   const uint64_t sequence = it->second;
@@ -256,14 +256,19 @@ JetStreamEventLog::AwaitAcks(size_t count) {
       natsMsgList_Destroy(&pending);
     }
   }
-  absl::MutexLock lock(&acks_mu_);
-  for (const auto& [attempt, sequence] : round_) {
-    acks_[sequence].status = absl::UnavailableError(absl::StrCat(
-        "no answer from JetStream stream '", options_.stream,
-        "' to the publish of sequence ", sequence));
+  std::vector<natsMsg*> messages;
+  {
+    absl::MutexLock lock(&acks_mu_);
+    for (const auto& [attempt, sequence] : round_) {
+      acks_[sequence].status = absl::UnavailableError(absl::StrCat(
+          "no answer from JetStream stream '", options_.stream,
+          "' to the publish of sequence ", sequence));
+    }
+    round_.clear();
+    acks.swap(acks_);
+    messages.swap(answered_);
   }
-  round_.clear();
-  acks.swap(acks_);
+  DestroyMessages(&messages);
   return acks;
 }
 

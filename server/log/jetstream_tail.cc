@@ -86,10 +86,10 @@ absl::Status JetStreamEventLog::ReplayLocked(uint64_t last) {
 void JetStreamEventLog::OnMessage(natsConnection*, natsSubscription*,
                                   natsMsg* msg, void* closure) {
   static_cast<JetStreamEventLog*>(closure)->ApplyMessage(msg);
-  natsMsg_Destroy(msg);
 }
 
 void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
+  MsgPtr owned(msg);
   if (stopping_.load(std::memory_order_acquire)) return;
   jsMsgMetaData* meta = nullptr;
   if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) return;
@@ -102,7 +102,10 @@ void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
   absl::MutexLock lock(&mu_);
   // The notifier tells the listener, several entries at a time when the
   // tail runs ahead of it.
-  if (ApplyLocked(sequence, decoded, digest)) to_notify_.push_back(*decoded);
+  if (ApplyLocked(sequence, decoded, digest)) {
+    to_notify_.push_back(*decoded);
+    applied_.push_back(owned.release());
+  }
 }
 
 LogEntryPtr JetStreamEventLog::TakePublished(natsMsg* msg, uint64_t sequence) {
@@ -128,6 +131,7 @@ LogEntryPtr JetStreamEventLog::TakePublished(natsMsg* msg, uint64_t sequence) {
 void JetStreamEventLog::NotifierLoop() {
   for (;;) {
     std::vector<LogEntryPtr> batch;
+    std::vector<natsMsg*> messages;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -136,10 +140,12 @@ void JetStreamEventLog::NotifierLoop() {
       mu_.Await(absl::Condition(&ready));
       if (notifier_stop_) return;  // The log goes: nobody is told any more.
       batch.swap(to_notify_);
+      messages.swap(applied_);
     }
     if (AppendListener* listener = listener_.load(std::memory_order_acquire)) {
       listener->OnAppended(batch);
     }
+    DestroyMessages(&messages);
     absl::MutexLock lock(&mu_);
     notified_ = batch.back()->sequence();
   }
