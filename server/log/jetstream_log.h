@@ -110,6 +110,12 @@ class JetStreamEventLog final : public EventLog {
     absl::StatusOr<AppendResult> result;  // kFinal
     uint64_t stored_sequence = 0;         // kCompare: the stored duplicate
     LogEntryPtr entry;                    // kPublish: the new entry
+    EventDigest digest = 0;               // kPublish: DigestOf its update
+  };
+  // A publish of this replica's writer, for the tail (TakePublished).
+  struct Published {
+    LogEntryPtr entry;
+    EventDigest digest = 0;
   };
   // Where a group commit stands between its rounds.
   struct Progress {
@@ -174,7 +180,7 @@ class JetStreamEventLog final : public EventLog {
   // The entry this replica's writer published as `sequence`, when `msg` is
   // that publish (its stored body is the entry's encoding), or null: the
   // tail then keeps the writer's entry rather than decoding the message.
-  LogEntryPtr TakePublished(natsMsg* msg, uint64_t sequence);
+  std::optional<Published> TakePublished(natsMsg* msg, uint64_t sequence);
   // Applies the decoded message `sequence` to the state; false when it is
   // not to be told to the listener (a redelivery, an error, stopping).
   bool ApplyLocked(uint64_t sequence,
@@ -213,7 +219,7 @@ class JetStreamEventLog final : public EventLog {
   // to be one less and, unless `*chain` is empty, its last message id to
   // be `*chain` (the message before it in this round); sets *chain to this
   // message's id. Its outcome comes to OnPublishAck.
-  absl::Status PublishAsync(const LogEntryPtr& entry, std::string* chain);
+  absl::Status PublishAsync(const Published& publish, std::string* chain);
   absl::StatusOr<MsgPtr> MakeMessage(const LogEntry& entry,
                                      const std::string& msg_id,
                                      const std::string& chain);
@@ -295,7 +301,7 @@ class JetStreamEventLog final : public EventLog {
   // This replica's publishes not yet seen by the tail, by sequence (for
   // TakePublished); the writer drops those at or below the head.
   absl::Mutex published_mu_;
-  absl::flat_hash_map<uint64_t, LogEntryPtr> published_
+  absl::flat_hash_map<uint64_t, Published> published_
       ABSL_GUARDED_BY(published_mu_);
 
   // The local state, as of index_.head(): the stream as seen through the

@@ -18,6 +18,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "server/log/append_rules.h"
 #include "server/log/jetstream_log.h"
 #include "server/runtime/logging.h"
@@ -120,6 +121,7 @@ JetStreamEventLog::Decision JetStreamEventLog::DecideOneLocked(
   ++round->next;
   decision.kind = Decision::kPublish;
   decision.entry = std::move(prepared->entry);
+  decision.digest = key;
   return decision;
 }
 
@@ -157,16 +159,19 @@ absl::StatusOr<MsgPtr> JetStreamEventLog::MakeMessage(
   return msg;
 }
 
-absl::Status JetStreamEventLog::PublishAsync(const LogEntryPtr& entry,
+absl::Status JetStreamEventLog::PublishAsync(const Published& publish,
                                              std::string* chain) {
+  const LogEntryPtr& entry = publish.entry;
   const uint64_t attempt = ++publishes_;
   // Unique per publish: JetStream's duplicate window never takes a publish
   // of this round for an earlier one (the same event published again after
   // retention removed it, or re-decided after a conflict), and a chained
   // publish names exactly the message it was decided after.
-  const std::string msg_id =
-      absl::StrCat(JetStreamMsgId(entry->update).substr(0, 32), ".", nonce_,
-                   ".", attempt);
+  // The digest is the first half of JetStreamMsgId's SHA-256, so its hex
+  // is the id's first 32 digits (without hashing the event key again).
+  const std::string msg_id = absl::StrFormat(
+      "%016x%016x.%s.%d", absl::Uint128High64(publish.digest),
+      absl::Uint128Low64(publish.digest), nonce_, attempt);
   absl::StatusOr<MsgPtr> msg = MakeMessage(*entry, msg_id, *chain);
   if (!msg.ok()) return msg.status();
   {
@@ -175,7 +180,7 @@ absl::Status JetStreamEventLog::PublishAsync(const LogEntryPtr& entry,
   }
   {
     absl::MutexLock lock(&published_mu_);
-    published_[entry->sequence()] = entry;
+    published_[entry->sequence()] = publish;
   }
   jsPubOptions options;
   jsPubOptions_Init(&options);
@@ -352,7 +357,8 @@ void JetStreamEventLog::CommitRound(const std::vector<Item>& items,
     } else if (decision.kind == Decision::kCompare) {
       *items[i].result =
           CompareWithStored(decision.stored_sequence, *items[i].request);
-    } else if (send_failure = PublishAsync(decision.entry, &chain);
+    } else if (send_failure = PublishAsync({decision.entry, decision.digest},
+                                           &chain);
                send_failure.ok()) {
       sent.emplace_back(i, decision.entry);
     } else {

@@ -4,6 +4,7 @@
 // told to the AppendListener.
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -95,10 +96,15 @@ void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
   if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) return;
   const uint64_t sequence = meta->Sequence.Stream;
   jsMsgMetaData_Destroy(meta);
-  absl::StatusOr<LogEntryPtr> decoded = TakePublished(msg, sequence);
-  if (*decoded == nullptr) decoded = EntryFromMessage(msg, sequence);
-  const EventDigest digest =
-      decoded.ok() ? DigestOf((*decoded)->update) : EventDigest();
+  absl::StatusOr<LogEntryPtr> decoded;
+  EventDigest digest = 0;
+  if (std::optional<Published> own = TakePublished(msg, sequence)) {
+    decoded = std::move(own->entry);
+    digest = own->digest;
+  } else {
+    decoded = EntryFromMessage(msg, sequence);
+    if (decoded.ok()) digest = DigestOf((*decoded)->update);
+  }
   absl::MutexLock lock(&mu_);
   // The notifier tells the listener, several entries at a time when the
   // tail runs ahead of it.
@@ -108,13 +114,14 @@ void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
   }
 }
 
-LogEntryPtr JetStreamEventLog::TakePublished(natsMsg* msg, uint64_t sequence) {
-  LogEntryPtr entry;
+std::optional<JetStreamEventLog::Published> JetStreamEventLog::TakePublished(
+    natsMsg* msg, uint64_t sequence) {
+  Published publish;
   {
     absl::MutexLock lock(&published_mu_);
     auto it = published_.find(sequence);
-    if (it == published_.end()) return nullptr;
-    entry = std::move(it->second);
+    if (it == published_.end()) return std::nullopt;
+    publish = std::move(it->second);
     published_.erase(it);
   }
   // The body holds every field of the update, the sequence among them; the
@@ -125,7 +132,8 @@ LogEntryPtr JetStreamEventLog::TakePublished(natsMsg* msg, uint64_t sequence) {
   // message decodes to (without parsing, allocating and caching a copy).
   const absl::string_view body(natsMsg_GetData(msg),
                                static_cast<size_t>(natsMsg_GetDataLength(msg)));
-  return body == EncodedUpdate(*entry) ? entry : nullptr;
+  if (body != EncodedUpdate(*publish.entry)) return std::nullopt;
+  return publish;
 }
 
 void JetStreamEventLog::NotifierLoop() {
