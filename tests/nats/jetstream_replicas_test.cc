@@ -705,5 +705,35 @@ TEST_F(JetStreamLogTest, TwoReplicasRacingToEscalateOneIncidentOneWins) {
   b->SetAppendListener(nullptr);
 }
 
+// The replica that appends keeps the entry its appender got (the tail
+// recognises its own publish and does not decode and cache a copy); a
+// replica opened after it decodes the same entry from the stream.
+TEST_F(JetStreamLogTest, TheAppendingReplicaKeepsItsOwnEntryTheOtherDecodesIt) {
+  std::unique_ptr<EventLog> a = Open();
+  ASSERT_NE(a, nullptr);
+  AppendOk(a.get(), IncidentUpdate("o1", "INC-O", v1::KIND_NEW));
+  absl::StatusOr<AppendResult> second =
+      AppendOneAndWait(a.get(), IncidentUpdate("o2", "INC-O", v1::KIND_UPDATE));
+  ASSERT_THAT(second, IsOk());
+  const LogEntryPtr& appended = second->entry;
+  ASSERT_NE(appended->previous, nullptr);
+  absl::StatusOr<std::vector<LogEntryPtr>> on_a = a->Read({2, 2});
+  ASSERT_THAT(on_a, IsOk());
+  ASSERT_EQ(on_a->size(), 1u);
+  EXPECT_EQ((*on_a)[0].get(), appended.get());
+  std::unique_ptr<EventLog> b = Open();
+  ASSERT_NE(b, nullptr);
+  absl::StatusOr<std::vector<LogEntryPtr>> on_b = b->Read({2, 2});
+  ASSERT_THAT(on_b, IsOk());
+  ASSERT_EQ(on_b->size(), 1u);
+  const LogEntry& decoded = *(*on_b)[0];
+  EXPECT_NE(&decoded, appended.get());
+  EXPECT_EQ(decoded.wire, appended->wire);
+  ASSERT_NE(decoded.previous, nullptr);
+  EXPECT_EQ(decoded.previous->SerializeAsString(),
+            appended->previous->SerializeAsString());
+  EXPECT_EQ(decoded.mission_bits, appended->mission_bits);
+}
+
 }  // namespace
 }  // namespace sitrep
