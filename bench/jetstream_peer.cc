@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/log/jetstream_nats.h"
 
 namespace sitrep::bench {
 namespace {
@@ -24,14 +25,11 @@ void OnAck(jsCtx*, natsMsg* msg, jsPubAck*, jsPubAckErr* error, void* closure) {
   natsMsg_Destroy(msg);
 }
 
+// sitrepd's connection settings (jetstream_nats.h), to url.
 absl::StatusOr<natsConnection*> Connect(const std::string& url) {
-  natsConnection* nc = nullptr;
-  const natsStatus s = natsConnection_ConnectTo(&nc, url.c_str());
-  if (s != NATS_OK) {
-    return absl::UnavailableError(
-        absl::StrCat("raw JetStream peer: connect to ", url, ": ", natsStatus_GetText(s)));
-  }
-  return nc;
+  JetStreamOptions options;
+  options.nats_url = url;
+  return jetstream::ConnectToNats(options, "sitrep-bench-raw-peer");
 }
 
 }  // namespace

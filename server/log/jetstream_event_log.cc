@@ -13,7 +13,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "server/log/append_rules.h"
 #include "server/log/jetstream_log.h"
@@ -70,83 +69,24 @@ absl::StatusOr<std::unique_ptr<JetStreamEventLog>> JetStreamEventLog::Open(
   return log;
 }
 
-absl::StatusOr<std::unique_ptr<natsOptions, NatsOptionsDeleter>>
-JetStreamEventLog::MakeNatsOptions() {
-  natsOptions* raw = nullptr;
-  if (natsOptions_Create(&raw) != NATS_OK) {
-    return absl::ResourceExhaustedError("cannot create NATS options");
-  }
-  std::unique_ptr<natsOptions, NatsOptionsDeleter> opts(raw);
-  std::vector<std::string> urls = absl::StrSplit(
-      options_.nats_url, ',', absl::SkipWhitespace());
-  std::vector<const char*> servers;
-  for (std::string& url : urls) {
-    url = std::string(absl::StripAsciiWhitespace(url));
-    servers.push_back(url.c_str());
-  }
-  if (servers.empty()) {
-    return absl::InvalidArgumentError("--nats_url: no NATS server given");
-  }
-  natsStatus s = natsOptions_SetServers(opts.get(), servers.data(),
-                                        static_cast<int>(servers.size()));
-  if (s == NATS_OK) s = natsOptions_SetName(opts.get(), "sitrepd");
-  if (s == NATS_OK && !options_.randomize_servers) {
-    s = natsOptions_SetNoRandomize(opts.get(), true);
-  }
-  // Reconnect for ever: the tail resumes by itself when NATS returns.
-  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts.get(), -1);
-  if (s == NATS_OK) s = natsOptions_SetTimeout(opts.get(), timeout_ms_);
-  if (s == NATS_OK && !options_.creds_file.empty()) {
-    s = natsOptions_SetUserCredentialsFromFiles(
-        opts.get(), options_.creds_file.c_str(), nullptr);
-  }
-  if (s == NATS_OK && !options_.tls_ca_file.empty()) {
-    s = natsOptions_SetSecure(opts.get(), true);
-    if (s == NATS_OK) {
-      s = natsOptions_LoadCATrustedCertificates(opts.get(),
-                                                options_.tls_ca_file.c_str());
-    }
-  }
-  if (s == NATS_OK && !options_.tls_cert_file.empty()) {
-    s = natsOptions_LoadCertificatesChain(opts.get(),
-                                          options_.tls_cert_file.c_str(),
-                                          options_.tls_key_file.c_str());
-  }
-  if (s != NATS_OK) {
-    return absl::InvalidArgumentError(NatsErrorText(
-        "--nats_creds / --nats_tls_*: cannot use the NATS credentials or TLS "
-        "files",
-        s));
-  }
-  return opts;
-}
-
 absl::Status JetStreamEventLog::Connect() {
-  absl::StatusOr<std::unique_ptr<natsOptions, NatsOptionsDeleter>> opts =
-      MakeNatsOptions();
-  if (!opts.ok()) return opts.status();
-  natsStatus s =
-      natsOptions_SetDisconnectedCB(opts->get(), &OnDisconnected, this);
-  if (s == NATS_OK) {
-    s = natsOptions_SetReconnectedCB(opts->get(), &OnReconnected, this);
-  }
-  if (s == NATS_OK) {
-    s = natsOptions_SetClosedCB(opts->get(), &OnConnectionClosed, this);
-  }
-  if (s != NATS_OK) {
-    return absl::InternalError(NatsErrorText("cannot set NATS options", s));
-  }
-  s = natsConnection_Connect(&nc_, opts->get());
-  if (s != NATS_OK) {
-    return absl::UnavailableError(NatsErrorText(
-        absl::StrCat("cannot connect to NATS at '", options_.nats_url,
-                     "' (--nats_url)"),
-        s));
-  }
+  absl::StatusOr<natsConnection*> nc =
+      ConnectToNats(options_, "sitrepd", [this](natsOptions* opts) {
+        natsStatus s = natsOptions_SetDisconnectedCB(opts, &OnDisconnected, this);
+        if (s == NATS_OK) {
+          s = natsOptions_SetReconnectedCB(opts, &OnReconnected, this);
+        }
+        if (s == NATS_OK) {
+          s = natsOptions_SetClosedCB(opts, &OnConnectionClosed, this);
+        }
+        return s;
+      });
+  if (!nc.ok()) return nc.status();
+  nc_ = *nc;
   jsOptions js_options;
   jsOptions_Init(&js_options);
   js_options.Wait = timeout_ms_;
-  s = natsConnection_JetStream(&js_, nc_, &js_options);
+  natsStatus s = natsConnection_JetStream(&js_, nc_, &js_options);
   if (s == NATS_OK) {
     // The writer's pipelined publishes: no limit of libnats' own on those
     // in flight (a round is at most one group commit).

@@ -17,20 +17,12 @@ namespace sitrep {
 namespace jetstream {
 
 absl::Status JetStreamEventLog::OpenIncidentBucket(const std::string& bucket) {
-  natsStatus s = js_KeyValue(&incidents_kv_, js_, bucket.c_str());
-  if (s == NATS_NOT_FOUND) {
-    kvConfig config;
-    kvConfig_Init(&config);
-    config.Bucket = bucket.c_str();
-    config.Description = "sitrep incident records (see jetstream_event_log.h)";
-    config.History = 1;
-    config.StorageType = js_FileStorage;
-    config.Replicas = options_.replicas;
-    s = js_CreateKeyValue(&incidents_kv_, js_, &config);
-    // Another replica created it first.
-    if (s != NATS_OK) s = js_KeyValue(&incidents_kv_, js_, bucket.c_str());
-  }
-  if (s != NATS_OK) {
+  BucketSettings settings;
+  settings.name = bucket;
+  settings.description = "sitrep incident records (see jetstream_event_log.h)";
+  settings.replicas = options_.replicas;
+  if (natsStatus s = OpenOrCreateBucket(js_, settings, &incidents_kv_);
+      s != NATS_OK) {
     return absl::UnavailableError(NatsErrorText(
         absl::StrCat("cannot open the incident bucket '", bucket, "'"), s));
   }

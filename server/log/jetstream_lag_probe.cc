@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "server/log/jetstream_nats.h"
 
 namespace sitrep {
 namespace {
@@ -33,42 +34,6 @@ std::string KeyOf(absl::string_view name) {
 absl::Status NatsError(const std::string& what, natsStatus s) {
   return absl::UnavailableError(
       absl::StrCat("replica lag probe: ", what, ": ", natsStatus_GetText(s)));
-}
-
-// The NATS options of the log (servers, credentials, TLS); the probe's
-// connection reconnects for ever, as the log's does.
-absl::StatusOr<natsConnection*> Connect(const JetStreamOptions& o) {
-  natsOptions* opts = nullptr;
-  if (natsOptions_Create(&opts) != NATS_OK) {
-    return absl::ResourceExhaustedError("replica lag probe: NATS options");
-  }
-  std::vector<std::string> urls =
-      absl::StrSplit(o.nats_url, ',', absl::SkipWhitespace());
-  std::vector<const char*> servers;
-  for (std::string& url : urls) {
-    url = std::string(absl::StripAsciiWhitespace(url));
-    servers.push_back(url.c_str());
-  }
-  natsStatus s = natsOptions_SetServers(opts, servers.data(),
-                                        static_cast<int>(servers.size()));
-  if (s == NATS_OK) s = natsOptions_SetName(opts, "sitrepd-lag-probe");
-  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
-  if (s == NATS_OK && !o.creds_file.empty()) {
-    s = natsOptions_SetUserCredentialsFromFiles(opts, o.creds_file.c_str(), nullptr);
-  }
-  if (s == NATS_OK && !o.tls_ca_file.empty()) {
-    s = natsOptions_SetSecure(opts, true);
-    if (s == NATS_OK) s = natsOptions_LoadCATrustedCertificates(opts, o.tls_ca_file.c_str());
-  }
-  if (s == NATS_OK && !o.tls_cert_file.empty()) {
-    s = natsOptions_LoadCertificatesChain(opts, o.tls_cert_file.c_str(),
-                                          o.tls_key_file.c_str());
-  }
-  natsConnection* nc = nullptr;
-  if (s == NATS_OK) s = natsConnection_Connect(&nc, opts);
-  natsOptions_Destroy(opts);
-  if (s != NATS_OK) return NatsError(absl::StrCat("connect to ", o.nats_url), s);
-  return nc;
 }
 
 class LagProbe final : public JetStreamLagProbe {
@@ -95,28 +60,30 @@ class LagProbe final : public JetStreamLagProbe {
   }
 
   absl::Status Open() {
-    absl::StatusOr<natsConnection*> nc = Connect(options_.nats);
-    if (!nc.ok()) return nc.status();
+    // The log's NATS settings (servers, credentials, TLS); reconnects for
+    // ever, as the log's connection does.
+    absl::StatusOr<natsConnection*> nc =
+        jetstream::ConnectToNats(options_.nats, "sitrepd-lag-probe");
+    if (!nc.ok()) {
+      return absl::Status(nc.status().code(),
+                          absl::StrCat("replica lag probe: ", nc.status().message()));
+    }
     nc_ = *nc;
     if (natsStatus s = natsConnection_JetStream(&js_, nc_, nullptr); s != NATS_OK) {
       return NatsError("JetStream context", s);
     }
     const std::string bucket = absl::StrCat(options_.nats.stream, "_REPLICAS");
-    natsStatus s = js_KeyValue(&kv_, js_, bucket.c_str());
-    if (s == NATS_NOT_FOUND) {
-      kvConfig config;
-      kvConfig_Init(&config);
-      config.Bucket = bucket.c_str();
-      config.Description = "sitrepd replica heartbeats (see jetstream_lag_probe.h)";
-      config.History = 1;
-      // Heartbeats are worth nothing after a restart of NATS: memory.
-      config.StorageType = js_MemoryStorage;
-      config.Replicas = options_.nats.replicas;
-      config.TTL = absl::ToInt64Nanoseconds(kHeartbeatTtl);
-      s = js_CreateKeyValue(&kv_, js_, &config);
-      if (s != NATS_OK) s = js_KeyValue(&kv_, js_, bucket.c_str());  // raced
+    jetstream::BucketSettings settings;
+    settings.name = bucket;
+    settings.description = "sitrepd replica heartbeats (see jetstream_lag_probe.h)";
+    // Heartbeats are worth nothing after a restart of NATS: memory.
+    settings.storage = js_MemoryStorage;
+    settings.replicas = options_.nats.replicas;
+    settings.ttl = kHeartbeatTtl;
+    if (natsStatus s = jetstream::OpenOrCreateBucket(js_, settings, &kv_);
+        s != NATS_OK) {
+      return NatsError(absl::StrCat("bucket ", bucket), s);
     }
-    if (s != NATS_OK) return NatsError(absl::StrCat("bucket ", bucket), s);
     last_progress_ = Now();
     Round();
     thread_ = std::thread([this] { Run(); });

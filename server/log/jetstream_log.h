@@ -141,8 +141,6 @@ class JetStreamEventLog final : public EventLog {
 
   // Open (jetstream_event_log.cc).
   absl::Status Connect();
-  absl::StatusOr<std::unique_ptr<natsOptions, NatsOptionsDeleter>>
-  MakeNatsOptions();
   absl::StatusOr<StreamInfoPtr> CreateOrCheckStream();
   // Creates the stream (or reads the one another replica just created).
   natsStatus CreateStream(jsStreamInfo** info, jsErrCode* code);

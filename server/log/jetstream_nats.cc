@@ -1,11 +1,14 @@
 #include "server/log/jetstream_nats.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "server/log/append_rules.h"
 
 namespace sitrep {
@@ -70,6 +73,97 @@ absl::StatusOr<LogEntryPtr> EntryFromMessage(natsMsg* msg, uint64_t sequence) {
         (*entry)->sequence(), ": it was not appended by sitrep"));
   }
   return entry;
+}
+
+absl::StatusOr<NatsOptionsPtr> MakeNatsOptions(const JetStreamOptions& options,
+                                               const std::string& client_name) {
+  natsOptions* raw = nullptr;
+  if (natsOptions_Create(&raw) != NATS_OK) {
+    return absl::ResourceExhaustedError("cannot create NATS options");
+  }
+  NatsOptionsPtr opts(raw);
+  std::vector<std::string> urls =
+      absl::StrSplit(options.nats_url, ',', absl::SkipWhitespace());
+  std::vector<const char*> servers;
+  for (std::string& url : urls) {
+    url = std::string(absl::StripAsciiWhitespace(url));
+    servers.push_back(url.c_str());
+  }
+  if (servers.empty()) {
+    return absl::InvalidArgumentError("--nats_url: no NATS server given");
+  }
+  natsStatus s = natsOptions_SetServers(opts.get(), servers.data(),
+                                        static_cast<int>(servers.size()));
+  if (s == NATS_OK) s = natsOptions_SetName(opts.get(), client_name.c_str());
+  if (s == NATS_OK && !options.randomize_servers) {
+    s = natsOptions_SetNoRandomize(opts.get(), true);
+  }
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts.get(), -1);
+  if (s == NATS_OK) {
+    s = natsOptions_SetTimeout(
+        opts.get(), absl::ToInt64Milliseconds(options.request_timeout));
+  }
+  if (s == NATS_OK && !options.creds_file.empty()) {
+    s = natsOptions_SetUserCredentialsFromFiles(
+        opts.get(), options.creds_file.c_str(), nullptr);
+  }
+  if (s == NATS_OK && !options.tls_ca_file.empty()) {
+    s = natsOptions_SetSecure(opts.get(), true);
+    if (s == NATS_OK) {
+      s = natsOptions_LoadCATrustedCertificates(opts.get(),
+                                                options.tls_ca_file.c_str());
+    }
+  }
+  if (s == NATS_OK && !options.tls_cert_file.empty()) {
+    s = natsOptions_LoadCertificatesChain(opts.get(),
+                                          options.tls_cert_file.c_str(),
+                                          options.tls_key_file.c_str());
+  }
+  if (s != NATS_OK) {
+    return absl::InvalidArgumentError(NatsErrorText(
+        "--nats_creds / --nats_tls_*: cannot use the NATS credentials or TLS "
+        "files",
+        s));
+  }
+  return opts;
+}
+
+absl::StatusOr<natsConnection*> ConnectToNats(
+    const JetStreamOptions& options, const std::string& client_name,
+    const std::function<natsStatus(natsOptions*)>& configure) {
+  absl::StatusOr<NatsOptionsPtr> opts = MakeNatsOptions(options, client_name);
+  if (!opts.ok()) return opts.status();
+  natsStatus s = configure != nullptr ? configure(opts->get()) : NATS_OK;
+  if (s != NATS_OK) {
+    return absl::InternalError(NatsErrorText("cannot set NATS options", s));
+  }
+  natsConnection* nc = nullptr;
+  s = natsConnection_Connect(&nc, opts->get());
+  if (s != NATS_OK) {
+    return absl::UnavailableError(NatsErrorText(
+        absl::StrCat("cannot connect to NATS at '", options.nats_url,
+                     "' (--nats_url)"),
+        s));
+  }
+  return nc;
+}
+
+natsStatus OpenOrCreateBucket(jsCtx* js, const BucketSettings& bucket,
+                              kvStore** kv) {
+  natsStatus s = js_KeyValue(kv, js, bucket.name.c_str());
+  if (s != NATS_NOT_FOUND) return s;
+  kvConfig config;
+  kvConfig_Init(&config);
+  config.Bucket = bucket.name.c_str();
+  config.Description = bucket.description.c_str();
+  config.History = 1;
+  config.StorageType = bucket.storage;
+  config.Replicas = bucket.replicas;
+  config.TTL = absl::ToInt64Nanoseconds(bucket.ttl);
+  s = js_CreateKeyValue(kv, js, &config);
+  // Another replica created it first.
+  if (s != NATS_OK) s = js_KeyValue(kv, js, bucket.name.c_str());
+  return s;
 }
 
 void DestroyMessages(std::vector<natsMsg*>* messages) {

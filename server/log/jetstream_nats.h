@@ -6,13 +6,16 @@
 // decoding of a stream message into a LogEntry. Internal to server/log.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "nats/nats.h"
+#include "server/log/jetstream_event_log.h"
 #include "server/log/log_entry.h"
 #include "sitrep/v1/situation_update.pb.h"
 
@@ -40,10 +43,42 @@ struct MsgDeleter {
 struct PubAckDeleter {
   void operator()(jsPubAck* a) const { jsPubAck_Destroy(a); }
 };
+using NatsOptionsPtr = std::unique_ptr<natsOptions, NatsOptionsDeleter>;
 using StreamInfoPtr = std::unique_ptr<jsStreamInfo, StreamInfoDeleter>;
 using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
 using KvEntryPtr = std::unique_ptr<kvEntry, KvEntryDeleter>;
 using PubAckPtr = std::unique_ptr<jsPubAck, PubAckDeleter>;
+
+// The libnats options of `options` for a client named `client_name`: the
+// servers of nats_url (comma-separated), reconnection for ever (the tail,
+// the probe resume by themselves when NATS returns), request_timeout to
+// connect, the credentials and TLS files. INVALID_ARGUMENT naming the flag
+// when they cannot be used.
+absl::StatusOr<NatsOptionsPtr> MakeNatsOptions(const JetStreamOptions& options,
+                                               const std::string& client_name);
+
+// Connects with MakeNatsOptions(options, client_name), after `configure`
+// (when given) set what else the caller needs (callbacks). UNAVAILABLE
+// naming the servers when none answers. The caller owns the connection.
+absl::StatusOr<natsConnection*> ConnectToNats(
+    const JetStreamOptions& options, const std::string& client_name,
+    const std::function<natsStatus(natsOptions*)>& configure = nullptr);
+
+// A key-value bucket of sitrep's next to the stream; one version per key.
+struct BucketSettings {
+  std::string name;
+  std::string description;
+  jsStorageType storage = js_FileStorage;
+  int replicas = 1;
+  // How long a key lives; zero: for ever.
+  absl::Duration ttl = absl::ZeroDuration();
+};
+
+// Opens the bucket, creating it when it does not exist; when another
+// replica creates it at the same moment, opens that one. The caller owns
+// *kv.
+natsStatus OpenOrCreateBucket(jsCtx* js, const BucketSettings& bucket,
+                              kvStore** kv);
 
 // Destroys `messages` and clears it. natsMsg_Destroy hands each message to
 // libnats' garbage collector thread and wakes that thread when it waits:

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "server/log/jetstream_nats.h"
 #include "server/log/situation_snapshot_codec.h"
 
 namespace sitrep {
@@ -39,21 +40,13 @@ JetStreamSnapshotBucket::Open(jsCtx* js, const std::string& stream,
                               int replicas) {
   const std::string name = absl::StrCat(stream, "_SITUATION");
   kvStore* kv = nullptr;
-  natsStatus s = js_KeyValue(&kv, js, name.c_str());
-  if (s == NATS_NOT_FOUND) {
-    kvConfig config;
-    kvConfig_Init(&config);
-    config.Bucket = name.c_str();
-    config.Description =
-        "sitrep situation snapshots (see jetstream_snapshot_bucket.h)";
-    config.History = 1;
-    config.StorageType = js_FileStorage;
-    config.Replicas = replicas;
-    s = js_CreateKeyValue(&kv, js, &config);
-    // Another replica created it first.
-    if (s != NATS_OK) s = js_KeyValue(&kv, js, name.c_str());
-  }
-  if (s != NATS_OK) {
+  jetstream::BucketSettings settings;
+  settings.name = name;
+  settings.description =
+      "sitrep situation snapshots (see jetstream_snapshot_bucket.h)";
+  settings.replicas = replicas;
+  if (natsStatus s = jetstream::OpenOrCreateBucket(js, settings, &kv);
+      s != NATS_OK) {
     return absl::UnavailableError(absl::StrCat(
         "cannot open the situation snapshot bucket '", name,
         "': ", natsStatus_GetText(s)));
