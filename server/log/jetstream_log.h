@@ -21,6 +21,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -216,8 +217,18 @@ class JetStreamEventLog final : public EventLog {
   // Publishes `entry` without waiting, expecting the stream's last sequence
   // to be one less and, unless `*chain` is empty, its last message id to
   // be `*chain` (the message before it in this round); sets *chain to this
-  // message's id. Its outcome comes to OnPublishAck.
-  absl::Status PublishAsync(const Published& publish, std::string* chain);
+  // message's id. With `ack` its outcome comes to OnPublishAck; without,
+  // nothing answers (a core publish) and the message goes to *sent, to be
+  // destroyed with the others of the round.
+  absl::Status PublishAsync(const Published& publish, bool ack,
+                            std::string* chain, std::vector<natsMsg*>* sent);
+  // After the round's last publish was refused or not answered: the
+  // publishes of `sent` the tail took back as this replica's own are the
+  // stored prefix of the chain. Sets their results and progress (`end`:
+  // where the round stopped sending).
+  void TakeStoredPrefix(const std::vector<Item>& items,
+                        const std::vector<std::pair<size_t, LogEntryPtr>>& sent,
+                        size_t end, Progress* progress);
   absl::StatusOr<MsgPtr> MakeMessage(const LogEntry& entry,
                                      const std::string& msg_id,
                                      const std::string& chain);
@@ -301,6 +312,8 @@ class JetStreamEventLog final : public EventLog {
   absl::Mutex published_mu_;
   absl::flat_hash_map<uint64_t, Published> published_
       ABSL_GUARDED_BY(published_mu_);
+  // The sequences TakePublished recognised since the round began.
+  absl::flat_hash_set<uint64_t> taken_ ABSL_GUARDED_BY(published_mu_);
 
   // The local state, as of index_.head(): the stream as seen through the
   // tail.

@@ -160,7 +160,8 @@ absl::StatusOr<MsgPtr> JetStreamEventLog::MakeMessage(
 }
 
 absl::Status JetStreamEventLog::PublishAsync(const Published& publish,
-                                             std::string* chain) {
+                                             bool ack, std::string* chain,
+                                             std::vector<natsMsg*>* sent) {
   const LogEntryPtr& entry = publish.entry;
   const uint64_t attempt = ++publishes_;
   // Unique per publish: JetStream's duplicate window never takes a publish
@@ -175,12 +176,24 @@ absl::Status JetStreamEventLog::PublishAsync(const Published& publish,
   absl::StatusOr<MsgPtr> msg = MakeMessage(*entry, msg_id, *chain);
   if (!msg.ok()) return msg.status();
   {
-    absl::MutexLock lock(&acks_mu_);
-    round_[attempt] = entry->sequence();
-  }
-  {
     absl::MutexLock lock(&published_mu_);
     published_[entry->sequence()] = publish;
+  }
+  if (!ack) {
+    const natsStatus s = natsConnection_PublishMsg(nc_, msg->get());
+    sent->push_back(msg->release());
+    if (s != NATS_OK) {
+      return absl::UnavailableError(NatsErrorText(
+          absl::StrCat("cannot publish to JetStream stream '", options_.stream,
+                       "'"),
+          s));
+    }
+    *chain = msg_id;
+    return absl::OkStatus();
+  }
+  {
+    absl::MutexLock lock(&acks_mu_);
+    round_[attempt] = entry->sequence();
   }
   jsPubOptions options;
   jsPubOptions_Init(&options);
@@ -343,10 +356,20 @@ void JetStreamEventLog::CommitRound(const std::vector<Item>& items,
     absl::erase_if(published_, [head](const auto& published) {
       return published.first <= head;
     });
+    taken_.clear();
   }
   const size_t first = progress->next;
-  // The round's publishes, in sequence order: item index and entry.
+  size_t last_publish = items.size();
+  for (size_t i = first; i < items.size(); ++i) {
+    if (decisions[i - first].kind == Decision::kPublish) last_publish = i;
+  }
+  // The round's publishes, in sequence order: item index and entry. Only
+  // the last asks for an ack: the chain makes JetStream store the k-th
+  // publish only right after the (k-1)-th, so its OK says the whole round
+  // is stored, in order. One ack per round rather than per publish spares
+  // libnats' ack thread, its reply messages and nats-server's replies.
   std::vector<std::pair<size_t, LogEntryPtr>> sent;
+  std::vector<natsMsg*> unanswered;
   std::string chain;
   absl::Status send_failure;
   size_t end = items.size();
@@ -357,28 +380,59 @@ void JetStreamEventLog::CommitRound(const std::vector<Item>& items,
     } else if (decision.kind == Decision::kCompare) {
       *items[i].result =
           CompareWithStored(decision.stored_sequence, *items[i].request);
-    } else if (send_failure = PublishAsync({decision.entry, decision.digest},
-                                           &chain);
+    } else if (send_failure =
+                   PublishAsync({decision.entry, decision.digest},
+                                i == last_publish, &chain, &unanswered);
                send_failure.ok()) {
       sent.emplace_back(i, decision.entry);
     } else {
       end = i;  // Decided again from here.
     }
   }
-  absl::flat_hash_map<uint64_t, PublishOutcome> acks = AwaitAcks(sent.size());
-  // The publishes are chained: the first refused one ends what was stored.
+  DestroyMessages(&unanswered);
+  if (sent.empty()) {
+    progress->next = end;
+    if (!send_failure.ok()) CatchUp(send_failure, false, progress);
+    return;
+  }
+  const uint64_t last = sent.back().second->sequence();
+  PublishOutcome outcome;
+  if (send_failure.ok()) {
+    outcome = AwaitAcks(1)[last];
+  } else {
+    // The round's last publish was not sent: nothing says how far the
+    // chain got.
+    outcome.status = send_failure;
+  }
+  if (outcome.status.ok()) {
+    for (const auto& [index, entry] : sent) {
+      *items[index].result = AppendResult{entry, false};
+    }
+    progress->published = last;
+    progress->next = end;
+    return;
+  }
+  CatchUp(outcome.status, outcome.no_leader, progress);
+  TakeStoredPrefix(items, sent, end, progress);
+}
+
+void JetStreamEventLog::TakeStoredPrefix(
+    const std::vector<Item>& items,
+    const std::vector<std::pair<size_t, LogEntryPtr>>& sent, size_t end,
+    Progress* progress) {
+  // After CatchUp the tail has applied the stream up to its last sequence
+  // (when it could: otherwise the rest is decided again and finds what was
+  // stored in the index, as a duplicate).
+  absl::MutexLock lock(&published_mu_);
   for (const auto& [index, entry] : sent) {
-    const PublishOutcome& outcome = acks[entry->sequence()];
-    if (!outcome.status.ok()) {
+    if (!taken_.contains(entry->sequence())) {
       progress->next = index;
-      CatchUp(outcome.status, outcome.no_leader, progress);
       return;
     }
-    progress->published = entry->sequence();
     *items[index].result = AppendResult{entry, false};
+    progress->published = entry->sequence();
   }
   progress->next = end;
-  if (!send_failure.ok()) CatchUp(send_failure, false, progress);
 }
 
 void JetStreamEventLog::CatchUp(const absl::Status& cause, bool no_leader,

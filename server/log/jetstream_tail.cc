@@ -124,15 +124,17 @@ std::optional<JetStreamEventLog::Published> JetStreamEventLog::TakePublished(
     publish = std::move(it->second);
     published_.erase(it);
   }
+  const absl::string_view body(natsMsg_GetData(msg),
+                               static_cast<size_t>(natsMsg_GetDataLength(msg)));
+  if (body != EncodedUpdate(*publish.entry)) return std::nullopt;
+  absl::MutexLock lock(&published_mu_);
+  taken_.insert(sequence);
   // The body holds every field of the update, the sequence among them; the
   // entry's other part, its previous update (the Sitrep-Previous header),
   // follows from the stream before `sequence`, the same for every replica.
   // So equal bodies at this sequence are equal entries, whichever replica
   // or attempt stored the message, and the writer's entry is the one the
   // message decodes to (without parsing, allocating and caching a copy).
-  const absl::string_view body(natsMsg_GetData(msg),
-                               static_cast<size_t>(natsMsg_GetDataLength(msg)));
-  if (body != EncodedUpdate(*publish.entry)) return std::nullopt;
   return publish;
 }
 

@@ -4,6 +4,7 @@
 // duplicate window makes a publish idempotent; a stream sitrep cannot use
 // is refused with a message that says what to do.
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -703,6 +704,61 @@ TEST_F(JetStreamLogTest, TwoReplicasRacingToEscalateOneIncidentOneWins) {
     EXPECT_EQ((*on_b)->state.lead().tier(), v1::ROLE_SECOND_RESPONDER);
   }
   b->SetAppendListener(nullptr);
+}
+
+// Two replicas append batches at once, so that the other's publishes land
+// in the middle of a chained round now and then (long batches make it
+// likelier): only a round's last publish is answered, and what was stored
+// before the refusal is the prefix the tail took back. Every update is stored exactly once, at the sequence its
+// result names, and never answered as a duplicate.
+TEST_F(JetStreamLogTest, BatchesRacingOnTwoReplicasAreStoredOnceWhereAnswered) {
+  std::unique_ptr<EventLog> a = Open();
+  std::unique_ptr<EventLog> b = Open();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  constexpr int kBatches = 4;
+  constexpr int kPerBatch = 250;
+  std::vector<std::pair<std::string, uint64_t>> stored_a, stored_b;
+  auto writer = [](EventLog* log, const std::string& name,
+                   std::vector<std::pair<std::string, uint64_t>>* stored) {
+    for (int k = 0; k < kBatches; ++k) {
+      std::vector<AppendRequest> batch;
+      for (int i = 0; i < kPerBatch; ++i) {
+        batch.push_back(Report(absl::StrCat(name, "-", k, "-", i)));
+      }
+      for (absl::StatusOr<AppendResult>& result :
+           AppendAndWait(log, std::move(batch))) {
+        ASSERT_THAT(result, IsOk());
+        EXPECT_FALSE(result->duplicate);
+        stored->emplace_back(result->entry->update.event_id(),
+                             result->entry->sequence());
+      }
+    }
+  };
+  std::thread on_a(writer, a.get(), "a", &stored_a);
+  std::thread on_b(writer, b.get(), "b", &stored_b);
+  on_a.join();
+  on_b.join();
+  constexpr uint64_t kAll = 2 * kBatches * kPerBatch;
+  std::unique_ptr<EventLog> reader = Open();
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(reader->Head(), kAll);
+  std::vector<LogEntryPtr> all;
+  for (uint64_t first = 1; first <= kAll; first += 500) {
+    absl::StatusOr<std::vector<LogEntryPtr>> read =
+        reader->Read({first, std::min(first + 499, kAll)});
+    ASSERT_THAT(read, IsOk());
+    all.insert(all.end(), read->begin(), read->end());
+  }
+  ASSERT_EQ(all.size(), kAll);
+  for (const auto* stored : {&stored_a, &stored_b}) {
+    for (const auto& [event_id, sequence] : *stored) {
+      ASSERT_GE(sequence, 1u);
+      ASSERT_LE(sequence, kAll);
+      EXPECT_EQ(all[sequence - 1]->update.event_id(), event_id);
+    }
+  }
+  EXPECT_EQ(stored_a.size() + stored_b.size(), kAll);
 }
 
 // The replica that appends keeps the entry its appender got (the tail
