@@ -734,7 +734,7 @@ void HttpGateway::ServeCapFeed(Request& request) {
 void HttpGateway::PublishCap(Request& request) {
   absl::StatusOr<CallIdentity> caller = Identify(request, "Publish");
   if (!caller.ok()) return request.ReplyError(caller.status());
-  if (!parts_.publish) {
+  if (parts_.publishing == nullptr) {
     return request.ReplyError(
         absl::UnimplementedError("POST /v1/cap: this server publishes over gRPC only"));
   }
@@ -771,7 +771,7 @@ void HttpGateway::PublishCap(Request& request) {
   const std::string incident = publish->update().incident_id();
   std::vector<v1::PublishRequest> requests;
   requests.push_back(*std::move(publish));
-  parts_.publish(
+  parts_.publishing->Publish(
       *caller, "Publish", std::move(requests), absl::Now(),
       [this, request, kind, incident](PublishResults results) mutable {
         absl::StatusOr<PublishResult> result =

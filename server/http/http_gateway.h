@@ -1,7 +1,6 @@
 #ifndef SITREP_SERVER_HTTP_HTTP_GATEWAY_H_
 #define SITREP_SERVER_HTTP_HTTP_GATEWAY_H_
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,14 +10,14 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/api/feed_reads.h"
+#include "server/service/feed_reads.h"
+#include "server/service/publish_service.h"
 #include "server/http/connection_table.h"
 #include "server/auth/authenticator.h"
 #include "server/http/event_loop.h"
 #include "server/http/query_params.h"
 #include "server/http/session_store.h"
 #include "server/http/static_files.h"
-#include "server/ingest/publisher.h"
 #include "server/metrics/metrics.h"
 #include "server/runtime/clock.h"
 #include "server/runtime/executor.h"
@@ -86,12 +85,9 @@ class HttpGateway {
     // Nullable: no counting.
     Metrics* metrics;
     // Publishes as an authenticated caller with the gRPC service's rights,
-    // rate limit and audit (SituationFeedService::PublishAs). Empty: POST
-    // /v1/cap answers 501.
-    std::function<void(const CallIdentity&, absl::string_view,
-                       std::vector<v1::PublishRequest>, absl::Time,
-                       PublishCallback)>
-        publish;
+    // rate limit and audit (service/publish_service.h). Null: POST /v1/cap
+    // answers 501.
+    PublishService* publishing = nullptr;
   };
 
   // Binds and starts serving. UNAVAILABLE names the address when it cannot

@@ -1,4 +1,4 @@
-#include "server/api/subscription.h"
+#include "server/service/subscription.h"
 
 #include <random>
 #include <utility>

@@ -1,5 +1,5 @@
-#ifndef SITREP_SERVER_API_SUBSCRIPTION_H_
-#define SITREP_SERVER_API_SUBSCRIPTION_H_
+#ifndef SITREP_SERVER_SERVICE_SUBSCRIPTION_H_
+#define SITREP_SERVER_SERVICE_SUBSCRIPTION_H_
 
 #include <functional>
 #include <memory>
@@ -11,8 +11,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/api/stream_grants.h"
-#include "server/api/subscription_registry.h"
+#include "server/service/stream_grants.h"
+#include "server/service/subscription_registry.h"
 #include "server/auth/principal.h"
 #include "server/auth/stream_quota.h"
 #include "server/fanout/feed.h"
@@ -200,4 +200,4 @@ absl::StatusOr<std::shared_ptr<Subscription>> OpenSubscription(
 
 }  // namespace sitrep
 
-#endif  // SITREP_SERVER_API_SUBSCRIPTION_H_
+#endif  // SITREP_SERVER_SERVICE_SUBSCRIPTION_H_
