@@ -37,7 +37,7 @@
 #include "server/log/jetstream_lag_probe.h"
 #include "server/log/observed_event_log.h"
 #include "server/log/store_health.h"
-#include "server/metrics/http_endpoint.h"
+#include "server/http/http_endpoint.h"
 #include "server/metrics/metrics.h"
 #include "server/metrics/replica_metrics.h"
 #include "server/query/situation_index.h"

@@ -60,6 +60,19 @@ class SubscriptionSink {
 // runs on the transport's threads (after a write) and on the executor
 // (wake-ups, store reads, heartbeat timers), never on the publish path.
 //
+// Example (a transport's side; subscribe_reactor.cc and http/sse_stream.cc
+// are the real ones):
+//
+//   absl::StatusOr<std::shared_ptr<Subscription>> subscription =
+//       reads.Subscribe(caller, "Subscribe", request);  // FeedReads
+//   if (!subscription.ok()) return Refuse(subscription.status());
+//   (*subscription)->Start(&sink);      // sink.StartWrite() follows
+//   ...
+//   // The transport's callbacks, from any thread:
+//   (*subscription)->OnWriteDone(ok);   // a write completed: the next batch
+//   (*subscription)->OnCancel();        // the client went away
+//   (*subscription)->OnDone();          // after sink.Finish(): let go
+//
 // Lifetime: shared by its transport (until OnDone), the Feed's waiter list
 // and pending executor tasks.
 //
