@@ -15,6 +15,7 @@
 #include "server/http/connection_table.h"
 #include "server/auth/authenticator.h"
 #include "server/http/event_loop.h"
+#include "server/http/http_request.h"
 #include "server/http/query_params.h"
 #include "server/http/session_store.h"
 #include "server/http/static_files.h"
@@ -40,7 +41,11 @@ class SseStream;
 // and an SSE stream is one more Subscription.
 //
 // One libevent loop thread serves every connection; no thread per client.
-// Subscriptions pump on the executor (sse_stream.h).
+// Subscriptions pump on the executor (sse_stream.h). A thin adapter over
+// service/ (FeedReads, PublishService, Subscription), like api/ for gRPC.
+// Its methods live in one file per concept: http_gateway.cc (lifecycle,
+// routing, streams), http_gateway_reads.cc, http_gateway_publish.cc,
+// http_gateway_auth.cc.
 //
 // Thread safety: Start and Stop from the owner; the rest runs on the loop.
 class HttpGateway {
@@ -111,7 +116,7 @@ class HttpGateway {
   void Stop();
 
  private:
-  class Request;
+  using Request = HttpRequest;
 
   HttpGateway(Parts parts, Options options, std::unique_ptr<EventLoop> loop);
   absl::Status Listen();
@@ -124,6 +129,9 @@ class HttpGateway {
   static void OnAcceptError(evconnlistener* listener, void* http);
   static void OnAcceptPauseOver(int fd, short what, void* self);
   void Route(Request& request);
+  // Adds the CORS headers for a listed origin; answers a preflight
+  // (OPTIONS) itself and returns true then.
+  bool AnswerCors(Request& request);
   void ServeStatic(Request& request, const StaticFile& file);
   // A unary read: authenticates, parses the query into a `Call`, answers
   // `read(caller, rpc, call)` as JSON. `aliases` maps short parameter names
