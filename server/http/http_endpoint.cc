@@ -150,6 +150,11 @@ absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", address, ": libevent refused it"));
   }
+  evconnlistener_set_error_cb(endpoint->listener_,
+                              &HttpEndpoint::OnAcceptError);
+  endpoint->accept_pause_ = evtimer_new(
+      endpoint->loop_->base(), &HttpEndpoint::OnAcceptPauseOver,
+      endpoint.get());
   endpoint->loop_->Start();
   return endpoint;
 }
@@ -161,7 +166,10 @@ HttpEndpoint::HttpEndpoint(int port, std::map<std::string, HttpHandler> routes,
       options_(options),
       loop_(std::move(loop)) {}
 
-HttpEndpoint::~HttpEndpoint() { Stop(); }
+HttpEndpoint::~HttpEndpoint() {
+  Stop();
+  if (accept_pause_ != nullptr) event_free(accept_pause_);
+}
 
 void HttpEndpoint::Stop() {
   absl::MutexLock lock(&stop_mu_);
@@ -171,6 +179,7 @@ void HttpEndpoint::Stop() {
   // endpoint refuses connections instead of leaving them in the backlog)
   // and every connection.
   loop_->Stop([this] {
+    if (accept_pause_ != nullptr) evtimer_del(accept_pause_);
     connections_.clear();
     if (listener_ != nullptr) evconnlistener_free(listener_);
     listener_ = nullptr;
@@ -263,9 +272,27 @@ void HttpEndpoint::OnDeadline(int, short, void* arg) {
   connection->endpoint->Close(connection);
 }
 
+void HttpEndpoint::OnAcceptError(evconnlistener* listener, void* self) {
+  // Descriptors other processes or connections free meanwhile make room.
+  static constexpr timeval kAcceptPause = {0, 250 * 1000};
+  auto* endpoint = static_cast<HttpEndpoint*>(self);
+  evconnlistener_disable(listener);
+  endpoint->accept_paused_ = true;
+  evtimer_add(endpoint->accept_pause_, &kAcceptPause);
+}
+
+void HttpEndpoint::OnAcceptPauseOver(int, short, void* self) {
+  auto* endpoint = static_cast<HttpEndpoint*>(self);
+  endpoint->accept_paused_ = false;
+  if (endpoint->listener_ != nullptr &&
+      endpoint->connections_.size() < endpoint->options_.max_connections) {
+    evconnlistener_enable(endpoint->listener_);
+  }
+}
+
 void HttpEndpoint::Close(Connection* connection) {
   connections_.erase(connection);
-  if (listener_ != nullptr &&
+  if (listener_ != nullptr && !accept_paused_ &&
       connections_.size() < options_.max_connections) {
     evconnlistener_enable(listener_);
   }

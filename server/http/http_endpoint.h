@@ -15,6 +15,7 @@
 #include "server/http/event_loop.h"
 
 struct bufferevent;
+struct event;
 struct evconnlistener;
 struct sockaddr;
 
@@ -96,6 +97,11 @@ class HttpEndpoint {
   static void OnWritten(bufferevent* bev, void* connection);
   static void OnEvent(bufferevent* bev, short what, void* connection);
   static void OnDeadline(int fd, short what, void* connection);
+  // An accept that fails (EMFILE...) leaves the connection queued and the
+  // socket readable: libevent would try again at once, forever, and log
+  // each time. The listener pauses for a moment instead.
+  static void OnAcceptError(evconnlistener* listener, void* self);
+  static void OnAcceptPauseOver(int fd, short what, void* self);
   void Close(Connection* connection);
 
   // Constant after construction.
@@ -106,6 +112,8 @@ class HttpEndpoint {
 
   // Loop thread only (and Stop(), once the loop thread ended).
   evconnlistener* listener_ = nullptr;
+  event* accept_pause_ = nullptr;
+  bool accept_paused_ = false;
   absl::flat_hash_map<Connection*, std::unique_ptr<Connection>> connections_;
 
   // Serialises Stop() so that the loop is stopped once.
