@@ -22,7 +22,8 @@
 #include "server/api/grpc_accept_watch.h"
 #include "server/api/server_credentials.h"
 #include "server/api/situation_feed_service.h"
-#include "server/api/subscription_registry.h"
+#include "server/service/publish_service.h"
+#include "server/service/subscription_registry.h"
 #include "server/http/http_gateway.h"
 #include "server/auth/access_policy.h"
 #include "server/auth/authenticator.h"
@@ -36,7 +37,7 @@
 #include "server/log/jetstream_lag_probe.h"
 #include "server/log/observed_event_log.h"
 #include "server/log/store_health.h"
-#include "server/metrics/http_endpoint.h"
+#include "server/http/http_endpoint.h"
 #include "server/metrics/metrics.h"
 #include "server/metrics/replica_metrics.h"
 #include "server/query/situation_index.h"
@@ -212,6 +213,8 @@ class ServerImpl final : public Server {
         clock_, PublishRateLimiter::Options{config_.publish_rate,
                                             config_.publish_burst});
     streams_ = std::make_unique<StreamQuota>(config_.max_streams_per_principal);
+    publishing_ = std::make_unique<PublishService>(
+        publisher_.get(), publish_rate_.get(), PublishService::Options{&metrics_});
     SituationFeedService::Options service_options;
     service_options.subscribe.min_heartbeat = config_.min_heartbeat;
     service_options.subscribe.filter_limits = config_.filter_limits;
@@ -219,10 +222,9 @@ class ServerImpl final : public Server {
     service_options.publish_stream_window = config_.publish_stream_window;
     service_options.metrics = &metrics_;
     service_ = std::make_unique<SituationFeedService>(
-        publisher_.get(), feed_.get(), situation_.get(), subscriptions_.get(),
+        publishing_.get(), feed_.get(), situation_.get(), subscriptions_.get(),
         clock_,
-        SituationFeedService::Guards{authenticator_.get(), publish_rate_.get(),
-                                     streams_.get(), &grants_},
+        SituationFeedService::Guards{authenticator_.get(), streams_.get(), &grants_},
         service_options);
 
     grpc::EnableDefaultHealthCheckService(true);
@@ -753,12 +755,7 @@ class ServerImpl final : public Server {
     absl::StatusOr<std::unique_ptr<HttpGateway>> gateway = HttpGateway::Start(
         HttpGateway::Parts{
             reads_.get(), authenticator_.get(), executor_.get(), clock_, &metrics_,
-            [service = service_.get()](const CallIdentity& caller, absl::string_view rpc,
-                                       std::vector<v1::PublishRequest> requests,
-                                       absl::Time received, PublishCallback done) {
-              service->PublishAs(caller, rpc, std::move(requests), received,
-                                 std::move(done));
-            }},
+            publishing_.get()},
         std::move(options));
     if (!gateway.ok()) return gateway.status();
     gateway_ = *std::move(gateway);
@@ -829,6 +826,7 @@ class ServerImpl final : public Server {
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<PublishRateLimiter> publish_rate_;
   std::unique_ptr<StreamQuota> streams_;
+  std::unique_ptr<PublishService> publishing_;
   std::unique_ptr<SituationFeedService> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;

@@ -8,7 +8,7 @@
 #include <tuple>
 #include <vector>
 
-#include "server/api/subscription_registry.h"
+#include "server/service/subscription_registry.h"
 #include "server/log/sqlite_event_log.h"
 #include "server/runtime/proto_time.h"
 

@@ -1,25 +1,17 @@
 #ifndef SITREP_SERVER_API_CALL_IDENTITY_H_
 #define SITREP_SERVER_API_CALL_IDENTITY_H_
 
-#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "grpcpp/grpcpp.h"
 #include "server/auth/authenticator.h"
-#include "server/auth/principal.h"
+#include "server/service/call_identity.h"
 
 namespace sitrep {
 
-// Who made a call: the authenticated principal and the peer address (for
-// audit lines).
-struct CallIdentity {
-  Principal principal;
-  std::string peer;
-  // What the call presented, so that a stream can be checked again when the
-  // access policy is reloaded (stream_grants.h).
-  CallCredentials credentials;
-};
+// The gRPC side of service/call_identity.h: a CallIdentity from a server
+// context.
 
 // The credentials a call presents: its `authorization` metadata and, when
 // the transport verified a client certificate, that certificate's subject

@@ -10,7 +10,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
-#include "server/api/stream_grants.h"
+#include "server/service/stream_grants.h"
 #include "server/auth/stream_quota.h"
 #include "server/ingest/publisher.h"
 #include "sitrep/v1/situation_feed.pb.h"

@@ -5,7 +5,6 @@
 #include "server/api/grpc_status.h"
 #include "server/api/publish_stream_reactor.h"
 #include "server/api/raw_messages.h"
-#include "server/auth/audit.h"
 
 namespace sitrep {
 namespace {
@@ -33,47 +32,13 @@ SituationFeedService::Options WithSubscribeMetrics(
   return options;
 }
 
-// The labels of a publish request, taken before the request moves on.
-struct PublishLabels {
-  int mission = 0;
-  int role = 0;
-  int severity = 0;
-
-  explicit PublishLabels(const v1::PublishRequest& request)
-      : mission(request.update().mission()),
-        role(request.update().role()),
-        severity(request.update().severity()) {}
-};
-
-// Counts one publish request's outcome: stored or duplicate (with its
-// duration), or rejected (with the refusal's reason when it is one).
-void CountPublish(Metrics* metrics, const PublishLabels& labels,
-                  const absl::StatusOr<PublishResult>& result,
-                  absl::Time received, RejectReason when_exhausted) {
-  if (metrics == nullptr) return;
-  if (result.ok()) {
-    metrics->RecordPublish(labels.mission, labels.role, labels.severity,
-                           result->duplicate ? PublishOutcome::kDuplicate
-                                             : PublishOutcome::kStored);
-    if (!result->duplicate &&
-        result->entry->update.has_chain_exception()) {
-      metrics->RecordChainException(labels.mission);
-    }
-    metrics->ObservePublishDuration(absl::Now() - received);
-    return;
-  }
-  metrics->RecordPublish(labels.mission, labels.role, labels.severity,
-                         PublishOutcome::kRejected);
-  metrics->RecordRefusal(result.status(), when_exhausted);
-}
-
 }  // namespace
 
 SituationFeedService::SituationFeedService(
-    Publisher* publisher, Feed* feed, SituationIndex* situation,
+    PublishService* publishing, Feed* feed, SituationIndex* situation,
     SubscriptionRegistry* subscriptions, Clock* clock, Guards guards,
     Options options)
-    : publisher_(publisher),
+    : publishing_(publishing),
       feed_(feed),
       guards_(guards),
       options_(WithSubscribeMetrics(std::move(options))),
@@ -86,62 +51,6 @@ void SituationFeedService::CountRefusal(const absl::Status& status,
   if (options_.metrics != nullptr) {
     options_.metrics->RecordRefusal(status, when_exhausted);
   }
-}
-
-void SituationFeedService::PublishAs(const CallIdentity& caller,
-                                     absl::string_view rpc,
-                                     std::vector<v1::PublishRequest> requests,
-                                     absl::Time received,
-                                     PublishCallback done) {
-  std::vector<PublishLabels> labels;
-  labels.reserve(requests.size());
-  for (const v1::PublishRequest& request : requests) {
-    labels.emplace_back(request);
-  }
-  // Requests over the rate limit are answered here; admitted[k] is the
-  // position of the k-th request handed to the publisher.
-  PublishResults refused(requests.size());
-  std::vector<size_t> admitted;
-  admitted.reserve(requests.size());
-  std::vector<v1::PublishRequest> admitted_requests;
-  admitted_requests.reserve(requests.size());
-  for (size_t i = 0; i < requests.size(); ++i) {
-    absl::Status admission =
-        guards_.publish_rate->Admit(caller.principal.name);
-    if (!admission.ok()) {
-      CountPublish(options_.metrics, labels[i], admission, received,
-                   RejectReason::kRateLimited);
-      refused[i] = std::move(admission);
-      continue;
-    }
-    admitted.push_back(i);
-    admitted_requests.push_back(std::move(requests[i]));
-  }
-  if (admitted.empty()) {
-    done(std::move(refused));
-    return;
-  }
-  publisher_->Publish(
-      std::move(admitted_requests), caller.principal,
-      [caller_name = caller.principal.name, peer = caller.peer,
-       rpc = std::string(rpc), metrics = options_.metrics,
-       labels = std::move(labels), received, results = std::move(refused),
-       admitted = std::move(admitted),
-       done = std::move(done)](PublishResults published) mutable {
-        for (size_t k = 0; k < admitted.size() && k < published.size(); ++k) {
-          absl::StatusOr<PublishResult>& result = published[k];
-          if (result.status().code() == absl::StatusCode::kPermissionDenied) {
-            AuditDenied(rpc, caller_name, peer, result.status());
-          } else if (result.ok() && !result->duplicate &&
-                     result->entry->update.has_chain_exception()) {
-            AuditChainException(rpc, caller_name, peer, result->entry->update);
-          }
-          CountPublish(metrics, labels[admitted[k]], result, received,
-                       RejectReason::kOther);
-          results[admitted[k]] = std::move(result);
-        }
-        done(std::move(results));
-      });
 }
 
 absl::StatusOr<CallIdentity> SituationFeedService::Identify(
@@ -164,18 +73,18 @@ grpc::ServerUnaryReactor* SituationFeedService::Publish(
   absl::StatusOr<CallIdentity> caller =
       IdentifyCall(*guards_.authenticator, *context, "Publish");
   if (!caller.ok()) {
-    CountPublish(options_.metrics, PublishLabels(requests.front()),
-                 caller.status(), received, RejectReason::kOther);
+    publishing_->CountRejected(caller.status(), received, requests.front());
     return FinishWith(context, caller.status());
   }
   if (!parsed.ok()) {
-    CountPublish(options_.metrics, PublishLabels(requests.front()), parsed,
-                 received, RejectReason::kOther);
+    publishing_->CountRejected(parsed, received, requests.front());
     return FinishWith(context, parsed);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const std::string& log_id = feed_->log_id();
-  PublishAs(
+  // `done` runs on the publish service's completion thread, never on the
+  // store's writer thread (publish_service.h).
+  publishing_->Publish(
       *caller, "Publish", std::move(requests), received,
       [reactor, response_bytes, &log_id](PublishResults results) {
         if (results.size() != 1) {
@@ -215,16 +124,13 @@ SituationFeedService::PublishStream(grpc::CallbackServerContext* context) {
   auto* reactor = new PublishStreamReactor(
       [this, caller = *caller](std::vector<v1::PublishRequest> requests,
                                PublishCallback done) {
-        PublishAs(caller, "PublishStream", std::move(requests), absl::Now(),
-                  std::move(done));
+        publishing_->Publish(caller, "PublishStream", std::move(requests),
+                             absl::Now(), std::move(done));
       },
-      [metrics = options_.metrics](const absl::Status& refused,
-                                   size_t requests) {
-        const v1::PublishRequest none;
-        for (size_t i = 0; i < requests; ++i) {
-          CountPublish(metrics, PublishLabels(none), refused, absl::Now(),
-                       RejectReason::kOther);
-        }
+      [publishing = publishing_](const absl::Status& refused,
+                                 size_t requests) {
+        publishing->CountRejected(refused, absl::Now(),
+                                  v1::PublishRequest(), requests);
       },
       *std::move(lease), options_.publish_stream_window);
   if (guards_.grants != nullptr) {

@@ -3,14 +3,13 @@
 
 #include "grpcpp/grpcpp.h"
 #include "server/api/call_identity.h"
-#include "server/api/feed_reads.h"
+#include "server/service/feed_reads.h"
+#include "server/service/publish_service.h"
 #include "server/api/subscribe_reactor.h"
-#include "server/api/subscription_registry.h"
+#include "server/service/subscription_registry.h"
 #include "server/fanout/feed.h"
 #include "server/auth/authenticator.h"
-#include "server/auth/publish_rate_limiter.h"
 #include "server/auth/stream_quota.h"
-#include "server/ingest/publisher.h"
 #include "server/metrics/metrics.h"
 #include "server/query/list_updates.h"
 #include "server/query/situation_index.h"
@@ -19,7 +18,10 @@
 
 namespace sitrep {
 
-// sitrep.v1.SituationFeed on gRPC's callback API: no thread per call.
+// sitrep.v1.SituationFeed on gRPC's callback API: no thread per call. A thin
+// adapter: calls are authenticated and parsed here, then answered by the
+// transport-neutral core the HTTP gateway uses too (service/: FeedReads,
+// PublishService, Subscription).
 // Every method is raw (ByteBuffer): requests go through the parse step at
 // the edge (raw_messages.h), so that bytes protobuf refuses are
 // INVALID_ARGUMENT naming the field and unknown fields are dropped before
@@ -54,13 +56,13 @@ class SituationFeedService final
   // The access-control parts, borrowed.
   struct Guards {
     const Authenticator* authenticator;
-    PublishRateLimiter* publish_rate;
     StreamQuota* streams;
     // Open streams' grants, checked again on a policy reload (nullable).
     StreamGrants* grants = nullptr;
   };
 
-  SituationFeedService(Publisher* publisher, Feed* feed,
+  // `publishing` (borrowed) publishes for Publish and PublishStream.
+  SituationFeedService(PublishService* publishing, Feed* feed,
                        SituationIndex* situation,
                        SubscriptionRegistry* subscriptions, Clock* clock,
                        Guards guards, Options options);
@@ -84,17 +86,7 @@ class SituationFeedService final
                                         const grpc::ByteBuffer* request,
                                         grpc::ByteBuffer* response) override;
 
-  // Publishes `requests` as `caller`: its rate limit first (a token per
-  // request), then the publisher. Refusals of rights are audited under
-  // `rpc`; each outcome is counted (duration from `received`). `done` gets
-  // one result per request, in order. Also the HTTP gateway's publish path
-  // (POST /v1/cap), so that both transports share rights, limits and audit.
-  void PublishAs(const CallIdentity& caller, absl::string_view rpc,
-                 std::vector<v1::PublishRequest> requests, absl::Time received,
-                 PublishCallback done);
-
  private:
-
   // Counts a refused request or call (see Metrics::RecordRefusal).
   void CountRefusal(const absl::Status& status,
                     RejectReason when_exhausted = RejectReason::kOther) const;
@@ -103,7 +95,7 @@ class SituationFeedService final
   absl::StatusOr<CallIdentity> Identify(
       const grpc::CallbackServerContext& context, absl::string_view rpc) const;
 
-  Publisher* const publisher_;
+  PublishService* const publishing_;
   Feed* const feed_;
   const Guards guards_;
   const Options options_;

@@ -6,7 +6,7 @@
 
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
-#include "server/api/subscription.h"
+#include "server/service/subscription.h"
 #include "server/metrics/metrics.h"
 
 namespace sitrep {

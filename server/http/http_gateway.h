@@ -1,7 +1,6 @@
 #ifndef SITREP_SERVER_HTTP_HTTP_GATEWAY_H_
 #define SITREP_SERVER_HTTP_HTTP_GATEWAY_H_
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,14 +10,15 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/api/feed_reads.h"
+#include "server/service/feed_reads.h"
+#include "server/service/publish_service.h"
 #include "server/http/connection_table.h"
 #include "server/auth/authenticator.h"
 #include "server/http/event_loop.h"
+#include "server/http/http_request.h"
 #include "server/http/query_params.h"
 #include "server/http/session_store.h"
 #include "server/http/static_files.h"
-#include "server/ingest/publisher.h"
 #include "server/metrics/metrics.h"
 #include "server/runtime/clock.h"
 #include "server/runtime/executor.h"
@@ -41,7 +41,11 @@ class SseStream;
 // and an SSE stream is one more Subscription.
 //
 // One libevent loop thread serves every connection; no thread per client.
-// Subscriptions pump on the executor (sse_stream.h).
+// Subscriptions pump on the executor (sse_stream.h). A thin adapter over
+// service/ (FeedReads, PublishService, Subscription), like api/ for gRPC.
+// Its methods live in one file per concept: http_gateway.cc (lifecycle,
+// routing, streams), http_gateway_reads.cc, http_gateway_publish.cc,
+// http_gateway_auth.cc.
 //
 // Thread safety: Start and Stop from the owner; the rest runs on the loop.
 class HttpGateway {
@@ -86,12 +90,9 @@ class HttpGateway {
     // Nullable: no counting.
     Metrics* metrics;
     // Publishes as an authenticated caller with the gRPC service's rights,
-    // rate limit and audit (SituationFeedService::PublishAs). Empty: POST
-    // /v1/cap answers 501.
-    std::function<void(const CallIdentity&, absl::string_view,
-                       std::vector<v1::PublishRequest>, absl::Time,
-                       PublishCallback)>
-        publish;
+    // rate limit and audit (service/publish_service.h). Null: POST /v1/cap
+    // answers 501.
+    PublishService* publishing = nullptr;
   };
 
   // Binds and starts serving. UNAVAILABLE names the address when it cannot
@@ -115,7 +116,7 @@ class HttpGateway {
   void Stop();
 
  private:
-  class Request;
+  using Request = HttpRequest;
 
   HttpGateway(Parts parts, Options options, std::unique_ptr<EventLoop> loop);
   absl::Status Listen();
@@ -128,6 +129,9 @@ class HttpGateway {
   static void OnAcceptError(evconnlistener* listener, void* http);
   static void OnAcceptPauseOver(int fd, short what, void* self);
   void Route(Request& request);
+  // Adds the CORS headers for a listed origin; answers a preflight
+  // (OPTIONS) itself and returns true then.
+  bool AnswerCors(Request& request);
   void ServeStatic(Request& request, const StaticFile& file);
   // A unary read: authenticates, parses the query into a `Call`, answers
   // `read(caller, rpc, call)` as JSON. `aliases` maps short parameter names

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "server/api/subscription.h"
+#include "server/service/subscription.h"
 #include "server/http/connection_table.h"
 #include "server/http/event_loop.h"
 #include "server/runtime/executor.h"

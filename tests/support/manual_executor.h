@@ -37,6 +37,17 @@ class ManualExecutor final : public Executor {
       ++ran;
     }
   }
+  // Runs the delayed tasks scheduled so far, whatever their delay (the test
+  // moves its FakeClock), then the ready ones; returns how many ran.
+  int RunDelayed() {
+    std::deque<absl::AnyInvocable<void()>> due;
+    {
+      absl::MutexLock lock(&mu_);
+      due.swap(delayed_);
+    }
+    for (auto& task : due) task();
+    return static_cast<int>(due.size()) + RunReady();
+  }
   size_t pending() const {
     absl::MutexLock lock(&mu_);
     return ready_.size();

@@ -1,5 +1,5 @@
-#ifndef SITREP_SERVER_API_FEED_READS_H_
-#define SITREP_SERVER_API_FEED_READS_H_
+#ifndef SITREP_SERVER_SERVICE_FEED_READS_H_
+#define SITREP_SERVER_SERVICE_FEED_READS_H_
 
 #include <memory>
 #include <string>
@@ -7,9 +7,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "server/api/call_identity.h"
-#include "server/api/subscription.h"
-#include "server/api/subscription_registry.h"
+#include "server/service/call_identity.h"
+#include "server/service/subscription.h"
+#include "server/service/subscription_registry.h"
 #include "server/auth/stream_quota.h"
 #include "server/fanout/feed.h"
 #include "server/query/list_updates.h"
@@ -104,4 +104,4 @@ class FeedReads {
 
 }  // namespace sitrep
 
-#endif  // SITREP_SERVER_API_FEED_READS_H_
+#endif  // SITREP_SERVER_SERVICE_FEED_READS_H_

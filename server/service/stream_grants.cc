@@ -1,4 +1,4 @@
-#include "server/api/stream_grants.h"
+#include "server/service/stream_grants.h"
 
 #include <utility>
 #include <vector>

@@ -1,5 +1,5 @@
-#ifndef SITREP_SERVER_API_STREAM_GRANTS_H_
-#define SITREP_SERVER_API_STREAM_GRANTS_H_
+#ifndef SITREP_SERVER_SERVICE_STREAM_GRANTS_H_
+#define SITREP_SERVER_SERVICE_STREAM_GRANTS_H_
 
 #include <cstdint>
 #include <functional>
@@ -88,4 +88,4 @@ class StreamGrants {
 
 }  // namespace sitrep
 
-#endif  // SITREP_SERVER_API_STREAM_GRANTS_H_
+#endif  // SITREP_SERVER_SERVICE_STREAM_GRANTS_H_

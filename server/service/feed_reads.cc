@@ -1,4 +1,4 @@
-#include "server/api/feed_reads.h"
+#include "server/service/feed_reads.h"
 
 #include <utility>
 

@@ -3,8 +3,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "server/api/subscription.h"
-#include "server/api/subscription_registry.h"
+#include "server/service/subscription.h"
+#include "server/service/subscription_registry.h"
 #include "tests/support/test_feed.h"
 #include "tests/support/updates.h"
 

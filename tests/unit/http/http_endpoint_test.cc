@@ -1,6 +1,6 @@
 // The metrics endpoint's small HTTP server: routes, GET only, bounded
 // requests and connection lifetime, several clients at once, Stop().
-#include "server/metrics/http_endpoint.h"
+#include "server/http/http_endpoint.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -1,10 +1,10 @@
-#include "server/api/subscription_registry.h"
+#include "server/service/subscription_registry.h"
 
 #include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "server/api/subscribe_reactor.h"
+#include "server/service/subscription.h"
 
 namespace sitrep {
 

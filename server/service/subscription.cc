@@ -1,4 +1,4 @@
-#include "server/api/subscription.h"
+#include "server/service/subscription.h"
 
 #include <random>
 #include <utility>
@@ -201,6 +201,10 @@ void Subscription::EncodeHeartbeatLocked() {
   sink_->EncodeHeartbeat(heartbeat, feed_->log_id(), cursor_->cursor());
 }
 
+// One turn of the stream's state machine: longer than 60 lines because its
+// steps share the lock and the loop (a Finish owed, the cursor's next step,
+// a store read, a heartbeat, waiting at the head) and read best together;
+// each ends by starting at most one sink call outside the lock.
 void Subscription::Pump() {
   std::shared_ptr<Subscription> self = shared_from_this();
   absl::ReleasableMutexLock lock(&mu_);

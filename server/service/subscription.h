@@ -1,5 +1,5 @@
-#ifndef SITREP_SERVER_API_SUBSCRIPTION_H_
-#define SITREP_SERVER_API_SUBSCRIPTION_H_
+#ifndef SITREP_SERVER_SERVICE_SUBSCRIPTION_H_
+#define SITREP_SERVER_SERVICE_SUBSCRIPTION_H_
 
 #include <functional>
 #include <memory>
@@ -11,8 +11,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/api/stream_grants.h"
-#include "server/api/subscription_registry.h"
+#include "server/service/stream_grants.h"
+#include "server/service/subscription_registry.h"
 #include "server/auth/principal.h"
 #include "server/auth/stream_quota.h"
 #include "server/fanout/feed.h"
@@ -59,6 +59,19 @@ class SubscriptionSink {
 // flow control does the rest, so a slow client only slows itself). Pumping
 // runs on the transport's threads (after a write) and on the executor
 // (wake-ups, store reads, heartbeat timers), never on the publish path.
+//
+// Example (a transport's side; subscribe_reactor.cc and http/sse_stream.cc
+// are the real ones):
+//
+//   absl::StatusOr<std::shared_ptr<Subscription>> subscription =
+//       reads.Subscribe(caller, "Subscribe", request);  // FeedReads
+//   if (!subscription.ok()) return Refuse(subscription.status());
+//   (*subscription)->Start(&sink);      // sink.StartWrite() follows
+//   ...
+//   // The transport's callbacks, from any thread:
+//   (*subscription)->OnWriteDone(ok);   // a write completed: the next batch
+//   (*subscription)->OnCancel();        // the client went away
+//   (*subscription)->OnDone();          // after sink.Finish(): let go
 //
 // Lifetime: shared by its transport (until OnDone), the Feed's waiter list
 // and pending executor tasks.
@@ -200,4 +213,4 @@ absl::StatusOr<std::shared_ptr<Subscription>> OpenSubscription(
 
 }  // namespace sitrep
 
-#endif  // SITREP_SERVER_API_SUBSCRIPTION_H_
+#endif  // SITREP_SERVER_SERVICE_SUBSCRIPTION_H_
