@@ -39,8 +39,9 @@
 #include "server/metrics/http_endpoint.h"
 #include "server/metrics/metrics.h"
 #include "server/metrics/replica_metrics.h"
-#include "server/query/situation_index.h"
-#include "server/query/situation_snapshotter.h"
+#include "server/situation/situation_index.h"
+#include "server/situation/situation_adapter.h"
+#include "server/situation/situation_snapshotter.h"
 #include "server/runtime/data_dir_lock.h"
 #include "server/runtime/executor.h"
 #include "server/runtime/listen_address.h"
@@ -57,48 +58,6 @@ constexpr char kServiceName[] = "sitrep.v1.SituationFeed";
 // works again (a read failure would otherwise only heal when some client
 // reads, and NOT_SERVING keeps clients away).
 constexpr absl::Duration kStoreProbeInterval = absl::Seconds(1);
-
-// Connects the situation index to the log's tail and to snapshot starts.
-class SituationAdapter final : public AppendListener, public SnapshotProvider {
- public:
-  // `snapshots` and `executor` are borrowed (nullable: no snapshots).
-  SituationAdapter(SituationIndex* index, Clock* clock,
-                   SituationSnapshotter* snapshots = nullptr,
-                   Executor* executor = nullptr)
-      : index_(index),
-        clock_(clock),
-        snapshots_(snapshots),
-        executor_(executor) {}
-  void OnAppended(const std::vector<LogEntryPtr>& entries) override {
-    index_->Apply(entries);
-    // The store write runs on the executor, never on the log's writer.
-    if (snapshots_ != nullptr && executor_ != nullptr && !entries.empty() &&
-        snapshots_->Due(entries.back()->sequence())) {
-      executor_->Schedule([snapshots = snapshots_] {
-        if (absl::Status saved = snapshots->SnapshotNow(); !saved.ok()) {
-          LogWarning("situation", "situation snapshot not stored",
-                     {{"error", std::string(saved.message())}});
-        }
-      });
-    }
-  }
-  SituationSnapshot TakeSnapshot(const FilterMatcher* filter) override {
-    SituationIndex::Snapshot snapshot = index_->Take(filter, clock_->Now());
-    SituationSnapshot result;
-    result.sequence = snapshot.sequence;
-    result.updates.reserve(snapshot.incidents.size());
-    for (const SituationIndex::Shown& shown : snapshot.incidents) {
-      result.updates.push_back(shown.latest);
-    }
-    return result;
-  }
-
- private:
-  SituationIndex* const index_;
-  Clock* const clock_;
-  SituationSnapshotter* const snapshots_;
-  Executor* const executor_;
-};
 
 // `flag` names the flag in errors.
 absl::Status WritePortFile(const std::string& path, int port,
