@@ -40,6 +40,7 @@
 #include "server/metrics/metrics.h"
 #include "server/metrics/replica_metrics.h"
 #include "server/situation/situation_index.h"
+#include "server/situation/expiry_sweeper.h"
 #include "server/situation/situation_adapter.h"
 #include "server/situation/situation_snapshotter.h"
 #include "server/runtime/data_dir_lock.h"
@@ -165,6 +166,9 @@ class ServerImpl final : public Server {
 
     publisher_ =
         std::make_unique<Publisher>(log_.get(), clock_, config_.validation);
+    expiry_ = std::make_unique<ExpirySweeper>(
+        situation_.get(), publisher_.get(), clock_,
+        config_.validation.max_headline_chars);
     subscriptions_ =
         std::make_unique<SubscriptionRegistry>(config_.max_subscriptions);
     publish_rate_ = std::make_unique<PublishRateLimiter>(
@@ -419,53 +423,7 @@ class ServerImpl final : public Server {
     return webhook_sinks_->Status();
   }
 
-  size_t RunExpiryNow() override {
-    std::vector<IncidentRecord> expired = situation_->ExpiredAt(clock_->Now());
-    if (expired.empty()) return 0;
-    std::vector<AppendRequest> batch;
-    for (const IncidentRecord& record : expired) {
-      AppendRequest& request = batch.emplace_back();
-      v1::SituationUpdate& update = request.update;
-      update = record.latest->update;
-      update.clear_sequence();
-      update.clear_received_at();
-      update.clear_incident_version();
-      update.clear_expires_at();
-      update.clear_description();
-      update.set_kind(v1::KIND_EXPIRED);
-      update.set_publisher(kSystemPublisher);
-      update.set_event_id(absl::StrCat("expired:", record.incident_id, ":v",
-                                       record.version));
-      *update.mutable_occurred_at() = record.latest->update.expires_at();
-      std::string headline = absl::StrCat("Expired: ", update.headline());
-      if (headline.size() > 200) {
-        // Cut on a UTF-8 boundary: when the first byte dropped is a
-        // continuation byte, the character it belongs to straddles the cut
-        // and goes as a whole. (Only when cutting: a headline that fits is
-        // kept as it is.)
-        size_t cut = 200;
-        while (cut > 0 &&
-               (static_cast<unsigned char>(headline[cut]) & 0xC0) == 0x80) {
-          --cut;
-        }
-        headline.resize(cut);
-      }
-      update.set_headline(headline);
-      // Loses cleanly against a publisher who updated the thread meanwhile.
-      request.expected_incident_version = record.version;
-    }
-    absl::Notification done;
-    size_t appended = 0;
-    log_->Append(std::move(batch),
-                 [&](std::vector<absl::StatusOr<AppendResult>> results) {
-                   for (const auto& result : results) {
-                     if (result.ok() && !result->duplicate) ++appended;
-                   }
-                   done.Notify();
-                 });
-    done.WaitForNotification();
-    return appended;
-  }
+  size_t RunExpiryNow() override { return expiry_->RunNow(); }
 
  private:
   // Every listener's port is free (port 0 always is); all taken ones in one
@@ -784,6 +742,7 @@ class ServerImpl final : public Server {
   std::unique_ptr<Feed> feed_;
   std::unique_ptr<WebhookSinks> webhook_sinks_;
   std::unique_ptr<Publisher> publisher_;
+  std::unique_ptr<ExpirySweeper> expiry_;
   std::unique_ptr<SubscriptionRegistry> subscriptions_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<PublishRateLimiter> publish_rate_;
