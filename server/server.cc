@@ -41,12 +41,14 @@
 #include "server/metrics/replica_metrics.h"
 #include "server/situation/situation_index.h"
 #include "server/situation/expiry_sweeper.h"
+#include "server/situation/retention_sweeper.h"
 #include "server/situation/situation_adapter.h"
 #include "server/situation/situation_snapshotter.h"
 #include "server/runtime/data_dir_lock.h"
 #include "server/runtime/executor.h"
 #include "server/runtime/listen_address.h"
 #include "server/runtime/logging.h"
+#include "server/runtime/sweep_scheduler.h"
 #include "server/sinks/webhook_config.h"
 #include "server/sinks/webhook_sinks.h"
 #include "server/state_gauges.h"
@@ -166,6 +168,11 @@ class ServerImpl final : public Server {
 
     publisher_ =
         std::make_unique<Publisher>(log_.get(), clock_, config_.validation);
+    RetentionPolicy retention;
+    retention.max_age = config_.retention_max_age;
+    retention.max_updates = config_.retention_max_updates;
+    retention_ = std::make_unique<RetentionSweeper>(
+        log_.get(), snapshotter_.get(), clock_, retention);
     expiry_ = std::make_unique<ExpirySweeper>(
         situation_.get(), publisher_.get(), clock_,
         config_.validation.max_headline_chars);
@@ -245,13 +252,8 @@ class ServerImpl final : public Server {
       absl::Status written = WritePortFile(config_.port_file, port_);
       if (!written.ok()) return written;
     }
-    ScheduleExpiry();
-    ScheduleStoreProbe();
+    StartSweeps();
     started_ = true;
-    if (config_.retention_max_age != absl::InfiniteDuration() ||
-        config_.retention_max_updates > 0) {
-      ScheduleRetention();
-    }
     LogInfo("server", "serving",
             {{"address", address()},
              {"data_dir", config_.data_dir},
@@ -325,6 +327,9 @@ class ServerImpl final : public Server {
     // Webhook sinks: in-flight POSTs get the grace, then the cursors are
     // saved; before the log closes, since the sinks read it.
     if (webhook_sinks_ != nullptr) webhook_sinks_->Stop(config_.shutdown_grace);
+    // The sweeps end before the log they write to closes; a running one
+    // finishes (expiry's publishes are refused with UNAVAILABLE by now).
+    if (sweeps_ != nullptr) sweeps_->Stop();
     if (executor_ != nullptr) executor_->Shutdown();
     if (log_ != nullptr) log_->Close();
     // The store is closed: another server may open it (a restart in the
@@ -343,54 +348,10 @@ class ServerImpl final : public Server {
   }
 
   absl::StatusOr<uint64_t> RunRetentionNow() override {
-    RetentionPolicy policy;
-    policy.max_age = config_.retention_max_age;
-    policy.max_updates = config_.retention_max_updates;
-    const absl::Time now = clock_->Now();
-    StoreSnapshotBeforeRetention(now, &policy);
-    absl::StatusOr<uint64_t> removed = log_->ApplyRetention(policy, now);
+    absl::StatusOr<uint64_t> removed = retention_->RunNow();
     feed_->OnRetention();
     if (removed.ok()) metrics_.RecordRetentionDeleted(*removed);
-    if (!removed.ok()) {
-      LogError("retention", "failed",
-               {{"error", std::string(removed.status().message())}});
-    } else if (*removed > 0) {
-      LogInfo("retention", "removed updates",
-              {{"count", absl::StrCat(*removed)},
-               {"oldest", absl::StrCat(log_->Oldest())}});
-    }
     return removed;
-  }
-
-  // Stores the situation just before the first update `policy` keeps and
-  // bounds the run to it, so that GetSituation as_of can rebuild every point
-  // retention leaves. If that situation cannot be rebuilt, stores the
-  // current one instead (the points between the cut and the head then wait
-  // for the next periodic snapshot) and lets the run go on: the disk space
-  // retention frees matters more.
-  void StoreSnapshotBeforeRetention(absl::Time now, RetentionPolicy* policy) {
-    absl::StatusOr<uint64_t> first_kept =
-        FirstSequenceRetentionKeeps(*log_, *policy, now);
-    absl::Status saved;
-    if (!first_kept.ok()) {
-      saved = first_kept.status();
-    } else if (*first_kept <= log_->Oldest()) {
-      return;  // Nothing to remove.
-    } else {
-      saved = snapshotter_->SnapshotAt(*first_kept - 1, now);
-      if (saved.ok()) {
-        policy->first_kept_at_most = *first_kept;
-        return;
-      }
-    }
-    LogWarning("situation",
-               "situation before the retention cut not stored; storing the "
-               "current one",
-               {{"error", std::string(saved.message())}});
-    if (absl::Status current = snapshotter_->SnapshotNow(); !current.ok()) {
-      LogWarning("situation", "situation snapshot not stored",
-                 {{"error", std::string(current.message())}});
-    }
   }
 
   absl::Status ReloadAccessPolicy() override {
@@ -695,28 +656,24 @@ class ServerImpl final : public Server {
                         gateway_->port(), "/");
   }
 
-  // A cheap read while the store is unavailable: its success makes reads
-  // count as working again (writes heal with the next successful append).
-  void ScheduleStoreProbe() {
-    executor_->ScheduleAfter(kStoreProbeInterval, [this] {
+  // The background sweeps, on their own thread (never the executor's):
+  // expiry, retention when a limit is set, and a cheap read while the store
+  // is unavailable, whose success makes reads count as working again
+  // (writes heal with the next successful append).
+  void StartSweeps() {
+    sweeps_ = std::make_unique<SweepScheduler>(clock_);
+    sweeps_->Every(config_.expiry_interval, [this] { RunExpiryNow(); });
+    sweeps_->Every(kStoreProbeInterval, [this] {
       if (!store_health_.available()) {
         (void)log_->FirstSequenceAtOrAfter(clock_->Now());
       }
-      ScheduleStoreProbe();
     });
-  }
-
-  void ScheduleExpiry() {
-    executor_->ScheduleAfter(config_.expiry_interval, [this] {
-      RunExpiryNow();
-      ScheduleExpiry();
-    });
-  }
-  void ScheduleRetention() {
-    executor_->ScheduleAfter(config_.retention_interval, [this] {
-      (void)RunRetentionNow();
-      ScheduleRetention();
-    });
+    if (config_.retention_max_age != absl::InfiniteDuration() ||
+        config_.retention_max_updates > 0) {
+      sweeps_->Every(config_.retention_interval,
+                     [this] { (void)RunRetentionNow(); });
+    }
+    sweeps_->Start();
   }
 
   const ServerConfig config_;
@@ -743,6 +700,10 @@ class ServerImpl final : public Server {
   std::unique_ptr<WebhookSinks> webhook_sinks_;
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<ExpirySweeper> expiry_;
+  std::unique_ptr<RetentionSweeper> retention_;
+  // Runs expiry_, retention_ and the store probe; stopped before the log
+  // closes.
+  std::unique_ptr<SweepScheduler> sweeps_;
   std::unique_ptr<SubscriptionRegistry> subscriptions_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<PublishRateLimiter> publish_rate_;
