@@ -1,5 +1,5 @@
 # sitrep_server: everything but main(); sitrepd: flags -> ServerConfig -> Server.
-add_library(sitrep_server server.cc state_gauges.cc config/server_config.cc
+add_library(sitrep_server server.cc server_steps.cc server_listeners.cc state_gauges.cc config/server_config.cc
   config/flags_help.cc)
 add_library(sitrep::server ALIAS sitrep_server)
 target_include_directories(sitrep_server PUBLIC ${SITREP_SOURCE_DIR})
