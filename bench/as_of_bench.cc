@@ -25,8 +25,8 @@
 #include "server/log/event_log.h"
 #include "server/log/situation_snapshot_codec.h"
 #include "server/query/situation_as_of.h"
-#include "server/query/situation_index.h"
-#include "server/query/situation_snapshotter.h"
+#include "server/situation/situation_index.h"
+#include "server/situation/situation_snapshotter.h"
 
 ABSL_FLAG(uint64_t, updates, 1000000, "Updates to store.");
 ABSL_FLAG(uint64_t, snapshot_every, 10000, "Snapshot every this many.");

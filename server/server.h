@@ -59,8 +59,10 @@ class Server {
   // previous policy stays and the error is returned (and logged).
   virtual absl::Status ReloadAccessPolicy() = 0;
 
-  // Appends the EXPIRED updates that are due now and waits for them.
-  // Returns how many were appended.
+  // Publishes the EXPIRED updates that are due now (through the publish
+  // path, as the server: situation/expiry_sweeper.h) and waits for them.
+  // Returns how many were appended. For operators' tools and tests; the
+  // sweep thread runs the same every --expiry_interval.
   virtual size_t RunExpiryNow() = 0;
 
   // Webhook sinks (--webhooks_file): each sink's cursor, lag, delivery

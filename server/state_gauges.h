@@ -9,7 +9,7 @@
 #include "server/log/event_log.h"
 #include "server/log/store_health.h"
 #include "server/metrics/metrics.h"
-#include "server/query/situation_index.h"
+#include "server/situation/situation_index.h"
 #include "server/runtime/clock.h"
 #include "server/sinks/webhook_sink_status.h"
 

@@ -12,7 +12,7 @@
 #include "server/auth/stream_quota.h"
 #include "server/metrics/metrics.h"
 #include "server/query/list_updates.h"
-#include "server/query/situation_index.h"
+#include "server/situation/situation_index.h"
 #include "server/runtime/clock.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
 

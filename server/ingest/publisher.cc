@@ -1,5 +1,6 @@
 #include "server/ingest/publisher.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -12,7 +13,8 @@ Publisher::Publisher(EventLog* log, Clock* clock, ValidationLimits limits)
     : log_(log), clock_(clock), limits_(limits) {}
 
 absl::StatusOr<AppendRequest> Publisher::Prepare(
-    v1::PublishRequest request, const Principal& principal) const {
+    v1::PublishRequest request, const Principal& principal,
+    const ValidationLimits& limits) const {
   if (!accepting_.load()) {
     return absl::UnavailableError(
         "the server is shutting down; retry on another server or later with "
@@ -29,7 +31,7 @@ absl::StatusOr<AppendRequest> Publisher::Prepare(
   }
   const absl::Time now = clock_->Now();
   v1::SituationUpdate* update = request.mutable_update();
-  absl::Status valid = ValidateAndNormalizeUpdate(*update, now, limits_);
+  absl::Status valid = ValidateAndNormalizeUpdate(*update, now, limits);
   if (!valid.ok()) return valid;
   if (!principal.MayPublish(update->mission())) {
     return absl::PermissionDeniedError(absl::StrCat(
@@ -62,6 +64,25 @@ absl::StatusOr<AppendRequest> Publisher::Prepare(
 
 void Publisher::Publish(std::vector<v1::PublishRequest> requests,
                         const Principal& principal, PublishCallback done) {
+  Publish(std::move(requests), principal, limits_, std::move(done));
+}
+
+void Publisher::PublishAsServer(std::vector<v1::PublishRequest> requests,
+                                PublishCallback done) {
+  ValidationLimits limits = limits_;
+  limits.server_kinds = true;
+  // "expired:<incident_id>:v<version>"
+  limits.max_event_id_chars =
+      std::max(limits.max_event_id_chars, limits.max_incident_id_chars + 32);
+  Publish(std::move(requests),
+          Principal{kSystemPublisher, kAllMissions, kAllMissions, kAllMissions,
+                    false},
+          limits, std::move(done));
+}
+
+void Publisher::Publish(std::vector<v1::PublishRequest> requests,
+                        const Principal& principal,
+                        const ValidationLimits& limits, PublishCallback done) {
   PublishResults results(requests.size(),
                          absl::InternalError("the log returned no result"));
   // positions[k]: the request whose update is appends[k].
@@ -70,7 +91,7 @@ void Publisher::Publish(std::vector<v1::PublishRequest> requests,
   appends.reserve(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
     absl::StatusOr<AppendRequest> append =
-        Prepare(std::move(requests[i]), principal);
+        Prepare(std::move(requests[i]), principal, limits);
     if (!append.ok()) {
       results[i] = append.status();
       continue;

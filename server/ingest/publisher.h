@@ -2,6 +2,7 @@
 #define SITREP_SERVER_INGEST_PUBLISHER_H_
 
 #include <atomic>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -41,14 +42,31 @@ class Publisher {
   void Publish(std::vector<v1::PublishRequest> requests,
                const Principal& principal, PublishCallback done);
 
+  // Publishes the server's own updates (the EXPIRED updates of
+  // situation/expiry_sweeper.h) as kSystemPublisher, through the same
+  // validation with the server's kinds allowed (ValidationLimits::
+  // server_kinds) and room in event_id for the incident id it embeds.
+  // `done` as for Publish.
+  void PublishAsServer(std::vector<v1::PublishRequest> requests,
+                       PublishCallback done);
+
   // Validates, authorises and completes `request` into an AppendRequest.
   absl::StatusOr<AppendRequest> Prepare(v1::PublishRequest request,
-                                        const Principal& principal) const;
+                                        const Principal& principal) const {
+    return Prepare(std::move(request), principal, limits_);
+  }
 
   // Publishes are refused with UNAVAILABLE from now on (shutdown).
   void StopAccepting() { accepting_.store(false); }
 
  private:
+  absl::StatusOr<AppendRequest> Prepare(v1::PublishRequest request,
+                                        const Principal& principal,
+                                        const ValidationLimits& limits) const;
+  void Publish(std::vector<v1::PublishRequest> requests,
+               const Principal& principal, const ValidationLimits& limits,
+               PublishCallback done);
+
   EventLog* const log_;
   Clock* const clock_;
   const ValidationLimits limits_;

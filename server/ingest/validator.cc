@@ -225,13 +225,14 @@ absl::Status CheckIncidentId(const Errors& errors, const std::string& id,
 // KIND_EXPIRED is appended by the server when expires_at passes, so that
 // every subscriber sees the same moment; publishers close with RESOLVE or
 // CANCEL.
-absl::Status CheckKind(const Errors& errors, const v1::SituationUpdate& u) {
+absl::Status CheckKind(const Errors& errors, const v1::SituationUpdate& u,
+                       bool server_kinds) {
   if (auto status = CheckKnown<v1::Kind>(errors, "kind", u.kind(),
                                          {v1::KIND_EXPIRED});
       !status.ok()) {
     return status;
   }
-  if (u.kind() == v1::KIND_EXPIRED) {
+  if (u.kind() == v1::KIND_EXPIRED && !server_kinds) {
     return errors.Invalid(
         "kind", "KIND_EXPIRED is set by the server only, when expires_at "
                 "passes; close the incident with KIND_RESOLVE or KIND_CANCEL");
@@ -254,9 +255,11 @@ absl::Status CheckKind(const Errors& errors, const v1::SituationUpdate& u) {
 // --- The security chain ---------------------------------------------------
 
 // The kinds that are actions of a responder tier (KIND_UPDATE may also be a
-// SUPPORT or LIAISON note).
+// SUPPORT or LIAISON note; KIND_EXPIRED is the server's, in the role of the
+// update it closes).
 bool IsResponderKind(v1::Kind kind) {
-  return kind != v1::KIND_UNSPECIFIED && kind != v1::KIND_UPDATE;
+  return kind != v1::KIND_UNSPECIFIED && kind != v1::KIND_UPDATE &&
+         kind != v1::KIND_EXPIRED;
 }
 
 // A mission acts as its own tier or in a non-responder role; the chain's
@@ -814,7 +817,8 @@ absl::Status ValidateAndNormalizeUpdate(v1::SituationUpdate& update,
         CheckRequired<v1::Category>(errors, "category", update.category()),
         CheckIncidentId(errors, update.incident_id(),
                         limits.max_incident_id_chars),
-        CheckKind(errors, update), CheckChainFields(errors, update)}) {
+        CheckKind(errors, update, limits.server_kinds),
+        CheckChainFields(errors, update)}) {
     if (!s.ok()) return s;
   }
   if (auto s = CheckTimes(errors, update, now, limits); !s.ok()) return s;

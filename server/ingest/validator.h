@@ -18,6 +18,9 @@ struct ValidationLimits {
   size_t max_label_value_bytes = 256;
   // occurred_at may be at most this far ahead of the server's clock.
   absl::Duration max_clock_skew = absl::Minutes(5);
+  // The server's own updates (Publisher::PublishAsServer): KIND_EXPIRED is
+  // accepted, in the role of the update it closes. Never for a caller.
+  bool server_kinds = false;
 };
 
 // Checks and normalises an update as sent by a publisher, in place:

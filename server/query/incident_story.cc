@@ -7,7 +7,7 @@
 #include "server/auth/principal.h"
 #include "server/incident/incident_fold.h"
 #include "server/incident/incident_readers.h"
-#include "server/query/situation_index.h"
+#include "server/situation/situation_index.h"
 
 namespace sitrep {
 namespace {

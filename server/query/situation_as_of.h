@@ -5,12 +5,9 @@
 // rebuilt as a SituationIndex so that the caller filters it exactly as it
 // filters the live one (FeedReads::GetSituation takes both the same way).
 //
-// The rebuild starts from the nearest StoredSituation at or before
-// the point (EventLog::SaveSituationSnapshot; SituationSnapshotter writes
-// them) - or from the empty situation before sequence 1 - and applies the
-// updates after it with SituationIndex::Apply, the fold the live index
-// uses. Its cost is one snapshot decode plus at most the updates between
-// two snapshots (docs/performance.md).
+// This file turns the request into a point of the log (and says what is
+// wrong with it); server/situation/situation_replay.h rebuilds the
+// situation at that point from the nearest stored snapshot.
 
 #include <cstdint>
 #include <memory>
@@ -18,19 +15,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/log/event_log.h"
-#include "server/query/situation_index.h"
+#include "server/situation/situation_replay.h"
 #include "sitrep/v1/situation_feed.pb.h"
 
 namespace sitrep {
-
-struct PastSituation {
-  // Exactly the incidents open after `index->sequence()` (expired ones
-  // included: Take them at `at`).
-  std::unique_ptr<SituationIndex> index;
-  // When expiry is judged: as_of_time, or the received_at of the update at
-  // as_of_sequence (the epoch for sequence 0).
-  absl::Time at = absl::UnixEpoch();
-};
 
 // REQUIRES: request.as_of_case() is set. `now` is the server's clock.
 // Errors:

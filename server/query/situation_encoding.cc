@@ -77,17 +77,6 @@ void AppendEncodedIncident(const SituationIndex::Shown& shown,
   out->append(wire, 1, std::string::npos);
 }
 
-std::string ToJsonLine(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = false;
-  if (!google::protobuf::util::MessageToJsonString(message, &json, options)
-           .ok()) {
-    return "{}";
-  }
-  return json;
-}
-
 namespace {
 
 void AppendJsonString(absl::string_view text, std::string* out) {

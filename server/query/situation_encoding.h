@@ -18,7 +18,8 @@
 
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
-#include "server/query/situation_index.h"
+#include "server/situation/json_line.h"
+#include "server/situation/situation_index.h"
 
 namespace sitrep {
 
@@ -32,9 +33,6 @@ void AppendEncodedIncident(const SituationIndex::Shown& shown,
 std::string EncodeSituation(const SituationIndex::Snapshot& snapshot,
                             uint32_t readable_missions,
                             const std::string& log_id, absl::Time as_of);
-
-// `message` in protobuf's JSON mapping on one line; "{}" if it cannot print.
-std::string ToJsonLine(const google::protobuf::Message& message);
 
 // The same Situation in protobuf's JSON mapping (what HTTP's /v1/situation
 // sends), built the same way: each latest update's JSON is the one the log

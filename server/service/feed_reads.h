@@ -13,7 +13,7 @@
 #include "server/auth/stream_quota.h"
 #include "server/fanout/feed.h"
 #include "server/query/list_updates.h"
-#include "server/query/situation_index.h"
+#include "server/situation/situation_index.h"
 #include "server/runtime/clock.h"
 #include "sitrep/v1/situation_feed.pb.h"
 

@@ -216,12 +216,12 @@ TEST_F(ClockedExpiryTest, ExpiredHeadlineKeepsTheIncidentsHeadlineWhole) {
 }
 
 TEST_F(ClockedExpiryTest, ExpiredHeadlineOfALongHeadlineIsCutOnACharacter) {
-  // "Expired: " is 9 bytes and "ë" 2: the 200-byte cut falls inside a
-  // character with one ASCII prefix byte fewer, between two with one more.
+  // The validator's limit is 200 characters, not bytes: "Expired: " (9)
+  // and as many of the two-byte "ë" as fit in the rest, whole.
   std::string e199;
   for (int i = 0; i < 199; ++i) e199 += "ë";
-  EXPECT_EQ(ExpiredHeadline(e199), "Expired: " + e199.substr(0, 190));
-  EXPECT_EQ(ExpiredHeadline("x" + e199), "Expired: x" + e199.substr(0, 190));
+  EXPECT_EQ(ExpiredHeadline(e199), "Expired: " + e199.substr(0, 2 * 191));
+  EXPECT_EQ(ExpiredHeadline("x" + e199), "Expired: x" + e199.substr(0, 2 * 190));
 }
 
 TEST_F(ClockedExpiryTest, OnlyTheIncidentsThatAreDueExpire) {

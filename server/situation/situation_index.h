@@ -1,5 +1,5 @@
-#ifndef SITREP_SERVER_QUERY_SITUATION_INDEX_H_
-#define SITREP_SERVER_QUERY_SITUATION_INDEX_H_
+#ifndef SITREP_SERVER_SITUATION_SITUATION_INDEX_H_
+#define SITREP_SERVER_SITUATION_SITUATION_INDEX_H_
 
 #include <cstdint>
 #include <map>
@@ -174,4 +174,4 @@ v1::Incident ToIncidentProtoFor(const SituationIndex::Shown& shown,
 
 }  // namespace sitrep
 
-#endif  // SITREP_SERVER_QUERY_SITUATION_INDEX_H_
+#endif  // SITREP_SERVER_SITUATION_SITUATION_INDEX_H_

@@ -1,4 +1,4 @@
-#include "server/query/situation_index.h"
+#include "server/situation/situation_index.h"
 
 #include <algorithm>
 #include <utility>
@@ -6,7 +6,7 @@
 #include "server/incident/incident_readers.h"
 #include "server/incident/update_status.h"
 #include "server/log/incident_thread.h"
-#include "server/query/situation_encoding.h"
+#include "server/situation/json_line.h"
 
 namespace sitrep {
 namespace {

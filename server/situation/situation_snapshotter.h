@@ -1,5 +1,5 @@
-#ifndef SITREP_SERVER_QUERY_SITUATION_SNAPSHOTTER_H_
-#define SITREP_SERVER_QUERY_SITUATION_SNAPSHOTTER_H_
+#ifndef SITREP_SERVER_SITUATION_SITUATION_SNAPSHOTTER_H_
+#define SITREP_SERVER_SITUATION_SITUATION_SNAPSHOTTER_H_
 
 #include <atomic>
 #include <cstdint>
@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "server/log/event_log.h"
-#include "server/query/situation_index.h"
+#include "server/situation/situation_index.h"
 
 namespace sitrep {
 
@@ -39,9 +39,10 @@ class SituationSnapshotter {
   absl::Status SnapshotNow() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Stores the situation as it was after `sequence`, rebuilt from the log
-  // (situation_as_of.h) - for retention, which stores the one just before
+  // (situation_replay.h) - for retention, which stores the one just before
   // the first update it keeps, so that every retained point stays
-  // answerable. `now` is the server's clock. Costs a rebuild: one snapshot
+  // answerable. `now` is the server's clock (unused: a point given by its
+  // sequence needs none; kept for callers that judge by time). Costs a rebuild: one snapshot
   // decode plus at most `every` updates replayed (all of the log's before
   // the first snapshot of a store upgraded from a version without them).
   absl::Status SnapshotAt(uint64_t sequence, absl::Time now)
@@ -69,4 +70,4 @@ class SituationSnapshotter {
 
 }  // namespace sitrep
 
-#endif  // SITREP_SERVER_QUERY_SITUATION_SNAPSHOTTER_H_
+#endif  // SITREP_SERVER_SITUATION_SITUATION_SNAPSHOTTER_H_

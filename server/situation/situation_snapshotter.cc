@@ -1,8 +1,8 @@
-#include "server/query/situation_snapshotter.h"
+#include "server/situation/situation_snapshotter.h"
 
 #include <utility>
 
-#include "server/query/situation_as_of.h"
+#include "server/situation/situation_replay.h"
 #include "server/runtime/proto_time.h"
 
 namespace sitrep {
@@ -46,9 +46,8 @@ absl::Status SituationSnapshotter::SnapshotNow() {
 
 absl::Status SituationSnapshotter::SnapshotAt(uint64_t sequence,
                                               absl::Time now) {
-  v1::GetSituationRequest request;
-  request.set_as_of_sequence(sequence);
-  absl::StatusOr<PastSituation> past = RebuildSituationAsOf(*log_, request, now);
+  (void)now;  // The point is a sequence: expiry is judged by the reader.
+  absl::StatusOr<PastSituation> past = RebuildSituationAt(*log_, sequence);
   if (!past.ok()) return past.status();
   absl::MutexLock lock(&mu_);
   StoredSituation snapshot;

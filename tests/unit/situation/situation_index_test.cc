@@ -1,4 +1,4 @@
-#include "server/query/situation_index.h"
+#include "server/situation/situation_index.h"
 
 #include <algorithm>
 #include <string>
