@@ -28,7 +28,7 @@ void Feed::OnAppended(const std::vector<LogEntryPtr>& entries) {
     absl::MutexLock lock(&mu_);
     for (const LogEntryPtr& entry : entries) {
       const int mission = entry->update.mission();
-      if (mission >= 0 && mission < 4) {
+      if (mission >= 0 && mission < MissionSet::kCount) {
         activity_[mission].time = FromProtoTime(entry->update.received_at());
         activity_[mission].sequence = entry->sequence();
       }
@@ -64,8 +64,8 @@ void Feed::OnRetention() {
 }
 
 bool Feed::WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
-                      uint32_t mission_mask) {
-  return WaitForNew(std::move(waiter), after, MissionWakeKeys(mission_mask));
+                      MissionSet missions) {
+  return WaitForNew(std::move(waiter), after, MissionWakeKeys(missions));
 }
 
 bool Feed::WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
@@ -91,7 +91,7 @@ std::optional<uint64_t> Feed::EndWait(const FeedWaiter* waiter) {
 std::vector<v1::MissionActivity> Feed::MissionActivity() const {
   std::vector<v1::MissionActivity> result;
   absl::MutexLock lock(&mu_);
-  for (int mission = 1; mission < 4; ++mission) {
+  for (int mission = 1; mission < MissionSet::kCount; ++mission) {
     const Activity& activity = activity_[mission];
     if (activity.sequence == 0) continue;
     v1::MissionActivity& out = result.emplace_back();

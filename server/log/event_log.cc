@@ -8,7 +8,7 @@
 namespace sitrep {
 
 absl::StatusOr<EventLog::MissionRead> EventLog::ReadForMissions(
-    const ReadRange& range, uint32_t /*mission_mask*/) const {
+    const ReadRange& range, MissionSet /*missions*/) const {
   absl::StatusOr<std::vector<LogEntryPtr>> entries = Read(range);
   if (!entries.ok()) return entries.status();
   MissionRead read;

@@ -156,15 +156,15 @@ class EventLog {
   };
 
   // An ascending Read for a reader that can use only updates whose mission,
-  // or whose LogEntry::previous's mission, has its bit (1 << Mission) in
-  // `mission_mask` (FilterMatcher::MissionMask()). The log may leave the
+  // or whose LogEntry::previous's mission, is in `missions` (a filter's
+  // FilterMatcher::Missions(), for instance). The log may leave the
   // others out, so that a narrow subscriber's catch-up does not decode what
   // its filter would drop. The first retained sequence >= range.first is
   // always included (the reader learns from it what retention removed).
   // At most range.limit entries; range.descending must be false.
   // The default reads everything (scanned_through = the last entry).
   virtual absl::StatusOr<MissionRead> ReadForMissions(
-      const ReadRange& range, uint32_t mission_mask) const;
+      const ReadRange& range, MissionSet missions) const;
 
   // The last appended sequence; 0 for an empty log.
   virtual uint64_t Head() const = 0;

@@ -95,7 +95,7 @@ constexpr char kFirstAtOrAfter[] =
     "SELECT sequence FROM updates WHERE received_at_us >= ?1 AND sequence <= ?2"
     " ORDER BY received_at_us, sequence LIMIT 1";
 
-// ReadForMissions: ?4 is the mission mask. The first retained row of the
+// ReadForMissions: ?4 is the MissionSet's bits(). The first retained row of the
 // range always comes back (the uncorrelated subquery runs once); a row
 // whose previous_mission is NULL although it has a previous update (written
 // by schema version 2) comes back too.
@@ -295,7 +295,7 @@ class SqliteEventLog final : public EventLog {
   absl::StatusOr<std::vector<LogEntryPtr>> Read(
       const ReadRange& range) const override;
   absl::StatusOr<MissionRead> ReadForMissions(
-      const ReadRange& range, uint32_t mission_mask) const override;
+      const ReadRange& range, MissionSet missions) const override;
   uint64_t Head() const override { return head_.load(std::memory_order_acquire); }
   uint64_t Oldest() const override {
     return oldest_.load(std::memory_order_acquire);
@@ -379,11 +379,11 @@ class SqliteEventLog final : public EventLog {
   // Read connections.
   absl::StatusOr<std::unique_ptr<Reader>> AcquireReader() const;
   void ReleaseReader(std::unique_ptr<Reader> reader) const;
-  // Runs a read statement (?1 first, ?2 last, ?3 limit, ?4 the mission mask
-  // if any) and appends the entries of its rows.
+  // Runs a read statement (?1 first, ?2 last, ?3 limit, ?4 the missions if
+  // any) and appends the entries of its rows.
   absl::Status ReadRows(sqlite::Statement Reader::*statement, uint64_t first,
                         uint64_t last, size_t limit,
-                        std::optional<uint32_t> mission_mask,
+                        std::optional<MissionSet> missions,
                         std::vector<LogEntryPtr>* entries) const;
 
   // Constant after construction.
@@ -1072,23 +1072,21 @@ absl::StatusOr<std::vector<LogEntryPtr>> SqliteEventLog::Read(
   if (range.limit == 0 || first > last) return entries;
   absl::Status status = ReadRows(
       range.descending ? &Reader::read_descending : &Reader::read_ascending,
-      first, last, range.limit, /*mission_mask=*/std::nullopt, &entries);
+      first, last, range.limit, /*missions=*/std::nullopt, &entries);
   if (!status.ok()) return status;
   return entries;
 }
 
 absl::StatusOr<EventLog::MissionRead> SqliteEventLog::ReadForMissions(
-    const ReadRange& range, uint32_t mission_mask) const {
-  if (mission_mask == ~uint32_t{0}) {
-    return EventLog::ReadForMissions(range, mission_mask);
-  }
+    const ReadRange& range, MissionSet missions) const {
+  if (missions.IsAll()) return EventLog::ReadForMissions(range, missions);
   MissionRead read;
   const uint64_t first = std::max<uint64_t>(range.first, 1);
   const uint64_t last = std::min(range.last, Head());
   read.scanned_through = first - 1;
   if (range.limit == 0 || first > last) return read;
   absl::Status status = ReadRows(&Reader::read_for_missions, first, last,
-                                 range.limit, mission_mask, &read.entries);
+                                 range.limit, missions, &read.entries);
   if (!status.ok()) return status;
   // A short answer covered the whole range: every row up to `last` existed
   // (last <= Head()) and was either returned or left out for its missions.
@@ -1101,7 +1099,7 @@ absl::StatusOr<EventLog::MissionRead> SqliteEventLog::ReadForMissions(
 absl::Status SqliteEventLog::ReadRows(sqlite::Statement Reader::*statement,
                                       uint64_t first, uint64_t last,
                                       size_t limit,
-                                      std::optional<uint32_t> mission_mask,
+                                      std::optional<MissionSet> missions,
                                       std::vector<LogEntryPtr>* entries) const {
   absl::StatusOr<std::unique_ptr<Reader>> reader = AcquireReader();
   if (!reader.ok()) return reader.status();
@@ -1112,7 +1110,7 @@ absl::Status SqliteEventLog::ReadRows(sqlite::Statement Reader::*statement,
     s.BindInt64(1, static_cast<int64_t>(first));
     s.BindInt64(2, static_cast<int64_t>(last));
     s.BindInt64(3, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
-    if (mission_mask.has_value()) s.BindInt64(4, *mission_mask);
+    if (missions.has_value()) s.BindInt64(4, missions->bits());
     for (;;) {
       absl::StatusOr<bool> row = s.Step();
       if (!row.ok() || !*row) {

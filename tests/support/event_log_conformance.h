@@ -385,7 +385,7 @@ TYPED_TEST_P(EventLogConformanceTest, ReadForMissionsKeepsEverythingTheMissionsM
     const uint64_t sequence = this->AppendOk(request);
     if (missions[i % 3] == v1::MISSION_EULEX) eulex.push_back(sequence);
   }
-  const uint32_t mask = 1u << v1::MISSION_EULEX;
+  const MissionSet mask = MissionSet::Of(v1::MISSION_EULEX);
   std::vector<uint64_t> seen;
   uint64_t next = 1;
   for (int guard = 0; next <= 14 && guard < 20; ++guard) {

@@ -79,18 +79,17 @@ class InMemoryEventLog final : public EventLog {
     return out;
   }
 
-  // Leaves out what the mask cannot match, like the SQLite log, so that the
-  // cursor tests run the skipping path.
+  // Leaves out what `missions` cannot match, like the SQLite log, so that
+  // the cursor tests run the skipping path.
   absl::StatusOr<MissionRead> ReadForMissions(
-      const ReadRange& range, uint32_t mission_mask) const override {
+      const ReadRange& range, MissionSet missions) const override {
     absl::MutexLock lock(&mu_);
     MissionRead read;
     const uint64_t first = std::max(range.first, oldest_);
     const uint64_t last = std::min(range.last, head_);
     read.scanned_through = range.first - 1;
-    auto in_mask = [mission_mask](v1::Mission mission) {
-      return mission_mask == ~uint32_t{0} ||
-             (mission < 32 && ((mission_mask >> mission) & 1u) != 0);
+    auto in_mask = [missions](v1::Mission mission) {
+      return missions.Contains(mission);
     };
     for (uint64_t sequence = first;
          sequence <= last && read.entries.size() < range.limit; ++sequence) {

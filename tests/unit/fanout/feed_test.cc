@@ -68,8 +68,8 @@ TEST_F(FeedWakeTest, AppendDoesNotWakeWaitersWhoseFiltersCannotMatch) {
 TEST_F(FeedWakeTest, MissionWaitersAreWokenByTheirMissionsOnly) {
   auto kfor = std::make_shared<CountingWaiter>();
   auto eulex = std::make_shared<CountingWaiter>();
-  ASSERT_TRUE(feed_->WaitForNew(kfor, 0, MissionBit(v1::MISSION_KFOR)));
-  ASSERT_TRUE(feed_->WaitForNew(eulex, 0, MissionBit(v1::MISSION_EULEX)));
+  ASSERT_TRUE(feed_->WaitForNew(kfor, 0, MissionSet::Of(v1::MISSION_KFOR)));
+  ASSERT_TRUE(feed_->WaitForNew(eulex, 0, MissionSet::Of(v1::MISSION_EULEX)));
   Append(testing::PatrolUpdate(v1::MISSION_KFOR));
   executor_.RunReady();
   EXPECT_EQ(kfor->woken, 1);

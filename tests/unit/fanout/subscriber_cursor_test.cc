@@ -325,10 +325,10 @@ TEST_F(SubscriberCursorTest, FeedWakesOnlyWaitersWhoseMissionsWereAppended) {
   Append(3);
   auto kfor = std::make_shared<CountingWaiter>();
   auto eulex = std::make_shared<CountingWaiter>();
-  EXPECT_FALSE(feed_->WaitForNew(kfor, 2, MissionBit(v1::MISSION_KFOR)))
+  EXPECT_FALSE(feed_->WaitForNew(kfor, 2, MissionSet::Of(v1::MISSION_KFOR)))
       << "the head is past 2 already: read instead of waiting";
-  EXPECT_TRUE(feed_->WaitForNew(kfor, 3, MissionBit(v1::MISSION_KFOR)));
-  EXPECT_TRUE(feed_->WaitForNew(eulex, 3, MissionBit(v1::MISSION_EULEX)));
+  EXPECT_TRUE(feed_->WaitForNew(kfor, 3, MissionSet::Of(v1::MISSION_KFOR)));
+  EXPECT_TRUE(feed_->WaitForNew(eulex, 3, MissionSet::Of(v1::MISSION_EULEX)));
   Append(1);  // sequence 4 is KFOR
   executor_.RunReady();
   EXPECT_EQ(kfor->woken, 1);
@@ -342,7 +342,7 @@ TEST_F(SubscriberCursorTest, FeedWakesTheWaitersOfTheMissionAnIncidentLeaves) {
   AppendUpdate(testing::NewIncident("x", v1::MISSION_KOSOVO_POLICE));  // 1: KP
   auto police = std::make_shared<CountingWaiter>();
   EXPECT_TRUE(
-      feed_->WaitForNew(police, 1, MissionBit(v1::MISSION_KOSOVO_POLICE)));
+      feed_->WaitForNew(police, 1, MissionSet::Of(v1::MISSION_KOSOVO_POLICE)));
   v1::SituationUpdate escalate = testing::NewIncident("x", v1::MISSION_KFOR);
   escalate.set_kind(v1::KIND_ESCALATE);
   AppendUpdate(escalate);  // 2: KFOR's, and how the incident leaves KP's view
