@@ -386,7 +386,6 @@ class ServerImpl final : public Server {
     const absl::Time now = clock_->Now();
     StoreSnapshotBeforeRetention(now, &policy);
     absl::StatusOr<uint64_t> removed = log_->ApplyRetention(policy, now);
-    feed_->OnRetention();
     if (removed.ok()) metrics_.RecordRetentionDeleted(*removed);
     if (!removed.ok()) {
       LogError("retention", "failed",

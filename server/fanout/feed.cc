@@ -57,10 +57,15 @@ void Feed::OnAppended(const std::vector<LogEntryPtr>& entries) {
   }
 }
 
-void Feed::OnRetention() {
-  const uint64_t oldest = log_->Oldest();
-  oldest_.store(oldest, std::memory_order_release);
+void Feed::OnRetained(uint64_t oldest) {
+  // Only forward: two runs told out of order must not move it back.
+  uint64_t seen = oldest_.load(std::memory_order_acquire);
+  while (seen < oldest &&
+         !oldest_.compare_exchange_weak(seen, oldest,
+                                        std::memory_order_acq_rel)) {
+  }
   ring_.TrimBefore(oldest);
+  if (tail_listener_ != nullptr) tail_listener_->OnRetained(oldest);
 }
 
 bool Feed::WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,

@@ -81,9 +81,9 @@ class Feed final : public AppendListener {
   // AppendListener: runs on the log's writer thread.
   void OnAppended(const std::vector<LogEntryPtr>& entries) override;
 
-  // Re-reads the oldest retained sequence from the log after retention and
-  // drops evicted entries from the ring.
-  void OnRetention();
+  // AppendListener: the log's retention removed everything before `oldest`.
+  // Drops those entries from the ring and tells `tail_listener`.
+  void OnRetained(uint64_t oldest) override;
 
   uint64_t head() const { return head_.load(std::memory_order_acquire); }
   uint64_t oldest() const { return oldest_.load(std::memory_order_acquire); }

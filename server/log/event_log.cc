@@ -18,6 +18,11 @@ absl::StatusOr<EventLog::MissionRead> EventLog::ReadForMissions(
   return read;
 }
 
+void ReportRetained(AppendListener* listener, uint64_t before,
+                    uint64_t after) {
+  if (listener != nullptr && after > before) listener->OnRetained(after);
+}
+
 uint64_t ClampRetentionTarget(const RetentionPolicy& policy, uint64_t oldest,
                               uint64_t limits_target) {
   return std::max(oldest, std::min(limits_target, policy.first_kept_at_most));

@@ -871,10 +871,12 @@ absl::StatusOr<uint64_t> SqliteEventLog::ApplyRetention(
   auto job = std::make_shared<RetentionJob>();
   job->policy = policy;
   job->now = now;
+  const uint64_t before = Oldest();
   if (!queue_.PushTask([this, job] { RetentionStep(job); })) {
     return CloseError();
   }
   job->done.WaitForNotification();
+  ReportRetained(listener_.load(std::memory_order_acquire), before, Oldest());
   if (!job->status.ok()) return job->status;
   return job->removed;
 }

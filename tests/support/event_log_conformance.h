@@ -502,6 +502,42 @@ TYPED_TEST_P(EventLogConformanceTest, RetentionByCountKeepsTheNewest) {
   EXPECT_EQ(this->log_->Oldest(), 7u);
 }
 
+// Records the retention runs the log announces itself.
+class RetentionRecorder : public AppendListener {
+ public:
+  void OnAppended(const std::vector<LogEntryPtr>&) override {}
+  void OnRetained(uint64_t oldest) override {
+    absl::MutexLock lock(&mu_);
+    retained_.push_back(oldest);
+  }
+  std::vector<uint64_t> retained() const {
+    absl::MutexLock lock(&mu_);
+    return retained_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<uint64_t> retained_ ABSL_GUARDED_BY(mu_);
+};
+
+// Readers' caches (the Feed's ring) follow retention from the log's own
+// event, before ApplyRetention returns; no one has to tell them by hand.
+TYPED_TEST_P(EventLogConformanceTest, RetentionIsAnnouncedToTheListener) {
+  RetentionRecorder listener;
+  this->log_->SetAppendListener(&listener);
+  this->AppendReports(10);
+  RetentionPolicy policy;
+  policy.max_updates = 4;
+  EXPECT_THAT(this->log_->ApplyRetention(policy, this->clock_.Now()),
+              IsOkAndHolds(6u));
+  EXPECT_THAT(listener.retained(), ElementsAre(7u));
+  // A run that removed nothing is not announced.
+  EXPECT_THAT(this->log_->ApplyRetention(policy, this->clock_.Now()),
+              IsOkAndHolds(0u));
+  EXPECT_THAT(listener.retained(), ElementsAre(7u));
+  this->log_->SetAppendListener(nullptr);
+}
+
 // The server bounds each run to the snapshot it stored first
 // (server.cc, StoreSnapshotBeforeRetention): the bound wins over the
 // limits, and FirstSequenceRetentionKeeps predicts what they keep.
@@ -843,6 +879,7 @@ TYPED_TEST_P(EventLogConformanceTest, CloseRejectsAppendsButKeepsReads) {
 
 REGISTER_TYPED_TEST_SUITE_P(
     EventLogConformanceTest, EmptyLogHasHeadZeroAndOldestOne,
+    RetentionIsAnnouncedToTheListener,
     SequencesAreDenseFromOne, BatchResultsComeInRequestOrder,
     StoredUpdateKeepsFieldsAndGetsServerFields,
     SameEventIdAndContentIsADuplicate, SameEventIdOtherContentIsAlreadyExists,

@@ -140,8 +140,22 @@ class InMemoryEventLog final : public EventLog {
 
   absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
                                           absl::Time now) override {
+    AppendListener* listener = nullptr;
+    uint64_t before = 0;
+    absl::StatusOr<uint64_t> removed =
+        Retain(policy, now, &listener, &before);
+    if (removed.ok()) ReportRetained(listener, before, before + *removed);
+    return removed;
+  }
+
+  // Removes what `policy` no longer keeps; says who to tell, and from where.
+  absl::StatusOr<uint64_t> Retain(const RetentionPolicy& policy,
+                                  absl::Time now, AppendListener** listener,
+                                  uint64_t* before) {
     absl::MutexLock lock(&mu_);
     if (closed_) return CloseError();
+    *listener = listener_;
+    *before = oldest_;
     uint64_t target = oldest_;
     if (policy.max_updates > 0 && head_ > policy.max_updates) {
       target = std::max(target, head_ - policy.max_updates + 1);

@@ -112,5 +112,21 @@ TEST_F(FeedWakeTest, EndWaitOfAnUnwokenWaiterReturnsTheHeadToSkipTo) {
   EXPECT_EQ(feed_->waiting(), 0u);
 }
 
+// The log announces retention (AppendListener::OnRetained): the Feed moves
+// its oldest sequence and drops the removed entries from its ring without
+// being told by hand.
+TEST_F(FeedWakeTest, RetentionInTheLogTrimsTheRing) {
+  for (int i = 0; i < 6; ++i) {
+    Append(testing::PatrolUpdate(v1::MISSION_KFOR, absl::StrCat("p", i)));
+  }
+  ASSERT_EQ(feed_->ring().first(), 1u);
+  RetentionPolicy keep_two;
+  keep_two.max_updates = 2;
+  ASSERT_TRUE(test_.log->ApplyRetention(keep_two, test_.clock.Now()).ok());
+  EXPECT_EQ(feed_->oldest(), 5u);
+  EXPECT_EQ(feed_->ring().first(), 5u);
+  EXPECT_EQ(feed_->ring().last(), 6u);
+}
+
 }  // namespace
 }  // namespace sitrep

@@ -193,7 +193,6 @@ TEST_F(SubscriberCursorTest, BehindRetentionSendsAGapThenContinues) {
   RetentionPolicy keep_ten;
   keep_ten.max_updates = 10;
   ASSERT_TRUE(log_->ApplyRetention(keep_ten, clock_.Now()).ok());
-  feed_->OnRetention();
   v1::SubscribeRequest request;
   request.set_after_sequence(5);
   auto cursor = Start(request);
@@ -213,7 +212,6 @@ TEST_F(SubscriberCursorTest, BehindRetentionWithOnGapFailFails) {
   RetentionPolicy keep_ten;
   keep_ten.max_updates = 10;
   ASSERT_TRUE(log_->ApplyRetention(keep_ten, clock_.Now()).ok());
-  feed_->OnRetention();
   v1::SubscribeRequest request;
   request.set_after_sequence(5);
   request.set_on_gap(v1::GAP_POLICY_FAIL);
