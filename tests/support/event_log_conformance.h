@@ -20,10 +20,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "google/protobuf/text_format.h"
 #include "gmock/gmock.h"
@@ -486,6 +488,38 @@ TYPED_TEST_P(EventLogConformanceTest, ListenerSeesNewEntriesInOrderBeforeCallbac
   this->log_->SetAppendListener(nullptr);
 }
 
+// "On the writer thread": neither the listener nor `done` runs on the
+// thread that called Append, so an appender never runs fan-out work or its
+// own completion inline (the in-memory log used to do both).
+TYPED_TEST_P(EventLogConformanceTest, ListenerAndDoneRunOffTheAppendersThread) {
+  class ThreadRecorder : public AppendListener {
+   public:
+    void OnAppended(const std::vector<LogEntryPtr>&) override {
+      absl::MutexLock lock(&mu);
+      thread = std::this_thread::get_id();
+    }
+    absl::Mutex mu;
+    std::thread::id thread ABSL_GUARDED_BY(mu);
+  } listener;
+  this->log_->SetAppendListener(&listener);
+  absl::Notification done;
+  std::thread::id done_thread;
+  this->log_->Append(Batch({Report("a")}),
+                     [&](std::vector<absl::StatusOr<AppendResult>> results) {
+                       EXPECT_THAT(results[0], IsOk());
+                       done_thread = std::this_thread::get_id();
+                       done.Notify();
+                     });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(60)));
+  EXPECT_NE(done_thread, std::this_thread::get_id());
+  {
+    absl::MutexLock lock(&listener.mu);
+    EXPECT_NE(listener.thread, std::thread::id());
+    EXPECT_NE(listener.thread, std::this_thread::get_id());
+  }
+  this->log_->SetAppendListener(nullptr);
+}
+
 TYPED_TEST_P(EventLogConformanceTest, RetentionByCountKeepsTheNewest) {
   this->AppendReports(10);
   RetentionPolicy policy;
@@ -880,6 +914,7 @@ TYPED_TEST_P(EventLogConformanceTest, CloseRejectsAppendsButKeepsReads) {
 REGISTER_TYPED_TEST_SUITE_P(
     EventLogConformanceTest, EmptyLogHasHeadZeroAndOldestOne,
     RetentionIsAnnouncedToTheListener,
+    ListenerAndDoneRunOffTheAppendersThread,
     SequencesAreDenseFromOne, BatchResultsComeInRequestOrder,
     StoredUpdateKeepsFieldsAndGetsServerFields,
     SameEventIdAndContentIsADuplicate, SameEventIdOtherContentIsAlreadyExists,
