@@ -121,8 +121,8 @@ std::string ServerImpl::address() const {
 }
 
 absl::StatusOr<uint64_t> ServerImpl::RunRetentionNow() {
+  // The log announces what it removed to its listener (the Feed).
   absl::StatusOr<uint64_t> removed = retention_->RunNow();
-  feed_->OnRetention();
   if (removed.ok()) metrics_.RecordRetentionDeleted(*removed);
   return removed;
 }

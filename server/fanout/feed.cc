@@ -28,7 +28,7 @@ void Feed::OnAppended(const std::vector<LogEntryPtr>& entries) {
     absl::MutexLock lock(&mu_);
     for (const LogEntryPtr& entry : entries) {
       const int mission = entry->update.mission();
-      if (mission >= 0 && mission < 4) {
+      if (mission >= 0 && mission < MissionSet::kCount) {
         activity_[mission].time = FromProtoTime(entry->update.received_at());
         activity_[mission].sequence = entry->sequence();
       }
@@ -57,15 +57,20 @@ void Feed::OnAppended(const std::vector<LogEntryPtr>& entries) {
   }
 }
 
-void Feed::OnRetention() {
-  const uint64_t oldest = log_->Oldest();
-  oldest_.store(oldest, std::memory_order_release);
+void Feed::OnRetained(uint64_t oldest) {
+  // Only forward: two runs told out of order must not move it back.
+  uint64_t seen = oldest_.load(std::memory_order_acquire);
+  while (seen < oldest &&
+         !oldest_.compare_exchange_weak(seen, oldest,
+                                        std::memory_order_acq_rel)) {
+  }
   ring_.TrimBefore(oldest);
+  if (tail_listener_ != nullptr) tail_listener_->OnRetained(oldest);
 }
 
 bool Feed::WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
-                      uint32_t mission_mask) {
-  return WaitForNew(std::move(waiter), after, MissionWakeKeys(mission_mask));
+                      MissionSet missions) {
+  return WaitForNew(std::move(waiter), after, MissionWakeKeys(missions));
 }
 
 bool Feed::WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
@@ -91,7 +96,7 @@ std::optional<uint64_t> Feed::EndWait(const FeedWaiter* waiter) {
 std::vector<v1::MissionActivity> Feed::MissionActivity() const {
   std::vector<v1::MissionActivity> result;
   absl::MutexLock lock(&mu_);
-  for (int mission = 1; mission < 4; ++mission) {
+  for (int mission = 1; mission < MissionSet::kCount; ++mission) {
     const Activity& activity = activity_[mission];
     if (activity.sequence == 0) continue;
     v1::MissionActivity& out = result.emplace_back();

@@ -81,9 +81,9 @@ class Feed final : public AppendListener {
   // AppendListener: runs on the log's writer thread.
   void OnAppended(const std::vector<LogEntryPtr>& entries) override;
 
-  // Re-reads the oldest retained sequence from the log after retention and
-  // drops evicted entries from the ring.
-  void OnRetention();
+  // AppendListener: the log's retention removed everything before `oldest`.
+  // Drops those entries from the ring and tells `tail_listener`.
+  void OnRetained(uint64_t oldest) override;
 
   uint64_t head() const { return head_.load(std::memory_order_acquire); }
   uint64_t oldest() const { return oldest_.load(std::memory_order_acquire); }
@@ -97,11 +97,11 @@ class Feed final : public AppendListener {
   FairScheduler& scheduler() { return scheduler_; }
 
   // Registers `waiter` to be told (once) when an update with a mission in
-  // `mission_mask` (bit 1 << Mission) is appended after `after`. Returns
+  // `missions` is appended after `after`. Returns
   // false without registering when head() > after already: the caller has
   // unread entries and should read them instead.
   bool WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
-                  uint32_t mission_mask);
+                  MissionSet missions);
   // The same, told only when an appended update (or its incident's
   // previous update) carries one of `wake_keys` (FilterMatcher::WakeKeys()).
   bool WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
@@ -139,7 +139,7 @@ class Feed final : public AppendListener {
     absl::Time time = absl::InfinitePast();
     uint64_t sequence = 0;
   };
-  std::array<Activity, 4> activity_ ABSL_GUARDED_BY(mu_);
+  std::array<Activity, MissionSet::kCount> activity_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sitrep

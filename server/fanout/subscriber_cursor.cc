@@ -68,7 +68,7 @@ SubscriberCursor::SubscriberCursor(Feed* feed, const FilterMatcher* filter,
       limits_(limits),
       on_gap_(on_gap),
       max_lag_(max_lag),
-      mission_mask_(filter == nullptr ? ~0u : filter->MissionMask()) {}
+      missions_(filter == nullptr ? MissionSet::All() : filter->Missions()) {}
 
 void SubscriberCursor::StartSnapshot() {
   SituationSnapshot snapshot;
@@ -142,7 +142,7 @@ bool SubscriberCursor::Scan(std::vector<LogEntryPtr>* batch,
       continue;
     }
     const UpdateRing::Visited visited = feed_->ring().ForEachFrom(
-        cursor_ + 1, limits_.max_scan - *scanned, mission_mask_,
+        cursor_ + 1, limits_.max_scan - *scanned, missions_,
         [&](const LogEntryPtr& entry) {
           Consider(entry, batch, left_view, bytes);
           return !BatchFull(*batch, *bytes);
@@ -252,7 +252,7 @@ SubscriberCursor::StoreRead SubscriberCursor::ReadStore() const {
   range.last = ring_first > range.first ? ring_first - 1 : feed_->head();
   range.last = std::min(range.last, feed_->head());
   range.limit = limits_.store_batch;
-  return StoreRead{&feed_->log(), range, mission_mask_};
+  return StoreRead{&feed_->log(), range, missions_};
 }
 
 void SubscriberCursor::AcceptStoreRead(

@@ -82,9 +82,9 @@ class SubscriberCursor {
   struct StoreRead {
     EventLog* log;
     ReadRange range;
-    uint32_t mission_mask;
+    MissionSet missions;
     absl::StatusOr<EventLog::MissionRead> operator()() const {
-      return log->ReadForMissions(range, mission_mask);
+      return log->ReadForMissions(range, missions);
     }
   };
   StoreRead ReadStore() const;
@@ -98,7 +98,8 @@ class SubscriberCursor {
 
   // Every update <= cursor() was sent or skipped.
   uint64_t cursor() const { return cursor_; }
-  uint32_t mission_mask() const { return mission_mask_; }
+  // The missions this cursor's filter can match (all without a filter).
+  MissionSet missions() const { return missions_; }
   bool caught_up() const { return caught_up_sent_; }
   // A situation snapshot is being sent (cursor() is the one before it).
   bool in_snapshot() const { return in_snapshot_; }
@@ -127,7 +128,7 @@ class SubscriberCursor {
   const Limits limits_;
   const v1::GapPolicy on_gap_;
   const uint64_t max_lag_;
-  const uint32_t mission_mask_;
+  const MissionSet missions_;
 
   uint64_t cursor_ = 0;
   bool caught_up_sent_ = false;

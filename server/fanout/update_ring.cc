@@ -18,7 +18,8 @@ void UpdateRing::Append(const std::vector<LogEntryPtr>& entries) {
   for (const LogEntryPtr& entry : entries) {
     ++last_;
     slots_[last_ % capacity_] = entry;
-    mission_bits_[last_ % capacity_] = static_cast<uint8_t>(entry->mission_bits);
+    mission_bits_[last_ % capacity_] =
+        static_cast<uint8_t>(entry->missions.bits());
     if (last_ - first_ + 1 > capacity_) ++first_;
   }
 }
@@ -37,7 +38,7 @@ void UpdateRing::TrimBefore(uint64_t oldest) {
 }
 
 UpdateRing::Visited UpdateRing::ForEachFrom(
-    uint64_t from, size_t max_entries, uint32_t mission_mask,
+    uint64_t from, size_t max_entries, MissionSet missions,
     absl::FunctionRef<bool(const LogEntryPtr&)> visit) const {
   Visited visited;
   visited.through = from - 1;
@@ -50,7 +51,7 @@ UpdateRing::Visited UpdateRing::ForEachFrom(
     const size_t slot = seq % capacity_;
     visited.through = seq;
     ++visited.looked_at;
-    if ((mission_bits_[slot] & mission_mask) == 0) continue;
+    if ((mission_bits_[slot] & missions.bits()) == 0) continue;
     if (!visit(slots_[slot])) break;
   }
   return visited;

@@ -38,10 +38,10 @@ class UpdateRing {
     size_t looked_at = 0;
   };
   // Looks at the cached entries from sequence `from` on, in order, at most
-  // `max_entries`, and calls `visit` for those whose LogEntry::mission_bits
-  // meet `mission_mask`, until `visit` returns false. The others are
+  // `max_entries`, and calls `visit` for those whose LogEntry::missions
+  // meet `missions`, until `visit` returns false. The others are
   // skipped without touching them: most of a narrow subscriber's scan.
-  Visited ForEachFrom(uint64_t from, size_t max_entries, uint32_t mission_mask,
+  Visited ForEachFrom(uint64_t from, size_t max_entries, MissionSet missions,
                       absl::FunctionRef<bool(const LogEntryPtr&)> visit) const;
 
   // The oldest cached sequence; last() + 1 when the ring is empty.
@@ -54,8 +54,8 @@ class UpdateRing {
   mutable absl::Mutex mu_;
   // slots_[sequence % capacity_] holds the entry of `sequence` when cached.
   std::vector<LogEntryPtr> slots_ ABSL_GUARDED_BY(mu_);
-  // The mission_bits of each slot's entry, apart, so that a scan skips an
-  // entry without loading it.
+  // The bits() of each slot's entry's missions, apart, so that a scan skips
+  // an entry without loading it.
   std::vector<uint8_t> mission_bits_ ABSL_GUARDED_BY(mu_);
   uint64_t first_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t last_ ABSL_GUARDED_BY(mu_) = 0;

@@ -112,8 +112,8 @@ class CompiledFilter final : public FilterMatcher {
            selector_.empty();
   }
 
-  uint32_t MissionMask() const override {
-    return mission_mask_ & readable_mask_;
+  MissionSet Missions() const override {
+    return MissionSet::FromBits(mission_mask_ & readable_mask_);
   }
   bool RestrictsKinds() const override { return kind_mask_ != kAll; }
   bool RestrictsStatuses() const override { return status_mask_ != kAll; }
@@ -160,7 +160,7 @@ class CompiledFilter final : public FilterMatcher {
       }
       return keys;
     }
-    return MissionWakeKeys(MissionMask());
+    return MissionWakeKeys(Missions());
   }
 
  private:

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "server/filter/wake_keys.h"
+#include "server/incident/mission_set.h"
 #include "sitrep/v1/filter.pb.h"
 #include "sitrep/v1/situation_update.pb.h"
 
@@ -66,10 +67,10 @@ class FilterMatcher {
   // STATUS_ACTUAL only unless it does (SituationIndex::Take).
   virtual bool RestrictsStatuses() const = 0;
 
-  // If the filter or the reader's rights restrict missions, the bit
-  // (1 << Mission) of each allowed mission; otherwise all bits set. Lets the
-  // fan-out skip cursors cheaply.
-  virtual uint32_t MissionMask() const = 0;
+  // If the filter or the reader's rights restrict missions, the allowed
+  // missions; otherwise MissionSet::All(). Lets the fan-out skip cursors
+  // and the log skip rows cheaply.
+  virtual MissionSet Missions() const = 0;
 
   // The keys under which a subscriber with this filter waits for new
   // updates (wake_keys.h): every update it matches carries one of them.
@@ -79,7 +80,7 @@ class FilterMatcher {
   // it restricts none of these (a bounding box alone, `!key`). The default
   // follows missions only.
   virtual std::vector<WakeKey> WakeKeys() const {
-    return MissionWakeKeys(MissionMask());
+    return MissionWakeKeys(Missions());
   }
 
   // Compiles `filter`. INVALID_ARGUMENT names the offending field with

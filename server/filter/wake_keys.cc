@@ -42,11 +42,11 @@ void AppendWakeKeys(const v1::SituationUpdate& update,
   }
 }
 
-std::vector<WakeKey> MissionWakeKeys(uint32_t mission_mask) {
-  if (mission_mask == ~uint32_t{0}) return {AnyUpdateWakeKey()};
+std::vector<WakeKey> MissionWakeKeys(MissionSet missions) {
+  if (missions.IsAll()) return {AnyUpdateWakeKey()};
   std::vector<WakeKey> keys;
   for (int mission = 0; mission < 32; ++mission) {
-    if ((mission_mask >> mission) & 1u) {
+    if (missions.Contains(mission)) {
       keys.push_back(MakeWakeKey(WakeField::kMission, mission));
     }
   }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "server/incident/mission_set.h"
 #include "sitrep/v1/situation_update.pb.h"
 
 namespace sitrep {
@@ -45,9 +46,9 @@ inline WakeKey AnyUpdateWakeKey() { return MakeWakeKey(WakeField::kAny, 0); }
 void AppendWakeKeys(const v1::SituationUpdate& update,
                     std::vector<WakeKey>* keys);
 
-// The keys of the missions in `mission_mask` (bit 1 << Mission each;
-// all bits: AnyUpdateWakeKey()), for waiters that follow missions only.
-std::vector<WakeKey> MissionWakeKeys(uint32_t mission_mask);
+// The keys of the missions in `missions` (All(): AnyUpdateWakeKey()), for
+// waiters that follow missions only.
+std::vector<WakeKey> MissionWakeKeys(MissionSet missions);
 
 }  // namespace sitrep
 

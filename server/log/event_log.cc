@@ -8,7 +8,7 @@
 namespace sitrep {
 
 absl::StatusOr<EventLog::MissionRead> EventLog::ReadForMissions(
-    const ReadRange& range, uint32_t /*mission_mask*/) const {
+    const ReadRange& range, MissionSet /*missions*/) const {
   absl::StatusOr<std::vector<LogEntryPtr>> entries = Read(range);
   if (!entries.ok()) return entries.status();
   MissionRead read;
@@ -16,6 +16,11 @@ absl::StatusOr<EventLog::MissionRead> EventLog::ReadForMissions(
       entries->empty() ? range.first - 1 : entries->back()->sequence();
   read.entries = *std::move(entries);
   return read;
+}
+
+void ReportRetained(AppendListener* listener, uint64_t before,
+                    uint64_t after) {
+  if (listener != nullptr && after > before) listener->OnRetained(after);
 }
 
 uint64_t ClampRetentionTarget(const RetentionPolicy& policy, uint64_t oldest,

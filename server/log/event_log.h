@@ -61,14 +61,29 @@ struct IncidentRecord {
   bool legacy = false;
 };
 
-// Told about every append after it is durable, in sequence order, before the
-// appenders' callbacks run. Called on the log's writer thread: must be quick
-// and must not call back into the log's Append.
+// Told about the log's changes by the log itself, so that a reader's cache
+// (the Feed's ring, the situation) follows the log without anyone calling
+// it by hand:
+//   OnAppended  every append after it is durable, in sequence order, before
+//               the appenders' callbacks run. Called on the log's writer
+//               thread: must be quick and must not call back into the
+//               log's Append.
+//   OnRetained  retention removed every update before `oldest`, which
+//               Oldest() returns by then. Called on the thread that ran
+//               ApplyRetention, before it returns, once per run that
+//               removed anything (a run that failed half-way included).
+//               May run concurrently with OnAppended.
 class AppendListener {
  public:
   virtual ~AppendListener() = default;
   virtual void OnAppended(const std::vector<LogEntryPtr>& entries) = 0;
+  virtual void OnRetained(uint64_t /*oldest*/) {}
 };
+
+// Tells `listener` (nullable) that a retention run moved Oldest() from
+// `before` to `after`; nothing when it did not move. Every backend's
+// ApplyRetention ends with it.
+void ReportRetained(AppendListener* listener, uint64_t before, uint64_t after);
 
 // The situation at one point of the log, stored so that GetSituation as_of
 // does not replay the log from its start (query/situation_as_of.h): every
@@ -156,15 +171,15 @@ class EventLog {
   };
 
   // An ascending Read for a reader that can use only updates whose mission,
-  // or whose LogEntry::previous's mission, has its bit (1 << Mission) in
-  // `mission_mask` (FilterMatcher::MissionMask()). The log may leave the
+  // or whose LogEntry::previous's mission, is in `missions` (a filter's
+  // FilterMatcher::Missions(), for instance). The log may leave the
   // others out, so that a narrow subscriber's catch-up does not decode what
   // its filter would drop. The first retained sequence >= range.first is
   // always included (the reader learns from it what retention removed).
   // At most range.limit entries; range.descending must be false.
   // The default reads everything (scanned_through = the last entry).
   virtual absl::StatusOr<MissionRead> ReadForMissions(
-      const ReadRange& range, uint32_t mission_mask) const;
+      const ReadRange& range, MissionSet missions) const;
 
   // The last appended sequence; 0 for an empty log.
   virtual uint64_t Head() const = 0;
@@ -192,7 +207,8 @@ class EventLog {
 
   // Removes updates the policy no longer keeps, from the oldest end, in
   // small steps so that appends are never held up for long. Returns the
-  // number removed. Incident records are kept.
+  // number removed. Incident records are kept. The listener is told
+  // (AppendListener::OnRetained) before it returns.
   virtual absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
                                                   absl::Time now) = 0;
 

@@ -31,10 +31,13 @@ absl::StatusOr<uint64_t> JetStreamEventLog::ApplyRetention(
     LogWarning("log", "old situation snapshots stay",
                {{"error", std::string(dropped.message())}});
   }
-  absl::MutexLock lock(&mu_);
-  // The dedupe entries, received_at and cached entries of the removed
-  // updates go with them.
-  index_.DropBefore(target);
+  {
+    absl::MutexLock lock(&mu_);
+    // The dedupe entries, received_at and cached entries of the removed
+    // updates go with them.
+    index_.DropBefore(target);
+  }
+  ReportRetained(listener_.load(std::memory_order_acquire), oldest, target);
   return target - oldest;
 }
 

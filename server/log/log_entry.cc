@@ -16,9 +16,9 @@ std::shared_ptr<LogEntry> NewEntry(
   auto entry = std::make_shared<LogEntry>();
   entry->update = std::move(update);
   entry->previous = std::move(previous);
-  entry->mission_bits = MissionBit(entry->update.mission());
+  entry->missions = MissionSet::Of(entry->update.mission());
   if (entry->previous != nullptr) {
-    entry->mission_bits |= MissionBit(entry->previous->mission());
+    entry->missions |= MissionSet::Of(entry->previous->mission());
   }
   return entry;
 }

@@ -7,6 +7,7 @@
 
 #include "absl/base/call_once.h"
 #include "absl/strings/string_view.h"
+#include "server/incident/mission_set.h"
 #include "sitrep/v1/situation_update.pb.h"
 
 namespace sitrep {
@@ -29,9 +30,9 @@ struct LogEntry {
   // another mission, de-escalated below its minimum severity). Null
   // otherwise. Never a chain: FilterView holds no previous of its own.
   std::shared_ptr<const v1::SituationUpdate> previous;
-  // MissionBit of the update's mission, and of previous's: a reader whose
-  // filter follows none of these missions can skip the entry unread.
-  uint32_t mission_bits = 0;
+  // The update's mission and previous's: a reader whose filter follows
+  // none of these missions can skip the entry unread.
+  MissionSet missions;
 
   uint64_t sequence() const { return update.sequence(); }
 
@@ -46,11 +47,6 @@ struct LogEntry {
 };
 
 using LogEntryPtr = std::shared_ptr<const LogEntry>;
-
-// The bit of `mission` in a mission mask (FilterMatcher::MissionMask()).
-inline uint32_t MissionBit(int mission) {
-  return (mission >= 0 && mission < 4) ? (1u << mission) : 1u;
-}
 
 // Encodes `update` (which must have its sequence set) once.
 LogEntryPtr MakeLogEntry(

@@ -60,9 +60,8 @@ class ObservedEventLog final : public EventLog {
   }
 
   absl::StatusOr<MissionRead> ReadForMissions(
-      const ReadRange& range, uint32_t mission_mask) const override {
-    return Observe(Operation::kRead,
-                   log_->ReadForMissions(range, mission_mask));
+      const ReadRange& range, MissionSet missions) const override {
+    return Observe(Operation::kRead, log_->ReadForMissions(range, missions));
   }
 
   uint64_t Head() const override { return log_->Head(); }

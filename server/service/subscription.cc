@@ -43,7 +43,7 @@ Subscription::Subscription(Feed* feed, Clock* clock,
       filter_(std::move(filter)),
       heartbeat_interval_(heartbeat_interval),
       metrics_(metrics),
-      mission_mask_(cursor->mission_mask()),
+      mission_mask_(cursor->missions().bits()),
       read_missions_(read_missions),
       wake_keys_(filter_ != nullptr ? filter_->WakeKeys()
                                     : std::vector<WakeKey>{AnyUpdateWakeKey()}),

@@ -245,7 +245,7 @@ void WebhookSink::Read(absl::Time now, HttpPoster* poster) {
         // is lost: WaitForNew refuses when the head moved past the cursor.
         waker_->TakeWoken();
         if (feed_->WaitForNew(waker_, cursor_->cursor(),
-                              cursor_->mission_mask())) {
+                              cursor_->missions())) {
           state_ = State::kWaiting;
           recheck_at_ = now + options_.idle_interval;
           return;

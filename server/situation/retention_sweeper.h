@@ -8,7 +8,7 @@
 //
 //   RetentionSweeper retention(log, snapshotter, clock, policy);
 //   absl::StatusOr<uint64_t> removed = retention.RunNow();
-//   feed->OnRetention();  // the caller tells the readers (for now)
+//   // The log announces the new oldest to its listener (OnRetained).
 //
 // Thread safety: RunNow may be called from any thread but the log's writer;
 // runs are not serialised here (the log's ApplyRetention is).

@@ -8,7 +8,7 @@
 // Checks: an error is INVALID_ARGUMENT naming a field under "filter.", short
 // and valid UTF-8; tighter limits never accept what the defaults reject and
 // never change a match; MatchesEverything() means every update matches;
-// MissionMask() never excludes a matching update's mission.
+// Missions() never excludes a matching update's mission.
 //
 // Seeds: corpus/filter/*.txtpb, encoded to the wire format when the ctest
 // copies them (see run_fuzzer.sh).
@@ -104,11 +104,6 @@ const std::vector<SituationUpdate>& Updates() {
   return *updates;
 }
 
-bool InMask(uint32_t mask, int value) {
-  const auto v = static_cast<uint32_t>(value);
-  return v < 32 ? ((mask >> v) & 1u) != 0 : mask == ~uint32_t{0};
-}
-
 void CheckError(const absl::Status& s, const sitrep::v1::Filter& filter) {
   SITREP_FUZZ_CHECK(s.code() == absl::StatusCode::kInvalidArgument,
                     "unexpected code: ", s.ToString());
@@ -157,8 +152,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       FilterMatcher::Compile(filter, {}, "filter", kfor_only);
   SITREP_FUZZ_CHECK(narrowed.ok(), "read rights make a valid filter fail: ",
                     narrowed.status().ToString());
-  SITREP_FUZZ_CHECK(((*narrowed)->MissionMask() & ~kfor_only) == 0,
-                    "MissionMask() beyond the readable missions for ",
+  SITREP_FUZZ_CHECK(((*narrowed)->Missions().bits() & ~kfor_only) == 0,
+                    "Missions() beyond the readable missions for ",
                     filter.ShortDebugString());
 
   const FilterMatcher& m = **matcher;
@@ -175,8 +170,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                         update.sequence(), " for ", filter.ShortDebugString());
     }
     if (matches) {
-      SITREP_FUZZ_CHECK(InMask(m.MissionMask(), update.mission()),
-                        "MissionMask() excludes matching update ",
+      SITREP_FUZZ_CHECK(m.Missions().Contains(update.mission()),
+                        "Missions() excludes matching update ",
                         update.sequence(), " for ", filter.ShortDebugString());
     }
     if (tightly.ok()) {

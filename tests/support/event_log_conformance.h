@@ -20,10 +20,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "google/protobuf/text_format.h"
 #include "gmock/gmock.h"
@@ -385,7 +387,7 @@ TYPED_TEST_P(EventLogConformanceTest, ReadForMissionsKeepsEverythingTheMissionsM
     const uint64_t sequence = this->AppendOk(request);
     if (missions[i % 3] == v1::MISSION_EULEX) eulex.push_back(sequence);
   }
-  const uint32_t mask = 1u << v1::MISSION_EULEX;
+  const MissionSet mask = MissionSet::Of(v1::MISSION_EULEX);
   std::vector<uint64_t> seen;
   uint64_t next = 1;
   for (int guard = 0; next <= 14 && guard < 20; ++guard) {
@@ -486,6 +488,38 @@ TYPED_TEST_P(EventLogConformanceTest, ListenerSeesNewEntriesInOrderBeforeCallbac
   this->log_->SetAppendListener(nullptr);
 }
 
+// "On the writer thread": neither the listener nor `done` runs on the
+// thread that called Append, so an appender never runs fan-out work or its
+// own completion inline (the in-memory log used to do both).
+TYPED_TEST_P(EventLogConformanceTest, ListenerAndDoneRunOffTheAppendersThread) {
+  class ThreadRecorder : public AppendListener {
+   public:
+    void OnAppended(const std::vector<LogEntryPtr>&) override {
+      absl::MutexLock lock(&mu);
+      thread = std::this_thread::get_id();
+    }
+    absl::Mutex mu;
+    std::thread::id thread ABSL_GUARDED_BY(mu);
+  } listener;
+  this->log_->SetAppendListener(&listener);
+  absl::Notification done;
+  std::thread::id done_thread;
+  this->log_->Append(Batch({Report("a")}),
+                     [&](std::vector<absl::StatusOr<AppendResult>> results) {
+                       EXPECT_THAT(results[0], IsOk());
+                       done_thread = std::this_thread::get_id();
+                       done.Notify();
+                     });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(60)));
+  EXPECT_NE(done_thread, std::this_thread::get_id());
+  {
+    absl::MutexLock lock(&listener.mu);
+    EXPECT_NE(listener.thread, std::thread::id());
+    EXPECT_NE(listener.thread, std::this_thread::get_id());
+  }
+  this->log_->SetAppendListener(nullptr);
+}
+
 TYPED_TEST_P(EventLogConformanceTest, RetentionByCountKeepsTheNewest) {
   this->AppendReports(10);
   RetentionPolicy policy;
@@ -500,6 +534,42 @@ TYPED_TEST_P(EventLogConformanceTest, RetentionByCountKeepsTheNewest) {
               IsOkAndHolds(0u));
   EXPECT_EQ(this->AppendOk(Report("after")), 11u);
   EXPECT_EQ(this->log_->Oldest(), 7u);
+}
+
+// Records the retention runs the log announces itself.
+class RetentionRecorder : public AppendListener {
+ public:
+  void OnAppended(const std::vector<LogEntryPtr>&) override {}
+  void OnRetained(uint64_t oldest) override {
+    absl::MutexLock lock(&mu_);
+    retained_.push_back(oldest);
+  }
+  std::vector<uint64_t> retained() const {
+    absl::MutexLock lock(&mu_);
+    return retained_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<uint64_t> retained_ ABSL_GUARDED_BY(mu_);
+};
+
+// Readers' caches (the Feed's ring) follow retention from the log's own
+// event, before ApplyRetention returns; no one has to tell them by hand.
+TYPED_TEST_P(EventLogConformanceTest, RetentionIsAnnouncedToTheListener) {
+  RetentionRecorder listener;
+  this->log_->SetAppendListener(&listener);
+  this->AppendReports(10);
+  RetentionPolicy policy;
+  policy.max_updates = 4;
+  EXPECT_THAT(this->log_->ApplyRetention(policy, this->clock_.Now()),
+              IsOkAndHolds(6u));
+  EXPECT_THAT(listener.retained(), ElementsAre(7u));
+  // A run that removed nothing is not announced.
+  EXPECT_THAT(this->log_->ApplyRetention(policy, this->clock_.Now()),
+              IsOkAndHolds(0u));
+  EXPECT_THAT(listener.retained(), ElementsAre(7u));
+  this->log_->SetAppendListener(nullptr);
 }
 
 // The server bounds each run to the snapshot it stored first
@@ -843,6 +913,8 @@ TYPED_TEST_P(EventLogConformanceTest, CloseRejectsAppendsButKeepsReads) {
 
 REGISTER_TYPED_TEST_SUITE_P(
     EventLogConformanceTest, EmptyLogHasHeadZeroAndOldestOne,
+    RetentionIsAnnouncedToTheListener,
+    ListenerAndDoneRunOffTheAppendersThread,
     SequencesAreDenseFromOne, BatchResultsComeInRequestOrder,
     StoredUpdateKeepsFieldsAndGetsServerFields,
     SameEventIdAndContentIsADuplicate, SameEventIdOtherContentIsAlreadyExists,

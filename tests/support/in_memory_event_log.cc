@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -28,40 +29,35 @@ absl::Status CloseError() {
   return absl::UnavailableError("the log is closed (server shutting down)");
 }
 
-// Thread safety: every method may be called from any thread. append_mu_
-// serialises whole appends (apply + listener) so that the listener sees
-// sequence order; mu_ guards the data and is held only briefly, so that the
-// listener may read the log.
+// Thread safety: every method may be called from any thread. Appends are
+// queued (queue_mu_) and applied one batch at a time by the writer thread,
+// which tells the listener and then runs `done`, as the real logs do; mu_
+// guards the data and is held only briefly, so that the listener and `done`
+// may read the log.
 //
 // Invariant: entries_ holds exactly the sequences [oldest_, head_].
 class InMemoryEventLog final : public EventLog {
  public:
   explicit InMemoryEventLog(Clock* clock)
       : clock_(clock != nullptr ? clock : RealClock()),
-        log_id_(NextLogId()) {}
+        log_id_(NextLogId()),
+        writer_([this] { WriterLoop(); }) {}
+
+  ~InMemoryEventLog() override { Close(); }
 
   const std::string& log_id() const override { return log_id_; }
 
   void Append(std::vector<AppendRequest> batch, AppendCallback done) override {
-    std::vector<absl::StatusOr<AppendResult>> results;
     {
-      absl::MutexLock order(&append_mu_);
-      std::vector<LogEntryPtr> added;
-      AppendListener* listener = nullptr;
-      {
-        absl::MutexLock lock(&mu_);
-        if (closed_) {
-          results.assign(batch.size(), CloseError());
-        } else {
-          for (const AppendRequest& request : batch) {
-            results.push_back(ApplyLocked(request, &added));
-          }
-        }
-        listener = listener_;
+      absl::MutexLock lock(&queue_mu_);
+      if (!stopping_) {
+        queue_.push_back(Pending{std::move(batch), std::move(done)});
+        return;
       }
-      if (listener != nullptr && !added.empty()) listener->OnAppended(added);
     }
-    done(std::move(results));
+    // Closed: refused at once, as the real logs refuse a closed queue.
+    done(std::vector<absl::StatusOr<AppendResult>>(batch.size(),
+                                                   CloseError()));
   }
 
   absl::StatusOr<std::vector<LogEntryPtr>> Read(
@@ -79,18 +75,17 @@ class InMemoryEventLog final : public EventLog {
     return out;
   }
 
-  // Leaves out what the mask cannot match, like the SQLite log, so that the
-  // cursor tests run the skipping path.
+  // Leaves out what `missions` cannot match, like the SQLite log, so that
+  // the cursor tests run the skipping path.
   absl::StatusOr<MissionRead> ReadForMissions(
-      const ReadRange& range, uint32_t mission_mask) const override {
+      const ReadRange& range, MissionSet missions) const override {
     absl::MutexLock lock(&mu_);
     MissionRead read;
     const uint64_t first = std::max(range.first, oldest_);
     const uint64_t last = std::min(range.last, head_);
     read.scanned_through = range.first - 1;
-    auto in_mask = [mission_mask](v1::Mission mission) {
-      return mission_mask == ~uint32_t{0} ||
-             (mission < 32 && ((mission_mask >> mission) & 1u) != 0);
+    auto in_mask = [missions](v1::Mission mission) {
+      return missions.Contains(mission);
     };
     for (uint64_t sequence = first;
          sequence <= last && read.entries.size() < range.limit; ++sequence) {
@@ -141,8 +136,22 @@ class InMemoryEventLog final : public EventLog {
 
   absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
                                           absl::Time now) override {
+    AppendListener* listener = nullptr;
+    uint64_t before = 0;
+    absl::StatusOr<uint64_t> removed =
+        Retain(policy, now, &listener, &before);
+    if (removed.ok()) ReportRetained(listener, before, before + *removed);
+    return removed;
+  }
+
+  // Removes what `policy` no longer keeps; says who to tell, and from where.
+  absl::StatusOr<uint64_t> Retain(const RetentionPolicy& policy,
+                                  absl::Time now, AppendListener** listener,
+                                  uint64_t* before) {
     absl::MutexLock lock(&mu_);
     if (closed_) return CloseError();
+    *listener = listener_;
+    *before = oldest_;
     uint64_t target = oldest_;
     if (policy.max_updates > 0 && head_ > policy.max_updates) {
       target = std::max(target, head_ - policy.max_updates + 1);
@@ -166,14 +175,65 @@ class InMemoryEventLog final : public EventLog {
     listener_ = listener;
   }
 
+  // Completes the appends already queued (they were accepted), then stops
+  // the writer. Must not be called from a listener or an append's `done`.
   void Close() override {
-    // Waits for an append in progress: it was accepted, so it completes.
-    absl::MutexLock order(&append_mu_);
+    {
+      absl::MutexLock lock(&queue_mu_);
+      stopping_ = true;
+    }
+    {
+      absl::MutexLock order(&close_mu_);
+      if (writer_.joinable()) writer_.join();
+    }
     absl::MutexLock lock(&mu_);
     closed_ = true;
   }
 
  private:
+  struct Pending {
+    std::vector<AppendRequest> batch;
+    AppendCallback done;
+  };
+
+  bool HasWorkLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+    return !queue_.empty() || stopping_;
+  }
+
+  // The writer thread: one queued batch at a time, in order; returns once
+  // Close() was called and the queue is empty.
+  void WriterLoop() {
+    for (;;) {
+      Pending pending;
+      {
+        absl::MutexLock lock(&queue_mu_);
+        queue_mu_.Await(absl::Condition(
+            this, &InMemoryEventLog::HasWorkLocked));
+        if (queue_.empty()) return;
+        pending = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      pending.done(ApplyAndTell(pending.batch));
+    }
+  }
+
+  // Applies `batch` and tells the listener what was stored. Writer thread.
+  std::vector<absl::StatusOr<AppendResult>> ApplyAndTell(
+      const std::vector<AppendRequest>& batch) {
+    std::vector<absl::StatusOr<AppendResult>> results;
+    std::vector<LogEntryPtr> added;
+    AppendListener* listener = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      for (const AppendRequest& request : batch) {
+        results.push_back(ApplyLocked(request, &added));
+      }
+      listener = listener_;
+    }
+    if (listener != nullptr && !added.empty()) listener->OnAppended(added);
+    return results;
+  }
+
   // REQUIRES: mu_ held.
   uint64_t FirstAtOrAfterLocked(absl::Time time) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -224,9 +284,12 @@ class InMemoryEventLog final : public EventLog {
   Clock* const clock_;
   const std::string log_id_;
 
-  // Held across a whole append (apply + listener), never while calling
-  // `done`.
-  absl::Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  // Appends waiting for the writer thread.
+  absl::Mutex queue_mu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+  // Serialises Close()'s join (Close may be called twice concurrently).
+  absl::Mutex close_mu_;
 
   // State below is protected by mu_.
   mutable absl::Mutex mu_;
@@ -239,6 +302,9 @@ class InMemoryEventLog final : public EventLog {
   std::map<std::string, IncidentRecord> incidents_ ABSL_GUARDED_BY(mu_);
   AppendListener* listener_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Last: started once every member above exists.
+  std::thread writer_;
 };
 
 }  // namespace

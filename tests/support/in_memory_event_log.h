@@ -14,13 +14,15 @@ namespace sitrep {
 // incident rules, received_at never decreasing, retention that keeps the
 // incident records, Close -> UNAVAILABLE.
 //
-// Differences, all about threads:
-//   - Append runs synchronously on the caller's thread: the listener and
-//     then `done` have run when Append returns. Appends are serialised, so
-//     the listener still sees entries in sequence order, and `done` runs
-//     outside every lock (it may Append again or read the log).
-//   - After Close, Append's `done` runs at once with UNAVAILABLE.
-//   - ApplyRetention removes everything at once.
+// Like the real logs, it has one writer thread: Append only queues, and the
+// writer applies each batch, tells the listener and then runs `done`, so a
+// test sees the "on the writer thread" contract the server relies on (wait
+// for `done`, e.g. AppendAndWait, before looking). `done` runs outside
+// every lock (it may Append again or read the log).
+// Differences:
+//   - After Close, Append's `done` runs at once, on the caller's thread,
+//     with UNAVAILABLE.
+//   - ApplyRetention removes everything at once, on the caller's thread.
 // `clock` (not owned, must outlive the log) stamps received_at; null: real.
 std::unique_ptr<EventLog> NewInMemoryEventLog(Clock* clock = nullptr);
 

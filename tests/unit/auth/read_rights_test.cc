@@ -54,7 +54,7 @@ TEST(ReadRightsTest, CompiledFilterNarrowsToReadableMissions) {
       FilterMatcher::Compile(v1::Filter(), {}, "filter",
                              KforReader().read_missions));
   EXPECT_FALSE(filter->MatchesEverything());
-  EXPECT_EQ(filter->MissionMask(), 1u << v1::MISSION_KFOR);
+  EXPECT_EQ(filter->Missions(), MissionSet::Of(v1::MISSION_KFOR));
   EXPECT_TRUE(filter->Matches(Of(v1::MISSION_KFOR)));
   EXPECT_FALSE(filter->Matches(Of(v1::MISSION_EULEX)));
   EXPECT_TRUE(filter->Readable(Of(v1::MISSION_KFOR)));

@@ -68,8 +68,8 @@ TEST_F(FeedWakeTest, AppendDoesNotWakeWaitersWhoseFiltersCannotMatch) {
 TEST_F(FeedWakeTest, MissionWaitersAreWokenByTheirMissionsOnly) {
   auto kfor = std::make_shared<CountingWaiter>();
   auto eulex = std::make_shared<CountingWaiter>();
-  ASSERT_TRUE(feed_->WaitForNew(kfor, 0, MissionBit(v1::MISSION_KFOR)));
-  ASSERT_TRUE(feed_->WaitForNew(eulex, 0, MissionBit(v1::MISSION_EULEX)));
+  ASSERT_TRUE(feed_->WaitForNew(kfor, 0, MissionSet::Of(v1::MISSION_KFOR)));
+  ASSERT_TRUE(feed_->WaitForNew(eulex, 0, MissionSet::Of(v1::MISSION_EULEX)));
   Append(testing::PatrolUpdate(v1::MISSION_KFOR));
   executor_.RunReady();
   EXPECT_EQ(kfor->woken, 1);
@@ -110,6 +110,22 @@ TEST_F(FeedWakeTest, EndWaitOfAnUnwokenWaiterReturnsTheHeadToSkipTo) {
   EXPECT_EQ(feed_->EndWait(waiter.get()), std::optional<uint64_t>(5));
   EXPECT_EQ(feed_->EndWait(waiter.get()), std::nullopt);
   EXPECT_EQ(feed_->waiting(), 0u);
+}
+
+// The log announces retention (AppendListener::OnRetained): the Feed moves
+// its oldest sequence and drops the removed entries from its ring without
+// being told by hand.
+TEST_F(FeedWakeTest, RetentionInTheLogTrimsTheRing) {
+  for (int i = 0; i < 6; ++i) {
+    Append(testing::PatrolUpdate(v1::MISSION_KFOR, absl::StrCat("p", i)));
+  }
+  ASSERT_EQ(feed_->ring().first(), 1u);
+  RetentionPolicy keep_two;
+  keep_two.max_updates = 2;
+  ASSERT_TRUE(test_.log->ApplyRetention(keep_two, test_.clock.Now()).ok());
+  EXPECT_EQ(feed_->oldest(), 5u);
+  EXPECT_EQ(feed_->ring().first(), 5u);
+  EXPECT_EQ(feed_->ring().last(), 6u);
 }
 
 }  // namespace

@@ -193,7 +193,6 @@ TEST_F(SubscriberCursorTest, BehindRetentionSendsAGapThenContinues) {
   RetentionPolicy keep_ten;
   keep_ten.max_updates = 10;
   ASSERT_TRUE(log_->ApplyRetention(keep_ten, clock_.Now()).ok());
-  feed_->OnRetention();
   v1::SubscribeRequest request;
   request.set_after_sequence(5);
   auto cursor = Start(request);
@@ -213,7 +212,6 @@ TEST_F(SubscriberCursorTest, BehindRetentionWithOnGapFailFails) {
   RetentionPolicy keep_ten;
   keep_ten.max_updates = 10;
   ASSERT_TRUE(log_->ApplyRetention(keep_ten, clock_.Now()).ok());
-  feed_->OnRetention();
   v1::SubscribeRequest request;
   request.set_after_sequence(5);
   request.set_on_gap(v1::GAP_POLICY_FAIL);
@@ -325,10 +323,10 @@ TEST_F(SubscriberCursorTest, FeedWakesOnlyWaitersWhoseMissionsWereAppended) {
   Append(3);
   auto kfor = std::make_shared<CountingWaiter>();
   auto eulex = std::make_shared<CountingWaiter>();
-  EXPECT_FALSE(feed_->WaitForNew(kfor, 2, MissionBit(v1::MISSION_KFOR)))
+  EXPECT_FALSE(feed_->WaitForNew(kfor, 2, MissionSet::Of(v1::MISSION_KFOR)))
       << "the head is past 2 already: read instead of waiting";
-  EXPECT_TRUE(feed_->WaitForNew(kfor, 3, MissionBit(v1::MISSION_KFOR)));
-  EXPECT_TRUE(feed_->WaitForNew(eulex, 3, MissionBit(v1::MISSION_EULEX)));
+  EXPECT_TRUE(feed_->WaitForNew(kfor, 3, MissionSet::Of(v1::MISSION_KFOR)));
+  EXPECT_TRUE(feed_->WaitForNew(eulex, 3, MissionSet::Of(v1::MISSION_EULEX)));
   Append(1);  // sequence 4 is KFOR
   executor_.RunReady();
   EXPECT_EQ(kfor->woken, 1);
@@ -342,7 +340,7 @@ TEST_F(SubscriberCursorTest, FeedWakesTheWaitersOfTheMissionAnIncidentLeaves) {
   AppendUpdate(testing::NewIncident("x", v1::MISSION_KOSOVO_POLICE));  // 1: KP
   auto police = std::make_shared<CountingWaiter>();
   EXPECT_TRUE(
-      feed_->WaitForNew(police, 1, MissionBit(v1::MISSION_KOSOVO_POLICE)));
+      feed_->WaitForNew(police, 1, MissionSet::Of(v1::MISSION_KOSOVO_POLICE)));
   v1::SituationUpdate escalate = testing::NewIncident("x", v1::MISSION_KFOR);
   escalate.set_kind(v1::KIND_ESCALATE);
   AppendUpdate(escalate);  // 2: KFOR's, and how the incident leaves KP's view

@@ -24,7 +24,7 @@ std::vector<uint64_t> Visit(const UpdateRing& ring, uint64_t from,
                             size_t max = 1000) {
   std::vector<uint64_t> seen;
   const UpdateRing::Visited visited =
-      ring.ForEachFrom(from, max, ~0u, [&](const LogEntryPtr& e) {
+      ring.ForEachFrom(from, max, MissionSet::All(), [&](const LogEntryPtr& e) {
         seen.push_back(e->sequence());
         return true;
       });
@@ -55,7 +55,7 @@ TEST(UpdateRingTest, VisitStopsAtTheLimitOrWhenAsked) {
   EXPECT_THAT(Visit(ring, 3, 2), ::testing::ElementsAre(3, 4));
   std::vector<uint64_t> seen;
   const UpdateRing::Visited visited =
-      ring.ForEachFrom(1, 100, ~0u, [&](const LogEntryPtr& e) {
+      ring.ForEachFrom(1, 100, MissionSet::All(), [&](const LogEntryPtr& e) {
         seen.push_back(e->sequence());
         return e->sequence() < 4;
       });
@@ -84,7 +84,7 @@ TEST(UpdateRingTest, SkipsEntriesOfOtherMissionsButCountsThem) {
   ring.Append(entries);
   std::vector<uint64_t> seen;
   const UpdateRing::Visited visited = ring.ForEachFrom(
-      2, 100, MissionBit(v1::MISSION_KFOR), [&](const LogEntryPtr& e) {
+      2, 100, MissionSet::Of(v1::MISSION_KFOR), [&](const LogEntryPtr& e) {
         seen.push_back(e->sequence());
         return true;
       });
@@ -93,7 +93,7 @@ TEST(UpdateRingTest, SkipsEntriesOfOtherMissionsButCountsThem) {
   EXPECT_EQ(visited.looked_at, 8u);
 
   const UpdateRing::Visited limited = ring.ForEachFrom(
-      2, 2, MissionBit(v1::MISSION_KFOR), [&](const LogEntryPtr&) {
+      2, 2, MissionSet::Of(v1::MISSION_KFOR), [&](const LogEntryPtr&) {
         ADD_FAILURE() << "2 and 3 are not KFOR's";
         return true;
       });

@@ -76,7 +76,7 @@ TEST(FilterMatcherTest, EmptyFilterMatchesEverything) {
   auto matcher = MustCompile("");
   ASSERT_NE(matcher, nullptr);
   EXPECT_TRUE(matcher->MatchesEverything());
-  EXPECT_EQ(matcher->MissionMask(), ~uint32_t{0});
+  EXPECT_EQ(matcher->Missions(), MissionSet::All());
   EXPECT_TRUE(matcher->Matches(Update()));
   EXPECT_TRUE(matcher->Matches(v1::SituationUpdate()));
   v1::SituationUpdate odd;
@@ -99,13 +99,13 @@ TEST(FilterMatcherTest, MissionsMatchAnyListedMission) {
   EXPECT_FALSE(matcher->Matches(unknown));
 }
 
-TEST(FilterMatcherTest, MissionMaskHasTheBitOfEachListedMission) {
+TEST(FilterMatcherTest, MissionsAreTheListedMissions) {
   EXPECT_EQ(MustCompile("missions: MISSION_KFOR missions: MISSION_EULEX")
-                ->MissionMask(),
-            (1u << v1::MISSION_KFOR) | (1u << v1::MISSION_EULEX));
-  EXPECT_EQ(MustCompile("missions: MISSION_KOSOVO_POLICE")->MissionMask(),
-            1u << v1::MISSION_KOSOVO_POLICE);
-  EXPECT_EQ(MustCompile("roles: ROLE_SUPPORT")->MissionMask(), ~uint32_t{0});
+                ->Missions(),
+            MissionSet::Of(v1::MISSION_KFOR) | MissionSet::Of(v1::MISSION_EULEX));
+  EXPECT_EQ(MustCompile("missions: MISSION_KOSOVO_POLICE")->Missions(),
+            MissionSet::Of(v1::MISSION_KOSOVO_POLICE));
+  EXPECT_EQ(MustCompile("roles: ROLE_SUPPORT")->Missions(), MissionSet::All());
 }
 
 TEST(FilterMatcherTest, RolesMatchAnyListedRole) {

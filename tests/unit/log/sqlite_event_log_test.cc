@@ -186,7 +186,7 @@ std::vector<uint64_t> SequencesOf(const std::vector<LogEntryPtr>& entries) {
   return sequences;
 }
 
-constexpr uint32_t kKforOnly = 1u << v1::MISSION_KFOR;
+constexpr MissionSet kKforOnly = MissionSet::Of(v1::MISSION_KFOR);
 
 // 1 EULEX, 2 KFOR, 3 EULEX, 4 EULEX opens INC-1, 5 KFOR takes INC-1 over,
 // 6 EULEX takes it back (its previous is KFOR's), 7 EULEX.
@@ -224,7 +224,7 @@ TEST_F(sqlite_event_log, ReadForMissionsLeavesOutWhatTheMissionsCannotMatch) {
   EXPECT_EQ(read->scanned_through, 5u);
 
   // Every mission: a plain read.
-  read = log->ReadForMissions(ReadRange{.first = 6}, ~uint32_t{0});
+  read = log->ReadForMissions(ReadRange{.first = 6}, MissionSet::All());
   ASSERT_THAT(read, IsOk());
   EXPECT_THAT(SequencesOf(read->entries), ElementsAre(6, 7));
   EXPECT_EQ(read->scanned_through, 7u);

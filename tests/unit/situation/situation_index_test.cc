@@ -60,7 +60,7 @@ class MissionFilter : public FilterMatcher {
   }
   bool Readable(const v1::SituationUpdate&) const override { return true; }
   bool MatchesEverything() const override { return false; }
-  uint32_t MissionMask() const override { return 1u << mission_; }
+  MissionSet Missions() const override { return MissionSet::Of(mission_); }
   bool RestrictsKinds() const override { return false; }
   bool RestrictsStatuses() const override { return false; }
 
