@@ -40,6 +40,7 @@
 #include "bench/server_process.h"
 #include "grpcpp/grpcpp.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
+#include "tests/support/temp_dir.h"
 
 #ifndef SITREP_BENCH_SITREPD
 #define SITREP_BENCH_SITREPD "sitrepd"
@@ -149,7 +150,7 @@ class Publisher {
 };
 
 struct Servers {
-  TempDir dir;
+  testing::TempDir dir;
   ServerProcess nats;
   ServerProcess sitrepd;
 

@@ -7,7 +7,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -147,16 +146,6 @@ ProcStats ReadProcStats(pid_t pid) {
     }
   }
   return stats;
-}
-
-TempDir::TempDir() {
-  char pattern[] = "/tmp/sitrep-bench-XXXXXX";
-  path_ = mkdtemp(pattern) ? pattern : "/tmp/sitrep-bench-failed";
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
 }
 
 }  // namespace sitrep::bench

@@ -61,20 +61,6 @@ class ServerProcess {
   bool eof_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-// A fresh directory under /tmp for one server's stores, removed with
-// everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 // What /proc says about a process.
 struct ProcStats {
   double cpu_seconds = 0;  // utime + stime

@@ -80,14 +80,15 @@
 #include "absl/time/time.h"
 #include "bench/bench_payload.h"
 #include "bench/cpu_budget.h"
-#include "bench/replica_scaling.h"
 #include "bench/dashboards_scenario.h"
 #include "bench/recovery_scenario.h"
 #include "bench/replica_join_scenario.h"
+#include "bench/replica_scaling.h"
 #include "bench/server_process.h"
-#include "server/auth/token_hash.h"
 #include "grpcpp/grpcpp.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
+#include "tests/support/access_policy_builder.h"
+#include "tests/support/temp_dir.h"
 
 #ifdef SITREP_BENCH_NATS
 #include <nats/nats.h>
@@ -228,7 +229,7 @@ double Percentile(const std::vector<int64_t>& sorted, double p) {
 
 struct System {
   std::string name;  // sitrep | ceiling
-  TempDir dir;
+  testing::TempDir dir;
   ServerProcess process;
 
   bool Start(const std::string& fsync,
@@ -1467,7 +1468,7 @@ class NatsTarget final : public FanoutTarget {
 
   const bool jetstream_;
   std::string consumer_;  // --jetstream_consumer when jetstream_
-  TempDir dir_;
+  testing::TempDir dir_;
   ServerProcess process_;
   std::vector<natsConnection*> connections_;
   std::vector<jsCtx*> contexts_;
@@ -1624,7 +1625,7 @@ class ReplicasTarget final : public GrpcChannelsTarget {
 
  private:
   const int count_;
-  TempDir dir_;
+  testing::TempDir dir_;
   ServerProcess nats_;
   double nats_cpu0_ = 0;
   bool stopped_ = false;
@@ -1807,7 +1808,7 @@ void RunIngest(const std::string& system_name, const std::string& fsync) {
 // message) against raw js_PublishAsync (bench/jetstream_peer.h), each on a
 // fresh nats-server -js, same payload (the update as sitrep stores it,
 // server-set fields included), same stream settings, R1.
-bool StartJetStream(TempDir* dir, ServerProcess* nats) {
+bool StartJetStream(testing::TempDir* dir, ServerProcess* nats) {
   return nats->Start({absl::GetFlag(FLAGS_nats_server), "-a", "127.0.0.1", "-p",
                       "-1", "-js", "-sd", dir->path() + "/js"},
                      "", absl::Seconds(30), "Server is ready");
@@ -1824,7 +1825,7 @@ void RunJetStreamIngest(FanoutOutcome* outcome) {
   const int window = absl::GetFlag(FLAGS_window);
   double raw_rate = 0;
   {
-    TempDir dir;
+    testing::TempDir dir;
     ServerProcess nats;
     if (!StartJetStream(&dir, &nats)) {
       ++outcome->failures;
@@ -1862,7 +1863,7 @@ void RunJetStreamIngest(FanoutOutcome* outcome) {
     Result(scenario, "jetstream", "nats-server CPU us/update",
            raw->acked > 0 ? nats_cpu * 1e6 / static_cast<double>(raw->acked) : 0);
   }
-  TempDir dir;
+  testing::TempDir dir;
   ServerProcess nats;
   if (!StartJetStream(&dir, &nats)) {
     ++outcome->failures;
@@ -2044,18 +2045,11 @@ constexpr char kFloodPublisher[] = "sitrep_bench-flood-publisher-0123456789";
 constexpr char kVictim[] = "sitrep_bench-victim-0123456789";
 
 std::string FairnessPolicy() {
-  auto entry = [](const char* name, const char* token, const char* publish,
-                  const char* read) {
-    return absl::StrCat(R"({"name": ")", name, R"(", "tokenSha256": [")",
-                        HashToken(token), R"("], "publish": [)", publish,
-                        R"(], "read": [)", read, "]}");
-  };
-  return absl::StrCat(
-      R"({"principals": [)",
-      entry("flood-readers", kFloodReaders, "", R"("EULEX", "KOSOVO_POLICE")"),
-      ",",
-      entry("flood-publisher", kFloodPublisher, R"("KFOR")", ""), ",",
-      entry("victim", kVictim, R"("EULEX")", R"("EULEX")"), "]}");
+  return testing::AccessPolicyBuilder()
+      .Principal("flood-readers").Token(kFloodReaders).Read({"EULEX", "KOSOVO_POLICE"})
+      .Principal("flood-publisher").Token(kFloodPublisher).Publish({"KFOR"})
+      .Principal("victim").Token(kVictim).Publish({"EULEX"}).Read({"EULEX"})
+      .Json();
 }
 
 // One idle stream: reads (and counts) whatever comes until cancelled.
@@ -2343,7 +2337,7 @@ bool Exec(sqlite3* db, const char* sql) {
 }
 
 void RunSqlite() {
-  TempDir dir;
+  testing::TempDir dir;
   const std::string path = dir.path() + "/raw.db";
   sqlite3* db = nullptr;
   if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return;

@@ -13,7 +13,7 @@
 #include "client/tls_files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/support/scoped_temp_dir.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_certificates.h"
 
 namespace sitrep::cli {
@@ -72,7 +72,7 @@ GlobalFlags Parse(std::vector<std::string> args) {
 class ChannelOptionsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new ScopedTempDir;
+    dir_ = new testing::TempDir;
     absl::StatusOr<testing::TestCertificates> pki = testing::MakeTestCertificates(dir_->path());
     ASSERT_TRUE(pki.ok()) << pki.status();
     pki_ = new testing::TestCertificates(*std::move(pki));
@@ -84,12 +84,12 @@ class ChannelOptionsTest : public ::testing::Test {
 
   const testing::CertificateFiles& client() const { return pki_->clients.at("kfor-gateway"); }
 
-  static ScopedTempDir* dir_;
+  static testing::TempDir* dir_;
   static testing::TestCertificates* pki_;
   ScopedEnv no_token_{"SITREP_TOKEN", nullptr};
   ScopedEnv no_ca_{"SITREP_TLS_CA", nullptr};
 };
-ScopedTempDir* ChannelOptionsTest::dir_ = nullptr;
+testing::TempDir* ChannelOptionsTest::dir_ = nullptr;
 testing::TestCertificates* ChannelOptionsTest::pki_ = nullptr;
 
 TEST_F(ChannelOptionsTest, NoSecurityFlagsMeanPlaintextWithoutToken) {

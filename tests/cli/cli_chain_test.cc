@@ -20,11 +20,15 @@
 #include "sitrep/v1/situation_feed.pb.h"
 #include "tests/cli/sitrepd_cli_test_base.h"
 #include "tests/cli/sitrepd_process.h"
-#include "tests/cli/subprocess.h"
+#include "tests/support/subprocess.h"
 
 namespace sitrep::cli_testing {
 namespace {
 
+using ::sitrep::testing::ExitStatus;
+using ::sitrep::testing::Lines;
+using ::sitrep::testing::RunResult;
+using ::sitrep::testing::Subprocess;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::ContainsRegex;
@@ -54,7 +58,7 @@ class CliChainTest : public SitrepdCliTest {
     // EEXIST on a second call is fine: it is the same link.
     (void)!symlink(SITREP_BIN, (bin + "/sitrep").c_str());
     const char* path = std::getenv("PATH");
-    return cli_testing::Run({"/bin/sh", "-ec", script}, "",
+    return testing::Run({"/bin/sh", "-ec", script}, "",
                             {"NO_COLOR=1", "SITREP_SERVER=" + server_->address(),
                              absl::StrCat("PATH=", bin, ":", path == nullptr ? "/usr/bin:/bin" : path)});
   }
@@ -306,15 +310,15 @@ TEST_F(CliChainTest, DemoPlaysByTheRulesAndLeavesNothingOpenWhenStopped) {
   // 600 published updates (one line each, after a header).
   ASSERT_TRUE(demo->WaitForStdout(
       [](const std::string& out) { return Lines(out).size() > 600; }, kWait))
-      << demo->err();
+      << demo->stderr_text();
   RunResult situation = Sitrep({"situation", "-o", "jsonl"});
   ASSERT_EQ(situation.exit_code, 0) << situation.err;
   EXPECT_FALSE(OpenIncidentIds(situation.out).empty()) << "nothing open to close";
   demo->Signal(SIGTERM);
-  EXPECT_EQ(demo->Wait(kWait), 0) << demo->err();
-  EXPECT_THAT(demo->err(), HasSubstr(" 0 failed"));
-  EXPECT_THAT(demo->err(), HasSubstr("0 incidents left open"));
-  EXPECT_THAT(demo->err(), Not(HasSubstr("FAILED_PRECONDITION")));
+  EXPECT_EQ(demo->Wait(kWait), ExitStatus::Exited(0)) << demo->stderr_text();
+  EXPECT_THAT(demo->stderr_text(), HasSubstr(" 0 failed"));
+  EXPECT_THAT(demo->stderr_text(), HasSubstr("0 incidents left open"));
+  EXPECT_THAT(demo->stderr_text(), Not(HasSubstr("FAILED_PRECONDITION")));
   situation = Sitrep({"situation", "-o", "jsonl"});
   ASSERT_EQ(situation.exit_code, 0) << situation.err;
   EXPECT_TRUE(OpenIncidentIds(situation.out).empty()) << situation.out;
@@ -328,21 +332,21 @@ TEST_F(CliChainTest, DemoSurvivesAServerRestartWithoutDoubles) {
                    "150ms", "--seed", "12", "--run-id", "t2", "-v"});
   ASSERT_TRUE(demo->WaitForStdout(
       [](const std::string& out) { return Lines(out).size() > 200; }, kWait))
-      << demo->err();
+      << demo->stderr_text();
   const int port = server_->port();
   server_->Stop();
   ASSERT_TRUE(demo->WaitForStderr(
       [](const std::string& err) { return absl::StrContains(err, "retrying in"); }, kWait))
-      << demo->err();
+      << demo->stderr_text();
   ASSERT_NO_FATAL_FAILURE(server_->Start(port));
-  const size_t before = Lines(demo->out()).size();
+  const size_t before = Lines(demo->stdout_text()).size();
   ASSERT_TRUE(demo->WaitForStdout(
       [before](const std::string& out) { return Lines(out).size() > before + 200; }, kWait))
-      << demo->err();
+      << demo->stderr_text();
   demo->Signal(SIGTERM);
-  EXPECT_EQ(demo->Wait(kWait), 0) << demo->err();
-  EXPECT_THAT(demo->err(), HasSubstr(" 0 failed"));
-  EXPECT_THAT(demo->err(), HasSubstr("0 incidents left open"));
+  EXPECT_EQ(demo->Wait(kWait), ExitStatus::Exited(0)) << demo->stderr_text();
+  EXPECT_THAT(demo->stderr_text(), HasSubstr(" 0 failed"));
+  EXPECT_THAT(demo->stderr_text(), HasSubstr("0 incidents left open"));
   RunResult history = Sitrep({"history", "--limit", "0", "-o", "jsonl"});
   ASSERT_EQ(history.exit_code, 0) << history.err;
   std::set<std::string> event_ids;

@@ -17,11 +17,18 @@
 #include "gtest/gtest.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
 #include "tests/cli/sitrepd_process.h"
-#include "tests/cli/subprocess.h"
+#include "tests/support/access_policy_builder.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep::cli_testing {
 namespace {
 
+using ::sitrep::testing::AccessPolicyBuilder;
+using ::sitrep::testing::Lines;
+using ::sitrep::testing::Run;
+using ::sitrep::testing::RunResult;
+using ::sitrep::testing::TempDir;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
@@ -263,13 +270,13 @@ TEST_F(CheckTest, ReplicaLagOfAServerWithoutReplicasIsUnknown) {
 TEST(CheckAuthTest, RefusedCredentialsAreUnknown) {
   TempDir dir;
   const std::string token = "monitor-0123456789abcdef0123456789";
-  RunResult hash = cli_testing::Run({SITREPD_BIN, "hash-token"}, token);
+  RunResult hash = testing::Run({SITREPD_BIN, "hash-token"}, token);
   ASSERT_EQ(hash.exit_code, 0) << hash.err;
   const std::string policy = dir.path() + "/policy.json";
   ASSERT_FALSE(Lines(hash.out).empty());
-  std::ofstream(policy) << R"({"principals": [{"name": "monitor", "tokenSha256": [")"
-                        << Lines(hash.out)[0]
-                        << R"("], "publish": ["KFOR"], "read": ["KFOR"]}]})";
+  AccessPolicyBuilder()
+      .Principal("monitor").TokenSha256(Lines(hash.out)[0]).Publish({"KFOR"}).Read({"KFOR"})
+      .WriteTo(policy);
   Sitrepd server(SITREPD_BIN, dir.path() + "/data", dir.path());
   ASSERT_NO_FATAL_FAILURE(server.Start(0, {"--auth_file=" + policy}));
   const std::string at = "--server=" + server.address();

@@ -15,11 +15,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/cli/sitrepd_cli_test_base.h"
-#include "tests/cli/subprocess.h"
+#include "tests/support/subprocess.h"
 
 namespace sitrep::cli_testing {
 namespace {
 
+using ::sitrep::testing::ExitStatus;
+using ::sitrep::testing::Lines;
+using ::sitrep::testing::RunResult;
+using ::sitrep::testing::Subprocess;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -65,7 +69,7 @@ class DutyOfficerCliTest : public SitrepdCliTest {
     args.insert(args.begin(), SITREP_BIN);
     args.push_back("--server=" + server_->address());
     env.push_back("NO_COLOR=1");
-    return cli_testing::Run(args, stdin_text, env, absl::Seconds(120));
+    return testing::Run(args, stdin_text, env, absl::Seconds(120));
   }
 
   void Import(int from, int to) {
@@ -185,7 +189,7 @@ TEST_F(DutyOfficerCliTest, TablesFitTheWidthCuttingTheHeadlineBeforeTheMunicipal
 TEST_F(DutyOfficerCliTest, ConnectionMistakesAreExplainedWithTheAddressTried) {
   // The dashboard's HTTP port instead of the gRPC one.
   const std::string http = absl::StrCat("127.0.0.1:", server_->http_port());
-  RunResult r = cli_testing::Run({SITREP_BIN, "health", "--server", http});
+  RunResult r = testing::Run({SITREP_BIN, "health", "--server", http});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_THAT(r.err, HasSubstr(absl::StrCat("server ", http, " answered HTTP/1.1, not gRPC: "
                                             "is that the dashboard/HTTP port? the gRPC address "
@@ -194,24 +198,24 @@ TEST_F(DutyOfficerCliTest, ConnectionMistakesAreExplainedWithTheAddressTried) {
   EXPECT_THAT(r.err, Not(HasSubstr("http1.x")));
 
   // A URL pasted from the browser: the scheme goes, with a note; grpc:// is fine.
-  r = cli_testing::Run({SITREP_BIN, "health", "--server", absl::StrCat("http://", server_->address(), "/")});
+  r = testing::Run({SITREP_BIN, "health", "--server", absl::StrCat("http://", server_->address(), "/")});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err,
             "sitrep: note: --server: dropped 'http://': sitrep speaks gRPC, not HTTP (give "
             "host:port)\n");
-  r = cli_testing::Run({SITREP_BIN, "health", "--server", absl::StrCat("grpc://", server_->address())});
+  r = testing::Run({SITREP_BIN, "health", "--server", absl::StrCat("grpc://", server_->address())});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
 
   // A forgotten port is sitrepd's default, never port 0.
-  r = cli_testing::Run({SITREP_BIN, "health", "--server", "127.0.0.2"});
+  r = testing::Run({SITREP_BIN, "health", "--server", "127.0.0.2"});
   if (r.exit_code != 0) EXPECT_THAT(r.err, HasSubstr("127.0.0.2:50051"));
 
   // Nothing listening: is sitrepd running there?
   const int port = server_->port();
   server_->Stop();
   const std::string address = absl::StrCat("127.0.0.1:", port);
-  r = cli_testing::Run({SITREP_BIN, "situation", "--server", address});
+  r = testing::Run({SITREP_BIN, "situation", "--server", address});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.err, absl::StrCat("sitrep: situation: nothing accepts connections at ", address,
                                 " (connection refused): is sitrepd running at ", address,
@@ -219,7 +223,7 @@ TEST_F(DutyOfficerCliTest, ConnectionMistakesAreExplainedWithTheAddressTried) {
                                 "127.0.0.1:50051); set --server or SITREP_SERVER [UNAVAILABLE]\n"));
 
   // import against a stopped server reports the failure, not "0 lines".
-  r = cli_testing::Run({SITREP_BIN, "import", WriteFile("six.jsonl", PatrolLines(1, 6)), "--server", address});
+  r = testing::Run({SITREP_BIN, "import", WriteFile("six.jsonl", PatrolLines(1, 6)), "--server", address});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_THAT(r.err, HasSubstr("import: 0 of 6 lines stored: the server did not answer"));
   EXPECT_THAT(r.err, HasSubstr("is sitrepd running at " + address));
@@ -231,31 +235,31 @@ TEST_F(DutyOfficerCliTest, TailSaysWhenItIsLiveAgainAndWhereToResumeAfterCtrlC) 
   ASSERT_NO_FATAL_FAILURE(Import(1, 3));
   ASSERT_TRUE(tail->WaitForStdout([](const std::string& out) { return Lines(out).size() >= 4; },
                                   kWait))
-      << tail->err();
+      << tail->stderr_text();
   const int port = server_->port();
   server_->Stop();
   ASSERT_TRUE(tail->WaitForStderr(
       [](const std::string& err) { return absl::StrContains(err, "reconnecting in "); }, kWait))
-      << tail->err();
+      << tail->stderr_text();
   ASSERT_NO_FATAL_FAILURE(server_->Start(port));
   ASSERT_TRUE(tail->WaitForStderr(
       [](const std::string& err) { return absl::StrContains(err, "resumed at #3 after "); },
       kWait))
-      << tail->err();
-  EXPECT_TRUE(std::regex_search(tail->err(),
+      << tail->stderr_text();
+  EXPECT_TRUE(std::regex_search(tail->stderr_text(),
                                 std::regex(R"(sitrep: resumed at #3 after [0-9.]+ s, nothing missed\n)")))
-      << tail->err();
-  EXPECT_THAT(tail->err(), Not(HasSubstr("ms\n")));  // rounded: "3.8 s", not "3.797s"
+      << tail->stderr_text();
+  EXPECT_THAT(tail->stderr_text(), Not(HasSubstr("ms\n")));  // rounded: "3.8 s", not "3.797s"
 
   ASSERT_NO_FATAL_FAILURE(Import(4, 4));
   ASSERT_TRUE(tail->WaitForStdout([](const std::string& out) { return Lines(out).size() >= 5; },
                                   kWait))
-      << tail->err();
+      << tail->stderr_text();
   tail->Signal(SIGINT);
-  EXPECT_EQ(tail->Wait(kWait), 0) << tail->err();
+  EXPECT_EQ(tail->Wait(kWait), ExitStatus::Exited(0)) << tail->stderr_text();
   EXPECT_TRUE(std::regex_search(
-      tail->err(), std::regex("sitrep: stopped at #4; resume with --after 4 --log-id [^ \n]+\n")))
-      << tail->err();
+      tail->stderr_text(), std::regex("sitrep: stopped at #4; resume with --after 4 --log-id [^ \n]+\n")))
+      << tail->stderr_text();
 }
 
 TEST_F(DutyOfficerCliTest, UsageErrorsSuggestWhatWasMeant) {
@@ -330,9 +334,9 @@ TEST_F(DutyOfficerCliTest, InterruptedImportExits130CountingExactlyWhatWasStored
   }
   ASSERT_TRUE(stored);
   import->Signal(SIGINT);
-  EXPECT_EQ(import->Wait(kWait), 130) << import->err();
+  EXPECT_EQ(import->Wait(kWait).shell_code(), 130) << import->stderr_text();
   std::smatch m;
-  const std::string err = import->err();
+  const std::string err = import->stderr_text();
   ASSERT_TRUE(std::regex_search(err, m, std::regex(R"(import: ([0-9]+) of 2000 lines: ([0-9]+) stored, 0 duplicates \(already stored\), 0 failed in .*; interrupted: re-run to finish)")))
       << err;
   const int reported = std::stoi(m[2]);

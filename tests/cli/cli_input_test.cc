@@ -5,11 +5,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/cli/sitrepd_cli_test_base.h"
-#include "tests/cli/subprocess.h"
+#include "tests/support/subprocess.h"
 
 namespace sitrep::cli_testing {
 namespace {
 
+using ::sitrep::testing::Lines;
+using ::sitrep::testing::RunResult;
 using ::testing::HasSubstr;
 using ::testing::Not;
 

@@ -14,6 +14,7 @@
 namespace sitrep::cli_testing {
 namespace {
 
+using ::sitrep::testing::RunResult;
 using ::testing::HasSubstr;
 using ::testing::Not;
 

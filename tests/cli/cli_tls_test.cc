@@ -24,13 +24,15 @@
 #include "grpcpp/support/server_interceptor.h"
 #include "gtest/gtest.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
-#include "tests/cli/subprocess.h"
-#include "tests/support/scoped_temp_dir.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_certificates.h"
 
 namespace sitrep::cli_testing {
 namespace {
 
+using ::sitrep::testing::Lines;
+using ::sitrep::testing::RunResult;
 using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -278,7 +280,7 @@ class FakeServer {
 class CliTlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new ScopedTempDir;
+    dir_ = new testing::TempDir;
     absl::StatusOr<TestCertificates> pki = sitrep::testing::MakeTestCertificates(dir_->path());
     ASSERT_TRUE(pki.ok()) << pki.status();
     pki_ = new TestCertificates(*std::move(pki));
@@ -300,17 +302,17 @@ class CliTlsTest : public ::testing::Test {
     bool has_server = false;
     for (const std::string& arg : args) has_server |= absl::StartsWith(arg, "--server");
     if (!has_server) args.push_back("--server=" + server_->address());
-    return cli_testing::Run(args, stdin_text, {"NO_COLOR=1", "SITREP_TOKEN=", "SITREP_TLS_CA="},
+    return testing::Run(args, stdin_text, {"NO_COLOR=1", "SITREP_TOKEN=", "SITREP_TLS_CA="},
                absl::Seconds(60));
   }
 
   const CertificateFiles& client() const { return pki_->clients.at("kfor-gateway"); }
 
-  static ScopedTempDir* dir_;
+  static testing::TempDir* dir_;
   static TestCertificates* pki_;
   std::unique_ptr<FakeServer> server_;
 };
-ScopedTempDir* CliTlsTest::dir_ = nullptr;
+testing::TempDir* CliTlsTest::dir_ = nullptr;
 TestCertificates* CliTlsTest::pki_ = nullptr;
 
 std::vector<std::string> PublishKp() {
@@ -363,7 +365,7 @@ TEST_F(CliTlsTest, TokenFromTheEnvironment) {
   std::vector<std::string> args = PublishKp();
   args.insert(args.begin(), SITREP_BIN);
   args.push_back("--server=" + server_->address());
-  RunResult r = cli_testing::Run(args, "",
+  RunResult r = testing::Run(args, "",
                     {"NO_COLOR=1", absl::StrCat("SITREP_TOKEN=", kToken),
                      "SITREP_TLS_CA=" + pki_->ca.cert_file});
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -9,11 +9,16 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/cli/subprocess.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep::cli_testing {
 namespace {
 
+using ::sitrep::testing::Lines;
+using ::sitrep::testing::Run;
+using ::sitrep::testing::RunResult;
+using ::sitrep::testing::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
 

@@ -4,13 +4,13 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
-#include "tests/cli/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep::cli {
 namespace {
 
 TEST(CursorFileTest, MissingFileMeansFirstRun) {
-  sitrep::cli_testing::TempDir dir;
+  testing::TempDir dir;
   absl::StatusOr<std::optional<sitrep::v1::Cursor>> cursor =
       LoadCursorFile(dir.path() + "/cursor.json");
   ASSERT_TRUE(cursor.ok()) << cursor.status();
@@ -18,7 +18,7 @@ TEST(CursorFileTest, MissingFileMeansFirstRun) {
 }
 
 TEST(CursorFileTest, SavedCursorLoadsBackAndReadsAsJson) {
-  sitrep::cli_testing::TempDir dir;
+  testing::TempDir dir;
   const std::string path = dir.path() + "/cursor.json";
   sitrep::v1::Cursor cursor;
   cursor.set_log_id("01HXLOG");
@@ -39,7 +39,7 @@ TEST(CursorFileTest, SavedCursorLoadsBackAndReadsAsJson) {
 }
 
 TEST(CursorFileTest, NumericSequenceIsAcceptedToo) {
-  sitrep::cli_testing::TempDir dir;
+  testing::TempDir dir;
   const std::string path = dir.path() + "/cursor.json";
   std::ofstream(path) << R"({"log_id": "abc", "sequence": 42})";
   absl::StatusOr<std::optional<sitrep::v1::Cursor>> loaded = LoadCursorFile(path);
@@ -48,7 +48,7 @@ TEST(CursorFileTest, NumericSequenceIsAcceptedToo) {
 }
 
 TEST(CursorFileTest, GarbageIsAnErrorNamingThePath) {
-  sitrep::cli_testing::TempDir dir;
+  testing::TempDir dir;
   const std::string path = dir.path() + "/cursor.json";
   std::ofstream(path) << "not json";
   absl::StatusOr<std::optional<sitrep::v1::Cursor>> loaded = LoadCursorFile(path);
@@ -57,7 +57,7 @@ TEST(CursorFileTest, GarbageIsAnErrorNamingThePath) {
 }
 
 TEST(CursorFileTest, SaveLeavesNoTemporaryFileBehind) {
-  sitrep::cli_testing::TempDir dir;
+  testing::TempDir dir;
   sitrep::v1::Cursor cursor;
   cursor.set_log_id("x");
   ASSERT_TRUE(SaveCursorFile(dir.path() + "/c", cursor).ok());

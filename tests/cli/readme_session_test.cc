@@ -36,11 +36,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/cli/sitrepd_process.h"
-#include "tests/cli/subprocess.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep::cli_testing {
 namespace {
 
+using ::sitrep::testing::RunResult;
+using ::sitrep::testing::Subprocess;
+using ::sitrep::testing::TempDir;
 using ::testing::HasSubstr;
 
 constexpr absl::string_view kReadmeAddress = "127.0.0.1:50051";
@@ -133,7 +137,7 @@ class ReadmeSessionTest : public ::testing::Test {
 
   // Runs an assignment line; its environment becomes the session's.
   void Assign(const std::string& command) {
-    RunResult r = cli_testing::Run(Bash(absl::StrCat("set -a && ", command, " && env -0")), "",
+    RunResult r = testing::Run(Bash(absl::StrCat("set -a && ", command, " && env -0")), "",
                       EnvList(), kWait);
     ASSERT_EQ(r.exit_code, 0) << command << ": " << r.err;
     env_.clear();
@@ -183,7 +187,7 @@ TEST_F(ReadmeSessionTest, RunsAsWrittenBesideMakeRun) {
     if (absl::EndsWith(command, "&")) {
       const std::string log = absl::StrCat(dir_.path(), "/job", jobs.size() + 1, ".log");
       std::string job(absl::StripAsciiWhitespace(absl::StripSuffix(command, "&")));
-      jobs.push_back(Subprocess::Start(Bash(absl::StrCat("exec ", job)), EnvList(), log));
+      jobs.push_back(std::make_unique<Subprocess>(Bash(absl::StrCat("exec ", job)), EnvList(), log));
       job_logs.push_back(log);
       continue;
     }
@@ -195,7 +199,7 @@ TEST_F(ReadmeSessionTest, RunsAsWrittenBesideMakeRun) {
       Subprocess& job = *jobs[job_number - 1];
       job.Signal(SIGTERM);
       std::ifstream log_file(job_logs[job_number - 1]);
-      const int code = job.Wait(kWait);
+      const int code = job.Wait(kWait).shell_code();
       std::stringstream log;
       log << log_file.rdbuf();
       EXPECT_EQ(code, expected.exit_code) << log.str();
@@ -203,15 +207,15 @@ TEST_F(ReadmeSessionTest, RunsAsWrittenBesideMakeRun) {
     }
     if (absl::StrContains(line.comment, "Ctrl-C")) {
       std::unique_ptr<Subprocess> process =
-          Subprocess::Start(Bash(absl::StrCat("exec ", command)), EnvList());
+          std::make_unique<Subprocess>(Bash(absl::StrCat("exec ", command)), EnvList());
       EXPECT_TRUE(process->WaitForStdout(
           [&](const std::string& text) { return absl::StrContains(text, out); }, kWait))
-          << "no '" << out << "' in: " << process->out() << process->err();
+          << "no '" << out << "' in: " << process->stdout_text() << process->stderr_text();
       process->Signal(SIGINT);
-      EXPECT_EQ(process->Wait(kWait), expected.exit_code) << process->err();
+      EXPECT_EQ(process->Wait(kWait).shell_code(), expected.exit_code) << process->stderr_text();
       continue;
     }
-    RunResult r = cli_testing::Run(Bash(absl::StrCat("exec ", command)), "", EnvList(), kWait);
+    RunResult r = testing::Run(Bash(absl::StrCat("exec ", command)), "", EnvList(), kWait);
     EXPECT_EQ(r.exit_code, expected.exit_code) << r.out << r.err;
     EXPECT_THAT(r.out, HasSubstr(out)) << r.err;
   }

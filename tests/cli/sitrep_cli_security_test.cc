@@ -19,13 +19,17 @@
 #include "gtest/gtest.h"
 #include "sitrep/v1/situation_update.pb.h"
 #include "tests/cli/sitrepd_process.h"
-#include "tests/cli/subprocess.h"
-#include "tests/support/scoped_temp_dir.h"
+#include "tests/support/access_policy_builder.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_certificates.h"
 
 namespace sitrep::cli_testing {
 namespace {
 
+using ::sitrep::testing::AccessPolicyBuilder;
+using ::sitrep::testing::Lines;
+using ::sitrep::testing::RunResult;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using sitrep::testing::CertificateFiles;
@@ -41,7 +45,7 @@ constexpr char kWrongToken[] = "kp-ops-token-0000000000000000WRONG";
 
 // SHA-256 hex of `token`, by sitrepd itself.
 std::string HashToken(const std::string& token) {
-  RunResult r = cli_testing::Run({SITREPD_BIN, "hash-token"}, token + "\n");
+  RunResult r = testing::Run({SITREPD_BIN, "hash-token"}, token + "\n");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return std::string(absl::StripAsciiWhitespace(r.out));
 }
@@ -65,7 +69,7 @@ std::vector<std::string> PublishKp(const std::string& headline) {
 class SitrepCliSecurityTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    pki_dir_ = new ScopedTempDir;
+    pki_dir_ = new testing::TempDir;
     absl::StatusOr<TestCertificates> pki = sitrep::testing::MakeTestCertificates(
         pki_dir_->path(), {{"kp-gateway", "kp-gateway.example"}});
     ASSERT_TRUE(pki.ok()) << pki.status();
@@ -80,12 +84,11 @@ class SitrepCliSecurityTest : public ::testing::Test {
   // verified against the test CA) when `mutual`.
   void Serve(bool mutual) {
     const std::string policy = dir_.path() + "/policy.json";
-    std::ofstream(policy) << R"({"principals": [
-        {"name": "kp-ops", "tokenSha256": [")"
-                          << HashToken(kKpToken) << R"("],
-         "publish": ["KOSOVO_POLICE"], "read": ["*"]},
-        {"name": "kp-gateway", "clientCertNames": ["kp-gateway"],
-         "publish": ["KOSOVO_POLICE"], "read": ["*"]}]})";
+    AccessPolicyBuilder()
+        .Principal("kp-ops").TokenSha256(HashToken(kKpToken)).Publish({"KOSOVO_POLICE"})
+            .Read({"*"})
+        .Principal("kp-gateway").ClientCert("kp-gateway").Publish({"KOSOVO_POLICE"}).Read({"*"})
+        .WriteTo(policy);
     std::vector<std::string> flags = {"--tls_cert=" + pki_->server.cert_file,
                                       "--tls_key=" + pki_->server.key_file,
                                       "--auth_file=" + policy};
@@ -99,7 +102,7 @@ class SitrepCliSecurityTest : public ::testing::Test {
   RunResult Sitrep(std::vector<std::string> args) {
     args.insert(args.begin(), SITREP_BIN);
     args.push_back("--server=" + server_->address());
-    return cli_testing::Run(args, "", {"NO_COLOR=1", "SITREP_TOKEN=", "SITREP_TLS_CA="}, absl::Seconds(120));
+    return testing::Run(args, "", {"NO_COLOR=1", "SITREP_TOKEN=", "SITREP_TLS_CA="}, absl::Seconds(120));
   }
 
   static std::vector<std::string> With(std::vector<std::string> args,
@@ -116,12 +119,12 @@ class SitrepCliSecurityTest : public ::testing::Test {
             client.key_file};
   }
 
-  static ScopedTempDir* pki_dir_;
+  static testing::TempDir* pki_dir_;
   static TestCertificates* pki_;
-  ScopedTempDir dir_;
+  testing::TempDir dir_;
   std::unique_ptr<Sitrepd> server_;
 };
-ScopedTempDir* SitrepCliSecurityTest::pki_dir_ = nullptr;
+testing::TempDir* SitrepCliSecurityTest::pki_dir_ = nullptr;
 TestCertificates* SitrepCliSecurityTest::pki_ = nullptr;
 
 TEST_F(SitrepCliSecurityTest, PublishesWithATokenOverCaVerifiedTls) {
@@ -148,7 +151,7 @@ TEST_F(SitrepCliSecurityTest, PublishesWithATokenOverCaVerifiedTls) {
   std::vector<std::string> args = PublishKp("Road reopened at Rudare");
   args.insert(args.begin(), SITREP_BIN);
   args.push_back("--server=" + server_->address());
-  r = cli_testing::Run(args, "",
+  r = testing::Run(args, "",
           {"NO_COLOR=1", absl::StrCat("SITREP_TOKEN=", kKpToken),
            "SITREP_TLS_CA=" + pki_->ca.cert_file});
   EXPECT_EQ(r.exit_code, 0) << r.err;

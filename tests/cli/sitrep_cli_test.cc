@@ -16,11 +16,15 @@
 #include "sitrep/v1/situation_feed.pb.h"
 #include "tests/cli/sitrepd_cli_test_base.h"
 #include "tests/cli/sitrepd_process.h"
-#include "tests/cli/subprocess.h"
+#include "tests/support/subprocess.h"
 
 namespace sitrep::cli_testing {
 namespace {
 
+using ::sitrep::testing::ExitStatus;
+using ::sitrep::testing::Lines;
+using ::sitrep::testing::RunResult;
+using ::sitrep::testing::Subprocess;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
@@ -224,22 +228,22 @@ TEST_F(SitrepCliTest, TailResumesAcrossAServerRestartWithoutGapOrDuplicate) {
   Import({PatrolLine(1), PatrolLine(2), PatrolLine(3)});
   ASSERT_TRUE(tail->WaitForStdout([](const std::string& out) { return Lines(out).size() >= 3; },
                                   kWait))
-      << tail->err();
+      << tail->stderr_text();
 
   const int port = server_->port();
   server_->Stop();
   ASSERT_TRUE(tail->WaitForStderr(
       [](const std::string& err) { return absl::StrContains(err, "reconnecting"); }, kWait))
-      << tail->err();
+      << tail->stderr_text();
   ASSERT_NO_FATAL_FAILURE(server_->Start(port));  // same data dir, same port
   Import({PatrolLine(4), PatrolLine(5), PatrolLine(6), PatrolLine(7)});
   ASSERT_TRUE(tail->WaitForStdout([](const std::string& out) { return Lines(out).size() >= 7; },
                                   kWait))
-      << tail->err();
+      << tail->stderr_text();
 
   tail->Signal(SIGTERM);
-  EXPECT_EQ(tail->Wait(kWait), 0) << tail->err();
-  EXPECT_EQ(Sequences(tail->out()), Range(1, 7)) << tail->out();
+  EXPECT_EQ(tail->Wait(kWait), ExitStatus::Exited(0)) << tail->stderr_text();
+  EXPECT_EQ(Sequences(tail->stdout_text()), Range(1, 7)) << tail->stdout_text();
 }
 
 TEST_F(SitrepCliTest, CursorFileMakesARestartedCliPrintExactlyTheMissedUpdates) {
@@ -263,10 +267,10 @@ TEST_F(SitrepCliTest, CursorFileMakesARestartedCliPrintExactlyTheMissedUpdates) 
   Import({PatrolLine(6)});
   ASSERT_TRUE(tail->WaitForStdout([](const std::string& out) { return Lines(out).size() >= 1; },
                                   kWait))
-      << tail->err();
+      << tail->stderr_text();
   tail->Signal(SIGTERM);
-  EXPECT_EQ(tail->Wait(kWait), 0) << tail->err();
-  EXPECT_EQ(Sequences(tail->out()), Range(6, 6));
+  EXPECT_EQ(tail->Wait(kWait), ExitStatus::Exited(0)) << tail->stderr_text();
+  EXPECT_EQ(Sequences(tail->stdout_text()), Range(6, 6));
 
   Import({PatrolLine(7)});
   r = Sitrep({"tail", "--cursor-file", cursor, "-o", "jsonl", "--until-caught-up"});
@@ -358,16 +362,16 @@ TEST_F(SitrepCliFilterTest, EveryStartPositionMapsToTheServersStart) {
       StartSitrep({"tail", "--situation", "-o", "jsonl", "--markers"});
   ASSERT_TRUE(tail->WaitForStdout(
       [](const std::string& out) { return absl::StrContains(out, "snapshotEnd"); }, kWait))
-      << tail->err();
+      << tail->stderr_text();
   tail->Signal(SIGTERM);
-  EXPECT_EQ(tail->Wait(kWait), 0);
-  std::vector<std::string> lines = Lines(tail->out());
+  EXPECT_EQ(tail->Wait(kWait), ExitStatus::Exited(0));
+  std::vector<std::string> lines = Lines(tail->stdout_text());
   std::vector<std::string> updates;
   for (const std::string& line : lines) {
     if (absl::StrContains(line, "snapshotEnd")) break;
     if (!absl::StrContains(line, "\"cursor\"")) updates.push_back(line);
   }
-  EXPECT_EQ(Sequences(absl::StrJoin(updates, "\n")), std::vector<uint64_t>{5}) << tail->out();
+  EXPECT_EQ(Sequences(absl::StrJoin(updates, "\n")), std::vector<uint64_t>{5}) << tail->stdout_text();
 }
 
 TEST_F(SitrepCliFilterTest, HistoryPagesWithFiltersAndRanges) {

@@ -10,7 +10,8 @@
 
 #include "gtest/gtest.h"
 #include "tests/cli/sitrepd_process.h"
-#include "tests/cli/subprocess.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep::cli_testing {
 
@@ -22,20 +23,20 @@ class SitrepdCliTest : public ::testing::Test {
   }
 
   // Runs `sitrep ARGS --server=<the server>` to completion (NO_COLOR=1).
-  RunResult Sitrep(std::vector<std::string> args, const std::string& stdin_text = "") {
+  testing::RunResult Sitrep(std::vector<std::string> args, const std::string& stdin_text = "") {
     args.insert(args.begin(), SITREP_BIN);
     args.push_back("--server=" + server_->address());
-    return cli_testing::Run(args, stdin_text, {"NO_COLOR=1"}, absl::Seconds(300));
+    return testing::Run(args, stdin_text, {"NO_COLOR=1"}, absl::Seconds(300));
   }
 
   // Starts `sitrep ARGS --server=<the server>` and leaves it running.
-  std::unique_ptr<Subprocess> StartSitrep(std::vector<std::string> args) {
+  std::unique_ptr<testing::Subprocess> StartSitrep(std::vector<std::string> args) {
     args.insert(args.begin(), SITREP_BIN);
     args.push_back("--server=" + server_->address());
-    return Subprocess::Start(args, {"NO_COLOR=1"});
+    return std::make_unique<testing::Subprocess>(args, std::vector<std::string>{"NO_COLOR=1"});
   }
 
-  TempDir dir_;
+  testing::TempDir dir_;
   std::unique_ptr<Sitrepd> server_;
 };
 

@@ -26,11 +26,13 @@
 #include "sitrep/v1/situation_feed.grpc.pb.h"
 #include "tests/cli/publishing.h"
 #include "tests/cli/sitrepd_process.h"
-#include "tests/cli/subprocess.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep::cli_testing {
 namespace {
 
+using ::sitrep::testing::TempDir;
 using ::sitrep::testing::PatrolRequest;
 using ::sitrep::testing::PublishBurst;
 using ::sitrep::testing::PublishMode;

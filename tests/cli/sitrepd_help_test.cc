@@ -4,17 +4,21 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/cli/sitrepd_process.h"
-#include "tests/cli/subprocess.h"
 #include "tests/support/http_get.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep::cli_testing {
 namespace {
 
+using ::sitrep::testing::Lines;
+using ::sitrep::testing::RunResult;
+using ::sitrep::testing::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 TEST(SitrepdHelpTest, HelpGroupsTheFlagsWithoutSourceFileNames) {
-  RunResult r = cli_testing::Run({SITREPD_PATH, "--help"});
+  RunResult r = testing::Run({SITREPD_PATH, "--help"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, Not(HasSubstr("Flags from")));
   EXPECT_THAT(r.out, Not(HasSubstr("server_config.cc")));

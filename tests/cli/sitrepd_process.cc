@@ -14,6 +14,9 @@
 namespace sitrep::cli_testing {
 
 namespace {
+using ::sitrep::testing::ExitStatus;
+using ::sitrep::testing::Subprocess;
+
 constexpr absl::Duration kWait = absl::Seconds(60);
 
 // The port in `path` (a sitrepd port file), 0 when there is none.
@@ -46,8 +49,8 @@ void Sitrepd::Start(int port, const std::vector<std::string>& extra_flags) {
                                    "--shutdown_drain=0s"};
   if (!default_fsync_) argv.push_back("--fsync=off");
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-  process_ = Subprocess::Start(argv, {}, work_dir_ + "/sitrepd.log");
-  ASSERT_NE(process_, nullptr);
+  process_ = std::make_unique<Subprocess>(argv, std::vector<std::string>{},
+                                          work_dir_ + "/sitrepd.log");
   // Polling is acceptable only here: the port file of a child process.
   const absl::Time deadline = absl::Now() + kWait;
   while (absl::Now() < deadline) {
@@ -67,13 +70,13 @@ void Sitrepd::Start(int port, const std::vector<std::string>& extra_flags) {
 
 void Sitrepd::Stop() {
   process_->Signal(SIGTERM);
-  EXPECT_EQ(process_->Wait(kWait), 0) << Log();
+  EXPECT_EQ(process_->Wait(kWait), ExitStatus::Exited(0)) << Log();
   process_.reset();
 }
 
 void Sitrepd::Kill() {
   process_->Signal(SIGKILL);
-  EXPECT_EQ(process_->Wait(kWait), 128 + SIGKILL) << Log();
+  EXPECT_EQ(process_->Wait(kWait), ExitStatus::Signaled(SIGKILL)) << Log();
   process_.reset();
 }
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/cli/subprocess.h"
+#include "tests/support/subprocess.h"
 
 namespace sitrep::cli_testing {
 
@@ -50,7 +50,7 @@ class Sitrepd {
   int port_ = 0;
   int metrics_port_ = 0;
   int http_port_ = 0;
-  std::unique_ptr<Subprocess> process_;
+  std::unique_ptr<testing::Subprocess> process_;
 };
 
 }  // namespace sitrep::cli_testing

@@ -12,11 +12,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/cli/sitrepd_process.h"
-#include "tests/cli/subprocess.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep::cli_testing {
 namespace {
 
+using ::sitrep::testing::Lines;
+using ::sitrep::testing::RunResult;
+using ::sitrep::testing::TempDir;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -43,7 +47,7 @@ class SingleInstanceTest : public ::testing::Test {
                                      "--fsync=off"};
     argv.insert(argv.end(), flags.begin(), flags.end());
     const absl::Time start = absl::Now();
-    RunResult result = cli_testing::Run(argv, "", {}, absl::Seconds(60));
+    RunResult result = testing::Run(argv, "", {}, absl::Seconds(60));
     EXPECT_LT(absl::Now() - start, kFast) << result.err;
     return result;
   }

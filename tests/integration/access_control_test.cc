@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "server/auth/token_hash.h"
 #include "tests/integration/feed_calls.h"
+#include "tests/support/access_policy_builder.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_server.h"
 #include "tests/support/token_channel.h"
@@ -32,24 +33,23 @@ constexpr char kKforToken[] = "sitrep_kfor-ops-token-0123456789";
 constexpr char kEulexToken[] = "sitrep_eulex-desk-token-0123456789";
 constexpr char kRotatedToken[] = "sitrep_kp-ops-rotated-0123456789";
 
-std::string Entry(absl::string_view name, absl::string_view token,
-                  absl::string_view publish, absl::string_view read) {
+AccessPolicyBuilder& Entry(AccessPolicyBuilder& policy, absl::string_view name,
+                           absl::string_view token, const std::vector<std::string>& publish,
+                           const std::vector<std::string>& read) {
   // The chain exception right goes with the publish right here: these
   // tests open incidents of KFOR and EULEX (tests/support/updates.h).
-  return absl::StrCat(R"({"name": ")", name, R"(", "tokenSha256": [")",
-                      HashToken(token), R"("], "publish": [)", publish,
-                      R"(], "read": [)", read, R"(], "chainException": [)",
-                      publish, "]}");
+  return policy.Principal(name).Token(token).Publish(publish).Read(read).ChainException(
+      publish);
 }
 
 // The policy of these tests; `kp_token` is the Kosovo Police desk's token.
 std::string Policy(absl::string_view kp_token) {
-  return absl::StrCat(
-      R"({"principals": [)",
-      Entry("kp-ops", kp_token, R"("KOSOVO_POLICE")", R"("*")"), ",",
-      Entry("kfor-watch", kKforReaderToken, "", R"("KFOR")"), ",",
-      Entry("kfor-ops", kKforToken, R"("MISSION_KFOR")", R"("kfor")"), ",",
-      Entry("eulex-desk", kEulexToken, R"("EULEX")", R"("EULEX")"), "]}");
+  AccessPolicyBuilder policy;
+  Entry(policy, "kp-ops", kp_token, {"KOSOVO_POLICE"}, {"*"});
+  Entry(policy, "kfor-watch", kKforReaderToken, {}, {"KFOR"});
+  Entry(policy, "kfor-ops", kKforToken, {"MISSION_KFOR"}, {"kfor"});
+  Entry(policy, "eulex-desk", kEulexToken, {"EULEX"}, {"EULEX"});
+  return policy.Json();
 }
 
 void WriteFile(const std::string& path, const std::string& text) {
@@ -71,8 +71,7 @@ class AccessControlTest : public ::testing::Test {
 
   std::unique_ptr<v1::SituationFeed::Stub> StubWith(
       const std::string& token) const {
-    return v1::SituationFeed::NewStub(
-        NewTokenChannel(server_.address(), token));
+    return NewTokenStub(server_.address(), token);
   }
 
   // The head of the log as the all-reading KP desk sees it.
@@ -220,7 +219,7 @@ TEST_F(AccessControlTest, ReloadRevokesAndRotatesTokens) {
 }
 
 TEST_F(AccessControlTest, BrokenPolicyOnReloadKeepsThePreviousOne) {
-  WriteFile(policy_path_, R"({"principals": [{"name": "x", "tokenSha256": ["abc"]}]})");
+  WriteFile(policy_path_, AccessPolicyBuilder().Principal("x").TokenSha256("abc").Json());
   EXPECT_THAT(server_.server().ReloadAccessPolicy(),
               StatusIs(absl::StatusCode::kInvalidArgument, "tokenSha256[0]"));
   auto stub = StubWith(kKpToken);
@@ -370,10 +369,8 @@ TEST_F(KforReaderTest, ExplicitFilterForAnotherMissionIsDenied) {
 TEST_F(KforReaderTest, PublishOnlyPrincipalMayNotRead) {
   // eulex-desk reads EULEX only; a principal with no read right at all is
   // refused outright (kfor-ops reads KFOR, so build one by policy).
-  WriteFile(policy_path_,
-            absl::StrCat(R"({"principals": [)",
-                         Entry("kp-ops", kKpToken, R"("KOSOVO_POLICE")", ""),
-                         "]}"));
+  AccessPolicyBuilder publish_only;
+  WriteFile(policy_path_, Entry(publish_only, "kp-ops", kKpToken, {"KOSOVO_POLICE"}, {}).Json());
   SITREP_ASSERT_OK(server_.server().ReloadAccessPolicy());
   auto stub = StubWith(kKpToken);
   EXPECT_THAT(GetSituation(*stub),

@@ -12,8 +12,9 @@
 #include "gtest/gtest.h"
 #include "server/auth/token_hash.h"
 #include "tests/integration/feed_calls.h"
+#include "tests/support/access_policy_builder.h"
 #include "tests/support/http_get.h"
-#include "tests/support/scoped_temp_dir.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
 #include "tests/support/token_channel.h"
 
@@ -42,14 +43,10 @@ constexpr char kAlert[] =
 </alert>)";
 
 std::string PolicyJson() {
-  auto entry = [](const char* name, const char* token, const char* publish) {
-    return absl::StrCat(R"({"name": ")", name, R"(", "tokenSha256": [")",
-                        HashToken(token), R"("], "publish": [)", publish,
-                        R"(], "read": ["*"]})");
-  };
-  return absl::StrCat(R"({"principals": [)",
-                      entry("kp-desk", kKpToken, R"("KOSOVO_POLICE")"), ",",
-                      entry("eulex-desk", kEulexToken, R"("EULEX")"), "]}");
+  return AccessPolicyBuilder()
+      .Principal("kp-desk").Token(kKpToken).Publish({"KOSOVO_POLICE"}).Read({"*"})
+      .Principal("eulex-desk").Token(kEulexToken).Publish({"EULEX"}).Read({"*"})
+      .Json();
 }
 
 class CapPublishRightsTest : public ::testing::Test {
@@ -81,8 +78,7 @@ class CapPublishRightsTest : public ::testing::Test {
 
   // Every stored update, read over gRPC by the KP desk (which reads all).
   std::vector<v1::SituationUpdate> Stored() {
-    auto stub = v1::SituationFeed::NewStub(
-        NewTokenChannel(server_.address(), kKpToken));
+    auto stub = NewTokenStub(server_.address(), kKpToken);
     absl::StatusOr<std::vector<v1::SituationUpdate>> all =
         ListAll(*stub, v1::ListUpdatesRequest());
     EXPECT_TRUE(all.ok()) << all.status();

@@ -10,19 +10,20 @@
 
 #include "absl/strings/str_cat.h"
 #include "curl/curl.h"
-#include "zlib.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "server/auth/token_hash.h"
 #include "tests/integration/feed_calls.h"
+#include "tests/support/access_policy_builder.h"
 #include "tests/support/http_get.h"
 #include "tests/support/sse_client.h"
 #include "tests/support/test_certificates.h"
 #include "tests/support/test_server.h"
 #include "tests/support/token_channel.h"
 #include "tests/support/updates.h"
+#include "zlib.h"
 
 namespace sitrep::testing {
 namespace {
@@ -588,27 +589,18 @@ class HttpGatewayAuthTest : public ::testing::Test {
           c.max_streams_per_principal = 2;
         }) {}
 
-  static std::string Entry(absl::string_view name, absl::string_view token,
-                           absl::string_view publish, absl::string_view read) {
-    return absl::StrCat(R"({"name": ")", name, R"(", "tokenSha256": [")",
-                        HashToken(token), R"("], "publish": [)", publish,
-                        R"(], "read": [)", read, "]}");
-  }
   static std::string WritePolicy(const std::string& path) {
-    std::ofstream out(path);
-    out << absl::StrCat(R"({"principals": [)",
-                        Entry("kp-ops", kAllToken, R"("*")", R"("*")"), ",",
-                        Entry("kfor-watch", kKforReaderToken, "", R"("KFOR")"),
-                        "]}");
-    return path;
+    return AccessPolicyBuilder()
+        .Principal("kp-ops").Token(kAllToken).Publish({"*"}).Read({"*"})
+        .Principal("kfor-watch").Token(kKforReaderToken).Read({"KFOR"})
+        .WriteTo(path);
   }
 
   int port() { return server_.server().http_port(); }
 
   // Publishes one update of each mission as the all-rights principal.
   void PublishEachMission() {
-    auto stub = v1::SituationFeed::NewStub(
-        NewTokenChannel(server_.address(), kAllToken));
+    auto stub = NewTokenStub(server_.address(), kAllToken);
     for (v1::Mission mission : {v1::MISSION_EULEX, v1::MISSION_KFOR,
                                 v1::MISSION_KOSOVO_POLICE}) {
       MustPublish(*stub, PatrolUpdate(mission));

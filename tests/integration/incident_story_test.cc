@@ -12,6 +12,7 @@
 #include "server/auth/token_hash.h"
 #include "server/incident/tiers.h"
 #include "tests/integration/feed_calls.h"
+#include "tests/support/access_policy_builder.h"
 #include "tests/support/http_get.h"
 #include "tests/support/metrics_text.h"
 #include "tests/support/status_matchers.h"
@@ -34,22 +35,15 @@ constexpr char kEulexWatchToken[] = "sitrep_eulex-watch-token-0123456789";
 constexpr char kKforFieldToken[] = "sitrep_kfor-field-token-0123456789";
 
 std::string PolicyJson() {
-  auto entry = [](const char* name, const char* token, const char* publish,
-                  const char* read, const char* exceptions) {
-    return absl::StrCat(R"({"name": ")", name, R"(", "tokenSha256": [")",
-                        HashToken(token), R"("], "publish": [)", publish,
-                        R"(], "read": [)", read, R"(], "chainException": [)",
-                        exceptions, "]}");
-  };
-  return absl::StrCat(
-      R"({"principals": [)",
-      entry("kp-desk", kKpToken, R"("KOSOVO_POLICE")", R"("*")", ""), ",",
-      entry("eulex-desk", kEulexToken, R"("EULEX")", R"("*")", ""), ",",
-      entry("kfor-ops", kKforToken, R"("KFOR")", R"("*")", R"("KFOR")"), ",",
-      entry("kfor-watch", kKforWatchToken, "", R"("KFOR")", ""), ",",
-      entry("eulex-watch", kEulexWatchToken, "", R"("EULEX")", ""), ",",
-      entry("kfor-field", kKforFieldToken, R"("KFOR")", R"("KFOR")", ""),
-      "]}");
+  return AccessPolicyBuilder()
+      .Principal("kp-desk").Token(kKpToken).Publish({"KOSOVO_POLICE"}).Read({"*"})
+      .Principal("eulex-desk").Token(kEulexToken).Publish({"EULEX"}).Read({"*"})
+      .Principal("kfor-ops").Token(kKforToken).Publish({"KFOR"}).Read({"*"})
+          .ChainException({"KFOR"})
+      .Principal("kfor-watch").Token(kKforWatchToken).Read({"KFOR"})
+      .Principal("eulex-watch").Token(kEulexWatchToken).Read({"EULEX"})
+      .Principal("kfor-field").Token(kKforFieldToken).Publish({"KFOR"}).Read({"KFOR"})
+      .Json();
 }
 
 // One update of `id` by `mission` acting as its own tier.
@@ -78,8 +72,7 @@ class IncidentStoryTest : public ::testing::Test {
         }) {}
 
   std::unique_ptr<v1::SituationFeed::Stub> As(const char* token) {
-    return v1::SituationFeed::NewStub(
-        NewTokenChannel(server_.address(), token));
+    return NewTokenStub(server_.address(), token);
   }
 
   // KP opens in Zvečan, asks EULEX, EULEX acknowledges and takes the lead,

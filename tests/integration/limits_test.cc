@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "server/auth/token_hash.h"
 #include "tests/integration/feed_calls.h"
+#include "tests/support/access_policy_builder.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_server.h"
@@ -26,16 +27,10 @@ constexpr char kBeta[] = "sitrep_beta-token-0123456789";
 // Two principals with every right, so one can hit a limit while the other
 // shows that the server still serves.
 std::string WritePolicy(const std::string& dir) {
-  const std::string path = dir + "/policy.json";
-  std::ofstream out(path);
-  for (const auto& [name, token] :
-       {std::pair{"alpha", kAlpha}, std::pair{"beta", kBeta}}) {
-    out << (name[0] == 'a' ? R"({"principals": [)" : ",")
-        << R"({"name": ")" << name << R"(", "tokenSha256": [")"
-        << HashToken(token) << R"("], "publish": ["*"], "read": ["*"]})";
-  }
-  out << "]}";
-  return path;
+  return AccessPolicyBuilder()
+      .Principal("alpha").Token(kAlpha).Publish({"*"}).Read({"*"})
+      .Principal("beta").Token(kBeta).Publish({"*"}).Read({"*"})
+      .WriteTo(dir + "/policy.json");
 }
 
 class LimitsTest : public ::testing::Test {
@@ -55,7 +50,7 @@ class LimitsTest : public ::testing::Test {
     return NewTokenChannel(server_->server().address(), token);
   }
   std::unique_ptr<v1::SituationFeed::Stub> Stub(const std::string& token) {
-    return v1::SituationFeed::NewStub(Channel(token));
+    return NewTokenStub(server_->server().address(), token);
   }
 
   TempDir dir_;

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "server/auth/token_hash.h"
 #include "tests/integration/feed_calls.h"
+#include "tests/support/access_policy_builder.h"
 #include "tests/support/http_get.h"
 #include "tests/support/metrics_text.h"
 #include "tests/support/status_matchers.h"
@@ -30,12 +31,9 @@ constexpr char kKpToken[] = "sitrep_kp-ops-token-0123456789";
 
 // One principal: publishes as the Kosovo Police, reads everything.
 std::string WritePolicy(const std::string& dir) {
-  const std::string path = dir + "/policy.json";
-  std::ofstream out(path, std::ios::trunc);
-  out << R"({"principals": [{"name": "kp-ops", "tokenSha256": [")"
-      << HashToken(kKpToken)
-      << R"("], "publish": ["KOSOVO_POLICE"], "read": ["*"]}]})";
-  return path;
+  return AccessPolicyBuilder()
+      .Principal("kp-ops").Token(kKpToken).Publish({"KOSOVO_POLICE"}).Read({"*"})
+      .WriteTo(dir + "/policy.json");
 }
 
 std::map<std::string, double> Scrape(Server& server) {
@@ -75,8 +73,7 @@ class MetricsTest : public ::testing::Test {
 
   std::unique_ptr<v1::SituationFeed::Stub> StubWith(
       const std::string& token) const {
-    return v1::SituationFeed::NewStub(
-        NewTokenChannel(server_.address(), token));
+    return NewTokenStub(server_.address(), token);
   }
 
   TempDir dir_;

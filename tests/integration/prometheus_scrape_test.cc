@@ -4,7 +4,6 @@
 // published update. promtool lints the exposition the same way. Skipped
 // only when the binaries are missing (failed under CI=true).
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -140,8 +139,8 @@ TEST(PrometheusScrapeTest, PromtoolFindsNothingToLint) {
   WriteFile(file, scrape->body);
   Subprocess lint({"/bin/sh", "-c",
                    absl::StrCat(promtool, " check metrics < ", file)});
-  const int status = lint.Wait(absl::Seconds(60));
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+  const ExitStatus status = lint.Wait(absl::Seconds(60));
+  EXPECT_TRUE(status.exited() && status.code() == 0)
       << lint.stdout_text() << lint.stderr_text();
 }
 

@@ -2,7 +2,6 @@
 // UNAVAILABLE, and the last cursor resumes on the next process without gap
 // or repeat.
 #include <signal.h>
-#include <sys/wait.h>
 
 #include <fstream>
 #include <string>
@@ -78,9 +77,9 @@ TEST(ShutdownTest, SigtermEndsStreamsWithUnavailableAndTheCursorResumesOnTheNext
     grpc::Status status = reader.Finish();
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
         << status.error_message();
-    const int wait_status = sitrepd.process().Wait();
-    EXPECT_TRUE(WIFEXITED(wait_status)) << sitrepd.process().stderr_text();
-    EXPECT_EQ(WEXITSTATUS(wait_status), 0) << sitrepd.process().stderr_text();
+    const ExitStatus wait_status = sitrepd.process().Wait();
+    EXPECT_TRUE(wait_status.exited()) << sitrepd.process().stderr_text();
+    EXPECT_EQ(wait_status.code(), 0) << sitrepd.process().stderr_text();
     EXPECT_NE(sitrepd.process().stderr_text().find("stopped"),
               std::string::npos);
   }
@@ -97,14 +96,14 @@ TEST(ShutdownTest, SigtermEndsStreamsWithUnavailableAndTheCursorResumesOnTheNext
   ASSERT_EQ(updates.size(), 5u);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(updates[i].sequence(), 26u + i);
   next.process().Signal(SIGTERM);
-  EXPECT_EQ(WEXITSTATUS(next.process().Wait()), 0);
+  EXPECT_EQ(next.process().Wait().code(), 0);
 }
 
 TEST(ShutdownTest, BadFlagsExitNonZeroWithAMessageNamingTheFlag) {
   Subprocess process({SITREPD_PATH, "--fsync=sometimes"});
-  const int status = process.Wait();
-  EXPECT_TRUE(WIFEXITED(status));
-  EXPECT_NE(WEXITSTATUS(status), 0);
+  const ExitStatus status = process.Wait();
+  EXPECT_TRUE(status.exited());
+  EXPECT_NE(status.code(), 0);
   EXPECT_NE(process.stderr_text().find("--fsync"), std::string::npos)
       << process.stderr_text();
 }

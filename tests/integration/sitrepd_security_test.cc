@@ -3,7 +3,6 @@
 // SIGHUP, and makes tokens and their hashes.
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <fstream>
 #include <string>
@@ -18,9 +17,10 @@
 #include "gtest/gtest.h"
 #include "server/auth/token_hash.h"
 #include "tests/integration/feed_calls.h"
-#include "tests/support/scoped_temp_dir.h"
+#include "tests/support/access_policy_builder.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
 #include "tests/support/token_channel.h"
 #include "tests/support/updates.h"
@@ -35,15 +35,15 @@ constexpr char kToken[] = "sitrep_desk-token-that-must-not-leak";
 constexpr char kRotated[] = "sitrep_rotated-token-0123456789";
 
 void WritePolicy(const std::string& path, const std::string& token) {
-  std::ofstream(path) << R"({"principals": [{"name": "kp-desk",
-      "tokenSha256": [")" << HashToken(token)
-                      << R"("], "publish": ["KOSOVO_POLICE"], "read": ["*"]}]})";
+  AccessPolicyBuilder()
+      .Principal("kp-desk").Token(token).Publish({"KOSOVO_POLICE"}).Read({"*"})
+      .WriteTo(path);
 }
 
 // Runs sitrepd with `flags` until it exits; returns its exit code.
 int RunToExit(Subprocess& process) {
-  const int status = process.Wait(absl::Seconds(30));
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const ExitStatus status = process.Wait(absl::Seconds(30));
+  return status.exited() ? status.code() : -1;
 }
 
 TEST(SitrepdSecurityTest, RefusesANonLoopbackListenerWithoutTlsOrPolicy) {
@@ -135,7 +135,7 @@ class RunningSitrepd : public ::testing::Test {
   }
 
   std::unique_ptr<v1::SituationFeed::Stub> Stub(const std::string& token) {
-    return v1::SituationFeed::NewStub(NewTokenChannel(address_, token));
+    return NewTokenStub(address_, token);
   }
 
   TempDir dir_;
@@ -245,7 +245,7 @@ TEST(SitrepdTokensTest, NewTokenAndHashToken) {
 // Issue 17, I-5: --out writes the token to a new file only its owner may
 // read, and will not overwrite one.
 TEST(SitrepdTokensTest, NewTokenOutWritesAnOwnerOnlyFile) {
-  ScopedTempDir dir;
+  TempDir dir;
   const std::string path = dir.path() + "/kp.token";
   Subprocess new_token({SITREPD_PATH, "new-token", "--out", path});
   ASSERT_EQ(RunToExit(new_token), 0) << new_token.stderr_text();

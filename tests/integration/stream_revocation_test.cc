@@ -12,9 +12,10 @@
 #include "gtest/gtest.h"
 #include "server/auth/token_hash.h"
 #include "tests/integration/feed_calls.h"
-#include "tests/support/scoped_temp_dir.h"
+#include "tests/support/access_policy_builder.h"
 #include "tests/support/sse_client.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
 #include "tests/support/token_channel.h"
 #include "tests/support/updates.h"
@@ -27,14 +28,12 @@ constexpr char kWatchToken[] = "sitrep_kfor-watch-token-0123456789";
 
 // kp-ops publishes as the Kosovo Police and reads `ops_read`; kfor-watch
 // reads KFOR.
-std::string Policy(absl::string_view ops_token, absl::string_view ops_publish,
-                   absl::string_view ops_read) {
-  return absl::StrCat(
-      R"({"principals": [{"name": "kp-ops", "tokenSha256": [")",
-      HashToken(ops_token), R"("], "publish": [)", ops_publish,
-      R"(], "read": [)", ops_read, R"(]}, {"name": "kfor-watch", )",
-      R"("tokenSha256": [")", HashToken(kWatchToken),
-      R"("], "read": ["KFOR"]}]})");
+std::string Policy(absl::string_view ops_token, const std::vector<std::string>& ops_publish,
+                   const std::vector<std::string>& ops_read) {
+  return AccessPolicyBuilder()
+      .Principal("kp-ops").Token(ops_token).Publish(ops_publish).Read(ops_read)
+      .Principal("kfor-watch").Token(kWatchToken).Read({"KFOR"})
+      .Json();
 }
 
 void WriteFile(const std::string& path, const std::string& text) {
@@ -50,7 +49,7 @@ class StreamRevocationTest : public ::testing::Test {
       : policy_path_(dir_.path() + "/policy.json"),
         server_([this, sse_age](ServerConfig& c) {
           WriteFile(policy_path_,
-                    Policy(kOpsToken, R"("KOSOVO_POLICE")", R"("*")"));
+                    Policy(kOpsToken, {"KOSOVO_POLICE"}, {"*"}));
           c.auth_file = policy_path_;
           c.http_max_stream_age = sse_age;
         }) {}
@@ -61,7 +60,7 @@ class StreamRevocationTest : public ::testing::Test {
   }
 
   std::unique_ptr<v1::SituationFeed::Stub> StubWith(const char* token) {
-    return v1::SituationFeed::NewStub(NewTokenChannel(server_.address(), token));
+    return NewTokenStub(server_.address(), token);
   }
 
   // A caught-up Subscribe stream of `token`'s principal.
@@ -86,7 +85,7 @@ class StreamRevocationTest : public ::testing::Test {
     return *std::move(client);
   }
 
-  ScopedTempDir dir_;
+  TempDir dir_;
   const std::string policy_path_;
   TestServer server_;
 };
@@ -97,15 +96,15 @@ TEST_F(StreamRevocationTest, RevokedTokenEndsOpenSubscribeStreams) {
   std::unique_ptr<StreamReader> revoked = CaughtUpStream(*ops, kOpsToken);
   std::unique_ptr<StreamReader> kept = CaughtUpStream(*watch, kWatchToken);
 
-  Reload(Policy("sitrep_kp-ops-rotated-0123456789", R"("KOSOVO_POLICE")",
-                R"("*")"));
+  Reload(Policy("sitrep_kp-ops-rotated-0123456789", {"KOSOVO_POLICE"},
+                {"*"}));
   EXPECT_FALSE(revoked->ReadUntil(IsNotHeartbeat).has_value());
   const grpc::Status status = revoked->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
       << status.error_message();
 
   // kfor-watch kept its rights: its stream still delivers.
-  Reload(Policy(kOpsToken, R"("KOSOVO_POLICE", "KFOR")", R"("*")"));
+  Reload(Policy(kOpsToken, {"KOSOVO_POLICE", "KFOR"}, {"*"}));
   MustPublish(*ops, PatrolUpdate(v1::MISSION_KFOR));
   EXPECT_EQ(kept->ReadUpdates(1).size(), 1u);
 }
@@ -113,7 +112,7 @@ TEST_F(StreamRevocationTest, RevokedTokenEndsOpenSubscribeStreams) {
 TEST_F(StreamRevocationTest, LostReadRightEndsSubscribeWithPermissionDenied) {
   auto ops = StubWith(kOpsToken);
   std::unique_ptr<StreamReader> reader = CaughtUpStream(*ops, kOpsToken);
-  Reload(Policy(kOpsToken, R"("KOSOVO_POLICE")", R"("KOSOVO_POLICE")"));
+  Reload(Policy(kOpsToken, {"KOSOVO_POLICE"}, {"KOSOVO_POLICE"}));
   EXPECT_FALSE(reader->ReadUntil(IsNotHeartbeat).has_value());
   const grpc::Status status = reader->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
@@ -123,8 +122,8 @@ TEST_F(StreamRevocationTest, LostReadRightEndsSubscribeWithPermissionDenied) {
 TEST_F(StreamRevocationTest, ListingEveryMissionInsteadOfAllTakesNothing) {
   auto ops = StubWith(kOpsToken);
   std::unique_ptr<StreamReader> reader = CaughtUpStream(*ops, kOpsToken);
-  Reload(Policy(kOpsToken, R"("KOSOVO_POLICE")",
-                R"("KFOR", "EULEX", "KOSOVO_POLICE")"));
+  Reload(Policy(kOpsToken, {"KOSOVO_POLICE"},
+                {"KFOR", "EULEX", "KOSOVO_POLICE"}));
   MustPublish(*ops, PatrolUpdate(v1::MISSION_KOSOVO_POLICE));
   EXPECT_EQ(reader->ReadUpdates(1).size(), 1u);
 }
@@ -141,7 +140,7 @@ TEST_F(StreamRevocationTest, LostPublishRightEndsPublishStream) {
   ASSERT_TRUE(stream->Read(&ack));
   EXPECT_EQ(ack.sequence(), 1u);
 
-  Reload(Policy(kOpsToken, "", R"("*")"));
+  Reload(Policy(kOpsToken, {}, {"*"}));
   EXPECT_FALSE(stream->Read(&ack));
   const grpc::Status status = stream->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
@@ -151,8 +150,8 @@ TEST_F(StreamRevocationTest, LostPublishRightEndsPublishStream) {
 TEST_F(StreamRevocationTest, RevokedTokenEndsSseStreamWithAnErrorEvent) {
   std::unique_ptr<SseClient> stream = SseStream(kOpsToken);
   ASSERT_NE(stream, nullptr);
-  Reload(Policy("sitrep_kp-ops-rotated-0123456789", R"("KOSOVO_POLICE")",
-                R"("*")"));
+  Reload(Policy("sitrep_kp-ops-rotated-0123456789", {"KOSOVO_POLICE"},
+                {"*"}));
   std::optional<SseEvent> error = stream->ReadUntil("error");
   ASSERT_TRUE(error.has_value());
   EXPECT_TRUE(absl::StrContains(error->data, "UNAUTHENTICATED")) << error->data;

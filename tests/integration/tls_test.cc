@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "server/auth/token_hash.h"
 #include "tests/integration/feed_calls.h"
+#include "tests/support/access_policy_builder.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_certificates.h"
 #include "tests/support/test_server.h"
@@ -50,12 +51,10 @@ class TlsTest : public ::testing::Test {
         AddClientCertificate(&pki_, {"stranger", ""});
     ASSERT_TRUE(stranger.ok()) << stranger.status();
     policy_ = dir_.path() + "/policy.json";
-    std::ofstream(policy_) << R"({"principals": [
-      {"name": "kfor-gw", "clientCertNames": ["kfor-gateway.example"],
-       "publish": ["KFOR"], "read": ["KFOR"]},
-      {"name": "kp-desk", "tokenSha256": [")"
-                           << HashToken(kDeskToken) << R"("],
-       "publish": ["KOSOVO_POLICE"], "read": ["*"]}]})";
+    AccessPolicyBuilder()
+        .Principal("kfor-gw").ClientCert("kfor-gateway.example").Publish({"KFOR"}).Read({"KFOR"})
+        .Principal("kp-desk").Token(kDeskToken).Publish({"KOSOVO_POLICE"}).Read({"*"})
+        .WriteTo(policy_);
   }
 
   void StartServer(bool mutual) {
@@ -71,8 +70,7 @@ class TlsTest : public ::testing::Test {
   std::unique_ptr<v1::SituationFeed::Stub> Stub(
       std::shared_ptr<grpc::ChannelCredentials> credentials,
       const std::string& token = "") {
-    return v1::SituationFeed::NewStub(
-        NewTokenChannel(server_->address(), token, std::move(credentials)));
+    return NewTokenStub(server_->address(), token, std::move(credentials));
   }
 
   TempDir dir_;

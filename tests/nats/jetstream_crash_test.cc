@@ -17,10 +17,11 @@
 #include "sitrep/v1/situation_feed.grpc.pb.h"
 #include "tests/cli/publishing.h"
 #include "tests/cli/sitrepd_process.h"
-#include "tests/cli/subprocess.h"
 #include "tests/support/missing_tool.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep {
 namespace {
@@ -42,8 +43,8 @@ class JetStreamCrashTest : public ::testing::Test {
       SITREP_MISSING_TOOL(::sitrep::testing::kNoNatsServer);
     }
   }
-  cli_testing::TempDir data_;
-  cli_testing::TempDir work_;
+  testing::TempDir data_;
+  testing::TempDir work_;
 };
 
 TEST_F(JetStreamCrashTest, KillDashNineLosesNoAcknowledgedUpdate) {
@@ -87,7 +88,7 @@ TEST_F(JetStreamCrashTest, KillDashNineLosesNoAcknowledgedUpdate) {
 TEST_F(JetStreamCrashTest, UnreachableNatsStopsSitrepdNamingTheFlag) {
   const testing::RefusingLoopbackPort port;
   const std::string url = absl::StrCat("nats://127.0.0.1:", port.port());
-  cli_testing::RunResult result = cli_testing::Run(
+  testing::RunResult result = testing::Run(
       {SITREPD_PATH, "--listen=127.0.0.1:0", "--metrics_address=", "--http_address=",
        "--data_dir=" + data_.path(), "--store=jetstream", "--nats_url=" + url});
   EXPECT_NE(result.exit_code, 0);

@@ -24,12 +24,13 @@
 #include "sitrep/v1/situation_feed.grpc.pb.h"
 #include "tests/cli/publishing.h"
 #include "tests/cli/sitrepd_process.h"
-#include "tests/cli/subprocess.h"
 #include "tests/support/http_get.h"
 #include "tests/support/metrics_text.h"
 #include "tests/support/missing_tool.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep {
 namespace {
@@ -88,8 +89,8 @@ class ReplicaLagTest : public ::testing::Test {
     return false;
   }
 
-  cli_testing::RunResult Check() {
-    return cli_testing::Run({SITREP_BIN, "check", "--server", b_.address(), "--metrics",
+  testing::RunResult Check() {
+    return testing::Run({SITREP_BIN, "check", "--server", b_.address(), "--metrics",
                              absl::StrCat("127.0.0.1:", b_.metrics_port()),
                              "--replica-lag-critical", "0", "--replica-stalled-warning", "1s"});
   }
@@ -100,7 +101,7 @@ class ReplicaLagTest : public ::testing::Test {
 
   // Destroyed last: the replicas stop while NATS still runs.
   std::unique_ptr<NatsServer> nats_;
-  cli_testing::TempDir dirs_[4];
+  testing::TempDir dirs_[4];
   cli_testing::Sitrepd a_{SITREPD_PATH, dirs_[0].path(), dirs_[1].path()};
   cli_testing::Sitrepd b_{SITREPD_PATH, dirs_[2].path(), dirs_[3].path()};
   std::unique_ptr<v1::SituationFeed::Stub> stub_b_;
@@ -120,7 +121,7 @@ TEST_F(ReplicaLagTest, AStoppedReplicaIsReportedBehindByTheOtherAndTheCheckFails
       << "replicas " << SampleOr(m, "sitrep_replicas") << "\n" << Logs();
   EXPECT_EQ(SampleOr(m, "sitrep_replica_probe_up"), 1);
   EXPECT_EQ(SampleOr(m, "sitrep_stream_last_sequence"), 1);
-  cli_testing::RunResult ok = Check();
+  testing::RunResult ok = Check();
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
   // (Not the count: on a loaded machine a heartbeat may come late, and the
   // count above already waited for it.)
@@ -142,7 +143,7 @@ TEST_F(ReplicaLagTest, AStoppedReplicaIsReportedBehindByTheOtherAndTheCheckFails
       << "lag of a " << SampleOr(m, "sitrep_replica_lag_updates{replica=\"a\"}") << "\n"
       << Logs();
   EXPECT_EQ(SampleOr(m, "sitrep_replica_lag_updates{replica=\"b\"}"), 0);
-  cli_testing::RunResult critical = Check();
+  testing::RunResult critical = Check();
   EXPECT_EQ(critical.exit_code, 2) << critical.out << critical.err;
   EXPECT_THAT(critical.out, HasSubstr("replica a: 5 updates behind the stream (> 0)"));
 
@@ -158,7 +159,7 @@ TEST_F(ReplicaLagTest, AStoppedReplicaIsReportedBehindByTheOtherAndTheCheckFails
       },
       &m))
       << Logs();
-  cli_testing::RunResult again = Check();
+  testing::RunResult again = Check();
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
 }
 

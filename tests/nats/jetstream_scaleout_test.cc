@@ -35,22 +35,24 @@
 #include "sitrep/v1/situation_feed.grpc.pb.h"
 #include "tests/cli/publishing.h"
 #include "tests/cli/sitrepd_process.h"
-#include "tests/cli/subprocess.h"
 #include "tests/support/missing_tool.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/updates.h"
 
 namespace sitrep {
 namespace {
 
-using ::sitrep::cli_testing::Subprocess;
+using ::sitrep::testing::ExitStatus;
 using ::sitrep::testing::IsOk;
 using ::sitrep::testing::NatsServer;
 using ::sitrep::testing::PublishBurst;
 using ::sitrep::testing::PublishRetrying;
 using ::sitrep::testing::SequenceRange;
 using ::sitrep::testing::Sequences;
+using ::sitrep::testing::Subprocess;
 using ::testing::ElementsAreArray;
 
 constexpr absl::Duration kWait = absl::Seconds(120);
@@ -58,7 +60,7 @@ constexpr char kStream[] = "SCALEOUT";
 
 std::vector<v1::SituationUpdate> ParseUpdates(const std::string& jsonl) {
   std::vector<v1::SituationUpdate> updates;
-  for (const std::string& line : cli_testing::Lines(jsonl)) {
+  for (const std::string& line : testing::Lines(jsonl)) {
     v1::SituationUpdate update;
     EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &update).ok())
         << line;
@@ -124,8 +126,8 @@ class ScaleOutTest : public ::testing::Test {
 
   // `sitrep tail --from-beginning -o jsonl` against `target`.
   static std::unique_ptr<Subprocess> Tail(const std::string& target) {
-    return Subprocess::Start(
-        {SITREP_BIN, "tail", "--server", target, "--from-beginning", "-o", "jsonl"});
+    return std::make_unique<Subprocess>(std::vector<std::string>{
+        SITREP_BIN, "tail", "--server", target, "--from-beginning", "-o", "jsonl"});
   }
 
   std::string Logs() const {
@@ -135,7 +137,7 @@ class ScaleOutTest : public ::testing::Test {
   // Destroyed last: the replicas stop while NATS still runs.
   std::vector<std::unique_ptr<NatsServer>> cluster_;
   std::string nats_url_;
-  cli_testing::TempDir dirs_[4];
+  testing::TempDir dirs_[4];
   cli_testing::Sitrepd a_{SITREPD_PATH, dirs_[0].path(), dirs_[1].path()};
   cli_testing::Sitrepd b_{SITREPD_PATH, dirs_[2].path(), dirs_[3].path()};
   std::unique_ptr<v1::SituationFeed::Stub> stub_a_;
@@ -153,7 +155,7 @@ TEST_F(ScaleOutTest, SubscriberOnBSurvivesANatsNodeAndBItself) {
     published.push_back(absl::StrCat("a-", i));
     ASSERT_EQ(PublishRetrying(*stub_a_, published.back()), i) << Logs();
   }
-  ASSERT_TRUE(WaitForLines(*tail, 30)) << tail->err() << Logs();
+  ASSERT_TRUE(WaitForLines(*tail, 30)) << tail->stderr_text() << Logs();
 
   // Kill the NATS node that leads the stream: JetStream elects another
   // leader among the two left (R3), and both go on.
@@ -166,7 +168,7 @@ TEST_F(ScaleOutTest, SubscriberOnBSurvivesANatsNodeAndBItself) {
     published.push_back(absl::StrCat("a-", i));
     ASSERT_EQ(PublishRetrying(*stub_a_, published.back()), i) << Logs();
   }
-  ASSERT_TRUE(WaitForLines(*tail, 60)) << tail->err() << Logs();
+  ASSERT_TRUE(WaitForLines(*tail, 60)) << tail->stderr_text() << Logs();
   EXPECT_NE(StreamLeader(nats_url_), "");
 
   // A publish burst on A; kill -9 B while it runs (the subscriber has seen
@@ -196,7 +198,7 @@ TEST_F(ScaleOutTest, SubscriberOnBSurvivesANatsNodeAndBItself) {
     stop_after = last + 50;
   }
   burst.join();
-  ASSERT_TRUE(mid_burst) << tail->err() << Logs();
+  ASSERT_TRUE(mid_burst) << tail->stderr_text() << Logs();
   published.insert(published.end(), burst_ids.begin(), burst_ids.end());
   const uint64_t total = published.size();
   ASSERT_GE(total, 130u);
@@ -204,11 +206,11 @@ TEST_F(ScaleOutTest, SubscriberOnBSurvivesANatsNodeAndBItself) {
   // The subscriber lost B, resumed on A after its cursor, and got the rest.
   ASSERT_TRUE(tail->WaitForStderr(
       [](const std::string& err) { return absl::StrContains(err, "reconnecting"); }, kWait))
-      << tail->err();
-  ASSERT_TRUE(WaitForLines(*tail, total)) << tail->err() << Logs();
+      << tail->stderr_text();
+  ASSERT_TRUE(WaitForLines(*tail, total)) << tail->stderr_text() << Logs();
   tail->Signal(SIGTERM);
-  EXPECT_EQ(tail->Wait(kWait), 0) << tail->err();
-  const std::vector<v1::SituationUpdate> received = ParseUpdates(tail->out());
+  EXPECT_EQ(tail->Wait(kWait), ExitStatus::Exited(0)) << tail->stderr_text();
+  const std::vector<v1::SituationUpdate> received = ParseUpdates(tail->stdout_text());
   EXPECT_THAT(Sequences(received), ElementsAreArray(SequenceRange(1, total)));
   std::vector<std::string> received_ids;
   for (const auto& update : received) received_ids.push_back(update.event_id());
@@ -228,10 +230,10 @@ TEST_F(ScaleOutTest, KillDashNineOfAReplicaLosesNoAcknowledgedUpdate) {
   // Read back through the other replica: its tail has every stored update.
   std::unique_ptr<Subprocess> tail = Tail(b_.address());
   ASSERT_NE(tail, nullptr);
-  ASSERT_TRUE(WaitForLines(*tail, highest)) << tail->err() << Logs();
+  ASSERT_TRUE(WaitForLines(*tail, highest)) << tail->stderr_text() << Logs();
   tail->Signal(SIGTERM);
-  EXPECT_EQ(tail->Wait(kWait), 0) << tail->err();
-  const std::vector<v1::SituationUpdate> stored = ParseUpdates(tail->out());
+  EXPECT_EQ(tail->Wait(kWait), ExitStatus::Exited(0)) << tail->stderr_text();
+  const std::vector<v1::SituationUpdate> stored = ParseUpdates(tail->stdout_text());
   ASSERT_GE(stored.size(), highest);
   EXPECT_THAT(Sequences(stored), ElementsAreArray(SequenceRange(1, stored.size())));
   std::map<uint64_t, std::string> at;

@@ -11,7 +11,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -24,8 +23,8 @@
 #include "gtest/gtest.h"
 #include "tests/security/process_status.h"
 #include "tests/support/http_get.h"
-#include "tests/support/scoped_temp_dir.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep::testing {
 namespace {
@@ -64,7 +63,7 @@ TEST(DescriptorExhaustionTest, StaysQuietHttpRecoversAndReadinessFails) {
     if (getenv("CI") != nullptr) FAIL() << "prlimit missing (util-linux)";
     GTEST_SKIP() << "prlimit not installed (util-linux)";
   }
-  ScopedTempDir dir;
+  TempDir dir;
   const std::string d = dir.path();
   Subprocess sitrepd(
       {"/usr/bin/prlimit", absl::StrCat("--nofile=", kDescriptorLimit), "--",
@@ -120,8 +119,8 @@ TEST(DescriptorExhaustionTest, StaysQuietHttpRecoversAndReadinessFails) {
   EXPECT_THAT(ready->body, HasSubstr("gRPC listener stopped accepting"));
 
   sitrepd.Signal(SIGTERM);
-  const int status = sitrepd.Wait(absl::Seconds(20));
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  const ExitStatus status = sitrepd.Wait(absl::Seconds(20));
+  EXPECT_TRUE(status.exited() && status.code() == 0) << status;
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 // PROTOCOL_ERROR once a frame overflows the window), which this test pins
 // down.
 #include <signal.h>
-#include <sys/wait.h>
 
 #include <string>
 
@@ -19,8 +18,8 @@
 #include "tests/security/h2_client.h"
 #include "tests/security/process_status.h"
 #include "tests/security/sitrepd_child.h"
-#include "tests/support/scoped_temp_dir.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep::testing {
 namespace {
@@ -77,7 +76,7 @@ Flood FloodCall(int port, const std::string& path, absl::Duration duration,
 class GrpcFloodTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GrpcFloodTest, DataBeyondTheWindowIsCutAndOthersAreServed) {
-  ScopedTempDir dir;
+  TempDir dir;
   // The other client's open channel holds shutdown for the whole grace.
   SitrepdChild child =
       StartSitrepdChild(SITREPD_PATH, dir.path(), {"--shutdown_grace=1s"});
@@ -120,8 +119,8 @@ TEST_P(GrpcFloodTest, DataBeyondTheWindowIsCutAndOthersAreServed) {
   EXPECT_TRUE(GetSituation(*stub, {}).ok());
 
   sitrepd.Signal(SIGTERM);
-  const int status = sitrepd.Wait(absl::Seconds(20));
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  const ExitStatus status = sitrepd.Wait(absl::Seconds(20));
+  EXPECT_TRUE(status.exited() && status.code() == 0) << status;
 }
 
 INSTANTIATE_TEST_SUITE_P(Calls, GrpcFloodTest,

@@ -10,19 +10,20 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/auth/token_hash.h"
+#include "tests/support/access_policy_builder.h"
 #include "tests/support/http_get.h"
-#include "tests/support/scoped_temp_dir.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
 
 namespace sitrep::testing {
 namespace {
 
 TEST(HttpAuditTest, RefusedRequestsAreLoggedAtMostOncePerSecond) {
-  ScopedTempDir dir;
+  TempDir dir;
   const std::string policy = dir.path() + "/policy.json";
-  std::ofstream(policy) << R"({"principals": [{"name": "kp-desk",
-      "tokenSha256": [")" << HashToken("sitrep_desk-token-0123456789")
-                        << R"("], "read": ["*"]}]})";
+  AccessPolicyBuilder()
+      .Principal("kp-desk").Token("sitrep_desk-token-0123456789").Read({"*"})
+      .WriteTo(policy);
   TestServer server([&](ServerConfig& c) { c.auth_file = policy; });
   const int port = server.server().http_port();
   constexpr int kRequests = 300;

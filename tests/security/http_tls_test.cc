@@ -11,7 +11,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/auth/token_hash.h"
-#include "tests/support/scoped_temp_dir.h"
+#include "tests/support/access_policy_builder.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_certificates.h"
 #include "tests/support/test_server.h"
 
@@ -80,12 +81,10 @@ class HttpsTest : public ::testing::Test {
     ASSERT_TRUE(pki.ok()) << pki.status();
     pki_ = *pki;
     const std::string policy = dir_.path() + "/policy.json";
-    std::ofstream(policy) << R"({"principals": [
-      {"name": "kfor-gw", "clientCertNames": ["kfor-gateway.example"],
-       "read": ["KFOR"]},
-      {"name": "kp-desk", "tokenSha256": [")"
-                          << HashToken(kDeskToken)
-                          << R"("], "read": ["*"]}]})";
+    AccessPolicyBuilder()
+        .Principal("kfor-gw").ClientCert("kfor-gateway.example").Read({"KFOR"})
+        .Principal("kp-desk").Token(kDeskToken).Read({"*"})
+        .WriteTo(policy);
     server_ = std::make_unique<TestServer>([&](ServerConfig& c) {
       c.tls.cert_file = pki_.server.cert_file;
       c.tls.key_file = pki_.server.key_file;
@@ -96,7 +95,7 @@ class HttpsTest : public ::testing::Test {
 
   int port() { return server_->server().http_port(); }
 
-  ScopedTempDir dir_;
+  TempDir dir_;
   TestCertificates pki_;
   std::unique_ptr<TestServer> server_;
 };

@@ -10,7 +10,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -28,8 +27,8 @@
 #include "tests/security/process_status.h"
 #include "tests/security/rapid_reset_client.h"
 #include "tests/security/sitrepd_child.h"
-#include "tests/support/scoped_temp_dir.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep::testing {
 namespace {
@@ -101,7 +100,7 @@ TEST(RapidResetTest, EdgeBoundsSitrepdServesOthersAndStopsCleanly) {
     if (getenv("CI") != nullptr) FAIL() << "haproxy missing (apt haproxy)";
     GTEST_SKIP() << "haproxy not installed (scripts/install-deps.sh)";
   }
-  ScopedTempDir dir;
+  TempDir dir;
   SitrepdChild child =
       StartSitrepdChild(SITREPD_PATH, dir.path(), {"--shutdown_grace=5s"});
   Subprocess& sitrepd = *child.process;
@@ -157,8 +156,8 @@ TEST(RapidResetTest, EdgeBoundsSitrepdServesOthersAndStopsCleanly) {
   EXPECT_TRUE(GetSituation(*stub, {}).ok());
 
   sitrepd.Signal(SIGTERM);
-  const int status = sitrepd.Wait(absl::Seconds(20));
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+  const ExitStatus status = sitrepd.Wait(absl::Seconds(20));
+  EXPECT_TRUE(status.exited() && status.code() == 0)
       << "status " << status << "\n" << sitrepd.stderr_text().substr(0, 4000);
   RecordProperty("attack_streams", static_cast<int>(attack.streams));
   RecordProperty("rss_growth_kib", static_cast<int>(peak - before));

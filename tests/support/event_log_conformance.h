@@ -27,16 +27,16 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "google/protobuf/text_format.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "server/log/event_log.h"
+#include "server/runtime/clock.h"
 #include "tests/support/event_log_test_util.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/missing_tool.h"
-#include "tests/support/scoped_temp_dir.h"
-#include "server/runtime/clock.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep {
 namespace conformance {
@@ -145,7 +145,7 @@ class EventLogConformanceTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  ScopedTempDir dir_;
+  testing::TempDir dir_;
   std::unique_ptr<EventLog> log_;
 };
 

@@ -8,8 +8,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "server/log/jetstream_event_log.h"
-#include "tests/support/scoped_temp_dir.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep::testing {
 
@@ -68,7 +68,7 @@ class NatsServer {
   // Asks JetStream until it answers (bounded by `deadline`).
   absl::Status WaitForJetStream(absl::Time deadline);
 
-  ScopedTempDir store_;
+  TempDir store_;
   std::unique_ptr<Subprocess> process_;
   std::string binary_;
   // Cluster flags (--server_name, --cluster, --routes...); empty: single.

@@ -1,6 +1,5 @@
 #include "tests/support/test_certificates.h"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -60,10 +59,10 @@ absl::Status RunOpenssl(std::vector<std::string> args) {
   if (!openssl.ok()) return openssl.status();
   args.insert(args.begin(), *openssl);
   Subprocess process(args);
-  const int status = process.Wait(absl::Seconds(30));
-  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  const ExitStatus status = process.Wait(absl::Seconds(30));
+  if (!status.exited() || status.code() != 0) {
     return absl::InternalError(absl::StrCat(
-        "openssl ", args[1], " failed (wait status ", status, "): ",
+        "openssl ", args[1], " failed (", status.ToString(), "): ",
         process.stderr_text()));
   }
   return absl::OkStatus();

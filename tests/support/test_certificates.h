@@ -5,7 +5,7 @@
 // another CA"). EC P-256 keys, SHA-256, valid for 3 days from now; about
 // 10 ms per openssl run, so a full set takes well under a second.
 //
-//   ScopedTempDir dir;
+//   TempDir dir;
 //   absl::StatusOr<TestCertificates> pki = MakeTestCertificates(dir.path());
 //   ASSERT_TRUE(pki.ok()) << pki.status();
 //   // sitrepd --tls_cert=pki->server.cert_file --tls_key=pki->server.key_file
@@ -56,7 +56,7 @@ struct TestCertificates {
 
 // Makes the CA, the server certificate, one client certificate per spec
 // (default: one, CN "kfor-gateway" with SAN DNS "kfor-gateway.example") and
-// the other CA with its client, as files in `dir` (e.g. a ScopedTempDir's
+// the other CA with its client, as files in `dir` (e.g. a TempDir's
 // path; the directory must exist). INTERNAL with openssl's stderr when a
 // run fails, FAILED_PRECONDITION when there is no `openssl` on PATH.
 absl::StatusOr<TestCertificates> MakeTestCertificates(

@@ -12,11 +12,9 @@
 #include "server/config/server_config.h"
 #include "server/server.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
-#include "tests/support/scoped_temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep::testing {
-
-using TempDir = ::sitrep::ScopedTempDir;
 
 // An in-process sitrepd on 127.0.0.1 with a free port and its own data
 // directory, tuned for tests (fsync off, short heartbeats allowed, quick

@@ -56,4 +56,11 @@ std::shared_ptr<grpc::Channel> NewTokenChannel(
       address, credentials, args, std::move(interceptors));
 }
 
+std::unique_ptr<v1::SituationFeed::Stub> NewTokenStub(
+    const std::string& address, const std::string& token,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  return v1::SituationFeed::NewStub(
+      NewTokenChannel(address, token, std::move(credentials)));
+}
+
 }  // namespace sitrep::testing

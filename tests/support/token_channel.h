@@ -5,6 +5,7 @@
 #include <string>
 
 #include "grpcpp/grpcpp.h"
+#include "sitrep/v1/situation_feed.grpc.pb.h"
 
 namespace sitrep::testing {
 
@@ -13,6 +14,13 @@ namespace sitrep::testing {
 // credentials — plaintext included, where gRPC's own call credentials are
 // not sent. An interceptor adds it, so the tests' call helpers work as is.
 std::shared_ptr<grpc::Channel> NewTokenChannel(
+    const std::string& address, const std::string& token,
+    std::shared_ptr<grpc::ChannelCredentials> credentials =
+        grpc::InsecureChannelCredentials());
+
+// A SituationFeed stub on NewTokenChannel(address, token, credentials): the
+// calls of one principal (none when `token` is empty).
+std::unique_ptr<v1::SituationFeed::Stub> NewTokenStub(
     const std::string& address, const std::string& token,
     std::shared_ptr<grpc::ChannelCredentials> credentials =
         grpc::InsecureChannelCredentials());

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "tests/support/scoped_temp_dir.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep {
 namespace {
@@ -31,7 +31,7 @@ mode_t ModeOf(const std::string& path) {
 
 // Issue 17, I-5: a token file is 0600 even under a permissive umask.
 TEST(SecretFileTest, WritesANewFileReadableByItsOwnerOnly) {
-  ScopedTempDir dir;
+  testing::TempDir dir;
   const std::string path = dir.path() + "/kp.token";
   const mode_t previous = umask(0);
   const absl::Status written = WriteSecretFile(path, "sitrep_secret\n");
@@ -42,7 +42,7 @@ TEST(SecretFileTest, WritesANewFileReadableByItsOwnerOnly) {
 }
 
 TEST(SecretFileTest, RefusesAnExistingFileAndLeavesItAlone) {
-  ScopedTempDir dir;
+  testing::TempDir dir;
   const std::string path = dir.path() + "/kp.token";
   std::ofstream(path) << "old";
   EXPECT_THAT(WriteSecretFile(path, "new"),
@@ -51,7 +51,7 @@ TEST(SecretFileTest, RefusesAnExistingFileAndLeavesItAlone) {
 }
 
 TEST(SecretFileTest, RefusesASymbolicLink) {
-  ScopedTempDir dir;
+  testing::TempDir dir;
   const std::string target = dir.path() + "/elsewhere";
   const std::string path = dir.path() + "/kp.token";
   ASSERT_EQ(symlink(target.c_str(), path.c_str()), 0);

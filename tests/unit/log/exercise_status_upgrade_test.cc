@@ -17,8 +17,8 @@
 #include "server/log/append_rules.h"
 #include "server/log/event_log.h"
 #include "tests/support/event_log_test_util.h"
-#include "tests/support/scoped_temp_dir.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep {
 namespace {
@@ -107,7 +107,7 @@ class ExerciseStatusUpgradeTest : public ::testing::Test {
 
   std::string path() const { return dir_.path() + "/sitrep.db"; }
 
-  ScopedTempDir dir_;
+  testing::TempDir dir_;
 };
 
 TEST_F(ExerciseStatusUpgradeTest, OldExercisesAreRewrittenInPlaceAndOthersKeepTheirBytes) {

@@ -16,8 +16,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/log/event_log.h"
-#include "tests/support/scoped_temp_dir.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep {
 namespace {
@@ -73,7 +73,7 @@ class LegacyStoreUpgradeTest : public ::testing::Test {
     return by_id;
   }
 
-  ScopedTempDir dir_;
+  testing::TempDir dir_;
   std::map<uint64_t, std::string> before_;
 };
 

@@ -25,8 +25,8 @@
 #include "server/log/event_log.h"
 #include "tests/support/event_log_test_util.h"
 #include "tests/support/fake_clock.h"
-#include "tests/support/scoped_temp_dir.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep {
 namespace {
@@ -78,7 +78,7 @@ class SqliteEventLogTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  ScopedTempDir dir_;
+  testing::TempDir dir_;
 };
 // Lower-case suite name so that ctest -R log selects these tests.
 using sqlite_event_log = SqliteEventLogTest;

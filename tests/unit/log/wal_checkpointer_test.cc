@@ -14,8 +14,8 @@
 
 #include "gtest/gtest.h"
 #include "server/log/sqlite_statement.h"
-#include "tests/support/scoped_temp_dir.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep {
 namespace {
@@ -70,7 +70,7 @@ class WalCheckpointerTest : public ::testing::Test {
     return std::filesystem::file_size(path_) - initial_size_;
   }
 
-  ScopedTempDir dir_;
+  testing::TempDir dir_;
   std::string path_;
   std::unique_ptr<sqlite::Database> writer_;
   uintmax_t initial_size_ = 0;

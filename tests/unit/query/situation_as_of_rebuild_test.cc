@@ -17,9 +17,9 @@
 #include "server/runtime/proto_time.h"
 #include "tests/support/event_log_test_util.h"
 #include "tests/support/fake_clock.h"
-#include "tests/support/scoped_temp_dir.h"
 #include "tests/support/scripted_shift.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep::testing {
 namespace {
@@ -113,7 +113,7 @@ class SituationAsOfTest : public ::testing::Test {
     }
   }
 
-  ScopedTempDir dir_;
+  TempDir dir_;
   FakeClock clock_{absl::FromUnixSeconds(1796536800)};
   SituationIndex index_;
   IndexListener listener_{&index_};

@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/support/scoped_temp_dir.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep {
 namespace {
@@ -27,7 +27,7 @@ std::string ReadFile(const std::string& path) {
 }
 
 TEST(DataDirLockTest, ASecondLockNamesTheDirectoryAndTheHoldersPid) {
-  ScopedTempDir dir;
+  testing::TempDir dir;
   const std::string data = dir.path() + "/data";
   absl::StatusOr<std::unique_ptr<DataDirLock>> first = DataDirLock::Acquire(data);
   ASSERT_THAT(first, IsOk());
@@ -44,7 +44,7 @@ TEST(DataDirLockTest, ASecondLockNamesTheDirectoryAndTheHoldersPid) {
 }
 
 TEST(DataDirLockTest, AKilledHolderLeavesNoStaleLock) {
-  ScopedTempDir dir;
+  testing::TempDir dir;
   int ready[2];
   ASSERT_EQ(pipe(ready), 0);
   const pid_t child = fork();
@@ -73,7 +73,7 @@ TEST(DataDirLockTest, AKilledHolderLeavesNoStaleLock) {
 }
 
 TEST(DataDirLockTest, AnUncreatableDirectoryIsUnavailable) {
-  ScopedTempDir dir;
+  testing::TempDir dir;
   std::ofstream(dir.path() + "/file") << "x";
   EXPECT_THAT(DataDirLock::Acquire(dir.path() + "/file/data"),
               StatusIs(absl::StatusCode::kUnavailable,

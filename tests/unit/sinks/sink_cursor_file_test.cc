@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
-#include "tests/support/scoped_temp_dir.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep {
 namespace {
@@ -16,7 +16,7 @@ namespace {
 using ::sitrep::testing::StatusIs;
 
 TEST(SinkCursorFileTest, RoundTripAndReplace) {
-  ScopedTempDir dir;
+  testing::TempDir dir;
   const std::string path = dir.path() + "/ops.cursor";
   SITREP_ASSERT_OK_AND_ASSIGN(std::optional<v1::Cursor> none,
                               LoadSinkCursor(path));
@@ -43,7 +43,7 @@ TEST(SinkCursorFileTest, RoundTripAndReplace) {
 }
 
 TEST(SinkCursorFileTest, DamagedFileIsFailedPrecondition) {
-  ScopedTempDir dir;
+  testing::TempDir dir;
   const std::string path = dir.path() + "/ops.cursor";
   std::ofstream(path) << "{\"sequence\": 5";
   EXPECT_THAT(LoadSinkCursor(path),

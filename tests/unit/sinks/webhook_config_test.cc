@@ -9,8 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/support/scoped_temp_dir.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
 
 namespace sitrep {
 namespace {
@@ -104,7 +104,7 @@ TEST(WebhookConfigTest, SeveralSinksAndNone) {
 }
 
 TEST(WebhookConfigTest, BearerTokenFromFile) {
-  ScopedTempDir dir;
+  testing::TempDir dir;
   const std::string path = dir.path() + "/token";
   std::ofstream(path) << "  file-token\n";
   SITREP_ASSERT_OK_AND_ASSIGN(
@@ -244,7 +244,7 @@ TEST(WebhookConfigTest, ErrorsNeverRepeatTheUrlOrSecrets) {
 TEST(WebhookConfigTest, LoadNamesTheFile) {
   EXPECT_THAT(LoadWebhooksFile("/nonexistent/hooks.json"),
               StatusIs(absl::StatusCode::kNotFound, "/nonexistent/hooks.json"));
-  ScopedTempDir dir;
+  testing::TempDir dir;
   const std::string path = dir.path() + "/hooks.json";
   std::ofstream(path) << R"({"webhooks": [{"name": "x"}]})";
   EXPECT_THAT(LoadWebhooksFile(path),
