@@ -100,10 +100,14 @@ void ServerImpl::Shutdown() {
   if (executor_ != nullptr) executor_->Shutdown();
   // 10. The log: flushed and closed.
   if (log_ != nullptr) log_->Close();
-  // 11. The data directory: the store is closed, another server may open
+  // 11. Publish completions: the log's last answers (those it refused at
+  // Close) reach their callers, then the completion thread ends. Nothing
+  // publishes any more: the listeners and the sweeps are stopped.
+  publishing_.reset();
+  // 12. The data directory: the store is closed, another server may open
   // it (a restart in the same process, too).
   data_dir_lock_.reset();
-  // 12. Last: /healthz and /metrics answer during the whole shutdown.
+  // 13. Last: /healthz and /metrics answer during the whole shutdown.
   if (http_ != nullptr) http_->Stop();
   if (started_) LogInfo("server", "stopped");
   absl::MutexLock lock(&mu_);

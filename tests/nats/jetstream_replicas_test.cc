@@ -788,7 +788,7 @@ TEST_F(JetStreamLogTest, TheAppendingReplicaKeepsItsOwnEntryTheOtherDecodesIt) {
   ASSERT_NE(decoded.previous, nullptr);
   EXPECT_EQ(decoded.previous->SerializeAsString(),
             appended->previous->SerializeAsString());
-  EXPECT_EQ(decoded.mission_bits, appended->mission_bits);
+  EXPECT_EQ(decoded.missions, appended->missions);
 }
 
 }  // namespace

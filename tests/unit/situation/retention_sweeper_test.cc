@@ -17,7 +17,7 @@
 #include "server/situation/situation_snapshotter.h"
 #include "tests/support/event_log_test_util.h"
 #include "tests/support/fake_clock.h"
-#include "tests/support/scoped_temp_dir.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/updates.h"
 
@@ -63,7 +63,7 @@ class RetentionSweeperTest : public ::testing::Test {
     return RetentionSweeper(log_.get(), snapshotter_.get(), &clock_, policy);
   }
 
-  ScopedTempDir dir_;
+  TempDir dir_;
   FakeClock clock_;
   std::unique_ptr<EventLog> log_;
   SituationIndex index_;
