@@ -47,6 +47,16 @@ class SnapshotProvider {
   virtual SituationSnapshot TakeSnapshot(const FilterMatcher* filter) = 0;
 };
 
+// Example (the server's wiring; a reader then takes entries through a
+// SubscriberCursor, subscriber_cursor.h, and parks on WaitForNew at the head):
+//
+//   Feed feed(log.get(), &executor, &situation_adapter, &situation_adapter);
+//   log->SetAppendListener(&feed);       // the Feed is the log's listener
+//   ...
+//   // A cursor with nothing to send waits; OnNewData() runs on the
+//   // executor once an update it may care about is appended.
+//   if (!feed.WaitForNew(waiter, cursor, keys)) { /* the head moved: go on */ }
+//
 // Carries the log's tail to subscriber cursors: keeps the ring cache of
 // recent entries, the head and oldest sequences, and the cursors waiting for
 // new data. It is the log's AppendListener.

@@ -24,6 +24,16 @@ struct PublishResult {
 using PublishResults = std::vector<absl::StatusOr<PublishResult>>;
 using PublishCallback = absl::AnyInvocable<void(PublishResults)>;
 
+// Example (transports go through service/publish_service.h, which adds the
+// rate limit, the audit and the completion thread):
+//
+//   Publisher publisher(log.get(), &clock, ValidationLimits{});
+//   publisher.Publish(std::move(requests), principal,
+//                     [](PublishResults results) {
+//                       // One result per request: a sequence, or why not.
+//                     });
+//   publisher.StopAccepting();           // at shutdown: UNAVAILABLE from now
+//
 // Turns publish requests into appends: validate and normalise -> authorise
 // -> set the server's fields -> EventLog::Append. Bad input fails before
 // anything reaches the log, so a rejected request stores nothing.

@@ -126,6 +126,22 @@ struct ReadRange {
   size_t limit = 1024;
 };
 
+// Example (tests/support/event_log_conformance.h exercises every backend
+// this way):
+//
+//   absl::StatusOr<std::unique_ptr<EventLog>> log =
+//       OpenSqliteEventLog({.data_dir = "/var/lib/sitrep"});
+//   (*log)->SetAppendListener(&feed);    // told of every durable append
+//   std::vector<AppendRequest> batch(1);
+//   batch[0].update = update;            // validated by Publisher first
+//   (*log)->Append(std::move(batch),
+//                  [](std::vector<absl::StatusOr<AppendResult>> results) {
+//                    // On the writer thread: keep it short, hand off.
+//                  });
+//   absl::StatusOr<std::vector<LogEntryPtr>> entries =
+//       (*log)->Read({.first = (*log)->Oldest(), .limit = 256});
+//   (*log)->Close();
+//
 // The durable, ordered, deduplicated log of situation updates: the single
 // source of truth. Sequences start at 1, increase by 1 per appended update
 // and are never reused; retention removes only from the oldest end, so the
