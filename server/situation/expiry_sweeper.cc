@@ -28,9 +28,12 @@ v1::PublishRequest ExpiryRequest(const IncidentRecord& record,
   v1::SituationUpdate& update = *request.mutable_update();
   const v1::SituationUpdate& latest = record.latest->update;
   update = latest;
-  // The log carries the incident's location and status forward again, as
-  // it did for the latest update, so that both are stored alike.
-  if (update.location_carried()) update.clear_location();
+  // The place is left to the log, which carries the incident's forward:
+  // the EXPIRED update goes through today's validation, and a place stored
+  // under older rules (a point far from its municipality's seat, before
+  // that was checked) must not keep the incident in the picture for ever.
+  // The status too, when the log carried it for the latest update.
+  update.clear_location();
   if (update.status_carried()) update.clear_status();
   update.clear_description();
   update.clear_expires_at();

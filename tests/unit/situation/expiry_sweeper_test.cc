@@ -144,6 +144,41 @@ TEST_F(ExpirySweeperTest, GoesThroughThePublishPath) {
   EXPECT_EQ(Last().kind(), v1::KIND_NEW);
 }
 
+TEST_F(ExpirySweeperTest, ExpiresAnIncidentStoredUnderLooserRules) {
+  // A store kept from before a check was added holds updates that today's
+  // validator refuses (here a point ~75 km from Mitrovicë's seat, before
+  // the 40 km check); their incidents must still leave the picture.
+  v1::SituationUpdate update = NewIncident("older-rules");
+  update.mutable_location()->mutable_point()->set_latitude(42.21);
+  update.mutable_location()->mutable_point()->set_longitude(20.74);
+  *update.mutable_expires_at() = ToProtoTime(clock_.Now() + absl::Minutes(1));
+  ASSERT_THAT(Publish(update), StatusIs(absl::StatusCode::kInvalidArgument,
+                                         "km from"))
+      << "today's validator refuses the place";
+  update.set_publisher("kp-duty");
+  update.set_event_id("older-rules-1");
+  std::vector<AppendRequest> batch(1);
+  batch[0].update = update;
+  absl::Notification appended;
+  absl::Status stored = absl::InternalError("no result");
+  log_->Append(std::move(batch),
+               [&](std::vector<absl::StatusOr<AppendResult>> results) {
+                 stored = results.at(0).status();
+                 appended.Notify();
+               });
+  appended.WaitForNotification();
+  ASSERT_THAT(stored, IsOk());
+
+  clock_.Advance(absl::Minutes(2));
+  EXPECT_EQ(expiry_.RunNow(), 1u);
+  const v1::SituationUpdate expired = Last();
+  EXPECT_EQ(expired.kind(), v1::KIND_EXPIRED);
+  EXPECT_EQ(expired.location().municipality(), "Mitrovicë");
+  EXPECT_EQ(expired.location().point().latitude(), 42.21)
+      << "the incident's place, carried forward by the log";
+  EXPECT_TRUE(index_.ExpiredAt(clock_.Now()).empty());
+}
+
 TEST_F(ExpirySweeperTest, ExpiresAnIncidentWhoseLatestUpdateIsALiaisonNote) {
   OpenExpiring("crowd-1");
   v1::SituationUpdate note = NewIncident("crowd-1");
