@@ -34,6 +34,28 @@ const response = await fetch(new URL('/v1/situation', url), {
 const expected = (await response.json()).incidents?.length ?? 0;
 console.log(`the server's situation holds ${expected} incidents`);
 
+// The page's clock at the steps of the first load: app.js's marks (after
+// issue 24) and the situation's request (Resource Timing).
+async function whereTheTimeWent(page) {
+  const steps = await page.evaluate(() => {
+    const at = (entry) => Math.round(entry);
+    const request = performance.getEntriesByType('resource')
+      .find((entry) => new URL(entry.name).pathname === '/v1/situation');
+    const marks = Object.fromEntries(performance.getEntriesByType('mark')
+      .map((mark) => [mark.name.replace('sitrep:', ''), at(mark.startTime)]));
+    return {
+      modules: at(performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd ?? 0),
+      request: request ? `${at(request.startTime)}, first byte ${at(request.responseStart)}, `
+        + `last ${at(request.responseEnd)} (${request.encodedBodySize} bytes)` : '',
+      marks,
+      now: at(performance.now()),
+    };
+  });
+  const marks = Object.entries(steps.marks).map(([name, time]) => `${name} ${time}`).join(', ');
+  return ` (page ms: modules loaded ${steps.modules}; situation asked ${steps.request}`
+    + `${marks ? `; ${marks}` : ''}; painted ${steps.now})`;
+}
+
 const times = [];
 for (let run = 0; run < runs; ++run) {
   const browser = await launchBrowser(chromium);
@@ -55,7 +77,7 @@ for (let run = 0; run < runs; ++run) {
     await browser.page.evaluate(() => new Promise((done) => requestAnimationFrame(() => done())));
     const took = Date.now() - start;
     times.push(took);
-    console.log(`run ${run + 1}: ${took} ms`);
+    console.log(`run ${run + 1}: ${took} ms${await whereTheTimeWent(browser.page)}`);
   } catch (error) {
     console.error(`run ${run + 1}: no complete paint within ${timeout} ms: ${error.message}`);
     process.exitCode = 1;
