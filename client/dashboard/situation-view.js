@@ -46,7 +46,6 @@ export class SituationView {
     this.observer = new IntersectionObserver((entries) => {
       if (entries.some((entry) => entry.isIntersecting)) this.renderMore();
     }, { root: container, rootMargin: '100% 0px' });
-    this.observer.observe(this.sentinel);
     // A click anywhere on a card opens it; the keyboard has the headline's button.
     container.addEventListener('click', (event) => {
       const card = event.target.closest('li.incident');
@@ -110,6 +109,11 @@ export class SituationView {
     if (left > 0) {
       this.sentinel.textContent = `${plural(left, 'more incident')} below: scroll to show them`;
       this.container.append(this.sentinel);
+      // Observed anew, the sentinel is reported once whatever its state: a
+      // page that left it near the visible part (a tall wall display) is
+      // followed by the next one, not only after a scroll.
+      this.observer.unobserve(this.sentinel);
+      this.observer.observe(this.sentinel);
     }
     this.container.dataset.rendered = String(this.rendered);
   }
