@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 #include <random>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -27,6 +28,10 @@ ABSL_FLAG(int, dashboard_incidents, 500,
           "dashboards: open incidents in the situation");
 ABSL_FLAG(double, dashboard_rate, 20,
           "dashboards: updates/s published meanwhile");
+ABSL_FLAG(std::string, dashboard_refresh, "changed",
+          "dashboards: what a tab reads after updates: changed (the compact "
+          "situation, then only the incidents the updates named, as app.js "
+          "since issue 24) or whole (the full situation every time, before)");
 
 namespace sitrep::bench {
 namespace {
@@ -73,6 +78,8 @@ struct Dashboard {
   std::atomic<uint64_t> updates{0};   // updates its stream delivered
   std::atomic<int> failures{0};
   uint64_t updates_at_poll = 0;
+  absl::Mutex mu;  // the incidents its updates named since its last poll
+  std::set<std::string> changed ABSL_GUARDED_BY(mu);
   absl::Time last_poll = absl::InfinitePast();
 };
 
@@ -104,7 +111,7 @@ class Dashboards {
       tab->last_poll = now;
       tab->polling.store(true);
       const auto sent = Clock::now();
-      load_->Request(tab->fetch, "/v1/situation",
+      load_->Request(tab->fetch, PollPath(tab),
                      [this, tab, sent](int status, absl::string_view body) {
                        Polled(tab, status, body.size(), sent);
                      });
@@ -142,6 +149,18 @@ class Dashboards {
   }
 
  private:
+  // app.js's refresh: the named incidents (at most 64), or the whole.
+  std::string PollPath(Dashboard* tab) {
+    if (!changed_only_) return "/v1/situation";
+    absl::MutexLock lock(&tab->mu);
+    std::string path = "/v1/situation?view=compact";
+    for (const std::string& id : tab->changed) {
+      if (tab->changed.size() <= 64) absl::StrAppend(&path, "&filter.incident_ids=", id);
+    }
+    tab->changed.clear();
+    return path;
+  }
+
   void Load(Dashboard* tab) {
     tab->fetch = load_->OpenKeepAlive(port_);
     if (tab->fetch < 0) {
@@ -149,7 +168,8 @@ class Dashboards {
       return;
     }
     load_->Request(
-        tab->fetch, "/v1/situation", [this, tab](int status, absl::string_view body) {
+        tab->fetch, changed_only_ ? "/v1/situation?view=compact" : "/v1/situation",
+        [this, tab](int status, absl::string_view body) {
           const std::string sequence = JsonString(body, "sequence");
           const std::string log_id = JsonString(body, "logId");
           if (status != 200) {
@@ -177,6 +197,10 @@ class Dashboards {
         [tab](const HttpLoad::Event& e, int64_t) {
           if (e.type == "hello") tab->open.store(true);
           if (e.type == "update") tab->updates.fetch_add(1);
+          if (e.type == "update") {
+            absl::MutexLock lock(&tab->mu);
+            tab->changed.insert(JsonString(e.data, "incidentId"));
+          }
         },
         nullptr,
         [tab](int status, absl::string_view) {
@@ -201,6 +225,8 @@ class Dashboards {
 
   HttpLoad* const load_;
   const int port_;
+  const bool changed_only_ =
+      absl::GetFlag(FLAGS_dashboard_refresh) == "changed";
   std::vector<std::unique_ptr<Dashboard>> tabs_;
   absl::Mutex mu_;
   std::vector<double> poll_ms_ ABSL_GUARDED_BY(mu_);

@@ -6,7 +6,13 @@
 //   1. GET /v1/situation  -> the incidents, consistent at sequence S;
 //   2. GET /v1/updates    -> the newest updates up to S (the table's window);
 //   3. GET /v1/stream     -> Server-Sent Events after S, live.
-// From then on the browser resumes the stream by itself after a drop
+// From then on the situation is kept current from the stream: the incidents
+// its updates name are asked for again, only they (getSituationOf), at most
+// every SITUATION_REFRESH_MS; the whole situation only after the stream was
+// away or when too many changed at once. With 10,000 open incidents a whole
+// situation is megabytes; 200 dashboards asking for it every 2 s cost the
+// server most of a core (issue 24).
+// The browser resumes the stream by itself after a drop
 // (Last-Event-ID); the dashboard steps in only when the browser gives up:
 // to sign in again after a server restart, to back off, or to reload when
 // the server's log is not the one the cursor belongs to.
@@ -14,7 +20,9 @@
 // While the time control shows a past moment (time-travel.js) the stream
 // stays open, but what it brings is held, not shown (`this.held`); back to
 // live, the held updates are shown: none lost, none twice.
-import { ApiError, explainStreamRefusal, getLatestUpdates, getSituation, streamUrl } from './api.js';
+import {
+  ApiError, MAX_INCIDENT_IDS, explainStreamRefusal, getLatestUpdates, getSituation, getSituationOf, streamUrl,
+} from './api.js';
 import { Attention } from './attention.js';
 import { FilterForm, filterFromFragment, filterToFragment, sameFilter } from './filter-form.js';
 import {
@@ -25,6 +33,7 @@ import { layoutOverflow, watchLayout } from './layout-check.js';
 import { HEARTBEAT_SECONDS, LiveFeed } from './live-feed.js';
 import { MapView } from './map.js';
 import { hasStoredToken, renewSession, signIn, signOut } from './session.js';
+import { mergeSituation } from './situation-merge.js';
 import { SituationView, municipalitiesOf } from './situation-view.js';
 import { TimeTravel } from './time-travel.js';
 import { UpdatesTable } from './updates-table.js';
@@ -33,7 +42,8 @@ import { initWallMode } from './wall-mode.js';
 
 // Rows kept in the table: enough for a shift's picture, few enough to stay fast.
 const TABLE_CAPACITY = 500;
-// The situation is fetched again after updates, at most this often.
+// The situation (its changed incidents) is fetched again after updates, at
+// most this often.
 const SITUATION_REFRESH_MS = 2000;
 // Backoff of the dashboard's own retries (the browser's use the server's `retry:`).
 const RETRY_FIRST_MS = 1000;
@@ -67,6 +77,13 @@ class Dashboard {
     this.situationTimer = 0;
     this.situationRequestedAt = -Infinity;
     this.situationSequence = '0';
+    // The incidents updates named since the last refresh; whether the next
+    // refresh asks for the whole situation; whether one is in flight;
+    // whether this stream said hello before (a second hello is a resume).
+    this.changedIncidents = new Set();
+    this.situationWhole = false;
+    this.situationBusy = false;
+    this.helloSeen = false;
     // While a past moment is shown: {entries: [{update, leftView, arrived}],
     // arrived: count}, the live updates held meanwhile; null when live.
     this.held = null;
@@ -127,7 +144,7 @@ class Dashboard {
       // These markers need nothing more: their ids already moved the cursor.
       onSnapshotEnd: () => {},
       onCaughtUp: () => {},
-      onGap: (gap) => this.showNotice(`Updates ${gap.fromSequence}–${gap.toSequence} were removed `
+      onGap: (gap) => this.situationGap(gap) || this.showNotice(`Updates ${gap.fromSequence}–${gap.toSequence} were removed `
         + 'by the server\'s retention before the dashboard could read them.'),
       onCursor: (cursor) => this.setCursor(cursor),
       // The status is shown until the stream is back; the whole message
@@ -157,9 +174,14 @@ class Dashboard {
     }
     this.showNotice('');
     try {
-      const situation = await getSituation(this.filter, this.loadAbort.signal);
+      performance.mark('sitrep:situation-asked');
+      const situation = await takeFirstSituation(this.filter)
+        ?? await getSituation(this.filter, this.loadAbort.signal);
       if (generation !== this.generation) return;
+      // For situation_paint.mjs: where the first paint's time goes.
+      performance.mark('sitrep:situation-read');
       this.renderSituation(situation);
+      performance.mark('sitrep:situation-rendered');
       this.logId = situation.logId ?? '';
       const anchor = situation.sequence ?? '0';
       if (anchor !== '0') {
@@ -185,6 +207,10 @@ class Dashboard {
     clearTimeout(this.situationTimer);
     this.situationTimer = 0;
     this.situationSequence = '0';
+    this.changedIncidents.clear();
+    this.situationWhole = false;
+    this.situationBusy = false;
+    this.helloSeen = false;
     this.serverError = '';
     this.setCursor('');
     return this.generation;
@@ -320,8 +346,17 @@ class Dashboard {
     this.serverError = '';
     this.connection.title = '';
     this.signOutButton.hidden = !hasStoredToken();
-    // A refresh covers what changed while the stream was away.
-    this.scheduleSituationRefresh();
+    // A resumed stream: a refresh of the whole situation covers what changed
+    // while it was away. (The first hello follows the situation just read.)
+    if (this.helloSeen) this.scheduleSituationRefresh({ whole: true });
+    this.helloSeen = true;
+  }
+
+  // Updates the retention removed: their incidents are unknown, so the
+  // whole situation is asked again. Returns false: the notice is shown too.
+  situationGap() {
+    this.scheduleSituationRefresh({ whole: true });
+    return false;
   }
 
   onUpdates(updates, options) {
@@ -333,6 +368,9 @@ class Dashboard {
     }
     this.table.add(updates, options);
     if (options.arrived) {
+      for (const update of updates) {
+        if (update.incidentId) this.changedIncidents.add(update.incidentId);
+      }
       this.scheduleSituationRefresh();
       for (const update of updates) {
         this.incidentView.noteUpdate(update);
@@ -418,7 +456,9 @@ class Dashboard {
     }
     clearTimeout(this.situationTimer);
     this.situationTimer = 0;
-    this.refreshSituation();
+    // What the held updates changed: the whole situation, now.
+    this.situationWhole = true;
+    if (!this.situationBusy) this.refreshSituation();
   }
 
   // Signed out or failed: the view is loaded again from scratch.
@@ -430,29 +470,56 @@ class Dashboard {
     this.timeTravel.reset();
   }
 
-  // At most one GET /v1/situation per SITUATION_REFRESH_MS, the last one
-  // after the last update.
-  scheduleSituationRefresh() {
-    if (this.situationTimer !== 0 || this.held) return;
+  // At most one GET /v1/situation per SITUATION_REFRESH_MS and one at a
+  // time, the last one after the last update. `whole`: the whole
+  // situation, not only the incidents updates named.
+  scheduleSituationRefresh({ whole = false } = {}) {
+    if (whole) this.situationWhole = true;
+    if (this.situationTimer !== 0 || this.situationBusy || this.held) return;
     const wait = Math.max(0, this.situationRequestedAt + SITUATION_REFRESH_MS - performance.now());
     this.situationTimer = setTimeout(() => this.refreshSituation(), wait);
   }
 
   async refreshSituation() {
     this.situationTimer = 0;
-    this.situationRequestedAt = performance.now();
     const generation = this.generation;
+    const changed = [...this.changedIncidents];
+    this.changedIncidents.clear();
+    const base = this.held ? this.liveSituation : this.lastSituation;
+    const whole = this.situationWhole || !base || changed.length > MAX_INCIDENT_IDS;
+    this.situationWhole = false;
+    if (!whole && changed.length === 0) return;
+    this.situationRequestedAt = performance.now();
+    this.situationBusy = true;
+    // Every update up to the cursor was seen: its incident is in `changed`
+    // or was asked for before.
+    const cursor = this.cursor;
     try {
-      const situation = await getSituation(this.filter, this.loadAbort.signal);
-      if (generation === this.generation) this.renderSituation(situation);
+      if (whole) {
+        const situation = await getSituation(this.filter, this.loadAbort.signal);
+        if (generation === this.generation) this.renderSituation(situation);
+      } else {
+        const answer = await getSituationOf(this.filter, changed, this.loadAbort.signal);
+        const current = this.held ? this.liveSituation : this.lastSituation;
+        if (generation === this.generation && current) {
+          this.renderSituation(mergeSituation(current, answer, changed, cursor));
+        }
+      }
     } catch (error) {
       if (generation !== this.generation || error.name === 'AbortError') return;
+      // Asked again with the next refresh.
+      for (const id of changed) this.changedIncidents.add(id);
+      if (whole) this.situationWhole = true;
       if (error instanceof ApiError && error.needsLogin) {
         this.authenticate(() => this.scheduleSituationRefresh());
       }
       // Other failures: the stream's state says what is wrong; the next
       // update asks again.
+      return;
+    } finally {
+      if (generation === this.generation) this.situationBusy = false;
     }
+    if (this.changedIncidents.size > 0 || this.situationWhole) this.scheduleSituationRefresh();
   }
 
   // One click switches every time shown between UTC (Zulu) and local.
@@ -570,6 +637,23 @@ function isTransient(error) {
     return error.httpStatus >= 500 || error.httpStatus === 429 || error.httpStatus === 408;
   }
   return error instanceof TypeError;
+}
+
+// The first situation is asked for at once, while the names load: with
+// thousands of incidents it is the longest wait of the first paint. Its
+// answer serves the first load if that is for the same filter.
+let firstSituation = {
+  filter: filterFromFragment(location.hash),
+  answer: getSituation(filterFromFragment(location.hash), undefined).catch(() => null),
+};
+
+// The early answer for `filter`, once, or null (another filter, or it
+// failed: the load asks again and handles the failure).
+async function takeFirstSituation(filter) {
+  const first = firstSituation;
+  firstSituation = null;
+  if (!first || !sameFilter(first.filter, filter)) return null;
+  return first.answer;
 }
 
 // The names first (one small cached request), so that the first rows show

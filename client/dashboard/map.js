@@ -6,6 +6,14 @@
 // rectangle on the map sets the filter's bounding box, which the server
 // applies (docs/http.md: filter.bounding_box.*).
 //
+// A big situation (more than MARKER_LIMIT incidents with a place, issue 24:
+// 10,000 markers of six SVG nodes each took seconds of layout and made the
+// map unreadable) is drawn as groups instead: one disc per cell of a
+// GROUP_CELL grid, at its members' mean place, sized by their number and
+// coloured by the worst severity among them. Clicking a group sets the
+// filter's area to its members' extent, as a drag would; with few enough
+// incidents there, the markers come back.
+//
 // The outline is Natural Earth's (kosovo-outline.geojson, served by sitrepd
 // with the dashboard; data/SOURCES.md). Nothing is fetched off the machine.
 //
@@ -15,7 +23,7 @@
 // extent is on the <svg> as data-min-lon/-max-lon/-min-lat/-max-lat.
 import {
   leadOf, leadText, missionShort, municipalityLabel, municipalitySeat, roleTier,
-  severityClass, severityLabel,
+  severityClass, severityLabel, severityRank,
 } from './format.js';
 import { isWallMode } from './wall-mode.js';
 
@@ -31,6 +39,13 @@ const HEIGHT = Math.round((EXTENT.maxLat - EXTENT.minLat) * SCALE);
 // two ends of one bridge) fan out around the first one's place.
 const CLUSTER = 10;
 const FAN_RADIUS = 12;
+// Above this many placed incidents the map draws groups (see above).
+export const MARKER_LIMIT = 500;
+// The side of a group's cell, in viewBox units (the map is WIDTH wide).
+const GROUP_CELL = 20;
+// Degrees added around a group's extent for its area (~500 m), so that an
+// incident on the edge stays inside.
+const GROUP_MARGIN = 0.005;
 // A drag shorter than this (viewBox units) is a click, not an area.
 const MIN_DRAG = 5;
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -99,32 +114,21 @@ export class MapView {
   clear() {
     this.markers.replaceChildren();
     this.summary.textContent = '';
+    delete this.panel.dataset.incidents;
+    delete this.panel.dataset.grouped;
   }
 
   render(situation) {
     const incidents = situation.incidents ?? [];
-    const clusters = [];  // {x, y, members: [{marker, x, y}]}
-    let unplaced = 0;
+    const placed = [];  // {incident, place, x, y}
     for (const incident of incidents) {
       const place = placeOf(incident);
-      if (!place) {
-        unplaced += 1;
-        continue;
-      }
+      if (!place) continue;
       const [x, y] = project(place.lon, place.lat);
-      // A handful of incidents: a linear search is fine.
-      let cluster = clusters.find((c) => Math.hypot(c.x - x, c.y - y) < CLUSTER);
-      if (!cluster) {
-        cluster = { x, y, members: [] };
-        clusters.push(cluster);
-      }
-      cluster.members.push({ marker: renderMarker(incident, place, x, y), x, y });
+      placed.push({ incident, place, x, y });
     }
-    const nodes = [];
-    for (const cluster of clusters) {
-      cluster.members.forEach((member, index) => fan(member, index, cluster));
-      nodes.push(...cluster.members.map((member) => member.marker));
-    }
+    const grouped = placed.length > MARKER_LIMIT;
+    const nodes = grouped ? groupMarkers(placed) : incidentMarkers(placed);
     // A keyboard user on a marker keeps the focus across the refresh.
     const focused = this.markers.contains(document.activeElement)
       ? document.activeElement.closest('.map-marker')?.dataset.incidentId : undefined;
@@ -133,9 +137,13 @@ export class MapView {
       this.markers.querySelector(`.map-marker[data-incident-id="${CSS.escape(focused)}"]`)
         ?.focus({ preventScroll: true });
     }
-    const placed = incidents.length - unplaced;
-    this.summary.textContent = `${placed} on the map`
+    const unplaced = incidents.length - placed.length;
+    this.summary.textContent = `${placed.length} on the map`
+      + (grouped ? ` in ${plural(nodes.length, 'group')} (click one to show its area)` : '')
       + (unplaced ? ` · ${unplaced} Kosovo-wide or without a place` : '');
+    // What the map shows, for tests and the curious.
+    this.panel.dataset.incidents = String(incidents.length);
+    this.panel.dataset.grouped = grouped ? 'true' : '';
   }
 
   // The filter's area, drawn on the map; null hides it.
@@ -156,6 +164,9 @@ export class MapView {
     const open = (event) => {
       const marker = event.target.closest?.('.map-marker');
       if (marker) this.onOpenIncident(marker.dataset.incidentId, marker);
+      // A group stands for its area (a wall display only shows).
+      const group = event.target.closest?.('.map-group');
+      if (group && !isWallMode()) this.onArea(JSON.parse(group.dataset.area));
     };
     this.markers.addEventListener('click', open);
     this.markers.addEventListener('keydown', (event) => {
@@ -172,7 +183,7 @@ export class MapView {
     let start = null;
     this.svg.addEventListener('pointerdown', (event) => {
       // A wall display has no controls: its map only shows.
-      if (event.button !== 0 || event.target.closest('.map-marker') || isWallMode()) return;
+      if (event.button !== 0 || event.target.closest('.map-marker, .map-group') || isWallMode()) return;
       start = this.toViewBox(event);
       this.svg.setPointerCapture(event.pointerId);
       event.preventDefault();
@@ -215,6 +226,85 @@ function round(degrees) {
 
 function clamp(value, low, high) {
   return Math.min(high, Math.max(low, value));
+}
+
+// One marker per incident; markers closer than CLUSTER fan out around the
+// first one's place.
+function incidentMarkers(placed) {
+  const clusters = [];  // {x, y, members: [{marker, x, y}]}
+  for (const { incident, place, x, y } of placed) {
+    // At most MARKER_LIMIT incidents: a linear search is fine.
+    let cluster = clusters.find((c) => Math.hypot(c.x - x, c.y - y) < CLUSTER);
+    if (!cluster) {
+      cluster = { x, y, members: [] };
+      clusters.push(cluster);
+    }
+    cluster.members.push({ marker: renderMarker(incident, place, x, y), x, y });
+  }
+  const nodes = [];
+  for (const cluster of clusters) {
+    cluster.members.forEach((member, index) => fan(member, index, cluster));
+    nodes.push(...cluster.members.map((member) => member.marker));
+  }
+  return nodes;
+}
+
+// One disc per GROUP_CELL cell holding incidents (see the top): one pass
+// over the incidents, one node per group.
+function groupMarkers(placed) {
+  const cells = new Map();
+  for (const member of placed) {
+    const key = `${Math.floor(member.x / GROUP_CELL)},${Math.floor(member.y / GROUP_CELL)}`;
+    let cell = cells.get(key);
+    if (!cell) {
+      cell = {
+        count: 0, x: 0, y: 0, worst: -Infinity, severity: undefined,
+        minLat: Infinity, maxLat: -Infinity, minLon: Infinity, maxLon: -Infinity,
+      };
+      cells.set(key, cell);
+    }
+    cell.count += 1;
+    cell.x += member.x;
+    cell.y += member.y;
+    const severity = member.incident.latest?.severity;
+    if (severityRank(severity) > cell.worst) {
+      cell.worst = severityRank(severity);
+      cell.severity = severity;
+    }
+    cell.minLat = Math.min(cell.minLat, member.place.lat);
+    cell.maxLat = Math.max(cell.maxLat, member.place.lat);
+    cell.minLon = Math.min(cell.minLon, member.place.lon);
+    cell.maxLon = Math.max(cell.maxLon, member.place.lon);
+  }
+  return [...cells.values()].map(renderGroup);
+}
+
+function renderGroup(cell) {
+  const x = cell.x / cell.count;
+  const y = cell.y / cell.count;
+  const area = {
+    minLatitude: round(cell.minLat - GROUP_MARGIN), minLongitude: round(cell.minLon - GROUP_MARGIN),
+    maxLatitude: round(cell.maxLat + GROUP_MARGIN), maxLongitude: round(cell.maxLon + GROUP_MARGIN),
+  };
+  const label = `${plural(cell.count, 'incident')}, the worst ${severityLabel(cell.severity).toLowerCase()}`;
+  const group = svgElement('g', {
+    class: `map-group ${severityClass(cell.severity)}`,
+    transform: `translate(${x.toFixed(2)} ${y.toFixed(2)})`,
+    tabindex: '0', role: 'button', 'data-count': String(cell.count), 'data-area': JSON.stringify(area),
+    'aria-label': `${label}: show this area`,
+  });
+  const title = svgElement('title');
+  title.textContent = `${label}\nClick to show this area`;
+  const text = svgElement('text', { class: 'map-group-count', y: 3.5, 'text-anchor': 'middle' });
+  text.textContent = String(cell.count);
+  group.append(title, svgElement('circle', {
+    class: 'map-shape', r: Math.min(7 + 2 * Math.log2(cell.count), 18).toFixed(1),
+  }), text);
+  return group;
+}
+
+function plural(count, noun) {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 // The marker's group stands at the incident's place (its transform); the

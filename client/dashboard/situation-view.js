@@ -2,10 +2,18 @@
 // incident, who leads it (mission and tier of the security chain), who asked
 // whom for support and how long it has waited, where it is, and whether it
 // broke the chain on purpose (a chain exception), which is marked and never
-// drawn as a normal chain. The list is small (the open incidents), so it is
-// rebuilt whole on every refresh. Clicking an incident opens its story.
+// drawn as a normal chain. Clicking an incident opens its story.
+//
+// A situation may hold 10,000 open incidents (issue 24): cards for all of
+// them took Chromium 6-18 s of style and layout. The list is therefore
+// rendered a page at a time, in its order: the first PAGE_SIZE cards, and
+// the next page whenever the end of what is shown comes within a screen of
+// the list's visible part (an IntersectionObserver on a sentinel, no
+// scroll handler). A refresh renders again as many cards as were shown, so
+// the scroll position stays. The summary and each place's heading count
+// every incident, shown or not yet.
 import {
-  kindLabel, leadOf, leadText, missionLabel, missionShort, municipalityLabel, roleLabel,
+  compareSequences, kindLabel, leadOf, leadText, missionLabel, missionShort, municipalityLabel, roleLabel,
   roleTier, severityClass, severityLabel, severityRank, shortTime, statusMark,
 } from './format.js';
 import {
@@ -20,12 +28,24 @@ const TIERS = [
 ];
 
 const KOSOVO_WIDE = '';
+// Cards rendered at once: more than a tall screen holds.
+export const PAGE_SIZE = 100;
 
 export class SituationView {
   // onOpenIncident(incidentId, opener): an incident was clicked.
   constructor(container, summary, { onOpenIncident }) {
     this.container = container;
     this.summary = summary;
+    // The incidents in the list's order, with their groups, and how many
+    // have a card (rendered).
+    this.order = [];
+    this.rendered = 0;
+    // Where the next card goes: its group's section and list.
+    this.openGroup = null;
+    this.sentinel = element('p', 'situation-more');
+    this.observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) this.renderMore();
+    }, { root: container, rootMargin: '100% 0px' });
     // A click anywhere on a card opens it; the keyboard has the headline's button.
     container.addEventListener('click', (event) => {
       const card = event.target.closest('li.incident');
@@ -37,7 +57,11 @@ export class SituationView {
   }
 
   clear(message = '') {
+    this.order = [];
+    this.rendered = 0;
+    this.openGroup = null;
     this.container.replaceChildren();
+    delete this.container.dataset.incidents;
     this.summary.textContent = message;
   }
 
@@ -47,11 +71,51 @@ export class SituationView {
     // A keyboard user on a card keeps the focus across the refresh.
     const focused = this.container.contains(document.activeElement)
       ? document.activeElement.closest('li.incident')?.dataset.incidentId : undefined;
-    this.container.replaceChildren(...groups.map(renderGroup));
+    const wanted = Math.max(PAGE_SIZE, this.rendered);
+    this.order = groups.flatMap((group) => group.incidents.map((incident) => ({ group, incident })));
+    this.rendered = 0;
+    this.openGroup = null;
+    this.container.replaceChildren();
+    this.renderUpTo(wanted);
     if (focused) incidentButton(this.container, focused)?.focus({ preventScroll: true });
     this.summary.textContent = summaryText(incidents.length, groups.length, situation);
-    // The point the view is consistent at, for tests and the curious.
+    // The point the view is consistent at, and how many incidents it holds
+    // (cards or not yet), for tests and the curious.
     this.container.dataset.sequence = situation.sequence ?? '0';
+    this.container.dataset.incidents = String(incidents.length);
+  }
+
+  // The next page of cards: the sentinel came near the visible part.
+  renderMore() {
+    if (this.rendered < this.order.length) this.renderUpTo(this.rendered + PAGE_SIZE);
+  }
+
+  // Cards for the incidents up to `count` (in the list's order), appended
+  // in one go; the sentinel after them while more remain.
+  renderUpTo(count) {
+    const end = Math.min(count, this.order.length);
+    const sections = [];
+    for (; this.rendered < end; ++this.rendered) {
+      const { group, incident } = this.order[this.rendered];
+      if (this.openGroup?.group !== group) {
+        this.openGroup = { group, ...renderGroup(group) };
+        sections.push(this.openGroup.section);
+      }
+      this.openGroup.list.append(renderIncident(incident));
+    }
+    this.sentinel.remove();
+    this.container.append(...sections);
+    const left = this.order.length - this.rendered;
+    if (left > 0) {
+      this.sentinel.textContent = `${plural(left, 'more incident')} below: scroll to show them`;
+      this.container.append(this.sentinel);
+      // Observed anew, the sentinel is reported once whatever its state: a
+      // page that left it near the visible part (a tall wall display) is
+      // followed by the next one, not only after a scroll.
+      this.observer.unobserve(this.sentinel);
+      this.observer.observe(this.sentinel);
+    }
+    this.container.dataset.rendered = String(this.rendered);
   }
 }
 
@@ -86,7 +150,7 @@ function groupByMunicipality(incidents) {
   const list = [...groups].map(([id, members]) => ({
     id,
     incidents: members.sort(byUrgency),
-    worst: Math.max(...members.map((incident) => severityRank(incident.latest?.severity))),
+    worst: members.reduce((worst, incident) => Math.max(worst, severityRank(incident.latest?.severity)), -Infinity),
   }));
   // The most severe municipality first; then the busiest; then by name.
   return list.sort((a, b) => b.worst - a.worst
@@ -97,13 +161,15 @@ function groupByMunicipality(incidents) {
 function byUrgency(a, b) {
   return severityRank(b.latest?.severity) - severityRank(a.latest?.severity)
     || roleTier(leadOf(b).tier) - roleTier(leadOf(a).tier)
-    || Number(BigInt(b.latest?.sequence ?? 0) - BigInt(a.latest?.sequence ?? 0));
+    || compareSequences(b.latest?.sequence ?? '0', a.latest?.sequence ?? '0');
 }
 
 function groupName(id) {
   return id === KOSOVO_WIDE ? 'Kosovo-wide' : municipalityLabel(id);
 }
 
+// A place's section, its heading counting all its incidents, and its list
+// (empty: the cards are appended as they are rendered).
 function renderGroup(group) {
   const section = element('section', 'municipality');
   section.dataset.municipality = group.id;
@@ -111,9 +177,8 @@ function renderGroup(group) {
   const count = element('span', 'count', plural(group.incidents.length, 'incident'));
   heading.append(' ', count);
   const list = element('ul', 'incidents');
-  list.append(...group.incidents.map(renderIncident));
   section.append(heading, list);
-  return section;
+  return { section, list };
 }
 
 function renderIncident(incident) {

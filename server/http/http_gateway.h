@@ -144,7 +144,8 @@ class HttpGateway {
   template <typename Call, typename Render>
   void ServeRendered(Request& request, absl::string_view rpc,
                      absl::string_view content_type, Render render,
-                     const std::vector<QueryParam>& aliases = {});
+                     const std::vector<QueryParam>& aliases = {},
+                     const std::vector<std::string>& ignored = {});
   // GET /v1/cap/<sequence>.xml and GET /v1/cap/alerts.atom (docs/interop.md).
   void ServeCapAlert(Request& request, absl::string_view name);
   void ServeCapFeed(Request& request);

@@ -9,6 +9,7 @@
 #include "server/http/http_gateway.h"
 #include "server/http/json_body.h"
 #include "server/http/query_params.h"
+#include "server/http/situation_compact.h"
 #include "server/interop/cap_alert.h"
 #include "server/interop/cap_atom.h"
 
@@ -57,11 +58,13 @@ template <typename Call, typename Render>
 void HttpGateway::ServeRendered(Request& request, absl::string_view rpc,
                                 absl::string_view content_type,
                                 Render render,
-                                const std::vector<QueryParam>& aliases) {
+                                const std::vector<QueryParam>& aliases,
+                                const std::vector<std::string>& ignored) {
   absl::StatusOr<CallIdentity> caller = Identify(request, rpc);
   if (!caller.ok()) return request.ReplyError(caller.status());
   Call call;
-  if (absl::Status parsed = ParseRequest(request.query(), {}, &call, aliases);
+  if (absl::Status parsed =
+          ParseRequest(request.query(), ignored, &call, aliases);
       !parsed.ok()) {
     parts_.reads->CountRefusal(parsed);
     return request.ReplyError(parsed);
@@ -107,14 +110,26 @@ void HttpGateway::ServeUpdates(Request& request) {
 }
 
 void HttpGateway::ServeSituation(Request& request) {
+  // `?view=compact`: what the dashboard's list and map show
+  // (situation_compact.h); the full view is the default.
+  absl::StatusOr<bool> compact = WantsCompactSituation(request.query());
+  if (!compact.ok()) {
+    parts_.reads->CountRefusal(compact.status());
+    return request.ReplyError(compact.status());
+  }
   ServeRendered<v1::GetSituationRequest>(
       request, "GetSituation", "application/json",
-      [this](const CallIdentity& caller, absl::string_view rpc,
-             const v1::GetSituationRequest& call) {
-        return parts_.reads->GetSituationJson(caller, rpc, call);
+      [this, compact = *compact](const CallIdentity& caller,
+                                 absl::string_view rpc,
+                                 const v1::GetSituationRequest& call)
+          -> absl::StatusOr<std::string> {
+        absl::StatusOr<std::string> full =
+            parts_.reads->GetSituationJson(caller, rpc, call);
+        if (!compact || !full.ok()) return full;
+        return CompactSituationJson(*full);
       },
       // `?as_of=2026-12-06T14:05:00Z`: the situation at that time.
-      {{"as_of", "as_of_time"}});
+      {{"as_of", "as_of_time"}}, {"view"});
 }
 
 void HttpGateway::ServeIncident(Request& request,

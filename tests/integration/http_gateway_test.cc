@@ -172,6 +172,60 @@ TEST_F(HttpGatewayTest, SituationIsTheGrpcAnswerInJson) {
   EXPECT_EQ(from_http.incidents(0).incident_id(), "bridge-crowd");
 }
 
+// `view=compact` (the dashboard's) names the same incidents as the full
+// situation with only what the list and the map show, gzipped like every
+// read; with filter.incident_ids, only those. Another view is refused.
+TEST_F(HttpGatewayTest, CompactSituationIsTheFullOneCut) {
+  auto stub = server_.NewStub();
+  for (int i = 0; i < 30; ++i) {
+    v1::SituationUpdate update = NewIncident(absl::StrCat("crowd-", i),
+                                             v1::MISSION_KOSOVO_POLICE);
+    update.set_description("A description only the incident's story shows.");
+    MustPublish(*stub, update);
+  }
+  absl::StatusOr<HttpGetResult> full = Fetch(Get("/v1/situation"));
+  absl::StatusOr<HttpGetResult> compact = Fetch(
+      Get("/v1/situation?view=compact", {{"Accept-Encoding", "gzip"}}));
+  ASSERT_TRUE(full.ok() && compact.ok());
+  ASSERT_EQ(compact->status, 200) << compact->body;
+  EXPECT_EQ(HeaderValue(compact->headers, "Content-Encoding"), "gzip");
+  v1::Situation from_full;
+  v1::Situation from_compact;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(full->body, &from_full).ok());
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  Gunzip(compact->body), &from_compact)
+                  .ok());
+  ASSERT_EQ(from_compact.incidents_size(), 30);
+  EXPECT_EQ(from_compact.sequence(), from_full.sequence());
+  EXPECT_EQ(from_compact.log_id(), from_full.log_id());
+  EXPECT_LT(Gunzip(compact->body).size() * 3, full->body.size() * 2);
+  for (int i = 0; i < 30; ++i) {
+    const v1::Incident& cut = from_compact.incidents(i);
+    const v1::Incident& whole = from_full.incidents(i);
+    EXPECT_EQ(cut.incident_id(), whole.incident_id());
+    EXPECT_EQ(cut.latest().headline(), whole.latest().headline());
+    EXPECT_EQ(cut.latest().sequence(), whole.latest().sequence());
+    EXPECT_EQ(cut.lead().tier(), whole.lead().tier());
+    EXPECT_EQ(cut.version(), whole.version());
+    EXPECT_FALSE(whole.latest().description().empty());
+    EXPECT_TRUE(cut.latest().description().empty());
+    EXPECT_TRUE(cut.participants().empty());
+  }
+
+  absl::StatusOr<HttpGetResult> two = Fetch(Get(
+      "/v1/situation?view=compact&filter.incident_ids=crowd-3"
+      "&filter.incident_ids=crowd-7&filter.incident_ids=closed-or-unknown"));
+  ASSERT_TRUE(two.ok());
+  v1::Situation from_two;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(two->body, &from_two).ok());
+  ASSERT_EQ(from_two.incidents_size(), 2);
+
+  absl::StatusOr<HttpGetResult> wrong = Fetch(Get("/v1/situation?view=short"));
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_EQ(wrong->status, 400);
+  EXPECT_NE(wrong->body.find("view: 'short'"), std::string::npos) << wrong->body;
+}
+
 // A client that accepts gzip (every browser; curl --compressed) gets the
 // same JSON compressed; one that does not, or refuses it, gets it as it is.
 TEST_F(HttpGatewayTest, ReadsAreGzippedWhenTheClientAcceptsIt) {
