@@ -296,6 +296,35 @@ TEST_F(HttpGatewayTest, ABurstReachesAReaderThatFallsBehindInFull) {
               ElementsAreArray(published));
 }
 
+TEST_F(HttpGatewayTest, AStalledReaderNeitherHoldsOthersBackNorLosesAnything) {
+  // Megabytes more than two sockets hold: the stalled stream's writes meet
+  // a full socket and leave their rest to the event loop, while the live
+  // stream's go straight to its socket (sse_stream.h); both get every
+  // update, in order, once each.
+  std::unique_ptr<SseClient> stalled = Stream(Get("/v1/stream"));
+  std::unique_ptr<SseClient> live = Stream(Get("/v1/stream"));
+  ASSERT_NE(stalled, nullptr);
+  ASSERT_NE(live, nullptr);
+  ASSERT_TRUE(stalled->ReadUntil("caught_up").has_value());
+  ASSERT_TRUE(live->ReadUntil("caught_up").has_value());
+  auto stub = server_.NewStub();
+  std::vector<uint64_t> published;
+  constexpr int kRounds = 15, kPerRound = 100;
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<uint64_t> this_round;
+    for (int i = 0; i < kPerRound; ++i) {
+      v1::SituationUpdate update = PatrolUpdate(v1::MISSION_KFOR);
+      update.set_description(std::string(4000, 'x'));
+      this_round.push_back(MustPublish(*stub, update));
+    }
+    EXPECT_THAT(EventSequences(live->ReadUpdates(kPerRound)),
+                ElementsAreArray(this_round));
+    published.insert(published.end(), this_round.begin(), this_round.end());
+  }
+  EXPECT_THAT(EventSequences(stalled->ReadUpdates(published.size())),
+              ElementsAreArray(published));
+}
+
 TEST_F(HttpGatewayTest, LastEventIdResumesExactlyAfterIt) {
   std::vector<uint64_t> all = PublishRounds(3);
   std::string last_id;
