@@ -573,6 +573,40 @@ TEST_F(HttpGatewayTest, AClientThatGoesAwayGivesItsStreamBack) {
   EXPECT_EQ(status, 200);
 }
 
+TEST_F(HttpGatewayTest, AClientThatStopsReadingIsDroppedAfterTheIoTimeout) {
+  // The writes that fill its socket are the executor's (sse_stream.h); what
+  // the socket no longer takes waits in the loop under the write timeout,
+  // which ends the stream and gives its place back.
+  TestServer quick([](ServerConfig& c) {
+    c.http_io_timeout = absl::Seconds(1);
+    c.max_subscriptions = 1;
+  });
+  const int port = quick.server().http_port();
+  absl::StatusOr<std::unique_ptr<SseClient>> stalled =
+      SseClient::Open(port, Get("/v1/stream"));
+  ASSERT_TRUE(stalled.ok());
+  ASSERT_TRUE((*stalled)->ReadUntil("caught_up").has_value());
+  auto stub = quick.NewStub();
+  for (int i = 0; i < 1500; ++i) {  // ~6 MB, more than two sockets hold
+    v1::SituationUpdate update = PatrolUpdate(v1::MISSION_KFOR);
+    update.set_description(std::string(4000, 'x'));
+    MustPublish(*stub, update);
+  }
+  // Each attempt publishes one more update first: the stalled stream keeps
+  // a write pending, and the attempts are paced by real work.
+  const absl::Time deadline = absl::Now() + absl::Seconds(15);
+  int status = 0;
+  for (int attempt = 0; attempt < 20000 && absl::Now() < deadline; ++attempt) {
+    MustPublish(*stub, PatrolUpdate(v1::MISSION_KFOR));
+    absl::StatusOr<std::unique_ptr<SseClient>> again =
+        SseClient::Open(port, Get("/v1/stream"));
+    ASSERT_TRUE(again.ok());
+    status = (*again)->status();
+    if (status == 200) break;
+  }
+  EXPECT_EQ(status, 200);
+}
+
 TEST(HttpGatewayTlsTest, ServesHttpsWithTheGrpcCertificate) {
   TempDir dir;
   absl::StatusOr<TestCertificates> pki = MakeTestCertificates(dir.path());
