@@ -5,6 +5,7 @@
 // same rights and quotas as gRPC (bearer tokens, session cookies), CORS,
 // and the streams' end at shutdown.
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,26 @@ HttpCall Get(std::string path,
   call.path = std::move(path);
   call.headers = std::move(headers);
   return call;
+}
+
+// Opens streams on `port` until one is accepted, `max_attempts` times at
+// most within `within`, running `before` (if any) before each attempt.
+// Returns the last status (0: a connection failed).
+int OpenUntilAccepted(int port, absl::Duration within, int max_attempts,
+                      const std::function<void()>& before = nullptr) {
+  const absl::Time deadline = absl::Now() + within;
+  int status = 0;
+  for (int attempt = 0; attempt < max_attempts && absl::Now() < deadline;
+       ++attempt) {
+    if (before) before();
+    absl::StatusOr<std::unique_ptr<SseClient>> again =
+        SseClient::Open(port, Get("/v1/stream"));
+    EXPECT_TRUE(again.ok()) << again.status();
+    if (!again.ok()) return 0;
+    status = (*again)->status();
+    if (status == 200) break;
+  }
+  return status;
 }
 
 class HttpGatewayTest : public ::testing::Test {
@@ -561,16 +582,7 @@ TEST_F(HttpGatewayTest, AClientThatGoesAwayGivesItsStreamBack) {
   }  // The first client closes its connection.
   // The server notices the close without waiting for a write: a new stream
   // is accepted well before any heartbeat would have found the dead one.
-  const absl::Time deadline = absl::Now() + absl::Seconds(4);
-  int status = 0;
-  for (int attempt = 0; attempt < 500 && absl::Now() < deadline; ++attempt) {
-    absl::StatusOr<std::unique_ptr<SseClient>> again =
-        SseClient::Open(port, Get("/v1/stream"));
-    ASSERT_TRUE(again.ok());
-    status = (*again)->status();
-    if (status == 200) break;
-  }
-  EXPECT_EQ(status, 200);
+  EXPECT_EQ(OpenUntilAccepted(port, absl::Seconds(4), 500), 200);
 }
 
 TEST_F(HttpGatewayTest, AClientThatStopsReadingIsDroppedAfterTheIoTimeout) {
@@ -594,17 +606,12 @@ TEST_F(HttpGatewayTest, AClientThatStopsReadingIsDroppedAfterTheIoTimeout) {
   }
   // Each attempt publishes one more update first: the stalled stream keeps
   // a write pending, and the attempts are paced by real work.
-  const absl::Time deadline = absl::Now() + absl::Seconds(15);
-  int status = 0;
-  for (int attempt = 0; attempt < 20000 && absl::Now() < deadline; ++attempt) {
-    MustPublish(*stub, PatrolUpdate(v1::MISSION_KFOR));
-    absl::StatusOr<std::unique_ptr<SseClient>> again =
-        SseClient::Open(port, Get("/v1/stream"));
-    ASSERT_TRUE(again.ok());
-    status = (*again)->status();
-    if (status == 200) break;
-  }
-  EXPECT_EQ(status, 200);
+  EXPECT_EQ(OpenUntilAccepted(port, absl::Seconds(15), 20000,
+                              [&stub] {
+                                MustPublish(*stub,
+                                            PatrolUpdate(v1::MISSION_KFOR));
+                              }),
+            200);
 }
 
 TEST(HttpGatewayTlsTest, ServesHttpsWithTheGrpcCertificate) {
