@@ -375,7 +375,8 @@ void HttpGateway::ServeStream(Request& request) {
   // Ends cleanly; EventSource reconnects and authenticates again (M-4).
   (*subscription)->EndAfter(options_.max_stream_age);
   std::shared_ptr<SseStream> stream = SseStream::Begin(
-      loop_.get(), parts_.executor, connections_.get(), request.raw(),
+      loop_.get(), parts_.executor, connections_.get(), &sse_frames_,
+      /*direct_writes=*/tls_ == nullptr, request.raw(),
       *std::move(subscription),
       options_.io_timeout, [this](SseStream* done) {
         streams_.erase(done);

@@ -18,6 +18,8 @@
 #include "server/http/http_request.h"
 #include "server/http/query_params.h"
 #include "server/http/session_store.h"
+#include "server/http/sse_events.h"
+#include "server/http/sse_frame_cache.h"
 #include "server/http/static_files.h"
 #include "server/metrics/metrics.h"
 #include "server/runtime/clock.h"
@@ -188,6 +190,8 @@ class HttpGateway {
   LogThrottle accept_log_{absl::Seconds(10)};
   LogThrottle audit_log_{absl::Seconds(1)};
 
+  // The update events the streams share (sse_frame_cache.h).
+  SseFrameCache sse_frames_{SseFrameCache::Options(), &SseUpdateEvent};
   // Loop thread only (and the destructor, after the loop ended).
   absl::flat_hash_map<SseStream*, std::shared_ptr<SseStream>> streams_;
 

@@ -1,5 +1,7 @@
 #include "server/http/sse_events.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
 #include "server/http/json_body.h"
@@ -29,14 +31,35 @@ std::string SseHello(const std::string& log_id, uint64_t cursor,
   return out;
 }
 
+namespace {
+
+// The entry's JSON: every event that carries an entry takes it from here.
+absl::string_view EntryJson(const LogEntry& entry) { return entry.json(); }
+
+}  // namespace
+
+std::string SseUpdateEvent(const LogEntry& entry) {
+  std::string out;
+  AppendSseEvent("update", entry.sequence(), EntryJson(entry), &out);
+  return out;
+}
+
 std::string SseEvents(const CursorMessage& message) {
+  SseChunk chunk;
+  AppendSseEvents(message, /*frames=*/nullptr, &chunk);
+  return chunk.Flatten();
+}
+
+void AppendSseEvents(const CursorMessage& message, SseFrameCache* frames,
+                     SseChunk* chunk) {
+  // The stream's own events, gathered until a shared frame comes between.
   std::string out;
   switch (message.type) {
     case CursorMessage::Type::kUpdates: {
       size_t next_left = 0;
       for (const LogEntryPtr& entry : message.updates) {
         if (message.snapshot) {
-          AppendSseEvent("snapshot", std::nullopt, entry->json(), &out);
+          AppendSseEvent("snapshot", std::nullopt, EntryJson(*entry), &out);
           continue;
         }
         if (next_left < message.left_view.size() &&
@@ -46,12 +69,17 @@ std::string SseEvents(const CursorMessage& message) {
           reason.set_string_value(message.left_view[next_left].reason);
           AppendSseEvent("left_view", entry->sequence(),
                          absl::StrCat("{\"reason\":", ToJson(reason),
-                                      ",\"update\":", entry->json(), "}"),
+                                      ",\"update\":", EntryJson(*entry), "}"),
                          &out);
           ++next_left;
           continue;
         }
-        AppendSseEvent("update", entry->sequence(), entry->json(), &out);
+        if (frames == nullptr) {
+          out += SseUpdateEvent(*entry);
+          continue;
+        }
+        chunk->Add(std::exchange(out, std::string()));
+        chunk->Add(frames->UpdateFrame(entry));
       }
       break;
     }
@@ -75,7 +103,7 @@ std::string SseEvents(const CursorMessage& message) {
       break;
     }
   }
-  return out;
+  chunk->Add(std::move(out));
 }
 
 std::string SseHeartbeat(const v1::Heartbeat& heartbeat, uint64_t cursor) {

@@ -8,6 +8,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "server/fanout/subscriber_cursor.h"
+#include "server/http/sse_frame_cache.h"
+#include "server/log/log_entry.h"
 #include "sitrep/v1/situation_feed.pb.h"
 
 namespace sitrep {
@@ -32,6 +34,15 @@ std::string SseHello(const std::string& log_id, uint64_t cursor,
 // `message` as events: update/snapshot per update, or one marker event
 // (caught_up, snapshot_end, gap).
 std::string SseEvents(const CursorMessage& message);
+
+// The same events appended to `out`, each `update` event the frame of
+// `frames` (shared with every stream that sends the entry) or, with null
+// `frames`, made here.
+void AppendSseEvents(const CursorMessage& message, SseFrameCache* frames,
+                     SseChunk* out);
+
+// The `update` event of one entry (what SseFrameCache keeps).
+std::string SseUpdateEvent(const LogEntry& entry);
 
 std::string SseHeartbeat(const v1::Heartbeat& heartbeat, uint64_t cursor);
 

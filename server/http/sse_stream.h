@@ -5,9 +5,12 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "server/service/subscription.h"
 #include "server/http/connection_table.h"
 #include "server/http/event_loop.h"
+#include "server/http/sse_frame_cache.h"
 #include "server/runtime/executor.h"
 
 struct evbuffer;
@@ -24,10 +27,25 @@ namespace sitrep {
 // control and limits as a gRPC Subscribe: one chunk in flight, and the next
 // message is encoded only when the socket took the last one.
 //
-// Threads: the HTTP request is touched only on the loop thread; the
-// subscription calls the sink from its own threads, and the sink hands the
-// work to the loop (Post) and the answers back to the executor, so no
-// subscription code runs on the loop thread.
+// Writes (issue 24): a batch's `update` events are the frames of the
+// gateway's SseFrameCache, shared with every other stream that sends them.
+// On a plain-HTTP connection whose output buffer is empty, the thread that
+// made the batch writes it straight to the socket (one writev of
+// references, no copy, no hand-off), and tells the subscription at once:
+// one event loop for every connection made every write wait for that one
+// thread. What the socket does not take (a slow reader), and every write
+// under TLS, goes to the loop, which writes it through the connection's
+// bufferevent (with its write timeout) and tells the subscription when the
+// socket took the last byte; direct writes resume once that buffer is
+// empty again.
+//
+// Threads: the HTTP request and the connection's buffers are touched only
+// on the loop thread; the socket by a direct write only under io_mu_, which
+// the loop takes (and closes direct writes) before libevent may close it.
+// The subscription calls the sink from its own threads; the loop tells it
+// of a completed write (OnWriteDone, which only schedules its next pump)
+// and of a cancelled stream (on the executor), so no pump runs on the loop
+// thread.
 //
 // Lifetime: owned (shared) by the gateway until it is destroyed, and by the
 // tasks in flight. The subscription's OnDone is called once: after its
@@ -45,8 +63,13 @@ class SseStream final : public SubscriptionSink,
   // idle stream is not (heartbeats keep it alive). `connections`: the
   // listener's (connection_table.h), for the connection's close and the
   // response's completion; it outlives the stream's connection.
+  // `frames`: the gateway's, shared by its streams. `direct_writes`: the
+  // connection is a plain socket (not TLS), which a batch may be written
+  // to straight from the subscription's thread.
   static std::shared_ptr<SseStream> Begin(EventLoop* loop, Executor* executor,
                                           ConnectionTable* connections,
+                                          SseFrameCache* frames,
+                                          bool direct_writes,
                                           evhttp_request* request,
                                           std::shared_ptr<Subscription>
                                               subscription,
@@ -67,10 +90,21 @@ class SseStream final : public SubscriptionSink,
 
  private:
   SseStream(EventLoop* loop, Executor* executor,
-            ConnectionTable* connections, evhttp_request* request,
+            ConnectionTable* connections, SseFrameCache* frames,
+            evhttp_request* request,
             std::shared_ptr<Subscription> subscription, DoneCallback on_done);
 
-  static void OnChunkSent(evhttp_connection* connection, void* self);
+  // One write: the chunk framing around `events` (none when the response
+  // is not chunked, HTTP/1.0).
+  struct Write;
+  std::unique_ptr<Write> Framed(SseChunk events) const;
+  // The write turn's thread, under io_mu_: writes what the socket takes of
+  // `write` from `offset`; returns the new offset.
+  static size_t WriteDirect(int fd, const Write& write, size_t offset);
+  // The connection's output buffer changed: once empty, the write in
+  // flight is complete and direct writes may resume.
+  static void OnOutput(evbuffer* output, const evbuffer_cb_info* info,
+                       void* self);
   static void OnConnectionClosed(evhttp_connection* connection, void* self);
   static void OnResponseSent(evhttp_request* request, void* self);
   // H-5: a client sends nothing on an event stream; what it sends anyway
@@ -81,10 +115,16 @@ class SseStream final : public SubscriptionSink,
                       void* self);
   // Loop thread, while the connection lives.
   void StopWatchingInput();
+  void StopWatchingOutput();
+  // Loop thread: no direct write may start (or is running) after this.
+  void CloseDirectWrites();
   // Loop thread.
-  // Sends `bytes` as one chunk; when `tell_subscription`, the
+  // Sends `events` as one chunk; when `tell_subscription`, the
   // subscription's OnWriteDone follows once the socket took it.
-  void WriteOnLoop(std::string bytes, bool tell_subscription);
+  void WriteOnLoop(SseChunk events, bool tell_subscription);
+  // The rest of `write` from `offset`, by reference.
+  void WriteOnLoop(std::unique_ptr<Write> write, size_t offset,
+                   bool tell_subscription);
   void FinishOnLoop(const absl::Status& status);
   void EndResponse();
   void Done();
@@ -94,8 +134,13 @@ class SseStream final : public SubscriptionSink,
   EventLoop* const loop_;
   Executor* const executor_;
   ConnectionTable* const connections_;
+  SseFrameCache* const frames_;
   const std::shared_ptr<Subscription> subscription_;
   const DoneCallback on_done_;
+  // Set by Begin, constant after: the response is chunked; it has a body
+  // (not HEAD).
+  bool chunked_ = true;
+  bool sends_body_ = true;
 
   // Loop thread only. request_ is null once the response ended. closed_:
   // the connection is gone; the request stays ours (libevent detached it)
@@ -111,10 +156,20 @@ class SseStream final : public SubscriptionSink,
   evbuffer* input_ = nullptr;
   evbuffer_cb_entry* input_watch_ = nullptr;
   size_t unexpected_input_ = 0;
+  // The same for its output buffer.
+  evbuffer* output_ = nullptr;
+  evbuffer_cb_entry* output_watch_ = nullptr;
+  // The socket, for direct writes (-1: none, e.g. TLS).
+  int socket_ = -1;
+
+  // The socket while a direct write may go to it: the response is open and
+  // the connection's output buffer (the loop's) is empty; -1 otherwise.
+  absl::Mutex io_mu_;
+  int direct_fd_ ABSL_GUARDED_BY(io_mu_) = -1;
 
   // What Encode made, taken by StartWrite; touched only by the thread that
   // holds the subscription's write turn.
-  std::string pending_;
+  SseChunk pending_;
 };
 
 }  // namespace sitrep
