@@ -43,6 +43,7 @@
 // ByteBuffer method, so the client decodes only the fields it checks),
 // multiplexed over --channels channels and gRPC's callback threads: no
 // thread per subscriber. --check exits 1 on any loss, duplicate, reorder or
+// contract violation (the CTest smoke).
 //
 // The files: bench_flags.{h,cc} (every flag), bench_common.h (RESULT lines,
 // notes, percentiles, waits), system_under_test.h (sitrepd or the ceiling
