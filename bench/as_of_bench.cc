@@ -20,8 +20,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "bench/store_fill.h"
+#include "bench/bench_common.h"
 #include "server/log/event_log.h"
 #include "server/log/situation_snapshot_codec.h"
 #include "server/query/situation_as_of.h"
@@ -99,85 +100,47 @@ v1::SituationUpdate Update(uint64_t thread, int step, int length) {
   return u;
 }
 
-double Percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
-
-int Run() {
-  const uint64_t total = absl::GetFlag(FLAGS_updates);
-  const int open = absl::GetFlag(FLAGS_open);
-  const int length = absl::GetFlag(FLAGS_thread_length);
-  const std::string dir = absl::GetFlag(FLAGS_data_dir);
-  std::filesystem::remove_all(dir);
-  SqliteOptions options;
-  options.data_dir = dir;
-  options.fsync = FsyncPolicy::kOff;
-  absl::StatusOr<std::unique_ptr<EventLog>> log = OpenSqliteEventLog(options);
-  if (!log.ok()) {
-    std::fprintf(stderr, "%s\n", log.status().ToString().c_str());
-    return 1;
+// The slots of `open` live incident threads, visited round robin: thread
+// k's step s is update k*length + s of its slot; a finished thread's slot
+// opens a new one.
+class IncidentThreads {
+ public:
+  IncidentThreads(int open, int length)
+      : length_(length), thread_(open), step_(open, 0), next_thread_(open) {
+    for (int i = 0; i < open; ++i) thread_[i] = i;
   }
-  SituationIndex index;
-  IndexListener listener(&index);
-  (*log)->SetAppendListener(&listener);
-  SituationSnapshotter snapshotter(log->get(), &index,
-                                   absl::GetFlag(FLAGS_snapshot_every));
 
-  // Round robin over `open` live threads: thread k's step s is update
-  // k*length + s of its slot; a finished thread's slot opens a new one.
-  std::vector<uint64_t> slot_thread(open);
-  std::vector<int> slot_step(open, 0);
-  for (int i = 0; i < open; ++i) slot_thread[i] = i;
-  uint64_t next_thread = open;
-  const absl::Time fill_start = absl::Now();
-  absl::Duration snapshot_time;
-  uint64_t appended = 0;
-  size_t slot = 0;
-  while (appended < total) {
-    std::vector<AppendRequest> batch;
-    for (int i = 0; i < 1000 && appended + batch.size() < total; ++i) {
-      AppendRequest& r = batch.emplace_back();
-      r.update = Update(slot_thread[slot], slot_step[slot], length);
-      if (++slot_step[slot] == length) {
-        slot_step[slot] = 0;
-        slot_thread[slot] = next_thread++;
-      }
-      slot = (slot + 1) % open;
+  v1::SituationUpdate Next() {
+    v1::SituationUpdate u = Update(thread_[slot_], step_[slot_], length_);
+    if (++step_[slot_] == length_) {
+      step_[slot_] = 0;
+      thread_[slot_] = next_thread_++;
     }
-    appended += batch.size();
-    absl::Notification done;
-    bool failed = false;
-    (*log)->Append(std::move(batch),
-                   [&](std::vector<absl::StatusOr<AppendResult>> results) {
-                     for (auto& r : results) failed |= !r.ok();
-                     done.Notify();
-                   });
-    done.WaitForNotification();
-    if (failed) {
-      std::fprintf(stderr, "an append failed\n");
-      return 1;
-    }
-    if (snapshotter.Due(index.sequence())) {
-      const absl::Time t = absl::Now();
-      if (absl::Status s = snapshotter.SnapshotNow(); !s.ok()) {
-        std::fprintf(stderr, "%s\n", s.ToString().c_str());
-        return 1;
-      }
-      snapshot_time += absl::Now() - t;
-    }
+    slot_ = (slot_ + 1) % thread_.size();
+    return u;
   }
-  const absl::Duration fill = absl::Now() - fill_start;
-  const uint64_t head = (*log)->Head();
-  absl::StatusOr<std::vector<uint64_t>> snapshots =
-      (*log)->ListSituationSnapshots();
+
+ private:
+  const int length_;
+  std::vector<uint64_t> thread_;
+  std::vector<int> step_;
+  uint64_t next_thread_;
+  size_t slot_ = 0;
+};
+
+// The stored history: updates/s of the fill, the snapshots and their
+// sizes, the database's size. False when no snapshot was stored.
+bool ReportStore(const EventLog& log, absl::Duration fill,
+                 absl::Duration snapshot_time) {
+  const uint64_t head = log.Head();
+  absl::StatusOr<std::vector<uint64_t>> snapshots = log.ListSituationSnapshots();
   if (!snapshots.ok() || snapshots->empty()) {
     std::fprintf(stderr, "no snapshots stored\n");
-    return 1;
+    return false;
   }
   // The middle one: the last may fall where every thread just closed.
   absl::StatusOr<StoredSituation> last =
-      (*log)->LoadSituationSnapshot((*snapshots)[snapshots->size() / 2]);
+      log.LoadSituationSnapshot((*snapshots)[snapshots->size() / 2]);
   const size_t snapshot_bytes =
       last.ok() ? EncodeSituationSnapshot(*last).size() : 0;
   std::printf("stored %llu updates in %.1f s (%.0f/s); %zu snapshots, the "
@@ -188,11 +151,49 @@ int Run() {
               last.ok() ? last->incidents.size() : 0, snapshot_bytes,
               absl::ToDoubleSeconds(snapshot_time),
               absl::ToDoubleMilliseconds(snapshot_time) / snapshots->size());
+  const std::string dir = absl::GetFlag(FLAGS_data_dir);
   std::printf("database %s: %.0f MiB\n", dir.c_str(),
               std::filesystem::file_size(dir + "/sitrep.db") / 1048576.0);
+  return true;
+}
 
+// Fills `log` with --updates updates in batches of 1000, a snapshot
+// whenever the snapshotter is due, as sitrepd runs it. Prints the fill's
+// figures; false (with the reason on stderr) on failure.
+bool Fill(EventLog* log, const SituationIndex& index,
+          SituationSnapshotter* snapshotter) {
+  const uint64_t total = absl::GetFlag(FLAGS_updates);
+  IncidentThreads threads(absl::GetFlag(FLAGS_open),
+                          absl::GetFlag(FLAGS_thread_length));
+  const absl::Time fill_start = absl::Now();
+  absl::Duration snapshot_time;
+  uint64_t appended = 0;
+  while (appended < total) {
+    std::vector<AppendRequest> batch;
+    for (int i = 0; i < 1000 && appended + batch.size() < total; ++i) {
+      batch.emplace_back().update = threads.Next();
+    }
+    appended += batch.size();
+    if (!bench::AppendBatchAndWait(log, std::move(batch)).ok()) {
+      std::fprintf(stderr, "an append failed\n");
+      return false;
+    }
+    if (snapshotter->Due(index.sequence())) {
+      const absl::Time t = absl::Now();
+      if (absl::Status s = snapshotter->SnapshotNow(); !s.ok()) {
+        std::fprintf(stderr, "%s\n", s.ToString().c_str());
+        return false;
+      }
+      snapshot_time += absl::Now() - t;
+    }
+  }
+  return ReportStore(*log, absl::Now() - fill_start, snapshot_time);
+}
+
+// --points rebuilds at random sequences, with the stored snapshots.
+bool MeasureWithSnapshots(const EventLog& log) {
   std::mt19937_64 random(42);
-  std::uniform_int_distribution<uint64_t> point(1, head);
+  std::uniform_int_distribution<uint64_t> point(1, log.Head());
   std::vector<double> ms;
   size_t incidents = 0;
   for (int i = 0; i < absl::GetFlag(FLAGS_points); ++i) {
@@ -200,24 +201,30 @@ int Run() {
     request.set_as_of_sequence(point(random));
     const absl::Time t = absl::Now();
     absl::StatusOr<PastSituation> past =
-        RebuildSituationAsOf(**log, request, absl::Now());
+        RebuildSituationAsOf(log, request, absl::Now());
     if (!past.ok()) {
       std::fprintf(stderr, "%s\n", past.status().ToString().c_str());
-      return 1;
+      return false;
     }
     SituationIndex::Snapshot taken = past->index->Take(nullptr, past->at);
     ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t));
     incidents += taken.incidents.size();
   }
+  std::sort(ms.begin(), ms.end());
   std::printf("as_of with snapshots every %llu: %zu random points, p50 %.1f "
               "ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (%.0f incidents "
               "each on average)\n",
               static_cast<unsigned long long>(absl::GetFlag(FLAGS_snapshot_every)),
-              ms.size(), Percentile(ms, 0.5), Percentile(ms, 0.9),
-              Percentile(ms, 0.99), Percentile(ms, 1.0),
+              ms.size(), bench::Percentile(ms, 0.5), bench::Percentile(ms, 0.9),
+              bench::Percentile(ms, 0.99), bench::Percentile(ms, 1.0),
               static_cast<double>(incidents) / ms.size());
+  return true;
+}
 
-  NoSnapshots bare(log->get());
+// --no_snapshot_points rebuilds from sequence 1, for comparison.
+bool MeasureWithoutSnapshots(const EventLog& log) {
+  const uint64_t head = log.Head();
+  NoSnapshots bare(&log);
   for (int i = 0; i < absl::GetFlag(FLAGS_no_snapshot_points); ++i) {
     v1::GetSituationRequest request;
     request.set_as_of_sequence(head - static_cast<uint64_t>(i) * (head / 4));
@@ -226,11 +233,31 @@ int Run() {
         RebuildSituationAsOf(bare, request, absl::Now());
     if (!past.ok()) {
       std::fprintf(stderr, "%s\n", past.status().ToString().c_str());
-      return 1;
+      return false;
     }
     std::printf("as_of without snapshots at sequence %llu: %.0f ms\n",
                 static_cast<unsigned long long>(request.as_of_sequence()),
                 absl::ToDoubleMilliseconds(absl::Now() - t));
+  }
+  return true;
+}
+
+int Run() {
+  const std::string dir = absl::GetFlag(FLAGS_data_dir);
+  std::filesystem::remove_all(dir);
+  absl::StatusOr<std::unique_ptr<EventLog>> log = bench::OpenStoreForFill(dir);
+  if (!log.ok()) {
+    std::fprintf(stderr, "%s\n", log.status().ToString().c_str());
+    return 1;
+  }
+  SituationIndex index;
+  IndexListener listener(&index);
+  (*log)->SetAppendListener(&listener);
+  SituationSnapshotter snapshotter(log->get(), &index,
+                                   absl::GetFlag(FLAGS_snapshot_every));
+  if (!Fill(log->get(), index, &snapshotter) || !MeasureWithSnapshots(**log) ||
+      !MeasureWithoutSnapshots(**log)) {
+    return 1;
   }
   (*log)->Close();
   return 0;

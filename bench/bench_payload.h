@@ -1,6 +1,11 @@
 #ifndef SITREP_BENCH_BENCH_PAYLOAD_H_
 #define SITREP_BENCH_BENCH_PAYLOAD_H_
 
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
 #include "sitrep/v1/situation_feed.pb.h"
 
 namespace sitrep::bench {
@@ -24,6 +29,33 @@ inline v1::PublishRequest PatrolPublishRequest() {
   (*u->mutable_labels())["unit"] = "bench-unit-7";
   return request;
 }
+
+// Payload. Every update is the same realistic report; label "b" carries
+// "<g>:<t>": g, the global publish index (mission = g % 3), and t, the
+// publish time in steady-clock nanoseconds. Labels are kept verbatim.
+
+inline v1::Mission MissionOf(int64_t g) {
+  return static_cast<v1::Mission>(g % 3 + 1);
+}
+
+class PayloadMaker {
+ public:
+  // Patrol reports of every mission (bench/bench_payload.h).
+  explicit PayloadMaker(std::string run)
+      : run_(std::move(run)), request_(PatrolPublishRequest()) {}
+
+  const v1::PublishRequest& Make(int64_t g, int64_t t_ns) {
+    v1::SituationUpdate* u = request_.mutable_update();
+    u->set_mission(MissionOf(g));
+    u->set_event_id(absl::StrCat(run_, "-", g));
+    (*u->mutable_labels())["b"] = absl::StrCat(g, ":", t_ns);
+    return request_;
+  }
+
+ private:
+  const std::string run_;
+  v1::PublishRequest request_;
+};
 
 }  // namespace sitrep::bench
 

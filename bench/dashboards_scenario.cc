@@ -6,23 +6,24 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <random>
 #include <set>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
-#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "bench/bench_common.h"
+#include "bench/bench_flags.h"
 #include "bench/http_load.h"
+#include "tests/support/temp_dir.h"
 
-ABSL_DECLARE_FLAG(absl::Duration, duration);
-ABSL_DECLARE_FLAG(absl::Duration, warmup);
 ABSL_FLAG(int, dashboards, 200, "dashboards: open dashboards");
 ABSL_FLAG(int, dashboard_incidents, 500,
           "dashboards: open incidents in the situation");
@@ -233,10 +234,105 @@ class Dashboards {
   double poll_bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+// sitrepd with its HTTP gateway on a free port (room for every
+// dashboard's two connections); null (with a note) when it did not start.
+std::unique_ptr<ServerProcess> StartWithHttp(const std::string& sitrepd,
+                                             const std::string& dir, int count,
+                                             int* http_port) {
+  const std::string http_port_file = dir + "/http_port";
+  std::unique_ptr<ServerProcess> server = StartSitrepd(
+      sitrepd, dir + "/data", dir + "/port",
+      {"--http_address=127.0.0.1:0", "--http_port_file=" + http_port_file,
+       absl::StrCat("--http_max_connections=", 3 * count + 100)});
+  if (server == nullptr ||
+      !WaitUntil([&] { return !!(std::ifstream(http_port_file) >> *http_port); },
+                 absl::Seconds(10))) {
+    std::fprintf(stderr, "dashboards: sitrepd did not start with HTTP\n");
+    return nullptr;
+  }
+  return server;
+}
+
+// The updates of the day: IncidentUpdate of a random open incident at
+// `rate`/s on a thread of its own, from Start() to Stop().
+class UpdatesOfTheDay {
+ public:
+  // `stub` is borrowed and must outlive Stop(); update numbers start at k.
+  void Start(v1::SituationFeed::Stub* stub, double rate, int incidents,
+             uint64_t k) {
+    thread_ = std::thread([this, stub, rate, incidents, k] {
+      std::mt19937 random(7);
+      const auto start = Clock::now();
+      for (uint64_t n = 0; !stop_.load(); ++n) {
+        std::this_thread::sleep_until(
+            start + std::chrono::nanoseconds(static_cast<int64_t>(1e9 * n / rate)));
+        const int incident = static_cast<int>(random() % incidents);
+        if (!PublishOne(stub, IncidentUpdate(incident, false, k + n),
+                        absl::Seconds(5))) {
+          failures_.fetch_add(1);
+        }
+      }
+    });
+  }
+  void Stop() {
+    stop_.store(true);
+    thread_.join();
+  }
+  int failures() const { return failures_.load(); }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> failures_{0};
+  std::thread thread_;
+};
+
+// The server's CPU (cores) and RSS over `length`, calling tick() every
+// 50 ms meanwhile.
+template <typename Tick>
+std::pair<double, double> MeasureServer(pid_t server, absl::Duration length,
+                                        Tick tick) {
+  const ProcStats before = ReadProcStats(server);
+  const absl::Time end = absl::Now() + length;
+  while (absl::Now() < end) {
+    tick();
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  const ProcStats after = ReadProcStats(server);
+  return std::make_pair(
+      (after.cpu_seconds - before.cpu_seconds) / absl::ToDoubleSeconds(length),
+      after.rss_kib);
+}
+
+// What the dashboards cost, next to the baseline without them.
+struct DashboardFigures {
+  double base_cores = 0, base_rss_kib = 0;
+  double cores = 0, rss_kib = 0;
+  std::vector<double> poll_ms;  // sorted
+  double poll_bytes = 0;
+  uint64_t delivered = 0;
+  double load_cpu = 0;
+};
+
+void ReportDashboards(const std::string& scenario, const ResultFn& result,
+                      int count, int incidents, double rate,
+                      const DashboardFigures& f) {
+  const double seconds = absl::ToDoubleSeconds(absl::GetFlag(FLAGS_duration));
+  const std::vector<double>& ms = f.poll_ms;
+  result(scenario, "updates/s published", rate);
+  result(scenario, "open incidents", incidents);
+  result(scenario, "baseline server cores", f.base_cores);
+  result(scenario, "server cores", f.cores);
+  result(scenario, "server cores/dashboard", (f.cores - f.base_cores) / count);
+  result(scenario, "baseline RSS MiB", f.base_rss_kib / 1024);
+  result(scenario, "RSS MiB", f.rss_kib / 1024);
+  result(scenario, "RSS KiB/dashboard", (f.rss_kib - f.base_rss_kib) / count);
+  result(scenario, "situation polls/s", static_cast<double>(ms.size()) / seconds);
+  result(scenario, "situation p50 ms", Percentile(ms, 0.5));
+  result(scenario, "situation p99 ms", Percentile(ms, 0.99));
+  result(scenario, "situation KiB",
+         ms.empty() ? 0 : f.poll_bytes / static_cast<double>(ms.size()) / 1024);
+  result(scenario, "stream updates/s", static_cast<double>(f.delivered) / seconds);
+  result(scenario, "client loops CPU s", f.load_cpu);
 }
 
 }  // namespace
@@ -247,20 +343,11 @@ bool RunDashboards(const std::string& sitrepd, const ResultFn& result) {
   const double rate = absl::GetFlag(FLAGS_dashboard_rate);
   const absl::Duration duration = absl::GetFlag(FLAGS_duration);
   const std::string scenario = absl::StrCat("dashboards N=", count);
-  char pattern[] = "/tmp/sitrep-dashboards-XXXXXX";
-  const std::string dir = mkdtemp(pattern) ? pattern : "/tmp/sitrep-dash";
-  const std::string http_port_file = dir + "/http_port";
-  std::unique_ptr<ServerProcess> server = StartSitrepd(
-      sitrepd, dir + "/data", dir + "/port",
-      {"--http_address=127.0.0.1:0", "--http_port_file=" + http_port_file,
-       absl::StrCat("--http_max_connections=", 3 * count + 100)});
+  testing::TempDir dir("sitrep-dashboards-");
   int http_port = 0;
-  if (server == nullptr ||
-      !WaitUntil([&] { return !!(std::ifstream(http_port_file) >> http_port); },
-                 absl::Seconds(10))) {
-    std::fprintf(stderr, "dashboards: sitrepd did not start with HTTP\n");
-    return false;
-  }
+  std::unique_ptr<ServerProcess> server =
+      StartWithHttp(sitrepd, dir.path(), count, &http_port);
+  if (server == nullptr) return false;
   std::unique_ptr<v1::SituationFeed::Stub> stub = NewStub(server->address());
   uint64_t k = 0;
   for (int i = 0; i < incidents; ++i) {
@@ -270,37 +357,12 @@ bool RunDashboards(const std::string& sitrepd, const ResultFn& result) {
       return false;
     }
   }
-  // The updates of the day, at `rate`, all along.
-  std::atomic<bool> stop{false};
-  std::atomic<int> publish_failures{0};
-  std::thread publisher([&] {
-    std::mt19937 random(7);
-    const auto start = Clock::now();
-    for (uint64_t n = 0; !stop.load(); ++n) {
-      std::this_thread::sleep_until(
-          start + std::chrono::nanoseconds(static_cast<int64_t>(1e9 * n / rate)));
-      const int incident = static_cast<int>(random() % incidents);
-      if (!PublishOne(stub.get(), IncidentUpdate(incident, false, k + n),
-                      absl::Seconds(5))) {
-        publish_failures.fetch_add(1);
-      }
-    }
-  });
-
-  auto measure = [&](absl::Duration length, auto tick) {
-    const ProcStats before = ReadProcStats(server->pid());
-    const absl::Time end = absl::Now() + length;
-    while (absl::Now() < end) {
-      tick();
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    const ProcStats after = ReadProcStats(server->pid());
-    return std::make_pair((after.cpu_seconds - before.cpu_seconds) /
-                              absl::ToDoubleSeconds(length),
-                          after.rss_kib);
-  };
+  UpdatesOfTheDay publisher;
+  publisher.Start(stub.get(), rate, incidents, k);
+  DashboardFigures f;
   absl::SleepFor(absl::GetFlag(FLAGS_warmup));
-  const auto [base_cores, base_rss_kib] = measure(duration, [] {});
+  std::tie(f.base_cores, f.base_rss_kib) =
+      MeasureServer(server->pid(), duration, [] {});
 
   // Ended (its loops joined) before `dashboards`, whose tabs its callbacks
   // touch.
@@ -310,47 +372,26 @@ bool RunDashboards(const std::string& sitrepd, const ResultFn& result) {
   dashboards.OpenAll();
   const bool opened =
       WaitUntil([&] { return dashboards.opened() == count; }, absl::Seconds(60));
-  result(scenario, "all open s",
-         opened ? std::chrono::duration<double>(Clock::now() - open_start).count()
-                : -1);
+  result(scenario, "all open s", opened ? SecondsSince(open_start) : -1);
   const auto warm = [&] { dashboards.Tick(); };
-  measure(absl::GetFlag(FLAGS_warmup), warm);
-  std::vector<double> ms;
-  double bytes = 0;
-  dashboards.TakePolls(&ms, &bytes);
+  MeasureServer(server->pid(), absl::GetFlag(FLAGS_warmup), warm);
+  dashboards.TakePolls(&f.poll_ms, &f.poll_bytes);
   const uint64_t delivered0 = dashboards.delivered();
   const double load_cpu0 = load->cpu_seconds();
-  const auto [cores, rss_kib] = measure(duration, warm);
-  dashboards.TakePolls(&ms, &bytes);
-  const double seconds = absl::ToDoubleSeconds(duration);
-
-  result(scenario, "updates/s published", rate);
-  result(scenario, "open incidents", incidents);
-  result(scenario, "baseline server cores", base_cores);
-  result(scenario, "server cores", cores);
-  result(scenario, "server cores/dashboard", (cores - base_cores) / count);
-  result(scenario, "baseline RSS MiB", base_rss_kib / 1024);
-  result(scenario, "RSS MiB", rss_kib / 1024);
-  result(scenario, "RSS KiB/dashboard", (rss_kib - base_rss_kib) / count);
-  result(scenario, "situation polls/s", static_cast<double>(ms.size()) / seconds);
-  result(scenario, "situation p50 ms", Percentile(ms, 0.5));
-  result(scenario, "situation p99 ms", Percentile(ms, 0.99));
-  result(scenario, "situation KiB",
-         ms.empty() ? 0 : bytes / static_cast<double>(ms.size()) / 1024);
-  result(scenario, "stream updates/s",
-         static_cast<double>(dashboards.delivered() - delivered0) / seconds);
-  result(scenario, "client loops CPU s", load->cpu_seconds() - load_cpu0);
+  std::tie(f.cores, f.rss_kib) = MeasureServer(server->pid(), duration, warm);
+  dashboards.TakePolls(&f.poll_ms, &f.poll_bytes);
+  std::sort(f.poll_ms.begin(), f.poll_ms.end());
+  f.delivered = dashboards.delivered() - delivered0;
+  f.load_cpu = load->cpu_seconds() - load_cpu0;
+  ReportDashboards(scenario, result, count, incidents, rate, f);
   result(scenario, "failures",
-         dashboards.failures() + publish_failures.load() + (opened ? 0 : 1));
+         dashboards.failures() + publisher.failures() + (opened ? 0 : 1));
   const bool ok = opened && dashboards.failures() == 0 &&
-                  publish_failures.load() == 0;
-  stop.store(true);
-  publisher.join();
+                  publisher.failures() == 0;
+  publisher.Stop();
   dashboards.CloseAll();
   load.reset();
   server->Stop();
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
   return ok;
 }
 

@@ -88,6 +88,11 @@ struct HttpLoad::Connection {
 
   // Parses what arrived; false on a malformed response.
   bool Parse(int64_t now_ns);
+  // The status line and the headers this client reads (`head`: up to the
+  // blank line); false when malformed.
+  bool ParseHead(absl::string_view head);
+  // Decodes the chunks that arrived into `body`; false when malformed.
+  bool ParseChunks();
   // Ready for the next response on a kept-alive connection.
   void Reset() {
     in.clear();
@@ -109,69 +114,14 @@ bool HttpLoad::Connection::Parse(int64_t now_ns) {
   if (!headers_done) {
     const size_t end = in.find("\r\n\r\n", in_pos);
     if (end == std::string::npos) return in.size() < 64 * 1024;
-    absl::string_view head(in.data() + in_pos, end - in_pos);
-    const size_t line_end = head.find("\r\n");
-    absl::string_view status_line = head.substr(0, line_end);
-    // "HTTP/1.1 200 OK"
-    if (status_line.size() < 12 ||
-        !absl::SimpleAtoi(status_line.substr(9, 3), &status)) {
+    if (!ParseHead(absl::string_view(in.data() + in_pos, end - in_pos))) {
       return false;
-    }
-    while (line_end != absl::string_view::npos) {
-      head.remove_prefix(head.find("\r\n") + 2);
-      const size_t next = head.find("\r\n");
-      absl::string_view line = head.substr(0, next);
-      const size_t colon = line.find(':');
-      if (colon != absl::string_view::npos) {
-        absl::string_view name = line.substr(0, colon);
-        absl::string_view value = absl::StripAsciiWhitespace(line.substr(colon + 1));
-        if (absl::EqualsIgnoreCase(name, "transfer-encoding") &&
-            absl::StrContains(absl::AsciiStrToLower(value), "chunked")) {
-          chunked = true;
-        } else if (absl::EqualsIgnoreCase(name, "content-length")) {
-          if (!absl::SimpleAtoi(value, &content_length)) return false;
-        }
-      }
-      if (next == absl::string_view::npos) break;
     }
     headers_done = true;
     in_pos = end + 4;
   }
   if (chunked) {
-    while (in_pos < in.size() && !complete) {
-      if (chunk == Chunk::kSize) {
-        const size_t eol = in.find("\r\n", in_pos);
-        if (eol == std::string::npos) break;
-        uint64_t size = 0;
-        for (size_t i = in_pos; i < eol; ++i) {
-          const char c = in[i];
-          if (c == ';') break;  // chunk extensions
-          const int digit = (c >= '0' && c <= '9')   ? c - '0'
-                            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                            : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                                     : -1;
-          if (digit < 0) return false;
-          size = size * 16 + static_cast<uint64_t>(digit);
-        }
-        in_pos = eol + 2;
-        if (size == 0) {
-          complete = true;  // trailers are not read
-          break;
-        }
-        chunk_left = size;
-        chunk = Chunk::kData;
-      } else if (chunk == Chunk::kData) {
-        const size_t take = std::min<size_t>(chunk_left, in.size() - in_pos);
-        body.append(in, in_pos, take);
-        in_pos += take;
-        chunk_left -= take;
-        if (chunk_left == 0) chunk = Chunk::kDataEnd;
-      } else {
-        if (in.size() - in_pos < 2) break;
-        in_pos += 2;
-        chunk = Chunk::kSize;
-      }
-    }
+    if (!ParseChunks()) return false;
   } else {
     body.append(in, in_pos, std::string::npos);
     in_pos = in.size();
@@ -182,6 +132,72 @@ bool HttpLoad::Connection::Parse(int64_t now_ns) {
   }
   DropConsumed(&in, &in_pos);
   if (stream && status == 200) Events(now_ns);
+  return true;
+}
+
+bool HttpLoad::Connection::ParseHead(absl::string_view head) {
+  const size_t line_end = head.find("\r\n");
+  absl::string_view status_line = head.substr(0, line_end);
+  // "HTTP/1.1 200 OK"
+  if (status_line.size() < 12 ||
+      !absl::SimpleAtoi(status_line.substr(9, 3), &status)) {
+    return false;
+  }
+  while (line_end != absl::string_view::npos) {
+    head.remove_prefix(head.find("\r\n") + 2);
+    const size_t next = head.find("\r\n");
+    absl::string_view line = head.substr(0, next);
+    const size_t colon = line.find(':');
+    if (colon != absl::string_view::npos) {
+      absl::string_view name = line.substr(0, colon);
+      absl::string_view value = absl::StripAsciiWhitespace(line.substr(colon + 1));
+      if (absl::EqualsIgnoreCase(name, "transfer-encoding") &&
+          absl::StrContains(absl::AsciiStrToLower(value), "chunked")) {
+        chunked = true;
+      } else if (absl::EqualsIgnoreCase(name, "content-length")) {
+        if (!absl::SimpleAtoi(value, &content_length)) return false;
+      }
+    }
+    if (next == absl::string_view::npos) break;
+  }
+  return true;
+}
+
+bool HttpLoad::Connection::ParseChunks() {
+  while (in_pos < in.size() && !complete) {
+    if (chunk == Chunk::kSize) {
+      const size_t eol = in.find("\r\n", in_pos);
+      if (eol == std::string::npos) break;
+      uint64_t size = 0;
+      for (size_t i = in_pos; i < eol; ++i) {
+        const char c = in[i];
+        if (c == ';') break;  // chunk extensions
+        const int digit = (c >= '0' && c <= '9')   ? c - '0'
+                          : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                          : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                                   : -1;
+        if (digit < 0) return false;
+        size = size * 16 + static_cast<uint64_t>(digit);
+      }
+      in_pos = eol + 2;
+      if (size == 0) {
+        complete = true;  // trailers are not read
+        break;
+      }
+      chunk_left = size;
+      chunk = Chunk::kData;
+    } else if (chunk == Chunk::kData) {
+      const size_t take = std::min<size_t>(chunk_left, in.size() - in_pos);
+      body.append(in, in_pos, take);
+      in_pos += take;
+      chunk_left -= take;
+      if (chunk_left == 0) chunk = Chunk::kDataEnd;
+    } else {
+      if (in.size() - in_pos < 2) break;
+      in_pos += 2;
+      chunk = Chunk::kSize;
+    }
+  }
   return true;
 }
 

@@ -17,10 +17,11 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/store_fill.h"
 #include "bench/sitrepd_client.h"
+#include "tests/support/temp_dir.h"
 #include "grpcpp/grpcpp.h"
 #include "server/log/event_log.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
@@ -42,10 +43,6 @@ namespace sitrep::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double SecondsSince(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 // This process's CPU seconds (the log's writer thread included).
 double ProcessCpuSeconds() {
@@ -88,10 +85,7 @@ v1::SituationUpdate FillerUpdate(uint64_t k, uint64_t total, int incidents) {
 // already). Returns false on failure.
 bool FillStore(const std::string& data_dir, uint64_t updates, int incidents,
                const ResultFn& result, const std::string& scenario) {
-  SqliteOptions options;
-  options.data_dir = data_dir;
-  options.fsync = FsyncPolicy::kOff;
-  absl::StatusOr<std::unique_ptr<EventLog>> log = OpenSqliteEventLog(options);
+  absl::StatusOr<std::unique_ptr<EventLog>> log = OpenStoreForFill(data_dir);
   if (!log.ok()) {
     std::fprintf(stderr, "recovery: %s\n", log.status().ToString().c_str());
     return false;
@@ -106,19 +100,11 @@ bool FillStore(const std::string& data_dir, uint64_t updates, int incidents,
     for (; batch.size() < 4096 && k < updates; ++k) {
       batch.emplace_back().update = FillerUpdate(k, updates, incidents);
     }
-    absl::Notification done;
-    (*log)->Append(std::move(batch),
-                   [&](std::vector<absl::StatusOr<AppendResult>> results) {
-                     for (auto& r : results) {
-                       if (!r.ok() && !failed) {
-                         std::fprintf(stderr, "recovery: fill: %s\n",
-                                      r.status().ToString().c_str());
-                         failed = true;
-                       }
-                     }
-                     done.Notify();
-                   });
-    done.WaitForNotification();
+    if (absl::Status s = AppendBatchAndWait(log->get(), std::move(batch));
+        !s.ok()) {
+      std::fprintf(stderr, "recovery: fill: %s\n", s.ToString().c_str());
+      failed = true;
+    }
   }
   (*log)->Close();
   if (k > first) {
@@ -277,13 +263,65 @@ bool RunStorm(const std::string& sitrepd, const std::string& data_dir,
   return caught_up && !publish_failed.load();
 }
 
+// Starts sitrepd on the store in data_dir (timed), kills it with SIGKILL
+// while a publisher writes (after its 100th answer; it stops at its first
+// failure) and restarts it: the time until it serves again and answers a
+// publish. False when it did not come back.
+bool RestartAfterKill(const std::string& sitrepd, const std::string& data_dir,
+                      const std::string& port_file, const std::string& scenario,
+                      const ResultFn& result) {
+  auto started = Clock::now();
+  std::unique_ptr<ServerProcess> server =
+      StartSitrepd(sitrepd, data_dir, port_file);
+  if (server == nullptr) return false;
+  result(scenario, "clean start s", SecondsSince(started));
+  std::unique_ptr<v1::SituationFeed::Stub> stub = NewStub(server->address());
+  // Writes in flight when it dies.
+  std::atomic<int> answered_before{0};
+  std::thread writer([&] {
+    for (int k = 0;; ++k) {
+      if (!PublishOne(stub.get(),
+                      Patrol(absl::StrCat("before-kill-", getpid(), "-", k)),
+                      absl::Milliseconds(300))) {
+        return;
+      }
+      answered_before.fetch_add(1);
+    }
+  });
+  WaitUntil([&] { return answered_before.load() >= 100; }, absl::Seconds(30));
+  KillHard(std::move(server));
+  writer.join();
+  started = Clock::now();
+  server = StartSitrepd(sitrepd, data_dir, port_file);
+  if (server == nullptr) return false;
+  const double serving = SecondsSince(started);
+  stub = NewStub(server->address());
+  const bool answered =
+      PublishOne(stub.get(), Patrol(absl::StrCat("after-kill-", getpid())),
+                 absl::Seconds(10));
+  const double first_answer = SecondsSince(started);
+  result(scenario, "after kill -9: serving s", serving);
+  // What loading the binary alone costs on this machine now (its shared
+  // libraries, flag parsing): the floor under the two figures above.
+  const auto exec_start = Clock::now();
+  if (std::system((sitrepd + " --helpshort >/dev/null 2>&1").c_str()) != -1) {
+    result(scenario, "exec floor s (sitrepd --helpshort)",
+           SecondsSince(exec_start));
+  }
+  result(scenario, "after kill -9: first publish s",
+         answered ? first_answer : -1);
+  result(scenario, "RSS MiB", ReadProcStats(server->pid()).rss_kib / 1024);
+  server->Stop();
+  return answered;
+}
+
 }  // namespace
 
 bool RunRecovery(const std::string& sitrepd, const ResultFn& result) {
   const int incidents = absl::GetFlag(FLAGS_recovery_incidents);
   const std::string keep = absl::GetFlag(FLAGS_recovery_dir);
-  char pattern[] = "/tmp/sitrep-recovery-XXXXXX";
-  const std::string run_dir = mkdtemp(pattern) ? pattern : "/tmp";
+  testing::TempDir run("sitrep-recovery-");
+  const std::string& run_dir = run.path();
   bool ok = true;
   std::string last_store;
   for (const std::string& size : absl::GetFlag(FLAGS_recovery_updates)) {
@@ -306,65 +344,16 @@ bool RunRecovery(const std::string& sitrepd, const ResultFn& result) {
     result(scenario, "stored updates", static_cast<double>(updates));
     result(scenario, "open incidents", incidents);
     result(scenario, "store MiB", StoreMiB(data_dir));
-
-    const std::string port_file = run_dir + "/port";
-    auto started = Clock::now();
-    std::unique_ptr<ServerProcess> server =
-        StartSitrepd(sitrepd, data_dir, port_file);
-    if (server == nullptr) {
+    if (!RestartAfterKill(sitrepd, data_dir, run_dir + "/port", scenario,
+                          result)) {
       ok = false;
       continue;
     }
-    result(scenario, "clean start s", SecondsSince(started));
-    std::unique_ptr<v1::SituationFeed::Stub> stub = NewStub(server->address());
-    // Writes in flight when it dies: a publisher goes on until the kill
-    // (after its 100th answer) and stops at its first failure.
-    std::atomic<int> answered_before{0};
-    std::thread writer([&] {
-      for (int k = 0;; ++k) {
-        if (!PublishOne(stub.get(),
-                        Patrol(absl::StrCat("before-kill-", getpid(), "-", k)),
-                        absl::Milliseconds(300))) {
-          return;
-        }
-        answered_before.fetch_add(1);
-      }
-    });
-    WaitUntil([&] { return answered_before.load() >= 100; }, absl::Seconds(30));
-    KillHard(std::move(server));
-    writer.join();
-    started = Clock::now();
-    server = StartSitrepd(sitrepd, data_dir, port_file);
-    if (server == nullptr) {
-      ok = false;
-      continue;
-    }
-    const double serving = SecondsSince(started);
-    stub = NewStub(server->address());
-    const bool answered =
-        PublishOne(stub.get(), Patrol(absl::StrCat("after-kill-", getpid())),
-                   absl::Seconds(10));
-    const double first_answer = SecondsSince(started);
-    result(scenario, "after kill -9: serving s", serving);
-    // What loading the binary alone costs on this machine now (its shared
-    // libraries, flag parsing): the floor under the two figures above.
-    const auto exec_start = Clock::now();
-    if (std::system((sitrepd + " --helpshort >/dev/null 2>&1").c_str()) != -1) {
-      result(scenario, "exec floor s (sitrepd --helpshort)",
-             SecondsSince(exec_start));
-    }
-    result(scenario, "after kill -9: first publish s",
-           answered ? first_answer : -1);
-    result(scenario, "RSS MiB", ReadProcStats(server->pid()).rss_kib / 1024);
-    server->Stop();
-    ok = ok && answered;
     last_store = data_dir;
   }
   if (ok && !last_store.empty() && absl::GetFlag(FLAGS_recovery_subscribers) > 0) {
     ok = RunStorm(sitrepd, last_store, run_dir, result);
   }
-  std::error_code ignored;
-  std::filesystem::remove_all(run_dir, ignored);
   return ok;
 }
 

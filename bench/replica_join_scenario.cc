@@ -22,10 +22,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double SecondsSince(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
 // Publishes `count` patrol reports through one PublishStream in batches of
 // 1024, at most 8 batches unacknowledged. False on an error.
 bool PublishBatches(v1::SituationFeed::Stub* stub, int64_t count) {

@@ -173,10 +173,9 @@ void ReportMeasuredLaw(const std::vector<ReplicaRun>& runs) {
   }
 }
 
-}  // namespace
-
-void ReportReplicaScaling(const std::vector<ReplicaRun>& runs, uint64_t failures) {
-  if (runs.empty()) return;
+// The capacity table (phase A of each run) and its RESULT lines; returns
+// the one-replica run's delivered/s (0 without one).
+double ReportCapacity(const std::vector<ReplicaRun>& runs) {
   double base = 0;
   for (const ReplicaRun& run : runs) {
     if (run.replicas == 1) base = run.delivered_per_second();
@@ -204,6 +203,12 @@ void ReportReplicaScaling(const std::vector<ReplicaRun>& runs, uint64_t failures
     if (base > 0) Result(system, "capacity x 1 replica", delivered / base);
     Result(system, "nats-server CPU s", run.nats_cpu_seconds);
   }
+  return base;
+}
+
+// The targets: >= 1.8x one replica's capacity at 2 replicas, >= 2.5x at 3.
+void ReportTargets(const std::vector<ReplicaRun>& runs, double base,
+                   uint64_t failures) {
   for (const auto& [count, target] : kTargets) {
     double ratio = -1;
     for (const ReplicaRun& run : runs) {
@@ -219,7 +224,11 @@ void ReportReplicaScaling(const std::vector<ReplicaRun>& runs, uint64_t failures
                 static_cast<unsigned long long>(failures));
   }
 
-  ReportMeasuredLaw(runs);
+}
+
+// The law fitted to every replica of every run (FitScalingLaw), what it
+// says of each run and its projection to 10,000 subscribers.
+void ReportFittedLaw(const std::vector<ReplicaRun>& runs) {
   const std::optional<ScalingLaw> law = FitScalingLaw(runs);
   if (!law.has_value()) {
     std::printf("# scaling law: not determined by these runs (fewer than two replica counts, "
@@ -265,6 +274,16 @@ void ReportReplicaScaling(const std::vector<ReplicaRun>& runs, uint64_t failures
                   law->delivery_us * matches / fixed);
     }
   }
+}
+
+}  // namespace
+
+void ReportReplicaScaling(const std::vector<ReplicaRun>& runs, uint64_t failures) {
+  if (runs.empty()) return;
+  const double base = ReportCapacity(runs);
+  ReportTargets(runs, base, failures);
+  ReportMeasuredLaw(runs);
+  ReportFittedLaw(runs);
 }
 
 }  // namespace sitrep::bench

@@ -1,6 +1,7 @@
 #ifndef SITREP_BENCH_SITREPD_CLIENT_H_
 #define SITREP_BENCH_SITREPD_CLIENT_H_
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -37,6 +38,12 @@ bool PublishOne(v1::SituationFeed::Stub* stub,
 
 // Polls pred every millisecond; true once it holds, false past timeout.
 bool WaitUntil(const std::function<bool()>& pred, absl::Duration timeout);
+
+// Seconds on the steady clock since `start`: how long a step took.
+inline double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
+}
 
 }  // namespace sitrep::bench
 

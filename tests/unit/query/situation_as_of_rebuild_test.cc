@@ -18,6 +18,7 @@
 #include "tests/support/event_log_test_util.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/scripted_shift.h"
+#include "tests/support/sqlite_test_log.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
@@ -40,13 +41,7 @@ class IndexListener : public AppendListener {
 class SituationAsOfTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SqliteOptions options;
-    options.data_dir = dir_.path();
-    options.fsync = FsyncPolicy::kOff;
-    options.clock = &clock_;
-    absl::StatusOr<std::unique_ptr<EventLog>> log = OpenSqliteEventLog(options);
-    ASSERT_THAT(log, IsOk());
-    log_ = *std::move(log);
+    ASSERT_THAT(OpenSqliteTestLog(dir_, &clock_, &log_), IsOk());
     log_->SetAppendListener(&listener_);
     snapshotter_ = std::make_unique<SituationSnapshotter>(log_.get(), &index_,
                                                           /*every=*/0);

@@ -17,6 +17,7 @@
 #include "server/situation/situation_snapshotter.h"
 #include "tests/support/event_log_test_util.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/sqlite_test_log.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/updates.h"
@@ -29,13 +30,7 @@ using ::testing::ElementsAre;
 class RetentionSweeperTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SqliteOptions options;
-    options.data_dir = dir_.path();
-    options.fsync = FsyncPolicy::kOff;
-    options.clock = &clock_;
-    absl::StatusOr<std::unique_ptr<EventLog>> log = OpenSqliteEventLog(options);
-    ASSERT_THAT(log, IsOk());
-    log_ = *std::move(log);
+    ASSERT_THAT(OpenSqliteTestLog(dir_, &clock_, &log_), IsOk());
     index_.Reset(EventLog::OpenIncidents(), log_.get());
     log_->SetAppendListener(&adapter_);
     snapshotter_ = std::make_unique<SituationSnapshotter>(log_.get(), &index_,

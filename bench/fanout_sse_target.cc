@@ -5,14 +5,22 @@
 // Every update is checked like a gRPC subscriber's (order, loss, duplicates,
 // latency from the publish time in its label "b").
 //
-// A fragment of sitrep_bench.cc, included at its end: it is a FanoutTarget
-// of RunFanout, whose types live in that file's anonymous namespace.
+// A FanoutTarget of RunFanout (bench/fanout_target.h).
 //
 //   sitrep-bench --scenario=fanout --systems=sitrep,sse,natscore
 
 #include <fstream>
+#include <memory>
+#include <string>
+#include <utility>
 
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "bench/bench_common.h"
+#include "bench/bench_flags.h"
+#include "bench/fanout_target.h"
 #include "bench/http_load.h"
+#include "bench/system_under_test.h"
 
 ABSL_FLAG(int, sse_threads, 2,
           "fanout sse: epoll threads of the SSE load generator");
@@ -108,7 +116,7 @@ class SseSubscriber final : public VerifyingSubscriber {
 class SseTarget final : public GrpcChannelsTarget {
  public:
   explicit SseTarget(std::string scenario)
-      : scenario_(std::move(scenario)), system_{"sitrep", {}, {}} {}
+      : scenario_(std::move(scenario)), system_{"sitrep"} {}
 
   bool Start() override {
     const std::string http_port_file = system_.dir.path() + "/http_port";
@@ -156,9 +164,10 @@ class SseTarget final : public GrpcChannelsTarget {
   std::unique_ptr<HttpLoad> load_;
 };
 
+}  // namespace
+
 std::unique_ptr<FanoutTarget> NewSseTarget(const std::string& scenario) {
   return std::make_unique<SseTarget>(scenario);
 }
 
-}  // namespace
 }  // namespace sitrep::bench

@@ -1,0 +1,74 @@
+#include "bench/fanout_target.h"
+
+#include <utility>
+
+#include "absl/flags/flag.h"
+#include "bench/bench_flags.h"
+#include "bench/grpc_subscriber.h"
+#include "bench/system_under_test.h"
+
+namespace sitrep::bench {
+
+bool FanoutTarget::AllSubscribed(
+    const std::vector<std::unique_ptr<VerifyingSubscriber>>& all) {
+  return WaitFor(
+      [&] {
+        for (auto& s : all) {
+          if (!s->caught_up()) return false;
+        }
+        return true;
+      },
+      absl::Seconds(120));
+}
+
+std::unique_ptr<VerifyingSubscriber> GrpcChannelsTarget::Subscribe(
+    int index, int mission_index, bool stall) {
+  auto s = std::make_unique<Subscriber>(mission_index, stall);
+  Channel* channel = &channels_[static_cast<size_t>(index) % channels_.size()];
+  if (stall) {
+    std::vector<Channel> own = MakeChannels(address_, 1);
+    stalled_channels_.push_back(std::move(own.front()));
+    channel = &stalled_channels_.back();
+  }
+  s->Start(channel, MissionRequest(mission_index, 5));
+  return s;
+}
+
+std::unique_ptr<FanoutPublisher> GrpcChannelsTarget::NewPublisher(
+    const std::string& run) {
+  return std::make_unique<StreamPublisher>(publisher_channel_[0].stub.get(),
+                                           run);
+}
+
+namespace {
+
+class GrpcTarget final : public GrpcChannelsTarget {
+ public:
+  explicit GrpcTarget(const std::string& name) : system_{name} {}
+
+  bool Start() override {
+    if (!system_.Start(absl::GetFlag(FLAGS_fsync))) return false;
+    address_ = system_.process.address();
+    channels_ = MakeChannels(address_, absl::GetFlag(FLAGS_channels));
+    publisher_channel_ = MakeChannels(system_.process.address(), 1);
+    return true;
+  }
+  ProcStats Stats() override { return system_.Stats(); }
+  void Stop() override { system_.process.Stop(); }
+
+ private:
+  System system_;
+};
+
+}  // namespace
+
+std::unique_ptr<FanoutTarget> NewFanoutTarget(const std::string& system_name,
+                                              const std::string& scenario) {
+  if (system_name == "sitrep" || system_name == "ceiling") {
+    return std::make_unique<GrpcTarget>(system_name);
+  }
+  if (system_name == "sse") return NewSseTarget(scenario);
+  return NewNatsTarget(system_name);
+}
+
+}  // namespace sitrep::bench

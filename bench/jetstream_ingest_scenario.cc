@@ -1,0 +1,182 @@
+// --scenario=jetstream-ingest, issue 20's ingest target: sitrep's
+// PublishStream ingest through one --store=jetstream replica (single
+// updates, then --publish_batch per message) against raw js_PublishAsync
+// (bench/jetstream_peer.h), each on a fresh nats-server -js, same payload
+// (the update as sitrep stores it, server-set fields included), same
+// stream settings, R1.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "bench/bench_common.h"
+#include "bench/bench_flags.h"
+#include "bench/bench_payload.h"
+#include "bench/grpc_channels.h"
+#include "bench/scenarios.h"
+#include "bench/server_process.h"
+#include "bench/stream_publisher.h"
+#include "bench/system_under_test.h"
+#include "tests/support/temp_dir.h"
+
+#ifdef SITREP_BENCH_NATS
+#include "bench/jetstream_peer.h"
+
+namespace sitrep::bench {
+namespace {
+
+bool StartJetStream(testing::TempDir* dir, ServerProcess* nats) {
+  return nats->Start({absl::GetFlag(FLAGS_nats_server), "-a", "127.0.0.1", "-p",
+                      "-1", "-js", "-sd", dir->path() + "/js"},
+                     "", absl::Seconds(30), "Server is ready");
+}
+
+// "kfor" of MISSION_KFOR: sitrep's subject tokens (jetstream_event_log.h).
+std::string SubjectToken(const std::string& enum_name) {
+  return absl::AsciiStrToLower(enum_name.substr(enum_name.find('_') + 1));
+}
+
+// Raw js_PublishAsync on a fresh nats-server: its acked/s, or -1 when it
+// failed (counted in *outcome).
+double RunRawJetStream(const std::string& scenario, FanoutOutcome* outcome) {
+  testing::TempDir dir;
+  ServerProcess nats;
+  if (!StartJetStream(&dir, &nats)) {
+    ++outcome->failures;
+    return -1;
+  }
+  PayloadMaker payload(absl::StrCat("raw", getpid()));
+  v1::SituationUpdate u;
+  auto make = [&](int64_t g, PeerMessage* m) {
+    u = payload.Make(g, NowNs()).update();
+    u.set_sequence(static_cast<uint64_t>(g) + 1);
+    u.mutable_received_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+    u.set_publisher("anonymous");
+    u.set_incident_version(1);
+    u.SerializeToString(&m->body);
+    m->subject = absl::StrCat("peer.", SubjectToken(v1::Mission_Name(u.mission())), ".",
+                              SubjectToken(v1::Role_Name(u.role())), ".",
+                              SubjectToken(v1::Severity_Name(u.severity())));
+    // 64 hex digits, as sitrep's SHA-256 ids.
+    m->msg_id = absl::StrFormat("%032x%032x", getpid(), g);
+  };
+  const ProcStats nats0 = ReadProcStats(nats.pid());
+  absl::StatusOr<PeerIngest> raw = PublishRawJetStream(
+      absl::StrCat("nats://", nats.address()), PeerStream(), make,
+      absl::GetFlag(FLAGS_window), absl::Seconds(1), absl::GetFlag(FLAGS_duration));
+  if (!raw.ok()) {
+    Note("%s", std::string(raw.status().message()).c_str());
+    ++outcome->failures;
+    return -1;
+  }
+  const double nats_cpu = ReadProcStats(nats.pid()).cpu_seconds - nats0.cpu_seconds;
+  const double raw_rate = static_cast<double>(raw->acked) / raw->seconds;
+  Result(scenario, "jetstream", "js_PublishAsync acked/s", raw_rate);
+  Result(scenario, "jetstream", "errors", static_cast<double>(raw->errors));
+  Result(scenario, "jetstream", "stored bytes/message", raw->stored_bytes_per_message);
+  Result(scenario, "jetstream", "nats-server CPU us/update",
+         raw->acked > 0 ? nats_cpu * 1e6 / static_cast<double>(raw->acked) : 0);
+  return raw_rate;
+}
+
+// The processes of sitrep's side: nats-server, the replica that takes the
+// publishes and one that only tails the stream (no publisher, no
+// subscriber): its CPU per update is the tail's cost alone, the part of the
+// scaling law every replica pays (docs/performance.md).
+struct SitrepOnJetStream {
+  testing::TempDir dir;
+  ServerProcess nats;
+  std::string url;
+  System sitrep{"sitrep"};
+  System tail{"sitrep"};
+
+  bool Start() {
+    if (!StartJetStream(&dir, &nats)) return false;
+    url = absl::StrCat("nats://", nats.address());
+    const std::vector<std::string> store = {"--store=jetstream", "--nats_url=" + url,
+                                            "--stream=BENCH",
+                                            "--nats_subject_prefix=bench"};
+    return sitrep.Start(absl::GetFlag(FLAGS_fsync), store) &&
+           tail.Start(absl::GetFlag(FLAGS_fsync), store);
+  }
+};
+
+// sitrep's PublishStream with `batch` requests per message for --duration
+// after a second: its acked/s, and the CPU of each process per update.
+double IngestThroughJetStream(const std::string& scenario, SitrepOnJetStream* js,
+                              v1::SituationFeed::Stub* stub, int batch,
+                              FanoutOutcome* outcome) {
+  const std::string figure = batch == 1 ? "stream" : "stream batched";
+  const int window = absl::GetFlag(FLAGS_window);
+  StreamPublisher publisher(stub, absl::StrCat("jsi", getpid(), "b", batch), batch);
+  int64_t g = 0;
+  const absl::Time warm_end = absl::Now() + absl::Seconds(1);
+  while (absl::Now() < warm_end && publisher.Publish(g, window)) ++g;
+  const uint64_t acked0 = publisher.acked();
+  const double cpu0 = js->sitrep.Stats().cpu_seconds;
+  const double tail0 = js->tail.Stats().cpu_seconds;
+  const double nats0 = ReadProcStats(js->nats.pid()).cpu_seconds;
+  const absl::Time t0 = absl::Now();
+  const absl::Duration duration = absl::GetFlag(FLAGS_duration);
+  while (absl::Now() < t0 + duration && publisher.Publish(g, window)) ++g;
+  const uint64_t acked = publisher.acked() - acked0;
+  const double seconds = Seconds(absl::Now() - t0);
+  const double cpu = js->sitrep.Stats().cpu_seconds - cpu0;
+  const double tail_cpu = js->tail.Stats().cpu_seconds - tail0;
+  const double nats_cpu = ReadProcStats(js->nats.pid()).cpu_seconds - nats0;
+  publisher.WaitAcked(absl::Seconds(30));
+  const double rate = static_cast<double>(acked) / seconds;
+  auto per_update = [acked](double cpu_seconds) {
+    return acked > 0 ? cpu_seconds * 1e6 / static_cast<double>(acked) : 0;
+  };
+  Result(scenario, "sitrep", figure + " acked/s", rate);
+  Result(scenario, "sitrep", figure + " sitrepd CPU us/update", per_update(cpu));
+  Result(scenario, "sitrep", figure + " tail-only replica CPU us/update",
+         per_update(tail_cpu));
+  Result(scenario, "sitrep", figure + " nats-server CPU us/update",
+         per_update(nats_cpu));
+  Result(scenario, "sitrep", figure + " errors", static_cast<double>(publisher.errors()));
+  outcome->failures += publisher.errors();
+  return rate;
+}
+
+}  // namespace
+
+void RunJetStreamIngest(FanoutOutcome* outcome) {
+  const std::string scenario = "ingest jetstream R1";
+  const double raw_rate = RunRawJetStream(scenario, outcome);
+  if (raw_rate < 0) return;
+  SitrepOnJetStream js;
+  if (!js.Start()) {
+    ++outcome->failures;
+    return;
+  }
+  std::vector<Channel> channels = MakeChannels(js.sitrep.process.address(), 1);
+  double batched_rate = 0;
+  for (const int batch : {1, std::max(1, absl::GetFlag(FLAGS_publish_batch))}) {
+    const double rate = IngestThroughJetStream(scenario, &js, channels[0].stub.get(),
+                                               batch, outcome);
+    if (batch > 1) batched_rate = rate;
+  }
+  Result(scenario, "sitrep", "stored bytes/message", StoredBytesPerMessage(js.url, "BENCH"));
+  const double ratio = raw_rate > 0 ? batched_rate / raw_rate : 0;
+  Result(scenario, "sitrep", "batched / raw JetStream %", 100 * ratio);
+  std::printf("# target: sitrep batched ingest through 1 replica >= 50 %% of raw JetStream "
+              "async publishing: %s (%.0f vs %.0f updates/s = %.0f %%)\n",
+              ratio >= 0.5 ? "met" : "NOT MET", batched_rate, raw_rate, 100 * ratio);
+  std::fflush(stdout);
+  js.sitrep.process.Stop();
+  js.tail.process.Stop();
+}
+
+}  // namespace sitrep::bench
+#endif  // SITREP_BENCH_NATS

@@ -1,0 +1,198 @@
+// K sitrepd replicas on --store=jetstream over one nats-server -js (R1:
+// replication is JetStream's business, fan-out is sitrepd's). Subscriber i
+// is served by replica i % K; the publisher writes to replica 0, so every
+// other replica serves updates it only knows from its tail of the stream.
+// The --channels are split over the replicas (channel c on replica c % K).
+// CPU and memory figures are the replicas' sums; each replica's CPU and
+// nats-server's are noted on stderr at the end. With --replica_cpu each
+// replica runs in a CPU budget of its own (bench/cpu_budget.h), nats-server
+// and the load generator outside them; phase A of each run is kept in
+// g_replica_runs for ReportReplicaScaling.
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "bench/bench_flags.h"
+#include "bench/cpu_budget.h"
+#include "bench/fanout_target.h"
+#include "bench/system_under_test.h"
+#include "tests/support/temp_dir.h"
+
+namespace sitrep::bench {
+
+std::vector<ReplicaRun> g_replica_runs;
+
+#ifdef SITREP_BENCH_NATS
+namespace {
+
+class ReplicasTarget final : public GrpcChannelsTarget {
+ public:
+  explicit ReplicasTarget(int replicas) : count_(replicas) {}
+  ~ReplicasTarget() override { Stop(); }
+
+  bool Start() override {
+    budget_cores_ = absl::GetFlag(FLAGS_replica_cpu);
+    if (budget_cores_ > 0) {
+      absl::StatusOr<std::unique_ptr<CpuBudgets>> budgets = CpuBudgets::Create();
+      if (!budgets.ok()) {
+        Note("replicas-%d: --replica_cpu=%g: %s", count_, budget_cores_,
+             std::string(budgets.status().message()).c_str());
+        return false;
+      }
+      budgets_ = std::move(*budgets);
+    }
+    if (!nats_.Start({absl::GetFlag(FLAGS_nats_server), "-a", "127.0.0.1",
+                      "-p", "-1", "-js", "-sd", dir_.path() + "/js"},
+                     "", absl::Seconds(30), "Server is ready")) {
+      return false;
+    }
+    const std::vector<std::string> store = {
+        "--store=jetstream", "--nats_url=nats://" + nats_.address(),
+        "--stream=BENCH", "--nats_subject_prefix=bench"};
+    const int per_replica = std::max(1, absl::GetFlag(FLAGS_channels) / count_);
+    std::vector<std::vector<Channel>> by_replica;
+    // One after the other: the first creates the stream.
+    for (int k = 0; k < count_; ++k) {
+      replicas_.push_back(std::unique_ptr<System>(new System{"sitrep"}));
+      if (!replicas_.back()->Start(absl::GetFlag(FLAGS_fsync), store)) return false;
+      if (budgets_ != nullptr) {
+        const absl::Status placed =
+            budgets_->Place(absl::StrCat("replica-", k),
+                            replicas_.back()->process.pid(), budget_cores_);
+        if (!placed.ok()) {
+          Note("replicas-%d: %s", count_, std::string(placed.message()).c_str());
+          return false;
+        }
+      }
+      by_replica.push_back(
+          MakeChannels(replicas_.back()->process.address(), per_replica));
+    }
+    for (int c = 0; c < per_replica * count_; ++c) {
+      channels_.push_back(std::move(by_replica[c % count_][c / count_]));
+    }
+    publisher_channel_ = MakeChannels(replicas_[0]->process.address(), 1);
+    address_ = replicas_[0]->process.address();  // stalled subscribers
+    // One more replica that serves nobody and has no budget: its CPU per
+    // update is the tail's cost alone (the scaling law's per-update part).
+    tail_.reset(new System{"sitrep"});
+    if (!tail_->Start(absl::GetFlag(FLAGS_fsync), store)) return false;
+    nats_cpu0_ = ReadProcStats(nats_.pid()).cpu_seconds;
+    return true;
+  }
+  std::unique_ptr<VerifyingSubscriber> Subscribe(int index, int mission_index,
+                                                 bool stall) override {
+    std::unique_ptr<VerifyingSubscriber> s =
+        GrpcChannelsTarget::Subscribe(index, mission_index, stall);
+    // Channel c is on replica c % count_ (Start); stalled ones on replica 0.
+    const size_t replica =
+        stall ? 0 : static_cast<size_t>(index) % channels_.size() % count_;
+    served_.emplace_back(replica, s.get());
+    return s;
+  }
+  void MarkPhaseA(bool end, uint64_t acked) override {
+    std::vector<ReplicaPhase> now(replicas_.size());
+    for (size_t k = 0; k < replicas_.size(); ++k) {
+      now[k].index = static_cast<int>(k);
+      now[k].cpu_seconds = replicas_[k]->Stats().cpu_seconds;
+      if (budgets_ != nullptr) {
+        const CpuBudgets::Periods periods =
+            budgets_->ReadPeriods(absl::StrCat("replica-", k));
+        now[k].periods = periods.periods;
+        now[k].throttled_periods = periods.throttled;
+      }
+    }
+    for (const auto& [replica, subscriber] : served_) {
+      now[replica].deliveries += subscriber->received();
+    }
+    const double nats_cpu = ReadProcStats(nats_.pid()).cpu_seconds;
+    const double tail_cpu = tail_ != nullptr ? tail_->Stats().cpu_seconds : 0;
+    if (!end) {
+      phase_tail_cpu_ = tail_cpu;
+      phase_start_ = now;
+      phase_acked_ = acked;
+      phase_nats_cpu_ = nats_cpu;
+      phase_t0_ = absl::Now();
+      return;
+    }
+    ReplicaRun run;
+    run.replicas = count_;
+    run.budget_cores = budgets_ != nullptr ? budget_cores_ : 0;
+    run.seconds = Seconds(absl::Now() - phase_t0_);
+    run.updates = acked - phase_acked_;
+    run.nats_cpu_seconds = nats_cpu - phase_nats_cpu_;
+    if (tail_ != nullptr) run.tail_cpu_seconds = tail_cpu - phase_tail_cpu_;
+    run.matches = static_cast<double>(served_.size()) / 3;  // one mission of 3
+    for (size_t k = 0; k < now.size() && k < phase_start_.size(); ++k) {
+      ReplicaPhase one = now[k];
+      one.cpu_seconds -= phase_start_[k].cpu_seconds;
+      one.periods -= phase_start_[k].periods;
+      one.throttled_periods -= phase_start_[k].throttled_periods;
+      one.deliveries -= phase_start_[k].deliveries;
+      run.each.push_back(one);
+    }
+    g_replica_runs.push_back(std::move(run));
+  }
+  ProcStats Stats() override {
+    ProcStats sum;
+    for (const auto& replica : replicas_) {
+      const ProcStats one = replica->Stats();
+      sum.cpu_seconds += one.cpu_seconds;
+      sum.rss_kib += one.rss_kib;
+      sum.peak_rss_kib += one.peak_rss_kib;
+    }
+    return sum;
+  }
+  void Stop() override {
+    if (stopped_) return;
+    stopped_ = true;
+    std::string cpu;
+    for (auto& replica : replicas_) {
+      absl::StrAppend(&cpu, cpu.empty() ? "" : ", ",
+                      absl::StrFormat("%.1f s", replica->Stats().cpu_seconds));
+      replica->process.Stop();
+    }
+    served_.clear();
+    if (tail_ != nullptr) tail_->process.Stop();
+    budgets_.reset();  // the replicas are gone: remove their groups
+    if (nats_.pid() > 0) {
+      Note("replicas-%d: CPU of each replica since start: %s; nats-server: %.1f s",
+           count_, cpu.c_str(), ReadProcStats(nats_.pid()).cpu_seconds - nats_cpu0_);
+    }
+    nats_.Stop();
+  }
+
+ private:
+  const int count_;
+  testing::TempDir dir_;
+  ServerProcess nats_;
+  double nats_cpu0_ = 0;
+  bool stopped_ = false;
+  double budget_cores_ = 0;
+  std::unique_ptr<CpuBudgets> budgets_;
+  std::vector<std::unique_ptr<System>> replicas_;
+  // Who serves each subscriber; the subscribers are RunFanout's.
+  std::vector<std::pair<size_t, const VerifyingSubscriber*>> served_;
+  std::unique_ptr<System> tail_;  // the tail-only replica
+  double phase_tail_cpu_ = 0;
+  std::vector<ReplicaPhase> phase_start_;
+  uint64_t phase_acked_ = 0;
+  double phase_nats_cpu_ = 0;
+  absl::Time phase_t0_;
+};
+
+}  // namespace
+
+std::unique_ptr<FanoutTarget> NewReplicasTarget(int replicas) {
+  return std::make_unique<ReplicasTarget>(replicas);
+}
+#endif  // SITREP_BENCH_NATS
+
+}  // namespace sitrep::bench
