@@ -27,6 +27,12 @@ absl::StatusOr<std::optional<double>> DurationSeconds(absl::string_view text,
 
 }  // namespace
 
+std::string ThresholdNote(PluginState state, absl::string_view warn, absl::string_view crit) {
+  if (state == PluginState::kCritical) return absl::StrCat(" (> ", crit, ")");
+  if (state == PluginState::kWarning) return absl::StrCat(" (> ", warn, ")");
+  return "";
+}
+
 PluginState Judge(double value, const Thresholds& thresholds) {
   if (thresholds.crit.has_value() && value > *thresholds.crit) return PluginState::kCritical;
   if (thresholds.warn.has_value() && value > *thresholds.warn) return PluginState::kWarning;

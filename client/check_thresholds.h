@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -23,6 +24,10 @@ struct Thresholds {
 
 // CRITICAL when value > crit, else WARNING when value > warn, else OK.
 PluginState Judge(double value, const Thresholds& thresholds);
+
+// " (> CRIT)" for a CRITICAL state, " (> WARN)" for a WARNING one, "" for
+// any other: the threshold a finding crossed, as its flag gave it.
+std::string ThresholdNote(PluginState state, absl::string_view warn, absl::string_view crit);
 
 // A pair of duration flags ("15m", "1h"; either may be empty) as seconds.
 // INVALID_ARGUMENT naming the flag for a malformed or negative duration, or

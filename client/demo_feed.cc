@@ -196,6 +196,24 @@ absl::Duration DemoFeed::Around(absl::Duration mean) {
 
 // One incident's story, written up front by the chain's rules; `lead`
 // tracks who is in charge after each step.
+struct DemoFeed::Story {
+  Incident* incident;
+  std::string place;
+  v1::Severity severity;
+  v1::Mission lead = v1::MISSION_KOSOVO_POLICE;
+
+  void Add(v1::Mission m, v1::Kind k, std::string headline,
+           v1::Role target = v1::ROLE_UNSPECIFIED) {
+    incident->steps.push_back({m, k, severity, target, std::move(headline), lead});
+  }
+};
+
+namespace {
+constexpr v1::Mission kKp = v1::MISSION_KOSOVO_POLICE;
+constexpr v1::Mission kEulex = v1::MISSION_EULEX;
+constexpr v1::Mission kKfor = v1::MISSION_KFOR;
+}  // namespace
+
 DemoFeed::Incident DemoFeed::NewIncident(absl::Time now) {
   Incident incident;
   ++incidents_opened_;
@@ -208,81 +226,95 @@ DemoFeed::Incident DemoFeed::NewIncident(absl::Time now) {
   incident.latitude = where.latitude;
   incident.longitude = where.longitude;
   incident.due = now;
-  const std::string place = where.place;
-  v1::Severity severity = type.severity;
-  v1::Mission lead = v1::MISSION_KOSOVO_POLICE;
-  auto add = [&](v1::Mission m, v1::Kind k, std::string headline,
-                 v1::Role target = v1::ROLE_UNSPECIFIED) {
-    incident.steps.push_back({m, k, severity, target, std::move(headline), lead});
-  };
-  constexpr v1::Mission kp = v1::MISSION_KOSOVO_POLICE;
-  constexpr v1::Mission eulex = v1::MISSION_EULEX;
-  constexpr v1::Mission kfor = v1::MISSION_KFOR;
-  add(kp, v1::KIND_NEW, WithPlace(type.opening, place));
-  if (Chance(0.6)) add(kp, v1::KIND_UPDATE, WithPlace(type.update, place));
-  const bool needs_eulex = severity >= v1::SEVERITY_MODERATE ? Chance(0.75) : Chance(0.2);
+  Story story{&incident, where.place, type.severity};
+  const std::string& place = story.place;
+  story.Add(kKp, v1::KIND_NEW, WithPlace(type.opening, place));
+  if (Chance(0.6)) story.Add(kKp, v1::KIND_UPDATE, WithPlace(type.update, place));
+  const bool needs_eulex = story.severity >= v1::SEVERITY_MODERATE ? Chance(0.75) : Chance(0.2);
   if (!needs_eulex) {
     if (Chance(0.1)) {
-      add(kp, v1::KIND_CANCEL, absl::StrCat("Report from ", place, " was a false alarm"));
+      story.Add(kKp, v1::KIND_CANCEL, absl::StrCat("Report from ", place, " was a false alarm"));
     } else {
-      add(kp, v1::KIND_RESOLVE, absl::StrCat("Situation at ", place, " resolved by Kosovo Police"));
+      story.Add(kKp, v1::KIND_RESOLVE,
+                absl::StrCat("Situation at ", place, " resolved by Kosovo Police"));
     }
     return incident;
   }
-  add(kp, v1::KIND_REQUEST_SUPPORT, absl::StrCat("Kosovo Police request EULEX support at ", place),
-      v1::ROLE_SECOND_RESPONDER);
-  add(eulex, v1::KIND_ACKNOWLEDGE, absl::StrCat("EULEX acknowledges, deploying to ", place));
+  story.Add(kKp, v1::KIND_REQUEST_SUPPORT,
+            absl::StrCat("Kosovo Police request EULEX support at ", place),
+            v1::ROLE_SECOND_RESPONDER);
+  story.Add(kEulex, v1::KIND_ACKNOWLEDGE,
+            absl::StrCat("EULEX acknowledges, deploying to ", place));
   if (Chance(0.3)) {
-    // EULEX supports, the Kosovo Police keeps the lead.
-    add(eulex, v1::KIND_UPDATE, absl::StrCat("EULEX FPU on site at ", place, ", supporting KP"));
-    if (Chance(0.5)) {
-      add(eulex, v1::KIND_DEESCALATE, absl::StrCat("EULEX ends its support at ", place),
-          v1::ROLE_FIRST_RESPONDER);
-    }
-    severity = Lower(severity);
-    add(kp, v1::KIND_RESOLVE, absl::StrCat("Situation at ", place, " resolved, roads open"));
-    return incident;
-  }
-  lead = eulex;
-  add(eulex, v1::KIND_ESCALATE, absl::StrCat("EULEX takes the lead at ", place));
-  if (Chance(0.4)) {
-    add(eulex, v1::KIND_UPDATE, absl::StrCat("EULEX reports ", place, " contained"));
-  }
-  const bool needs_kfor = severity >= v1::SEVERITY_SEVERE ? Chance(0.7) : Chance(0.25);
-  if (needs_kfor) {
-    severity = Raise(severity);
-    add(eulex, v1::KIND_REQUEST_SUPPORT, absl::StrCat("EULEX requests KFOR support at ", place),
-        v1::ROLE_THIRD_RESPONDER);
-    add(kfor, v1::KIND_ACKNOWLEDGE, absl::StrCat("KFOR acknowledges request for ", place));
-    if (Chance(0.7)) {
-      lead = kfor;
-      add(kfor, v1::KIND_ESCALATE,
-          absl::StrCat("KFOR in charge at ", place, ", security perimeter set"));
-      if (Chance(0.5)) {
-        add(kfor, v1::KIND_UPDATE,
-            absl::StrCat("KFOR reports situation at ", place, " under control"));
-      }
-      severity = Lower(severity);
-      lead = eulex;
-      add(kfor, v1::KIND_DEESCALATE, absl::StrCat("KFOR hands ", place, " back to EULEX"),
-          v1::ROLE_SECOND_RESPONDER);
-    } else {
-      add(kfor, v1::KIND_UPDATE, absl::StrCat("KFOR patrols reinforce EULEX at ", place));
-      severity = Lower(severity);
-      add(kfor, v1::KIND_DEESCALATE, absl::StrCat("KFOR ends its support at ", place),
-          v1::ROLE_SECOND_RESPONDER);
-    }
-  }
-  if (Chance(0.5)) {
-    severity = Lower(severity);
-    lead = kp;
-    add(eulex, v1::KIND_DEESCALATE, absl::StrCat("EULEX hands ", place, " back to Kosovo Police"),
-        v1::ROLE_FIRST_RESPONDER);
-    add(kp, v1::KIND_RESOLVE, absl::StrCat("Situation at ", place, " resolved, roads open"));
+    WriteEulexSupports(&story);
   } else {
-    add(eulex, v1::KIND_RESOLVE, absl::StrCat("Situation at ", place, " resolved"));
+    WriteEulexLeads(&story);
   }
   return incident;
+}
+
+// EULEX supports, the Kosovo Police keeps the lead.
+void DemoFeed::WriteEulexSupports(Story* story) {
+  const std::string& place = story->place;
+  story->Add(kEulex, v1::KIND_UPDATE,
+             absl::StrCat("EULEX FPU on site at ", place, ", supporting KP"));
+  if (Chance(0.5)) {
+    story->Add(kEulex, v1::KIND_DEESCALATE, absl::StrCat("EULEX ends its support at ", place),
+               v1::ROLE_FIRST_RESPONDER);
+  }
+  story->severity = Lower(story->severity);
+  story->Add(kKp, v1::KIND_RESOLVE, absl::StrCat("Situation at ", place, " resolved, roads open"));
+}
+
+void DemoFeed::WriteEulexLeads(Story* story) {
+  const std::string& place = story->place;
+  story->lead = kEulex;
+  story->Add(kEulex, v1::KIND_ESCALATE, absl::StrCat("EULEX takes the lead at ", place));
+  if (Chance(0.4)) {
+    story->Add(kEulex, v1::KIND_UPDATE, absl::StrCat("EULEX reports ", place, " contained"));
+  }
+  const bool needs_kfor = story->severity >= v1::SEVERITY_SEVERE ? Chance(0.7) : Chance(0.25);
+  if (needs_kfor) WriteKforSupport(story);
+  if (Chance(0.5)) {
+    story->severity = Lower(story->severity);
+    story->lead = kKp;
+    story->Add(kEulex, v1::KIND_DEESCALATE,
+               absl::StrCat("EULEX hands ", place, " back to Kosovo Police"),
+               v1::ROLE_FIRST_RESPONDER);
+    story->Add(kKp, v1::KIND_RESOLVE,
+               absl::StrCat("Situation at ", place, " resolved, roads open"));
+  } else {
+    story->Add(kEulex, v1::KIND_RESOLVE, absl::StrCat("Situation at ", place, " resolved"));
+  }
+}
+
+// EULEX asks KFOR, which takes the lead or supports, and hands back.
+void DemoFeed::WriteKforSupport(Story* story) {
+  const std::string& place = story->place;
+  story->severity = Raise(story->severity);
+  story->Add(kEulex, v1::KIND_REQUEST_SUPPORT,
+             absl::StrCat("EULEX requests KFOR support at ", place), v1::ROLE_THIRD_RESPONDER);
+  story->Add(kKfor, v1::KIND_ACKNOWLEDGE,
+             absl::StrCat("KFOR acknowledges request for ", place));
+  if (Chance(0.7)) {
+    story->lead = kKfor;
+    story->Add(kKfor, v1::KIND_ESCALATE,
+               absl::StrCat("KFOR in charge at ", place, ", security perimeter set"));
+    if (Chance(0.5)) {
+      story->Add(kKfor, v1::KIND_UPDATE,
+                 absl::StrCat("KFOR reports situation at ", place, " under control"));
+    }
+    story->severity = Lower(story->severity);
+    story->lead = kEulex;
+    story->Add(kKfor, v1::KIND_DEESCALATE, absl::StrCat("KFOR hands ", place, " back to EULEX"),
+               v1::ROLE_SECOND_RESPONDER);
+  } else {
+    story->Add(kKfor, v1::KIND_UPDATE,
+               absl::StrCat("KFOR patrols reinforce EULEX at ", place));
+    story->severity = Lower(story->severity);
+    story->Add(kKfor, v1::KIND_DEESCALATE, absl::StrCat("KFOR ends its support at ", place),
+               v1::ROLE_SECOND_RESPONDER);
+  }
 }
 
 PublishRequest DemoFeed::FromIncidentStep(Incident* incident, absl::Time now) {

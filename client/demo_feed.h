@@ -107,6 +107,13 @@ class DemoFeed {
   const T& Pick(const std::vector<T>& v) { return v[Uniform(v.size())]; }
 
   Incident NewIncident(absl::Time now);
+  // NewIncident's story as it is written (demo_feed.cc), and its two
+  // endings once EULEX acknowledged: supporting the Kosovo Police, or
+  // taking the lead (and perhaps asking KFOR).
+  struct Story;
+  void WriteEulexSupports(Story* story);
+  void WriteEulexLeads(Story* story);
+  void WriteKforSupport(Story* story);
   sitrep::v1::PublishRequest FromIncidentStep(Incident* incident, absl::Time now);
   sitrep::v1::PublishRequest Patrol();
   sitrep::v1::PublishRequest CrossingStatus();

@@ -103,6 +103,53 @@ grpc::Status Cancelled() {
   return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
 }
 
+// How one Subscribe call ended.
+struct StreamEnd {
+  grpc::Status status;
+  bool stopped = false;  // the handler asked to stop
+  bool stalled = false;  // the watchdog cancelled a silent stream
+};
+
+// What the calls of one FeedClient::Subscribe have seen so far.
+struct StreamProgress {
+  bool reached = false;  // a call got a message
+  absl::Time last_success;
+};
+
+// Reads one Subscribe call to its end: hands every message to `handler`,
+// moves `tracker`'s cursor, and resets `backoff` on every message.
+StreamEnd ReadStream(sitrep::v1::SituationFeed::Stub& stub, grpc::ClientContext* context,
+                     absl::Duration dead_after, ResumeTracker& tracker,
+                     SubscribeHandler* handler, Backoff& backoff, StreamProgress& progress) {
+  StreamEnd end;
+  StreamWatchdog watchdog(context, dead_after);
+  std::unique_ptr<grpc::ClientReader<SubscribeResponse>> reader =
+      stub.Subscribe(context, tracker.NextRequest());
+  SubscribeResponse response;
+  while (reader->Read(&response)) {
+    watchdog.Touch();
+    progress.reached = true;
+    progress.last_success = absl::Now();
+    backoff.Reset();
+    const SubscribeHandler::Verdict verdict = handler->OnResponse(response);
+    if (verdict.processed_updates < 0 ||
+        verdict.processed_updates >= response.updates_size()) {
+      tracker.Observe(response);
+    } else {
+      tracker.ObservePartial(response, verdict.processed_updates);
+    }
+    handler->OnCursor(tracker.SavableCursor());
+    if (verdict.stop) {
+      end.stopped = true;
+      context->TryCancel();
+      break;
+    }
+  }
+  end.status = reader->Finish();
+  end.stalled = watchdog.Stop();
+  return end;
+}
+
 }  // namespace
 
 FeedClient::FeedClient(std::shared_ptr<grpc::Channel> channel,
@@ -271,47 +318,20 @@ grpc::Status FeedClient::Subscribe(const SubscribeRequest& request,
       options.dead_after > absl::ZeroDuration()
           ? options.dead_after
           : 3 * HeartbeatOf(request) + absl::Seconds(5);
-  bool reached = false;
-  absl::Time last_success = absl::Now();
+  StreamProgress progress;
+  progress.last_success = absl::Now();
 
   while (true) {
     grpc::ClientContext context;
     PrepareContext(options_, /*unary=*/false, &context);
     if (!BeginCall(&context)) return Cancelled();
-    bool stopped = false;
-    bool stalled = false;
-    grpc::Status status;
-    {
-      StreamWatchdog watchdog(&context, dead_after);
-      std::unique_ptr<grpc::ClientReader<SubscribeResponse>> reader =
-          stub_->Subscribe(&context, tracker.NextRequest());
-      SubscribeResponse response;
-      while (reader->Read(&response)) {
-        watchdog.Touch();
-        reached = true;
-        last_success = absl::Now();
-        backoff.Reset();
-        const SubscribeHandler::Verdict verdict = handler->OnResponse(response);
-        if (verdict.processed_updates < 0 ||
-            verdict.processed_updates >= response.updates_size()) {
-          tracker.Observe(response);
-        } else {
-          tracker.ObservePartial(response, verdict.processed_updates);
-        }
-        handler->OnCursor(tracker.SavableCursor());
-        if (verdict.stop) {
-          stopped = true;
-          context.TryCancel();
-          break;
-        }
-      }
-      status = reader->Finish();
-      stalled = watchdog.Stop();
-    }
+    const StreamEnd end =
+        ReadStream(*stub_, &context, dead_after, tracker, handler, backoff, progress);
+    grpc::Status status = end.status;
     EndCall();
-    if (stopped) return grpc::Status::OK;
+    if (end.stopped) return grpc::Status::OK;
     if (cancelled()) return Cancelled();
-    if (stalled) {
+    if (end.stalled) {
       status = grpc::Status(
           grpc::StatusCode::UNAVAILABLE,
           absl::StrCat("no message or heartbeat for ",
@@ -325,9 +345,9 @@ grpc::Status FeedClient::Subscribe(const SubscribeRequest& request,
         status.error_code() != grpc::StatusCode::CANCELLED) {
       return status;
     }
-    if (!reached) return status;
+    if (!progress.reached) return status;
     if (options.give_up_after > absl::ZeroDuration() &&
-        absl::Now() - last_success > options.give_up_after) {
+        absl::Now() - progress.last_success > options.give_up_after) {
       return status;
     }
     const absl::Duration delay = backoff.Next();

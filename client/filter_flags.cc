@@ -241,44 +241,75 @@ void AddFilterFlags(CLI::App* app, FilterFlags* flags) {
       ->group("Filter");
 }
 
-absl::StatusOr<sitrep::v1::Filter> BuildFilter(const FilterFlags& flags) {
-  sitrep::v1::Filter filter;
+namespace {
+
+// The flags that name enum values; INVALID_ARGUMENT for a misspelt one.
+absl::Status AddEnumFilters(const FilterFlags& flags, sitrep::v1::Filter* filter) {
   for (const std::string& s : flags.missions) {
     absl::StatusOr<sitrep::v1::Mission> v = ParseMission(s);
     if (!v.ok()) return v.status();
-    filter.add_missions(*v);
+    filter->add_missions(*v);
   }
   for (const std::string& s : flags.roles) {
     absl::StatusOr<sitrep::v1::Role> v = ParseRole(s);
     if (!v.ok()) return v.status();
-    filter.add_roles(*v);
+    filter->add_roles(*v);
   }
   if (!flags.min_severity.empty()) {
     absl::StatusOr<sitrep::v1::Severity> v =
         ParseSeverity(flags.min_severity, "--min-severity");
     if (!v.ok()) return v.status();
-    filter.set_min_severity(*v);
+    filter->set_min_severity(*v);
   }
   for (const std::string& s : flags.categories) {
     absl::StatusOr<sitrep::v1::Category> v = ParseCategory(s);
     if (!v.ok()) return v.status();
-    filter.add_categories(*v);
+    filter->add_categories(*v);
   }
   for (const std::string& s : flags.kinds) {
     absl::StatusOr<sitrep::v1::Kind> v = ParseKind(s);
     if (!v.ok()) return v.status();
-    filter.add_kinds(*v);
+    filter->add_kinds(*v);
   }
   for (const std::string& s : flags.statuses) {
     absl::StatusOr<sitrep::v1::Status> v = ParseStatus(s);
     if (!v.ok()) return v.status();
-    filter.add_statuses(*v);
+    filter->add_statuses(*v);
   }
   for (const std::string& s : flags.certainties) {
     absl::StatusOr<sitrep::v1::Certainty> v = ParseCertainty(s);
     if (!v.ok()) return v.status();
-    filter.add_certainties(*v);
+    filter->add_certainties(*v);
   }
+  return absl::OkStatus();
+}
+
+// --bbox MIN_LAT,MIN_LON,MAX_LAT,MAX_LON.
+absl::Status SetBoundingBox(const std::string& bbox, sitrep::v1::Filter* filter) {
+  std::vector<std::string> parts = absl::StrSplit(bbox, ',');
+  double v[4];
+  bool ok = parts.size() == 4;
+  for (size_t i = 0; ok && i < 4; ++i) {
+    ok = absl::SimpleAtod(absl::StripAsciiWhitespace(parts[i]), &v[i]);
+  }
+  if (!ok || v[0] > v[2] || v[1] > v[3]) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--bbox: '", bbox,
+        "' is not MIN_LAT,MIN_LON,MAX_LAT,MAX_LON (e.g. 42.8,20.7,43.3,21.0)"));
+  }
+  sitrep::v1::BoundingBox* box = filter->mutable_bounding_box();
+  box->set_min_latitude(v[0]);
+  box->set_min_longitude(v[1]);
+  box->set_max_latitude(v[2]);
+  box->set_max_longitude(v[3]);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<sitrep::v1::Filter> BuildFilter(const FilterFlags& flags) {
+  sitrep::v1::Filter filter;
+  if (absl::Status status = AddEnumFilters(flags, &filter); !status.ok()) return status;
   for (const std::string& s : flags.municipalities) {
     std::string m(absl::StripAsciiWhitespace(s));
     if (!m.empty()) filter.add_municipalities(m);
@@ -289,22 +320,7 @@ absl::StatusOr<sitrep::v1::Filter> BuildFilter(const FilterFlags& flags) {
   }
   filter.set_label_selector(flags.selector);
   if (!flags.bbox.empty()) {
-    std::vector<std::string> parts = absl::StrSplit(flags.bbox, ',');
-    double v[4];
-    bool ok = parts.size() == 4;
-    for (size_t i = 0; ok && i < 4; ++i) {
-      ok = absl::SimpleAtod(absl::StripAsciiWhitespace(parts[i]), &v[i]);
-    }
-    if (!ok || v[0] > v[2] || v[1] > v[3]) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--bbox: '", flags.bbox,
-          "' is not MIN_LAT,MIN_LON,MAX_LAT,MAX_LON (e.g. 42.8,20.7,43.3,21.0)"));
-    }
-    sitrep::v1::BoundingBox* box = filter.mutable_bounding_box();
-    box->set_min_latitude(v[0]);
-    box->set_min_longitude(v[1]);
-    box->set_max_latitude(v[2]);
-    box->set_max_longitude(v[3]);
+    if (absl::Status status = SetBoundingBox(flags.bbox, &filter); !status.ok()) return status;
   }
   return filter;
 }

@@ -59,6 +59,30 @@ class ReportBuilder {
       Learn(incident.incident_id(), incident.location().municipality(),
             incident.latest().headline());
     }
+    StepTables steps;
+    for (const SituationUpdate& u : shift_.updates) {
+      Learn(u.incident_id(), u.location().municipality(), u.headline());
+      AddStepRow(u, &steps);
+      CountActivity(u, PlaceOf(u));
+    }
+    std::vector<Table> tables;
+    tables.push_back(Summary(steps.opened, steps.escalated, steps.deescalated, steps.resolved,
+                             steps.expired));
+    tables.push_back(std::move(steps.opened));
+    tables.push_back(std::move(steps.escalated));
+    tables.push_back(std::move(steps.deescalated));
+    tables.push_back(std::move(steps.resolved));
+    tables.push_back(std::move(steps.expired));
+    tables.push_back(OpenAtEnd());
+    tables.push_back(Waiting());
+    tables.push_back(ByMunicipality());
+    tables.push_back(ByMission());
+    return tables;
+  }
+
+ private:
+  // The window's steps of the chain, one table per kind.
+  struct StepTables {
     Table opened{"Opened", "", {"Time", "Incident", "Mission", "Municipality",
                                 "Severity", "Headline"}, {}};
     Table escalated{"Escalated", "The tier that took the lead.",
@@ -71,55 +95,42 @@ class ReportBuilder {
                                     "Municipality", "Headline"}, {}};
     Table expired{"Expired", "Their expires_at passed; the server closed them.",
                   {"Time", "Incident", "Municipality", "Headline"}, {}};
-    for (const SituationUpdate& u : shift_.updates) {
-      const std::string& id = u.incident_id();
-      Learn(id, u.location().municipality(), u.headline());
-      const std::string place = Place(PlaceOf(u));
-      const std::string when = TimeText(ToTime(u.received_at()));
-      const std::string mission = MissionAbbrev(u.mission());
-      const std::string headline = FactsOf(id).headline;
-      CountActivity(u, PlaceOf(u));
-      switch (u.kind()) {
-        case v1::KIND_NEW:
-          opened.rows.push_back({when, id, mission, place,
-                                 SeverityText(u.severity()), headline});
-          break;
-        case v1::KIND_ESCALATE:
-          escalated.rows.push_back(
-              {when, id, ActorText(u.mission(), u.role()), place, headline});
-          break;
-        case v1::KIND_DEESCALATE:
-          deescalated.rows.push_back({when, id, mission, place, headline});
-          break;
-        case v1::KIND_RESOLVE:
-        case v1::KIND_CANCEL:
-          resolved.rows.push_back(
-              {when, id, mission,
-               u.kind() == v1::KIND_RESOLVE ? "resolved" : "cancelled", place,
-               headline});
-          break;
-        case v1::KIND_EXPIRED:
-          expired.rows.push_back({when, id, place, headline});
-          break;
-        default:
-          break;
-      }
+  };
+
+  // `u`'s row in the table of its kind (none for other kinds).
+  void AddStepRow(const SituationUpdate& u, StepTables* steps) const {
+    const std::string& id = u.incident_id();
+    const std::string place = Place(PlaceOf(u));
+    const std::string when = TimeText(ToTime(u.received_at()));
+    const std::string mission = MissionAbbrev(u.mission());
+    const std::string headline = FactsOf(id).headline;
+    switch (u.kind()) {
+      case v1::KIND_NEW:
+        steps->opened.rows.push_back({when, id, mission, place,
+                                      SeverityText(u.severity()), headline});
+        break;
+      case v1::KIND_ESCALATE:
+        steps->escalated.rows.push_back(
+            {when, id, ActorText(u.mission(), u.role()), place, headline});
+        break;
+      case v1::KIND_DEESCALATE:
+        steps->deescalated.rows.push_back({when, id, mission, place, headline});
+        break;
+      case v1::KIND_RESOLVE:
+      case v1::KIND_CANCEL:
+        steps->resolved.rows.push_back(
+            {when, id, mission,
+             u.kind() == v1::KIND_RESOLVE ? "resolved" : "cancelled", place,
+             headline});
+        break;
+      case v1::KIND_EXPIRED:
+        steps->expired.rows.push_back({when, id, place, headline});
+        break;
+      default:
+        break;
     }
-    std::vector<Table> tables;
-    tables.push_back(Summary(opened, escalated, deescalated, resolved, expired));
-    tables.push_back(std::move(opened));
-    tables.push_back(std::move(escalated));
-    tables.push_back(std::move(deescalated));
-    tables.push_back(std::move(resolved));
-    tables.push_back(std::move(expired));
-    tables.push_back(OpenAtEnd());
-    tables.push_back(Waiting());
-    tables.push_back(ByMunicipality());
-    tables.push_back(ByMission());
-    return tables;
   }
 
- private:
   struct Activity {
     int updates = 0, opened = 0, escalated = 0, deescalated = 0, closed = 0;
   };
@@ -303,31 +314,78 @@ std::string RenderMarkdown(const ShiftData& shift,
   return out;
 }
 
-// Updates per hour by mission as stacked bars: one inline <svg>, no script.
-std::string HourlyChart(const ShiftData& shift) {
-  const absl::Time first_hour =
-      absl::FromUnixSeconds(absl::ToUnixSeconds(shift.from) / 3600 * 3600);
-  const int hours = std::max<int>(
-      1, static_cast<int>(absl::ToInt64Hours(shift.to - first_hour)) + 1);
-  const Mission missions[] = {v1::MISSION_KOSOVO_POLICE, v1::MISSION_EULEX,
-                              v1::MISSION_KFOR, v1::MISSION_UNSPECIFIED};
-  const char* colors[] = {"#2b6cb0", "#c05621", "#2f855a", "#718096"};
+// The hourly chart's series: KP, EULEX, KFOR, then any other mission.
+constexpr Mission kChartMissions[] = {v1::MISSION_KOSOVO_POLICE, v1::MISSION_EULEX,
+                                      v1::MISSION_KFOR, v1::MISSION_UNSPECIFIED};
+constexpr const char* kChartColors[] = {"#2b6cb0", "#c05621", "#2f855a", "#718096"};
+
+std::string ChartSeriesName(int m) {
+  return m == 3 ? "other" : MissionAbbrev(kChartMissions[m]);
+}
+
+// Where the chart's parts go, in SVG pixels.
+struct ChartLayout {
+  absl::Time first_hour;
+  int hours = 1;
+  int max = 1;  // the highest bar's count
+  int bar = 4;  // one hour's width
+  int left = 40, top = 10, height = 200;
+  int width = 0;
+};
+
+// Updates per hour since `first_hour`, per series.
+std::vector<std::array<int, 4>> HourlyCounts(const ShiftData& shift, absl::Time first_hour,
+                                             int hours) {
   std::vector<std::array<int, 4>> counts(hours, {0, 0, 0, 0});
   for (const SituationUpdate& u : shift.updates) {
     const int64_t h = absl::ToInt64Hours(ToTime(u.received_at()) - first_hour);
     if (h < 0 || h >= hours) continue;
     int m = 3;
     for (int k = 0; k < 3; ++k) {
-      if (u.mission() == missions[k]) m = k;
+      if (u.mission() == kChartMissions[k]) m = k;
     }
     ++counts[h][m];
   }
-  int max = 1;
-  for (const auto& c : counts) max = std::max(max, c[0] + c[1] + c[2] + c[3]);
-  const int bar = std::max(4, std::min(40, 720 / hours));
-  const int left = 40, top = 10, height = 200;
+  return counts;
+}
+
+// One hour's stacked bar and, every few hours, its label.
+std::string ChartHour(const ChartLayout& c, int h, const std::array<int, 4>& counts) {
+  std::string svg;
+  int y = c.top + c.height;
+  for (int m = 0; m < 4; ++m) {
+    if (counts[m] == 0) continue;
+    const int bar_height = counts[m] * c.height / c.max;
+    y -= bar_height;
+    absl::StrAppend(&svg, "<rect x=\"", c.left + h * c.bar + 1, "\" y=\"", y,
+                    "\" width=\"", c.bar - 2, "\" height=\"", bar_height,
+                    "\" fill=\"", kChartColors[m], "\"><title>", ChartSeriesName(m), " ",
+                    absl::FormatTime("%H:00Z", c.first_hour + absl::Hours(h),
+                                     absl::UTCTimeZone()),
+                    ": ", counts[m], "</title></rect>");
+  }
+  if (h % std::max(1, 40 / c.bar) == 0) {
+    absl::StrAppend(&svg, "<text x=\"", c.left + h * c.bar, "\" y=\"",
+                    c.top + c.height + 14, "\" font-size=\"10\">",
+                    absl::FormatTime("%H", c.first_hour + absl::Hours(h),
+                                     absl::UTCTimeZone()),
+                    "</text>");
+  }
+  return svg;
+}
+
+// Updates per hour by mission as stacked bars: one inline <svg>, no script.
+std::string HourlyChart(const ShiftData& shift) {
+  ChartLayout c;
+  c.first_hour = absl::FromUnixSeconds(absl::ToUnixSeconds(shift.from) / 3600 * 3600);
+  c.hours = std::max<int>(
+      1, static_cast<int>(absl::ToInt64Hours(shift.to - c.first_hour)) + 1);
+  const std::vector<std::array<int, 4>> counts = HourlyCounts(shift, c.first_hour, c.hours);
+  for (const auto& n : counts) c.max = std::max(c.max, n[0] + n[1] + n[2] + n[3]);
+  c.bar = std::max(4, std::min(40, 720 / c.hours));
   // Wide enough for the bars and for the legend under them.
-  const int width = std::max(left + hours * bar + 10, left + 4 * 110);
+  c.width = std::max(c.left + c.hours * c.bar + 10, c.left + 4 * 110);
+  const int top = c.top, height = c.height, left = c.left, width = c.width;
   std::string svg = absl::StrCat(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"", width,
       "\" height=\"", top + height + 40, "\" viewBox=\"0 0 ", width, " ",
@@ -336,39 +394,16 @@ std::string HourlyChart(const ShiftData& shift) {
       "<line x1=\"", left, "\" y1=\"", top + height, "\" x2=\"", width - 10,
       "\" y2=\"", top + height, "\" stroke=\"#333\"/>"
       "<text x=\"", left - 4, "\" y=\"", top + 10,
-      "\" font-size=\"10\" text-anchor=\"end\">", max, "</text>"
+      "\" font-size=\"10\" text-anchor=\"end\">", c.max, "</text>"
       "<text x=\"", left - 4, "\" y=\"", top + height,
       "\" font-size=\"10\" text-anchor=\"end\">0</text>");
-  for (int h = 0; h < hours; ++h) {
-    int y = top + height;
-    for (int m = 0; m < 4; ++m) {
-      if (counts[h][m] == 0) continue;
-      const int bar_height = counts[h][m] * height / max;
-      y -= bar_height;
-      absl::StrAppend(&svg, "<rect x=\"", left + h * bar + 1, "\" y=\"", y,
-                      "\" width=\"", bar - 2, "\" height=\"", bar_height,
-                      "\" fill=\"", colors[m], "\"><title>",
-                      m == 3 ? "other" : MissionAbbrev(missions[m]), " ",
-                      absl::FormatTime("%H:00Z", first_hour + absl::Hours(h),
-                                       absl::UTCTimeZone()),
-                      ": ", counts[h][m], "</title></rect>");
-    }
-    if (h % std::max(1, 40 / bar) == 0) {
-      absl::StrAppend(&svg, "<text x=\"", left + h * bar, "\" y=\"",
-                      top + height + 14, "\" font-size=\"10\">",
-                      absl::FormatTime("%H", first_hour + absl::Hours(h),
-                                       absl::UTCTimeZone()),
-                      "</text>");
-    }
-  }
-  int x = left;
+  for (int h = 0; h < c.hours; ++h) svg += ChartHour(c, h, counts[h]);
+  int x = left;  // the legend
   for (int m = 0; m < 4; ++m) {
     absl::StrAppend(&svg, "<rect x=\"", x, "\" y=\"", top + height + 24,
-                    "\" width=\"10\" height=\"10\" fill=\"", colors[m],
+                    "\" width=\"10\" height=\"10\" fill=\"", kChartColors[m],
                     "\"/><text x=\"", x + 14, "\" y=\"", top + height + 33,
-                    "\" font-size=\"11\">",
-                    m == 3 ? "other" : MissionAbbrev(missions[m]),
-                    "</text>");
+                    "\" font-size=\"11\">", ChartSeriesName(m), "</text>");
     x += 110;
   }
   absl::StrAppend(&svg, "</svg>");

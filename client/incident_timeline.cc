@@ -72,6 +72,48 @@ std::vector<std::string> KindOnlyChanges(const v1::SituationUpdate& u) {
   }
 }
 
+// Requests this update opened or acknowledged.
+void AppendRequestSteps(const v1::Incident& after, const v1::SituationUpdate& u,
+                        std::vector<std::string>* out) {
+  for (const v1::SupportRequest& r : after.support_requests()) {
+    if (r.requested_sequence() == u.sequence()) {
+      out->push_back(absl::StrCat(MissionAbbrev(From(r)), " asks ", MissionAbbrev(To(r))));
+    }
+    if (r.acknowledged_sequence() == u.sequence() && r.has_acknowledged_at()) {
+      out->push_back(absl::StrCat(MissionAbbrev(To(r)), " acknowledged after ",
+                                  FormatWait(ToTime(r.acknowledged_at()) -
+                                             ToTime(r.requested_at()))));
+    }
+  }
+}
+
+// Requests this update closed, when it is not the end of the incident
+// (which closes them all anyway): a hand-back, or a supporting tier that
+// withdraws.
+void AppendClosedRequests(const v1::Incident& after, const v1::SituationUpdate& u,
+                          bool lead_moved, std::vector<std::string>* out) {
+  if (Closes(u.kind())) return;
+  for (const v1::SupportRequest& r : after.support_requests()) {
+    if (r.closed_sequence() != u.sequence()) continue;
+    if (!lead_moved && To(r) == u.mission()) {
+      out->push_back(absl::StrCat(MissionAbbrev(To(r)), " withdraws its support"));
+    } else {
+      out->push_back(absl::StrCat("request ", MissionAbbrev(From(r)), " → ",
+                                  MissionAbbrev(To(r)), " closed"));
+    }
+  }
+}
+
+// "resolved by ...", "cancelled by ...", "expired"; "" for any other kind.
+std::string EndText(const v1::SituationUpdate& u) {
+  switch (u.kind()) {
+    case v1::KIND_RESOLVE: return absl::StrCat("resolved by ", MissionFullName(u.mission()));
+    case v1::KIND_CANCEL: return absl::StrCat("cancelled by ", MissionFullName(u.mission()));
+    case v1::KIND_EXPIRED: return "expired";
+    default: return "";
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> ChainChanges(const v1::Incident& before, const v1::IncidentStep& step) {
@@ -88,16 +130,7 @@ std::vector<std::string> ChainChanges(const v1::Incident& before, const v1::Inci
   if (u.kind() == v1::KIND_NEW) {
     out.push_back(absl::StrCat("opened; ", MissionFullName(LeadMission(after.lead())), " leads"));
   }
-  for (const v1::SupportRequest& r : after.support_requests()) {
-    if (r.requested_sequence() == u.sequence()) {
-      out.push_back(absl::StrCat(MissionAbbrev(From(r)), " asks ", MissionAbbrev(To(r))));
-    }
-    if (r.acknowledged_sequence() == u.sequence() && r.has_acknowledged_at()) {
-      out.push_back(absl::StrCat(MissionAbbrev(To(r)), " acknowledged after ",
-                                 FormatWait(ToTime(r.acknowledged_at()) -
-                                            ToTime(r.requested_at()))));
-    }
-  }
+  AppendRequestSteps(after, u, &out);
   const bool lead_moved = u.kind() != v1::KIND_NEW && after.lead().tier() != before.lead().tier();
   if (lead_moved) {
     const v1::Mission now = LeadMission(after.lead());
@@ -105,33 +138,8 @@ std::vector<std::string> ChainChanges(const v1::Incident& before, const v1::Inci
                       ? absl::StrCat(MissionAbbrev(now), " takes the lead")
                       : absl::StrCat("handed back to ", MissionFullName(now)));
   }
-  // Requests this update closed, when it is not the end of the incident
-  // (which closes them all anyway): a hand-back, or a supporting tier that
-  // withdraws.
-  if (!Closes(u.kind())) {
-    for (const v1::SupportRequest& r : after.support_requests()) {
-      if (r.closed_sequence() != u.sequence()) continue;
-      if (!lead_moved && To(r) == u.mission()) {
-        out.push_back(absl::StrCat(MissionAbbrev(To(r)), " withdraws its support"));
-      } else {
-        out.push_back(absl::StrCat("request ", MissionAbbrev(From(r)), " → ",
-                                   MissionAbbrev(To(r)), " closed"));
-      }
-    }
-  }
-  switch (u.kind()) {
-    case v1::KIND_RESOLVE:
-      out.push_back(absl::StrCat("resolved by ", MissionFullName(u.mission())));
-      break;
-    case v1::KIND_CANCEL:
-      out.push_back(absl::StrCat("cancelled by ", MissionFullName(u.mission())));
-      break;
-    case v1::KIND_EXPIRED:
-      out.push_back("expired");
-      break;
-    default:
-      break;
-  }
+  AppendClosedRequests(after, u, lead_moved, &out);
+  if (std::string end = EndText(u); !end.empty()) out.push_back(std::move(end));
   if (u.kind() != v1::KIND_NEW && !u.location_carried() &&
       after.location().municipality() != before.location().municipality()) {
     out.push_back(absl::StrCat("moved to ", MunicipalityDisplayName(after.location().municipality())));
@@ -142,16 +150,21 @@ std::vector<std::string> ChainChanges(const v1::Incident& before, const v1::Inci
   return out;
 }
 
-std::string IncidentTimeline(const v1::IncidentThread& thread, const RenderOptions& options) {
+namespace {
+
+const char* Bold(const RenderOptions& options) { return options.color ? "\033[1m" : ""; }
+const char* Red(const RenderOptions& options) { return options.color ? "\033[1;31m" : ""; }
+const char* Reset(const RenderOptions& options) { return options.color ? "\033[0m" : ""; }
+
+// A time in the chosen zone, "-" when unset.
+std::string When(const google::protobuf::Timestamp& ts, const RenderOptions& options) {
+  if (ts.seconds() == 0 && ts.nanos() == 0) return std::string("-");
+  return FormatTimePoint(ToTime(ts), options.time);
+}
+
+// "Incident ID (open, 3 updates; ...)" and the table's header.
+std::string TimelineHeader(const v1::IncidentThread& thread, const RenderOptions& options) {
   const v1::Incident& incident = thread.incident();
-  const char* bold = options.color ? "\033[1m" : "";
-  const char* red = options.color ? "\033[1;31m" : "";
-  const char* reset = options.color ? "\033[0m" : "";
-  auto when = [&](const google::protobuf::Timestamp& ts) {
-    if (ts.seconds() == 0 && ts.nanos() == 0) return std::string("-");
-    return FormatTimePoint(ToTime(ts), options.time);
-  };
-  const size_t time_width = TimePointWidth(options.time);
   std::string out;
   const v1::Kind last_kind = incident.latest().kind();
   const std::string state =
@@ -160,19 +173,28 @@ std::string IncidentTimeline(const v1::IncidentThread& thread, const RenderOptio
                                      : last_kind == v1::KIND_CANCEL ? "cancelled"
                                                                     : "resolved")
           : "open";
-  absl::StrAppend(&out, bold, "Incident ", incident.incident_id(), reset, " (", state, ", ",
-                  incident.version(), incident.version() == 1 ? " update" : " updates", "; ",
+  absl::StrAppend(&out, Bold(options), "Incident ", incident.incident_id(), Reset(options), " (",
+                  state, ", ", incident.version(),
+                  incident.version() == 1 ? " update" : " updates", "; ",
                   ShortName(incident.category()), ", peak ", ShortName(incident.peak_severity()),
                   ")\n");
   if (thread.history_truncated()) {
     out += "(retention removed the thread's first updates: the timeline starts later)\n";
   }
   out += "\n";
-  absl::StrAppend(&out, bold,
-                  TableCell(absl::StrCat("TIME (", ZoneName(options.time), ")"), time_width),
+  absl::StrAppend(&out, Bold(options),
+                  TableCell(absl::StrCat("TIME (", ZoneName(options.time), ")"),
+                            TimePointWidth(options.time)),
                   absl::StrFormat("  %5s  %-15s  %-15s  %-40s  %s", "SEQ", "WHO", "KIND",
                                   "HEADLINE", "CHAIN"),
-                  reset, "\n");
+                  Reset(options), "\n");
+  return out;
+}
+
+// One table row per step, with what the step changed in the chain.
+std::string TimelineRows(const v1::IncidentThread& thread, const RenderOptions& options) {
+  const size_t time_width = TimePointWidth(options.time);
+  std::string out;
   v1::Incident before;
   for (const v1::IncidentStep& step : thread.steps()) {
     const v1::SituationUpdate& u = step.update();
@@ -183,10 +205,10 @@ std::string IncidentTimeline(const v1::IncidentThread& thread, const RenderOptio
       exception = exception || c.rfind("CHAIN EXCEPTION", 0) == 0 ||
                   c.rfind("BEFORE RULES", 0) == 0;
     }
-    if (exception && options.color) chain = absl::StrCat(red, chain, reset);
+    if (exception && options.color) chain = absl::StrCat(Red(options), chain, Reset(options));
     const google::protobuf::Timestamp& ts = u.has_occurred_at() ? u.occurred_at() : u.received_at();
-    std::string line = absl::StrFormat("%s  %5d  %-15s  %-15s  ", TableCell(when(ts), time_width),
-                                       u.sequence(),
+    std::string line = absl::StrFormat("%s  %5d  %-15s  %-15s  ",
+                                       TableCell(When(ts, options), time_width), u.sequence(),
                                        ActorText(u.mission(), u.role()), ShortName(u.kind()));
     absl::StrAppend(&line, TableCell(u.headline(), 40));
     if (!chain.empty()) absl::StrAppend(&line, "  ", chain);
@@ -194,56 +216,75 @@ std::string IncidentTimeline(const v1::IncidentThread& thread, const RenderOptio
     absl::StrAppend(&out, line, "\n");
     if (step.has_state()) before = step.state();
   }
+  return out;
+}
 
-  // The summary.
-  out += "\n";
-  const absl::Time now = options.now;
+// "KP → EULEX: OPEN, waiting 5m (asked ...)" and the like.
+std::string RequestText(const v1::SupportRequest& r, const RenderOptions& options) {
+  std::string text = absl::StrCat(MissionAbbrev(From(r)), " → ", MissionAbbrev(To(r)), ": ");
+  const absl::Time asked = ToTime(r.requested_at());
+  switch (r.state()) {
+    case v1::SupportRequest::STATE_OPEN:
+      absl::StrAppend(&text, "OPEN, waiting ", FormatWait(options.now - asked), " (asked ",
+                      When(r.requested_at(), options), ")");
+      break;
+    case v1::SupportRequest::STATE_ACKNOWLEDGED:
+      absl::StrAppend(&text, "acknowledged after ",
+                      FormatWait(ToTime(r.acknowledged_at()) - asked));
+      break;
+    default:
+      if (r.has_acknowledged_at()) {
+        absl::StrAppend(&text, "acknowledged after ",
+                        FormatWait(ToTime(r.acknowledged_at()) - asked), ", ");
+      } else {
+        absl::StrAppend(&text, "never acknowledged, ");
+      }
+      absl::StrAppend(&text, "closed by ", ShortName(r.closed_by_kind()), " after ",
+                      FormatWait(ToTime(r.closed_at()) - asked));
+      break;
+  }
+  return text;
+}
+
+// The lead, the requests and the exceptions under the table.
+std::string TimelineChain(const v1::Incident& incident, const RenderOptions& options) {
+  std::string out;
   if (incident.has_lead()) {
     absl::StrAppend(&out, "Lead:        ", LeadText(incident.lead()));
     if (incident.lead().has_since()) {
-      absl::StrAppend(&out, " since ", when(incident.lead().since()), " (",
-                      FormatWait(now - ToTime(incident.lead().since())), " ago)");
+      absl::StrAppend(&out, " since ", When(incident.lead().since(), options), " (",
+                      FormatWait(options.now - ToTime(incident.lead().since())), " ago)");
     }
     out += "\n";
   }
   if (incident.support_requests().empty()) out += "Requests:    none\n";
   bool first = true;
   for (const v1::SupportRequest& r : incident.support_requests()) {
-    std::string text = absl::StrCat(MissionAbbrev(From(r)), " → ", MissionAbbrev(To(r)), ": ");
-    const absl::Time asked = ToTime(r.requested_at());
-    switch (r.state()) {
-      case v1::SupportRequest::STATE_OPEN:
-        absl::StrAppend(&text, "OPEN, waiting ", FormatWait(now - asked), " (asked ",
-                        when(r.requested_at()), ")");
-        break;
-      case v1::SupportRequest::STATE_ACKNOWLEDGED:
-        absl::StrAppend(&text, "acknowledged after ",
-                        FormatWait(ToTime(r.acknowledged_at()) - asked));
-        break;
-      default:
-        if (r.has_acknowledged_at()) {
-          absl::StrAppend(&text, "acknowledged after ",
-                          FormatWait(ToTime(r.acknowledged_at()) - asked), ", ");
-        } else {
-          absl::StrAppend(&text, "never acknowledged, ");
-        }
-        absl::StrAppend(&text, "closed by ", ShortName(r.closed_by_kind()), " after ",
-                        FormatWait(ToTime(r.closed_at()) - asked));
-        break;
-    }
-    absl::StrAppend(&out, first ? "Requests:    " : "             ", text, "\n");
+    absl::StrAppend(&out, first ? "Requests:    " : "             ", RequestText(r, options),
+                    "\n");
     first = false;
   }
   if (incident.exceptions().empty()) out += "Exceptions:  none\n";
   first = true;
   for (const v1::ChainExceptionRecord& e : incident.exceptions()) {
-    absl::StrAppend(&out, first ? "Exceptions:  " : "             ", red, "#", e.sequence(), " ",
-                    ActorText(e.mission(), e.role()), " ", ShortName(e.kind()), ": ",
-                    ExceptionText(e), reset, "\n");
+    absl::StrAppend(&out, first ? "Exceptions:  " : "             ", Red(options), "#",
+                    e.sequence(), " ", ActorText(e.mission(), e.role()), " ",
+                    ShortName(e.kind()), ": ", ExceptionText(e), Reset(options), "\n");
     first = false;
   }
+  return out;
+}
+
+}  // namespace
+
+std::string IncidentTimeline(const v1::IncidentThread& thread, const RenderOptions& options) {
+  const v1::Incident& incident = thread.incident();
+  std::string out = TimelineHeader(thread, options);
+  out += TimelineRows(thread, options);
+  out += "\n";  // the summary
+  out += TimelineChain(incident, options);
   absl::StrAppend(&out, "Location:    ", PlaceText(incident.location()), "\n");
-  absl::StrAppend(&out, "Opened:      ", when(incident.opened_at()), " by ",
+  absl::StrAppend(&out, "Opened:      ", When(incident.opened_at(), options), " by ",
                   MissionFullName(incident.opened_by()),
                   incident.opened_by_publisher().empty()
                       ? ""

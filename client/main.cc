@@ -21,6 +21,46 @@ namespace {
 // the same reason; GRPC_VERBOSITY=error|info|debug brings them back.
 void DropGrpcLog(gpr_log_func_args* /*args*/) {}
 
+// A command line CLI11 refused. A command that reports its own usage
+// errors gets them once CLI11 has entered it (parsed() is set on entry);
+// --help is not an error.
+int ReportParseError(CLI::App& app, const std::vector<sitrep::cli::Command>& commands,
+                     const CLI::ParseError& e) {
+  using namespace sitrep::cli;
+  if (e.get_exit_code() != 0) {
+    for (const Command& command : commands) {
+      if (command.usage_error && command.app->parsed()) {
+        const std::string text = UsageFailureMessage(&app, e);
+        absl::string_view message = text;
+        absl::ConsumePrefix(&message, "sitrep: ");
+        absl::ConsumeSuffix(&message, "\n");
+        return command.usage_error(std::string(message));
+      }
+    }
+  }
+  const int code = app.exit(e);  // prints help, or the error on stderr
+  return code == 0 ? kExitOk : kExitUsage;
+}
+
+// Runs the command given, against the server address made canonical.
+int RunCommand(const std::vector<sitrep::cli::Command>& commands,
+               sitrep::cli::GlobalFlags& global) {
+  using namespace sitrep::cli;
+  for (const Command& command : commands) {
+    if (!command.app->parsed()) continue;
+    std::string note;
+    absl::StatusOr<std::string> address = NormalizeServerAddress(global.server, &note);
+    if (!address.ok()) {
+      return command.usage_error ? command.usage_error(std::string(address.status().message()))
+                                 : ReportUsageError(address.status());
+    }
+    if (!note.empty()) std::fprintf(stderr, "sitrep: note: %s\n", note.c_str());
+    global.server = *std::move(address);
+    return command.run();
+  }
+  return kExitUsage;  // unreachable: require_subcommand(1)
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,33 +95,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // A command that reports its own usage errors gets them once CLI11 has
-    // entered it (parsed() is set on entry); --help is not an error.
-    if (e.get_exit_code() != 0) {
-      for (const Command& command : commands) {
-        if (command.usage_error && command.app->parsed()) {
-          const std::string text = UsageFailureMessage(&app, e);
-          absl::string_view message = text;
-          absl::ConsumePrefix(&message, "sitrep: ");
-          absl::ConsumeSuffix(&message, "\n");
-          return command.usage_error(std::string(message));
-        }
-      }
-    }
-    const int code = app.exit(e);  // prints help, or the error on stderr
-    return code == 0 ? kExitOk : kExitUsage;
+    return ReportParseError(app, commands, e);
   }
-  for (const Command& command : commands) {
-    if (!command.app->parsed()) continue;
-    std::string note;
-    absl::StatusOr<std::string> address = NormalizeServerAddress(global.server, &note);
-    if (!address.ok()) {
-      return command.usage_error ? command.usage_error(std::string(address.status().message()))
-                                 : ReportUsageError(address.status());
-    }
-    if (!note.empty()) std::fprintf(stderr, "sitrep: note: %s\n", note.c_str());
-    global.server = *std::move(address);
-    return command.run();
-  }
-  return kExitUsage;  // unreachable: require_subcommand(1)
+  return RunCommand(commands, global);
 }

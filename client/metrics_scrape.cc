@@ -46,23 +46,17 @@ absl::Status WaitReady(int fd, short events, absl::Time deadline, const std::str
   return absl::OkStatus();
 }
 
-}  // namespace
+absl::Status Unavailable(const std::string& address, absl::string_view why) {
+  return absl::UnavailableError(absl::StrCat("metrics at ", address, ": ", why));
+}
 
-absl::StatusOr<std::string> FetchMetrics(const std::string& address, absl::Duration timeout) {
-  std::string host, port;
-  if (absl::Status s = SplitHostPort(address, &host, &port); !s.ok()) return s;
-  const absl::Time deadline = absl::Now() + timeout;
-  addrinfo hints = {};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (const int e = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); e != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("metrics at ", address, ": ", gai_strerror(e)));
-  }
-  absl::Cleanup free_found = [found] { freeaddrinfo(found); };
+// A non-blocking socket connected to the first address of `found` that
+// accepts, by `deadline`.
+absl::StatusOr<int> Connect(const addrinfo* found, absl::Time deadline,
+                            const std::string& address) {
   int fd = -1;
   std::string last_error = "no address";
-  for (addrinfo* a = found; a != nullptr && fd < 0; a = a->ai_next) {
+  for (const addrinfo* a = found; a != nullptr && fd < 0; a = a->ai_next) {
     fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) continue;
     int error = connect(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : errno;
@@ -80,16 +74,18 @@ absl::StatusOr<std::string> FetchMetrics(const std::string& address, absl::Durat
       fd = -1;
     }
   }
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("metrics at ", address, ": ", last_error));
-  absl::Cleanup close_fd = [fd] { close(fd); };
+  if (fd < 0) return Unavailable(address, last_error);
+  return fd;
+}
+
+// Sends a GET /metrics and reads the whole answer (up to kMaxBytes).
+absl::StatusOr<std::string> Exchange(int fd, absl::Time deadline, const std::string& address) {
   const std::string request =
       absl::StrCat("GET /metrics HTTP/1.0\r\nHost: ", address, "\r\nConnection: close\r\n\r\n");
   for (size_t sent = 0; sent < request.size();) {
     if (absl::Status s = WaitReady(fd, POLLOUT, deadline, address); !s.ok()) return s;
     const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno != EAGAIN) {
-      return absl::UnavailableError(absl::StrCat("metrics at ", address, ": ", std::strerror(errno)));
-    }
+    if (n < 0 && errno != EAGAIN) return Unavailable(address, std::strerror(errno));
     if (n > 0) sent += static_cast<size_t>(n);
   }
   std::string response;
@@ -98,19 +94,37 @@ absl::StatusOr<std::string> FetchMetrics(const std::string& address, absl::Durat
     if (absl::Status s = WaitReady(fd, POLLIN, deadline, address); !s.ok()) return s;
     const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
     if (n == 0) break;
-    if (n < 0 && errno != EAGAIN) {
-      return absl::UnavailableError(absl::StrCat("metrics at ", address, ": ", std::strerror(errno)));
-    }
+    if (n < 0 && errno != EAGAIN) return Unavailable(address, std::strerror(errno));
     if (n > 0) response.append(buffer, static_cast<size_t>(n));
   }
-  const size_t body = response.find("\r\n\r\n");
-  const std::string status_line = response.substr(0, response.find("\r\n"));
+  return response;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> FetchMetrics(const std::string& address, absl::Duration timeout) {
+  std::string host, port;
+  if (absl::Status s = SplitHostPort(address, &host, &port); !s.ok()) return s;
+  const absl::Time deadline = absl::Now() + timeout;
+  addrinfo hints = {};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (const int e = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); e != 0) {
+    return Unavailable(address, gai_strerror(e));
+  }
+  absl::Cleanup free_found = [found] { freeaddrinfo(found); };
+  absl::StatusOr<int> fd = Connect(found, deadline, address);
+  if (!fd.ok()) return fd.status();
+  absl::Cleanup close_fd = [fd = *fd] { close(fd); };
+  absl::StatusOr<std::string> response = Exchange(*fd, deadline, address);
+  if (!response.ok()) return response.status();
+  const size_t body = response->find("\r\n\r\n");
+  const std::string status_line = response->substr(0, response->find("\r\n"));
   std::vector<absl::string_view> words = absl::StrSplit(status_line, ' ');
   if (body == std::string::npos || words.size() < 2 || words[1] != "200") {
-    return absl::UnavailableError(absl::StrCat("metrics at ", address, ": answered '",
-                                               status_line, "', not 200"));
+    return Unavailable(address, absl::StrCat("answered '", status_line, "', not 200"));
   }
-  return response.substr(body + 4);
+  return response->substr(body + 4);
 }
 
 std::vector<std::pair<std::string, double>> GaugeSamples(absl::string_view text,

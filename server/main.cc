@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -76,9 +77,9 @@ int TokenCommand(absl::string_view command, const char* out_file) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// `sitrepd hash-token`, `sitrepd new-token [--out FILE]`: their exit code;
+// nullopt for any other command line.
+std::optional<int> MaybeTokenCommand(int argc, char** argv) {
   if (argc == 2 && (absl::string_view(argv[1]) == "hash-token" ||
                     absl::string_view(argv[1]) == "new-token")) {
     return TokenCommand(argv[1], nullptr);
@@ -92,12 +93,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: sitrepd new-token [--out FILE]\n");
     return 2;
   }
-  // Debian's abseil checks every Mutex acquisition for lock-order cycles
-  // (2.6-3.6 % of sitrepd's CPU in a fan-out profile, docs/performance.md).
-  // The tests keep the check; the production binary does not pay for it.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  // --help lists the flags defined for sitrepd (server_config.cc), not
-  // abseil's or gRPC's own.
+  return std::nullopt;
+}
+
+// --help lists the flags defined for sitrepd (server_config.cc), not
+// abseil's or gRPC's own.
+void SetUsage() {
   absl::FlagsUsageConfig usage;
   usage.contains_help_flags = [](absl::string_view file) {
     return absl::StrContains(file, "server_config");
@@ -116,8 +117,12 @@ int main(int argc, char** argv) {
       "  sitrepd hash-token < kp.token  the hash to put in the policy\n"
       "SIGTERM/SIGINT shut down gracefully; SIGHUP reloads --auth_file. "
       "Flags:");
-  // --help groups the flags by what they configure (abseil would list them
-  // under the path of the file defining them); --helpfull stays abseil's.
+}
+
+// --help groups the flags by what they configure (abseil would list them
+// under the path of the file defining them); --helpfull stays abseil's.
+// Returns whether it printed the help.
+bool MaybePrintHelp(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const absl::string_view arg = argv[i];
     if (arg == "--") break;
@@ -126,30 +131,29 @@ int main(int argc, char** argv) {
       std::printf("sitrepd: %s\n%s",
                   std::string(absl::ProgramUsageMessage()).c_str(),
                   sitrep::SitrepdFlagsHelp().c_str());
-      return 0;
+      return true;
     }
   }
-  absl::ParseCommandLine(argc, argv);
+  return false;
+}
 
-  // Block the shutdown signals in every thread (threads inherit the mask);
-  // main waits for them synchronously below.
+// Blocks the shutdown signals in every thread (threads inherit the mask);
+// main waits for them synchronously.
+sigset_t BlockShutdownSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  // A client that disappears must not kill the server.
-  signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
 
-  absl::StatusOr<sitrep::ServerConfig> config = sitrep::ServerConfigFromFlags();
-  if (!config.ok()) {
-    std::fprintf(stderr, "sitrepd: %s\n",
-                 std::string(config.status().message()).c_str());
-    return 2;
-  }
+// Starts the server and runs it until SIGTERM or SIGINT; SIGHUP reloads
+// the access policy.
+int Serve(const sitrep::ServerConfig& config, const sigset_t& signals) {
   absl::StatusOr<std::unique_ptr<sitrep::Server>> server =
-      sitrep::Server::Start(*config);
+      sitrep::Server::Start(config);
   if (!server.ok()) {
     std::fprintf(stderr, "sitrepd: %s\n",
                  std::string(server.status().message()).c_str());
@@ -164,4 +168,29 @@ int main(int argc, char** argv) {
                   {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*server)->Shutdown();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (std::optional<int> code = MaybeTokenCommand(argc, argv)) return *code;
+  // Debian's abseil checks every Mutex acquisition for lock-order cycles
+  // (2.6-3.6 % of sitrepd's CPU in a fan-out profile, docs/performance.md).
+  // The tests keep the check; the production binary does not pay for it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  SetUsage();
+  if (MaybePrintHelp(argc, argv)) return 0;
+  absl::ParseCommandLine(argc, argv);
+
+  const sigset_t signals = BlockShutdownSignals();
+  // A client that disappears must not kill the server.
+  signal(SIGPIPE, SIG_IGN);
+
+  absl::StatusOr<sitrep::ServerConfig> config = sitrep::ServerConfigFromFlags();
+  if (!config.ok()) {
+    std::fprintf(stderr, "sitrepd: %s\n",
+                 std::string(config.status().message()).c_str());
+    return 2;
+  }
+  return Serve(*config, signals);
 }

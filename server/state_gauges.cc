@@ -29,9 +29,8 @@ uint64_t StoreSizeBytes(const std::string& data_dir) {
   return total;
 }
 
-}  // namespace
-
-void RefreshStateGauges(const StateSources& sources, Metrics& metrics) {
+// The store's sequences, size, availability and (SQLite) WAL figures.
+void RefreshStore(const StateSources& sources, Metrics& metrics) {
   Metrics::StoreState store;
   store.head = sources.log->Head();
   store.oldest = sources.log->Oldest();
@@ -60,7 +59,10 @@ void RefreshStateGauges(const StateSources& sources, Metrics& metrics) {
     store.writer_wal_wait = sqlite->writer_wal_wait;
   }
   metrics.SetStore(store);
+}
 
+// Subscribers by the missions they follow, and the largest lag.
+void RefreshSubscribers(const StateSources& sources, Metrics& metrics) {
   const SubscriptionRegistry::Stats stats =
       sources.subscriptions->Collect(sources.feed->head());
   Metrics::SubscriberCounts by_missions{};
@@ -68,8 +70,11 @@ void RefreshStateGauges(const StateSources& sources, Metrics& metrics) {
     by_missions[static_cast<int>(MissionsFollowedOfMask(mask))] += count;
   }
   metrics.SetSubscribers(by_missions, stats.max_lag);
+}
 
-  const absl::Time now = sources.clock->Now();
+// Open incidents by mission, lead tier and severity, and their support
+// requests that are not closed.
+void RefreshIncidents(const StateSources& sources, absl::Time now, Metrics& metrics) {
   std::map<std::tuple<int, int, int>, uint64_t> incidents;
   Metrics::SupportRequestGauges requests;
   for (const SituationIndex::Shown& shown :
@@ -100,12 +105,19 @@ void RefreshStateGauges(const StateSources& sources, Metrics& metrics) {
                       count});
   }
   metrics.SetOpenIncidents(counts);
+}
 
+}  // namespace
+
+void RefreshStateGauges(const StateSources& sources, Metrics& metrics) {
+  RefreshStore(sources, metrics);
+  RefreshSubscribers(sources, metrics);
+  const absl::Time now = sources.clock->Now();
+  RefreshIncidents(sources, now, metrics);
   for (const v1::MissionActivity& activity : sources.feed->MissionActivity()) {
     metrics.SetLastUpdateAge(activity.mission(),
                              now - FromProtoTime(activity.last_update_time()));
   }
-
   if (sources.webhooks) metrics.SetWebhookSinks(sources.webhooks());
 }
 

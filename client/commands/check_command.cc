@@ -26,9 +26,9 @@
 #include "absl/time/clock.h"
 #include "client/chain_text.h"
 #include "client/check_thresholds.h"
+#include "client/commands/check_replicas.h"
 #include "client/commands/commands.h"
 #include "client/filter_flags.h"
-#include "client/metrics_scrape.h"
 #include "client/output.h"
 #include "client/plugin_output.h"
 #include "client/status_text.h"
@@ -93,43 +93,42 @@ std::optional<int64_t> GivenCount(const CLI::Option* option, int64_t value) {
   return value;
 }
 
-absl::StatusOr<CheckPlan> MakePlan(const CheckFlags& flags) {
-  CheckPlan plan;
-  for (const std::string& text : flags.missions) {
-    absl::StatusOr<sitrep::v1::Mission> mission = ParseMission(text);
-    if (!mission.ok()) return mission.status();
-    plan.missions.push_back(*mission);
-  }
+// The thresholds of every step; INVALID_ARGUMENT naming the flag.
+absl::Status ParseThresholds(const CheckFlags& flags, CheckPlan* plan) {
   absl::StatusOr<Thresholds> stale = ParseDurationThresholds(
       flags.stale_warning, "--stale-warning", flags.stale_critical, "--stale-critical");
   if (!stale.ok()) return stale.status();
-  plan.stale = *stale;
+  plan->stale = *stale;
   absl::StatusOr<Thresholds> severe = CountThresholds(
       GivenCount(flags.max_severe_warning_option, flags.max_severe_warning),
       "--max-severe-warning",
       GivenCount(flags.max_severe_critical_option, flags.max_severe_critical),
       "--max-severe-critical");
   if (!severe.ok()) return severe.status();
-  plan.severe = *severe;
+  plan->severe = *severe;
   absl::StatusOr<Thresholds> request_wait =
       ParseDurationThresholds(flags.max_request_wait, "--max-request-wait",
                               flags.max_request_wait_critical, "--max-request-wait-critical");
   if (!request_wait.ok()) return request_wait.status();
-  plan.request_wait = *request_wait;
-  plan.include_exercises = flags.include_exercises;
+  plan->request_wait = *request_wait;
+  plan->include_exercises = flags.include_exercises;
   absl::StatusOr<Thresholds> replica_lag = CountThresholds(
       GivenCount(flags.replica_lag_warning_option, flags.replica_lag_warning),
       "--replica-lag-warning",
       GivenCount(flags.replica_lag_critical_option, flags.replica_lag_critical),
       "--replica-lag-critical");
   if (!replica_lag.ok()) return replica_lag.status();
-  plan.replica_lag = *replica_lag;
+  plan->replica_lag = *replica_lag;
   absl::StatusOr<Thresholds> replica_stalled = ParseDurationThresholds(
       flags.replica_stalled_warning, "--replica-stalled-warning", flags.replica_stalled_critical,
       "--replica-stalled-critical");
   if (!replica_stalled.ok()) return replica_stalled.status();
-  plan.replica_stalled = *replica_stalled;
-  plan.metrics = flags.metrics;
+  plan->replica_stalled = *replica_stalled;
+  return absl::OkStatus();
+}
+
+// Flags that only mean something together.
+absl::Status CheckFlagsAgree(const CheckPlan& plan) {
   if (!plan.metrics.empty()) {
     const size_t colon = plan.metrics.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == plan.metrics.size()) {
@@ -155,13 +154,20 @@ absl::StatusOr<CheckPlan> MakePlan(const CheckFlags& flags) {
         "--max-severe-warning/--max-severe-critical or "
         "--max-request-wait/--max-request-wait-critical");
   }
-  return plan;
+  return absl::OkStatus();
 }
 
-std::string ThresholdNote(PluginState state, const std::string& warn, const std::string& crit) {
-  if (state == PluginState::kCritical) return absl::StrCat(" (> ", crit, ")");
-  if (state == PluginState::kWarning) return absl::StrCat(" (> ", warn, ")");
-  return "";
+absl::StatusOr<CheckPlan> MakePlan(const CheckFlags& flags) {
+  CheckPlan plan;
+  for (const std::string& text : flags.missions) {
+    absl::StatusOr<sitrep::v1::Mission> mission = ParseMission(text);
+    if (!mission.ok()) return mission.status();
+    plan.missions.push_back(*mission);
+  }
+  if (absl::Status status = ParseThresholds(flags, &plan); !status.ok()) return status;
+  plan.metrics = flags.metrics;
+  if (absl::Status status = CheckFlagsAgree(plan); !status.ok()) return status;
+  return plan;
 }
 
 // Step 1. Returns false when the remaining checks should not run.
@@ -351,84 +357,6 @@ void CheckRequestWait(FeedClient& client, const CheckPlan& plan, const CheckFlag
                                   flags.max_request_wait_critical))});
 }
 
-// Step 5. Each replica's figures come from the one replica at --metrics,
-// which reports every replica of the stream (a stalled replica is reported
-// by the others, so pointing the check at any replica covers them all).
-void CheckReplicas(const CheckPlan& plan, const CheckFlags& flags, absl::Duration timeout,
-                   std::vector<CheckFinding>* findings, std::vector<PerfDatum>* perfdata) {
-  PerfDatum lag_datum{"replica_lag_max", std::nullopt, "", plan.replica_lag.warn,
-                      plan.replica_lag.crit, 0.0, std::nullopt};
-  PerfDatum stalled_datum{"replica_stalled_max", std::nullopt, "s", plan.replica_stalled.warn,
-                          plan.replica_stalled.crit, 0.0, std::nullopt};
-  absl::StatusOr<std::string> text = FetchMetrics(plan.metrics, timeout);
-  const std::vector<std::pair<std::string, double>> up =
-      text.ok() ? GaugeSamples(*text, "sitrep_replica_probe_up", "")
-                : std::vector<std::pair<std::string, double>>{};
-  if (!text.ok()) {
-    findings->push_back({PluginState::kCritical, std::string(text.status().message())});
-  } else if (up.empty()) {
-    findings->push_back({PluginState::kUnknown,
-                         absl::StrCat("no replica metrics at ", plan.metrics,
-                                      " (not a --store=jetstream sitrepd's --metrics_address?)")});
-  } else if (up.front().second != 1) {
-    findings->push_back({PluginState::kCritical,
-                         absl::StrCat("replica at ", plan.metrics,
-                                      ": its lag probe cannot reach NATS")});
-  }
-  if (!text.ok() || up.empty() || up.front().second != 1) {
-    perfdata->push_back(std::move(lag_datum));
-    perfdata->push_back(std::move(stalled_datum));
-    return;
-  }
-  const std::vector<std::pair<std::string, double>> replicas =
-      GaugeSamples(*text, "sitrep_replicas", "");
-  const std::vector<std::pair<std::string, double>> stalls =
-      GaugeSamples(*text, "sitrep_replica_stalled_seconds", "replica");
-  double max_lag = 0, max_stalled = 0;
-  int behind = 0;
-  for (const auto& [replica, lag] : GaugeSamples(*text, "sitrep_replica_lag_updates", "replica")) {
-    double stalled = 0;
-    for (const auto& [name, seconds] : stalls) {
-      if (name == replica) stalled = seconds;
-    }
-    max_lag = std::max(max_lag, lag);
-    max_stalled = std::max(max_stalled, stalled);
-    const PluginState lag_state = Judge(lag, plan.replica_lag);
-    const PluginState stalled_state = Judge(stalled, plan.replica_stalled);
-    const PluginState state = WorseState(lag_state, stalled_state);
-    if (state == PluginState::kOk) continue;
-    ++behind;
-    std::string what = absl::StrCat("replica ", replica, ": ", static_cast<int64_t>(lag),
-                                    " updates behind the stream");
-    if (lag_state != PluginState::kOk) {
-      absl::StrAppend(&what, " (> ",
-                      static_cast<int64_t>(lag_state == PluginState::kCritical
-                                               ? *plan.replica_lag.crit
-                                               : *plan.replica_lag.warn),
-                      ")");
-    }
-    if (stalled > 0) {
-      absl::StrAppend(&what, ", applied nothing for ", FormatAge(absl::Seconds(stalled)),
-                      ThresholdNote(stalled_state, flags.replica_stalled_warning,
-                                    flags.replica_stalled_critical));
-    }
-    findings->push_back({state, std::move(what)});
-  }
-  const int64_t count = replicas.empty() ? 0 : static_cast<int64_t>(replicas.front().second);
-  if (behind == 0) {
-    findings->push_back({PluginState::kOk,
-                         absl::StrCat(count, count == 1 ? " replica" : " replicas",
-                                      ", largest lag ", static_cast<int64_t>(max_lag),
-                                      " updates")});
-  }
-  perfdata->push_back({"replicas", static_cast<double>(count), "", std::nullopt, std::nullopt,
-                       0.0, std::nullopt});
-  lag_datum.value = max_lag;
-  stalled_datum.value = max_stalled;
-  perfdata->push_back(std::move(lag_datum));
-  perfdata->push_back(std::move(stalled_datum));
-}
-
 int RunCheck(const CheckFlags& flags, const GlobalFlags& global) {
   absl::StatusOr<CheckPlan> plan = MakePlan(flags);
   if (!plan.ok()) return ReportCheckUsage(std::string(plan.status().message()));
@@ -451,7 +379,9 @@ int RunCheck(const CheckFlags& flags, const GlobalFlags& global) {
     if (!plan->metrics.empty()) {
       absl::Duration timeout = absl::Seconds(10);
       if (!absl::ParseDuration(global.timeout, &timeout)) timeout = absl::Seconds(10);
-      CheckReplicas(*plan, flags, timeout, &findings, &perfdata);
+      CheckReplicas({plan->metrics, plan->replica_lag, plan->replica_stalled,
+                     flags.replica_stalled_warning, flags.replica_stalled_critical},
+                    timeout, &findings, &perfdata);
     }
   }
   std::fputs(FormatPluginOutput(findings, perfdata).c_str(), stdout);
@@ -461,6 +391,8 @@ int RunCheck(const CheckFlags& flags, const GlobalFlags& global) {
 
 }  // namespace
 
+// A flat table of the command's flags, in the order --help lists them: it
+// reads best in one piece.
 Command AddCheckCommand(CLI::App* root, const GlobalFlags* global) {
   auto flags = std::make_shared<CheckFlags>();
   CLI::App* app = root->add_subcommand(

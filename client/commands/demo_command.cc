@@ -135,44 +135,217 @@ size_t CloseOpenIncidents(const DemoFeed& demo, const GlobalFlags& global,
   return left;
 }
 
-int RunDemo(const DemoFlags& flags, const CLI::App& app, const GlobalFlags& global) {
-  if (!(flags.rate > 0) || flags.rate > 100000) {
-    return ReportUsageError("--rate: must be > 0 and at most 100000 updates/s");
-  }
-  if (flags.count < 0) return ReportUsageError("--count: must be >= 0");
+// A stream's end that is an answer, not an outage (credentials, ...): the
+// demo stops and says so.
+bool IsAnswer(const grpc::Status& status) {
+  return !status.ok() && !Retryable(static_cast<int>(status.error_code())) &&
+         status.error_code() != grpc::StatusCode::CANCELLED;
+}
+
+// What the flags decide, checked.
+struct DemoPlan {
   absl::Duration duration = absl::InfiniteDuration();
+  DemoOptions options;
+  uint64_t seed = 0;
+  std::string run_id;
+};
+
+absl::StatusOr<DemoPlan> MakeDemoPlan(const DemoFlags& flags, const CLI::App& app) {
+  if (!(flags.rate > 0) || flags.rate > 100000) {
+    return absl::InvalidArgumentError("--rate: must be > 0 and at most 100000 updates/s");
+  }
+  if (flags.count < 0) return absl::InvalidArgumentError("--count: must be >= 0");
+  DemoPlan plan;
   if (!flags.duration.empty()) {
     absl::StatusOr<absl::Duration> d = ParseDurationFlag(flags.duration, "--duration");
-    if (!d.ok()) return ReportUsageError(d.status());
-    duration = *d;
+    if (!d.ok()) return d.status();
+    plan.duration = *d;
   }
-  DemoOptions options;
   const std::pair<const std::string*, absl::Duration*> durations[] = {
-      {&flags.step_every, &options.step_every},
-      {&flags.incident_every, &options.incident_every},
-      {&flags.expiry, &options.expiry}};
+      {&flags.step_every, &plan.options.step_every},
+      {&flags.incident_every, &plan.options.incident_every},
+      {&flags.expiry, &plan.options.expiry}};
   const char* const names[] = {"--step-every", "--incident-every", "--expiry"};
   for (size_t i = 0; i < 3; ++i) {
     absl::StatusOr<absl::Duration> d = ParseDurationFlag(*durations[i].first, names[i]);
-    if (!d.ok()) return ReportUsageError(d.status());
+    if (!d.ok()) return d.status();
     if (*d <= absl::ZeroDuration()) {
-      return ReportUsageError(absl::StrCat(names[i], ": must be positive"));
+      return absl::InvalidArgumentError(absl::StrCat(names[i], ": must be positive"));
     }
     *durations[i].second = *d;
   }
   for (char c : flags.run_id) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') {
-      return ReportUsageError("--run-id: only letters, digits and '-'");
+      return absl::InvalidArgumentError("--run-id: only letters, digits and '-'");
     }
   }
-  const uint64_t seed = app.count("--seed") > 0
-                            ? flags.seed
-                            : static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) % 1000000;
-  const std::string run_id = flags.run_id.empty() ? DefaultRunId() : flags.run_id;
+  plan.seed = app.count("--seed") > 0
+                  ? flags.seed
+                  : static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) % 1000000;
+  plan.run_id = flags.run_id.empty() ? DefaultRunId() : flags.run_id;
+  return plan;
+}
 
+// Publishes the demo feed over PublishStream, stream after stream: paces the
+// new requests, counts the acks and sends again, with their event ids, what
+// a broken stream left unacked. Next and OnAck run on the stream's threads
+// (FeedClient::PublishStream), Run on the caller's.
+class DemoPublisher {
+ public:
+  // Every pointer must outlive the publisher.
+  DemoPublisher(const DemoFlags* flags, const GlobalFlags& global, absl::Duration duration,
+                DemoFeed* demo, DemoState* state)
+      : flags_(*flags), duration_(duration), demo_(*demo), state_(*state) {
+    if (absl::StatusOr<RenderOptions> options = MakeRenderOptions(global, /*no_color=*/false);
+        options.ok()) {
+      render_ = *options;
+    }
+  }
+
+  // Publishes until --count, --duration, a stop signal or an answer that is
+  // not an outage; returns the last stream's status.
+  grpc::Status Run(FeedClient* feed, uint64_t seed) {
+    Backoff backoff(BackoffOptions{}, seed);
+    grpc::Status status;
+    while (true) {
+      {
+        absl::MutexLock lock(&state_.mu);
+        pace_start_ = absl::Now();
+        pace_sent_ = 0;
+        state_.retry = false;
+        state_.acked_one = false;
+      }
+      status = feed->PublishStream(
+          [this](sitrep::v1::PublishRequest* request) { return Next(request); },
+          [this](const sitrep::v1::PublishAck& ack) { OnAck(ack); });
+      absl::MutexLock lock(&state_.mu);
+      RequeueUnackedLocked();
+      if (StreamsEndLocked(status)) break;
+      if (state_.acked_one) backoff.Reset();
+      const absl::Duration delay = backoff.Next();
+      std::fprintf(stderr,
+                   "demo: %s; retrying in %s (%zu update%s to send again, same event ids)\n",
+                   status.ok() ? "the server asked to retry" : FormatStatus(status).c_str(),
+                   absl::FormatDuration(absl::Trunc(delay, absl::Milliseconds(1))).c_str(),
+                   state_.resend.size(), state_.resend.size() == 1 ? "" : "s");
+      state_.mu.AwaitWithTimeout(absl::Condition(&state_.stopping), delay);
+      if (state_.stopping) break;
+      status = grpc::Status::OK;
+    }
+    return status;
+  }
+
+  absl::Time start() const { return start_; }
+
+ private:
+  // Whatever the stream did not ack goes out again, in order, behind the
+  // requests an ack asked to retry.
+  void RequeueUnackedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_.mu) {
+    for (auto it = state_.pending.rbegin(); it != state_.pending.rend(); ++it) {
+      state_.resend.push_front(std::move(*it));
+    }
+    state_.pending.clear();
+    for (auto it = state_.refused.rbegin(); it != state_.refused.rend(); ++it) {
+      state_.resend.push_front(std::move(*it));
+    }
+    state_.refused.clear();
+  }
+
+  // Whether no stream follows the one that ended with `status`.
+  bool StreamsEndLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_.mu) {
+    if (state_.stopping) return true;
+    if (status.ok() && !state_.retry && state_.resend.empty()) return true;  // --count / --duration
+    // A server never reached is a wrong address, not a restart: say so.
+    if (!state_.ever_acked && status.error_code() == grpc::StatusCode::UNAVAILABLE) return true;
+    if (IsAnswer(status)) return true;
+    return state_.resend.empty() && !BudgetLeft();
+  }
+
+  bool BudgetLeft() const {
+    return (flags_.count == 0 || sent_ < flags_.count) && absl::Now() - start_ < duration_;
+  }
+
+  // The next request: a resend first, else a new one when its pace is due.
+  bool Next(sitrep::v1::PublishRequest* request) {
+    absl::MutexLock lock(&state_.mu);
+    if (state_.stopping || state_.retry) return false;
+    if (!state_.resend.empty()) {
+      *request = std::move(state_.resend.front());
+      state_.resend.pop_front();
+      state_.pending.push_back(*request);
+      return true;
+    }
+    if (flags_.count > 0 && sent_ >= flags_.count) return false;
+    const absl::Time due =
+        pace_start_ + absl::Seconds(static_cast<double>(pace_sent_) / flags_.rate);
+    if (due - start_ >= duration_) return false;
+    state_.mu.AwaitWithDeadline(absl::Condition(&state_.stopping), due);
+    if (state_.stopping) return false;
+    *request = demo_.Next(absl::Now());
+    state_.pending.push_back(*request);
+    ++sent_;
+    ++pace_sent_;
+    return true;
+  }
+
+  void OnAck(const sitrep::v1::PublishAck& ack) {
+    absl::MutexLock lock(&state_.mu);
+    sitrep::v1::PublishRequest request;
+    if (!state_.pending.empty()) {
+      request = std::move(state_.pending.front());
+      state_.pending.pop_front();
+    }
+    if (ack.has_error()) {
+      if (Retryable(ack.error().code())) {
+        state_.refused.push_back(std::move(request));
+        state_.retry = true;
+        return;
+      }
+      ++state_.failed;
+      std::fprintf(stderr, "demo: %s (%s): %s: %s\n", request.update().event_id().c_str(),
+                   request.update().headline().c_str(),
+                   RpcCodeName(ack.error().code()).c_str(), ack.error().message().c_str());
+      return;
+    }
+    state_.acked_one = true;
+    state_.ever_acked = true;
+    if (ack.duplicate()) {
+      ++state_.duplicates;
+      return;
+    }
+    ++state_.stored;
+    if (flags_.verbose) PrintStored(request, ack.sequence());
+  }
+
+  void PrintStored(sitrep::v1::PublishRequest& request, uint64_t sequence) {
+    if (!header_) {
+      std::fputs(UpdateTableHeader(render_).c_str(), stdout);
+      header_ = true;
+    }
+    request.mutable_update()->set_sequence(sequence);
+    std::fputs(UpdateTableRow(request.update(), render_).c_str(), stdout);
+    std::fflush(stdout);
+  }
+
+  const DemoFlags& flags_;
+  const absl::Duration duration_;
+  DemoFeed& demo_;
+  DemoState& state_;
+  RenderOptions render_;
+  const absl::Time start_ = absl::Now();
+  bool header_ = false;  // under state_.mu, in OnAck
+  int64_t sent_ = 0;     // new requests made (not counting resends)
+  // Pace: the n-th new request of a stream goes out at pace_start_ + n / rate
+  // (reset per stream, so an outage is not followed by a burst).
+  absl::Time pace_start_;
+  int64_t pace_sent_ = 0;
+};
+
+int RunDemo(const DemoFlags& flags, const CLI::App& app, const GlobalFlags& global) {
+  absl::StatusOr<DemoPlan> plan = MakeDemoPlan(flags, app);
+  if (!plan.ok()) return ReportUsageError(plan.status());
   absl::StatusOr<std::unique_ptr<FeedClient>> client = MakeFeedClient(global);
   if (!client.ok()) return ReportUsageError(client.status());
-  FeedClient* feed = client->get();
   DemoState state;
   // The first signal ends the stream after its acks and closes the open
   // incidents; a second one exits at once (stop_signal.h).
@@ -183,124 +356,13 @@ int RunDemo(const DemoFlags& flags, const CLI::App& app, const GlobalFlags& glob
   std::fprintf(stderr,
                "demo: publishing %g updates/s to %s (seed %llu, run %s)%s; Ctrl-C stops "
                "(and closes the demo's incidents)\n",
-               flags.rate, global.server.c_str(), static_cast<unsigned long long>(seed),
-               run_id.c_str(),
+               flags.rate, global.server.c_str(), static_cast<unsigned long long>(plan->seed),
+               plan->run_id.c_str(),
                flags.count > 0 ? absl::StrCat(", ", flags.count, " updates").c_str() : "");
 
-  DemoFeed demo(seed, run_id, options);
-  RenderOptions render;
-  if (absl::StatusOr<RenderOptions> options = MakeRenderOptions(global, /*no_color=*/false);
-      options.ok()) {
-    render = *options;
-  }
-  bool header = false;
-  const absl::Time start = absl::Now();
-  int64_t sent = 0;  // new requests made (not counting resends)
-  // Pace: the n-th new request of a stream goes out at pace_start + n / rate
-  // (reset per stream, so an outage is not followed by a burst).
-  absl::Time pace_start = start;
-  int64_t pace_sent = 0;
-  auto budget_left = [&] {
-    return (flags.count == 0 || sent < flags.count) && absl::Now() - start < duration;
-  };
-  auto next = [&](sitrep::v1::PublishRequest* request) -> bool {
-    absl::MutexLock lock(&state.mu);
-    if (state.stopping || state.retry) return false;
-    if (!state.resend.empty()) {
-      *request = std::move(state.resend.front());
-      state.resend.pop_front();
-      state.pending.push_back(*request);
-      return true;
-    }
-    if (flags.count > 0 && sent >= flags.count) return false;
-    const absl::Time due = pace_start + absl::Seconds(static_cast<double>(pace_sent) / flags.rate);
-    if (due - start >= duration) return false;
-    state.mu.AwaitWithDeadline(absl::Condition(&state.stopping), due);
-    if (state.stopping) return false;
-    *request = demo.Next(absl::Now());
-    state.pending.push_back(*request);
-    ++sent;
-    ++pace_sent;
-    return true;
-  };
-  auto on_ack = [&](const sitrep::v1::PublishAck& ack) {
-    absl::MutexLock lock(&state.mu);
-    sitrep::v1::PublishRequest request;
-    if (!state.pending.empty()) {
-      request = std::move(state.pending.front());
-      state.pending.pop_front();
-    }
-    if (ack.has_error()) {
-      if (Retryable(ack.error().code())) {
-        state.refused.push_back(std::move(request));
-        state.retry = true;
-        return;
-      }
-      ++state.failed;
-      std::fprintf(stderr, "demo: %s (%s): %s: %s\n", request.update().event_id().c_str(),
-                   request.update().headline().c_str(),
-                   RpcCodeName(ack.error().code()).c_str(), ack.error().message().c_str());
-      return;
-    }
-    state.acked_one = true;
-    state.ever_acked = true;
-    if (ack.duplicate()) {
-      ++state.duplicates;
-      return;
-    }
-    ++state.stored;
-    if (flags.verbose) {
-      if (!header) {
-        std::fputs(UpdateTableHeader(render).c_str(), stdout);
-        header = true;
-      }
-      request.mutable_update()->set_sequence(ack.sequence());
-      std::fputs(UpdateTableRow(request.update(), render).c_str(), stdout);
-      std::fflush(stdout);
-    }
-  };
-
-  Backoff backoff(BackoffOptions{}, seed);
-  grpc::Status status;
-  while (true) {
-    {
-      absl::MutexLock lock(&state.mu);
-      pace_start = absl::Now();
-      pace_sent = 0;
-      state.retry = false;
-      state.acked_one = false;
-    }
-    status = feed->PublishStream(next, on_ack);
-    absl::MutexLock lock(&state.mu);
-    // Whatever the stream did not ack goes out again, in order, behind the
-    // requests an ack asked to retry.
-    for (auto it = state.pending.rbegin(); it != state.pending.rend(); ++it) {
-      state.resend.push_front(std::move(*it));
-    }
-    state.pending.clear();
-    for (auto it = state.refused.rbegin(); it != state.refused.rend(); ++it) {
-      state.resend.push_front(std::move(*it));
-    }
-    state.refused.clear();
-    if (state.stopping) break;
-    if (status.ok() && !state.retry && state.resend.empty()) break;  // --count / --duration
-    // A server never reached is a wrong address, not a restart: say so.
-    if (!state.ever_acked && status.error_code() == grpc::StatusCode::UNAVAILABLE) break;
-    if (!status.ok() && !Retryable(static_cast<int>(status.error_code())) &&
-        status.error_code() != grpc::StatusCode::CANCELLED) {
-      break;  // an answer, not an outage (credentials, ...)
-    }
-    if (state.resend.empty() && !budget_left()) break;
-    if (state.acked_one) backoff.Reset();
-    const absl::Duration delay = backoff.Next();
-    std::fprintf(stderr, "demo: %s; retrying in %s (%zu update%s to send again, same event ids)\n",
-                 status.ok() ? "the server asked to retry" : FormatStatus(status).c_str(),
-                 absl::FormatDuration(absl::Trunc(delay, absl::Milliseconds(1))).c_str(),
-                 state.resend.size(), state.resend.size() == 1 ? "" : "s");
-    state.mu.AwaitWithTimeout(absl::Condition(&state.stopping), delay);
-    if (state.stopping) break;
-    status = grpc::Status::OK;
-  }
+  DemoFeed demo(plan->seed, plan->run_id, plan->options);
+  DemoPublisher publisher(&flags, global, plan->duration, &demo, &state);
+  const grpc::Status status = publisher.Run(client->get(), plan->seed);
   // The demo leaves nothing behind: its open incidents are closed by their
   // lead (and expire by themselves should that fail).
   bool reached = false;
@@ -310,7 +372,7 @@ int RunDemo(const DemoFlags& flags, const CLI::App& app, const GlobalFlags& glob
   }
   const size_t left = reached ? CloseOpenIncidents(demo, global, absl::Seconds(30)) : 0;
   OnStopSignal(nullptr);
-  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - publisher.start());
   absl::MutexLock lock(&state.mu);
   std::fprintf(stderr,
                "demo: %lld published, %lld duplicates (resent), %lld failed in %.1fs; "
@@ -319,10 +381,7 @@ int RunDemo(const DemoFlags& flags, const CLI::App& app, const GlobalFlags& glob
                static_cast<long long>(state.failed), seconds, left);
   const bool never_reached =
       !state.ever_acked && status.error_code() == grpc::StatusCode::UNAVAILABLE;
-  if (never_reached || (!status.ok() && !Retryable(static_cast<int>(status.error_code())) &&
-                        status.error_code() != grpc::StatusCode::CANCELLED)) {
-    return ReportRpcError("demo", status, global.server);
-  }
+  if (never_reached || IsAnswer(status)) return ReportRpcError("demo", status, global.server);
   return state.failed > 0 || left > 0 ? kExitFailed : kExitOk;
 }
 

@@ -329,99 +329,85 @@ class ImportState {
   bool progress_shown_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-int RunImport(const ImportFlags& flags, const GlobalFlags& global) {
-  std::ifstream file;
-  std::istream* in = &std::cin;
-  if (flags.input == "-") {
-    // A buffered std::cin (nothing was read from it yet): in_avail() then
-    // tells the lines already piped in, which `next` sends as batches.
-    std::ios::sync_with_stdio(false);
-  } else {
-    file.open(flags.input);
-    if (!file) return ReportUsageError(absl::StrCat("cannot read ", flags.input));
-    in = &file;
-  }
-  absl::StatusOr<std::unique_ptr<FeedClient>> client = MakeFeedClient(global);
-  if (!client.ok()) return ReportUsageError(client.status());
-  FeedClient* feed = client->get();
-  ImportState state(CountLines(flags.input), isatty(STDERR_FILENO) != 0, flags.quiet);
-  // The first Ctrl-C ends the input: what was sent is still answered, so
-  // the summary counts exactly what was stored. A second one exits at once.
-  OnStopSignal([&state] { state.Stop(); });
-  int64_t line_number = 0;
-  uint64_t index = 0;
-  std::string line;
-  bool input_done = false;
-  // The next good line as a request; false at the end of the input.
-  auto read_one = [&](sitrep::v1::PublishRequest* request) -> bool {
-    while (!state.stopping() && std::getline(*in, line)) {
-      ++line_number;
-      if (absl::StripAsciiWhitespace(line).empty()) continue;
-      absl::StatusOr<sitrep::v1::PublishRequest> parsed = ParsePublishJson(line);
-      if (!parsed.ok()) {
-        state.LineFailed(line_number, std::string(parsed.status().message()));
-        continue;
-      }
-      *request = *std::move(parsed);
-      if (request->update().event_id().empty()) {
-        request->mutable_update()->set_event_id(DeriveEventId(*request));
-      }
-      state.Sent(index++, line_number, *request);
-      return true;
-    }
-    input_done = true;
-    return false;
-  };
+// Turns the input's lines into the stream's requests. Its methods run on
+// the stream's writing side only (FeedClient::PublishStream's `next`).
+class ImportReader {
+ public:
+  // `in` and `state` must outlive the reader.
+  ImportReader(std::istream* in, ImportState* state) : in_(in), state_(state) {}
+
   // Lines already read into the stream's buffer go out together, as one
   // PublishRequest.batch: gRPC's cost per message, not the bytes, bounds a
   // stream of single updates. A line that has to be waited for (a pipe fed
   // slowly) is sent at once, alone.
-  auto next = [&](sitrep::v1::PublishRequest* request) -> bool {
+  bool Next(sitrep::v1::PublishRequest* request) {
     sitrep::v1::PublishRequest first;
     for (;;) {
       // Lines refused for the rate limit go first, once due; at the end of
       // the input the stream stays open until every line was answered.
       std::vector<RateLimited> again =
-          state.TakeRateLimited(input_done, kImportBatchRequests);
+          state_->TakeRateLimited(input_done_, kImportBatchRequests);
       if (!again.empty()) {
         for (RateLimited& one : again) {
-          state.Sent(index++, one.line, one.request);
+          state_->Sent(index_++, one.line, one.request);
           *(again.size() == 1 ? request : request->add_batch()) =
               std::move(one.request);
         }
         return true;
       }
-      if (input_done || state.stopping()) return false;
-      if (read_one(&first)) break;
+      if (input_done_ || state_->stopping()) return false;
+      if (ReadOne(&first)) break;
     }
-    if (in->rdbuf()->in_avail() <= 0) {
+    if (in_->rdbuf()->in_avail() <= 0) {
       *request = std::move(first);
       return true;
     }
     size_t bytes = first.ByteSizeLong();
     *request->add_batch() = std::move(first);
     while (request->batch_size() < kImportBatchRequests &&
-           bytes < kImportBatchBytes && in->rdbuf()->in_avail() > 0) {
+           bytes < kImportBatchBytes && in_->rdbuf()->in_avail() > 0) {
       sitrep::v1::PublishRequest* slot = request->add_batch();
-      if (!read_one(slot)) {  // the rest was blank or bad, or the end
+      if (!ReadOne(slot)) {  // the rest was blank or bad, or the end
         request->mutable_batch()->RemoveLast();
         break;
       }
       bytes += slot->ByteSizeLong();
     }
     return true;
-  };
-  auto on_ack = [&](const sitrep::v1::PublishAck& ack) {
-    if (ack.batch_size() == 0) {
-      state.Acked(ack);
-      return;
-    }
-    for (const sitrep::v1::PublishAck& one : ack.batch()) state.Acked(one);
-  };
-  grpc::Status status =
-      feed->PublishStream(next, on_ack, [&state] { state.AcksEnded(); });
-  OnStopSignal(nullptr);
+  }
 
+ private:
+  // The next good line as a request; false at the end of the input.
+  bool ReadOne(sitrep::v1::PublishRequest* request) {
+    while (!state_->stopping() && std::getline(*in_, line_)) {
+      ++line_number_;
+      if (absl::StripAsciiWhitespace(line_).empty()) continue;
+      absl::StatusOr<sitrep::v1::PublishRequest> parsed = ParsePublishJson(line_);
+      if (!parsed.ok()) {
+        state_->LineFailed(line_number_, std::string(parsed.status().message()));
+        continue;
+      }
+      *request = *std::move(parsed);
+      if (request->update().event_id().empty()) {
+        request->mutable_update()->set_event_id(DeriveEventId(*request));
+      }
+      state_->Sent(index_++, line_number_, *request);
+      return true;
+    }
+    input_done_ = true;
+    return false;
+  }
+
+  std::istream* const in_;
+  ImportState* const state_;
+  int64_t line_number_ = 0;
+  uint64_t index_ = 0;
+  std::string line_;
+  bool input_done_ = false;
+};
+
+// The summary and the exit code once the stream has ended with `status`.
+int FinishImport(ImportState& state, grpc::Status status, const GlobalFlags& global) {
   if (state.stopping() && status.ok()) {
     state.Summary("; interrupted: re-run to finish (stored lines come back as duplicates)");
     return kExitInterrupted;
@@ -446,6 +432,39 @@ int RunImport(const ImportFlags& flags, const GlobalFlags& global) {
   }
   state.Summary("");
   return state.failed() > 0 ? kExitFailed : kExitOk;
+}
+
+int RunImport(const ImportFlags& flags, const GlobalFlags& global) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (flags.input == "-") {
+    // A buffered std::cin (nothing was read from it yet): in_avail() then
+    // tells the lines already piped in, which ImportReader sends as batches.
+    std::ios::sync_with_stdio(false);
+  } else {
+    file.open(flags.input);
+    if (!file) return ReportUsageError(absl::StrCat("cannot read ", flags.input));
+    in = &file;
+  }
+  absl::StatusOr<std::unique_ptr<FeedClient>> client = MakeFeedClient(global);
+  if (!client.ok()) return ReportUsageError(client.status());
+  ImportState state(CountLines(flags.input), isatty(STDERR_FILENO) != 0, flags.quiet);
+  // The first Ctrl-C ends the input: what was sent is still answered, so
+  // the summary counts exactly what was stored. A second one exits at once.
+  OnStopSignal([&state] { state.Stop(); });
+  ImportReader reader(in, &state);
+  auto on_ack = [&state](const sitrep::v1::PublishAck& ack) {
+    if (ack.batch_size() == 0) {
+      state.Acked(ack);
+      return;
+    }
+    for (const sitrep::v1::PublishAck& one : ack.batch()) state.Acked(one);
+  };
+  grpc::Status status = (*client)->PublishStream(
+      [&reader](sitrep::v1::PublishRequest* request) { return reader.Next(request); }, on_ack,
+      [&state] { state.AcksEnded(); });
+  OnStopSignal(nullptr);
+  return FinishImport(state, std::move(status), global);
 }
 
 }  // namespace

@@ -53,11 +53,11 @@ absl::StatusOr<std::string> ReadInput(const std::string& input) {
   return buffer.str();
 }
 
-// Builds the request: the JSON input (if any), then every flag given on top.
-absl::StatusOr<sitrep::v1::PublishRequest> BuildRequest(const PublishFlags& f) {
+// The request before the flags: the JSON input's, or an empty one when
+// the flags must then say everything the server requires.
+absl::StatusOr<sitrep::v1::PublishRequest> StartRequest(const PublishFlags& f) {
   sitrep::v1::PublishRequest request;
-  const bool from_json = !f.input.empty();
-  if (from_json) {
+  if (!f.input.empty()) {
     absl::StatusOr<std::string> text = ReadInput(f.input);
     if (!text.ok()) return text.status();
     absl::StatusOr<sitrep::v1::PublishRequest> parsed = ParsePublishJson(*text);
@@ -65,21 +65,24 @@ absl::StatusOr<sitrep::v1::PublishRequest> BuildRequest(const PublishFlags& f) {
       return absl::InvalidArgumentError(
           absl::StrCat(f.input == "-" ? "stdin" : f.input, ": ", parsed.status().message()));
     }
-    request = *std::move(parsed);
-  } else {
-    const std::pair<const char*, const std::string*> required[] = {
-        {"--mission", &f.mission},
-        {"--severity", &f.severity},
-        {"--category", &f.category},
-        {"--headline", &f.headline}};
-    for (const auto& [flag, value] : required) {
-      if (value->empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            flag, " is required (or give a JSON object: sitrep publish -)"));
-      }
+    return *std::move(parsed);
+  }
+  const std::pair<const char*, const std::string*> required[] = {
+      {"--mission", &f.mission},
+      {"--severity", &f.severity},
+      {"--category", &f.category},
+      {"--headline", &f.headline}};
+  for (const auto& [flag, value] : required) {
+    if (value->empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag, " is required (or give a JSON object: sitrep publish -)"));
     }
   }
-  sitrep::v1::SituationUpdate* u = request.mutable_update();
+  return request;
+}
+
+// --mission, --role, --target-tier, --chain-exception.
+absl::Status ApplyChainFlags(const PublishFlags& f, sitrep::v1::SituationUpdate* u) {
   if (!f.mission.empty()) {
     absl::StatusOr<sitrep::v1::Mission> v = ParseMission(f.mission);
     if (!v.ok()) return v.status();
@@ -102,6 +105,11 @@ absl::StatusOr<sitrep::v1::PublishRequest> BuildRequest(const PublishFlags& f) {
   if (!f.chain_exception.empty()) {
     u->mutable_chain_exception()->set_reason(f.chain_exception);
   }
+  return absl::OkStatus();
+}
+
+// --severity, --category and the CAP fields (docs/interop.md).
+absl::Status ApplyAlertFlags(const PublishFlags& f, sitrep::v1::SituationUpdate* u) {
   if (!f.severity.empty()) {
     absl::StatusOr<sitrep::v1::Severity> v = ParseSeverity(f.severity);
     if (!v.ok()) return v.status();
@@ -140,6 +148,12 @@ absl::StatusOr<sitrep::v1::PublishRequest> BuildRequest(const PublishFlags& f) {
     u->mutable_releasability()->set_scope(*v);
   }
   if (!f.restriction.empty()) u->mutable_releasability()->set_restriction(f.restriction);
+  return absl::OkStatus();
+}
+
+// --kind and --incident, which go together unless the JSON input gave one.
+absl::Status ApplyIncidentFlags(const PublishFlags& f, bool from_json,
+                                sitrep::v1::SituationUpdate* u) {
   if (!f.kind.empty()) {
     absl::StatusOr<sitrep::v1::Kind> v = ParseKind(f.kind);
     if (!v.ok()) return v.status();
@@ -149,16 +163,20 @@ absl::StatusOr<sitrep::v1::PublishRequest> BuildRequest(const PublishFlags& f) {
     u->set_kind(*v);
   }
   if (!f.incident.empty()) u->set_incident_id(f.incident);
-  if (!from_json) {
-    if (!u->incident_id().empty() && u->kind() == sitrep::v1::KIND_UNSPECIFIED) {
-      return absl::InvalidArgumentError(
-          "--incident needs --kind (new, update, request-support, acknowledge, "
-          "escalate, deescalate, resolve, cancel)");
-    }
-    if (u->incident_id().empty() && u->kind() != sitrep::v1::KIND_UNSPECIFIED) {
-      return absl::InvalidArgumentError("--kind needs --incident");
-    }
+  if (from_json) return absl::OkStatus();
+  if (!u->incident_id().empty() && u->kind() == sitrep::v1::KIND_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        "--incident needs --kind (new, update, request-support, acknowledge, "
+        "escalate, deescalate, resolve, cancel)");
   }
+  if (u->incident_id().empty() && u->kind() != sitrep::v1::KIND_UNSPECIFIED) {
+    return absl::InvalidArgumentError("--kind needs --incident");
+  }
+  return absl::OkStatus();
+}
+
+// The texts, the place, the event id and the labels.
+absl::Status ApplyContentFlags(const PublishFlags& f, sitrep::v1::SituationUpdate* u) {
   if (!f.headline.empty()) u->set_headline(f.headline);
   if (!f.description.empty()) u->set_description(f.description);
   if (!f.municipality.empty()) u->mutable_location()->set_municipality(f.municipality);
@@ -176,6 +194,11 @@ absl::StatusOr<sitrep::v1::PublishRequest> BuildRequest(const PublishFlags& f) {
     }
     (*u->mutable_labels())[kv.first] = kv.second;
   }
+  return absl::OkStatus();
+}
+
+// --occurred-at, --expires-at, --expires-in.
+absl::Status ApplyTimeFlags(const PublishFlags& f, sitrep::v1::SituationUpdate* u) {
   const absl::Time now = absl::Now();
   if (!f.occurred_at.empty()) {
     absl::StatusOr<absl::Time> t = ParseTimeFlag(f.occurred_at, "--occurred-at", now);
@@ -202,14 +225,61 @@ absl::StatusOr<sitrep::v1::PublishRequest> BuildRequest(const PublishFlags& f) {
     if (!d.ok()) return d.status();
     *u->mutable_expires_at() = ToProtoTime(now + *d);
   }
+  return absl::OkStatus();
+}
+
+// Builds the request: the JSON input (if any), then every flag given on top.
+absl::StatusOr<sitrep::v1::PublishRequest> BuildRequest(const PublishFlags& f) {
+  absl::StatusOr<sitrep::v1::PublishRequest> request = StartRequest(f);
+  if (!request.ok()) return request.status();
+  sitrep::v1::SituationUpdate* u = request->mutable_update();
+  const bool from_json = !f.input.empty();
+  if (absl::Status status = ApplyChainFlags(f, u); !status.ok()) return status;
+  if (absl::Status status = ApplyAlertFlags(f, u); !status.ok()) return status;
+  if (absl::Status status = ApplyIncidentFlags(f, from_json, u); !status.ok()) return status;
+  if (absl::Status status = ApplyContentFlags(f, u); !status.ok()) return status;
+  if (absl::Status status = ApplyTimeFlags(f, u); !status.ok()) return status;
   if (f.expected_version >= 0) {
-    request.set_expected_incident_version(static_cast<uint64_t>(f.expected_version));
+    request->set_expected_incident_version(static_cast<uint64_t>(f.expected_version));
   }
   return request;
 }
 
+// `sitrep publish` once the flags are parsed.
+int RunPublish(PublishFlags& flags, const CLI::App& app, const GlobalFlags& global) {
+  flags.has_point = app.count("--lat") > 0 || app.count("--lon") > 0;
+  if (flags.has_point && (app.count("--lat") == 0 || app.count("--lon") == 0)) {
+    return ReportUsageError("--lat and --lon go together");
+  }
+  absl::StatusOr<sitrep::v1::PublishRequest> request = BuildRequest(flags);
+  if (!request.ok()) return ReportUsageError(request.status());
+  absl::StatusOr<std::unique_ptr<FeedClient>> client = MakeFeedClient(global);
+  if (!client.ok()) return ReportUsageError(client.status());
+  sitrep::v1::PublishResponse response;
+  grpc::Status status = (*client)->Publish(*request, &response);
+  if (!status.ok()) return ReportRpcError("publish failed", status, global.server);
+  if (flags.output == "json") {
+    std::printf("%s\n", ToJson(response, /*pretty=*/false).c_str());
+  } else if (response.duplicate()) {
+    std::printf("#%llu duplicate: event id %s was already published with this "
+                "content; nothing new stored\n",
+                static_cast<unsigned long long>(response.sequence()),
+                response.event_id().c_str());
+  } else {
+    std::printf("#%llu published (event id %s%s)\n",
+                static_cast<unsigned long long>(response.sequence()),
+                response.event_id().c_str(),
+                response.incident_version() > 0
+                    ? absl::StrCat(", incident version ", response.incident_version()).c_str()
+                    : "");
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
+// A flat table of the command's flags, in the order --help lists them: it
+// reads best in one piece.
 Command AddPublishCommand(CLI::App* root, const GlobalFlags* global) {
   auto flags = std::make_shared<PublishFlags>();
   CLI::App* app = root->add_subcommand(
@@ -278,35 +348,7 @@ Command AddPublishCommand(CLI::App* root, const GlobalFlags* global) {
 
   Command command;
   command.app = app;
-  command.run = [flags, global, app]() -> int {
-    flags->has_point = app->count("--lat") > 0 || app->count("--lon") > 0;
-    if (flags->has_point && (app->count("--lat") == 0 || app->count("--lon") == 0)) {
-      return ReportUsageError("--lat and --lon go together");
-    }
-    absl::StatusOr<sitrep::v1::PublishRequest> request = BuildRequest(*flags);
-    if (!request.ok()) return ReportUsageError(request.status());
-    absl::StatusOr<std::unique_ptr<FeedClient>> client = MakeFeedClient(*global);
-    if (!client.ok()) return ReportUsageError(client.status());
-    sitrep::v1::PublishResponse response;
-    grpc::Status status = (*client)->Publish(*request, &response);
-    if (!status.ok()) return ReportRpcError("publish failed", status, global->server);
-    if (flags->output == "json") {
-      std::printf("%s\n", ToJson(response, /*pretty=*/false).c_str());
-    } else if (response.duplicate()) {
-      std::printf("#%llu duplicate: event id %s was already published with this "
-                  "content; nothing new stored\n",
-                  static_cast<unsigned long long>(response.sequence()),
-                  response.event_id().c_str());
-    } else {
-      std::printf("#%llu published (event id %s%s)\n",
-                  static_cast<unsigned long long>(response.sequence()),
-                  response.event_id().c_str(),
-                  response.incident_version() > 0
-                      ? absl::StrCat(", incident version ", response.incident_version()).c_str()
-                      : "");
-    }
-    return kExitOk;
-  };
+  command.run = [flags, global, app] { return RunPublish(*flags, *app, *global); };
   return command;
 }
 

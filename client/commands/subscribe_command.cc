@@ -181,14 +181,10 @@ class PrintingHandler : public SubscribeHandler {
   absl::Time lost_at_ = absl::InfinitePast();  // when the stream broke; InfinitePast: live
 };
 
-absl::StatusOr<sitrep::v1::SubscribeRequest> BuildRequest(const SubscribeFlags& f,
-                                                          const CLI::App& app,
-                                                          bool* resumed) {
-  sitrep::v1::SubscribeRequest request;
-  absl::StatusOr<sitrep::v1::Filter> filter = BuildFilter(f.filter);
-  if (!filter.ok()) return filter.status();
-  *request.mutable_filter() = *std::move(filter);
-
+// Where the stream starts: at most one of --from-beginning, --from-now,
+// --after (with --log-id), --since, --situation.
+absl::Status ApplyStartFlags(const SubscribeFlags& f, const CLI::App& app,
+                             sitrep::v1::SubscribeRequest* request) {
   const int starts = (f.from_beginning ? 1 : 0) + (f.from_now ? 1 : 0) +
                      (f.situation ? 1 : 0) + (app.count("--after") > 0 ? 1 : 0) +
                      (f.since.empty() ? 0 : 1);
@@ -199,21 +195,56 @@ absl::StatusOr<sitrep::v1::SubscribeRequest> BuildRequest(const SubscribeFlags& 
   if (!f.log_id.empty() && app.count("--after") == 0) {
     return absl::InvalidArgumentError("--log-id goes with --after");
   }
-  if (f.from_beginning) request.set_from_beginning(true);
-  if (f.situation) request.set_situation(true);
-  if (f.from_now) request.set_from_now(true);
+  if (f.from_beginning) request->set_from_beginning(true);
+  if (f.situation) request->set_situation(true);
+  if (f.from_now) request->set_from_now(true);
   if (app.count("--after") > 0) {
     if (f.after < 0) return absl::InvalidArgumentError("--after: must be >= 0");
-    request.set_after_sequence(static_cast<uint64_t>(f.after));
-    request.set_log_id(f.log_id);
+    request->set_after_sequence(static_cast<uint64_t>(f.after));
+    request->set_log_id(f.log_id);
   }
   if (!f.since.empty()) {
     absl::StatusOr<absl::Time> t = ParseTimeFlag(f.since, "--since", absl::Now());
     if (!t.ok()) return t.status();
     const int64_t nanos = absl::ToUnixNanos(*t);
-    request.mutable_since_time()->set_seconds(nanos / 1000000000);
-    request.mutable_since_time()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+    request->mutable_since_time()->set_seconds(nanos / 1000000000);
+    request->mutable_since_time()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
   }
+  return absl::OkStatus();
+}
+
+// --heartbeat, --on-gap, --max-lag.
+absl::Status ApplyStreamFlags(const SubscribeFlags& f, sitrep::v1::SubscribeRequest* request) {
+  absl::StatusOr<absl::Duration> heartbeat = ParseDurationFlag(f.heartbeat, "--heartbeat");
+  if (!heartbeat.ok()) return heartbeat.status();
+  if (*heartbeat != absl::Seconds(5)) {
+    request->mutable_heartbeat_interval()->set_seconds(
+        absl::ToInt64Seconds(absl::Trunc(*heartbeat, absl::Seconds(1))));
+    request->mutable_heartbeat_interval()->set_nanos(static_cast<int32_t>(
+        absl::ToInt64Nanoseconds(*heartbeat - absl::Trunc(*heartbeat, absl::Seconds(1)))));
+  }
+  if (f.on_gap == "gap") {
+    request->set_on_gap(sitrep::v1::GAP_POLICY_GAP);
+  } else if (f.on_gap == "situation") {
+    request->set_on_gap(sitrep::v1::GAP_POLICY_SITUATION);
+  } else if (f.on_gap == "fail") {
+    request->set_on_gap(sitrep::v1::GAP_POLICY_FAIL);
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--on-gap: unknown value '", f.on_gap, "' (valid: gap, situation, fail)"));
+  }
+  request->set_max_lag(f.max_lag);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<sitrep::v1::SubscribeRequest> BuildRequest(const SubscribeFlags& f,
+                                                          const CLI::App& app,
+                                                          bool* resumed) {
+  sitrep::v1::SubscribeRequest request;
+  absl::StatusOr<sitrep::v1::Filter> filter = BuildFilter(f.filter);
+  if (!filter.ok()) return filter.status();
+  *request.mutable_filter() = *std::move(filter);
+  if (absl::Status status = ApplyStartFlags(f, app, &request); !status.ok()) return status;
   // An existing cursor file wins over the start flags: they only say where a
   // first run starts (like a consumer group's committed offset).
   *resumed = false;
@@ -226,25 +257,7 @@ absl::StatusOr<sitrep::v1::SubscribeRequest> BuildRequest(const SubscribeFlags& 
       *resumed = true;
     }
   }
-  absl::StatusOr<absl::Duration> heartbeat = ParseDurationFlag(f.heartbeat, "--heartbeat");
-  if (!heartbeat.ok()) return heartbeat.status();
-  if (*heartbeat != absl::Seconds(5)) {
-    request.mutable_heartbeat_interval()->set_seconds(
-        absl::ToInt64Seconds(absl::Trunc(*heartbeat, absl::Seconds(1))));
-    request.mutable_heartbeat_interval()->set_nanos(static_cast<int32_t>(
-        absl::ToInt64Nanoseconds(*heartbeat - absl::Trunc(*heartbeat, absl::Seconds(1)))));
-  }
-  if (f.on_gap == "gap") {
-    request.set_on_gap(sitrep::v1::GAP_POLICY_GAP);
-  } else if (f.on_gap == "situation") {
-    request.set_on_gap(sitrep::v1::GAP_POLICY_SITUATION);
-  } else if (f.on_gap == "fail") {
-    request.set_on_gap(sitrep::v1::GAP_POLICY_FAIL);
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--on-gap: unknown value '", f.on_gap, "' (valid: gap, situation, fail)"));
-  }
-  request.set_max_lag(f.max_lag);
+  if (absl::Status status = ApplyStreamFlags(f, &request); !status.ok()) return status;
   return request;
 }
 

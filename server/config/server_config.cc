@@ -247,9 +247,9 @@ absl::Status ValidateJetStreamConfig(const JetStreamOptions& js) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::Status ValidateServerConfig(const ServerConfig& config) {
+// The store's and the listeners' security settings; every exposed
+// listener's problems together.
+absl::Status ValidateStoreAndListeners(const ServerConfig& config) {
   if (config.store == StoreKind::kJetStream) {
     absl::Status status = ValidateJetStreamConfig(config.jetstream);
     if (!status.ok()) return status;
@@ -271,7 +271,6 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
     return absl::InvalidArgumentError(
         "--tls_reload_interval: at least 1s");
   }
-  // Every exposed listener's problems together.
   std::vector<std::string> exposed;
   for (const auto& [flag, address] :
        {std::pair<const char*, const std::string&>{"--listen", config.listen},
@@ -283,6 +282,11 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
   if (!exposed.empty()) {
     return absl::InvalidArgumentError(absl::StrJoin(exposed, "\n"));
   }
+  return absl::OkStatus();
+}
+
+// The HTTP gateway's timeouts and limits.
+absl::Status ValidateHttpLimits(const ServerConfig& config) {
   if (config.http_session_ttl < absl::Minutes(1)) {
     return absl::InvalidArgumentError("--http_session_ttl: at least 1m");
   }
@@ -301,6 +305,11 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
     return absl::InvalidArgumentError(
         "--http_max_stream_age: at least 1s (inf: never)");
   }
+  return absl::OkStatus();
+}
+
+// What one request may ask: the publish rate, pages, filters and labels.
+absl::Status ValidateRequestLimits(const ServerConfig& config) {
   if (config.publish_rate < 0 || config.publish_burst < 0) {
     return absl::InvalidArgumentError(
         "--publish_rate, --publish_burst: must not be negative");
@@ -325,6 +334,15 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
         "--max_filter_values, --max_label_requirements, "
         "--max_label_value_bytes: at least 1; --max_labels: at least 0");
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateServerConfig(const ServerConfig& config) {
+  if (absl::Status status = ValidateStoreAndListeners(config); !status.ok()) return status;
+  if (absl::Status status = ValidateHttpLimits(config); !status.ok()) return status;
+  if (absl::Status status = ValidateRequestLimits(config); !status.ok()) return status;
   if (config.shutdown_drain < absl::ZeroDuration() ||
       config.shutdown_drain > absl::Minutes(5)) {
     return absl::InvalidArgumentError("--shutdown_drain: between 0 and 5m");
@@ -339,8 +357,10 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
-  ServerConfig config;
+namespace {
+
+// The gRPC listener, its security and the per-request limits.
+void ReadListenerFlags(ServerConfig& config) {
   config.listen = absl::GetFlag(FLAGS_listen);
   config.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
   config.tls.key_file = absl::GetFlag(FLAGS_tls_key);
@@ -364,6 +384,10 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   config.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   config.max_connection_age_grace =
       absl::GetFlag(FLAGS_max_connection_age_grace);
+}
+
+// --data_dir, --store, --fsync.
+absl::Status ReadStoreFlags(ServerConfig& config) {
   config.data_dir = absl::GetFlag(FLAGS_data_dir);
   const std::string store = absl::GetFlag(FLAGS_store);
   if (store == "sqlite") {
@@ -379,6 +403,11 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
       ParseFsyncPolicy(absl::GetFlag(FLAGS_fsync));
   if (!fsync.ok()) return fsync.status();
   config.fsync = *fsync;
+  return absl::OkStatus();
+}
+
+// The other listeners, the sweeps, the fan-out and the HTTP gateway.
+void ReadServiceFlags(ServerConfig& config) {
   config.port_file = absl::GetFlag(FLAGS_port_file);
   config.metrics_address = absl::GetFlag(FLAGS_metrics_address);
   config.metrics_port_file = absl::GetFlag(FLAGS_metrics_port_file);
@@ -405,6 +434,10 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   config.http_max_connections = absl::GetFlag(FLAGS_http_max_connections);
   config.http_request_timeout = absl::GetFlag(FLAGS_http_request_timeout);
   config.http_max_stream_age = absl::GetFlag(FLAGS_http_max_stream_age);
+}
+
+// The sweeps' and the fan-out's bounds.
+absl::Status ValidateServiceFlags(const ServerConfig& config) {
   if (config.retention_max_age <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "--retention_max_age: must be positive (or inf to keep all)");
@@ -425,13 +458,11 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
     return absl::InvalidArgumentError(
         "--max_message_bytes: between 16384 and 67108864");
   }
-  if (absl::Status valid = ValidateServerConfig(config); !valid.ok()) {
-    return valid;
-  }
-  LogFormat format;
-  absl::Status parsed = ParseLogFormat(absl::GetFlag(FLAGS_log_format), &format);
-  if (!parsed.ok()) return parsed;
-  SetLogFormat(format);
+  return absl::OkStatus();
+}
+
+// --store=jetstream's connection and replica flags.
+void ReadJetStreamFlags(ServerConfig& config) {
   JetStreamOptions& js = config.jetstream;
   js.nats_url = absl::GetFlag(FLAGS_nats_url);
   js.stream = absl::GetFlag(FLAGS_stream);
@@ -443,6 +474,26 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   js.tls_key_file = absl::GetFlag(FLAGS_nats_tls_key);
   config.replica_name = absl::GetFlag(FLAGS_replica_name);
   config.replica_heartbeat_interval = absl::GetFlag(FLAGS_replica_heartbeat_interval);
+}
+
+}  // namespace
+
+absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
+  ServerConfig config;
+  ReadListenerFlags(config);
+  if (absl::Status status = ReadStoreFlags(config); !status.ok()) return status;
+  ReadServiceFlags(config);
+  if (absl::Status status = ValidateServiceFlags(config); !status.ok()) return status;
+  // Before the JetStream flags are read: their checks run when the server
+  // validates the whole config as it starts (server_steps.cc).
+  if (absl::Status valid = ValidateServerConfig(config); !valid.ok()) {
+    return valid;
+  }
+  LogFormat format;
+  absl::Status parsed = ParseLogFormat(absl::GetFlag(FLAGS_log_format), &format);
+  if (!parsed.ok()) return parsed;
+  SetLogFormat(format);
+  ReadJetStreamFlags(config);
   return config;
 }
 

@@ -241,26 +241,36 @@ bool HttpGateway::AnswerCors(Request& request) {
   return true;
 }
 
+namespace {
+
+// Whether `request` uses `allowed_method` (or HEAD for GET); otherwise
+// answers 405 with an Allow header.
+bool AllowOnly(HttpRequest& request, evhttp_cmd_type allowed_method,
+               const char* allow) {
+  if (request.method() == allowed_method ||
+      (allowed_method == EVHTTP_REQ_GET &&
+       request.method() == EVHTTP_REQ_HEAD)) {
+    return true;
+  }
+  request.AddHeader("Allow", allow);
+  request.Reply(405, "application/json",
+                ErrorJson(absl::UnimplementedError(
+                    absl::StrCat(request.path(), " takes ", allow))));
+  return false;
+}
+
+}  // namespace
+
 // One branch per path, each naming its route for the metrics and checking
-// its methods: longer than 60 lines, but a table would hide the few routes
+// its methods: a plain chain, as a table would hide the few routes
 // that differ (sessions take two methods, static files and the incident and
 // CAP paths match by prefix).
 void HttpGateway::Route(Request& request) {
   if (AnswerCors(request)) return;
   const std::string& path = request.path();
   const evhttp_cmd_type method = request.method();
-  auto only = [&request](evhttp_cmd_type allowed_method,
-                         const char* allow) -> bool {
-    if (request.method() == allowed_method ||
-        (allowed_method == EVHTTP_REQ_GET &&
-         request.method() == EVHTTP_REQ_HEAD)) {
-      return true;
-    }
-    request.AddHeader("Allow", allow);
-    request.Reply(405, "application/json",
-                  ErrorJson(absl::UnimplementedError(
-                      absl::StrCat(request.path(), " takes ", allow))));
-    return false;
+  auto only = [&request](evhttp_cmd_type allowed_method, const char* allow) {
+    return AllowOnly(request, allowed_method, allow);
   };
   if (path == "/v1/updates") {
     request.set_route("updates");

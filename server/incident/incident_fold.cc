@@ -35,6 +35,54 @@ void CloseRequestsAbove(const v1::SituationUpdate& update, int rank,
   }
 }
 
+// REQUEST_SUPPORT: a new open request from the acting tier.
+void OpenRequest(const v1::SituationUpdate& update, v1::Role tier,
+                 v1::Incident* state) {
+  const v1::Role from =
+      tier != v1::ROLE_UNSPECIFIED ? tier : TierOfMission(update.mission());
+  const v1::Role to = RequestTarget(update, from);
+  if (TierRank(to) == 0) return;
+  v1::SupportRequest* request = state->add_support_requests();
+  request->set_from_tier(from);
+  request->set_from_mission(update.mission());
+  request->set_to_tier(to);
+  request->set_to_mission(MissionOfTier(to));
+  request->set_state(v1::SupportRequest::STATE_OPEN);
+  *request->mutable_requested_at() = update.received_at();
+  request->set_requested_by(update.publisher());
+  request->set_requested_sequence(update.sequence());
+}
+
+// ACKNOWLEDGE: the open request to the acting tier.
+void Acknowledge(const v1::SituationUpdate& update, v1::Role tier,
+                 v1::Incident* state) {
+  const int index =
+      FindRequestTo(*state, tier, v1::SupportRequest::STATE_OPEN);
+  if (index < 0) return;
+  v1::SupportRequest* request = state->mutable_support_requests(index);
+  request->set_state(v1::SupportRequest::STATE_ACKNOWLEDGED);
+  *request->mutable_acknowledged_at() = update.received_at();
+  request->set_acknowledged_by(update.publisher());
+  request->set_acknowledged_sequence(update.sequence());
+}
+
+// DEESCALATE: the lead goes back down, or a supporting tier withdraws.
+void Deescalate(const v1::SituationUpdate& update, v1::Role tier,
+                v1::Incident* state) {
+  const v1::Role lead = state->lead().tier();
+  if (tier != lead && TierRank(tier) > TierRank(lead) &&
+      (update.target_tier() == v1::ROLE_UNSPECIFIED ||
+       update.target_tier() == lead)) {
+    // A supporting tier withdraws: its request closes, the lead stays.
+    CloseRequestsAbove(update, TierRank(lead), state);
+    return;
+  }
+  const v1::Role target = DeescalateTarget(*state, update, tier);
+  if (TierRank(target) == 0) return;
+  SetLead(update, MissionOfTier(target), target, state);
+  CloseRequestsAbove(update, TierRank(target), state);
+}
+
 void ApplyKind(const v1::SituationUpdate& update, v1::Incident* state) {
   const v1::Role tier = ActingTier(update);
   switch (update.kind()) {
@@ -44,51 +92,18 @@ void ApplyKind(const v1::SituationUpdate& update, v1::Incident* state) {
                                            : TierOfMission(update.mission()),
               state);
       break;
-    case v1::KIND_REQUEST_SUPPORT: {
-      const v1::Role from =
-          tier != v1::ROLE_UNSPECIFIED ? tier : TierOfMission(update.mission());
-      const v1::Role to = RequestTarget(update, from);
-      if (TierRank(to) == 0) break;
-      v1::SupportRequest* request = state->add_support_requests();
-      request->set_from_tier(from);
-      request->set_from_mission(update.mission());
-      request->set_to_tier(to);
-      request->set_to_mission(MissionOfTier(to));
-      request->set_state(v1::SupportRequest::STATE_OPEN);
-      *request->mutable_requested_at() = update.received_at();
-      request->set_requested_by(update.publisher());
-      request->set_requested_sequence(update.sequence());
+    case v1::KIND_REQUEST_SUPPORT:
+      OpenRequest(update, tier, state);
       break;
-    }
-    case v1::KIND_ACKNOWLEDGE: {
-      const int index =
-          FindRequestTo(*state, tier, v1::SupportRequest::STATE_OPEN);
-      if (index < 0) break;
-      v1::SupportRequest* request = state->mutable_support_requests(index);
-      request->set_state(v1::SupportRequest::STATE_ACKNOWLEDGED);
-      *request->mutable_acknowledged_at() = update.received_at();
-      request->set_acknowledged_by(update.publisher());
-      request->set_acknowledged_sequence(update.sequence());
+    case v1::KIND_ACKNOWLEDGE:
+      Acknowledge(update, tier, state);
       break;
-    }
     case v1::KIND_ESCALATE:
       SetLead(update, update.mission(), tier, state);
       break;
-    case v1::KIND_DEESCALATE: {
-      const v1::Role lead = state->lead().tier();
-      if (tier != lead && TierRank(tier) > TierRank(lead) &&
-          (update.target_tier() == v1::ROLE_UNSPECIFIED ||
-           update.target_tier() == lead)) {
-        // A supporting tier withdraws: its request closes, the lead stays.
-        CloseRequestsAbove(update, TierRank(lead), state);
-        break;
-      }
-      const v1::Role target = DeescalateTarget(*state, update, tier);
-      if (TierRank(target) == 0) break;
-      SetLead(update, MissionOfTier(target), target, state);
-      CloseRequestsAbove(update, TierRank(target), state);
+    case v1::KIND_DEESCALATE:
+      Deescalate(update, tier, state);
       break;
-    }
     case v1::KIND_RESOLVE:
     case v1::KIND_CANCEL:
     case v1::KIND_EXPIRED:

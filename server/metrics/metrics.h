@@ -23,7 +23,8 @@ namespace sitrep {
 // is cheaper to read than to track (store sequences, subscribers, open
 // incidents) is set by the refresh function just before each scrape.
 //
-// prometheus-cpp stays behind this header, so only metrics.cc includes it.
+// prometheus-cpp stays behind this header: only metrics*.cc and the internal
+// metrics_impl.h include it.
 //
 // Thread safety: every method may be called concurrently. Recording is
 // lock-free once a label set was used (its series pointer is cached);

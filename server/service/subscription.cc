@@ -201,6 +201,21 @@ void Subscription::EncodeHeartbeatLocked() {
   sink_->EncodeHeartbeat(heartbeat, feed_->log_id(), cursor_->cursor());
 }
 
+// Counted before the write starts, so that a client holding the batch
+// always finds it counted. `live`: the subscriber had caught up before
+// `message`, so received_at -> now is delivery latency.
+void Subscription::CountDelivery(const CursorMessage& message, bool live) {
+  if (metrics_ == nullptr || message.type != CursorMessage::Type::kUpdates) {
+    return;
+  }
+  metrics_->RecordDeliveries(message.updates, live && !message.snapshot,
+                             clock_->Now());
+  const uint64_t head = feed_->head();
+  if (!message.snapshot && head >= message.cursor) {
+    metrics_->ObserveSubscriberLag(head - message.cursor);
+  }
+}
+
 // One turn of the stream's state machine: longer than 60 lines because its
 // steps share the lock and the loop (a Finish owed, the cursor's next step,
 // a store read, a heartbeat, waiting at the head) and read best together;
@@ -229,17 +244,7 @@ void Subscription::Pump() {
     switch (cursor_->Next(&message, &failure)) {
       case SubscriberCursor::Step::kMessage:
         sink->Encode(message, feed_->log_id());
-        if (metrics_ != nullptr &&
-            message.type == CursorMessage::Type::kUpdates) {
-          // Counted before the write starts, so that a client holding the
-          // batch always finds it counted.
-          metrics_->RecordDeliveries(message.updates,
-                                     live && !message.snapshot, clock_->Now());
-          const uint64_t head = feed_->head();
-          if (!message.snapshot && head >= message.cursor) {
-            metrics_->ObserveSubscriberLag(head - message.cursor);
-          }
-        }
+        CountDelivery(message, live);
         break;
       case SubscriberCursor::Step::kReadStore: {
         store_read_in_flight_ = true;

@@ -149,6 +149,8 @@ class Subscription final : public FeedWaiter,
   void HeartbeatTick();
   void ScheduleHeartbeat(absl::Duration delay);
   void EncodeHeartbeatLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The delivery metrics of a message just encoded (Pump).
+  void CountDelivery(const CursorMessage& message, bool live);
 
   // Constant after construction.
   Feed* const feed_;

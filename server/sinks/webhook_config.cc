@@ -109,145 +109,165 @@ absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
   return token;
 }
 
-// Checks one entry; errors carry the field name only (the caller prefixes
-// the path).
-absl::StatusOr<WebhookSinkConfig> ParseEntry(const sinks::WebhookEntry& entry,
-                                             const std::string& path) {
-  auto invalid = [&](absl::string_view field, const auto&... what) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ".", field, ": ",
-                                                   what...));
-  };
-  WebhookSinkConfig config;
-  if (!IsValidSinkName(entry.name())) {
-    return invalid("name", "'", entry.name(),
-                   "' must be 1-63 of a-z 0-9 - (it names the cursor file "
-                   "and the metrics)");
-  }
-  config.name = entry.name();
+// INVALID_ARGUMENT "<path>.<field>: <what...>".
+template <typename... What>
+absl::Status Invalid(const std::string& path, absl::string_view field, const What&... what) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ".", field, ": ", what...));
+}
 
-  if (entry.url().empty()) return invalid("url", "is required");
-  if (absl::Status url = CheckUrl(entry.url()); !url.ok()) {
-    // The URL itself is not repeated: it may hold a secret.
-    return invalid("url", url.message());
-  }
-  config.url = entry.url();
-
-  absl::StatusOr<std::unique_ptr<const FilterMatcher>> filter =
-      FilterMatcher::Compile(entry.filter(), FilterLimits{},
-                             absl::StrCat(path, ".filter"));
-  if (!filter.ok()) return filter.status();
-  config.filter = entry.filter();
-
+absl::Status ParseFormat(const sinks::WebhookEntry& entry, const std::string& path,
+                         WebhookSinkConfig* config) {
   bool format_known = entry.format().empty();
   for (WebhookFormat format :
        {WebhookFormat::kJson, WebhookFormat::kAlertmanager, WebhookFormat::kCap,
         WebhookFormat::kCloudEvents, WebhookFormat::kCloudEventsBinary}) {
     if (entry.format() == WebhookFormatName(format)) {
-      config.format = format;
+      config->format = format;
       format_known = true;
     }
   }
   if (!format_known) {
-    return invalid("format", "'", entry.format(),
+    return Invalid(path, "format", "'", entry.format(),
                    "' is not a format; use json, alertmanager, cap, "
                    "cloudevents or cloudevents-binary");
   }
+  return absl::OkStatus();
+}
 
+// bearer_token or bearer_token_file, then the extra headers.
+absl::Status ParseCredentials(const sinks::WebhookEntry& entry, const std::string& path,
+                              WebhookSinkConfig* config) {
   if (!entry.bearer_token().empty() && !entry.bearer_token_file().empty()) {
-    return invalid("bearer_token", "give bearer_token or bearer_token_file, "
-                                   "not both");
+    return Invalid(path, "bearer_token", "give bearer_token or bearer_token_file, "
+                                         "not both");
   }
   if (!entry.bearer_token_file().empty()) {
     absl::StatusOr<std::string> token =
         ReadTokenFile(entry.bearer_token_file());
-    if (!token.ok()) return invalid("bearer_token_file", token.status().message());
-    config.bearer_token = *std::move(token);
+    if (!token.ok()) return Invalid(path, "bearer_token_file", token.status().message());
+    config->bearer_token = *std::move(token);
   } else {
-    config.bearer_token = entry.bearer_token();
+    config->bearer_token = entry.bearer_token();
   }
-  if (HasControlCharacter(config.bearer_token)) {
-    return invalid(entry.bearer_token_file().empty() ? "bearer_token"
+  if (HasControlCharacter(config->bearer_token)) {
+    return Invalid(path,
+                   entry.bearer_token_file().empty() ? "bearer_token"
                                                      : "bearer_token_file",
                    "contains control characters");
   }
-
   // Sorted, so that the request does not depend on the map's order.
   std::vector<std::pair<std::string, std::string>> headers(
       entry.headers().begin(), entry.headers().end());
   std::sort(headers.begin(), headers.end());
   for (const auto& [name, value] : headers) {
     const std::string field = absl::StrCat("headers[\"", name, "\"]");
-    if (!IsHeaderName(name)) return invalid(field, "is not a header name");
+    if (!IsHeaderName(name)) return Invalid(path, field, "is not a header name");
     const std::string lower = absl::AsciiStrToLower(name);
     if (lower == "host" || lower == "content-length" ||
         lower == "content-type" || lower == "transfer-encoding" ||
         lower == "connection" || lower == "expect") {
-      return invalid(field, "is set by sitrep and cannot be overridden");
+      return Invalid(path, field, "is set by sitrep and cannot be overridden");
     }
-    if (lower == "authorization" && !config.bearer_token.empty()) {
-      return invalid(field, "conflicts with the bearer token");
+    if (lower == "authorization" && !config->bearer_token.empty()) {
+      return Invalid(path, field, "conflicts with the bearer token");
     }
     if (HasControlCharacter(value)) {
-      return invalid(field, "the value contains control characters");
+      return Invalid(path, field, "the value contains control characters");
     }
   }
-  config.headers = std::move(headers);
+  config->headers = std::move(headers);
+  return absl::OkStatus();
+}
 
+// max_batch (after the format, which may allow only 1).
+absl::Status ParseMaxBatch(const sinks::WebhookEntry& entry, const std::string& path,
+                           WebhookSinkConfig* config) {
   if (entry.max_batch() > kMaxBatchLimit) {
-    return invalid("max_batch", entry.max_batch(), " is more than ",
+    return Invalid(path, "max_batch", entry.max_batch(), " is more than ",
                    kMaxBatchLimit);
   }
-  config.max_batch = entry.max_batch() == 0 ? kDefaultMaxBatch
-                                            : entry.max_batch();
+  config->max_batch = entry.max_batch() == 0 ? kDefaultMaxBatch
+                                             : entry.max_batch();
   // A CAP alert and a CloudEvent (structured or binary) are one update.
-  if (config.format == WebhookFormat::kCap ||
-      config.format == WebhookFormat::kCloudEvents ||
-      config.format == WebhookFormat::kCloudEventsBinary) {
+  if (config->format == WebhookFormat::kCap ||
+      config->format == WebhookFormat::kCloudEvents ||
+      config->format == WebhookFormat::kCloudEventsBinary) {
     if (entry.max_batch() > 1) {
-      return invalid("max_batch", "format ", entry.format(),
+      return Invalid(path, "max_batch", "format ", entry.format(),
                      " posts one update per request; leave max_batch unset "
                      "or 1");
     }
-    config.max_batch = 1;
+    config->max_batch = 1;
   }
+  return absl::OkStatus();
+}
 
+// timeout, backoff_initial, backoff_max.
+absl::Status ParseDurations(const sinks::WebhookEntry& entry, const std::string& path,
+                            WebhookSinkConfig* config) {
   absl::StatusOr<absl::Duration> timeout =
       DurationField(entry.timeout(), entry.has_timeout(),
-                    config.timeout, absl::Milliseconds(10), absl::Minutes(10),
+                    config->timeout, absl::Milliseconds(10), absl::Minutes(10),
                     "10ms..10m");
-  if (!timeout.ok()) return invalid("timeout", timeout.status().message());
-  config.timeout = *timeout;
+  if (!timeout.ok()) return Invalid(path, "timeout", timeout.status().message());
+  config->timeout = *timeout;
   absl::StatusOr<absl::Duration> initial = DurationField(
       entry.backoff_initial(), entry.has_backoff_initial(),
-      config.backoff_initial, absl::Milliseconds(1), absl::Hours(1),
+      config->backoff_initial, absl::Milliseconds(1), absl::Hours(1),
       "1ms..1h");
   if (!initial.ok()) {
-    return invalid("backoff_initial", initial.status().message());
+    return Invalid(path, "backoff_initial", initial.status().message());
   }
-  config.backoff_initial = *initial;
+  config->backoff_initial = *initial;
   absl::StatusOr<absl::Duration> max = DurationField(
       entry.backoff_max(), entry.has_backoff_max(),
-      std::max(config.backoff_max, config.backoff_initial),
-      config.backoff_initial, absl::Hours(24),
+      std::max(config->backoff_max, config->backoff_initial),
+      config->backoff_initial, absl::Hours(24),
       absl::StrCat("backoff_initial (", absl::FormatDuration(*initial),
                    ")..24h"));
-  if (!max.ok()) return invalid("backoff_max", max.status().message());
-  config.backoff_max = *max;
+  if (!max.ok()) return Invalid(path, "backoff_max", max.status().message());
+  config->backoff_max = *max;
+  return absl::OkStatus();
+}
 
+// Checks one entry; errors carry the field name only (the caller prefixes
+// the path).
+absl::StatusOr<WebhookSinkConfig> ParseEntry(const sinks::WebhookEntry& entry,
+                                             const std::string& path) {
+  WebhookSinkConfig config;
+  if (!IsValidSinkName(entry.name())) {
+    return Invalid(path, "name", "'", entry.name(),
+                   "' must be 1-63 of a-z 0-9 - (it names the cursor file "
+                   "and the metrics)");
+  }
+  config.name = entry.name();
+  if (entry.url().empty()) return Invalid(path, "url", "is required");
+  if (absl::Status url = CheckUrl(entry.url()); !url.ok()) {
+    // The URL itself is not repeated: it may hold a secret.
+    return Invalid(path, "url", url.message());
+  }
+  config.url = entry.url();
+  absl::StatusOr<std::unique_ptr<const FilterMatcher>> filter =
+      FilterMatcher::Compile(entry.filter(), FilterLimits{},
+                             absl::StrCat(path, ".filter"));
+  if (!filter.ok()) return filter.status();
+  config.filter = entry.filter();
+  for (auto* step : {&ParseFormat, &ParseCredentials, &ParseMaxBatch, &ParseDurations}) {
+    if (absl::Status status = step(entry, path, &config); !status.ok()) return status;
+  }
   if (entry.start() == "beginning") {
     config.start_at_beginning = true;
   } else if (!entry.start().empty() && entry.start() != "now") {
-    return invalid("start", "'", entry.start(),
+    return Invalid(path, "start", "'", entry.start(),
                    "' is not a start; use now or beginning");
   }
-
   if (!entry.ca_file().empty()) {
     std::ifstream in(entry.ca_file());
-    if (!in.is_open()) return invalid("ca_file", "cannot open ", entry.ca_file());
+    if (!in.is_open()) return Invalid(path, "ca_file", "cannot open ", entry.ca_file());
     config.ca_file = entry.ca_file();
   }
   if (HasControlCharacter(entry.proxy())) {
-    return invalid("proxy", "contains control characters");
+    return Invalid(path, "proxy", "contains control characters");
   }
   config.proxy = entry.proxy();
   return config;

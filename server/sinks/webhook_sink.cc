@@ -183,47 +183,11 @@ void WebhookSink::Read(absl::Time now, HttpPoster* poster) {
       case SubscriberCursor::Step::kMessage:
         if (message.type == CursorMessage::Type::kUpdates &&
             !message.updates.empty()) {
-          Batch batch;
-          batch.cursor = message.cursor;
-          batch.updates = message.updates.size();
-          batch.first = message.updates.front()->sequence();
-          batch.last = message.updates.back()->sequence();
-          switch (config_.format) {
-            case WebhookFormat::kJson:
-              batch.body = EncodeJsonBatch(message.updates, feed_->log_id(),
-                                           message.cursor);
-              break;
-            case WebhookFormat::kAlertmanager:
-              batch.body = EncodeAlertmanagerAlerts(message.updates);
-              break;
-            default: {
-              // One update per batch (max_batch is 1 for these formats).
-              InteropBody body = EncodeInteropBody(
-                  config_.format, *message.updates.front(), feed_->log_id());
-              batch.body = std::move(body.body);
-              batch.content_type = std::move(body.content_type);
-              batch.headers = std::move(body.headers);
-            }
-          }
-          pending_ = std::move(batch);
+          pending_ = EncodeBatch(message);
           StartPost(poster);
           return;
         }
-        if (message.type == CursorMessage::Type::kGap) {
-          const uint64_t missed = message.gap_to - message.gap_from + 1;
-          LogWarning(kComponent,
-                     "retention removed updates before the sink delivered "
-                     "them; they are lost for this sink",
-                     {{"sink", config_.name},
-                      {"from", absl::StrCat(message.gap_from)},
-                      {"to", absl::StrCat(message.gap_to)}});
-          {
-            absl::MutexLock lock(&mu_);
-            status_.updates_missed += missed;
-          }
-          SetAcked(message.cursor);
-          PersistOrLog();
-        }
+        if (message.type == CursorMessage::Type::kGap) SkipGap(message);
         continue;  // CaughtUp and the rest mean nothing to a sink.
       case SubscriberCursor::Step::kReadStore: {
         // On this thread: a store read takes milliseconds, and the other
@@ -235,36 +199,86 @@ void WebhookSink::Read(absl::Time now, HttpPoster* poster) {
         SetAcked(cursor_->cursor());
         return;  // Still kReading: the other sinks get a turn first.
       case SubscriberCursor::Step::kIdle:
-        SetAcked(cursor_->cursor());
-        if (acked_ != persisted_ &&
-            now - last_persist_ >= options_.idle_interval) {
-          PersistOrLog();
-        }
-        // A wake-up left over from before (it may land after a re-check
-        // cancelled the registration) must not count for this one. Nothing
-        // is lost: WaitForNew refuses when the head moved past the cursor.
-        waker_->TakeWoken();
-        if (feed_->WaitForNew(waker_, cursor_->cursor(),
-                              cursor_->missions())) {
-          state_ = State::kWaiting;
-          recheck_at_ = now + options_.idle_interval;
-          return;
-        }
+        if (IdleAtHead(now)) return;
         continue;  // The head moved meanwhile.
       case SubscriberCursor::Step::kFail:
-        LogError(kComponent, "reading the log failed; retrying",
-                 {{"sink", config_.name},
-                  {"error", std::string(failure.message())}});
-        {
-          absl::MutexLock lock(&mu_);
-          status_.last_error = std::string(failure.message());
-        }
-        cursor_failed_ = true;
-        state_ = State::kBackoff;
-        retry_at_ = now + backoff_.Next(std::nullopt);
+        ReadFailed(now, failure);
         return;
     }
   }
+}
+
+WebhookSink::Batch WebhookSink::EncodeBatch(const CursorMessage& message) const {
+  Batch batch;
+  batch.cursor = message.cursor;
+  batch.updates = message.updates.size();
+  batch.first = message.updates.front()->sequence();
+  batch.last = message.updates.back()->sequence();
+  switch (config_.format) {
+    case WebhookFormat::kJson:
+      batch.body = EncodeJsonBatch(message.updates, feed_->log_id(),
+                                   message.cursor);
+      break;
+    case WebhookFormat::kAlertmanager:
+      batch.body = EncodeAlertmanagerAlerts(message.updates);
+      break;
+    default: {
+      // One update per batch (max_batch is 1 for these formats).
+      InteropBody body = EncodeInteropBody(
+          config_.format, *message.updates.front(), feed_->log_id());
+      batch.body = std::move(body.body);
+      batch.content_type = std::move(body.content_type);
+      batch.headers = std::move(body.headers);
+    }
+  }
+  return batch;
+}
+
+void WebhookSink::SkipGap(const CursorMessage& message) {
+  const uint64_t missed = message.gap_to - message.gap_from + 1;
+  LogWarning(kComponent,
+             "retention removed updates before the sink delivered "
+             "them; they are lost for this sink",
+             {{"sink", config_.name},
+              {"from", absl::StrCat(message.gap_from)},
+              {"to", absl::StrCat(message.gap_to)}});
+  {
+    absl::MutexLock lock(&mu_);
+    status_.updates_missed += missed;
+  }
+  SetAcked(message.cursor);
+  PersistOrLog();
+}
+
+bool WebhookSink::IdleAtHead(absl::Time now) {
+  SetAcked(cursor_->cursor());
+  if (acked_ != persisted_ &&
+      now - last_persist_ >= options_.idle_interval) {
+    PersistOrLog();
+  }
+  // A wake-up left over from before (it may land after a re-check
+  // cancelled the registration) must not count for this one. Nothing
+  // is lost: WaitForNew refuses when the head moved past the cursor.
+  waker_->TakeWoken();
+  if (!feed_->WaitForNew(waker_, cursor_->cursor(), cursor_->missions())) {
+    return false;
+  }
+  state_ = State::kWaiting;
+  recheck_at_ = now + options_.idle_interval;
+  return true;
+}
+
+void WebhookSink::ReadFailed(absl::Time now, const absl::Status& failure) {
+  LogError(kComponent, "reading the log failed; retrying",
+           {{"sink", config_.name},
+            {"error", std::string(failure.message())}});
+  {
+    absl::MutexLock lock(&mu_);
+    status_.last_error = std::string(failure.message());
+  }
+  cursor_failed_ = true;
+  state_ = State::kBackoff;
+  retry_at_ = now + backoff_.Next(std::nullopt);
 }
 
 void WebhookSink::StartPost(HttpPoster* poster) {
@@ -287,71 +301,81 @@ void WebhookSink::OnPostDone(HttpPostResult result) {
   const std::string error =
       result.status == 0 ? result.error : absl::StrCat("HTTP ", result.status);
   switch (outcome) {
-    case DeliveryOutcome::kDelivered: {
-      uint64_t failures;
-      {
-        absl::MutexLock lock(&mu_);
-        failures = status_.consecutive_failures;
-        ++status_.deliveries_ok;
-        status_.updates_delivered += batch.updates;
-        status_.consecutive_failures = 0;
-        status_.last_success = options_.clock->Now();
-      }
-      if (failures > 0) {
-        LogInfo(kComponent, "the endpoint acknowledges again",
-                {{"sink", config_.name},
-                 {"failed_attempts", absl::StrCat(failures)}});
-      }
+    case DeliveryOutcome::kDelivered:
+      CountDelivered(batch);
       break;
-    }
     case DeliveryOutcome::kRejected:
-      // The body of a refusal says why. It is the endpoint's text, which
-      // may echo our request: cut, one line, our secrets redacted.
-      LogError(kComponent,
-               "the endpoint refused a batch for good; it is skipped",
-               {{"sink", config_.name},
-                {"status", absl::StrCat(result.status)},
-                {"first", absl::StrCat(batch.first)},
-                {"last", absl::StrCat(batch.last)},
-                {"response", ResponseExcerpt(result.body_prefix, secrets_)}});
-      {
-        absl::MutexLock lock(&mu_);
-        ++status_.deliveries_rejected;
-        status_.updates_rejected += batch.updates;
-        status_.consecutive_failures = 0;
-        status_.last_error = error;
-      }
+      CountRejected(result, batch, error);
       break;
-    case DeliveryOutcome::kRetry: {
-      const absl::Duration delay = backoff_.Next(result.retry_after);
-      retry_at_ = now + delay;
-      state_ = State::kBackoff;
-      uint64_t failures;
-      {
-        absl::MutexLock lock(&mu_);
-        ++status_.deliveries_failed;
-        failures = ++status_.consecutive_failures;
-        status_.last_error = error;
-      }
-      // The 1st, 2nd, 4th, 8th ... failure in a row: a down endpoint is
-      // visible in the log without flooding it.
-      if (IsPowerOfTwo(failures)) {
-        LogWarning(kComponent, "POST failed; retrying the same batch",
-                   {{"sink", config_.name},
-                    {"error", error},
-                    {"attempt", absl::StrCat(failures)},
-                    {"retry_in", absl::FormatDuration(delay)},
-                    {"first", absl::StrCat(batch.first)},
-                    {"last", absl::StrCat(batch.last)}});
-      }
+    case DeliveryOutcome::kRetry:
+      RetryLater(now, result, batch, error);
       return;
-    }
   }
   SetAcked(batch.cursor);
   pending_.reset();
   backoff_.Reset();
   state_ = State::kReading;
   PersistOrLog();
+}
+
+void WebhookSink::CountDelivered(const Batch& batch) {
+  uint64_t failures;
+  {
+    absl::MutexLock lock(&mu_);
+    failures = status_.consecutive_failures;
+    ++status_.deliveries_ok;
+    status_.updates_delivered += batch.updates;
+    status_.consecutive_failures = 0;
+    status_.last_success = options_.clock->Now();
+  }
+  if (failures > 0) {
+    LogInfo(kComponent, "the endpoint acknowledges again",
+            {{"sink", config_.name},
+             {"failed_attempts", absl::StrCat(failures)}});
+  }
+}
+
+void WebhookSink::CountRejected(const HttpPostResult& result, const Batch& batch,
+                                const std::string& error) {
+  // The body of a refusal says why. It is the endpoint's text, which
+  // may echo our request: cut, one line, our secrets redacted.
+  LogError(kComponent,
+           "the endpoint refused a batch for good; it is skipped",
+           {{"sink", config_.name},
+            {"status", absl::StrCat(result.status)},
+            {"first", absl::StrCat(batch.first)},
+            {"last", absl::StrCat(batch.last)},
+            {"response", ResponseExcerpt(result.body_prefix, secrets_)}});
+  absl::MutexLock lock(&mu_);
+  ++status_.deliveries_rejected;
+  status_.updates_rejected += batch.updates;
+  status_.consecutive_failures = 0;
+  status_.last_error = error;
+}
+
+void WebhookSink::RetryLater(absl::Time now, const HttpPostResult& result,
+                             const Batch& batch, const std::string& error) {
+  const absl::Duration delay = backoff_.Next(result.retry_after);
+  retry_at_ = now + delay;
+  state_ = State::kBackoff;
+  uint64_t failures;
+  {
+    absl::MutexLock lock(&mu_);
+    ++status_.deliveries_failed;
+    failures = ++status_.consecutive_failures;
+    status_.last_error = error;
+  }
+  // The 1st, 2nd, 4th, 8th ... failure in a row: a down endpoint is
+  // visible in the log without flooding it.
+  if (IsPowerOfTwo(failures)) {
+    LogWarning(kComponent, "POST failed; retrying the same batch",
+               {{"sink", config_.name},
+                {"error", error},
+                {"attempt", absl::StrCat(failures)},
+                {"retry_in", absl::FormatDuration(delay)},
+                {"first", absl::StrCat(batch.first)},
+                {"last", absl::StrCat(batch.last)}});
+  }
 }
 
 void WebhookSink::SetAcked(uint64_t cursor) {

@@ -102,8 +102,21 @@ class WebhookSink {
 
   absl::Status StartCursor(uint64_t after);
   void Read(absl::Time now, HttpPoster* poster);
+  // Read's steps: a batch of updates in the sink's format; updates lost to
+  // retention; the cursor at the head (true: now waiting on the Feed); a
+  // failed store read.
+  Batch EncodeBatch(const CursorMessage& message) const;
+  void SkipGap(const CursorMessage& message);
+  bool IdleAtHead(absl::Time now);
+  void ReadFailed(absl::Time now, const absl::Status& failure);
   void StartPost(HttpPoster* poster);
   void OnPostDone(HttpPostResult result);
+  // OnPostDone's outcomes (delivery_policy.h).
+  void CountDelivered(const Batch& batch);
+  void CountRejected(const HttpPostResult& result, const Batch& batch,
+                     const std::string& error);
+  void RetryLater(absl::Time now, const HttpPostResult& result,
+                  const Batch& batch, const std::string& error);
   void SetAcked(uint64_t cursor);
   absl::Status Persist();
   void PersistOrLog();
