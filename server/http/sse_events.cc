@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
+#include "server/fanout/entry_encodings.h"
 #include "server/http/json_body.h"
 
 namespace sitrep {
@@ -36,7 +37,7 @@ std::string SseEvents(const CursorMessage& message) {
       size_t next_left = 0;
       for (const LogEntryPtr& entry : message.updates) {
         if (message.snapshot) {
-          AppendSseEvent("snapshot", std::nullopt, entry->json(), &out);
+          AppendSseEvent("snapshot", std::nullopt, EntryJson(*entry), &out);
           continue;
         }
         if (next_left < message.left_view.size() &&
@@ -46,12 +47,12 @@ std::string SseEvents(const CursorMessage& message) {
           reason.set_string_value(message.left_view[next_left].reason);
           AppendSseEvent("left_view", entry->sequence(),
                          absl::StrCat("{\"reason\":", ToJson(reason),
-                                      ",\"update\":", entry->json(), "}"),
+                                      ",\"update\":", EntryJson(*entry), "}"),
                          &out);
           ++next_left;
           continue;
         }
-        AppendSseEvent("update", entry->sequence(), entry->json(), &out);
+        AppendSseEvent("update", entry->sequence(), EntryJson(*entry), &out);
       }
       break;
     }
