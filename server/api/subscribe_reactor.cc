@@ -5,6 +5,7 @@
 
 #include "server/api/grpc_status.h"
 #include "server/api/raw_messages.h"
+#include "server/fanout/entry_encodings.h"
 #include "sitrep/v1/situation_feed.pb.h"
 
 namespace sitrep {
@@ -38,7 +39,7 @@ class GrpcStreamSink final : public SubscriptionSink {
     if (message.type == CursorMessage::Type::kUpdates) {
       size_t size = 0;
       for (const LogEntryPtr& entry : message.updates) {
-        size += entry->wire.size();
+        size += UpdatesFieldSize(*entry);
       }
       std::string bytes;
       const std::string cursor = EncodeCursorField(log_id, message.cursor);
@@ -46,7 +47,9 @@ class GrpcStreamSink final : public SubscriptionSink {
       // A repeated field on the wire is its elements one after another, so
       // the batch is the entries' pre-encoded bytes: nothing is serialised
       // per subscriber but the cursor.
-      for (const LogEntryPtr& entry : message.updates) bytes += entry->wire;
+      for (const LogEntryPtr& entry : message.updates) {
+        AppendUpdatesField(*entry, &bytes);
+      }
       if (!message.left_view.empty()) {
         v1::SubscribeResponse marks;
         for (const CursorMessage::LeftView& left : message.left_view) {

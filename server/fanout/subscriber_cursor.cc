@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/fanout/entry_encodings.h"
 #include "server/fanout/left_view.h"
 #include "server/runtime/proto_time.h"
 
@@ -107,12 +108,12 @@ void SubscriberCursor::Consider(const LogEntryPtr& entry,
   // Rights come first: a reader never gets an update of a mission it may
   // not read, even one that closes an incident it saw.
   if (filter_ == nullptr || filter_->Matches(entry->update)) {
-    *bytes += entry->wire.size();
+    *bytes += UpdatesFieldSize(*entry);
     batch->push_back(entry);
   } else if (entry->previous != nullptr && !filter_->RestrictsKinds() &&
              filter_->Readable(entry->update) &&
              filter_->Matches(*entry->previous)) {
-    *bytes += entry->wire.size();
+    *bytes += UpdatesFieldSize(*entry);
     batch->push_back(entry);
     left_view->push_back(
         {entry->sequence(), LeftViewReason(entry->update, *entry->previous)});
@@ -168,7 +169,7 @@ SubscriberCursor::Step SubscriberCursor::Next(CursorMessage* message,
     message->cursor = cursor_;
     size_t bytes = 0;
     while (!snapshot_.empty() && !BatchFull(message->updates, bytes)) {
-      bytes += snapshot_.front()->wire.size();
+      bytes += UpdatesFieldSize(*snapshot_.front());
       message->updates.push_back(std::move(snapshot_.front()));
       snapshot_.pop_front();
     }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
+#include "server/fanout/entry_encodings.h"
 #include "server/http/json_body.h"
 
 namespace sitrep {
@@ -30,13 +31,6 @@ std::string SseHello(const std::string& log_id, uint64_t cursor,
                  &out);
   return out;
 }
-
-namespace {
-
-// The entry's JSON: every event that carries an entry takes it from here.
-absl::string_view EntryJson(const LogEntry& entry) { return entry.json(); }
-
-}  // namespace
 
 std::string SseUpdateEvent(const LogEntry& entry) {
   std::string out;

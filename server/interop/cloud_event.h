@@ -30,7 +30,7 @@ inline constexpr char kCloudEventDataSchema[] =
 struct CloudEvent {
   // (attribute, value) in the order above; values are strings.
   std::vector<std::pair<std::string, std::string>> attributes;
-  // The update in protobuf's JSON mapping (LogEntry::json()).
+  // The update in protobuf's JSON mapping (EntryJson() in server/fanout/entry_encodings.h).
   std::string data_json;
 };
 

@@ -178,17 +178,7 @@ void SetServerFields(uint64_t sequence, absl::Time received_at,
 }
 
 absl::string_view EncodedUpdate(const LogEntry& entry) {
-  // wire = the one-byte tag of field 1, the length as a varint (whose bytes
-  // all have the high bit set but the last), then the encoding. Reading the
-  // header is cheaper than ByteSizeLong(), which walks the labels map.
-  static_assert(kUpdatesFieldNumber < 16, "the tag must fit in one byte");
-  const absl::string_view wire = entry.wire;
-  size_t length_end = 1;
-  while (length_end < wire.size() &&
-         (static_cast<unsigned char>(wire[length_end]) & 0x80) != 0) {
-    ++length_end;
-  }
-  return wire.substr(std::min(length_end + 1, wire.size()));
+  return entry.encoded;
 }
 
 int64_t ReceivedAtMicros(const v1::SituationUpdate& update) {
@@ -232,7 +222,7 @@ absl::StatusOr<LogEntryPtr> DecodeLogEntry(absl::string_view body,
   if (UpgradeExerciseCategory(&update)) {
     return MakeLogEntry(std::move(update), std::move(previous_update));
   }
-  // `body` is the stored encoding: wire is built around it, not re-encoded.
+  // `body` is the stored encoding: kept, not encoded again.
   return MakeLogEntryFromEncoded(std::move(update), body,
                                  std::move(previous_update));
 }

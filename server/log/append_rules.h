@@ -67,9 +67,8 @@ absl::StatusOr<PreparedAppend> PrepareAppend(const AppendRequest& request,
 void SetServerFields(uint64_t sequence, absl::Time received_at,
                      uint64_t incident_version, v1::SituationUpdate* update);
 
-// The update's deterministic encoding inside entry.wire (the wire bytes
-// without the field tag and length), so that storing it encodes nothing
-// again.
+// The update's deterministic encoding (LogEntry::encoded), so that storing
+// it encodes nothing again.
 absl::string_view EncodedUpdate(const LogEntry& entry);
 
 // received_at of `update` in microseconds since the Unix epoch.

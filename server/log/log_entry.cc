@@ -4,8 +4,6 @@
 
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "google/protobuf/util/json_util.h"
-#include "google/protobuf/wire_format_lite.h"
 
 namespace sitrep {
 namespace {
@@ -25,17 +23,10 @@ std::shared_ptr<LogEntry> NewEntry(
 
 }  // namespace
 
-const std::string& LogEntry::json() const {
-  absl::call_once(json_once_, [this] {
-    google::protobuf::util::JsonPrintOptions options;
-    options.add_whitespace = false;
-    // A stored update always prints; an empty object would show the bug.
-    if (!google::protobuf::util::MessageToJsonString(update, &json_, options)
-             .ok()) {
-      json_ = "{}";
-    }
-  });
-  return json_;
+const ReaderSlot::Value& ReaderSlot::GetOrMake(
+    absl::FunctionRef<std::unique_ptr<const Value>()> make) const {
+  absl::call_once(once_, [this, make] { value_ = make(); });
+  return *value_;
 }
 
 LogEntryPtr MakeLogEntry(
@@ -43,23 +34,15 @@ LogEntryPtr MakeLogEntry(
     std::shared_ptr<const v1::SituationUpdate> previous) {
   std::shared_ptr<LogEntry> entry =
       NewEntry(std::move(update), std::move(previous));
-  using google::protobuf::internal::WireFormatLite;
-  const size_t size = entry->update.ByteSizeLong();
   // Sized once: growing the string as the stream writes would copy the
   // bytes several times, on the log's single writer thread.
-  const size_t header =
-      1 + google::protobuf::io::CodedOutputStream::VarintSize32(
-              static_cast<uint32_t>(size));
-  entry->wire.resize(header + size);
+  entry->encoded.resize(entry->update.ByteSizeLong());
   {
     google::protobuf::io::ArrayOutputStream raw(
-        entry->wire.data(), static_cast<int>(entry->wire.size()));
+        entry->encoded.data(), static_cast<int>(entry->encoded.size()));
     google::protobuf::io::CodedOutputStream out(&raw);
     // Deterministic so that equal updates (labels are a map) encode equally.
     out.SetSerializationDeterministic(true);
-    out.WriteTag(WireFormatLite::MakeTag(
-        kUpdatesFieldNumber, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
-    out.WriteVarint32(static_cast<uint32_t>(size));
     entry->update.SerializeWithCachedSizes(&out);
   }
   return entry;
@@ -70,16 +53,7 @@ LogEntryPtr MakeLogEntryFromEncoded(
     std::shared_ptr<const v1::SituationUpdate> previous) {
   std::shared_ptr<LogEntry> entry =
       NewEntry(std::move(update), std::move(previous));
-  using google::protobuf::internal::WireFormatLite;
-  entry->wire.reserve(encoded.size() + 6);
-  {
-    google::protobuf::io::StringOutputStream raw(&entry->wire);
-    google::protobuf::io::CodedOutputStream out(&raw);
-    out.WriteTag(WireFormatLite::MakeTag(
-        kUpdatesFieldNumber, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
-    out.WriteVarint32(static_cast<uint32_t>(encoded.size()));
-    out.WriteRaw(encoded.data(), static_cast<int>(encoded.size()));
-  }
+  entry->encoded.assign(encoded.data(), encoded.size());
   return entry;
 }
 

@@ -6,23 +6,51 @@
 #include <string>
 
 #include "absl/base/call_once.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 #include "server/incident/mission_set.h"
 #include "sitrep/v1/situation_update.pb.h"
 
 namespace sitrep {
 
+// A set-once place on a LogEntry where the log's readers keep what they
+// derive from it (fan-out keeps the entry's reader encodings there:
+// server/fanout/entry_encodings.h). The log never reads or sets it; it only
+// carries it, so that what readers derive lives exactly as long as the
+// entry they share.
+//
+// One owner type per program (today fan-out's EntryEncodings): the first
+// GetOrMake's `make` decides the value, and its owner casts it back.
+class ReaderSlot {
+ public:
+  class Value {
+   public:
+    virtual ~Value() = default;
+  };
+
+  ReaderSlot() = default;
+  ReaderSlot(const ReaderSlot&) = delete;
+  ReaderSlot& operator=(const ReaderSlot&) = delete;
+
+  // The value: made by `make` on the first call, the same on every later
+  // one. Thread-safe: concurrent first calls wait for one `make`; after
+  // that a call is one acquire load.
+  const Value& GetOrMake(
+      absl::FunctionRef<std::unique_ptr<const Value>()> make) const;
+
+ private:
+  mutable absl::once_flag once_;
+  mutable std::unique_ptr<const Value> value_;
+};
+
 // One stored update, immutable once made and shared (by LogEntryPtr) between
 // the log's readers, the ring cache and every subscriber that sends it.
-//
-// `wire` is the update encoded once as field 1 of SubscribeResponse and
-// ListUpdatesResponse (`repeated SituationUpdate updates = 1`): the tag, the
-// length and the message bytes. A batch for a subscriber is the
-// concatenation of its entries' `wire`s, so nothing is serialised per
-// subscriber.
 struct LogEntry {
   v1::SituationUpdate update;
-  std::string wire;
+  // The update's deterministic encoding: the bytes the store writes, made
+  // once on append or taken as read back. Readers send it as it is
+  // (server/fanout/entry_encodings.h), so nothing is serialised per reader.
+  std::string encoded;
   // For an incident update after the first: the incident's previous update,
   // reduced to the fields filters look at (see FilterView). A subscriber's
   // filter also lets an update through when this matched, so a filtered
@@ -33,29 +61,23 @@ struct LogEntry {
   // The update's mission and previous's: a reader whose filter follows
   // none of these missions can skip the entry unread.
   MissionSet missions;
+  // Readers' own, never the log's: see ReaderSlot.
+  ReaderSlot readers;
 
   uint64_t sequence() const { return update.sequence(); }
-
-  // The update in protobuf's JSON mapping, on one line: made by the first
-  // Server-Sent Events stream that sends the entry, then shared like `wire`.
-  // Thread-safe.
-  const std::string& json() const;
-
- private:
-  mutable absl::once_flag json_once_;
-  mutable std::string json_;
 };
 
 using LogEntryPtr = std::shared_ptr<const LogEntry>;
 
-// Encodes `update` (which must have its sequence set) once.
+// Encodes `update` (which must have its sequence set) once,
+// deterministically, so that equal updates (labels are a map) encode alike.
 LogEntryPtr MakeLogEntry(
     v1::SituationUpdate update,
     std::shared_ptr<const v1::SituationUpdate> previous = nullptr);
 
 // Like MakeLogEntry for an update read back from the store: `encoded` must
-// be MakeLogEntry's encoding of `update` (EncodedUpdate), so `wire` is built
-// from it without serialising again.
+// be MakeLogEntry's encoding of `update` (EncodedUpdate), and is kept
+// without serialising again.
 LogEntryPtr MakeLogEntryFromEncoded(
     v1::SituationUpdate update, absl::string_view encoded,
     std::shared_ptr<const v1::SituationUpdate> previous = nullptr);
@@ -64,9 +86,6 @@ LogEntryPtr MakeLogEntryFromEncoded(
 // place, event id, publisher): what LogEntry::previous keeps.
 std::shared_ptr<const v1::SituationUpdate> FilterView(
     const v1::SituationUpdate& update);
-
-// Field number of `updates` in SubscribeResponse and ListUpdatesResponse.
-inline constexpr int kUpdatesFieldNumber = 1;
 
 }  // namespace sitrep
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "server/fanout/entry_encodings.h"
 #include "server/query/page_token.h"
 #include "server/runtime/proto_time.h"
 
@@ -124,7 +125,7 @@ absl::StatusOr<v1::ListUpdatesResponse> ListUpdates(
       }
       if ((*filter)->Matches(entry->update)) {
         *response.add_updates() = entry->update;
-        page_bytes += entry->wire.size();
+        page_bytes += UpdatesFieldSize(*entry);
         if (full()) break;
       }
     }

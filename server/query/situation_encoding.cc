@@ -5,6 +5,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/auth/principal.h"
+#include "server/fanout/entry_encodings.h"
 #include "server/incident/incident_readers.h"
 #include "server/runtime/proto_time.h"
 
@@ -13,7 +14,8 @@ namespace {
 
 // Wire-format tags (field number << 3 | wire type 2: length-delimited).
 constexpr char kSituationIncidentsTag = (1 << 3) | 2;
-constexpr char kIncidentLatestTag = (2 << 3) | 2;
+// Incident.latest, written by AppendUpdatesField.
+constexpr int kIncidentLatestField = 2;
 // Incident.incident_id (1, length-delimited), version (8, varint), closed
 // (17, varint: a two-byte tag).
 constexpr char kIncidentIdTag = (1 << 3) | 2;
@@ -66,15 +68,13 @@ void AppendEncodedIncident(const SituationIndex::Shown& shown,
   AppendVarint(record.version, &own_bytes);
   own_bytes.append(kIncidentClosedTag, sizeof(kIncidentClosedTag));
   own_bytes.push_back(record.closed ? 1 : 0);
-  // `latest` (field 2): the stored encoding, which is field 1 of a
-  // SubscribeResponse (tag, length, message); only the tag differs.
-  const std::string& wire = shown.latest->wire;
+  // `latest` (field 2): the stored encoding, with its tag and length.
   out->push_back(kSituationIncidentsTag);
-  AppendVarint(state->size() + own_bytes.size() + wire.size(), out);
+  AppendVarint(
+      state->size() + own_bytes.size() + UpdatesFieldSize(*shown.latest), out);
   out->append(*state);
   out->append(own_bytes);
-  out->push_back(kIncidentLatestTag);
-  out->append(wire, 1, std::string::npos);
+  AppendUpdatesField(*shown.latest, out, kIncidentLatestField);
 }
 
 namespace {
@@ -117,7 +117,7 @@ void AppendIncidentJson(const SituationIndex::Shown& shown,
   out->append("{\"incidentId\":");
   AppendJsonString(record.incident_id, out);
   out->append(",\"latest\":");
-  out->append(shown.latest->json());
+  out->append(EntryJson(*shown.latest));
   if (state_json->size() > 2) {  // "{...}": its members
     out->push_back(',');
     out->append(*state_json, 1, state_json->size() - 2);
@@ -142,7 +142,7 @@ std::string SituationJson(const SituationIndex::Snapshot& snapshot,
   std::string out;
   size_t estimate = rest_json.size() + 16;
   for (const SituationIndex::Shown& shown : snapshot.incidents) {
-    estimate += 2 * shown.latest->json().size();  // the state is as long
+    estimate += 2 * EntryJson(*shown.latest).size();  // the state is as long
   }
   out.reserve(estimate);
   out.append("{");
@@ -167,7 +167,7 @@ std::string EncodeSituation(const SituationIndex::Snapshot& snapshot,
   std::string out;
   size_t estimate = 64;
   for (const SituationIndex::Shown& shown : snapshot.incidents) {
-    estimate += 2 * shown.latest->wire.size();  // the state is as long
+    estimate += 2 * UpdatesFieldSize(*shown.latest);  // the state is as long
   }
   out.reserve(estimate);
   for (const SituationIndex::Shown& shown : snapshot.incidents) {

@@ -6,7 +6,7 @@
 // latest update into new messages (~58M instructions by callgrind, 88 % of
 // the call, most of it protobuf copies and allocations) only to serialise
 // them again. Here an incident's latest update is the bytes the log already
-// holds (LogEntry::wire), and the state is serialised from the record
+// holds (LogEntry::encoded, sent by AppendUpdatesField), and the state is serialised from the record
 // itself; only a reader who may not read every mission has its state copied
 // and redacted (RedactForReader).
 //
@@ -36,7 +36,7 @@ std::string EncodeSituation(const SituationIndex::Snapshot& snapshot,
 
 // The same Situation in protobuf's JSON mapping (what HTTP's /v1/situation
 // sends), built the same way: each latest update's JSON is the one the log
-// entry keeps for Server-Sent Events (LogEntry::json()), each state's is
+// entry keeps for Server-Sent Events (EntryJson()), each state's is
 // made once per record. Parses to the JSON of the built Situation (keys in
 // another order).
 std::string SituationJson(const SituationIndex::Snapshot& snapshot,

@@ -1,5 +1,6 @@
 #include "server/sinks/interop_body.h"
 
+#include "server/fanout/entry_encodings.h"
 #include "server/interop/cap_alert.h"
 #include "server/interop/cloud_event.h"
 
@@ -20,7 +21,7 @@ InteropBody EncodeInteropBody(WebhookFormat format, const LogEntry& entry,
     out.content_type = "application/cap+xml";
     return out;
   }
-  CloudEvent event = MakeCloudEvent(entry.update, entry.json(), log_id);
+  CloudEvent event = MakeCloudEvent(entry.update, EntryJson(entry), log_id);
   if (format == WebhookFormat::kCloudEventsBinary) {
     out.headers = BinaryCloudEventHeaders(event);
     out.body = std::move(event.data_json);

@@ -149,10 +149,9 @@ TEST_F(JetStreamExerciseUpgradeTest, OldExerciseRowsReadAsStatusExercise) {
   ASSERT_NE((*read)[2]->previous, nullptr);
   EXPECT_EQ((*read)[2]->previous->status(), v1::STATUS_EXERCISE);
   // What subscribers are sent is the upgraded update, not the stored bytes.
-  v1::SubscribeResponse sent;
-  ASSERT_TRUE(sent.ParseFromString((*read)[0]->wire));
-  ASSERT_EQ(sent.updates_size(), 1);
-  EXPECT_EQ(sent.updates(0).status(), v1::STATUS_EXERCISE);
+  v1::SituationUpdate sent;
+  ASSERT_TRUE(sent.ParseFromString((*read)[0]->encoded));
+  EXPECT_EQ(sent.status(), v1::STATUS_EXERCISE);
 
   // The incidents replayed from the stream.
   absl::StatusOr<EventLog::OpenIncidents> open = (*log)->LoadOpenIncidents();

@@ -332,7 +332,7 @@ TEST_F(JetStreamLogTest, ReadsBeyondTheCacheComeFromTheStream) {
   ASSERT_THAT(read, IsOk());
   ASSERT_EQ(read->size(), appended.size());
   for (size_t i = 0; i < appended.size(); ++i) {
-    EXPECT_EQ((*read)[i]->wire, appended[i]->wire) << i;
+    EXPECT_EQ((*read)[i]->encoded, appended[i]->encoded) << i;
     EXPECT_EQ((*read)[i]->previous == nullptr,
               appended[i]->previous == nullptr)
         << i;
@@ -359,7 +359,7 @@ TEST_F(JetStreamLogTest, LongReadsBeyondTheCacheComeFromTheStreamInABatch) {
     EXPECT_THAT(read, IsOk());
     if (!read.ok()) return out;
     for (const LogEntryPtr& entry : *read) {
-      EXPECT_EQ(entry->wire, appended[entry->sequence() - 1]->entry->wire);
+      EXPECT_EQ(entry->encoded, appended[entry->sequence() - 1]->entry->encoded);
       out.push_back(entry->sequence());
     }
     return out;
@@ -784,7 +784,7 @@ TEST_F(JetStreamLogTest, TheAppendingReplicaKeepsItsOwnEntryTheOtherDecodesIt) {
   ASSERT_EQ(on_b->size(), 1u);
   const LogEntry& decoded = *(*on_b)[0];
   EXPECT_NE(&decoded, appended.get());
-  EXPECT_EQ(decoded.wire, appended->wire);
+  EXPECT_EQ(decoded.encoded, appended->encoded);
   ASSERT_NE(decoded.previous, nullptr);
   EXPECT_EQ(decoded.previous->SerializeAsString(),
             appended->previous->SerializeAsString());

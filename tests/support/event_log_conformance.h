@@ -195,7 +195,7 @@ TYPED_TEST_P(EventLogConformanceTest, StoredUpdateKeepsFieldsAndGetsServerFields
   absl::StatusOr<std::vector<LogEntryPtr>> read = this->log_->Read({1, 1});
   ASSERT_THAT(read, IsOk());
   ASSERT_EQ(read->size(), 1u);
-  EXPECT_EQ((*read)[0]->wire, result->entry->wire);
+  EXPECT_EQ((*read)[0]->encoded, result->entry->encoded);
 }
 
 TYPED_TEST_P(EventLogConformanceTest, SameEventIdAndContentIsADuplicate) {

@@ -5,7 +5,6 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "sitrep/v1/situation_feed.pb.h"
 
 namespace sitrep {
 namespace {
@@ -122,17 +121,6 @@ TEST(UpdateRingTest, TrimBeforeDropsWhatRetentionRemoved) {
   EXPECT_EQ(ring.first(), ring.last() + 1);
   ring.Append(Entries(50, 51));
   EXPECT_THAT(Visit(ring, 50), ::testing::ElementsAre(50, 51));
-}
-
-TEST(UpdateRingTest, EntriesAreEncodedOnceAsField1) {
-  v1::SituationUpdate update;
-  update.set_sequence(7);
-  update.set_headline("Roadblock");
-  LogEntryPtr entry = MakeLogEntry(update);
-  v1::SubscribeResponse response;
-  ASSERT_TRUE(response.ParseFromString(entry->wire + entry->wire));
-  ASSERT_EQ(response.updates_size(), 2);
-  EXPECT_EQ(response.updates(1).headline(), "Roadblock");
 }
 
 }  // namespace

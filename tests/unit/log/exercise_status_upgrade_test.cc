@@ -181,8 +181,7 @@ TEST(DecodeLogEntryTest, AnOldExerciseReadsAsTheExerciseStatus) {
   EXPECT_EQ((*entry)->update.status(), v1::STATUS_EXERCISE);
   EXPECT_EQ((*entry)->update.category(), v1::CATEGORY_OTHER);
   v1::SituationUpdate sent;
-  ASSERT_TRUE(sent.ParseFromString(
-      (*entry)->wire.substr((*entry)->wire.size() - (*entry)->update.ByteSizeLong())));
+  ASSERT_TRUE(sent.ParseFromString((*entry)->encoded));
   EXPECT_EQ(sent.status(), v1::STATUS_EXERCISE);
 }
 

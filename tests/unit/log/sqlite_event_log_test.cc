@@ -212,10 +212,10 @@ TEST_F(sqlite_event_log, ReadForMissionsLeavesOutWhatTheMissionsCannotMatch) {
   // 1: the first of the range, always; 2, 5: KFOR; 6: its previous is KFOR's.
   EXPECT_THAT(SequencesOf(read->entries), ElementsAre(1, 2, 5, 6));
   EXPECT_EQ(read->scanned_through, 7u);
-  // The entries are whole: wire is field 1 around the stored encoding.
+  // The entries are whole: they keep the stored encoding.
   const LogEntry& kfor = *read->entries[1];
   EXPECT_EQ(kfor.update.event_id(), "2");
-  EXPECT_EQ(kfor.wire.substr(2), kfor.update.SerializeAsString());
+  EXPECT_EQ(kfor.encoded, kfor.update.SerializeAsString());
 
   // A limit ends the scan at the last entry returned.
   read = log->ReadForMissions(ReadRange{.first = 3, .limit = 2}, kKforOnly);
