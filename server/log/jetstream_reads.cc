@@ -177,7 +177,7 @@ absl::StatusOr<std::optional<IncidentRecord>> JetStreamEventLog::LoadIncident(
   absl::MutexLock lock(&mu_);
   auto it = incidents_.find(incident_id);
   if (it == incidents_.end()) return std::optional<IncidentRecord>();
-  return std::optional<IncidentRecord>(it->second);
+  return std::optional<IncidentRecord>(*it->second);
 }
 
 absl::StatusOr<EventLog::OpenIncidents> JetStreamEventLog::LoadOpenIncidents()
@@ -187,7 +187,7 @@ absl::StatusOr<EventLog::OpenIncidents> JetStreamEventLog::LoadOpenIncidents()
     absl::MutexLock lock(&mu_);
     result.head = index_.head();
     for (const auto& [id, record] : incidents_) {
-      if (!record.closed) result.incidents.push_back(record);
+      if (!record->closed) result.incidents.push_back(record);
     }
   }
   SortByLatestSequence(&result.incidents);

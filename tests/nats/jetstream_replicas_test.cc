@@ -150,12 +150,12 @@ TEST_F(JetStreamLogTest, ReopenKeepsSequencesLogIdIncidentsAndDedupe) {
   ASSERT_THAT(open, IsOk());
   EXPECT_EQ(open->head, 5u);
   ASSERT_EQ(open->incidents.size(), 1u);
-  EXPECT_EQ(open->incidents[0].incident_id, "INC-1");
-  EXPECT_EQ(open->incidents[0].version, 2u);
+  EXPECT_EQ(open->incidents[0]->incident_id, "INC-1");
+  EXPECT_EQ(open->incidents[0]->version, 2u);
   // From the snapshot taken before retention removed the NEW update.
-  EXPECT_EQ(open->incidents[0].state.opened_sequence(), 2u);
-  EXPECT_EQ(open->incidents[0].state.lead().tier(), v1::ROLE_FIRST_RESPONDER);
-  EXPECT_EQ(open->incidents[0].latest->sequence(), 3u);
+  EXPECT_EQ(open->incidents[0]->state.opened_sequence(), 2u);
+  EXPECT_EQ(open->incidents[0]->state.lead().tier(), v1::ROLE_FIRST_RESPONDER);
+  EXPECT_EQ(open->incidents[0]->latest->sequence(), 3u);
 
   // A retained event is still a duplicate; the incident rules go on.
   absl::StatusOr<AppendResult> again =
@@ -203,7 +203,7 @@ TEST_F(JetStreamLogTest, IncidentsWhoseUpdatesAreAllRemovedSurviveReopen) {
   absl::StatusOr<EventLog::OpenIncidents> open = log->LoadOpenIncidents();
   ASSERT_THAT(open, IsOk());
   ASSERT_EQ(open->incidents.size(), 1u);
-  const IncidentRecord& a = open->incidents[0];
+  const IncidentRecord& a = *open->incidents[0];
   EXPECT_EQ(a.incident_id, "INC-A");
   EXPECT_EQ(a.version, 3u);
   EXPECT_EQ(a.latest->sequence(), 5u);
@@ -508,7 +508,7 @@ TEST_F(JetStreamLogTest, ConcurrentAppendsOnTwoReplicasKeepIncidentsDense) {
     absl::StatusOr<EventLog::OpenIncidents> open = log->LoadOpenIncidents();
     ASSERT_THAT(open, IsOk());
     ASSERT_EQ(open->incidents.size(), 1u);
-    EXPECT_EQ(open->incidents[0].version, 1u + 2 * kEach);
+    EXPECT_EQ(open->incidents[0]->version, 1u + 2 * kEach);
   }
 
   // The same expected version on both replicas at once: exactly one wins.
