@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/log/log_entry.h"
+#include "server/log/store_health.h"
 #include "server/runtime/clock.h"
 #include "sitrep/v1/situation_feed.pb.h"
 #include "sitrep/v1/situation_update.pb.h"
@@ -85,12 +86,19 @@ using IncidentRecordPtr = std::shared_ptr<const IncidentRecord>;
 //               ApplyRetention, before it returns, once per run that
 //               removed anything (a run that failed half-way included).
 //               May run concurrently with OnAppended.
+//   OnHealthChanged  the store's availability changed, as the log's own
+//               operations showed it (`health`'s available() and reason();
+//               see server/log/log_health.h for what counts): a failed
+//               append, read or retention, NATS lost or back. Called on the
+//               thread whose operation showed it, one call at a time, in
+//               order; must be quick and must not call into the log.
 class AppendListener {
  public:
   virtual ~AppendListener() = default;
   virtual void OnAppended(const std::vector<LogEntryPtr>& entries,
                           const std::vector<IncidentRecordPtr>& incidents) = 0;
   virtual void OnRetained(uint64_t /*oldest*/) {}
+  virtual void OnHealthChanged(const StoreHealth& /*health*/) {}
 };
 
 // Tells `listener` (nullable) that a retention run moved Oldest() from

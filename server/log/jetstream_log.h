@@ -33,6 +33,7 @@
 #include "server/log/jetstream_nats.h"
 #include "server/log/jetstream_retained_index.h"
 #include "server/log/jetstream_snapshot_bucket.h"
+#include "server/log/log_health.h"
 
 namespace sitrep {
 namespace jetstream {
@@ -76,19 +77,25 @@ class JetStreamEventLog final : public EventLog {
   absl::StatusOr<std::optional<IncidentRecord>> LoadIncident(
       const std::string& incident_id) const override;
   absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
-                                          absl::Time now) override;
+                                          absl::Time now) override {
+    absl::StatusOr<uint64_t> removed = Retain(policy, now);
+    health_.ReportWrite(removed.status());
+    return removed;
+  }
   absl::Status SaveSituationSnapshot(
       const StoredSituation& snapshot) override {
     if (closed_.load(std::memory_order_acquire)) return CloseError();
-    return situation_bucket_->Save(snapshot);
+    absl::Status saved = situation_bucket_->Save(snapshot);
+    health_.ReportWrite(saved);
+    return saved;
   }
   absl::StatusOr<std::vector<uint64_t>> ListSituationSnapshots()
       const override {
-    return situation_bucket_->List();
+    return health_.Read(situation_bucket_->List());
   }
   absl::StatusOr<StoredSituation> LoadSituationSnapshot(
       uint64_t sequence) const override {
-    return situation_bucket_->Load(sequence);
+    return health_.Read(situation_bucket_->Load(sequence));
   }
   void SetAppendListener(AppendListener* listener) override {
     listener_.store(listener, std::memory_order_release);
@@ -260,7 +267,9 @@ class JetStreamEventLog final : public EventLog {
   absl::Status ReadAscending(uint64_t first, uint64_t last,
                              std::vector<LogEntryPtr>* entries) const;
 
-  // Retention (jetstream_retention.cc).
+  // Retention (jetstream_retention.cc): ApplyRetention without reporting.
+  absl::StatusOr<uint64_t> Retain(const RetentionPolicy& policy,
+                                  absl::Time now);
   // The first sequence `policy` keeps at `now`.
   uint64_t RetentionTarget(const RetentionPolicy& policy, absl::Time now) const;
   absl::Status PurgeBelow(uint64_t target);
@@ -288,6 +297,9 @@ class JetStreamEventLog final : public EventLog {
   std::thread::id writer_id_;
 
   std::atomic<AppendListener*> listener_{nullptr};
+  // Tells listener_ of the store's health, from the outcomes of the
+  // operations and the connection's events.
+  mutable LogHealth health_{&listener_};
   std::atomic<bool> closed_{false};
   // Set by the destructor: the tail ignores what is still delivered.
   std::atomic<bool> stopping_{false};

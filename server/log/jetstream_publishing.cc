@@ -341,6 +341,7 @@ void JetStreamEventLog::CommitBatch(
   }
   WaitForPublished(progress.published, items);
   for (size_t i = 0; i < appends->size(); ++i) {
+    health_.ReportAppend(results[i]);
     (*appends)[i].done(std::move(results[i]));
   }
 }

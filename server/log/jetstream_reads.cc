@@ -151,10 +151,12 @@ absl::StatusOr<std::vector<LogEntryPtr>> JetStreamEventLog::Read(
   const uint64_t count = std::min<uint64_t>(last - first + 1, range.limit);
   if (!range.descending) {
     absl::Status status = ReadAscending(first, first + count - 1, &entries);
+    health_.ReportRead(status);
     if (!status.ok()) return status;
     return entries;
   }
   absl::Status status = ReadAscending(last - count + 1, last, &entries);
+  health_.ReportRead(status);
   if (!status.ok()) return status;
   // Retention removes from the oldest end: what a descending read gets is
   // the newest part, as one that stops at the first removed sequence.
@@ -164,6 +166,9 @@ absl::StatusOr<std::vector<LogEntryPtr>> JetStreamEventLog::Read(
 
 absl::StatusOr<uint64_t> JetStreamEventLog::FirstSequenceAtOrAfter(
     absl::Time time) const {
+  // From the replica's index, which follows the stream: its answer says
+  // reads work (the server's store probe heals reads with it).
+  health_.ReportRead(absl::OkStatus());
   absl::MutexLock lock(&mu_);
   if (time == absl::InfinitePast()) {
     return std::min(index_.oldest(), index_.head() + 1);

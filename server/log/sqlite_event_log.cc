@@ -415,6 +415,7 @@ absl::Status SqliteEventLog::StoreRederived(
 }
 
 void SqliteEventLog::Close() {
+  health_.Close();
   queue_.Close();
   // On the writer thread (a callback or listener) the writer cannot join
   // itself; it ends after the current batch and the destructor joins it.

@@ -30,6 +30,7 @@
 #include "server/log/append_rules.h"
 #include "server/log/group_commit.h"
 #include "server/log/incident_thread.h"
+#include "server/log/log_health.h"
 #include "server/log/situation_snapshot_codec.h"
 #include "server/log/sqlite_exercise_upgrade.h"
 #include "server/log/sqlite_statement.h"
@@ -351,6 +352,8 @@ class SqliteEventLog final : public EventLog {
   std::atomic<uint64_t> head_{0};
   std::atomic<uint64_t> oldest_{1};
   std::atomic<AppendListener*> listener_{nullptr};
+  // Tells listener_ of the store's health, from the outcomes below.
+  mutable LogHealth health_{&listener_};
   std::atomic<uint64_t> transactions_{0};
   std::atomic<uint64_t> appended_{0};
   std::atomic<uint64_t> retention_steps_{0};

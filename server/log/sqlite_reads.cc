@@ -26,6 +26,7 @@ absl::StatusOr<std::vector<uint64_t>> SqliteEventLog::ListSituationSnapshots()
     }
   }
   ReleaseReader(*std::move(reader));
+  health_.ReportRead(status);
   if (!status.ok()) return status;
   return sequences;
 }
@@ -51,7 +52,7 @@ absl::StatusOr<StoredSituation> SqliteEventLog::LoadSituationSnapshot(
     }
   }
   ReleaseReader(*std::move(reader));
-  return result;
+  return health_.Read(std::move(result));
 }
 
 
@@ -67,12 +68,21 @@ absl::StatusOr<std::unique_ptr<Reader>> SqliteEventLog::AcquireReader() const {
   auto reader = std::make_unique<Reader>();
   absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
       OpenConnection(path_, /*create=*/false);
-  if (!db.ok()) return db.status();
+  if (!db.ok()) {
+    health_.ReportRead(db.status());
+    return db.status();
+  }
   reader->db = *std::move(db);
   absl::Status status = reader->db->Exec("PRAGMA query_only = 1");
-  if (!status.ok()) return status;
+  if (!status.ok()) {
+    health_.ReportRead(status);
+    return status;
+  }
   status = reader->Prepare();
-  if (!status.ok()) return status;
+  if (!status.ok()) {
+    health_.ReportRead(status);
+    return status;
+  }
   return reader;
 }
 
@@ -149,6 +159,7 @@ absl::Status SqliteEventLog::ReadRows(sqlite::Statement Reader::*statement,
     }
   }
   ReleaseReader(*std::move(reader));
+  health_.ReportRead(status);
   return status;
 }
 
@@ -173,7 +184,7 @@ absl::StatusOr<uint64_t> SqliteEventLog::FirstSequenceAtOrAfter(
     }
   }
   ReleaseReader(*std::move(reader));
-  return result;
+  return health_.Read(std::move(result));
 }
 
 absl::StatusOr<EventLog::OpenIncidents> SqliteEventLog::LoadOpenIncidents()

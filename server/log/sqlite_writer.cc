@@ -71,6 +71,7 @@ void SqliteEventLog::CommitBatch(
     }
   }
   for (size_t i = 0; i < appends->size(); ++i) {
+    health_.ReportAppend(results[i]);
     (*appends)[i].done(std::move(results[i]));
   }
 }
