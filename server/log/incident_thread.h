@@ -14,11 +14,12 @@
 
 namespace sitrep {
 
-// The rules of an incident thread, shared by every EventLog backend and by
-// the in-memory situation, so that all of them agree. The incident's state
-// and the security chain's rules live in server/incident/; this file puts
-// them together with what the log keeps per thread (version, closed,
-// latest).
+// The rules of an incident thread, shared by every EventLog backend (and
+// by IncidentFolder, for readers that replay the log), so that all of them
+// agree. The incident's state and the security chain's rules live in
+// server/incident/; this file puts them together with what the log keeps
+// per thread (version, closed, latest). The situation index folds nothing:
+// it holds the log's records (AppendListener::OnAppended).
 
 // Whether `update` (with a non-empty incident_id) may be appended to the
 // thread `current` (nullptr: the id was never used). FAILED_PRECONDITION
