@@ -42,6 +42,7 @@
 #include "server/ingest/publisher.h"
 #include "server/log/event_log.h"
 #include "server/log/jetstream_lag_probe.h"
+#include "server/log/log_event_router.h"
 #include "server/log/store_health.h"
 #include "server/metrics/metrics.h"
 #include "server/runtime/clock.h"
@@ -103,7 +104,8 @@ class ServerImpl final : public Server {
   // The access policy, the webhooks file and the TLS credentials: a mistake
   // stops sitrepd with the field's name before anything starts.
   absl::Status LoadPolicyAndFiles();
-  // The log, wrapped so that every operation reports to store_health_.
+  // The log (it reports its own health; StartFeed routes it to
+  // store_health_).
   absl::Status OpenStore();
   // The situation index from the log's open incidents, its snapshotter and
   // the sweeps over it.
@@ -159,13 +161,15 @@ class ServerImpl final : public Server {
   std::unique_ptr<EventLog> log_;
   // Reads log_ (Head) until destroyed, so it is declared after it.
   std::unique_ptr<JetStreamLagProbe> lag_probe_;
-  // The backend's own log inside log_'s observing wrapper (its stats).
+  // log_ itself (StateSources::backend_log: its stats).
   const EventLog* backend_log_ = nullptr;
   std::unique_ptr<SituationIndex> situation_;
   std::unique_ptr<SituationSnapshotter> snapshotter_;
   std::unique_ptr<SituationAdapter> situation_adapter_;
   std::unique_ptr<ThreadPoolExecutor> executor_;
   std::unique_ptr<Feed> feed_;
+  // The log's listener: appends to feed_, health to store_health_.
+  std::unique_ptr<LogEventRouter> log_events_;
   std::unique_ptr<WebhookSinks> webhook_sinks_;
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<ExpirySweeper> expiry_;

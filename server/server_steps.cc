@@ -8,7 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "server/api/server_credentials.h"
 #include "server/log/jetstream_event_log.h"
-#include "server/log/observed_event_log.h"
+#include "server/log/log_event_router.h"
 #include "server/runtime/listen_address.h"
 #include "server/server_impl.h"
 
@@ -96,13 +96,14 @@ absl::Status ServerImpl::LoadPolicyAndFiles() {
 }
 
 absl::Status ServerImpl::OpenStore() {
-  // Health follows the store: every store operation reports to
-  // store_health_, which flips health and /readyz on a change.
+  // Health follows the store: the log reports its health (StartFeed's
+  // router keeps store_health_ equal to it), which flips health and
+  // /readyz on a change.
   store_health_.SetListener([this](bool) { UpdateServing(); });
   absl::StatusOr<std::unique_ptr<EventLog>> log = OpenBackend();
   if (!log.ok()) return log.status();
-  backend_log_ = log->get();
-  log_ = ObserveEventLog(*std::move(log), &store_health_);
+  log_ = *std::move(log);
+  backend_log_ = log_.get();
   return absl::OkStatus();
 }
 
@@ -113,17 +114,8 @@ absl::StatusOr<std::unique_ptr<EventLog>> ServerImpl::OpenBackend() {
     // Other replicas' updates wait for the Feed (StartFeed's
     // SetAppendListener), so that the situation loaded first misses none.
     options.hold_tail_until_listener = true;
-    // Health follows the connection: NOT_SERVING while NATS is away.
-    options.on_connection_change = [this](bool connected) {
-      if (connected) {
-        store_health_.ReportSuccess(StoreHealth::Operation::kWrite);
-      } else {
-        store_health_.ReportFailure(
-            StoreHealth::Operation::kWrite,
-            absl::UnavailableError(absl::StrCat(
-                "lost the connection to NATS at ", config_.jetstream.nats_url)));
-      }
-    };
+    // Health follows the connection (NOT_SERVING while NATS is away): the
+    // log reports it as its health.
     return OpenJetStreamEventLog(options);
   }
   SqliteOptions options;
@@ -157,7 +149,8 @@ absl::Status ServerImpl::StartFeed() {
   feed_ = std::make_unique<Feed>(log_.get(), executor_.get(),
                                  situation_adapter_.get(),
                                  situation_adapter_.get(), feed_options);
-  log_->SetAppendListener(feed_.get());
+  log_events_ = std::make_unique<LogEventRouter>(feed_.get(), &store_health_);
+  log_->SetAppendListener(log_events_.get());
   // Webhook sinks: cursors over the Feed like subscribers, on their own
   // thread; stopped in Shutdown() before the log closes.
   if (webhook_configs_.empty()) return absl::OkStatus();

@@ -18,9 +18,10 @@ Feed::Feed(EventLog* log, Executor* executor, AppendListener* tail_listener,
       head_(log->Head()),
       oldest_(log->Oldest()) {}
 
-void Feed::OnAppended(const std::vector<LogEntryPtr>& entries) {
+void Feed::OnAppended(const std::vector<LogEntryPtr>& entries,
+                      const std::vector<IncidentRecordPtr>& incidents) {
   if (entries.empty()) return;
-  if (tail_listener_ != nullptr) tail_listener_->OnAppended(entries);
+  if (tail_listener_ != nullptr) tail_listener_->OnAppended(entries, incidents);
   ring_.Append(entries);
   std::vector<std::shared_ptr<FeedWaiter>> wake;
   std::vector<WakeKey> keys;

@@ -89,7 +89,8 @@ class Feed final : public AppendListener {
   Feed& operator=(const Feed&) = delete;
 
   // AppendListener: runs on the log's writer thread.
-  void OnAppended(const std::vector<LogEntryPtr>& entries) override;
+  void OnAppended(const std::vector<LogEntryPtr>& entries,
+                  const std::vector<IncidentRecordPtr>& incidents) override;
 
   // AppendListener: the log's retention removed everything before `oldest`.
   // Drops those entries from the ring and tells `tail_listener`.

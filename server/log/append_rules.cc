@@ -143,10 +143,7 @@ absl::StatusOr<PreparedAppend> PrepareAppend(AppendRequest&& request,
   prepared.entry = MakeLogEntry(
       std::move(stored),
       current != nullptr ? FilterView(current->latest->update) : nullptr);
-  if (threaded) {
-    prepared.record = current != nullptr ? *current : IncidentRecord();
-    ApplyToIncident(prepared.entry, &*prepared.record);
-  }
+  if (threaded) prepared.record = AppliedToIncident(current, prepared.entry);
   return prepared;
 }
 

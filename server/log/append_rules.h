@@ -40,10 +40,11 @@ absl::Status CheckSameContent(const v1::SituationUpdate& stored,
 absl::Time NextReceivedAt(absl::Time now, absl::Time last);
 
 // What an accepted request becomes when appended: its stored entry and,
-// for an incident update, the thread's record with the entry applied.
+// for an incident update, the thread's new record with the entry applied
+// (null for a stand-alone report).
 struct PreparedAppend {
   LogEntryPtr entry;
-  std::optional<IncidentRecord> record;
+  IncidentRecordPtr record;
 };
 
 // Checks `request` (valid and not a duplicate) against its incident thread

@@ -2,6 +2,7 @@
 #define SITREP_SERVER_LOG_EVENT_LOG_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/log/log_entry.h"
+#include "server/log/store_health.h"
 #include "server/runtime/clock.h"
 #include "sitrep/v1/situation_feed.pb.h"
 #include "sitrep/v1/situation_update.pb.h"
@@ -61,23 +63,42 @@ struct IncidentRecord {
   bool legacy = false;
 };
 
+// An immutable incident record, shared by the log that folded it and every
+// reader that holds it (the situation index, its snapshots). The log
+// replaces a record instead of changing it, so a holder's record stays valid
+// (and unchanged) after the log moved on: one record per incident state in
+// the process, whoever reads it.
+using IncidentRecordPtr = std::shared_ptr<const IncidentRecord>;
+
 // Told about the log's changes by the log itself, so that a reader's cache
 // (the Feed's ring, the situation) follows the log without anyone calling
 // it by hand:
 //   OnAppended  every append after it is durable, in sequence order, before
-//               the appenders' callbacks run. Called on the log's writer
-//               thread: must be quick and must not call back into the
-//               log's Append.
+//               the appenders' callbacks run, with `incidents[i]` the record
+//               of entries[i]'s incident as the log folded it with that
+//               update (closed when it closed the incident; null for a
+//               stand-alone report): the very record the log keeps, so a
+//               reader holds the log's state rather than a copy it folds
+//               itself. Called on the log's writer thread: must be quick
+//               and must not call back into the log's Append.
 //   OnRetained  retention removed every update before `oldest`, which
 //               Oldest() returns by then. Called on the thread that ran
 //               ApplyRetention, before it returns, once per run that
 //               removed anything (a run that failed half-way included).
 //               May run concurrently with OnAppended.
+//   OnHealthChanged  the store's availability changed, as the log's own
+//               operations showed it (`health`'s available() and reason();
+//               see server/log/log_health.h for what counts): a failed
+//               append, read or retention, NATS lost or back. Called on the
+//               thread whose operation showed it, one call at a time, in
+//               order; must be quick and must not call into the log.
 class AppendListener {
  public:
   virtual ~AppendListener() = default;
-  virtual void OnAppended(const std::vector<LogEntryPtr>& entries) = 0;
+  virtual void OnAppended(const std::vector<LogEntryPtr>& entries,
+                          const std::vector<IncidentRecordPtr>& incidents) = 0;
   virtual void OnRetained(uint64_t /*oldest*/) {}
+  virtual void OnHealthChanged(const StoreHealth& /*health*/) {}
 };
 
 // Tells `listener` (nullable) that a retention run moved Oldest() from
@@ -208,9 +229,11 @@ class EventLog {
   virtual absl::StatusOr<uint64_t> FirstSequenceAtOrAfter(
       absl::Time time) const = 0;
 
-  // Every incident that is not closed, as of the returned head sequence.
+  // Every incident that is not closed, as of the returned head sequence:
+  // the records the log keeps (not copies), in the order of their latest
+  // update's sequence.
   struct OpenIncidents {
-    std::vector<IncidentRecord> incidents;
+    std::vector<IncidentRecordPtr> incidents;
     uint64_t head = 0;
   };
   virtual absl::StatusOr<OpenIncidents> LoadOpenIncidents() const = 0;

@@ -1,6 +1,8 @@
 #include "server/log/incident_thread.h"
 
 #include <algorithm>
+#include <memory>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "server/incident/chain_rules.h"
@@ -52,6 +54,46 @@ void ApplyToIncident(const LogEntryPtr& entry, IncidentRecord* record) {
   FoldIntoIncident(update, &record->state);
 }
 
+IncidentRecordPtr AppliedToIncident(const IncidentRecord* current,
+                                    const LogEntryPtr& entry) {
+  auto record = current != nullptr ? std::make_shared<IncidentRecord>(*current)
+                                   : std::make_shared<IncidentRecord>();
+  ApplyToIncident(entry, record.get());
+  return record;
+}
+
+void IncidentFolder::Seed(IncidentRecordPtr record) {
+  if (record == nullptr || record->closed) return;
+  std::string id = record->incident_id;
+  open_[std::move(id)] = std::move(record);
+}
+
+std::vector<IncidentRecordPtr> IncidentFolder::Fold(
+    const std::vector<LogEntryPtr>& entries) {
+  std::vector<IncidentRecordPtr> records;
+  records.reserve(entries.size());
+  for (const LogEntryPtr& entry : entries) {
+    const std::string& id = entry->update.incident_id();
+    if (id.empty()) {
+      records.push_back(nullptr);
+      continue;
+    }
+    auto it = open_.find(id);
+    const IncidentRecord* current =
+        it != open_.end() ? it->second.get() : nullptr;
+    IncidentRecordPtr record = AppliedToIncident(current, entry);
+    if (record->closed) {
+      if (it != open_.end()) open_.erase(it);
+    } else if (it != open_.end()) {
+      it->second = record;
+    } else {
+      open_.emplace(id, record);
+    }
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
 v1::Incident LegacyIncidentState(const LegacyIncidentSummary& old,
                                  const v1::SituationUpdate& latest) {
   v1::Incident state;
@@ -78,10 +120,10 @@ v1::Incident LegacyIncidentState(const LegacyIncidentSummary& old,
   return state;
 }
 
-void SortByLatestSequence(std::vector<IncidentRecord>* incidents) {
+void SortByLatestSequence(std::vector<IncidentRecordPtr>* incidents) {
   std::sort(incidents->begin(), incidents->end(),
-            [](const IncidentRecord& a, const IncidentRecord& b) {
-              return a.latest->sequence() < b.latest->sequence();
+            [](const IncidentRecordPtr& a, const IncidentRecordPtr& b) {
+              return a->latest->sequence() < b->latest->sequence();
             });
 }
 

@@ -3,8 +3,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "server/incident/incident_fold.h"
 #include "server/log/event_log.h"
@@ -12,11 +14,12 @@
 
 namespace sitrep {
 
-// The rules of an incident thread, shared by every EventLog backend and by
-// the in-memory situation, so that all of them agree. The incident's state
-// and the security chain's rules live in server/incident/; this file puts
-// them together with what the log keeps per thread (version, closed,
-// latest).
+// The rules of an incident thread, shared by every EventLog backend (and
+// by IncidentFolder, for readers that replay the log), so that all of them
+// agree. The incident's state and the security chain's rules live in
+// server/incident/; this file puts them together with what the log keeps
+// per thread (version, closed, latest). The situation index folds nothing:
+// it holds the log's records (AppendListener::OnAppended).
 
 // Whether `update` (with a non-empty incident_id) may be appended to the
 // thread `current` (nullptr: the id was never used). FAILED_PRECONDITION
@@ -39,6 +42,32 @@ inline uint64_t NextIncidentVersion(const IncidentRecord* current) {
 // `record` is a default-constructed record for the thread's first update.
 void ApplyToIncident(const LogEntryPtr& entry, IncidentRecord* record);
 
+// The record `current` (null: the thread's first update) becomes with
+// `entry`: a new immutable record, `current` left as it was (records are
+// shared, see IncidentRecordPtr).
+IncidentRecordPtr AppliedToIncident(const IncidentRecord* current,
+                                    const LogEntryPtr& entry);
+
+// Folds a run of stored updates into their threads' records the way the
+// log does, for a reader that replays the log rather than listening to it
+// (GetSituation as_of rebuilds a past situation from a stored snapshot and
+// the updates after it). A thread it has no record of starts afresh, so an
+// update whose thread began before the run gets a partial record.
+//
+// Thread safety: none; one replay uses one folder.
+class IncidentFolder {
+ public:
+  // Starts the thread of `record` from it (a snapshot's open incidents).
+  void Seed(IncidentRecordPtr record);
+  // The records of `entries`' threads after each of them, as
+  // AppendListener::OnAppended gives them (null for stand-alone reports).
+  std::vector<IncidentRecordPtr> Fold(const std::vector<LogEntryPtr>& entries);
+
+ private:
+  // Open threads only: a closed thread takes no more updates.
+  absl::flat_hash_map<std::string, IncidentRecordPtr> open_;
+};
+
 // What a record written before incidents were folded by FoldIntoIncident
 // (SQLite schema 3, JetStream snapshot format 1) kept about its thread.
 struct LegacyIncidentSummary {
@@ -59,7 +88,7 @@ v1::Incident LegacyIncidentState(const LegacyIncidentSummary& old,
 
 // Orders `incidents` by the sequence of their latest update, as
 // EventLog::LoadOpenIncidents returns them.
-void SortByLatestSequence(std::vector<IncidentRecord>* incidents);
+void SortByLatestSequence(std::vector<IncidentRecordPtr>* incidents);
 
 }  // namespace sitrep
 

@@ -260,10 +260,12 @@ void JetStreamEventLog::ConnectionChanged(bool connected) {
     LogWarning("log", "lost the connection to NATS; reconnecting",
                {{"nats_url", options_.nats_url}});
   }
+  health_.ReportConnection(connected, options_.nats_url);
   if (options_.on_connection_change) options_.on_connection_change(connected);
 }
 
 void JetStreamEventLog::Close() {
+  health_.Close();
   closed_.store(true, std::memory_order_release);
   queue_.Close();
   if (std::this_thread::get_id() == writer_id_) return;

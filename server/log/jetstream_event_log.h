@@ -99,7 +99,8 @@ struct JetStreamOptions {
   // Clock for received_at; not owned, must outlive the log. Null: real.
   Clock* clock = nullptr;
   // Told when the connection to NATS is lost (false) and back (true), on
-  // libnats' thread; must be quick. Not called during destruction.
+  // libnats' thread; must be quick. Not called during destruction. (The
+  // log also reports it to its listener as health: OnHealthChanged.)
   std::function<void(bool connected)> on_connection_change;
 };
 

@@ -71,28 +71,29 @@ absl::Status JetStreamEventLog::LoadSnapshotLocked(kvEntry* entry,
   snapshot_sequence_[record->incident_id] =
       record->legacy ? 0 : record->latest->sequence();
   std::string id = record->incident_id;
-  incidents_[std::move(id)] = *std::move(record);
+  incidents_[std::move(id)] =
+      std::make_shared<IncidentRecord>(*std::move(record));
   return absl::OkStatus();
 }
 
 absl::Status JetStreamEventLog::SnapshotIncidents() {
-  std::vector<IncidentRecord> changed;
+  std::vector<IncidentRecordPtr> changed;
   {
     absl::MutexLock lock(&mu_);
     for (const auto& [id, record] : incidents_) {
       auto it = snapshot_sequence_.find(id);
       if (it == snapshot_sequence_.end() ||
-          it->second < record.latest->sequence()) {
+          it->second < record->latest->sequence()) {
         changed.push_back(record);
       }
     }
   }
-  for (const IncidentRecord& record : changed) {
-    absl::Status status = PutSnapshot(record);
+  for (const IncidentRecordPtr& record : changed) {
+    absl::Status status = PutSnapshot(*record);
     if (!status.ok()) return status;
     absl::MutexLock lock(&mu_);
-    uint64_t& sequence = snapshot_sequence_[record.incident_id];
-    sequence = std::max(sequence, record.latest->sequence());
+    uint64_t& sequence = snapshot_sequence_[record->incident_id];
+    sequence = std::max(sequence, record->latest->sequence());
   }
   return absl::OkStatus();
 }

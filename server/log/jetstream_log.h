@@ -33,6 +33,7 @@
 #include "server/log/jetstream_nats.h"
 #include "server/log/jetstream_retained_index.h"
 #include "server/log/jetstream_snapshot_bucket.h"
+#include "server/log/log_health.h"
 
 namespace sitrep {
 namespace jetstream {
@@ -76,19 +77,25 @@ class JetStreamEventLog final : public EventLog {
   absl::StatusOr<std::optional<IncidentRecord>> LoadIncident(
       const std::string& incident_id) const override;
   absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
-                                          absl::Time now) override;
+                                          absl::Time now) override {
+    absl::StatusOr<uint64_t> removed = Retain(policy, now);
+    health_.ReportWrite(removed.status());
+    return removed;
+  }
   absl::Status SaveSituationSnapshot(
       const StoredSituation& snapshot) override {
     if (closed_.load(std::memory_order_acquire)) return CloseError();
-    return situation_bucket_->Save(snapshot);
+    absl::Status saved = situation_bucket_->Save(snapshot);
+    health_.ReportWrite(saved);
+    return saved;
   }
   absl::StatusOr<std::vector<uint64_t>> ListSituationSnapshots()
       const override {
-    return situation_bucket_->List();
+    return health_.Read(situation_bucket_->List());
   }
   absl::StatusOr<StoredSituation> LoadSituationSnapshot(
       uint64_t sequence) const override {
-    return situation_bucket_->Load(sequence);
+    return health_.Read(situation_bucket_->Load(sequence));
   }
   void SetAppendListener(AppendListener* listener) override {
     listener_.store(listener, std::memory_order_release);
@@ -180,12 +187,16 @@ class JetStreamEventLog final : public EventLog {
   // that publish (its stored body is the entry's encoding), or null: the
   // tail then keeps the writer's entry rather than decoding the message.
   std::optional<Published> TakePublished(natsMsg* msg, uint64_t sequence);
-  // Applies the decoded message `sequence` to the state; false when it is
-  // not to be told to the listener (a redelivery, an error, stopping).
+  // Applies the decoded message `sequence` to the state and sets *record
+  // to its incident's new record (null: none); false when it is not to be
+  // told to the listener (a redelivery, an error, stopping).
   bool ApplyLocked(uint64_t sequence,
                    const absl::StatusOr<LogEntryPtr>& decoded,
-                   EventDigest digest) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void ApplyToIncidentsLocked(const LogEntryPtr& entry)
+                   EventDigest digest, IncidentRecordPtr* record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Folds `entry` into its incident's record (a new one replaces it) and
+  // returns that record; null for a stand-alone report.
+  IncidentRecordPtr ApplyToIncidentsLocked(const LogEntryPtr& entry)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The notifier thread: gives the listener what the tail applied, in
   // order, and advances notified_.
@@ -256,7 +267,9 @@ class JetStreamEventLog final : public EventLog {
   absl::Status ReadAscending(uint64_t first, uint64_t last,
                              std::vector<LogEntryPtr>* entries) const;
 
-  // Retention (jetstream_retention.cc).
+  // Retention (jetstream_retention.cc): ApplyRetention without reporting.
+  absl::StatusOr<uint64_t> Retain(const RetentionPolicy& policy,
+                                  absl::Time now);
   // The first sequence `policy` keeps at `now`.
   uint64_t RetentionTarget(const RetentionPolicy& policy, absl::Time now) const;
   absl::Status PurgeBelow(uint64_t target);
@@ -284,6 +297,9 @@ class JetStreamEventLog final : public EventLog {
   std::thread::id writer_id_;
 
   std::atomic<AppendListener*> listener_{nullptr};
+  // Tells listener_ of the store's health, from the outcomes of the
+  // operations and the connection's events.
+  mutable LogHealth health_{&listener_};
   std::atomic<bool> closed_{false};
   // Set by the destructor: the tail ignores what is still delivered.
   std::atomic<bool> stopping_{false};
@@ -321,16 +337,20 @@ class JetStreamEventLog final : public EventLog {
   RetainedIndex index_ ABSL_GUARDED_BY(mu_);
   uint64_t notified_ ABSL_GUARDED_BY(mu_) = 0;
   // Applied by the tail, not yet given to the listener (sequences
-  // notified_ + 1 on, in order).
+  // notified_ + 1 on, in order), and the incident record each one made
+  // (to_notify_incidents_[i] of to_notify_[i]; null: none).
   std::vector<LogEntryPtr> to_notify_ ABSL_GUARDED_BY(mu_);
+  std::vector<IncidentRecordPtr> to_notify_incidents_ ABSL_GUARDED_BY(mu_);
   // The tail's messages of to_notify_, destroyed by the notifier after its
   // batch: see DestroyMessages.
   std::vector<natsMsg*> applied_ ABSL_GUARDED_BY(mu_);
   bool notifier_stop_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time last_received_at_ ABSL_GUARDED_BY(mu_) = absl::UnixEpoch();
   // One record per incident ever opened (they outlive retention, as the
-  // SQLite store's incidents table does).
-  absl::flat_hash_map<std::string, IncidentRecord> incidents_
+  // SQLite store's incidents table does), as this replica's tail folded
+  // them. Immutable and shared: the tail replaces a record, and the
+  // listener and LoadOpenIncidents hand out these very pointers.
+  absl::flat_hash_map<std::string, IncidentRecordPtr> incidents_
       ABSL_GUARDED_BY(mu_);
   // incident_id -> the sequence of the record's latest update in its
   // snapshot.

@@ -43,7 +43,7 @@ struct JetStreamEventLog::RoundState {
   // (publisher, event_id) -> the entry this round made of it.
   absl::flat_hash_map<EventDigest, LogEntryPtr> added;
   // The incident records this round changed.
-  absl::flat_hash_map<std::string, IncidentRecord> incidents;
+  absl::flat_hash_map<std::string, IncidentRecordPtr> incidents;
 };
 
 void JetStreamEventLog::Append(std::vector<AppendRequest> batch,
@@ -98,10 +98,10 @@ JetStreamEventLog::Decision JetStreamEventLog::DecideOneLocked(
   if (!update.incident_id().empty()) {
     if (auto it = round->incidents.find(update.incident_id());
         it != round->incidents.end()) {
-      current = &it->second;
+      current = it->second.get();
     } else if (auto it = incidents_.find(update.incident_id());
                it != incidents_.end()) {
-      current = &it->second;
+      current = it->second.get();
     }
   }
   const absl::Time received_at =
@@ -112,9 +112,9 @@ JetStreamEventLog::Decision JetStreamEventLog::DecideOneLocked(
     decision.result = prepared.status();
     return decision;
   }
-  if (prepared->record.has_value()) {
-    std::string id = prepared->record->incident_id;
-    round->incidents[std::move(id)] = *std::move(prepared->record);
+  if (prepared->record != nullptr) {
+    round->incidents[prepared->record->incident_id] =
+        std::move(prepared->record);
   }
   round->added[key] = prepared->entry;
   round->last_received_at = received_at;
@@ -341,6 +341,7 @@ void JetStreamEventLog::CommitBatch(
   }
   WaitForPublished(progress.published, items);
   for (size_t i = 0; i < appends->size(); ++i) {
+    health_.ReportAppend(results[i]);
     (*appends)[i].done(std::move(results[i]));
   }
 }

@@ -151,10 +151,12 @@ absl::StatusOr<std::vector<LogEntryPtr>> JetStreamEventLog::Read(
   const uint64_t count = std::min<uint64_t>(last - first + 1, range.limit);
   if (!range.descending) {
     absl::Status status = ReadAscending(first, first + count - 1, &entries);
+    health_.ReportRead(status);
     if (!status.ok()) return status;
     return entries;
   }
   absl::Status status = ReadAscending(last - count + 1, last, &entries);
+  health_.ReportRead(status);
   if (!status.ok()) return status;
   // Retention removes from the oldest end: what a descending read gets is
   // the newest part, as one that stops at the first removed sequence.
@@ -164,6 +166,9 @@ absl::StatusOr<std::vector<LogEntryPtr>> JetStreamEventLog::Read(
 
 absl::StatusOr<uint64_t> JetStreamEventLog::FirstSequenceAtOrAfter(
     absl::Time time) const {
+  // From the replica's index, which follows the stream: its answer says
+  // reads work (the server's store probe heals reads with it).
+  health_.ReportRead(absl::OkStatus());
   absl::MutexLock lock(&mu_);
   if (time == absl::InfinitePast()) {
     return std::min(index_.oldest(), index_.head() + 1);
@@ -177,7 +182,7 @@ absl::StatusOr<std::optional<IncidentRecord>> JetStreamEventLog::LoadIncident(
   absl::MutexLock lock(&mu_);
   auto it = incidents_.find(incident_id);
   if (it == incidents_.end()) return std::optional<IncidentRecord>();
-  return std::optional<IncidentRecord>(it->second);
+  return std::optional<IncidentRecord>(*it->second);
 }
 
 absl::StatusOr<EventLog::OpenIncidents> JetStreamEventLog::LoadOpenIncidents()
@@ -187,7 +192,7 @@ absl::StatusOr<EventLog::OpenIncidents> JetStreamEventLog::LoadOpenIncidents()
     absl::MutexLock lock(&mu_);
     result.head = index_.head();
     for (const auto& [id, record] : incidents_) {
-      if (!record.closed) result.incidents.push_back(record);
+      if (!record->closed) result.incidents.push_back(record);
     }
   }
   SortByLatestSequence(&result.incidents);

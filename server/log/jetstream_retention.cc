@@ -14,7 +14,7 @@
 namespace sitrep {
 namespace jetstream {
 
-absl::StatusOr<uint64_t> JetStreamEventLog::ApplyRetention(
+absl::StatusOr<uint64_t> JetStreamEventLog::Retain(
     const RetentionPolicy& policy, absl::Time now) {
   if (closed_.load(std::memory_order_acquire)) return CloseError();
   const uint64_t oldest = Oldest();

@@ -108,8 +108,10 @@ void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
   absl::MutexLock lock(&mu_);
   // The notifier tells the listener, several entries at a time when the
   // tail runs ahead of it.
-  if (ApplyLocked(sequence, decoded, digest)) {
+  IncidentRecordPtr record;
+  if (ApplyLocked(sequence, decoded, digest, &record)) {
     to_notify_.push_back(*decoded);
+    to_notify_incidents_.push_back(std::move(record));
     applied_.push_back(owned.release());
   }
 }
@@ -141,6 +143,7 @@ std::optional<JetStreamEventLog::Published> JetStreamEventLog::TakePublished(
 void JetStreamEventLog::NotifierLoop() {
   for (;;) {
     std::vector<LogEntryPtr> batch;
+    std::vector<IncidentRecordPtr> incidents;
     std::vector<natsMsg*> messages;
     {
       absl::MutexLock lock(&mu_);
@@ -150,10 +153,11 @@ void JetStreamEventLog::NotifierLoop() {
       mu_.Await(absl::Condition(&ready));
       if (notifier_stop_) return;  // The log goes: nobody is told any more.
       batch.swap(to_notify_);
+      incidents.swap(to_notify_incidents_);
       messages.swap(applied_);
     }
     if (AppendListener* listener = listener_.load(std::memory_order_acquire)) {
-      listener->OnAppended(batch);
+      listener->OnAppended(batch, incidents);
     }
     DestroyMessages(&messages);
     absl::MutexLock lock(&mu_);
@@ -163,7 +167,8 @@ void JetStreamEventLog::NotifierLoop() {
 
 bool JetStreamEventLog::ApplyLocked(uint64_t sequence,
                                     const absl::StatusOr<LogEntryPtr>& decoded,
-                                    EventDigest digest) {
+                                    EventDigest digest,
+                                    IncidentRecordPtr* record) {
   if (options_.hold_tail_until_listener) {
     auto may_apply = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !replayed_ || listener_attached_ ||
@@ -187,26 +192,28 @@ bool JetStreamEventLog::ApplyLocked(uint64_t sequence,
     // (retention by another replica or by JetStream's limits).
     index_.Reset(sequence);
   }
-  ApplyToIncidentsLocked(entry);
+  *record = ApplyToIncidentsLocked(entry);
   index_.Add(entry, digest);
   last_received_at_ = absl::FromUnixMicros(ReceivedAtMicros(entry->update));
   return true;
 }
 
-void JetStreamEventLog::ApplyToIncidentsLocked(const LogEntryPtr& entry) {
+IncidentRecordPtr JetStreamEventLog::ApplyToIncidentsLocked(
+    const LogEntryPtr& entry) {
   const v1::SituationUpdate& update = entry->update;
-  if (update.incident_id().empty()) return;
-  IncidentRecord& record = incidents_[update.incident_id()];
+  if (update.incident_id().empty()) return nullptr;
+  IncidentRecordPtr& record = incidents_[update.incident_id()];
   // A snapshot written before the chain's rules is re-derived from the
   // thread when the stream still retains its first update.
-  if (record.legacy && update.incident_version() == 1) {
-    record = IncidentRecord();
+  if (record != nullptr && record->legacy && update.incident_version() == 1) {
+    record = nullptr;
   }
   // A record loaded from a snapshot already holds its updates up to its
   // latest.
-  if (record.latest == nullptr || record.latest->sequence() < entry->sequence()) {
-    ApplyToIncident(entry, &record);
+  if (record == nullptr || record->latest->sequence() < entry->sequence()) {
+    record = AppliedToIncident(record.get(), entry);
   }
+  return record;
 }
 
 bool JetStreamEventLog::WaitNotified(uint64_t sequence,

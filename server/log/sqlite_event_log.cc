@@ -2,6 +2,8 @@
 // loaded for the writer, and closing. (The class: sqlite_log.h.)
 #include "server/log/sqlite_event_log.h"
 
+#include <initializer_list>
+
 #include "server/log/sqlite_log.h"
 
 namespace sitrep {
@@ -131,136 +133,117 @@ absl::StatusOr<std::unique_ptr<SqliteEventLog>> SqliteEventLog::Open(
   return log;
 }
 
-// Over 60 lines on purpose: one transaction from BEGIN IMMEDIATE to COMMIT,
-// in which the schema checks and the in-place upgrades must see each
-// other's effects in version order and a failure anywhere rolls all of them
-// back; in one function the upgrades read top to bottom in that order.
+namespace {
+
+const char* SynchronousPragma(FsyncPolicy fsync) {
+  switch (fsync) {
+    case FsyncPolicy::kBatch:
+      return "PRAGMA synchronous = NORMAL";
+    case FsyncPolicy::kOff:
+      return "PRAGMA synchronous = OFF";
+    case FsyncPolicy::kAlways:
+      break;
+  }
+  return "PRAGMA synchronous = FULL";
+}
+
+// Runs `sqls` in order; the first failure stops them.
+absl::Status ExecAll(sqlite::Database* db,
+                     std::initializer_list<const char*> sqls) {
+  for (const char* sql : sqls) {
+    absl::Status status = db->Exec(sql);
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+// The meta table's rows, by key.
+absl::StatusOr<absl::flat_hash_map<std::string, std::string>> ReadMeta(
+    sqlite::Database* db) {
+  sqlite::Statement get_meta;
+  absl::Status status = get_meta.Prepare(db, "SELECT key, value FROM meta");
+  if (!status.ok()) return status;
+  absl::flat_hash_map<std::string, std::string> meta;
+  for (;;) {
+    absl::StatusOr<bool> row = get_meta.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return meta;
+    meta[std::string(get_meta.ColumnText(0))] =
+        std::string(get_meta.ColumnText(1));
+  }
+}
+
+// Schema 3 -> 4: incidents gets its state column. It stays NULL;
+// LoadIncidents marks those records legacy and RederiveLegacyIncidents
+// replays them. (A version 2 store without an incidents table got one with
+// the column from kSchema.)
+absl::Status AddIncidentState(sqlite::Database* db) {
+  sqlite::Statement has_state;
+  absl::Status status = has_state.Prepare(
+      db,
+      "SELECT count(*) FROM pragma_table_info('incidents') "
+      "WHERE name = 'state'");
+  if (!status.ok()) return status;
+  absl::StatusOr<bool> row = has_state.Step();
+  if (!row.ok()) return row.status();
+  const bool missing = *row && has_state.ColumnInt64(0) == 0;
+  has_state.Reset();
+  if (!missing) return absl::OkStatus();
+  return db->Exec("ALTER TABLE incidents ADD COLUMN state BLOB");
+}
+
+// Brings a store of an older schema to kSchemaVersion in place, one
+// version at a time, each step seeing the previous one's effects.
+absl::Status UpgradeSchema(
+    sqlite::Database* db,
+    absl::flat_hash_map<std::string, std::string>* meta) {
+  std::string& version = (*meta)["schema_version"];
+  if ((*meta)["log_id"].empty()) return absl::OkStatus();
+  absl::Status status;
+  if (version == "2") {
+    status = ExecAll(
+        db, {"ALTER TABLE updates ADD COLUMN previous_mission INTEGER",
+             "UPDATE meta SET value = 3 WHERE key = 'schema_version'"});
+    if (!status.ok()) return status;
+    version = "3";
+  }
+  if (version == "3") {
+    status = AddIncidentState(db);
+    if (status.ok()) {
+      status =
+          db->Exec("UPDATE meta SET value = 4 WHERE key = 'schema_version'");
+    }
+    if (!status.ok()) return status;
+    version = "4";
+  }
+  if (version == "4") {
+    // Issue 22: CATEGORY_EXERCISE became STATUS_EXERCISE.
+    status = UpgradeExerciseRows(db);
+    if (status.ok()) {
+      status =
+          db->Exec("UPDATE meta SET value = 5 WHERE key = 'schema_version'");
+    }
+    if (!status.ok()) return status;
+    version = "5";
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status SqliteEventLog::Initialize() {
   absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
       OpenConnection(path_, /*create=*/true);
   if (!db.ok()) return db.status();
   writer_db_ = *std::move(db);
-  const char* synchronous = "PRAGMA synchronous = FULL";
-  if (options_.fsync == FsyncPolicy::kBatch) {
-    synchronous = "PRAGMA synchronous = NORMAL";
-  } else if (options_.fsync == FsyncPolicy::kOff) {
-    synchronous = "PRAGMA synchronous = OFF";
-  }
-  for (const char* sql : {"PRAGMA journal_mode = WAL", synchronous, "BEGIN IMMEDIATE",
-                          static_cast<const char*>(kSchema)}) {
-    absl::Status status = writer_db_->Exec(sql);
-    if (!status.ok()) return status;
-  }
-  auto rollback = [this](absl::Status status) {
-    writer_db_->Exec("ROLLBACK").IgnoreError();
-    return status;
-  };
-
-  sqlite::Statement get_meta;
-  absl::Status status =
-      get_meta.Prepare(writer_db_.get(), "SELECT key, value FROM meta");
-  if (!status.ok()) return rollback(status);
-  absl::flat_hash_map<std::string, std::string> meta;
-  for (;;) {
-    absl::StatusOr<bool> row = get_meta.Step();
-    if (!row.ok()) return rollback(row.status());
-    if (!*row) break;
-    meta[std::string(get_meta.ColumnText(0))] =
-        std::string(get_meta.ColumnText(1));
-  }
-  get_meta.Reset();
-  if (meta.empty()) {
-    log_id_ = NewLogId();
-    sqlite::Statement put;
-    status = put.Prepare(
-        writer_db_.get(),
-        "INSERT INTO meta(key, value) VALUES('log_id', ?1), "
-        "('schema_version', ?2), ('head', 0), ('last_received_at_us', 0)");
-    if (!status.ok()) return rollback(status);
-    put.BindText(1, log_id_);
-    put.BindInt64(2, kSchemaVersion);
-    status = put.Run();
-    if (!status.ok()) return rollback(status);
-  } else {
-    if (meta["schema_version"] == "2" && !meta["log_id"].empty()) {
-      for (const char* sql :
-           {"ALTER TABLE updates ADD COLUMN previous_mission INTEGER",
-            "UPDATE meta SET value = 3 WHERE key = 'schema_version'"}) {
-        status = writer_db_->Exec(sql);
-        if (!status.ok()) return rollback(status);
-      }
-      meta["schema_version"] = "3";
-    }
-    if (meta["schema_version"] == "3" && !meta["log_id"].empty()) {
-      // The state column stays NULL; LoadIncidents marks those records
-      // legacy and RederiveLegacyIncidents replays them. (A version 2 store
-      // without an incidents table got one with the column from kSchema.)
-      sqlite::Statement has_state;
-      status = has_state.Prepare(
-          writer_db_.get(),
-          "SELECT count(*) FROM pragma_table_info('incidents') "
-          "WHERE name = 'state'");
-      if (!status.ok()) return rollback(status);
-      absl::StatusOr<bool> row = has_state.Step();
-      if (!row.ok()) return rollback(row.status());
-      const bool missing = *row && has_state.ColumnInt64(0) == 0;
-      has_state.Reset();
-      if (missing) {
-        status = writer_db_->Exec("ALTER TABLE incidents ADD COLUMN state BLOB");
-        if (!status.ok()) return rollback(status);
-      }
-      status = writer_db_->Exec(
-          "UPDATE meta SET value = 4 WHERE key = 'schema_version'");
-      if (!status.ok()) return rollback(status);
-      meta["schema_version"] = "4";
-    }
-    if (meta["schema_version"] == "4" && !meta["log_id"].empty()) {
-      // Issue 22: CATEGORY_EXERCISE became STATUS_EXERCISE.
-      status = UpgradeExerciseRows(writer_db_.get());
-      if (!status.ok()) return rollback(status);
-      status = writer_db_->Exec(
-          "UPDATE meta SET value = 5 WHERE key = 'schema_version'");
-      if (!status.ok()) return rollback(status);
-      meta["schema_version"] = "5";
-    }
-    if (meta["schema_version"] != absl::StrCat(kSchemaVersion) ||
-        meta["log_id"].empty()) {
-      return rollback(absl::FailedPreconditionError(absl::StrCat(
-          path_, " has schema version '", meta["schema_version"],
-          "' and log_id '", meta["log_id"], "'; this sitrepd needs version ",
-          kSchemaVersion, ": use a matching sitrepd or another --data_dir")));
-    }
-    log_id_ = meta["log_id"];
-    uint64_t head = 0;
-    int64_t last_us = 0;
-    if (!absl::SimpleAtoi(meta["head"], &head) ||
-        !absl::SimpleAtoi(meta["last_received_at_us"], &last_us)) {
-      return rollback(absl::FailedPreconditionError(absl::StrCat(
-          path_, " has a damaged meta table (head '", meta["head"], "')")));
-    }
-    writer_head_ = head;
-    last_received_at_ = absl::FromUnixMicros(last_us);
-  }
-  status = writer_db_->Exec("COMMIT");
-  if (!status.ok()) return rollback(status);
-
-  sqlite::Statement oldest;
-  status = oldest.Prepare(writer_db_.get(), "SELECT min(sequence) FROM updates");
-  if (!status.ok()) return status;
-  absl::StatusOr<bool> row = oldest.Step();
-  if (!row.ok()) return row.status();
-  const uint64_t first = oldest.ColumnIsNull(0)
-                             ? writer_head_ + 1
-                             : static_cast<uint64_t>(oldest.ColumnInt64(0));
-  oldest.Reset();
-  head_.store(writer_head_);
-  oldest_.store(first);
-
-  status = LoadIncidents();
-  if (!status.ok()) return status;
-  status = w_.Prepare(writer_db_.get());
-  if (!status.ok()) return status;
-  status = RederiveLegacyIncidents();
+  const char* synchronous = SynchronousPragma(options_.fsync);
+  absl::Status status = ExecAll(
+      writer_db_.get(), {"PRAGMA journal_mode = WAL", synchronous});
+  if (status.ok()) status = OpenSchema();
+  if (status.ok()) status = LoadOldest();
+  if (status.ok()) status = LoadIncidents();
+  if (status.ok()) status = w_.Prepare(writer_db_.get());
+  if (status.ok()) status = RederiveLegacyIncidents();
   if (!status.ok()) return status;
   WalCheckpointer::Options checkpoints;
   checkpoints.path = path_;
@@ -272,12 +255,88 @@ absl::Status SqliteEventLog::Initialize() {
   return absl::OkStatus();
 }
 
+absl::Status SqliteEventLog::OpenSchema() {
+  // One transaction: the schema checks and the in-place upgrades see each
+  // other's effects, and a failure anywhere rolls all of them back.
+  absl::Status status = ExecAll(
+      writer_db_.get(), {"BEGIN IMMEDIATE", static_cast<const char*>(kSchema)});
+  if (!status.ok()) return status;
+  absl::StatusOr<absl::flat_hash_map<std::string, std::string>> meta =
+      ReadMeta(writer_db_.get());
+  if (!meta.ok()) {
+    status = meta.status();
+  } else if (meta->empty()) {
+    status = CreateMeta();
+  } else {
+    status = UpgradeSchema(writer_db_.get(), &*meta);
+    if (status.ok()) status = CheckMeta(*meta);
+  }
+  if (status.ok()) status = writer_db_->Exec("COMMIT");
+  if (!status.ok()) writer_db_->Exec("ROLLBACK").IgnoreError();
+  return status;
+}
+
+absl::Status SqliteEventLog::CreateMeta() {
+  log_id_ = NewLogId();
+  sqlite::Statement put;
+  absl::Status status = put.Prepare(
+      writer_db_.get(),
+      "INSERT INTO meta(key, value) VALUES('log_id', ?1), "
+      "('schema_version', ?2), ('head', 0), ('last_received_at_us', 0)");
+  if (!status.ok()) return status;
+  put.BindText(1, log_id_);
+  put.BindInt64(2, kSchemaVersion);
+  return put.Run();
+}
+
+absl::Status SqliteEventLog::CheckMeta(
+    const absl::flat_hash_map<std::string, std::string>& meta) {
+  auto value = [&meta](const char* key) {
+    auto it = meta.find(key);
+    return it != meta.end() ? it->second : std::string();
+  };
+  if (value("schema_version") != absl::StrCat(kSchemaVersion) ||
+      value("log_id").empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path_, " has schema version '", value("schema_version"),
+        "' and log_id '", value("log_id"), "'; this sitrepd needs version ",
+        kSchemaVersion, ": use a matching sitrepd or another --data_dir"));
+  }
+  log_id_ = value("log_id");
+  uint64_t head = 0;
+  int64_t last_us = 0;
+  if (!absl::SimpleAtoi(value("head"), &head) ||
+      !absl::SimpleAtoi(value("last_received_at_us"), &last_us)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path_, " has a damaged meta table (head '", value("head"), "')"));
+  }
+  writer_head_ = head;
+  last_received_at_ = absl::FromUnixMicros(last_us);
+  return absl::OkStatus();
+}
+
+absl::Status SqliteEventLog::LoadOldest() {
+  sqlite::Statement oldest;
+  absl::Status status =
+      oldest.Prepare(writer_db_.get(), "SELECT min(sequence) FROM updates");
+  if (!status.ok()) return status;
+  absl::StatusOr<bool> row = oldest.Step();
+  if (!row.ok()) return row.status();
+  const uint64_t first = oldest.ColumnIsNull(0)
+                             ? writer_head_ + 1
+                             : static_cast<uint64_t>(oldest.ColumnInt64(0));
+  head_.store(writer_head_);
+  oldest_.store(first);
+  return absl::OkStatus();
+}
+
 absl::Status SqliteEventLog::LoadIncidents() {
   sqlite::Statement select;
   absl::Status status = select.Prepare(
       writer_db_.get(),
       absl::StrCat("SELECT ", kIncidentColumns, " FROM incidents").c_str());
   if (!status.ok()) return status;
+  absl::MutexLock lock(&incidents_mu_);
   for (;;) {
     absl::StatusOr<bool> row = select.Step();
     if (!row.ok()) return row.status();
@@ -285,14 +344,18 @@ absl::Status SqliteEventLog::LoadIncidents() {
     absl::StatusOr<IncidentRecord> record = IncidentFromRow(select);
     if (!record.ok()) return record.status();
     std::string id = record->incident_id;
-    incidents_.emplace(std::move(id), *std::move(record));
+    incidents_.emplace(std::move(id),
+                       std::make_shared<IncidentRecord>(*std::move(record)));
   }
 }
 
 absl::Status SqliteEventLog::RederiveLegacyIncidents() {
-  absl::flat_hash_map<std::string, IncidentRecord> replayed;
+  // Before the writer starts: nothing else reads incidents_ yet, but the
+  // lock keeps the rule simple.
+  absl::MutexLock lock(&incidents_mu_);
+  absl::flat_hash_map<std::string, IncidentRecordPtr> replayed;
   for (const auto& [id, record] : incidents_) {
-    if (record.legacy) replayed.emplace(id, IncidentRecord());
+    if (record->legacy) replayed.emplace(id, nullptr);
   }
   if (replayed.empty()) return absl::OkStatus();
   sqlite::Statement select;
@@ -311,29 +374,37 @@ absl::Status SqliteEventLog::RederiveLegacyIncidents() {
     auto it = replayed.find((*entry)->update.incident_id());
     if (it == replayed.end()) continue;
     // Only a thread whose first update is retained can be replayed.
-    if (it->second.version == 0 && (*entry)->update.incident_version() != 1) {
+    if (it->second == nullptr && (*entry)->update.incident_version() != 1) {
       replayed.erase(it);
       continue;
     }
-    ApplyToIncident(*entry, &it->second);
+    it->second = AppliedToIncident(it->second.get(), *entry);
   }
   select.Reset();
+  return StoreRederived(replayed);
+}
+
+absl::Status SqliteEventLog::StoreRederived(
+    const absl::flat_hash_map<std::string, IncidentRecordPtr>& replayed) {
   size_t rederived = 0;
-  status = writer_db_->Exec("BEGIN IMMEDIATE");
+  absl::Status status = writer_db_->Exec("BEGIN IMMEDIATE");
   if (!status.ok()) return status;
   for (auto& [id, record] : incidents_) {
-    if (!record.legacy) continue;
+    if (!record->legacy) continue;
     auto it = replayed.find(id);
-    if (it != replayed.end() && it->second.version == record.version) {
-      record = std::move(it->second);
+    auto fresh = std::make_shared<IncidentRecord>(*record);
+    if (it != replayed.end() && it->second != nullptr &&
+        it->second->version == record->version) {
+      *fresh = *it->second;
       ++rederived;
     }
-    record.legacy = false;
-    status = StoreIncident(record);
+    fresh->legacy = false;
+    status = StoreIncident(*fresh);
     if (!status.ok()) {
       writer_db_->Exec("ROLLBACK").IgnoreError();
       return status;
     }
+    record = std::move(fresh);
   }
   status = writer_db_->Exec("COMMIT");
   if (!status.ok()) return status;
@@ -344,6 +415,7 @@ absl::Status SqliteEventLog::RederiveLegacyIncidents() {
 }
 
 void SqliteEventLog::Close() {
+  health_.Close();
   queue_.Close();
   // On the writer thread (a callback or listener) the writer cannot join
   // itself; it ends after the current batch and the destructor joins it.

@@ -30,6 +30,7 @@
 #include "server/log/append_rules.h"
 #include "server/log/group_commit.h"
 #include "server/log/incident_thread.h"
+#include "server/log/log_health.h"
 #include "server/log/situation_snapshot_codec.h"
 #include "server/log/sqlite_exercise_upgrade.h"
 #include "server/log/sqlite_statement.h"
@@ -133,19 +134,16 @@ struct WriterStatements {
   }
 };
 
-// One read connection and its cached statements.
+// One read connection and its cached statements. (Incident records are
+// read from the writer's records in memory, not from here.)
 struct Reader {
   std::unique_ptr<sqlite::Database> db;
   sqlite::Statement read_ascending, read_descending, read_for_missions;
   sqlite::Statement first_at_or_after;
-  sqlite::Statement begin, commit, head, open_incidents, find_incident;
+  sqlite::Statement begin, commit, head;
   sqlite::Statement list_snapshots, load_snapshot;
 
   absl::Status Prepare() {
-    static const std::string open_incidents_sql = absl::StrCat(
-        "SELECT ", kIncidentColumns, " FROM incidents WHERE closed = 0");
-    static const std::string find_incident_sql = absl::StrCat(
-        "SELECT ", kIncidentColumns, " FROM incidents WHERE incident_id = ?1");
     const std::pair<sqlite::Statement*, const char*> all[] = {
         {&read_ascending,
          "SELECT body, previous FROM updates WHERE sequence BETWEEN ?1 AND ?2 "
@@ -158,8 +156,6 @@ struct Reader {
         {&begin, "BEGIN"},
         {&commit, "COMMIT"},
         {&head, "SELECT value FROM meta WHERE key = 'head'"},
-        {&open_incidents, open_incidents_sql.c_str()},
-        {&find_incident, find_incident_sql.c_str()},
         {&list_snapshots,
          "SELECT sequence FROM situation_snapshots ORDER BY sequence"},
         {&load_snapshot,
@@ -198,10 +194,12 @@ struct RetentionJob {
 //
 // Invariants: the retained sequences are exactly [oldest_, head_]; head_ is
 // published only after the commit that stored it, so a Read up to Head()
-// finds every entry; the incident cache equals the incidents table as of
-// the last commit. LoadOpenIncidents() reads its head and incidents from one
-// snapshot, which may include a commit whose head_ is not published yet: its
-// head can be ahead of Head() for an instant, never behind.
+// finds every entry; incidents_ equals the incidents table as of the last
+// commit, and changes with head_ under incidents_mu_, so that
+// LoadOpenIncidents() gives the records of exactly its head. Records are
+// immutable and shared (IncidentRecordPtr): a commit replaces the pointers
+// of the incidents it changed, and the listener and LoadOpenIncidents hand
+// out the very records incidents_ holds.
 class SqliteEventLog final : public EventLog {
  public:
   static absl::StatusOr<std::unique_ptr<SqliteEventLog>> Open(
@@ -261,8 +259,10 @@ class SqliteEventLog final : public EventLog {
   struct Transaction {
     uint64_t head = 0;
     absl::Time last_received_at;
-    absl::flat_hash_map<std::string, IncidentRecord> incidents;
+    absl::flat_hash_map<std::string, IncidentRecordPtr> incidents;
     std::vector<LogEntryPtr> added;
+    // added_incidents[i]: the record added[i] made (null: no incident).
+    std::vector<IncidentRecordPtr> added_incidents;
   };
 
   SqliteEventLog(const SqliteOptions& options, std::string path)
@@ -271,9 +271,25 @@ class SqliteEventLog final : public EventLog {
         path_(std::move(path)),
         queue_(options.max_batch) {}
 
-  // Creates or checks the schema and loads the writer's state.
+  // Creates or checks the schema and loads the writer's state: the steps
+  // below, in order.
   absl::Status Initialize();
-  absl::Status LoadIncidents();
+  // Creates the schema, or checks and upgrades it, in one transaction.
+  absl::Status OpenSchema();
+  // The meta rows of a new store (a new log_id).
+  absl::Status CreateMeta();
+  // Takes log_id_, the head and the last received_at from an existing
+  // store's meta rows; FAILED_PRECONDITION for another schema version.
+  absl::Status CheckMeta(
+      const absl::flat_hash_map<std::string, std::string>& meta);
+  // Sets head_ and oldest_ from the store.
+  absl::Status LoadOldest();
+  absl::Status LoadIncidents() ABSL_LOCKS_EXCLUDED(incidents_mu_);
+  // The record of `incident_id` as of the last commit; null if unknown.
+  IncidentRecordPtr CommittedIncident(const std::string& incident_id) const
+      ABSL_LOCKS_EXCLUDED(incidents_mu_);
+  // Makes a committed transaction's head and records the log's.
+  void PublishCommit(Transaction* tx) ABSL_LOCKS_EXCLUDED(incidents_mu_);
 
   // Writer thread.
   void WriterLoop();
@@ -291,7 +307,12 @@ class SqliteEventLog final : public EventLog {
   absl::Status StoreIncident(const IncidentRecord& record);
   // Replays the retained threads of records written by schema 3 and stores
   // their state (before the writer thread starts).
-  absl::Status RederiveLegacyIncidents();
+  absl::Status RederiveLegacyIncidents() ABSL_LOCKS_EXCLUDED(incidents_mu_);
+  // Stores the legacy records as `replayed` re-derived them (or as they
+  // are, no longer legacy, when their thread could not be replayed).
+  absl::Status StoreRederived(
+      const absl::flat_hash_map<std::string, IncidentRecordPtr>& replayed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(incidents_mu_);
   void RetentionStep(const std::shared_ptr<RetentionJob>& job);
   absl::StatusOr<uint64_t> RetentionTarget(const RetentionJob& job);
 
@@ -320,12 +341,19 @@ class SqliteEventLog final : public EventLog {
   std::unique_ptr<WalCheckpointer> checkpointer_;
   uint64_t writer_head_ = 0;
   absl::Time last_received_at_ = absl::UnixEpoch();
-  absl::flat_hash_map<std::string, IncidentRecord> incidents_;
+
+  // Every incident ever opened, as of the last commit: written by the
+  // writer thread (and Initialize) only, read by any.
+  mutable absl::Mutex incidents_mu_;
+  absl::flat_hash_map<std::string, IncidentRecordPtr> incidents_
+      ABSL_GUARDED_BY(incidents_mu_);
 
   // Read without locking by any thread; written by the writer thread.
   std::atomic<uint64_t> head_{0};
   std::atomic<uint64_t> oldest_{1};
   std::atomic<AppendListener*> listener_{nullptr};
+  // Tells listener_ of the store's health, from the outcomes below.
+  mutable LogHealth health_{&listener_};
   std::atomic<uint64_t> transactions_{0};
   std::atomic<uint64_t> appended_{0};
   std::atomic<uint64_t> retention_steps_{0};

@@ -26,6 +26,7 @@ absl::StatusOr<std::vector<uint64_t>> SqliteEventLog::ListSituationSnapshots()
     }
   }
   ReleaseReader(*std::move(reader));
+  health_.ReportRead(status);
   if (!status.ok()) return status;
   return sequences;
 }
@@ -51,7 +52,7 @@ absl::StatusOr<StoredSituation> SqliteEventLog::LoadSituationSnapshot(
     }
   }
   ReleaseReader(*std::move(reader));
-  return result;
+  return health_.Read(std::move(result));
 }
 
 
@@ -67,12 +68,21 @@ absl::StatusOr<std::unique_ptr<Reader>> SqliteEventLog::AcquireReader() const {
   auto reader = std::make_unique<Reader>();
   absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
       OpenConnection(path_, /*create=*/false);
-  if (!db.ok()) return db.status();
+  if (!db.ok()) {
+    health_.ReportRead(db.status());
+    return db.status();
+  }
   reader->db = *std::move(db);
   absl::Status status = reader->db->Exec("PRAGMA query_only = 1");
-  if (!status.ok()) return status;
+  if (!status.ok()) {
+    health_.ReportRead(status);
+    return status;
+  }
   status = reader->Prepare();
-  if (!status.ok()) return status;
+  if (!status.ok()) {
+    health_.ReportRead(status);
+    return status;
+  }
   return reader;
 }
 
@@ -149,6 +159,7 @@ absl::Status SqliteEventLog::ReadRows(sqlite::Statement Reader::*statement,
     }
   }
   ReleaseReader(*std::move(reader));
+  health_.ReportRead(status);
   return status;
 }
 
@@ -173,75 +184,29 @@ absl::StatusOr<uint64_t> SqliteEventLog::FirstSequenceAtOrAfter(
     }
   }
   ReleaseReader(*std::move(reader));
-  return result;
+  return health_.Read(std::move(result));
 }
 
 absl::StatusOr<EventLog::OpenIncidents> SqliteEventLog::LoadOpenIncidents()
     const {
-  absl::StatusOr<std::unique_ptr<Reader>> reader = AcquireReader();
-  if (!reader.ok()) return reader.status();
-  Reader& r = **reader;
   OpenIncidents result;
-  // One read transaction: the head and the incidents come from the same
-  // snapshot.
-  absl::Status status = r.begin.Run();
-  if (status.ok()) {
-    sqlite::ScopedReset reset(&r.head);
-    absl::StatusOr<bool> row = r.head.Step();
-    if (!row.ok()) {
-      status = row.status();
-    } else if (*row) {
-      result.head = static_cast<uint64_t>(r.head.ColumnInt64(0));
+  {
+    // The writer changes the records and the head together under the lock.
+    absl::ReaderMutexLock lock(&incidents_mu_);
+    result.head = head_.load(std::memory_order_acquire);
+    for (const auto& [id, record] : incidents_) {
+      if (!record->closed) result.incidents.push_back(record);
     }
   }
-  if (status.ok()) {
-    sqlite::ScopedReset reset(&r.open_incidents);
-    for (;;) {
-      absl::StatusOr<bool> row = r.open_incidents.Step();
-      if (!row.ok() || !*row) {
-        status = row.status();
-        break;
-      }
-      absl::StatusOr<IncidentRecord> record = IncidentFromRow(r.open_incidents);
-      if (!record.ok()) {
-        status = record.status();
-        break;
-      }
-      result.incidents.push_back(*std::move(record));
-    }
-  }
-  if (!sqlite3_get_autocommit(r.db->handle())) r.commit.Run().IgnoreError();
-  ReleaseReader(*std::move(reader));
-  if (!status.ok()) return status;
   SortByLatestSequence(&result.incidents);
   return result;
 }
 
 absl::StatusOr<std::optional<IncidentRecord>> SqliteEventLog::LoadIncident(
     const std::string& incident_id) const {
-  absl::StatusOr<std::unique_ptr<Reader>> reader = AcquireReader();
-  if (!reader.ok()) return reader.status();
-  absl::StatusOr<std::optional<IncidentRecord>> result;
-  {
-    sqlite::Statement& find = (*reader)->find_incident;
-    sqlite::ScopedReset reset(&find);
-    find.BindText(1, incident_id);
-    absl::StatusOr<bool> row = find.Step();
-    if (!row.ok()) {
-      result = row.status();
-    } else if (!*row) {
-      result = std::optional<IncidentRecord>();
-    } else {
-      absl::StatusOr<IncidentRecord> record = IncidentFromRow(find);
-      if (record.ok()) {
-        result = std::optional<IncidentRecord>(*std::move(record));
-      } else {
-        result = record.status();
-      }
-    }
-  }
-  ReleaseReader(*std::move(reader));
-  return result;
+  IncidentRecordPtr record = CommittedIncident(incident_id);
+  if (record == nullptr) return std::optional<IncidentRecord>();
+  return std::optional<IncidentRecord>(*record);
 }
 
 

@@ -17,6 +17,7 @@ absl::StatusOr<uint64_t> SqliteEventLog::ApplyRetention(
   }
   job->done.WaitForNotification();
   ReportRetained(listener_.load(std::memory_order_acquire), before, Oldest());
+  health_.ReportWrite(job->status);
   if (!job->status.ok()) return job->status;
   return job->removed;
 }
@@ -43,6 +44,7 @@ absl::Status SqliteEventLog::SaveSituationSnapshot(
     return CloseError();
   }
   job->done.WaitForNotification();
+  health_.ReportWrite(job->status);
   return job->status;
 }
 

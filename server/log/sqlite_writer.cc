@@ -64,25 +64,36 @@ void SqliteEventLog::CommitBatch(
   } else {
     transactions_.fetch_add(1, std::memory_order_relaxed);
     if (!tx.added.empty()) {
-      writer_head_ = tx.head;
-      last_received_at_ = tx.last_received_at;
-      for (auto& [id, record] : tx.incidents) {
-        incidents_[id] = std::move(record);
-      }
-      appended_.fetch_add(tx.added.size(), std::memory_order_relaxed);
-      head_.store(tx.head, std::memory_order_release);
+      PublishCommit(&tx);
       if (AppendListener* listener = listener_.load(std::memory_order_acquire)) {
-        listener->OnAppended(tx.added);
+        listener->OnAppended(tx.added, tx.added_incidents);
       }
     }
   }
   for (size_t i = 0; i < appends->size(); ++i) {
+    health_.ReportAppend(results[i]);
     (*appends)[i].done(std::move(results[i]));
   }
 }
 
 // A little over 60 lines: the steps of one request (check, dedupe, the
 // incident's rules, insert, record) in the order the transaction takes them.
+void SqliteEventLog::PublishCommit(Transaction* tx) {
+  writer_head_ = tx->head;
+  last_received_at_ = tx->last_received_at;
+  appended_.fetch_add(tx->added.size(), std::memory_order_relaxed);
+  absl::MutexLock lock(&incidents_mu_);
+  for (auto& [id, record] : tx->incidents) incidents_[id] = std::move(record);
+  head_.store(tx->head, std::memory_order_release);
+}
+
+IncidentRecordPtr SqliteEventLog::CommittedIncident(
+    const std::string& incident_id) const {
+  absl::ReaderMutexLock lock(&incidents_mu_);
+  auto it = incidents_.find(incident_id);
+  return it != incidents_.end() ? it->second : nullptr;
+}
+
 absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
     AppendRequest& request, Transaction* tx, absl::Status* store_error) {
   absl::Status status = CheckAppendRequest(request);
@@ -102,19 +113,19 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
   };
 
   // The incident thread, as changed by this transaction so far.
-  const IncidentRecord* current = nullptr;
+  IncidentRecordPtr current;
   const std::string& incident_id = request.update.incident_id();
   if (!incident_id.empty()) {
     if (auto it = tx->incidents.find(incident_id); it != tx->incidents.end()) {
-      current = &it->second;
-    } else if (auto it = incidents_.find(incident_id); it != incidents_.end()) {
-      current = &it->second;
+      current = it->second;
+    } else {
+      current = CommittedIncident(incident_id);
     }
   }
   const absl::Time received_at =
       NextReceivedAt(clock_->Now(), tx->last_received_at);
-  absl::StatusOr<PreparedAppend> prepared =
-      PrepareAppend(std::move(request), current, tx->head + 1, received_at);
+  absl::StatusOr<PreparedAppend> prepared = PrepareAppend(
+      std::move(request), current.get(), tx->head + 1, received_at);
   if (!prepared.ok()) {
     // (`request` is untouched.) A repeat of a stored update is a duplicate
     // even when the incident rules no longer admit it, e.g. a retry whose
@@ -138,15 +149,15 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
     }
     return repeat(*stored, entry->update);
   }
-  if (prepared->record.has_value()) {
+  if (prepared->record != nullptr) {
     status = StoreIncident(*prepared->record);
     if (!status.ok()) return *store_error = status;
-    std::string id = prepared->record->incident_id;
-    tx->incidents[std::move(id)] = *std::move(prepared->record);
+    tx->incidents[prepared->record->incident_id] = prepared->record;
   }
   tx->head += 1;
   tx->last_received_at = received_at;
   tx->added.push_back(entry);
+  tx->added_incidents.push_back(std::move(prepared->record));
   return AppendResult{std::move(entry), /*duplicate=*/false};
 }
 

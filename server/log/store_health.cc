@@ -51,6 +51,28 @@ void StoreHealth::ReportFailure(Operation operation,
   }
 }
 
+void StoreHealth::Follow(const StoreHealth& source) {
+  bool write_ok, read_ok;
+  std::string reason;
+  {
+    absl::MutexLock lock(&source.mu_);
+    write_ok = source.write_ok_;
+    read_ok = source.read_ok_;
+    reason = source.reason_;
+  }
+  bool changed = false;
+  {
+    absl::MutexLock lock(&mu_);
+    write_ok_ = write_ok;
+    read_ok_ = read_ok;
+    reason_ = std::move(reason);
+    const bool available = write_ok && read_ok;
+    changed = available != available_.load();
+    available_.store(available, std::memory_order_release);
+  }
+  if (changed) Notify();
+}
+
 std::string StoreHealth::reason() const {
   absl::MutexLock lock(&mu_);
   return reason_;

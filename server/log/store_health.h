@@ -34,6 +34,12 @@ class StoreHealth {
   // `failure` explains the unavailability (reason()).
   void ReportFailure(Operation operation, const absl::Status& failure);
 
+  // Takes `source`'s state (what it says of writes, reads and why), for a
+  // view of another StoreHealth that a listener keeps current (the
+  // server's, following AppendListener::OnHealthChanged). The listener hears
+  // a change of available(); nothing is logged (the source did).
+  void Follow(const StoreHealth& source);
+
   bool available() const { return available_.load(std::memory_order_acquire); }
   // Why the store is unavailable (the last failure); empty when available.
   std::string reason() const;

@@ -6,8 +6,10 @@
 
 namespace sitrep {
 
-void SituationAdapter::OnAppended(const std::vector<LogEntryPtr>& entries) {
-  index_->Apply(entries);
+void SituationAdapter::OnAppended(
+    const std::vector<LogEntryPtr>& entries,
+    const std::vector<IncidentRecordPtr>& incidents) {
+  index_->Apply(entries, incidents);
   // The store write runs on the executor, never on the log's writer.
   if (snapshots_ != nullptr && executor_ != nullptr && !entries.empty() &&
       snapshots_->Due(entries.back()->sequence())) {

@@ -34,8 +34,10 @@ class SituationAdapter final : public AppendListener, public SnapshotProvider {
         snapshots_(snapshots),
         executor_(executor) {}
 
-  // AppendListener: applies `entries` to the index.
-  void OnAppended(const std::vector<LogEntryPtr>& entries) override;
+  // AppendListener: gives `entries` and the log's records of their
+  // incidents to the index.
+  void OnAppended(const std::vector<LogEntryPtr>& entries,
+                  const std::vector<IncidentRecordPtr>& incidents) override;
   // SnapshotProvider: the latest update of every current incident that
   // `filter` (nullable: all) matches, unexpired by the clock.
   SituationSnapshot TakeSnapshot(const FilterMatcher* filter) override;

@@ -27,12 +27,15 @@ void SituationIndex::Reset(EventLog::OpenIncidents initial,
                            const EventLog* log) {
   // Reads outside the lock: Reset runs before the log accepts appends.
   std::vector<std::shared_ptr<OpenIncident>> loaded;
-  for (IncidentRecord& record : initial.incidents) {
-    if (record.closed || record.latest == nullptr) continue;
+  for (IncidentRecordPtr& record : initial.incidents) {
+    if (record == nullptr || record->closed || record->latest == nullptr) {
+      continue;
+    }
     auto open = std::make_shared<OpenIncident>();
     open->record = std::move(record);
-    const LogEntryPtr& latest = open->record.latest;
-    for (const v1::IncidentParticipant& p : open->record.state.participants()) {
+    const LogEntryPtr& latest = open->record->latest;
+    const v1::Incident& state = open->record->state;
+    for (const v1::IncidentParticipant& p : state.participants()) {
       if (log == nullptr || p.mission() == latest->update.mission()) continue;
       absl::StatusOr<std::vector<LogEntryPtr>> read = log->Read(ReadRange{
           .first = p.last_sequence(), .last = p.last_sequence(), .limit = 1});
@@ -52,24 +55,29 @@ void SituationIndex::Reset(EventLog::OpenIncidents initial,
   }
 }
 
-void SituationIndex::Apply(const std::vector<LogEntryPtr>& entries) {
+void SituationIndex::Apply(const std::vector<LogEntryPtr>& entries,
+                           const std::vector<IncidentRecordPtr>& incidents) {
   absl::MutexLock lock(&mu_);
-  for (const LogEntryPtr& entry : entries) ApplyLocked(entry);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    ApplyLocked(entries[i], i < incidents.size() ? incidents[i] : nullptr);
+  }
 }
 
-void SituationIndex::ApplyLocked(const LogEntryPtr& entry) {
+void SituationIndex::ApplyLocked(const LogEntryPtr& entry,
+                                 IncidentRecordPtr record) {
   mu_.AssertHeld();
   if (entry->sequence() <= sequence_) return;  // Reset already covered it.
   sequence_ = entry->sequence();
-  const std::string& id = entry->update.incident_id();
-  if (id.empty()) return;
+  if (record == nullptr) return;  // A stand-alone report.
+  const std::string& id = record->incident_id;
 
-  // Copy-on-write: snapshots may still hold the current record.
+  // Copy-on-write: snapshots may still hold the current OpenIncident.
   auto open = std::make_shared<OpenIncident>();
+  LogEntryPtr previous_latest;
   if (auto it = latest_sequence_.find(id); it != latest_sequence_.end()) {
     auto node = by_sequence_.find(it->second);
     // Not the state's encoding: the record changes.
-    open->record = node->second->record;
+    previous_latest = node->second->record->latest;
     open->other_missions_latest = node->second->other_missions_latest;
     by_sequence_.erase(node);
     latest_sequence_.erase(it);
@@ -77,25 +85,22 @@ void SituationIndex::ApplyLocked(const LogEntryPtr& entry) {
   // The latest update so far becomes its mission's latest, and the new
   // entry's mission is represented by the entry itself.
   std::vector<LogEntryPtr>& others = open->other_missions_latest;
-  if (open->record.latest != nullptr) others.push_back(open->record.latest);
+  if (previous_latest != nullptr) others.push_back(previous_latest);
   const v1::Mission mission = entry->update.mission();
   others.erase(std::remove_if(others.begin(), others.end(),
                               [mission](const LogEntryPtr& e) {
                                 return e->update.mission() == mission;
                               }),
                others.end());
-  // An unknown id that is not KIND_NEW means the index missed the thread's
-  // start (the log never accepts that otherwise). The thread facts are then
-  // partial, but showing an open incident beats hiding it.
-  ApplyToIncident(entry, &open->record);
-  if (open->record.closed) return;
+  open->record = std::move(record);
+  if (open->record->closed) return;
   InsertLocked(std::move(open));
 }
 
 void SituationIndex::InsertLocked(std::shared_ptr<OpenIncident> open) {
   mu_.AssertHeld();
-  const uint64_t key = open->record.latest->sequence();
-  latest_sequence_[open->record.incident_id] = key;
+  const uint64_t key = open->record->latest->sequence();
+  latest_sequence_[open->record->incident_id] = key;
   by_sequence_[key] = std::move(open);
 }
 
@@ -111,9 +116,9 @@ const std::string& EncodedState::Json(const v1::Incident& state) const {
 
 SituationIndex::Shown SituationIndex::ShowTo(const OpenIncidentPtr& open,
                                              const FilterMatcher* filter) {
-  // Aliasing: the record lives as long as its OpenIncident.
-  Shown shown{IncidentRecordPtr(open, &open->record), open->record.latest,
-              &open->encoded_state};
+  // Aliasing: the encoding lives as long as its OpenIncident.
+  Shown shown{open->record, open->record->latest,
+              std::shared_ptr<const EncodedState>(open, &open->encoded_state)};
   if (filter == nullptr || filter->Readable(shown.latest->update)) {
     return shown;
   }
@@ -145,7 +150,7 @@ SituationIndex::Snapshot SituationIndex::Take(const FilterMatcher* filter,
   const bool any_status = filter != nullptr && filter->RestrictsStatuses();
   snapshot.incidents.reserve(open.size());
   for (const OpenIncidentPtr& incident : open) {
-    if (ExpiredBy(incident->record, now)) continue;
+    if (ExpiredBy(*incident->record, now)) continue;
     Shown shown = ShowTo(incident, filter);
     if (shown.latest == nullptr) continue;
     if (!any_status && !IsActual(shown.latest->update)) continue;
@@ -170,7 +175,7 @@ std::vector<IncidentRecord> SituationIndex::ExpiredAt(absl::Time now) const {
   std::vector<IncidentRecord> expired;
   absl::MutexLock lock(&mu_);
   for (const auto& [sequence, open] : by_sequence_) {
-    if (ExpiredBy(open->record, now)) expired.push_back(open->record);
+    if (ExpiredBy(*open->record, now)) expired.push_back(*open->record);
   }
   return expired;
 }

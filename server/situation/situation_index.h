@@ -19,20 +19,21 @@
 
 namespace sitrep {
 
-// An immutable incident record, shared between the index and the snapshots
-// taken from it. The index replaces a record instead of changing it, so a
-// snapshot stays valid (and unchanged) after the lock is released.
-using IncidentRecordPtr = std::shared_ptr<const IncidentRecord>;
-
 // The current situation (DESIGN §1): every open incident with the facts of
 // its thread, as of the last applied sequence. Built from
 // EventLog::LoadOpenIncidents at start-up and then kept current by applying
-// every appended entry (EventLog's AppendListener), so that GetSituation and
-// `situation` subscriptions never scan the log.
+// every appended entry with the record the log made of it (EventLog's
+// AppendListener), so that GetSituation and `situation` subscriptions never
+// scan the log.
 //
-// Thread facts (tier, support, peak severity) are folded by ApplyToIncident
-// (server/log/incident_thread.h), the same code the log backends use, so the
-// index and the log cannot disagree about a thread.
+// The index folds nothing: it holds the log's own immutable records
+// (IncidentRecordPtr), so the index and the log cannot disagree about a
+// thread, and an open incident's record exists once in the process. What
+// the index adds is its order (by latest sequence), the latest update of
+// each other mission of a thread (for readers who may not read its latest)
+// and the state's encodings. A reader that replays the log instead of
+// listening to it (GetSituation as_of) folds with IncidentFolder
+// (server/log/incident_thread.h), the log's own code.
 //
 // Thread safety: every method may be called concurrently. One writer (the
 // log's append listener) calls Apply; readers call Take / ExpiredAt. Apply
@@ -70,9 +71,9 @@ class SituationIndex {
     // The newest update of the thread the reader may read: record->latest
     // when it may read that one.
     LogEntryPtr latest;
-    // record->state's encoding; lives as long as `record`. Null when the
-    // Shown was made elsewhere.
-    const EncodedState* encoded_state = nullptr;
+    // record->state's encoding, kept with the index's entry of `record`
+    // (shared with the index). Null when the Shown was made elsewhere.
+    std::shared_ptr<const EncodedState> encoded_state;
     bool latest_replaced() const { return latest != record->latest; }
   };
   // A consistent view: exactly the incidents that were open after applying
@@ -101,11 +102,16 @@ class SituationIndex {
   void Reset(EventLog::OpenIncidents initial, const EventLog* log = nullptr)
       ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Folds `entries` (in sequence order, as delivered by the log) into the
-  // index. Entries without incident_id only advance the sequence; entries at
-  // or below the current sequence were already applied and are skipped; a
-  // closing update (RESOLVE, CANCEL, EXPIRED) removes its incident.
-  void Apply(const std::vector<LogEntryPtr>& entries) ABSL_LOCKS_EXCLUDED(mu_);
+  // Applies `entries` (in sequence order) with `incidents[i]` the record of
+  // entries[i]'s incident after it, as AppendListener::OnAppended gives
+  // them: the index keeps that record. Entries without a record (stand-alone
+  // reports) only advance the sequence; entries at or below the current
+  // sequence were already applied and are skipped; a closed record (RESOLVE,
+  // CANCEL, EXPIRED) removes its incident.
+  // REQUIRES: incidents.size() == entries.size().
+  void Apply(const std::vector<LogEntryPtr>& entries,
+             const std::vector<IncidentRecordPtr>& incidents)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // The open incidents whose latest update's expires_at is unset or after
   // `now` and that `filter` (nullptr: all) matches, as its reader sees them:
@@ -138,13 +144,15 @@ class SituationIndex {
   // An open incident and, for readers who may not read its latest update,
   // the latest update of each other mission of its thread.
   struct OpenIncident {
-    IncidentRecord record;
+    // The log's record (never null).
+    IncidentRecordPtr record;
     std::vector<LogEntryPtr> other_missions_latest;
     EncodedState encoded_state;
   };
   using OpenIncidentPtr = std::shared_ptr<const OpenIncident>;
 
-  void ApplyLocked(const LogEntryPtr& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ApplyLocked(const LogEntryPtr& entry, IncidentRecordPtr record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void InsertLocked(std::shared_ptr<OpenIncident> open)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // What the reader of `filter` (nullptr: every mission) sees of `open`;

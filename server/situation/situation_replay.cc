@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/log/incident_thread.h"
 #include "server/runtime/proto_time.h"
 
 namespace sitrep {
@@ -57,11 +58,17 @@ absl::StatusOr<PastSituation> ReplaySituationTo(
   EventLog::OpenIncidents start;
   start.head = *base;
   absl::Time base_time = absl::UnixEpoch();
+  // The log's fold, from the snapshot's records on.
+  IncidentFolder folder;
   if (*base > 0) {
     absl::StatusOr<StoredSituation> snapshot =
         log.LoadSituationSnapshot(*base);
     if (!snapshot.ok()) return snapshot.status();
-    start.incidents = std::move(snapshot->incidents);
+    for (IncidentRecord& record : snapshot->incidents) {
+      auto shared = std::make_shared<IncidentRecord>(std::move(record));
+      folder.Seed(shared);
+      start.incidents.push_back(std::move(shared));
+    }
     base_time = snapshot->received_at;
   }
   PastSituation past;
@@ -79,7 +86,7 @@ absl::StatusOr<PastSituation> ReplaySituationTo(
     if (entries->empty() || entries->front()->sequence() != next) {
       return BeforeRetentionError(asked, log.Oldest(), snapshots);
     }
-    past.index->Apply(*entries);
+    past.index->Apply(*entries, folder.Fold(*entries));
     next = entries->back()->sequence() + 1;
     past.at = FromProtoTime(entries->back()->update.received_at());
   }

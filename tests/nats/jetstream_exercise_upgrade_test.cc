@@ -157,7 +157,8 @@ TEST_F(JetStreamExerciseUpgradeTest, OldExerciseRowsReadAsStatusExercise) {
   absl::StatusOr<EventLog::OpenIncidents> open = (*log)->LoadOpenIncidents();
   ASSERT_THAT(open, IsOk());
   ASSERT_EQ(open->incidents.size(), 2u);
-  for (const IncidentRecord& record : open->incidents) {
+  for (const IncidentRecordPtr& shared : open->incidents) {
+    const IncidentRecord& record = *shared;
     const bool exercise = record.incident_id == "EX-1";
     EXPECT_EQ(record.latest->update.status(),
               exercise ? v1::STATUS_EXERCISE : v1::STATUS_UNSPECIFIED)

@@ -24,6 +24,8 @@
 #include "nats/nats.h"
 #include "server/log/event_log.h"
 #include "server/log/jetstream_event_log.h"
+#include "server/situation/situation_index.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "tests/support/event_log_test_util.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/missing_tool.h"
@@ -150,12 +152,12 @@ TEST_F(JetStreamLogTest, ReopenKeepsSequencesLogIdIncidentsAndDedupe) {
   ASSERT_THAT(open, IsOk());
   EXPECT_EQ(open->head, 5u);
   ASSERT_EQ(open->incidents.size(), 1u);
-  EXPECT_EQ(open->incidents[0].incident_id, "INC-1");
-  EXPECT_EQ(open->incidents[0].version, 2u);
+  EXPECT_EQ(open->incidents[0]->incident_id, "INC-1");
+  EXPECT_EQ(open->incidents[0]->version, 2u);
   // From the snapshot taken before retention removed the NEW update.
-  EXPECT_EQ(open->incidents[0].state.opened_sequence(), 2u);
-  EXPECT_EQ(open->incidents[0].state.lead().tier(), v1::ROLE_FIRST_RESPONDER);
-  EXPECT_EQ(open->incidents[0].latest->sequence(), 3u);
+  EXPECT_EQ(open->incidents[0]->state.opened_sequence(), 2u);
+  EXPECT_EQ(open->incidents[0]->state.lead().tier(), v1::ROLE_FIRST_RESPONDER);
+  EXPECT_EQ(open->incidents[0]->latest->sequence(), 3u);
 
   // A retained event is still a duplicate; the incident rules go on.
   absl::StatusOr<AppendResult> again =
@@ -203,7 +205,7 @@ TEST_F(JetStreamLogTest, IncidentsWhoseUpdatesAreAllRemovedSurviveReopen) {
   absl::StatusOr<EventLog::OpenIncidents> open = log->LoadOpenIncidents();
   ASSERT_THAT(open, IsOk());
   ASSERT_EQ(open->incidents.size(), 1u);
-  const IncidentRecord& a = open->incidents[0];
+  const IncidentRecord& a = *open->incidents[0];
   EXPECT_EQ(a.incident_id, "INC-A");
   EXPECT_EQ(a.version, 3u);
   EXPECT_EQ(a.latest->sequence(), 5u);
@@ -441,6 +443,68 @@ TEST_F(JetStreamLogTest, AnAppendOnOneReplicaReachesTheOthersListenerInOrder) {
   b->SetAppendListener(nullptr);
 }
 
+// A situation index fed by a replica's log, as sitrepd's is; waits are
+// bounded.
+class IndexingListener : public AppendListener {
+ public:
+  void OnAppended(const std::vector<LogEntryPtr>& entries,
+                  const std::vector<IncidentRecordPtr>& incidents) override {
+    index.Apply(entries, incidents);
+    absl::MutexLock lock(&mu_);
+    seen_ = entries.back()->sequence();
+  }
+  bool WaitForSequence(uint64_t sequence) {
+    absl::MutexLock lock(&mu_);
+    auto reached = [this, sequence]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return seen_ >= sequence;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&reached), absl::Seconds(60));
+  }
+
+  SituationIndex index;
+
+ private:
+  absl::Mutex mu_;
+  uint64_t seen_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// One source of incident state on every replica: the index of a replica
+// holds the very records its own log's tail folded, for updates appended
+// by either replica, and they equal the other replica's records.
+TEST_F(JetStreamLogTest, EveryReplicasIndexHoldsTheRecordsItsLogFolded) {
+  std::unique_ptr<EventLog> a = Open();
+  std::unique_ptr<EventLog> b = Open();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  IndexingListener on_b;
+  b->SetAppendListener(&on_b);
+  AppendOk(a.get(), IncidentUpdate("i1", "INC-1", v1::KIND_NEW));
+  AppendOk(b.get(), IncidentUpdate("j1", "INC-2", v1::KIND_NEW));
+  AppendOk(a.get(), Report("r1"));
+  AppendOk(a.get(), IncidentUpdate("i2", "INC-1", v1::KIND_UPDATE));
+  AppendOk(b.get(), IncidentUpdate("k1", "INC-3", v1::KIND_NEW));
+  AppendOk(a.get(), IncidentUpdate("k2", "INC-3", v1::KIND_RESOLVE));
+  ASSERT_TRUE(on_b.WaitForSequence(6));
+
+  absl::StatusOr<EventLog::OpenIncidents> open = b->LoadOpenIncidents();
+  ASSERT_THAT(open, IsOk());
+  const SituationIndex::Snapshot taken = on_b.index.TakeAll();
+  ASSERT_EQ(taken.incidents.size(), 2u);
+  ASSERT_EQ(open->incidents.size(), 2u);
+  for (size_t i = 0; i < taken.incidents.size(); ++i) {
+    const IncidentRecordPtr& record = taken.incidents[i].record;
+    EXPECT_EQ(record.get(), open->incidents[i].get()) << record->incident_id;
+    absl::StatusOr<std::optional<IncidentRecord>> on_a =
+        a->LoadIncident(record->incident_id);
+    ASSERT_THAT(on_a, IsOk());
+    ASSERT_TRUE(on_a->has_value());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+        ToIncidentProto(**on_a), ToIncidentProto(*record)))
+        << record->incident_id;
+  }
+  b->SetAppendListener(nullptr);
+}
+
 TEST_F(JetStreamLogTest, HeldTailAddsUpWithWhatWasLoadedBeforeTheListener) {
   std::unique_ptr<EventLog> writer = Open();
   ASSERT_NE(writer, nullptr);
@@ -508,7 +572,7 @@ TEST_F(JetStreamLogTest, ConcurrentAppendsOnTwoReplicasKeepIncidentsDense) {
     absl::StatusOr<EventLog::OpenIncidents> open = log->LoadOpenIncidents();
     ASSERT_THAT(open, IsOk());
     ASSERT_EQ(open->incidents.size(), 1u);
-    EXPECT_EQ(open->incidents[0].version, 1u + 2 * kEach);
+    EXPECT_EQ(open->incidents[0]->version, 1u + 2 * kEach);
   }
 
   // The same expected version on both replicas at once: exactly one wins.

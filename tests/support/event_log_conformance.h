@@ -440,7 +440,8 @@ class RecordingListener : public AppendListener {
  public:
   explicit RecordingListener(EventLog* log) : log_(log) {}
 
-  void OnAppended(const std::vector<LogEntryPtr>& entries) override {
+  void OnAppended(const std::vector<LogEntryPtr>& entries,
+                  const std::vector<IncidentRecordPtr>&) override {
     const uint64_t head = log_->Head();
     absl::StatusOr<std::vector<LogEntryPtr>> read =
         log_->Read({entries.front()->sequence(), entries.back()->sequence()});
@@ -494,7 +495,8 @@ TYPED_TEST_P(EventLogConformanceTest, ListenerSeesNewEntriesInOrderBeforeCallbac
 TYPED_TEST_P(EventLogConformanceTest, ListenerAndDoneRunOffTheAppendersThread) {
   class ThreadRecorder : public AppendListener {
    public:
-    void OnAppended(const std::vector<LogEntryPtr>&) override {
+    void OnAppended(const std::vector<LogEntryPtr>&,
+                    const std::vector<IncidentRecordPtr>&) override {
       absl::MutexLock lock(&mu);
       thread = std::this_thread::get_id();
     }
@@ -539,7 +541,8 @@ TYPED_TEST_P(EventLogConformanceTest, RetentionByCountKeepsTheNewest) {
 // Records the retention runs the log announces itself.
 class RetentionRecorder : public AppendListener {
  public:
-  void OnAppended(const std::vector<LogEntryPtr>&) override {}
+  void OnAppended(const std::vector<LogEntryPtr>&,
+                  const std::vector<IncidentRecordPtr>&) override {}
   void OnRetained(uint64_t oldest) override {
     absl::MutexLock lock(&mu_);
     retained_.push_back(oldest);
@@ -690,7 +693,7 @@ TYPED_TEST_P(EventLogConformanceTest, IncidentsSurviveRetention) {
   ASSERT_THAT(open, IsOk());
   EXPECT_EQ(open->head, 7u);
   ASSERT_EQ(open->incidents.size(), 1u);
-  const IncidentRecord& a = open->incidents[0];
+  const IncidentRecord& a = *open->incidents[0];
   EXPECT_EQ(a.incident_id, "INC-A");
   EXPECT_EQ(a.version, 2u);
   EXPECT_FALSE(a.closed);
@@ -781,8 +784,8 @@ TYPED_TEST_P(EventLogConformanceTest, ChainRulesRefuseOutOfTurnActions) {
   absl::StatusOr<EventLog::OpenIncidents> open = log->LoadOpenIncidents();
   ASSERT_THAT(open, IsOk());
   ASSERT_EQ(open->incidents.size(), 1u);
-  EXPECT_EQ(open->incidents[0].state.lead().mission(), eulex);
-  EXPECT_TRUE(open->incidents[0].state.exceptions().empty());
+  EXPECT_EQ(open->incidents[0]->state.lead().mission(), eulex);
+  EXPECT_TRUE(open->incidents[0]->state.exceptions().empty());
 }
 
 TYPED_TEST_P(EventLogConformanceTest, ChainExceptionIsAcceptedAndKept) {
@@ -796,7 +799,7 @@ TYPED_TEST_P(EventLogConformanceTest, ChainExceptionIsAcceptedAndKept) {
   absl::StatusOr<EventLog::OpenIncidents> open = log->LoadOpenIncidents();
   ASSERT_THAT(open, IsOk());
   ASSERT_EQ(open->incidents.size(), 1u);
-  const v1::Incident& state = open->incidents[0].state;
+  const v1::Incident& state = open->incidents[0]->state;
   EXPECT_EQ(state.lead().tier(), v1::ROLE_THIRD_RESPONDER);
   ASSERT_EQ(state.exceptions_size(), 1);
   EXPECT_EQ(state.exceptions(0).rule(), "escalate-after-acknowledge");
@@ -830,7 +833,7 @@ TYPED_TEST_P(EventLogConformanceTest, LeadAndPlaceFollowTheChain) {
   absl::StatusOr<EventLog::OpenIncidents> open = log->LoadOpenIncidents();
   ASSERT_THAT(open, IsOk());
   ASSERT_EQ(open->incidents.size(), 1u);
-  const v1::Incident& state = open->incidents[0].state;
+  const v1::Incident& state = open->incidents[0]->state;
   EXPECT_EQ(state.lead().tier(), v1::ROLE_SECOND_RESPONDER);
   EXPECT_EQ(state.lead().since_sequence(), 4u);
   EXPECT_EQ(state.location().municipality(), "zvecan");

@@ -53,7 +53,8 @@ absl::StatusOr<uint64_t> RetainFrom(EventLog* log, uint64_t first_kept) {
 }
 
 void RecordingAppendListener::OnAppended(
-    const std::vector<LogEntryPtr>& entries) {
+    const std::vector<LogEntryPtr>& entries,
+    const std::vector<IncidentRecordPtr>& /*incidents*/) {
   absl::MutexLock lock(&mu_);
   for (const LogEntryPtr& entry : entries) {
     sequences_.push_back(entry->sequence());

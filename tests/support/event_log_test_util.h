@@ -38,7 +38,8 @@ absl::StatusOr<uint64_t> RetainFrom(EventLog* log, uint64_t first_kept);
 // for tests that wait for a log's tail: every wait is on its mutex, bounded.
 class RecordingAppendListener : public AppendListener {
  public:
-  void OnAppended(const std::vector<LogEntryPtr>& entries) override;
+  void OnAppended(const std::vector<LogEntryPtr>& entries,
+                  const std::vector<IncidentRecordPtr>& incidents) override;
   void OnConnection(bool connected);
 
   // Waits until the listener was told about `sequence`.

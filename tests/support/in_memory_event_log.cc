@@ -120,7 +120,7 @@ class InMemoryEventLog final : public EventLog {
     absl::MutexLock lock(&mu_);
     auto it = incidents_.find(incident_id);
     if (it == incidents_.end()) return std::optional<IncidentRecord>();
-    return std::optional<IncidentRecord>(it->second);
+    return std::optional<IncidentRecord>(*it->second);
   }
 
   absl::StatusOr<OpenIncidents> LoadOpenIncidents() const override {
@@ -128,7 +128,7 @@ class InMemoryEventLog final : public EventLog {
     OpenIncidents result;
     result.head = head_;
     for (const auto& [id, record] : incidents_) {
-      if (!record.closed) result.incidents.push_back(record);
+      if (!record->closed) result.incidents.push_back(record);
     }
     SortByLatestSequence(&result.incidents);
     return result;
@@ -222,15 +222,18 @@ class InMemoryEventLog final : public EventLog {
       const std::vector<AppendRequest>& batch) {
     std::vector<absl::StatusOr<AppendResult>> results;
     std::vector<LogEntryPtr> added;
+    std::vector<IncidentRecordPtr> incidents;
     AppendListener* listener = nullptr;
     {
       absl::MutexLock lock(&mu_);
       for (const AppendRequest& request : batch) {
-        results.push_back(ApplyLocked(request, &added));
+        results.push_back(ApplyLocked(request, &added, &incidents));
       }
       listener = listener_;
     }
-    if (listener != nullptr && !added.empty()) listener->OnAppended(added);
+    if (listener != nullptr && !added.empty()) {
+      listener->OnAppended(added, incidents);
+    }
     return results;
   }
 
@@ -244,10 +247,12 @@ class InMemoryEventLog final : public EventLog {
     return it == entries_.end() ? head_ + 1 : (*it)->sequence();
   }
 
-  // Applies one request; stored entries are added to *added.
+  // Applies one request; stored entries are added to *added and the
+  // incident records they made (null: none) to *incidents.
   // REQUIRES: mu_ held.
-  absl::StatusOr<AppendResult> ApplyLocked(const AppendRequest& request,
-                                           std::vector<LogEntryPtr>* added)
+  absl::StatusOr<AppendResult> ApplyLocked(
+      const AppendRequest& request, std::vector<LogEntryPtr>* added,
+      std::vector<IncidentRecordPtr>* incidents)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     absl::Status status = CheckAppendRequest(request);
     if (!status.ok()) return status;
@@ -261,7 +266,7 @@ class InMemoryEventLog final : public EventLog {
     const IncidentRecord* current = nullptr;
     if (!update.incident_id().empty()) {
       auto it = incidents_.find(update.incident_id());
-      if (it != incidents_.end()) current = &it->second;
+      if (it != incidents_.end()) current = it->second.get();
     }
     const absl::Time received_at =
         NextReceivedAt(clock_->Now(), last_received_at_);
@@ -269,14 +274,15 @@ class InMemoryEventLog final : public EventLog {
         PrepareAppend(request, current, head_ + 1, received_at);
     if (!prepared.ok()) return prepared.status();
     LogEntryPtr entry = std::move(prepared->entry);
-    if (prepared->record.has_value()) {
-      incidents_[update.incident_id()] = *std::move(prepared->record);
+    if (prepared->record != nullptr) {
+      incidents_[update.incident_id()] = prepared->record;
     }
     last_received_at_ = received_at;
     ++head_;
     entries_.push_back(entry);
     by_event_[{update.publisher(), update.event_id()}] = entry;
     added->push_back(entry);
+    incidents->push_back(std::move(prepared->record));
     return AppendResult{std::move(entry), /*duplicate=*/false};
   }
 
@@ -299,7 +305,8 @@ class InMemoryEventLog final : public EventLog {
   absl::Time last_received_at_ ABSL_GUARDED_BY(mu_) = absl::UnixEpoch();
   std::map<std::pair<std::string, std::string>, LogEntryPtr> by_event_
       ABSL_GUARDED_BY(mu_);
-  std::map<std::string, IncidentRecord> incidents_ ABSL_GUARDED_BY(mu_);
+  // Immutable records, replaced per update and handed out as they are.
+  std::map<std::string, IncidentRecordPtr> incidents_ ABSL_GUARDED_BY(mu_);
   AppendListener* listener_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 

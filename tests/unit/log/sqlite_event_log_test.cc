@@ -113,7 +113,7 @@ TEST_F(sqlite_event_log, ReopenKeepsLogIdHeadIncidentsAndDedupe) {
   ASSERT_THAT(open, IsOk());
   EXPECT_EQ(open->head, 4u);
   ASSERT_EQ(open->incidents.size(), 1u);
-  EXPECT_EQ(open->incidents[0].incident_id, "INC-1");
+  EXPECT_EQ(open->incidents[0]->incident_id, "INC-1");
 
   absl::StatusOr<AppendResult> update =
       AppendOneAndWait(log.get(), Incident("u", "INC-1", v1::KIND_UPDATE));

@@ -1,16 +1,18 @@
-// StoreHealth and ObserveEventLog: a failed write or read makes the store
-// unavailable until an operation of that kind succeeds; per-request answers
-// of a working store (ALREADY_EXISTS, FAILED_PRECONDITION) and outcomes
-// after Close() change nothing; the listener sees every change.
+// StoreHealth and LogHealth (each backend's account of its store): a failed
+// write or read makes the store unavailable until an operation of that kind
+// succeeds; per-request answers of a working store (ALREADY_EXISTS,
+// FAILED_PRECONDITION) and outcomes after Close() change nothing; the log's
+// listener is told every change (OnHealthChanged), and a StoreHealth that
+// follows it (the server's) says the same.
 #include "server/log/store_health.h"
 
-#include <memory>
-#include <utility>
+#include <atomic>
+#include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/log/observed_event_log.h"
+#include "server/log/log_health.h"
 
 namespace sitrep {
 namespace {
@@ -38,97 +40,81 @@ TEST(StoreHealthTest, WritesAndReadsHealApart) {
   EXPECT_THAT(changes, ElementsAre(false, true));
 }
 
-// An EventLog whose operations answer what the test sets.
-class ScriptedLog final : public EventLog {
+// The log's listener as the server's router is: it keeps a StoreHealth
+// equal to the log's and records what it was told.
+class HealthListener : public AppendListener {
  public:
-  absl::Status append_status;  // For every request of a batch.
-  absl::Status read_status;
+  HealthListener() {
+    mirror.SetListener([this](bool available) { changes.push_back(available); });
+  }
+  void OnAppended(const std::vector<LogEntryPtr>&,
+                  const std::vector<IncidentRecordPtr>&) override {}
+  void OnHealthChanged(const StoreHealth& health) override {
+    told.push_back(health.available());
+    mirror.Follow(health);
+  }
 
-  const std::string& log_id() const override { return id_; }
-  void Append(std::vector<AppendRequest> batch, AppendCallback done) override {
-    std::vector<absl::StatusOr<AppendResult>> results;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (append_status.ok()) {
-        results.push_back(AppendResult{nullptr, false});
-      } else {
-        results.push_back(append_status);
-      }
-    }
-    done(std::move(results));
-  }
-  absl::StatusOr<std::vector<LogEntryPtr>> Read(const ReadRange&) const override {
-    if (!read_status.ok()) return read_status;
-    return std::vector<LogEntryPtr>{};
-  }
-  uint64_t Head() const override { return 0; }
-  uint64_t Oldest() const override { return 1; }
-  absl::StatusOr<uint64_t> FirstSequenceAtOrAfter(absl::Time) const override {
-    if (!read_status.ok()) return read_status;
-    return 1;
-  }
-  absl::StatusOr<OpenIncidents> LoadOpenIncidents() const override {
-    return OpenIncidents{};
-  }
-  absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy&,
-                                          absl::Time) override {
-    return 0;
-  }
-  void SetAppendListener(AppendListener*) override {}
-  void Close() override {}
-
- private:
-  const std::string id_ = "scripted";
+  StoreHealth mirror;
+  std::vector<bool> told;
+  std::vector<bool> changes;
 };
 
-void AppendOne(EventLog& log) {
-  std::vector<AppendRequest> batch(1);
-  bool called = false;
-  log.Append(std::move(batch),
-             [&](std::vector<absl::StatusOr<AppendResult>>) { called = true; });
-  EXPECT_TRUE(called);
+std::vector<absl::StatusOr<AppendResult>> Results(absl::Status status) {
+  if (status.ok()) return {AppendResult{nullptr, false}};
+  return {status};
 }
 
-TEST(ObservedEventLogTest, StoreFailuresFlipHealthAndSuccessesHealIt) {
-  StoreHealth health;
-  auto scripted = std::make_unique<ScriptedLog>();
-  ScriptedLog* script = scripted.get();
-  std::unique_ptr<EventLog> log = ObserveEventLog(std::move(scripted), &health);
+class LogHealthTest : public ::testing::Test {
+ protected:
+  void SetUp() override { slot_.store(&listener_); }
 
+  HealthListener listener_;
+  std::atomic<AppendListener*> slot_{nullptr};
+  LogHealth log_{&slot_};
+};
+
+TEST_F(LogHealthTest, StoreFailuresFlipHealthAndSuccessesHealIt) {
   // Answers of a working store.
-  script->append_status = absl::AlreadyExistsError("event_id reused");
-  AppendOne(*log);
-  script->append_status = absl::FailedPreconditionError("incident closed");
-  AppendOne(*log);
-  EXPECT_TRUE(health.available());
-  script->read_status = absl::InvalidArgumentError("bad range");
-  (void)log->Read(ReadRange());
-  EXPECT_TRUE(health.available());
+  log_.ReportAppend(Results(absl::AlreadyExistsError("event_id reused")));
+  log_.ReportAppend(Results(absl::FailedPreconditionError("incident closed")));
+  EXPECT_TRUE(log_.health().available());
+  log_.ReportRead(absl::InvalidArgumentError("bad range"));
+  EXPECT_TRUE(log_.health().available());
 
-  script->append_status = absl::UnavailableError("disk I/O error");
-  AppendOne(*log);
-  EXPECT_FALSE(health.available());
-  EXPECT_THAT(health.reason(), HasSubstr("disk I/O error"));
-  script->append_status = absl::OkStatus();
-  AppendOne(*log);
-  EXPECT_TRUE(health.available());
+  log_.ReportAppend(Results(absl::UnavailableError("disk I/O error")));
+  EXPECT_FALSE(log_.health().available());
+  EXPECT_THAT(log_.health().reason(), HasSubstr("disk I/O error"));
+  EXPECT_FALSE(listener_.mirror.available());
+  EXPECT_EQ(listener_.mirror.reason(), log_.health().reason());
+  log_.ReportAppend(Results(absl::OkStatus()));
+  EXPECT_TRUE(log_.health().available());
+  EXPECT_TRUE(listener_.mirror.available());
 
-  script->read_status = absl::UnavailableError("database is locked");
-  (void)log->FirstSequenceAtOrAfter(absl::Now());
-  EXPECT_FALSE(health.available());
-  script->read_status = absl::OkStatus();
-  (void)log->FirstSequenceAtOrAfter(absl::Now());
-  EXPECT_TRUE(health.available());
+  EXPECT_FALSE(
+      log_.Read(absl::StatusOr<int>(absl::UnavailableError("database is locked")))
+          .ok());
+  EXPECT_FALSE(log_.health().available());
+  log_.ReportRead(absl::OkStatus());
+  EXPECT_TRUE(log_.health().available());
+  EXPECT_THAT(listener_.told, ElementsAre(false, true, false, true));
+  EXPECT_THAT(listener_.changes, ElementsAre(false, true, false, true));
 }
 
-TEST(ObservedEventLogTest, RefusalsOfAClosedLogAreNotStoreFailures) {
-  StoreHealth health;
-  auto scripted = std::make_unique<ScriptedLog>();
-  ScriptedLog* script = scripted.get();
-  std::unique_ptr<EventLog> log = ObserveEventLog(std::move(scripted), &health);
-  log->Close();
-  script->append_status = absl::UnavailableError("the log is closed");
-  AppendOne(*log);
-  EXPECT_TRUE(health.available());
+TEST_F(LogHealthTest, LostConnectionIsAWriteFailureUntilItIsBack) {
+  log_.ReportConnection(false, "nats://127.0.0.1:4222");
+  EXPECT_FALSE(listener_.mirror.available());
+  EXPECT_THAT(listener_.mirror.reason(),
+              HasSubstr("lost the connection to NATS at nats://127.0.0.1:4222"));
+  log_.ReportConnection(true, "nats://127.0.0.1:4222");
+  EXPECT_TRUE(listener_.mirror.available());
+}
+
+TEST_F(LogHealthTest, RefusalsOfAClosedLogAreNotStoreFailures) {
+  log_.Close();
+  log_.ReportAppend(Results(absl::UnavailableError("the log is closed")));
+  log_.ReportWrite(absl::UnavailableError("the log is closed"));
+  EXPECT_TRUE(log_.health().available());
+  EXPECT_THAT(listener_.told, ::testing::IsEmpty());
 }
 
 }  // namespace

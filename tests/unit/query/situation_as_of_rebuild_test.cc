@@ -30,8 +30,9 @@ using ::testing::ElementsAre;
 class IndexListener : public AppendListener {
  public:
   explicit IndexListener(SituationIndex* index) : index_(index) {}
-  void OnAppended(const std::vector<LogEntryPtr>& entries) override {
-    index_->Apply(entries);
+  void OnAppended(const std::vector<LogEntryPtr>& entries,
+                  const std::vector<IncidentRecordPtr>& incidents) override {
+    index_->Apply(entries, incidents);
   }
 
  private:

@@ -43,6 +43,19 @@ LogEntryPtr Opened(uint64_t sequence, const std::string& id) {
                                          id, "\""));
 }
 
+// The index as the log's listener feeds it: each entry with the record the
+// log's own fold (IncidentFolder) makes of it.
+class FedIndex : public SituationIndex {
+ public:
+  using SituationIndex::Apply;
+  void Apply(const std::vector<LogEntryPtr>& entries) {
+    SituationIndex::Apply(entries, folder_.Fold(entries));
+  }
+
+ private:
+  IncidentFolder folder_;
+};
+
 std::vector<std::string> Ids(const SituationIndex::Snapshot& snapshot) {
   std::vector<std::string> ids;
   for (const auto& shown : snapshot.incidents) {
@@ -69,14 +82,14 @@ class MissionFilter : public FilterMatcher {
 };
 
 TEST(SituationIndexTest, StartsEmptyAtSequenceZero) {
-  SituationIndex index;
+  FedIndex index;
   EXPECT_EQ(index.sequence(), 0u);
   EXPECT_EQ(index.size(), 0u);
   EXPECT_THAT(index.Take(nullptr, kNow).incidents, IsEmpty());
 }
 
 TEST(SituationIndexTest, NewIncidentBecomesCurrent) {
-  SituationIndex index;
+  FedIndex index;
   index.Apply({Opened(1, "KP-1")});
   const SituationIndex::Snapshot snapshot = index.Take(nullptr, kNow);
   EXPECT_EQ(snapshot.sequence, 1u);
@@ -86,7 +99,7 @@ TEST(SituationIndexTest, NewIncidentBecomesCurrent) {
 }
 
 TEST(SituationIndexTest, StandAloneReportOnlyAdvancesTheSequence) {
-  SituationIndex index;
+  FedIndex index;
   index.Apply({Entry(1, 0, R"pb(mission: MISSION_KFOR role: ROLE_LIAISON
                                  headline: "Meeting with the mayor")pb")});
   EXPECT_EQ(index.sequence(), 1u);
@@ -95,7 +108,7 @@ TEST(SituationIndexTest, StandAloneReportOnlyAdvancesTheSequence) {
 
 TEST(SituationIndexTest, ClosingKindsRemoveTheIncident) {
   for (const char* kind : {"KIND_RESOLVE", "KIND_CANCEL", "KIND_EXPIRED"}) {
-    SituationIndex index;
+    FedIndex index;
     index.Apply({Opened(1, "KP-1"), Opened(2, "KP-2"),
                  Entry(3, 2, absl::StrCat("incident_id: 'KP-1' kind: ", kind))});
     EXPECT_THAT(Ids(index.Take(nullptr, kNow)), ElementsAre("KP-2")) << kind;
@@ -105,14 +118,14 @@ TEST(SituationIndexTest, ClosingKindsRemoveTheIncident) {
 }
 
 TEST(SituationIndexTest, SnapshotIsOrderedByLatestSequence) {
-  SituationIndex index;
+  FedIndex index;
   index.Apply({Opened(1, "A"), Opened(2, "B"), Opened(3, "C")});
   index.Apply({Entry(4, 2, "incident_id: 'A' kind: KIND_UPDATE")});
   EXPECT_THAT(Ids(index.Take(nullptr, kNow)), ElementsAre("B", "C", "A"));
 }
 
 TEST(SituationIndexTest, ThreadFactsFollowTheWholeThread) {
-  SituationIndex index;
+  FedIndex index;
   index.Apply({
       Opened(1, "KP-1"),
       Entry(2, 2, R"pb(incident_id: "KP-1" kind: KIND_REQUEST_SUPPORT
@@ -138,7 +151,7 @@ TEST(SituationIndexTest, ThreadFactsFollowTheWholeThread) {
 }
 
 TEST(SituationIndexTest, FilterIsMatchedAgainstTheLatestUpdate) {
-  SituationIndex index;
+  FedIndex index;
   index.Apply({Opened(1, "A"), Opened(2, "B"),
                Entry(3, 2, R"pb(incident_id: "B" kind: KIND_ESCALATE
                                 mission: MISSION_KFOR
@@ -153,7 +166,7 @@ TEST(SituationIndexTest, FilterIsMatchedAgainstTheLatestUpdate) {
 // took part in, seen through EULEX's newest update, when the Kosovo Police
 // publishes after it; a reader of KFOR, which took no part, never sees it.
 TEST(SituationIndexTest, AReaderSeesAnIncidentThroughItsNewestReadableUpdate) {
-  SituationIndex index;
+  FedIndex index;
   index.Apply({Opened(1, "A"),
                Entry(2, 2, R"pb(incident_id: "A" kind: KIND_UPDATE
                                 mission: MISSION_EULEX
@@ -183,7 +196,7 @@ TEST(SituationIndexTest, AReaderSeesAnIncidentThroughItsNewestReadableUpdate) {
 }
 
 TEST(SituationIndexTest, ExpiredIncidentLeavesSnapshotAndIsReportedForExpiry) {
-  SituationIndex index;
+  FedIndex index;
   index.Apply({Opened(1, "A"), Opened(2, "B"),
                Entry(3, 2, absl::StrCat("incident_id: 'A' kind: KIND_UPDATE ",
                                         "expires_at { seconds: ",
@@ -202,7 +215,7 @@ TEST(SituationIndexTest, ExpiredIncidentLeavesSnapshotAndIsReportedForExpiry) {
 }
 
 TEST(SituationIndexTest, LaterUpdateWithoutExpiryKeepsIncidentCurrent) {
-  SituationIndex index;
+  FedIndex index;
   index.Apply({Opened(1, "A"),
                Entry(2, 2, "incident_id: 'A' kind: KIND_UPDATE "
                            "expires_at { seconds: 1 }"),
@@ -212,7 +225,7 @@ TEST(SituationIndexTest, LaterUpdateWithoutExpiryKeepsIncidentCurrent) {
 }
 
 TEST(SituationIndexTest, TakenSnapshotDoesNotChangeWhenIndexMovesOn) {
-  SituationIndex index;
+  FedIndex index;
   index.Apply({Opened(1, "A")});
   const auto before = index.Take(nullptr, kNow);
   index.Apply({Entry(2, 2, "incident_id: 'A' kind: KIND_UPDATE"),
@@ -224,7 +237,7 @@ TEST(SituationIndexTest, TakenSnapshotDoesNotChangeWhenIndexMovesOn) {
 }
 
 TEST(SituationIndexTest, ResetReplacesEverythingAndSkipsClosedRecords) {
-  SituationIndex index;
+  FedIndex index;
   index.Apply({Opened(1, "old")});
 
   EventLog::OpenIncidents initial;
@@ -234,7 +247,8 @@ TEST(SituationIndexTest, ResetReplacesEverythingAndSkipsClosedRecords) {
   IncidentRecord closed;
   ApplyToIncident(Opened(8, "closed"), &closed);
   closed.closed = true;
-  initial.incidents = {open, closed};
+  initial.incidents = {std::make_shared<IncidentRecord>(open),
+                       std::make_shared<IncidentRecord>(closed)};
   index.Reset(std::move(initial));
 
   EXPECT_EQ(index.sequence(), 10u);
@@ -242,7 +256,7 @@ TEST(SituationIndexTest, ResetReplacesEverythingAndSkipsClosedRecords) {
 }
 
 TEST(SituationIndexTest, EntriesAlreadyCoveredByResetAreSkipped) {
-  SituationIndex index;
+  FedIndex index;
   EventLog::OpenIncidents initial;
   initial.head = 5;
   index.Reset(std::move(initial));
@@ -253,7 +267,7 @@ TEST(SituationIndexTest, EntriesAlreadyCoveredByResetAreSkipped) {
 }
 
 TEST(SituationIndexTest, UpdateOfUnknownIncidentIsStillShown) {
-  SituationIndex index;
+  FedIndex index;
   index.Apply({Entry(4, 3, R"pb(incident_id: "X" kind: KIND_UPDATE
                                 mission: MISSION_EULEX)pb")});
   const auto snapshot = index.Take(nullptr, kNow);
@@ -262,7 +276,7 @@ TEST(SituationIndexTest, UpdateOfUnknownIncidentIsStillShown) {
 }
 
 TEST(SituationIndexTest, ToIncidentProtoFillsEveryField) {
-  SituationIndex index;
+  FedIndex index;
   index.Apply({Opened(1, "KP-1"),
                Entry(2, 2, R"pb(incident_id: "KP-1" kind: KIND_ESCALATE
                                 mission: MISSION_KFOR role: ROLE_THIRD_RESPONDER
@@ -290,7 +304,7 @@ TEST(SituationIndexTest, SnapshotsTakenDuringApplyAreConsistent) {
   for (uint64_t s = 1; s <= kUpdates; ++s) {
     entries.push_back(Opened(s, absl::StrCat("I-", s)));
   }
-  SituationIndex index;
+  FedIndex index;
   std::thread writer([&] {
     for (const LogEntryPtr& entry : entries) index.Apply({entry});
   });
@@ -312,7 +326,7 @@ TEST(SituationIndexTest, SnapshotsTakenDuringApplyAreConsistent) {
 }
 
 TEST(SituationIndexTest, ExercisesCountOnlyWhenTheFilterAsksForThem) {
-  SituationIndex index;
+  FedIndex index;
   index.Apply({Opened(1, "REAL"),
                Entry(2, 1, R"pb(mission: MISSION_KOSOVO_POLICE role: ROLE_FIRST_RESPONDER
                                 severity: SEVERITY_EXTREME category: CATEGORY_CIVIL_DISTURBANCE
@@ -338,7 +352,7 @@ TEST(SituationIndexTest, ExercisesCountOnlyWhenTheFilterAsksForThem) {
 // mission, a reader who sees an older update than the thread's latest (the
 // police) and a reader whose rights redact the state (EULEX).
 TEST(SituationIndexTest, TheEncodedSituationIsTheBuiltOne) {
-  SituationIndex index;
+  FedIndex index;
   v1::Situation empty;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
                   SituationJson(index.Take(nullptr, kNow), kAllMissions, "l", kNow),
