@@ -410,9 +410,9 @@ class FilterCompiler {
 
 absl::StatusOr<std::unique_ptr<const FilterMatcher>> FilterMatcher::Compile(
     const v1::Filter& filter, const FilterLimits& limits,
-    absl::string_view field_prefix, uint32_t readable_missions) {
+    absl::string_view field_prefix, MissionSet readable_missions) {
   auto compiled = std::make_unique<CompiledFilter>();
-  compiled->readable_mask_ = readable_missions;
+  compiled->readable_mask_ = readable_missions.bits();
   if (absl::Status s =
           FilterCompiler(limits, field_prefix).Compile(filter, *compiled);
       !s.ok()) {

@@ -90,13 +90,12 @@ class FilterMatcher {
   // MISSION_UNSPECIFIED ...", "filter.bounding_box: ...", "filter.kinds: has
   // 65 values; ...". An empty `field_prefix` names the bare field.
   //
-  // `readable_missions` (bit 1 << Mission each) are the missions the reader
-  // may read; updates of other missions never match, whatever the filter
+  // `readable_missions` are the missions the reader may read; updates of other missions never match, whatever the filter
   // says (auth/read_rights.h rejects a filter naming them beforehand).
   static absl::StatusOr<std::unique_ptr<const FilterMatcher>> Compile(
       const v1::Filter& filter, const FilterLimits& limits = {},
       absl::string_view field_prefix = "filter",
-      uint32_t readable_missions = ~uint32_t{0});
+      MissionSet readable_missions = MissionSet::All());
 };
 
 }  // namespace sitrep

@@ -1,8 +1,7 @@
 #include "server/incident/incident_readers.h"
 
 #include <algorithm>
-
-#include "server/auth/principal.h"
+#include <cstdint>
 
 namespace sitrep {
 namespace {
@@ -14,13 +13,14 @@ uint32_t Bit(int mission) {
 
 }  // namespace
 
-uint32_t ThreadMissions(const v1::Incident& state, v1::Mission latest_mission) {
+MissionSet ThreadMissions(const v1::Incident& state,
+                          v1::Mission latest_mission) {
   uint32_t missions = Bit(latest_mission);
   if (state.participants_size() > 0) {
     for (const v1::IncidentParticipant& p : state.participants()) {
       missions |= Bit(p.mission());
     }
-    return missions;
+    return MissionSet::FromBits(missions);
   }
   // Older state: every update of a thread under the chain's rules is the
   // opener's, an engaged tier's (a party to a support request, or the lead)
@@ -32,20 +32,20 @@ uint32_t ThreadMissions(const v1::Incident& state, v1::Mission latest_mission) {
   for (const v1::ChainExceptionRecord& exception : state.exceptions()) {
     missions |= Bit(exception.mission());
   }
-  return missions;
+  return MissionSet::FromBits(missions);
 }
 
 bool ReaderMaySee(const v1::Incident& state, v1::Mission latest_mission,
-                  uint32_t readable_missions) {
-  if (readable_missions == kAllMissions) return true;
-  return (ThreadMissions(state, latest_mission) & readable_missions) != 0;
+                  MissionSet readable_missions) {
+  if (readable_missions.IsAll()) return true;
+  return ThreadMissions(state, latest_mission).Intersects(readable_missions);
 }
 
-void RedactForReader(uint32_t readable_missions, bool latest_replaced,
+void RedactForReader(MissionSet readable_missions, bool latest_replaced,
                      v1::Incident* incident) {
-  if (readable_missions == kAllMissions) return;
+  if (readable_missions.IsAll()) return;
   auto readable = [readable_missions](int mission) {
-    return MissionInMask(readable_missions, mission);
+    return readable_missions.Contains(mission);
   };
   if (latest_replaced) {
     *incident->mutable_location() = incident->latest().location();

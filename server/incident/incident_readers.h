@@ -2,8 +2,7 @@
 #define SITREP_SERVER_INCIDENT_INCIDENT_READERS_H_
 
 // Who may see what of an incident (issue 17: M-1, M-2, I-1). A reader's
-// rights are a mask of missions (bit 1 << Mission, as
-// Principal::read_missions). The rule, in one place for the situation,
+// rights are a MissionSet (MissionSet::FromBits(Principal::read_missions)). The rule, in one place for the situation,
 // GetIncident and the publish errors:
 //
 //   - a reader sees an incident when it may read one of the missions that
@@ -21,29 +20,29 @@
 //   v1::Incident shown = ...;                 // latest = newest readable
 //   RedactForReader(rights, replaced_latest, &shown);
 
-#include <cstdint>
-
+#include "server/incident/mission_set.h"
 #include "sitrep/v1/situation_feed.pb.h"
 
 namespace sitrep {
 
-// The missions (bit 1 << Mission) that published on the thread folded into
+// The missions that published on the thread folded into
 // `state`, whose latest update is of `latest_mission`. From
 // state.participants; for a state stored before participants were kept,
 // the missions its chain facts name (opener, lead, support requests,
 // exceptions) and `latest_mission`.
-uint32_t ThreadMissions(const v1::Incident& state, v1::Mission latest_mission);
+MissionSet ThreadMissions(const v1::Incident& state,
+                          v1::Mission latest_mission);
 
 // True when a reader with `readable_missions` may see the incident at all.
 bool ReaderMaySee(const v1::Incident& state, v1::Mission latest_mission,
-                  uint32_t readable_missions);
+                  MissionSet readable_missions);
 
 // Cuts `incident` (a full Incident whose `latest` was already set to the
 // newest update the reader may read) down to what a reader with
 // `readable_missions` may see, as the header says. `latest_replaced`: the
 // thread's true latest update is unreadable, so location and category are
 // taken from the readable `latest` instead of the thread's.
-void RedactForReader(uint32_t readable_missions, bool latest_replaced,
+void RedactForReader(MissionSet readable_missions, bool latest_replaced,
                      v1::Incident* incident);
 
 }  // namespace sitrep

@@ -51,7 +51,7 @@ absl::StatusOr<AppendRequest> Publisher::Prepare(
   if (update->event_id().empty()) update->set_event_id(NewEventId(now));
   AppendRequest append;
   append.update = std::move(*update);
-  append.publisher_read_missions = principal.read_missions;
+  append.publisher_read_missions = MissionSet::FromBits(principal.read_missions);
   if (request.has_expected_incident_version()) {
     if (append.update.incident_id().empty()) {
       return absl::InvalidArgumentError(

@@ -49,8 +49,8 @@ std::string ContentBytes(const v1::SituationUpdate& update,
 absl::Status RefusalForPublisher(const absl::Status& refusal,
                                  const IncidentRecord* current,
                                  const AppendRequest& request) {
-  const uint32_t rights = request.publisher_read_missions;
-  if (rights == ~uint32_t{0}) return refusal;
+  const MissionSet rights = request.publisher_read_missions;
+  if (rights.IsAll()) return refusal;
   const std::string& id = request.update.incident_id();
   if (current == nullptr) {
     if (request.update.kind() == v1::KIND_NEW) return refusal;

@@ -26,10 +26,9 @@ struct AppendRequest {
   v1::SituationUpdate update;
   // See PublishRequest.expected_incident_version.
   std::optional<uint64_t> expected_incident_version;
-  // The missions the publisher may read (bit 1 << Mission; all bits: every
-  // one). A refusal about an incident thread none of whose missions it may
+  // The missions the publisher may read. A refusal about an incident thread none of whose missions it may
   // read says only "not found or not permitted" (incident_readers.h).
-  uint32_t publisher_read_missions = ~uint32_t{0};
+  MissionSet publisher_read_missions = MissionSet::All();
 };
 
 struct AppendResult {

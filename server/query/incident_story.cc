@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "server/auth/principal.h"
 #include "server/incident/incident_fold.h"
 #include "server/incident/incident_readers.h"
 #include "server/situation/situation_index.h"
@@ -31,7 +30,7 @@ absl::StatusOr<LogEntryPtr> ReadOne(const EventLog& log, uint64_t sequence) {
 
 absl::StatusOr<v1::IncidentThread> ReadIncidentStory(
     const EventLog& log, const std::string& incident_id,
-    uint32_t readable_missions) {
+    MissionSet readable_missions) {
   const uint64_t head = log.Head();
   absl::StatusOr<std::optional<IncidentRecord>> record =
       log.LoadIncident(incident_id);
@@ -71,7 +70,7 @@ absl::StatusOr<v1::IncidentThread> ReadIncidentStory(
   for (const LogEntryPtr& entry : thread) {
     const v1::SituationUpdate& update = entry->update;
     if (!truncated) FoldIntoIncident(update, &state);
-    if (!MissionInMask(readable_missions, update.mission())) continue;
+    if (!readable_missions.Contains(update.mission())) continue;
     latest_readable = &update;
     v1::IncidentStep* step = story.add_steps();
     *step->mutable_update() = update;
@@ -83,7 +82,7 @@ absl::StatusOr<v1::IncidentThread> ReadIncidentStory(
     }
   }
   const bool latest_is_readable =
-      MissionInMask(readable_missions, (*record)->latest->update.mission());
+      readable_missions.Contains((*record)->latest->update.mission());
   if (!latest_is_readable && latest_readable == nullptr) {
     return NotFound(incident_id);
   }

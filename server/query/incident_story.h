@@ -5,7 +5,8 @@
 // update, read from the log.
 //
 //   absl::StatusOr<v1::IncidentThread> thread =
-//       ReadIncidentStory(log, "kp-2024-0117", principal.read_missions);
+//       ReadIncidentStory(log, "kp-2024-0117",
+//                         MissionSet::FromBits(principal.read_missions));
 //
 // The thread is found from the incident's record (EventLog::LoadIncident)
 // and read back along LogEntry::previous, one point read per update, so it
@@ -31,7 +32,7 @@ inline constexpr uint64_t kMaxIncidentStorySteps = 10000;
 // incident does not exist or none of its updates is readable.
 absl::StatusOr<v1::IncidentThread> ReadIncidentStory(
     const EventLog& log, const std::string& incident_id,
-    uint32_t readable_missions);
+    MissionSet readable_missions);
 
 }  // namespace sitrep
 

@@ -61,7 +61,7 @@ absl::StatusOr<Range> RequestedRange(const EventLog& log,
 absl::StatusOr<v1::ListUpdatesResponse> ListUpdates(
     const EventLog& log, const v1::ListUpdatesRequest& request,
     const FilterLimits& filter_limits, const ListLimits& limits,
-    uint32_t readable_missions) {
+    MissionSet readable_missions) {
   if (request.page_size() < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "page_size: must not be negative (0 means ", limits.default_page_size,

@@ -25,15 +25,15 @@ struct ListLimits {
 
 // One page of ListUpdates: the retained updates in the request's sequence
 // and time ranges that match its filter, in sequence order (or reversed).
-// Only updates of `readable_missions` (bit 1 << Mission each: the caller's
-// read rights) are returned, whatever the filter says.
+// Only updates of `readable_missions` (the caller's read rights) are
+// returned, whatever the filter says.
 // Errors: INVALID_ARGUMENT naming the field (filter, ranges, page_size,
 // page_token); UNAVAILABLE when the store cannot be read.
 // Thread safety: as safe as `log`'s reads (i.e. fully).
 absl::StatusOr<v1::ListUpdatesResponse> ListUpdates(
     const EventLog& log, const v1::ListUpdatesRequest& request,
     const FilterLimits& filter_limits, const ListLimits& limits = {},
-    uint32_t readable_missions = ~uint32_t{0});
+    MissionSet readable_missions = MissionSet::All());
 
 }  // namespace sitrep
 

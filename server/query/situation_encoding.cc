@@ -4,7 +4,6 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/util/json_util.h"
-#include "server/auth/principal.h"
 #include "server/fanout/entry_encodings.h"
 #include "server/incident/incident_readers.h"
 #include "server/runtime/proto_time.h"
@@ -33,7 +32,7 @@ void AppendVarint(uint64_t value, std::string* out) {
 }  // namespace
 
 void AppendEncodedIncident(const SituationIndex::Shown& shown,
-                           uint32_t readable_missions, std::string* out) {
+                           MissionSet readable_missions, std::string* out) {
   const IncidentRecord& record = *shown.record;
   if (shown.latest_replaced() || record.state.has_latest()) {
     // The reader sees an older update than the thread's latest: location,
@@ -49,7 +48,7 @@ void AppendEncodedIncident(const SituationIndex::Shown& shown,
   // copied and redacted for any other.
   std::string redacted_bytes;
   const std::string* state = &redacted_bytes;
-  if (readable_missions == kAllMissions && shown.encoded_state != nullptr) {
+  if (readable_missions.IsAll() && shown.encoded_state != nullptr) {
     state = &shown.encoded_state->Get(record.state);
   } else {
     v1::Incident redacted = record.state;
@@ -96,7 +95,7 @@ void AppendJsonString(absl::string_view text, std::string* out) {
 
 // Appends `shown` as one JSON object of Situation.incidents.
 void AppendIncidentJson(const SituationIndex::Shown& shown,
-                        uint32_t readable_missions, std::string* out) {
+                        MissionSet readable_missions, std::string* out) {
   const IncidentRecord& record = *shown.record;
   const v1::Incident& state = record.state;
   if (shown.latest_replaced() || state.has_latest() ||
@@ -107,7 +106,7 @@ void AppendIncidentJson(const SituationIndex::Shown& shown,
   }
   std::string redacted_json;
   const std::string* state_json = &redacted_json;
-  if (readable_missions == kAllMissions && shown.encoded_state != nullptr) {
+  if (readable_missions.IsAll() && shown.encoded_state != nullptr) {
     state_json = &shown.encoded_state->Json(state);
   } else {
     v1::Incident redacted = state;
@@ -132,7 +131,7 @@ void AppendIncidentJson(const SituationIndex::Shown& shown,
 }  // namespace
 
 std::string SituationJson(const SituationIndex::Snapshot& snapshot,
-                          uint32_t readable_missions, const std::string& log_id,
+                          MissionSet readable_missions, const std::string& log_id,
                           absl::Time as_of) {
   v1::Situation rest;
   rest.set_sequence(snapshot.sequence);
@@ -162,7 +161,7 @@ std::string SituationJson(const SituationIndex::Snapshot& snapshot,
 }
 
 std::string EncodeSituation(const SituationIndex::Snapshot& snapshot,
-                            uint32_t readable_missions,
+                            MissionSet readable_missions,
                             const std::string& log_id, absl::Time as_of) {
   std::string out;
   size_t estimate = 64;

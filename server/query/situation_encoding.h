@@ -13,11 +13,11 @@
 // The bytes parse to exactly the Situation that ToIncidentProtoFor() would
 // build (fields in another order, which protobuf allows).
 
-#include <cstdint>
 #include <string>
 
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
+#include "server/incident/mission_set.h"
 #include "server/situation/json_line.h"
 #include "server/situation/situation_index.h"
 
@@ -26,12 +26,12 @@ namespace sitrep {
 // Appends `shown`, as a reader of `readable_missions` sees it, as one
 // element of Situation.incidents (field 1) to `out`.
 void AppendEncodedIncident(const SituationIndex::Shown& shown,
-                           uint32_t readable_missions, std::string* out);
+                           MissionSet readable_missions, std::string* out);
 
 // The encoded v1::Situation of `snapshot` as a reader of `readable_missions`
 // sees it.
 std::string EncodeSituation(const SituationIndex::Snapshot& snapshot,
-                            uint32_t readable_missions,
+                            MissionSet readable_missions,
                             const std::string& log_id, absl::Time as_of);
 
 // The same Situation in protobuf's JSON mapping (what HTTP's /v1/situation
@@ -40,7 +40,7 @@ std::string EncodeSituation(const SituationIndex::Snapshot& snapshot,
 // made once per record. Parses to the JSON of the built Situation (keys in
 // another order).
 std::string SituationJson(const SituationIndex::Snapshot& snapshot,
-                          uint32_t readable_missions, const std::string& log_id,
+                          MissionSet readable_missions, const std::string& log_id,
                           absl::Time as_of);
 
 }  // namespace sitrep

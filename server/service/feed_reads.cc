@@ -53,7 +53,7 @@ absl::StatusOr<v1::ListUpdatesResponse> FeedReads::ListUpdates(
   // scanned, so this stays short.
   absl::StatusOr<v1::ListUpdatesResponse> page = sitrep::ListUpdates(
       parts_.feed->log(), request, subscribe_.filter_limits, list_,
-      caller.principal.read_missions);
+      MissionSet::FromBits(caller.principal.read_missions));
   if (!page.ok()) CountRefusal(page.status());
   return page;
 }
@@ -67,7 +67,7 @@ absl::StatusOr<FeedReads::TakenSituation> FeedReads::TakeSituation(
   }
   absl::StatusOr<std::unique_ptr<const FilterMatcher>> filter =
       FilterMatcher::Compile(request.filter(), subscribe_.filter_limits,
-                             "filter", caller.principal.read_missions);
+                             "filter", MissionSet::FromBits(caller.principal.read_missions));
   if (!filter.ok()) {
     CountRefusal(filter.status());
     return filter.status();
@@ -105,7 +105,7 @@ absl::StatusOr<v1::Situation> FeedReads::GetSituation(
       static_cast<int>(taken->snapshot.incidents.size()));
   for (const SituationIndex::Shown& shown : taken->snapshot.incidents) {
     *situation.add_incidents() =
-        ToIncidentProtoFor(shown, caller.principal.read_missions);
+        ToIncidentProtoFor(shown, MissionSet::FromBits(caller.principal.read_missions));
   }
   situation.set_sequence(taken->snapshot.sequence);
   situation.set_log_id(parts_.feed->log_id());
@@ -118,7 +118,7 @@ absl::StatusOr<std::string> FeedReads::GetSituationEncoded(
     const v1::GetSituationRequest& request) const {
   absl::StatusOr<TakenSituation> taken = TakeSituation(caller, rpc, request);
   if (!taken.ok()) return taken.status();
-  return EncodeSituation(taken->snapshot, caller.principal.read_missions,
+  return EncodeSituation(taken->snapshot, MissionSet::FromBits(caller.principal.read_missions),
                          parts_.feed->log_id(), taken->as_of);
 }
 
@@ -127,7 +127,7 @@ absl::StatusOr<std::string> FeedReads::GetSituationJson(
     const v1::GetSituationRequest& request) const {
   absl::StatusOr<TakenSituation> taken = TakeSituation(caller, rpc, request);
   if (!taken.ok()) return taken.status();
-  return SituationJson(taken->snapshot, caller.principal.read_missions,
+  return SituationJson(taken->snapshot, MissionSet::FromBits(caller.principal.read_missions),
                        parts_.feed->log_id(), taken->as_of);
 }
 
@@ -146,7 +146,7 @@ absl::StatusOr<v1::IncidentThread> FeedReads::GetIncident(
     return valid;
   }
   return ReadIncidentStory(parts_.feed->log(), id,
-                           caller.principal.read_missions);
+                           MissionSet::FromBits(caller.principal.read_missions));
 }
 
 absl::StatusOr<std::shared_ptr<Subscription>> FeedReads::Subscribe(

@@ -311,7 +311,7 @@ absl::StatusOr<std::shared_ptr<Subscription>> OpenSubscription(
   }
   absl::StatusOr<std::unique_ptr<const FilterMatcher>> filter =
       FilterMatcher::Compile(request.filter(), options.filter_limits, "filter",
-                             access.read_missions);
+                             MissionSet::FromBits(access.read_missions));
   if (!filter.ok()) return refuse(filter.status());
   if ((*filter)->MatchesEverything()) filter->reset();
   absl::StatusOr<std::unique_ptr<SubscriberCursor>> cursor =

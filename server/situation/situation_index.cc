@@ -200,7 +200,7 @@ v1::Incident ToIncidentProto(const IncidentRecord& record) {
 }
 
 v1::Incident ToIncidentProtoFor(const SituationIndex::Shown& shown,
-                                uint32_t readable_missions) {
+                                MissionSet readable_missions) {
   v1::Incident incident = ToIncidentProto(*shown.record);
   if (shown.latest_replaced()) *incident.mutable_latest() = shown.latest->update;
   RedactForReader(readable_missions, shown.latest_replaced(), &incident);

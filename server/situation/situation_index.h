@@ -178,7 +178,7 @@ v1::Incident ToIncidentProto(const IncidentRecord& record);
 // (incident_readers.h): `shown.latest` as latest, the rest cut down by
 // RedactForReader.
 v1::Incident ToIncidentProtoFor(const SituationIndex::Shown& shown,
-                                uint32_t readable_missions);
+                                MissionSet readable_missions);
 
 }  // namespace sitrep
 

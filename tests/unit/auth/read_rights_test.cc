@@ -52,7 +52,7 @@ TEST(ReadRightsTest, CompiledFilterNarrowsToReadableMissions) {
   SITREP_ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<const FilterMatcher> filter,
       FilterMatcher::Compile(v1::Filter(), {}, "filter",
-                             KforReader().read_missions));
+                             MissionSet::FromBits(KforReader().read_missions)));
   EXPECT_FALSE(filter->MatchesEverything());
   EXPECT_EQ(filter->Missions(), MissionSet::Of(v1::MISSION_KFOR));
   EXPECT_TRUE(filter->Matches(Of(v1::MISSION_KFOR)));

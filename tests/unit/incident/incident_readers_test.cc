@@ -9,13 +9,12 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
-#include "server/auth/principal.h"
 #include "server/incident/incident_fold.h"
 
 namespace sitrep {
 namespace {
 
-constexpr uint32_t Only(v1::Mission mission) { return uint32_t{1} << mission; }
+constexpr MissionSet Only(v1::Mission mission) { return MissionSet::Of(mission); }
 
 template <typename Message>
 Message Parse(const std::string& text) {
@@ -76,7 +75,7 @@ TEST(IncidentReadersTest, OnlyMissionsOfTheThreadMaySeeIt) {
                            Only(v1::MISSION_EULEX)));
   EXPECT_FALSE(ReaderMaySee(state, v1::MISSION_KOSOVO_POLICE,
                             Only(v1::MISSION_KFOR)));
-  EXPECT_TRUE(ReaderMaySee(state, v1::MISSION_KOSOVO_POLICE, kAllMissions));
+  EXPECT_TRUE(ReaderMaySee(state, v1::MISSION_KOSOVO_POLICE, MissionSet::All()));
 }
 
 TEST(IncidentReadersTest, AStateWithoutParticipantsIsJudgedByItsChainFacts) {
@@ -116,7 +115,7 @@ TEST(IncidentReadersTest, AReaderSeesTheChainButOnlyItsOwnMissionsContent) {
 TEST(IncidentReadersTest, AReaderOfEveryMissionSeesEverything) {
   const v1::Incident full = FoldedChain();
   v1::Incident incident = full;
-  RedactForReader(kAllMissions, false, &incident);
+  RedactForReader(MissionSet::All(), false, &incident);
   EXPECT_EQ(incident.SerializeAsString(), full.SerializeAsString());
   // Rights naming every mission bit by bit cut nothing either.
   RedactForReader(Only(v1::MISSION_KOSOVO_POLICE) | Only(v1::MISSION_EULEX) |

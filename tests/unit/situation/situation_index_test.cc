@@ -177,7 +177,8 @@ TEST(SituationIndexTest, AReaderSeesAnIncidentThroughItsNewestReadableUpdate) {
                                 role: ROLE_FIRST_RESPONDER
                                 severity: SEVERITY_SEVERE)pb")});
   auto rights = [](v1::Mission mission) {
-    return *FilterMatcher::Compile(v1::Filter(), {}, "filter", 1u << mission);
+    return *FilterMatcher::Compile(v1::Filter(), {}, "filter",
+                                  MissionSet::Of(mission));
   };
   const auto eulex = index.Take(rights(v1::MISSION_EULEX).get(), kNow);
   ASSERT_EQ(eulex.incidents.size(), 1u);
@@ -185,7 +186,7 @@ TEST(SituationIndexTest, AReaderSeesAnIncidentThroughItsNewestReadableUpdate) {
   EXPECT_TRUE(eulex.incidents[0].latest_replaced());
   EXPECT_EQ(eulex.incidents[0].record->latest->sequence(), 3u);
   const v1::Incident shown =
-      ToIncidentProtoFor(eulex.incidents[0], 1u << v1::MISSION_EULEX);
+      ToIncidentProtoFor(eulex.incidents[0], MissionSet::Of(v1::MISSION_EULEX));
   EXPECT_EQ(shown.latest().sequence(), 2u);
   EXPECT_EQ(shown.peak_severity(), v1::SEVERITY_MINOR);
   EXPECT_THAT(index.Take(rights(v1::MISSION_KFOR).get(), kNow).incidents,
@@ -355,7 +356,7 @@ TEST(SituationIndexTest, TheEncodedSituationIsTheBuiltOne) {
   FedIndex index;
   v1::Situation empty;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
-                  SituationJson(index.Take(nullptr, kNow), kAllMissions, "l", kNow),
+                  SituationJson(index.Take(nullptr, kNow), MissionSet::All(), "l", kNow),
                   &empty)
                   .ok());
   EXPECT_EQ(empty.log_id(), "l");
@@ -372,15 +373,16 @@ TEST(SituationIndexTest, TheEncodedSituationIsTheBuiltOne) {
                        severity: SEVERITY_MINOR)pb"),
   });
   const absl::Time as_of = kNow + absl::Seconds(1);
-  for (uint32_t readable : {kAllMissions, 1u << v1::MISSION_KOSOVO_POLICE,
-                            1u << v1::MISSION_EULEX}) {
-    SCOPED_TRACE(readable);
+  for (MissionSet readable : {MissionSet::All(),
+                              MissionSet::Of(v1::MISSION_KOSOVO_POLICE),
+                              MissionSet::Of(v1::MISSION_EULEX)}) {
+    SCOPED_TRACE(readable.bits());
     const auto rights = *FilterMatcher::Compile(v1::Filter(), {}, "filter", readable);
     const auto snapshot = index.Take(rights.get(), kNow);
     ASSERT_FALSE(snapshot.incidents.empty());
     // The police see KP-1 through their own request (EULEX's acknowledge
     // is unreadable to them); EULEX sees KP-1 redacted and not KP-2.
-    if (readable == 1u << v1::MISSION_KOSOVO_POLICE) {
+    if (readable == MissionSet::Of(v1::MISSION_KOSOVO_POLICE)) {
       EXPECT_TRUE(std::any_of(snapshot.incidents.begin(), snapshot.incidents.end(),
                               [](const SituationIndex::Shown& shown) {
                                 return shown.latest_replaced();
@@ -406,7 +408,7 @@ TEST(SituationIndexTest, TheEncodedSituationIsTheBuiltOne) {
         << json;
     EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(from_json, built))
         << json << "\n  vs built\n" << built.DebugString();
-    if (readable == kAllMissions && index.sequence() == 5) {
+    if (readable.IsAll() && index.sequence() == 5) {
       // The state's encoding is kept per record: a new update makes a new
       // record, which is encoded again (the loop's next round checks it).
       index.Apply({Entry(6, 4, R"pb(incident_id: "KP-1" kind: KIND_ESCALATE
