@@ -147,12 +147,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // Read rights narrow, never widen: compiled for a KFOR-only reader, the
   // filter matches what it matched anyway, of KFOR only.
-  const uint32_t kfor_only = 1u << sitrep::v1::MISSION_KFOR;
+  const sitrep::MissionSet kfor_only =
+      sitrep::MissionSet::Of(sitrep::v1::MISSION_KFOR);
   absl::StatusOr<std::unique_ptr<const FilterMatcher>> narrowed =
       FilterMatcher::Compile(filter, {}, "filter", kfor_only);
   SITREP_FUZZ_CHECK(narrowed.ok(), "read rights make a valid filter fail: ",
                     narrowed.status().ToString());
-  SITREP_FUZZ_CHECK(((*narrowed)->Missions().bits() & ~kfor_only) == 0,
+  SITREP_FUZZ_CHECK(((*narrowed)->Missions().bits() & ~kfor_only.bits()) == 0,
                     "Missions() beyond the readable missions for ",
                     filter.ShortDebugString());
 
