@@ -161,8 +161,6 @@ class ServerImpl final : public Server {
   std::unique_ptr<EventLog> log_;
   // Reads log_ (Head) until destroyed, so it is declared after it.
   std::unique_ptr<JetStreamLagProbe> lag_probe_;
-  // log_ itself (StateSources::backend_log: its stats).
-  const EventLog* backend_log_ = nullptr;
   std::unique_ptr<SituationIndex> situation_;
   std::unique_ptr<SituationSnapshotter> snapshotter_;
   std::unique_ptr<SituationAdapter> situation_adapter_;

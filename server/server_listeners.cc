@@ -184,7 +184,6 @@ std::string ServerImpl::MetricsAddress() const {
 absl::Status ServerImpl::StartMetricsEndpoint() {
   StateSources sources;
   sources.log = log_.get();
-  sources.backend_log = backend_log_;
   sources.store = &store_health_;
   sources.data_dir = config_.data_dir;
   sources.feed = feed_.get();

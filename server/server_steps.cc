@@ -103,7 +103,6 @@ absl::Status ServerImpl::OpenStore() {
   absl::StatusOr<std::unique_ptr<EventLog>> log = OpenBackend();
   if (!log.ok()) return log.status();
   log_ = *std::move(log);
-  backend_log_ = log_.get();
   return absl::OkStatus();
 }
 

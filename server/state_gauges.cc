@@ -39,9 +39,7 @@ void RefreshStore(const StateSources& sources, Metrics& metrics) {
   store.size_bytes = StoreSizeBytes(sources.data_dir);
   store.serving = sources.store->available();
   if (std::optional<SqliteEventLogStats> sqlite =
-          GetSqliteEventLogStats(sources.backend_log != nullptr
-                                     ? *sources.backend_log
-                                     : *sources.log)) {
+          GetSqliteEventLogStats(*sources.log)) {
     std::error_code error;
     const uintmax_t wal = std::filesystem::file_size(
         std::filesystem::path(sources.data_dir) /

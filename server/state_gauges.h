@@ -20,10 +20,6 @@ class SubscriptionRegistry;
 // What the state gauges are read from; all borrowed.
 struct StateSources {
   const EventLog* log = nullptr;
-  // The log whose SQLite WAL figures are read; null: `log`. The server sets
-  // it to `log` itself since the health wrapper it was for is gone (the
-  // log reports its own health): a field left to fold into `log`.
-  const EventLog* backend_log = nullptr;
   const StoreHealth* store = nullptr;
   // The store's files are <data_dir>/sitrep.db and its -wal.
   std::string data_dir;
