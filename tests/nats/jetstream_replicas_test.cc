@@ -476,13 +476,18 @@ TEST_F(JetStreamLogTest, EveryReplicasIndexHoldsTheRecordsItsLogFolded) {
   std::unique_ptr<EventLog> b = Open();
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
-  IndexingListener on_b;
+  IndexingListener on_a, on_b;
+  a->SetAppendListener(&on_a);
   b->SetAppendListener(&on_b);
   AppendOk(a.get(), IncidentUpdate("i1", "INC-1", v1::KIND_NEW));
   AppendOk(b.get(), IncidentUpdate("j1", "INC-2", v1::KIND_NEW));
   AppendOk(a.get(), Report("r1"));
   AppendOk(a.get(), IncidentUpdate("i2", "INC-1", v1::KIND_UPDATE));
-  AppendOk(b.get(), IncidentUpdate("k1", "INC-3", v1::KIND_NEW));
+  const uint64_t opened_on_b =
+      AppendOk(b.get(), IncidentUpdate("k1", "INC-3", v1::KIND_NEW));
+  // Replica a resolves what b opened once its tail has seen the opening (a
+  // replica decides against the stream as far as it has read it).
+  ASSERT_TRUE(on_a.WaitForSequence(opened_on_b));
   AppendOk(a.get(), IncidentUpdate("k2", "INC-3", v1::KIND_RESOLVE));
   ASSERT_TRUE(on_b.WaitForSequence(6));
 
