@@ -111,7 +111,7 @@ void HttpGateway::ServeUpdates(Request& request) {
 
 void HttpGateway::ServeSituation(Request& request) {
   // `?view=compact`: what the dashboard's list and map show
-  // (situation_compact.h); the full view is the default.
+  // (query/compact_situation.h); the full view is the default.
   absl::StatusOr<bool> compact = WantsCompactSituation(request.query());
   if (!compact.ok()) {
     parts_.reads->CountRefusal(compact.status());
@@ -123,10 +123,7 @@ void HttpGateway::ServeSituation(Request& request) {
                                  absl::string_view rpc,
                                  const v1::GetSituationRequest& call)
           -> absl::StatusOr<std::string> {
-        absl::StatusOr<std::string> full =
-            parts_.reads->GetSituationJson(caller, rpc, call);
-        if (!compact || !full.ok()) return full;
-        return CompactSituationJson(*full);
+        return parts_.reads->GetSituationJson(caller, rpc, call, compact);
       },
       // `?as_of=2026-12-06T14:05:00Z`: the situation at that time.
       {{"as_of", "as_of_time"}}, {"view"});

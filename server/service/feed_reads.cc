@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "server/ingest/validator.h"
+#include "server/query/compact_situation.h"
 #include "server/query/incident_story.h"
 #include "server/query/situation_encoding.h"
 #include "server/query/situation_as_of.h"
@@ -124,11 +125,16 @@ absl::StatusOr<std::string> FeedReads::GetSituationEncoded(
 
 absl::StatusOr<std::string> FeedReads::GetSituationJson(
     const CallIdentity& caller, absl::string_view rpc,
-    const v1::GetSituationRequest& request) const {
+    const v1::GetSituationRequest& request, bool compact) const {
   absl::StatusOr<TakenSituation> taken = TakeSituation(caller, rpc, request);
   if (!taken.ok()) return taken.status();
-  return SituationJson(taken->snapshot, MissionSet::FromBits(caller.principal.read_missions),
-                       parts_.feed->log_id(), taken->as_of);
+  const MissionSet readable = MissionSet::FromBits(caller.principal.read_missions);
+  if (compact) {
+    return CompactSituationJson(taken->snapshot, readable,
+                                parts_.feed->log_id(), taken->as_of);
+  }
+  return SituationJson(taken->snapshot, readable, parts_.feed->log_id(),
+                       taken->as_of);
 }
 
 absl::StatusOr<v1::IncidentThread> FeedReads::GetIncident(

@@ -61,10 +61,12 @@ class FeedReads {
   absl::StatusOr<std::string> GetSituationEncoded(
       const CallIdentity& caller, absl::string_view rpc,
       const v1::GetSituationRequest& request) const;
-  // The same answer in protobuf's JSON mapping (what HTTP sends).
+  // The same answer in protobuf's JSON mapping (what HTTP sends); with
+  // `compact`, only what the dashboard's list and map show
+  // (query/compact_situation.h).
   absl::StatusOr<std::string> GetSituationJson(
       const CallIdentity& caller, absl::string_view rpc,
-      const v1::GetSituationRequest& request) const;
+      const v1::GetSituationRequest& request, bool compact = false) const;
 
   // One incident's story (query/incident_story.h) as the caller may read it.
   absl::StatusOr<v1::IncidentThread> GetIncident(

@@ -114,6 +114,12 @@ const std::string& EncodedState::Json(const v1::Incident& state) const {
   return json_;
 }
 
+const std::string& EncodedState::Compact(
+    absl::FunctionRef<std::string()> make) const {
+  absl::call_once(compact_once_, [this, make] { compact_ = make(); });
+  return compact_;
+}
+
 SituationIndex::Shown SituationIndex::ShowTo(const OpenIncidentPtr& open,
                                              const FilterMatcher* filter) {
   // Aliasing: the encoding lives as long as its OpenIncident.

@@ -10,6 +10,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/base/call_once.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/filter/filter_matcher.h"
@@ -55,12 +56,17 @@ class EncodedState {
   const std::string& Get(const v1::Incident& state) const;
   // The state in protobuf's JSON mapping, on one line (HTTP's situation).
   const std::string& Json(const v1::Incident& state) const;
+  // The incident's compact JSON (GET /v1/situation?view=compact), made by
+  // `make` on the first call (server/query/compact_situation.h).
+  const std::string& Compact(absl::FunctionRef<std::string()> make) const;
 
  private:
   mutable absl::once_flag once_;
   mutable std::string bytes_;
   mutable absl::once_flag json_once_;
   mutable std::string json_;
+  mutable absl::once_flag compact_once_;
+  mutable std::string compact_;
 };
 
 class SituationIndex {

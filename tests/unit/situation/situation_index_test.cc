@@ -13,6 +13,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "server/auth/principal.h"
 #include "server/log/incident_thread.h"
+#include "server/query/compact_situation.h"
 #include "server/query/situation_encoding.h"
 
 namespace sitrep {
@@ -424,6 +425,68 @@ TEST(SituationIndexTest, TheEncodedSituationIsTheBuiltOne) {
       EXPECT_EQ(reencoded.incidents(1).lead().mission(), v1::MISSION_EULEX);
     }
   }
+}
+
+// The compact situation (query/compact_situation.h) is the built Situation
+// with each incident compacted, for every kind of reader as above; the
+// compact JSON kept per record follows the record.
+TEST(SituationIndexTest, TheCompactSituationIsTheFullOneCompacted) {
+  FedIndex index;
+  index.Apply({
+      Opened(1, "KP-1"),
+      Entry(2, 2, R"pb(incident_id: "KP-1" kind: KIND_REQUEST_SUPPORT
+                       role: ROLE_FIRST_RESPONDER severity: SEVERITY_SEVERE
+                       description: "Only the story shows this.")pb"),
+      Entry(3, 3, R"pb(incident_id: "KP-1" kind: KIND_ACKNOWLEDGE
+                       mission: MISSION_EULEX role: ROLE_SECOND_RESPONDER
+                       severity: SEVERITY_MODERATE publisher: "eulex-ops")pb"),
+      Opened(4, "KP-2"),
+  });
+  const absl::Time as_of = kNow + absl::Seconds(1);
+  auto compact_of = [&](const SituationIndex::Snapshot& snapshot,
+                        MissionSet readable) {
+    v1::Situation parsed;
+    const std::string json =
+        CompactSituationJson(snapshot, readable, "log-1", as_of);
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok())
+        << json;
+    return parsed;
+  };
+  // Every mission; the police (shown KP-1's request, not EULEX's later
+  // acknowledge); EULEX (the state redacted).
+  const MissionSet readers[] = {MissionSet::All(),
+                                MissionSet::Of(v1::MISSION_KOSOVO_POLICE),
+                                MissionSet::Of(v1::MISSION_EULEX)};
+  for (const MissionSet readable : readers) {
+    SCOPED_TRACE(readable.bits());
+    const SituationIndex::Snapshot snapshot = index.Take(
+        FilterMatcher::Compile(v1::Filter(), {}, "filter", readable)->get(), kNow);
+    ASSERT_FALSE(snapshot.incidents.empty());
+    v1::Situation expected;
+    for (const SituationIndex::Shown& shown : snapshot.incidents) {
+      *expected.add_incidents() =
+          CompactIncident(ToIncidentProtoFor(shown, readable));
+    }
+    expected.set_sequence(snapshot.sequence);
+    expected.set_log_id("log-1");
+    expected.mutable_as_of()->set_seconds(absl::ToUnixSeconds(as_of));
+    // Twice: the second answer is made of the kept pieces.
+    for (int call = 0; call < 2; ++call) {
+      const v1::Situation compact = compact_of(snapshot, readable);
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(compact, expected))
+          << compact.DebugString() << "\n  vs expected\n" << expected.DebugString();
+    }
+  }
+  // A new update makes a new record, compacted again.
+  index.Apply({Entry(5, 4, R"pb(incident_id: "KP-1" kind: KIND_ESCALATE
+                               mission: MISSION_EULEX role: ROLE_SECOND_RESPONDER
+                               severity: SEVERITY_SEVERE headline: "Escalated")pb")});
+  const v1::Situation again = compact_of(index.Take(nullptr, kNow), MissionSet::All());
+  ASSERT_EQ(again.incidents_size(), 2);
+  EXPECT_EQ(again.incidents(1).incident_id(), "KP-1");
+  EXPECT_EQ(again.incidents(1).version(), 4u);
+  EXPECT_EQ(again.incidents(1).latest().headline(), "Escalated");
+  EXPECT_TRUE(again.incidents(1).latest().description().empty());
 }
 
 }  // namespace
