@@ -12,8 +12,10 @@
 #
 # Issue 24 added: the SSE system (browsers over GET /v1/stream) beside the
 # gRPC path and NATS core in the fan-out runs, the ceiling's fan-out thread
-# sweep (1, 2, 4), 200 open dashboards, and the recovery guards (kill -9 at
-# two store sizes, 1,000 subscribers reconnecting with their cursors).
+# sweep (1, 2, 4), 200 open dashboards, the recovery guards (kill -9 at
+# two store sizes, 1,000 subscribers reconnecting with their cursors), and
+# a big situation (10,000 open incidents: GetSituation, the HTTP bodies, a
+# situation snapshot, the dashboard's first paint).
 #
 # Everything runs on 127.0.0.1. Every scenario is bounded in time by
 # sitrep-bench itself and by `timeout` here, and the whole run by a 15-minute
@@ -135,6 +137,17 @@ run 150 --scenario=dashboards --dashboards=$dashboards --warmup=$warmup \
   --duration=$phase
 run 600 --scenario=recovery --recovery_updates=$recovery_sizes \
   --recovery_subscribers=$storm
+# Big situations: 10,000 open incidents, and the dashboard's first paint in
+# headless Chromium when the browser tests' dependencies are installed
+# (scripts/install-browser-test-deps.sh).
+paint=()
+if command -v node >/dev/null && [ -x /usr/bin/chromium ] &&
+   [ -d "$root/tests/browser/node_modules" ]; then
+  paint=(--situation_paint_command="node $root/tests/browser/situation_paint.mjs --runs=3")
+else
+  echo "run.sh: the dashboard's first paint skipped (no node, chromium or tests/browser/node_modules)" >&2
+fi
+run 300 --scenario=big_situation --situation_incidents=10000 "${paint[@]}"
 if [[ $systems == *natscore* ]]; then
   run 600 --scenario=replica_join --join_updates=$join \
     --nats_server="$(command -v nats-server)"
@@ -249,6 +262,15 @@ awk -F'\t' '
     db = "dashboards N='"$dashboards"'"
     dc = val(db, "server cores/dashboard", "sitrep")
     t("dashboards: server CPU and RSS per open dashboard (figure)", dc == "" ? -1 : 1, (dc == "" ? "-" : fmt(dc * 1000)) " millicores, " fmt(val(db, "RSS KiB/dashboard", "sitrep")) " KiB; situation p99 " fmt(val(db, "situation p99 ms", "sitrep")) " ms, " fmt(val(db, "situation KiB", "sitrep")) " KiB")
+    bs = "big_situation N=10000"
+    gs = val(bs, "GetSituation ms", "sitrep")
+    t("big situation (10,000 open): GetSituation <= 50 ms server-side", gs == "" ? -1 : gs <= 50, fmt(gs) " ms to the raw answer (" fmt(val(bs, "GetSituation MB", "sitrep")) " MB), sitrepd CPU " fmt(val(bs, "GetSituation server CPU ms", "sitrep")) " ms per call")
+    hx = val(bs, "http compact gzip x smaller", "sitrep")
+    t("big situation: /v1/situation body >= 3 x smaller", hx == "" ? -1 : hx >= 3, "full " fmt(val(bs, "http full MB", "sitrep")) " MB; gzip " fmt(val(bs, "http full gzip x smaller", "sitrep")) "x, compact " fmt(val(bs, "http compact x smaller", "sitrep")) "x, compact gzip " fmt(hx) "x (" fmt(val(bs, "http compact gzip ms", "sitrep")) " ms)")
+    sn = val(bs, "snapshot incidents/s", "sitrep")
+    t("big situation: Subscribe situation snapshot >= 100k incidents/s", sn == "" ? -1 : sn >= 100000, fmt(sn) " incidents/s (" fmt(val(bs, "snapshot incidents", "sitrep")) " in " fmt(val(bs, "snapshot ms", "sitrep")) " ms, the client parsing)")
+    fp = val(bs, "dashboard first paint ms", "sitrep")
+    t("big situation: dashboard first complete paint <= 1 s (figure)", fp == "" || fp < 0 ? -1 : fp <= 1000, fmt(fp) " ms, median of 3 in headless Chromium")
     # Recovery: the largest store against the target, the smallest for growth.
     small = ""; large = ""
     for (i = 1; i <= n; i++) {

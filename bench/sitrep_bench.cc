@@ -36,6 +36,9 @@
 // Systems (--systems): sitrep, ceiling, and when built with libnats,
 // jetstream and natscore (fanout only).
 //
+//   big_situation  GetSituation, /v1/situation (full and compact) and a
+//            `situation` Subscribe's snapshot with --situation_incidents
+//            open incidents (bench/big_situation_scenario.h).
 //   sqlite   raw SQLite: 1024-row transactions into the `updates` table
 //            shape of server/log/sqlite_event_log.cc; rows/s.
 //
@@ -67,6 +70,7 @@
 #include "absl/strings/str_split.h"
 #include "bench/bench_common.h"
 #include "bench/bench_flags.h"
+#include "bench/big_situation_scenario.h"
 #include "bench/dashboards_scenario.h"
 #include "bench/fanout_target.h"
 #include "bench/recovery_scenario.h"
@@ -134,9 +138,10 @@ const std::map<std::string, Scenario>& Scenarios() {
          for (const std::string& system : systems) RunIdle(system);
        }},
       {"sqlite", [](const Systems&, FanoutOutcome*) { RunSqlite(); }},
-      // bench/{recovery,dashboards,replica_join}_scenario.h
+      // bench/{recovery,dashboards,big_situation,replica_join}_scenario.h
       {"recovery", SitrepdScenario(RunRecovery)},
       {"dashboards", SitrepdScenario(RunDashboards)},
+      {"big_situation", SitrepdScenario(RunBigSituation)},
       {"replica_join",
        SitrepdScenario([](const std::string& sitrepd, const ResultFn& result) {
          return RunReplicaJoin(sitrepd, absl::GetFlag(FLAGS_nats_server), result);
@@ -152,7 +157,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "sitrep-bench --scenario=fanout|replicas|jetstream-ingest|ingest|catchup|"
       "idle|fairness|"
-      "sqlite "
+      "sqlite|recovery|dashboards|big_situation|replica_join "
       "[--systems=sitrep,ceiling] ...: prints RESULT lines (see "
       "bench/run.sh)");
   absl::ParseCommandLine(argc, argv);
