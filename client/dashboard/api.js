@@ -144,13 +144,28 @@ export async function closeSession() {
   await fetch('/v1/session', { method: 'DELETE', cache: 'no-store' }).catch(() => {});
 }
 
-async function getJson(path, params, signal) {
+// The URL index.html preloads (<link rel="preload" as="fetch">): the
+// compact situation without a filter, asked for by the HTML parser before
+// any module is in (issue 24: the first paint of a big situation).
+export const PRELOADED_SITUATION = '/v1/situation?view=compact';
+
+// GET /v1/situation for `filter` as the first load asks: the preloaded
+// answer when the filter is empty, so the URL is the preload's. This fetch
+// sets no header and no cache mode of its own, which would keep Chromium
+// from taking the preloaded response (the answer is `no-store` anyway).
+export function getFirstSituation(filter) {
+  const query = String(situationParams(filter));
+  return getJson('/v1/situation', situationParams(filter), undefined,
+    `/v1/situation?${query}` === PRELOADED_SITUATION ? {} : undefined);
+}
+
+// `options`: fetch's, instead of the usual JSON Accept header and no-store.
+async function getJson(path, params, signal, options = {
+  headers: { Accept: 'application/json' },
+  cache: 'no-store',
+}) {
   const query = String(params);
-  const response = await fetch(query ? `${path}?${query}` : path, {
-    headers: { Accept: 'application/json' },
-    cache: 'no-store',
-    signal,
-  });
+  const response = await fetch(query ? `${path}?${query}` : path, { ...options, signal });
   if (!response.ok) throw new ApiError(response.status, await readErrorBody(response));
   return response.json();
 }

@@ -25,6 +25,7 @@ import {
 } from './api.js';
 import { Attention } from './attention.js';
 import { FilterForm, filterFromFragment, filterToFragment, sameFilter } from './filter-form.js';
+import { takeFirstSituation } from './first-situation.js';
 import {
   compareSequences, loadMunicipalityNames, setTimeZoneMode, timeMs, timeZoneMode, zoneLabel,
 } from './format.js';
@@ -174,7 +175,6 @@ class Dashboard {
     }
     this.showNotice('');
     try {
-      performance.mark('sitrep:situation-asked');
       const situation = await takeFirstSituation(this.filter)
         ?? await getSituation(this.filter, this.loadAbort.signal);
       if (generation !== this.generation) return;
@@ -637,23 +637,6 @@ function isTransient(error) {
     return error.httpStatus >= 500 || error.httpStatus === 429 || error.httpStatus === 408;
   }
   return error instanceof TypeError;
-}
-
-// The first situation is asked for at once, while the names load: with
-// thousands of incidents it is the longest wait of the first paint. Its
-// answer serves the first load if that is for the same filter.
-let firstSituation = {
-  filter: filterFromFragment(location.hash),
-  answer: getSituation(filterFromFragment(location.hash), undefined).catch(() => null),
-};
-
-// The early answer for `filter`, once, or null (another filter, or it
-// failed: the load asks again and handles the failure).
-async function takeFirstSituation(filter) {
-  const first = firstSituation;
-  firstSituation = null;
-  if (!first || !sameFilter(first.filter, filter)) return null;
-  return first.answer;
 }
 
 // The names first (one small cached request), so that the first rows show

@@ -39,14 +39,16 @@ console.log(`the server's situation holds ${expected} incidents`);
 async function whereTheTimeWent(page) {
   const steps = await page.evaluate(() => {
     const at = (entry) => Math.round(entry);
-    const request = performance.getEntriesByType('resource')
-      .find((entry) => new URL(entry.name).pathname === '/v1/situation');
+    const requests = performance.getEntriesByType('resource')
+      .filter((entry) => new URL(entry.name).pathname === '/v1/situation');
+    const request = requests[0];
     const marks = Object.fromEntries(performance.getEntriesByType('mark')
       .map((mark) => [mark.name.replace('sitrep:', ''), at(mark.startTime)]));
     return {
       modules: at(performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd ?? 0),
       request: request ? `${at(request.startTime)}, first byte ${at(request.responseStart)}, `
-        + `last ${at(request.responseEnd)} (${request.encodedBodySize} bytes)` : '',
+        + `last ${at(request.responseEnd)} (${request.encodedBodySize} bytes`
+        + `${requests.length > 1 ? `; ${requests.length} situation requests` : ''})` : '',
       marks,
       now: at(performance.now()),
     };
