@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "server/query/compact_incident_json.h"
 #include "server/runtime/proto_time.h"
 #include "server/situation/json_line.h"
 
@@ -80,7 +81,9 @@ const std::string* CachedCompactJson(const SituationIndex::Shown& shown,
     v1::Incident compact = CompactOf(record.state, record.latest->update);
     compact.set_incident_id(record.incident_id);
     compact.set_version(record.version);
-    return ToJsonLine(compact);
+    std::string json;
+    AppendCompactIncidentJson(compact, &json);
+    return json;
   });
 }
 
@@ -107,8 +110,10 @@ std::string CompactSituationJson(const SituationIndex::Snapshot& snapshot,
   for (const SituationIndex::Shown& shown : snapshot.incidents) {
     const std::string* piece = CachedCompactJson(shown, readable_missions);
     if (piece == nullptr) {
-      piece = &printed.emplace_back(ToJsonLine(
-          CompactIncident(ToIncidentProtoFor(shown, readable_missions))));
+      piece = &printed.emplace_back();
+      AppendCompactIncidentJson(
+          CompactIncident(ToIncidentProtoFor(shown, readable_missions)),
+          &printed.back());
     }
     pieces.push_back(piece);
     size += piece->size() + 1;

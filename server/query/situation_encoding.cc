@@ -5,6 +5,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/fanout/entry_encodings.h"
+#include "server/query/compact_incident_json.h"
 #include "server/incident/incident_readers.h"
 #include "server/runtime/proto_time.h"
 
@@ -77,21 +78,6 @@ void AppendEncodedIncident(const SituationIndex::Shown& shown,
 }
 
 namespace {
-
-void AppendJsonString(absl::string_view text, std::string* out) {
-  out->push_back('"');
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      absl::StrAppendFormat(out, "\\u%04x", static_cast<unsigned char>(c));
-    } else {
-      out->push_back(c);
-    }
-  }
-  out->push_back('"');
-}
 
 // Appends `shown` as one JSON object of Situation.incidents.
 void AppendIncidentJson(const SituationIndex::Shown& shown,

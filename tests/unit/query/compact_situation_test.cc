@@ -4,7 +4,10 @@
 // SituationIndexTest.TheCompactSituationIsTheFullOneCompacted.)
 #include "server/query/compact_situation.h"
 
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "server/query/compact_incident_json.h"
 #include "server/situation/json_line.h"
 #include "sitrep/v1/situation_feed.pb.h"
 
@@ -115,6 +118,30 @@ TEST(CompactSituationTest, AnEmptySituationKeepsItsPoint) {
   expected.mutable_as_of()->set_seconds(1'800'000'000);
   EXPECT_EQ(CompactSituationJson(empty, MissionSet::All(), "log-b", as_of),
             ToJsonLine(expected));
+}
+
+// The compact JSON is written field by field (compact_incident_json.h):
+// it parses to the compact incident itself, whatever of it is set.
+TEST(CompactSituationTest, TheWrittenJsonIsTheCompactIncident) {
+  v1::Incident without_lead = FullIncident("inc-2");
+  without_lead.clear_lead();
+  without_lead.clear_location();
+  without_lead.mutable_latest()->mutable_location()->mutable_point()->set_latitude(-0.5);
+  without_lead.mutable_latest()->set_headline("Line\nbreak, tab\t, quote \" and \\ \x01 Zveçan");
+  without_lead.mutable_latest()->mutable_occurred_at()->set_nanos(120'000'000);
+  without_lead.add_exceptions()->set_rule("escalate-after-acknowledge");
+  v1::Incident unknown_enum = FullIncident("inc-3");
+  unknown_enum.mutable_latest()->set_severity(static_cast<v1::Severity>(77));
+  for (const v1::Incident& full :
+       {FullIncident("inc-1"), without_lead, unknown_enum, v1::Incident()}) {
+    const v1::Incident compact = CompactIncident(full);
+    std::string json;
+    AppendCompactIncidentJson(compact, &json);
+    v1::Incident parsed;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok()) << json;
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(parsed, compact))
+        << json << "\n  vs\n" << ToJsonLine(compact);
+  }
 }
 
 #pragma GCC diagnostic pop
