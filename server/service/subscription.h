@@ -120,7 +120,9 @@ class Subscription final : public FeedWaiter,
   // (issue 17, M-5): never on gRPC's few callback threads, which also read
   // every PublishStream (pumping a thousand subscribers there held
   // publishers' acks back ~0.4 s), and not inline on the executor task that
-  // SseStream hands its write completions to either.
+  // SseStream hands its write completions to either. A write that leaves
+  // the stream with nothing to send files it with the Feed right here, on
+  // the caller's thread, without a pump (cheap: no entry is read).
   enum class NextBatch { kInline, kOnExecutor };
   void OnWriteDone(bool ok, NextBatch next = NextBatch::kInline);
   void OnCancel();
@@ -143,6 +145,10 @@ class Subscription final : public FeedWaiter,
 
  private:
   void Pump();
+  // After a write: files the stream with the Feed when it has nothing more
+  // to send, instead of a pump that would find that out. True: nothing
+  // more to do now.
+  bool ParkLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Runs Pump() in the stream's lane, once however often it is asked
   // before it runs.
   void SchedulePump();
