@@ -92,12 +92,15 @@ void Subscription::HoldGrant(StreamGrants::Registration registration) {
 }
 
 void Subscription::OnNewData() {
+  // The wake-up task only queues: the pump takes its turn in the lane.
+  // One lock for both (a wake-up is one per delivery at a low rate).
   {
     absl::MutexLock lock(&mu_);
     waiting_ = false;
+    if (pump_scheduled_) return;
+    pump_scheduled_ = true;
   }
-  // The wake-up task only queues: the pump takes its turn in the lane.
-  SchedulePump();
+  EnqueuePump();
 }
 
 void Subscription::SchedulePump() {
@@ -106,14 +109,13 @@ void Subscription::SchedulePump() {
     if (pump_scheduled_) return;
     pump_scheduled_ = true;
   }
+  EnqueuePump();
+}
+
+void Subscription::EnqueuePump() {
   std::shared_ptr<Subscription> self = shared_from_this();
-  feed_->scheduler().Schedule(lane_, [self] {
-    {
-      absl::MutexLock relock(&self->mu_);
-      self->pump_scheduled_ = false;
-    }
-    self->Pump();
-  });
+  feed_->scheduler().Schedule(lane_,
+                              [self] { self->Pump(/*scheduled=*/true); });
 }
 
 void Subscription::OnWriteDone(bool ok, NextBatch next) {
@@ -244,9 +246,12 @@ void Subscription::CountDelivery(const CursorMessage& message, bool live) {
 // steps share the lock and the loop (a Finish owed, the cursor's next step,
 // a store read, a heartbeat, waiting at the head) and read best together;
 // each ends by starting at most one sink call outside the lock.
-void Subscription::Pump() {
+void Subscription::Pump(bool scheduled) {
   std::shared_ptr<Subscription> self = shared_from_this();
   absl::ReleasableMutexLock lock(&mu_);
+  // Under the same lock as the turn itself: a wake-up from now on queues
+  // another pump.
+  if (scheduled) pump_scheduled_ = false;
   for (;;) {
     if (finished_ || done_ || sink_ == nullptr || write_in_flight_ ||
         store_read_in_flight_) {

@@ -144,7 +144,8 @@ class Subscription final : public FeedWaiter,
   uint64_t Lag(uint64_t head);
 
  private:
-  void Pump();
+  // `scheduled`: the pump SchedulePump queued (it clears pump_scheduled_).
+  void Pump(bool scheduled = false);
   // After a write: files the stream with the Feed when it has nothing more
   // to send, instead of a pump that would find that out. True: nothing
   // more to do now.
@@ -152,6 +153,8 @@ class Subscription final : public FeedWaiter,
   // Runs Pump() in the stream's lane, once however often it is asked
   // before it runs.
   void SchedulePump();
+  // Queues the pump SchedulePump or OnNewData marked (pump_scheduled_).
+  void EnqueuePump();
   void HeartbeatTick();
   void ScheduleHeartbeat(absl::Duration delay);
   void EncodeHeartbeatLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
