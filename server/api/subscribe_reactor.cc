@@ -1,23 +1,16 @@
 #include "server/api/subscribe_reactor.h"
 
+#include <memory>
 #include <string>
 #include <utility>
 
 #include "server/api/grpc_status.h"
 #include "server/api/raw_messages.h"
-#include "server/fanout/entry_encodings.h"
+#include "server/api/subscribe_batch.h"
 #include "sitrep/v1/situation_feed.pb.h"
 
 namespace sitrep {
 namespace {
-
-std::string EncodeCursorField(const std::string& log_id, uint64_t sequence) {
-  v1::SubscribeResponse response;
-  v1::Cursor* cursor = response.mutable_cursor();
-  cursor->set_log_id(log_id);
-  cursor->set_sequence(sequence);
-  return response.SerializeAsString();
-}
 
 // A reactor that only reports an error.
 class FailedReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
@@ -37,30 +30,13 @@ class GrpcStreamSink final : public SubscriptionSink {
   void Encode(const CursorMessage& message,
               const std::string& log_id) override {
     if (message.type == CursorMessage::Type::kUpdates) {
-      size_t size = 0;
-      for (const LogEntryPtr& entry : message.updates) {
-        size += UpdatesFieldSize(*entry);
-      }
-      std::string bytes;
-      const std::string cursor = EncodeCursorField(log_id, message.cursor);
-      bytes.reserve(size + cursor.size());
       // A repeated field on the wire is its elements one after another, so
       // the batch is the entries' pre-encoded bytes: nothing is serialised
-      // per subscriber but the cursor.
-      for (const LogEntryPtr& entry : message.updates) {
-        AppendUpdatesField(*entry, &bytes);
+      // per subscriber but the cursor (subscribe_batch.h).
+      if (batches_ == nullptr || batches_->log_id() != log_id) {
+        batches_ = std::make_unique<SubscribeBatchEncoder>(log_id);
       }
-      if (!message.left_view.empty()) {
-        v1::SubscribeResponse marks;
-        for (const CursorMessage::LeftView& left : message.left_view) {
-          v1::LeftView* mark = marks.add_left_view();
-          mark->set_sequence(left.sequence);
-          mark->set_reason(left.reason);
-        }
-        bytes += marks.SerializeAsString();
-      }
-      bytes += cursor;
-      buffer_ = ToByteBuffer(std::move(bytes));
+      buffer_ = batches_->Encode(message);
       return;
     }
     v1::SubscribeResponse response;
@@ -100,8 +76,10 @@ class GrpcStreamSink final : public SubscriptionSink {
  private:
   grpc::ServerWriteReactor<grpc::ByteBuffer>* const reactor_;
   // The message being written; must live until OnWriteDone. Touched only by
-  // the thread that started the write (the Subscription's rule).
+  // the thread that started the write (the Subscription's rule), like
+  // batches_ (made by the first batch: the log id is the Feed's).
   grpc::ByteBuffer buffer_;
+  std::unique_ptr<SubscribeBatchEncoder> batches_;
 };
 
 // The reactor gRPC sees; the stream's state lives in the shared

@@ -1,6 +1,7 @@
 #include "server/fanout/entry_encodings.h"
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 
 #include "google/protobuf/io/coded_stream.h"
@@ -41,17 +42,23 @@ size_t UpdatesFieldSize(const LogEntry& entry) {
          size;
 }
 
+uint8_t* WriteUpdatesField(const LogEntry& entry, uint8_t* out,
+                           int field_number) {
+  *out++ = static_cast<uint8_t>(WireFormatLite::MakeTag(
+      field_number, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+  out = CodedOutputStream::WriteVarint32ToArray(
+      static_cast<uint32_t>(entry.encoded.size()), out);
+  std::memcpy(out, entry.encoded.data(), entry.encoded.size());
+  return out + entry.encoded.size();
+}
+
 void AppendUpdatesField(const LogEntry& entry, std::string* out,
                         int field_number) {
-  // The header on the stack, then the stored bytes: the entry's bytes are
-  // copied once, into the batch.
-  uint8_t header[1 + 5];
-  header[0] = static_cast<uint8_t>(WireFormatLite::MakeTag(
-      field_number, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
-  const uint8_t* end = CodedOutputStream::WriteVarint32ToArray(
-      static_cast<uint32_t>(entry.encoded.size()), header + 1);
-  out->append(reinterpret_cast<const char*>(header), end - header);
-  out->append(entry.encoded);
+  // The entry's bytes are copied once, into the batch.
+  const size_t at = out->size();
+  out->resize(at + UpdatesFieldSize(entry));
+  WriteUpdatesField(entry, reinterpret_cast<uint8_t*>(out->data()) + at,
+                    field_number);
 }
 
 const std::string& EntryJson(const LogEntry& entry) {

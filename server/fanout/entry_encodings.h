@@ -25,6 +25,7 @@
 // after the first call it is one acquire load (absl::call_once).
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "server/log/log_entry.h"
@@ -44,6 +45,11 @@ size_t UpdatesFieldSize(const LogEntry& entry);
 // field number: UpdatesFieldSize().
 void AppendUpdatesField(const LogEntry& entry, std::string* out,
                         int field_number = kUpdatesFieldNumber);
+
+// The same bytes written at `out` (UpdatesFieldSize() of room); returns
+// the end of what it wrote.
+uint8_t* WriteUpdatesField(const LogEntry& entry, uint8_t* out,
+                           int field_number = kUpdatesFieldNumber);
 
 // `entry`'s update in protobuf's JSON mapping, on one line. Made by the
 // first caller and shared by every later one; thread-safe. Lives as long

@@ -96,6 +96,16 @@ class SubscriberCursor {
   // without reading them. Does nothing during a snapshot or backwards.
   void SkipTo(uint64_t sequence);
 
+  // Next() would say kIdle: caught up at the head, with no snapshot,
+  // marker, gap or error owed. Reads no entry, so a transport may ask it
+  // on any thread to park the stream at the Feed without a pump
+  // (Subscription::OnWriteDone).
+  bool Idle() const {
+    return store_error_.ok() && !in_snapshot_ && caught_up_sent_ &&
+           cursor_ >= feed_->head() && cursor_ >= store_gap_to_ &&
+           cursor_ + 1 >= feed_->oldest();
+  }
+
   // Every update <= cursor() was sent or skipped.
   uint64_t cursor() const { return cursor_; }
   // The missions this cursor's filter can match (all without a filter).

@@ -146,7 +146,8 @@ void SseStream::StartWrite() {
     }
   }
   if (offset > 0 && offset == write->size()) {
-    // Straight on: OnWriteDone only schedules the next pump.
+    // Straight on: OnWriteDone only schedules the next pump, or files the
+    // stream with the Feed when it has nothing more to send.
     subscription_->OnWriteDone(true, Subscription::NextBatch::kOnExecutor);
     return;
   }
@@ -261,7 +262,7 @@ void SseStream::CloseDirectWrites() {
 
 void SseStream::WriteDone(bool ok) {
   // OnWriteDone only schedules the subscription's next pump (on the
-  // executor), so it may run here.
+  // executor) or files it with the Feed, so it may run here.
   subscription_->OnWriteDone(ok, Subscription::NextBatch::kOnExecutor);
 }
 

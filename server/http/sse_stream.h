@@ -43,9 +43,9 @@ namespace sitrep {
 // on the loop thread; the socket by a direct write only under io_mu_, which
 // the loop takes (and closes direct writes) before libevent may close it.
 // The subscription calls the sink from its own threads; the loop tells it
-// of a completed write (OnWriteDone, which only schedules its next pump)
-// and of a cancelled stream (on the executor), so no pump runs on the loop
-// thread.
+// of a completed write (OnWriteDone, which only schedules its next pump or
+// files it with the Feed) and of a cancelled stream (on the executor), so
+// no pump runs on the loop thread.
 //
 // Lifetime: owned (shared) by the gateway until it is destroyed, and by the
 // tasks in flight. The subscription's OnDone is called once: after its

@@ -120,7 +120,9 @@ class Subscription final : public FeedWaiter,
   // (issue 17, M-5): never on gRPC's few callback threads, which also read
   // every PublishStream (pumping a thousand subscribers there held
   // publishers' acks back ~0.4 s), and not inline on the executor task that
-  // SseStream hands its write completions to either.
+  // SseStream hands its write completions to either. A write that leaves
+  // the stream with nothing to send files it with the Feed right here, on
+  // the caller's thread, without a pump (cheap: no entry is read).
   enum class NextBatch { kInline, kOnExecutor };
   void OnWriteDone(bool ok, NextBatch next = NextBatch::kInline);
   void OnCancel();
@@ -142,10 +144,17 @@ class Subscription final : public FeedWaiter,
   uint64_t Lag(uint64_t head);
 
  private:
-  void Pump();
+  // `scheduled`: the pump SchedulePump queued (it clears pump_scheduled_).
+  void Pump(bool scheduled = false);
+  // After a write: files the stream with the Feed when it has nothing more
+  // to send, instead of a pump that would find that out. True: nothing
+  // more to do now.
+  bool ParkLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Runs Pump() in the stream's lane, once however often it is asked
   // before it runs.
   void SchedulePump();
+  // Queues the pump SchedulePump or OnNewData marked (pump_scheduled_).
+  void EnqueuePump();
   void HeartbeatTick();
   void ScheduleHeartbeat(absl::Duration delay);
   void EncodeHeartbeatLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

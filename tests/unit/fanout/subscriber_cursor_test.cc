@@ -319,6 +319,29 @@ class CountingWaiter : public FeedWaiter {
   int woken = 0;
 };
 
+// @test Idle() (what a transport asks after a write, to park the stream
+// without a pump) says what Next() would: not while a CaughtUp, a
+// SnapshotEnd or new updates are owed, and only then.
+TEST_F(SubscriberCursorTest, IdleSaysWhatNextWouldSay) {
+  auto cursor = Start(v1::SubscribeRequest());
+  EXPECT_FALSE(cursor->Idle()) << "at the head, but CaughtUp is owed";
+  EXPECT_EQ(Drain(*cursor).size(), 1u);
+  EXPECT_TRUE(cursor->Idle());
+  Append(1);
+  EXPECT_FALSE(cursor->Idle()) << "the head moved";
+  EXPECT_EQ(Sequences(Drain(*cursor)), std::vector<uint64_t>({1}));
+  EXPECT_TRUE(cursor->Idle());
+
+  v1::SubscribeRequest situation;
+  situation.set_situation(true);
+  auto snapshot = Start(situation);
+  EXPECT_FALSE(snapshot->Idle()) << "SnapshotEnd is owed";
+  std::vector<CursorMessage> messages = Drain(*snapshot);
+  ASSERT_FALSE(messages.empty());
+  EXPECT_EQ(messages[0].type, Type::kSnapshotEnd);
+  EXPECT_TRUE(snapshot->Idle());
+}
+
 TEST_F(SubscriberCursorTest, FeedWakesOnlyWaitersWhoseMissionsWereAppended) {
   Append(3);
   auto kfor = std::make_shared<CountingWaiter>();

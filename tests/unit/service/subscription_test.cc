@@ -174,6 +174,38 @@ TEST_F(SubscriptionTest, WaitsAtTheHeadUntilAnAppendWakesIt) {
   EXPECT_EQ(Drain(), Calls({"updates 1..1"}));
 }
 
+// @test A write that leaves the stream at the head files it with the Feed
+// as it completes: no pump is queued only to find nothing (issue 24: that
+// was one of the two pumps of every live delivery), and the next append
+// wakes it as before.
+TEST_F(SubscriptionTest, AWriteThatLeavesTheStreamAtTheHeadParksItAtOnce) {
+  Open();
+  EXPECT_EQ(sink_.Take(), Calls({"caught_up 0"}));
+  sink_.CompleteWrite(*subscription_);
+  EXPECT_EQ(executor_.pending(), 0u) << "a pump queued to find nothing";
+  EXPECT_EQ(test_.feed->waiting(), 1u);
+  Append();
+  EXPECT_EQ(Drain(), Calls({"updates 1..1"}));
+  EXPECT_EQ(executor_.pending(), 0u);
+  EXPECT_EQ(test_.feed->waiting(), 1u);
+}
+
+// @test A write that completes with a heartbeat due, or more to send, is
+// followed by a pump, not parked.
+TEST_F(SubscriptionTest, AWriteCompletingWithMoreToSendIsFollowedByAPump) {
+  Open();
+  EXPECT_EQ(sink_.Take(), Calls({"caught_up 0"}));
+  clock_.Advance(kHeartbeat);
+  sink_.CompleteWrite(*subscription_);
+  EXPECT_EQ(test_.feed->waiting(), 0u);
+  executor_.RunReady();
+  EXPECT_EQ(sink_.Take(), Calls({"heartbeat cursor=0"}));
+  Append();
+  sink_.CompleteWrite(*subscription_);
+  EXPECT_EQ(test_.feed->waiting(), 0u);
+  EXPECT_EQ(Drain(), Calls({"updates 1..1"}));
+}
+
 // @test Appends made while a write is in flight are coalesced into the next
 // batch instead of queueing one write each.
 TEST_F(SubscriptionTest, AppendsDuringAWriteAreCoalescedIntoOneBatch) {
