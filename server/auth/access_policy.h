@@ -12,6 +12,10 @@
 
 namespace sitrep {
 
+namespace auth {
+class PrincipalEntry;  // access_policy.proto, private to the .cc
+}  // namespace auth
+
 // Who may do what: the principals of the access policy file
 // (access_policy.proto documents the format), with their token hashes and
 // certificate names indexed for lookup.
@@ -43,6 +47,13 @@ class AccessPolicy {
 
  private:
   AccessPolicy() = default;
+
+  // Maps the entry's token hashes and certificate names to `principal`
+  // (owned by principals_); INVALID_ARGUMENT under `path` for a malformed
+  // hash or one given twice, or an empty or already mapped name.
+  absl::Status IndexCredentials(const auth::PrincipalEntry& entry,
+                                const Principal* principal,
+                                absl::string_view path);
 
   std::vector<std::unique_ptr<Principal>> principals_;
   absl::flat_hash_map<std::string, const Principal*> by_token_hash_;

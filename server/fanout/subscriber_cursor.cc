@@ -163,54 +163,61 @@ SubscriberCursor::Step SubscriberCursor::Next(CursorMessage* message,
   }
   message->snapshot = in_snapshot_;
   message->left_view.clear();
-  if (in_snapshot_) {
-    message->type = CursorMessage::Type::kUpdates;
-    message->updates.clear();
-    message->cursor = cursor_;
-    size_t bytes = 0;
-    while (!snapshot_.empty() && !BatchFull(message->updates, bytes)) {
-      bytes += UpdatesFieldSize(*snapshot_.front());
-      message->updates.push_back(std::move(snapshot_.front()));
-      snapshot_.pop_front();
-    }
-    if (!message->updates.empty()) return Step::kMessage;
-    in_snapshot_ = false;
-    cursor_ = snapshot_sequence_;
-    message->type = CursorMessage::Type::kSnapshotEnd;
-    message->sequence = snapshot_sequence_;
-    message->cursor = cursor_;
-    return Step::kMessage;
-  }
-
+  if (in_snapshot_) return NextSnapshotBatch(message);
   const uint64_t head = feed_->head();
-
   const uint64_t gap_to = std::max(feed_->oldest() - 1, store_gap_to_);
   store_gap_to_ = 0;
-  if (cursor_ < gap_to) {
-    if (on_gap_ == v1::GAP_POLICY_FAIL) {
-      *failure = absl::OutOfRangeError(absl::StrCat(
-          "after_sequence: updates ", cursor_ + 1, " to ", gap_to,
-          " were removed by retention before this subscriber read them "
-          "(on_gap=FAIL); subscribe with situation to resync"));
-      return Step::kFail;
-    }
-    message->type = CursorMessage::Type::kGap;
-    message->updates.clear();
-    message->gap_from = cursor_ + 1;
-    message->gap_to = gap_to;
-    cursor_ = gap_to;
-    message->cursor = cursor_;
-    ClearBuffered();
-    if (on_gap_ == v1::GAP_POLICY_SITUATION) {
-      StartSnapshot();
-      // The snapshot's own batches carry the pre-snapshot cursor.
-    }
-    return Step::kMessage;
-  }
+  if (cursor_ < gap_to) return NextGap(gap_to, message, failure);
+  return NextUpdates(head, message, failure);
+}
 
+inline SubscriberCursor::Step SubscriberCursor::NextSnapshotBatch(
+    CursorMessage* message) {
   message->type = CursorMessage::Type::kUpdates;
   message->updates.clear();
-  message->left_view.clear();
+  message->cursor = cursor_;
+  size_t bytes = 0;
+  while (!snapshot_.empty() && !BatchFull(message->updates, bytes)) {
+    bytes += UpdatesFieldSize(*snapshot_.front());
+    message->updates.push_back(std::move(snapshot_.front()));
+    snapshot_.pop_front();
+  }
+  if (!message->updates.empty()) return Step::kMessage;
+  in_snapshot_ = false;
+  cursor_ = snapshot_sequence_;
+  message->type = CursorMessage::Type::kSnapshotEnd;
+  message->sequence = snapshot_sequence_;
+  message->cursor = cursor_;
+  return Step::kMessage;
+}
+
+inline SubscriberCursor::Step SubscriberCursor::NextGap(
+    uint64_t gap_to, CursorMessage* message, absl::Status* failure) {
+  if (on_gap_ == v1::GAP_POLICY_FAIL) {
+    *failure = absl::OutOfRangeError(absl::StrCat(
+        "after_sequence: updates ", cursor_ + 1, " to ", gap_to,
+        " were removed by retention before this subscriber read them "
+        "(on_gap=FAIL); subscribe with situation to resync"));
+    return Step::kFail;
+  }
+  message->type = CursorMessage::Type::kGap;
+  message->updates.clear();
+  message->gap_from = cursor_ + 1;
+  message->gap_to = gap_to;
+  cursor_ = gap_to;
+  message->cursor = cursor_;
+  ClearBuffered();
+  if (on_gap_ == v1::GAP_POLICY_SITUATION) {
+    StartSnapshot();
+    // The snapshot's own batches carry the pre-snapshot cursor.
+  }
+  return Step::kMessage;
+}
+
+inline SubscriberCursor::Step SubscriberCursor::NextUpdates(
+    uint64_t head, CursorMessage* message, absl::Status* failure) {
+  message->type = CursorMessage::Type::kUpdates;
+  message->updates.clear();
   size_t bytes = 0;
   size_t scanned = 0;
   const uint64_t lag = head - cursor_;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -119,6 +120,22 @@ class SubscriberCursor {
                    v1::GapPolicy on_gap, uint64_t max_lag);
 
   void StartSnapshot();
+  // The three kinds of turn Next() takes, in its order of precedence: the
+  // snapshot's next batch (or its end), a gap that retention left before
+  // the cursor (`gap_to`: its last sequence), or the updates after the
+  // cursor up to `head`. Next() has cleared message->left_view.
+  // Always inlined into Next(), their only caller, and defined next to it in
+  // the .cc: Next() runs once per batch on the fan-out path, and this way it
+  // costs what it did in one piece (out of line, GCC 12 added about 15
+  // instructions a call in callgrind).
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline Step NextSnapshotBatch(
+      CursorMessage* message);
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline Step NextGap(uint64_t gap_to,
+                                                   CursorMessage* message,
+                                                   absl::Status* failure);
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline Step NextUpdates(uint64_t head,
+                                                       CursorMessage* message,
+                                                       absl::Status* failure);
   // Scans from cursor_+1, adding matches to `batch`. Returns false when the
   // next entry is neither cached nor buffered (a store read is needed).
   bool Scan(std::vector<LogEntryPtr>* batch,

@@ -129,84 +129,98 @@ absl::Status SetWellKnown(absl::string_view name, absl::string_view value,
                    name, ".<field>)"));
 }
 
+// Text to a field's C++ type; false when `text` is not one. Integers by
+// the template, the rest by the overloads (an exact match wins). A float is
+// parsed as a double and narrowed, so both take the same spellings.
+template <typename Integer>
+bool ParseScalar(absl::string_view text, Integer* out) {
+  return absl::SimpleAtoi(text, out);
+}
+bool ParseScalar(absl::string_view text, double* out) {
+  return absl::SimpleAtod(text, out);
+}
+bool ParseScalar(absl::string_view text, float* out) {
+  double wide;
+  if (!absl::SimpleAtod(text, &wide)) return false;
+  *out = static_cast<float>(wide);
+  return true;
+}
+bool ParseScalar(absl::string_view text, bool* out) {
+  return absl::SimpleAtob(text, out);
+}
+
+// Reflection's setter for a singular field of type T, or its adder for a
+// repeated one (Reflection::SetInt32 / Reflection::AddInt32, ...).
+template <typename T>
+using ReflectionSetter = void (Reflection::*)(Message*, const FieldDescriptor*,
+                                              T) const;
+
+// Parses `value` as a T and sets (or, repeated, adds) it; `expected` says
+// what a T looks like for the error ("an integer").
+template <typename T>
+absl::Status SetParsed(absl::string_view name, absl::string_view value,
+                       absl::string_view expected, const FieldDescriptor& field,
+                       Message* message, ReflectionSetter<T> set,
+                       ReflectionSetter<T> add) {
+  T parsed{};
+  if (!ParseScalar(value, &parsed)) return BadValue(name, value, expected);
+  const Reflection& reflection = *message->GetReflection();
+  (reflection.*(field.is_repeated() ? add : set))(message, &field, parsed);
+  return absl::OkStatus();
+}
+
+absl::Status SetEnumValue(absl::string_view name, absl::string_view value,
+                          const FieldDescriptor& field, Message* message) {
+  const EnumDescriptor& type = *field.enum_type();
+  const EnumValueDescriptor* v = FindEnumValue(type, value);
+  if (v == nullptr) {
+    // The example is the first value after the UNSPECIFIED one.
+    return BadValue(name, value,
+                    absl::StrCat("a ", type.name(), " (e.g. ",
+                                 type.value(std::min(1, type.value_count() - 1))
+                                     ->name(),
+                                 ")"));
+  }
+  const Reflection& reflection = *message->GetReflection();
+  field.is_repeated() ? reflection.AddEnum(message, &field, v)
+                      : reflection.SetEnum(message, &field, v);
+  return absl::OkStatus();
+}
+
 absl::Status SetScalar(absl::string_view name, absl::string_view value,
                        const FieldDescriptor& field, Message* message) {
   const Reflection& reflection = *message->GetReflection();
   const bool repeated = field.is_repeated();
   switch (field.cpp_type()) {
-    case FieldDescriptor::CPPTYPE_INT32: {
-      int32_t v;
-      if (!absl::SimpleAtoi(value, &v)) return BadValue(name, value, "an integer");
-      repeated ? reflection.AddInt32(message, &field, v)
-               : reflection.SetInt32(message, &field, v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_INT64: {
-      int64_t v;
-      if (!absl::SimpleAtoi(value, &v)) return BadValue(name, value, "an integer");
-      repeated ? reflection.AddInt64(message, &field, v)
-               : reflection.SetInt64(message, &field, v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_UINT32: {
-      uint32_t v;
-      if (!absl::SimpleAtoi(value, &v)) {
-        return BadValue(name, value, "an unsigned integer");
-      }
-      repeated ? reflection.AddUInt32(message, &field, v)
-               : reflection.SetUInt32(message, &field, v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_UINT64: {
-      uint64_t v;
-      if (!absl::SimpleAtoi(value, &v)) {
-        return BadValue(name, value, "an unsigned integer");
-      }
-      repeated ? reflection.AddUInt64(message, &field, v)
-               : reflection.SetUInt64(message, &field, v);
-      return absl::OkStatus();
-    }
+    case FieldDescriptor::CPPTYPE_INT32:
+      return SetParsed<int32_t>(name, value, "an integer", field, message,
+                                &Reflection::SetInt32, &Reflection::AddInt32);
+    case FieldDescriptor::CPPTYPE_INT64:
+      return SetParsed<int64_t>(name, value, "an integer", field, message,
+                                &Reflection::SetInt64, &Reflection::AddInt64);
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return SetParsed<uint32_t>(name, value, "an unsigned integer", field,
+                                 message, &Reflection::SetUInt32,
+                                 &Reflection::AddUInt32);
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return SetParsed<uint64_t>(name, value, "an unsigned integer", field,
+                                 message, &Reflection::SetUInt64,
+                                 &Reflection::AddUInt64);
     case FieldDescriptor::CPPTYPE_DOUBLE:
-    case FieldDescriptor::CPPTYPE_FLOAT: {
-      double v;
-      if (!absl::SimpleAtod(value, &v)) return BadValue(name, value, "a number");
-      if (field.cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
-        repeated ? reflection.AddDouble(message, &field, v)
-                 : reflection.SetDouble(message, &field, v);
-      } else {
-        repeated ? reflection.AddFloat(message, &field, static_cast<float>(v))
-                 : reflection.SetFloat(message, &field, static_cast<float>(v));
-      }
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_BOOL: {
-      bool v;
-      if (!absl::SimpleAtob(value, &v)) {
-        return BadValue(name, value, "true or false");
-      }
-      repeated ? reflection.AddBool(message, &field, v)
-               : reflection.SetBool(message, &field, v);
-      return absl::OkStatus();
-    }
+      return SetParsed<double>(name, value, "a number", field, message,
+                               &Reflection::SetDouble, &Reflection::AddDouble);
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return SetParsed<float>(name, value, "a number", field, message,
+                              &Reflection::SetFloat, &Reflection::AddFloat);
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return SetParsed<bool>(name, value, "true or false", field, message,
+                             &Reflection::SetBool, &Reflection::AddBool);
     case FieldDescriptor::CPPTYPE_STRING:
       repeated ? reflection.AddString(message, &field, std::string(value))
                : reflection.SetString(message, &field, std::string(value));
       return absl::OkStatus();
-    case FieldDescriptor::CPPTYPE_ENUM: {
-      const EnumValueDescriptor* v = FindEnumValue(*field.enum_type(), value);
-      if (v == nullptr) {
-        return BadValue(name, value,
-                        absl::StrCat("a ", field.enum_type()->name(),
-                                     " (e.g. ",
-                                     field.enum_type()->value(
-                                         std::min(1, field.enum_type()->value_count() - 1))
-                                         ->name(),
-                                     ")"));
-      }
-      repeated ? reflection.AddEnum(message, &field, v)
-               : reflection.SetEnum(message, &field, v);
-      return absl::OkStatus();
-    }
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return SetEnumValue(name, value, field, message);
     case FieldDescriptor::CPPTYPE_MESSAGE: {
       Message* target = repeated ? reflection.AddMessage(message, &field)
                                  : reflection.MutableMessage(message, &field);

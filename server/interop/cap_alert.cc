@@ -104,6 +104,105 @@ void WriteArea(const v1::SituationUpdate& u, XmlWriter& xml) {
   xml.Close("area");
 }
 
+// Section 3.2.1: the <alert> block's own elements, in the schema's order.
+void WriteAlertElements(const v1::SituationUpdate& u,
+                        const std::vector<CapReference>& references,
+                        const CapSender& sender, XmlWriter& xml) {
+  xml.Element("identifier", CapIdentifier(sender, u.sequence()));
+  xml.Element("sender", sender.sender);
+  xml.Element("sent", CapDateTime(ToTime(u.received_at())));
+  xml.Element("status", CapStatus(EffectiveStatus(u)));
+  const bool threaded = !u.incident_id().empty();
+  xml.Element("msgType", CapMsgType(u.kind(), threaded));
+  xml.Element("source", u.publisher());
+  xml.Element("scope", CapScope(u.releasability().scope()));
+  if (u.releasability().scope() != v1::SCOPE_PUBLIC) {
+    xml.Element("restriction",
+                !u.releasability().restriction().empty()
+                    ? u.releasability().restriction()
+                    : absl::StrCat("sitrep readers with read rights for ",
+                                   v1::Mission_Name(u.mission())));
+  }
+  if (EffectiveStatus(u) == v1::STATUS_EXERCISE) {
+    xml.Element("note", "Exercise: not a real incident");
+  }
+  if (!references.empty()) {
+    // Section 3.2.1: "sender,identifier,sent" triples, space-separated.
+    std::vector<std::string> triples;
+    for (const CapReference& r : references) {
+      triples.push_back(absl::StrCat(sender.sender, ",",
+                                     CapIdentifier(sender, r.sequence), ",",
+                                     CapDateTime(ToTime(r.sent))));
+    }
+    xml.Element("references", absl::StrJoin(triples, " "));
+  }
+  if (threaded) xml.Element("incidents", u.incident_id());
+}
+
+// Section 3.2.2: the <info> block's elements up to its parameters.
+void WriteInfoElements(const v1::SituationUpdate& u, XmlWriter& xml) {
+  xml.ElementIf("language", u.language());
+  xml.Element("category", CapCategory(u.category()));
+  xml.Element("event", CapEvent(u.category()));
+  for (int type : u.response_types()) {
+    xml.Element("responseType",
+                CapResponseType(static_cast<v1::ResponseType>(type)));
+  }
+  xml.Element("urgency", CapUrgency(u.urgency()));
+  xml.Element("severity", CapSeverity(u.severity()));
+  xml.Element("certainty", CapCertainty(EffectiveCertainty(u)));
+  if (u.has_occurred_at()) {
+    xml.Element("onset", CapDateTime(ToTime(u.occurred_at())));
+  }
+  if (u.has_expires_at()) {
+    xml.Element("expires", CapDateTime(ToTime(u.expires_at())));
+  }
+  xml.Element("senderName", v1::Mission_Name(u.mission()));
+  xml.Element("headline", u.headline());
+  xml.ElementIf("description", u.description());
+  xml.ElementIf("instruction", u.instruction());
+}
+
+// What CAP has no element for, as sitrep: parameters, so that the update
+// comes back whole (ParseCapAlert reads them).
+void WriteParameters(const v1::SituationUpdate& u, XmlWriter& xml) {
+  xml.Pair("parameter", Parameter("mission"), v1::Mission_Name(u.mission()));
+  xml.Pair("parameter", Parameter("role"), v1::Role_Name(u.role()));
+  xml.Pair("parameter", Parameter("category"), v1::Category_Name(u.category()));
+  if (!u.incident_id().empty()) {
+    xml.Pair("parameter", Parameter("kind"), v1::Kind_Name(u.kind()));
+  }
+  if (u.target_tier() != v1::ROLE_UNSPECIFIED) {
+    xml.Pair("parameter", Parameter("target_tier"),
+             v1::Role_Name(u.target_tier()));
+  }
+  xml.Pair("parameter", Parameter("event_id"), u.event_id());
+  xml.Pair("parameter", Parameter("sequence"), absl::StrCat(u.sequence()));
+  if (u.incident_version() != 0) {
+    xml.Pair("parameter", Parameter("incident_version"),
+             absl::StrCat(u.incident_version()));
+  }
+  if (!u.location().place().empty()) {
+    xml.Pair("parameter", Parameter("place"), u.location().place());
+  }
+  // <areaDesc> falls back on the place or municipality; this says whether
+  // the area had a description of its own.
+  if (!u.area().description().empty()) {
+    xml.Pair("parameter", Parameter("area_description"), u.area().description());
+  }
+  if (u.has_chain_exception()) {
+    xml.Pair("parameter", Parameter("chain_exception"),
+             u.chain_exception().reason());
+  }
+  // Sorted, so that one update always renders the same document.
+  std::vector<std::pair<std::string, std::string>> labels(u.labels().begin(),
+                                                          u.labels().end());
+  std::sort(labels.begin(), labels.end());
+  for (const auto& [key, value] : labels) {
+    xml.Pair("parameter", Parameter(absl::StrCat("label:", key)), value);
+  }
+}
+
 }  // namespace
 
 void AppendXmlEscaped(absl::string_view text, std::string* out) {
@@ -139,97 +238,13 @@ std::string RenderCapAlert(const v1::SituationUpdate& u,
   std::string out;
   if (declaration) out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   absl::StrAppend(&out, "<alert xmlns=\"", kCapNamespace, "\">\n");
-  // Section 3.2.1, in the schema's order.
   std::string body;
   XmlWriter alert(&body);
   alert.Open("alert-body");  // indentation only; stripped below
-  alert.Element("identifier", CapIdentifier(sender, u.sequence()));
-  alert.Element("sender", sender.sender);
-  alert.Element("sent", CapDateTime(ToTime(u.received_at())));
-  alert.Element("status", CapStatus(EffectiveStatus(u)));
-  const bool threaded = !u.incident_id().empty();
-  alert.Element("msgType", CapMsgType(u.kind(), threaded));
-  alert.Element("source", u.publisher());
-  alert.Element("scope", CapScope(u.releasability().scope()));
-  if (u.releasability().scope() != v1::SCOPE_PUBLIC) {
-    alert.Element("restriction",
-                  !u.releasability().restriction().empty()
-                      ? u.releasability().restriction()
-                      : absl::StrCat("sitrep readers with read rights for ",
-                                     v1::Mission_Name(u.mission())));
-  }
-  if (EffectiveStatus(u) == v1::STATUS_EXERCISE) {
-    alert.Element("note", "Exercise: not a real incident");
-  }
-  if (!references.empty()) {
-    // Section 3.2.1: "sender,identifier,sent" triples, space-separated.
-    std::vector<std::string> triples;
-    for (const CapReference& r : references) {
-      triples.push_back(absl::StrCat(sender.sender, ",",
-                                     CapIdentifier(sender, r.sequence), ",",
-                                     CapDateTime(ToTime(r.sent))));
-    }
-    alert.Element("references", absl::StrJoin(triples, " "));
-  }
-  if (threaded) alert.Element("incidents", u.incident_id());
-
-  // Section 3.2.2.
+  WriteAlertElements(u, references, sender, alert);
   alert.Open("info");
-  alert.ElementIf("language", u.language());
-  alert.Element("category", CapCategory(u.category()));
-  alert.Element("event", CapEvent(u.category()));
-  for (int type : u.response_types()) {
-    alert.Element("responseType",
-                  CapResponseType(static_cast<v1::ResponseType>(type)));
-  }
-  alert.Element("urgency", CapUrgency(u.urgency()));
-  alert.Element("severity", CapSeverity(u.severity()));
-  alert.Element("certainty", CapCertainty(EffectiveCertainty(u)));
-  if (u.has_occurred_at()) {
-    alert.Element("onset", CapDateTime(ToTime(u.occurred_at())));
-  }
-  if (u.has_expires_at()) {
-    alert.Element("expires", CapDateTime(ToTime(u.expires_at())));
-  }
-  alert.Element("senderName", v1::Mission_Name(u.mission()));
-  alert.Element("headline", u.headline());
-  alert.ElementIf("description", u.description());
-  alert.ElementIf("instruction", u.instruction());
-  // What CAP has no element for, so that the update comes back whole.
-  alert.Pair("parameter", Parameter("mission"), v1::Mission_Name(u.mission()));
-  alert.Pair("parameter", Parameter("role"), v1::Role_Name(u.role()));
-  alert.Pair("parameter", Parameter("category"), v1::Category_Name(u.category()));
-  if (threaded) {
-    alert.Pair("parameter", Parameter("kind"), v1::Kind_Name(u.kind()));
-  }
-  if (u.target_tier() != v1::ROLE_UNSPECIFIED) {
-    alert.Pair("parameter", Parameter("target_tier"),
-               v1::Role_Name(u.target_tier()));
-  }
-  alert.Pair("parameter", Parameter("event_id"), u.event_id());
-  alert.Pair("parameter", Parameter("sequence"), absl::StrCat(u.sequence()));
-  if (u.incident_version() != 0) {
-    alert.Pair("parameter", Parameter("incident_version"),
-               absl::StrCat(u.incident_version()));
-  }
-  if (!u.location().place().empty()) {
-    alert.Pair("parameter", Parameter("place"), u.location().place());
-  }
-  // <areaDesc> falls back on the place or municipality; this says whether
-  // the area had a description of its own.
-  if (!u.area().description().empty()) {
-    alert.Pair("parameter", Parameter("area_description"), u.area().description());
-  }
-  if (u.has_chain_exception()) {
-    alert.Pair("parameter", Parameter("chain_exception"),
-               u.chain_exception().reason());
-  }
-  std::vector<std::pair<std::string, std::string>> labels(u.labels().begin(),
-                                                          u.labels().end());
-  std::sort(labels.begin(), labels.end());
-  for (const auto& [key, value] : labels) {
-    alert.Pair("parameter", Parameter(absl::StrCat("label:", key)), value);
-  }
+  WriteInfoElements(u, alert);
+  WriteParameters(u, alert);
   WriteArea(u, alert);
   alert.Close("info");
   alert.Close("alert-body");

@@ -12,71 +12,28 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "server/incident/tiers.h"
 #include "server/interop/cap_alert.h"
+#include "server/interop/cap_area_import.h"
 #include "server/interop/cap_names.h"
+#include "server/interop/cap_xml.h"
 
 namespace sitrep {
 namespace {
 
-absl::Status Invalid(absl::string_view field, absl::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", message));
-}
-
-bool IsCap(const xmlNode* node, absl::string_view name) {
-  return node != nullptr && node->type == XML_ELEMENT_NODE &&
-         node->ns != nullptr && node->ns->href != nullptr &&
-         absl::string_view(reinterpret_cast<const char*>(node->ns->href)) ==
-             kCapNamespace &&
-         absl::string_view(reinterpret_cast<const char*>(node->name)) == name;
-}
-
-std::vector<const xmlNode*> Children(const xmlNode* parent,
-                                     absl::string_view name) {
-  std::vector<const xmlNode*> out;
-  for (const xmlNode* c = parent->children; c != nullptr; c = c->next) {
-    if (IsCap(c, name)) out.push_back(c);
-  }
-  return out;
-}
-
-std::string Text(const xmlNode* node) {
-  if (node == nullptr) return "";
-  xmlChar* content = xmlNodeGetContent(node);
-  std::string text = content != nullptr ? reinterpret_cast<const char*>(content) : "";
-  xmlFree(content);
-  return std::string(absl::StripAsciiWhitespace(text));
-}
-
-std::string Child(const xmlNode* parent, absl::string_view name) {
-  std::vector<const xmlNode*> found = Children(parent, name);
-  return found.empty() ? "" : Text(found.front());
-}
+using cap_xml::Child;
+using cap_xml::Children;
+using cap_xml::Invalid;
+using cap_xml::IsCap;
+using cap_xml::Text;
 
 google::protobuf::Timestamp ToProto(absl::Time time) {
   google::protobuf::Timestamp t;
   t.set_seconds(absl::ToUnixSeconds(time));
   return t;
-}
-
-absl::StatusOr<v1::GeoPoint> Point(absl::string_view text,
-                                   absl::string_view field) {
-  std::vector<absl::string_view> parts = absl::StrSplit(text, ',');
-  double lat = 0, lon = 0;
-  if (parts.size() != 2 || !absl::SimpleAtod(parts[0], &lat) ||
-      !absl::SimpleAtod(parts[1], &lon)) {
-    return Invalid(field, absl::StrCat("'", text,
-                                       "' is no WGS 84 pair \"lat,lon\" "
-                                       "(CAP 1.2 section 3.2.4)"));
-  }
-  v1::GeoPoint point;
-  point.set_latitude(lat);
-  point.set_longitude(lon);
-  return point;
 }
 
 // A CAP identifier as an incident id or event id: [A-Za-z0-9._:-], the
@@ -92,91 +49,50 @@ std::string Sanitised(absl::string_view text) {
   return out;
 }
 
+// The <parameter> valueName/value pairs of the alert's <info>: sitrep's own
+// alerts carry in "sitrep:" parameters what CAP has no element for.
+class CapParameters {
+ public:
+  explicit CapParameters(const xmlNode* info) {
+    for (const xmlNode* p : Children(info, "parameter")) {
+      values_[Child(p, "valueName")] = Child(p, "value");
+    }
+  }
+
+  // The value of the parameter "sitrep:<name>", or null when there is none.
+  const std::string* Find(absl::string_view name) const {
+    auto it = values_.find(absl::StrCat(kCapParameterPrefix, name));
+    return it == values_.end() ? nullptr : &it->second;
+  }
+
+  // Every parameter, by its full valueName.
+  const std::map<std::string, std::string>& all() const { return values_; }
+
+ private:
+  std::map<std::string, std::string> values_;
+};
+
+// Sets an enum field of `u` from the sitrep:<name> parameter: false when
+// the alert has no such parameter, INVALID_ARGUMENT when it holds no value
+// of the enum.
 template <typename Enum>
-absl::Status EnumParameter(const std::string& value, absl::string_view name,
-                           bool (*parse)(const std::string&, Enum*),
-                           Enum* out) {
-  if (!parse(value, out)) {
+absl::StatusOr<bool> SetFromParameter(
+    const CapParameters& params, absl::string_view name,
+    bool (*parse)(const std::string&, Enum*),
+    void (v1::SituationUpdate::*set)(Enum), v1::SituationUpdate* u) {
+  const std::string* value = params.Find(name);
+  if (value == nullptr) return false;
+  Enum parsed{};
+  if (!parse(*value, &parsed)) {
     return Invalid(absl::StrCat("alert.info.parameter[", kCapParameterPrefix,
                                 name, "]"),
-                   absl::StrCat("'", value, "' is no sitrep value"));
+                   absl::StrCat("'", *value, "' is no sitrep value"));
   }
-  return absl::OkStatus();
+  (u->*set)(parsed);
+  return true;
 }
 
-// `own_description`: for sitrep's own alerts, the area's description as
-// the sitrep:area_description parameter carried it (areaDesc may be a
-// fallback); null for other systems' alerts.
-absl::Status ReadArea(const xmlNode* info, v1::SituationUpdate* u,
-                      bool place_given, const std::string* own_description,
-                      bool own) {
-  std::vector<const xmlNode*> areas = Children(info, "area");
-  if (areas.size() > 1) {
-    return Invalid("alert.info.area",
-                   absl::StrCat("has ", areas.size(),
-                                " areas; sitrep keeps one per update (send "
-                                "one alert per area)"));
-  }
-  if (areas.empty()) return absl::OkStatus();
-  const xmlNode* area = areas.front();
-  const std::string description = Child(area, "areaDesc");
-  int shapes = 0;
-  for (const xmlNode* polygon : Children(area, "polygon")) {
-    ++shapes;
-    for (absl::string_view pair :
-         absl::StrSplit(Text(polygon), ' ', absl::SkipEmpty())) {
-      absl::StatusOr<v1::GeoPoint> point = Point(pair, "alert.info.area.polygon");
-      if (!point.ok()) return point.status();
-      *u->mutable_area()->mutable_polygon()->add_points() = *point;
-    }
-  }
-  for (const xmlNode* circle : Children(area, "circle")) {
-    std::vector<std::string> parts =
-        absl::StrSplit(Text(circle), ' ', absl::SkipEmpty());
-    double radius = 0;
-    if (parts.size() != 2 || !absl::SimpleAtod(parts[1], &radius)) {
-      return Invalid("alert.info.area.circle",
-                     "is no \"lat,lon radius\" (CAP 1.2 section 3.2.4)");
-    }
-    absl::StatusOr<v1::GeoPoint> center = Point(parts[0], "alert.info.area.circle");
-    if (!center.ok()) return center.status();
-    if (radius == 0) {
-      // A point (sitrep writes location.point this way).
-      *u->mutable_location()->mutable_point() = *center;
-      continue;
-    }
-    ++shapes;
-    *u->mutable_area()->mutable_circle()->mutable_center() = *center;
-    u->mutable_area()->mutable_circle()->set_radius_km(radius);
-  }
-  if (shapes > 1) {
-    return Invalid("alert.info.area",
-                   absl::StrCat("has ", shapes,
-                                " polygons and circles; sitrep keeps one "
-                                "shape per update"));
-  }
-  for (const xmlNode* geocode : Children(area, "geocode")) {
-    if (Child(geocode, "valueName") ==
-        absl::StrCat(kCapParameterPrefix, "municipality")) {
-      u->mutable_location()->set_municipality(Child(geocode, "value"));
-    }
-  }
-  if (own) {
-    if (own_description != nullptr) u->mutable_area()->set_description(*own_description);
-  } else if (shapes == 1) {
-    u->mutable_area()->set_description(description);
-  } else if (!place_given && !description.empty() && description != "Kosovo" &&
-             u->location().municipality().empty()) {
-    u->mutable_location()->set_place(description);
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<v1::PublishRequest> Map(const xmlNode* alert,
-                                       const CapImportOptions& options) {
-  v1::PublishRequest request;
-  v1::SituationUpdate* u = request.mutable_update();
-
+absl::Status ReadStatus(const xmlNode* alert, v1::SituationUpdate* u) {
   const std::string status = Child(alert, "status");
   std::optional<v1::Status> mapped_status = StatusFromCap(status);
   if (!mapped_status.has_value()) {
@@ -187,14 +103,18 @@ absl::StatusOr<v1::PublishRequest> Map(const xmlNode* alert,
                                 "messages or drafts)"));
   }
   // Actual is what an unset status says already (as Unknown urgency and
-  // certainty are left unset below).
+  // certainty are left unset by ReadCapValues).
   if (*mapped_status != v1::STATUS_ACTUAL) u->set_status(*mapped_status);
+  return absl::OkStatus();
+}
 
+absl::Status ReadScope(const xmlNode* alert, v1::SituationUpdate* u) {
   const std::string scope = Child(alert, "scope");
   if (scope == "Public") {
     u->mutable_releasability()->set_scope(v1::SCOPE_PUBLIC);
   } else if (scope == "Restricted") {
     const std::string restriction = Child(alert, "restriction");
+    // sitrep's own restriction only repeats its read rights: not kept.
     if (!absl::StartsWith(restriction, "sitrep readers")) {
       u->mutable_releasability()->set_scope(v1::SCOPE_RESTRICTED);
       u->mutable_releasability()->set_restriction(restriction);
@@ -206,64 +126,70 @@ absl::StatusOr<v1::PublishRequest> Map(const xmlNode* alert,
                                 "Restricted (its read rights address "
                                 "readers, not the message)"));
   }
+  return absl::OkStatus();
+}
 
-  std::vector<const xmlNode*> infos = Children(alert, "info");
-  if (infos.empty()) {
-    return Invalid("alert.info", "is required: sitrep needs a severity and a "
-                                 "headline");
-  }
-  // Several <info> blocks are one alert in several languages: the first is
-  // taken.
-  const xmlNode* info = infos.front();
-  std::map<std::string, std::string> params;
-  for (const xmlNode* p : Children(info, "parameter")) {
-    params[Child(p, "valueName")] = Child(p, "value");
-  }
-  auto param = [&params](absl::string_view name) -> const std::string* {
-    auto it = params.find(absl::StrCat(kCapParameterPrefix, name));
-    return it == params.end() ? nullptr : &it->second;
-  };
-
-  // Mission and role.
-  if (const std::string* mission = param("mission")) {
-    v1::Mission m;
-    if (auto s = EnumParameter<v1::Mission>(*mission, "mission",
-                                            &v1::Mission_Parse, &m);
-        !s.ok()) {
-      return s;
+absl::Status ReadMissionAndRole(const CapParameters& params,
+                                const CapImportOptions& options,
+                                v1::SituationUpdate* u) {
+  absl::StatusOr<bool> has_mission =
+      SetFromParameter(params, "mission", &v1::Mission_Parse,
+                       &v1::SituationUpdate::set_mission, u);
+  if (!has_mission.ok()) return has_mission.status();
+  if (!*has_mission) {
+    if (options.mission == v1::MISSION_UNSPECIFIED) {
+      return Invalid("mission",
+                     "the alert names no sitrep:mission parameter; say which "
+                     "mission publishes it (sitrep import --mission, POST "
+                     "/v1/cap?mission=)");
     }
-    u->set_mission(m);
-  } else if (options.mission != v1::MISSION_UNSPECIFIED) {
     u->set_mission(options.mission);
-  } else {
-    return Invalid("mission",
-                   "the alert names no sitrep:mission parameter; say which "
-                   "mission publishes it (sitrep import --mission, POST "
-                   "/v1/cap?mission=)");
   }
-  if (const std::string* role = param("role")) {
-    v1::Role r;
-    if (auto s = EnumParameter<v1::Role>(*role, "role", &v1::Role_Parse, &r);
-        !s.ok()) {
-      return s;
-    }
-    u->set_role(r);
-  } else {
-    u->set_role(TierOfMission(u->mission()));
-  }
+  absl::StatusOr<bool> has_role = SetFromParameter(
+      params, "role", &v1::Role_Parse, &v1::SituationUpdate::set_role, u);
+  if (!has_role.ok()) return has_role.status();
+  if (!*has_role) u->set_role(TierOfMission(u->mission()));
+  return absl::OkStatus();
+}
 
-  // What the alert does to its incident.
+// The incident an Update or Cancel without <incidents> follows: the last
+// alert its <references> name, by that alert's identifier (the incident
+// id its import gave it).
+absl::StatusOr<std::string> ReferencedIncident(const xmlNode* alert,
+                                               absl::string_view msg_type) {
+  const std::string references = Child(alert, "references");
+  std::vector<std::string> triples =
+      absl::StrSplit(references, ' ', absl::SkipEmpty());
+  if (triples.empty()) {
+    return Invalid("alert.references",
+                   absl::StrCat("a CAP ", msg_type,
+                                " must name the alert it follows "
+                                "(<references> or <incidents>); this "
+                                "one names none"));
+  }
+  std::vector<std::string> parts = absl::StrSplit(triples.back(), ',');
+  if (parts.size() != 3) {
+    return Invalid("alert.references",
+                   absl::StrCat("'", triples.back(),
+                                "' is no sender,identifier,sent"));
+  }
+  return Sanitised(parts[1]);
+}
+
+// What the alert does to its incident: the kind, the incident id, and the
+// chain fields (target_tier, chain_exception).
+absl::Status ReadIncidentFields(const xmlNode* alert,
+                                const CapParameters& params, bool own,
+                                v1::SituationUpdate* u) {
   const std::string msg_type = Child(alert, "msgType");
   std::string incident = Child(alert, "incidents");
   incident = incident.substr(0, incident.find(' '));
-  if (const std::string* kind = param("kind")) {
-    v1::Kind k;
-    if (auto s = EnumParameter<v1::Kind>(*kind, "kind", &v1::Kind_Parse, &k);
-        !s.ok()) {
-      return s;
-    }
-    u->set_kind(k);
-  } else if (param("sequence") != nullptr && msg_type == "Alert") {
+  absl::StatusOr<bool> has_kind = SetFromParameter(
+      params, "kind", &v1::Kind_Parse, &v1::SituationUpdate::set_kind, u);
+  if (!has_kind.ok()) return has_kind.status();
+  if (*has_kind) {
+    // The kind sitrep's own alert says.
+  } else if (own && msg_type == "Alert") {
     // sitrep's own stand-alone report (a thread's alerts say their kind).
   } else if (msg_type == "Alert") {
     u->set_kind(v1::KIND_NEW);
@@ -272,24 +198,10 @@ absl::StatusOr<v1::PublishRequest> Map(const xmlNode* alert,
   } else if (msg_type == "Update" || msg_type == "Cancel") {
     u->set_kind(msg_type == "Update" ? v1::KIND_UPDATE : v1::KIND_CANCEL);
     if (incident.empty()) {
-      // The alert it updates, named after its identifier on import.
-      const std::string references = Child(alert, "references");
-      std::vector<std::string> triples =
-          absl::StrSplit(references, ' ', absl::SkipEmpty());
-      if (triples.empty()) {
-        return Invalid("alert.references",
-                       absl::StrCat("a CAP ", msg_type,
-                                    " must name the alert it follows "
-                                    "(<references> or <incidents>); this "
-                                    "one names none"));
-      }
-      std::vector<std::string> parts = absl::StrSplit(triples.back(), ',');
-      if (parts.size() != 3) {
-        return Invalid("alert.references",
-                       absl::StrCat("'", triples.back(),
-                                    "' is no sender,identifier,sent"));
-      }
-      incident = Sanitised(parts[1]);
+      absl::StatusOr<std::string> referenced =
+          ReferencedIncident(alert, msg_type);
+      if (!referenced.ok()) return referenced.status();
+      incident = *std::move(referenced);
     }
   } else {
     return Invalid("alert.msgType",
@@ -299,46 +211,38 @@ absl::StatusOr<v1::PublishRequest> Map(const xmlNode* alert,
                                 "support request, not a message)"));
   }
   u->set_incident_id(incident);
-  if (const std::string* tier = param("target_tier")) {
-    v1::Role r;
-    if (auto s = EnumParameter<v1::Role>(*tier, "target_tier", &v1::Role_Parse, &r);
-        !s.ok()) {
-      return s;
-    }
-    u->set_target_tier(r);
-  }
-  if (const std::string* reason = param("chain_exception")) {
+  absl::StatusOr<bool> has_tier =
+      SetFromParameter(params, "target_tier", &v1::Role_Parse,
+                       &v1::SituationUpdate::set_target_tier, u);
+  if (!has_tier.ok()) return has_tier.status();
+  if (const std::string* reason = params.Find("chain_exception")) {
     u->mutable_chain_exception()->set_reason(*reason);
   }
+  return absl::OkStatus();
+}
 
-  // The event id: sitrep's own, or the CAP identifier, so that importing
-  // the same alert twice is a duplicate.
-  if (const std::string* id = param("event_id")) {
-    u->set_event_id(*id);
-  } else {
-    u->set_event_id(Sanitised(Child(alert, "identifier")));
+absl::Status ReadCategory(const xmlNode* info, const CapParameters& params,
+                          v1::SituationUpdate* u) {
+  // sitrep's own category is finer than CAP's, which it maps onto.
+  absl::StatusOr<bool> has_category =
+      SetFromParameter(params, "category", &v1::Category_Parse,
+                       &v1::SituationUpdate::set_category, u);
+  if (!has_category.ok()) return has_category.status();
+  if (*has_category) return absl::OkStatus();
+  const std::string cap_category = Child(info, "category");
+  std::optional<v1::Category> c = CategoryFromCap(cap_category);
+  if (!c.has_value()) {
+    return Invalid("alert.info.category",
+                   absl::StrCat("'", cap_category,
+                                "' is no CAP 1.2 category (section 3.2.2)"));
   }
+  u->set_category(*c);
+  return absl::OkStatus();
+}
 
-  // info.
-  u->set_language(Child(info, "language"));
-  if (const std::string* category = param("category")) {
-    v1::Category c;
-    if (auto s = EnumParameter<v1::Category>(*category, "category",
-                                             &v1::Category_Parse, &c);
-        !s.ok()) {
-      return s;
-    }
-    u->set_category(c);
-  } else {
-    const std::string cap_category = Child(info, "category");
-    std::optional<v1::Category> c = CategoryFromCap(cap_category);
-    if (!c.has_value()) {
-      return Invalid("alert.info.category",
-                     absl::StrCat("'", cap_category,
-                                  "' is no CAP 1.2 category (section 3.2.2)"));
-    }
-    u->set_category(*c);
-  }
+// <urgency>, <severity>, <certainty> and every <responseType>: CAP's
+// value lists (section 3.2.2). Unknown urgency and certainty stay unset.
+absl::Status ReadCapValues(const xmlNode* info, v1::SituationUpdate* u) {
   struct {
     absl::string_view element;
     std::function<bool(const std::string&)> set;
@@ -380,6 +284,11 @@ absl::StatusOr<v1::PublishRequest> Map(const xmlNode* alert,
     }
     u->add_response_types(*v);
   }
+  return absl::OkStatus();
+}
+
+// <onset> and <expires>, when given.
+absl::Status ReadTimes(const xmlNode* info, v1::SituationUpdate* u) {
   for (const auto& [element, field] :
        {std::pair<absl::string_view, absl::string_view>{"onset", "occurred_at"},
         {"expires", "expires_at"}}) {
@@ -393,21 +302,21 @@ absl::StatusOr<v1::PublishRequest> Map(const xmlNode* alert,
     *(field == "occurred_at" ? u->mutable_occurred_at() : u->mutable_expires_at()) =
         ToProto(*time);
   }
+  return absl::OkStatus();
+}
+
+void ReadTexts(const xmlNode* info, v1::SituationUpdate* u) {
   u->set_headline(Child(info, "headline"));
   if (u->headline().empty()) u->set_headline(Child(info, "event"));
   u->set_description(Child(info, "description"));
   u->set_instruction(Child(info, "instruction"));
-  const std::string* place = param("place");
-  if (place != nullptr) u->mutable_location()->set_place(*place);
-  const bool own = param("sequence") != nullptr;
-  if (auto s = ReadArea(info, u, place != nullptr, param("area_description"), own);
-      !s.ok()) {
-    return s;
-  }
+}
 
-  // Labels: sitrep's own, and where another system's alert came from.
+// Labels: sitrep's own, and where another system's alert came from.
+void ReadLabels(const xmlNode* alert, const CapParameters& params, bool own,
+                v1::SituationUpdate* u) {
   const std::string label_prefix = absl::StrCat(kCapParameterPrefix, "label:");
-  for (const auto& [name, value] : params) {
+  for (const auto& [name, value] : params.all()) {
     if (absl::StartsWith(name, label_prefix)) {
       (*u->mutable_labels())[name.substr(label_prefix.size())] = value;
     }
@@ -416,6 +325,51 @@ absl::StatusOr<v1::PublishRequest> Map(const xmlNode* alert,
     (*u->mutable_labels())["cap.sender"] = Child(alert, "sender");
     (*u->mutable_labels())["cap.identifier"] = Child(alert, "identifier");
   }
+}
+
+// The steps run in the order of CAP's elements, so that the first error
+// reported is the first wrong element of the document.
+absl::StatusOr<v1::PublishRequest> Map(const xmlNode* alert,
+                                       const CapImportOptions& options) {
+  v1::PublishRequest request;
+  v1::SituationUpdate* u = request.mutable_update();
+  if (absl::Status s = ReadStatus(alert, u); !s.ok()) return s;
+  if (absl::Status s = ReadScope(alert, u); !s.ok()) return s;
+  std::vector<const xmlNode*> infos = Children(alert, "info");
+  if (infos.empty()) {
+    return Invalid("alert.info", "is required: sitrep needs a severity and a "
+                                 "headline");
+  }
+  // Several <info> blocks are one alert in several languages: the first is
+  // taken.
+  const xmlNode* info = infos.front();
+  const CapParameters params(info);
+  // Only sitrep's own alerts carry the sequence they were stored at.
+  const bool own = params.Find("sequence") != nullptr;
+  if (absl::Status s = ReadMissionAndRole(params, options, u); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ReadIncidentFields(alert, params, own, u); !s.ok()) {
+    return s;
+  }
+  // The event id: sitrep's own, or the CAP identifier, so that importing
+  // the same alert twice is a duplicate.
+  const std::string* event_id = params.Find("event_id");
+  u->set_event_id(event_id != nullptr ? *event_id
+                                      : Sanitised(Child(alert, "identifier")));
+  u->set_language(Child(info, "language"));
+  if (absl::Status s = ReadCategory(info, params, u); !s.ok()) return s;
+  if (absl::Status s = ReadCapValues(info, u); !s.ok()) return s;
+  if (absl::Status s = ReadTimes(info, u); !s.ok()) return s;
+  ReadTexts(info, u);
+  const std::string* place = params.Find("place");
+  if (place != nullptr) u->mutable_location()->set_place(*place);
+  if (absl::Status s = ReadCapArea(info, u, place != nullptr,
+                                params.Find("area_description"), own);
+      !s.ok()) {
+    return s;
+  }
+  ReadLabels(alert, params, own, u);
   return request;
 }
 

@@ -5,6 +5,20 @@
 
 namespace sitrep {
 namespace sqlite_log {
+namespace {
+
+// The answer to a request that repeats `stored`: a duplicate, or
+// ALREADY_EXISTS when the content differs. `had_occurred_at`: the request
+// came with its own occurred_at (a repeat is compared as it was sent).
+absl::StatusOr<AppendResult> AnswerRepeat(const LogEntryPtr& stored,
+                                          const v1::SituationUpdate& update,
+                                          bool had_occurred_at) {
+  absl::Status same = CheckSameContent(stored->update, update, had_occurred_at);
+  if (!same.ok()) return same;
+  return AppendResult{stored, /*duplicate=*/true};
+}
+
+}  // namespace
 
 void SqliteEventLog::Append(std::vector<AppendRequest> batch,
                             AppendCallback done) {
@@ -101,16 +115,6 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
   // Whether occurred_at was the publisher's (PrepareAppend fills it in):
   // a repeat is compared as it was sent.
   const bool had_occurred_at = request.update.has_occurred_at();
-  // The answer to a request that repeats `stored`: a duplicate, or
-  // ALREADY_EXISTS when the content differs.
-  auto repeat = [had_occurred_at](const LogEntryPtr& stored,
-                                  const v1::SituationUpdate& update)
-      -> absl::StatusOr<AppendResult> {
-    absl::Status same =
-        CheckSameContent(stored->update, update, had_occurred_at);
-    if (!same.ok()) return same;
-    return AppendResult{stored, /*duplicate=*/true};
-  };
 
   // The incident thread, as changed by this transaction so far.
   IncidentRecordPtr current;
@@ -132,7 +136,9 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
     // expected_incident_version its own first attempt moved on.
     absl::StatusOr<LogEntryPtr> stored = StoredUnder(request.update);
     if (!stored.ok()) return *store_error = stored.status();
-    if (*stored != nullptr) return repeat(*stored, request.update);
+    if (*stored != nullptr) {
+      return AnswerRepeat(*stored, request.update, had_occurred_at);
+    }
     return prepared.status();
   }
   LogEntryPtr entry = std::move(prepared->entry);
@@ -147,7 +153,7 @@ absl::StatusOr<AppendResult> SqliteEventLog::ApplyInTransaction(
           "the insert of event_id '", entry->update.event_id(),
           "' conflicted, but no stored update has it"));
     }
-    return repeat(*stored, entry->update);
+    return AnswerRepeat(*stored, entry->update, had_occurred_at);
   }
   if (prepared->record != nullptr) {
     status = StoreIncident(*prepared->record);

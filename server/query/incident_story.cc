@@ -26,6 +26,69 @@ absl::StatusOr<LogEntryPtr> ReadOne(const EventLog& log, uint64_t sequence) {
   return read->front();
 }
 
+// An incident's thread as far as the log still holds it, oldest first.
+struct Thread {
+  std::vector<LogEntryPtr> entries;
+  // Its first updates are gone (retention) or beyond kMaxIncidentStorySteps:
+  // the states cannot be replayed.
+  bool truncated = false;
+};
+
+// Reads the thread back from its latest update along LogEntry::previous.
+absl::StatusOr<Thread> ReadThread(const EventLog& log, uint64_t latest) {
+  Thread thread;
+  uint64_t sequence = latest;
+  while (thread.entries.size() < kMaxIncidentStorySteps) {
+    absl::StatusOr<LogEntryPtr> entry = ReadOne(log, sequence);
+    if (!entry.ok()) return entry.status();
+    if (*entry == nullptr) {
+      thread.truncated = true;  // Retention removed it.
+      break;
+    }
+    thread.entries.push_back(*entry);
+    if ((*entry)->update.incident_version() <= 1) break;
+    if ((*entry)->previous == nullptr) {
+      thread.truncated = true;
+      break;
+    }
+    sequence = (*entry)->previous->sequence();
+  }
+  if (!thread.entries.empty() &&
+      thread.entries.back()->update.incident_version() > 1) {
+    thread.truncated = true;
+  }
+  std::reverse(thread.entries.begin(), thread.entries.end());
+  return thread;
+}
+
+// Adds a step for each readable update of `thread` to `story`, with the
+// incident's state after it unless the thread is truncated. Returns the
+// latest readable update (null: none), borrowed from `thread`.
+const v1::SituationUpdate* AddSteps(const Thread& thread,
+                                    const std::string& incident_id,
+                                    MissionSet readable_missions,
+                                    v1::IncidentThread* story) {
+  // Every update is folded, readable or not: the states are the
+  // incident's, redacted afterwards.
+  v1::Incident state;
+  const v1::SituationUpdate* latest_readable = nullptr;
+  for (const LogEntryPtr& entry : thread.entries) {
+    const v1::SituationUpdate& update = entry->update;
+    if (!thread.truncated) FoldIntoIncident(update, &state);
+    if (!readable_missions.Contains(update.mission())) continue;
+    latest_readable = &update;
+    v1::IncidentStep* step = story->add_steps();
+    *step->mutable_update() = update;
+    if (!thread.truncated) {
+      v1::Incident* after = step->mutable_state();
+      *after = state;
+      after->set_incident_id(incident_id);
+      after->set_version(update.incident_version());
+    }
+  }
+  return latest_readable;
+}
+
 }  // namespace
 
 absl::StatusOr<v1::IncidentThread> ReadIncidentStory(
@@ -36,53 +99,18 @@ absl::StatusOr<v1::IncidentThread> ReadIncidentStory(
       log.LoadIncident(incident_id);
   if (!record.ok()) return record.status();
   if (!record->has_value()) return NotFound(incident_id);
-
-  // Newest first, back along LogEntry::previous.
-  std::vector<LogEntryPtr> thread;
-  bool truncated = false;
-  uint64_t sequence = (*record)->latest->sequence();
-  while (thread.size() < kMaxIncidentStorySteps) {
-    absl::StatusOr<LogEntryPtr> entry = ReadOne(log, sequence);
-    if (!entry.ok()) return entry.status();
-    if (*entry == nullptr) {
-      truncated = true;  // Retention removed it.
-      break;
-    }
-    thread.push_back(*entry);
-    if ((*entry)->update.incident_version() <= 1) break;
-    if ((*entry)->previous == nullptr) {
-      truncated = true;
-      break;
-    }
-    sequence = (*entry)->previous->sequence();
-  }
-  if (!thread.empty() && thread.back()->update.incident_version() > 1) {
-    truncated = true;
-  }
-  std::reverse(thread.begin(), thread.end());
+  const LogEntryPtr& latest = (*record)->latest;
+  absl::StatusOr<Thread> thread = ReadThread(log, latest->sequence());
+  if (!thread.ok()) return thread.status();
 
   v1::IncidentThread story;
-  story.set_history_truncated(truncated);
-  story.set_sequence(std::max(head, (*record)->latest->sequence()));
+  story.set_history_truncated(thread->truncated);
+  story.set_sequence(std::max(head, latest->sequence()));
   story.set_log_id(log.log_id());
-  v1::Incident state;
-  const v1::SituationUpdate* latest_readable = nullptr;
-  for (const LogEntryPtr& entry : thread) {
-    const v1::SituationUpdate& update = entry->update;
-    if (!truncated) FoldIntoIncident(update, &state);
-    if (!readable_missions.Contains(update.mission())) continue;
-    latest_readable = &update;
-    v1::IncidentStep* step = story.add_steps();
-    *step->mutable_update() = update;
-    if (!truncated) {
-      v1::Incident* after = step->mutable_state();
-      *after = state;
-      after->set_incident_id(incident_id);
-      after->set_version(update.incident_version());
-    }
-  }
+  const v1::SituationUpdate* latest_readable =
+      AddSteps(*thread, incident_id, readable_missions, &story);
   const bool latest_is_readable =
-      readable_missions.Contains((*record)->latest->update.mission());
+      readable_missions.Contains(latest->update.mission());
   if (!latest_is_readable && latest_readable == nullptr) {
     return NotFound(incident_id);
   }

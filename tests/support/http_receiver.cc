@@ -191,35 +191,17 @@ bool HttpReceiver::WaitUntil(
 }
 
 void HttpReceiver::Serve() {
-  struct Connection {
-    int fd;
-    std::string in;
-  };
-  std::vector<Connection> connections;
-  auto close_all = [&] {
-    for (const Connection& c : connections) close(c.fd);
-    connections.clear();
-  };
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) break;
-      if (want_up_ && !is_up_) {
-        // On failure Listen() failed the test; Up() returns all the same.
-        Listen();
-        is_up_ = true;
-      } else if (!want_up_ && is_up_) {
-        close(listener_);
-        listener_ = -1;
-        close_all();
-        is_up_ = false;
-      }
+      ListenAsWantedLocked();
     }
     std::vector<pollfd> fds;
     fds.push_back({wake_pipe_[0], POLLIN, 0});
     if (listener_ >= 0) fds.push_back({listener_, POLLIN, 0});
     const size_t first_connection = fds.size();
-    for (const Connection& c : connections) fds.push_back({c.fd, POLLIN, 0});
+    for (const Connection& c : connections_) fds.push_back({c.fd, POLLIN, 0});
     if (poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
       ADD_FAILURE() << "poll: " << std::strerror(errno);
@@ -232,67 +214,92 @@ void HttpReceiver::Serve() {
     }
     if (listener_ >= 0 && fds[1].revents != 0) {
       const int fd = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd >= 0) connections.push_back({fd, ""});
+      if (fd >= 0) connections_.push_back({fd, ""});
     }
     std::vector<int> closed;
     for (size_t i = first_connection; i < fds.size(); ++i) {
       if (fds[i].revents == 0) continue;
-      Connection& c = connections[i - first_connection];
-      char buffer[16384];
-      const ssize_t n = read(c.fd, buffer, sizeof(buffer));
-      if (n <= 0) {
-        closed.push_back(c.fd);
-        continue;
-      }
-      c.in.append(buffer, static_cast<size_t>(n));
-      Request request;
-      while (TakeRequest(&c.in, &request)) {
-        Mode mode;
-        std::string response;
-        {
-          absl::MutexLock lock(&mu_);
-          mode = mode_;
-          request.received_at = absl::Now();
-          request.answered = mode == Mode::kAnswer ? status_ : 0;
-          if (mode == Mode::kAnswer) {
-            response = absl::StrCat("HTTP/1.1 ", status_, " Status\r\n",
-                                    "Content-Type: text/plain\r\n");
-            if (!retry_after_.empty()) {
-              absl::StrAppend(&response, "Retry-After: ", retry_after_,
-                              "\r\n");
-            }
-            std::string body = "ok";
-            if (echo_) {
-              body.clear();
-              for (const auto& [name, value] : request.headers) {
-                absl::StrAppend(&body, name, ": ", value, "\r\n");
-              }
-              absl::StrAppend(&body, "\r\n", request.body);
-            }
-            absl::StrAppend(&response, "Content-Length: ", body.size(),
-                            "\r\n\r\n", body);
-          }
-          requests_.push_back(request);
-        }
-        if (mode == Mode::kAnswer) {
-          WriteAll(c.fd, response);
-        } else if (mode == Mode::kDrop) {
-          closed.push_back(c.fd);
-          break;
-        }
-      }
+      Connection& c = connections_[i - first_connection];
+      if (!ReadRequests(c)) closed.push_back(c.fd);
     }
-    for (int fd : closed) {
-      close(fd);
-      for (auto it = connections.begin(); it != connections.end(); ++it) {
-        if (it->fd == fd) {
-          connections.erase(it);
-          break;
-        }
-      }
+    for (int fd : closed) CloseConnection(fd);
+  }
+  CloseAllConnections();
+}
+
+void HttpReceiver::ListenAsWantedLocked() {
+  if (want_up_ && !is_up_) {
+    // On failure Listen() failed the test; Up() returns all the same.
+    Listen();
+    is_up_ = true;
+  } else if (!want_up_ && is_up_) {
+    close(listener_);
+    listener_ = -1;
+    CloseAllConnections();
+    is_up_ = false;
+  }
+}
+
+bool HttpReceiver::ReadRequests(Connection& connection) {
+  char buffer[16384];
+  const ssize_t n = read(connection.fd, buffer, sizeof(buffer));
+  if (n <= 0) return false;
+  connection.in.append(buffer, static_cast<size_t>(n));
+  Request request;
+  while (TakeRequest(&connection.in, &request)) {
+    std::string response;
+    const Mode mode = Record(&request, &response);
+    if (mode == Mode::kAnswer) {
+      WriteAll(connection.fd, response);
+    } else if (mode == Mode::kDrop) {
+      return false;
     }
   }
-  close_all();
+  return true;
+}
+
+HttpReceiver::Mode HttpReceiver::Record(Request* request,
+                                        std::string* response) {
+  absl::MutexLock lock(&mu_);
+  request->received_at = absl::Now();
+  request->answered = mode_ == Mode::kAnswer ? status_ : 0;
+  if (mode_ == Mode::kAnswer) *response = ResponseLocked(*request);
+  requests_.push_back(*request);
+  return mode_;
+}
+
+std::string HttpReceiver::ResponseLocked(const Request& request) const {
+  std::string response = absl::StrCat("HTTP/1.1 ", status_, " Status\r\n",
+                                      "Content-Type: text/plain\r\n");
+  if (!retry_after_.empty()) {
+    absl::StrAppend(&response, "Retry-After: ", retry_after_, "\r\n");
+  }
+  std::string body = "ok";
+  if (echo_) {
+    body.clear();
+    for (const auto& [name, value] : request.headers) {
+      absl::StrAppend(&body, name, ": ", value, "\r\n");
+    }
+    absl::StrAppend(&body, "\r\n", request.body);
+  }
+  absl::StrAppend(&response, "Content-Length: ", body.size(), "\r\n\r\n",
+                  body);
+  return response;
+}
+
+void HttpReceiver::CloseConnection(int fd) {
+  close(fd);
+  for (auto it = connections_.begin(); it != connections_.end(); ++it) {
+    if (it->fd == fd) {
+      connections_.erase(it);
+      break;
+    }
+  }
+}
+
+void HttpReceiver::CloseAllConnections() {
+  for (const Connection& c : connections_) close(c.fd);
+  connections_.clear();
 }
 
 }  // namespace sitrep::testing

@@ -67,9 +67,31 @@ class HttpReceiver {
 
  private:
   enum class Mode { kAnswer, kHang, kDrop };
+  // A client connection and the bytes read from it that do not yet make a
+  // whole request.
+  struct Connection {
+    int fd;
+    std::string in;
+  };
+
+  // The serving thread's loop: poll the wake pipe, the listener and the
+  // connections until the destructor stops it.
   void Serve();
   bool Listen();
   void Notify();
+  // Opens or closes the listener as Up() / Down() asked.
+  void ListenAsWantedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reads what `connection` sent and handles each whole request in it.
+  // False when the connection is to be closed (closed by the client, or
+  // Drop()).
+  bool ReadRequests(Connection& connection);
+  // Records `request` and says how to answer it: with `*response` when
+  // the mode is kAnswer.
+  Mode Record(Request* request, std::string* response);
+  std::string ResponseLocked(const Request& request) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CloseConnection(int fd);
+  void CloseAllConnections();
 
   int port_ = 0;
   int wake_pipe_[2] = {-1, -1};
@@ -86,6 +108,7 @@ class HttpReceiver {
   std::vector<Request> requests_ ABSL_GUARDED_BY(mu_);
   // Owned by the serving thread only once it runs.
   int listener_ = -1;
+  std::vector<Connection> connections_;
 };
 
 }  // namespace sitrep::testing
