@@ -119,8 +119,9 @@ struct StoredSituation {
   uint64_t sequence = 0;
   // The received_at of the update `sequence` (the epoch for sequence 0).
   absl::Time received_at = absl::UnixEpoch();
-  // In the order of their latest update's sequence.
-  std::vector<IncidentRecord> incidents;
+  // In the order of their latest update's sequence. The records are shared,
+  // as everywhere (the index's when saved, fresh ones when loaded).
+  std::vector<IncidentRecordPtr> incidents;
 };
 
 struct RetentionPolicy {
