@@ -21,6 +21,10 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome);
 // against `system_name` with sitrepd's --fsync=fsync.
 void RunIngest(const std::string& system_name, const std::string& fsync);
 
+// Exactly --ingest_count updates through one PublishStream, for
+// instruction counts (bench/ingest_count_scenario.cc).
+void RunIngestCount(FanoutOutcome* outcome);
+
 // sitrep's ingest through one --store=jetstream replica next to raw
 // js_PublishAsync (needs libnats: SITREP_BENCH_NATS).
 void RunJetStreamIngest(FanoutOutcome* outcome);

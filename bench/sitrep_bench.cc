@@ -15,6 +15,10 @@
 //            in-order delivery of every matching update.
 //   ingest   PublishStream at max rate and unary Publish with --callers
 //            concurrent callers, for each --fsync mode.
+//   ingest-count  exactly --ingest_count updates through one PublishStream,
+//            --publish_batch per message, to --ingest_address or a sitrepd
+//            it starts: a fixed workload for callgrind instruction counts
+//            (bench/callgrind_ingest.sh).
 //   catchup  --catchup_updates stored updates; one subscriber from_beginning
 //            filtered to one mission; updates/s until CaughtUp.
 //   idle     --idle_subscribers idle subscribers; server RSS delta / N.
@@ -132,6 +136,8 @@ const std::map<std::string, Scenario>& Scenarios() {
          }
        }},
       {"catchup", [](const Systems&, FanoutOutcome* outcome) { RunCatchup(outcome); }},
+      {"ingest-count",
+       [](const Systems&, FanoutOutcome* outcome) { RunIngestCount(outcome); }},
       {"fairness", [](const Systems&, FanoutOutcome* outcome) { RunFairness(outcome); }},
       {"idle",
        [](const Systems& systems, FanoutOutcome*) {
@@ -155,7 +161,8 @@ const std::map<std::string, Scenario>& Scenarios() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "sitrep-bench --scenario=fanout|replicas|jetstream-ingest|ingest|catchup|"
+      "sitrep-bench --scenario=fanout|replicas|jetstream-ingest|ingest|"
+      "ingest-count|catchup|"
       "idle|fairness|"
       "sqlite|recovery|dashboards|big_situation|replica_join "
       "[--systems=sitrep,ceiling] ...: prints RESULT lines (see "

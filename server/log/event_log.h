@@ -90,7 +90,13 @@ using IncidentRecordPtr = std::shared_ptr<const IncidentRecord>;
 //               see server/log/log_health.h for what counts): a failed
 //               append, read or retention, NATS lost or back. Called on the
 //               thread whose operation showed it, one call at a time, in
-//               order; must be quick and must not call into the log.
+//               order; must be quick and must not call into the log. Also
+//               called once by SetAppendListener, on its caller's thread,
+//               with the health at that moment, whatever it is: a listener
+//               starts from the log's state rather than from an assumed
+//               "available", so a store that failed before the listener
+//               came (while opening) is reported at once, not with the
+//               next change.
 class AppendListener {
  public:
   virtual ~AppendListener() = default;
@@ -113,8 +119,9 @@ struct StoredSituation {
   uint64_t sequence = 0;
   // The received_at of the update `sequence` (the epoch for sequence 0).
   absl::Time received_at = absl::UnixEpoch();
-  // In the order of their latest update's sequence.
-  std::vector<IncidentRecord> incidents;
+  // In the order of their latest update's sequence. The records are shared,
+  // as everywhere (the index's when saved, fresh ones when loaded).
+  std::vector<IncidentRecordPtr> incidents;
 };
 
 struct RetentionPolicy {
@@ -264,6 +271,8 @@ class EventLog {
 
   // Registers the one listener (or nullptr). Must be called before the first
   // Append; `listener` must outlive the log or be reset to nullptr first.
+  // Tells the listener the store's current health before it returns
+  // (AppendListener::OnHealthChanged), on the caller's thread.
   virtual void SetAppendListener(AppendListener* listener) = 0;
 
   // Stops accepting appends (UNAVAILABLE), completes those already accepted

@@ -103,6 +103,7 @@ class JetStreamEventLog final : public EventLog {
       absl::MutexLock lock(&mu_);
       listener_attached_ = true;
     }
+    health_.ListenerAttached();
   }
   void Close() override;
 

@@ -9,13 +9,19 @@
 //   health_.ReportWrite(status);                // retention, a snapshot
 //   health_.ReportAppend(results);              // a batch, before `done`
 //   ...
+//   void SetAppendListener(AppendListener* l) {
+//     listener_.store(l);
+//     health_.ListenerAttached();               // told where the store is
+//   }
 //   void Close() { health_.Close(); ... }       // refusals from now on are
 //                                               // no store failures
 //
 // A backend's own account of its store's health: the outcome of each store
 // operation goes through it, and a change of StoreHealth::available() is
 // told to the log's AppendListener (OnHealthChanged) by the backend itself,
-// on the thread whose operation showed it. What counts as a failure:
+// on the thread whose operation showed it; a listener that is attached is
+// told the current health at once (ListenerAttached). What counts as a
+// failure:
 //   appends    a request failing UNAVAILABLE, INTERNAL, DATA_LOSS or UNKNOWN
 //              (one refused for its content is the store working);
 //   the rest   IsStoreFailure (reads; retention and snapshots as writes);
@@ -55,6 +61,14 @@ class LogHealth {
   }
   // The connection to NATS at `url` was lost (a write failure) or is back.
   void ReportConnection(bool connected, absl::string_view url);
+  // The log's listener slot was just set: tells the listener the current
+  // health, on the caller's thread and serialised with the changes' calls,
+  // so that a change from before it came (a store that failed while
+  // opening) does not wait for the next change to reach it. Nothing after
+  // Close() or for an empty slot.
+  void ListenerAttached() {
+    if (!closed()) health_.NotifyCurrent();
+  }
   // From now on nothing is reported.
   void Close() { closed_.store(true, std::memory_order_release); }
 

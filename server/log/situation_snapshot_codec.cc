@@ -1,6 +1,7 @@
 #include "server/log/situation_snapshot_codec.h"
 
 #include <cstdint>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -24,8 +25,8 @@ std::string EncodeSituationSnapshot(const StoredSituation& snapshot) {
     s.WriteVarint64(static_cast<uint64_t>(
         absl::ToUnixMicros(snapshot.received_at)));
     s.WriteVarint64(snapshot.incidents.size());
-    for (const IncidentRecord& record : snapshot.incidents) {
-      const std::string bytes = EncodeIncidentRecord(record);
+    for (const IncidentRecordPtr& record : snapshot.incidents) {
+      const std::string bytes = EncodeIncidentRecord(*record);
       s.WriteVarint32(static_cast<uint32_t>(bytes.size()));
       s.WriteRaw(bytes.data(), static_cast<int>(bytes.size()));
     }
@@ -60,7 +61,8 @@ absl::StatusOr<StoredSituation> DecodeSituationSnapshot(
     absl::StatusOr<IncidentRecord> record = DecodeIncidentRecord(
         record_bytes, absl::StrCat("in the situation snapshot ", what));
     if (!record.ok()) return record.status();
-    snapshot.incidents.push_back(*std::move(record));
+    snapshot.incidents.push_back(
+        std::make_shared<const IncidentRecord>(*std::move(record)));
   }
   return snapshot;
 }

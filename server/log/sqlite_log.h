@@ -232,6 +232,7 @@ class SqliteEventLog final : public EventLog {
       uint64_t sequence) const override;
   void SetAppendListener(AppendListener* listener) override {
     listener_.store(listener, std::memory_order_release);
+    health_.ListenerAttached();
   }
   void Close() override;
 

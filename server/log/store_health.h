@@ -40,6 +40,11 @@ class StoreHealth {
   // a change of available(); nothing is logged (the source did).
   void Follow(const StoreHealth& source);
 
+  // Calls the listener now with the current value, serialised with the
+  // calls for changes: for a listener that comes after the store's state
+  // was set (AppendListener attached late) and must start from it.
+  void NotifyCurrent() { Notify(); }
+
   bool available() const { return available_.load(std::memory_order_acquire); }
   // Why the store is unavailable (the last failure); empty when available.
   std::string reason() const;

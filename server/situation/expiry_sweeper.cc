@@ -51,12 +51,12 @@ v1::PublishRequest ExpiryRequest(const IncidentRecord& record,
 }
 
 size_t ExpirySweeper::RunNow() {
-  std::vector<IncidentRecord> expired = index_->ExpiredAt(clock_->Now());
+  std::vector<IncidentRecordPtr> expired = index_->ExpiredAt(clock_->Now());
   if (expired.empty()) return 0;
   std::vector<v1::PublishRequest> requests;
   requests.reserve(expired.size());
-  for (const IncidentRecord& record : expired) {
-    requests.push_back(ExpiryRequest(record, max_headline_chars_));
+  for (const IncidentRecordPtr& record : expired) {
+    requests.push_back(ExpiryRequest(*record, max_headline_chars_));
   }
   absl::Notification done;
   size_t appended = 0;
@@ -69,7 +69,7 @@ size_t ExpirySweeper::RunNow() {
                  !absl::IsAborted(result.status()) &&
                  !absl::IsUnavailable(result.status())) {
         LogWarning("expiry", "EXPIRED update refused; retried on the next run",
-                   {{"incident_id", expired[i].incident_id},
+                   {{"incident_id", expired[i]->incident_id},
                     {"error", std::string(result.status().message())}});
       }
     }

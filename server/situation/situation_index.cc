@@ -177,11 +177,12 @@ SituationIndex::Snapshot SituationIndex::TakeAll() const {
   return snapshot;
 }
 
-std::vector<IncidentRecord> SituationIndex::ExpiredAt(absl::Time now) const {
-  std::vector<IncidentRecord> expired;
+std::vector<IncidentRecordPtr> SituationIndex::ExpiredAt(
+    absl::Time now) const {
+  std::vector<IncidentRecordPtr> expired;
   absl::MutexLock lock(&mu_);
   for (const auto& [sequence, open] : by_sequence_) {
-    if (ExpiredBy(*open->record, now)) expired.push_back(*open->record);
+    if (ExpiredBy(*open->record, now)) expired.push_back(open->record);
   }
   return expired;
 }

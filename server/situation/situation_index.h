@@ -138,7 +138,7 @@ class SituationIndex {
   // `now`, in sequence order: the server appends a KIND_EXPIRED update for
   // each (with expected_incident_version = version, so a concurrent update
   // wins over the expiry).
-  std::vector<IncidentRecord> ExpiredAt(absl::Time now) const
+  std::vector<IncidentRecordPtr> ExpiredAt(absl::Time now) const
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // The last applied sequence (0 before anything was applied).

@@ -64,10 +64,9 @@ absl::StatusOr<PastSituation> ReplaySituationTo(
     absl::StatusOr<StoredSituation> snapshot =
         log.LoadSituationSnapshot(*base);
     if (!snapshot.ok()) return snapshot.status();
-    for (IncidentRecord& record : snapshot->incidents) {
-      auto shared = std::make_shared<IncidentRecord>(std::move(record));
-      folder.Seed(shared);
-      start.incidents.push_back(std::move(shared));
+    for (IncidentRecordPtr& record : snapshot->incidents) {
+      folder.Seed(record);
+      start.incidents.push_back(std::move(record));
     }
     base_time = snapshot->received_at;
   }

@@ -60,7 +60,7 @@ absl::Status SituationSnapshotter::Save(const SituationIndex::Snapshot& taken,
                                         StoredSituation snapshot) {
   snapshot.incidents.reserve(taken.incidents.size());
   for (const SituationIndex::Shown& shown : taken.incidents) {
-    snapshot.incidents.push_back(*shown.record);
+    snapshot.incidents.push_back(shown.record);
   }
   absl::Status saved = log_->SaveSituationSnapshot(snapshot);
   if (!saved.ok()) return saved;

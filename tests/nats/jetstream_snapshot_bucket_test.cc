@@ -41,7 +41,8 @@ StoredSituation BigSituation(uint64_t sequence, int count) {
     record.version = 1;
     record.latest = MakeLogEntry(update);
     record.state.set_opened_sequence(update.sequence());
-    snapshot.incidents.push_back(std::move(record));
+    snapshot.incidents.push_back(
+        std::make_shared<const IncidentRecord>(std::move(record)));
   }
   return snapshot;
 }

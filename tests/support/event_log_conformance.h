@@ -12,6 +12,13 @@
 //   };
 //   INSTANTIATE_TYPED_TEST_SUITE_P(log, EventLogConformanceTest, MyLog);
 //
+// A factory may also have
+//     // From now on every append fails as the store's failure (a full
+//     // disk), storing nothing; `fail` false ends it.
+//     static void FailAppends(EventLog* log, const std::string& temp_dir,
+//                             bool fail);
+// for the health tests; without it they are skipped for that backend.
+//
 // tests/unit/log/event_log_conformance_test.cc runs it for the in-memory and
 // SQLite logs, tests/nats/jetstream_event_log_test.cc for JetStream.
 #ifndef SITREP_TESTS_SUPPORT_EVENT_LOG_CONFORMANCE_H_
@@ -21,6 +28,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -31,6 +40,7 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "server/log/event_log.h"
+#include "server/log/log_health.h"
 #include "server/runtime/clock.h"
 #include "tests/support/event_log_test_util.h"
 #include "tests/support/fake_clock.h"
@@ -111,6 +121,15 @@ inline std::vector<uint64_t> Sequences(const std::vector<LogEntryPtr>& entries) 
 inline std::vector<AppendRequest> Batch(std::vector<AppendRequest> requests) {
   return requests;
 }
+
+// Whether Factory has FailAppends (see the top of this file).
+template <typename Factory, typename = void>
+struct CanFailAppends : std::false_type {};
+template <typename Factory>
+struct CanFailAppends<
+    Factory, std::void_t<decltype(Factory::FailAppends(
+                 std::declval<EventLog*>(), std::declval<std::string>(),
+                 true))>> : std::true_type {};
 
 template <typename Factory>
 class EventLogConformanceTest : public ::testing::Test {
@@ -575,6 +594,58 @@ TYPED_TEST_P(EventLogConformanceTest, RetentionIsAnnouncedToTheListener) {
   this->log_->SetAppendListener(nullptr);
 }
 
+// Records the health the log tells its listener: available, or the reason.
+class HealthRecorder : public AppendListener {
+ public:
+  void OnAppended(const std::vector<LogEntryPtr>&,
+                  const std::vector<IncidentRecordPtr>&) override {}
+  void OnHealthChanged(const StoreHealth& health) override {
+    absl::MutexLock lock(&mu_);
+    told_.push_back(health.available() ? "available" : health.reason());
+  }
+  std::vector<std::string> told() const {
+    absl::MutexLock lock(&mu_);
+    return told_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<std::string> told_ ABSL_GUARDED_BY(mu_);
+};
+
+// A store that failed before the listener came (the server attaches its
+// router after opening the store) is reported to the listener as it is
+// attached, not only with the next change: otherwise /readyz and gRPC
+// health would say SERVING until then.
+TYPED_TEST_P(EventLogConformanceTest, AListenerIsToldTheHealthAsItIsAttached) {
+  if constexpr (!CanFailAppends<TypeParam>::value) {
+    GTEST_SKIP() << "this backend's factory cannot fail its appends";
+  } else {
+    {
+      HealthRecorder healthy;
+      this->log_->SetAppendListener(&healthy);
+      this->log_->SetAppendListener(nullptr);
+      EXPECT_THAT(healthy.told(), ElementsAre("available"));
+    }
+    TypeParam::FailAppends(this->log_.get(), this->dir_.path(), true);
+    absl::StatusOr<AppendResult> failed =
+        AppendOneAndWait(this->log_.get(), Report("a"));
+    ASSERT_FALSE(failed.ok());
+    EXPECT_TRUE(IsStoreFailure(failed.status())) << failed.status();
+
+    HealthRecorder listener;
+    this->log_->SetAppendListener(&listener);
+    ASSERT_EQ(listener.told().size(), 1u) << "not told as it was attached";
+    EXPECT_THAT(listener.told()[0], HasSubstr("write failed"));
+
+    TypeParam::FailAppends(this->log_.get(), this->dir_.path(), false);
+    EXPECT_EQ(this->AppendOk(Report("a")), 1u);
+    EXPECT_EQ(listener.told().size(), 2u);
+    EXPECT_EQ(listener.told().back(), "available");
+    this->log_->SetAppendListener(nullptr);
+  }
+}
+
 // The server bounds each run to the snapshot it stored first
 // (server.cc, StoreSnapshotBeforeRetention): the bound wins over the
 // limits, and FirstSequenceRetentionKeeps predicts what they keep.
@@ -918,6 +989,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     EventLogConformanceTest, EmptyLogHasHeadZeroAndOldestOne,
     RetentionIsAnnouncedToTheListener,
     ListenerAndDoneRunOffTheAppendersThread,
+    AListenerIsToldTheHealthAsItIsAttached,
     SequencesAreDenseFromOne, BatchResultsComeInRequestOrder,
     StoredUpdateKeepsFieldsAndGetsServerFields,
     SameEventIdAndContentIsADuplicate, SameEventIdOtherContentIsAlreadyExists,

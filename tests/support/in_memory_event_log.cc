@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "server/log/append_rules.h"
 #include "server/log/incident_thread.h"
+#include "server/log/log_health.h"
 
 namespace sitrep {
 namespace {
@@ -150,7 +151,7 @@ class InMemoryEventLog final : public EventLog {
                                   uint64_t* before) {
     absl::MutexLock lock(&mu_);
     if (closed_) return CloseError();
-    *listener = listener_;
+    *listener = listener_.load(std::memory_order_acquire);
     *before = oldest_;
     uint64_t target = oldest_;
     if (policy.max_updates > 0 && head_ > policy.max_updates) {
@@ -171,8 +172,14 @@ class InMemoryEventLog final : public EventLog {
   }
 
   void SetAppendListener(AppendListener* listener) override {
+    listener_.store(listener, std::memory_order_release);
+    health_.ListenerAttached();
+  }
+
+  // SetInMemoryAppendFailure.
+  void SetAppendFailure(absl::Status failure) {
     absl::MutexLock lock(&mu_);
-    listener_ = listener;
+    append_failure_ = std::move(failure);
   }
 
   // Completes the appends already queued (they were accepted), then stops
@@ -186,6 +193,7 @@ class InMemoryEventLog final : public EventLog {
       absl::MutexLock order(&close_mu_);
       if (writer_.joinable()) writer_.join();
     }
+    health_.Close();
     absl::MutexLock lock(&mu_);
     closed_ = true;
   }
@@ -213,7 +221,10 @@ class InMemoryEventLog final : public EventLog {
         pending = std::move(queue_.front());
         queue_.pop_front();
       }
-      pending.done(ApplyAndTell(pending.batch));
+      std::vector<absl::StatusOr<AppendResult>> results =
+          ApplyAndTell(pending.batch);
+      health_.ReportAppend(results);
+      pending.done(std::move(results));
     }
   }
 
@@ -226,10 +237,15 @@ class InMemoryEventLog final : public EventLog {
     AppendListener* listener = nullptr;
     {
       absl::MutexLock lock(&mu_);
+      if (!append_failure_.ok()) {
+        // The whole batch fails, nothing stored, as a real store's would.
+        return std::vector<absl::StatusOr<AppendResult>>(batch.size(),
+                                                         append_failure_);
+      }
       for (const AppendRequest& request : batch) {
         results.push_back(ApplyLocked(request, &added, &incidents));
       }
-      listener = listener_;
+      listener = listener_.load(std::memory_order_acquire);
     }
     if (listener != nullptr && !added.empty()) {
       listener->OnAppended(added, incidents);
@@ -307,14 +323,23 @@ class InMemoryEventLog final : public EventLog {
       ABSL_GUARDED_BY(mu_);
   // Immutable records, replaced per update and handed out as they are.
   std::map<std::string, IncidentRecordPtr> incidents_ ABSL_GUARDED_BY(mu_);
-  AppendListener* listener_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  // What every append fails with (SetInMemoryAppendFailure); OK: none.
+  absl::Status append_failure_ ABSL_GUARDED_BY(mu_);
+
+  std::atomic<AppendListener*> listener_{nullptr};
+  // Appends' outcomes, told to the listener as health (as the real logs).
+  LogHealth health_{&listener_};
 
   // Last: started once every member above exists.
   std::thread writer_;
 };
 
 }  // namespace
+
+void SetInMemoryAppendFailure(EventLog* log, absl::Status failure) {
+  static_cast<InMemoryEventLog*>(log)->SetAppendFailure(std::move(failure));
+}
 
 std::unique_ptr<EventLog> NewInMemoryEventLog(Clock* clock) {
   return std::make_unique<InMemoryEventLog>(clock);

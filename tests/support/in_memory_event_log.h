@@ -3,6 +3,8 @@
 
 #include <memory>
 
+#include "absl/status/status.h"
+
 #include "server/log/event_log.h"
 #include "server/runtime/clock.h"
 
@@ -23,8 +25,16 @@ namespace sitrep {
 //   - After Close, Append's `done` runs at once, on the caller's thread,
 //     with UNAVAILABLE.
 //   - ApplyRetention removes everything at once, on the caller's thread.
+//   - Only appends report health (nothing else can fail), and they fail
+//     only when a test says so (SetInMemoryAppendFailure).
 // `clock` (not owned, must outlive the log) stamps received_at; null: real.
 std::unique_ptr<EventLog> NewInMemoryEventLog(Clock* clock = nullptr);
+
+// Makes every later append of `log` (made by NewInMemoryEventLog) fail as a
+// whole with `failure`, storing nothing, as a full disk would; its health
+// follows (a store failure such as UNAVAILABLE makes it unavailable). OK
+// lets appends through again; the next one that succeeds heals the health.
+void SetInMemoryAppendFailure(EventLog* log, absl::Status failure);
 
 }  // namespace sitrep
 

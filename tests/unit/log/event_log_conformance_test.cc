@@ -2,10 +2,13 @@
 // for the in-memory test log and the SQLite log; JetStream runs it in
 // tests/nats (label nats).
 
+#include <sqlite3.h>
+
 #include <memory>
 #include <string>
 
 #include "server/log/event_log.h"
+#include "server/log/sqlite_event_log.h"
 #include "tests/support/event_log_conformance.h"
 #include "tests/support/in_memory_event_log.h"
 #include "tests/support/status_matchers.h"
@@ -20,6 +23,11 @@ struct InMemoryLog {
   static std::unique_ptr<EventLog> Open(Clock* clock, const std::string&) {
     return NewInMemoryEventLog(clock);
   }
+  static void FailAppends(EventLog* log, const std::string&, bool fail) {
+    SetInMemoryAppendFailure(
+        log, fail ? absl::UnavailableError("disk full (test)")
+                  : absl::OkStatus());
+  }
 };
 
 struct SqliteLog {
@@ -32,6 +40,24 @@ struct SqliteLog {
     absl::StatusOr<std::unique_ptr<EventLog>> log = OpenSqliteEventLog(options);
     EXPECT_THAT(log, IsOk());
     return log.ok() ? *std::move(log) : nullptr;
+  }
+  // A trigger that refuses every stored update, set from a second
+  // connection, stands for a full disk.
+  static void FailAppends(EventLog*, const std::string& dir, bool fail) {
+    sqlite3* db = nullptr;
+    const std::string path = dir + "/" + kSqliteFileName;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK) << path;
+    sqlite3_busy_timeout(db, 10000);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(
+        db,
+        fail ? "CREATE TRIGGER fail BEFORE INSERT ON updates "
+               "BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END"
+             : "DROP TRIGGER fail",
+        nullptr, nullptr, &error);
+    EXPECT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
   }
 };
 

@@ -198,7 +198,7 @@ TEST_F(ExpirySweeperTest, ExpiresAnIncidentWhoseLatestUpdateIsALiaisonNote) {
 TEST_F(ExpirySweeperTest, AnUpdateThatLandedFirstWins) {
   OpenExpiring("crowd-1");
   clock_.Advance(absl::Minutes(2));
-  const std::vector<IncidentRecord> due = index_.ExpiredAt(clock_.Now());
+  const std::vector<IncidentRecordPtr> due = index_.ExpiredAt(clock_.Now());
   ASSERT_EQ(due.size(), 1u);
   // A publisher resolves the incident between the sweep's look and its
   // publish: the EXPIRED update, made for version 1, loses.
@@ -206,7 +206,7 @@ TEST_F(ExpirySweeperTest, AnUpdateThatLandedFirstWins) {
   resolve.set_kind(v1::KIND_RESOLVE);
   ASSERT_THAT(Publish(std::move(resolve)), IsOk());
   absl::Notification done;
-  publisher_.PublishAsServer({ExpiryRequest(due[0], 200)},
+  publisher_.PublishAsServer({ExpiryRequest(*due[0], 200)},
                              [&](PublishResults results) {
                                EXPECT_THAT(results.at(0),
                                            StatusIs(absl::StatusCode::

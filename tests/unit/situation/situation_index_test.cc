@@ -208,10 +208,10 @@ TEST(SituationIndexTest, ExpiredIncidentLeavesSnapshotAndIsReportedForExpiry) {
               ElementsAre("B", "A"));
   EXPECT_THAT(Ids(index.Take(nullptr, kNow)), ElementsAre("B"));
   EXPECT_THAT(index.ExpiredAt(kNow - absl::Seconds(1)), IsEmpty());
-  const std::vector<IncidentRecord> expired = index.ExpiredAt(kNow);
+  const std::vector<IncidentRecordPtr> expired = index.ExpiredAt(kNow);
   ASSERT_EQ(expired.size(), 1u);
-  EXPECT_EQ(expired[0].incident_id, "A");
-  EXPECT_EQ(expired[0].version, 2u);
+  EXPECT_EQ(expired[0]->incident_id, "A");
+  EXPECT_EQ(expired[0]->version, 2u);
   // Still open until the server appends the KIND_EXPIRED update.
   EXPECT_EQ(index.size(), 2u);
 }

@@ -2,7 +2,8 @@
 // log folded, not copies it folds again. After every append the index's
 // record of each open incident is the very pointer the log hands out
 // (LoadOpenIncidents), so the two can never disagree; a closing update
-// removes it from both. Run on the SQLite log and the in-memory test log.
+// removes it from both; the expiry sweep's look (ExpiredAt) hands out the
+// same pointers. Run on the SQLite log and the in-memory test log.
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/log/event_log.h"
+#include "server/runtime/proto_time.h"
 #include "server/situation/situation_adapter.h"
 #include "server/situation/situation_index.h"
 #include "tests/support/event_log_test_util.h"
@@ -98,6 +100,23 @@ TEST_P(SituationRecordsTest, IndexHoldsTheRecordsTheLogHolds) {
   Append(Follow("A", v1::KIND_UPDATE));
   ExpectTheLogsRecords();
   EXPECT_EQ(index_.TakeAll().incidents[0].record->version, 3u);
+}
+
+// The expiry sweep works from the same records: ExpiredAt hands out the
+// log's pointers, not copies of them.
+TEST_P(SituationRecordsTest, ExpiredAtHandsOutTheLogsRecords) {
+  v1::SituationUpdate expiring = NewIncident("A");
+  *expiring.mutable_expires_at() = ToProtoTime(clock_.Now() + absl::Minutes(1));
+  Append(std::move(expiring));
+  Append(NewIncident("B"));
+  clock_.Advance(absl::Minutes(2));
+  const std::vector<IncidentRecordPtr> expired = index_.ExpiredAt(clock_.Now());
+  ASSERT_EQ(expired.size(), 1u);
+  absl::StatusOr<EventLog::OpenIncidents> open = log_->LoadOpenIncidents();
+  ASSERT_THAT(open, IsOk());
+  ASSERT_EQ(open->incidents.size(), 2u);
+  EXPECT_EQ(expired[0].get(), open->incidents[0].get());
+  EXPECT_EQ(expired[0]->incident_id, "A");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SituationRecordsTest,

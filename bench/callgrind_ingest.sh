@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# sitrepd's instructions per ingested update, repeatable under load (a CPU
+# figure in seconds is not, on a shared machine): starts SITREPD under
+# valgrind's callgrind, zeroes its counters once it serves, publishes COUNT
+# patrol reports through one PublishStream, BATCH per message
+# (sitrep-bench --scenario=ingest-count), dumps the counters (the workload
+# only: no start-up, no shutdown) and stops it.
+#
+#   bench/callgrind_ingest.sh SITREPD OUT [COUNT] [BATCH]
+#   SITREP_BENCH=build/bench/sitrep-bench \
+#     bench/callgrind_ingest.sh build/server/sitrepd /tmp/cg-after 20000 1
+#
+# Prints "OUT instructions N per_update X"; OUT.1 is the dump, for
+# `callgrind_annotate OUT.1`. Run two binaries with the same COUNT and BATCH
+# to compare them (docs/performance.md, "CPU per update").
+set -euo pipefail
+sitrepd=${1:?usage: callgrind_ingest.sh SITREPD OUT [COUNT] [BATCH]}
+out=${2:?usage: callgrind_ingest.sh SITREPD OUT [COUNT] [BATCH]}
+count=${3:-20000}
+batch=${4:-1}
+here=$(cd "$(dirname "$0")/.." && pwd)
+bench=${SITREP_BENCH:-$here/build/bench/sitrep-bench}
+[[ -x $bench ]] || { echo "callgrind_ingest: no sitrep-bench at $bench (set SITREP_BENCH)" >&2; exit 2; }
+command -v valgrind >/dev/null || { echo "callgrind_ingest: valgrind is not installed" >&2; exit 2; }
+
+dir=$(mktemp -d)
+pid=
+cleanup() {
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+rm -f "$out" "$out".*
+# The flags sitrep-bench gives the sitrepd it starts (bench/system_under_test.cc).
+valgrind --tool=callgrind --callgrind-out-file="$out" \
+  "$sitrepd" --listen=127.0.0.1:0 --port_file="$dir/port" \
+  --data_dir="$dir/data" --fsync=off --publish_rate=0 \
+  --max_streams_per_principal=0 --metrics_address=127.0.0.1:0 \
+  --http_address= 2>"$dir/stderr" &
+pid=$!
+for _ in $(seq 1 1200); do  # at most 10 minutes under valgrind
+  [[ -s $dir/port ]] && break
+  kill -0 "$pid" 2>/dev/null || { cat "$dir/stderr" >&2; exit 1; }
+  sleep 0.5
+done
+[[ -s $dir/port ]] || { echo "callgrind_ingest: sitrepd did not start" >&2; exit 1; }
+port=$(cat "$dir/port")
+callgrind_control -z "$pid" >/dev/null
+"$bench" --scenario=ingest-count --ingest_address="127.0.0.1:$port" \
+  --ingest_count="$count" --publish_batch="$batch"
+callgrind_control -d "$pid" >/dev/null
+kill -TERM "$pid"
+wait "$pid" || true
+pid=
+dump=$(ls "$out".* 2>/dev/null | head -1)
+[[ -n $dump ]] || { echo "callgrind_ingest: no dump" >&2; exit 1; }
+[[ $dump == "$out.1" ]] || mv "$dump" "$out.1"
+total=$(awk '/^(summary|totals):/ {print $2; exit}' "$out.1")
+echo "$out instructions $total per_update $((total / count))"
