@@ -19,7 +19,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "server/log/append_rules.h"
 #include "server/log/jetstream_log.h"
 #include "server/runtime/logging.h"
@@ -187,9 +186,12 @@ absl::Status JetStreamEventLog::PublishAsync(const Published& publish,
   // publish names exactly the message it was decided after.
   // The digest is the first half of JetStreamMsgId's SHA-256, so its hex
   // is the id's first 32 digits (without hashing the event key again).
-  const std::string msg_id = absl::StrFormat(
-      "%016x%016x.%s.%d", absl::Uint128High64(publish.digest),
-      absl::Uint128Low64(publish.digest), nonce_, attempt);
+  const std::string msg_id =
+      absl::StrCat(absl::Hex(absl::Uint128High64(publish.digest),
+                             absl::kZeroPad16),
+                   absl::Hex(absl::Uint128Low64(publish.digest),
+                             absl::kZeroPad16),
+                   ".", nonce_, ".", attempt);
   absl::StatusOr<MsgPtr> msg = MakeMessage(*entry, msg_id, *chain);
   if (!msg.ok()) return msg.status();
   {
