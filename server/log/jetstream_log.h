@@ -13,10 +13,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -113,18 +116,26 @@ class JetStreamEventLog final : public EventLog {
     const AppendRequest* request;
     absl::StatusOr<AppendResult>* result;
   };
+  // A publish of this replica's writer, for the tail (TakePublished).
+  struct Published {
+    LogEntryPtr entry;
+    EventDigest digest = 0;  // DigestOf the entry's update
+    // For an incident update: the record the writer decided against and
+    // the one it made of it (AppliedToIncident(base, entry)). The tail
+    // takes `record` rather than folding the entry again when its own
+    // record of the incident is still `base` (the very pointer).
+    IncidentRecordPtr base;
+    IncidentRecordPtr record;
+  };
   // A decision of one round of validation for an item.
   struct Decision {
     enum Kind { kFinal, kCompare, kPublish } kind = kFinal;
     absl::StatusOr<AppendResult> result;  // kFinal
     uint64_t stored_sequence = 0;         // kCompare: the stored duplicate
-    LogEntryPtr entry;                    // kPublish: the new entry
-    EventDigest digest = 0;               // kPublish: DigestOf its update
-  };
-  // A publish of this replica's writer, for the tail (TakePublished).
-  struct Published {
-    LogEntryPtr entry;
-    EventDigest digest = 0;
+    Published publish;                    // kPublish
+    // kFinal: refused by the incident rules against the replica's state,
+    // which may be behind the stream's (DecideAtStreamHead).
+    bool refused_on_state = false;
   };
   // Where a group commit stands between its rounds.
   struct Progress {
@@ -133,9 +144,38 @@ class JetStreamEventLog final : public EventLog {
     absl::Status failure;    // Fails every item from `next` on.
     int conflicts = 0;
     int elections = 0;
+    // A refusal made this commit read to the stream's head once.
+    bool read_to_stream_head = false;
   };
-  // The changes a round has decided so far, on top of the state at the head.
-  struct RoundState;
+  // What one round sent: the publishes (item index and entry), in sequence
+  // order; `end`, where it stopped sending (items.size() unless a publish
+  // failed, with `failure`).
+  struct SentRound {
+    std::vector<std::pair<size_t, LogEntryPtr>> sent;
+    size_t end = 0;
+    absl::Status failure;
+  };
+  // The changes a round has decided so far, on top of the state at the
+  // head; after a stored round, what the writer decides the next one on
+  // while its tail has not applied it (carried_).
+  struct RoundState {
+    uint64_t next = 0;  // The sequence the next accepted request gets.
+    absl::Time last_received_at;
+    // (publisher, event_id) -> the entry this round made of it.
+    absl::flat_hash_map<EventDigest, LogEntryPtr> added;
+    // The incident records this round changed.
+    absl::flat_hash_map<std::string, IncidentRecordPtr> incidents;
+  };
+  // A group commit decided and stored, whose appenders hear of it once the
+  // listener was told of `published` (or at `deadline`, as UNAVAILABLE for
+  // what was stored but not seen: the retry is a duplicate). The notifier
+  // runs them, in order.
+  struct Completion {
+    uint64_t published = 0;
+    absl::Time deadline;
+    std::vector<GroupCommitQueue::PendingAppend> appends;
+    std::vector<std::vector<absl::StatusOr<AppendResult>>> results;
+  };
   // What JetStream answered to one publish of a round: OK, ABORTED (another
   // replica appended first, or a chained publish whose predecessor was
   // refused) or UNAVAILABLE; no_leader when nothing answered at once (the
@@ -191,13 +231,18 @@ class JetStreamEventLog final : public EventLog {
   // Applies the decoded message `sequence` to the state and sets *record
   // to its incident's new record (null: none); false when it is not to be
   // told to the listener (a redelivery, an error, stopping).
+  // `own`: this replica's publish of `sequence` (TakePublished), or null.
   bool ApplyLocked(uint64_t sequence,
                    const absl::StatusOr<LogEntryPtr>& decoded,
-                   EventDigest digest, IncidentRecordPtr* record)
+                   EventDigest digest, const Published* own,
+                   IncidentRecordPtr* record)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Folds `entry` into its incident's record (a new one replaces it) and
-  // returns that record; null for a stand-alone report.
-  IncidentRecordPtr ApplyToIncidentsLocked(const LogEntryPtr& entry)
+  // returns that record; null for a stand-alone report. With `own` (the
+  // writer's publish of `entry`) decided against the record held now, takes
+  // the record the writer made instead of folding again.
+  IncidentRecordPtr ApplyToIncidentsLocked(const LogEntryPtr& entry,
+                                           const Published* own)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The notifier thread: gives the listener what the tail applied, in
   // order, and advances notified_.
@@ -213,13 +258,31 @@ class JetStreamEventLog final : public EventLog {
   // acks; returns when the round ended (all decided, a conflict to wait
   // out, or a failure).
   void CommitRound(const std::vector<Item>& items, Progress* progress);
+  // Decide from progress->next on; when the incident rules refused a request
+  // against a head behind the stream's, once per commit, reads to the
+  // stream's head and decides again (read-your-writes across replicas).
+  std::vector<Decision> DecideAtStreamHead(const std::vector<Item>& items,
+                                           Progress* progress, uint64_t* head,
+                                           RoundState* round);
+  // Drops this replica's publishes at or below `head` that the tail passed
+  // without taking, and what it took since the last round.
+  void ForgetPublishesUpTo(uint64_t head);
+  // Answers the round's final and duplicate decisions and publishes its
+  // accepted ones, pipelined and chained; stops at a failed publish.
+  SentRound SendRound(const std::vector<Item>& items, size_t first,
+                      std::vector<Decision>* decisions);
+  // Waits for the ack of the round's last publish and answers the round, or
+  // after a refusal catches up and keeps the prefix the stream stored.
+  void FinishRound(const std::vector<Item>& items, const SentRound& round,
+                   RoundState* state, Progress* progress);
   // After a conflict or a lost leader: waits for the tail to reach the
   // stream's last sequence. Sets progress->failure when it cannot.
   void CatchUp(const absl::Status& cause, bool no_leader, Progress* progress);
-  // Validates items[first...] against the state at the head; returns one
-  // decision per item and sets *head.
+  // Validates items[first...] against the state at the head, or on top of
+  // carried_ while the tail has not applied this writer's last stored round;
+  // returns one decision per item, sets *head (the tail's) and *round.
   std::vector<Decision> Decide(const std::vector<Item>& items, size_t first,
-                               uint64_t* head);
+                               uint64_t* head, RoundState* round);
   Decision DecideOneLocked(const AppendRequest& request, RoundState* round)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The result of a request whose (publisher, event_id) is stored as
@@ -251,8 +314,20 @@ class JetStreamEventLog final : public EventLog {
   absl::flat_hash_map<uint64_t, PublishOutcome> AwaitAcks(size_t count);
   // The stream's last sequence, or UNAVAILABLE.
   absl::StatusOr<uint64_t> StreamLastSequence();
-  // The listener sees every stored entry before its appender hears of it.
-  void WaitForPublished(uint64_t published, const std::vector<Item>& items);
+  // The listener sees every stored entry before its appender hears of it:
+  // runs `done` now when nothing is pending and the listener was told,
+  // else queues it for the notifier.
+  void Complete(Completion done);
+  // Reports the results of `done` and runs its callbacks.
+  void RunCompletion(Completion* done);
+  // Moves the completions that are due (the listener was told of their
+  // publishes, or their deadline passed: then what they stored fails
+  // UNAVAILABLE) to *due, in order.
+  void TakeDueCompletionsLocked(std::vector<Completion>* due)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool CompletionDueLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // At the writer's end: waits until the notifier ran every completion.
+  void DrainCompletions();
 
   // Reads (jetstream_reads.cc).
   // The stored entry `sequence`: from the cache or the stream. NOT_FOUND
@@ -313,6 +388,17 @@ class JetStreamEventLog final : public EventLog {
   std::thread notifier_;
   // Publishes made so far; writer thread only.
   uint64_t publishes_ = 0;
+  // Writer thread only: the subject of each (mission, role, severity) seen.
+  absl::flat_hash_map<std::tuple<int, int, int>, std::string> subjects_;
+  // Writer thread only: the state of the last stored round (its entries and
+  // records) and its last sequence, while the tail may not have applied it:
+  // the next round is decided on top of it, so the writer sends the next
+  // round without waiting for its tail (its publishes expect the stream's
+  // last sequence to be carried_last_; anything else appended since is a
+  // conflict, as ever). Reset after a failed round (CatchUp read the
+  // stream to its end).
+  RoundState carried_;
+  uint64_t carried_last_ = 0;
   // The outcomes of the round in flight, by the publish counter in their
   // Nats-Msg-Id (a late answer to an earlier round is not in round_).
   absl::Mutex acks_mu_;
@@ -346,6 +432,9 @@ class JetStreamEventLog final : public EventLog {
   // batch: see DestroyMessages.
   std::vector<natsMsg*> applied_ ABSL_GUARDED_BY(mu_);
   bool notifier_stop_ ABSL_GUARDED_BY(mu_) = false;
+  // Group commits waiting for the listener to be told of their publishes,
+  // in commit order.
+  std::deque<Completion> completions_ ABSL_GUARDED_BY(mu_);
   absl::Time last_received_at_ ABSL_GUARDED_BY(mu_) = absl::UnixEpoch();
   // One record per incident ever opened (they outlive retention, as the
   // SQLite store's incidents table does), as this replica's tail folded

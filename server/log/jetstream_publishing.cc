@@ -12,13 +12,13 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "server/log/append_rules.h"
 #include "server/log/jetstream_log.h"
 #include "server/runtime/logging.h"
@@ -37,15 +37,6 @@ constexpr int kMaxConflicts = 1000;
 
 }  // namespace
 
-struct JetStreamEventLog::RoundState {
-  uint64_t next = 0;  // The sequence the next accepted request gets.
-  absl::Time last_received_at;
-  // (publisher, event_id) -> the entry this round made of it.
-  absl::flat_hash_map<EventDigest, LogEntryPtr> added;
-  // The incident records this round changed.
-  absl::flat_hash_map<std::string, IncidentRecordPtr> incidents;
-};
-
 void JetStreamEventLog::Append(std::vector<AppendRequest> batch,
                                AppendCallback done) {
   queue_.PushAppendOrFail(std::move(batch), std::move(done), CloseError());
@@ -55,19 +46,37 @@ void JetStreamEventLog::WriterLoop() {
   queue_.RunWriter([this](std::vector<GroupCommitQueue::PendingAppend>* appends) {
     CommitBatch(appends);
   });
+  DrainCompletions();
 }
 
 std::vector<JetStreamEventLog::Decision> JetStreamEventLog::Decide(
-    const std::vector<Item>& items, size_t first, uint64_t* head) {
+    const std::vector<Item>& items, size_t first, uint64_t* head,
+    RoundState* round) {
   std::vector<Decision> decisions;
   decisions.reserve(items.size() - first);
-  RoundState round;
   absl::MutexLock lock(&mu_);
   *head = index_.head();
-  round.next = *head + 1;
-  round.last_received_at = last_received_at_;
+  if (carried_last_ > *head) {
+    // The tail has not applied all of the last stored round yet: decide on
+    // top of it. What the tail has applied is in the state already (the
+    // same entries and records), so the carried state keeps only the rest.
+    const uint64_t applied = *head;
+    absl::erase_if(carried_.added, [applied](const auto& added) {
+      return added.second->sequence() <= applied;
+    });
+    absl::erase_if(carried_.incidents, [applied](const auto& incident) {
+      return incident.second->latest->sequence() <= applied;
+    });
+    *round = std::move(carried_);
+  } else {
+    *round = RoundState();
+    round->next = *head + 1;
+    round->last_received_at = last_received_at_;
+  }
+  carried_ = RoundState();
+  carried_last_ = 0;
   for (size_t i = first; i < items.size(); ++i) {
-    decisions.push_back(DecideOneLocked(*items[i].request, &round));
+    decisions.push_back(DecideOneLocked(*items[i].request, round));
   }
   return decisions;
 }
@@ -94,34 +103,36 @@ JetStreamEventLog::Decision JetStreamEventLog::DecideOneLocked(
     decision.stored_sequence = *stored;
     return decision;
   }
-  const IncidentRecord* current = nullptr;
+  IncidentRecordPtr current;
   if (!update.incident_id().empty()) {
     if (auto it = round->incidents.find(update.incident_id());
         it != round->incidents.end()) {
-      current = it->second.get();
+      current = it->second;
     } else if (auto it = incidents_.find(update.incident_id());
                it != incidents_.end()) {
-      current = it->second.get();
+      current = it->second;
     }
   }
   const absl::Time received_at =
       NextReceivedAt(clock_->Now(), round->last_received_at);
   absl::StatusOr<PreparedAppend> prepared =
-      PrepareAppend(request, current, round->next, received_at);
+      PrepareAppend(request, current.get(), round->next, received_at);
   if (!prepared.ok()) {
     decision.result = prepared.status();
+    decision.refused_on_state = true;
     return decision;
   }
   if (prepared->record != nullptr) {
-    round->incidents[prepared->record->incident_id] =
-        std::move(prepared->record);
+    round->incidents[prepared->record->incident_id] = prepared->record;
   }
   round->added[key] = prepared->entry;
   round->last_received_at = received_at;
   ++round->next;
   decision.kind = Decision::kPublish;
-  decision.entry = std::move(prepared->entry);
-  decision.digest = key;
+  decision.publish.entry = std::move(prepared->entry);
+  decision.publish.digest = key;
+  decision.publish.base = std::move(current);
+  decision.publish.record = std::move(prepared->record);
   return decision;
 }
 
@@ -129,7 +140,12 @@ absl::StatusOr<MsgPtr> JetStreamEventLog::MakeMessage(
     const LogEntry& entry, const std::string& msg_id,
     const std::string& chain) {
   const v1::SituationUpdate& update = entry.update;
-  const std::string subject = SubjectOf(options_.subject_prefix, update);
+  // Writer thread only; a few dozen subjects at most (mission x role x
+  // severity), each made once.
+  std::string& subject = subjects_[std::make_tuple(
+      static_cast<int>(update.mission()), static_cast<int>(update.role()),
+      static_cast<int>(update.severity()))];
+  if (subject.empty()) subject = SubjectOf(options_.subject_prefix, update);
   const absl::string_view body = EncodedUpdate(entry);
   natsMsg* raw = nullptr;
   natsStatus s = natsMsg_Create(&raw, subject.c_str(), nullptr, body.data(),
@@ -170,9 +186,12 @@ absl::Status JetStreamEventLog::PublishAsync(const Published& publish,
   // publish names exactly the message it was decided after.
   // The digest is the first half of JetStreamMsgId's SHA-256, so its hex
   // is the id's first 32 digits (without hashing the event key again).
-  const std::string msg_id = absl::StrFormat(
-      "%016x%016x.%s.%d", absl::Uint128High64(publish.digest),
-      absl::Uint128Low64(publish.digest), nonce_, attempt);
+  const std::string msg_id =
+      absl::StrCat(absl::Hex(absl::Uint128High64(publish.digest),
+                             absl::kZeroPad16),
+                   absl::Hex(absl::Uint128Low64(publish.digest),
+                             absl::kZeroPad16),
+                   ".", nonce_, ".", attempt);
   absl::StatusOr<MsgPtr> msg = MakeMessage(*entry, msg_id, *chain);
   if (!msg.ok()) return msg.status();
   {
@@ -339,82 +358,136 @@ void JetStreamEventLog::CommitBatch(
       *items[i].result = progress.failure;
     }
   }
-  WaitForPublished(progress.published, items);
-  for (size_t i = 0; i < appends->size(); ++i) {
-    health_.ReportAppend(results[i]);
-    (*appends)[i].done(std::move(results[i]));
-  }
+  Completion done;
+  done.published = progress.published;
+  done.deadline =
+      absl::Now() + std::max(options_.request_timeout, absl::Seconds(30));
+  done.appends = std::move(*appends);
+  done.results = std::move(results);
+  Complete(std::move(done));
 }
 
 void JetStreamEventLog::CommitRound(const std::vector<Item>& items,
                                     Progress* progress) {
   uint64_t head = 0;
-  std::vector<Decision> decisions = Decide(items, progress->next, &head);
-  {
-    // What the tail has passed without taking (a publish refused, a
-    // message the tail decoded itself) is not needed any more.
-    absl::MutexLock lock(&published_mu_);
-    absl::erase_if(published_, [head](const auto& published) {
-      return published.first <= head;
-    });
-    taken_.clear();
+  RoundState state;
+  std::vector<Decision> decisions =
+      DecideAtStreamHead(items, progress, &head, &state);
+  ForgetPublishesUpTo(head);
+  SentRound round = SendRound(items, progress->next, &decisions);
+  if (round.sent.empty()) {
+    progress->next = round.end;
+    if (!round.failure.ok()) {
+      CatchUp(round.failure, false, progress);
+    } else if (state.next > head + 1) {
+      // Nothing sent, but the carried state still holds stored publishes
+      // the tail has not applied: keep deciding on top of it.
+      carried_last_ = state.next - 1;
+      carried_ = std::move(state);
+    }
+    return;
   }
-  const size_t first = progress->next;
+  FinishRound(items, round, &state, progress);
+}
+
+std::vector<JetStreamEventLog::Decision> JetStreamEventLog::DecideAtStreamHead(
+    const std::vector<Item>& items, Progress* progress, uint64_t* head,
+    RoundState* round) {
+  std::vector<Decision> decisions = Decide(items, progress->next, head, round);
+  if (progress->read_to_stream_head) return decisions;
+  const bool refused_on_state =
+      std::any_of(decisions.begin(), decisions.end(),
+                  [](const Decision& d) { return d.refused_on_state; });
+  if (!refused_on_state) return decisions;
+  // Refused against this replica's view of the stream: a client that opened
+  // an incident through another replica and resolves it here at once must
+  // not hear "does not exist" because this tail has not read the opening.
+  // Read to the stream's head (bounded by one request timeout; after it, or
+  // without an answer, the refusal stands) and decide again, once per group
+  // commit. Accepted requests never pay for this.
+  progress->read_to_stream_head = true;
+  absl::StatusOr<uint64_t> last = StreamLastSequence();
+  if (!last.ok() || *last <= *head ||
+      !WaitNotified(*last, options_.request_timeout)) {
+    return decisions;
+  }
+  // The tail has applied everything this writer stored: the round starts
+  // from the state at the head.
+  return Decide(items, progress->next, head, round);
+}
+
+void JetStreamEventLog::ForgetPublishesUpTo(uint64_t head) {
+  // What the tail has passed without taking (a publish refused, a message
+  // the tail decoded itself) is not needed any more.
+  absl::MutexLock lock(&published_mu_);
+  absl::erase_if(published_, [head](const auto& published) {
+    return published.first <= head;
+  });
+  taken_.clear();
+}
+
+JetStreamEventLog::SentRound JetStreamEventLog::SendRound(
+    const std::vector<Item>& items, size_t first,
+    std::vector<Decision>* decisions) {
   size_t last_publish = items.size();
   for (size_t i = first; i < items.size(); ++i) {
-    if (decisions[i - first].kind == Decision::kPublish) last_publish = i;
+    if ((*decisions)[i - first].kind == Decision::kPublish) last_publish = i;
   }
-  // The round's publishes, in sequence order: item index and entry. Only
-  // the last asks for an ack: the chain makes JetStream store the k-th
-  // publish only right after the (k-1)-th, so its OK says the whole round
-  // is stored, in order. One ack per round rather than per publish spares
-  // libnats' ack thread, its reply messages and nats-server's replies.
-  std::vector<std::pair<size_t, LogEntryPtr>> sent;
+  // Only the last publish asks for an ack: the chain makes JetStream store
+  // the k-th publish only right after the (k-1)-th, so its OK says the
+  // whole round is stored, in order. One ack per round rather than per
+  // publish spares libnats' ack thread, its reply messages and
+  // nats-server's replies.
+  SentRound round;
+  round.end = items.size();
   std::vector<natsMsg*> unanswered;
   std::string chain;
-  absl::Status send_failure;
-  size_t end = items.size();
-  for (size_t i = first; i < end; ++i) {
-    Decision& decision = decisions[i - first];
+  for (size_t i = first; i < round.end; ++i) {
+    Decision& decision = (*decisions)[i - first];
     if (decision.kind == Decision::kFinal) {
       *items[i].result = std::move(decision.result);
     } else if (decision.kind == Decision::kCompare) {
       *items[i].result =
           CompareWithStored(decision.stored_sequence, *items[i].request);
-    } else if (send_failure =
-                   PublishAsync({decision.entry, decision.digest},
-                                i == last_publish, &chain, &unanswered);
-               send_failure.ok()) {
-      sent.emplace_back(i, decision.entry);
+    } else if (round.failure = PublishAsync(decision.publish,
+                                            i == last_publish, &chain,
+                                            &unanswered);
+               round.failure.ok()) {
+      round.sent.emplace_back(i, decision.publish.entry);
     } else {
-      end = i;  // Decided again from here.
+      round.end = i;  // Decided again from here.
     }
   }
   DestroyMessages(&unanswered);
-  if (sent.empty()) {
-    progress->next = end;
-    if (!send_failure.ok()) CatchUp(send_failure, false, progress);
-    return;
-  }
-  const uint64_t last = sent.back().second->sequence();
+  return round;
+}
+
+void JetStreamEventLog::FinishRound(const std::vector<Item>& items,
+                                    const SentRound& round, RoundState* state,
+                                    Progress* progress) {
+  const uint64_t last = round.sent.back().second->sequence();
   PublishOutcome outcome;
-  if (send_failure.ok()) {
+  if (round.failure.ok()) {
     outcome = AwaitAcks(1)[last];
   } else {
     // The round's last publish was not sent: nothing says how far the
     // chain got.
-    outcome.status = send_failure;
+    outcome.status = round.failure;
   }
   if (outcome.status.ok()) {
-    for (const auto& [index, entry] : sent) {
+    for (const auto& [index, entry] : round.sent) {
       *items[index].result = AppendResult{entry, false};
     }
     progress->published = last;
-    progress->next = end;
+    progress->next = round.end;
+    // The stream holds the round up to `last` (nothing after a refused
+    // publish was sent): the next round goes on from there.
+    carried_last_ = last;
+    carried_ = std::move(*state);
     return;
   }
   CatchUp(outcome.status, outcome.no_leader, progress);
-  TakeStoredPrefix(items, sent, end, progress);
+  TakeStoredPrefix(items, round.sent, round.end, progress);
 }
 
 void JetStreamEventLog::TakeStoredPrefix(
@@ -465,20 +538,59 @@ void JetStreamEventLog::CatchUp(const absl::Status& cause, bool no_leader,
   }
 }
 
-void JetStreamEventLog::WaitForPublished(uint64_t published,
-                                         const std::vector<Item>& items) {
-  if (published == 0 ||
-      WaitNotified(published, std::max(options_.request_timeout,
-                                        absl::Seconds(30)))) {
-    return;
+void JetStreamEventLog::Complete(Completion done) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!completions_.empty() || notified_ < done.published) {
+      completions_.push_back(std::move(done));
+      return;
+    }
   }
-  const absl::Status late = absl::UnavailableError(absl::StrCat(
-      "stored up to sequence ", published,
-      " but this replica's tail has not seen it yet; retry (the retry is "
-      "a duplicate)"));
-  for (const Item& item : items) {
-    if (item.result->ok() && !(*item.result)->duplicate) *item.result = late;
+  RunCompletion(&done);
+}
+
+void JetStreamEventLog::RunCompletion(Completion* done) {
+  for (size_t i = 0; i < done->appends.size(); ++i) {
+    health_.ReportAppend(done->results[i]);
+    done->appends[i].done(std::move(done->results[i]));
   }
+}
+
+bool JetStreamEventLog::CompletionDueLocked() const {
+  return !completions_.empty() &&
+         (completions_.front().published <= notified_ ||
+          completions_.front().deadline <= absl::Now());
+}
+
+void JetStreamEventLog::TakeDueCompletionsLocked(
+    std::vector<Completion>* due) {
+  while (CompletionDueLocked()) {
+    Completion& done = completions_.front();
+    if (done.published > notified_) {
+      const absl::Status late = absl::UnavailableError(absl::StrCat(
+          "stored up to sequence ", done.published,
+          " but this replica's tail has not seen it yet; retry (the retry "
+          "is a duplicate)"));
+      for (auto& results : done.results) {
+        for (absl::StatusOr<AppendResult>& result : results) {
+          if (result.ok() && !result->duplicate) result = late;
+        }
+      }
+    }
+    due->push_back(std::move(done));
+    completions_.pop_front();
+  }
+}
+
+void JetStreamEventLog::DrainCompletions() {
+  absl::MutexLock lock(&mu_);
+  auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return completions_.empty();
+  };
+  // Each completion is due by its deadline at the latest.
+  mu_.AwaitWithTimeout(absl::Condition(&drained),
+                       std::max(options_.request_timeout, absl::Seconds(30)) +
+                           absl::Seconds(5));
 }
 
 }  // namespace jetstream

@@ -1,21 +1,67 @@
 #include "server/log/jetstream_retained_index.h"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "server/log/append_rules.h"
 #include "server/log/jetstream_nats.h"
 
 namespace sitrep {
 namespace jetstream {
 
+namespace {
+
+struct DigestContextFree {
+  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+};
+
+// OpenSSL 3's SHA256() looks the algorithm up again on every call
+// (EVP_Q_digest), which cost more than hashing a short key: the writer
+// hashes every update it decides. So the algorithm is fetched once and each
+// thread reuses one context. Null when OpenSSL cannot give them: then
+// SHA256() as before (the same bytes either way).
+EVP_MD_CTX* Sha256Context() {
+  static const EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local std::unique_ptr<EVP_MD_CTX, DigestContextFree> context(
+      EVP_MD_CTX_new());
+  if (sha256 == nullptr || context == nullptr ||
+      EVP_DigestInit_ex2(context.get(), sha256, nullptr) != 1) {
+    return nullptr;
+  }
+  return context.get();
+}
+
+// SHA-256 of EventKey(update), without making the key.
+bool HashEventKey(const v1::SituationUpdate& update,
+                  unsigned char (&digest)[SHA256_DIGEST_LENGTH]) {
+  EVP_MD_CTX* context = Sha256Context();
+  if (context == nullptr) return false;
+  const absl::AlphaNum size(update.publisher().size());
+  unsigned int length = 0;
+  return EVP_DigestUpdate(context, size.data(), size.size()) == 1 &&
+         EVP_DigestUpdate(context, ":", 1) == 1 &&
+         EVP_DigestUpdate(context, update.publisher().data(),
+                          update.publisher().size()) == 1 &&
+         EVP_DigestUpdate(context, update.event_id().data(),
+                          update.event_id().size()) == 1 &&
+         EVP_DigestFinal_ex(context, digest, &length) == 1 &&
+         length == SHA256_DIGEST_LENGTH;
+}
+
+}  // namespace
+
 EventDigest DigestOf(const v1::SituationUpdate& update) {
-  const std::string key = EventKey(update);
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(),
-         digest);
+  if (!HashEventKey(update, digest)) {
+    const std::string key = EventKey(update);
+    SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+           digest);
+  }
   uint64_t high = 0, low = 0;
   for (int i = 0; i < 8; ++i) high = (high << 8) | digest[i];
   for (int i = 8; i < 16; ++i) low = (low << 8) | digest[i];

@@ -98,8 +98,9 @@ void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
   jsMsgMetaData_Destroy(meta);
   absl::StatusOr<LogEntryPtr> decoded;
   EventDigest digest = 0;
-  if (std::optional<Published> own = TakePublished(msg, sequence)) {
-    decoded = std::move(own->entry);
+  std::optional<Published> own = TakePublished(msg, sequence);
+  if (own.has_value()) {
+    decoded = own->entry;
     digest = own->digest;
   } else {
     decoded = EntryFromMessage(msg, sequence);
@@ -109,7 +110,7 @@ void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
   // The notifier tells the listener, several entries at a time when the
   // tail runs ahead of it.
   IncidentRecordPtr record;
-  if (ApplyLocked(sequence, decoded, digest, &record)) {
+  if (ApplyLocked(sequence, decoded, digest, own ? &*own : nullptr, &record)) {
     to_notify_.push_back(*decoded);
     to_notify_incidents_.push_back(std::move(record));
     applied_.push_back(owned.release());
@@ -145,29 +146,56 @@ void JetStreamEventLog::NotifierLoop() {
     std::vector<LogEntryPtr> batch;
     std::vector<IncidentRecordPtr> incidents;
     std::vector<natsMsg*> messages;
+    std::vector<Completion> due;
+    bool stop = false;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return !to_notify_.empty() || notifier_stop_;
+        return !to_notify_.empty() || notifier_stop_ || CompletionDueLocked();
       };
-      mu_.Await(absl::Condition(&ready));
-      if (notifier_stop_) return;  // The log goes: nobody is told any more.
-      batch.swap(to_notify_);
-      incidents.swap(to_notify_incidents_);
-      messages.swap(applied_);
+      if (completions_.empty()) {
+        mu_.Await(absl::Condition(&ready));
+      } else {
+        // Wakes at the first completion's deadline at the latest.
+        mu_.AwaitWithDeadline(absl::Condition(&ready),
+                              completions_.front().deadline);
+      }
+      stop = notifier_stop_;
+      if (stop) {
+        // The log goes: nobody is told any more; the appenders still hear
+        // of their appends (what was stored but not seen: UNAVAILABLE).
+        for (Completion& done : completions_) {
+          done.deadline = absl::InfinitePast();
+        }
+        TakeDueCompletionsLocked(&due);
+      } else {
+        batch.swap(to_notify_);
+        incidents.swap(to_notify_incidents_);
+        messages.swap(applied_);
+      }
     }
-    if (AppendListener* listener = listener_.load(std::memory_order_acquire)) {
-      listener->OnAppended(batch, incidents);
+    if (!batch.empty()) {
+      if (AppendListener* listener =
+              listener_.load(std::memory_order_acquire)) {
+        listener->OnAppended(batch, incidents);
+      }
+      DestroyMessages(&messages);
     }
-    DestroyMessages(&messages);
-    absl::MutexLock lock(&mu_);
-    notified_ = batch.back()->sequence();
+    {
+      absl::MutexLock lock(&mu_);
+      if (!batch.empty()) notified_ = batch.back()->sequence();
+      TakeDueCompletionsLocked(&due);
+    }
+    // Appenders hear of their appends after the listener (read-your-writes
+    // through this replica's subscribers and reads).
+    for (Completion& done : due) RunCompletion(&done);
+    if (stop) return;
   }
 }
 
 bool JetStreamEventLog::ApplyLocked(uint64_t sequence,
                                     const absl::StatusOr<LogEntryPtr>& decoded,
-                                    EventDigest digest,
+                                    EventDigest digest, const Published* own,
                                     IncidentRecordPtr* record) {
   if (options_.hold_tail_until_listener) {
     auto may_apply = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -192,14 +220,14 @@ bool JetStreamEventLog::ApplyLocked(uint64_t sequence,
     // (retention by another replica or by JetStream's limits).
     index_.Reset(sequence);
   }
-  *record = ApplyToIncidentsLocked(entry);
+  *record = ApplyToIncidentsLocked(entry, own);
   index_.Add(entry, digest);
   last_received_at_ = absl::FromUnixMicros(ReceivedAtMicros(entry->update));
   return true;
 }
 
 IncidentRecordPtr JetStreamEventLog::ApplyToIncidentsLocked(
-    const LogEntryPtr& entry) {
+    const LogEntryPtr& entry, const Published* own) {
   const v1::SituationUpdate& update = entry->update;
   if (update.incident_id().empty()) return nullptr;
   IncidentRecordPtr& record = incidents_[update.incident_id()];
@@ -211,7 +239,13 @@ IncidentRecordPtr JetStreamEventLog::ApplyToIncidentsLocked(
   // A record loaded from a snapshot already holds its updates up to its
   // latest.
   if (record == nullptr || record->latest->sequence() < entry->sequence()) {
-    record = AppliedToIncident(record.get(), entry);
+    // The writer folded this entry into `own->base` already: when that is
+    // still the record here (the very pointer, kept alive by `own`, so no
+    // other record at the same address), folding again would make an
+    // equal record (AppliedToIncident is a function of the two).
+    record = own != nullptr && own->base == record
+                 ? own->record
+                 : AppliedToIncident(record.get(), entry);
   }
   return record;
 }

@@ -15,6 +15,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -24,6 +25,7 @@
 #include "nats/nats.h"
 #include "server/log/event_log.h"
 #include "server/log/jetstream_event_log.h"
+#include "server/runtime/clock.h"
 #include "server/situation/situation_index.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "tests/support/event_log_test_util.h"
@@ -507,6 +509,62 @@ TEST_F(JetStreamLogTest, EveryReplicasIndexHoldsTheRecordsItsLogFolded) {
         ToIncidentProto(**on_a), ToIncidentProto(*record)))
         << record->incident_id;
   }
+  b->SetAppendListener(nullptr);
+}
+
+// A clock that tells when it is first read: the JetStream log reads its
+// clock only when its writer decides a request (for its received_at).
+class FirstReadSignallingClock final : public Clock {
+ public:
+  absl::Time Now() const override {
+    // Read by the log's one writer thread only.
+    if (!read_.HasBeenNotified()) read_.Notify();
+    return clock_.Now();
+  }
+  bool WaitForFirstRead() const {
+    return read_.WaitForNotificationWithTimeout(absl::Seconds(30));
+  }
+
+ private:
+  mutable absl::Notification read_;
+  FakeClock clock_;
+};
+
+// Read-your-writes across replicas: an incident opened through replica a
+// can be resolved through replica b at once. b decides against the stream
+// as far as its tail has read it; a refusal on "does not exist" (or any
+// incident rule) makes it read to the stream's head and decide again.
+// b's tail is held (hold_tail_until_listener, no listener yet) until b's
+// writer has decided once, so b surely decides before it read the opening.
+TEST_F(JetStreamLogTest, AnIncidentOpenedOnOneReplicaCanBeResolvedAtOnceOnAnother) {
+  // Declared before b: b's callback may run until b is gone.
+  absl::Notification answered;
+  absl::StatusOr<AppendResult> resolved = absl::UnknownError("not answered");
+  std::unique_ptr<EventLog> a = Open();
+  FirstReadSignallingClock b_clock;
+  JetStreamOptions b_options = Options();
+  b_options.clock = &b_clock;
+  b_options.hold_tail_until_listener = true;
+  std::unique_ptr<EventLog> b = Open(b_options);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  const uint64_t opened = AppendOk(a.get(), IncidentUpdate("o1", "INC-RYW", v1::KIND_NEW));
+  EXPECT_LT(b->Head(), opened);
+
+  std::vector<AppendRequest> batch;
+  batch.push_back(IncidentUpdate("o2", "INC-RYW", v1::KIND_RESOLVE));
+  b->Append(std::move(batch),
+            [&](std::vector<absl::StatusOr<AppendResult>> results) {
+              if (results.size() == 1) resolved = std::move(results[0]);
+              answered.Notify();
+            });
+  ASSERT_TRUE(b_clock.WaitForFirstRead());
+  RecordingAppendListener listener;
+  b->SetAppendListener(&listener);
+  ASSERT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  ASSERT_THAT(resolved, IsOk());
+  EXPECT_EQ(resolved->entry->sequence(), opened + 1);
+  EXPECT_EQ(resolved->entry->update.incident_version(), 2u);
   b->SetAppendListener(nullptr);
 }
 
