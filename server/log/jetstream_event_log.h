@@ -43,12 +43,16 @@
 // (incident records, the (publisher, event_id) index, the received_at index
 // and a bounded cache of recent entries; all but the incident records
 // follow retention: JetStreamIndexSizes), then tells the AppendListener.
-// Append validates a group commit against that state at head H and
+// Append validates a group commit against that state at head H (or, while
+// the tail has not applied this writer's last stored round, on top of that
+// round, H its last sequence) and
 // publishes its accepted updates pipelined, all in flight at once, the k-th
 // with Nats-Expected-Last-Sequence: H + k - 1 and Nats-Expected-Last-Msg-Id:
 // the (k-1)-th's id, so two replicas never both append on a stale view and
 // no publish is stored after a refused one: the loser waits for its tail
-// and validates again.
+// and validates again. A request the incident rules refuse against a
+// state behind the stream's last sequence is validated again once the
+// tail has read that far (read-your-writes across replicas).
 
 #include <cstddef>
 #include <functional>

@@ -325,7 +325,8 @@ class JetStreamEventLog final : public EventLog {
   // UNAVAILABLE) to *due, in order.
   void TakeDueCompletionsLocked(std::vector<Completion>* due)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool CompletionDueLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether the listener was told of the first completion's publishes.
+  bool CompletionSeenLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // At the writer's end: waits until the notifier ran every completion.
   void DrainCompletions();
 

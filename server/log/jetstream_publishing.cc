@@ -556,15 +556,17 @@ void JetStreamEventLog::RunCompletion(Completion* done) {
   }
 }
 
-bool JetStreamEventLog::CompletionDueLocked() const {
-  return !completions_.empty() &&
-         (completions_.front().published <= notified_ ||
-          completions_.front().deadline <= absl::Now());
+bool JetStreamEventLog::CompletionSeenLocked() const {
+  return !completions_.empty() && completions_.front().published <= notified_;
 }
 
 void JetStreamEventLog::TakeDueCompletionsLocked(
     std::vector<Completion>* due) {
-  while (CompletionDueLocked()) {
+  // Read once: the notifier's wait condition reads no clock (it is
+  // evaluated at every release of mu_); its deadline ends the wait instead.
+  const absl::Time now = absl::Now();
+  while (!completions_.empty() && (CompletionSeenLocked() ||
+                                   completions_.front().deadline <= now)) {
     Completion& done = completions_.front();
     if (done.published > notified_) {
       const absl::Status late = absl::UnavailableError(absl::StrCat(

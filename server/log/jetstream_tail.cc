@@ -151,7 +151,7 @@ void JetStreamEventLog::NotifierLoop() {
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return !to_notify_.empty() || notifier_stop_ || CompletionDueLocked();
+        return !to_notify_.empty() || notifier_stop_ || CompletionSeenLocked();
       };
       if (completions_.empty()) {
         mu_.Await(absl::Condition(&ready));
