@@ -21,6 +21,12 @@
 //
 // tests/unit/log/event_log_conformance_test.cc runs it for the in-memory and
 // SQLite logs, tests/nats/jetstream_event_log_test.cc for JetStream.
+//
+// It stays one long header (about 1,000 lines) on purpose: it is one
+// contract, read top to bottom like event_log.h's comments, and every test
+// of a TYPED_TEST_SUITE_P must be listed in REGISTER_TYPED_TEST_SUITE_P at
+// its end; split headers would each have to be included in order before
+// that list, for no reader's gain.
 #ifndef SITREP_TESTS_SUPPORT_EVENT_LOG_CONFORMANCE_H_
 #define SITREP_TESTS_SUPPORT_EVENT_LOG_CONFORMANCE_H_
 
@@ -617,16 +623,17 @@ class HealthRecorder : public AppendListener {
 // router after opening the store) is reported to the listener as it is
 // attached, not only with the next change: otherwise /readyz and gRPC
 // health would say SERVING until then.
+// Every backend is told "available" as it is attached to a healthy store;
+// the failing half needs a factory that can fail appends (JetStream's
+// cannot: its appends fail only when NATS goes, which tests/nats covers).
 TYPED_TEST_P(EventLogConformanceTest, AListenerIsToldTheHealthAsItIsAttached) {
-  if constexpr (!CanFailAppends<TypeParam>::value) {
-    GTEST_SKIP() << "this backend's factory cannot fail its appends";
-  } else {
-    {
-      HealthRecorder healthy;
-      this->log_->SetAppendListener(&healthy);
-      this->log_->SetAppendListener(nullptr);
-      EXPECT_THAT(healthy.told(), ElementsAre("available"));
-    }
+  {
+    HealthRecorder healthy;
+    this->log_->SetAppendListener(&healthy);
+    this->log_->SetAppendListener(nullptr);
+    EXPECT_THAT(healthy.told(), ElementsAre("available"));
+  }
+  if constexpr (CanFailAppends<TypeParam>::value) {
     TypeParam::FailAppends(this->log_.get(), this->dir_.path(), true);
     absl::StatusOr<AppendResult> failed =
         AppendOneAndWait(this->log_.get(), Report("a"));
