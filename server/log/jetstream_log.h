@@ -6,6 +6,7 @@
 // way in). Its methods live in one file per concept:
 //   jetstream_event_log.cc          open, connect, check the stream, close
 //   jetstream_publishing.cc         the writer: validate, publish, wait
+//   jetstream_publish_acks.cc       the writer's publishes and their acks
 //   jetstream_tail.cc               the tail: apply the stream to the state
 //   jetstream_reads.cc              Read, Get, FirstSequenceAtOrAfter, incidents
 //   jetstream_incident_snapshots.cc the <stream>_INCIDENTS bucket
@@ -289,14 +290,6 @@ class JetStreamEventLog final : public EventLog {
   // `stored_sequence`: a duplicate or ALREADY_EXISTS.
   absl::StatusOr<AppendResult> CompareWithStored(uint64_t stored_sequence,
                                                  const AppendRequest& request);
-  // Publishes `entry` without waiting, expecting the stream's last sequence
-  // to be one less and, unless `*chain` is empty, its last message id to
-  // be `*chain` (the message before it in this round); sets *chain to this
-  // message's id. With `ack` its outcome comes to OnPublishAck; without,
-  // nothing answers (a core publish) and the message goes to *sent, to be
-  // destroyed with the others of the round.
-  absl::Status PublishAsync(const Published& publish, bool ack,
-                            std::string* chain, std::vector<natsMsg*>* sent);
   // After the round's last publish was refused or not answered: the
   // publishes of `sent` the tail took back as this replica's own are the
   // stored prefix of the chain. Sets their results and progress (`end`:
@@ -304,14 +297,6 @@ class JetStreamEventLog final : public EventLog {
   void TakeStoredPrefix(const std::vector<Item>& items,
                         const std::vector<std::pair<size_t, LogEntryPtr>>& sent,
                         size_t end, Progress* progress);
-  absl::StatusOr<MsgPtr> MakeMessage(const LogEntry& entry,
-                                     const std::string& msg_id,
-                                     const std::string& chain);
-  static void OnPublishAck(jsCtx* js, natsMsg* msg, jsPubAck* ack,
-                           jsPubAckErr* error, void* closure);
-  // Waits for the outcome of the `count` publishes of this round; returns
-  // them by sequence (a publish without an answer in time: UNAVAILABLE).
-  absl::flat_hash_map<uint64_t, PublishOutcome> AwaitAcks(size_t count);
   // The stream's last sequence, or UNAVAILABLE.
   absl::StatusOr<uint64_t> StreamLastSequence();
   // The listener sees every stored entry before its appender hears of it:
@@ -329,6 +314,24 @@ class JetStreamEventLog final : public EventLog {
   bool CompletionSeenLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // At the writer's end: waits until the notifier ran every completion.
   void DrainCompletions();
+
+  // Publishes and their acks (jetstream_publish_acks.cc).
+  // Publishes `entry` without waiting, expecting the stream's last sequence
+  // to be one less and, unless `*chain` is empty, its last message id to
+  // be `*chain` (the message before it in this round); sets *chain to this
+  // message's id. With `ack` its outcome comes to OnPublishAck; without,
+  // nothing answers (a core publish) and the message goes to *sent, to be
+  // destroyed with the others of the round.
+  absl::Status PublishAsync(const Published& publish, bool ack,
+                            std::string* chain, std::vector<natsMsg*>* sent);
+  absl::StatusOr<MsgPtr> MakeMessage(const LogEntry& entry,
+                                     const std::string& msg_id,
+                                     const std::string& chain);
+  static void OnPublishAck(jsCtx* js, natsMsg* msg, jsPubAck* ack,
+                           jsPubAckErr* error, void* closure);
+  // Waits for the outcome of the `count` publishes of this round; returns
+  // them by sequence (a publish without an answer in time: UNAVAILABLE).
+  absl::flat_hash_map<uint64_t, PublishOutcome> AwaitAcks(size_t count);
 
   // Reads (jetstream_reads.cc).
   // The stored entry `sequence`: from the cache or the stream. NOT_FOUND
