@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -222,82 +223,128 @@ bool HttpSituation(int port, const std::string& path, bool gzip, size_t* bytes) 
   return true;
 }
 
-}  // namespace
+// What the measurements of one run share: RESULT lines go to `result`
+// under `scenario`; each figure takes `calls` calls (after a warm-up) and
+// sitrepd's CPU is read from `server`.
+struct Run {
+  std::string scenario;
+  int calls = 0;
+  pid_t server = 0;
+  const ResultFn* result = nullptr;
 
-bool RunBigSituation(const std::string& sitrepd, const ResultFn& result) {
-  const int incidents = absl::GetFlag(FLAGS_situation_incidents);
-  const int calls = absl::GetFlag(FLAGS_situation_calls);
-  const std::string scenario = absl::StrCat("big_situation N=", incidents);
-  testing::TempDir dir("sitrep-big-situation-");
+  void Report(const std::string& figure, double value) const {
+    (*result)(scenario, figure, value);
+  }
+};
+
+// Starts sitrepd with its HTTP gateway on a free loopback port (its data
+// in `dir`) and reads that port; null when it did not start.
+std::unique_ptr<ServerProcess> StartWithHttp(const std::string& sitrepd,
+                                             const testing::TempDir& dir,
+                                             int* http_port) {
   const std::string http_port_file = dir.path() + "/http_port";
   std::unique_ptr<ServerProcess> server = StartSitrepd(
       sitrepd, dir.path() + "/data", dir.path() + "/port",
       {"--http_address=127.0.0.1:0", "--http_port_file=" + http_port_file});
-  int http_port = 0;
   if (server == nullptr ||
-      !WaitUntil([&] { return !!(std::ifstream(http_port_file) >> http_port); },
+      !WaitUntil([&] { return !!(std::ifstream(http_port_file) >> *http_port); },
                  absl::Seconds(10))) {
     std::fprintf(stderr, "big_situation: sitrepd did not start with HTTP\n");
+    return nullptr;
+  }
+  return server;
+}
+
+bool MeasureGetSituation(const Run& run, const Channel& channel) {
+  Timing timing;
+  size_t bytes = 0;
+  if (!Measure(run.calls, run.server,
+               [&] { return RawGetSituation(channel, &bytes); }, &timing)) {
     return false;
   }
+  run.Report("GetSituation first ms", timing.first);
+  run.Report("GetSituation ms", timing.wall);
+  run.Report("GetSituation server CPU ms", timing.cpu);
+  run.Report("GetSituation MB", bytes / 1e6);
+  return true;
+}
+
+// GET /v1/situation, full and compact, plain and gzipped; "x smaller" is
+// against the plain full view.
+bool MeasureHttpViews(const Run& run, int http_port) {
+  struct View {
+    const char* name;
+    const char* path;
+    bool gzip;
+  };
+  Timing timing;
+  size_t bytes = 0;
+  double full_bytes = 0;
+  for (const View& view : {View{"full", "/v1/situation", false},
+                           View{"full gzip", "/v1/situation", true},
+                           View{"compact", "/v1/situation?view=compact", false},
+                           View{"compact gzip", "/v1/situation?view=compact", true}}) {
+    if (!Measure(run.calls, run.server,
+                 [&] { return HttpSituation(http_port, view.path, view.gzip, &bytes); },
+                 &timing)) {
+      return false;
+    }
+    if (full_bytes == 0) full_bytes = static_cast<double>(bytes);
+    run.Report(absl::StrCat("http ", view.name, " first ms"), timing.first);
+    run.Report(absl::StrCat("http ", view.name, " ms"), timing.wall);
+    run.Report(absl::StrCat("http ", view.name, " server CPU ms"), timing.cpu);
+    run.Report(absl::StrCat("http ", view.name, " MB"), bytes / 1e6);
+    run.Report(absl::StrCat("http ", view.name, " x smaller"),
+               full_bytes / static_cast<double>(std::max<size_t>(bytes, 1)));
+  }
+  return true;
+}
+
+// A `situation` snapshot; sets *incidents to the incidents it held.
+bool MeasureSnapshot(const Run& run, v1::SituationFeed::Stub* stub,
+                     int* incidents) {
+  Timing timing;
+  if (!Measure(run.calls, run.server,
+               [&] { return SnapshotOnce(stub, incidents); }, &timing)) {
+    return false;
+  }
+  run.Report("snapshot incidents", *incidents);
+  run.Report("snapshot ms", timing.wall);
+  run.Report("snapshot incidents/s",
+             timing.wall > 0 ? 1000 * *incidents / timing.wall : 0);
+  run.Report("snapshot server CPU ms", timing.cpu);
+  return true;
+}
+
+}  // namespace
+
+bool RunBigSituation(const std::string& sitrepd, const ResultFn& result) {
+  const int incidents = absl::GetFlag(FLAGS_situation_incidents);
+  Run run;
+  run.scenario = absl::StrCat("big_situation N=", incidents);
+  run.calls = absl::GetFlag(FLAGS_situation_calls);
+  run.result = &result;
+  testing::TempDir dir("sitrep-big-situation-");
+  int http_port = 0;
+  std::unique_ptr<ServerProcess> server = StartWithHttp(sitrepd, dir, &http_port);
+  if (server == nullptr) return false;
   std::vector<Channel> channels = MakeChannels(server->address(), 1);
   const auto fill_start = Clock::now();
   if (channels.empty() || !Fill(channels[0].stub.get(), incidents)) {
     std::fprintf(stderr, "big_situation: filling failed\n");
     return false;
   }
-  result(scenario, "fill s", SecondsSince(fill_start));
-  const pid_t pid = server->pid();
-  Timing timing;
-  size_t bytes = 0;
-
-  if (!Measure(calls, pid, [&] { return RawGetSituation(channels[0], &bytes); },
-               &timing)) {
-    return false;
-  }
-  result(scenario, "GetSituation first ms", timing.first);
-  result(scenario, "GetSituation ms", timing.wall);
-  result(scenario, "GetSituation server CPU ms", timing.cpu);
-  result(scenario, "GetSituation MB", bytes / 1e6);
-
-  struct View {
-    const char* name;
-    const char* path;
-    bool gzip;
-  };
-  double full_bytes = 0;
-  for (const View& view : {View{"full", "/v1/situation", false},
-                           View{"full gzip", "/v1/situation", true},
-                           View{"compact", "/v1/situation?view=compact", false},
-                           View{"compact gzip", "/v1/situation?view=compact", true}}) {
-    if (!Measure(calls, pid,
-                 [&] { return HttpSituation(http_port, view.path, view.gzip, &bytes); },
-                 &timing)) {
-      return false;
-    }
-    if (full_bytes == 0) full_bytes = static_cast<double>(bytes);
-    result(scenario, absl::StrCat("http ", view.name, " first ms"), timing.first);
-    result(scenario, absl::StrCat("http ", view.name, " ms"), timing.wall);
-    result(scenario, absl::StrCat("http ", view.name, " server CPU ms"), timing.cpu);
-    result(scenario, absl::StrCat("http ", view.name, " MB"), bytes / 1e6);
-    result(scenario, absl::StrCat("http ", view.name, " x smaller"),
-           full_bytes / static_cast<double>(std::max<size_t>(bytes, 1)));
-  }
-
+  run.Report("fill s", SecondsSince(fill_start));
+  run.server = server->pid();
   int snapshot = 0;
-  if (!Measure(calls, pid,
-               [&] { return SnapshotOnce(channels[0].stub.get(), &snapshot); },
-               &timing)) {
+  if (!MeasureGetSituation(run, channels[0]) ||
+      !MeasureHttpViews(run, http_port) ||
+      !MeasureSnapshot(run, channels[0].stub.get(), &snapshot)) {
     return false;
   }
-  result(scenario, "snapshot incidents", snapshot);
-  result(scenario, "snapshot ms", timing.wall);
-  result(scenario, "snapshot incidents/s",
-         timing.wall > 0 ? 1000 * snapshot / timing.wall : 0);
-  result(scenario, "snapshot server CPU ms", timing.cpu);
   if (const std::string paint = absl::GetFlag(FLAGS_situation_paint_command);
       !paint.empty()) {
-    result(scenario, "dashboard first paint ms", FirstPaintMs(paint, http_port));
+    run.Report("dashboard first paint ms", FirstPaintMs(paint, http_port));
   }
   server->Stop();
   return snapshot == incidents;
