@@ -32,32 +32,25 @@ absl::StatusOr<natsConnection*> Connect(const std::string& url) {
   return jetstream::ConnectToNats(options, "sitrep-bench-raw-peer");
 }
 
-}  // namespace
-
-absl::StatusOr<PeerIngest> PublishRawJetStream(
-    const std::string& nats_url, const PeerStream& stream,
-    const std::function<void(int64_t g, PeerMessage* m)>& make, int window,
-    absl::Duration warmup, absl::Duration duration) {
-  absl::StatusOr<natsConnection*> nc = Connect(nats_url);
-  if (!nc.ok()) return nc.status();
-  absl::Cleanup close_nc = [&] {
-    natsConnection_Close(*nc);
-    natsConnection_Destroy(*nc);
-  };
-  Acks acks;
+// A JetStream context on `nc` whose async publishes block while `window`
+// are unacknowledged and whose acks are counted in `acks`.
+absl::StatusOr<jsCtx*> OpenJetStream(natsConnection* nc, int window, Acks* acks) {
   jsOptions options;
   jsOptions_Init(&options);
   options.PublishAsync.MaxPending = window;
   options.PublishAsync.AckHandler = OnAck;
-  options.PublishAsync.AckHandlerClosure = &acks;
+  options.PublishAsync.AckHandlerClosure = acks;
   options.PublishAsync.StallWait = 10000;
   jsCtx* js = nullptr;
-  if (natsStatus s = natsConnection_JetStream(&js, *nc, &options); s != NATS_OK) {
+  if (natsStatus s = natsConnection_JetStream(&js, nc, &options); s != NATS_OK) {
     return absl::UnavailableError(absl::StrCat("raw JetStream peer: ", natsStatus_GetText(s)));
   }
-  absl::Cleanup destroy_js = [js] { jsCtx_Destroy(js); };
+  return js;
+}
 
-  // The settings of sitrep's stream (jetstream_event_log.cc, CreateStream).
+// Creates `stream` with the settings of sitrep's stream
+// (jetstream_event_log.cc, CreateStream).
+absl::Status AddPeerStream(jsCtx* js, const PeerStream& stream) {
   jsStreamConfig config;
   jsStreamConfig_Init(&config);
   config.Name = stream.name.c_str();
@@ -76,41 +69,80 @@ absl::StatusOr<PeerIngest> PublishRawJetStream(
         "raw JetStream peer: js_AddStream ", stream.name, ": ", natsStatus_GetText(s), " (",
         static_cast<int>(code), ")"));
   }
+  return absl::OkStatus();
+}
 
-  PeerMessage m;
-  int64_t g = 0;
-  bool failed = false;
-  auto publish_until = [&](absl::Time end) {
-    while (!failed && absl::Now() < end) {
-      make(g, &m);
+// Publishes messages 0, 1, ... (made by `make`) with their Nats-Msg-Id;
+// stops for good at the first failed publish.
+class Publisher {
+ public:
+  Publisher(jsCtx* js, Acks* acks,
+            const std::function<void(int64_t g, PeerMessage* m)>& make)
+      : js_(js), acks_(acks), make_(make) {}
+
+  // Publishes until `end` or a failure.
+  void Until(absl::Time end) {
+    while (!failed_ && absl::Now() < end) {
+      make_(g_, &m_);
       jsPubOptions pub;
       jsPubOptions_Init(&pub);
-      pub.MsgId = m.msg_id.c_str();
+      pub.MsgId = m_.msg_id.c_str();
       // Blocks (StallWait) while `window` publishes are unacknowledged.
-      const natsStatus s = js_PublishAsync(js, m.subject.c_str(), m.body.data(),
-                                           static_cast<int>(m.body.size()), &pub);
+      const natsStatus s = js_PublishAsync(js_, m_.subject.c_str(), m_.body.data(),
+                                           static_cast<int>(m_.body.size()), &pub);
       if (s != NATS_OK) {
-        acks.errors.fetch_add(1);
-        failed = true;
+        acks_->errors.fetch_add(1);
+        failed_ = true;
         return;
       }
-      ++g;
+      ++g_;
     }
+  }
+
+  bool failed() const { return failed_; }
+
+ private:
+  jsCtx* const js_;
+  Acks* const acks_;
+  const std::function<void(int64_t g, PeerMessage* m)>& make_;
+  PeerMessage m_;
+  int64_t g_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+absl::StatusOr<PeerIngest> PublishRawJetStream(
+    const std::string& nats_url, const PeerStream& stream,
+    const std::function<void(int64_t g, PeerMessage* m)>& make, int window,
+    absl::Duration warmup, absl::Duration duration) {
+  absl::StatusOr<natsConnection*> nc = Connect(nats_url);
+  if (!nc.ok()) return nc.status();
+  absl::Cleanup close_nc = [&] {
+    natsConnection_Close(*nc);
+    natsConnection_Destroy(*nc);
   };
-  publish_until(absl::Now() + warmup);
+  Acks acks;
+  absl::StatusOr<jsCtx*> js = OpenJetStream(*nc, window, &acks);
+  if (!js.ok()) return js.status();
+  absl::Cleanup destroy_js = [&] { jsCtx_Destroy(*js); };
+  if (absl::Status added = AddPeerStream(*js, stream); !added.ok()) return added;
+
+  Publisher publisher(*js, &acks, make);
+  publisher.Until(absl::Now() + warmup);
   PeerIngest result;
   const uint64_t acked0 = acks.acked.load(std::memory_order_acquire);
   const absl::Time t0 = absl::Now();
-  publish_until(t0 + duration);
+  publisher.Until(t0 + duration);
   result.acked = acks.acked.load(std::memory_order_acquire) - acked0;
   result.seconds = absl::ToDoubleSeconds(absl::Now() - t0);
   jsPubOptions complete;
   jsPubOptions_Init(&complete);
   complete.MaxWait = 30000;
-  js_PublishAsyncComplete(js, &complete);
+  js_PublishAsyncComplete(*js, &complete);
   result.errors = acks.errors.load();
   result.stored_bytes_per_message = StoredBytesPerMessage(nats_url, stream.name);
-  if (failed && result.acked == 0) {
+  if (publisher.failed() && result.acked == 0) {
     return absl::UnavailableError("raw JetStream peer: js_PublishAsync failed at once");
   }
   return result;
