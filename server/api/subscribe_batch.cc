@@ -17,10 +17,11 @@ namespace {
 using google::protobuf::io::CodedOutputStream;
 using google::protobuf::internal::WireFormatLite;
 
-// SubscribeResponse.cursor and Cursor's fields.
-constexpr int kCursorField = 15;
-constexpr int kCursorLogIdField = 1;
-constexpr int kCursorSequenceField = 2;
+// SubscribeResponse.cursor and Cursor's fields, from the generated code so
+// that a renumbered field cannot drift from what protobuf would write.
+constexpr int kCursorField = v1::SubscribeResponse::kCursorFieldNumber;
+constexpr int kCursorLogIdField = v1::Cursor::kLogIdFieldNumber;
+constexpr int kCursorSequenceField = v1::Cursor::kSequenceFieldNumber;
 
 uint8_t* WriteTag(int field, WireFormatLite::WireType type, uint8_t* out) {
   return CodedOutputStream::WriteTagToArray(WireFormatLite::MakeTag(field, type),
