@@ -108,6 +108,8 @@ class FanoutRun {
   std::atomic<int64_t> min_expected_{0};
   std::atomic<bool> stop_monitor_{false};
   std::thread monitor_;
+  // The largest WAL file the monitor saw (every ~100 ms), -1 if none.
+  std::atomic<int64_t> wal_peak_bytes_{-1};
   std::unique_ptr<FanoutPublisher> publisher_;
   int64_t g_ = 0;  // the next update's index: updates published so far
   // Time the publisher waited for the slowest subscriber (the lag limit).
@@ -139,10 +141,14 @@ void FanoutRun::Subscribe(int n, double stalled_fraction) {
 
 void FanoutRun::StartPublishing(const std::string& run) {
   monitor_ = std::thread([this] {
-    while (!stop_monitor_.load()) {
+    for (int tick = 0; !stop_monitor_.load(); ++tick) {
       int64_t m = INT64_MAX;
       for (auto& s : subscribers_) m = std::min(m, s->expected_g());
       min_expected_.store(m);
+      if (tick % 100 == 0) {
+        const int64_t wal = system_->WalBytes();
+        if (wal > wal_peak_bytes_.load()) wal_peak_bytes_.store(wal);
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   });
@@ -330,6 +336,10 @@ void FanoutRun::ReportPhaseB(const Verification& v) {
   const ProcStats end = system_->Stats();
   Result(s, system, "server CPU s", end.cpu_seconds - stats0_.cpu_seconds);
   Result(s, system, "server peak RSS MiB", end.peak_rss_kib / 1024);
+  if (const int64_t wal = wal_peak_bytes_.load(); wal >= 0) {
+    Result(s, system, "server WAL peak MiB",
+           static_cast<double>(wal) / (1 << 20));
+  }
   if (!stalled_.empty()) {
     Result(s, system, "stalled subscribers",
            static_cast<double>(stalled_.size()));

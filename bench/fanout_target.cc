@@ -54,6 +54,7 @@ class GrpcTarget final : public GrpcChannelsTarget {
     return true;
   }
   ProcStats Stats() override { return system_.Stats(); }
+  int64_t WalBytes() override { return system_.WalBytes(); }
   void Stop() override { system_.process.Stop(); }
 
  private:

@@ -37,6 +37,9 @@ class FanoutTarget {
   virtual std::unique_ptr<FanoutPublisher> NewPublisher(
       const std::string& run) = 0;
   virtual ProcStats Stats() = 0;
+  // The server's write-ahead log on disk now, in bytes; -1 when it has
+  // none the bench can see (issue 24: the WAL stays bounded).
+  virtual int64_t WalBytes() { return -1; }
   virtual void Stop() = 0;
   // Phase A (max rate) starts (end false) or ends, `acked` updates
   // published so far.

@@ -1,5 +1,7 @@
 #include "bench/system_under_test.h"
 
+#include <sys/stat.h>
+
 #include <utility>
 
 #include "absl/flags/flag.h"
@@ -30,6 +32,14 @@ bool System::Start(const std::string& fsync, std::vector<std::string> extra) {
   }
   for (std::string& e : extra) argv.push_back(std::move(e));
   return process.Start(argv, port_file);
+}
+
+int64_t System::WalBytes() const {
+  if (name == "ceiling") return -1;
+  // server/log/sqlite_event_log.h's kSqliteFileName, with SQLite's suffix.
+  const std::string wal = dir.path() + "/data/sitrep.db-wal";
+  struct stat st;
+  return ::stat(wal.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
 }
 
 }  // namespace sitrep::bench

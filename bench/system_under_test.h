@@ -3,6 +3,7 @@
 #ifndef SITREP_BENCH_SYSTEM_UNDER_TEST_H_
 #define SITREP_BENCH_SYSTEM_UNDER_TEST_H_
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,9 @@ struct System {
   // appended; false when it did not come up.
   bool Start(const std::string& fsync, std::vector<std::string> extra = {});
   ProcStats Stats() const { return ReadProcStats(process.pid()); }
+  // The size of sitrepd's SQLite WAL file now (0 when there is none yet);
+  // -1 for the ceiling, which stores nothing.
+  int64_t WalBytes() const;
 };
 
 }  // namespace sitrep::bench
