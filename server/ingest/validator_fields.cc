@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "absl/strings/escaping.h"
@@ -85,6 +86,33 @@ bool IsAlnum(char c) {
          (c >= '0' && c <= '9');
 }
 
+// The length of `text`'s longest prefix of printable ASCII (0x20..0x7E),
+// eight bytes at a time.
+size_t PrintableAsciiPrefix(absl::string_view text) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  size_t pos = 0;
+  for (; pos + 8 <= text.size(); pos += 8) {
+    uint64_t x;
+    std::memcpy(&x, text.data() + pos, 8);
+    // A byte's high bit is set in `outside` when the byte is >= 0x80,
+    // < 0x20 or 0x7F (the classic "has a byte less than n" and "has a
+    // zero byte" tests; exact for the first such byte, which is all the
+    // scalar loop below needs: it finds the byte itself).
+    const uint64_t below_space = (x - kOnes * 0x20) & ~x;
+    const uint64_t del = x ^ (kOnes * 0x7F);
+    const uint64_t is_del = (del - kOnes) & ~del;
+    const uint64_t outside = (x | below_space | is_del) & kHighs;
+    if (outside != 0) break;
+  }
+  while (pos < text.size()) {
+    const auto c = static_cast<unsigned char>(text[pos]);
+    if (c < 0x20 || c >= 0x7F) break;
+    ++pos;
+  }
+  return pos;
+}
+
 // "labels[\"key\"]", escaped so that the path stays one printable line.
 std::string LabelField(absl::string_view key) {
   const bool cut = key.size() > kMaxQuotedKeyBytes;
@@ -105,6 +133,12 @@ absl::Status CheckText(const Errors& errors, absl::string_view field,
   }
   size_t code_points = 0;
   for (size_t pos = 0; pos < text.size(); ++code_points) {
+    // Printable ASCII is one code point a byte, neither a control nor a
+    // bidirectional control: skip it without decoding (most text is).
+    const size_t ascii = PrintableAsciiPrefix(text.substr(pos));
+    pos += ascii;
+    code_points += ascii;
+    if (pos == text.size()) break;
     const size_t start = pos;
     char32_t cp = 0;
     if (const char* defect = DecodeUtf8(text, &pos, &cp)) {
@@ -229,6 +263,35 @@ absl::Status CheckTimes(const Errors& errors, v1::SituationUpdate& u,
 
 // --- Labels ----------------------------------------------------------------
 
+namespace {
+
+TextRules LabelValueRules(const ValidationLimits& limits) {
+  TextRules value;
+  value.max_bytes = limits.max_label_value_bytes;
+  value.control_hint = " (a label value is one line of text)";
+  return value;
+}
+
+// Whether every label passes CheckLabels' rules, without building a field
+// path or an error (the common case); the first error in key order is
+// CheckLabels' to find.
+bool AllLabelsValid(const v1::SituationUpdate& u,
+                    const ValidationLimits& limits) {
+  const Errors unnamed("");
+  const TextRules value = LabelValueRules(limits);
+  for (const auto& [key, text] : u.labels()) {
+    if (key.empty() || key.size() > limits.max_label_key_chars ||
+        !IsAlnum(key[0]) ||
+        !std::all_of(key.begin(), key.end(), IsLabelKeyChar) ||
+        !CheckText(unnamed, "", text, value).ok()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 absl::Status CheckLabels(const Errors& errors, const v1::SituationUpdate& u,
                          const ValidationLimits& limits) {
   if (u.labels_size() > limits.max_labels) {
@@ -236,6 +299,7 @@ absl::Status CheckLabels(const Errors& errors, const v1::SituationUpdate& u,
                           " labels; at most ", limits.max_labels,
                           " are allowed, drop or merge some");
   }
+  if (AllLabelsValid(u, limits)) return absl::OkStatus();
   // Sorted so that the first error reported does not depend on map order.
   std::vector<const std::string*> keys;
   keys.reserve(u.labels_size());
@@ -261,10 +325,8 @@ absl::Status CheckLabels(const Errors& errors, const v1::SituationUpdate& u,
       return errors.Invalid(field, "key has a character outside the set; ",
                             rule);
     }
-    TextRules value;
-    value.max_bytes = limits.max_label_value_bytes;
-    value.control_hint = " (a label value is one line of text)";
-    if (auto s = CheckText(errors, field, u.labels().at(*key), value);
+    if (auto s = CheckText(errors, field, u.labels().at(*key),
+                           LabelValueRules(limits));
         !s.ok()) {
       return s;
     }

@@ -408,6 +408,57 @@ TEST(ValidatorTest, TextMustBeValidUtf8) {
               IsOk());
 }
 
+// The text check skips printable ASCII eight bytes at a time: a defect at
+// any position of a word is found and named exactly, with the characters
+// before it (some of them two bytes long) counted one each.
+TEST(ValidatorTest, TextDefectsAreFoundAtEveryPositionOfAWord) {
+  for (int before = 0; before < 20; ++before) {
+    for (const bool accented : {false, true}) {
+      // `before` characters, the first of them an "ë" when `accented`.
+      std::string prefix(before, 'a');
+      if (accented && before > 0) prefix.replace(0, 1, "\xC3\xAB");
+      const std::string after(19 - before, 'z');
+      const std::string at = absl::StrCat(" at character ", before + 1);
+      EXPECT_THAT(ValidateEdited([&](auto& u) {
+                    u.set_headline(prefix + "\x7F" + after);
+                  }),
+                  Invalid(absl::StrCat("update.headline: contains the control "
+                                       "character U+007F", at)))
+          << before;
+      EXPECT_THAT(ValidateEdited([&](auto& u) {
+                    u.set_headline(prefix + "\x1F" + after);
+                  }),
+                  Invalid(absl::StrCat("update.headline: contains the control "
+                                       "character U+001F", at)))
+          << before;
+      EXPECT_THAT(ValidateEdited([&](auto& u) {
+                    u.set_description(prefix + "\xE2\x80\xAE" + after);
+                  }),
+                  Invalid(absl::StrCat("update.description: contains the "
+                                       "bidirectional control U+202E", at)))
+          << before;
+      EXPECT_THAT(
+          ValidateEdited([&](auto& u) { u.set_headline(prefix + "\x80"); }),
+          Invalid(absl::StrCat("update.headline: is not valid UTF-8 (a "
+                               "continuation byte without a lead byte at byte ",
+                               prefix.size(), ")")))
+          << before;
+      // Line breaks and tabs pass where they are allowed, at any position.
+      EXPECT_THAT(ValidateEdited([&](auto& u) {
+                    u.set_description(prefix + "\n" + after + "\t");
+                  }),
+                  IsOk())
+          << before;
+    }
+  }
+  // Lengths count characters across the ASCII runs and the others.
+  const std::string mixed = std::string(99, 'a') + "\xC3\xAB" +
+                            std::string(99, 'b') + "\xC3\xAB";
+  EXPECT_THAT(ValidateEdited([&](auto& u) { u.set_headline(mixed); }), IsOk());
+  EXPECT_THAT(ValidateEdited([&](auto& u) { u.set_headline(mixed + "c"); }),
+              Invalid("update.headline: is 201 characters long"));
+}
+
 TEST(ValidatorTest, DescriptionAllowsLineBreaksAndTabsOnly) {
   EXPECT_THAT(ValidateWith("description: 'line 1\\nline 2\\tcol'"), IsOk());
   EXPECT_THAT(ValidateWith("description: 'line 1\\r\\nline 2'"), IsOk());
