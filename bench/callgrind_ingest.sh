@@ -13,6 +13,11 @@
 # Prints "OUT instructions N per_update X"; OUT.1 is the dump, for
 # `callgrind_annotate OUT.1`. Run two binaries with the same COUNT and BATCH
 # to compare them (docs/performance.md, "CPU per update").
+#
+# With NATS_SERVER=/usr/sbin/nats-server, sitrepd runs --store=jetstream on
+# a fresh `nats-server -js` (not under callgrind) with sitrep-bench's
+# jetstream-ingest settings: the instructions of the JetStream log's
+# ingest, writer, tail and notifier included.
 set -euo pipefail
 sitrepd=${1:?usage: callgrind_ingest.sh SITREPD OUT [COUNT] [BATCH]}
 out=${2:?usage: callgrind_ingest.sh SITREPD OUT [COUNT] [BATCH]}
@@ -25,18 +30,33 @@ command -v valgrind >/dev/null || { echo "callgrind_ingest: valgrind is not inst
 
 dir=$(mktemp -d)
 pid=
+nats_pid=
 cleanup() {
   if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  if [[ -n $nats_pid ]]; then kill "$nats_pid" 2>/dev/null; wait "$nats_pid" 2>/dev/null || true; fi
   rm -rf "$dir"
 }
 trap cleanup EXIT
 rm -f "$out" "$out".*
+store=()
+if [[ -n ${NATS_SERVER:-} ]]; then
+  "$NATS_SERVER" -a 127.0.0.1 -p -1 -js -sd "$dir/js" >"$dir/nats.log" 2>&1 &
+  nats_pid=$!
+  for _ in $(seq 1 100); do
+    grep -q "Server is ready" "$dir/nats.log" && break
+    sleep 0.1
+  done
+  nats_port=$(sed -n 's/.*Listening for client connections on 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/nats.log" | head -1)
+  [[ -n $nats_port ]] || { cat "$dir/nats.log" >&2; echo "callgrind_ingest: nats-server did not start" >&2; exit 1; }
+  # bench/jetstream_ingest_scenario.cc's StoreFlags.
+  store=(--store=jetstream "--nats_url=nats://127.0.0.1:$nats_port" --stream=BENCH --nats_subject_prefix=bench)
+fi
 # The flags sitrep-bench gives the sitrepd it starts (bench/system_under_test.cc).
 valgrind --tool=callgrind --callgrind-out-file="$out" \
   "$sitrepd" --listen=127.0.0.1:0 --port_file="$dir/port" \
   --data_dir="$dir/data" --fsync=off --publish_rate=0 \
   --max_streams_per_principal=0 --metrics_address=127.0.0.1:0 \
-  --http_address= 2>"$dir/stderr" &
+  --http_address= "${store[@]}" 2>"$dir/stderr" &
 pid=$!
 for _ in $(seq 1 1200); do  # at most 10 minutes under valgrind
   [[ -s $dir/port ]] && break
