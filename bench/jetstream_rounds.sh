@@ -39,6 +39,7 @@ for c in d["connections"]:
 print(i,o)'; }
 hz=$(getconf CLK_TCK)
 read -r i0 o0 < <(connz); s0=$(tick $sp); n0=$(tick $nats); t0=$(date +%s.%N)
+ifirst=$i0 ofirst=$o0
 echo "# dt(s)  updates/s  rounds/s  updates/round  sitrepd%  nats%"
 while kill -0 $bp 2>/dev/null; do
   sleep 0.5
@@ -48,4 +49,7 @@ while kill -0 $bp 2>/dev/null; do
     'BEGIN {r=dout-di; if (r<1) r=1; printf "%5.1f %9.0f %9.0f %9.1f %8.0f %6.0f\n", dt, di/dt, r/dt, di/r, ds*100/hz/dt, dn*100/hz/dt}'
   i0=$i1; o0=$o1; s0=$s1; n0=$n1; t0=$t1
 done
+# Over the whole run: a sample's counters can straddle a round.
+awk -v di=$((i0-ifirst)) -v dout=$((o0-ofirst)) \
+  'BEGIN {r=dout-di; if (r<1) r=1; printf "# whole run: %d publishes in %d rounds, %.1f updates per round\n", di, r, di/r}'
 grep RESULT "$dir/bench.out"
