@@ -5,6 +5,13 @@
 // Subscribers share --channels connections and libnats' global delivery
 // pool of 2 threads.
 //
+// natscore-browser (issue 24): NATS core with one connection per
+// subscriber, the shape of the SSE path (a browser has a connection of its
+// own, so every delivery is a write of its own). Printed beside "natscore",
+// never instead of it: the issue's SSE CPU target is judged against
+// "natscore" as it stands; this one says what a server with a connection
+// per reader pays for the same deliveries (docs/performance.md).
+//
 // The JetStream consumer (--jetstream_consumer, docs/performance.md):
 //   push      (default) ephemeral push consumer, DeliverNew, AckNone, its
 //             state in memory (ConsumerConfig.mem_storage, server 2.9+).
@@ -208,7 +215,11 @@ class NatsPublisher final : public FanoutPublisher {
 
 class NatsTarget final : public FanoutTarget {
  public:
-  explicit NatsTarget(bool jetstream) : jetstream_(jetstream) {}
+  // `connection_per_subscriber`: natscore-browser (above); otherwise the
+  // subscribers share --channels connections.
+  explicit NatsTarget(bool jetstream, bool connection_per_subscriber = false)
+      : jetstream_(jetstream),
+        connection_per_subscriber_(connection_per_subscriber) {}
   ~NatsTarget() override { Stop(); }
 
   bool Start() override {
@@ -232,7 +243,10 @@ class NatsTarget final : public FanoutTarget {
     nats_Open(-1);
     nats_SetMessageDeliveryPoolSize(2);
     const std::string url = absl::StrCat("nats://", process_.address());
-    const int count = absl::GetFlag(FLAGS_channels) + 1;  // + the publisher
+    const int readers = connection_per_subscriber_
+                            ? absl::GetFlag(FLAGS_subscribers)
+                            : absl::GetFlag(FLAGS_channels);
+    const int count = readers + 1;  // + the publisher
     for (int i = 0; i < count; ++i) {
       natsOptions* options = nullptr;
       natsOptions_Create(&options);
@@ -342,6 +356,7 @@ class NatsTarget final : public FanoutTarget {
   }
 
   const bool jetstream_;
+  const bool connection_per_subscriber_;
   std::string consumer_;  // --jetstream_consumer when jetstream_
   testing::TempDir dir_;
   ServerProcess process_;
@@ -363,6 +378,10 @@ std::unique_ptr<FanoutTarget> NewNatsTarget(const std::string& name) {
     return NewReplicasTarget(replicas);
   }
   if (name == "natscore") return std::make_unique<NatsTarget>(false);
+  if (name == "natscore-browser") {
+    return std::make_unique<NatsTarget>(false,
+                                        /*connection_per_subscriber=*/true);
+  }
   Note("unknown system %s", name.c_str());
   return nullptr;
 }

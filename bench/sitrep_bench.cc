@@ -37,8 +37,9 @@
 //            --store=jetstream replica next to raw js_PublishAsync with the
 //            same payloads and stream settings (bench/jetstream_peer.h),
 //            with sitrepd's CPU per update.
-// Systems (--systems): sitrep, ceiling, and when built with libnats,
-// jetstream and natscore (fanout only).
+// Systems (--systems): sitrep, ceiling, sse, and when built with libnats,
+// jetstream, natscore and natscore-browser (NATS core with a connection per
+// subscriber, as browsers have; fanout only).
 //
 //   big_situation  GetSituation, /v1/situation (full and compact) and a
 //            `situation` Subscribe's snapshot with --situation_incidents

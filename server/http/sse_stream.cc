@@ -28,12 +28,18 @@ constexpr size_t kMaxUnexpectedInput = 4096;
 
 // The pieces of one write: the chunk's size line, the events, the chunk's
 // end.
+// Made on the stack of the thread that writes it (no allocation when the
+// socket takes it all, the common case); moved to the heap only when the
+// loop must send the rest.
 struct SseStream::Write {
-  std::string head;
+  // The chunk's size in hex and CRLF: at most 16 digits + 2.
+  char head_bytes[18];
+  size_t head_size = 0;
   SseChunk events;
   absl::string_view tail;
 
-  size_t size() const { return head.size() + events.bytes + tail.size(); }
+  absl::string_view head() const { return {head_bytes, head_size}; }
+  size_t size() const { return head_size + events.bytes + tail.size(); }
   // Calls `piece(bytes, frame)` for what is left from `offset`; `frame` is
   // the SseFrame the bytes live in, null for head and tail.
   template <typename Piece>
@@ -46,7 +52,7 @@ struct SseStream::Write {
       piece(bytes.substr(offset), frame);
       offset = 0;
     };
-    visit(head, nullptr);
+    visit(head(), nullptr);
     for (const SseFrame& frame : events.frames) visit(*frame, &frame);
     visit(tail, nullptr);
   }
@@ -134,24 +140,25 @@ void SseStream::EncodeHeartbeat(const v1::Heartbeat& heartbeat,
 void SseStream::StartWrite() {
   // Taken first: once the write is done, the next message may be encoded
   // into pending_ on another thread at any moment.
-  std::unique_ptr<Write> write = Framed(std::exchange(pending_, SseChunk()));
+  Write write = Framed(std::exchange(pending_, SseChunk()));
   size_t offset = 0;
-  if (!write->events.empty()) {
+  if (!write.events.empty()) {
     absl::MutexLock lock(&io_mu_);
     if (direct_fd_ >= 0) {
-      offset = WriteDirect(direct_fd_, *write, offset);
+      offset = WriteDirect(direct_fd_, write, offset);
       // The loop sends the rest; it opens direct writes again once the
       // socket took it.
-      if (offset < write->size()) direct_fd_ = -1;
+      if (offset < write.size()) direct_fd_ = -1;
     }
   }
-  if (offset > 0 && offset == write->size()) {
+  if (offset > 0 && offset == write.size()) {
     // Straight on: OnWriteDone only schedules the next pump, or files the
     // stream with the Feed when it has nothing more to send.
     subscription_->OnWriteDone(true, Subscription::NextBatch::kOnExecutor);
     return;
   }
-  loop_->Post([self = shared_from_this(), write = std::move(write),
+  loop_->Post([self = shared_from_this(),
+               write = std::make_unique<Write>(std::move(write)),
                offset]() mutable {
     // libevent sends nothing for an empty chunk and so never says it was
     // sent: complete it here, or the stream would wait for good.
@@ -188,18 +195,27 @@ size_t SseStream::WriteDirect(int fd, const Write& write, size_t offset) {
   return offset;
 }
 
-std::unique_ptr<SseStream::Write> SseStream::Framed(SseChunk events) const {
-  auto write = std::make_unique<Write>();
-  write->events = std::move(events);
-  if (chunked_ && !write->events.empty()) {
-    write->head = absl::StrCat(absl::Hex(write->events.bytes), "\r\n");
-    write->tail = "\r\n";
+SseStream::Write SseStream::Framed(SseChunk events) const {
+  Write write;
+  write.events = std::move(events);
+  if (chunked_ && !write.events.empty()) {
+    // The chunk's size line: the size in hex, then CRLF.
+    char digits[16];
+    size_t count = 0;
+    for (size_t left = write.events.bytes; left > 0; left >>= 4) {
+      digits[count++] = "0123456789abcdef"[left & 0xf];
+    }
+    while (count > 0) write.head_bytes[write.head_size++] = digits[--count];
+    write.head_bytes[write.head_size++] = '\r';
+    write.head_bytes[write.head_size++] = '\n';
+    write.tail = "\r\n";
   }
   return write;
 }
 
 void SseStream::WriteOnLoop(SseChunk events, bool tell_subscription) {
-  WriteOnLoop(Framed(std::move(events)), 0, tell_subscription);
+  WriteOnLoop(std::make_unique<Write>(Framed(std::move(events))), 0,
+              tell_subscription);
 }
 
 void SseStream::WriteOnLoop(std::unique_ptr<Write> write, size_t offset,

@@ -97,7 +97,7 @@ class SseStream final : public SubscriptionSink,
   // One write: the chunk framing around `events` (none when the response
   // is not chunked, HTTP/1.0).
   struct Write;
-  std::unique_ptr<Write> Framed(SseChunk events) const;
+  Write Framed(SseChunk events) const;
   // The write turn's thread, under io_mu_: writes what the socket takes of
   // `write` from `offset`; returns the new offset.
   static size_t WriteDirect(int fd, const Write& write, size_t offset);
