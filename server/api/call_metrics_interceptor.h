@@ -21,8 +21,8 @@ namespace sitrep {
 // the interceptors around each batch (the stream's every write included)
 // and hands the batch's completion back through a second, empty
 // grpc_call_start_batch and another trip through the completion queue.
-// At 200 updates/s to 1,000 streams that was most of what a write cost
-// above the bare server (issue 24, docs/performance.md).
+// That was ~4k of the ~11.8k instructions a write cost above the bare
+// server (issue 24, docs/performance.md).
 //
 // Not seen: calls gRPC refuses before any handler runs. A unary request
 // over --max_message_bytes never reaches the C++ layer (no hook fires), and
