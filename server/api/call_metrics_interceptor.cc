@@ -37,8 +37,11 @@ class CallMetricsInterceptorFactory final
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
     std::optional<RpcMethod> method = RpcMethodOfPath(info->method());
-    // nullptr: gRPC does not intercept this call at all.
-    if (!method.has_value()) return nullptr;
+    // nullptr: gRPC does not intercept this call at all. Subscribe counts
+    // itself (subscribe_reactor.cc): see the header for why.
+    if (!method.has_value() || *method == RpcMethod::kSubscribe) {
+      return nullptr;
+    }
     return new CallMetricsInterceptor(metrics_, *method);
   }
 

@@ -15,6 +15,15 @@ namespace sitrep {
 // still counts with the server's status (usually CANCELLED). Health and
 // reflection calls are not counted.
 //
+// Subscribe is not intercepted: it counts itself when its reactor finishes
+// (subscribe_reactor.cc), with the same status. An interceptor on a call
+// costs every batch of it, not only the last: gRPC 1.51's C++ layer runs
+// the interceptors around each batch (the stream's every write included)
+// and hands the batch's completion back through a second, empty
+// grpc_call_start_batch and another trip through the completion queue.
+// That was ~4k of the ~11.8k instructions a write cost above the bare
+// server (issue 24, docs/performance.md).
+//
 // Not seen: calls gRPC refuses before any handler runs. A unary request
 // over --max_message_bytes never reaches the C++ layer (no hook fires), and
 // a PublishStream message over it looks to the handler like the client's

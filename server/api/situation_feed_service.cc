@@ -144,7 +144,9 @@ SituationFeedService::PublishStream(grpc::CallbackServerContext* context) {
 grpc::ServerWriteReactor<grpc::ByteBuffer>* SituationFeedService::Subscribe(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   absl::StatusOr<CallIdentity> caller = Identify(*context, "Subscribe");
-  if (!caller.ok()) return NewFailedSubscribeReactor(caller.status());
+  if (!caller.ok()) {
+    return NewFailedSubscribeReactor(caller.status(), options_.metrics);
+  }
   return NewSubscribeReactor(
       *request,
       [this, &caller](const v1::SubscribeRequest& parsed) {

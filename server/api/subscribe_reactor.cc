@@ -12,11 +12,21 @@
 namespace sitrep {
 namespace {
 
+// What the call metrics interceptor counts for the other methods
+// (call_metrics_interceptor.h): the status the call finishes with.
+grpc::Status CountedStatus(const absl::Status& status, Metrics* metrics) {
+  grpc::Status finished = ToGrpcStatus(status);
+  if (metrics != nullptr) {
+    metrics->RecordHandled(RpcMethod::kSubscribe, finished.error_code());
+  }
+  return finished;
+}
+
 // A reactor that only reports an error.
 class FailedReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  explicit FailedReactor(const absl::Status& status) {
-    Finish(ToGrpcStatus(status));
+  FailedReactor(const absl::Status& status, Metrics* metrics) {
+    Finish(CountedStatus(status, metrics));
   }
   void OnDone() override { delete this; }
 };
@@ -24,8 +34,9 @@ class FailedReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 // Encodes a Subscription's messages as SubscribeResponse bytes.
 class GrpcStreamSink final : public SubscriptionSink {
  public:
-  explicit GrpcStreamSink(grpc::ServerWriteReactor<grpc::ByteBuffer>* reactor)
-      : reactor_(reactor) {}
+  GrpcStreamSink(grpc::ServerWriteReactor<grpc::ByteBuffer>* reactor,
+                 Metrics* metrics)
+      : reactor_(reactor), metrics_(metrics) {}
 
   void Encode(const CursorMessage& message,
               const std::string& log_id) override {
@@ -70,11 +81,12 @@ class GrpcStreamSink final : public SubscriptionSink {
 
   void StartWrite() override { reactor_->StartWrite(&buffer_); }
   void Finish(const absl::Status& status) override {
-    reactor_->Finish(ToGrpcStatus(status));
+    reactor_->Finish(CountedStatus(status, metrics_));
   }
 
  private:
   grpc::ServerWriteReactor<grpc::ByteBuffer>* const reactor_;
+  Metrics* const metrics_;
   // The message being written; must live until OnWriteDone. Touched only by
   // the thread that started the write (the Subscription's rule), like
   // batches_ (made by the first batch: the log id is the Feed's).
@@ -87,8 +99,9 @@ class GrpcStreamSink final : public SubscriptionSink {
 class SubscribeReactor final
     : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  explicit SubscribeReactor(std::shared_ptr<Subscription> subscription)
-      : subscription_(std::move(subscription)), sink_(this) {}
+  SubscribeReactor(std::shared_ptr<Subscription> subscription,
+                   Metrics* metrics)
+      : subscription_(std::move(subscription)), sink_(this, metrics) {}
   void Start() { subscription_->Start(&sink_); }
   void OnWriteDone(bool ok) override {
     subscription_->OnWriteDone(ok, Subscription::NextBatch::kOnExecutor);
@@ -111,7 +124,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
     Metrics* metrics) {
   auto refuse = [metrics](const absl::Status& status) {
     if (metrics != nullptr) metrics->RecordRefusal(status, RejectReason::kOther);
-    return new FailedReactor(status);
+    return new FailedReactor(status, metrics);
   };
   v1::SubscribeRequest request;
   if (absl::Status parsed = ParseRawRequest(request_bytes, &request);
@@ -119,15 +132,17 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
     return refuse(parsed);
   }
   absl::StatusOr<std::shared_ptr<Subscription>> subscription = open(request);
-  if (!subscription.ok()) return new FailedReactor(subscription.status());
-  auto* reactor = new SubscribeReactor(*std::move(subscription));
+  if (!subscription.ok()) {
+    return new FailedReactor(subscription.status(), metrics);
+  }
+  auto* reactor = new SubscribeReactor(*std::move(subscription), metrics);
   reactor->Start();
   return reactor;
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* NewFailedSubscribeReactor(
-    const absl::Status& status) {
-  return new FailedReactor(status);
+    const absl::Status& status, Metrics* metrics) {
+  return new FailedReactor(status, metrics);
 }
 
 }  // namespace sitrep

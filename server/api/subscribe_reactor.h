@@ -16,7 +16,9 @@ namespace sitrep {
 // reactor that finishes at once with the error.
 // `open` checks the parsed request and opens its subscription
 // (FeedReads::Subscribe); `metrics` (nullable) counts a request that does
-// not parse.
+// not parse, and every call by the status it finishes with
+// (sitrep_grpc_server_handled_total: Subscribe is not intercepted,
+// call_metrics_interceptor.h).
 using SubscriptionOpener =
     std::function<absl::StatusOr<std::shared_ptr<Subscription>>(
         const v1::SubscribeRequest&)>;
@@ -24,9 +26,10 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
     const grpc::ByteBuffer& request_bytes, const SubscriptionOpener& open,
     Metrics* metrics);
 
-// A reactor that only finishes the call with `status`.
+// A reactor that only finishes the call with `status` (counted in
+// `metrics`, nullable).
 grpc::ServerWriteReactor<grpc::ByteBuffer>* NewFailedSubscribeReactor(
-    const absl::Status& status);
+    const absl::Status& status, Metrics* metrics);
 
 }  // namespace sitrep
 

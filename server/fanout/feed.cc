@@ -75,11 +75,12 @@ bool Feed::WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
 }
 
 bool Feed::WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
-                      std::vector<WakeKey> wake_keys) {
-  if (wake_keys.empty()) wake_keys.push_back(AnyUpdateWakeKey());
+                      absl::Span<const WakeKey> wake_keys) {
+  static const WakeKey kAny[] = {AnyUpdateWakeKey()};
+  if (wake_keys.empty()) wake_keys = kAny;
   absl::MutexLock lock(&mu_);
   if (head_.load(std::memory_order_acquire) > after) return false;
-  waiters_.Add(std::move(waiter), std::move(wake_keys));
+  waiters_.Add(std::move(waiter), wake_keys);
   return true;
 }
 

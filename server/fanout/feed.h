@@ -11,6 +11,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "server/fanout/update_ring.h"
 #include "server/fanout/wake_index.h"
 #include "server/filter/filter_matcher.h"
@@ -116,7 +117,7 @@ class Feed final : public AppendListener {
   // The same, told only when an appended update (or its incident's
   // previous update) carries one of `wake_keys` (FilterMatcher::WakeKeys()).
   bool WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
-                  std::vector<WakeKey> wake_keys);
+                  absl::Span<const WakeKey> wake_keys);
   // Removes a registration, if any.
   void CancelWait(const FeedWaiter* waiter);
   // Removes a registration. If `waiter` was still registered, returns the

@@ -5,11 +5,11 @@
 namespace sitrep {
 
 void WakeIndex::Add(std::shared_ptr<FeedWaiter> waiter,
-                    std::vector<WakeKey> keys) {
+                    absl::Span<const WakeKey> keys) {
   const FeedWaiter* const id = waiter.get();
   Remove(id);
   for (WakeKey key : keys) buckets_[key].insert(id);
-  entries_.emplace(id, Entry{std::move(waiter), std::move(keys)});
+  entries_.emplace(id, Entry{std::move(waiter), Keys(keys.begin(), keys.end())});
 }
 
 bool WakeIndex::Remove(const FeedWaiter* waiter) {
@@ -20,8 +20,7 @@ bool WakeIndex::Remove(const FeedWaiter* waiter) {
   return true;
 }
 
-void WakeIndex::Unfile(const FeedWaiter* waiter,
-                       const std::vector<WakeKey>& keys) {
+void WakeIndex::Unfile(const FeedWaiter* waiter, const Keys& keys) {
   for (WakeKey key : keys) {
     auto bucket = buckets_.find(key);
     if (bucket == buckets_.end()) continue;

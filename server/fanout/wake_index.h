@@ -7,6 +7,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/types/span.h"
 #include "server/filter/wake_keys.h"
 
 namespace sitrep {
@@ -25,7 +27,7 @@ class WakeIndex {
  public:
   // Files `waiter` under `keys` (at least one). A waiter already filed is
   // filed again under the new keys.
-  void Add(std::shared_ptr<FeedWaiter> waiter, std::vector<WakeKey> keys);
+  void Add(std::shared_ptr<FeedWaiter> waiter, absl::Span<const WakeKey> keys);
   // Removes `waiter`; false when it was not filed.
   bool Remove(const FeedWaiter* waiter);
   // Moves every waiter filed under one of `keys` to `woken` (each once) and
@@ -37,11 +39,14 @@ class WakeIndex {
   size_t size() const { return entries_.size(); }
 
  private:
+  // A stream files itself again after every delivery: its few keys are
+  // kept inline, not in an allocation of their own each time.
+  using Keys = absl::InlinedVector<WakeKey, 4>;
   struct Entry {
     std::shared_ptr<FeedWaiter> waiter;
-    std::vector<WakeKey> keys;
+    Keys keys;
   };
-  void Unfile(const FeedWaiter* waiter, const std::vector<WakeKey>& keys);
+  void Unfile(const FeedWaiter* waiter, const Keys& keys);
 
   absl::flat_hash_map<const FeedWaiter*, Entry> entries_;
   absl::flat_hash_map<WakeKey, absl::flat_hash_set<const FeedWaiter*>>

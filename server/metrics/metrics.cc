@@ -9,6 +9,7 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "prometheus/text_serializer.h"
@@ -18,7 +19,6 @@ namespace sitrep {
 namespace {
 
 using metrics_internal::Counter;
-using metrics_internal::DeliveryBuckets;
 using metrics_internal::Gauge;
 using metrics_internal::Histogram;
 using metrics_internal::kCodeSlots;
@@ -92,35 +92,50 @@ void Metrics::RecordHandled(RpcMethod method, int grpc_code) {
 void Metrics::RecordDeliveries(const std::vector<LogEntryPtr>& updates,
                                bool live, absl::Time now) {
   if (updates.empty()) return;
-  impl_->deliveries.Increment(static_cast<double>(updates.size()));
+  impl_->deliveries_tally.Add(updates.size());
   if (!live) return;
-  // One ObserveMultiple per batch instead of one Observe per update: under
-  // load a batch carries hundreds of updates, and every Observe takes the
-  // histogram's lock.
-  const Histogram::BucketBoundaries& bounds = DeliveryBuckets();
-  std::vector<double> increments(bounds.size() + 1, 0.0);
-  double sum = 0;
   // Plain arithmetic on the Timestamp's fields: a batch to a thousand
   // subscribers is a million of these a second, and absl::Duration's
   // division showed in profiles.
   const int64_t now_ns = absl::ToUnixNanos(now);
-  for (const LogEntryPtr& entry : updates) {
+  auto latency = [now_ns](const LogEntryPtr& entry) {
     const google::protobuf::Timestamp& received = entry->update.received_at();
     const int64_t received_ns = received.seconds() * 1'000'000'000 +
                                 received.nanos();
-    const double seconds =
-        std::max(0.0, static_cast<double>(now_ns - received_ns) * 1e-9);
-    sum += seconds;
-    const size_t bucket =
-        std::lower_bound(bounds.begin(), bounds.end(), seconds) -
-        bounds.begin();
-    increments[bucket] += 1;
+    return std::max(0.0, static_cast<double>(now_ns - received_ns) * 1e-9);
+  };
+  ShardedHistogram& histogram = impl_->delivery_latency_tally;
+  // A live stream at a low rate: one update per batch.
+  if (updates.size() == 1) {
+    histogram.Observe(latency(updates.front()));
+    return;
   }
-  impl_->delivery_latency.ObserveMultiple(increments, sum);
+  // A batch of hundreds under load: counted here, added once.
+  absl::InlinedVector<uint64_t, 16> counts(histogram.bounds().size() + 1, 0);
+  double sum = 0;
+  for (const LogEntryPtr& entry : updates) {
+    const double seconds = latency(entry);
+    sum += seconds;
+    ++counts[histogram.BucketOf(seconds)];
+  }
+  histogram.AddCounts(counts.data(), sum);
 }
 
 void Metrics::ObserveSubscriberLag(uint64_t lag) {
-  impl_->lag.Observe(static_cast<double>(lag));
+  impl_->lag_tally.Observe(static_cast<double>(lag));
+}
+
+// The deliveries' tallies since the last scrape, into their series.
+void Metrics::Impl::FoldTallies() {
+  if (const uint64_t n = deliveries_tally.Take(); n > 0) {
+    deliveries.Increment(static_cast<double>(n));
+  }
+  for (auto [tally, series] :
+       {std::pair{&delivery_latency_tally, &delivery_latency},
+        std::pair{&lag_tally, &lag}}) {
+    ShardedHistogram::Taken taken = tally->Take();
+    if (taken.total > 0) series->ObserveMultiple(taken.counts, taken.sum);
+  }
 }
 
 void Metrics::RecordCatchupRead() { impl_->catchup_reads.Increment(); }
@@ -262,6 +277,7 @@ std::string Metrics::Scrape() {
   }
   // Outside scrape_mu: the refresh calls SetOpenIncidents, which takes it.
   if (refresh) refresh(*this);
+  impl_->FoldTallies();
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, impl_->registry->Collect());
   if (extra) out << extra();

@@ -22,6 +22,7 @@
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "server/metrics/metrics.h"
+#include "server/metrics/sharded_tally.h"
 
 namespace sitrep {
 namespace metrics_internal {
@@ -107,6 +108,13 @@ struct Metrics::Impl {
   Histogram& delivery_latency;
   Family<Gauge>& subscribers;
   Histogram& lag;
+  // What deliveries add to deliveries, delivery_latency and lag, folded
+  // into them at each scrape (FoldTallies): the hot path never touches a
+  // Prometheus series (sharded_tally.h).
+  ShardedCounter deliveries_tally;
+  ShardedHistogram delivery_latency_tally{metrics_internal::DeliveryBuckets()};
+  ShardedHistogram lag_tally{metrics_internal::LagBuckets()};
+  void FoldTallies();
   Gauge& lag_max;
   Counter& catchup_reads;
   Gauge& store_head;

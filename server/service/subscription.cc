@@ -230,12 +230,12 @@ void Subscription::EncodeHeartbeatLocked() {
 // Counted before the write starts, so that a client holding the batch
 // always finds it counted. `live`: the subscriber had caught up before
 // `message`, so received_at -> now is delivery latency.
-void Subscription::CountDelivery(const CursorMessage& message, bool live) {
+void Subscription::CountDelivery(const CursorMessage& message, bool live,
+                                 absl::Time now) {
   if (metrics_ == nullptr || message.type != CursorMessage::Type::kUpdates) {
     return;
   }
-  metrics_->RecordDeliveries(message.updates, live && !message.snapshot,
-                             clock_->Now());
+  metrics_->RecordDeliveries(message.updates, live && !message.snapshot, now);
   const uint64_t head = feed_->head();
   if (!message.snapshot && head >= message.cursor) {
     metrics_->ObserveSubscriberLag(head - message.cursor);
@@ -265,15 +265,17 @@ void Subscription::Pump(bool scheduled) {
       sink->Finish(status);
       return;
     }
-    CursorMessage message;
     absl::Status failure;
     // Live: the subscriber had caught up before this message, so its
     // updates are new ones and received_at -> now is delivery latency.
     const bool live = cursor_->caught_up();
-    switch (cursor_->Next(&message, &failure)) {
+    const absl::Time now = clock_->Now();
+    switch (cursor_->Next(&message_, &failure)) {
       case SubscriberCursor::Step::kMessage:
-        sink->Encode(message, feed_->log_id());
-        CountDelivery(message, live);
+        sink->Encode(message_, feed_->log_id());
+        CountDelivery(message_, live, now);
+        // The entries are in the encoded message now; the vector stays.
+        message_.updates.clear();
         break;
       case SubscriberCursor::Step::kReadStore: {
         store_read_in_flight_ = true;
@@ -296,7 +298,7 @@ void Subscription::Pump(bool scheduled) {
         SchedulePump();
         return;
       case SubscriberCursor::Step::kIdle:
-        if (clock_->Now() - last_send_ >= heartbeat_interval_) {
+        if (now - last_send_ >= heartbeat_interval_) {
           EncodeHeartbeatLocked();
           break;
         }
@@ -307,13 +309,14 @@ void Subscription::Pump(bool scheduled) {
         waiting_ = true;
         return;
       case SubscriberCursor::Step::kFail:
+        message_.updates.clear();  // a lagging stream's full batch
         finish_requested_ = true;
         finish_status_ = failure;
         continue;
     }
     // The sink holds an encoded message: write it.
     write_in_flight_ = true;
-    last_send_ = clock_->Now();
+    last_send_ = now;
     lock.Release();
     sink->StartWrite();
     return;

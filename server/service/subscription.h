@@ -158,8 +158,8 @@ class Subscription final : public FeedWaiter,
   void HeartbeatTick();
   void ScheduleHeartbeat(absl::Duration delay);
   void EncodeHeartbeatLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The delivery metrics of a message just encoded (Pump).
-  void CountDelivery(const CursorMessage& message, bool live);
+  // The delivery metrics of a message encoded at `now` (Pump).
+  void CountDelivery(const CursorMessage& message, bool live, absl::Time now);
 
   // Constant after construction.
   Feed* const feed_;
@@ -181,6 +181,10 @@ class Subscription final : public FeedWaiter,
   StreamLease lease_ ABSL_GUARDED_BY(mu_);
   StreamGrants::Registration grant_ ABSL_GUARDED_BY(mu_);
   const std::unique_ptr<SubscriberCursor> cursor_ ABSL_PT_GUARDED_BY(mu_);
+  // The message Pump asks the cursor for, kept between pumps so that its
+  // vectors keep their capacity (a live stream makes one per delivery);
+  // emptied of entries once encoded.
+  CursorMessage message_ ABSL_GUARDED_BY(mu_);
   SubscriptionSink* sink_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool store_read_in_flight_ ABSL_GUARDED_BY(mu_) = false;

@@ -184,6 +184,33 @@ TEST_F(MetricsTest, CountersMatchAScriptedWorkload) {
   server_.Stop();
 }
 
+// Subscribe is not intercepted (call_metrics_interceptor.h): its reactor
+// counts the status it finishes with, whether it refuses the request or
+// ends a live stream. Each is counted before the client can see it.
+TEST_F(MetricsTest, SubscribeCountsTheStatusItFinishesWith) {
+  auto stub = StubWith(kKpToken);
+  v1::SubscribeRequest bad;
+  bad.mutable_heartbeat_interval()->set_seconds(-1);
+  StreamReader refused(*stub, bad);
+  EXPECT_EQ(refused.Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  StreamReader live(*stub, v1::SubscribeRequest());
+  ASSERT_TRUE(live.ReadUntil(IsCaughtUp).has_value());
+  // The token rotated: the server ends the open stream.
+  AccessPolicyBuilder()
+      .Principal("kp-ops").Token("sitrep_kp-ops-rotated-0123456789")
+      .Publish({"KOSOVO_POLICE"}).Read({"*"})
+      .WriteTo(policy_);
+  SITREP_ASSERT_OK(server_.server().ReloadAccessPolicy());
+  EXPECT_FALSE(live.ReadUntil(IsNotHeartbeat).has_value());
+  EXPECT_EQ(live.Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  const std::map<std::string, double> m = Scrape(server_.server());
+  EXPECT_EQ(SampleOr(m, Handled("Subscribe", "INVALID_ARGUMENT")), 1);
+  EXPECT_EQ(SampleOr(m, Handled("Subscribe", "UNAUTHENTICATED")), 1);
+  EXPECT_EQ(SampleOr(m, Handled("Subscribe", "OK")), -1);
+}
+
 TEST(MetricsGaugesTest, ClosedIncidentsAndRetentionShowInTheGauges) {
   TestServer server([](ServerConfig& c) {
     c.retention_max_updates = 1;
