@@ -91,5 +91,19 @@ ABSL_FLAG(std::string, replica_counts, "1,2",
 ABSL_FLAG(double, replica_cpu, 0.25,
           "replicas: CPU budget of each replica in cores (a cgroup of its "
           "own; needs root and a cgroup cpu controller); 0: no budgets");
+ABSL_FLAG(absl::Duration, latency_bound, absl::Milliseconds(250),
+          "replicas: after phase A, search the highest publish rate whose "
+          "every step keeps publish->deliver p99 under this bound with "
+          "nothing lost (bench/capacity_search.h); 0: no search");
+ABSL_FLAG(absl::Duration, capacity_step, absl::Seconds(3),
+          "replicas: length of each step of the capacity search");
+ABSL_FLAG(double, capacity_start_rate, 0,
+          "replicas: the search's first rate in updates/s; 0: half of phase "
+          "A's published/s");
+ABSL_FLAG(double, capacity_growth, 1.5,
+          "replicas: the search multiplies the rate by this while it passes");
+ABSL_FLAG(int, capacity_refinements, 3,
+          "replicas: bisections after the search's first failing step");
+ABSL_FLAG(int, capacity_steps, 12, "replicas: most steps of the search");
 ABSL_FLAG(bool, check, false,
           "Exit 1 on any loss, duplicate, reorder or contract violation");

@@ -48,6 +48,12 @@ ABSL_DECLARE_FLAG(std::string, jetstream_consumer);
 #endif
 ABSL_DECLARE_FLAG(std::string, replica_counts);
 ABSL_DECLARE_FLAG(double, replica_cpu);
+ABSL_DECLARE_FLAG(absl::Duration, latency_bound);
+ABSL_DECLARE_FLAG(absl::Duration, capacity_step);
+ABSL_DECLARE_FLAG(double, capacity_start_rate);
+ABSL_DECLARE_FLAG(double, capacity_growth);
+ABSL_DECLARE_FLAG(int, capacity_refinements);
+ABSL_DECLARE_FLAG(int, capacity_steps);
 ABSL_DECLARE_FLAG(bool, check);
 
 #endif  // SITREP_BENCH_BENCH_FLAGS_H_

@@ -5,7 +5,8 @@
 // sustainable rate and the drain is bounded) for --duration after --warmup.
 // Phase B: --rate updates/s for --duration; publish->deliver latency from
 // the publish time in label "b". Both phases verify exactly-once, in-order
-// delivery of every matching update.
+// delivery of every matching update. The replicas scenario runs its
+// capacity search at a latency bound between them (bench/capacity_search.h).
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +25,7 @@
 #include "absl/time/time.h"
 #include "bench/bench_common.h"
 #include "bench/bench_flags.h"
+#include "bench/capacity_search.h"
 #include "bench/fanout_target.h"
 #include "bench/scenarios.h"
 
@@ -71,6 +73,9 @@ class FanoutRun {
   // Starts the lag monitor and the publisher of run `run`.
   void StartPublishing(const std::string& run);
   void PhaseA();
+  // The capacity at --latency_bound, from half of phase A's rate (or
+  // --capacity_start_rate) on; for the target to keep.
+  void SearchCapacityPhase();
   void PhaseB();
   // Ends the publisher and the subscribers; reports phase B and the totals.
   void Finish();
@@ -81,8 +86,8 @@ class FanoutRun {
   void ReadCounters(PhaseAMark* mark);
   void ReportPhaseA(const PhaseAMark& start, const PhaseAMark& end,
                     double seconds, int64_t window_wait_start);
-  // Waits up to --drain_timeout until every subscriber has all of g_.
-  bool Drain();
+  // Waits up to `timeout` until every subscriber has all of g_.
+  bool Drain(absl::Duration timeout);
   Verification Verify();
   void ReportPhaseB(const Verification& v);
 
@@ -114,6 +119,7 @@ class FanoutRun {
   int64_t g_ = 0;  // the next update's index: updates published so far
   // Time the publisher waited for the slowest subscriber (the lag limit).
   int64_t lag_wait_ns_ = 0;
+  double a_published_per_s_ = 0;  // phase A's, where the search starts
   ProcStats stats0_;     // when phase A starts
   ProcStats stats_b0_;   // when phase B starts
   ProcStats stats_b1_;   // when phase B ends
@@ -178,7 +184,7 @@ void FanoutRun::ReadCounters(PhaseAMark* mark) {
   mark->client = ReadProcStats(getpid());
 }
 
-bool FanoutRun::Drain() {
+bool FanoutRun::Drain(absl::Duration timeout) {
   // A subscriber's next expected g passes g once it has everything of its
   // mission below g.
   return WaitFor(
@@ -188,7 +194,7 @@ bool FanoutRun::Drain() {
         }
         return true;
       },
-      absl::GetFlag(FLAGS_drain_timeout));
+      timeout);
 }
 
 void FanoutRun::PhaseA() {
@@ -215,7 +221,7 @@ void FanoutRun::PhaseA() {
   ReadCounters(&end);
   ReportPhaseA(start, end, a_seconds, window_wait_start);
   publisher_->WaitAcked(absl::Seconds(30));
-  if (!Drain()) {
+  if (!Drain(absl::GetFlag(FLAGS_drain_timeout))) {
     Note("%s %s: phase A did not drain in time", scenario_.c_str(),
          system_name_.c_str());
   }
@@ -225,8 +231,8 @@ void FanoutRun::ReportPhaseA(const PhaseAMark& start, const PhaseAMark& end,
                              double a_seconds, int64_t window_wait_start) {
   const std::string& s = scenario_;
   const std::string& system = system_name_;
-  Result(s, system, "A published/s",
-         static_cast<double>(end.acked - start.acked) / a_seconds);
+  a_published_per_s_ = static_cast<double>(end.acked - start.acked) / a_seconds;
+  Result(s, system, "A published/s", a_published_per_s_);
   Result(s, system, "A delivered/s",
          static_cast<double>(end.delivered - start.delivered) / a_seconds);
   // The share of phase A the publisher spent held back by the slowest
@@ -257,6 +263,21 @@ void FanoutRun::ReportPhaseA(const PhaseAMark& start, const PhaseAMark& end,
          end.client.cpu_seconds - start.client.cpu_seconds);
 }
 
+void FanoutRun::SearchCapacityPhase() {
+  double start = absl::GetFlag(FLAGS_capacity_start_rate);
+  if (start <= 0) start = std::max(10.0, a_published_per_s_ / 2);
+  BoundedCapacity capacity = SearchCapacity(
+      {system_, publisher_.get(), &subscribers_, &g_, window_,
+       [this](absl::Duration timeout) { return Drain(timeout); }},
+      start);
+  if (const CapacityStep* best = capacity.best_step()) {
+    Result(scenario_, system_name_, "L capacity updates/s", best->offered);
+    Result(scenario_, system_name_, "L capacity delivered/s", best->delivered);
+    Result(scenario_, system_name_, "L p99 ms", best->p99_ms);
+  }
+  system_->KeepBoundedCapacity(std::move(capacity));
+}
+
 void FanoutRun::PhaseB() {
   // Fixed rate, latency; one update per message.
   if (!publisher_->SetBatch(1)) ++outcome_->failures;
@@ -274,7 +295,7 @@ void FanoutRun::PhaseB() {
     }
   }
   publisher_->WaitAcked(absl::Seconds(30));
-  const bool b_drained = Drain();
+  const bool b_drained = Drain(absl::GetFlag(FLAGS_drain_timeout));
   g_recording.store(false);
   if (!b_drained) {
     Note("%s %s: phase B did not drain in time", scenario_.c_str(),
@@ -348,7 +369,8 @@ void FanoutRun::ReportPhaseB(const Verification& v) {
 
 }  // namespace
 
-void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
+void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome,
+               bool search_capacity) {
   const double stalled_fraction = absl::GetFlag(FLAGS_stalled_fraction);
   const std::string scenario = FanoutScenarioName(n, stalled_fraction);
   std::unique_ptr<FanoutTarget> system = NewFanoutTarget(system_name, scenario);
@@ -361,6 +383,7 @@ void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome) {
   run.Subscribe(n, stalled_fraction);
   run.StartPublishing(absl::StrCat("fan", getpid(), "-", n));
   run.PhaseA();
+  if (search_capacity) run.SearchCapacityPhase();
   run.PhaseB();
   run.Finish();
   // Before the run's subscribers go: the NATS target reads their counts.

@@ -44,6 +44,14 @@ class FanoutTarget {
   // Phase A (max rate) starts (end false) or ends, `acked` updates
   // published so far.
   virtual void MarkPhaseA(bool /*end*/, uint64_t /*acked*/) {}
+  // Replicated targets: each replica's counters so far (CPU, budget
+  // periods, its subscribers' deliveries); empty for the others.
+  virtual std::vector<ReplicaPhase> ReplicaCounters() { return {}; }
+  // The CPU so far of a replica that only tails (no subscribers); < 0: none.
+  virtual double TailOnlyCpuSeconds() { return -1; }
+  // The capacity search's outcome (bench/capacity_search.h), for the
+  // target to complete (replica count, budget) and keep.
+  virtual void KeepBoundedCapacity(BoundedCapacity /*capacity*/) {}
 };
 
 // Subscribers over gRPC channels (subscriber i on channel i % count), the
@@ -83,6 +91,8 @@ std::unique_ptr<FanoutTarget> NewReplicasTarget(int replicas);
 // --scenario=replicas: phase A of each replicas-K run (ReplicasTarget), for
 // ReportReplicaScaling.
 extern std::vector<ReplicaRun> g_replica_runs;
+// --scenario=replicas: the capacity search of each replicas-K run.
+extern std::vector<BoundedCapacity> g_bounded_runs;
 
 }  // namespace sitrep::bench
 

@@ -44,6 +44,15 @@ void Result(const std::string& system, const std::string& figure, double value) 
 
 }  // namespace
 
+ReplicaPhase Since(const ReplicaPhase& now, const ReplicaPhase& start) {
+  ReplicaPhase one = now;
+  one.cpu_seconds -= start.cpu_seconds;
+  one.periods -= start.periods;
+  one.throttled_periods -= start.throttled_periods;
+  one.deliveries -= start.deliveries;
+  return one;
+}
+
 uint64_t ReplicaRun::deliveries() const {
   uint64_t sum = 0;
   for (const ReplicaPhase& r : each) sum += r.deliveries;
@@ -141,23 +150,28 @@ double PredictDelivered(const ScalingLaw& law, double budget_cores, int replicas
 namespace {
 
 // The law from direct measurements (MeasureScalingLaw) and its projection.
-void ReportMeasuredLaw(const std::vector<ReplicaRun>& runs) {
+// `bounded`: the runs are the capacity search's best steps (BestSteps),
+// not phase A; their RESULT lines say "bounded".
+void ReportMeasuredLaw(const std::vector<ReplicaRun>& runs, bool bounded) {
+  const char* which = bounded ? " (at the latency bound)" : " (phase A, lag limit)";
+  const std::string prefix = bounded ? "bounded " : "";
   const std::optional<DirectLaw> law = MeasureScalingLaw(runs);
   if (!law.has_value()) {
-    std::printf("# measured law: needs the tail-only replica and a run with 2+ replicas\n");
+    std::printf("# measured law%s: needs the tail-only replica and a run with 2+ replicas\n",
+                which);
     return;
   }
-  Result("measured", "tail CPU us/update", law->tail_us);
-  Result("measured", "ingest CPU us/update", law->ingest_us);
+  Result(prefix + "measured", "tail CPU us/update", law->tail_us);
+  Result(prefix + "measured", "ingest CPU us/update", law->ingest_us);
   std::string deliveries;
   for (const auto& [replicas, us] : law->delivery_us) {
     absl::StrAppend(&deliveries, absl::StrFormat(" %d replica%s %.2f us", replicas,
                                                  replicas == 1 ? "" : "s", us));
-    Result(absl::StrCat("replicas-", replicas), "measured delivery CPU us", us);
+    Result(absl::StrCat("replicas-", replicas), prefix + "measured delivery CPU us", us);
   }
-  std::printf("# measured law: tail %.0f us/update (a replica without subscribers), ingest %.0f "
+  std::printf("# measured law%s: tail %.0f us/update (a replica without subscribers), ingest %.0f "
               "us/update (replica 0 beyond the others); delivery, what is left per delivery:%s\n",
-              law->tail_us, law->ingest_us, deliveries.c_str());
+              which, law->tail_us, law->ingest_us, deliveries.c_str());
   const double budget = runs.back().budget_cores > 0 ? runs.back().budget_cores : 1.0;
   const double fixed = law->tail_us + law->ingest_us;
   for (const auto& [replicas, us] : law->delivery_us) {
@@ -180,7 +194,8 @@ double ReportCapacity(const std::vector<ReplicaRun>& runs) {
   for (const ReplicaRun& run : runs) {
     if (run.replicas == 1) base = run.delivered_per_second();
   }
-  std::printf("# fan-out capacity (phase A: max rate the slowest subscriber keeps up with)\n");
+  std::printf("# lag-limit capacity (phase A: max rate at most --lag_limit ahead of the slowest "
+              "subscriber; kept for continuity, it measures batching more than capacity)\n");
   std::printf("# %-8s %-12s %12s %12s %9s  %s\n", "replicas", "budget/each", "delivered/s",
               "published/s", "x 1", "each replica: CPU (% of periods throttled), deliveries");
   for (const ReplicaRun& run : runs) {
@@ -217,7 +232,8 @@ void ReportTargets(const std::vector<ReplicaRun>& runs, double base,
       }
     }
     const char* verdict = ratio < 0 ? "n/a" : (ratio >= target && failures == 0 ? "met" : "NOT MET");
-    std::printf("# target: capacity at %d replicas >= %.1fx 1 replica: %s (%s; %llu "
+    std::printf("# target (lag-limit capacity): capacity at %d replicas >= %.1fx 1 replica: %s "
+                "(%s; %llu "
                 "lost/duplicate/reordered/violations)\n",
                 static_cast<int>(count), target, verdict,
                 ratio < 0 ? "not measured" : absl::StrFormat("%.2fx", ratio).c_str(),
@@ -276,13 +292,127 @@ void ReportFittedLaw(const std::vector<ReplicaRun>& runs) {
   }
 }
 
+// "#1 0.24 core (81 %)" for each replica of a step: the cores it used in
+// the step and the share of its budget's periods that ended throttled.
+std::string EachReplica(const CapacityStep& step) {
+  std::string each;
+  for (const ReplicaPhase& r : step.each) {
+    const double throttled = r.periods > 0 ? 100 * r.throttled_periods / r.periods : 0;
+    absl::StrAppend(&each, each.empty() ? "" : "; ",
+                    absl::StrFormat("#%d %.2f core (%.0f %%)", r.index,
+                                    step.seconds > 0 ? r.cpu_seconds / step.seconds : 0,
+                                    throttled));
+  }
+  if (step.tail_cpu_seconds >= 0 && step.updates > 0) {
+    absl::StrAppend(&each, absl::StrFormat("; tail-only %.0f us/update",
+                                           1e6 * step.tail_cpu_seconds /
+                                               static_cast<double>(step.updates)));
+  }
+  return each;
+}
+
+// One line per run with every step: "120 ok 41 ms, 180 ok 63 ms, 270 over 911 ms".
+void ReportSteps(const BoundedCapacity& run) {
+  std::string steps;
+  for (const CapacityStep& step : run.steps) {
+    absl::StrAppend(&steps, steps.empty() ? "" : ", ",
+                    absl::StrFormat("%.0f %s %.0f ms", step.offered,
+                                    step.passed ? "ok" : "over", step.p99_ms));
+    if (step.deliveries != step.expected) {
+      absl::StrAppend(&steps, absl::StrFormat(" (%llu of %llu)",
+                                              static_cast<unsigned long long>(step.deliveries),
+                                              static_cast<unsigned long long>(step.expected)));
+    }
+  }
+  std::printf("#   %d replica%s, steps (updates/s offered, p99): %s%s\n", run.replicas,
+              run.replicas == 1 ? "" : "s", steps.c_str(),
+              run.exhausted ? " (out of steps: a lower bound)" : "");
+}
+
+// The capacity at the latency bound: table, steps, targets.
+void ReportBoundedCapacity(const std::vector<BoundedCapacity>& runs, uint64_t failures) {
+  const double bound = runs.front().bound_ms;
+  double base = 0;
+  for (const BoundedCapacity& run : runs) {
+    if (run.replicas == 1 && run.best_step() != nullptr) base = run.best_step()->delivered;
+  }
+  std::printf("# fan-out capacity at a latency bound: the highest offered rate (one update per "
+              "message) whose step kept publish->deliver p99 <= %.0f ms with every delivery "
+              "there\n",
+              bound);
+  std::printf("# %-8s %-12s %10s %12s %7s %7s  %s\n", "replicas", "budget/each", "updates/s",
+              "delivered/s", "p99 ms", "x 1", "each replica: cores used (% of periods throttled)");
+  for (const BoundedCapacity& run : runs) {
+    const std::string system = absl::StrCat("replicas-", run.replicas);
+    const std::string budget =
+        run.budget_cores > 0 ? absl::StrFormat("%.2f core", run.budget_cores) : "none";
+    const CapacityStep* best = run.best_step();
+    if (best == nullptr) {
+      std::printf("# %-8d %-12s no step kept the bound\n", run.replicas, budget.c_str());
+    } else {
+      std::printf("# %-8d %-12s %10.0f %12.0f %7.0f %7s  %s\n", run.replicas, budget.c_str(),
+                  best->offered, best->delivered, best->p99_ms,
+                  base > 0 ? absl::StrFormat("%.2f", best->delivered / base).c_str() : "-",
+                  EachReplica(*best).c_str());
+      Result(system, "bounded capacity updates/s", best->offered);
+      Result(system, "bounded capacity delivered/s", best->delivered);
+      Result(system, "bounded capacity p99 ms", best->p99_ms);
+      if (base > 0) Result(system, "bounded capacity x 1 replica", best->delivered / base);
+    }
+    ReportSteps(run);
+  }
+  for (const auto& [count, target] : kTargets) {
+    double ratio = -1;
+    for (const BoundedCapacity& run : runs) {
+      if (run.replicas == static_cast<int>(count) && base > 0 && run.best_step() != nullptr) {
+        ratio = run.best_step()->delivered / base;
+      }
+    }
+    const char* verdict = ratio < 0 ? "n/a" : (ratio >= target && failures == 0 ? "met" : "NOT MET");
+    std::printf("# target (at p99 <= %.0f ms): capacity at %d replicas >= %.1fx 1 replica: %s "
+                "(%s; %llu lost/duplicate/reordered/violations in the whole scenario)\n",
+                bound, static_cast<int>(count), target, verdict,
+                ratio < 0 ? "not measured" : absl::StrFormat("%.2fx", ratio).c_str(),
+                static_cast<unsigned long long>(failures));
+  }
+}
+
+// Each search's best step as a run, for the law (MeasureScalingLaw).
+std::vector<ReplicaRun> BestSteps(const std::vector<BoundedCapacity>& bounded,
+                                  const std::vector<ReplicaRun>& phase_a) {
+  std::vector<ReplicaRun> runs;
+  for (const BoundedCapacity& b : bounded) {
+    const CapacityStep* best = b.best_step();
+    if (best == nullptr) continue;
+    ReplicaRun run;
+    run.replicas = b.replicas;
+    run.budget_cores = b.budget_cores;
+    run.seconds = best->seconds;
+    run.updates = best->updates;
+    run.tail_cpu_seconds = best->tail_cpu_seconds;
+    for (const ReplicaRun& a : phase_a) {
+      if (a.replicas == b.replicas) run.matches = a.matches;
+    }
+    run.each = best->each;
+    runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
 }  // namespace
 
-void ReportReplicaScaling(const std::vector<ReplicaRun>& runs, uint64_t failures) {
+void ReportReplicaScaling(const std::vector<ReplicaRun>& runs,
+                          const std::vector<BoundedCapacity>& bounded,
+                          uint64_t failures) {
+  if (!bounded.empty()) {
+    ReportBoundedCapacity(bounded, failures);
+    const std::vector<ReplicaRun> best = BestSteps(bounded, runs);
+    if (!best.empty()) ReportMeasuredLaw(best, true);
+  }
   if (runs.empty()) return;
   const double base = ReportCapacity(runs);
   ReportTargets(runs, base, failures);
-  ReportMeasuredLaw(runs);
+  ReportMeasuredLaw(runs, false);
   ReportFittedLaw(runs);
 }
 

@@ -19,6 +19,9 @@ struct ReplicaPhase {
   uint64_t deliveries = 0;   // updates its subscribers received
 };
 
+// The counters between `start` and `now` of one replica (its index kept).
+ReplicaPhase Since(const ReplicaPhase& now, const ReplicaPhase& start);
+
 // One run with `replicas` replicas.
 struct ReplicaRun {
   int replicas = 0;
@@ -36,6 +39,38 @@ struct ReplicaRun {
 
   uint64_t deliveries() const;
   double delivered_per_second() const;
+};
+
+// One step of the capacity search at a latency bound
+// (bench/capacity_search.h): `offered` updates/s, one per message, for
+// --capacity_step, then a wait until every subscriber has the step's
+// updates.
+struct CapacityStep {
+  double offered = 0;        // updates/s asked for
+  double published = 0;      // updates/s the publisher achieved
+  double delivered = 0;      // deliveries of the step's updates / its length
+  double p50_ms = 0, p99_ms = 0;  // publish->deliver of those deliveries
+  uint64_t deliveries = 0;   // first deliveries recorded
+  uint64_t expected = 0;     // what the subscribers' missions call for
+  uint64_t updates = 0;      // published in the step
+  bool drained = false;      // every subscriber had them before the wait ended
+  bool passed = false;       // drained, none missing, p99 <= bound, rate held
+  double seconds = 0;        // from its start until drained (or given up)
+  std::vector<ReplicaPhase> each;  // in those seconds
+  double tail_cpu_seconds = -1;    // the tail-only replica's, if any
+};
+
+// The search of one run: its steps in order and the highest that passed.
+struct BoundedCapacity {
+  int replicas = 0;
+  double budget_cores = 0;
+  double bound_ms = 0;       // p99 bound of every step
+  std::vector<CapacityStep> steps;
+  int best = -1;             // index in steps; -1: none passed
+  bool exhausted = false;    // out of steps while passing: a lower bound
+  const CapacityStep* best_step() const {
+    return best >= 0 ? &steps[static_cast<size_t>(best)] : nullptr;
+  }
 };
 
 // The cost model the runs are fitted to, in CPU seconds:
@@ -77,7 +112,12 @@ std::optional<DirectLaw> MeasureScalingLaw(const std::vector<ReplicaRun>& runs);
 // replicas, >= 2.5x at 3), the fitted law and the projection to 10
 // replicas and 10,000 subscribers: RESULT lines (scenario "replicas
 // scaling") for bench/run.sh and "#"-lines for people, on stdout.
-void ReportReplicaScaling(const std::vector<ReplicaRun>& runs, uint64_t failures);
+// With `bounded` (one per run, when the search ran) first the capacity at
+// the latency bound with its own ratios against the targets; the lag-limit
+// capacity (phase A) follows, labelled as such.
+void ReportReplicaScaling(const std::vector<ReplicaRun>& runs,
+                          const std::vector<BoundedCapacity>& bounded,
+                          uint64_t failures);
 
 }  // namespace sitrep::bench
 

@@ -17,4 +17,4 @@ fi
 # --replica_cpu=0: correctness only, no CPU budgets (they need root and cgroups).
 exec "$1" --scenario=replicas --replica_counts=2 --replica_cpu=0 --nats_server="$nats_server" \
   --subscribers=30 --channels=4 --warmup=1s --duration=3s --rate=200 \
-  --drain_timeout=30s --check
+  --drain_timeout=30s --capacity_step=1s --capacity_steps=4 --check

@@ -7,7 +7,8 @@
 // nats-server's are noted on stderr at the end. With --replica_cpu each
 // replica runs in a CPU budget of its own (bench/cpu_budget.h), nats-server
 // and the load generator outside them; phase A of each run is kept in
-// g_replica_runs for ReportReplicaScaling.
+// g_replica_runs and the capacity search at the latency bound in
+// g_bounded_runs, for ReportReplicaScaling.
 
 #include <algorithm>
 #include <memory>
@@ -29,6 +30,7 @@
 namespace sitrep::bench {
 
 std::vector<ReplicaRun> g_replica_runs;
+std::vector<BoundedCapacity> g_bounded_runs;
 
 #ifdef SITREP_BENCH_NATS
 namespace {
@@ -97,7 +99,7 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     served_.emplace_back(replica, s.get());
     return s;
   }
-  void MarkPhaseA(bool end, uint64_t acked) override {
+  std::vector<ReplicaPhase> ReplicaCounters() override {
     std::vector<ReplicaPhase> now(replicas_.size());
     for (size_t k = 0; k < replicas_.size(); ++k) {
       now[k].index = static_cast<int>(k);
@@ -112,6 +114,18 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     for (const auto& [replica, subscriber] : served_) {
       now[replica].deliveries += subscriber->received();
     }
+    return now;
+  }
+  double TailOnlyCpuSeconds() override {
+    return tail_ != nullptr ? tail_->Stats().cpu_seconds : -1;
+  }
+  void KeepBoundedCapacity(BoundedCapacity capacity) override {
+    capacity.replicas = count_;
+    capacity.budget_cores = budgets_ != nullptr ? budget_cores_ : 0;
+    g_bounded_runs.push_back(std::move(capacity));
+  }
+  void MarkPhaseA(bool end, uint64_t acked) override {
+    const std::vector<ReplicaPhase> now = ReplicaCounters();
     const double nats_cpu = ReadProcStats(nats_.pid()).cpu_seconds;
     const double tail_cpu = tail_ != nullptr ? tail_->Stats().cpu_seconds : 0;
     if (!end) {
@@ -131,12 +145,7 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     if (tail_ != nullptr) run.tail_cpu_seconds = tail_cpu - phase_tail_cpu_;
     run.matches = static_cast<double>(served_.size()) / 3;  // one mission of 3
     for (size_t k = 0; k < now.size() && k < phase_start_.size(); ++k) {
-      ReplicaPhase one = now[k];
-      one.cpu_seconds -= phase_start_[k].cpu_seconds;
-      one.periods -= phase_start_[k].periods;
-      one.throttled_periods -= phase_start_[k].throttled_periods;
-      one.deliveries -= phase_start_[k].deliveries;
-      run.each.push_back(one);
+      run.each.push_back(Since(now[k], phase_start_[k]));
     }
     g_replica_runs.push_back(std::move(run));
   }

@@ -15,7 +15,10 @@ namespace sitrep::bench {
 // N filtered subscribers of `system_name` and one publisher: phase A at the
 // sustainable rate, phase B at --rate with latencies; every delivery
 // verified (bench/fanout_scenario.cc).
-void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome);
+// With `search_capacity` (--scenario=replicas) a capacity search at
+// --latency_bound runs between phases A and B (bench/capacity_search.h).
+void RunFanout(const std::string& system_name, int n, FanoutOutcome* outcome,
+               bool search_capacity = false);
 
 // PublishStream (single, then batched) and unary Publish at max rate
 // against `system_name` with sitrepd's --fsync=fsync.

@@ -30,9 +30,12 @@
 //            --store=jetstream sharing one nats-server -js stream, for each
 //            K in --replica_counts; subscribers spread over the replicas
 //            (system "replicas-K"). Each replica runs in its own CPU budget
-//            (--replica_cpu cores, a cgroup: bench/cpu_budget.h); the
-//            capacity table, the ratios against issue 20's targets and the
-//            fitted scaling law follow the runs (bench/replica_scaling.h).
+//            (--replica_cpu cores, a cgroup: bench/cpu_budget.h). Between
+//            phases A and B a search finds the highest rate whose deliveries
+//            keep p99 <= --latency_bound (bench/capacity_search.h). The
+//            capacity tables (at the bound; phase A's lag-limit one for
+//            continuity), the ratios against issue 20's targets and the
+//            scaling law follow the runs (bench/replica_scaling.h).
 //   jetstream-ingest  sitrep's PublishStream ingest through one
 //            --store=jetstream replica next to raw js_PublishAsync with the
 //            same payloads and stream settings (bench/jetstream_peer.h),
@@ -115,9 +118,11 @@ const std::map<std::string, Scenario>& Scenarios() {
          for (absl::string_view count : absl::StrSplit(
                   absl::GetFlag(FLAGS_replica_counts), ',', absl::SkipEmpty())) {
            RunFanout(absl::StrCat("replicas-", count),
-                     absl::GetFlag(FLAGS_subscribers), outcome);
+                     absl::GetFlag(FLAGS_subscribers), outcome,
+                     absl::GetFlag(FLAGS_latency_bound) > absl::ZeroDuration());
          }
-         ReportReplicaScaling(g_replica_runs, outcome->failures);
+         ReportReplicaScaling(g_replica_runs, g_bounded_runs,
+                              outcome->failures);
        }},
 #ifdef SITREP_BENCH_NATS
       {"jetstream-ingest",

@@ -11,6 +11,7 @@
 
 #include "absl/time/time.h"
 #include "bench/bench_common.h"
+#include "bench/step_latencies.h"
 #include "bench/update_decoder.h"
 
 namespace sitrep::bench {
@@ -80,6 +81,9 @@ class VerifyingSubscriber {
       return;
     }
     const int64_t e = expected_g_.load(std::memory_order_relaxed);
+    // A capacity step counts each update's first delivery (its count then
+    // tells a loss, bench/step_latencies.h).
+    if (u.g >= e) g_step_latencies.Record(u.g, now - u.t_ns);
     if (u.g == e) {
       expected_g_.store(e + 3, std::memory_order_relaxed);
     } else if (u.g < e) {

@@ -15,7 +15,9 @@
 //                fields (sequence, received_at, incident_version)
 //   headers      Nats-Msg-Id: <the first 32 hex digits of JetStreamMsgId>
 //                .<a random id of the writing log>.<its publish counter>,
-//                unique per publish; Nats-Expected-Last-Sequence (and, from
+//                unique per publish (the other replicas' tails read the
+//                dedupe digest from its first 32 digits rather than hash
+//                the event key again); Nats-Expected-Last-Sequence (and, from
 //                the second publish of a pipelined round on,
 //                Nats-Expected-Last-Msg-Id: see Append below);
 //                Sitrep-Previous: LogEntry::previous, base64

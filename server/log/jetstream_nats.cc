@@ -1,5 +1,6 @@
 #include "server/log/jetstream_nats.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,14 @@ absl::StatusOr<LogEntryPtr> EntryFromMessage(natsMsg* msg, uint64_t sequence) {
         (*entry)->sequence(), ": it was not appended by sitrep"));
   }
   return entry;
+}
+
+EventDigest MessageDigest(natsMsg* msg, const v1::SituationUpdate& update) {
+  const char* id = nullptr;
+  if (natsMsgHeader_Get(msg, kMsgIdHeader, &id) == NATS_OK && id != nullptr) {
+    if (std::optional<EventDigest> digest = DigestFromMsgId(id)) return *digest;
+  }
+  return DigestOf(update);
 }
 
 absl::StatusOr<NatsOptionsPtr> MakeNatsOptions(const JetStreamOptions& options,

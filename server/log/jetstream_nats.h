@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "nats/nats.h"
 #include "server/log/jetstream_event_log.h"
+#include "server/log/jetstream_retained_index.h"
 #include "server/log/log_entry.h"
 #include "sitrep/v1/situation_update.pb.h"
 
@@ -100,6 +101,10 @@ std::string EventKey(const v1::SituationUpdate& update);
 // Decodes a stream message (the tail's or a stream get's) into an entry.
 // DATA_LOSS when it does not decode or holds another sequence.
 absl::StatusOr<LogEntryPtr> EntryFromMessage(natsMsg* msg, uint64_t sequence);
+
+// The dedupe digest of a stream message holding `update`: read from its
+// Nats-Msg-Id (DigestFromMsgId) when that is sitrep's, else DigestOf.
+EventDigest MessageDigest(natsMsg* msg, const v1::SituationUpdate& update);
 
 // The incident snapshot key of an incident id: hex, within the characters
 // a key may use.

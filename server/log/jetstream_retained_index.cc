@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/log/append_rules.h"
 #include "server/log/jetstream_nats.h"
@@ -66,6 +67,29 @@ EventDigest DigestOf(const v1::SituationUpdate& update) {
   for (int i = 0; i < 8; ++i) high = (high << 8) | digest[i];
   for (int i = 8; i < 16; ++i) low = (low << 8) | digest[i];
   return absl::MakeUint128(high, low);
+}
+
+std::optional<EventDigest> DigestFromMsgId(absl::string_view msg_id) {
+  constexpr size_t kDigits = 32;
+  if (msg_id.size() < kDigits) return std::nullopt;
+  if (msg_id.size() > kDigits && msg_id[kDigits] != '.' &&
+      !absl::ascii_isxdigit(static_cast<unsigned char>(msg_id[kDigits]))) {
+    return std::nullopt;
+  }
+  uint64_t half[2] = {0, 0};
+  for (size_t i = 0; i < kDigits; ++i) {
+    const char c = msg_id[i];
+    int value;
+    if (c >= '0' && c <= '9') {
+      value = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      value = c - 'a' + 10;
+    } else {
+      return std::nullopt;  // not sitrep's (its ids are lower case)
+    }
+    half[i / 16] = (half[i / 16] << 4) | static_cast<uint64_t>(value);
+  }
+  return absl::MakeUint128(half[0], half[1]);
 }
 
 void RetainedIndex::Reset(uint64_t oldest) {

@@ -104,7 +104,8 @@ void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
     digest = own->digest;
   } else {
     decoded = EntryFromMessage(msg, sequence);
-    if (decoded.ok()) digest = DigestOf((*decoded)->update);
+    // Another replica's publish: its digest is in its Nats-Msg-Id.
+    if (decoded.ok()) digest = MessageDigest(msg, (*decoded)->update);
   }
   absl::MutexLock lock(&mu_);
   // The notifier tells the listener, several entries at a time when the

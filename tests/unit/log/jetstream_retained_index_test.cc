@@ -4,11 +4,13 @@
 
 #include "server/log/jetstream_retained_index.h"
 
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "server/log/append_rules.h"
+#include "server/log/jetstream_event_log.h"
 #include "server/log/log_entry.h"
 #include "tests/support/updates.h"
 
@@ -79,6 +81,31 @@ TEST(RetainedIndexTest, AnIdStoredAgainKeepsItsNewSequenceWhenTheOldOneGoes) {
   AddEntry(&index, 3, "same");  // e.g. published again after a gap
   index.DropBefore(2);
   EXPECT_EQ(index.FindEvent(Id("same")), 3u);
+}
+
+// The writer's Nats-Msg-Id (jetstream_publish_acks.cc) and the ids of
+// streams written before it (JetStreamMsgId) give the tail the digest
+// without hashing; anything else falls back to hashing.
+TEST(DigestFromMsgIdTest, ReadsTheDigestSitrepsIdsBeginWith) {
+  const v1::SituationUpdate update = Entry(1, "ev-1", 0)->update;
+  const EventDigest digest = DigestOf(update);
+  const std::string writers =
+      absl::StrCat(absl::Hex(absl::Uint128High64(digest), absl::kZeroPad16),
+                   absl::Hex(absl::Uint128Low64(digest), absl::kZeroPad16),
+                   ".0123abcd.17");
+  EXPECT_EQ(DigestFromMsgId(writers), digest);
+  EXPECT_EQ(DigestFromMsgId(JetStreamMsgId(update)), digest);
+  EXPECT_NE(DigestFromMsgId(JetStreamMsgId(Entry(1, "ev-2", 0)->update)), digest);
+}
+
+TEST(DigestFromMsgIdTest, OtherIdsAreNotTaken) {
+  EXPECT_EQ(DigestFromMsgId(""), std::nullopt);
+  EXPECT_EQ(DigestFromMsgId("0123456789abcdef0123456789abcde"), std::nullopt);  // 31
+  EXPECT_EQ(DigestFromMsgId("0123456789ABCDEF0123456789abcdef.1.2"), std::nullopt);
+  EXPECT_EQ(DigestFromMsgId("0123456789abcdef0123456789abcdefx"), std::nullopt);
+  EXPECT_EQ(DigestFromMsgId("kfor-ops:event-0123456789abcdef0123456"), std::nullopt);
+  EXPECT_EQ(DigestFromMsgId("0000000000000001000000000000000f"),
+            absl::MakeUint128(1, 15));
 }
 
 }  // namespace
