@@ -269,8 +269,8 @@ bool MeasureGetSituation(const Run& run, const Channel& channel) {
   return true;
 }
 
-// GET /v1/situation, full and compact, plain and gzipped; "x smaller" is
-// against the plain full view.
+// GET /v1/situation, full, compact and rows (the dashboard's), plain and
+// gzipped; "x smaller" is against the plain full view.
 bool MeasureHttpViews(const Run& run, int http_port) {
   struct View {
     const char* name;
@@ -283,7 +283,9 @@ bool MeasureHttpViews(const Run& run, int http_port) {
   for (const View& view : {View{"full", "/v1/situation", false},
                            View{"full gzip", "/v1/situation", true},
                            View{"compact", "/v1/situation?view=compact", false},
-                           View{"compact gzip", "/v1/situation?view=compact", true}}) {
+                           View{"compact gzip", "/v1/situation?view=compact", true},
+                           View{"rows", "/v1/situation?view=rows", false},
+                           View{"rows gzip", "/v1/situation?view=rows", true}}) {
     if (!Measure(run.calls, run.server,
                  [&] { return HttpSituation(http_port, view.path, view.gzip, &bytes); },
                  &timing)) {

@@ -2,6 +2,7 @@
 // named after the gRPC request fields, protobuf JSON bodies, errors as
 // {"code", "status", "message"}. Every request is same-origin, so the
 // session cookie of POST /v1/session goes along by itself.
+import { situationFromRows } from './situation-rows.js';
 
 // A refused request: the HTTP status and the gateway's error body.
 export class ApiError extends Error {
@@ -35,19 +36,24 @@ export function filterParams(filter) {
   return params;
 }
 
-// The dashboard asks for the compact situation (docs/http.md: view=compact):
-// what the list and the map show; an opened incident's story comes from
-// GET /v1/incidents/{id}.
+// The dashboard asks for the compact situation as rows (docs/http.md:
+// view=rows; situation-rows.js reads them back into the compact view's
+// incidents): what the list and the map show; an opened incident's story
+// comes from GET /v1/incidents/{id}.
 function situationParams(filter) {
   const params = filterParams(filter);
-  params.set('view', 'compact');
+  params.set('view', 'rows');
   return params;
+}
+
+async function getSituationRows(params, signal, options) {
+  return situationFromRows(await getJson('/v1/situation', params, signal, options));
 }
 
 // GET /v1/situation: the current incidents matching the filter, consistent
 // at `situation.sequence`.
 export function getSituation(filter, signal) {
-  return getJson('/v1/situation', situationParams(filter), signal);
+  return getSituationRows(situationParams(filter), signal);
 }
 
 // At most this many incidents per getSituationOf (the server's limit of
@@ -60,7 +66,7 @@ export const MAX_INCIDENT_IDS = 64;
 export function getSituationOf(filter, incidentIds, signal) {
   const params = situationParams(filter);
   for (const id of incidentIds) params.append('filter.incident_ids', id);
-  return getJson('/v1/situation', params, signal);
+  return getSituationRows(params, signal);
 }
 
 // GET /v1/situation at a past point: `{sequence}` (as_of_sequence) or
@@ -70,7 +76,7 @@ export function getSituationAt(filter, { sequence, time }, signal) {
   const params = situationParams(filter);
   if (sequence !== undefined) params.set('as_of_sequence', sequence);
   else params.set('as_of', time);
-  return getJson('/v1/situation', params, signal);
+  return getSituationRows(params, signal);
 }
 
 // GET /v1/updates: the oldest `limit` updates matching the filter with a
@@ -147,7 +153,7 @@ export async function closeSession() {
 // The URL index.html preloads (<link rel="preload" as="fetch">): the
 // compact situation without a filter, asked for by the HTML parser before
 // any module is in (issue 24: the first paint of a big situation).
-export const PRELOADED_SITUATION = '/v1/situation?view=compact';
+export const PRELOADED_SITUATION = '/v1/situation?view=rows';
 
 // GET /v1/situation for `filter` as the first load asks: the preloaded
 // answer when the filter is empty, so the URL is the preload's. This fetch
@@ -155,15 +161,13 @@ export const PRELOADED_SITUATION = '/v1/situation?view=compact';
 // from taking the preloaded response (the answer is `no-store` anyway).
 export function getFirstSituation(filter) {
   const query = String(situationParams(filter));
-  return getJson('/v1/situation', situationParams(filter), undefined,
+  return getSituationRows(situationParams(filter), undefined,
     `/v1/situation?${query}` === PRELOADED_SITUATION ? {} : undefined);
 }
 
 // `options`: fetch's, instead of the usual JSON Accept header and no-store.
-async function getJson(path, params, signal, options = {
-  headers: { Accept: 'application/json' },
-  cache: 'no-store',
-}) {
+async function getJson(path, params, signal, options = undefined) {
+  options ??= { headers: { Accept: 'application/json' }, cache: 'no-store' };
   const query = String(params);
   const response = await fetch(query ? `${path}?${query}` : path, { ...options, signal });
   if (!response.ok) throw new ApiError(response.status, await readErrorBody(response));

@@ -7,6 +7,11 @@
 // serves the first load if that is for the same filter.
 import { getFirstSituation } from './api.js';
 import { filterFromFragment, sameFilter } from './filter-form.js';
+import { loadMunicipalityNames } from './format.js';
+
+// app.js waits for the names before its first render: asked now, they are
+// in before the modules are.
+loadMunicipalityNames();
 
 // For situation_paint.mjs: when the first situation was asked for.
 performance.mark('sitrep:situation-asked');

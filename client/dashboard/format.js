@@ -110,9 +110,16 @@ function enumWords(value, prefix) {
 // until loadMunicipalityNames() answered.
 const municipalities = new Map();
 
-// Fetches the names once; without them the ids are shown readable but
-// without diacritics.
-export async function loadMunicipalityNames() {
+// Fetches the names once (every call answers the same promise, so the
+// first situation's module can start it before app.js is in); without them
+// the ids are shown readable but without diacritics.
+let namesLoaded = null;
+export function loadMunicipalityNames() {
+  namesLoaded ??= fetchMunicipalityNames();
+  return namesLoaded;
+}
+
+async function fetchMunicipalityNames() {
   try {
     const response = await fetch('/v1/municipalities', { cache: 'default' });
     if (!response.ok) return;

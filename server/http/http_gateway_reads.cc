@@ -110,20 +110,19 @@ void HttpGateway::ServeUpdates(Request& request) {
 }
 
 void HttpGateway::ServeSituation(Request& request) {
-  // `?view=compact`: what the dashboard's list and map show
-  // (query/compact_situation.h); the full view is the default.
-  absl::StatusOr<bool> compact = WantsCompactSituation(request.query());
-  if (!compact.ok()) {
-    parts_.reads->CountRefusal(compact.status());
-    return request.ReplyError(compact.status());
+  // `?view=compact` or `?view=rows`: what the dashboard's list and map
+  // show (query/compact_situation.h); the full view is the default.
+  absl::StatusOr<SituationJsonView> view = SituationViewOf(request.query());
+  if (!view.ok()) {
+    parts_.reads->CountRefusal(view.status());
+    return request.ReplyError(view.status());
   }
   ServeRendered<v1::GetSituationRequest>(
       request, "GetSituation", "application/json",
-      [this, compact = *compact](const CallIdentity& caller,
-                                 absl::string_view rpc,
-                                 const v1::GetSituationRequest& call)
+      [this, view = *view](const CallIdentity& caller, absl::string_view rpc,
+                           const v1::GetSituationRequest& call)
           -> absl::StatusOr<std::string> {
-        return parts_.reads->GetSituationJson(caller, rpc, call, compact);
+        return parts_.reads->GetSituationJson(caller, rpc, call, view);
       },
       // `?as_of=2026-12-06T14:05:00Z`: the situation at that time.
       {{"as_of", "as_of_time"}}, {"view"});

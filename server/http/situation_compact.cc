@@ -8,24 +8,27 @@
 
 namespace sitrep {
 
-absl::StatusOr<bool> WantsCompactSituation(absl::string_view query) {
+absl::StatusOr<SituationJsonView> SituationViewOf(absl::string_view query) {
   absl::StatusOr<std::vector<QueryParam>> params = ParseQuery(query);
   if (!params.ok()) return params.status();
-  bool compact = false;
+  SituationJsonView view = SituationJsonView::kFull;
   for (const auto& [name, value] : *params) {
     if (name != "view") continue;
     if (value == "compact") {
-      compact = true;
+      view = SituationJsonView::kCompact;
+    } else if (value == "rows") {
+      view = SituationJsonView::kRows;
     } else if (value == "full") {
-      compact = false;
+      view = SituationJsonView::kFull;
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           "view: '", value,
           "' is not a view of the situation; use view=compact (what the "
-          "dashboard's list and map show) or view=full (the default)"));
+          "dashboard's list and map show), view=rows (the same as rows of "
+          "values) or view=full (the default)"));
     }
   }
-  return compact;
+  return view;
 }
 
 }  // namespace sitrep

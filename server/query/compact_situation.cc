@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "server/query/compact_incident_json.h"
+#include "server/query/compact_incident_row.h"
 #include "server/runtime/proto_time.h"
 #include "server/situation/json_line.h"
 
@@ -65,37 +66,46 @@ v1::Incident CompactOf(const v1::Incident& state,
   return compact;
 }
 
-// The JSON of `shown`'s compact incident, printed once per record, for a
+// How an answer writes one compact incident: the compact JSON object or
+// the row (compact_incident_row.h), and the record's cached piece of it.
+struct PieceForm {
+  void (*append)(const v1::Incident& compact, std::string* out);
+  const std::string& (EncodedState::*cached)(
+      absl::FunctionRef<std::string()> make) const;
+};
+
+constexpr PieceForm kJsonForm{&AppendCompactIncidentJson, &EncodedState::Compact};
+constexpr PieceForm kRowForm{&AppendCompactIncidentRow, &EncodedState::CompactRow};
+
+// `shown`'s compact incident in `form`, printed once per record, for a
 // reader of every mission who sees the thread's latest update (the usual
 // case); null for any other reader, whose incident is printed per call.
-const std::string* CachedCompactJson(const SituationIndex::Shown& shown,
-                                     MissionSet readable_missions) {
+const std::string* CachedPiece(const SituationIndex::Shown& shown,
+                               MissionSet readable_missions,
+                               const PieceForm& form) {
   if (!readable_missions.IsAll() || shown.latest_replaced() ||
       shown.encoded_state == nullptr) {
     return nullptr;
   }
   const IncidentRecord& record = *shown.record;
-  return &shown.encoded_state->Compact([&record] {
+  return &((*shown.encoded_state).*form.cached)([&record, &form] {
     // The record's state has no id, version or latest of its own
     // (IncidentRecord::state): they come from the record.
     v1::Incident compact = CompactOf(record.state, record.latest->update);
     compact.set_incident_id(record.incident_id);
     compact.set_version(record.version);
-    std::string json;
-    AppendCompactIncidentJson(compact, &json);
-    return json;
+    std::string piece;
+    form.append(compact, &piece);
+    return piece;
   });
 }
 
-}  // namespace
-
-v1::Incident CompactIncident(const v1::Incident& incident) {
-  return CompactOf(incident, incident.latest());
-}
-
-std::string CompactSituationJson(const SituationIndex::Snapshot& snapshot,
+// `{"incidents":[piece,...],<legend,>sequence, log id, as_of}`.
+std::string JoinCompactSituation(const SituationIndex::Snapshot& snapshot,
                                  MissionSet readable_missions,
-                                 const std::string& log_id, absl::Time as_of) {
+                                 const std::string& log_id, absl::Time as_of,
+                                 const PieceForm& form,
+                                 const std::string& legend) {
   v1::Situation rest;
   rest.set_sequence(snapshot.sequence);
   rest.set_log_id(log_id);
@@ -106,14 +116,13 @@ std::string CompactSituationJson(const SituationIndex::Snapshot& snapshot,
   // Incidents printed for this call, kept until joined (a deque: its
   // elements stay where they are).
   std::deque<std::string> printed;
-  size_t size = rest_json.size() + 16;
+  size_t size = rest_json.size() + legend.size() + 16;
   for (const SituationIndex::Shown& shown : snapshot.incidents) {
-    const std::string* piece = CachedCompactJson(shown, readable_missions);
+    const std::string* piece = CachedPiece(shown, readable_missions, form);
     if (piece == nullptr) {
       piece = &printed.emplace_back();
-      AppendCompactIncidentJson(
-          CompactIncident(ToIncidentProtoFor(shown, readable_missions)),
-          &printed.back());
+      form.append(CompactIncident(ToIncidentProtoFor(shown, readable_missions)),
+                  &printed.back());
     }
     pieces.push_back(piece);
     size += piece->size() + 1;
@@ -128,10 +137,40 @@ std::string CompactSituationJson(const SituationIndex::Snapshot& snapshot,
       out.append(*pieces[i]);
     }
     out.push_back(']');
-    if (rest_json.size() > 2) out.push_back(',');
   }
+  if (!legend.empty()) {
+    if (out.size() > 1) out.push_back(',');
+    out.append(legend);
+  }
+  if (rest_json.size() > 2 && out.size() > 1) out.push_back(',');
   out.append(rest_json, 1, std::string::npos);
   return out;
+}
+
+}  // namespace
+
+v1::Incident CompactIncident(const v1::Incident& incident) {
+  return CompactOf(incident, incident.latest());
+}
+
+std::string CompactSituationJson(const SituationIndex::Snapshot& snapshot,
+                                 MissionSet readable_missions,
+                                 const std::string& log_id, absl::Time as_of) {
+  return JoinCompactSituation(snapshot, readable_missions, log_id, as_of,
+                              kJsonForm, "");
+}
+
+std::string CompactSituationRowsJson(const SituationIndex::Snapshot& snapshot,
+                                     MissionSet readable_missions,
+                                     const std::string& log_id,
+                                     absl::Time as_of) {
+  static const std::string* const legend = [] {
+    auto* text = new std::string;
+    AppendCompactRowsLegend(text);
+    return text;
+  }();
+  return JoinCompactSituation(snapshot, readable_missions, log_id, as_of,
+                              kRowForm, *legend);
 }
 
 }  // namespace sitrep

@@ -25,6 +25,10 @@
 
 namespace sitrep {
 
+// What GET /v1/situation answers (its `view` parameter): the whole
+// Situation, the compact one, or the compact one as rows.
+enum class SituationJsonView { kFull, kCompact, kRows };
+
 // The compact form of `incident` (a full Incident, `latest` included, as
 // ToIncidentProtoFor makes it). It keeps:
 //   incident_id, version, opened_at, opened_by, peak_severity, location,
@@ -43,6 +47,15 @@ v1::Incident CompactIncident(const v1::Incident& incident);
 std::string CompactSituationJson(const SituationIndex::Snapshot& snapshot,
                                  MissionSet readable_missions,
                                  const std::string& log_id, absl::Time as_of);
+
+// The same answer with each incident as a row (GET /v1/situation?view=rows,
+// compact_incident_row.h): `{"incidents":[[...],...],"rowsVersion":1,
+// "fields":[...],"enums":{...},"sequence":...,"logId":...,"asOf":...}`.
+// Each row is printed once per record, as the compact JSON is.
+std::string CompactSituationRowsJson(const SituationIndex::Snapshot& snapshot,
+                                     MissionSet readable_missions,
+                                     const std::string& log_id,
+                                     absl::Time as_of);
 
 }  // namespace sitrep
 

@@ -125,13 +125,19 @@ absl::StatusOr<std::string> FeedReads::GetSituationEncoded(
 
 absl::StatusOr<std::string> FeedReads::GetSituationJson(
     const CallIdentity& caller, absl::string_view rpc,
-    const v1::GetSituationRequest& request, bool compact) const {
+    const v1::GetSituationRequest& request, SituationJsonView view) const {
   absl::StatusOr<TakenSituation> taken = TakeSituation(caller, rpc, request);
   if (!taken.ok()) return taken.status();
   const MissionSet readable = MissionSet::FromBits(caller.principal.read_missions);
-  if (compact) {
-    return CompactSituationJson(taken->snapshot, readable,
-                                parts_.feed->log_id(), taken->as_of);
+  switch (view) {
+    case SituationJsonView::kCompact:
+      return CompactSituationJson(taken->snapshot, readable,
+                                  parts_.feed->log_id(), taken->as_of);
+    case SituationJsonView::kRows:
+      return CompactSituationRowsJson(taken->snapshot, readable,
+                                      parts_.feed->log_id(), taken->as_of);
+    case SituationJsonView::kFull:
+      break;
   }
   return SituationJson(taken->snapshot, readable, parts_.feed->log_id(),
                        taken->as_of);

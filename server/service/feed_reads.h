@@ -12,6 +12,7 @@
 #include "server/service/subscription_registry.h"
 #include "server/auth/stream_quota.h"
 #include "server/fanout/feed.h"
+#include "server/query/compact_situation.h"
 #include "server/query/list_updates.h"
 #include "server/situation/situation_index.h"
 #include "server/runtime/clock.h"
@@ -61,12 +62,13 @@ class FeedReads {
   absl::StatusOr<std::string> GetSituationEncoded(
       const CallIdentity& caller, absl::string_view rpc,
       const v1::GetSituationRequest& request) const;
-  // The same answer in protobuf's JSON mapping (what HTTP sends); with
-  // `compact`, only what the dashboard's list and map show
+  // The same answer in protobuf's JSON mapping (what HTTP sends); in the
+  // compact views, only what the dashboard's list and map show
   // (query/compact_situation.h).
   absl::StatusOr<std::string> GetSituationJson(
       const CallIdentity& caller, absl::string_view rpc,
-      const v1::GetSituationRequest& request, bool compact = false) const;
+      const v1::GetSituationRequest& request,
+      SituationJsonView view = SituationJsonView::kFull) const;
 
   // One incident's story (query/incident_story.h) as the caller may read it.
   absl::StatusOr<v1::IncidentThread> GetIncident(

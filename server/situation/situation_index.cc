@@ -120,6 +120,12 @@ const std::string& EncodedState::Compact(
   return compact_;
 }
 
+const std::string& EncodedState::CompactRow(
+    absl::FunctionRef<std::string()> make) const {
+  absl::call_once(compact_row_once_, [this, make] { compact_row_ = make(); });
+  return compact_row_;
+}
+
 SituationIndex::Shown SituationIndex::ShowTo(const OpenIncidentPtr& open,
                                              const FilterMatcher* filter) {
   // Aliasing: the encoding lives as long as its OpenIncident.

@@ -59,6 +59,8 @@ class EncodedState {
   // The incident's compact JSON (GET /v1/situation?view=compact), made by
   // `make` on the first call (server/query/compact_situation.h).
   const std::string& Compact(absl::FunctionRef<std::string()> make) const;
+  // The same as a row (GET /v1/situation?view=rows).
+  const std::string& CompactRow(absl::FunctionRef<std::string()> make) const;
 
  private:
   mutable absl::once_flag once_;
@@ -67,6 +69,8 @@ class EncodedState {
   mutable std::string json_;
   mutable absl::once_flag compact_once_;
   mutable std::string compact_;
+  mutable absl::once_flag compact_row_once_;
+  mutable std::string compact_row_;
 };
 
 class SituationIndex {

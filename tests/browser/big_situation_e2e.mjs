@@ -6,8 +6,10 @@
 // (lib/test_run.mjs)
 //
 // 600 open incidents, published with `sitrep import`:
-// 1. the dashboard reads the compact situation (view=compact), which is
-//    less than half the full one and names the same incidents;
+// 1. the dashboard reads the compact situation as rows (view=rows): the
+//    compact view is less than half the full one and names the same
+//    incidents, the rows read back (situation-rows.js) are the compact
+//    view, in less than half its bytes;
 // 2. the list renders a page of cards (PAGE_SIZE), says how many more there
 //    are, and renders the rest as it is scrolled, each incident once;
 // 3. the map draws groups (more than MARKER_LIMIT incidents), counting
@@ -21,6 +23,8 @@
 import { DashboardPage } from './lib/dashboard_page.mjs';
 import { importUpdates } from './lib/sitrepd.mjs';
 import { LIVE_WITHIN_MS, SITUATION_WITHIN_MS, runTest } from './lib/test_run.mjs';
+
+const { situationFromRows } = await import('../../client/dashboard/situation-rows.js');
 
 const OVERALL_DEADLINE_MS = 110_000;
 const INCIDENTS = 600;
@@ -52,6 +56,18 @@ async function getJson(server, query) {
   return { body: JSON.parse(text), bytes: text.length };
 }
 
+// JSON with sorted keys and times to the millisecond (what the rows keep),
+// to compare two situations whatever their keys' order.
+function canonical(value, key = '') {
+  if (Array.isArray(value)) return `[${value.map((item) => canonical(item)).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).filter((name) => value[name] !== undefined).sort()
+      .map((name) => `${JSON.stringify(name)}:${canonical(value[name], name)}`).join(',')}}`;
+  }
+  if (['occurredAt', 'openedAt', 'since'].includes(key)) return JSON.stringify(new Date(value).toISOString());
+  return JSON.stringify(value);
+}
+
 const ids = (situation) => (situation.incidents ?? []).map((incident) => incident.incidentId).sort();
 
 async function bigSituation(run) {
@@ -72,6 +88,16 @@ async function bigSituation(run) {
   }
   run.step(`  full ${full.bytes} bytes, compact ${compact.bytes}`);
 
+  run.step('the rows (view=rows), read back by situation-rows.js, are the compact situation');
+  const rows = await getJson(server, '/v1/situation?view=rows');
+  const fromRows = situationFromRows(rows.body);
+  if (canonical(fromRows) !== canonical({ ...compact.body, sequence: rows.body.sequence, asOf: rows.body.asOf })) {
+    throw new Error(`the rows read back differ from the compact situation: ${canonical(fromRows.incidents[0])}`
+      + ` vs ${canonical(compact.body.incidents[0])}`);
+  }
+  if (rows.bytes * 2 > compact.bytes) throw new Error(`rows ${rows.bytes} bytes, compact ${compact.bytes}`);
+  run.step(`  rows ${rows.bytes} bytes`);
+
   const browser = await run.openBrowser();
   const { page } = browser;
   const dashboard = new DashboardPage(page);
@@ -82,7 +108,7 @@ async function bigSituation(run) {
   await page.goto(server.httpUrl);
   await dashboard.expectState('live', LIVE_WITHIN_MS);
   await page.locator(`#situation[data-incidents="${INCIDENTS}"]`).waitFor({ state: 'attached', timeout: LIVE_WITHIN_MS });
-  if (situationRequests.some((url) => url.searchParams.get('view') !== 'compact')) {
+  if (situationRequests.some((url) => url.searchParams.get('view') !== 'rows')) {
     throw new Error(`the dashboard asked for the full situation: ${situationRequests.join(' ')}`);
   }
 

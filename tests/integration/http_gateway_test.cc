@@ -531,6 +531,27 @@ TEST_F(HttpGatewayTest, ServesTheDashboardWithItsSecurityHeaders) {
               HasSubstr("text/javascript"));
 }
 
+// The page loads its modules as one script, bundled at build time from
+// client/dashboard/*.js (server/http/bundle_dashboard.cmake), and asks for
+// none of them one by one.
+TEST_F(HttpGatewayTest, ServesTheDashboardsModulesAsOneBundle) {
+  absl::StatusOr<HttpGetResult> index = Fetch(Get("/"));
+  ASSERT_TRUE(index.ok()) << index.status();
+  EXPECT_THAT(index->body, HasSubstr("src=\"/dashboard/bundle.js\""));
+  EXPECT_THAT(index->body, Not(HasSubstr("/dashboard/app.js")));
+  EXPECT_THAT(index->body, Not(HasSubstr("modulepreload")));
+  absl::StatusOr<HttpGetResult> bundle = Fetch(Get("/dashboard/bundle.js"));
+  ASSERT_TRUE(bundle.ok()) << bundle.status();
+  EXPECT_EQ(bundle->status, 200);
+  EXPECT_THAT(HeaderValue(bundle->headers, "Content-Type"),
+              HasSubstr("text/javascript"));
+  // Every module, each once, and no module syntax left.
+  EXPECT_THAT(bundle->body, HasSubstr("const module_app = (() => {"));
+  EXPECT_THAT(bundle->body, HasSubstr("const module_first_situation = (() => {"));
+  EXPECT_THAT(bundle->body, Not(HasSubstr("\nimport {")));
+  EXPECT_THAT(bundle->body, Not(HasSubstr("\nexport ")));
+}
+
 // The map's outline is one of the dashboard's files, embedded in sitrepd:
 // the page fetches nothing off the machine.
 TEST_F(HttpGatewayTest, ServesKosovosOutlineForTheMap) {

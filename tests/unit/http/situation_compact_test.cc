@@ -1,5 +1,6 @@
-// GET /v1/situation?view=compact (situation_compact.h): the view parameter.
-// The compact view itself: tests/unit/query/compact_situation_test.cc.
+// GET /v1/situation?view=compact|rows (situation_compact.h): the view
+// parameter. The compact views themselves:
+// tests/unit/query/compact_situation_test.cc.
 #include "server/http/situation_compact.h"
 
 #include "gtest/gtest.h"
@@ -8,10 +9,11 @@ namespace sitrep {
 namespace {
 
 TEST(SituationCompactTest, TheViewParameter) {
-  EXPECT_FALSE(*WantsCompactSituation(""));
-  EXPECT_FALSE(*WantsCompactSituation("filter.missions=kfor&view=full"));
-  EXPECT_TRUE(*WantsCompactSituation("view=compact&filter.missions=kfor"));
-  absl::StatusOr<bool> wrong = WantsCompactSituation("view=short");
+  EXPECT_EQ(*SituationViewOf(""), SituationJsonView::kFull);
+  EXPECT_EQ(*SituationViewOf("filter.missions=kfor&view=full"), SituationJsonView::kFull);
+  EXPECT_EQ(*SituationViewOf("view=compact&filter.missions=kfor"), SituationJsonView::kCompact);
+  EXPECT_EQ(*SituationViewOf("view=rows"), SituationJsonView::kRows);
+  absl::StatusOr<SituationJsonView> wrong = SituationViewOf("view=short");
   EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(wrong.status().message().find("view: 'short'"), std::string::npos);
 }
