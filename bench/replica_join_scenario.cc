@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <thread>
 
@@ -16,6 +17,13 @@
 ABSL_FLAG(int64_t, join_updates, 1000000,
           "replica_join: updates in the stream before the second replica "
           "starts");
+ABSL_FLAG(std::string, join_dir, "",
+          "replica_join: keep the NATS store in this directory and reuse "
+          "it: the first run fills it (through a first replica) and marks "
+          "it filled; a later run with the same --join_updates starts "
+          "nats-server on it and only the joining replica (so that "
+          "several sitrepd binaries join the same stream: the quiet "
+          "rerun). Empty: a fresh store, removed at the end");
 
 namespace sitrep::bench {
 namespace {
@@ -87,35 +95,46 @@ uint64_t HeadOf(v1::SituationFeed::Stub* stub) {
   return response.head_sequence();
 }
 
-}  // namespace
+// The stream's head recorded by the run that filled `dir` with `updates`,
+// or 0 when it was not filled with that many.
+uint64_t FilledHead(const std::string& dir, int64_t updates) {
+  std::ifstream in(dir + "/filled");
+  int64_t filled = 0;
+  uint64_t head = 0;
+  if (!(in >> filled >> head) || filled != updates) return 0;
+  return head;
+}
 
-bool RunReplicaJoin(const std::string& sitrepd, const std::string& nats_server,
-                    const ResultFn& result) {
-  const int64_t updates = absl::GetFlag(FLAGS_join_updates);
-  const std::string scenario = absl::StrCat("replica join ", updates);
-  char pattern[] = "/tmp/sitrep-join-XXXXXX";
-  const std::string dir = mkdtemp(pattern) ? pattern : "/tmp/sitrep-join";
-  ServerProcess nats;
-  if (!nats.Start({nats_server, "-a", "127.0.0.1", "-p", "-1", "-js", "-sd",
-                   dir + "/js"},
-                  "", absl::Seconds(30), "Server is ready")) {
-    return false;
-  }
-  const std::vector<std::string> store = {
-      "--store=jetstream", "--nats_url=nats://" + nats.address(),
-      "--stream=JOIN", "--nats_subject_prefix=join"};
-  std::unique_ptr<ServerProcess> first =
-      StartSitrepd(sitrepd, dir + "/a", dir + "/a-port", store);
-  if (first == nullptr) return false;
-  std::unique_ptr<v1::SituationFeed::Stub> first_stub =
-      NewStub(first->address());
+void MarkFilled(const std::string& dir, int64_t updates, uint64_t head) {
+  std::ofstream(dir + "/filled") << updates << " " << head << "\n";
+}
+
+// Fills the stream through a first replica (kept running: it is the
+// replica the second one joins) and returns the stream's head; 0 on an
+// error.
+uint64_t Fill(const std::string& sitrepd, const std::string& dir,
+              const std::vector<std::string>& store, int64_t updates,
+              const std::string& scenario, const ResultFn& result,
+              std::unique_ptr<ServerProcess>* first) {
+  *first = StartSitrepd(sitrepd, dir + "/a", dir + "/a-port", store);
+  if (*first == nullptr) return 0;
+  std::unique_ptr<v1::SituationFeed::Stub> stub = NewStub((*first)->address());
   const auto fill_start = Clock::now();
-  if (!PublishBatches(first_stub.get(), updates)) return false;
+  if (!PublishBatches(stub.get(), updates)) return 0;
   result(scenario, "fill updates/s",
          static_cast<double>(updates) / SecondsSince(fill_start));
-  const uint64_t head = HeadOf(first_stub.get());
-  result(scenario, "stream updates", static_cast<double>(head));
+  return HeadOf(stub.get());
+}
 
+// Starts the joining replica and reports its times, memory and CPU (and
+// nats-server's CPU meanwhile). False when it did not catch up.
+bool Join(const std::string& sitrepd, const std::string& dir,
+          const std::vector<std::string>& store, uint64_t head,
+          const std::string& scenario, const ResultFn& result,
+          const ServerProcess& nats) {
+  std::error_code ignored;
+  std::filesystem::remove_all(dir + "/b", ignored);
+  const double nats_cpu = ReadProcStats(nats.pid()).cpu_seconds;
   const auto start = Clock::now();
   std::unique_ptr<ServerProcess> second =
       StartSitrepd(sitrepd, dir + "/b", dir + "/b-port", store);
@@ -126,15 +145,54 @@ bool RunReplicaJoin(const std::string& sitrepd, const std::string& nats_server,
   const bool caught_up = WaitUntil(
       [&] { return HeadOf(second_stub.get()) >= head; }, absl::Seconds(120));
   const double seconds = SecondsSince(start);
+  const ProcStats joined = ReadProcStats(second->pid());
   result(scenario, "SERVING s", serving);
   result(scenario, "caught up s", caught_up ? seconds : -1);
-  result(scenario, "joining replica RSS MiB",
-         ReadProcStats(second->pid()).rss_kib / 1024);
+  result(scenario, "joining replica RSS MiB", joined.rss_kib / 1024);
+  result(scenario, "joining replica CPU s", joined.cpu_seconds);
+  result(scenario, "nats-server CPU s during the join",
+         ReadProcStats(nats.pid()).cpu_seconds - nats_cpu);
   second->Stop();
-  first->Stop();
-  nats.Stop();
+  return caught_up;
+}
+
+}  // namespace
+
+bool RunReplicaJoin(const std::string& sitrepd, const std::string& nats_server,
+                    const ResultFn& result) {
+  const int64_t updates = absl::GetFlag(FLAGS_join_updates);
+  const std::string scenario = absl::StrCat("replica join ", updates);
+  const std::string kept = absl::GetFlag(FLAGS_join_dir);
+  char pattern[] = "/tmp/sitrep-join-XXXXXX";
+  const std::string dir =
+      !kept.empty() ? kept : (mkdtemp(pattern) ? pattern : "/tmp/sitrep-join");
+  uint64_t head = kept.empty() ? 0 : FilledHead(dir, updates);
   std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
+  if (head == 0) std::filesystem::remove_all(dir + "/js", ignored);
+  std::filesystem::create_directories(dir, ignored);
+  ServerProcess nats;
+  if (!nats.Start({nats_server, "-a", "127.0.0.1", "-p", "-1", "-js", "-sd",
+                   dir + "/js"},
+                  "", absl::Seconds(30), "Server is ready")) {
+    return false;
+  }
+  const std::vector<std::string> store = {
+      "--store=jetstream", "--nats_url=nats://" + nats.address(),
+      "--stream=JOIN", "--nats_subject_prefix=join"};
+  std::unique_ptr<ServerProcess> first;
+  if (head == 0) {
+    head = Fill(sitrepd, dir, store, updates, scenario, result, &first);
+    if (head == 0) return false;
+  }
+  result(scenario, "stream updates", static_cast<double>(head));
+  const bool caught_up = Join(sitrepd, dir, store, head, scenario, result, nats);
+  if (first != nullptr) first->Stop();
+  nats.Stop();
+  if (kept.empty()) {
+    std::filesystem::remove_all(dir, ignored);
+  } else if (FilledHead(dir, updates) == 0) {
+    MarkFilled(dir, updates, head);
+  }
   return caught_up;
 }
 

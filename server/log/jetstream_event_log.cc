@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "server/log/append_rules.h"
 #include "server/log/jetstream_log.h"
 #include "server/runtime/logging.h"
@@ -56,8 +57,12 @@ absl::StatusOr<std::unique_ptr<JetStreamEventLog>> JetStreamEventLog::Open(
   if (!bucket.ok()) return bucket.status();
   log->situation_bucket_ = *std::move(bucket);
   log->notifier_ = std::thread([raw = log.get()] { raw->NotifierLoop(); });
+  const absl::Time replay_start = absl::Now();
   status = log->StartTail((*info)->State);
   if (!status.ok()) return status;
+  const absl::Duration replayed = absl::Now() - replay_start;
+  int64_t dropped = 0;
+  natsSubscription_GetDropped(log->tail_, &dropped);
   log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
   log->writer_id_ = log->writer_.get_id();
   LogInfo("log", "opened the JetStream event log",
@@ -65,7 +70,9 @@ absl::StatusOr<std::unique_ptr<JetStreamEventLog>> JetStreamEventLog::Open(
            {"stream", options.stream},
            {"log_id", log->log_id_},
            {"oldest", absl::StrCat(log->Oldest())},
-           {"head", absl::StrCat(log->Head())}});
+           {"head", absl::StrCat(log->Head())},
+           {"replay_seconds", absl::StrCat(absl::ToDoubleSeconds(replayed))},
+           {"tail_dropped", absl::StrCat(dropped)}});
   return log;
 }
 
@@ -209,6 +216,7 @@ JetStreamEventLog::~JetStreamEventLog() {
     }
     natsSubscription_Destroy(tail_);
   }
+  DestroyMessages(&replay_garbage_);
   if (notifier_.joinable()) {
     {
       absl::MutexLock lock(&mu_);

@@ -8,6 +8,7 @@
 //   jetstream_publishing.cc         the writer: validate, publish, wait
 //   jetstream_publish_acks.cc       the writer's publishes and their acks
 //   jetstream_tail.cc               the tail: apply the stream to the state
+//   jetstream_replay.cc             the tail's replay of the stream in Open
 //   jetstream_reads.cc              Read, Get, FirstSequenceAtOrAfter, incidents
 //   jetstream_incident_snapshots.cc the <stream>_INCIDENTS bucket
 //   jetstream_retention.cc          ApplyRetention
@@ -251,6 +252,22 @@ class JetStreamEventLog final : public EventLog {
   // Waits until the listener was told about `sequence`; false on timeout.
   bool WaitNotified(uint64_t sequence, absl::Duration timeout) const;
 
+  // The replay in Open (jetstream_replay.cc): the tail's messages up to
+  // replay_last_, before anything listens.
+  // What the retained index and the incident records need of a message:
+  // `entry` only for an incident update or one the cache will keep.
+  struct Replayed {
+    int64_t received_us = 0;
+    EventDigest digest = 0;
+    LogEntryPtr entry;
+  };
+  // Takes `msg` (destroyed with others, a batch at a time).
+  void ReplayMessage(natsMsg* msg, uint64_t sequence);
+  absl::StatusOr<Replayed> ReadReplayed(natsMsg* msg, uint64_t sequence) const;
+  void ApplyReplayedLocked(uint64_t sequence,
+                           const absl::StatusOr<Replayed>& replayed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   // Writer (jetstream_publishing.cc).
   void WriterLoop();
   void CommitBatch(std::vector<GroupCommitQueue::PendingAppend>* appends);
@@ -371,6 +388,12 @@ class JetStreamEventLog final : public EventLog {
   // publish's Nats-Msg-Id unique, which the chain of a round relies on.
   std::string nonce_;
   natsSubscription* tail_ = nullptr;
+  // The stream's last sequence when the log opened: the tail's messages up
+  // to it are the replay (ReplayMessage). Set before the tail subscribes.
+  std::atomic<uint64_t> replay_last_{0};
+  // The replay's messages not destroyed yet; the tail's thread only (and
+  // the destructor, once the tail is gone).
+  std::vector<natsMsg*> replay_garbage_;
   kvStore* incidents_kv_ = nullptr;
   // Situation snapshots (GetSituation as_of); set by Open().
   std::unique_ptr<JetStreamSnapshotBucket> situation_bucket_;

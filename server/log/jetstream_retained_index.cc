@@ -37,19 +37,17 @@ EVP_MD_CTX* Sha256Context() {
   return context.get();
 }
 
-// SHA-256 of EventKey(update), without making the key.
-bool HashEventKey(const v1::SituationUpdate& update,
+// SHA-256 of EventKey(publisher, event_id), without making the key.
+bool HashEventKey(absl::string_view publisher, absl::string_view event_id,
                   unsigned char (&digest)[SHA256_DIGEST_LENGTH]) {
   EVP_MD_CTX* context = Sha256Context();
   if (context == nullptr) return false;
-  const absl::AlphaNum size(update.publisher().size());
+  const absl::AlphaNum size(publisher.size());
   unsigned int length = 0;
   return EVP_DigestUpdate(context, size.data(), size.size()) == 1 &&
          EVP_DigestUpdate(context, ":", 1) == 1 &&
-         EVP_DigestUpdate(context, update.publisher().data(),
-                          update.publisher().size()) == 1 &&
-         EVP_DigestUpdate(context, update.event_id().data(),
-                          update.event_id().size()) == 1 &&
+         EVP_DigestUpdate(context, publisher.data(), publisher.size()) == 1 &&
+         EVP_DigestUpdate(context, event_id.data(), event_id.size()) == 1 &&
          EVP_DigestFinal_ex(context, digest, &length) == 1 &&
          length == SHA256_DIGEST_LENGTH;
 }
@@ -57,9 +55,14 @@ bool HashEventKey(const v1::SituationUpdate& update,
 }  // namespace
 
 EventDigest DigestOf(const v1::SituationUpdate& update) {
+  return DigestOf(update.publisher(), update.event_id());
+}
+
+EventDigest DigestOf(absl::string_view publisher, absl::string_view event_id) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  if (!HashEventKey(update, digest)) {
-    const std::string key = EventKey(update);
+  if (!HashEventKey(publisher, event_id, digest)) {
+    const std::string key =
+        absl::StrCat(publisher.size(), ":", publisher, event_id);
     SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(),
            digest);
   }
@@ -104,6 +107,12 @@ void RetainedIndex::Add(const LogEntryPtr& entry, EventDigest digest) {
   events_[digest] = entry->sequence();
   cache_.push_back(entry);
   if (cache_.size() > cache_capacity_) cache_.pop_front();
+}
+
+void RetainedIndex::AddWithoutEntry(int64_t received_us, EventDigest digest) {
+  slots_.push_back({received_us, digest});
+  events_[digest] = head();
+  cache_.clear();
 }
 
 void RetainedIndex::DropBefore(uint64_t target) {

@@ -35,6 +35,8 @@ namespace jetstream {
 // retained updates the chance of one collision is about 1e-21.
 using EventDigest = absl::uint128;
 EventDigest DigestOf(const v1::SituationUpdate& update);
+// The same digest from the two fields themselves (a scanned update).
+EventDigest DigestOf(absl::string_view publisher, absl::string_view event_id);
 
 // The digest a stored message's Nats-Msg-Id begins with: sitrep's writer
 // makes the id from DigestOf (32 lower-case hex digits, then
@@ -55,6 +57,13 @@ class RetainedIndex {
   // Appends the entry of sequence head() + 1.
   // REQUIRES: entry->sequence() == head() + 1.
   void Add(const LogEntryPtr& entry, EventDigest digest);
+  // Appends sequence head() + 1 without its entry (a joining replica's
+  // read of the updates older than its cache will hold): empties the
+  // cache, which holds consecutive sequences up to head().
+  void AddWithoutEntry(int64_t received_us, EventDigest digest);
+  // Room for `count` more retained updates without growing the dedupe map
+  // step by step (a joining replica knows how many it will read).
+  void Reserve(size_t count) { events_.reserve(events_.size() + count); }
   // Forgets the sequences below `target` (retention). No-op when
   // target <= oldest(); REQUIRES: target <= head() + 1.
   void DropBefore(uint64_t target);
@@ -72,6 +81,7 @@ class RetainedIndex {
 
   size_t event_count() const { return events_.size(); }
   size_t cached_count() const { return cache_.size(); }
+  size_t cache_capacity() const { return cache_capacity_; }
   // The first cached sequence (head() + 1 when nothing is cached).
   uint64_t cached_first() const { return head() + 1 - cache_.size(); }
   size_t retained_count() const { return slots_.size(); }

@@ -22,6 +22,7 @@ absl::Status JetStreamEventLog::StartTail(const jsStreamState& state) {
     absl::MutexLock lock(&mu_);
     index_.Reset(state.Msgs > 0 ? std::max<uint64_t>(state.FirstSeq, 1)
                                 : last + 1);
+    index_.Reserve(state.Msgs);
     notified_ = index_.head();
     if (state.Msgs == 0 && last > 0) {
       // Everything was removed: nothing tells the last received_at but the
@@ -29,6 +30,7 @@ absl::Status JetStreamEventLog::StartTail(const jsStreamState& state) {
       last_received_at_ = absl::FromUnixNanos(state.LastTime);
     }
   }
+  if (state.Msgs > 0) replay_last_.store(last, std::memory_order_release);
   jsSubOptions sub_options;
   jsSubOptions_Init(&sub_options);
   sub_options.Stream = options_.stream.c_str();
@@ -96,6 +98,10 @@ void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
   if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) return;
   const uint64_t sequence = meta->Sequence.Stream;
   jsMsgMetaData_Destroy(meta);
+  if (sequence <= replay_last_.load(std::memory_order_acquire)) {
+    ReplayMessage(owned.release(), sequence);
+    return;
+  }
   absl::StatusOr<LogEntryPtr> decoded;
   EventDigest digest = 0;
   std::optional<Published> own = TakePublished(msg, sequence);
