@@ -27,6 +27,10 @@ void RateSearch::Record(bool passed) {
     rate_ *= growth_;
     return;
   }
+  if (best_ == 0) {  // nothing passed yet: shrink as it grew
+    rate_ /= growth_;
+    return;
+  }
   if (refinements_left_ == 0) {
     done_ = true;
     return;

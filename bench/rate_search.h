@@ -6,8 +6,10 @@
 
 namespace sitrep::bench {
 
-// Grows the rate by `growth` from `start` while steps pass; after the
-// first failure bisects between the highest pass and the lowest failure
+// Grows the rate by `growth` from `start` while steps pass, or shrinks it
+// by `growth` while they fail and none has passed (a start above what the
+// system carries must still find its capacity); once it has a pass and a
+// failure, bisects between the highest pass and the lowest failure
 // `refinements` times. At most `max_steps` steps in all. The answer is the
 // highest rate that passed (0: none did).
 //

@@ -31,17 +31,21 @@ TEST(RateSearchTest, GrowsUntilAFailureThenBisects) {
   EXPECT_EQ(search.steps(), 6);
 }
 
-TEST(RateSearchTest, BisectsBelowTheStartWhenTheFirstStepFails) {
+TEST(RateSearchTest, ShrinksBelowTheStartUntilAStepPassesThenBisects) {
   RateSearch search(100, 1.5, 2, 20);
-  EXPECT_THAT(Tried(&search, 30), ElementsAre(100, 50, 25));
-  EXPECT_THAT(search.best(), DoubleEq(25));
+  const double r1 = 100 / 1.5, r2 = r1 / 1.5, r3 = r2 / 1.5;
+  EXPECT_THAT(Tried(&search, 30),
+              ElementsAre(DoubleEq(100), DoubleEq(r1), DoubleEq(r2),
+                          DoubleEq(r3), DoubleEq((r3 + r2) / 2),
+                          DoubleEq((r3 + (r3 + r2) / 2) / 2)));
+  EXPECT_THAT(search.best(), DoubleEq(r3));  // 29.6: the capacity is 30
 }
 
 TEST(RateSearchTest, NothingPassesMeansNoCapacity) {
-  RateSearch search(100, 1.5, 3, 20);
-  Tried(&search, 0);
+  RateSearch search(100, 2, 3, 5);
+  EXPECT_THAT(Tried(&search, 0), ElementsAre(100, 50, 25, 12.5, 6.25));
   EXPECT_THAT(search.best(), DoubleEq(0));
-  EXPECT_THAT(search.lowest_failure(), DoubleEq(12.5));
+  EXPECT_THAT(search.lowest_failure(), DoubleEq(6.25));
 }
 
 TEST(RateSearchTest, StopsAtMaxStepsWhileStillPassing) {
