@@ -1,7 +1,11 @@
 #include "server/log/stored_update_scan.h"
 
+#include <climits>
+
 #include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/wire_format_lite.h"
+#include "sitrep/v1/situation_update.pb.h"
 
 namespace sitrep {
 namespace {
@@ -9,12 +13,14 @@ namespace {
 using ::google::protobuf::io::CodedInputStream;
 using ::google::protobuf::internal::WireFormatLite;
 
-// SituationUpdate's field numbers of the fields read (situation_update.proto).
-constexpr int kEventId = 1;
-constexpr int kIncidentId = 6;
-constexpr int kSequence = 100;
-constexpr int kReceivedAt = 101;
-constexpr int kPublisher = 102;
+// The field numbers of the fields read, from the generated code.
+using Update = v1::SituationUpdate;
+using Timestamp = ::google::protobuf::Timestamp;
+constexpr int kEventId = Update::kEventIdFieldNumber;
+constexpr int kIncidentId = Update::kIncidentIdFieldNumber;
+constexpr int kSequence = Update::kSequenceFieldNumber;
+constexpr int kReceivedAt = Update::kReceivedAtFieldNumber;
+constexpr int kPublisher = Update::kPublisherFieldNumber;
 
 constexpr uint32_t Tag(int field, WireFormatLite::WireType type) {
   return static_cast<uint32_t>(field << 3) | static_cast<uint32_t>(type);
@@ -24,7 +30,8 @@ constexpr uint32_t Tag(int field, WireFormatLite::WireType type) {
 bool ReadView(absl::string_view encoded, CodedInputStream* input,
               absl::string_view* view) {
   uint32_t size = 0;
-  if (!input->ReadVarint32(&size)) return false;
+  // A size past INT_MAX would turn negative in Skip: the bytes are corrupt.
+  if (!input->ReadVarint32(&size) || size > INT_MAX) return false;
   const int at = input->CurrentPosition();
   if (!input->Skip(static_cast<int>(size))) return false;
   *view = encoded.substr(static_cast<size_t>(at), size);
@@ -35,17 +42,20 @@ bool ReadView(absl::string_view encoded, CodedInputStream* input,
 // *nanos as the parser merges a repeated message field.
 bool ReadTimestamp(CodedInputStream* input, int64_t* seconds, int32_t* nanos) {
   uint32_t size = 0;
-  if (!input->ReadVarint32(&size)) return false;
+  // PushLimit takes a negative size as no limit at all: refuse it.
+  if (!input->ReadVarint32(&size) || size > INT_MAX) return false;
   const CodedInputStream::Limit limit =
       input->PushLimit(static_cast<int>(size));
   for (;;) {
     const uint32_t tag = input->ReadTag();
     if (tag == 0) break;
     uint64_t value = 0;
-    if (tag == Tag(1, WireFormatLite::WIRETYPE_VARINT)) {
+    if (tag == Tag(Timestamp::kSecondsFieldNumber,
+                   WireFormatLite::WIRETYPE_VARINT)) {
       if (!input->ReadVarint64(&value)) return false;
       *seconds = static_cast<int64_t>(value);
-    } else if (tag == Tag(2, WireFormatLite::WIRETYPE_VARINT)) {
+    } else if (tag == Tag(Timestamp::kNanosFieldNumber,
+                          WireFormatLite::WIRETYPE_VARINT)) {
       if (!input->ReadVarint64(&value)) return false;
       *nanos = static_cast<int32_t>(value);
     } else if (!WireFormatLite::SkipField(input, tag)) {

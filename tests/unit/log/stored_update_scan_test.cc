@@ -106,5 +106,18 @@ TEST(StoredUpdateScanTest, RefusesWhatDoesNotParse) {
   EXPECT_FALSE(ScanStoredUpdate(std::string("\x8a\x01", 2), &fields));
 }
 
+// A length past INT_MAX (publisher, field 102, and received_at, field 101,
+// each followed by 2^31 + 1 as their size) is refused, not read as "no
+// limit".
+TEST(StoredUpdateScanTest, RefusesALengthPastIntMax) {
+  const std::string huge("\x81\x80\x80\x80\x08", 5);
+  StoredUpdateFields fields;
+  EXPECT_FALSE(
+      ScanStoredUpdate(std::string("\xb2\x06", 2) + huge + "x", &fields));
+  // What follows would read as a Timestamp (seconds = 1) if no limit held.
+  EXPECT_FALSE(
+      ScanStoredUpdate(std::string("\xaa\x06", 2) + huge + "\x08\x01", &fields));
+}
+
 }  // namespace
 }  // namespace sitrep
