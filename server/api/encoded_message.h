@@ -30,12 +30,14 @@ namespace sitrep {
 class EncodedMessage {
  public:
   EncodedMessage() = default;
-  // One slice: takes over the caller's reference to it.
-  void Set(grpc::Slice slice) { buffer_ = grpc::ByteBuffer(&slice, 1); }
+  // One slice (referenced, not copied).
+  void Set(const grpc::Slice& slice) { Set(grpc::ByteBuffer(&slice, 1)); }
   // Several slices (each referenced, not copied).
   void Set(const grpc::Slice* slices, size_t count) {
-    buffer_ = grpc::ByteBuffer(slices, count);
+    Set(grpc::ByteBuffer(slices, count));
   }
+  // By swapping: grpc::ByteBuffer has no move assignment, and its copy
+  // assignment is the grpc_byte_buffer_copy this type exists to avoid.
   void Set(grpc::ByteBuffer buffer) { buffer_.Swap(&buffer); }
 
   // For SerializationTraits below: moves the bytes into `out`.
