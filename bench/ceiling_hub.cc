@@ -42,11 +42,6 @@ grpc::Slice ToSlice(std::string bytes) {
       [](void* p) { delete static_cast<std::string*>(p); }, owned);
 }
 
-grpc::ByteBuffer ToByteBuffer(std::string bytes) {
-  grpc::Slice slice = ToSlice(std::move(bytes));
-  return grpc::ByteBuffer(&slice, 1);
-}
-
 }  // namespace
 
 // A fan-out thread and the subscribers it serves. Publishes append to
@@ -81,7 +76,7 @@ void Subscriber::StartLocked(uint64_t head) {
     writing_ = true;
     cursor_ = head;
   }
-  buffer_ = ToByteBuffer(std::move(bytes));
+  buffer_.Set(ToSlice(std::move(bytes)));
   StartWrite(&buffer_);
 }
 
@@ -93,7 +88,7 @@ void Subscriber::Push(const std::vector<EntryPtr>& entries) {
     cursor_ = entries.back()->sequence;
     if (writing_) return;
     writing_ = true;
-    buffer_ = TakeBatchLocked();
+    TakeBatchLocked();
   }
   StartWrite(&buffer_);
 }
@@ -109,7 +104,7 @@ void Subscriber::OnWriteDone(bool ok) {
         finish = true;
       }
     } else {
-      buffer_ = TakeBatchLocked();
+      TakeBatchLocked();
     }
     if (!finish && !writing_) return;
   }
@@ -133,7 +128,7 @@ void Subscriber::OnCancel() {
   if (finish) Finish(grpc::Status::CANCELLED);
 }
 
-grpc::ByteBuffer Subscriber::TakeBatchLocked() {
+void Subscriber::TakeBatchLocked() {
   std::string bytes;
   slices_.clear();
   size_t n = 0, size = 0;
@@ -154,9 +149,12 @@ grpc::ByteBuffer Subscriber::TakeBatchLocked() {
   std::string cursor;
   PutCursor(share_slices_ ? &cursor : &bytes,
             pending_.empty() ? cursor_ : last);
-  if (!share_slices_) return ToByteBuffer(std::move(bytes));
+  if (!share_slices_) {
+    buffer_.Set(ToSlice(std::move(bytes)));
+    return;
+  }
   slices_.push_back(grpc::Slice(cursor));
-  return grpc::ByteBuffer(slices_.data(), slices_.size());
+  buffer_.Set(slices_.data(), slices_.size());
 }
 
 void Subscriber::OnDone() {

@@ -23,6 +23,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
+#include "server/api/encoded_message.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
 
 namespace sitrep::bench::ceiling {
@@ -40,8 +41,11 @@ class Hub;
 struct Shard;
 
 // One Subscribe stream: a queue of updates written in batches of at most
-// 256 updates / 64 KiB, each with the cursor. Deletes itself in OnDone.
-class Subscriber final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+// 256 updates / 64 KiB, each with the cursor, handed to gRPC without the
+// copy a grpc::ByteBuffer message costs (the same EncodedMessage sitrepd
+// writes: server/api/encoded_message.h). Deletes itself in OnDone.
+class Subscriber final
+    : public grpc::ServerWriteReactor<sitrep::EncodedMessage> {
  public:
   Subscriber(Hub* hub, int mission, bool share_slices)
       : hub_(hub), mission_(mission), share_slices_(share_slices) {}
@@ -65,14 +69,16 @@ class Subscriber final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   void OnDone() override;
 
  private:
-  grpc::ByteBuffer TakeBatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sets buffer_ to the next batch.
+  void TakeBatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Hub* const hub_;
   const int mission_;
   const bool share_slices_;
   Shard* shard_ = nullptr;  // set before the stream starts
   std::vector<grpc::Slice> slices_ ABSL_GUARDED_BY(mu_);  // scratch
-  grpc::ByteBuffer buffer_;  // touched only by the thread that set writing_
+  // Touched only by the thread that set writing_.
+  sitrep::EncodedMessage buffer_;
   absl::Mutex mu_;
   std::deque<EntryPtr> pending_ ABSL_GUARDED_BY(mu_);
   uint64_t cursor_ ABSL_GUARDED_BY(mu_) = 0;

@@ -146,13 +146,24 @@ class PublishStreamReactor final
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
+// Subscribe is registered by hand, as sitrepd registers it: raw request
+// bytes, EncodedMessage responses (server/api/encoded_message.h).
 class CeilingService final
     : public sitrep::v1::SituationFeed::WithRawCallbackMethod_Subscribe<
           sitrep::v1::SituationFeed::CallbackService> {
  public:
-  grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(
-      grpc::CallbackServerContext* /*context*/,
-      const grpc::ByteBuffer* request_bytes) override {
+  CeilingService() {
+    MarkMethodRawCallback(
+        kSubscribeMethod,
+        sitrep::NewEncodedStreamHandler(
+            [this](grpc::CallbackServerContext* /*context*/,
+                   const grpc::ByteBuffer* request_bytes) {
+              return SubscribeStream(request_bytes);
+            }));
+  }
+
+  grpc::ServerWriteReactor<sitrep::EncodedMessage>* SubscribeStream(
+      const grpc::ByteBuffer* request_bytes) {
     sitrep::v1::SubscribeRequest request;
     std::vector<grpc::Slice> slices;
     std::string bytes;
@@ -176,6 +187,8 @@ class CeilingService final
   }
 
  private:
+  // The generated WithRawCallbackMethod_Subscribe's index (proto order).
+  static constexpr int kSubscribeMethod = 2;
   Hub hub_{absl::GetFlag(FLAGS_fanout_threads)};
 };
 

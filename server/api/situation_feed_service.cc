@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "google/protobuf/descriptor.h"
+#include "server/api/encoded_message.h"
 #include "server/api/grpc_status.h"
 #include "server/api/publish_stream_reactor.h"
 #include "server/api/raw_messages.h"
@@ -26,6 +28,15 @@ grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context,
   return reactor;
 }
 
+// Subscribe's index among the service's methods (the generated code's
+// order is the proto's), from the descriptor rather than a literal.
+int SubscribeMethodIndex() {
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          v1::SituationFeed::service_full_name());
+  return service->FindMethodByName("Subscribe")->index();
+}
+
 SituationFeedService::Options WithSubscribeMetrics(
     SituationFeedService::Options options) {
   options.subscribe.metrics = options.metrics;
@@ -44,7 +55,14 @@ SituationFeedService::SituationFeedService(
       options_(WithSubscribeMetrics(std::move(options))),
       reads_(FeedReads::Parts{feed, situation, subscriptions, clock,
                               guards.streams, guards.grants},
-             options_.subscribe, options_.list) {}
+             options_.subscribe, options_.list) {
+  MarkMethodRawCallback(
+      SubscribeMethodIndex(),
+      NewEncodedStreamHandler([this](grpc::CallbackServerContext* context,
+                                     const grpc::ByteBuffer* request) {
+        return SubscribeStream(context, request);
+      }));
+}
 
 void SituationFeedService::CountRefusal(const absl::Status& status,
                                         RejectReason when_exhausted) const {
@@ -141,7 +159,7 @@ SituationFeedService::PublishStream(grpc::CallbackServerContext* context) {
   return reactor;
 }
 
-grpc::ServerWriteReactor<grpc::ByteBuffer>* SituationFeedService::Subscribe(
+grpc::ServerWriteReactor<EncodedMessage>* SituationFeedService::SubscribeStream(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   absl::StatusOr<CallIdentity> caller = Identify(*context, "Subscribe");
   if (!caller.ok()) {

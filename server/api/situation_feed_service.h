@@ -26,8 +26,10 @@ namespace sitrep {
 // the edge (raw_messages.h), so that bytes protobuf refuses are
 // INVALID_ARGUMENT naming the field and unknown fields are dropped before
 // anything sees the request; and Subscribe writes each batch from the
-// entries' pre-encoded bytes. An unauthenticated call is answered
-// UNAUTHENTICATED whatever its bytes: the caller learns nothing from them.
+// entries' pre-encoded bytes, handed to gRPC without a copy (so Subscribe
+// is registered by hand, not by the generated mix-in: encoded_message.h).
+// An unauthenticated call is answered UNAUTHENTICATED whatever its bytes:
+// the caller learns nothing from them.
 //
 // Every call is authenticated first (UNAUTHENTICATED otherwise) and then
 // held to its principal's rights: publishing as another mission is
@@ -39,11 +41,10 @@ namespace sitrep {
 class SituationFeedService final
     : public v1::SituationFeed::WithRawCallbackMethod_Publish<
           v1::SituationFeed::WithRawCallbackMethod_PublishStream<
-              v1::SituationFeed::WithRawCallbackMethod_Subscribe<
-                  v1::SituationFeed::WithRawCallbackMethod_ListUpdates<
-                      v1::SituationFeed::WithRawCallbackMethod_GetSituation<
-                          v1::SituationFeed::WithRawCallbackMethod_GetIncident<
-                              v1::SituationFeed::Service>>>>>> {
+              v1::SituationFeed::WithRawCallbackMethod_ListUpdates<
+                  v1::SituationFeed::WithRawCallbackMethod_GetSituation<
+                      v1::SituationFeed::WithRawCallbackMethod_GetIncident<
+                          v1::SituationFeed::Service>>>>> {
  public:
   struct Options {
     SubscribeOptions subscribe;
@@ -73,9 +74,9 @@ class SituationFeedService final
                                     grpc::ByteBuffer* response) override;
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* PublishStream(
       grpc::CallbackServerContext* context) override;
-  grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(
-      grpc::CallbackServerContext* context,
-      const grpc::ByteBuffer* request) override;
+  // Subscribe (not an override: its responses are EncodedMessages).
+  grpc::ServerWriteReactor<EncodedMessage>* SubscribeStream(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request);
   grpc::ServerUnaryReactor* ListUpdates(grpc::CallbackServerContext* context,
                                         const grpc::ByteBuffer* request,
                                         grpc::ByteBuffer* response) override;

@@ -71,7 +71,7 @@ size_t SubscribeBatchEncoder::CursorBodySize(uint64_t sequence) const {
          (sequence == 0 ? 0 : 1 + CodedOutputStream::VarintSize64(sequence));
 }
 
-grpc::ByteBuffer SubscribeBatchEncoder::Encode(
+grpc::Slice SubscribeBatchEncoder::Encode(
     const CursorMessage& message) const {
   const std::string marks = LeftViewFields(message);
   const size_t cursor_body = CursorBodySize(message.cursor);
@@ -101,8 +101,7 @@ grpc::ByteBuffer SubscribeBatchEncoder::Encode(
   }
   // A short write would send garbage: fail loudly in every build.
   if (static_cast<size_t>(out - start) != size) std::abort();
-  grpc::Slice owned(slice, grpc::Slice::STEAL_REF);
-  return grpc::ByteBuffer(&owned, 1);
+  return grpc::Slice(slice, grpc::Slice::STEAL_REF);
 }
 
 }  // namespace sitrep

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/slice.h"
 #include "server/fanout/subscriber_cursor.h"
 
 namespace sitrep {
@@ -27,8 +27,9 @@ class SubscribeBatchEncoder {
  public:
   explicit SubscribeBatchEncoder(const std::string& log_id);
 
-  // `message` must be of type kUpdates.
-  grpc::ByteBuffer Encode(const CursorMessage& message) const;
+  // `message` must be of type kUpdates. The slice goes to the stream's
+  // EncodedMessage (encoded_message.h).
+  grpc::Slice Encode(const CursorMessage& message) const;
 
   const std::string& log_id() const { return log_id_; }
 

@@ -23,7 +23,7 @@ grpc::Status CountedStatus(const absl::Status& status, Metrics* metrics) {
 }
 
 // A reactor that only reports an error.
-class FailedReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+class FailedReactor final : public grpc::ServerWriteReactor<EncodedMessage> {
  public:
   FailedReactor(const absl::Status& status, Metrics* metrics) {
     Finish(CountedStatus(status, metrics));
@@ -34,7 +34,7 @@ class FailedReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 // Encodes a Subscription's messages as SubscribeResponse bytes.
 class GrpcStreamSink final : public SubscriptionSink {
  public:
-  GrpcStreamSink(grpc::ServerWriteReactor<grpc::ByteBuffer>* reactor,
+  GrpcStreamSink(grpc::ServerWriteReactor<EncodedMessage>* reactor,
                  Metrics* metrics)
       : reactor_(reactor), metrics_(metrics) {}
 
@@ -47,7 +47,7 @@ class GrpcStreamSink final : public SubscriptionSink {
       if (batches_ == nullptr || batches_->log_id() != log_id) {
         batches_ = std::make_unique<SubscribeBatchEncoder>(log_id);
       }
-      buffer_ = batches_->Encode(message);
+      buffer_.Set(batches_->Encode(message));
       return;
     }
     v1::SubscribeResponse response;
@@ -67,7 +67,7 @@ class GrpcStreamSink final : public SubscriptionSink {
     }
     response.mutable_cursor()->set_log_id(log_id);
     response.mutable_cursor()->set_sequence(message.cursor);
-    buffer_ = ToByteBuffer(response.SerializeAsString());
+    buffer_.Set(ToByteBuffer(response.SerializeAsString()));
   }
 
   void EncodeHeartbeat(const v1::Heartbeat& heartbeat,
@@ -76,7 +76,7 @@ class GrpcStreamSink final : public SubscriptionSink {
     *response.mutable_heartbeat() = heartbeat;
     response.mutable_cursor()->set_log_id(log_id);
     response.mutable_cursor()->set_sequence(cursor);
-    buffer_ = ToByteBuffer(response.SerializeAsString());
+    buffer_.Set(ToByteBuffer(response.SerializeAsString()));
   }
 
   void StartWrite() override { reactor_->StartWrite(&buffer_); }
@@ -85,19 +85,19 @@ class GrpcStreamSink final : public SubscriptionSink {
   }
 
  private:
-  grpc::ServerWriteReactor<grpc::ByteBuffer>* const reactor_;
+  grpc::ServerWriteReactor<EncodedMessage>* const reactor_;
   Metrics* const metrics_;
   // The message being written; must live until OnWriteDone. Touched only by
   // the thread that started the write (the Subscription's rule), like
   // batches_ (made by the first batch: the log id is the Feed's).
-  grpc::ByteBuffer buffer_;
+  EncodedMessage buffer_;
   std::unique_ptr<SubscribeBatchEncoder> batches_;
 };
 
 // The reactor gRPC sees; the stream's state lives in the shared
 // Subscription. Deletes itself in OnDone.
 class SubscribeReactor final
-    : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+    : public grpc::ServerWriteReactor<EncodedMessage> {
  public:
   SubscribeReactor(std::shared_ptr<Subscription> subscription,
                    Metrics* metrics)
@@ -119,7 +119,7 @@ class SubscribeReactor final
 
 }  // namespace
 
-grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
+grpc::ServerWriteReactor<EncodedMessage>* NewSubscribeReactor(
     const grpc::ByteBuffer& request_bytes, const SubscriptionOpener& open,
     Metrics* metrics) {
   auto refuse = [metrics](const absl::Status& status) {
@@ -140,7 +140,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
   return reactor;
 }
 
-grpc::ServerWriteReactor<grpc::ByteBuffer>* NewFailedSubscribeReactor(
+grpc::ServerWriteReactor<EncodedMessage>* NewFailedSubscribeReactor(
     const absl::Status& status, Metrics* metrics) {
   return new FailedReactor(status, metrics);
 }

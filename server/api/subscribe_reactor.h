@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
+#include "server/api/encoded_message.h"
 #include "server/service/subscription.h"
 #include "server/metrics/metrics.h"
 
@@ -18,17 +19,18 @@ namespace sitrep {
 // (FeedReads::Subscribe); `metrics` (nullable) counts a request that does
 // not parse, and every call by the status it finishes with
 // (sitrep_grpc_server_handled_total: Subscribe is not intercepted,
-// call_metrics_interceptor.h).
+// call_metrics_interceptor.h). The stream writes EncodedMessages: no copy
+// of each batch's bytes (encoded_message.h).
 using SubscriptionOpener =
     std::function<absl::StatusOr<std::shared_ptr<Subscription>>(
         const v1::SubscribeRequest&)>;
-grpc::ServerWriteReactor<grpc::ByteBuffer>* NewSubscribeReactor(
+grpc::ServerWriteReactor<EncodedMessage>* NewSubscribeReactor(
     const grpc::ByteBuffer& request_bytes, const SubscriptionOpener& open,
     Metrics* metrics);
 
 // A reactor that only finishes the call with `status` (counted in
 // `metrics`, nullable).
-grpc::ServerWriteReactor<grpc::ByteBuffer>* NewFailedSubscribeReactor(
+grpc::ServerWriteReactor<EncodedMessage>* NewFailedSubscribeReactor(
     const absl::Status& status, Metrics* metrics);
 
 }  // namespace sitrep

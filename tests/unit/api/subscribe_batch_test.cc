@@ -10,7 +10,6 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "gtest/gtest.h"
-#include "server/api/raw_messages.h"
 #include "server/log/log_entry.h"
 #include "tests/support/updates.h"
 
@@ -47,9 +46,9 @@ std::string Expected(const CursorMessage& message, const std::string& log_id) {
 
 std::string Encoded(const SubscribeBatchEncoder& encoder,
                     const CursorMessage& message) {
-  std::string bytes;
-  EXPECT_TRUE(CopyBytes(encoder.Encode(message), &bytes));
-  return bytes;
+  const grpc::Slice slice = encoder.Encode(message);
+  return std::string(reinterpret_cast<const char*>(slice.begin()),
+                     slice.size());
 }
 
 // @test A batch of one, of several (sequences of up to six varint bytes), and
