@@ -10,11 +10,22 @@
 #include <fstream>
 #include <sstream>
 
-#include "absl/flags/flag.h"
-#include "bench/bench_flags.h"
 #include "bench/cpu_pinning.h"
 
 namespace sitrep::bench {
+namespace {
+
+// Set once by main before any server starts (SetServerCpus).
+std::string& ServerCpus() {
+  static auto* cpus = new std::string;
+  return *cpus;
+}
+
+}  // namespace
+
+void ServerProcess::SetServerCpus(const std::string& cpus) {
+  ServerCpus() = cpus;
+}
 
 bool ServerProcess::Start(const std::vector<std::string>& argv,
                           const std::string& port_file,
@@ -28,7 +39,7 @@ bool ServerProcess::Start(const std::vector<std::string>& argv,
   args.push_back(nullptr);
   // Parsed here: the child only calls sched_setaffinity before exec.
   cpu_set_t cpus;
-  const bool pin = ParseCpuList(absl::GetFlag(FLAGS_server_cpus), &cpus);
+  const bool pin = ParseCpuList(ServerCpus(), &cpus);
   pid_ = fork();
   if (pid_ < 0) return false;
   if (pid_ == 0) {

@@ -86,6 +86,7 @@
 #include "bench/replica_join_scenario.h"
 #include "bench/replica_scaling.h"
 #include "bench/scenarios.h"
+#include "bench/server_process.h"
 
 namespace sitrep::bench {
 namespace {
@@ -178,6 +179,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   using namespace sitrep::bench;
   // Before any thread: every thread made later inherits it.
+  ServerProcess::SetServerCpus(absl::GetFlag(FLAGS_server_cpus));
   if (!PinProcess(absl::GetFlag(FLAGS_client_cpus))) {
     std::fprintf(stderr, "sitrep-bench: cannot pin to --client_cpus=%s\n",
                  absl::GetFlag(FLAGS_client_cpus).c_str());
