@@ -15,7 +15,9 @@
 # sweep (1, 2, 4), 200 open dashboards, the recovery guards (kill -9 at
 # two store sizes, 1,000 subscribers reconnecting with their cursors), and
 # a big situation (10,000 open incidents: GetSituation, the HTTP bodies, a
-# situation snapshot, the dashboard's first paint).
+# situation snapshot, the dashboard's first paint), and (h24-sse2) the N=1,000
+# fan-out of sitrep and SSE once more with the servers and sitrep-bench pinned
+# to separate CPUs, printed beside the unpinned SSE target.
 #
 # Everything runs on 127.0.0.1. Every scenario is bounded in time by
 # sitrep-bench itself and by `timeout` here, and the whole run by a 15-minute
