@@ -105,5 +105,11 @@ ABSL_FLAG(double, capacity_growth, 1.5,
 ABSL_FLAG(int, capacity_refinements, 3,
           "replicas: bisections after the search's first failing step");
 ABSL_FLAG(int, capacity_steps, 12, "replicas: most steps of the search");
+ABSL_FLAG(std::string, server_cpus, "",
+          "CPUs (e.g. \"0\") every server this run starts is pinned to; "
+          "empty: not pinned (bench/cpu_pinning.h)");
+ABSL_FLAG(std::string, client_cpus, "",
+          "CPUs (e.g. \"1\") sitrep-bench itself (publishers, subscribers, "
+          "load generators) is pinned to; empty: not pinned");
 ABSL_FLAG(bool, check, false,
           "Exit 1 on any loss, duplicate, reorder or contract violation");

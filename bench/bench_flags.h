@@ -14,6 +14,8 @@
 ABSL_DECLARE_FLAG(std::string, scenario);
 ABSL_DECLARE_FLAG(std::string, systems);
 ABSL_DECLARE_FLAG(std::string, sitrepd);
+ABSL_DECLARE_FLAG(std::string, server_cpus);
+ABSL_DECLARE_FLAG(std::string, client_cpus);
 ABSL_DECLARE_FLAG(std::string, ceiling);
 ABSL_DECLARE_FLAG(int, ceiling_threads);
 ABSL_DECLARE_FLAG(int, subscribers);

@@ -18,9 +18,6 @@
 #include <unordered_map>
 #include <utility>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace sitrep::bench {
@@ -48,18 +45,6 @@ std::string GetRequest(const std::string& target) {
                       "Accept: text/event-stream, application/json\r\n\r\n");
 }
 
-// Forgets bytes[0, *pos): at once when all is consumed, else in 64 KiB
-// steps (no memmove per event).
-void DropConsumed(std::string* bytes, size_t* pos) {
-  if (*pos == bytes->size()) {
-    bytes->clear();
-    *pos = 0;
-  } else if (*pos > 64 * 1024) {
-    bytes->erase(0, *pos);
-    *pos = 0;
-  }
-}
-
 }  // namespace
 
 struct HttpLoad::Connection {
@@ -70,175 +55,15 @@ struct HttpLoad::Connection {
   EventFn on_event;
   ReadEndFn on_read_end;
   DoneFn on_done;
+  HttpResponseReader response;
 
-  // Response parsing: raw bytes in `in` from `in_pos`; the decoded body in
-  // `body` from `body_pos` (streams consume it event by event).
-  std::string in;
-  size_t in_pos = 0;
-  bool headers_done = false;
-  int status = 0;
-  bool chunked = false;
-  int64_t content_length = -1;
-  enum class Chunk { kSize, kData, kDataEnd } chunk = Chunk::kSize;
-  uint64_t chunk_left = 0;
-  bool complete = false;
-  std::string body;
-  size_t body_pos = 0;
-  std::string data_scratch;  // data of an event with several data lines
-
-  // Parses what arrived; false on a malformed response.
-  bool Parse(int64_t now_ns);
-  // The status line and the headers this client reads (`head`: up to the
-  // blank line); false when malformed.
-  bool ParseHead(absl::string_view head);
-  // Decodes the chunks that arrived into `body`; false when malformed.
-  bool ParseChunks();
-  // Ready for the next response on a kept-alive connection.
-  void Reset() {
-    in.clear();
-    in_pos = 0;
-    headers_done = false;
-    status = 0;
-    chunked = false;
-    content_length = -1;
-    chunk = Chunk::kSize;
-    chunk_left = 0;
-    complete = false;
-    body.clear();
-    body_pos = 0;
+  // Parses one read's bytes; false on a malformed response.
+  bool Parse(absl::string_view fresh, int64_t now_ns) {
+    return response.Parse(fresh, stream, [&](const Event& event) {
+      on_event(event, now_ns);
+    });
   }
-  void Events(int64_t now_ns);
 };
-
-bool HttpLoad::Connection::Parse(int64_t now_ns) {
-  if (!headers_done) {
-    const size_t end = in.find("\r\n\r\n", in_pos);
-    if (end == std::string::npos) return in.size() < 64 * 1024;
-    if (!ParseHead(absl::string_view(in.data() + in_pos, end - in_pos))) {
-      return false;
-    }
-    headers_done = true;
-    in_pos = end + 4;
-  }
-  if (chunked) {
-    if (!ParseChunks()) return false;
-  } else {
-    body.append(in, in_pos, std::string::npos);
-    in_pos = in.size();
-    if (content_length >= 0 &&
-        static_cast<int64_t>(body.size()) >= content_length) {
-      complete = true;
-    }
-  }
-  DropConsumed(&in, &in_pos);
-  if (stream && status == 200) Events(now_ns);
-  return true;
-}
-
-bool HttpLoad::Connection::ParseHead(absl::string_view head) {
-  const size_t line_end = head.find("\r\n");
-  absl::string_view status_line = head.substr(0, line_end);
-  // "HTTP/1.1 200 OK"
-  if (status_line.size() < 12 ||
-      !absl::SimpleAtoi(status_line.substr(9, 3), &status)) {
-    return false;
-  }
-  while (line_end != absl::string_view::npos) {
-    head.remove_prefix(head.find("\r\n") + 2);
-    const size_t next = head.find("\r\n");
-    absl::string_view line = head.substr(0, next);
-    const size_t colon = line.find(':');
-    if (colon != absl::string_view::npos) {
-      absl::string_view name = line.substr(0, colon);
-      absl::string_view value = absl::StripAsciiWhitespace(line.substr(colon + 1));
-      if (absl::EqualsIgnoreCase(name, "transfer-encoding") &&
-          absl::StrContains(absl::AsciiStrToLower(value), "chunked")) {
-        chunked = true;
-      } else if (absl::EqualsIgnoreCase(name, "content-length")) {
-        if (!absl::SimpleAtoi(value, &content_length)) return false;
-      }
-    }
-    if (next == absl::string_view::npos) break;
-  }
-  return true;
-}
-
-bool HttpLoad::Connection::ParseChunks() {
-  while (in_pos < in.size() && !complete) {
-    if (chunk == Chunk::kSize) {
-      const size_t eol = in.find("\r\n", in_pos);
-      if (eol == std::string::npos) break;
-      uint64_t size = 0;
-      for (size_t i = in_pos; i < eol; ++i) {
-        const char c = in[i];
-        if (c == ';') break;  // chunk extensions
-        const int digit = (c >= '0' && c <= '9')   ? c - '0'
-                          : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                          : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                                   : -1;
-        if (digit < 0) return false;
-        size = size * 16 + static_cast<uint64_t>(digit);
-      }
-      in_pos = eol + 2;
-      if (size == 0) {
-        complete = true;  // trailers are not read
-        break;
-      }
-      chunk_left = size;
-      chunk = Chunk::kData;
-    } else if (chunk == Chunk::kData) {
-      const size_t take = std::min<size_t>(chunk_left, in.size() - in_pos);
-      body.append(in, in_pos, take);
-      in_pos += take;
-      chunk_left -= take;
-      if (chunk_left == 0) chunk = Chunk::kDataEnd;
-    } else {
-      if (in.size() - in_pos < 2) break;
-      in_pos += 2;
-      chunk = Chunk::kSize;
-    }
-  }
-  return true;
-}
-
-void HttpLoad::Connection::Events(int64_t now_ns) {
-  for (;;) {
-    const size_t end = body.find("\n\n", body_pos);
-    if (end == std::string::npos) break;
-    Event event;
-    event.type = "message";
-    int data_lines = 0;
-    absl::string_view block(body.data() + body_pos, end - body_pos);
-    body_pos = end + 2;
-    while (!block.empty()) {
-      const size_t eol = block.find('\n');
-      absl::string_view line = block.substr(0, eol);
-      block.remove_prefix(eol == absl::string_view::npos ? block.size()
-                                                        : eol + 1);
-      if (line.empty() || line[0] == ':') continue;  // a comment
-      const size_t colon = line.find(':');
-      absl::string_view field = line.substr(0, colon);
-      absl::string_view value =
-          colon == absl::string_view::npos ? "" : line.substr(colon + 1);
-      if (!value.empty() && value[0] == ' ') value.remove_prefix(1);
-      if (field == "event") {
-        event.type = value;
-      } else if (field == "id") {
-        event.id = value;
-      } else if (field == "data") {
-        if (++data_lines == 1) {
-          event.data = value;
-        } else {
-          if (data_lines == 2) data_scratch.assign(event.data.data(), event.data.size());
-          absl::StrAppend(&data_scratch, "\n", value);
-          event.data = data_scratch;
-        }
-      }
-    }
-    if (data_lines > 0) on_event(event, now_ns);
-  }
-  DropConsumed(&body, &body_pos);
-}
 
 struct HttpLoad::Loop {
   Loop() : epoll_fd(epoll_create1(EPOLL_CLOEXEC)), wake_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
@@ -303,7 +128,7 @@ struct HttpLoad::Loop {
           continue;
         }
         Connection* c = it->second.get();
-        c->Reset();
+        c->response.Reset();
         c->on_done = std::move(r.on_done);
         // Small: it fits the empty socket buffer of an idle connection.
         if (!WriteAll(c->fd, r.request)) End(c);
@@ -326,22 +151,24 @@ struct HttpLoad::Loop {
     thread_local char scratch[64 * 1024];
     for (int reads = 0; reads < 16; ++reads) {
       const ssize_t got = ::recv(c->fd, scratch, sizeof(scratch), 0);
-      if (got > 0) c->in.append(scratch, static_cast<size_t>(got));
-      if (got > 0 && !c->Parse(now)) break;
+      if (got > 0 &&
+          !c->Parse(absl::string_view(scratch, static_cast<size_t>(got)), now)) {
+        break;
+      }
       if (got > 0) continue;
       if (got < 0 && (errno == EAGAIN || errno == EINTR)) break;
       eof = true;
       break;
     }
-    const bool ok = c->Parse(now);
+    const bool ok = c->Parse(absl::string_view(), now);
     if (c->stream && c->on_read_end) c->on_read_end();
-    if (ok && c->complete && c->keep_alive && c->on_done) {
+    if (ok && c->response.complete() && c->keep_alive && c->on_done) {
       DoneFn done = std::move(c->on_done);
       c->on_done = nullptr;
-      done(c->status, c->body);
+      done(c->response.status(), c->response.body());
       if (!eof) return;
     }
-    if (!ok || eof || c->complete) End(c);
+    if (!ok || eof || c->response.complete()) End(c);
   }
 
   // Reports and forgets the connection.
@@ -349,8 +176,8 @@ struct HttpLoad::Loop {
     epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, nullptr);
     ::close(c->fd);
     if (c->on_done) {
-      c->on_done(c->headers_done ? c->status : 0,
-                 c->stream ? absl::string_view() : absl::string_view(c->body));
+      c->on_done(c->response.headers_done() ? c->response.status() : 0,
+                 c->stream ? absl::string_view() : c->response.body());
     }
     connections.erase(c->id);  // destroys c
   }

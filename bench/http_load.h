@@ -15,6 +15,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "bench/http_response_reader.h"
 
 namespace sitrep::bench {
 
@@ -22,17 +23,14 @@ namespace sitrep::bench {
 // sitrepd's gateway on a few epoll loops, reading text/event-stream (what
 // EventSource does) or one response (what fetch does). A browser's cost is
 // the server's; this must not be the bottleneck, so it parses in place and
-// reports its own CPU (cpu_seconds) for the table.
+// reports its own CPU (cpu_seconds) for the table. Parsing is
+// HttpResponseReader's (bench/http_response_reader.h).
 //
 // Thread safety: Open*/Get/Close from any thread. A connection's callbacks
 // run on the loop thread that owns it, never concurrently.
 class HttpLoad {
  public:
-  struct Event {
-    absl::string_view type;  // "message" when the event names none
-    absl::string_view id;    // empty without an id line
-    absl::string_view data;  // the data lines joined by '\n'
-  };
+  using Event = HttpResponseReader::Event;
   // `now_ns`: steady-clock nanoseconds when the bytes were read.
   using EventFn = std::function<void(const Event& event, int64_t now_ns)>;
   // After the events of one read (one network read may carry many).

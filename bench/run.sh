@@ -15,7 +15,9 @@
 # sweep (1, 2, 4), 200 open dashboards, the recovery guards (kill -9 at
 # two store sizes, 1,000 subscribers reconnecting with their cursors), and
 # a big situation (10,000 open incidents: GetSituation, the HTTP bodies, a
-# situation snapshot, the dashboard's first paint).
+# situation snapshot, the dashboard's first paint), and (h24-sse2) the N=1,000
+# fan-out of sitrep and SSE once more with the servers and sitrep-bench pinned
+# to separate CPUs, printed beside the unpinned SSE target.
 #
 # Everything runs on 127.0.0.1. Every scenario is bounded in time by
 # sitrep-bench itself and by `timeout` here, and the whole run by a 15-minute
@@ -131,6 +133,15 @@ for pair in $(seq 1 "$pairs"); do
     --warmup=$warmup --duration=$phase --rate=200 --lag_limit=2048 \
     --stalled_fraction=0.1 --scenario_suffix="$suffix"
 done
+# Issue 24: the N=1000 run once more with every server on CPU 0 and
+# sitrep-bench (publisher, subscribers, the SSE load generator) on CPU 1,
+# both paths alike: delivered/s that measure the servers, not which load
+# generator the scheduler favoured. Printed beside the unpinned figures.
+if [ "$(nproc)" -ge 2 ]; then
+  run 150 --scenario=fanout --systems=sitrep,sse --subscribers=$n_large \
+    --warmup=$warmup --duration=$phase --rate=200 --lag_limit=2048 \
+    --server_cpus=0 --client_cpus=1 --scenario_suffix=" pinned"
+fi
 run 120 --scenario=ingest --systems=sitrep,ceiling --fsync=batch,always \
   --duration=$phase
 run 300 --scenario=catchup --catchup_updates=$catchup --fill_timeout=240s
@@ -294,8 +305,10 @@ awk -F'\t' '
     t("SSE N='"$n_large"' B: server CPU <= 3 x NATS core, same deliveries", sc == "" || ncc == "" ? -1 : sc <= 3 * ncc, "SSE " fmt(sc) " s, NATS core " fmt(ncc) " s, gRPC " fmt(val(big, "B server CPU s", "sitrep")) " s over phase B; ratio " ratio(sc, ncc))
     nbc = val(big, "B server CPU s", "natscore-browser")
     t("SSE N='"$n_large"' B: CPU vs NATS core, a connection per subscriber", sc == "" || nbc == "" ? -1 : 1, "a figure beside the target above (judged against NATS core as the issue runs it): SSE " fmt(sc) " s, NATS core with one connection per subscriber " fmt(nbc) " s (p99 " fmt(val(big, "B p99 ms", "natscore-browser")) " ms); ratio " ratio(sc, nbc))
-    lc = val(big, "SSE client loops CPU s", "sse")
-    t("SSE load generator is not the bottleneck (CPU of its epoll threads, whole run)", lc == "" ? -1 : 1, fmt(lc) " s on 2 epoll threads")
+    pn = big " pinned"; pse = val(pn, "A delivered/s", "sse"); pgr = val(pn, "A delivered/s", "sitrep")
+    t("SSE N='"$n_large"' A, pinned (servers CPU 0, clients CPU 1): >= gRPC", pse == "" || pgr == "" ? -1 : pse >= pgr, "beside the target above, both paths pinned alike: SSE " fmt(pse) " vs gRPC " fmt(pgr) " = " ratio(pse, pgr) "; phase A server CPU SSE " fmt(val(pn, "A server CPU s", "sse")) " s, gRPC " fmt(val(pn, "A server CPU s", "sitrep")) " s; B p99 SSE " fmt(val(pn, "B p99 ms", "sse")) " ms, gRPC " fmt(val(pn, "B p99 ms", "sitrep")) " ms")
+    lc = val(big, "SSE client loops CPU s", "sse"); ld = val(big, "delivered", "sse")
+    t("SSE load generator is not the bottleneck (CPU of its epoll threads, whole run)", lc == "" ? -1 : 1, fmt(lc) " s on 2 epoll threads" (ld == "" || ld + 0 == 0 ? "" : sprintf(", %.2f us per delivery", lc * 1e6 / ld)) "; the bench process CPU in phase A: SSE " fmt(val(big, "A client CPU s", "sse")) " s, gRPC " fmt(val(big, "A client CPU s", "sitrep")) " s")
     db = "dashboards N='"$dashboards"'"
     dc = val(db, "server cores/dashboard", "sitrep")
     t("dashboards: server CPU and RSS per open dashboard (figure)", dc == "" ? -1 : 1, (dc == "" ? "-" : fmt(dc * 1000)) " millicores, " fmt(val(db, "RSS KiB/dashboard", "sitrep")) " KiB; situation p99 " fmt(val(db, "situation p99 ms", "sitrep")) " ms, " fmt(val(db, "situation KiB", "sitrep")) " KiB")

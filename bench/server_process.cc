@@ -10,7 +10,22 @@
 #include <fstream>
 #include <sstream>
 
+#include "bench/cpu_pinning.h"
+
 namespace sitrep::bench {
+namespace {
+
+// Set once by main before any server starts (SetServerCpus).
+std::string& ServerCpus() {
+  static auto* cpus = new std::string;
+  return *cpus;
+}
+
+}  // namespace
+
+void ServerProcess::SetServerCpus(const std::string& cpus) {
+  ServerCpus() = cpus;
+}
 
 bool ServerProcess::Start(const std::vector<std::string>& argv,
                           const std::string& port_file,
@@ -22,6 +37,9 @@ bool ServerProcess::Start(const std::vector<std::string>& argv,
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // Parsed here: the child only calls sched_setaffinity before exec.
+  cpu_set_t cpus;
+  const bool pin = ParseCpuList(ServerCpus(), &cpus);
   pid_ = fork();
   if (pid_ < 0) return false;
   if (pid_ == 0) {
@@ -33,6 +51,7 @@ bool ServerProcess::Start(const std::vector<std::string>& argv,
     }
     close(pipe_fds[0]);
     close(pipe_fds[1]);
+    if (pin) sched_setaffinity(0, sizeof(cpus), &cpus);
     execvp(args[0], args.data());
     std::fprintf(stderr, "exec %s failed\n", args[0]);
     _exit(127);

@@ -31,6 +31,11 @@ class ServerProcess {
   // that is empty from the stderr text after "client connections on HOST:"
   // (nats-server). Returns false (with the server's stderr tail on our
   // stderr) on failure.
+  // Every server started after this call is pinned to `cpus` (a list as
+  // bench/cpu_pinning.h reads it; empty: not pinned). Call before any
+  // Start, from main (--server_cpus).
+  static void SetServerCpus(const std::string& cpus);
+
   bool Start(const std::vector<std::string>& argv,
              const std::string& port_file,
              absl::Duration timeout = absl::Seconds(60),

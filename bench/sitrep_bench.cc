@@ -79,12 +79,14 @@
 #include "bench/bench_common.h"
 #include "bench/bench_flags.h"
 #include "bench/big_situation_scenario.h"
+#include "bench/cpu_pinning.h"
 #include "bench/dashboards_scenario.h"
 #include "bench/fanout_target.h"
 #include "bench/recovery_scenario.h"
 #include "bench/replica_join_scenario.h"
 #include "bench/replica_scaling.h"
 #include "bench/scenarios.h"
+#include "bench/server_process.h"
 
 namespace sitrep::bench {
 namespace {
@@ -176,6 +178,13 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   signal(SIGPIPE, SIG_IGN);
   using namespace sitrep::bench;
+  // Before any thread: every thread made later inherits it.
+  ServerProcess::SetServerCpus(absl::GetFlag(FLAGS_server_cpus));
+  if (!PinProcess(absl::GetFlag(FLAGS_client_cpus))) {
+    std::fprintf(stderr, "sitrep-bench: cannot pin to --client_cpus=%s\n",
+                 absl::GetFlag(FLAGS_client_cpus).c_str());
+    return 2;
+  }
   const std::string scenario = absl::GetFlag(FLAGS_scenario);
   const auto run = Scenarios().find(scenario);
   if (run == Scenarios().end()) {

@@ -79,8 +79,8 @@ class SseFrameCache {
   Stats stats() const;
 
  private:
-  // One per slot; a slot's lock is held only to compare and copy pointers
-  // (the frame is made outside it).
+  // One per slot; a slot's lock is held to compare and copy pointers, and
+  // while a missing frame is made (so that it is made once).
   struct Slot {
     mutable absl::Mutex mu;
     // Kept so that its address names it: no other entry takes its place

@@ -1,9 +1,12 @@
 #include "server/http/sse_frame_cache.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/http/sse_events.h"
@@ -35,6 +38,30 @@ TEST(SseFrameCacheTest, EveryStreamGetsTheSameFrameOfAnEntry) {
   EXPECT_EQ(*first, SseUpdateEvent(*entry));
   EXPECT_EQ(cache.stats().hits, 1u);
   EXPECT_EQ(cache.stats().misses, 1u);
+}
+
+TEST(SseFrameCacheTest, StreamsMissingAnEntryAtOnceMakeItsFrameOnce) {
+  std::atomic<int> made{0};
+  absl::Notification making, release;
+  SseFrameCache cache(Slots(8), [&](const LogEntry& e) {
+    if (made.fetch_add(1) == 0) {
+      making.Notify();
+      release.WaitForNotification();  // the second stream comes meanwhile
+    }
+    return SseUpdateEvent(e);
+  });
+  const LogEntryPtr entry = Entry(5);
+  SseFrame first, second;
+  std::thread a([&] { first = cache.UpdateFrame(entry); });
+  making.WaitForNotification();
+  std::thread b([&] { second = cache.UpdateFrame(entry); });
+  release.Notify();
+  a.join();
+  b.join();
+  EXPECT_EQ(made.load(), 1);
+  EXPECT_EQ(first.get(), second.get());
+  EXPECT_EQ(cache.stats().misses, 1u);
+  EXPECT_EQ(cache.stats().hits, 1u);
 }
 
 TEST(SseFrameCacheTest, HoldsAtMostItsSlotsAndLetsEvictedFramesGo) {
