@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "server/log/append_rules.h"
+#include "server/log/jetstream_ack_reply.h"
 
 namespace sitrep {
 namespace jetstream {
@@ -64,11 +65,18 @@ absl::StatusOr<LogEntryPtr> EntryFromMessage(natsMsg* msg, uint64_t sequence) {
         "the previous incident update of sequence ", sequence,
         " in the stream is not base64"));
   }
+  // The sequence joins the error text only on an error: a string built per
+  // message would cost every replica an allocation per update.
   absl::StatusOr<LogEntryPtr> entry = DecodeLogEntry(
       absl::string_view(natsMsg_GetData(msg),
                         static_cast<size_t>(natsMsg_GetDataLength(msg))),
-      absl::StrCat("the update with sequence ", sequence), previous);
-  if (entry.ok() && (*entry)->sequence() != sequence) {
+      "the update", previous);
+  if (!entry.ok()) {
+    return absl::Status(entry.status().code(),
+                        absl::StrCat(entry.status().message(),
+                                     " (stream sequence ", sequence, ")"));
+  }
+  if ((*entry)->sequence() != sequence) {
     return absl::DataLossError(absl::StrCat(
         "stream message ", sequence, " holds an update with sequence ",
         (*entry)->sequence(), ": it was not appended by sitrep"));
@@ -77,11 +85,31 @@ absl::StatusOr<LogEntryPtr> EntryFromMessage(natsMsg* msg, uint64_t sequence) {
 }
 
 EventDigest MessageDigest(natsMsg* msg, const v1::SituationUpdate& update) {
+  return MessageDigest(msg, update.publisher(), update.event_id());
+}
+
+EventDigest MessageDigest(natsMsg* msg, absl::string_view publisher,
+                          absl::string_view event_id) {
   const char* id = nullptr;
   if (natsMsgHeader_Get(msg, kMsgIdHeader, &id) == NATS_OK && id != nullptr) {
     if (std::optional<EventDigest> digest = DigestFromMsgId(id)) return *digest;
   }
-  return DigestOf(update);
+  return DigestOf(publisher, event_id);
+}
+
+uint64_t StreamSequenceOf(natsMsg* msg) {
+  const char* reply = natsMsg_GetReply(msg);
+  if (reply != nullptr) {
+    if (std::optional<uint64_t> sequence = StreamSequenceFromAckReply(reply)) {
+      return *sequence;
+    }
+  }
+  // A subject of another shape: libnats' parser (it allocates).
+  jsMsgMetaData* meta = nullptr;
+  if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) return 0;
+  const uint64_t sequence = meta->Sequence.Stream;
+  jsMsgMetaData_Destroy(meta);
+  return sequence;
 }
 
 absl::StatusOr<NatsOptionsPtr> MakeNatsOptions(const JetStreamOptions& options,

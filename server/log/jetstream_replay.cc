@@ -60,7 +60,8 @@ absl::StatusOr<JetStreamEventLog::Replayed> JetStreamEventLog::ReadReplayed(
   }
   Replayed replayed;
   replayed.received_us = fields.received_at_us;
-  replayed.digest = DigestOf(fields.publisher, fields.event_id);
+  // The writer's digest is in its Nats-Msg-Id (no SHA-256 per update).
+  replayed.digest = MessageDigest(msg, fields.publisher, fields.event_id);
   // Decoded in full: what the cache keeps, and what the incident records
   // fold.
   const uint64_t last = replay_last_.load(std::memory_order_acquire);

@@ -94,10 +94,8 @@ void JetStreamEventLog::OnMessage(natsConnection*, natsSubscription*,
 void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
   MsgPtr owned(msg);
   if (stopping_.load(std::memory_order_acquire)) return;
-  jsMsgMetaData* meta = nullptr;
-  if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) return;
-  const uint64_t sequence = meta->Sequence.Stream;
-  jsMsgMetaData_Destroy(meta);
+  const uint64_t sequence = StreamSequenceOf(msg);
+  if (sequence == 0) return;
   if (sequence <= replay_last_.load(std::memory_order_acquire)) {
     ReplayMessage(owned.release(), sequence);
     return;
