@@ -28,12 +28,13 @@ std::optional<uint64_t> StreamSequenceFromAckReply(absl::string_view reply) {
   // counted.
   std::array<absl::string_view, kV2SequenceToken + 1> tokens;
   size_t count = 0;
-  size_t start = 0;
-  for (size_t i = 0; i <= reply.size(); ++i) {
-    if (i < reply.size() && reply[i] != '.') continue;
-    if (count < tokens.size()) tokens[count] = reply.substr(start, i - start);
+  for (size_t start = 0;;) {
+    const size_t dot = reply.find('.', start);
+    const size_t end = dot == absl::string_view::npos ? reply.size() : dot;
+    if (count < tokens.size()) tokens[count] = reply.substr(start, end - start);
     ++count;
-    start = i + 1;
+    if (dot == absl::string_view::npos) break;
+    start = dot + 1;
   }
   size_t at;
   if (count == kV1Tokens) {

@@ -102,6 +102,16 @@ std::string EventKey(const v1::SituationUpdate& update);
 // DATA_LOSS when it does not decode or holds another sequence.
 absl::StatusOr<LogEntryPtr> EntryFromMessage(natsMsg* msg, uint64_t sequence);
 
+// A message of the tail, decoded, with its dedupe digest.
+struct TailEntry {
+  LogEntryPtr entry;
+  EventDigest digest = 0;
+};
+// EntryFromMessage and MessageDigest in one, reading no header of an
+// update without an incident (it has no Sitrep-Previous; its digest is
+// then DigestOf its fields).
+absl::StatusOr<TailEntry> TailEntryFromMessage(natsMsg* msg, uint64_t sequence);
+
 // The dedupe digest of a stream message holding `update`: read from its
 // Nats-Msg-Id (DigestFromMsgId) when that is sitrep's, else DigestOf.
 EventDigest MessageDigest(natsMsg* msg, const v1::SituationUpdate& update);

@@ -107,9 +107,14 @@ void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
     decoded = own->entry;
     digest = own->digest;
   } else {
-    decoded = EntryFromMessage(msg, sequence);
-    // Another replica's publish: its digest is in its Nats-Msg-Id.
-    if (decoded.ok()) digest = MessageDigest(msg, (*decoded)->update);
+    // Another replica's publish.
+    absl::StatusOr<TailEntry> tail = TailEntryFromMessage(msg, sequence);
+    if (tail.ok()) {
+      decoded = std::move(tail->entry);
+      digest = tail->digest;
+    } else {
+      decoded = tail.status();
+    }
   }
   absl::MutexLock lock(&mu_);
   // The notifier tells the listener, several entries at a time when the
