@@ -164,6 +164,10 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     for (size_t k = 0; k < now.size() && k < phase_start_.size(); ++k) {
       run.each.push_back(Since(now[k], phase_start_[k]));
     }
+    // On stderr as each run ends: a run cut short by a timeout still
+    // leaves its rows.
+    Note("replicas-%d round %d: %.0f delivered/s in phase A", count_, run.round,
+         run.delivered_per_second());
     g_replica_runs.push_back(std::move(run));
   }
   ProcStats Stats() override {
