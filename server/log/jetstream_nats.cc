@@ -57,15 +57,12 @@ std::string EventKey(const v1::SituationUpdate& update) {
                       update.event_id());
 }
 
-absl::StatusOr<LogEntryPtr> EntryFromMessage(natsMsg* msg, uint64_t sequence) {
-  std::string previous;
-  const char* encoded = nullptr;
-  if (natsMsgHeader_Get(msg, kPreviousHeader, &encoded) == NATS_OK &&
-      encoded != nullptr && !absl::Base64Unescape(encoded, &previous)) {
-    return absl::DataLossError(absl::StrCat(
-        "the previous incident update of sequence ", sequence,
-        " in the stream is not base64"));
-  }
+namespace {
+
+// The update in `msg`'s body, with `previous` (the Sitrep-Previous header's
+// bytes, empty without one), checked to be the one at `sequence`.
+absl::StatusOr<LogEntryPtr> DecodeStreamMessage(natsMsg* msg, uint64_t sequence,
+                                                absl::string_view previous) {
   // The sequence joins the error text only on an error: a string built per
   // message would cost every replica an allocation per update.
   absl::StatusOr<LogEntryPtr> entry = DecodeLogEntry(
@@ -85,15 +82,29 @@ absl::StatusOr<LogEntryPtr> EntryFromMessage(natsMsg* msg, uint64_t sequence) {
   return entry;
 }
 
+}  // namespace
+
+absl::StatusOr<LogEntryPtr> EntryFromMessage(natsMsg* msg, uint64_t sequence) {
+  std::string previous;
+  const char* encoded = nullptr;
+  if (natsMsgHeader_Get(msg, kPreviousHeader, &encoded) == NATS_OK &&
+      encoded != nullptr && !absl::Base64Unescape(encoded, &previous)) {
+    return absl::DataLossError(absl::StrCat(
+        "the previous incident update of sequence ", sequence,
+        " in the stream is not base64"));
+  }
+  return DecodeStreamMessage(msg, sequence, previous);
+}
+
 absl::StatusOr<TailEntry> TailEntryFromMessage(natsMsg* msg,
                                                uint64_t sequence) {
   const absl::string_view body(natsMsg_GetData(msg),
                                static_cast<size_t>(natsMsg_GetDataLength(msg)));
   StoredUpdateFields fields;
+  TailEntry tail;
   if (!ScanStoredUpdate(body, &fields) || !fields.incident_id.empty()) {
     // An incident update (its previous is in a header), or bytes the full
     // decode will refuse with its own words.
-    TailEntry tail;
     absl::StatusOr<LogEntryPtr> entry = EntryFromMessage(msg, sequence);
     if (!entry.ok()) return entry.status();
     tail.entry = *std::move(entry);
@@ -105,18 +116,8 @@ absl::StatusOr<TailEntry> TailEntryFromMessage(natsMsg* msg,
   // every header into a hash map on the first lookup and frees it with the
   // message, ~7,000 instructions per message by callgrind, twice the
   // SHA-256 of the event key that stands in for reading Nats-Msg-Id.
-  absl::StatusOr<LogEntryPtr> entry = DecodeLogEntry(body, "the update", "");
-  if (!entry.ok()) {
-    return absl::Status(entry.status().code(),
-                        absl::StrCat(entry.status().message(),
-                                     " (stream sequence ", sequence, ")"));
-  }
-  if ((*entry)->sequence() != sequence) {
-    return absl::DataLossError(absl::StrCat(
-        "stream message ", sequence, " holds an update with sequence ",
-        (*entry)->sequence(), ": it was not appended by sitrep"));
-  }
-  TailEntry tail;
+  absl::StatusOr<LogEntryPtr> entry = DecodeStreamMessage(msg, sequence, "");
+  if (!entry.ok()) return entry.status();
   tail.digest = DigestOf(fields.publisher, fields.event_id);
   tail.entry = *std::move(entry);
   return tail;
