@@ -230,7 +230,8 @@ double RoundBase(const std::vector<ReplicaRun>& runs, int round) {
 // lines: per replica count the median over the rounds.
 void ReportCapacity(const std::vector<ReplicaRun>& runs) {
   std::printf("# lag-limit capacity (phase A: max rate at most --lag_limit ahead of the slowest "
-              "subscriber)\n");
+              "subscriber; the verdict's measure, though a delivery's cost still depends on how "
+              "many updates each write carries)\n");
   std::printf("# %-5s %-8s %-12s %12s %12s %9s  %s\n", "round", "replicas", "budget/each",
               "delivered/s", "published/s", "x 1", "each replica: CPU (% of periods throttled), deliveries");
   std::vector<double> one;
