@@ -88,6 +88,11 @@ ABSL_FLAG(std::string, jetstream_consumer, "push",
 ABSL_FLAG(std::string, replica_counts, "1,2",
           "replicas: the numbers of sitrepd replicas (--store=jetstream over "
           "one nats-server) to run the fanout scenario against");
+ABSL_FLAG(int, replica_rounds, 1,
+          "replicas: run --replica_counts this many times, alternated (1, 2, "
+          "3, 1, 2, 3, ...); the capacity ratios are each round's against its "
+          "own one-replica run and the verdict takes their median (the "
+          "latency-bound search runs in the first round only)");
 ABSL_FLAG(double, replica_cpu, 0.25,
           "replicas: CPU budget of each replica in cores (a cgroup of its "
           "own; needs root and a cgroup cpu controller); 0: no budgets");

@@ -49,6 +49,7 @@ ABSL_DECLARE_FLAG(std::string, nats_server);
 ABSL_DECLARE_FLAG(std::string, jetstream_consumer);
 #endif
 ABSL_DECLARE_FLAG(std::string, replica_counts);
+ABSL_DECLARE_FLAG(int, replica_rounds);
 ABSL_DECLARE_FLAG(double, replica_cpu);
 ABSL_DECLARE_FLAG(absl::Duration, latency_bound);
 ABSL_DECLARE_FLAG(absl::Duration, capacity_step);

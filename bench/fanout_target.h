@@ -93,6 +93,9 @@ std::unique_ptr<FanoutTarget> NewReplicasTarget(int replicas);
 extern std::vector<ReplicaRun> g_replica_runs;
 // --scenario=replicas: the capacity search of each replicas-K run.
 extern std::vector<BoundedCapacity> g_bounded_runs;
+// --scenario=replicas: the round (of --replica_rounds) being run, kept in
+// each ReplicaRun.
+extern int g_replica_round;
 
 }  // namespace sitrep::bench
 

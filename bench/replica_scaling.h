@@ -24,11 +24,19 @@ ReplicaPhase Since(const ReplicaPhase& now, const ReplicaPhase& start);
 
 // One run with `replicas` replicas.
 struct ReplicaRun {
+  int round = 1;             // of --replica_rounds (bench/replica_rounds.h)
   int replicas = 0;
   double budget_cores = 0;   // per replica; 0: no budget
   double seconds = 0;        // length of the phase
   uint64_t updates = 0;      // appended in the phase (every replica applies each)
   double nats_cpu_seconds = 0;
+  // The load generator (sitrep-bench: the subscribers and the publisher,
+  // outside every budget) in the phase: all its threads, and its busiest
+  // thread alone. Negative: not measured. Near a core for the busiest
+  // thread, or near what the budgets leave of the machine for all of
+  // them, the run measures the load generator, not the replicas.
+  double loadgen_cpu_seconds = -1;
+  double loadgen_busiest_thread_seconds = -1;
   // CPU in the phase of one more replica that serves nobody (no budget):
   // the tail alone. Negative: not measured.
   double tail_cpu_seconds = -1;

@@ -10,7 +10,10 @@
 // g_replica_runs and the capacity search at the latency bound in
 // g_bounded_runs, for ReportReplicaScaling.
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -25,12 +28,14 @@
 #include "bench/cpu_budget.h"
 #include "bench/fanout_target.h"
 #include "bench/system_under_test.h"
+#include "bench/thread_cpu.h"
 #include "tests/support/temp_dir.h"
 
 namespace sitrep::bench {
 
 std::vector<ReplicaRun> g_replica_runs;
 std::vector<BoundedCapacity> g_bounded_runs;
+int g_replica_round = 1;
 
 #ifdef SITREP_BENCH_NATS
 namespace {
@@ -128,7 +133,10 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     const std::vector<ReplicaPhase> now = ReplicaCounters();
     const double nats_cpu = ReadProcStats(nats_.pid()).cpu_seconds;
     const double tail_cpu = tail_ != nullptr ? tail_->Stats().cpu_seconds : 0;
+    // The load generator is this process: its subscribers and publisher.
+    std::map<pid_t, double> threads = ThreadCpuSeconds(getpid());
     if (!end) {
+      phase_loadgen_threads_ = std::move(threads);
       phase_tail_cpu_ = tail_cpu;
       phase_start_ = now;
       phase_acked_ = acked;
@@ -137,7 +145,16 @@ class ReplicasTarget final : public GrpcChannelsTarget {
       return;
     }
     ReplicaRun run;
+    run.round = g_replica_round;
     run.replicas = count_;
+    run.loadgen_cpu_seconds = 0;
+    for (const auto& [tid, seconds] : threads) {
+      const auto start = phase_loadgen_threads_.find(tid);
+      run.loadgen_cpu_seconds +=
+          seconds - (start != phase_loadgen_threads_.end() ? start->second : 0);
+    }
+    run.loadgen_busiest_thread_seconds =
+        BusiestThreadSeconds(phase_loadgen_threads_, threads);
     run.budget_cores = budgets_ != nullptr ? budget_cores_ : 0;
     run.seconds = Seconds(absl::Now() - phase_t0_);
     run.updates = acked - phase_acked_;
@@ -147,6 +164,10 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     for (size_t k = 0; k < now.size() && k < phase_start_.size(); ++k) {
       run.each.push_back(Since(now[k], phase_start_[k]));
     }
+    // On stderr as each run ends: a run cut short by a timeout still
+    // leaves its rows.
+    Note("replicas-%d round %d: %.0f delivered/s in phase A", count_, run.round,
+         run.delivered_per_second());
     g_replica_runs.push_back(std::move(run));
   }
   ProcStats Stats() override {
@@ -191,6 +212,7 @@ class ReplicasTarget final : public GrpcChannelsTarget {
   std::vector<std::pair<size_t, const VerifyingSubscriber*>> served_;
   std::unique_ptr<System> tail_;  // the tail-only replica
   double phase_tail_cpu_ = 0;
+  std::map<pid_t, double> phase_loadgen_threads_;  // this process's, by tid
   std::vector<ReplicaPhase> phase_start_;
   uint64_t phase_acked_ = 0;
   double phase_nats_cpu_ = 0;

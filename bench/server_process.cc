@@ -5,9 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "bench/cpu_pinning.h"
@@ -137,25 +139,29 @@ void ServerProcess::Stop() {
   if (drainer_.joinable()) drainer_.join();
 }
 
+double StatCpuSeconds(const std::string& path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  // The command name may hold spaces and parentheses: fields follow the
+  // last ')'.
+  const size_t paren = text.rfind(')');
+  if (paren == std::string::npos || paren + 2 > text.size()) return -1;
+  std::istringstream fields(text.substr(paren + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  // Field 3 (state) is index 0 here; utime is field 14, stime 15.
+  for (int i = 0; i <= 12 && fields >> field; ++i) {
+    if (i == 11) utime = std::atof(field.c_str());
+    if (i == 12) stime = std::atof(field.c_str());
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 ProcStats ReadProcStats(pid_t pid) {
   ProcStats stats;
-  {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
-    const size_t paren = text.rfind(')');
-    if (paren != std::string::npos) {
-      std::istringstream fields(text.substr(paren + 2));
-      std::string field;
-      double utime = 0, stime = 0;
-      // Field 3 (state) is index 0 here; utime is field 14, stime 15.
-      for (int i = 0; i <= 12 && fields >> field; ++i) {
-        if (i == 11) utime = std::atof(field.c_str());
-        if (i == 12) stime = std::atof(field.c_str());
-      }
-      stats.cpu_seconds = (utime + stime) / sysconf(_SC_CLK_TCK);
-    }
-  }
+  stats.cpu_seconds =
+      std::max(0.0, StatCpuSeconds("/proc/" + std::to_string(pid) + "/stat"));
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {

@@ -74,6 +74,11 @@ struct ProcStats {
 };
 ProcStats ReadProcStats(pid_t pid);
 
+// utime + stime in seconds of one /proc stat file (/proc/<pid>/stat or a
+// thread's /proc/<pid>/task/<tid>/stat); -1 when unreadable (the process
+// or thread ended).
+double StatCpuSeconds(const std::string& path);
+
 }  // namespace sitrep::bench
 
 #endif  // SITREP_BENCH_SERVER_PROCESS_H_

@@ -65,6 +65,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -115,13 +116,20 @@ const std::map<std::string, Scenario>& Scenarios() {
          }
        }},
       // The fanout run against 1, 2, ... sitrepd replicas over one stream.
+      // Alternated rounds (--replica_rounds): 1, 2, 3, 1, 2, 3, ...
       {"replicas",
        [](const Systems&, FanoutOutcome* outcome) {
-         for (absl::string_view count : absl::StrSplit(
-                  absl::GetFlag(FLAGS_replica_counts), ',', absl::SkipEmpty())) {
-           RunFanout(absl::StrCat("replicas-", count),
-                     absl::GetFlag(FLAGS_subscribers), outcome,
-                     absl::GetFlag(FLAGS_latency_bound) > absl::ZeroDuration());
+         const int rounds = std::max(1, absl::GetFlag(FLAGS_replica_rounds));
+         for (int round = 1; round <= rounds; ++round) {
+           g_replica_round = round;
+           for (absl::string_view count :
+                absl::StrSplit(absl::GetFlag(FLAGS_replica_counts), ',',
+                               absl::SkipEmpty())) {
+             RunFanout(absl::StrCat("replicas-", count),
+                       absl::GetFlag(FLAGS_subscribers), outcome,
+                       round == 1 && absl::GetFlag(FLAGS_latency_bound) >
+                                         absl::ZeroDuration());
+           }
          }
          ReportReplicaScaling(g_replica_runs, g_bounded_runs,
                               outcome->failures);

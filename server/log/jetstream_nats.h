@@ -102,9 +102,28 @@ std::string EventKey(const v1::SituationUpdate& update);
 // DATA_LOSS when it does not decode or holds another sequence.
 absl::StatusOr<LogEntryPtr> EntryFromMessage(natsMsg* msg, uint64_t sequence);
 
+// A message of the tail, decoded, with its dedupe digest.
+struct TailEntry {
+  LogEntryPtr entry;
+  EventDigest digest = 0;
+};
+// EntryFromMessage and MessageDigest in one, reading no header of an
+// update without an incident (it has no Sitrep-Previous; its digest is
+// then DigestOf its fields).
+absl::StatusOr<TailEntry> TailEntryFromMessage(natsMsg* msg, uint64_t sequence);
+
 // The dedupe digest of a stream message holding `update`: read from its
 // Nats-Msg-Id (DigestFromMsgId) when that is sitrep's, else DigestOf.
 EventDigest MessageDigest(natsMsg* msg, const v1::SituationUpdate& update);
+// The same from the update's two fields (the replay reads them without
+// parsing the update).
+EventDigest MessageDigest(natsMsg* msg, absl::string_view publisher,
+                          absl::string_view event_id);
+
+// The stream sequence of a message of the tail's consumer, from its ack
+// reply subject (StreamSequenceFromAckReply; libnats' metadata parser only
+// for a subject of another shape); 0 when it has none.
+uint64_t StreamSequenceOf(natsMsg* msg);
 
 // The incident snapshot key of an incident id: hex, within the characters
 // a key may use.

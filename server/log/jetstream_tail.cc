@@ -94,10 +94,8 @@ void JetStreamEventLog::OnMessage(natsConnection*, natsSubscription*,
 void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
   MsgPtr owned(msg);
   if (stopping_.load(std::memory_order_acquire)) return;
-  jsMsgMetaData* meta = nullptr;
-  if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) return;
-  const uint64_t sequence = meta->Sequence.Stream;
-  jsMsgMetaData_Destroy(meta);
+  const uint64_t sequence = StreamSequenceOf(msg);
+  if (sequence == 0) return;
   if (sequence <= replay_last_.load(std::memory_order_acquire)) {
     ReplayMessage(owned.release(), sequence);
     return;
@@ -109,9 +107,14 @@ void JetStreamEventLog::ApplyMessage(natsMsg* msg) {
     decoded = own->entry;
     digest = own->digest;
   } else {
-    decoded = EntryFromMessage(msg, sequence);
-    // Another replica's publish: its digest is in its Nats-Msg-Id.
-    if (decoded.ok()) digest = MessageDigest(msg, (*decoded)->update);
+    // Another replica's publish.
+    absl::StatusOr<TailEntry> tail = TailEntryFromMessage(msg, sequence);
+    if (tail.ok()) {
+      decoded = std::move(tail->entry);
+      digest = tail->digest;
+    } else {
+      decoded = tail.status();
+    }
   }
   absl::MutexLock lock(&mu_);
   // The notifier tells the listener, several entries at a time when the
