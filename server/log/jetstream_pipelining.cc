@@ -26,8 +26,8 @@ void JetStreamEventLog::WriterLoop() {
   for (;;) {
     // With a round in flight, the next commit is only worth waiting for if
     // it is already queued: else the writer waits for the answer instead.
-    const bool got = in_flight_ != nullptr ? queue_.TryNext(&work)
-                                           : queue_.Next(&work);
+    const bool got =
+        in_flight_ != nullptr ? queue_.TryNext(&work) : queue_.Next(&work);
     if (!got) {
       if (in_flight_ == nullptr) break;  // Closed and drained.
       ResolveInFlight(nullptr);
@@ -77,8 +77,7 @@ void JetStreamEventLog::RunRounds(std::unique_ptr<Commit> commit,
   Progress& progress = commit->progress;
   for (;;) {
     if (!commit->round.sent.empty()) {
-      if (may_leave_in_flight &&
-          commit->round.Whole(commit->items.size())) {
+      if (may_leave_in_flight && commit->round.Whole(commit->items.size())) {
         in_flight_ = std::move(commit);
         return;
       }
@@ -88,8 +87,8 @@ void JetStreamEventLog::RunRounds(std::unique_ptr<Commit> commit,
       break;
     }
     if (!Connected()) {
-      progress.failure = absl::UnavailableError(absl::StrCat(
-          "not connected to NATS at '", options_.nats_url, "'"));
+      progress.failure = absl::UnavailableError(
+          absl::StrCat("not connected to NATS at '", options_.nats_url, "'"));
       break;
     }
     SendNextRound(commit.get());
@@ -147,7 +146,8 @@ bool JetStreamEventLog::ResolveInFlight(Commit* next) {
 void JetStreamEventLog::FinishCommit(std::unique_ptr<Commit> commit) {
   const Progress& progress = commit->progress;
   if (!progress.failure.ok()) {
-    LogWarning("log", "append failed", {{"error", progress.failure.ToString()}});
+    LogWarning("log", "append failed",
+               {{"error", progress.failure.ToString()}});
     for (size_t i = progress.next; i < commit->items.size(); ++i) {
       *commit->items[i].result = progress.failure;
     }

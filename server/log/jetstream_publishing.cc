@@ -155,9 +155,11 @@ void JetStreamEventLog::SendNextRound(Commit* commit) {
   RoundState state;
   std::vector<Decision> decisions =
       DecideAtStreamHead(commit->items, progress, &head, &state);
-  ForgetPublishesUpTo(head, in_flight_ != nullptr
-                                ? in_flight_->round.sent.front().second->sequence()
-                                : std::numeric_limits<uint64_t>::max());
+  // A refusal of the round in flight needs what the tail took of it.
+  const uint64_t keep_from =
+      in_flight_ != nullptr ? in_flight_->round.sent.front().second->sequence()
+                            : std::numeric_limits<uint64_t>::max();
+  ForgetPublishesUpTo(head, keep_from);
   SentRound round = SendRound(commit->items, progress->next, &decisions);
   if (round.sent.empty()) {
     progress->next = round.end;

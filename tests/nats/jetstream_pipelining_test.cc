@@ -23,6 +23,7 @@
 #include "server/log/event_log.h"
 #include "server/log/jetstream_event_log.h"
 #include "tests/support/event_log_test_util.h"
+#include "tests/support/incident_request.h"
 #include "tests/support/missing_tool.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/status_matchers.h"
@@ -40,28 +41,19 @@ using Results = std::vector<std::vector<absl::StatusOr<AppendResult>>>;
 // Small group commits, so that queued appends make many rounds.
 constexpr size_t kMaxBatch = 40;
 
-AppendRequest Incident(const std::string& event_id,
-                       const std::string& incident_id, v1::Kind kind) {
-  AppendRequest request;
-  request.update = testing::NewIncident(incident_id);
-  request.update.set_publisher("kp-north");
-  request.update.set_event_id(event_id);
-  request.update.set_kind(kind);
-  return request;
-}
-
 // Batch k opens incident "<name>-k" and updates incident "<name>-(k-1)",
 // opened by the batch before it (so a round's incident update is decided
 // on the round in flight's state), with `reports` patrol reports.
 Batches IncidentChain(const std::string& name, int batches, int reports) {
   Batches all(batches);
   for (int k = 0; k < batches; ++k) {
-    all[k].push_back(Incident(absl::StrCat(name, "-new-", k),
-                              absl::StrCat(name, "-", k), v1::KIND_NEW));
+    all[k].push_back(testing::IncidentRequest(absl::StrCat(name, "-new-", k),
+                                              absl::StrCat(name, "-", k),
+                                              v1::KIND_NEW));
     if (k > 0) {
-      all[k].push_back(Incident(absl::StrCat(name, "-upd-", k),
-                                absl::StrCat(name, "-", k - 1),
-                                v1::KIND_UPDATE));
+      all[k].push_back(testing::IncidentRequest(absl::StrCat(name, "-upd-", k),
+                                                absl::StrCat(name, "-", k - 1),
+                                                v1::KIND_UPDATE));
     }
     for (int i = 0; i < reports; ++i) {
       all[k].push_back(
@@ -80,8 +72,8 @@ Results AppendAllAtOnce(EventLog* log, Batches batches) {
   Results results(batches.size());
   for (size_t i = 0; i < batches.size(); ++i) {
     log->Append(std::move(batches[i]),
-                [&mu, &left, &results, i](
-                    std::vector<absl::StatusOr<AppendResult>> answered) {
+                [&mu, &left, &results,
+                 i](std::vector<absl::StatusOr<AppendResult>> answered) {
                   absl::MutexLock lock(&mu);
                   results[i] = std::move(answered);
                   --left;
@@ -192,7 +184,8 @@ TEST_F(JetStreamPipeliningTest, PipelinedRoundsAnswerEveryUpdateOnce) {
   ExpectIncidentChainsHold(all);
 }
 
-TEST_F(JetStreamPipeliningTest, ALaterRoundRepeatingTheRoundInFlightIsADuplicate) {
+TEST_F(JetStreamPipeliningTest,
+       ALaterRoundRepeatingTheRoundInFlightIsADuplicate) {
   std::unique_ptr<EventLog> log = Open(options_);
   ASSERT_NE(log, nullptr);
   // Batch k repeats batch k-1's reports: in a round chained behind the one
@@ -236,12 +229,12 @@ TEST_F(JetStreamPipeliningTest, ARefusedRoundInFlightRefusesTheRoundBehindIt) {
   for (int race = 0; race < 10; ++race) {
     Results on_a, on_b;
     std::thread writer_a([&] {
-      on_a = AppendAllAtOnce(
-          a.get(), IncidentChain(absl::StrCat("a", race), 30, 10));
+      on_a = AppendAllAtOnce(a.get(),
+                             IncidentChain(absl::StrCat("a", race), 30, 10));
     });
     std::thread writer_b([&] {
-      on_b = AppendAllAtOnce(
-          b.get(), IncidentChain(absl::StrCat("b", race), 30, 10));
+      on_b = AppendAllAtOnce(b.get(),
+                             IncidentChain(absl::StrCat("b", race), 30, 10));
     });
     writer_a.join();
     writer_b.join();
@@ -294,10 +287,9 @@ TEST_F(JetStreamPipeliningTest, KillingNatsWithRoundsInFlight) {
   // The kill comes as the first batch is answered: the rest is queued or
   // in flight.
   absl::Notification first;
-  log->Append(std::move(batches[0]),
-              [&first](std::vector<absl::StatusOr<AppendResult>>) {
-                first.Notify();
-              });
+  log->Append(
+      std::move(batches[0]),
+      [&first](std::vector<absl::StatusOr<AppendResult>>) { first.Notify(); });
   batches.erase(batches.begin());
   Results results;
   std::thread appender(
