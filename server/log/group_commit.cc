@@ -39,6 +39,17 @@ bool GroupCommitQueue::Next(Work* work) {
     return closed_ || !appends_.empty() || !tasks_.empty();
   };
   mu_.Await(absl::Condition(&has_work));
+  return TakeLocked(work);
+}
+
+bool GroupCommitQueue::TryNext(Work* work) {
+  work->appends.clear();
+  work->task = nullptr;
+  absl::MutexLock lock(&mu_);
+  return TakeLocked(work);
+}
+
+bool GroupCommitQueue::TakeLocked(Work* work) {
   // Everything queued up to max_batch_ requests; always at least one append
   // so that a single oversized Append still makes progress.
   size_t requests = 0;

@@ -64,8 +64,16 @@ class GroupCommitQueue {
   // Blocks until there is work. Returns false when the queue is closed and
   // everything queued was handed out: the writer may end.
   bool Next(Work* work);
+  // As Next, without waiting: false when nothing is queued (or the queue is
+  // closed and drained). For a writer with a commit in flight, which then
+  // finishes it rather than blocking (jetstream_publishing.cc).
+  bool TryNext(Work* work);
 
  private:
+  // Moves what is queued (up to max_batch_ requests, at least one append)
+  // and the first task into *work; true when anything was.
+  bool TakeLocked(Work* work) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   // Constant after construction.
   const size_t max_batch_;
 

@@ -132,6 +132,19 @@ struct JetStreamIndexSizes {
 // OpenJetStreamEventLog. Thread-safe.
 JetStreamIndexSizes JetStreamIndexSizesOf(const EventLog& log);
 
+// What a JetStream log's writer did across group commits
+// (jetstream_pipelining.cc): how often it sent a round while the one
+// before it was still unanswered, and how often a round in flight was
+// refused (or not answered) with a round chained behind it, whose
+// decisions were then made again.
+struct JetStreamWriterCounts {
+  uint64_t rounds_sent_behind = 0;
+  uint64_t refusals_in_flight = 0;
+};
+// `log`'s counts; zero when `log` did not come from OpenJetStreamEventLog.
+// Thread-safe.
+JetStreamWriterCounts JetStreamWriterCountsOf(const EventLog& log);
+
 // Connects to NATS, creates or checks the stream and replays it into the
 // local state before returning. Errors:
 //   UNAVAILABLE          NATS unreachable (the message names --nats_url)

@@ -6,6 +6,8 @@
 // way in). Its methods live in one file per concept:
 //   jetstream_event_log.cc          open, connect, check the stream, close
 //   jetstream_publishing.cc         the writer: validate, publish, wait
+//   jetstream_pipelining.cc         the writer's commits: one in flight
+//                                   while the next one's round is sent
 //   jetstream_publish_acks.cc       the writer's publishes and their acks
 //   jetstream_tail.cc               the tail: apply the stream to the state
 //   jetstream_replay.cc             the tail's replay of the stream in Open
@@ -76,6 +78,10 @@ class JetStreamEventLog final : public EventLog {
     return index_.oldest();
   }
   JetStreamIndexSizes IndexSizes() const;
+  JetStreamWriterCounts WriterCounts() const {
+    return {rounds_sent_behind_.load(std::memory_order_relaxed),
+            refusals_in_flight_.load(std::memory_order_relaxed)};
+  }
   absl::StatusOr<uint64_t> FirstSequenceAtOrAfter(
       absl::Time time) const override;
   absl::StatusOr<OpenIncidents> LoadOpenIncidents() const override;
@@ -151,11 +157,29 @@ class JetStreamEventLog final : public EventLog {
   };
   // What one round sent: the publishes (item index and entry), in sequence
   // order; `end`, where it stopped sending (items.size() unless a publish
-  // failed, with `failure`).
+  // failed, with `failure`); the publish counter of its last publish, whose
+  // ack answers the round.
   struct SentRound {
     std::vector<std::pair<size_t, LogEntryPtr>> sent;
     size_t end = 0;
     absl::Status failure;
+    uint64_t ack_attempt = 0;
+    // Every request of the commit was decided and the round sent whole:
+    // it may stay in flight while the next commit's round is sent.
+    bool Whole(size_t items) const {
+      return !sent.empty() && failure.ok() && end == items;
+    }
+  };
+  // A group commit: its appends, one result per request (handed over by
+  // Complete), where it stands, and its round sent and not answered yet
+  // (round.sent empty: none). Items point into appends and results, whose
+  // buffers a move keeps: a Commit lives behind a unique_ptr.
+  struct Commit {
+    std::vector<GroupCommitQueue::PendingAppend> appends;
+    std::vector<std::vector<absl::StatusOr<AppendResult>>> results;
+    std::vector<Item> items;
+    Progress progress;
+    SentRound round;
   };
   // The changes a round has decided so far, on top of the state at the
   // head; after a stored round, what the writer decides the next one on
@@ -269,13 +293,37 @@ class JetStreamEventLog final : public EventLog {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Writer (jetstream_publishing.cc).
+  // Takes the next group commit without waiting while one is in flight,
+  // and finishes that one when nothing is queued or before a task.
   void WriterLoop();
+  // Sends the commit's first round chained to the one in flight (decided
+  // on top of it), then resolves the one in flight; runs the rest of the
+  // commit's rounds, and leaves its last one in flight when it was sent
+  // whole (jetstream_pipelining.cc).
   void CommitBatch(std::vector<GroupCommitQueue::PendingAppend>* appends);
-  // Decides one round from progress->next on, publishes its accepted
-  // requests pipelined (all in flight at once, chained) and waits for their
-  // acks; returns when the round ended (all decided, a conflict to wait
-  // out, or a failure).
-  void CommitRound(const std::vector<Item>& items, Progress* progress);
+  static std::unique_ptr<Commit> MakeCommit(
+      std::vector<GroupCommitQueue::PendingAppend>* appends);
+  // Runs rounds until every request of `commit` is decided, then completes
+  // it; with `may_leave_in_flight`, stops instead once a round was sent
+  // whole and makes it in_flight_.
+  void RunRounds(std::unique_ptr<Commit> commit, bool may_leave_in_flight);
+  // Waits for the answer of in_flight_'s round and completes that commit.
+  // `next` (or null) sent its first round chained to it: when the round in
+  // flight was refused or not answered, `next`'s round is awaited too (the
+  // chain refused it, unless the first was stored after all), and
+  // `next`'s decisions, made on top of a round that was not stored whole,
+  // are dropped to be made again. Returns whether in_flight_'s round was
+  // stored whole.
+  bool ResolveInFlight(Commit* next);
+  // Fails what is left of `commit` with its failure and hands it over.
+  void FinishCommit(std::unique_ptr<Commit> commit);
+  // Forgets the state carried from this writer's last round (after a
+  // refusal: CatchUp reads the stream instead) and its chain.
+  void ClearCarried();
+  // Decides one round from progress.next on and publishes its accepted
+  // requests pipelined (all in flight at once, chained) into
+  // commit->round, without waiting for the answer.
+  void SendNextRound(Commit* commit);
   // Decide from progress->next on; when the incident rules refused a request
   // against a head behind the stream's, once per commit, reads to the
   // stream's head and decides again (read-your-writes across replicas).
@@ -283,16 +331,19 @@ class JetStreamEventLog final : public EventLog {
                                            Progress* progress, uint64_t* head,
                                            RoundState* round);
   // Drops this replica's publishes at or below `head` that the tail passed
-  // without taking, and what it took since the last round.
-  void ForgetPublishesUpTo(uint64_t head);
+  // without taking, and what it took below `keep_from` (the first sequence
+  // of the round in flight, whose refusal would need it).
+  void ForgetPublishesUpTo(uint64_t head, uint64_t keep_from);
   // Answers the round's final and duplicate decisions and publishes its
   // accepted ones, pipelined and chained; stops at a failed publish.
   SentRound SendRound(const std::vector<Item>& items, size_t first,
                       std::vector<Decision>* decisions);
-  // Waits for the ack of the round's last publish and answers the round, or
-  // after a refusal catches up and keeps the prefix the stream stored.
-  void FinishRound(const std::vector<Item>& items, const SentRound& round,
-                   RoundState* state, Progress* progress);
+  // Waits for the ack of commit->round's last publish and answers the
+  // round, or after a refusal catches up and keeps the prefix the stream
+  // stored.
+  void FinishRound(Commit* commit);
+  // The round's publishes are stored: answers them.
+  static void AcceptRound(Commit* commit);
   // After a conflict or a lost leader: waits for the tail to reach the
   // stream's last sequence. Sets progress->failure when it cannot.
   void CatchUp(const absl::Status& cause, bool no_leader, Progress* progress);
@@ -346,9 +397,9 @@ class JetStreamEventLog final : public EventLog {
                                      const std::string& chain);
   static void OnPublishAck(jsCtx* js, natsMsg* msg, jsPubAck* ack,
                            jsPubAckErr* error, void* closure);
-  // Waits for the outcome of the `count` publishes of this round; returns
-  // them by sequence (a publish without an answer in time: UNAVAILABLE).
-  absl::flat_hash_map<uint64_t, PublishOutcome> AwaitAcks(size_t count);
+  // Waits for the outcome of publish `attempt` (the last of a round, stored
+  // as `sequence`); without an answer in time: UNAVAILABLE.
+  PublishOutcome AwaitAck(uint64_t attempt, uint64_t sequence);
 
   // Reads (jetstream_reads.cc).
   // The stored entry `sequence`: from the cache or the stream. NOT_FOUND
@@ -426,8 +477,20 @@ class JetStreamEventLog final : public EventLog {
   // stream to its end).
   RoundState carried_;
   uint64_t carried_last_ = 0;
-  // The outcomes of the round in flight, by the publish counter in their
-  // Nats-Msg-Id (a late answer to an earlier round is not in round_).
+  // Writer thread only: the Nats-Msg-Id of the last publish of a round sent
+  // and not answered yet (else empty). The next round's first publish
+  // expects it as the stream's last message: a sequence alone could be
+  // matched by another replica's appends after a refusal of this round.
+  std::string chain_;
+  // Writer thread only: the group commit whose last round is in flight.
+  std::unique_ptr<Commit> in_flight_;
+  // Written by the writer, read by WriterCounts().
+  std::atomic<uint64_t> rounds_sent_behind_{0};
+  std::atomic<uint64_t> refusals_in_flight_{0};
+  // The rounds in flight (at most two: one resolving, the next sent behind
+  // it): the sequence of each round's last publish by the publish counter
+  // in its Nats-Msg-Id (a late answer to a round given up on is not in
+  // round_), and the answers not yet awaited, by sequence.
   absl::Mutex acks_mu_;
   absl::flat_hash_map<uint64_t, uint64_t> round_ ABSL_GUARDED_BY(acks_mu_);
   absl::flat_hash_map<uint64_t, PublishOutcome> acks_

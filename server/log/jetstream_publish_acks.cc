@@ -153,42 +153,49 @@ void JetStreamEventLog::OnPublishAck(jsCtx*, natsMsg* msg, jsPubAck* ack,
   }
 }
 
-absl::flat_hash_map<uint64_t, JetStreamEventLog::PublishOutcome>
-JetStreamEventLog::AwaitAcks(size_t count) {
-  absl::flat_hash_map<uint64_t, PublishOutcome> acks;
-  if (count == 0) return acks;
-  auto answered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(acks_mu_) {
-    return round_.empty();
+JetStreamEventLog::PublishOutcome JetStreamEventLog::AwaitAck(
+    uint64_t attempt, uint64_t sequence) {
+  // Up to two rounds are in flight: this waits for the one publish that
+  // answers a round, and leaves the other round's answer in acks_.
+  auto answered = [this, attempt]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(acks_mu_) {
+    return !round_.contains(attempt);
   };
   // libnats answers every publish within its MaxWait (a timeout at the
   // latest); this wait is longer only to be bounded for sure.
   const absl::Duration limit = options_.request_timeout + absl::Seconds(2);
-  bool all;
+  bool in_time;
   {
     absl::MutexLock lock(&acks_mu_);
-    all = acks_mu_.AwaitWithTimeout(absl::Condition(&answered), limit);
+    in_time = acks_mu_.AwaitWithTimeout(absl::Condition(&answered), limit);
   }
-  if (!all) {
-    // Take back what is still unanswered: its answers are dropped.
+  if (!in_time) {
+    // Take back what is still unanswered (every round's): its answers are
+    // dropped, so each is UNAVAILABLE below.
     natsMsgList pending;
     if (js_PublishAsyncGetPendingList(&pending, publish_js_) == NATS_OK) {
       natsMsgList_Destroy(&pending);
     }
   }
+  PublishOutcome outcome;
   std::vector<natsMsg*> messages;
   {
     absl::MutexLock lock(&acks_mu_);
-    for (const auto& [attempt, sequence] : round_) {
-      acks_[sequence].status = absl::UnavailableError(absl::StrCat(
-          "no answer from JetStream stream '", options_.stream,
-          "' to the publish of sequence ", sequence));
+    if (!in_time) {
+      for (const auto& [unanswered, last] : round_) {
+        acks_[last].status = absl::UnavailableError(absl::StrCat(
+            "no answer from JetStream stream '", options_.stream,
+            "' to the publish of sequence ", last));
+      }
+      round_.clear();
     }
-    round_.clear();
-    acks.swap(acks_);
+    if (auto it = acks_.find(sequence); it != acks_.end()) {
+      outcome = std::move(it->second);
+      acks_.erase(it);
+    }
     messages.swap(answered_);
   }
   DestroyMessages(&messages);
-  return acks;
+  return outcome;
 }
 
 }  // namespace jetstream

@@ -10,6 +10,7 @@
 // waits for its tail and decides the rest again.
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -37,13 +38,6 @@ constexpr int kMaxConflicts = 1000;
 void JetStreamEventLog::Append(std::vector<AppendRequest> batch,
                                AppendCallback done) {
   queue_.PushAppendOrFail(std::move(batch), std::move(done), CloseError());
-}
-
-void JetStreamEventLog::WriterLoop() {
-  queue_.RunWriter([this](std::vector<GroupCommitQueue::PendingAppend>* appends) {
-    CommitBatch(appends);
-  });
-  DrainCompletions();
 }
 
 std::vector<JetStreamEventLog::Decision> JetStreamEventLog::Decide(
@@ -155,50 +149,18 @@ absl::StatusOr<AppendResult> JetStreamEventLog::CompareWithStored(
   return AppendResult{*stored, true};
 }
 
-void JetStreamEventLog::CommitBatch(
-    std::vector<GroupCommitQueue::PendingAppend>* appends) {
-  std::vector<std::vector<absl::StatusOr<AppendResult>>> results(
-      appends->size());
-  std::vector<Item> items;
-  for (size_t i = 0; i < appends->size(); ++i) {
-    results[i].resize((*appends)[i].batch.size(), CloseError());
-    for (size_t j = 0; j < results[i].size(); ++j) {
-      items.push_back({&(*appends)[i].batch[j], &results[i][j]});
-    }
-  }
-  Progress progress;
-  while (progress.next < items.size() && progress.failure.ok()) {
-    if (!Connected()) {
-      progress.failure = absl::UnavailableError(absl::StrCat(
-          "not connected to NATS at '", options_.nats_url, "'"));
-      break;
-    }
-    CommitRound(items, &progress);
-  }
-  if (!progress.failure.ok()) {
-    LogWarning("log", "append failed",
-               {{"error", progress.failure.ToString()}});
-    for (size_t i = progress.next; i < items.size(); ++i) {
-      *items[i].result = progress.failure;
-    }
-  }
-  Completion done;
-  done.published = progress.published;
-  done.deadline =
-      absl::Now() + std::max(options_.request_timeout, absl::Seconds(30));
-  done.appends = std::move(*appends);
-  done.results = std::move(results);
-  Complete(std::move(done));
-}
-
-void JetStreamEventLog::CommitRound(const std::vector<Item>& items,
-                                    Progress* progress) {
+void JetStreamEventLog::SendNextRound(Commit* commit) {
+  Progress* progress = &commit->progress;
   uint64_t head = 0;
   RoundState state;
   std::vector<Decision> decisions =
-      DecideAtStreamHead(items, progress, &head, &state);
-  ForgetPublishesUpTo(head);
-  SentRound round = SendRound(items, progress->next, &decisions);
+      DecideAtStreamHead(commit->items, progress, &head, &state);
+  // A refusal of the round in flight needs what the tail took of it.
+  const uint64_t keep_from =
+      in_flight_ != nullptr ? in_flight_->round.sent.front().second->sequence()
+                            : std::numeric_limits<uint64_t>::max();
+  ForgetPublishesUpTo(head, keep_from);
+  SentRound round = SendRound(commit->items, progress->next, &decisions);
   if (round.sent.empty()) {
     progress->next = round.end;
     if (!round.failure.ok()) {
@@ -211,7 +173,14 @@ void JetStreamEventLog::CommitRound(const std::vector<Item>& items,
     }
     return;
   }
-  FinishRound(items, round, &state, progress);
+  if (round.failure.ok()) {
+    // The next round is decided on top of this one before its answer is
+    // in: its first publish expects this round's last (chain_), so a
+    // refusal of this round refuses it too. Cleared after a refusal.
+    carried_last_ = round.sent.back().second->sequence();
+    carried_ = std::move(state);
+  }
+  commit->round = std::move(round);
 }
 
 std::vector<JetStreamEventLog::Decision> JetStreamEventLog::DecideAtStreamHead(
@@ -230,24 +199,31 @@ std::vector<JetStreamEventLog::Decision> JetStreamEventLog::DecideAtStreamHead(
   // without an answer, the refusal stands) and decide again, once per group
   // commit. Accepted requests never pay for this.
   progress->read_to_stream_head = true;
+  // Decided on top of the round in flight: it is resolved first, and when
+  // it was not stored whole these decisions are made again whatever the
+  // stream's head says.
+  const bool stale = in_flight_ != nullptr && !ResolveInFlight(nullptr);
   absl::StatusOr<uint64_t> last = StreamLastSequence();
   if (!last.ok() || *last <= *head ||
       !WaitNotified(*last, options_.request_timeout)) {
-    return decisions;
+    return stale ? Decide(items, progress->next, head, round) : decisions;
   }
   // The tail has applied everything this writer stored: the round starts
   // from the state at the head.
   return Decide(items, progress->next, head, round);
 }
 
-void JetStreamEventLog::ForgetPublishesUpTo(uint64_t head) {
+void JetStreamEventLog::ForgetPublishesUpTo(uint64_t head,
+                                            uint64_t keep_from) {
   // What the tail has passed without taking (a publish refused, a message
   // the tail decoded itself) is not needed any more.
   absl::MutexLock lock(&published_mu_);
   absl::erase_if(published_, [head](const auto& published) {
     return published.first <= head;
   });
-  taken_.clear();
+  absl::erase_if(taken_, [keep_from](uint64_t sequence) {
+    return sequence < keep_from;
+  });
 }
 
 JetStreamEventLog::SentRound JetStreamEventLog::SendRound(
@@ -265,7 +241,6 @@ JetStreamEventLog::SentRound JetStreamEventLog::SendRound(
   SentRound round;
   round.end = items.size();
   std::vector<natsMsg*> unanswered;
-  std::string chain;
   for (size_t i = first; i < round.end; ++i) {
     Decision& decision = (*decisions)[i - first];
     if (decision.kind == Decision::kFinal) {
@@ -274,10 +249,11 @@ JetStreamEventLog::SentRound JetStreamEventLog::SendRound(
       *items[i].result =
           CompareWithStored(decision.stored_sequence, *items[i].request);
     } else if (round.failure = PublishAsync(decision.publish,
-                                            i == last_publish, &chain,
+                                            i == last_publish, &chain_,
                                             &unanswered);
                round.failure.ok()) {
       round.sent.emplace_back(i, decision.publish.entry);
+      round.ack_attempt = publishes_;
     } else {
       round.end = i;  // Decided again from here.
     }
@@ -286,32 +262,38 @@ JetStreamEventLog::SentRound JetStreamEventLog::SendRound(
   return round;
 }
 
-void JetStreamEventLog::FinishRound(const std::vector<Item>& items,
-                                    const SentRound& round, RoundState* state,
-                                    Progress* progress) {
-  const uint64_t last = round.sent.back().second->sequence();
+void JetStreamEventLog::FinishRound(Commit* commit) {
+  const SentRound& round = commit->round;
   PublishOutcome outcome;
   if (round.failure.ok()) {
-    outcome = AwaitAcks(1)[last];
+    outcome = AwaitAck(round.ack_attempt, round.sent.back().second->sequence());
   } else {
     // The round's last publish was not sent: nothing says how far the
     // chain got.
     outcome.status = round.failure;
   }
   if (outcome.status.ok()) {
-    for (const auto& [index, entry] : round.sent) {
-      *items[index].result = AppendResult{entry, false};
-    }
-    progress->published = last;
-    progress->next = round.end;
-    // The stream holds the round up to `last` (nothing after a refused
-    // publish was sent): the next round goes on from there.
-    carried_last_ = last;
-    carried_ = std::move(*state);
-    return;
+    // Nothing is in flight now: the next round's expected last sequence
+    // says all (the stream holds this round up to its last).
+    chain_.clear();
+    AcceptRound(commit);
+  } else {
+    ClearCarried();
+    CatchUp(outcome.status, outcome.no_leader, &commit->progress);
+    TakeStoredPrefix(commit->items, round.sent, round.end, &commit->progress);
   }
-  CatchUp(outcome.status, outcome.no_leader, progress);
-  TakeStoredPrefix(items, round.sent, round.end, progress);
+  commit->round = SentRound();
+}
+
+void JetStreamEventLog::AcceptRound(Commit* commit) {
+  const SentRound& round = commit->round;
+  for (const auto& [index, entry] : round.sent) {
+    *commit->items[index].result = AppendResult{entry, false};
+  }
+  // The stream holds the round up to its last (nothing after a refused
+  // publish was sent): the next round goes on from there.
+  commit->progress.published = round.sent.back().second->sequence();
+  commit->progress.next = round.end;
 }
 
 void JetStreamEventLog::TakeStoredPrefix(

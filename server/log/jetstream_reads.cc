@@ -211,6 +211,13 @@ JetStreamIndexSizes JetStreamEventLog::IndexSizes() const {
 
 }  // namespace jetstream
 
+JetStreamWriterCounts JetStreamWriterCountsOf(const EventLog& log) {
+  const auto* jetstream =
+      dynamic_cast<const jetstream::JetStreamEventLog*>(&log);
+  return jetstream != nullptr ? jetstream->WriterCounts()
+                              : JetStreamWriterCounts();
+}
+
 JetStreamIndexSizes JetStreamIndexSizesOf(const EventLog& log) {
   const auto* jetstream =
       dynamic_cast<const jetstream::JetStreamEventLog*>(&log);

@@ -22,6 +22,7 @@
 #include "server/log/jetstream_event_log.h"
 #include "tests/support/event_log_test_util.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/incident_request.h"
 #include "tests/support/missing_tool.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/status_matchers.h"
@@ -42,12 +43,7 @@ AppendRequest Report(const std::string& event_id) {
 
 AppendRequest IncidentUpdate(const std::string& event_id,
                              const std::string& incident_id, v1::Kind kind) {
-  AppendRequest request;
-  request.update = testing::NewIncident(incident_id);
-  request.update.set_publisher("kp-north");
-  request.update.set_event_id(event_id);
-  request.update.set_kind(kind);
-  return request;
+  return testing::IncidentRequest(event_id, incident_id, kind);
 }
 
 // Every retained entry of `log`, ascending.
