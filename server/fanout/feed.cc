@@ -1,5 +1,6 @@
 #include "server/fanout/feed.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "server/runtime/proto_time.h"
@@ -23,35 +24,61 @@ void Feed::OnAppended(const std::vector<LogEntryPtr>& entries,
   if (entries.empty()) return;
   if (tail_listener_ != nullptr) tail_listener_->OnAppended(entries, incidents);
   ring_.Append(entries);
-  std::vector<std::shared_ptr<FeedWaiter>> wake;
-  std::vector<WakeKey> keys;
+  std::vector<WakeIndex::Woken> wake;
   {
     absl::MutexLock lock(&mu_);
+    append_keys_.clear();
+    const bool any_waiting = !waiters_.empty();
     for (const LogEntryPtr& entry : entries) {
       const int mission = entry->update.mission();
       if (mission >= 0 && mission < MissionSet::kCount) {
         activity_[mission].time = FromProtoTime(entry->update.received_at());
         activity_[mission].sequence = entry->sequence();
       }
-      if (waiters_.empty()) continue;
+      if (!any_waiting) continue;
       // With previous's keys: an incident update that no longer matches may
       // be how the incident leaves a waiter's view (SubscriberCursor).
-      keys.clear();
-      AppendWakeKeys(entry->update, &keys);
-      if (entry->previous != nullptr) AppendWakeKeys(*entry->previous, &keys);
-      waiters_.Take(keys, &wake);
+      AppendWakeKeys(entry->update, &append_keys_);
+      if (entry->previous != nullptr) {
+        AppendWakeKeys(*entry->previous, &append_keys_);
+      }
+    }
+    if (any_waiting) {
+      // Each key once: its bucket also lists the filed waiters not waiting.
+      std::sort(append_keys_.begin(), append_keys_.end());
+      append_keys_.erase(
+          std::unique(append_keys_.begin(), append_keys_.end()),
+          append_keys_.end());
+      waiters_.Take(append_keys_, &wake);
     }
     // Publish the head under mu_ so that WaitForNew (which checks the head
     // under mu_) can never miss it.
     head_.store(entries.back()->sequence(), std::memory_order_release);
   }
+  Wake(std::move(wake));
+}
+
+void Feed::Wake(std::vector<WakeIndex::Woken> wake) {
+  std::vector<FairScheduler::LightTask> in_lanes;
+  std::vector<std::shared_ptr<FeedWaiter>> plain;
+  in_lanes.reserve(wake.size());
+  for (WakeIndex::Woken& woken : wake) {
+    if (woken.lane == nullptr) {
+      plain.push_back(std::move(woken.waiter));
+      continue;
+    }
+    in_lanes.push_back(FairScheduler::LightTask{
+        std::move(woken.lane),
+        [waiter = std::move(woken.waiter)] { waiter->OnNewData(); }});
+  }
+  if (!in_lanes.empty()) scheduler_.ScheduleLight(std::move(in_lanes));
   // Wake in chunks so both executor threads share the work; the writer
   // thread only schedules.
-  for (size_t i = 0; i < wake.size(); i += options_.wake_chunk) {
-    const size_t end = std::min(wake.size(), i + options_.wake_chunk);
+  for (size_t i = 0; i < plain.size(); i += options_.wake_chunk) {
+    const size_t end = std::min(plain.size(), i + options_.wake_chunk);
     std::vector<std::shared_ptr<FeedWaiter>> chunk(
-        std::make_move_iterator(wake.begin() + i),
-        std::make_move_iterator(wake.begin() + end));
+        std::make_move_iterator(plain.begin() + i),
+        std::make_move_iterator(plain.begin() + end));
     executor_->Schedule([chunk = std::move(chunk)]() {
       for (const auto& waiter : chunk) waiter->OnNewData();
     });
@@ -75,23 +102,27 @@ bool Feed::WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
 }
 
 bool Feed::WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
-                      absl::Span<const WakeKey> wake_keys) {
+                      absl::Span<const WakeKey> wake_keys,
+                      const std::shared_ptr<FairScheduler::Lane>& lane) {
   static const WakeKey kAny[] = {AnyUpdateWakeKey()};
   if (wake_keys.empty()) wake_keys = kAny;
   absl::MutexLock lock(&mu_);
   if (head_.load(std::memory_order_acquire) > after) return false;
-  waiters_.Add(std::move(waiter), wake_keys);
+  waiters_.Add(std::move(waiter), wake_keys, lane);
   return true;
 }
 
 void Feed::CancelWait(const FeedWaiter* waiter) {
+  std::shared_ptr<FeedWaiter> held;  // released after mu_
   absl::MutexLock lock(&mu_);
-  waiters_.Remove(waiter);
+  held = waiters_.Forget(waiter);
 }
 
 std::optional<uint64_t> Feed::EndWait(const FeedWaiter* waiter) {
+  std::shared_ptr<FeedWaiter> held;  // released after mu_
   absl::MutexLock lock(&mu_);
-  if (!waiters_.Remove(waiter)) return std::nullopt;
+  held = waiters_.Disarm(waiter);
+  if (held == nullptr) return std::nullopt;
   return head_.load(std::memory_order_acquire);
 }
 

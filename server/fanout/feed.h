@@ -28,7 +28,10 @@ class FeedWaiter {
  public:
   virtual ~FeedWaiter() = default;
   // Called once per registration, on an executor thread, after an update
-  // the waiter may care about was appended.
+  // the waiter may care about was appended: as a light task in the lane it
+  // was filed with (FairScheduler::ScheduleLight), so it must do no more
+  // than one bounded step of in-memory work; without a lane, in a plain
+  // executor task.
   virtual void OnNewData() = 0;
 };
 
@@ -63,11 +66,13 @@ class SnapshotProvider {
 // new data. It is the log's AppendListener.
 //
 // The publish path (the log's writer thread, in OnAppended) only appends to
-// the ring, updates the head and schedules wake-ups on the executor; it never
-// runs subscriber code. Waiters are filed by wake keys (wake_index.h), so an
-// append wakes only those that share a key with one of its updates; the
-// subscriber work that follows runs on the FairScheduler, round-robin by
-// principal (issue 17, M-5).
+// the ring, updates the head and schedules wake-ups; it never runs
+// subscriber code. Waiters are filed by wake keys (wake_index.h), so an
+// append wakes only those that share a key with one of its updates. A
+// waiter filed with a lane is woken in it directly, as a light task (one
+// lock for the whole wake-up, no hop through an executor task first): the
+// subscriber work runs on the FairScheduler, round-robin by principal
+// (issue 17, M-5).
 //
 // Thread safety: all methods are safe to call concurrently.
 class Feed final : public AppendListener {
@@ -75,7 +80,7 @@ class Feed final : public AppendListener {
   struct Options {
     // Entries kept in memory; older ones are read from the store.
     size_t ring_capacity = 16384;
-    // Waiters woken per executor task.
+    // Waiters without a lane woken per executor task.
     size_t wake_chunk = 64;
     // How subscriber streams share the executor (FairScheduler).
     FairScheduler::Options scheduler;
@@ -115,10 +120,14 @@ class Feed final : public AppendListener {
   bool WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
                   MissionSet missions);
   // The same, told only when an appended update (or its incident's
-  // previous update) carries one of `wake_keys` (FilterMatcher::WakeKeys()).
+  // previous update) carries one of `wake_keys` (FilterMatcher::WakeKeys()),
+  // in `lane` (nullable; the waiter must hold it) as a light task.
+  // The waiter stays filed (unarmed) after it is told, until CancelWait:
+  // a waiter that ever waited must CancelWait before it is destroyed.
   bool WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
-                  absl::Span<const WakeKey> wake_keys);
-  // Removes a registration, if any.
+                  absl::Span<const WakeKey> wake_keys,
+                  const std::shared_ptr<FairScheduler::Lane>& lane = nullptr);
+  // Removes a registration and the waiter's filing, if any.
   void CancelWait(const FeedWaiter* waiter);
   // Removes a registration. If `waiter` was still registered, returns the
   // head: no update after the `after` it registered with, up to that head,
@@ -129,10 +138,14 @@ class Feed final : public AppendListener {
   // The latest update time and sequence of each mission seen by this Feed.
   std::vector<v1::MissionActivity> MissionActivity() const;
 
-  // How many waiters are registered (for tests and metrics).
+  // How many waiters are registered and not yet told (for tests and
+  // metrics).
   size_t waiting() const;
 
  private:
+  // Schedules the woken waiters: in their lanes, or in executor tasks.
+  void Wake(std::vector<WakeIndex::Woken> wake);
+
   // Constant after construction.
   EventLog* const log_;
   Executor* const executor_;
@@ -147,6 +160,8 @@ class Feed final : public AppendListener {
 
   mutable absl::Mutex mu_;
   WakeIndex waiters_ ABSL_GUARDED_BY(mu_);
+  // OnAppended's scratch (it runs on the writer thread only, under mu_).
+  std::vector<WakeKey> append_keys_ ABSL_GUARDED_BY(mu_);
   struct Activity {
     absl::Time time = absl::InfinitePast();
     uint64_t sequence = 0;

@@ -1,50 +1,77 @@
 #include "server/fanout/wake_index.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace sitrep {
 
 void WakeIndex::Add(std::shared_ptr<FeedWaiter> waiter,
-                    absl::Span<const WakeKey> keys) {
-  const FeedWaiter* const id = waiter.get();
-  Remove(id);
-  for (WakeKey key : keys) buckets_[key].insert(id);
-  entries_.emplace(id, Entry{std::move(waiter), Keys(keys.begin(), keys.end())});
+                    absl::Span<const WakeKey> keys,
+                    const std::shared_ptr<FairScheduler::Lane>& lane) {
+  std::unique_ptr<Entry>& slot = entries_[waiter.get()];
+  if (slot == nullptr) {
+    slot = std::make_unique<Entry>();
+    slot->keys.assign(keys.begin(), keys.end());
+    File(slot.get());
+  } else if (!std::equal(slot->keys.begin(), slot->keys.end(), keys.begin(),
+                         keys.end())) {
+    Unfile(slot.get());
+    slot->keys.assign(keys.begin(), keys.end());
+    File(slot.get());
+  }
+  Entry& entry = *slot;
+  if (entry.lane != lane) entry.lane = lane;
+  if (entry.armed == nullptr) ++armed_;
+  entry.armed = std::move(waiter);
 }
 
-bool WakeIndex::Remove(const FeedWaiter* waiter) {
+std::shared_ptr<FeedWaiter> WakeIndex::Disarm(const FeedWaiter* waiter) {
   auto it = entries_.find(waiter);
-  if (it == entries_.end()) return false;
-  Unfile(waiter, it->second.keys);
-  entries_.erase(it);
-  return true;
+  if (it == entries_.end() || it->second->armed == nullptr) return nullptr;
+  --armed_;
+  return std::move(it->second->armed);
 }
 
-void WakeIndex::Unfile(const FeedWaiter* waiter, const Keys& keys) {
-  for (WakeKey key : keys) {
+std::shared_ptr<FeedWaiter> WakeIndex::Forget(const FeedWaiter* waiter) {
+  auto it = entries_.find(waiter);
+  if (it == entries_.end()) return nullptr;
+  std::shared_ptr<FeedWaiter> held = std::move(it->second->armed);
+  if (held != nullptr) --armed_;
+  Unfile(it->second.get());
+  entries_.erase(it);
+  return held;
+}
+
+void WakeIndex::File(Entry* entry) {
+  for (WakeKey key : entry->keys) buckets_[key].push_back(entry);
+}
+
+// Linear in the bucket: a stream leaves once, a delivery does not unfile.
+void WakeIndex::Unfile(Entry* entry) {
+  for (WakeKey key : entry->keys) {
     auto bucket = buckets_.find(key);
     if (bucket == buckets_.end()) continue;
-    bucket->second.erase(waiter);
-    if (bucket->second.empty()) buckets_.erase(bucket);
+    std::vector<Entry*>& filed = bucket->second;
+    auto it = std::find(filed.begin(), filed.end(), entry);
+    if (it != filed.end()) {
+      *it = filed.back();
+      filed.pop_back();
+    }
+    if (filed.empty()) buckets_.erase(bucket);
   }
 }
 
-void WakeIndex::Take(const std::vector<WakeKey>& keys,
-                     std::vector<std::shared_ptr<FeedWaiter>>* woken) {
+void WakeIndex::Take(absl::Span<const WakeKey> keys,
+                     std::vector<Woken>* woken) {
   for (WakeKey key : keys) {
-    if (entries_.empty()) return;
+    if (armed_ == 0) return;
     auto bucket = buckets_.find(key);
     if (bucket == buckets_.end()) continue;
-    const absl::flat_hash_set<const FeedWaiter*> waiters =
-        std::move(bucket->second);
-    buckets_.erase(bucket);
-    for (const FeedWaiter* waiter : waiters) {
-      auto it = entries_.find(waiter);
-      if (it == entries_.end()) continue;
-      // Its other keys' buckets still name it.
-      Unfile(waiter, it->second.keys);
-      woken->push_back(std::move(it->second.waiter));
-      entries_.erase(it);
+    for (Entry* entry : bucket->second) {
+      // Unarmed: not waiting, or already taken under another key.
+      if (entry->armed == nullptr) continue;
+      woken->push_back(Woken{std::move(entry->armed), entry->lane});
+      --armed_;
     }
   }
 }

@@ -91,17 +91,12 @@ void Subscription::HoldGrant(StreamGrants::Registration registration) {
   grant_ = std::move(registration);
 }
 
-void Subscription::OnNewData() {
-  // The wake-up task only queues: the pump takes its turn in the lane.
-  // One lock for both (a wake-up is one per delivery at a low rate).
-  {
-    absl::MutexLock lock(&mu_);
-    waiting_ = false;
-    if (pump_scheduled_) return;
-    pump_scheduled_ = true;
-  }
-  EnqueuePump();
-}
+// The Feed runs this in the stream's lane as a light task (feed.h): it is
+// the pump's turn already, so it pumps here instead of queueing a pump for
+// a later turn. Light as promised: the stream was parked at the head, so
+// the pump encodes what the ring holds (one bounded batch) or, if the ring
+// has moved on, only queues the store read in the lane.
+void Subscription::OnNewData() { Pump(PumpCause::kWoken); }
 
 void Subscription::SchedulePump() {
   {
@@ -114,8 +109,8 @@ void Subscription::SchedulePump() {
 
 void Subscription::EnqueuePump() {
   std::shared_ptr<Subscription> self = shared_from_this();
-  feed_->scheduler().Schedule(lane_,
-                              [self] { self->Pump(/*scheduled=*/true); });
+  feed_->scheduler().Schedule(
+      lane_, [self] { self->Pump(PumpCause::kScheduled); });
 }
 
 void Subscription::OnWriteDone(bool ok, NextBatch next) {
@@ -149,7 +144,8 @@ bool Subscription::ParkLocked() {
   if (!cursor_->Idle() || clock_->Now() - last_send_ >= heartbeat_interval_) {
     return false;
   }
-  if (!feed_->WaitForNew(shared_from_this(), cursor_->cursor(), wake_keys_)) {
+  if (!feed_->WaitForNew(shared_from_this(), cursor_->cursor(), wake_keys_,
+                         lane_)) {
     return false;  // The head moved meanwhile: pump.
   }
   waiting_ = true;
@@ -246,12 +242,17 @@ void Subscription::CountDelivery(const CursorMessage& message, bool live,
 // steps share the lock and the loop (a Finish owed, the cursor's next step,
 // a store read, a heartbeat, waiting at the head) and read best together;
 // each ends by starting at most one sink call outside the lock.
-void Subscription::Pump(bool scheduled) {
+void Subscription::Pump(PumpCause cause) {
   std::shared_ptr<Subscription> self = shared_from_this();
   absl::ReleasableMutexLock lock(&mu_);
   // Under the same lock as the turn itself: a wake-up from now on queues
   // another pump.
-  if (scheduled) pump_scheduled_ = false;
+  if (cause == PumpCause::kScheduled) pump_scheduled_ = false;
+  if (cause == PumpCause::kWoken) {
+    waiting_ = false;
+    // A pump queued meanwhile (a heartbeat's) reads what woke us.
+    if (pump_scheduled_) return;
+  }
   for (;;) {
     if (finished_ || done_ || sink_ == nullptr || write_in_flight_ ||
         store_read_in_flight_) {
@@ -303,7 +304,7 @@ void Subscription::Pump(bool scheduled) {
           break;
         }
         if (waiting_) return;
-        if (!feed_->WaitForNew(self, cursor_->cursor(), wake_keys_)) {
+        if (!feed_->WaitForNew(self, cursor_->cursor(), wake_keys_, lane_)) {
           continue;  // The head moved meanwhile: read it.
         }
         waiting_ = true;

@@ -144,8 +144,12 @@ class Subscription final : public FeedWaiter,
   uint64_t Lag(uint64_t head);
 
  private:
-  // `scheduled`: the pump SchedulePump queued (it clears pump_scheduled_).
-  void Pump(bool scheduled = false);
+  enum class PumpCause {
+    kDirect,     // a caller's own thread (Start, End, a store read's task)
+    kScheduled,  // the pump SchedulePump queued (it clears pump_scheduled_)
+    kWoken,      // the Feed's wake-up, in the lane (it clears waiting_)
+  };
+  void Pump(PumpCause cause = PumpCause::kDirect);
   // After a write: files the stream with the Feed when it has nothing more
   // to send, instead of a pump that would find that out. True: nothing
   // more to do now.
@@ -153,7 +157,7 @@ class Subscription final : public FeedWaiter,
   // Runs Pump() in the stream's lane, once however often it is asked
   // before it runs.
   void SchedulePump();
-  // Queues the pump SchedulePump or OnNewData marked (pump_scheduled_).
+  // Queues the pump SchedulePump marked (pump_scheduled_).
   void EnqueuePump();
   void HeartbeatTick();
   void ScheduleHeartbeat(absl::Duration delay);

@@ -54,6 +54,31 @@ TEST_F(FairSchedulerTest, OwnersTakeTurnsOfTheirBudgetInOrder) {
   EXPECT_THAT(ran_, ElementsAre("a0", "a1", "b0", "b1", "a2", "b2"));
 }
 
+// Issue 24: light tasks (a wake-up's live deliveries) run several per turn,
+// up to light_tasks_per_turn; another owner's task still waits one turn.
+TEST_F(FairSchedulerTest, LightTasksRunInTurnsOfTheirBudget) {
+  FairScheduler::Options options = Options();
+  options.light_tasks_per_turn = 3;
+  options.max_runners = 1;
+  FairScheduler scheduler(&executor_, options);
+  auto a = scheduler.LaneFor("a");
+  auto b = scheduler.LaneFor("b");
+  std::vector<FairScheduler::LightTask> light;
+  for (int i = 0; i < 7; ++i) {
+    light.push_back({a, [this, i] { ran_.push_back(absl::StrCat("a", i)); }});
+  }
+  light.push_back({b, [this] { ran_.push_back("b0"); }});
+  scheduler.ScheduleLight(std::move(light));
+  scheduler.Schedule(b, [this] { ran_.push_back("b1"); });
+  scheduler.Schedule(a, [this] { ran_.push_back("a-full"); });
+  executor_.RunReady();
+  // b's light task and its full one share a turn (whichever budget ends
+  // first); a full task ends a turn.
+  EXPECT_THAT(ran_, ElementsAre("a0", "a1", "a2", "b0", "b1", "a3", "a4",
+                                "a5", "a6", "a-full"));
+  EXPECT_EQ(scheduler.queued(), 0u);
+}
+
 TEST_F(FairSchedulerTest, OneOwnersLaneIsSharedByItsHolders) {
   FairScheduler scheduler(&executor_, Options());
   auto first = scheduler.LaneFor("a");

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +11,8 @@
 
 namespace sitrep {
 namespace {
+
+const size_t kLightPerTurn = FairScheduler::Options().light_tasks_per_turn;
 
 // Records which principal's stream wrote each batch of updates, and
 // completes every write at once.
@@ -84,8 +87,40 @@ TEST_F(SubscriptionFairnessTest, OnePrincipalsManyStreamsDoNotDelayAnother) {
          deliveries_[before_victim] != "victim") {
     ++before_victim;
   }
-  // Both runners may take one flood turn before the victim's.
-  EXPECT_LE(before_victim, 2u);
+  // Both runners may take one flood turn (of light wake-up pumps) before
+  // the victim's.
+  EXPECT_LE(before_victim, 2 * kLightPerTurn);
+}
+
+// Issue 24 runs a wake-up's pumps in turns of several streams; issue 17's
+// granularity must hold: while another principal has streams to pump, one
+// principal's run of deliveries is at most one turn.
+TEST_F(SubscriptionFairnessTest, APrincipalHoldsARunnerForOneTurnAtMost) {
+  for (int i = 0; i < 300; ++i) Open("flood");
+  for (int i = 0; i < 40; ++i) Open("victim");
+  test_.executor.RunReady();
+  deliveries_.clear();
+
+  test_.Append(testing::PatrolUpdate(v1::MISSION_KFOR));
+  test_.executor.RunReady();
+  ASSERT_EQ(deliveries_.size(), 340u);
+  size_t victims_left = 40;
+  size_t run = 0;
+  size_t longest_flood_run = 0;
+  for (size_t i = 0; i < deliveries_.size() && victims_left > 0; ++i) {
+    if (deliveries_[i] == "victim") {
+      --victims_left;
+      run = 0;
+      continue;
+    }
+    longest_flood_run = std::max(longest_flood_run, ++run);
+  }
+  EXPECT_EQ(victims_left, 0u);
+  // The tests' executor runs one runner at a time: one turn, not two.
+  EXPECT_LE(longest_flood_run, kLightPerTurn);
+  // Turns of several streams, not one pump each (the victim's 40 streams
+  // were done after ~3 of its turns, not 40).
+  EXPECT_GT(longest_flood_run, 1u);
 }
 
 }  // namespace
