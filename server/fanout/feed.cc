@@ -49,6 +49,7 @@ void Feed::OnAppended(const std::vector<LogEntryPtr>& entries,
       append_keys_.erase(
           std::unique(append_keys_.begin(), append_keys_.end()),
           append_keys_.end());
+      wake.reserve(waiters_.size());
       waiters_.Take(append_keys_, &wake);
     }
     // Publish the head under mu_ so that WaitForNew (which checks the head
@@ -103,12 +104,13 @@ bool Feed::WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
 
 bool Feed::WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
                       absl::Span<const WakeKey> wake_keys,
-                      const std::shared_ptr<FairScheduler::Lane>& lane) {
+                      const std::shared_ptr<FairScheduler::Lane>& lane,
+                      uint64_t group) {
   static const WakeKey kAny[] = {AnyUpdateWakeKey()};
   if (wake_keys.empty()) wake_keys = kAny;
   absl::MutexLock lock(&mu_);
   if (head_.load(std::memory_order_acquire) > after) return false;
-  waiters_.Add(std::move(waiter), wake_keys, lane);
+  waiters_.Add(std::move(waiter), wake_keys, lane, group);
   return true;
 }
 

@@ -121,12 +121,15 @@ class Feed final : public AppendListener {
                   MissionSet missions);
   // The same, told only when an appended update (or its incident's
   // previous update) carries one of `wake_keys` (FilterMatcher::WakeKeys()),
-  // in `lane` (nullable; the waiter must hold it) as a light task.
+  // in `lane` (nullable; the waiter must hold it) as a light task; the
+  // waiters of one wake-up are scheduled grouped by `group` (the caller's
+  // transport connection: wake_index.h says why).
   // The waiter stays filed (unarmed) after it is told, until CancelWait:
   // a waiter that ever waited must CancelWait before it is destroyed.
   bool WaitForNew(std::shared_ptr<FeedWaiter> waiter, uint64_t after,
                   absl::Span<const WakeKey> wake_keys,
-                  const std::shared_ptr<FairScheduler::Lane>& lane = nullptr);
+                  const std::shared_ptr<FairScheduler::Lane>& lane = nullptr,
+                  uint64_t group = 0);
   // Removes a registration and the waiter's filing, if any.
   void CancelWait(const FeedWaiter* waiter);
   // Removes a registration. If `waiter` was still registered, returns the

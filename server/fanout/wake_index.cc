@@ -7,16 +7,20 @@ namespace sitrep {
 
 void WakeIndex::Add(std::shared_ptr<FeedWaiter> waiter,
                     absl::Span<const WakeKey> keys,
-                    const std::shared_ptr<FairScheduler::Lane>& lane) {
+                    const std::shared_ptr<FairScheduler::Lane>& lane,
+                    uint64_t group) {
   std::unique_ptr<Entry>& slot = entries_[waiter.get()];
   if (slot == nullptr) {
     slot = std::make_unique<Entry>();
     slot->keys.assign(keys.begin(), keys.end());
+    slot->group = group;
     File(slot.get());
-  } else if (!std::equal(slot->keys.begin(), slot->keys.end(), keys.begin(),
+  } else if (slot->group != group ||
+             !std::equal(slot->keys.begin(), slot->keys.end(), keys.begin(),
                          keys.end())) {
     Unfile(slot.get());
     slot->keys.assign(keys.begin(), keys.end());
+    slot->group = group;
     File(slot.get());
   }
   Entry& entry = *slot;
@@ -42,21 +46,27 @@ std::shared_ptr<FeedWaiter> WakeIndex::Forget(const FeedWaiter* waiter) {
   return held;
 }
 
+// Filing and unfiling are linear in the bucket (its order is kept): a
+// stream is filed when it first waits and unfiled when it ends, not per
+// delivery.
 void WakeIndex::File(Entry* entry) {
-  for (WakeKey key : entry->keys) buckets_[key].push_back(entry);
+  for (WakeKey key : entry->keys) {
+    std::vector<Entry*>& filed = buckets_[key];
+    filed.insert(std::upper_bound(filed.begin(), filed.end(), entry->group,
+                                  [](uint64_t group, const Entry* other) {
+                                    return group < other->group;
+                                  }),
+                 entry);
+  }
 }
 
-// Linear in the bucket: a stream leaves once, a delivery does not unfile.
 void WakeIndex::Unfile(Entry* entry) {
   for (WakeKey key : entry->keys) {
     auto bucket = buckets_.find(key);
     if (bucket == buckets_.end()) continue;
     std::vector<Entry*>& filed = bucket->second;
     auto it = std::find(filed.begin(), filed.end(), entry);
-    if (it != filed.end()) {
-      *it = filed.back();
-      filed.pop_back();
-    }
+    if (it != filed.end()) filed.erase(it);
     if (filed.empty()) buckets_.erase(bucket);
   }
 }

@@ -2,6 +2,7 @@
 #define SITREP_SERVER_FANOUT_WAKE_INDEX_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -30,6 +31,12 @@ class FeedWaiter;
 // so a Take also steps over the filed waiters that are not waiting (one
 // test each): the Feed takes each distinct key once per append.
 //
+// Each bucket lists its waiters in order of their `group` (the Feed's
+// caller passes its transport connection), so that a wake-up's waiters come
+// out grouped: a connection's streams are pumped, and their writes started,
+// one after another, which is when gRPC's transport writes them together
+// (issue 24; docs/performance.md, h24-grpc2).
+//
 // An unarmed entry holds no reference to its waiter: a waiter must be
 // Forget()-ten before it is destroyed, or its entry stays (never
 // dereferenced, but kept) until the index is.
@@ -49,10 +56,11 @@ class WakeIndex {
   WakeIndex& operator=(const WakeIndex&) = delete;
 
   // Arms `waiter` under `keys` (at least one), filing it first if it is not
-  // filed or was filed under other keys. `lane` (nullable) is handed back
-  // with it by Take.
+  // filed or was filed under other keys or another group. `lane` (nullable)
+  // is handed back with it by Take.
   void Add(std::shared_ptr<FeedWaiter> waiter, absl::Span<const WakeKey> keys,
-           const std::shared_ptr<FairScheduler::Lane>& lane);
+           const std::shared_ptr<FairScheduler::Lane>& lane,
+           uint64_t group = 0);
   // Disarms `waiter` and keeps it filed. Returns the reference the index
   // held (release it outside the caller's lock: it may be the last one), or
   // null when it was not armed.
@@ -60,7 +68,7 @@ class WakeIndex {
   // Unfiles `waiter` altogether; returns what Disarm returns.
   std::shared_ptr<FeedWaiter> Forget(const FeedWaiter* waiter);
   // Moves every armed waiter filed under one of `keys` (distinct) to `woken`
-  // (each once) and disarms it.
+  // (each once; a key's waiters in order of group) and disarms it.
   void Take(absl::Span<const WakeKey> keys, std::vector<Woken>* woken);
 
   // No waiter is armed.
@@ -78,6 +86,7 @@ class WakeIndex {
     std::shared_ptr<FeedWaiter> armed;
     Keys keys;
     std::shared_ptr<FairScheduler::Lane> lane;
+    uint64_t group = 0;
   };
   void File(Entry* entry);
   void Unfile(Entry* entry);

@@ -1,5 +1,7 @@
 #include "server/service/feed_reads.h"
 
+#include <functional>
+#include <string>
 #include <utility>
 
 #include "server/ingest/validator.h"
@@ -179,6 +181,9 @@ absl::StatusOr<std::shared_ptr<Subscription>> FeedReads::Subscribe(
   };
   access.lease = *std::move(lease);
   access.principal = caller.principal.name;
+  // A gRPC peer address names its connection (address and port), which
+  // every stream of one client channel shares.
+  access.connection = std::hash<std::string>{}(caller.peer);
   access.grants = parts_.grants;
   access.grant.credentials = caller.credentials;
   access.grant.principal = caller.principal.name;

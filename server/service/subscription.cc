@@ -36,7 +36,7 @@ Subscription::Subscription(Feed* feed, Clock* clock,
                            absl::Duration heartbeat_interval,
                            StreamLease lease, Metrics* metrics,
                            const std::string& principal,
-                           uint32_t read_missions)
+                           uint32_t read_missions, uint64_t connection)
     : feed_(feed),
       clock_(clock),
       registry_(registry),
@@ -48,6 +48,7 @@ Subscription::Subscription(Feed* feed, Clock* clock,
       wake_keys_(filter_ != nullptr ? filter_->WakeKeys()
                                     : std::vector<WakeKey>{AnyUpdateWakeKey()}),
       lane_(feed->scheduler().LaneFor(principal)),
+      connection_(connection),
       start_cursor_(cursor->cursor()),
       starts_with_snapshot_(cursor->in_snapshot()),
       lease_(std::move(lease)),
@@ -145,7 +146,7 @@ bool Subscription::ParkLocked() {
     return false;
   }
   if (!feed_->WaitForNew(shared_from_this(), cursor_->cursor(), wake_keys_,
-                         lane_)) {
+                         lane_, connection_)) {
     return false;  // The head moved meanwhile: pump.
   }
   waiting_ = true;
@@ -304,7 +305,8 @@ void Subscription::Pump(PumpCause cause) {
           break;
         }
         if (waiting_) return;
-        if (!feed_->WaitForNew(self, cursor_->cursor(), wake_keys_, lane_)) {
+        if (!feed_->WaitForNew(self, cursor_->cursor(), wake_keys_, lane_,
+                               connection_)) {
           continue;  // The head moved meanwhile: read it.
         }
         waiting_ = true;
@@ -354,7 +356,7 @@ absl::StatusOr<std::shared_ptr<Subscription>> OpenSubscription(
   auto subscription = std::make_shared<Subscription>(
       feed, clock, registry, *std::move(filter), *std::move(cursor),
       *heartbeat, std::move(access.lease), options.metrics, access.principal,
-      access.read_missions);
+      access.read_missions, access.connection);
   absl::Status added = registry->Add(subscription);
   if (!added.ok()) return refuse(added);
   if (access.grants != nullptr) {

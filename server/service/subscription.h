@@ -85,13 +85,17 @@ class Subscription final : public FeedWaiter,
   // `lease` counts the stream against its principal until OnDone.
   // `metrics` (borrowed, nullable) counts what is written.
   // `principal` names the executor lane (FairScheduler) the stream's work
-  // runs in; `read_missions` are its rights (bit 1 << Mission).
+  // runs in; `read_missions` are its rights (bit 1 << Mission);
+  // `connection` identifies the transport connection the stream shares with
+  // others (0: its own), so that a wake-up pumps a connection's streams one
+  // after another (Feed::WaitForNew).
   Subscription(Feed* feed, Clock* clock, SubscriptionRegistry* registry,
                std::unique_ptr<const FilterMatcher> filter,
                std::unique_ptr<SubscriberCursor> cursor,
                absl::Duration heartbeat_interval, StreamLease lease,
                Metrics* metrics, const std::string& principal = "",
-               uint32_t read_missions = kAllMissions);
+               uint32_t read_missions = kAllMissions,
+               uint64_t connection = 0);
 
   // Starts writing to `sink` (borrowed until OnDone).
   void Start(SubscriptionSink* sink);
@@ -178,6 +182,7 @@ class Subscription final : public FeedWaiter,
   // The Feed wakes the stream only for updates carrying one of these.
   const std::vector<WakeKey> wake_keys_;
   const std::shared_ptr<FairScheduler::Lane> lane_;
+  const uint64_t connection_;
   const uint64_t start_cursor_;
   const bool starts_with_snapshot_;
 
@@ -214,6 +219,9 @@ struct SubscribeAccess {
   StreamLease lease;
   // Whose executor lane the stream's work runs in (FairScheduler).
   std::string principal;
+  // The transport connection, e.g. a hash of the peer address (0: none
+  // shared); see Subscription's constructor.
+  uint64_t connection = 0;
   // Where the stream's grant is kept for policy reloads (null: nowhere);
   // its read_missions are filled in from the compiled filter.
   StreamGrants* grants = nullptr;
