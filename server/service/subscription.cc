@@ -9,6 +9,10 @@
 namespace sitrep {
 namespace {
 
+// Entries behind the head a woken stream may be and still pump in its light
+// task (one full batch's worth).
+constexpr uint64_t kLightLag = 256;
+
 absl::StatusOr<absl::Duration> HeartbeatInterval(
     const v1::SubscribeRequest& request, const SubscribeOptions& options) {
   if (!request.has_heartbeat_interval()) return options.default_heartbeat;
@@ -94,9 +98,10 @@ void Subscription::HoldGrant(StreamGrants::Registration registration) {
 
 // The Feed runs this in the stream's lane as a light task (feed.h): it is
 // the pump's turn already, so it pumps here instead of queueing a pump for
-// a later turn. Light as promised: the stream was parked at the head, so
-// the pump encodes what the ring holds (one bounded batch) or, if the ring
-// has moved on, only queues the store read in the lane.
+// a later turn. Light as promised: the stream was parked at the head and is
+// at most kLightLag entries behind it (else Pump queues an ordinary turn),
+// so the pump scans little, encodes one batch from the ring and starts one
+// write.
 void Subscription::OnNewData() { Pump(PumpCause::kWoken); }
 
 void Subscription::SchedulePump() {
@@ -253,6 +258,13 @@ void Subscription::Pump(PumpCause cause) {
     waiting_ = false;
     // A pump queued meanwhile (a heartbeat's) reads what woke us.
     if (pump_scheduled_) return;
+    // Far behind (it waited while many updates of other keys went by): a
+    // scan too long for a light task, so an ordinary turn.
+    if (feed_->head() > cursor_->cursor() + kLightLag) {
+      lock.Release();
+      SchedulePump();
+      return;
+    }
   }
   for (;;) {
     if (finished_ || done_ || sink_ == nullptr || write_in_flight_ ||
