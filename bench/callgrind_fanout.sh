@@ -6,12 +6,13 @@
 # instrumentation off; a window of WINDOW seconds in the middle of phase A
 # is counted (`callgrind_control -i on|off`) and dumped.
 #
-#   bench/callgrind_fanout.sh sitrep|ceiling SERVER OUT [N] [WINDOW]
+#   bench/callgrind_fanout.sh sitrep|ceiling|sse SERVER OUT [N] [WINDOW]
 #   SITREP_BENCH=build/bench/sitrep-bench \
 #     bench/callgrind_fanout.sh sitrep build/server/sitrepd /tmp/cg-fan 300 25
 #
 # Prints "OUT instructions I writes W start_batch_calls B per_write X": W
-# counts the Subscribe streams' write completions in the window (one update
+# counts the Subscribe streams' write completions in the window (sse: the
+# SSE streams' writes started, SseStream::StartWrite; one update
 # per write in lockstep; the publisher's reads and acks, ~1 % at N=300, are
 # in I but not in W), so X is the server's user-space instructions per
 # delivery (the kernel's sendmsg is not in it). OUT.1 is
@@ -30,7 +31,8 @@ command -v callgrind_control >/dev/null || { echo "callgrind_fanout: valgrind is
 case $kind in
   sitrep) flag=--sitrepd ;;
   ceiling) flag=--ceiling ;;
-  *) echo "callgrind_fanout: sitrep or ceiling, not $kind" >&2; exit 2 ;;
+  sse) flag=--sitrepd ;;  # sitrepd's SSE gateway
+  *) echo "callgrind_fanout: sitrep, ceiling or sse, not $kind" >&2; exit 2 ;;
 esac
 
 dir=$(mktemp -d)
@@ -87,7 +89,7 @@ read -r writes batches < <(awk '
   }
   /^calls=/ {
     split(substr($0, 7), f, " ")
-    if (callee ~ /(SubscribeReactor|ceiling::Subscriber)::OnWriteDone/) w += f[1]
+    if (callee ~ /(SubscribeReactor|ceiling::Subscriber)::OnWriteDone|SseStream::StartWrite\(/) w += f[1]
     if (callee == "grpc_call_start_batch") b += f[1]
   }
   END { print w + 0, b + 0 }' "$out.1")

@@ -6,8 +6,9 @@
 #   bash bench/compare/h24-lanes.sh AFTER_BUILD [BEFORE_BUILD]
 # AFTER_BUILD: the merged tree's build dir; BEFORE_BUILD (optional): a build
 # of main before the merge.
-# gRPC, three rounds alternated: [before's sitrep-bench with before's
-# sitrepd and ceiling_server], after's with after's; each one run of
+# gRPC: bench/compare/h24-grpc2.sh's three rounds, alternated: [before's
+# sitrep-bench with before's sitrepd and ceiling_server], after's with
+# after's; each one run of
 #   --scenario=fanout --systems=sitrep,ceiling --subscribers=1000
 #   --warmup=2s --duration=5s --rate=200 --lag_limit=2048
 # Prints per run and as medians of 3: phase-B p99 of sitrep and of the same
@@ -18,32 +19,19 @@
 # the same N and rate (4 s phases): phase-B server cores and p99; after
 # must not be above before by more than the noise (no target of its own
 # here: issue 24's SSE targets are run.sh's).
-# Bounded: 6 + 2 runs, each with a timeout; ~4 minutes with BEFORE.
+# Bounded: 6 runs of <= 40 s and 2 of <= 30 s; ~3.5 minutes with BEFORE.
 set -uo pipefail
 after=${1:?usage: h24-lanes.sh AFTER_BUILD [BEFORE_BUILD]}
 before=${2:-}
-C="--scenario=fanout --systems=sitrep,ceiling --subscribers=1000 --warmup=2s --duration=5s --rate=200 --lag_limit=2048"
 S="--scenario=fanout --systems=sse --subscribers=1000 --warmup=2s --duration=4s --rate=200 --lag_limit=2048 --drain_timeout=20s"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 echo "h24-lanes quiet rerun, $(date -u +%H:%M:%S) UTC, $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
-grpc() {  # label build_dir
-  local f=$out/$1.$round
-  timeout --kill-after=5 40 "$2/bench/sitrep-bench" $C --sitrepd="$2/server/sitrepd" \
-    --ceiling="$2/bench/ceiling_server" >"$f" 2>&1
-  awk -F'\t' -v label="$1" '
-    $1 == "RESULT" { v[$3, $4] = $5 }
-    END {
-      sp = v["sitrep", "B p99 ms"]; cp = v["ceiling", "B p99 ms"]
-      printf "%-7s sitrep p99 %7.2f ms  ceiling p99 %7.2f ms  ratio %5.2f (target <= 1.5)  sitrep cores %.3f (target <= 0.6)  ceiling cores %.3f  p50 %.2f / %.2f ms  lost %s/%s\n",
-        label, sp, cp, (cp > 0 ? sp / cp : 0), v["sitrep", "B server CPU s"] / 5,
-        v["ceiling", "B server CPU s"] / 5, v["sitrep", "B p50 ms"],
-        v["ceiling", "B p50 ms"], v["sitrep", "lost"], v["ceiling", "lost"]
-    }' "$f"
-}
+# The gRPC rounds are h24-grpc2's, unchanged (one script, one set of columns).
+bash "$(dirname "$0")/h24-grpc2.sh" "$after" ${before:+"$before"}
 sse() {  # label build_dir
   local f=$out/sse-$1
-  timeout --kill-after=5 45 "$2/bench/sitrep-bench" $S --sitrepd="$2/server/sitrepd" >"$f" 2>&1
+  timeout --kill-after=5 30 "$2/bench/sitrep-bench" $S --sitrepd="$2/server/sitrepd" >"$f" 2>&1
   awk -F'\t' -v label="$1" '
     $1 == "RESULT" { v[$3, $4] = $5 }
     END {
@@ -51,20 +39,6 @@ sse() {  # label build_dir
         v["sse", "B server CPU s"] / 4, v["sse", "B p99 ms"], v["sse", "B p50 ms"], v["sse", "lost"]
     }' "$f"
 }
-labels="after"
-[[ -n $before ]] && labels="before after"
-for round in 1 2 3; do
-  echo "round $round (load $(cut -d' ' -f1 /proc/loadavg))"
-  [[ -n $before ]] && grpc before "$before"
-  grpc after "$after"
-done | tee "$out/all"
-echo "medians of 3 (load at the end: $(cut -d' ' -f1-3 /proc/loadavg)):"
-median() { grep "^$1 " "$out/all" | awk -v c="$2" '{print $c}' | sort -g | sed -n 2p; }
-for label in $labels; do
-  printf "%-7s sitrep p99 %s ms  ceiling p99 %s ms  ratio %s (target <= 1.5)  sitrep cores %s (target <= 0.6)  ceiling cores %s  p50 %s / %s ms\n" \
-    "$label" "$(median "$label" 4)" "$(median "$label" 8)" "$(median "$label" 11)" \
-    "$(median "$label" 17)" "$(median "$label" 23)" "$(median "$label" 25)" "$(median "$label" 27)"
-done
 echo "SSE at 200/s x 1,000, one pair (load $(cut -d' ' -f1 /proc/loadavg)):"
 [[ -n $before ]] && sse before "$before"
 sse after "$after"
