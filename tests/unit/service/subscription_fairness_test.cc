@@ -51,11 +51,13 @@ class SubscriptionFairnessTest : public ::testing::Test {
     test_.executor.RunReady();
   }
 
-  void Open(const std::string& principal) {
+  void Open(const std::string& principal, const std::string& selector = "") {
     SubscribeAccess access;
     access.principal = principal;
+    v1::SubscribeRequest request;
+    if (!selector.empty()) request.mutable_filter()->set_label_selector(selector);
     absl::StatusOr<std::shared_ptr<Subscription>> subscription =
-        OpenSubscription(v1::SubscribeRequest(), test_.feed.get(), &test_.clock,
+        OpenSubscription(request, test_.feed.get(), &test_.clock,
                          &registry_, SubscribeOptions(), std::move(access));
     ASSERT_TRUE(subscription.ok()) << subscription.status();
     auto sink = std::make_unique<RecordingSink>(principal, &deliveries_);
@@ -121,6 +123,31 @@ TEST_F(SubscriptionFairnessTest, APrincipalHoldsARunnerForOneTurnAtMost) {
   // Turns of several streams, not one pump each (the victim's 40 streams
   // were done after ~3 of its turns, not 40).
   EXPECT_GT(longest_flood_run, 1u);
+}
+
+// A light turn is 16 pumps of what the ring holds near the head. Streams
+// that waited while hundreds of updates of other keys went by have that
+// many entries to scan each: their wake-ups take ordinary turns, one pump.
+TEST_F(SubscriptionFairnessTest, StreamsWokenFarBehindTheHeadTakeOrdinaryTurns) {
+  for (int i = 0; i < 100; ++i) Open("flood", "unit=rare");
+  Open("victim", "unit=rare");  // filed after the flood: woken last
+  test_.executor.RunReady();
+  for (int i = 0; i < 300; ++i) {
+    test_.Append(testing::PatrolUpdate(v1::MISSION_KFOR));  // no labels
+  }
+  test_.executor.RunReady();  // nobody woken
+  deliveries_.clear();
+
+  v1::SituationUpdate rare = testing::PatrolUpdate(v1::MISSION_KFOR);
+  (*rare.mutable_labels())["unit"] = "rare";
+  test_.Append(std::move(rare));
+  test_.executor.RunReady();
+  ASSERT_EQ(deliveries_.size(), 101u);
+  size_t before_victim = 0;
+  while (deliveries_[before_victim] != "victim") ++before_victim;
+  // Light turns would have delivered 16 of the flood's first. Ordinary
+  // ones deliver the flood's and the victim's streams one each in turn.
+  EXPECT_LE(before_victim, 2u);
 }
 
 }  // namespace
