@@ -49,7 +49,6 @@ void Feed::OnAppended(const std::vector<LogEntryPtr>& entries,
       append_keys_.erase(
           std::unique(append_keys_.begin(), append_keys_.end()),
           append_keys_.end());
-      wake.reserve(waiters_.size());
       waiters_.Take(append_keys_, &wake);
     }
     // Publish the head under mu_ so that WaitForNew (which checks the head

@@ -77,6 +77,9 @@ void WakeIndex::Take(absl::Span<const WakeKey> keys,
     if (armed_ == 0) return;
     auto bucket = buckets_.find(key);
     if (bucket == buckets_.end()) continue;
+    // At most the bucket (not every armed waiter: most may be idle under
+    // other keys).
+    woken->reserve(woken->size() + bucket->second.size());
     for (Entry* entry : bucket->second) {
       // Unarmed: not waiting, or already taken under another key.
       if (entry->armed == nullptr) continue;
