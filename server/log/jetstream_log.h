@@ -37,6 +37,7 @@
 #include "server/log/event_log.h"
 #include "server/log/group_commit.h"
 #include "server/log/jetstream_event_log.h"
+#include "server/log/jetstream_header_block.h"
 #include "server/log/jetstream_nats.h"
 #include "server/log/jetstream_retained_index.h"
 #include "server/log/jetstream_snapshot_bucket.h"
@@ -468,6 +469,8 @@ class JetStreamEventLog final : public EventLog {
   uint64_t publishes_ = 0;
   // Writer thread only: the subject of each (mission, role, severity) seen.
   absl::flat_hash_map<std::tuple<int, int, int>, std::string> subjects_;
+  // Writer thread only: the headers of the message being made.
+  NatsHeaderBlock headers_;
   // Writer thread only: the state of the last stored round (its entries and
   // records) and its last sequence, while the tail may not have applied it:
   // the next round is decided on top of it, so the writer sends the next
