@@ -31,7 +31,12 @@ void NatsHeaderBlock::Start() {
 }
 
 void NatsHeaderBlock::Add(absl::string_view key, const absl::AlphaNum& value) {
-  absl::StrAppend(&buffer_, key, ": ", value, kCrlf);
+  // Appended piece by piece: StrAppend's general path cost about twice as
+  // much for these short lines.
+  buffer_.append(key.data(), key.size());
+  buffer_.append(": ", 2);
+  buffer_.append(value.data(), value.size());
+  buffer_.append(kCrlf.data(), kCrlf.size());
 }
 
 absl::StatusOr<MsgPtr> NatsHeaderBlock::MakeMessage(const char* subject,
