@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/descriptor.pb.h"
+#include "server/wire/wire_format.h"
 
 namespace sitrep {
 namespace {
@@ -16,17 +17,6 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::FileDescriptor;
 
-enum WireType : uint32_t {
-  kVarint = 0,
-  kFixed64 = 1,
-  kLengthDelimited = 2,
-  kStartGroup = 3,
-  kEndGroup = 4,
-  kFixed32 = 5,
-};
-// protobuf's default recursion limit (io::CodedInputStream and the parse
-// context): a parsed request nests no deeper.
-constexpr int kMaxDepth = 100;
 // Field numbers up to this are looked up in a vector, the rest in a map.
 constexpr int kMaxDenseNumber = 1024;
 
