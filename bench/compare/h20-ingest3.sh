@@ -97,6 +97,10 @@ for name in before after; do
   if ((SECONDS > 190)); then echo "instructions $name: skipped (time budget)"; continue; fi
   line=$(NATS_SERVER=$nats SITREP_BENCH=$bench timeout 45 "$cg_script" "$build/server/sitrepd" "$work/cg-$name" 5000 64 2>/dev/null | tail -1)
   per=$(sed -n 's/.*per_update \([0-9]*\).*/\1/p' <<<"$line")
-  echo "instructions $name: ${per:+instructions per update $per}${per:-FAILED}"
+  if [[ -n $per ]]; then
+    echo "instructions $name: instructions per update $per"
+  else
+    echo "instructions $name: FAILED"
+  fi
 done
 echo "# end $(date -u +%H:%M:%S) UTC, $(uptime | sed 's/.*load/load/')"
