@@ -81,8 +81,12 @@ std::string AllowedNames(std::vector<int> excluded) {
 template <typename Enum>
 absl::Status CheckKnown(const Errors& errors, absl::string_view field,
                         int value, std::vector<int> excluded = {}) {
-  if (google::protobuf::GetEnumDescriptor<Enum>()->FindValueByNumber(value) !=
-      nullptr) {
+  // Looked up once per type: GetEnumDescriptor runs protobuf's
+  // AssignDescriptors once-check on every call (~100 instructions, ten
+  // enums per update).
+  static const google::protobuf::EnumDescriptor* const descriptor =
+      google::protobuf::GetEnumDescriptor<Enum>();
+  if (descriptor->FindValueByNumber(value) != nullptr) {
     return absl::OkStatus();
   }
   return errors.Invalid(field, "unknown value ", value, "; use one of ",

@@ -111,7 +111,8 @@ absl::Time NextReceivedAt(absl::Time now, absl::Time last) {
 absl::StatusOr<PreparedAppend> PrepareAppend(AppendRequest&& request,
                                              const IncidentRecord* current,
                                              uint64_t sequence,
-                                             absl::Time received_at) {
+                                             absl::Time received_at,
+                                             AppendUndo* undo) {
   const bool threaded = !request.update.incident_id().empty();
   if (threaded) {
     absl::Status status = CheckIncidentTransition(
@@ -119,6 +120,14 @@ absl::StatusOr<PreparedAppend> PrepareAppend(AppendRequest&& request,
     if (!status.ok()) return RefusalForPublisher(status, current, request);
   }
   v1::SituationUpdate stored = std::move(request.update);
+  AppendUndo ignored;
+  if (undo == nullptr) undo = &ignored;
+  undo->sequence = stored.sequence();
+  undo->incident_version = stored.incident_version();
+  undo->had_received_at = stored.has_received_at();
+  undo->received_at_seconds = stored.received_at().seconds();
+  undo->received_at_nanos = stored.received_at().nanos();
+  undo->occurred_at_filled = !stored.has_occurred_at();
   SetServerFields(sequence, received_at,
                   threaded ? NextIncidentVersion(current) : 0, &stored);
   // An incident keeps its place until an update sets a new one: a follow-up
@@ -126,6 +135,10 @@ absl::StatusOr<PreparedAppend> PrepareAppend(AppendRequest&& request,
   // by municipality or area, history and the situation keep it there.
   if (current != nullptr && LeavesLocationOut(stored) &&
       !IsEmptyLocation(current->state.location())) {
+    undo->location_replaced = true;
+    undo->had_location = stored.has_location();
+    undo->location.Swap(stored.mutable_location());
+    undo->location_carried = stored.location_carried();
     *stored.mutable_location() = current->state.location();
     stored.set_location_carried(true);
   }
@@ -135,6 +148,8 @@ absl::StatusOr<PreparedAppend> PrepareAppend(AppendRequest&& request,
       stored.status() == v1::STATUS_UNSPECIFIED) {
     const v1::Status status = EffectiveStatus(current->latest->update);
     if (status != v1::STATUS_ACTUAL) {
+      undo->status_replaced = true;
+      undo->status_carried = stored.status_carried();
       stored.set_status(status);
       stored.set_status_carried(true);
     }
@@ -145,6 +160,30 @@ absl::StatusOr<PreparedAppend> PrepareAppend(AppendRequest&& request,
       current != nullptr ? FilterView(current->latest->update) : nullptr);
   if (threaded) prepared.record = AppliedToIncident(current, prepared.entry);
   return prepared;
+}
+
+v1::SituationUpdate UpdateBeforePrepare(const v1::SituationUpdate& stored,
+                                        const AppendUndo& undo) {
+  v1::SituationUpdate update = stored;
+  update.set_sequence(undo.sequence);
+  update.set_incident_version(undo.incident_version);
+  if (undo.had_received_at) {
+    update.mutable_received_at()->set_seconds(undo.received_at_seconds);
+    update.mutable_received_at()->set_nanos(undo.received_at_nanos);
+  } else {
+    update.clear_received_at();
+  }
+  if (undo.occurred_at_filled) update.clear_occurred_at();
+  if (undo.location_replaced) {
+    update.clear_location();
+    if (undo.had_location) *update.mutable_location() = undo.location;
+    update.set_location_carried(undo.location_carried);
+  }
+  if (undo.status_replaced) {
+    update.set_status(v1::STATUS_UNSPECIFIED);
+    update.set_status_carried(undo.status_carried);
+  }
+  return update;
 }
 
 absl::StatusOr<PreparedAppend> PrepareAppend(const AppendRequest& request,

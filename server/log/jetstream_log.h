@@ -34,9 +34,11 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "nats/nats.h"
+#include "server/log/append_rules.h"
 #include "server/log/event_log.h"
 #include "server/log/group_commit.h"
 #include "server/log/jetstream_event_log.h"
+#include "server/log/jetstream_header_block.h"
 #include "server/log/jetstream_nats.h"
 #include "server/log/jetstream_retained_index.h"
 #include "server/log/jetstream_snapshot_bucket.h"
@@ -119,10 +121,18 @@ class JetStreamEventLog final : public EventLog {
   void Close() override;
 
  private:
+  // A request whose update its last decision moved into `entry` (null:
+  // none, the request is whole), and what that changed (append_rules.h):
+  // Decide gets the update back before deciding the request again.
+  struct Moved {
+    LogEntryPtr entry;
+    AppendUndo undo;
+  };
   // One request of a group commit and what became of it.
   struct Item {
-    const AppendRequest* request;
+    AppendRequest* request;
     absl::StatusOr<AppendResult>* result;
+    Moved* moved;
   };
   // A publish of this replica's writer, for the tail (TakePublished).
   struct Published {
@@ -177,6 +187,7 @@ class JetStreamEventLog final : public EventLog {
   struct Commit {
     std::vector<GroupCommitQueue::PendingAppend> appends;
     std::vector<std::vector<absl::StatusOr<AppendResult>>> results;
+    std::vector<Moved> moved;  // One per item.
     std::vector<Item> items;
     Progress progress;
     SentRound round;
@@ -352,8 +363,9 @@ class JetStreamEventLog final : public EventLog {
   // returns one decision per item, sets *head (the tail's) and *round.
   std::vector<Decision> Decide(const std::vector<Item>& items, size_t first,
                                uint64_t* head, RoundState* round);
-  Decision DecideOneLocked(const AppendRequest& request, RoundState* round)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves an accepted request's update into its entry (*moved).
+  Decision DecideOneLocked(AppendRequest& request, Moved* moved,
+                           RoundState* round) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The result of a request whose (publisher, event_id) is stored as
   // `stored_sequence`: a duplicate or ALREADY_EXISTS.
   absl::StatusOr<AppendResult> CompareWithStored(uint64_t stored_sequence,
@@ -468,6 +480,8 @@ class JetStreamEventLog final : public EventLog {
   uint64_t publishes_ = 0;
   // Writer thread only: the subject of each (mission, role, severity) seen.
   absl::flat_hash_map<std::tuple<int, int, int>, std::string> subjects_;
+  // Writer thread only: the headers of the message being made.
+  NatsHeaderBlock headers_;
   // Writer thread only: the state of the last stored round (its entries and
   // records) and its last sequence, while the tail may not have applied it:
   // the next round is decided on top of it, so the writer sends the next

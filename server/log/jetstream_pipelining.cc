@@ -48,11 +48,18 @@ std::unique_ptr<JetStreamEventLog::Commit> JetStreamEventLog::MakeCommit(
   auto commit = std::make_unique<Commit>();
   commit->appends = std::move(*appends);
   commit->results.resize(commit->appends.size());
+  size_t items = 0;
+  for (const GroupCommitQueue::PendingAppend& append : commit->appends) {
+    items += append.batch.size();
+  }
+  // Sized once: items point into it.
+  commit->moved.resize(items);
   for (size_t i = 0; i < commit->appends.size(); ++i) {
     commit->results[i].resize(commit->appends[i].batch.size(), CloseError());
     for (size_t j = 0; j < commit->results[i].size(); ++j) {
-      commit->items.push_back(
-          {&commit->appends[i].batch[j], &commit->results[i][j]});
+      commit->items.push_back({&commit->appends[i].batch[j],
+                               &commit->results[i][j],
+                               &commit->moved[commit->items.size()]});
     }
   }
   return commit;

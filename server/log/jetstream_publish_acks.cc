@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "server/log/append_rules.h"
+#include "server/log/jetstream_header_block.h"
 #include "server/log/jetstream_log.h"
 
 namespace sitrep {
@@ -28,33 +29,18 @@ absl::StatusOr<MsgPtr> JetStreamEventLog::MakeMessage(
       static_cast<int>(update.mission()), static_cast<int>(update.role()),
       static_cast<int>(update.severity()))];
   if (subject.empty()) subject = SubjectOf(options_.subject_prefix, update);
-  const absl::string_view body = EncodedUpdate(entry);
-  natsMsg* raw = nullptr;
-  natsStatus s = natsMsg_Create(&raw, subject.c_str(), nullptr, body.data(),
-                                static_cast<int>(body.size()));
-  if (s != NATS_OK) {
-    return absl::UnavailableError(NatsErrorText("cannot make a message", s));
+  // The headers as one block (jetstream_header_block.h): set directly
+  // rather than through jsPubOptions, where 0 means "unset": an empty
+  // stream is expected to have last sequence 0.
+  headers_.Start();
+  headers_.Add(kMsgIdHeader, msg_id);
+  headers_.Add(kExpectedLastSeqHeader, entry.sequence() - 1);
+  if (!chain.empty()) headers_.Add(kExpectedLastMsgIdHeader, chain);
+  if (entry.previous != nullptr) {
+    headers_.Add(kPreviousHeader,
+                 absl::Base64Escape(entry.previous->SerializeAsString()));
   }
-  MsgPtr msg(raw);
-  // Set directly rather than through jsPubOptions, where 0 means "unset":
-  // an empty stream is expected to have last sequence 0.
-  const std::string expected = absl::StrCat(entry.sequence() - 1);
-  s = natsMsgHeader_Set(msg.get(), kMsgIdHeader, msg_id.c_str());
-  if (s == NATS_OK) {
-    s = natsMsgHeader_Set(msg.get(), kExpectedLastSeqHeader, expected.c_str());
-  }
-  if (s == NATS_OK && !chain.empty()) {
-    s = natsMsgHeader_Set(msg.get(), kExpectedLastMsgIdHeader, chain.c_str());
-  }
-  if (s == NATS_OK && entry.previous != nullptr) {
-    const std::string previous =
-        absl::Base64Escape(entry.previous->SerializeAsString());
-    s = natsMsgHeader_Set(msg.get(), kPreviousHeader, previous.c_str());
-  }
-  if (s != NATS_OK) {
-    return absl::UnavailableError(NatsErrorText("cannot set a header", s));
-  }
-  return msg;
+  return headers_.MakeMessage(subject.c_str(), EncodedUpdate(entry));
 }
 
 absl::Status JetStreamEventLog::PublishAsync(const Published& publish,

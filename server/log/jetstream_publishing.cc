@@ -45,6 +45,16 @@ std::vector<JetStreamEventLog::Decision> JetStreamEventLog::Decide(
     RoundState* round) {
   std::vector<Decision> decisions;
   decisions.reserve(items.size() - first);
+  // Requests decided before (a round refused, a publish failed, a decision
+  // made again at the stream's head) get their updates back from the
+  // entries they were moved into.
+  for (size_t i = first; i < items.size(); ++i) {
+    Moved& moved = *items[i].moved;
+    if (moved.entry == nullptr) continue;
+    items[i].request->update =
+        UpdateBeforePrepare(moved.entry->update, moved.undo);
+    moved.entry = nullptr;
+  }
   absl::MutexLock lock(&mu_);
   *head = index_.head();
   if (carried_last_ > *head) {
@@ -67,13 +77,14 @@ std::vector<JetStreamEventLog::Decision> JetStreamEventLog::Decide(
   carried_ = RoundState();
   carried_last_ = 0;
   for (size_t i = first; i < items.size(); ++i) {
-    decisions.push_back(DecideOneLocked(*items[i].request, round));
+    decisions.push_back(
+        DecideOneLocked(*items[i].request, items[i].moved, round));
   }
   return decisions;
 }
 
 JetStreamEventLog::Decision JetStreamEventLog::DecideOneLocked(
-    const AppendRequest& request, RoundState* round) {
+    AppendRequest& request, Moved* moved, RoundState* round) {
   Decision decision;
   absl::Status status = CheckAppendRequest(request);
   if (!status.ok()) {
@@ -106,8 +117,11 @@ JetStreamEventLog::Decision JetStreamEventLog::DecideOneLocked(
   }
   const absl::Time received_at =
       NextReceivedAt(clock_->Now(), round->last_received_at);
+  // Decided again only when a round fails: then Decide gets the update
+  // back from the entry rather than every request being copied here.
   absl::StatusOr<PreparedAppend> prepared =
-      PrepareAppend(request, current.get(), round->next, received_at);
+      PrepareAppend(std::move(request), current.get(), round->next,
+                    received_at, &moved->undo);
   if (!prepared.ok()) {
     decision.result = prepared.status();
     decision.refused_on_state = true;
@@ -117,6 +131,7 @@ JetStreamEventLog::Decision JetStreamEventLog::DecideOneLocked(
     round->incidents[prepared->record->incident_id] = prepared->record;
   }
   round->added[key] = prepared->entry;
+  moved->entry = prepared->entry;
   round->last_received_at = received_at;
   ++round->next;
   decision.kind = Decision::kPublish;

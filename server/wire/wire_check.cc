@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "server/wire/utf8.h"
+#include "server/wire/wire_format.h"
 
 namespace sitrep {
 namespace {
@@ -15,20 +16,9 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::FileDescriptor;
 
-// protobuf's default recursion limit (CodedInputStream).
-constexpr int kMaxDepth = 100;
 // Map keys longer than this, or with other characters than these, are left
 // out of the path: it must stay one short token that FieldOfMessage takes.
 constexpr size_t kMaxKeyInPath = 64;
-
-enum WireType : int {
-  kVarint = 0,
-  kFixed64 = 1,
-  kLengthDelimited = 2,
-  kStartGroup = 3,
-  kEndGroup = 4,
-  kFixed32 = 5,
-};
 
 // A position in bytes that are walked once, front to back.
 class Reader {
