@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/delivery_cost.h"
+#include "bench/lag_loop.h"
 #include "bench/replica_rounds.h"
 
 namespace sitrep::bench {
@@ -374,6 +375,35 @@ void ReportTargets(const std::vector<ReplicaRun>& runs, uint64_t failures) {
   }
 }
 
+// Why the writes carry fewer updates with more replicas: each run's write
+// interval against the loop's latency, and the fit of one to the other
+// (bench/lag_loop.h).
+void ReportLagLoop(const std::vector<ReplicaRun>& runs) {
+  std::string each;
+  for (const ReplicaRun& run : runs) {
+    const LagLoopPoint p = LagLoopPointOf(run);
+    if (p.loop_ms <= 0) continue;
+    const std::string system = absl::StrCat("replicas-", run.replicas);
+    Result(system, absl::StrCat("write interval ms round ", run.round), p.interval_ms);
+    Result(system, absl::StrCat("lag loop ms round ", run.round), p.loop_ms);
+    absl::StrAppend(&each, absl::StrFormat("%s %d: %.1f per write, every %.0f ms, loop %.0f ms",
+                                           each.empty() ? "" : ";", run.replicas,
+                                           p.updates_per_write, p.interval_ms, p.loop_ms));
+  }
+  if (each.empty()) return;
+  std::printf("# lag-limit loop (lag limit / published: the latency to the slowest subscriber), "
+              "by replicas:%s\n",
+              each.c_str());
+  const std::optional<LagLoop> loop = FitLagLoop(runs);
+  if (!loop.has_value()) return;
+  Result("fit", "lag loop alpha", loop->alpha);
+  Result("fit", "lag loop beta ms", loop->beta_ms);
+  std::printf("#   loop = %.2f x write interval + %.0f ms (least squares over the runs); the "
+              "fixed part (budget stops, publish path, subscribers) is what leaves fewer "
+              "updates per write at higher rates\n",
+              loop->alpha, loop->beta_ms);
+}
+
 // The law fitted to every replica of every run (FitScalingLaw), what it
 // says of each run and its projection to 10,000 subscribers.
 void ReportFittedLaw(const std::vector<ReplicaRun>& runs) {
@@ -552,6 +582,7 @@ void ReportReplicaScaling(const std::vector<ReplicaRun>& runs,
   if (runs.empty()) return;
   ReportCapacity(runs);
   ReportTargets(runs, failures);
+  ReportLagLoop(runs);
   ReportMeasuredLaw(runs, false);
   ReportFittedLaw(runs);
 }

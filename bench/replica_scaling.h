@@ -56,6 +56,8 @@ struct ReplicaRun {
   // Subscribers that receive each update (the bench's subscribers follow
   // one mission of three: N / 3).
   double matches = 0;
+  // The publisher's --lag_limit in the phase (bench/lag_loop.h); 0: none.
+  double lag_limit = 0;
   std::vector<ReplicaPhase> each;
 
   uint64_t deliveries() const;

@@ -176,6 +176,7 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     run.nats_cpu_seconds = nats_cpu - phase_nats_cpu_;
     if (tail_ != nullptr) run.tail_cpu_seconds = tail_cpu - phase_tail_cpu_;
     run.matches = static_cast<double>(served_.size()) / 3;  // one mission of 3
+    run.lag_limit = static_cast<double>(absl::GetFlag(FLAGS_lag_limit));
     for (size_t k = 0; k < now.size() && k < phase_start_.size(); ++k) {
       run.each.push_back(Since(now[k], phase_start_[k]));
     }
