@@ -130,6 +130,13 @@ absl::Status CpuBudgets::Place(const std::string& name, pid_t pid, double cores,
   groups_.push_back(group);
   const int64_t quota =
       static_cast<int64_t>(std::llround(cores * static_cast<double>(period_us)));
+  // The kernel refuses a quota under 1 ms (EINVAL): say why.
+  if (quota < 1000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "CPU budget of ", name, ": ", cores, " cores of a ", absl::FormatDuration(period),
+        " period is a quota of ", quota, " us; the kernel's least is 1000 us: give a longer "
+        "period or more cores"));
+  }
   if (v2_) {
     if (absl::Status s = WriteFile(group + "/cpu.max", absl::StrCat(quota, " ", period_us));
         !s.ok()) {

@@ -41,8 +41,9 @@ class CpuBudgets {
   // and moves process `pid` (all its threads) into it. The quota is
   // `cores` x `period` of CPU time per CFS period (default 100 ms, the
   // kernel's: a replica that spends its 25 ms is stopped for the other
-  // 75 ms). INVALID_ARGUMENT for cores <= 0 or a period outside 1 ms..1 s;
-  // INTERNAL when a cgroup file cannot be written.
+  // 75 ms). INVALID_ARGUMENT for cores <= 0, a period outside 1 ms..1 s or
+  // a quota under the kernel's 1 ms; INTERNAL when a cgroup file cannot be
+  // written.
   absl::Status Place(const std::string& name, pid_t pid, double cores,
                      absl::Duration period = absl::Milliseconds(100));
 
