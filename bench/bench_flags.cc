@@ -96,6 +96,12 @@ ABSL_FLAG(int, replica_rounds, 1,
 ABSL_FLAG(double, replica_cpu, 0.25,
           "replicas: CPU budget of each replica in cores (a cgroup of its "
           "own; needs root and a cgroup cpu controller); 0: no budgets");
+ABSL_FLAG(absl::Duration, replica_cpu_period, absl::Milliseconds(100),
+          "replicas: the CFS period of each budget (the quota is "
+          "--replica_cpu times it); 100ms is the kernel's default and the "
+          "issue's verdict: a replica that spends its quota stands still "
+          "for the rest of the period, so a shorter period shortens each "
+          "stop, not the budget");
 ABSL_FLAG(absl::Duration, latency_bound, absl::Milliseconds(250),
           "replicas: after phase A, search the highest publish rate whose "
           "every step keeps publish->deliver p99 under this bound with "

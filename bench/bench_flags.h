@@ -51,6 +51,7 @@ ABSL_DECLARE_FLAG(std::string, jetstream_consumer);
 ABSL_DECLARE_FLAG(std::string, replica_counts);
 ABSL_DECLARE_FLAG(int, replica_rounds);
 ABSL_DECLARE_FLAG(double, replica_cpu);
+ABSL_DECLARE_FLAG(absl::Duration, replica_cpu_period);
 ABSL_DECLARE_FLAG(absl::Duration, latency_bound);
 ABSL_DECLARE_FLAG(absl::Duration, capacity_step);
 ABSL_DECLARE_FLAG(double, capacity_start_rate);

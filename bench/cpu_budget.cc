@@ -17,8 +17,6 @@
 namespace sitrep::bench {
 namespace {
 
-constexpr int64_t kPeriodUs = 100000;
-
 bool Exists(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0;
@@ -112,24 +110,40 @@ CpuBudgets::~CpuBudgets() {
   rmdir(parent_.c_str());
 }
 
-absl::Status CpuBudgets::Place(const std::string& name, pid_t pid, double cores) {
+absl::Status CpuBudgets::Place(const std::string& name, pid_t pid, double cores,
+                              absl::Duration period) {
   if (!(cores > 0)) {
     return absl::InvalidArgumentError(
         absl::StrCat("CPU budget of ", name, ": ", cores, " cores; give more than 0"));
   }
+  // The kernel's limits for cpu.cfs_period_us.
+  if (period < absl::Milliseconds(1) || period > absl::Seconds(1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "CPU budget of ", name, ": a period of ", absl::FormatDuration(period),
+        "; give 1ms..1s"));
+  }
+  const int64_t period_us = absl::ToInt64Microseconds(period);
   const std::string group = absl::StrCat(parent_, "/", name);
   if (mkdir(group.c_str(), 0755) != 0 && errno != EEXIST) {
     return absl::InternalError(absl::StrCat("cannot create ", group, ": ", std::strerror(errno)));
   }
   groups_.push_back(group);
-  const int64_t quota = static_cast<int64_t>(std::llround(cores * kPeriodUs));
+  const int64_t quota =
+      static_cast<int64_t>(std::llround(cores * static_cast<double>(period_us)));
+  // The kernel refuses a quota under 1 ms (EINVAL): say why.
+  if (quota < 1000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "CPU budget of ", name, ": ", cores, " cores of a ", absl::FormatDuration(period),
+        " period is a quota of ", quota, " us; the kernel's least is 1000 us: give a longer "
+        "period or more cores"));
+  }
   if (v2_) {
-    if (absl::Status s = WriteFile(group + "/cpu.max", absl::StrCat(quota, " ", kPeriodUs));
+    if (absl::Status s = WriteFile(group + "/cpu.max", absl::StrCat(quota, " ", period_us));
         !s.ok()) {
       return s;
     }
   } else {
-    if (absl::Status s = WriteFile(group + "/cpu.cfs_period_us", absl::StrCat(kPeriodUs));
+    if (absl::Status s = WriteFile(group + "/cpu.cfs_period_us", absl::StrCat(period_us));
         !s.ok()) {
       return s;
     }
@@ -151,6 +165,8 @@ CpuBudgets::Periods CpuBudgets::ReadPeriods(const std::string& name) const {
     // The same names in v1 and v2.
     if (kv[0] == "nr_periods") periods.periods = value;
     if (kv[0] == "nr_throttled") periods.throttled = value;
+    if (kv[0] == "throttled_time") periods.throttled_seconds = value / 1e9;   // v1, ns
+    if (kv[0] == "throttled_usec") periods.throttled_seconds = value / 1e6;   // v2
   }
   return periods;
 }

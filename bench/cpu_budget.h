@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace sitrep::bench {
 
@@ -37,17 +38,25 @@ class CpuBudgets {
   CpuBudgets& operator=(const CpuBudgets&) = delete;
 
   // Creates group `name` limited to `cores` CPUs (0.25: a quarter of one)
-  // and moves process `pid` (all its threads) into it. INVALID_ARGUMENT for
-  // cores <= 0; INTERNAL when a cgroup file cannot be written.
-  absl::Status Place(const std::string& name, pid_t pid, double cores);
+  // and moves process `pid` (all its threads) into it. The quota is
+  // `cores` x `period` of CPU time per CFS period (default 100 ms, the
+  // kernel's: a replica that spends its 25 ms is stopped for the other
+  // 75 ms). INVALID_ARGUMENT for cores <= 0, a period outside 1 ms..1 s or
+  // a quota under the kernel's 1 ms; INTERNAL when a cgroup file cannot be
+  // written.
+  absl::Status Place(const std::string& name, pid_t pid, double cores,
+                     absl::Duration period = absl::Milliseconds(100));
 
   // Group `name`'s scheduler periods so far and how many of them ended
   // with the group throttled (cpu.stat nr_periods, nr_throttled): the
   // share of throttled periods says whether the budget was what held the
   // process back. Zeros when unknown.
+  // throttled_seconds: how long the group stood stopped in all
+  // (cpu.stat throttled_time, v2 throttled_usec).
   struct Periods {
     double periods = 0;
     double throttled = 0;
+    double throttled_seconds = 0;
   };
   Periods ReadPeriods(const std::string& name) const;
 

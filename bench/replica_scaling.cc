@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/delivery_cost.h"
+#include "bench/lag_loop.h"
 #include "bench/replica_rounds.h"
 
 namespace sitrep::bench {
@@ -51,6 +53,11 @@ ReplicaPhase Since(const ReplicaPhase& now, const ReplicaPhase& start) {
   one.periods -= start.periods;
   one.throttled_periods -= start.throttled_periods;
   one.deliveries -= start.deliveries;
+  one.writes -= start.writes;
+  one.throttled_seconds -= start.throttled_seconds;
+  one.samples -= start.samples;
+  one.slowest_samples -= start.slowest_samples;
+  one.ahead_sum -= start.ahead_sum;
   return one;
 }
 
@@ -150,6 +157,41 @@ double PredictDelivered(const ScalingLaw& law, double budget_cores, int replicas
 
 namespace {
 
+// Why the cost per delivery differs between the runs: each run's updates
+// per write and what the fitted cost per write and per update make of them
+// (bench/delivery_cost.h), beside what was measured.
+void ReportDeliveryCost(const std::vector<ReplicaRun>& runs, const DirectLaw& law,
+                        const std::string& prefix) {
+  const std::optional<DeliveryCost> cost =
+      FitDeliveryCost(runs, law.tail_us, law.ingest_us);
+  if (!cost.has_value()) {
+    std::printf("#   per write and per update: not told apart by these runs\n");
+    return;
+  }
+  Result(prefix + "fit", "CPU us per write", cost->per_write_us);
+  Result(prefix + "fit", "CPU us per update written", cost->per_update_us);
+  std::string each;
+  for (const ReplicaRun& run : runs) {
+    const double deliveries = static_cast<double>(run.deliveries());
+    if (deliveries <= 0) continue;
+    // MeasureScalingLaw's delivery cost of the run.
+    double cpu = 0;
+    for (const ReplicaPhase& r : run.each) cpu += r.cpu_seconds;
+    const double fixed_us = static_cast<double>(run.updates) *
+                            (law.tail_us * static_cast<double>(run.each.size()) + law.ingest_us);
+    const double measured = (cpu * 1e6 - fixed_us) / deliveries;
+    const double b = UpdatesPerWrite(run);
+    absl::StrAppend(&each, absl::StrFormat("%s %d: %.1f per write -> %.2f us (measured %.2f)",
+                                           each.empty() ? "" : ";", run.replicas, b,
+                                           cost->PerDeliveryUs(b), measured));
+    Result(absl::StrCat("replicas-", run.replicas), prefix + "updates per write", b);
+  }
+  std::printf("#   delivery = %.2f us per write + %.3f us per update in it (least squares "
+              "over every replica): updates per write and the delivery cost they make, by "
+              "replicas:%s\n",
+              cost->per_write_us, cost->per_update_us, each.c_str());
+}
+
 // The law from direct measurements (MeasureScalingLaw) and its projection.
 // `bounded`: the runs are the capacity search's best steps (BestSteps),
 // not phase A; their RESULT lines say "bounded".
@@ -173,6 +215,7 @@ void ReportMeasuredLaw(const std::vector<ReplicaRun>& runs, bool bounded) {
   std::printf("# measured law%s: tail %.0f us/update (a replica without subscribers), ingest %.0f "
               "us/update (replica 0 beyond the others); delivery, what is left per delivery:%s\n",
               which, law->tail_us, law->ingest_us, deliveries.c_str());
+  ReportDeliveryCost(runs, *law, prefix);
   const double budget = runs.back().budget_cores > 0 ? runs.back().budget_cores : 1.0;
   const double fixed = law->tail_us + law->ingest_us;
   for (const auto& [replicas, us] : law->delivery_us) {
@@ -196,8 +239,28 @@ std::string EachReplica(const ReplicaRun& run) {
   for (const ReplicaPhase& r : run.each) {
     const double throttled = r.periods > 0 ? 100 * r.throttled_periods / r.periods : 0;
     absl::StrAppend(&each, each.empty() ? "" : "; ",
-                    absl::StrFormat("#%d %.2f s (%.0f %%), %llu", r.index, r.cpu_seconds,
-                                    throttled, static_cast<unsigned long long>(r.deliveries)));
+                    absl::StrFormat("#%d %.2f s (%.0f %%, stopped %.2f s), %llu", r.index,
+                                    r.cpu_seconds, throttled, r.throttled_seconds,
+                                    static_cast<unsigned long long>(r.deliveries)));
+  }
+  return each;
+}
+
+// "#0 58000 writes (41.3 updates each), slowest 45 %, 12.0 ahead; #1 ...":
+// each replica's writes of updates, and how often its slowest subscriber
+// held the lag limit (ReplicaLagSampler).
+std::string EachReplicaWrites(const ReplicaRun& run) {
+  std::string each;
+  for (const ReplicaPhase& r : run.each) {
+    const double per_write =
+        r.writes > 0 ? static_cast<double>(r.deliveries) / static_cast<double>(r.writes) : 0;
+    const double samples = static_cast<double>(r.samples);
+    absl::StrAppend(
+        &each, each.empty() ? "" : "; ",
+        absl::StrFormat("#%d %llu writes (%.1f updates each), slowest %.0f %%, %.1f ahead",
+                        r.index, static_cast<unsigned long long>(r.writes), per_write,
+                        samples > 0 ? 100 * static_cast<double>(r.slowest_samples) / samples : 0,
+                        samples > 0 ? r.ahead_sum / samples : 0));
   }
   return each;
 }
@@ -247,6 +310,7 @@ void ReportCapacity(const std::vector<ReplicaRun>& runs) {
                 base > 0 ? absl::StrFormat("%.2f", delivered / base).c_str() : "-",
                 EachReplica(run).c_str());
     std::printf("#         outside the budgets: %s\n", OutsideBudgets(run).c_str());
+    std::printf("#         writes: %s\n", EachReplicaWrites(run).c_str());
     if (run.replicas == 1) one.push_back(delivered);
     if (base > 0) {
       Result(system, absl::StrCat("capacity x 1 replica round ", run.round), delivered / base);
@@ -309,6 +373,35 @@ void ReportTargets(const std::vector<ReplicaRun>& runs, uint64_t failures) {
                                  .c_str(),
                 static_cast<unsigned long long>(failures));
   }
+}
+
+// Why the writes carry fewer updates with more replicas: each run's write
+// interval against the loop's latency, and the fit of one to the other
+// (bench/lag_loop.h).
+void ReportLagLoop(const std::vector<ReplicaRun>& runs) {
+  std::string each;
+  for (const ReplicaRun& run : runs) {
+    const LagLoopPoint p = LagLoopPointOf(run);
+    if (p.loop_ms <= 0) continue;
+    const std::string system = absl::StrCat("replicas-", run.replicas);
+    Result(system, absl::StrCat("write interval ms round ", run.round), p.interval_ms);
+    Result(system, absl::StrCat("lag loop ms round ", run.round), p.loop_ms);
+    absl::StrAppend(&each, absl::StrFormat("%s %d: %.1f per write, every %.0f ms, loop %.0f ms",
+                                           each.empty() ? "" : ";", run.replicas,
+                                           p.updates_per_write, p.interval_ms, p.loop_ms));
+  }
+  if (each.empty()) return;
+  std::printf("# lag-limit loop (lag limit / published: the latency to the slowest subscriber), "
+              "by replicas:%s\n",
+              each.c_str());
+  const std::optional<LagLoop> loop = FitLagLoop(runs);
+  if (!loop.has_value()) return;
+  Result("fit", "lag loop alpha", loop->alpha);
+  Result("fit", "lag loop beta ms", loop->beta_ms);
+  std::printf("#   loop = %.2f x write interval + %.0f ms (least squares over the runs); the "
+              "fixed part (budget stops, publish path, subscribers) is what leaves fewer "
+              "updates per write at higher rates\n",
+              loop->alpha, loop->beta_ms);
 }
 
 // The law fitted to every replica of every run (FitScalingLaw), what it
@@ -489,6 +582,7 @@ void ReportReplicaScaling(const std::vector<ReplicaRun>& runs,
   if (runs.empty()) return;
   ReportCapacity(runs);
   ReportTargets(runs, failures);
+  ReportLagLoop(runs);
   ReportMeasuredLaw(runs, false);
   ReportFittedLaw(runs);
 }

@@ -17,6 +17,19 @@ struct ReplicaPhase {
   double periods = 0;        // CFS periods of its CPU budget in the phase
   double throttled_periods = 0;  // of those, ended with the budget spent
   uint64_t deliveries = 0;   // updates its subscribers received
+  // Messages with updates its subscribers received: the replica's writes
+  // of updates (deliveries / writes: updates per write, which sets the
+  // cost per delivery).
+  uint64_t writes = 0;
+  double throttled_seconds = 0;  // stood stopped by its budget in the phase
+  // Every ~1 ms the bench compares the replicas' slowest subscribers:
+  // `samples` taken, in `slowest_samples` of them this replica's was the
+  // slowest of all (within one update: ties count for each), i.e. held the
+  // publisher at the lag limit; `ahead_sum`: the updates its slowest was
+  // ahead of the slowest of all, summed over the samples.
+  uint64_t samples = 0;
+  uint64_t slowest_samples = 0;
+  double ahead_sum = 0;
 };
 
 // The counters between `start` and `now` of one replica (its index kept).
@@ -43,6 +56,8 @@ struct ReplicaRun {
   // Subscribers that receive each update (the bench's subscribers follow
   // one mission of three: N / 3).
   double matches = 0;
+  // The publisher's --lag_limit in the phase (bench/lag_loop.h); 0: none.
+  double lag_limit = 0;
   std::vector<ReplicaPhase> each;
 
   uint64_t deliveries() const;

@@ -27,6 +27,7 @@
 #include "bench/bench_flags.h"
 #include "bench/cpu_budget.h"
 #include "bench/fanout_target.h"
+#include "bench/replica_lag_sampler.h"
 #include "bench/system_under_test.h"
 #include "bench/thread_cpu.h"
 #include "tests/support/temp_dir.h"
@@ -73,7 +74,8 @@ class ReplicasTarget final : public GrpcChannelsTarget {
       if (budgets_ != nullptr) {
         const absl::Status placed =
             budgets_->Place(absl::StrCat("replica-", k),
-                            replicas_.back()->process.pid(), budget_cores_);
+                            replicas_.back()->process.pid(), budget_cores_,
+                            absl::GetFlag(FLAGS_replica_cpu_period));
         if (!placed.ok()) {
           Note("replicas-%d: %s", count_, std::string(placed.message()).c_str());
           return false;
@@ -102,6 +104,7 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     const size_t replica =
         stall ? 0 : static_cast<size_t>(index) % channels_.size() % count_;
     served_.emplace_back(replica, s.get());
+    if (!stall) followed_.emplace_back(replica, s.get());
     return s;
   }
   std::vector<ReplicaPhase> ReplicaCounters() override {
@@ -114,10 +117,18 @@ class ReplicasTarget final : public GrpcChannelsTarget {
             budgets_->ReadPeriods(absl::StrCat("replica-", k));
         now[k].periods = periods.periods;
         now[k].throttled_periods = periods.throttled;
+        now[k].throttled_seconds = periods.throttled_seconds;
+      }
+      if (lag_sampler_ != nullptr) {
+        const ReplicaLagSampler::Counts lag = lag_sampler_->Read(k);
+        now[k].samples = lag.samples;
+        now[k].slowest_samples = lag.slowest_samples;
+        now[k].ahead_sum = lag.ahead_sum;
       }
     }
     for (const auto& [replica, subscriber] : served_) {
       now[replica].deliveries += subscriber->received();
+      now[replica].writes += subscriber->messages();
     }
     return now;
   }
@@ -130,6 +141,10 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     g_bounded_runs.push_back(std::move(capacity));
   }
   void MarkPhaseA(bool end, uint64_t acked) override {
+    // From phase A on, through the capacity search, until Stop.
+    if (lag_sampler_ == nullptr) {
+      lag_sampler_ = std::make_unique<ReplicaLagSampler>(replicas_.size(), followed_);
+    }
     const std::vector<ReplicaPhase> now = ReplicaCounters();
     const double nats_cpu = ReadProcStats(nats_.pid()).cpu_seconds;
     const double tail_cpu = tail_ != nullptr ? tail_->Stats().cpu_seconds : 0;
@@ -161,6 +176,7 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     run.nats_cpu_seconds = nats_cpu - phase_nats_cpu_;
     if (tail_ != nullptr) run.tail_cpu_seconds = tail_cpu - phase_tail_cpu_;
     run.matches = static_cast<double>(served_.size()) / 3;  // one mission of 3
+    run.lag_limit = static_cast<double>(absl::GetFlag(FLAGS_lag_limit));
     for (size_t k = 0; k < now.size() && k < phase_start_.size(); ++k) {
       run.each.push_back(Since(now[k], phase_start_[k]));
     }
@@ -189,6 +205,7 @@ class ReplicasTarget final : public GrpcChannelsTarget {
                       absl::StrFormat("%.1f s", replica->Stats().cpu_seconds));
       replica->process.Stop();
     }
+    if (lag_sampler_ != nullptr) lag_sampler_->Stop();
     served_.clear();
     if (tail_ != nullptr) tail_->process.Stop();
     budgets_.reset();  // the replicas are gone: remove their groups
@@ -210,6 +227,11 @@ class ReplicasTarget final : public GrpcChannelsTarget {
   std::vector<std::unique_ptr<System>> replicas_;
   // Who serves each subscriber; the subscribers are RunFanout's.
   std::vector<std::pair<size_t, const VerifyingSubscriber*>> served_;
+  // The same without the stalled ones: those the lag limit follows.
+  std::vector<std::pair<size_t, const VerifyingSubscriber*>> followed_;
+  // Which replica holds the lag limit (phase A on); stopped before the
+  // subscribers go.
+  std::unique_ptr<ReplicaLagSampler> lag_sampler_;
   std::unique_ptr<System> tail_;  // the tail-only replica
   double phase_tail_cpu_ = 0;
   std::map<pid_t, double> phase_loadgen_threads_;  // this process's, by tid
