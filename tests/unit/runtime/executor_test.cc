@@ -28,17 +28,22 @@ TEST(ExecutorTest, RunsEveryScheduledTask) {
 }
 
 TEST(ExecutorTest, DelayedTasksRunInOrderOfDueTimeAfterTheirDelay) {
+  // The delays are far apart so that the order of due times does not depend
+  // on how long this thread is descheduled between the three calls: task 2 is
+  // due before task 3 unless 200 ms pass between their calls, and task 1
+  // (due at once) before task 2 unless 200 ms pass between those. With 20 and
+  // 60 ms this test failed on a loaded 2-core machine.
   ThreadPoolExecutor executor(1);
   absl::Mutex mu;
   std::vector<int> order;
   absl::Notification last;
   const absl::Time start = absl::Now();
-  executor.ScheduleAfter(absl::Milliseconds(60), [&] {
+  executor.ScheduleAfter(absl::Milliseconds(400), [&] {
     absl::MutexLock lock(&mu);
     order.push_back(3);
     last.Notify();
   });
-  executor.ScheduleAfter(absl::Milliseconds(20), [&] {
+  executor.ScheduleAfter(absl::Milliseconds(200), [&] {
     absl::MutexLock lock(&mu);
     order.push_back(2);
   });
@@ -47,7 +52,7 @@ TEST(ExecutorTest, DelayedTasksRunInOrderOfDueTimeAfterTheirDelay) {
     order.push_back(1);
   });
   last.WaitForNotification();
-  EXPECT_GE(absl::Now() - start, absl::Milliseconds(60));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(400));
   absl::MutexLock lock(&mu);
   EXPECT_THAT(order, ::testing::ElementsAre(1, 2, 3));
 }
