@@ -181,9 +181,9 @@ void TestStream::OnWriteDone(bool ok) {
 // through InlineStreamHandler. The request's heartbeat_interval.seconds
 // picks the stream: the count of messages (0: endless), its nanos the
 // status to finish with (0: OK; else that code, message "the end").
-class TestService final
-    : public v1::SituationFeed::WithRawCallbackMethod_Subscribe<
-          v1::SituationFeed::CallbackService> {
+// (Subscribe's callback handler replaced by hand, as sitrepd does, not
+// through the raw mix-in, whose Subscribe hides the callback one.)
+class TestService final : public v1::SituationFeed::CallbackService {
  public:
   TestService(Observed* observed, Writer writer, WriterPool* pool,
               size_t payload_bytes)
