@@ -9,17 +9,20 @@
 # epoll_wait calls (perf's syscall tracepoints), and its CPU time, each
 # divided by the deliveries of the window (A delivered/s x WINDOW).
 #
-#   bench/switches_fanout.sh sitrep|ceiling SERVER [N] [WINDOW]
+#   bench/switches_fanout.sh sitrep|ceiling SERVER [N] [WINDOW] [CHANNELS]
 #   SITREP_BENCH=build/bench/sitrep-bench bench/switches_fanout.sh sitrep build/server/sitrepd 1000 8
 #
 # Prints one line: deliveries, then per delivery: voluntary switches,
 # write(2) calls (gRPC's wake-ups of a polling thread are eventfd writes),
-# futex calls, epoll_wait calls, server CPU us. Needs perf (linux-perf).
+# futex calls, epoll_wait calls, server CPU us. CHANNELS: the bench's gRPC
+# connections (default 8, sitrep-bench's; N gives each subscriber its own, as
+# real subscribers have). Needs perf (linux-perf).
 set -euo pipefail
 kind=${1:?usage: switches_fanout.sh sitrep|ceiling SERVER [N] [WINDOW]}
 server=${2:?usage: switches_fanout.sh sitrep|ceiling SERVER [N] [WINDOW]}
 subscribers=${3:-1000}
 window=${4:-8}
+channels=${5:-8}
 here=$(cd "$(dirname "$0")/.." && pwd)
 bench=${SITREP_BENCH:-$here/build/bench/sitrep-bench}
 [[ -x $bench ]] || { echo "switches_fanout: no sitrep-bench at $bench (set SITREP_BENCH)" >&2; exit 2; }
@@ -40,7 +43,7 @@ trap cleanup EXIT
 # Phase A: 10 s of warm-up, then 20 s; the window starts 14 s after the
 # server process appears (subscribing 1,000 streams takes 1-3 s).
 timeout 120 "$bench" --scenario=fanout --systems="$kind" "$flag=$server" \
-  --subscribers="$subscribers" --warmup=10s --duration=20s --rate=20 \
+  --subscribers="$subscribers" --channels="$channels" --warmup=10s --duration=20s --rate=20 \
   --lag_limit=0 --drain_timeout=30s >"$dir/bench.out" 2>&1 &
 bench_pid=$!
 pid=
