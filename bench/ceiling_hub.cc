@@ -77,21 +77,23 @@ void Subscriber::StartLocked(uint64_t head) {
     cursor_ = head;
   }
   buffer_.Set(ToSlice(std::move(bytes)));
+  // Not bound to its call yet (Hub::Add runs in the handler): gRPC keeps
+  // this write until it is, so nothing completes under subscribers_mu.
   StartWrite(&buffer_);
 }
 
-void Subscriber::Push(const std::vector<EntryPtr>& entries) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (finished_) return;
-    pending_.insert(pending_.end(), entries.begin(), entries.end());
-    cursor_ = entries.back()->sequence;
-    if (writing_) return;
-    writing_ = true;
-    TakeBatchLocked();
-  }
-  StartWrite(&buffer_);
+bool Subscriber::Queue(const std::vector<EntryPtr>& entries) {
+  absl::MutexLock lock(&mu_);
+  if (finished_) return false;
+  pending_.insert(pending_.end(), entries.begin(), entries.end());
+  cursor_ = entries.back()->sequence;
+  if (writing_) return false;
+  writing_ = true;
+  TakeBatchLocked();
+  return true;
 }
+
+void Subscriber::WriteNext() { StartInlineWrite(&buffer_); }
 
 void Subscriber::OnWriteDone(bool ok) {
   bool finish = false;
@@ -112,7 +114,7 @@ void Subscriber::OnWriteDone(bool ok) {
     Finish(grpc::Status::CANCELLED);
     return;
   }
-  StartWrite(&buffer_);
+  StartInlineWrite(&buffer_);
 }
 
 void Subscriber::OnCancel() {
@@ -240,6 +242,7 @@ uint64_t Hub::Publish(sitrep::v1::SituationUpdate* update) {
 void Hub::FanoutLoop(Shard* shard) {
   std::vector<EntryPtr> round;
   std::vector<EntryPtr> by_mission[4];
+  std::vector<Subscriber*> to_write;
   for (;;) {
     round.clear();
     {
@@ -257,12 +260,21 @@ void Hub::FanoutLoop(Shard* shard) {
       by_mission[0].push_back(e);
     }
     // Publishes go on (shard->mu is free) while this round is handed out.
-    absl::MutexLock lock(&shard->subscribers_mu);
-    for (int m = 0; m < 4; ++m) {
-      if (by_mission[m].empty()) continue;
-      for (Subscriber* s : shard->subscribers[m]) s->Push(by_mission[m]);
+    to_write.clear();
+    {
+      absl::MutexLock lock(&shard->subscribers_mu);
+      for (int m = 0; m < 4; ++m) {
+        if (by_mission[m].empty()) continue;
+        for (Subscriber* s : shard->subscribers[m]) {
+          if (s->Queue(by_mission[m])) to_write.push_back(s);
+        }
+      }
+      shard->fanned_out = round.back()->sequence;
     }
-    shard->fanned_out = round.back()->sequence;
+    // Outside subscribers_mu: a write's completion may run inside the
+    // write, and a stream that ends there removes itself (OnDone). Each
+    // stream here owes a write, so none is deleted before its turn.
+    for (Subscriber* s : to_write) s->WriteNext();
   }
 }
 

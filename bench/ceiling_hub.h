@@ -8,7 +8,8 @@
 // subscribers_mu its subscriber lists; each Subscriber's queue is guarded by
 // its own mu_. A subscriber's StartWrite is called by the thread that set
 // writing_ (its shard's fan-out thread or a callback thread), never
-// concurrently.
+// concurrently, and with no lock held: a write's completion, and any other
+// reaction of the server, may run inside it (server/api/inline_write_reactor.h).
 #ifndef SITREP_BENCH_CEILING_HUB_H_
 #define SITREP_BENCH_CEILING_HUB_H_
 
@@ -24,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "server/api/encoded_message.h"
+#include "server/api/inline_write_reactor.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
 
 namespace sitrep::bench::ceiling {
@@ -43,9 +45,10 @@ struct Shard;
 // One Subscribe stream: a queue of updates written in batches of at most
 // 256 updates / 64 KiB, each with the cursor, handed to gRPC without the
 // copy a grpc::ByteBuffer message costs (the same EncodedMessage sitrepd
-// writes: server/api/encoded_message.h). Deletes itself in OnDone.
-class Subscriber final
-    : public grpc::ServerWriteReactor<sitrep::EncodedMessage> {
+// writes: server/api/encoded_message.h), each write's completion run on the
+// writing thread when it completes at once, as sitrepd's are
+// (server/api/inline_write_reactor.h). Deletes itself in OnDone.
+class Subscriber final : public sitrep::InlineWriteReactor {
  public:
   Subscriber(Hub* hub, int mission, bool share_slices)
       : hub_(hub), mission_(mission), share_slices_(share_slices) {}
@@ -58,9 +61,13 @@ class Subscriber final
   // Shard::subscribers_mu.
   void StartLocked(uint64_t head);
 
-  // Queues updates; starts a write if none is in flight. Called by its
-  // shard's fan-out thread.
-  void Push(const std::vector<EntryPtr>& entries);
+  // Queues updates. True: no write was in flight, so the caller must call
+  // WriteNext() (outside its locks). Called by its shard's fan-out thread
+  // under Shard::subscribers_mu. The stream cannot end between the two: it
+  // finishes only with no write owed.
+  bool Queue(const std::vector<EntryPtr>& entries);
+  // Writes the batch Queue took.
+  void WriteNext();
 
   void OnWriteDone(bool ok) override;
 

@@ -147,7 +147,8 @@ class PublishStreamReactor final
 };
 
 // Subscribe is registered by hand, as sitrepd registers it: raw request
-// bytes, EncodedMessage responses (server/api/encoded_message.h).
+// bytes, EncodedMessage responses (server/api/encoded_message.h), writes
+// completed on the writing thread (server/api/inline_write_reactor.h).
 class CeilingService final
     : public sitrep::v1::SituationFeed::WithRawCallbackMethod_Subscribe<
           sitrep::v1::SituationFeed::CallbackService> {
@@ -155,14 +156,14 @@ class CeilingService final
   CeilingService() {
     MarkMethodRawCallback(
         kSubscribeMethod,
-        sitrep::NewEncodedStreamHandler(
+        new sitrep::InlineStreamHandler(
             [this](grpc::CallbackServerContext* /*context*/,
                    const grpc::ByteBuffer* request_bytes) {
               return SubscribeStream(request_bytes);
             }));
   }
 
-  grpc::ServerWriteReactor<sitrep::EncodedMessage>* SubscribeStream(
+  sitrep::InlineWriteReactor* SubscribeStream(
       const grpc::ByteBuffer* request_bytes) {
     sitrep::v1::SubscribeRequest request;
     std::vector<grpc::Slice> slices;

@@ -3,7 +3,6 @@
 
 #include <utility>
 
-#include "grpcpp/impl/codegen/server_callback_handlers.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/slice.h"
@@ -47,17 +46,6 @@ class EncodedMessage {
   // Mutable: gRPC serialises a `const M&`; the move is the point.
   mutable grpc::ByteBuffer buffer_;
 };
-
-// The handler of a server-streaming callback method whose requests are
-// raw bytes and whose responses are EncodedMessages; register it with
-// grpc::Service::MarkMethodRawCallback(index, ...) in place of the one the
-// generated WithRawCallbackMethod_<Method> registers.
-template <class Method>
-grpc::internal::MethodHandler* NewEncodedStreamHandler(Method method) {
-  return new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer,
-                                                            EncodedMessage>(
-      std::move(method));
-}
 
 }  // namespace sitrep
 

@@ -58,7 +58,7 @@ SituationFeedService::SituationFeedService(
              options_.subscribe, options_.list) {
   MarkMethodRawCallback(
       SubscribeMethodIndex(),
-      NewEncodedStreamHandler([this](grpc::CallbackServerContext* context,
+      new InlineStreamHandler([this](grpc::CallbackServerContext* context,
                                      const grpc::ByteBuffer* request) {
         return SubscribeStream(context, request);
       }));
@@ -159,7 +159,7 @@ SituationFeedService::PublishStream(grpc::CallbackServerContext* context) {
   return reactor;
 }
 
-grpc::ServerWriteReactor<EncodedMessage>* SituationFeedService::SubscribeStream(
+InlineWriteReactor* SituationFeedService::SubscribeStream(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   absl::StatusOr<CallIdentity> caller = Identify(*context, "Subscribe");
   if (!caller.ok()) {

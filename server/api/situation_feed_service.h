@@ -27,7 +27,9 @@ namespace sitrep {
 // INVALID_ARGUMENT naming the field and unknown fields are dropped before
 // anything sees the request; and Subscribe writes each batch from the
 // entries' pre-encoded bytes, handed to gRPC without a copy (so Subscribe
-// is registered by hand, not by the generated mix-in: encoded_message.h).
+// is registered by hand, not by the generated mix-in: encoded_message.h),
+// with a handler whose writes complete on the writing thread
+// (inline_write_reactor.h).
 // An unauthenticated call is answered UNAUTHENTICATED whatever its bytes:
 // the caller learns nothing from them.
 //
@@ -74,8 +76,9 @@ class SituationFeedService final
                                     grpc::ByteBuffer* response) override;
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* PublishStream(
       grpc::CallbackServerContext* context) override;
-  // Subscribe (not an override: its responses are EncodedMessages).
-  grpc::ServerWriteReactor<EncodedMessage>* SubscribeStream(
+  // Subscribe (not an override: its responses are EncodedMessages, its
+  // writes complete inline: inline_write_reactor.h).
+  InlineWriteReactor* SubscribeStream(
       grpc::CallbackServerContext* context, const grpc::ByteBuffer* request);
   grpc::ServerUnaryReactor* ListUpdates(grpc::CallbackServerContext* context,
                                         const grpc::ByteBuffer* request,

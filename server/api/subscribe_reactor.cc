@@ -23,7 +23,7 @@ grpc::Status CountedStatus(const absl::Status& status, Metrics* metrics) {
 }
 
 // A reactor that only reports an error.
-class FailedReactor final : public grpc::ServerWriteReactor<EncodedMessage> {
+class FailedReactor final : public InlineWriteReactor {
  public:
   FailedReactor(const absl::Status& status, Metrics* metrics) {
     Finish(CountedStatus(status, metrics));
@@ -34,7 +34,7 @@ class FailedReactor final : public grpc::ServerWriteReactor<EncodedMessage> {
 // Encodes a Subscription's messages as SubscribeResponse bytes.
 class GrpcStreamSink final : public SubscriptionSink {
  public:
-  GrpcStreamSink(grpc::ServerWriteReactor<EncodedMessage>* reactor,
+  GrpcStreamSink(InlineWriteReactor* reactor,
                  Metrics* metrics)
       : reactor_(reactor), metrics_(metrics) {}
 
@@ -79,13 +79,16 @@ class GrpcStreamSink final : public SubscriptionSink {
     buffer_.Set(ToByteBuffer(response.SerializeAsString()));
   }
 
-  void StartWrite() override { reactor_->StartWrite(&buffer_); }
+  // The completion may run inside this call, on this thread (no lock is
+  // held: Subscription::Pump releases its own first), and may end the
+  // stream: nothing of the sink is touched after it.
+  void StartWrite() override { reactor_->StartInlineWrite(&buffer_); }
   void Finish(const absl::Status& status) override {
     reactor_->Finish(CountedStatus(status, metrics_));
   }
 
  private:
-  grpc::ServerWriteReactor<EncodedMessage>* const reactor_;
+  InlineWriteReactor* const reactor_;
   Metrics* const metrics_;
   // The message being written; must live until OnWriteDone. Touched only by
   // the thread that started the write (the Subscription's rule), like
@@ -96,8 +99,7 @@ class GrpcStreamSink final : public SubscriptionSink {
 
 // The reactor gRPC sees; the stream's state lives in the shared
 // Subscription. Deletes itself in OnDone.
-class SubscribeReactor final
-    : public grpc::ServerWriteReactor<EncodedMessage> {
+class SubscribeReactor final : public InlineWriteReactor {
  public:
   SubscribeReactor(std::shared_ptr<Subscription> subscription,
                    Metrics* metrics)
@@ -119,7 +121,7 @@ class SubscribeReactor final
 
 }  // namespace
 
-grpc::ServerWriteReactor<EncodedMessage>* NewSubscribeReactor(
+InlineWriteReactor* NewSubscribeReactor(
     const grpc::ByteBuffer& request_bytes, const SubscriptionOpener& open,
     Metrics* metrics) {
   auto refuse = [metrics](const absl::Status& status) {
@@ -140,7 +142,7 @@ grpc::ServerWriteReactor<EncodedMessage>* NewSubscribeReactor(
   return reactor;
 }
 
-grpc::ServerWriteReactor<EncodedMessage>* NewFailedSubscribeReactor(
+InlineWriteReactor* NewFailedSubscribeReactor(
     const absl::Status& status, Metrics* metrics) {
   return new FailedReactor(status, metrics);
 }

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
 #include "server/api/encoded_message.h"
+#include "server/api/inline_write_reactor.h"
 #include "server/service/subscription.h"
 #include "server/metrics/metrics.h"
 
@@ -20,17 +21,18 @@ namespace sitrep {
 // not parse, and every call by the status it finishes with
 // (sitrep_grpc_server_handled_total: Subscribe is not intercepted,
 // call_metrics_interceptor.h). The stream writes EncodedMessages: no copy
-// of each batch's bytes (encoded_message.h).
+// of each batch's bytes (encoded_message.h); a write's completion runs on
+// the thread that wrote when it can (inline_write_reactor.h).
 using SubscriptionOpener =
     std::function<absl::StatusOr<std::shared_ptr<Subscription>>(
         const v1::SubscribeRequest&)>;
-grpc::ServerWriteReactor<EncodedMessage>* NewSubscribeReactor(
+InlineWriteReactor* NewSubscribeReactor(
     const grpc::ByteBuffer& request_bytes, const SubscriptionOpener& open,
     Metrics* metrics);
 
 // A reactor that only finishes the call with `status` (counted in
 // `metrics`, nullable).
-grpc::ServerWriteReactor<EncodedMessage>* NewFailedSubscribeReactor(
+InlineWriteReactor* NewFailedSubscribeReactor(
     const absl::Status& status, Metrics* metrics);
 
 }  // namespace sitrep
