@@ -39,7 +39,10 @@ dir=$(mktemp -d)
 pid=
 nats_pid=
 cleanup() {
-  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
   if [[ -n $nats_pid ]]; then kill "$nats_pid" 2>/dev/null; wait "$nats_pid" 2>/dev/null || true; fi
   rm -rf "$dir"
 }
@@ -83,6 +86,9 @@ if [[ -n ${GENERATOR:-} ]]; then
       { cat "$dir/bench.err" >&2; exit 1; }
     totals+=("$(awk '/^(summary|totals):/ {print $2; exit}' "$out.$n")")
   done
+  kill -TERM "$pid"
+  wait "$pid" || true
+  pid=
   echo "$out generator instructions ${totals[0]} ${totals[1]} per_update $(((totals[1] - totals[0]) / count))"
   exit 0
 fi
