@@ -94,8 +94,8 @@ for name in before after; do
   cpu=$(cut -d' ' -f2 "$work/$name" | median)
   nb=$(cut -d' ' -f3 "$work/$name" | median)
   nr=$(cut -d' ' -f4 "$work/$name" | median)
-  gb=$(cut -d' ' -f5 "$work/$name" | grep -v -- - | median)
-  gr=$(cut -d' ' -f6 "$work/$name" | grep -v -- - | median)
+  gb=$(cut -d' ' -f5 "$work/$name" | grep -v -- - | median | awk '{print ($1 == "n/a" ? $1 : sprintf("%.1f", $1))}')
+  gr=$(cut -d' ' -f6 "$work/$name" | grep -v -- - | median | awk '{print ($1 == "n/a" ? $1 : sprintf("%.1f", $1))}')
   verdict=$(awk -v p="$pct" 'BEGIN {print (p >= 50 ? "met" : "NOT MET")}')
   printf '%s: median %.1f %% of raw (target >= 50 %%: %s), median CPU per batched update: sitrepd %.1f us, nats-server %.1f us (raw %.1f us), sitrep-bench %s us (raw %s us)\n' \
     "$name" "$pct" "$verdict" "$cpu" "$nb" "$nr" "$gb" "$gr"
