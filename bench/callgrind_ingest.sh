@@ -18,6 +18,13 @@
 # a fresh `nats-server -js` (not under callgrind) with sitrep-bench's
 # jetstream-ingest settings: the instructions of the JetStream log's
 # ingest, writer, tail and notifier included.
+#
+# With GENERATOR=1 the load generator is measured instead: sitrepd runs as
+# it is and sitrep-bench (every thread: the PublishStream writer, its ack
+# reader, gRPC's) runs under callgrind twice, for COUNT and for 2 x COUNT
+# updates; the difference of the two totals over COUNT is its instructions
+# per update without its start-up. Prints "OUT generator instructions N1 N2
+# per_update X"; OUT.1 and OUT.2 are the dumps.
 set -euo pipefail
 sitrepd=${1:?usage: callgrind_ingest.sh SITREPD OUT [COUNT] [BATCH]}
 out=${2:?usage: callgrind_ingest.sh SITREPD OUT [COUNT] [BATCH]}
@@ -32,7 +39,10 @@ dir=$(mktemp -d)
 pid=
 nats_pid=
 cleanup() {
-  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
   if [[ -n $nats_pid ]]; then kill "$nats_pid" 2>/dev/null; wait "$nats_pid" 2>/dev/null || true; fi
   rm -rf "$dir"
 }
@@ -52,7 +62,9 @@ if [[ -n ${NATS_SERVER:-} ]]; then
   store=(--store=jetstream "--nats_url=nats://127.0.0.1:$nats_port" --stream=BENCH --nats_subject_prefix=bench)
 fi
 # The flags sitrep-bench gives the sitrepd it starts (bench/system_under_test.cc).
-valgrind --tool=callgrind --callgrind-out-file="$out" \
+server=(valgrind --tool=callgrind --callgrind-out-file="$out")
+[[ -n ${GENERATOR:-} ]] && server=()
+"${server[@]}" \
   "$sitrepd" --listen=127.0.0.1:0 --port_file="$dir/port" \
   --data_dir="$dir/data" --fsync=off --publish_rate=0 \
   --max_streams_per_principal=0 --metrics_address=127.0.0.1:0 \
@@ -65,6 +77,21 @@ for _ in $(seq 1 1200); do  # at most 10 minutes under valgrind
 done
 [[ -s $dir/port ]] || { echo "callgrind_ingest: sitrepd did not start" >&2; exit 1; }
 port=$(cat "$dir/port")
+if [[ -n ${GENERATOR:-} ]]; then
+  totals=()
+  for n in 1 2; do
+    valgrind --tool=callgrind --callgrind-out-file="$out.$n" "$bench" \
+      --scenario=ingest-count --ingest_address="127.0.0.1:$port" \
+      --ingest_count="$((n * count))" --publish_batch="$batch" >/dev/null 2>"$dir/bench.err" ||
+      { cat "$dir/bench.err" >&2; exit 1; }
+    totals+=("$(awk '/^(summary|totals):/ {print $2; exit}' "$out.$n")")
+  done
+  kill -TERM "$pid"
+  wait "$pid" || true
+  pid=
+  echo "$out generator instructions ${totals[0]} ${totals[1]} per_update $(((totals[1] - totals[0]) / count))"
+  exit 0
+fi
 callgrind_control -z "$pid" >/dev/null
 "$bench" --scenario=ingest-count --ingest_address="127.0.0.1:$port" \
   --ingest_count="$count" --publish_batch="$batch"

@@ -22,6 +22,7 @@
 #include "bench/bench_flags.h"
 #include "bench/bench_payload.h"
 #include "bench/grpc_channels.h"
+#include "bench/ingest_cpu_split.h"
 #include "bench/scenarios.h"
 #include "bench/server_process.h"
 #include "bench/stream_publisher.h"
@@ -43,6 +44,27 @@ bool StartJetStream(testing::TempDir* dir, ServerProcess* nats) {
 // "kfor" of MISSION_KFOR: sitrep's subject tokens (jetstream_event_log.h).
 std::string SubjectToken(const std::string& enum_name) {
   return absl::AsciiStrToLower(enum_name.substr(enum_name.find('_') + 1));
+}
+
+// The CPU of one measured phase per update: each process of `names`
+// (PhaseCpu's pids, in order), sitrep-bench itself (the load generator:
+// its publishing and ack threads, gRPC's or libnats'), the machine's busy
+// time in all (every process on it) and its idle share.
+void ReportCpuSplit(const std::string& scenario, const std::string& system,
+                    const std::string& prefix, const PhaseCpu& cpu,
+                    const std::vector<std::string>& names, uint64_t updates) {
+  auto per_update = [updates](double cpu_seconds) {
+    return updates > 0 ? cpu_seconds * 1e6 / static_cast<double>(updates) : 0;
+  };
+  for (size_t i = 0; i < names.size(); ++i) {
+    Result(scenario, system, prefix + names[i] + " CPU us/update",
+           per_update(cpu.ProcessSeconds(i)));
+  }
+  Result(scenario, system, prefix + "sitrep-bench CPU us/update",
+         per_update(cpu.BenchSeconds()));
+  Result(scenario, system, prefix + "machine CPU us/update",
+         per_update(cpu.MachineBusySeconds()));
+  Result(scenario, system, prefix + "machine idle %", 100 * cpu.IdleShare());
 }
 
 // Raw js_PublishAsync on a fresh nats-server: its acked/s, or -1 when it
@@ -69,22 +91,22 @@ double RunRawJetStream(const std::string& scenario, FanoutOutcome* outcome) {
     // 64 hex digits, as sitrep's SHA-256 ids.
     m->msg_id = absl::StrFormat("%032x%032x", getpid(), g);
   };
-  const ProcStats nats0 = ReadProcStats(nats.pid());
+  // Over the measured phase only, as sitrep's phases are measured.
+  PhaseCpu cpu({nats.pid()});
   absl::StatusOr<PeerIngest> raw = PublishRawJetStream(
       absl::StrCat("nats://", nats.address()), PeerStream(), make,
-      absl::GetFlag(FLAGS_window), absl::Seconds(1), absl::GetFlag(FLAGS_duration));
+      absl::GetFlag(FLAGS_window), absl::Seconds(1), absl::GetFlag(FLAGS_duration),
+      {[&cpu] { cpu.Start(); }, [&cpu] { cpu.Stop(); }});
   if (!raw.ok()) {
     Note("%s", std::string(raw.status().message()).c_str());
     ++outcome->failures;
     return -1;
   }
-  const double nats_cpu = ReadProcStats(nats.pid()).cpu_seconds - nats0.cpu_seconds;
   const double raw_rate = static_cast<double>(raw->acked) / raw->seconds;
   Result(scenario, "jetstream", "js_PublishAsync acked/s", raw_rate);
   Result(scenario, "jetstream", "errors", static_cast<double>(raw->errors));
   Result(scenario, "jetstream", "stored bytes/message", raw->stored_bytes_per_message);
-  Result(scenario, "jetstream", "nats-server CPU us/update",
-         raw->acked > 0 ? nats_cpu * 1e6 / static_cast<double>(raw->acked) : 0);
+  ReportCpuSplit(scenario, "jetstream", "", cpu, {"nats-server"}, raw->acked);
   return raw_rate;
 }
 
@@ -132,31 +154,25 @@ double IngestThroughJetStream(const std::string& scenario, SitrepOnJetStream* js
   int64_t g = 0;
   const absl::Time warm_end = absl::Now() + absl::Seconds(1);
   while (absl::Now() < warm_end && publisher.Publish(g, window)) ++g;
+  std::vector<pid_t> pids = {js->sitrep.process.pid(), js->nats.pid()};
+  std::vector<std::string> names = {"sitrepd", "nats-server"};
+  if (js->tail_running()) {
+    pids.push_back(js->tail.process.pid());
+    names.push_back("tail-only replica");
+  }
+  PhaseCpu cpu(pids);
   const uint64_t acked0 = publisher.acked();
-  const double cpu0 = js->sitrep.Stats().cpu_seconds;
-  const double tail0 = js->tail_running() ? js->tail.Stats().cpu_seconds : 0;
-  const double nats0 = ReadProcStats(js->nats.pid()).cpu_seconds;
+  cpu.Start();
   const absl::Time t0 = absl::Now();
   const absl::Duration duration = absl::GetFlag(FLAGS_duration);
   while (absl::Now() < t0 + duration && publisher.Publish(g, window)) ++g;
   const uint64_t acked = publisher.acked() - acked0;
   const double seconds = Seconds(absl::Now() - t0);
-  const double cpu = js->sitrep.Stats().cpu_seconds - cpu0;
-  const double tail_cpu = js->tail_running() ? js->tail.Stats().cpu_seconds - tail0 : 0;
-  const double nats_cpu = ReadProcStats(js->nats.pid()).cpu_seconds - nats0;
+  cpu.Stop();
   publisher.WaitAcked(absl::Seconds(30));
   const double rate = static_cast<double>(acked) / seconds;
-  auto per_update = [acked](double cpu_seconds) {
-    return acked > 0 ? cpu_seconds * 1e6 / static_cast<double>(acked) : 0;
-  };
   Result(scenario, "sitrep", figure + " acked/s", rate);
-  Result(scenario, "sitrep", figure + " sitrepd CPU us/update", per_update(cpu));
-  if (js->tail_running()) {
-    Result(scenario, "sitrep", figure + " tail-only replica CPU us/update",
-           per_update(tail_cpu));
-  }
-  Result(scenario, "sitrep", figure + " nats-server CPU us/update",
-         per_update(nats_cpu));
+  ReportCpuSplit(scenario, "sitrep", figure + " ", cpu, names, acked);
   Result(scenario, "sitrep", figure + " errors", static_cast<double>(publisher.errors()));
   outcome->failures += publisher.errors();
   return rate;

@@ -115,7 +115,7 @@ class Publisher {
 absl::StatusOr<PeerIngest> PublishRawJetStream(
     const std::string& nats_url, const PeerStream& stream,
     const std::function<void(int64_t g, PeerMessage* m)>& make, int window,
-    absl::Duration warmup, absl::Duration duration) {
+    absl::Duration warmup, absl::Duration duration, const PeerPhaseHooks& hooks) {
   absl::StatusOr<natsConnection*> nc = Connect(nats_url);
   if (!nc.ok()) return nc.status();
   absl::Cleanup close_nc = [&] {
@@ -131,11 +131,13 @@ absl::StatusOr<PeerIngest> PublishRawJetStream(
   Publisher publisher(*js, &acks, make);
   publisher.Until(absl::Now() + warmup);
   PeerIngest result;
+  if (hooks.begin) hooks.begin();
   const uint64_t acked0 = acks.acked.load(std::memory_order_acquire);
   const absl::Time t0 = absl::Now();
   publisher.Until(t0 + duration);
   result.acked = acks.acked.load(std::memory_order_acquire) - acked0;
   result.seconds = absl::ToDoubleSeconds(absl::Now() - t0);
+  if (hooks.end) hooks.end();
   jsPubOptions complete;
   jsPubOptions_Init(&complete);
   complete.MaxWait = 30000;

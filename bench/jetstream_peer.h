@@ -42,6 +42,14 @@ struct PeerIngest {
   double stored_bytes_per_message = 0;  // stream bytes / messages at the end
 };
 
+// Called on the publishing thread right as the measured phase begins and
+// right as it ends (before the outstanding acks are awaited), so that a
+// caller measures CPU over the same phase as `acked`; either may be empty.
+struct PeerPhaseHooks {
+  std::function<void()> begin;
+  std::function<void()> end;
+};
+
 // Connects to `nats_url`, creates `stream`, publishes for `warmup`, then
 // for `duration` (measured); waits for the outstanding acks. make(g, &m)
 // fills message g. UNAVAILABLE when NATS cannot be reached,
@@ -49,7 +57,8 @@ struct PeerIngest {
 absl::StatusOr<PeerIngest> PublishRawJetStream(
     const std::string& nats_url, const PeerStream& stream,
     const std::function<void(int64_t g, PeerMessage* m)>& make, int window,
-    absl::Duration warmup, absl::Duration duration);
+    absl::Duration warmup, absl::Duration duration,
+    const PeerPhaseHooks& hooks = {});
 
 // Stream bytes / messages of `stream` at `nats_url` (what a message costs
 // in the store, headers and subject included); 0 when unknown.

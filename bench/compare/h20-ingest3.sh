@@ -8,13 +8,16 @@
 #   bench/compare/h20-ingest3.sh AFTER_BUILD_DIR [BEFORE_BUILD_DIR]
 #   ROUNDS=3 (default): before and after alternated ROUNDS times (before
 #   first in odd rounds, after first in even ones), one run each, both with
-#   AFTER's sitrep-bench (--sitrepd= the build's sitrepd). Without a BEFORE,
-#   only AFTER runs.
+#   AFTER's sitrep-bench (--sitrepd= the build's sitrepd); OWN_BENCH=1: each
+#   build with its own sitrep-bench (its load generator too). Without a
+#   BEFORE, only AFTER runs.
 #
 # Prints per run: raw js_PublishAsync acked/s, sitrep batched acked/s, % of
 # raw, sitrepd CPU us/update (batched), nats-server CPU us/update (batched;
-# raw's in brackets), one-per-message acked/s; then per build the median %
-# next to the target, and the median sitrepd and nats-server CPU per update.
+# raw's in brackets), one-per-message acked/s and, from a sitrep-bench that
+# reports them (h20-ingest4 on), the load generator's own CPU per update and
+# the machine's idle share in the batched phase (raw's in brackets); then
+# per build the median % next to the target, and the median CPU per update.
 # Each run takes ~30 s on an idle machine (6 runs: ~3 minutes); every run is
 # bounded by a timeout. Then, if the time budget allows and valgrind is
 # installed, sitrepd's instructions per update for each build
@@ -40,7 +43,9 @@ run() {
   # The whole script stays within ~4 minutes: a run that would start past
   # 200 s is skipped and says so.
   if ((SECONDS > 170)); then echo "  $name: skipped (time budget)"; return; fi
-  out=$(timeout 60 "$bench" --scenario=jetstream-ingest --duration=5s \
+  local run_bench=$bench
+  [[ -n ${OWN_BENCH:-} ]] && run_bench=$build/bench/sitrep-bench
+  out=$(timeout 60 "$run_bench" --scenario=jetstream-ingest --duration=5s \
     --nats_server="$nats" --sitrepd="$build/server/sitrepd" 2>"$work/$name.err")
   local raw bat pct cpu nats_b nats_r one
   raw=$(awk -F'\t' '$4=="js_PublishAsync acked/s" {print $5}' <<<"$out")
@@ -50,13 +55,22 @@ run() {
   nats_b=$(awk -F'\t' '$4=="stream batched nats-server CPU us/update" {print $5}' <<<"$out")
   nats_r=$(awk -F'\t' '$3=="jetstream" && $4=="nats-server CPU us/update" {print $5}' <<<"$out")
   one=$(awk -F'\t' '$4=="stream acked/s" {print $5}' <<<"$out")
+  local gen_b gen_r idle_b idle_r
+  gen_b=$(awk -F'\t' '$4=="stream batched sitrep-bench CPU us/update" {print $5}' <<<"$out")
+  gen_r=$(awk -F'\t' '$3=="jetstream" && $4=="sitrep-bench CPU us/update" {print $5}' <<<"$out")
+  idle_b=$(awk -F'\t' '$4=="stream batched machine idle %" {print $5}' <<<"$out")
+  idle_r=$(awk -F'\t' '$3=="jetstream" && $4=="machine idle %" {print $5}' <<<"$out")
   if [[ -z $pct ]]; then
     echo "  $name: FAILED ($(tail -2 "$work/$name.err" | tr '\n' ' '))"
     return
   fi
   printf '  %-6s raw %8.0f/s  batched %8.0f/s  %5.1f %% of raw  sitrepd %5.1f us/update  nats-server %5.1f (raw %4.1f) us/update  one-per-message %7.0f/s\n' \
     "$name" "$raw" "$bat" "$pct" "$cpu" "$nats_b" "$nats_r" "$one"
-  echo "$pct $cpu $nats_b $nats_r" >>"$work/$name"
+  if [[ -n $gen_b ]]; then
+    printf '         sitrep-bench %5.1f (raw %4.1f) us/update  machine idle %4.1f %% (raw %4.1f %%)\n' \
+      "$gen_b" "$gen_r" "$idle_b" "$idle_r"
+  fi
+  echo "$pct $cpu $nats_b $nats_r ${gen_b:--} ${gen_r:--}" >>"$work/$name"
 }
 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print "n/a"}'; }
@@ -80,9 +94,11 @@ for name in before after; do
   cpu=$(cut -d' ' -f2 "$work/$name" | median)
   nb=$(cut -d' ' -f3 "$work/$name" | median)
   nr=$(cut -d' ' -f4 "$work/$name" | median)
+  gb=$(cut -d' ' -f5 "$work/$name" | grep -v -- - | median | awk '{print ($1 == "n/a" ? $1 : sprintf("%.1f", $1))}')
+  gr=$(cut -d' ' -f6 "$work/$name" | grep -v -- - | median | awk '{print ($1 == "n/a" ? $1 : sprintf("%.1f", $1))}')
   verdict=$(awk -v p="$pct" 'BEGIN {print (p >= 50 ? "met" : "NOT MET")}')
-  printf '%s: median %.1f %% of raw (target >= 50 %%: %s), median CPU per batched update: sitrepd %.1f us, nats-server %.1f us (raw %.1f us)\n' \
-    "$name" "$pct" "$verdict" "$cpu" "$nb" "$nr"
+  printf '%s: median %.1f %% of raw (target >= 50 %%: %s), median CPU per batched update: sitrepd %.1f us, nats-server %.1f us (raw %.1f us), sitrep-bench %s us (raw %s us)\n' \
+    "$name" "$pct" "$verdict" "$cpu" "$nb" "$nr" "$gb" "$gr"
 done
 
 # h20-pipe.sh runs the alternated runs above and its own rounds instead.

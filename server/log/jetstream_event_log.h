@@ -17,9 +17,9 @@
 //                .<a random id of the writing log>.<its publish counter>,
 //                unique per publish (the other replicas' tails read the
 //                dedupe digest from its first 32 digits rather than hash
-//                the event key again); Nats-Expected-Last-Sequence (and, from
-//                the second publish of a pipelined round on,
-//                Nats-Expected-Last-Msg-Id: see Append below);
+//                the event key again); Nats-Expected-Last-Sequence on the
+//                first publish of a chain, Nats-Expected-Last-Msg-Id on
+//                every later one (see Append below);
 //                Sitrep-Previous: LogEntry::previous, base64
 //   description  "sitrep event log <log_id>": the log_id every replica reads
 //   storage      file; duplicate window options.duplicate_window; no
@@ -48,11 +48,12 @@
 // Append validates a group commit against that state at head H (or, while
 // the tail has not applied this writer's last stored round, on top of that
 // round, H its last sequence) and
-// publishes its accepted updates pipelined, all in flight at once, the k-th
-// with Nats-Expected-Last-Sequence: H + k - 1 and Nats-Expected-Last-Msg-Id:
-// the (k-1)-th's id, so two replicas never both append on a stale view and
-// no publish is stored after a refused one: the loser waits for its tail
-// and validates again. A request the incident rules refuse against a
+// publishes its accepted updates pipelined, all in flight at once, the
+// first with Nats-Expected-Last-Sequence: H and the k-th after it with
+// Nats-Expected-Last-Msg-Id: the (k-1)-th's id (unique per publish, so it
+// fixes the k-th's sequence at H + k - 1 as well), so two replicas never
+// both append on a stale view and no publish is stored after a refused
+// one: the loser waits for its tail and validates again. A request the incident rules refuse against a
 // state behind the stream's last sequence is validated again once the
 // tail has read that far (read-your-writes across replicas).
 

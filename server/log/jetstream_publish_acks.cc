@@ -1,6 +1,7 @@
 // One publish of the JetStream log's writer on the wire, and its ack: the
-// message with its chain headers (Nats-Expected-Last-Sequence,
-// Nats-Expected-Last-Msg-Id, the previous incident record), published
+// message with its chain headers (Nats-Expected-Last-Sequence on a chain's
+// first publish, Nats-Expected-Last-Msg-Id on the others, the previous
+// incident record), published
 // pipelined (js_PublishMsgAsync, or a core publish when the round does not
 // wait for its answer), and the acks collected by libnats' ack thread for
 // the round (jetstream_publishing.cc decides and answers the rounds).
@@ -34,8 +35,22 @@ absl::StatusOr<MsgPtr> JetStreamEventLog::MakeMessage(
   // stream is expected to have last sequence 0.
   headers_.Start();
   headers_.Add(kMsgIdHeader, msg_id);
-  headers_.Add(kExpectedLastSeqHeader, entry.sequence() - 1);
-  if (!chain.empty()) headers_.Add(kExpectedLastMsgIdHeader, chain);
+  if (chain.empty()) {
+    headers_.Add(kExpectedLastSeqHeader, entry.sequence() - 1);
+  } else {
+    // Chained: the expected last message id alone fixes the sequence.
+    // nats-server 2.9 sets the stream's last message id on every message
+    // it stores (empty for one without an id, restored when a store
+    // fails; a duplicate stores nothing) and refuses a publish whose
+    // expected last id is not it. Ids are unique per publish, so the
+    // stream's last message is then `chain`'s publish, which its own
+    // expectation placed at sequence() - 1: the check of
+    // Nats-Expected-Last-Sequence could not refuse anything the id check
+    // lets through. The chain's first publish carries the sequence.
+    // (jetstream_memory_test: a publish chained to one that another
+    // replica's message followed is refused.)
+    headers_.Add(kExpectedLastMsgIdHeader, chain);
+  }
   if (entry.previous != nullptr) {
     headers_.Add(kPreviousHeader,
                  absl::Base64Escape(entry.previous->SerializeAsString()));

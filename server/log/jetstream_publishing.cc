@@ -1,9 +1,11 @@
 // The writer of the JetStream log: a group commit validates its requests
 // against the replica's state at the head H (the shared incident rules of
 // append_rules.h / incident_thread.h), publishes the accepted ones all at
-// once (pipelined, js_PublishMsgAsync) with Nats-Expected-Last-Sequence:
-// H + k and, from the second on, Nats-Expected-Last-Msg-Id: the id of the
-// publish before it, and answers once the tail has applied them. The chain
+// once (pipelined, js_PublishMsgAsync), the first with
+// Nats-Expected-Last-Sequence: H (unless chained to the round in flight)
+// and each later one with Nats-Expected-Last-Msg-Id: the id of the publish
+// before it (which fixes its sequence too), and answers once the tail has
+// applied them. The chain
 // keeps the incident rules exact across replicas: JetStream stores the
 // k-th publish only right after the (k-1)-th, so when another replica
 // appended first, the rest of the round is refused too, and the writer

@@ -90,52 +90,107 @@ TEST_F(JetStreamMemoryTest, DedupeIndexFollowsRetention) {
   EXPECT_EQ(sizes.cached_entries, 0u);
 }
 
-TEST_F(JetStreamMemoryTest, ChainedPublishAfterAnotherMessageIsRefused) {
-  // The pipelined writer chains a round's publishes with
-  // Nats-Expected-Last-Msg-Id; the server must refuse the link when another
-  // message came in between, even where the expected sequence matches.
-  const JetStreamOptions own = testing::StreamOfItsOwn("chain");
-  natsConnection* nc = nullptr;
-  jsCtx* js = nullptr;
-  ASSERT_EQ(natsConnection_ConnectTo(&nc, SharedNatsServer()->url().c_str()),
-            NATS_OK);
-  ASSERT_EQ(natsConnection_JetStream(&js, nc, nullptr), NATS_OK);
-  const std::string subject = absl::StrCat(own.subject_prefix, ".kfor.x.y");
-  const char* subjects[] = {subject.c_str()};
-  jsStreamConfig config;
-  jsStreamConfig_Init(&config);
-  config.Name = own.stream.c_str();
-  config.Subjects = subjects;
-  config.SubjectsLen = 1;
-  config.Storage = js_MemoryStorage;
-  jsStreamInfo* info = nullptr;
-  ASSERT_EQ(js_AddStream(&info, js, &config, nullptr, nullptr), NATS_OK);
-  jsStreamInfo_Destroy(info);
-  auto publish = [&](const char* id, const char* expected_seq,
-                     const char* expected_id, jsErrCode* code) {
+// A stream of its own on the shared nats-server and publishes to it with
+// the chain's headers, each one set or not, as the writer and another
+// replica would send them.
+class ChainedStream {
+ public:
+  explicit ChainedStream(const std::string& name)
+      : own_(testing::StreamOfItsOwn(name)),
+        subject_(absl::StrCat(own_.subject_prefix, ".kfor.x.y")) {
+    EXPECT_EQ(natsConnection_ConnectTo(&nc_, SharedNatsServer()->url().c_str()),
+              NATS_OK);
+    EXPECT_EQ(natsConnection_JetStream(&js_, nc_, nullptr), NATS_OK);
+    const char* subjects[] = {subject_.c_str()};
+    jsStreamConfig config;
+    jsStreamConfig_Init(&config);
+    config.Name = own_.stream.c_str();
+    config.Subjects = subjects;
+    config.SubjectsLen = 1;
+    config.Storage = js_MemoryStorage;
+    jsStreamInfo* info = nullptr;
+    EXPECT_EQ(js_AddStream(&info, js_, &config, nullptr, nullptr), NATS_OK);
+    jsStreamInfo_Destroy(info);
+  }
+  ~ChainedStream() {
+    jsCtx_Destroy(js_);
+    natsConnection_Destroy(nc_);
+  }
+
+  // Publishes with Nats-Msg-Id `id`, Nats-Expected-Last-Sequence and
+  // Nats-Expected-Last-Msg-Id (each left out when null); the stored
+  // sequence, or 0 with *code set when refused.
+  uint64_t Publish(const char* id, const char* expected_seq,
+                   const char* expected_id, jsErrCode* code) {
     natsMsg* msg = nullptr;
-    EXPECT_EQ(natsMsg_Create(&msg, subject.c_str(), nullptr, "x", 1), NATS_OK);
-    natsMsgHeader_Set(msg, "Nats-Msg-Id", id);
-    natsMsgHeader_Set(msg, "Nats-Expected-Last-Sequence", expected_seq);
+    EXPECT_EQ(natsMsg_Create(&msg, subject_.c_str(), nullptr, "x", 1), NATS_OK);
+    if (id != nullptr) natsMsgHeader_Set(msg, "Nats-Msg-Id", id);
+    if (expected_seq != nullptr) {
+      natsMsgHeader_Set(msg, "Nats-Expected-Last-Sequence", expected_seq);
+    }
     if (expected_id != nullptr) {
       natsMsgHeader_Set(msg, "Nats-Expected-Last-Msg-Id", expected_id);
     }
     jsPubAck* ack = nullptr;
-    natsStatus s = js_PublishMsg(&ack, js, msg, nullptr, code);
+    *code = static_cast<jsErrCode>(0);
+    const natsStatus s = js_PublishMsg(&ack, js_, msg, nullptr, code);
+    const uint64_t sequence = s == NATS_OK && ack != nullptr ? ack->Sequence : 0;
     jsPubAck_Destroy(ack);
     natsMsg_Destroy(msg);
-    return s;
-  };
+    return sequence;
+  }
+
+ private:
+  const JetStreamOptions own_;
+  const std::string subject_;
+  natsConnection* nc_ = nullptr;
+  jsCtx* js_ = nullptr;
+};
+
+TEST_F(JetStreamMemoryTest, ChainedPublishAfterAnotherMessageIsRefused) {
+  // The pipelined writer chains a round's publishes with
+  // Nats-Expected-Last-Msg-Id; the server must refuse the link when another
+  // message came in between, even where the expected sequence matches.
+  ChainedStream stream("chain");
   jsErrCode code = static_cast<jsErrCode>(0);
-  ASSERT_EQ(publish("mine-1", "0", nullptr, &code), NATS_OK);
-  ASSERT_EQ(publish("mine-2", "1", "mine-1", &code), NATS_OK);
+  ASSERT_EQ(stream.Publish("mine-1", "0", nullptr, &code), 1u);
+  ASSERT_EQ(stream.Publish("mine-2", "1", "mine-1", &code), 2u);
   // Another replica's message lands at 3 where this one meant "mine-3".
-  ASSERT_EQ(publish("theirs-3", "2", nullptr, &code), NATS_OK);
+  ASSERT_EQ(stream.Publish("theirs-3", "2", nullptr, &code), 3u);
   // "mine-4" expects sequence 3 (true) after "mine-3" (false): refused.
-  EXPECT_NE(publish("mine-4", "3", "mine-3", &code), NATS_OK);
+  EXPECT_EQ(stream.Publish("mine-4", "3", "mine-3", &code), 0u);
   EXPECT_EQ(code, JSStreamWrongLastMsgIDErr);
-  jsCtx_Destroy(js);
-  natsConnection_Destroy(nc);
+}
+
+TEST_F(JetStreamMemoryTest, ChainedPublishWithoutExpectedSequenceStaysExact) {
+  // The writer's chained publishes carry Nats-Expected-Last-Msg-Id without
+  // Nats-Expected-Last-Sequence (jetstream_publish_acks.cc): the id alone
+  // must store each link right after its predecessor and refuse it when
+  // another replica's message, with an id or without one, came in between.
+  ChainedStream stream("chain-id-only");
+  jsErrCode code = static_cast<jsErrCode>(0);
+  ASSERT_EQ(stream.Publish("mine-1", "0", nullptr, &code), 1u);
+  ASSERT_EQ(stream.Publish("mine-2", nullptr, "mine-1", &code), 2u);
+  ASSERT_EQ(stream.Publish("mine-3", nullptr, "mine-2", &code), 3u);
+  // Another replica appends at 4 (its own chain's first publish).
+  ASSERT_EQ(stream.Publish("theirs-4", "3", nullptr, &code), 4u);
+  // This replica's round went on after "mine-3": refused, and so is the
+  // link behind the refused one.
+  EXPECT_EQ(stream.Publish("mine-4", nullptr, "mine-3", &code), 0u);
+  EXPECT_EQ(code, JSStreamWrongLastMsgIDErr);
+  EXPECT_EQ(stream.Publish("mine-5", nullptr, "mine-4", &code), 0u);
+  EXPECT_EQ(code, JSStreamWrongLastMsgIDErr);
+  // A message without an id at 5: nothing chained to 4 is stored now.
+  ASSERT_EQ(stream.Publish(nullptr, nullptr, nullptr, &code), 5u);
+  EXPECT_EQ(stream.Publish("theirs-6", nullptr, "theirs-4", &code), 0u);
+  EXPECT_EQ(code, JSStreamWrongLastMsgIDErr);
+  // A chain started again at the head links on as before.
+  ASSERT_EQ(stream.Publish("mine-6", "5", nullptr, &code), 6u);
+  EXPECT_EQ(stream.Publish("mine-7", nullptr, "mine-6", &code), 7u);
+  // The same publish sent again is a duplicate, not a new last message:
+  // the chain still links to 7.
+  EXPECT_EQ(stream.Publish("mine-7", nullptr, "mine-6", &code), 7u);
+  EXPECT_EQ(stream.Publish("mine-8", nullptr, "mine-7", &code), 8u);
 }
 
 }  // namespace
