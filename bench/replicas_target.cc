@@ -40,10 +40,12 @@
 #include "bench/thread_cpu.h"
 #include "tests/support/temp_dir.h"
 
-ABSL_FLAG(std::string, replica_publishers, "spread",
-          "--scenario=replicas: spread (one publisher per replica, each "
-          "publishing its share of the updates, as behind a load balancer) "
-          "or first (one publisher, on replica 0)");
+// The verdict's default is first: spread measured lower (docs/performance.md,
+// "h20-cap4").
+ABSL_FLAG(std::string, replica_publishers, "first",
+          "--scenario=replicas: first (one publisher, on replica 0) or spread "
+          "(one publisher per replica, each publishing its share of the "
+          "updates, as behind a load balancer)");
 ABSL_FLAG(int, replica_publisher_count, 0,
           "--scenario=replicas: publishers (PublishStreams) sharing the "
           "updates; 0: one per replica with --replica_publishers=spread, one "
