@@ -25,14 +25,8 @@ bench=$build/bench/sitrep-bench
 out=${H20_CAP4_OUT:-/tmp/h20cap4}
 mkdir -p "$out"
 echo "== h20-cap4, $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
-# CPU groups a sitrep-bench killed by its timeout left behind (only those
-# of a sitrep-bench that is gone).
-clean_groups() {
-  for g in /sys/fs/cgroup/cpu/sitrep-bench-*; do
-    [[ -d $g ]] || continue
-    kill -0 "${g##*-}" 2>/dev/null || rmdir "$g"/*/ "$g" 2>/dev/null
-  done
-}
+# clean_groups: the CPU groups of a sitrep-bench its timeout killed.
+source "$(dirname "${BASH_SOURCE[0]}")/cpu_groups.sh"
 # label budget counts rounds timeout-seconds extra-flags...
 run() {
   local label=$1 budget=$2 counts=$3 rounds=$4 limit=$5
