@@ -13,11 +13,13 @@ std::optional<DeliveryCost> FitDeliveryCost(const std::vector<ReplicaRun>& runs,
   for (const ReplicaRun& run : runs) {
     if (run.seconds <= 0) continue;
     const double u = static_cast<double>(run.updates) / run.seconds;
-    for (const ReplicaPhase& r : run.each) {
+    for (size_t k = 0; k < run.each.size(); ++k) {
+      const ReplicaPhase& r = run.each[k];
       if (r.writes == 0) continue;
       const double w = static_cast<double>(r.writes) / run.seconds;
       const double d = static_cast<double>(r.deliveries) / run.seconds;
-      const double fixed = u * (tail_us + (r.index == 0 ? ingest_us : 0)) / 1e6;
+      const double fixed =
+          (u * tail_us + run.IngestedBy(k) / run.seconds * ingest_us) / 1e6;
       const double y = r.cpu_seconds / run.seconds - fixed;
       ww += w * w;
       wd += w * d;

@@ -26,8 +26,8 @@ struct DeliveryCost {
   }
 };
 
-// `tail_us` every replica spends per update and `ingest_us` the one that
-// takes the publishes (replica 0) spends on top (MeasureScalingLaw) are
+// `tail_us` every replica spends per update and `ingest_us` the ones that
+// take the publishes spend per publish on top (MeasureScalingLaw) are
 // taken off each replica's CPU first. nullopt when the runs do not tell
 // the two apart (too few replicas with writes, or the same updates per
 // write everywhere) or the fit gives a negative cost (noise larger than

@@ -1,8 +1,14 @@
 // --scenario=fanout (and replicas): N filtered subscribers (one mission
-// each) and one publisher against one system (bench/fanout_target.h).
+// each) and one publisher against one system (bench/fanout_target.h); the
+// replicas target may spread the updates over several publishers
+// (bench/fanout_spread_publisher.h), fed in g's order by the same loop.
 // Phase A: max rate, flow-controlled (the publisher stays at most
 // --lag_limit updates ahead of the slowest subscriber, so the figure is the
 // sustainable rate and the drain is bounded) for --duration after --warmup.
+// A subscriber's position is the lowest update of its mission it still
+// lacks, whichever publisher published it (VerifyingSubscriber::
+// expected_g), so with several publishers the limit holds them all, by
+// the oldest update missing anywhere.
 // Phase B: --rate updates/s for --duration; publish->deliver latency from
 // the publish time in label "b". Both phases verify exactly-once, in-order
 // delivery of every matching update. The replicas scenario runs its

@@ -23,7 +23,7 @@ bool FanoutTarget::AllSubscribed(
 
 std::unique_ptr<VerifyingSubscriber> GrpcChannelsTarget::Subscribe(
     int index, int mission_index, bool stall) {
-  auto s = std::make_unique<Subscriber>(mission_index, stall);
+  auto s = std::make_unique<Subscriber>(mission_index, stall, publishers_);
   Channel* channel = &channels_[static_cast<size_t>(index) % channels_.size()];
   if (stall) {
     std::vector<Channel> own = MakeChannels(address_, 1);
@@ -36,8 +36,21 @@ std::unique_ptr<VerifyingSubscriber> GrpcChannelsTarget::Subscribe(
 
 std::unique_ptr<FanoutPublisher> GrpcChannelsTarget::NewPublisher(
     const std::string& run) {
-  return std::make_unique<StreamPublisher>(publisher_channel_[0].stub.get(),
-                                           run);
+  if (publishers_ <= 1) {
+    return std::make_unique<StreamPublisher>(publisher_channel_[0].stub.get(),
+                                             run);
+  }
+  return NewSpreadPublisher(run);
+}
+
+std::unique_ptr<SpreadPublisher> GrpcChannelsTarget::NewSpreadPublisher(
+    const std::string& run) {
+  std::vector<std::unique_ptr<StreamPublisher>> each;
+  for (int p = 0; p < publishers_; ++p) {
+    Channel& channel = publisher_channel_[static_cast<size_t>(p) % publisher_channel_.size()];
+    each.push_back(std::make_unique<StreamPublisher>(channel.stub.get(), run));
+  }
+  return std::make_unique<SpreadPublisher>(std::move(each));
 }
 
 namespace {

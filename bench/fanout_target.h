@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "bench/fanout_spread_publisher.h"
 #include "bench/grpc_channels.h"
 #include "bench/replica_scaling.h"
 #include "bench/server_process.h"
@@ -55,7 +56,9 @@ class FanoutTarget {
 };
 
 // Subscribers over gRPC channels (subscriber i on channel i % count), the
-// publisher on a channel of its own: what every gRPC server target shares.
+// publisher on a channel of its own (or, with publishers_ > 1, publisher p
+// of a SpreadPublisher on publisher_channel_[p % their count]): what every
+// gRPC server target shares.
 // A stalled subscriber (isolation runs) gets a connection of its own, as a
 // frozen dashboard has: on a connection shared with ~125 readers, gRPC's
 // client transport slowed those readers too (with 25 stalled streams on
@@ -70,9 +73,15 @@ class GrpcChannelsTarget : public FanoutTarget {
       const std::string& run) override;
 
  protected:
+  // publishers_ StreamPublishers of `run` sharing the updates.
+  std::unique_ptr<SpreadPublisher> NewSpreadPublisher(const std::string& run);
+
   std::string address_;
   std::vector<Channel> channels_;
   std::vector<Channel> publisher_channel_;
+  // Publishers sharing the updates (PublisherOf): the subscribers verify
+  // each one's order. Set before the first Subscribe.
+  int publishers_ = 1;
   // A deque: subscribers keep pointers to their channel.
   std::deque<Channel> stalled_channels_;
 };

@@ -17,9 +17,10 @@ namespace sitrep::bench {
 class Subscriber final : public VerifyingSubscriber,
                          public grpc::ClientReadReactor<grpc::ByteBuffer> {
  public:
-  // `stall`: stop reading after the first message (isolation runs).
-  Subscriber(int mission_index, bool stall = false)
-      : VerifyingSubscriber(mission_index), stall_(stall) {}
+  // `stall`: stop reading after the first message (isolation runs);
+  // `publishers`: how many publishers share the updates (PublisherOf).
+  Subscriber(int mission_index, bool stall = false, int publishers = 1)
+      : VerifyingSubscriber(mission_index, publishers), stall_(stall) {}
 
   // Starts the call on `channel` (borrowed; must outlive the stream).
   void Start(Channel* channel, const v1::SubscribeRequest& request);

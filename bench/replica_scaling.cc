@@ -49,6 +49,7 @@ void Result(const std::string& system, const std::string& figure, double value) 
 
 ReplicaPhase Since(const ReplicaPhase& now, const ReplicaPhase& start) {
   ReplicaPhase one = now;
+  one.ingested -= start.ingested;
   one.cpu_seconds -= start.cpu_seconds;
   one.periods -= start.periods;
   one.throttled_periods -= start.throttled_periods;
@@ -72,18 +73,27 @@ double ReplicaRun::delivered_per_second() const {
 }
 
 std::optional<ScalingLaw> FitScalingLaw(const std::vector<ReplicaRun>& runs) {
-  // Normal equations of cpu = u*tail + ingest_flag*u*ingest + d*delivery.
+  // Normal equations of cpu = u*tail + taken*ingest + d*delivery.
   // Rows are scaled to CPU per second of phase so that long and short runs
   // weigh alike.
   double ata[3][3] = {}, aty[3] = {};
   int counts_seen = 0, last_count = -1;
+  // A replica that took no publishes but delivered: without one, every
+  // replica's publishes and deliveries are the same shares of the run's
+  // (one replica, or publishes spread as evenly as the subscribers), and
+  // ingest is not told from delivery.
+  bool separable = false;
   for (const ReplicaRun& run : runs) {
     if (run.seconds <= 0 || run.updates == 0) continue;
     if (run.replicas != last_count) ++counts_seen;
     last_count = run.replicas;
-    for (const ReplicaPhase& r : run.each) {
+    for (size_t k = 0; k < run.each.size(); ++k) {
+      separable = separable || (run.IngestedBy(k) <= 0 && run.each[k].deliveries > 0);
+    }
+    for (size_t k = 0; k < run.each.size(); ++k) {
+      const ReplicaPhase& r = run.each[k];
       const double u = static_cast<double>(run.updates) / run.seconds;
-      const double row[3] = {u, r.index == 0 ? u : 0.0,
+      const double row[3] = {u, run.IngestedBy(k) / run.seconds,
                              static_cast<double>(r.deliveries) / run.seconds};
       const double y = r.cpu_seconds / run.seconds;
       for (int i = 0; i < 3; ++i) {
@@ -92,7 +102,7 @@ std::optional<ScalingLaw> FitScalingLaw(const std::vector<ReplicaRun>& runs) {
       }
     }
   }
-  if (counts_seen < 2) return std::nullopt;
+  if (counts_seen < 2 || !separable) return std::nullopt;
   double x[3];
   if (!Solve3(ata, aty, x)) return std::nullopt;
   if (x[0] < 0 || x[1] < 0 || x[2] < 0) return std::nullopt;
@@ -108,22 +118,28 @@ std::optional<DirectLaw> MeasureScalingLaw(const std::vector<ReplicaRun>& runs) 
   }
   if (tail_updates == 0) return std::nullopt;
   const double tail = tail_cpu / tail_updates;  // seconds per update
-  // Ingest: what replica 0 spends beyond the others, per update, once its
-  // deliveries are priced at the others' cost per delivery.
+  // Ingest: what the replicas that took publishes spend beyond the others,
+  // per publish, once their deliveries are priced at the others' cost per
+  // delivery.
   std::vector<double> ingest;
   for (const ReplicaRun& run : runs) {
     if (run.each.size() < 2 || run.updates == 0) continue;
     const double u = static_cast<double>(run.updates);
     double cpu = 0, deliveries = 0;
-    for (size_t k = 1; k < run.each.size(); ++k) {
+    for (size_t k = 0; k < run.each.size(); ++k) {
+      if (run.IngestedBy(k) > 0) continue;
       cpu += run.each[k].cpu_seconds - u * tail;
       deliveries += static_cast<double>(run.each[k].deliveries);
     }
     if (deliveries <= 0) continue;
-    const ReplicaPhase& first = run.each[0];
-    ingest.push_back((first.cpu_seconds - u * tail -
-                      static_cast<double>(first.deliveries) * cpu / deliveries) /
-                     u);
+    double extra = 0, taken = 0;
+    for (size_t k = 0; k < run.each.size(); ++k) {
+      if (run.IngestedBy(k) <= 0) continue;
+      const ReplicaPhase& r = run.each[k];
+      extra += r.cpu_seconds - u * tail - static_cast<double>(r.deliveries) * cpu / deliveries;
+      taken += run.IngestedBy(k);
+    }
+    if (taken > 0) ingest.push_back(extra / taken);
   }
   if (ingest.empty()) return std::nullopt;
   std::sort(ingest.begin(), ingest.end());
@@ -200,7 +216,9 @@ void ReportMeasuredLaw(const std::vector<ReplicaRun>& runs, bool bounded) {
   const std::string prefix = bounded ? "bounded " : "";
   const std::optional<DirectLaw> law = MeasureScalingLaw(runs);
   if (!law.has_value()) {
-    std::printf("# measured law%s: needs the tail-only replica and a run with 2+ replicas\n",
+    std::printf("# measured law%s: needs the tail-only replica and a run with 2+ replicas, one "
+                "of which took no publishes (with the publishes spread over every replica, "
+                "ingest and delivery are not told apart: see the fitted law)\n",
                 which);
     return;
   }
@@ -257,10 +275,12 @@ std::string EachReplicaWrites(const ReplicaRun& run) {
     const double samples = static_cast<double>(r.samples);
     absl::StrAppend(
         &each, each.empty() ? "" : "; ",
-        absl::StrFormat("#%d %llu writes (%.1f updates each), slowest %.0f %%, %.1f ahead",
+        absl::StrFormat("#%d %llu writes (%.1f updates each), slowest %.0f %%, %.1f ahead, "
+                        "took %.0f publishes",
                         r.index, static_cast<unsigned long long>(r.writes), per_write,
                         samples > 0 ? 100 * static_cast<double>(r.slowest_samples) / samples : 0,
-                        samples > 0 ? r.ahead_sum / samples : 0));
+                        samples > 0 ? r.ahead_sum / samples : 0,
+                        run.IngestedBy(static_cast<size_t>(&r - run.each.data()))));
   }
   return each;
 }
@@ -409,9 +429,10 @@ void ReportLagLoop(const std::vector<ReplicaRun>& runs) {
 void ReportFittedLaw(const std::vector<ReplicaRun>& runs) {
   const std::optional<ScalingLaw> law = FitScalingLaw(runs);
   if (!law.has_value()) {
-    std::printf("# scaling law: not determined by these runs (fewer than two replica counts, "
-                "or a negative cost in the fit: noise from other load; run longer on a quiet "
-                "machine)\n");
+    std::printf("# scaling law: not determined by these runs (fewer than two replica counts; "
+                "no replica without publishes, as with --replica_publishers=spread, so ingest "
+                "and delivery grow together; or a negative cost in the fit: noise from other "
+                "load; run longer on a quiet machine)\n");
     return;
   }
   Result("fit", "tail CPU us/update", law->tail_us);
@@ -425,9 +446,10 @@ void ReportFittedLaw(const std::vector<ReplicaRun>& runs) {
   const double budget = last.budget_cores > 0 ? last.budget_cores : 1.0;
   for (const ReplicaRun& run : runs) {
     const double m = run.matches;
-    std::printf("#   law at %d replicas, %.0f deliveries/update, %.2f core each: %.0f delivered/s "
-                "(measured %.0f)\n",
-                run.replicas, m, budget, PredictDelivered(*law, budget, run.replicas, m, false),
+    std::printf("#   law at %d replicas, %.0f deliveries/update, %.2f core each, publishes %s: "
+                "%.0f delivered/s (measured %.0f)\n",
+                run.replicas, m, budget, run.PublishesSpread() ? "spread" : "through one",
+                PredictDelivered(*law, budget, run.replicas, m, run.PublishesSpread()),
                 run.delivered_per_second());
   }
   // 10,000 subscribers following one mission of three, as in the bench.

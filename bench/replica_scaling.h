@@ -12,7 +12,11 @@ namespace sitrep::bench {
 // What one sitrepd replica did in the measured phase (phase A, max rate)
 // of sitrep-bench --scenario=replicas.
 struct ReplicaPhase {
-  int index = 0;             // replica 0 takes the publishes
+  int index = 0;
+  // Publishes through this replica acknowledged in the phase (its ingest:
+  // all of them on replica 0 with --replica_publishers=first, a share each
+  // with spread). Every replica's 0: not recorded, replica 0 took all.
+  uint64_t ingested = 0;
   double cpu_seconds = 0;    // utime + stime in the phase
   double periods = 0;        // CFS periods of its CPU budget in the phase
   double throttled_periods = 0;  // of those, ended with the budget spent
@@ -39,6 +43,7 @@ ReplicaPhase Since(const ReplicaPhase& now, const ReplicaPhase& start);
 struct ReplicaRun {
   int round = 1;             // of --replica_rounds (bench/replica_rounds.h)
   int replicas = 0;
+  int publishers = 1;        // PublishStreams sharing the updates
   double budget_cores = 0;   // per replica; 0: no budget
   double seconds = 0;        // length of the phase
   uint64_t updates = 0;      // appended in the phase (every replica applies each)
@@ -62,6 +67,21 @@ struct ReplicaRun {
 
   uint64_t deliveries() const;
   double delivered_per_second() const;
+  // Replica k's publishes in the phase: its `ingested`, or when no replica
+  // recorded any, all of them on replica 0. Inline: the delivery cost's
+  // fit (bench/delivery_cost.cc) uses it without this file's .cc.
+  double IngestedBy(size_t k) const {
+    bool recorded = false;
+    for (const ReplicaPhase& r : each) recorded = recorded || r.ingested > 0;
+    if (recorded) return k < each.size() ? static_cast<double>(each[k].ingested) : 0;
+    return k == 0 ? static_cast<double>(updates) : 0;
+  }
+  // More than one replica took publishes.
+  bool PublishesSpread() const {
+    int taking = 0;
+    for (size_t k = 0; k < each.size(); ++k) taking += IngestedBy(k) > 0 ? 1 : 0;
+    return taking > 1;
+  }
 };
 
 // One step of the capacity search at a latency bound
@@ -97,9 +117,10 @@ struct BoundedCapacity {
 };
 
 // The cost model the runs are fitted to, in CPU seconds:
-//   replica CPU = updates x (tail + [replica 0] x ingest) + deliveries x delivery
+//   replica CPU = updates x tail + publishes taken x ingest + deliveries x delivery
 // tail: applying one update from the stream (every replica pays it);
-// ingest: validating and publishing it (only the replica that took it);
+// ingest: validating and publishing it (only the replica that took it; with
+// spread publishing, the conflicts of the replicas' writers are in it);
 // delivery: one update written to one subscriber.
 struct ScalingLaw {
   double tail_us = 0;
@@ -108,9 +129,11 @@ struct ScalingLaw {
 };
 
 // Least squares over every replica of every run; nullopt when the runs do
-// not determine the three costs (fewer than two replica counts, a singular
-// system, or a negative cost: noise larger than the signal, as on a
-// loaded machine).
+// not determine the three costs (fewer than two replica counts, no
+// replica that took no publishes - with the publishes spread, each
+// replica's ingest and deliveries are the same share of the run's - a
+// singular system, or a negative cost: noise larger than the signal, as on
+// a loaded machine).
 std::optional<ScalingLaw> FitScalingLaw(const std::vector<ReplicaRun>& runs);
 
 // The delivered updates/s the law predicts for `replicas` replicas with
@@ -121,9 +144,11 @@ double PredictDelivered(const ScalingLaw& law, double budget_cores, int replicas
                         double matches, bool publishes_spread);
 
 // The law from direct measurements: the tail from the tail-only replica,
-// ingest from replica 0 against the others (runs with 2+ replicas), and
-// the delivery cost of each run's replicas once tail and ingest are taken
-// off. nullopt without a tail measurement or a run with 2+ replicas.
+// ingest from the replicas that took publishes against those that took
+// none (runs with 2+ replicas), and the delivery cost of each run's
+// replicas once tail and ingest are taken off. nullopt without a tail
+// measurement or a run with a replica that took no publishes (spread
+// publishing alone cannot tell ingest from delivery).
 struct DirectLaw {
   double tail_us = 0;
   double ingest_us = 0;

@@ -15,6 +15,12 @@ if [ -z "$nats_server" ]; then
   exit 77
 fi
 # --replica_cpu=0: correctness only, no CPU budgets (they need root and cgroups).
-exec "$1" --scenario=replicas --replica_counts=2 --replica_cpu=0 --nats_server="$nats_server" \
-  --subscribers=30 --channels=4 --warmup=1s --duration=3s --rate=200 \
-  --drain_timeout=30s --capacity_step=1s --capacity_steps=4 --check
+# Both publishing modes: one publisher on replica 0 (the verdict's), and one
+# publisher per replica (both replicas' writers appending at once, each
+# publisher's order verified).
+for publishers in first spread; do
+  "$1" --scenario=replicas --replica_counts=2 --replica_cpu=0 --nats_server="$nats_server" \
+    --replica_publishers=$publishers \
+    --subscribers=30 --channels=4 --warmup=1s --duration=3s --rate=200 \
+    --drain_timeout=30s --capacity_step=1s --capacity_steps=4 --check
+done

@@ -1,7 +1,14 @@
 // K sitrepd replicas on --store=jetstream over one nats-server -js (R1:
 // replication is JetStream's business, fan-out is sitrepd's). Subscriber i
-// is served by replica i % K; the publisher writes to replica 0, so every
-// other replica serves updates it only knows from its tail of the stream.
+// is served by replica i % K. --replica_publishers says who publishes:
+// spread (K publishers, publisher p on replica p, each taking every K-th
+// triple of updates: bench/fanout_spread_publisher.h; the replicas' writers
+// then append concurrently, chained by Nats-Expected-Last-Sequence) or
+// first (one publisher, on replica 0: every other replica serves updates
+// it only knows from its tail of the stream); --replica_publisher_count
+// overrides the count (publisher p on replica p % K, or on replica 0).
+// Each replica's JetStream writer totals (rounds, rounds another replica's
+// append refused) are noted on stderr when it stops.
 // The --channels are split over the replicas (channel c on replica c % K).
 // CPU and memory figures are the replicas' sums; each replica's CPU and
 // nats-server's are noted on stderr at the end. With --replica_cpu each
@@ -16,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -32,6 +40,17 @@
 #include "bench/thread_cpu.h"
 #include "tests/support/temp_dir.h"
 
+// The verdict's default is first: spread measured lower (docs/performance.md,
+// "h20-cap4").
+ABSL_FLAG(std::string, replica_publishers, "first",
+          "--scenario=replicas: first (one publisher, on replica 0) or spread "
+          "(one publisher per replica, each publishing its share of the "
+          "updates, as behind a load balancer)");
+ABSL_FLAG(int, replica_publisher_count, 0,
+          "--scenario=replicas: publishers (PublishStreams) sharing the "
+          "updates; 0: one per replica with --replica_publishers=spread, one "
+          "with first. Publisher p is on replica p % K (spread) or 0 (first)");
+
 namespace sitrep::bench {
 
 std::vector<ReplicaRun> g_replica_runs;
@@ -47,6 +66,14 @@ class ReplicasTarget final : public GrpcChannelsTarget {
   ~ReplicasTarget() override { Stop(); }
 
   bool Start() override {
+    const std::string mode = absl::GetFlag(FLAGS_replica_publishers);
+    if (mode != "spread" && mode != "first") {
+      Note("--replica_publishers=%s: spread or first", mode.c_str());
+      return false;
+    }
+    spread_mode_ = mode == "spread";
+    const int publishers = absl::GetFlag(FLAGS_replica_publisher_count);
+    publishers_ = publishers > 0 ? publishers : spread_mode_ ? count_ : 1;
     budget_cores_ = absl::GetFlag(FLAGS_replica_cpu);
     if (budget_cores_ > 0) {
       absl::StatusOr<std::unique_ptr<CpuBudgets>> budgets = CpuBudgets::Create();
@@ -87,7 +114,18 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     for (int c = 0; c < per_replica * count_; ++c) {
       channels_.push_back(std::move(by_replica[c % count_][c / count_]));
     }
-    publisher_channel_ = MakeChannels(replicas_[0]->process.address(), 1);
+    // A channel (connection) per publisher, as separate publishers have.
+    std::string placed;
+    for (int p = 0; p < publishers_; ++p) {
+      const size_t k = spread_mode_ ? static_cast<size_t>(p % count_) : 0;
+      publisher_replica_.push_back(k);
+      std::vector<Channel> one = MakeChannels(replicas_[k]->process.address(), 1);
+      publisher_channel_.push_back(std::move(one.front()));
+      absl::StrAppend(&placed, placed.empty() ? "" : ", ", k);
+    }
+    Note("replicas-%d: %d publisher%s (%s), on replica%s %s", count_, publishers_,
+         publishers_ == 1 ? "" : "s", mode.c_str(), publishers_ == 1 ? "" : "s",
+         placed.c_str());
     address_ = replicas_[0]->process.address();  // stalled subscribers
     // One more replica that serves nobody and has no budget: its CPU per
     // update is the tail's cost alone (the scaling law's per-update part).
@@ -106,6 +144,13 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     served_.emplace_back(replica, s.get());
     if (!stall) followed_.emplace_back(replica, s.get());
     return s;
+  }
+  std::unique_ptr<FanoutPublisher> NewPublisher(const std::string& run) override {
+    // Always a SpreadPublisher (one publisher or more): its per-publisher
+    // acks are each replica's ingest.
+    std::unique_ptr<SpreadPublisher> publisher = NewSpreadPublisher(run);
+    spread_ = publisher.get();
+    return publisher;
   }
   std::vector<ReplicaPhase> ReplicaCounters() override {
     std::vector<ReplicaPhase> now(replicas_.size());
@@ -129,6 +174,11 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     for (const auto& [replica, subscriber] : served_) {
       now[replica].deliveries += subscriber->received();
       now[replica].writes += subscriber->messages();
+    }
+    if (spread_ != nullptr) {
+      for (int p = 0; p < spread_->count(); ++p) {
+        now[publisher_replica_[static_cast<size_t>(p)]].ingested += spread_->acked(p);
+      }
     }
     return now;
   }
@@ -171,6 +221,7 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     run.loadgen_busiest_thread_seconds =
         BusiestThreadSeconds(phase_loadgen_threads_, threads);
     run.budget_cores = budgets_ != nullptr ? budget_cores_ : 0;
+    run.publishers = publishers_;
     run.seconds = Seconds(absl::Now() - phase_t0_);
     run.updates = acked - phase_acked_;
     run.nats_cpu_seconds = nats_cpu - phase_nats_cpu_;
@@ -200,10 +251,21 @@ class ReplicasTarget final : public GrpcChannelsTarget {
     if (stopped_) return;
     stopped_ = true;
     std::string cpu;
-    for (auto& replica : replicas_) {
+    std::vector<uint64_t> took(replicas_.size(), 0);
+    if (spread_ != nullptr) {
+      for (int p = 0; p < spread_->count(); ++p) {
+        took[publisher_replica_[static_cast<size_t>(p)]] += spread_->acked(p);
+      }
+    }
+    spread_ = nullptr;  // the run's, which ends after Stop
+    for (size_t k = 0; k < replicas_.size(); ++k) {
+      System& replica = *replicas_[k];
       absl::StrAppend(&cpu, cpu.empty() ? "" : ", ",
-                      absl::StrFormat("%.1f s", replica->Stats().cpu_seconds));
-      replica->process.Stop();
+                      absl::StrFormat("%.1f s", replica.Stats().cpu_seconds));
+      replica.process.Stop();
+      Note("replicas-%d: replica %zu took %llu publishes; its JetStream writer: %s", count_, k,
+           static_cast<unsigned long long>(took[k]),
+           WriterTotals(replica.process.StderrTail()).c_str());
     }
     if (lag_sampler_ != nullptr) lag_sampler_->Stop();
     served_.clear();
@@ -217,7 +279,23 @@ class ReplicasTarget final : public GrpcChannelsTarget {
   }
 
  private:
+  // The key=value fields of the last "JetStream writer totals" line of a
+  // stopped replica's stderr (server/log/jetstream_event_log.h).
+  static std::string WriterTotals(const std::string& tail) {
+    constexpr std::string_view kLine = "JetStream writer totals ";
+    const size_t at = tail.rfind(kLine);
+    if (at == std::string::npos) return "no totals logged";
+    const size_t from = at + kLine.size();
+    const size_t end = tail.find('\n', from);
+    return tail.substr(from, end == std::string::npos ? std::string::npos : end - from);
+  }
+
   const int count_;
+  bool spread_mode_ = true;
+  // The replica of each publisher (index: publisher).
+  std::vector<size_t> publisher_replica_;
+  // The run's publisher (RunFanout's: it outlives every call until Stop).
+  SpreadPublisher* spread_ = nullptr;
   testing::TempDir dir_;
   ServerProcess nats_;
   double nats_cpu0_ = 0;

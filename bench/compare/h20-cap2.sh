@@ -26,14 +26,8 @@ if [[ -n $before ]]; then
   timeout 120 "$cgscript" "$before/server/sitrepd" "$after/bench/sitrep-bench" /tmp/h20cap2-q-before 10000 64 \
     | sed 's/^/before: /'
 fi
-# CPU groups a sitrep-bench killed by its timeout left behind (only those
-# of a sitrep-bench that is gone).
-clean_groups() {
-  for g in /sys/fs/cgroup/cpu/sitrep-bench-*; do
-    [[ -d $g ]] || continue
-    kill -0 "${g##*-}" 2>/dev/null || rmdir "$g"/*/ "$g" 2>/dev/null
-  done
-}
+# clean_groups: the CPU groups of a sitrep-bench its timeout killed.
+source "$(dirname "${BASH_SOURCE[0]}")/cpu_groups.sh"
 # cpu rounds timeout-seconds
 for run in "0.25 3 200" "0.15 1 80"; do
   read -r cpu rounds limit <<<"$run"

@@ -29,14 +29,8 @@ after=${1:?usage: h20-cap3.sh AFTER_BUILD_DIR [BEFORE_BUILD_DIR]}
 before=${2:-}
 bench=$after/bench/sitrep-bench
 echo "== h20-cap3 quiet rerun, $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
-# CPU groups a sitrep-bench killed by its timeout left behind (only those
-# of a sitrep-bench that is gone).
-clean_groups() {
-  for g in /sys/fs/cgroup/cpu/sitrep-bench-*; do
-    [[ -d $g ]] || continue
-    kill -0 "${g##*-}" 2>/dev/null || rmdir "$g"/*/ "$g" 2>/dev/null
-  done
-}
+# clean_groups: the CPU groups of a sitrep-bench its timeout killed.
+source "$(dirname "${BASH_SOURCE[0]}")/cpu_groups.sh"
 # label sitrepd counts rounds period timeout-seconds
 run() {
   local label=$1 sitrepd=$2 counts=$3 rounds=$4 period=$5 limit=$6

@@ -278,7 +278,17 @@ void JetStreamEventLog::Close() {
   queue_.Close();
   if (std::this_thread::get_id() == writer_id_) return;
   absl::MutexLock lock(&close_mu_);
-  if (writer_.joinable()) writer_.join();
+  if (!writer_.joinable()) return;
+  writer_.join();
+  // How the writer fared against other replicas' appends (the bench's
+  // replicas scenario reads this line).
+  const JetStreamWriterCounts counts = WriterCounts();
+  LogInfo("log", "JetStream writer totals",
+          {{"rounds", absl::StrCat(counts.rounds_sent)},
+           {"conflicts", absl::StrCat(counts.conflicts)},
+           {"conflict_seconds", absl::StrCat(counts.conflict_seconds)},
+           {"rounds_sent_behind", absl::StrCat(counts.rounds_sent_behind)},
+           {"refusals_in_flight", absl::StrCat(counts.refusals_in_flight)}});
 }
 
 }  // namespace jetstream

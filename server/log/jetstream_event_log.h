@@ -137,10 +137,17 @@ JetStreamIndexSizes JetStreamIndexSizesOf(const EventLog& log);
 // (jetstream_pipelining.cc): how often it sent a round while the one
 // before it was still unanswered, and how often a round in flight was
 // refused (or not answered) with a round chained behind it, whose
-// decisions were then made again.
+// decisions were then made again. With several replicas writing
+// (docs/design.md §4): the rounds it sent, how many of them another
+// replica's append refused (each one: read the stream's last sequence,
+// wait for the tail to reach it, decide again) and the time those
+// catch-ups took. Logged when the log closes.
 struct JetStreamWriterCounts {
   uint64_t rounds_sent_behind = 0;
   uint64_t refusals_in_flight = 0;
+  uint64_t rounds_sent = 0;
+  uint64_t conflicts = 0;
+  double conflict_seconds = 0;
 };
 // `log`'s counts; zero when `log` did not come from OpenJetStreamEventLog.
 // Thread-safe.

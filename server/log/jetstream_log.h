@@ -82,7 +82,10 @@ class JetStreamEventLog final : public EventLog {
   JetStreamIndexSizes IndexSizes() const;
   JetStreamWriterCounts WriterCounts() const {
     return {rounds_sent_behind_.load(std::memory_order_relaxed),
-            refusals_in_flight_.load(std::memory_order_relaxed)};
+            refusals_in_flight_.load(std::memory_order_relaxed),
+            rounds_sent_.load(std::memory_order_relaxed),
+            conflicts_.load(std::memory_order_relaxed),
+            static_cast<double>(conflict_ns_.load(std::memory_order_relaxed)) / 1e9};
   }
   absl::StatusOr<uint64_t> FirstSequenceAtOrAfter(
       absl::Time time) const override;
@@ -501,6 +504,11 @@ class JetStreamEventLog final : public EventLog {
   // Written by the writer, read by WriterCounts().
   std::atomic<uint64_t> rounds_sent_behind_{0};
   std::atomic<uint64_t> refusals_in_flight_{0};
+  std::atomic<uint64_t> rounds_sent_{0};
+  // Rounds another replica's append refused, and the nanoseconds their
+  // catch-ups (CatchUp) took.
+  std::atomic<uint64_t> conflicts_{0};
+  std::atomic<int64_t> conflict_ns_{0};
   // The rounds in flight (at most two: one resolving, the next sent behind
   // it): the sequence of each round's last publish by the publish counter
   // in its Nats-Msg-Id (a late answer to a round given up on is not in

@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "server/log/append_rules.h"
 #include "server/log/jetstream_log.h"
 #include "server/runtime/logging.h"
@@ -178,6 +180,7 @@ void JetStreamEventLog::SendNextRound(Commit* commit) {
                             : std::numeric_limits<uint64_t>::max();
   ForgetPublishesUpTo(head, keep_from);
   SentRound round = SendRound(commit->items, progress->next, &decisions);
+  if (!round.sent.empty()) rounds_sent_.fetch_add(1, std::memory_order_relaxed);
   if (round.sent.empty()) {
     progress->next = round.end;
     if (!round.failure.ok()) {
@@ -351,6 +354,8 @@ void JetStreamEventLog::CatchUp(const absl::Status& cause, bool no_leader,
         " conflicts with other replicas: ", cause.message()));
     return;
   }
+  const bool conflict = !no_leader;
+  const absl::Time start = absl::Now();
   absl::StatusOr<uint64_t> last = StreamLastSequence();
   if (!last.ok()) {
     // After a lost leader the next round finds out again.
@@ -358,6 +363,11 @@ void JetStreamEventLog::CatchUp(const absl::Status& cause, bool no_leader,
   } else if (!WaitNotified(*last, options_.request_timeout)) {
     progress->failure = absl::UnavailableError(absl::StrCat(
         "this replica's tail did not reach sequence ", *last));
+  }
+  if (conflict) {
+    conflicts_.fetch_add(1, std::memory_order_relaxed);
+    conflict_ns_.fetch_add(absl::ToInt64Nanoseconds(absl::Now() - start),
+                           std::memory_order_relaxed);
   }
 }
 
