@@ -140,7 +140,9 @@ TEST_F(DutyOfficerCliTest, TablesPrintIsoTimesInUtcOrLocalWithTheZoneNamed) {
     r = SitrepEnv(args, env);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_THAT(Lines(r.out)[0], HasSubstr("TIME (local)"));
-    if (winter) EXPECT_TRUE(std::regex_search(Lines(r.out)[1], local_row)) << r.out;
+    if (winter) {
+      EXPECT_TRUE(std::regex_search(Lines(r.out)[1], local_row)) << r.out;
+    }
   }
   // --utc wins over the environment; a bad SITREP_TZ is a usage error.
   r = SitrepEnv({"history", "-o", "table", "--utc"}, {zone, "SITREP_TZ=local"});
@@ -209,7 +211,9 @@ TEST_F(DutyOfficerCliTest, ConnectionMistakesAreExplainedWithTheAddressTried) {
 
   // A forgotten port is sitrepd's default, never port 0.
   r = testing::Run({SITREP_BIN, "health", "--server", "127.0.0.2"});
-  if (r.exit_code != 0) EXPECT_THAT(r.err, HasSubstr("127.0.0.2:50051"));
+  if (r.exit_code != 0) {
+    EXPECT_THAT(r.err, HasSubstr("127.0.0.2:50051"));
+  }
 
   // Nothing listening: is sitrepd running there?
   const int port = server_->port();

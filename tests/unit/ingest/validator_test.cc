@@ -729,7 +729,11 @@ TEST(ValidatorTest, CapFieldsAreAccepted) {
 
 TEST(ValidatorTest, DeprecatedExerciseCategoryBecomesTheExerciseStatus) {
   v1::SituationUpdate update = Valid();
+  // The deprecated value is what old publishers send.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   update.set_category(v1::CATEGORY_EXERCISE);
+#pragma GCC diagnostic pop
   ASSERT_THAT(Validate(update), IsOk());
   EXPECT_EQ(update.status(), v1::STATUS_EXERCISE);
   EXPECT_EQ(update.category(), v1::CATEGORY_OTHER);

@@ -289,9 +289,13 @@ TEST(SituationIndexTest, ToIncidentProtoFillsEveryField) {
   EXPECT_EQ(incident.incident_id(), "KP-1");
   EXPECT_EQ(incident.latest().sequence(), 2u);
   EXPECT_EQ(incident.latest().kind(), v1::KIND_ESCALATE);
+  // The deprecated summary fields are still filled for old clients.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   EXPECT_EQ(incident.current_tier(), v1::ROLE_THIRD_RESPONDER);
   EXPECT_FALSE(incident.support_requested());
   EXPECT_FALSE(incident.support_acknowledged());
+#pragma GCC diagnostic pop
   EXPECT_EQ(incident.opened_at().seconds(), 1699999000);
   EXPECT_EQ(incident.opened_by(), v1::MISSION_KOSOVO_POLICE);
   EXPECT_EQ(incident.version(), 2u);
