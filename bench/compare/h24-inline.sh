@@ -23,10 +23,13 @@
 set -uo pipefail
 after=${1:?usage: h24-inline.sh AFTER_BUILD [BEFORE_BUILD]}
 before=${2:-}
-C="--scenario=fanout --systems=sitrep,ceiling --subscribers=1000 --warmup=2s --duration=5s --rate=200 --lag_limit=0"
+# LAG_LIMIT (default 0, lockstep phase A): h24-grpc2.sh runs these rounds
+# with run.sh's --lag_limit=2048, where phase A is not lockstep and its
+# "lockstep us/delivery" column is phase A's CPU per delivery at max rate.
+C="--scenario=fanout --systems=sitrep,ceiling --subscribers=1000 --warmup=2s --duration=5s --rate=200 --lag_limit=${LAG_LIMIT:-0}"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-echo "h24-inline quiet rerun, $(date -u +%H:%M:%S) UTC, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "${NAME:-h24-inline} quiet rerun, $(date -u +%H:%M:%S) UTC, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 run() {  # label build_dir
   local f=$out/$1.$round
   timeout 40 "$2/bench/sitrep-bench" $C --sitrepd="$2/server/sitrepd" \
