@@ -14,6 +14,14 @@
 #include "server/log/jetstream_ack_reply.h"
 #include "server/log/stored_update_scan.h"
 
+extern "C" {
+// libnats' own free of a message (src/msg.c): the headers it has read, then
+// the message's single allocation. Exported by libnats (3.x, Debian 12's
+// 3.4.1) but not declared in <nats/nats.h>; natsMsg_Destroy calls it when
+// it does not hand the message to the garbage collector thread.
+void natsMsg_free(void* object);
+}
+
 namespace sitrep {
 namespace jetstream {
 namespace {
@@ -242,8 +250,14 @@ natsStatus OpenOrCreateBucket(jsCtx* js, const BucketSettings& bucket,
   return s;
 }
 
+void FreeMessage(natsMsg* msg) {
+  // What natsMsg_Destroy does when libnats' garbage collector is off: the
+  // headers read so far, then the message's single allocation.
+  if (msg != nullptr) natsMsg_free(msg);
+}
+
 void DestroyMessages(std::vector<natsMsg*>* messages) {
-  for (natsMsg* msg : *messages) natsMsg_Destroy(msg);
+  for (natsMsg* msg : *messages) FreeMessage(msg);
   messages->clear();
 }
 
