@@ -54,7 +54,7 @@ PublishStreamReactor::PublishStreamReactor(PublishFunction publish,
       refuse_(std::move(refuse)),
       lease_(std::move(lease)),
       revoke_target_(std::make_shared<RevokeTarget>()),
-      window_(window < 1 ? 1 : window) {
+      window_(window, kMaxOutstandingBytes) {
   {
     absl::MutexLock lock(&revoke_target_->mu);
     revoke_target_->reactor = this;
@@ -114,7 +114,7 @@ void PublishStreamReactor::PublishMessage() {
   }
   const bool batched = request.batch_size() > 0;
   const size_t requests = batched ? request.batch_size() : 1;
-  const uint64_t message = AddSlot(requests, batched);
+  const uint64_t message = AddSlot(requests, batched, bytes.size());
   if (!batched) {
     std::vector<v1::PublishRequest> one;
     one.push_back(std::move(request));
@@ -161,7 +161,7 @@ void PublishStreamReactor::PublishUnparsed(absl::string_view bytes,
     }
   }
   const size_t requests = std::max<size_t>(entries.size(), 1);
-  const uint64_t message = AddSlot(requests, !entries.empty());
+  const uint64_t message = AddSlot(requests, !entries.empty(), bytes.size());
   if (entries.empty() || !only_batch || entries.size() > kMaxBatch) {
     // The message fails as a whole, like a batch CheckBatchMessage refuses.
     refuse_(parsed, requests);
@@ -196,15 +196,17 @@ void PublishStreamReactor::PublishUnparsed(absl::string_view bytes,
            });
 }
 
-uint64_t PublishStreamReactor::AddSlot(size_t requests, bool batched) {
+uint64_t PublishStreamReactor::AddSlot(size_t requests, bool batched,
+                                       size_t bytes) {
   absl::MutexLock lock(&mu_);
   const uint64_t message = slots_base_ + slots_.size();
   Slot& slot = slots_.emplace_back();
   slot.first_index = next_index_;
   slot.requests = requests;
   slot.batched = batched;
+  slot.bytes = bytes;
   next_index_ += requests;
-  outstanding_ += requests;
+  window_.Add(requests, bytes);
   return message;
 }
 
@@ -276,7 +278,7 @@ void PublishStreamReactor::Drive() {
     if (cancelled_ || revoked_) {
       // Drop unwritten acks; wait only for the appends still running.
       while (!slots_.empty() && slots_.front().completed) {
-        outstanding_ -= slots_.front().requests;
+        window_.Remove(slots_.front().requests, slots_.front().bytes);
         slots_.pop_front();
         ++slots_base_;
       }
@@ -284,14 +286,14 @@ void PublishStreamReactor::Drive() {
     if (!cancelled_ && !revoked_ && !write_in_flight_ && !slots_.empty() &&
         slots_.front().completed) {
       ack = std::move(slots_.front().ack);
-      outstanding_ -= slots_.front().requests;
+      window_.Remove(slots_.front().requests, slots_.front().bytes);
       slots_.pop_front();
       ++slots_base_;
       write_in_flight_ = true;
       start_write = true;
     }
     if (!cancelled_ && !revoked_ && !reads_done_ && !read_in_flight_ &&
-        outstanding_ < window_) {
+        window_.MayRead()) {
       read_in_flight_ = true;
       start_read = true;
     }

@@ -12,6 +12,7 @@
 #include "grpcpp/grpcpp.h"
 #include "server/service/stream_grants.h"
 #include "server/auth/stream_quota.h"
+#include "server/api/publish_window.h"
 #include "server/ingest/publisher.h"
 #include "sitrep/v1/situation_feed.pb.h"
 
@@ -21,8 +22,9 @@ namespace sitrep {
 // sequence or that request's error; a bad request does not end the stream.
 // A message with a batch of requests is answered by one message with their
 // acks. Keeps reading while earlier requests are being committed (up to
-// `window` outstanding requests) so that group commit sees many of them at
-// once; ack messages are written one at a time, in order.
+// `window` outstanding requests and kMaxOutstandingBytes of their messages:
+// publish_window.h) so that group commit sees many of them at once; ack
+// messages are written one at a time, in order.
 //
 // Messages arrive as bytes and are parsed here (the parse step at the edge,
 // raw_messages.h). A message protobuf refuses is answered like any bad
@@ -78,6 +80,7 @@ class PublishStreamReactor final
   struct Slot {
     uint64_t first_index = 0;  // of the message's first request
     size_t requests = 1;
+    size_t bytes = 0;          // of the message, for window_
     bool completed = false;
     bool batched = false;
     v1::PublishAck ack;        // the ack, or the batch's acks in ack.batch
@@ -88,8 +91,8 @@ class PublishStreamReactor final
   // Answers a message protobuf refused (`parsed` says why): the entries of
   // a well-framed batch one by one, any other message as a whole.
   void PublishUnparsed(absl::string_view bytes, const absl::Status& parsed);
-  // Adds the slot of the next message; returns its number.
-  uint64_t AddSlot(size_t requests, bool batched);
+  // Adds the slot of the next message (`bytes` long); returns its number.
+  uint64_t AddSlot(size_t requests, bool batched, size_t bytes);
   // Stops reading after a message that cannot be framed; the stream ends
   // with `parsed` once the acks before it are written.
   void EndUnframed(const absl::Status& parsed);
@@ -110,7 +113,8 @@ class PublishStreamReactor final
   StreamLease lease_;
   const std::shared_ptr<RevokeTarget> revoke_target_;
   StreamGrants::Registration grant_;
-  const size_t window_;
+  // The bytes of read and unanswered messages one stream may hold.
+  static constexpr size_t kMaxOutstandingBytes = size_t{4} << 20;
 
   absl::Mutex mu_;
   // The read target; only touched by the one read in flight.
@@ -119,8 +123,8 @@ class PublishStreamReactor final
   std::deque<Slot> slots_ ABSL_GUARDED_BY(mu_);
   uint64_t slots_base_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_index_ ABSL_GUARDED_BY(mu_) = 0;
-  // Requests in slots_ (what `window` bounds).
-  size_t outstanding_ ABSL_GUARDED_BY(mu_) = 0;
+  // The requests and bytes in slots_.
+  PublishWindow window_ ABSL_GUARDED_BY(mu_);
   // The ack being written; must live until OnWriteDone. Touched only by
   // the thread that set write_in_flight_.
   grpc::ByteBuffer writing_;

@@ -51,7 +51,7 @@ class SituationFeedService final
   struct Options {
     SubscribeOptions subscribe;
     ListLimits list;
-    size_t publish_stream_window = 1024;
+    size_t publish_stream_window = 4096;
     // Borrowed; null: no metrics. Subscribe streams get it too.
     Metrics* metrics = nullptr;
   };

@@ -110,7 +110,7 @@ struct ServerConfig {
   // Limits.
   size_t max_subscriptions = 20000;
   size_t max_message_bytes = 1 << 20;
-  size_t publish_stream_window = 1024;
+  size_t publish_stream_window = 4096;
   absl::Duration min_heartbeat = absl::Seconds(1);
   ValidationLimits validation;
   FilterLimits filter_limits;
