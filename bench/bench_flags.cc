@@ -43,6 +43,10 @@ ABSL_FLAG(std::string, fsync, "batch",
 ABSL_FLAG(int, callers, 32, "ingest: concurrent unary Publish callers");
 ABSL_FLAG(int, window, 1024, "PublishStream: most unacknowledged requests");
 ABSL_FLAG(int64_t, catchup_updates, 1000000, "catchup: stored updates");
+ABSL_FLAG(int, ingest_pairs, 1,
+          "jetstream-ingest: pairs of raw JetStream and sitrep's batched phase, "
+          "alternated, each on a fresh nats-server; the target is judged on the "
+          "median of their ratios");
 ABSL_FLAG(int, publish_batch, 64,
           "ingest (second run) and the catchup fill: requests per "
           "PublishStream message");

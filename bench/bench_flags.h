@@ -32,6 +32,7 @@ ABSL_DECLARE_FLAG(int, callers);
 ABSL_DECLARE_FLAG(int, window);
 ABSL_DECLARE_FLAG(int64_t, catchup_updates);
 ABSL_DECLARE_FLAG(int, publish_batch);
+ABSL_DECLARE_FLAG(int, ingest_pairs);
 ABSL_DECLARE_FLAG(absl::Duration, fill_timeout);
 ABSL_DECLARE_FLAG(int, idle_subscribers);
 ABSL_DECLARE_FLAG(int64_t, sqlite_rows);

@@ -150,7 +150,7 @@ run 150 --scenario=idle --systems=sitrep,ceiling --idle_subscribers=$idle
 # fan-out capacity over 1-3 replicas in CPU budgets of 0.25 core each
 # (cgroups: needs root; sitrep-bench fails and says why otherwise).
 if [[ $systems == *jetstream* ]]; then
-  run 120 --scenario=jetstream-ingest --duration=$phase
+  run 240 --scenario=jetstream-ingest --duration=$phase --ingest_pairs=3 --window=4096
   run 600 --scenario=replicas --replica_publishers=first --replica_counts=1,2,3 --subscribers=3000 --channels=12 \
     --warmup=3s --duration=$phase --rate=20 --lag_limit=256 --drain_timeout=60s \
     --latency_bound=250ms --capacity_step=3s --replica_rounds=3
