@@ -14,7 +14,8 @@ namespace sitrep {
 // The request count lets group commit see many requests at once (a store
 // with a long commit latency, such as JetStream, needs thousands in flight
 // per stream to keep its pipeline full); the byte bound keeps a stream of
-// large requests to a few MiB whatever the count.
+// large requests (a valid update is up to ~20 KB: 4,096 of them ~80 MiB)
+// to a few MiB whatever the count.
 //
 //   PublishWindow window(4096, 4 << 20);
 //   if (window.MayRead()) StartRead(...);
