@@ -247,7 +247,9 @@ void RunJetStreamIngest(FanoutOutcome* outcome) {
                 ratio >= 0.5 ? "met" : "NOT MET", batched_rate, raw_rate, 100 * ratio);
   } else {
     std::string each;
-    for (const double r : ratios) absl::StrAppendFormat(&each, "%s%.0f %%", each.empty() ? "" : ", ", 100 * r);
+    for (const double r : ratios) {
+      absl::StrAppendFormat(&each, "%s%.0f %%", each.empty() ? "" : ", ", 100 * r);
+    }
     std::vector<double> sorted = ratios;
     std::sort(sorted.begin(), sorted.end());
     const size_t n = sorted.size();
