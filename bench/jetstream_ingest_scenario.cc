@@ -31,6 +31,7 @@
 
 #ifdef SITREP_BENCH_NATS
 #include "bench/jetstream_peer.h"
+#include "bench/replica_rounds.h"
 
 namespace sitrep::bench {
 namespace {
@@ -250,15 +251,12 @@ void RunJetStreamIngest(FanoutOutcome* outcome) {
     for (const double r : ratios) {
       absl::StrAppendFormat(&each, "%s%.0f %%", each.empty() ? "" : ", ", 100 * r);
     }
-    std::vector<double> sorted = ratios;
-    std::sort(sorted.begin(), sorted.end());
-    const size_t n = sorted.size();
-    const double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    const double median = Median(ratios);
     Result(scenario, "sitrep", "batched / raw JetStream % median of pairs", 100 * median);
     std::printf("# target: sitrep batched ingest through 1 replica >= 50 %% of raw JetStream "
                 "async publishing: %s (median of %zu alternated pairs: %s = %.0f %%; the first "
                 "pair %.0f vs %.0f updates/s)\n",
-                median >= 0.5 ? "met" : "NOT MET", n, each.c_str(), 100 * median, batched_rate,
+                median >= 0.5 ? "met" : "NOT MET", ratios.size(), each.c_str(), 100 * median, batched_rate,
                 raw_rate);
   }
   std::fflush(stdout);
