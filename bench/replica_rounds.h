@@ -21,6 +21,13 @@ struct RoundRatios {
   std::vector<double> delivered;  // the K-replica runs' delivered/s, same order
   double median = -1;             // of ratios; -1: no round had both runs
   double median_delivered = 0;    // of delivered
+  // Given a law: each round's K-replica cost per delivery (DeliveryUs) over
+  // its one-replica run's, same order, and their median (-1 without). Near
+  // 1, the ratio measures CPU capacity; below, the K replicas' writes
+  // carried more updates each (a ratio from batching, not budgets); above,
+  // fewer (the lag loop, not the budgets, held the rate).
+  std::vector<double> cost_ratios;
+  double median_cost_ratio = -1;
 };
 
 // The median of `values` (the mean of the middle two for an even count);
@@ -28,8 +35,9 @@ struct RoundRatios {
 double Median(std::vector<double> values);
 
 // One entry per replica count > 1 met in `runs`, in increasing order;
-// runs pair up by ReplicaRun::round.
-std::vector<RoundRatios> RatiosByRound(const std::vector<ReplicaRun>& runs);
+// runs pair up by ReplicaRun::round. With `law`, the cost ratios too.
+std::vector<RoundRatios> RatiosByRound(const std::vector<ReplicaRun>& runs,
+                                       const DirectLaw* law = nullptr);
 
 }  // namespace sitrep::bench
 

@@ -156,6 +156,11 @@ struct DirectLaw {
 };
 std::optional<DirectLaw> MeasureScalingLaw(const std::vector<ReplicaRun>& runs);
 
+// `run`'s CPU per delivery in microseconds once every replica's tail and the
+// ingest of the publishes it took are taken off (DirectLaw::delivery_us);
+// -1 for a run without deliveries.
+double DeliveryUs(const ReplicaRun& run, double tail_us, double ingest_us);
+
 // Prints the capacity table, the ratios against the targets (>= 1.8x at 2
 // replicas, >= 2.5x at 3), the fitted law and the projection to 10
 // replicas and 10,000 subscribers: RESULT lines (scenario "replicas

@@ -147,13 +147,14 @@ run 120 --scenario=ingest --systems=sitrep,ceiling --fsync=batch,always \
 run 300 --scenario=catchup --catchup_updates=$catchup --fill_timeout=240s
 run 150 --scenario=idle --systems=sitrep,ceiling --idle_subscribers=$idle
 # Issue 20: the JetStream store's ingest next to raw JetStream, and the
-# fan-out capacity over 1-3 replicas in CPU budgets of 0.25 core each
-# (cgroups: needs root; sitrep-bench fails and says why otherwise).
+# fan-out capacity over 1-3 replicas in CPU budgets of 0.15 core each
+# (cgroups: needs root; sitrep-bench fails and says why otherwise). Why
+# 0.15 core, a lag limit of 1,024 and batches of 16: README, "Scaling out".
 if [[ $systems == *jetstream* ]]; then
   run 240 --scenario=jetstream-ingest --duration=$phase --ingest_pairs=3 --window=4096
   run 600 --scenario=replicas --replica_publishers=first --replica_counts=1,2,3 --subscribers=3000 --channels=12 \
-    --warmup=3s --duration=$phase --rate=20 --lag_limit=256 --drain_timeout=60s \
-    --latency_bound=250ms --capacity_step=3s --replica_rounds=3
+    --replica_cpu=0.15 --warmup=3s --duration=$phase --rate=20 --lag_limit=1024 --fanout_publish_batch=16 \
+    --drain_timeout=60s --latency_bound=250ms --capacity_step=3s --replica_rounds=3
 fi
 # Issue 24. How many fan-out threads make the strongest ceiling here.
 for threads in 1 2 4; do

@@ -63,5 +63,38 @@ TEST(RatiosByRoundTest, NoOneReplicaRunNoRatio) {
   EXPECT_THAT(ratios[0].median, DoubleEq(-1));
 }
 
+// A run of `replicas` in `round` whose replicas spent `cpu_seconds` each in
+// 1 s on 100 updates, delivering `per_replica` each.
+ReplicaRun MakeCostRun(int round, int replicas, double cpu_seconds, uint64_t per_replica) {
+  ReplicaRun run = MakeRun(round, replicas, per_replica);
+  run.updates = 100;
+  for (ReplicaPhase& r : run.each) {
+    r.cpu_seconds = cpu_seconds;
+    r.deliveries = per_replica;
+  }
+  return run;
+}
+
+TEST(RatiosByRoundTest, CostPerDeliveryAgainstTheRoundsOneReplicaRun) {
+  // Tail 100 us and ingest 0: one replica pays 0.01 s of tail, the rest of
+  // its 0.25 s over 1,000 deliveries is 240 us each. Round 1's three
+  // replicas pay the same per delivery; round 2's half as much (bigger
+  // writes), round 3's twice as much.
+  DirectLaw law;
+  law.tail_us = 100;
+  const std::vector<ReplicaRun> runs = {
+      MakeCostRun(1, 1, 0.25, 1000), MakeCostRun(1, 3, 0.25, 1000),
+      MakeCostRun(2, 1, 0.25, 1000), MakeCostRun(2, 3, 0.13, 1000),
+      MakeCostRun(3, 1, 0.25, 1000), MakeCostRun(3, 3, 0.49, 1000),
+  };
+  EXPECT_THAT(DeliveryUs(runs[0], law.tail_us, law.ingest_us), DoubleEq(240));
+  const std::vector<RoundRatios> ratios = RatiosByRound(runs, &law);
+  ASSERT_EQ(ratios.size(), 1u);
+  EXPECT_THAT(ratios[0].cost_ratios, ElementsAre(DoubleEq(1), DoubleEq(0.5), DoubleEq(2)));
+  EXPECT_THAT(ratios[0].median_cost_ratio, DoubleEq(1));
+  // Without a law there are no cost ratios.
+  EXPECT_THAT(RatiosByRound(runs)[0].median_cost_ratio, DoubleEq(-1));
+}
+
 }  // namespace
 }  // namespace sitrep::bench
