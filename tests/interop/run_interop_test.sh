@@ -41,5 +41,5 @@ wanted=$(sha256sum "$here/package-lock.json" | cut -d' ' -f1)
 ) 9>"$work/.npm-ci.lock"
 
 # The script resolves its packages from the build tree's node_modules.
-cp "$script" "$work/"
+cp "$script" "$here/sitrepd_child.mjs" "$work/"
 exec timeout 90 node "$work/$(basename "$script")" --sitrepd="$3" --sitrep="$4" --proto_dir="$5"

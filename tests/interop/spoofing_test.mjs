@@ -14,80 +14,19 @@
 //
 // Loopback only, port 0 (sitrepd reports its port through --port_file),
 // every wait bounded; exits 0 on success, 1 with the reason otherwise.
-import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { interopTest } from './sitrepd_child.mjs';
 
 const require = createRequire(import.meta.url);
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 const protobuf = require('protobufjs');
 
-const args = Object.fromEntries(process.argv.slice(2).map((a) => {
-  const [k, ...v] = a.replace(/^--/, '').split('=');
-  return [k, v.join('=')];
-}));
-for (const needed of ['sitrepd', 'sitrep', 'proto_dir']) {
-  if (!args[needed]) {
-    console.error(`usage: node spoofing_test.mjs --sitrepd=PATH --sitrep=PATH --proto_dir=DIR (missing --${needed})`);
-    process.exit(2);
-  }
-}
-
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sitrep-interop-'));
-let server = null;
-let serverLog = '';
-function cleanUp() {
-  if (server && server.exitCode === null) server.kill('SIGKILL');
-  fs.rmSync(work, { recursive: true, force: true });
-}
-function fail(message) {
-  console.error(`interop spoofing_test: FAILED: ${message}`);
-  if (serverLog) console.error(`sitrepd's log:\n${serverLog}`);
-  cleanUp();
-  process.exit(1);
-}
-// The whole test has 60 s.
-const deadline = setTimeout(() => fail('did not finish within 60 s'), 60000);
-deadline.unref();
-
-function run(command, argv, options = {}) {
-  const result = spawnSync(command, argv, { encoding: 'utf8', timeout: 20000, ...options });
-  if (result.status !== 0) {
-    fail(`${path.basename(command)} ${argv.join(' ')}: exit ${result.status}: ${result.stderr}`);
-  }
-  return result.stdout;
-}
-
+const t = interopTest('spoofing_test', ['sitrepd', 'sitrep', 'proto_dir']);
+const { args, fail, run } = t;
 // A token for a KFOR publisher that reads everything.
-const token = run(args.sitrepd, ['new-token']).trim();
-const tokenHash = run(args.sitrepd, ['hash-token'], { input: token }).trim();
-const policy = path.join(work, 'policy.json');
-fs.writeFileSync(policy, JSON.stringify({
-  principals: [{ name: 'kfor-desk', tokenSha256: [tokenHash], publish: ['KFOR'], read: ['*'] }],
-}));
-
-async function startServer() {
-  const portFile = path.join(work, 'port');
-  server = spawn(args.sitrepd, [
-    '--listen=127.0.0.1:0', `--port_file=${portFile}`, `--data_dir=${path.join(work, 'data')}`,
-    '--fsync=off', '--metrics_address=', '--http_address=', `--auth_file=${policy}`,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  server.stderr.on('data', (chunk) => { serverLog += chunk; });
-  // Wait for the port file (sitrepd writes it once it listens), or for the
-  // server to exit: at most 20 s.
-  for (let i = 0; i < 200; ++i) {
-    if (server.exitCode !== null) fail(`sitrepd exited with ${server.exitCode}`);
-    if (fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8').trim() !== '') {
-      return Number(fs.readFileSync(portFile, 'utf8').trim());
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  fail('sitrepd did not write its port file within 20 s');
-  return 0;
-}
+const { token, policy } = t.tokenPolicy({ name: 'kfor-desk', publish: ['KFOR'], read: ['*'] });
 
 // protobuf's wire format, written out.
 function varint(value) {
@@ -133,7 +72,7 @@ const PublishResponse = root.lookupType('sitrep.v1.PublishResponse');
   }
 }
 
-const port = await startServer();
+const port = await t.startSitrepd([`--auth_file=${policy}`]);
 const address = `127.0.0.1:${port}`;
 const definition = protoLoader.loadSync('sitrep/v1/situation_feed.proto', {
   includeDirs: [args.proto_dir], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true,
@@ -214,8 +153,4 @@ check('sitrep history (C++)', {
 });
 
 client.close();
-server.kill('SIGTERM');
-await new Promise((resolve) => { if (server.exitCode !== null) resolve(); else server.on('exit', resolve); });
-cleanUp();
-console.log(`interop spoofing_test: OK (grpc-js, protobufjs and the C++ client agree: KFOR, kfor-desk, sequence ${sequence})`);
-process.exit(0);
+await t.pass(`grpc-js, protobufjs and the C++ client agree: KFOR, kfor-desk, sequence ${sequence}`);
