@@ -268,8 +268,8 @@ awk -F'\t' '
     rs = "replicas scaling"; r2 = val(rs, "capacity x 1 replica", "replicas-2"); r3 = val(rs, "capacity x 1 replica", "replicas-3")
     b2 = val(rs, "bounded capacity x 1 replica", "replicas-2"); b3 = val(rs, "bounded capacity x 1 replica", "replicas-3")
     # Each replica count: its cost per delivery against one replica (median
-    # of the rounds); under 0.9 the ratio is partly batching (sitrep-bench
-    # Verdict refuses it as NOT SOUND, and so does this line.
+    # of the rounds). Under 0.9 the ratio is partly batching: the bench
+    # Verdict function refuses it as NOT SOUND, and so does this line.
     c2 = val(rs, "cost per delivery x 1 replica", "replicas-2"); c3 = val(rs, "cost per delivery x 1 replica", "replicas-3")
     cs = (c2 != "" && c2 < 0.9) || (c3 != "" && c3 < 0.9)
     t("replicas (0.15 core each), capacity at p99 <= 250 ms (figure, not the verdict: 1 replica unbatched at its bound, 2-3 batched)", b2 == "" || b3 == "" ? -1 : 1, (b2 > 2.2 || b3 > 3.3 ? "NOT SOUND, super-linear (K replicas have K x the CPU: the cost per delivery fell with the rate); " : "") fmt(val(rs, "bounded capacity delivered/s", "replicas-1")) " / " fmt(val(rs, "bounded capacity delivered/s", "replicas-2")) " / " fmt(val(rs, "bounded capacity delivered/s", "replicas-3")) " delivered/s: " fmt(b2) "x, " fmt(b3) "x; tail " fmt(val(rs, "tail CPU us/update", "bounded measured")) " us/update")
