@@ -15,7 +15,9 @@ ABSL_FLAG(std::string, scenario, "fanout",
           "fanout | replicas | jetstream-ingest | ingest | catchup | idle | "
           "fairness | sqlite");
 ABSL_FLAG(std::string, systems, "sitrep,ceiling",
-          "Comma-separated servers to measure: sitrep, ceiling");
+          "Comma-separated servers to measure: sitrep, ceiling (gRPC); sse, "
+          "sse-ceiling (browsers); jetstream, natscore, natscore-browser; "
+          "replicas-K");
 ABSL_FLAG(std::string, sitrepd, SITREP_BENCH_SITREPD, "Path of sitrepd");
 ABSL_FLAG(std::string, ceiling, SITREP_BENCH_CEILING,
           "Path of ceiling_server");

@@ -44,6 +44,19 @@ grpc::Slice ToSlice(std::string bytes) {
 
 }  // namespace
 
+void StampAsSitrepd(uint64_t sequence, sitrep::v1::SituationUpdate* update) {
+  update->set_sequence(sequence);
+  const absl::Duration since_epoch = absl::Now() - absl::UnixEpoch();
+  const int64_t seconds = absl::ToInt64Seconds(since_epoch);
+  update->mutable_received_at()->set_seconds(seconds);
+  update->mutable_received_at()->set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(since_epoch - absl::Seconds(seconds))));
+  if (!update->has_occurred_at()) {
+    *update->mutable_occurred_at() = update->received_at();
+  }
+  update->set_publisher("anonymous");
+}
+
 // A fan-out thread and the subscribers it serves. Publishes append to
 // every shard's incoming_ and return; the shard's thread takes everything
 // that arrived since its last round and hands each of its subscribers of
@@ -210,18 +223,7 @@ uint64_t Hub::Publish(sitrep::v1::SituationUpdate* update) {
   auto entry = std::make_shared<Entry>();
   absl::MutexLock lock(&publish_mu_);
   const uint64_t sequence = ++head_;
-  update->set_sequence(sequence);
-  // sitrepd's stamps, so that an update is as long as sitrepd's
-  // ("anonymous": its caller without --auth_file, as sitrep-bench runs it).
-  const absl::Duration since_epoch = absl::Now() - absl::UnixEpoch();
-  const int64_t seconds = absl::ToInt64Seconds(since_epoch);
-  update->mutable_received_at()->set_seconds(seconds);
-  update->mutable_received_at()->set_nanos(static_cast<int32_t>(
-      absl::ToInt64Nanoseconds(since_epoch - absl::Seconds(seconds))));
-  if (!update->has_occurred_at()) {
-    *update->mutable_occurred_at() = update->received_at();
-  }
-  update->set_publisher("anonymous");
+  StampAsSitrepd(sequence, update);
   entry->sequence = sequence;
   entry->mission = update->mission() & 3;
   const std::string body = update->SerializeAsString();

@@ -39,6 +39,12 @@ struct Entry {
 };
 using EntryPtr = std::shared_ptr<const Entry>;
 
+// What sitrepd stamps on every update it accepts (sequence, received_at,
+// occurred_at when absent, publisher "anonymous": its caller without
+// --auth_file, as sitrep-bench runs it), so that the ceiling delivers
+// updates as long as sitrepd's.
+void StampAsSitrepd(uint64_t sequence, sitrep::v1::SituationUpdate* update);
+
 class Hub;
 struct Shard;
 

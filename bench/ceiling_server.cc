@@ -17,10 +17,18 @@
 //   ceiling_server --listen=127.0.0.1:0 --port_file=F [--fanout_threads=N]
 //                  [--share_slices=false]
 //
+// With --http_address it is the browsers' ceiling instead (issue 24): the
+// updates published go to bare SSE streams (GET /v1/stream, sitrepd's
+// frames; bench/sse_hub.h) rather than to gRPC subscribers.
+//
+//   ceiling_server --listen=127.0.0.1:0 --port_file=F
+//                  --http_address=127.0.0.1:0 --http_port_file=H
+//
 // Prints "serving" on stderr once it listens. SIGTERM/SIGINT stop it.
 //
-// The fan-out is bench/ceiling_hub.h; this file is its gRPC service (the
-// raw-ByteBuffer Subscribe, PublishStream) and main.
+// The fan-out is bench/ceiling_hub.h (gRPC) or bench/sse_hub.h (SSE); this
+// file is the gRPC service (the raw-ByteBuffer Subscribe, PublishStream)
+// and main.
 
 #include <algorithm>
 #include <atomic>
@@ -41,6 +49,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/ceiling_hub.h"
+#include "bench/sse_hub.h"
 #include "grpcpp/grpcpp.h"
 #include "sitrep/v1/situation_feed.grpc.pb.h"
 
@@ -52,6 +61,11 @@ ABSL_FLAG(int, fanout_threads, 2,
 ABSL_FLAG(bool, share_slices, true,
           "batches reference each update's one serialised slice; false: "
           "each batch copies the updates into one buffer of its own");
+ABSL_FLAG(std::string, http_address, "",
+          "host:port (IPv4) of the bare SSE fan-out; when set, publishes go "
+          "to its streams, not to gRPC subscribers (bench/sse_hub.h)");
+ABSL_FLAG(std::string, http_port_file, "",
+          "write the SSE listener's bound port here");
 ABSL_FLAG(bool, deadlock_detection, false,
           "keep abseil's mutex deadlock detector on (as sitrepd has it)");
 
@@ -59,13 +73,24 @@ namespace sitrep::bench {
 namespace {
 
 using ceiling::Hub;
+using ceiling::SseHub;
 using ceiling::Subscriber;
+
+// Writes `port` to `file` atomically (a reader never sees it half written).
+void WritePortFile(const std::string& file, int port) {
+  if (file.empty()) return;
+  std::ofstream(file + ".tmp") << port << "\n";
+  std::rename((file + ".tmp").c_str(), file.c_str());
+}
 
 class PublishStreamReactor final
     : public grpc::ServerBidiReactor<sitrep::v1::PublishRequest,
                                      sitrep::v1::PublishAck> {
  public:
-  explicit PublishStreamReactor(Hub* hub) : hub_(hub) { StartRead(&request_); }
+  // Publishes to `sse` when it is not null, else to `hub`.
+  PublishStreamReactor(Hub* hub, SseHub* sse) : hub_(hub), sse_(sse) {
+    StartRead(&request_);
+  }
 
   void OnReadDone(bool ok) override {
     if (!ok) {
@@ -85,7 +110,9 @@ class PublishStreamReactor final
     auto publish = [this](sitrep::v1::PublishRequest* request,
                           sitrep::v1::PublishAck* one) {
       one->set_index(index_++);
-      one->set_sequence(hub_->Publish(request->mutable_update()));
+      one->set_sequence(sse_ != nullptr
+                            ? sse_->Publish(request->mutable_update())
+                            : hub_->Publish(request->mutable_update()));
       one->set_event_id(request->update().event_id());
     };
     if (request_.batch_size() == 0) {
@@ -136,6 +163,7 @@ class PublishStreamReactor final
 
  private:
   Hub* const hub_;
+  SseHub* const sse_;
   sitrep::v1::PublishRequest request_;  // only the one read in flight
   uint64_t index_ = 0;                  // only the one read in flight
   sitrep::v1::PublishAck writing_ack_;  // only the thread that set writing_
@@ -153,7 +181,7 @@ class CeilingService final
     : public sitrep::v1::SituationFeed::WithRawCallbackMethod_Subscribe<
           sitrep::v1::SituationFeed::CallbackService> {
  public:
-  CeilingService() {
+  explicit CeilingService(SseHub* sse) : sse_(sse) {
     MarkMethodRawCallback(
         kSubscribeMethod,
         new sitrep::InlineStreamHandler(
@@ -184,13 +212,14 @@ class CeilingService final
 
   grpc::ServerBidiReactor<sitrep::v1::PublishRequest, sitrep::v1::PublishAck>*
   PublishStream(grpc::CallbackServerContext* /*context*/) override {
-    return new PublishStreamReactor(&hub_);
+    return new PublishStreamReactor(&hub_, sse_);
   }
 
  private:
   // The generated WithRawCallbackMethod_Subscribe's index (proto order).
   static constexpr int kSubscribeMethod = 2;
   Hub hub_{absl::GetFlag(FLAGS_fanout_threads)};
+  SseHub* const sse_;
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -209,7 +238,20 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, [](int) { sitrep::bench::g_stop = 1; });
   std::signal(SIGINT, [](int) { sitrep::bench::g_stop = 1; });
 
-  sitrep::bench::CeilingService service;
+  std::unique_ptr<sitrep::bench::ceiling::SseHub> sse;
+  if (const std::string http = absl::GetFlag(FLAGS_http_address);
+      !http.empty()) {
+    std::string error;
+    sse = sitrep::bench::ceiling::SseHub::Listen(
+        http, absl::GetFlag(FLAGS_fanout_threads), &error);
+    if (sse == nullptr) {
+      std::fprintf(stderr, "ceiling_server: %s\n", error.c_str());
+      return 1;
+    }
+    sitrep::bench::WritePortFile(absl::GetFlag(FLAGS_http_port_file),
+                                 sse->port());
+  }
+  sitrep::bench::CeilingService service(sse.get());
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen),
@@ -221,11 +263,7 @@ int main(int argc, char** argv) {
                  absl::GetFlag(FLAGS_listen).c_str());
     return 1;
   }
-  const std::string port_file = absl::GetFlag(FLAGS_port_file);
-  if (!port_file.empty()) {
-    std::ofstream(port_file + ".tmp") << port << "\n";
-    std::rename((port_file + ".tmp").c_str(), port_file.c_str());
-  }
+  sitrep::bench::WritePortFile(absl::GetFlag(FLAGS_port_file), port);
   std::fprintf(stderr, "ceiling_server: serving on port %d\n", port);
   while (!sitrep::bench::g_stop) {
     struct timespec ts = {0, 100 * 1000 * 1000};

@@ -5,9 +5,13 @@
 // Every update is checked like a gRPC subscriber's (order, loss, duplicates,
 // latency from the publish time in its label "b").
 //
+// The system "sse-ceiling" is the same browsers reading the ceiling
+// server's bare SSE fan-out (bench/sse_hub.h): what one write per event per
+// connection costs whatever the server.
+//
 // A FanoutTarget of RunFanout (bench/fanout_target.h).
 //
-//   sitrep-bench --scenario=fanout --systems=sitrep,sse,natscore
+//   sitrep-bench --scenario=fanout --systems=sitrep,sse,sse-ceiling,natscore
 
 #include <string.h>
 
@@ -16,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
@@ -153,22 +158,30 @@ class SseSubscriber final : public VerifyingSubscriber {
 
 class SseTarget final : public GrpcChannelsTarget {
  public:
-  explicit SseTarget(std::string scenario)
-      : scenario_(std::move(scenario)), system_{"sitrep"} {}
+  // `server`: sitrep or ceiling (System); `column`: the results' system
+  // name (sse, sse-ceiling).
+  SseTarget(std::string scenario, const std::string& server,
+            std::string column)
+      : scenario_(std::move(scenario)),
+        column_(std::move(column)),
+        system_{server} {}
 
   bool Start() override {
     const std::string http_port_file = system_.dir.path() + "/http_port";
-    if (!system_.Start(absl::GetFlag(FLAGS_fsync),
-                       {"--http_address=127.0.0.1:0",
-                        "--http_port_file=" + http_port_file,
-                        // Every subscriber is a connection of its own.
-                        absl::StrCat("--http_max_connections=",
-                                     absl::GetFlag(FLAGS_subscribers) + 512)})) {
+    std::vector<std::string> flags = {"--http_address=127.0.0.1:0",
+                                      "--http_port_file=" + http_port_file};
+    if (system_.name == "sitrep") {
+      // Every subscriber is a connection of its own.
+      flags.push_back(absl::StrCat("--http_max_connections=",
+                                   absl::GetFlag(FLAGS_subscribers) + 512));
+    }
+    if (!system_.Start(absl::GetFlag(FLAGS_fsync), std::move(flags))) {
       return false;
     }
     if (!WaitFor([&] { return std::ifstream(http_port_file) >> http_port_; },
                  absl::Seconds(10))) {
-      Note("sse: sitrepd wrote no %s", http_port_file.c_str());
+      Note("%s: the server wrote no %s", column_.c_str(),
+           http_port_file.c_str());
       return false;
     }
     address_ = system_.process.address();
@@ -190,13 +203,15 @@ class SseTarget final : public GrpcChannelsTarget {
     // The generator's own CPU, apart from the publisher's and the
     // verification's: it must stay far below a core (not the bottleneck).
     if (load_ != nullptr) {
-      Result(scenario_, "sse", "SSE client loops CPU s", load_->cpu_seconds());
+      Result(scenario_, column_, "SSE client loops CPU s",
+             load_->cpu_seconds());
     }
     system_.process.Stop();
   }
 
  private:
   const std::string scenario_;
+  const std::string column_;
   System system_;
   int http_port_ = 0;
   std::unique_ptr<HttpLoad> load_;
@@ -204,8 +219,10 @@ class SseTarget final : public GrpcChannelsTarget {
 
 }  // namespace
 
-std::unique_ptr<FanoutTarget> NewSseTarget(const std::string& scenario) {
-  return std::make_unique<SseTarget>(scenario);
+std::unique_ptr<FanoutTarget> NewSseTarget(const std::string& scenario,
+                                           bool ceiling) {
+  return std::make_unique<SseTarget>(scenario, ceiling ? "ceiling" : "sitrep",
+                                     ceiling ? "sse-ceiling" : "sse");
 }
 
 }  // namespace sitrep::bench

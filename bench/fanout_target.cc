@@ -81,7 +81,9 @@ std::unique_ptr<FanoutTarget> NewFanoutTarget(const std::string& system_name,
   if (system_name == "sitrep" || system_name == "ceiling") {
     return std::make_unique<GrpcTarget>(system_name);
   }
-  if (system_name == "sse") return NewSseTarget(scenario);
+  if (system_name == "sse" || system_name == "sse-ceiling") {
+    return NewSseTarget(scenario, system_name == "sse-ceiling");
+  }
   return NewNatsTarget(system_name);
 }
 

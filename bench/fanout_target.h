@@ -1,6 +1,6 @@
 // What a fan-out run (bench/fanout_scenario.cc) needs from a system under
 // test: start it, subscribe, a publisher, its process figures. One target
-// per system: sitrep and ceiling (gRPC, here), sse
+// per system: sitrep and ceiling (gRPC, here), sse and sse-ceiling
 // (bench/fanout_sse_target.cc), jetstream and natscore
 // (bench/nats_target.cc), replicas-K (bench/replicas_target.cc).
 #ifndef SITREP_BENCH_FANOUT_TARGET_H_
@@ -94,7 +94,10 @@ std::unique_ptr<FanoutTarget> NewFanoutTarget(const std::string& system_name,
 
 // The targets of their own files, for NewFanoutTarget.
 std::unique_ptr<FanoutTarget> NewNatsTarget(const std::string& name);
-std::unique_ptr<FanoutTarget> NewSseTarget(const std::string& scenario);
+// sse: sitrepd's gateway; with `ceiling`, the ceiling server's bare SSE
+// fan-out (sse-ceiling).
+std::unique_ptr<FanoutTarget> NewSseTarget(const std::string& scenario,
+                                           bool ceiling);
 std::unique_ptr<FanoutTarget> NewReplicasTarget(int replicas);
 
 // --scenario=replicas: phase A of each replicas-K run (ReplicasTarget), for
