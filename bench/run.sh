@@ -273,7 +273,7 @@ awk -F'\t' '
     # Verdict function refuses it as NOT SOUND, and so does this line.
     c2 = val(rs, "cost per delivery x 1 replica", "replicas-2"); c3 = val(rs, "cost per delivery x 1 replica", "replicas-3")
     cs = (c2 != "" && c2 < 0.9) || (c3 != "" && c3 < 0.9)
-    t("replicas (0.15 core each), capacity at p99 <= 250 ms (figure, not the verdict: 1 replica unbatched at its bound, 2-3 batched)", b2 == "" || b3 == "" ? -1 : 1, (b2 > 2.2 || b3 > 3.3 ? "NOT SOUND, super-linear (K replicas have K x the CPU: the cost per delivery fell with the rate); " : "") fmt(val(rs, "bounded capacity delivered/s", "replicas-1")) " / " fmt(val(rs, "bounded capacity delivered/s", "replicas-2")) " / " fmt(val(rs, "bounded capacity delivered/s", "replicas-3")) " delivered/s: " fmt(b2) "x, " fmt(b3) "x; tail " fmt(val(rs, "tail CPU us/update", "bounded measured")) " us/update")
+    t("replicas (0.15 core each), capacity at p99 <= 250 ms (figure, not the verdict: 1 replica unbatched at its bound, 2-3 batched)", b2 == "" || b3 == "" ? -1 : 2, (b2 > 2.2 || b3 > 3.3 ? "NOT SOUND, super-linear (K replicas have K x the CPU: the cost per delivery fell with the rate); " : "") fmt(val(rs, "bounded capacity delivered/s", "replicas-1")) " / " fmt(val(rs, "bounded capacity delivered/s", "replicas-2")) " / " fmt(val(rs, "bounded capacity delivered/s", "replicas-3")) " delivered/s: " fmt(b2) "x, " fmt(b3) "x; tail " fmt(val(rs, "tail CPU us/update", "bounded measured")) " us/update")
     t("replicas (0.15 core each, lag limit 1,024, batches of 16), capacity, median of 3 alternated rounds: >= 1.8x at 2, >= 2.5x at 3", r2 == "" || r3 == "" ? -1 : (r2 >= 1.8 && r3 >= 2.5 && r2 <= 2.2 && r3 <= 3.3 && !cs), (r2 > 2.2 || r3 > 3.3 ? "NOT SOUND, super-linear; " : "") (cs ? "NOT SOUND, a cost per delivery under 0.9x one replica'\''s; " : "") "cost per delivery " fmt(c2) "x / " fmt(c3) "x one replica'\''s; " fmt(val(rs, "capacity delivered/s", "replicas-1")) " / " fmt(val(rs, "capacity delivered/s", "replicas-2")) " / " fmt(val(rs, "capacity delivered/s", "replicas-3")) " delivered/s: " fmt(r2) "x, " fmt(r3) "x (rounds at 3: " fmt(val(rs, "capacity x 1 replica round 1", "replicas-3")) ", " fmt(val(rs, "capacity x 1 replica round 2", "replicas-3")) ", " fmt(val(rs, "capacity x 1 replica round 3", "replicas-3")) "; load generator " fmt(val(rs, "load generator cores", "replicas-3")) " cores); measured law: tail " fmt(val(rs, "tail CPU us/update", "measured")) " + ingest " fmt(val(rs, "ingest CPU us/update", "measured")) " us/update, delivery " fmt(val(rs, "measured delivery CPU us", "replicas-1")) "-" fmt(val(rs, "measured delivery CPU us", "replicas-3")) " us = " fmt(val(rs, "CPU us per write", "fit")) " us per write / updates per write (" fmt(val(rs, "updates per write", "replicas-1")) " at 1, " fmt(val(rs, "updates per write", "replicas-3")) " at 3) + " fmt(val(rs, "CPU us per update written", "fit")) " us; lag-limit loop, fixed part " fmt(val(rs, "lag loop beta ms", "fit")) " ms")
     t("isolation: 10 % stalled keeps >= 0.9 x publish and delivered rate", mp != "" && mp >= 0.9 && md >= 0.9 * 0.9, "median of " ni " pairs: published " (mp == "" ? "-" : sprintf("%.2f", mp)) "x (" lp "), delivered " (md == "" ? "-" : sprintf("%.2f", md)) "x (" ld "; 0.9 of the subscribers read: >= 0.81), peak RSS " fmt(val(st, "server peak RSS MiB", "sitrep")) " MiB vs " fmt(val(big, "server peak RSS MiB", "sitrep")) " MiB")
     print ""
@@ -303,7 +303,7 @@ awk -F'\t' '
       sweep = sweep (sweep == "" ? "" : ", ") th ": " fmt(x) " (p99 " fmt(val(big " ceiling threads=" th, "B p99 ms", "ceiling")) " ms)"
       if (best == "" || x + 0 > best + 0) { best = x; bt = th }
     }
-    t("ceiling: fan-out threads measured (delivered/s at N='"$n_large"')", best == "" ? -1 : 1, sweep == "" ? "-" : sweep "; best " bt " thread(s), sitrep/best = " ratio(a, best))
+    t("ceiling: fan-out threads measured (delivered/s at N='"$n_large"')", best == "" ? -1 : 2, sweep == "" ? "-" : sweep "; best " bt " thread(s), sitrep/best = " ratio(a, best))
     se = val(big, "A delivered/s", "sse")
     t("SSE N='"$n_large"' A: delivered/s >= the gRPC path", se == "" ? -1 : (a != "" && se >= a), "SSE " fmt(se) " vs gRPC " fmt(a) " = " ratio(se, a) ", vs NATS core " fmt(nc) " = " ratio(se, nc) ", vs the bare SSE writer " fmt(val(big, "A delivered/s", "sse-ceiling")) " = " ratio(se, val(big, "A delivered/s", "sse-ceiling")))
     sp = val(big, "B p99 ms", "sse")
@@ -314,16 +314,16 @@ awk -F'\t' '
     # costs with nothing of sitrep around it (bench/sse_hub.h). Above 3 x NATS
     # core, the target above is below what any SSE server pays here.
     bsc = val(big, "B server CPU s", "sse-ceiling")
-    t("SSE N='"$n_large"' B: CPU of the bare SSE writer vs NATS core (figure)", bsc == "" || ncc == "" ? -1 : 1, "the bare SSE writer " fmt(bsc) " s (p99 " fmt(val(big, "B p99 ms", "sse-ceiling")) " ms) = " ratio(bsc, ncc) " x NATS core" (bsc != "" && ncc != "" && bsc > 3 * ncc ? " (above 3 x: the target is below the floor of this machine)" : "") "; SSE of sitrep " ratio(sc, bsc) " x the bare writer")
+    t("SSE N='"$n_large"' B: CPU of the bare SSE writer vs NATS core (figure)", bsc == "" || ncc == "" ? -1 : 2, "the bare SSE writer " fmt(bsc) " s (p99 " fmt(val(big, "B p99 ms", "sse-ceiling")) " ms) = " ratio(bsc, ncc) " x NATS core" (bsc != "" && ncc != "" && bsc > 3 * ncc ? " (above 3 x: the target is below the floor of this machine)" : "") "; SSE of sitrep " ratio(sc, bsc) " x the bare writer")
     nbc = val(big, "B server CPU s", "natscore-browser")
-    t("SSE N='"$n_large"' B: CPU vs NATS core, a connection per subscriber", sc == "" || nbc == "" ? -1 : 1, "a figure beside the target above (judged against NATS core as the issue runs it): SSE " fmt(sc) " s, NATS core with one connection per subscriber " fmt(nbc) " s (p99 " fmt(val(big, "B p99 ms", "natscore-browser")) " ms); ratio " ratio(sc, nbc))
+    t("SSE N='"$n_large"' B: CPU vs NATS core, a connection per subscriber", sc == "" || nbc == "" ? -1 : 2, "a figure beside the target above (judged against NATS core as the issue runs it): SSE " fmt(sc) " s, NATS core with one connection per subscriber " fmt(nbc) " s (p99 " fmt(val(big, "B p99 ms", "natscore-browser")) " ms); ratio " ratio(sc, nbc))
     pn = big " pinned"; pse = val(pn, "A delivered/s", "sse"); pgr = val(pn, "A delivered/s", "sitrep")
     t("SSE N='"$n_large"' A, pinned (servers CPU 0, clients CPU 1): >= gRPC", pse == "" || pgr == "" ? -1 : pse >= pgr, "beside the target above, both paths pinned alike: SSE " fmt(pse) " vs gRPC " fmt(pgr) " = " ratio(pse, pgr) "; phase A server CPU SSE " fmt(val(pn, "A server CPU s", "sse")) " s, gRPC " fmt(val(pn, "A server CPU s", "sitrep")) " s; B p99 SSE " fmt(val(pn, "B p99 ms", "sse")) " ms, gRPC " fmt(val(pn, "B p99 ms", "sitrep")) " ms")
     lc = val(big, "SSE client loops CPU s", "sse"); ld = val(big, "delivered", "sse")
-    t("SSE load generator is not the bottleneck (CPU of its epoll threads, whole run)", lc == "" ? -1 : 1, fmt(lc) " s on 2 epoll threads" (ld == "" || ld + 0 == 0 ? "" : sprintf(", %.2f us per delivery", lc * 1e6 / ld)) "; the bench process CPU in phase A: SSE " fmt(val(big, "A client CPU s", "sse")) " s, gRPC " fmt(val(big, "A client CPU s", "sitrep")) " s")
+    t("SSE load generator is not the bottleneck (CPU of its epoll threads, whole run)", lc == "" ? -1 : 2, fmt(lc) " s on 2 epoll threads" (ld == "" || ld + 0 == 0 ? "" : sprintf(", %.2f us per delivery", lc * 1e6 / ld)) "; the bench process CPU in phase A: SSE " fmt(val(big, "A client CPU s", "sse")) " s, gRPC " fmt(val(big, "A client CPU s", "sitrep")) " s")
     db = "dashboards N='"$dashboards"'"
     dc = val(db, "server cores/dashboard", "sitrep")
-    t("dashboards: server CPU and RSS per open dashboard (figure)", dc == "" ? -1 : 1, (dc == "" ? "-" : fmt(dc * 1000)) " millicores, " fmt(val(db, "RSS KiB/dashboard", "sitrep")) " KiB; situation p99 " fmt(val(db, "situation p99 ms", "sitrep")) " ms, " fmt(val(db, "situation KiB", "sitrep")) " KiB")
+    t("dashboards: server CPU and RSS per open dashboard (figure)", dc == "" ? -1 : 2, (dc == "" ? "-" : fmt(dc * 1000)) " millicores, " fmt(val(db, "RSS KiB/dashboard", "sitrep")) " KiB; situation p99 " fmt(val(db, "situation p99 ms", "sitrep")) " ms, " fmt(val(db, "situation KiB", "sitrep")) " KiB")
     bs = "big_situation N=10000"
     gs = val(bs, "GetSituation ms", "sitrep")
     t("big situation (10,000 open): GetSituation <= 50 ms server-side", gs == "" ? -1 : gs <= 50, fmt(gs) " ms to the raw answer (" fmt(val(bs, "GetSituation MB", "sitrep")) " MB), sitrepd CPU " fmt(val(bs, "GetSituation server CPU ms", "sitrep")) " ms per call")
@@ -362,8 +362,10 @@ awk -F'\t' '
     }
     return (k % 2) ? l[(k + 1) / 2] : (l[k / 2] + l[k / 2 + 1]) / 2
   }
+  # ok: 1 met, 0 NOT MET, -1 n/a (nothing measured), 2 a figure with no
+  # target of its own (printed beside a target, never judged).
   function t(name, ok, detail) {
-    printf "  %-66s %-9s %s\n", name, ok == -1 ? "n/a" : (ok ? "met" : "NOT MET"), detail
+    printf "  %-66s %-9s %s\n", name, ok == -1 ? "n/a" : (ok == 2 ? "figure" : (ok ? "met" : "NOT MET")), detail
   }
 ' "$results"
 echo

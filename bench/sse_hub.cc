@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "absl/base/call_once.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -43,22 +44,52 @@ constexpr absl::string_view kStreamHeaders =
     "Transfer-Encoding: chunked\r\n"
     "\r\n";
 
+// `events` as one HTTP/1.1 chunk: its size in hex, CRLF, the bytes, CRLF.
+std::string Chunk(absl::string_view events) {
+  return absl::StrCat(absl::Hex(events.size()), "\r\n", events, "\r\n");
+}
+
 // epoll_event.data.ptr of the listening socket (the wake-up eventfd's is
 // null, a connection's its Connection).
 char listen_tag;
 
-// One update's event as an HTTP chunk, made once and sent to every
-// connection of its mission.
-struct Frame {
-  uint64_t sequence;
-  int mission;  // 1-3 (0: none, sent to nobody)
-  std::string chunk;
-};
-using FramePtr = std::shared_ptr<const Frame>;
+// One update's event as an HTTP chunk, made once, by the first loop that
+// sends it (as sitrepd makes an update's JSON on the first stream's pump,
+// not on the publishing path), and sent to every connection of its mission.
+class Frame {
+ public:
+  Frame(uint64_t sequence, const v1::SituationUpdate& update)
+      : sequence_(sequence), mission_(update.mission() & 3), update_(update) {}
 
-std::string Chunk(absl::string_view events) {
-  return absl::StrCat(absl::Hex(events.size()), "\r\n", events, "\r\n");
-}
+  uint64_t sequence() const { return sequence_; }
+  int mission() const { return mission_; }  // 1-3 (0: none, sent to nobody)
+
+  // Thread-safe; the loops share the frame.
+  const std::string& chunk() {
+    absl::call_once(once_, [this] {
+      // sitrepd's JSON (server/fanout/entry_encodings.cc): the same printer
+      // and options.
+      std::string json;
+      google::protobuf::util::JsonPrintOptions options;
+      options.add_whitespace = false;
+      if (!google::protobuf::util::MessageToJsonString(update_, &json, options)
+               .ok()) {
+        json = "{}";
+      }
+      chunk_ = Chunk(absl::StrCat("event: update\nid: ", sequence_,
+                                  "\ndata: ", json, "\n\n"));
+    });
+    return chunk_;
+  }
+
+ private:
+  const uint64_t sequence_;
+  const int mission_;
+  const v1::SituationUpdate update_;
+  absl::once_flag once_;
+  std::string chunk_;  // set once, under once_
+};
+using FramePtr = std::shared_ptr<Frame>;
 
 // The mission of "GET /v1/stream?...filter.missions=<1-3>..." (the request
 // line of `request`), or -1.
@@ -200,7 +231,7 @@ struct SseHub::Loop {
     // One buffer per mission and round (one copy of each update per
     // round, shared by every connection), sent with one send() each.
     std::string by_mission[4];
-    for (const FramePtr& f : round) by_mission[f->mission] += f->chunk;
+    for (const FramePtr& f : round) by_mission[f->mission()] += f->chunk();
     for (int m = 1; m <= 3; ++m) {
       if (by_mission[m].empty()) continue;
       auto bytes =
@@ -210,7 +241,7 @@ struct SseHub::Loop {
       std::vector<Connection*>& list = subscribers[m];
       for (size_t i = list.size(); i-- > 0;) Send(list[i], bytes);
     }
-    fanned_out = round.back()->sequence;
+    fanned_out = round.back()->sequence();
     return true;
   }
 
@@ -431,20 +462,7 @@ uint64_t SseHub::Publish(v1::SituationUpdate* update) {
   absl::MutexLock lock(&publish_mu_);
   const uint64_t sequence = ++head_;
   StampAsSitrepd(sequence, update);
-  // sitrepd's JSON (server/fanout/entry_encodings.cc): the same printer and
-  // options, once per update.
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = false;
-  if (!google::protobuf::util::MessageToJsonString(*update, &json, options)
-           .ok()) {
-    json = "{}";
-  }
-  auto frame = std::make_shared<Frame>();
-  frame->sequence = sequence;
-  frame->mission = update->mission() & 3;
-  frame->chunk = Chunk(
-      absl::StrCat("event: update\nid: ", sequence, "\ndata: ", json, "\n\n"));
+  auto frame = std::make_shared<Frame>(sequence, *update);
   // Under publish_mu_: every loop sees the updates in sequence order.
   for (auto& loop : loops_) loop->Push(frame);
   return sequence;

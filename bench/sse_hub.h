@@ -7,8 +7,8 @@
 // GET /v1/stream?filter.missions=<1|2|3> over HTTP/1.1: sitrepd's headers,
 // a chunked text/event-stream with its hello, caught_up and update frames.
 // Nothing stored, validated or authorised, no heartbeats. Each update is
-// printed as JSON once (protobuf's printer, as sitrepd prints it) into one
-// frame. The connections are spread over `threads` epoll loops; a loop
+// printed as JSON once (protobuf's printer, as sitrepd prints it), by the
+// first loop that sends it, into one frame. The connections are spread over `threads` epoll loops; a loop
 // writes each of its connections everything of its mission that arrived
 // since its last round in one send() (so a write carries more events as the
 // rate grows, as sitrepd's do); a connection whose socket is full keeps the
