@@ -77,7 +77,11 @@ TEST(SitrepdSecurityTest, RefusesANonLoopbackListenerWithoutTlsOrPolicy) {
     EXPECT_THAT(sitrepd.stderr_text(), HasSubstr("--tls_cert, --tls_key"));
   }
   {
+    // Every listener on a free port: the default ones may be a running
+    // `make run`'s, which the start checks before the certificate.
     Subprocess sitrepd({SITREPD_PATH, "--listen=127.0.0.1:0",
+                        "--metrics_address=127.0.0.1:0",
+                        "--http_address=127.0.0.1:0",
                         "--tls_cert=" + dir.path() + "/none.crt",
                         "--tls_key=" + dir.path() + "/none.key",
                         "--data_dir=" + dir.path() + "/d"});

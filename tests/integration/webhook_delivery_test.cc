@@ -342,10 +342,19 @@ TEST_F(WebhookDeliveryTest, AlertmanagerFormat) {
 
 class WebhookConfigStartTest : public ::testing::Test {
  protected:
-  absl::Status StartWith(const std::string& json) {
+  // Every listener on a free port: the defaults (9464, 8080) may be a
+  // running `make run`'s, and the start checks them before the file.
+  ServerConfig ConfigOnFreePorts() {
     ServerConfig config;
     config.listen = "127.0.0.1:0";
+    config.metrics_address = "127.0.0.1:0";
+    config.http_address = "127.0.0.1:0";
     config.data_dir = dir_.path() + "/data";
+    return config;
+  }
+
+  absl::Status StartWith(const std::string& json) {
+    ServerConfig config = ConfigOnFreePorts();
     config.fsync = FsyncPolicy::kOff;
     config.webhooks_file = WriteFile(dir_.path() + "/webhooks.json", json);
     absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(config);
@@ -376,9 +385,7 @@ TEST_F(WebhookConfigStartTest, ABadSinkStopsTheStartNamingTheField) {
 }
 
 TEST_F(WebhookConfigStartTest, AMissingFileStopsTheStart) {
-  ServerConfig config;
-  config.listen = "127.0.0.1:0";
-  config.data_dir = dir_.path() + "/data";
+  ServerConfig config = ConfigOnFreePorts();
   config.webhooks_file = dir_.path() + "/missing.json";
   EXPECT_THAT(Server::Start(config),
               StatusIs(absl::StatusCode::kNotFound,
