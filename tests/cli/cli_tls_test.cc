@@ -302,8 +302,10 @@ class CliTlsTest : public ::testing::Test {
     bool has_server = false;
     for (const std::string& arg : args) has_server |= absl::StartsWith(arg, "--server");
     if (!has_server) args.push_back("--server=" + server_->address());
-    return testing::Run(args, stdin_text, {"NO_COLOR=1", "SITREP_TOKEN=", "SITREP_TLS_CA="},
-               absl::Seconds(60));
+    return testing::Run(args, stdin_text,
+                        {"NO_COLOR=1", "SITREP_TOKEN=", "SITREP_TLS_CA=",
+                         testing::FullStacksForLeakChecks()},
+                        absl::Seconds(60));
   }
 
   const CertificateFiles& client() const { return pki_->clients.at("kfor-gateway"); }
@@ -367,7 +369,8 @@ TEST_F(CliTlsTest, TokenFromTheEnvironment) {
   args.push_back("--server=" + server_->address());
   RunResult r = testing::Run(args, "",
                     {"NO_COLOR=1", absl::StrCat("SITREP_TOKEN=", kToken),
-                     "SITREP_TLS_CA=" + pki_->ca.cert_file});
+                     "SITREP_TLS_CA=" + pki_->ca.cert_file,
+                     testing::FullStacksForLeakChecks()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(server_->journal().authorizations(), ElementsAre(absl::StrCat("Bearer ", kToken)));
 }

@@ -102,7 +102,10 @@ class SitrepCliSecurityTest : public ::testing::Test {
   RunResult Sitrep(std::vector<std::string> args) {
     args.insert(args.begin(), SITREP_BIN);
     args.push_back("--server=" + server_->address());
-    return testing::Run(args, "", {"NO_COLOR=1", "SITREP_TOKEN=", "SITREP_TLS_CA="}, absl::Seconds(120));
+    return testing::Run(args, "",
+                        {"NO_COLOR=1", "SITREP_TOKEN=", "SITREP_TLS_CA=",
+                         testing::FullStacksForLeakChecks()},
+                        absl::Seconds(120));
   }
 
   static std::vector<std::string> With(std::vector<std::string> args,
@@ -153,7 +156,8 @@ TEST_F(SitrepCliSecurityTest, PublishesWithATokenOverCaVerifiedTls) {
   args.push_back("--server=" + server_->address());
   r = testing::Run(args, "",
           {"NO_COLOR=1", absl::StrCat("SITREP_TOKEN=", kKpToken),
-           "SITREP_TLS_CA=" + pki_->ca.cert_file});
+           "SITREP_TLS_CA=" + pki_->ca.cert_file,
+           testing::FullStacksForLeakChecks()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("#2 published"));
 }

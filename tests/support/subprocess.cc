@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 
@@ -31,7 +32,9 @@ std::vector<std::string> ChildEnvironment(const std::vector<std::string>& env) {
     std::string entry(*e);
     vars[entry.substr(0, entry.find('='))] = entry;
   }
-  for (const std::string& entry : env) vars[entry.substr(0, entry.find('='))] = entry;
+  for (const std::string& entry : env) {
+    if (!entry.empty()) vars[entry.substr(0, entry.find('='))] = entry;
+  }
   std::vector<std::string> strings;
   for (const auto& [name, entry] : vars) strings.push_back(entry);
   return strings;
@@ -256,6 +259,12 @@ RunResult Run(const std::vector<std::string>& argv, const std::string& stdin_tex
   result.out = process.stdout_text();
   result.err = process.stderr_text();
   return result;
+}
+
+std::string FullStacksForLeakChecks() {
+  const char* options = std::getenv("LSAN_OPTIONS");
+  if (options == nullptr) return "";
+  return std::string("LSAN_OPTIONS=") + options + ":fast_unwind_on_malloc=0";
 }
 
 std::vector<std::string> Lines(const std::string& text) {

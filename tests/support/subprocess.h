@@ -148,6 +148,14 @@ RunResult Run(const std::vector<std::string>& argv, const std::string& stdin_tex
               const std::vector<std::string>& env = {},
               absl::Duration timeout = absl::Seconds(120));
 
+// An `env` entry for a child that makes TLS connections through gRPC:
+// LeakSanitizer (when the test runs under it, i.e. LSAN_OPTIONS is set)
+// records whole allocation stacks, so that tests/lsan.supp's OpenSSL
+// per-thread DRBG lines can match (libcrypto has no frame pointers; the
+// fast unwinder stops in it). "" when LSAN_OPTIONS is not set: entries
+// that are "" are not added.
+std::string FullStacksForLeakChecks();
+
 // Lines of `text` (without the newlines; no trailing empty line).
 std::vector<std::string> Lines(const std::string& text);
 
